@@ -1,0 +1,152 @@
+// Validated desired state and peer configuration: the structs that config/ parses TOML into.
+// Plain data, no I/O. These types are a contract for placement/, node/ and sim/: fields may be
+// added, never renamed or removed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shoal::config {
+
+using Millis = std::int64_t;  // every duration, in milliseconds
+
+// host:port. IPv6 hosts are stored without brackets ("::1") and printed with them.
+struct Address {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const;
+  friend bool operator==(const Address&, const Address&) = default;
+};
+
+// One placement constraint, `ATTR OP VALUE`; a service's constraints all must hold (AND).
+struct Constraint {
+  enum class Attr { name, zone, label };
+  enum class Op { eq, ne, in, not_in };
+  Attr attr = Attr::name;
+  std::string label;                // the KEY of `label.KEY` when attr == label
+  Op op = Op::eq;
+  std::vector<std::string> values;  // one value for == and !=, one or more for in / not in
+  // True when a peer with this name, zone and labels satisfies the constraint. Values compare
+  // as strings; a missing label
+  // matches no value (so `!=` and `not in` hold for it).
+  bool matches(const std::string& name, const std::string& zone,
+               const std::map<std::string, std::string>& labels) const;
+  std::string to_string() const;    // canonical text, e.g. `label.ssd == "true"`
+  friend bool operator==(const Constraint&, const Constraint&) = default;
+};
+
+struct Port {
+  std::string name;                   // [a-z0-9_-], unique within the service
+  std::uint16_t container = 0;        // the port the instance listens on
+  std::optional<std::uint16_t> host;  // static host port; absent = dynamic (the peer picks one)
+  friend bool operator==(const Port&, const Port&) = default;
+};
+
+struct Resources {
+  std::int64_t cpu_milli = 0;   // requested millicores
+  std::int64_t memory_mib = 0;  // requested MiB
+  friend bool operator==(const Resources&, const Resources&) = default;
+};
+
+struct RestartPolicy {
+  enum class Condition { any, on_failure, none };
+  Condition condition = Condition::any;
+  Millis delay = 1000;       // first backoff, doubling ...
+  Millis max_delay = 60000;  // ... up to this
+  int max_attempts = 0;      // 0 = no limit; past it the instance is `failed`
+  friend bool operator==(const RestartPolicy&, const RestartPolicy&) = default;
+};
+
+struct HealthCheck {
+  enum class Kind { none, http, tcp, exec };
+  Kind kind = Kind::none;
+  std::string http_path;          // kind == http: the path to GET
+  std::string port;               // kind == http or tcp: the port name
+  std::vector<std::string> exec;  // kind == exec: argv
+  Millis interval = 5000;
+  Millis timeout = 2000;
+  int retries = 3;
+  friend bool operator==(const HealthCheck&, const HealthCheck&) = default;
+};
+
+struct Placement {
+  enum class Spread { none, zone };
+  std::vector<Constraint> constraints;
+  Spread spread = Spread::none;
+  int max_per_peer = 0;  // 0 = no limit
+  bool home = false;     // run on home_peer while it is eligible and has room
+  friend bool operator==(const Placement&, const Placement&) = default;
+};
+
+struct ServiceSpec {
+  std::string name;                  // [a-z0-9-], 1..63 characters
+  std::string image;                 // docker driver; empty for the process driver
+  std::vector<std::string> command;  // argv; required when image is empty
+  int replicas = 1;
+  std::vector<Port> ports;           // sorted by name
+  std::map<std::string, std::string> env;
+  Resources resources;
+  RestartPolicy restart;
+  HealthCheck health;
+  Placement placement;
+  Millis stop_grace = 10000;
+  std::string home_peer;             // set when published, for placement.home services
+  friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
+};
+
+// Gossip timing overrides by name; absent = the profile's value.
+struct GossipSettings {
+  std::string profile = "lan";  // lan | wan | local | fast
+  std::optional<Millis> probe_interval, probe_timeout, gossip_interval, push_pull_interval,
+      reconnect_timeout, tombstone_ttl, max_clock_skew, join_grace;
+  std::optional<int> indirect_checks, suspicion_mult, suspicion_max_mult, gossip_nodes,
+      retransmit_mult;
+  friend bool operator==(const GossipSettings&, const GossipSettings&) = default;
+};
+
+struct PeerConfig {
+  std::string name;                      // default: the host name (filled in by node/)
+  Address bind{"0.0.0.0", 7950};
+  std::optional<Address> advertise;      // default: decided by node/
+  std::vector<Address> join;
+  std::string zone;
+  std::map<std::string, std::string> labels;
+  std::string data_dir = "/var/lib/shoal";
+  std::string services_dir = "/etc/shoal/services";
+  std::optional<std::int64_t> cpu_milli;   // absent = "auto" (node/ measures the host)
+  std::optional<std::int64_t> memory_mib;  // absent = "auto"
+  GossipSettings gossip;
+  struct Api {
+    Address listen{"127.0.0.1", 7951};
+    std::string token_file;  // empty = mutating calls only from loopback
+    friend bool operator==(const Api&, const Api&) = default;
+  } api;
+  struct Runtime {
+    std::string driver = "process";  // process | docker
+    std::string socket;              // docker: empty = auto-detect
+    Millis orphan_timeout = 60000;
+    friend bool operator==(const Runtime&, const Runtime&) = default;
+  } runtime;
+  struct Reconcile {
+    Millis solo_after = 30000;
+    int max_starts_per_second = 5;
+    Millis handoff_timeout = 60000;
+    friend bool operator==(const Reconcile&, const Reconcile&) = default;
+  } reconcile;
+  struct Security {
+    std::string keyring;  // empty = no encryption
+    std::string label;
+    friend bool operator==(const Security&, const Security&) = default;
+  } security;
+  struct Dns {
+    std::optional<Address> listen;
+    std::string domain = "shoal";
+    friend bool operator==(const Dns&, const Dns&) = default;
+  } dns;
+  friend bool operator==(const PeerConfig&, const PeerConfig&) = default;
+};
+
+}  // namespace shoal::config
