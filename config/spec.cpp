@@ -1,0 +1,72 @@
+// Methods declared in spec.hpp.
+#include "config/spec.hpp"
+
+#include <algorithm>
+
+namespace shoal::config {
+
+std::string Address::to_string() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+bool Constraint::matches(const std::string& peer_name, const std::string& zone,
+                         const std::map<std::string, std::string>& labels) const {
+  const std::string* actual = nullptr;
+  switch (attr) {
+    case Attr::name: actual = &peer_name; break;
+    case Attr::zone: actual = &zone; break;
+    case Attr::label: {
+      auto it = labels.find(label);
+      if (it != labels.end()) actual = &it->second;
+      break;
+    }
+  }
+  const bool found =
+      actual != nullptr && std::find(values.begin(), values.end(), *actual) != values.end();
+  switch (op) {
+    case Op::eq:
+    case Op::in: return found;
+    case Op::ne:
+    case Op::not_in: return !found;
+  }
+  return false;
+}
+
+namespace {
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string Constraint::to_string() const {
+  std::string out;
+  switch (attr) {
+    case Attr::name: out = "name"; break;
+    case Attr::zone: out = "zone"; break;
+    case Attr::label: out = "label." + label; break;
+  }
+  switch (op) {
+    case Op::eq: out += " == "; break;
+    case Op::ne: out += " != "; break;
+    case Op::in: out += " in "; break;
+    case Op::not_in: out += " not in "; break;
+  }
+  if (op == Op::eq || op == Op::ne) {
+    out += quote(values.empty() ? std::string() : values.front());
+    return out;
+  }
+  out += "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += quote(values[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace shoal::config
