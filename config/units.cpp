@@ -58,27 +58,23 @@ Checked<Millis> parse_duration(std::string_view t) {
   while (i < t.size()) {
     Number n;
     if (auto e = read_number(t, i, n); !e.empty()) return C::fail(e);
+    // The unit is the run of characters up to the next digit.
+    std::size_t j = i;
+    while (j < t.size() && !is_digit(t[j])) ++j;
+    const std::string_view unit = t.substr(i, j - i);
+    if (unit.empty()) return C::fail("missing unit (use ms, s, m or h)");
     int rank = -1;
-    if (t.substr(i, 2) == "ms") {
-      rank = 3;
-    } else if (i < t.size()) {
-      for (int r = 0; r < 3; ++r)
-        if (t[i] == kUnits[r].name[0]) rank = r;
-    }
-    if (rank < 0) {
-      if (i >= t.size()) return C::fail("missing unit (use ms, s, m or h)");
-      std::size_t j = i;
-      while (j < t.size() && !is_digit(t[j])) ++j;
-      return C::fail("unknown unit \"" + std::string(t.substr(i, j - i)) +
-                     "\" (use ms, s, m or h)");
-    }
-    i += kUnits[rank].name.size();
+    for (int r = 0; r < 4; ++r)
+      if (unit == kUnits[r].name) rank = r;
+    if (rank < 0)
+      return C::fail("unknown unit \"" + std::string(unit) + "\" (use ms, s, m or h)");
+    i = j;
     if (rank <= last_rank) return C::fail("units must go from largest to smallest, each once");
     last_rank = rank;
-    const std::uint64_t unit = static_cast<std::uint64_t>(kUnits[rank].ms);
-    if ((n.frac * unit) % n.frac_scale != 0)
+    const std::uint64_t unit_ms = static_cast<std::uint64_t>(kUnits[rank].ms);
+    if ((n.frac * unit_ms) % n.frac_scale != 0)
       return C::fail("not a whole number of milliseconds");
-    total += n.int_part * unit + n.frac * unit / n.frac_scale;
+    total += n.int_part * unit_ms + n.frac * unit_ms / n.frac_scale;
     if (total > static_cast<std::uint64_t>(kMaxMillis)) return C::fail("too long");
   }
   return C{static_cast<Millis>(total), {}};

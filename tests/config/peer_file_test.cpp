@@ -1,0 +1,119 @@
+// Valid peer files: every key of DESIGN.md "Peer file" parses to the expected value.
+#include <catch2/catch.hpp>
+
+#include "config/parse.hpp"
+
+using namespace shoal::config;
+
+namespace {
+
+PeerConfig peer(const std::string& text) {
+  auto r = parse_peer_file(text, "p.toml");
+  for (const auto& e : r.errors) UNSCOPED_INFO(e.to_string());
+  REQUIRE(r.ok());
+  return *r.value;
+}
+
+}  // namespace
+
+TEST_CASE("peer file: every key round-trips into PeerConfig", "[config][peer]") {
+  const PeerConfig p = peer(R"(
+name = "host-a"
+bind = "0.0.0.0:7950"
+advertise = "10.0.0.5:7950"
+join = ["10.0.0.4:7950", "[fd00::4]:7950"]
+zone = "eu-1"
+labels = { ssd = "true", rack = 7, gpu = false }
+data_dir = "/var/lib/shoal-a"
+services_dir = "/etc/shoal/a"
+resources = { cpu = "1500m", memory = "4GiB" }
+gossip = { profile = "wan", probe_interval = "2s", probe_timeout = "800ms", gossip_interval = "300ms", push_pull_interval = "1m", reconnect_timeout = "24h", tombstone_ttl = "168h", max_clock_skew = "10s", join_grace = "0s", indirect_checks = 0, suspicion_mult = 5, suspicion_max_mult = 7, gossip_nodes = 4, retransmit_mult = 3 }
+api = { listen = "127.0.0.1:8951", token_file = "/etc/shoal/token" }
+runtime = { driver = "docker", socket = "/run/podman/podman.sock", orphan_timeout = "2m" }
+reconcile = { solo_after = "5s", max_starts_per_second = 10, handoff_timeout = "30s" }
+security = { keyring = "/etc/shoal/keyring", label = "prod" }
+dns = { listen = "127.0.0.1:7953", domain = "cluster" }
+)");
+  PeerConfig want;
+  want.name = "host-a";
+  want.bind = Address{"0.0.0.0", 7950};
+  want.advertise = Address{"10.0.0.5", 7950};
+  want.join = {Address{"10.0.0.4", 7950}, Address{"fd00::4", 7950}};
+  want.zone = "eu-1";
+  want.labels = {{"gpu", "false"}, {"rack", "7"}, {"ssd", "true"}};
+  want.data_dir = "/var/lib/shoal-a";
+  want.services_dir = "/etc/shoal/a";
+  want.cpu_milli = 1500;
+  want.memory_mib = 4096;
+  want.gossip.profile = "wan";
+  want.gossip.probe_interval = 2000;
+  want.gossip.probe_timeout = 800;
+  want.gossip.gossip_interval = 300;
+  want.gossip.push_pull_interval = 60000;
+  want.gossip.reconnect_timeout = 86400000;
+  want.gossip.tombstone_ttl = 604800000;
+  want.gossip.max_clock_skew = 10000;
+  want.gossip.join_grace = 0;
+  want.gossip.indirect_checks = 0;
+  want.gossip.suspicion_mult = 5;
+  want.gossip.suspicion_max_mult = 7;
+  want.gossip.gossip_nodes = 4;
+  want.gossip.retransmit_mult = 3;
+  want.api.listen = Address{"127.0.0.1", 8951};
+  want.api.token_file = "/etc/shoal/token";
+  want.runtime.driver = "docker";
+  want.runtime.socket = "/run/podman/podman.sock";
+  want.runtime.orphan_timeout = 120000;
+  want.reconcile.solo_after = 5000;
+  want.reconcile.max_starts_per_second = 10;
+  want.reconcile.handoff_timeout = 30000;
+  want.security.keyring = "/etc/shoal/keyring";
+  want.security.label = "prod";
+  want.dns.listen = Address{"127.0.0.1", 7953};
+  want.dns.domain = "cluster";
+  CHECK(p.name == want.name);
+  CHECK(p.bind == want.bind);
+  CHECK(p.advertise == want.advertise);
+  CHECK(p.join == want.join);
+  CHECK(p.labels == want.labels);
+  CHECK(p.cpu_milli == want.cpu_milli);
+  CHECK(p.memory_mib == want.memory_mib);
+  CHECK(p.gossip == want.gossip);
+  CHECK(p.api == want.api);
+  CHECK(p.runtime == want.runtime);
+  CHECK(p.reconcile == want.reconcile);
+  CHECK(p.security == want.security);
+  CHECK(p.dns == want.dns);
+  CHECK(p == want);
+}
+
+TEST_CASE("peer file: an empty file is all defaults", "[config][peer]") {
+  const PeerConfig p = peer("");
+  const PeerConfig defaults;
+  CHECK(p == defaults);
+  CHECK(p.bind.to_string() == "0.0.0.0:7950");
+  CHECK(p.api.listen.to_string() == "127.0.0.1:7951");
+  CHECK_FALSE(p.cpu_milli.has_value());
+  CHECK_FALSE(p.memory_mib.has_value());
+  CHECK(p.gossip.profile == "lan");
+  CHECK_FALSE(p.gossip.probe_interval.has_value());
+}
+
+TEST_CASE("peer file: auto resources and cpu as cores", "[config][peer]") {
+  auto a = peer("resources = { cpu = \"auto\", memory = \"auto\" }\n");
+  CHECK_FALSE(a.cpu_milli.has_value());
+  CHECK_FALSE(a.memory_mib.has_value());
+  auto b = peer("resources = { cpu = 4, memory = 2147483648 }\n");
+  CHECK(b.cpu_milli == 4000);
+  CHECK(b.memory_mib == 2048);
+  auto c = peer("resources = { cpu = 0.5 }\n");
+  CHECK(c.cpu_milli == 500);
+  CHECK_FALSE(c.memory_mib.has_value());
+}
+
+TEST_CASE("peer file: each gossip profile", "[config][peer]") {
+  for (const char* profile : {"lan", "wan", "local", "fast"}) {
+    auto p = peer(std::string("gossip = { profile = \"") + profile + "\" }\n");
+    CHECK(p.gossip.profile == profile);
+  }
+}
