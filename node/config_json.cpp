@@ -1,0 +1,131 @@
+#include "node/config_json.hpp"
+
+namespace shoal::node {
+namespace {
+
+template <typename T>
+Json or_null(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+Json address_or_null(const std::optional<config::Address>& a) {
+  return a ? Json(a->to_string()) : Json(nullptr);
+}
+
+const char* condition_name(config::RestartPolicy::Condition c) {
+  switch (c) {
+    case config::RestartPolicy::Condition::any: return "any";
+    case config::RestartPolicy::Condition::on_failure: return "on-failure";
+    case config::RestartPolicy::Condition::none: return "none";
+  }
+  return "any";
+}
+
+Json health_json(const config::HealthCheck& h) {
+  using Kind = config::HealthCheck::Kind;
+  if (h.kind == Kind::none) return nullptr;
+  Json j = Json::object();
+  switch (h.kind) {
+    case Kind::http:
+      j["kind"] = "http";
+      j["http"] = h.http_path;
+      j["port"] = h.port;
+      break;
+    case Kind::tcp:
+      j["kind"] = "tcp";
+      j["tcp"] = h.port;
+      break;
+    case Kind::exec:
+      j["kind"] = "exec";
+      j["exec"] = h.exec;
+      break;
+    case Kind::none: break;
+  }
+  j["interval_ms"] = h.interval;
+  j["timeout_ms"] = h.timeout;
+  j["retries"] = h.retries;
+  return j;
+}
+
+}  // namespace
+
+Json to_json(const config::ServiceSpec& s) {
+  Json j = Json::object();
+  j["image"] = s.image.empty() ? Json(nullptr) : Json(s.image);
+  j["command"] = s.command;
+  j["replicas"] = s.replicas;
+  Json ports = Json::object();
+  for (const config::Port& p : s.ports)
+    ports[p.name] = Json{{"container", p.container}, {"host", or_null(p.host)}};
+  j["ports"] = std::move(ports);
+  Json env = Json::object();
+  for (const auto& [k, v] : s.env) env[k] = v;
+  j["env"] = std::move(env);
+  j["resources"] = Json{{"cpu_milli", s.resources.cpu_milli},
+                        {"memory_mib", s.resources.memory_mib}};
+  j["restart"] = Json{{"condition", condition_name(s.restart.condition)},
+                      {"delay_ms", s.restart.delay},
+                      {"max_delay_ms", s.restart.max_delay},
+                      {"max_attempts", s.restart.max_attempts}};
+  j["health"] = health_json(s.health);
+  Json constraints = Json::array();
+  for (const config::Constraint& c : s.placement.constraints) constraints.push_back(c.to_string());
+  j["placement"] = Json{
+      {"constraints", std::move(constraints)},
+      {"spread", s.placement.spread == config::Placement::Spread::zone ? "zone" : "none"},
+      {"max_per_peer", s.placement.max_per_peer},
+      {"home", s.placement.home}};
+  j["stop_grace_ms"] = s.stop_grace;
+  return j;
+}
+
+Json to_json(const std::vector<config::ServiceSpec>& services) {
+  Json j = Json::object();
+  for (const config::ServiceSpec& s : services) j[s.name] = to_json(s);
+  return j;
+}
+
+Json to_json(const config::PeerConfig& p) {
+  Json j = Json::object();
+  j["name"] = p.name.empty() ? Json(nullptr) : Json(p.name);
+  j["bind"] = p.bind.to_string();
+  j["advertise"] = address_or_null(p.advertise);
+  Json join = Json::array();
+  for (const config::Address& a : p.join) join.push_back(a.to_string());
+  j["join"] = std::move(join);
+  j["zone"] = p.zone;
+  Json labels = Json::object();
+  for (const auto& [k, v] : p.labels) labels[k] = v;
+  j["labels"] = std::move(labels);
+  j["data_dir"] = p.data_dir;
+  j["services_dir"] = p.services_dir;
+  j["resources"] = Json{{"cpu_milli", p.cpu_milli ? Json(*p.cpu_milli) : Json("auto")},
+                        {"memory_mib", p.memory_mib ? Json(*p.memory_mib) : Json("auto")}};
+  const config::GossipSettings& g = p.gossip;
+  j["gossip"] = Json{{"profile", g.profile},
+                     {"probe_interval_ms", or_null(g.probe_interval)},
+                     {"probe_timeout_ms", or_null(g.probe_timeout)},
+                     {"gossip_interval_ms", or_null(g.gossip_interval)},
+                     {"push_pull_interval_ms", or_null(g.push_pull_interval)},
+                     {"reconnect_timeout_ms", or_null(g.reconnect_timeout)},
+                     {"tombstone_ttl_ms", or_null(g.tombstone_ttl)},
+                     {"max_clock_skew_ms", or_null(g.max_clock_skew)},
+                     {"join_grace_ms", or_null(g.join_grace)},
+                     {"indirect_checks", or_null(g.indirect_checks)},
+                     {"suspicion_mult", or_null(g.suspicion_mult)},
+                     {"suspicion_max_mult", or_null(g.suspicion_max_mult)},
+                     {"gossip_nodes", or_null(g.gossip_nodes)},
+                     {"retransmit_mult", or_null(g.retransmit_mult)}};
+  j["api"] = Json{{"listen", p.api.listen.to_string()}, {"token_file", p.api.token_file}};
+  j["runtime"] = Json{{"driver", p.runtime.driver},
+                      {"socket", p.runtime.socket},
+                      {"orphan_timeout_ms", p.runtime.orphan_timeout}};
+  j["reconcile"] = Json{{"solo_after_ms", p.reconcile.solo_after},
+                        {"max_starts_per_second", p.reconcile.max_starts_per_second},
+                        {"handoff_timeout_ms", p.reconcile.handoff_timeout}};
+  j["security"] = Json{{"keyring", p.security.keyring}, {"label", p.security.label}};
+  j["dns"] = Json{{"listen", address_or_null(p.dns.listen)}, {"domain", p.dns.domain}};
+  return j;
+}
+
+}  // namespace shoal::node
