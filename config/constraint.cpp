@@ -96,7 +96,12 @@ class ConstraintParser {
 
  private:
   bool at_end() const { return i_ >= t_.size(); }
-  std::string rest() const { return "\"" + std::string(t_.substr(i_)) + "\""; }
+  std::string rest() const {
+    std::string out = "\"";
+    out += t_.substr(i_);
+    out += '"';
+    return out;
+  }
   void skip_space() {
     while (!at_end() && (t_[i_] == ' ' || t_[i_] == '\t')) ++i_;
   }

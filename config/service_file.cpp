@@ -200,10 +200,13 @@ void read_restart(Reader& r, const toml::node& n, ServiceSpec& s) {
     if (auto i = r.integer(v, "restart.max_attempts", 0)) p.max_attempts = static_cast<int>(*i);
   });
   if (delays_ok && p.max_delay < p.delay) {
-    const toml::node* at = t->get("max_delay");
-    if (at == nullptr) at = t->get("delay");
-    r.error(*at, "restart.max_delay (" + format_duration(p.max_delay) +
-                     ") must be >= restart.delay (" + format_duration(p.delay) + ")");
+    if (const toml::node* at = t->get("max_delay"))
+      r.error(*at, "restart.max_delay (" + format_duration(p.max_delay) +
+                       ") must be >= restart.delay (" + format_duration(p.delay) + ")");
+    else
+      r.error(*t->get("delay"), "restart.delay (" + format_duration(p.delay) +
+                                    ") is above the default max_delay (" +
+                                    format_duration(p.max_delay) + "); set restart.max_delay");
   }
 }
 

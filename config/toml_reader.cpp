@@ -23,7 +23,12 @@ std::string type_name(const toml::node& n) {
   }
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  out += s;
+  out += '"';
+  return out;
+}
 
 }  // namespace
 
@@ -304,7 +309,10 @@ std::optional<std::string> Reader::choice(const toml::node& n, std::string_view 
     return std::nullopt;
   }
   if (std::find(choices.begin(), choices.end(), s->get()) == choices.end()) {
-    error(n, std::string(name) + " must be " + list + ", not " + quoted(s->get()));
+    std::string msg = std::string(name) + " must be " + list + ", not " + quoted(s->get());
+    if (std::string hint = closest(s->get(), choices); !hint.empty())
+      msg += " (did you mean " + quoted(hint) + "?)";
+    error(n, std::move(msg));
     return std::nullopt;
   }
   return s->get();

@@ -19,7 +19,7 @@ FileCheck check_text(std::string path, std::string_view text) {
     c.errors = std::move(r.errors);
     if (r.ok()) {
       c.value = to_json(*r.value);
-      c.summary = r.value->size() == 1 ? "service " : "services ";
+      c.summary = "service ";
       for (std::size_t i = 0; i < r.value->size(); ++i)
         c.summary += (i > 0 ? ", " : "") + (*r.value)[i].name;
     }

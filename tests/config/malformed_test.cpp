@@ -236,7 +236,7 @@ TEST_CASE("all errors of a file are reported at once, sorted by position", "[con
         "s, m or h)");
   CHECK(r.errors[2].to_string() ==
         "svc/web.toml:5:25: restart.condition must be \"any\", \"on-failure\" or \"none\", not "
-        "\"nope\"");
+        "\"nope\" (did you mean \"none\"?)");
   CHECK(r.errors[3].to_string() == "svc/web.toml:7:1: service `db` needs an image or a command");
   CHECK(r.errors[4].to_string() ==
         "svc/web.toml:8:1: unknown key `comand` in service.db (did you mean `command`?)");
@@ -271,4 +271,17 @@ TEST_CASE("a TOML syntax error is reported at toml++'s position", "[config][malf
   CHECK(r.errors[0].path == "p.toml");
   CHECK(r.errors[0].line == 2);
   CHECK(r.errors[0].message.rfind("Error while parsing", 0) == 0);
+}
+
+TEST_CASE("close misspellings of a choice get a hint", "[config][malformed]") {
+  auto r = parse_service_file(
+      "[service.web]\nimage = \"x\"\nrestart = { condition = \"on_failure\", delay = \"2m\" }\n",
+      "f.toml");
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].to_string() ==
+        "f.toml:3:25: restart.condition must be \"any\", \"on-failure\" or \"none\", not "
+        "\"on_failure\" (did you mean \"on-failure\"?)");
+  CHECK(r.errors[1].to_string() ==
+        "f.toml:3:47: restart.delay (2m) is above the default max_delay (1m); set "
+        "restart.max_delay");
 }

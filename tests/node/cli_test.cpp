@@ -96,7 +96,7 @@ TEST_CASE("check: valid files exit 0 with one ok line each", "[node][cli]") {
   const std::string empty = dir.write("empty.toml", "");
   const Run r = run({"check", svc, peer, empty});
   CHECK(r.code == 0);
-  CHECK(r.out == svc + ": ok (services api, web)\n" + peer + ": ok (peer host-a)\n" + empty +
+  CHECK(r.out == svc + ": ok (service api, web)\n" + peer + ": ok (peer host-a)\n" + empty +
                      ": ok (peer)\n");
   CHECK(r.err.empty());
 }
