@@ -78,7 +78,8 @@ int print_checks(const std::vector<FileCheck>& checks, bool json, std::ostream& 
       for (const config::Diagnostic& d : c.errors) err << d.to_string() << "\n";
     }
   }
-  if (json) out << array.dump(2) << "\n";
+  // Paths need not be UTF-8: replace invalid bytes rather than throw.
+  if (json) out << array.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   return all_ok ? 0 : 2;
 }
 

@@ -175,6 +175,13 @@ TEST_CASE("check --json: one object per file with file, kind, value (and errors)
   CHECK(run({"check", "--json", svc, peer}).code == 0);
 }
 
+TEST_CASE("check --json: a path that is not UTF-8 is printed, not thrown on", "[node][cli]") {
+  const Run r = run({"check", "--json", "/nonexistent/\xff.toml"});
+  CHECK(r.code == 2);
+  const Json j = Json::parse(r.out);
+  CHECK(j[0]["file"] == "/nonexistent/\xef\xbf\xbd.toml");
+}
+
 TEST_CASE("check: a file that is not TOML is still classified by its lines", "[node][cli]") {
   const node::FileCheck c = node::check_text("x.toml", "[service.web]\nimage = = 1\n");
   REQUIRE(c.kind.has_value());
