@@ -116,6 +116,12 @@ Result<std::string> resolve_command(const std::string& argv0, const std::string&
 }
 
 ProcessDriver::ProcessDriver(ProcessDriverOptions options) : opt_(std::move(options)) {
+  // Absolute paths: supervisors run from "/" and instances from their work dir.
+  if (!opt_.data_dir.empty() && opt_.data_dir[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) != nullptr) opt_.data_dir = std::string(cwd) + "/" + opt_.data_dir;
+  }
+  if (auto s = mkdir_p(opt_.data_dir); !s) note(s.error().message);
   if (opt_.path.empty()) {
     const char* p = std::getenv("PATH");
     opt_.path = p != nullptr && *p != '\0' ? p : "/usr/local/bin:/usr/bin:/bin";

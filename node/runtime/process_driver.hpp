@@ -30,7 +30,7 @@
 namespace shoal::runtime {
 
 struct ProcessDriverOptions {
-  std::string data_dir;                   // required
+  std::string data_dir;                   // required; made absolute against the current dir
   std::string host_address = "0.0.0.0";   // where dynamic host ports must be free
   Millis orphan_timeout = 60000;          // PeerConfig::Runtime::orphan_timeout
   std::int64_t log_rotate_bytes = 10 * 1024 * 1024;  // 0 = never rotate

@@ -270,6 +270,8 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   ::dup2(ready, 3);
   ready = 3;
   close_from(4);
+  if (::chdir("/") != 0) {  // hold no directory busy; every path in the plan is absolute
+  }
 
   Dynamic d;
   d.supervisor_pid = ::getpid();

@@ -84,6 +84,7 @@ class Harness {
   }
 
   const std::string& dir() const { return dir_; }
+  const ProcessDriverOptions& options() const { return opt_; }
 
   InstanceSpec spec(const std::string& service, int index, const std::string& script) const {
     InstanceSpec s;

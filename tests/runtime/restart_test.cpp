@@ -189,3 +189,39 @@ TEST_CASE("process driver: the orphan watchdog stops an instance whose peer stay
   CHECK(exits[0].exit_code == 9);  // SIGTERM first: it could clean up
   CHECK(now_ms() - silent_since >= 1000);
 }
+
+TEST_CASE("process driver: instances survive kill -9 of the peer process and are adopted") {
+  Harness h;
+  auto s = h.spec("survivor", 0, "trap 'exit 0' TERM; while :; do sleep 0.05; done");
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  pid_t peer = ::fork();
+  REQUIRE(peer >= 0);
+  if (peer == 0) {  // the "peer": starts one instance, reports its pid, waits to be killed
+    ::alarm(20);    // never outlive a broken test
+    ProcessDriver d(h.options());
+    auto r = d.start(s);
+    std::int64_t pid = r ? r->pid : -1;
+    (void)!::write(pipe_fds[1], &pid, sizeof pid);
+    for (;;) ::pause();
+  }
+  ::close(pipe_fds[1]);
+  std::int64_t pid = 0;
+  REQUIRE(::read(pipe_fds[0], &pid, sizeof pid) == static_cast<ssize_t>(sizeof pid));
+  ::close(pipe_fds[0]);
+  REQUIRE(pid > 0);
+  ::kill(peer, SIGKILL);  // the peer crashes
+  int st;
+  REQUIRE(::waitpid(peer, &st, 0) == peer);
+
+  h.restart_driver();  // a new peer process on the same data_dir
+  auto found = h.driver->list();
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].pid == pid);
+  CHECK(found[0].labels == s.labels);
+  REQUIRE(h.driver->stop(found[0].id, 5000).ok());
+  auto exits = h.wait_exits(1);
+  REQUIRE(exits.size() == 1);
+  CHECK(exits[0].reason == Exit::Reason::stopped);
+  CHECK(exits[0].exit_code == 0);  // its supervisor, now re-parented, still recorded the status
+}
