@@ -34,7 +34,7 @@ struct ProcessDriverOptions {
   std::string host_address = "0.0.0.0";   // where dynamic host ports must be free
   Millis orphan_timeout = 60000;          // PeerConfig::Runtime::orphan_timeout
   std::int64_t log_rotate_bytes = 10 * 1024 * 1024;  // 0 = never rotate
-  int log_keep = 1;                       // rotated files kept per stream
+  int log_keep = 1;                       // rotated files kept per stream (0: truncate)
   // PATH used to find `command[0]`, and the instance's PATH unless its env sets one.
   // Empty = the peer's PATH, or "/usr/local/bin:/usr/bin:/bin".
   std::string path;

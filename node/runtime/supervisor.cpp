@@ -141,7 +141,9 @@ struct LogSink {
     struct stat live, mine;
     bool same = fd >= 0 && ::fstat(fd, &mine) == 0 && ::stat(paths[0].c_str(), &live) == 0 &&
                 live.st_ino == mine.st_ino && live.st_dev == mine.st_dev;
-    if (same) {  // else another writer (a second copy of this instance) rotated it already
+    if (same && count == 1) {  // keep no old file: start the live one over
+      if (::ftruncate(fd, 0) == 0) return;
+    } else if (same) {  // else another writer (a second copy of this instance) rotated it already
       for (int i = count - 1; i >= 1; --i) ::rename(paths[i - 1].c_str(), paths[i].c_str());
     }
     if (fd >= 0) ::close(fd);
@@ -156,7 +158,7 @@ struct LogSink {
     if (fd < 0) return;  // nowhere to write: drop (the pipe must keep draining)
     int rotations = 0;
     while (n > 0) {
-      if (limit <= 0 || count < 2 || rotations > 2) {
+      if (limit <= 0 || rotations > 2) {
         write_all(fd, data, n);
         return;
       }

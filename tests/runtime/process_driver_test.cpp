@@ -191,3 +191,23 @@ TEST_CASE("process driver start errors are values") {
   CHECK_FALSE(h.driver->start(s).ok());
   CHECK_FALSE(h.driver->stop("web-0.0", 0).ok());
 }
+
+TEST_CASE("process driver with log_keep = 0 starts the log over instead of keeping old files") {
+  Harness h([](ProcessDriverOptions& o) {
+    o.log_rotate_bytes = 1024;
+    o.log_keep = 0;
+  });
+  auto s = h.spec("terse", 0,
+                  "i=0; while [ $i -lt 300 ]; do echo line-$i-yyyyyyyyyyyyyyyyyyyy; i=$((i+1)); "
+                  "done");
+  h.start(s);
+  REQUIRE(h.wait_exits(1).size() == 1);
+  std::string out = h.driver->log_path(s.labels, false);
+  namespace fs = std::filesystem;
+  CHECK_FALSE(fs::exists(out + ".1"));
+  CHECK(fs::file_size(out) <= 1024);
+  auto live = lines_of(read_text(out));
+  REQUIRE(!live.empty());
+  CHECK(live.back() == "line-299-yyyyyyyyyyyyyyyyyyyy");
+  CHECK(live.front().rfind("line-", 0) == 0);  // starts on a line boundary
+}
