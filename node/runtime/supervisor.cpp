@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -261,6 +262,7 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   ::sigprocmask(SIG_SETMASK, &handled, nullptr);
 
   ::setsid();  // out of the peer's session: its terminal's ^C and hangup do not reach us
+  ::prctl(PR_SET_NAME, "shoal-supervise", 0, 0, 0);  // how `ps` shows it
 
   // File descriptors: /dev/null on 0-2, the ready pipe on 3, nothing else inherited.
   int ready = ::fcntl(ready_fd, F_DUPFD, 64);

@@ -1,6 +1,7 @@
 // The process driver against real processes: environment, ports, working directory, logs and
 // rotation, exit codes, stop with grace. Every wait is bounded; the harness kills what is left.
 #include <signal.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -210,4 +211,30 @@ TEST_CASE("process driver with log_keep = 0 starts the log over instead of keepi
   REQUIRE(!live.empty());
   CHECK(live.back() == "line-299-yyyyyyyyyyyyyyyyyyyy");
   CHECK(live.front().rfind("line-", 0) == 0);  // starts on a line boundary
+}
+
+TEST_CASE("process driver: instances and supervisors inherit no file descriptor of the peer") {
+  Harness h;
+  int leak[2];
+  REQUIRE(::pipe(leak) == 0);  // not close-on-exec: a careless fork/exec would pass it on
+  auto s = h.spec("fds", 0, "readlink /proc/self/fd/0; ls /proc/self/fd; exec sleep 30");
+  Instance inst = h.start(s);
+  ::close(leak[1]);
+  // Only if neither the supervisor nor the instance holds the write end does the read end see
+  // EOF (this is also what keeps ctest from waiting on a test's output pipe).
+  pollfd pfd{leak[0], POLLIN, 0};
+  REQUIRE(::poll(&pfd, 1, 2000) == 1);
+  char c;
+  CHECK(::read(leak[0], &c, 1) == 0);
+  ::close(leak[0]);
+
+  std::string out = h.driver->log_path(s.labels, false);
+  REQUIRE(wait_until([&] { return lines_of(read_text(out)).size() >= 5; }, 3000));
+  // stdin /dev/null; 0-2 and ls's own directory fd (3), nothing else.
+  CHECK(lines_of(read_text(out)) ==
+        std::vector<std::string>{"/dev/null", "0", "1", "2", "3"});
+  auto rec = read_record(h.driver->record_path(inst.id));
+  REQUIRE(rec.ok());
+  CHECK(read_text("/proc/" + std::to_string(rec->supervisor_pid) + "/comm") ==
+        "shoal-supervise\n");
 }
