@@ -106,6 +106,16 @@ class Harness {
     return r.value();
   }
 
+  // A shell loop that runs `on_term` on SIGTERM, after creating ready.<its pid> in its working
+  // directory once the trap is set (wait_ready), so a stop cannot beat the trap.
+  static std::string trap_loop(const std::string& on_term) {
+    return "trap '" + on_term + "' TERM; : > ready.$$; while :; do sleep 0.05; done";
+  }
+  bool wait_ready(const Instance& inst, std::int64_t timeout_ms = 5000) {
+    std::string marker = driver->work_dir(inst.labels) + "/ready." + std::to_string(inst.pid);
+    return wait_until([&] { return std::filesystem::exists(marker); }, timeout_ms);
+  }
+
   // Polls the driver until `n` exits arrived (or timeout); returns all exits seen.
   std::vector<Exit> wait_exits(std::size_t n, std::int64_t timeout_ms = 5000) {
     std::vector<Exit> all;

@@ -105,8 +105,9 @@ TEST_CASE("process driver reports exit codes and terminating signals") {
 
 TEST_CASE("process driver stop: SIGTERM to the group, the instance exits on its own terms") {
   Harness h;
-  auto s = h.spec("trap", 0, "trap 'echo got-term; exit 7' TERM; while :; do sleep 0.05; done");
+  auto s = h.spec("trap", 0, Harness::trap_loop("echo got-term; exit 7"));
   Instance inst = h.start(s);
+  REQUIRE(h.wait_ready(inst));
   REQUIRE(h.driver->list().size() == 1);
   REQUIRE(h.driver->stop(inst.id, 10000).ok());
   auto exits = h.wait_exits(1);
@@ -121,7 +122,8 @@ TEST_CASE("process driver stop: SIGTERM to the group, the instance exits on its 
 
 TEST_CASE("process driver stop: an instance ignoring SIGTERM is killed after the grace") {
   Harness h;
-  Instance inst = h.start(h.spec("stubborn", 0, "trap '' TERM; while :; do sleep 0.05; done"));
+  Instance inst = h.start(h.spec("stubborn", 0, Harness::trap_loop("")));
+  REQUIRE(h.wait_ready(inst));
   std::int64_t t0 = now_ms();
   REQUIRE(h.driver->stop(inst.id, 400).ok());
   auto exits = h.wait_exits(1);

@@ -42,10 +42,12 @@ void reap(pid_t pid) {
 
 TEST_CASE("process driver: a recreated driver re-discovers running instances and stops them") {
   Harness h;
-  auto a = h.spec("web", 0, "trap 'exit 0' TERM; while :; do sleep 0.05; done");
-  auto b = h.spec("web", 1, "trap 'exit 0' TERM; while :; do sleep 0.05; done");
+  auto a = h.spec("web", 0, Harness::trap_loop("exit 0"));
+  auto b = h.spec("web", 1, Harness::trap_loop("exit 0"));
   a.service.ports = b.service.ports = {{"http", 8080, std::nullopt}};
   Instance ia = h.start(a), ib = h.start(b);
+  REQUIRE(h.wait_ready(ia));
+  REQUIRE(h.wait_ready(ib));
 
   h.restart_driver();  // the peer crashed and came back
 
@@ -67,6 +69,7 @@ TEST_CASE("process driver: a recreated driver re-discovers running instances and
 
   // A new start of the same service/index while both run gets a fresh id and port.
   Instance ic = h.start(a);
+  REQUIRE(h.wait_ready(ic));
   CHECK(ic.id != ia.id);
   CHECK(ic.ports[0].host != ia.ports[0].host);
   CHECK(ic.ports[0].host != ib.ports[0].host);
@@ -135,9 +138,12 @@ TEST_CASE("process driver: a record whose PID now belongs to another process is 
 
 TEST_CASE("process driver: an instance that lost its supervisor is still adopted and stopped") {
   Harness h;
-  pid_t orphan = spawn_plain("trap '' TERM; while :; do sleep 0.05; done");
+  std::string ready = h.dir() + "/ready";
+  std::string script = "trap '' TERM; : > " + ready + "; while :; do sleep 0.05; done";
+  pid_t orphan = spawn_plain(script.c_str());
   std::uint64_t start = start_time_of(orphan);
   h.remember(orphan, start);
+  REQUIRE(wait_until([&] { return std::filesystem::exists(ready); }, 3000));  // TERM ignored now
 
   InstanceRecord r;
   r.id = "lonely-0.0";
@@ -165,14 +171,15 @@ TEST_CASE("process driver: an instance that lost its supervisor is still adopted
 }
 
 TEST_CASE("process driver: the orphan watchdog stops an instance whose peer stays away") {
-  Harness h([](ProcessDriverOptions& o) { o.orphan_timeout = 1000; });
-  auto s = h.spec("watched", 0, "trap 'exit 9' TERM; while :; do sleep 0.05; done");
+  Harness h([](ProcessDriverOptions& o) { o.orphan_timeout = 1500; });
+  auto s = h.spec("watched", 0, Harness::trap_loop("exit 9"));
   s.service.stop_grace = 2000;
   h.driver->heartbeat();
   Instance inst = h.start(s);
+  REQUIRE(h.wait_ready(inst));
 
   // While the heartbeat goes on (longer than orphan_timeout), the instance keeps running.
-  std::int64_t until = now_ms() + 1600;
+  std::int64_t until = now_ms() + 2000;
   while (now_ms() < until) {
     h.driver->heartbeat();
     CHECK(h.driver->poll().empty());
@@ -187,12 +194,12 @@ TEST_CASE("process driver: the orphan watchdog stops an instance whose peer stay
   CHECK(exits[0].id == inst.id);
   CHECK(exits[0].reason == Exit::Reason::orphaned);
   CHECK(exits[0].exit_code == 9);  // SIGTERM first: it could clean up
-  CHECK(now_ms() - silent_since >= 1000);
+  CHECK(now_ms() - silent_since >= 1500);
 }
 
 TEST_CASE("process driver: instances survive kill -9 of the peer process and are adopted") {
   Harness h;
-  auto s = h.spec("survivor", 0, "trap 'exit 0' TERM; while :; do sleep 0.05; done");
+  auto s = h.spec("survivor", 0, Harness::trap_loop("exit 0"));
   int pipe_fds[2];
   REQUIRE(::pipe(pipe_fds) == 0);
   pid_t peer = ::fork();
@@ -219,6 +226,7 @@ TEST_CASE("process driver: instances survive kill -9 of the peer process and are
   REQUIRE(found.size() == 1);
   CHECK(found[0].pid == pid);
   CHECK(found[0].labels == s.labels);
+  REQUIRE(h.wait_ready(found[0]));
   REQUIRE(h.driver->stop(found[0].id, 5000).ok());
   auto exits = h.wait_exits(1);
   REQUIRE(exits.size() == 1);
