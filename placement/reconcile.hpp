@@ -1,0 +1,151 @@
+// The reconcile step: (assignment, what this peer runs, what the other peers report, this peer's
+// gates) -> actions. Pure: time comes in as an argument; no clocks, I/O or logging. node/ runs
+// the actions against a real driver, sim/ against a simulated one, so both share the failover
+// and handoff logic. Not thread-safe: one Reconciler per peer, driven from one thread.
+//
+// Caller contract (node/ and sim/):
+//  - Call step() whenever an input changes, and again at Plan::wake_at at the latest.
+//  - Apply every action before the next step. After Start the instance is in `local` (at least
+//    `starting`; a start that fails is reported `exited` with a non-zero code). After Stop it
+//    is `stopping` or gone. Exited instances stay in `local` until a Start or Stop replaces
+//    them. Mark actions are recorded in this peer's `status/<peer>`.
+//  - `peers` holds `status/<peer>` only of alive and suspect members, other than self (the
+//    caller filters; statuses of peers not in `live_peers` are ignored anyway).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "config/spec.hpp"
+#include "placement/status.hpp"
+#include "placement/view.hpp"
+
+namespace shoal::placement {
+
+using Millis = config::Millis;
+
+// One instance this peer's driver runs (or ran: exited ones stay until replaced or stopped).
+struct LocalInstance {
+  InstanceId id;
+  std::string spec_hash;                            // the spec it was started with
+  InstanceState state = InstanceState::starting;    // starting|running|healthy|unhealthy|
+                                                    // stopping|exited (failed after a Mark)
+  int exit_code = 0;                                // when exited
+};
+
+struct ReconcileInputs {
+  Millis now = 0;                 // monotonic milliseconds
+  std::string self;               // this peer's name
+  // Shared, read-only, must outlive the step() call; never null.
+  const Assignment* assignment = nullptr;                 // placement of the current view
+  const std::vector<config::ServiceSpec>* services = nullptr;  // desired state (spec/*)
+  const std::map<std::string, PeerStatus>* peers = nullptr;    // status/<peer> of others
+  std::vector<LocalInstance> local;     // what this peer runs, any order
+  std::set<std::string> live_peers;     // alive + suspect members (self may be included)
+  // Gates. The step acts once `synced` (a push-pull with another peer completed) or once no
+  // other peer has been reachable for solo_after (`alone_since` = since when nobody was
+  // reachable; nullopt while someone is). Once open, the gate stays open for this Reconciler.
+  bool synced = false;
+  std::optional<Millis> alone_since;
+  // Own local health is bad (this peer was stalled): start nothing (no fresh starts, restarts,
+  // handoff or replacement starts) and let no timer-driven stop fire (handoff timers restart);
+  // stops backed by evidence (service deleted or scaled down, handoff completed by a healthy
+  // new copy, dead local copies of instances owned elsewhere) still happen.
+  bool health_bad = false;
+};
+
+enum class StartReason : std::uint8_t {
+  fresh,    // owned, not running on any live peer (new instance, dead old owner, scale up)
+  handoff,  // owned, while another live peer still runs a copy (make-before-break)
+  restart,  // the local copy exited and its restart policy restarts it
+  replace,  // the spec hash changed: the new copy of a rolling replacement
+};
+enum class StopReason : std::uint8_t {
+  unwanted,         // no service wants it (service deleted or scaled down)
+  handed_off,       // owned elsewhere and the new owner reports it ready at the same hash
+  handoff_timeout,  // owned elsewhere and the new owner made no progress for handoff_timeout
+  not_owned,        // owned elsewhere and this copy is not running (exited/failed): clean up
+  replaced,         // the spec hash changed: the old copy of a rolling replacement
+};
+std::string_view to_string(StartReason r);
+std::string_view to_string(StopReason r);
+
+struct StartAction {
+  InstanceId id;
+  config::ServiceSpec spec;
+  std::string spec_hash;
+  int restarts = 0;  // restarts counted so far (0 for a first start); report it in status
+  StartReason reason = StartReason::fresh;
+};
+struct StopAction {
+  InstanceId id;
+  StopReason reason = StopReason::unwanted;
+};
+// A local instance this peer owns but did not start itself (e.g. found after a peer restart):
+// keep it. Emitted once per instance.
+struct AdoptAction {
+  InstanceId id;
+};
+// A state the caller records in status for a local instance that the driver cannot know:
+// `pending` (exited, restart due at retry_at), `exited` (exited for good, per its policy),
+// `failed` (restart.max_attempts exhausted). Emitted once per exit.
+struct MarkAction {
+  InstanceId id;
+  InstanceState state = InstanceState::exited;
+  int exit_code = 0;
+  int restarts = 0;
+  Millis retry_at = 0;  // when state == pending
+};
+using Action = std::variant<StopAction, MarkAction, AdoptAction, StartAction>;
+
+struct Plan {
+  // Stops first, then marks, adopts, starts; each group in instance-id order.
+  std::vector<Action> actions;
+  // The next time a timer in here may act (backoff expiry, handoff timeout, start rate, solo
+  // gate); nullopt when nothing is pending. Call step() again at this time at the latest.
+  std::optional<Millis> wake_at;
+};
+
+class Reconciler {
+ public:
+  explicit Reconciler(config::PeerConfig::Reconcile cfg = {});
+
+  // One reconcile pass. Deterministic: the same sequence of inputs gives the same plans.
+  Plan step(const ReconcileInputs& in);
+
+  // True once the gate (synced or solo) has opened.
+  bool gate_open() const { return gate_open_; }
+
+ private:
+  struct Track {                       // bookkeeping per instance id
+    bool known = false;                // started or adopted by this Reconciler
+    int restarts = 0;                  // restarts since the last reset
+    std::optional<Millis> up_since;    // first seen running/healthy in the current run
+    std::optional<Millis> exited_at;   // first seen exited (current exit)
+    bool exit_decided = false;         // the current exit was handled (marked)
+    bool gave_up = false;              // exited for good or failed: never restart this run
+    Millis retry_at = 0;               // restart due (when exit_decided && !gave_up)
+    bool replacing = false;            // stopped for a rolling replacement; start it anew
+    // Handoff away (this peer runs a copy the assignment gives to another live peer).
+    std::string handoff_to;            // empty = no handoff in progress
+    Millis handoff_since = 0;          // restarted whenever the new copy makes progress
+    int handoff_best = 0;              // best progress rank of the new copy seen so far
+  };
+
+  bool take_start_token(Millis now);
+  Millis start_token_at(Millis now) const;
+
+  config::PeerConfig::Reconcile cfg_;
+  bool gate_open_ = false;
+  std::map<InstanceId, Track> tracks_;
+  std::deque<Millis> recent_starts_;  // start times within the last second
+};
+
+}  // namespace shoal::placement
