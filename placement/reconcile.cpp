@@ -272,7 +272,7 @@ Plan Reconciler::step(const ReconcileInputs& in) {
             if (is_live_copy(s->state)) reason = StartReason::handoff;
           }
         }
-        starts.push_back({id, reason, reason == StartReason::replace ? t.restarts : 0});
+        starts.push_back({id, reason, 0});
         continue;
       }
       if (is_dead(l->state)) {

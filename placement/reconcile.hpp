@@ -43,11 +43,15 @@ struct LocalInstance {
 struct ReconcileInputs {
   Millis now = 0;                 // monotonic milliseconds
   std::string self;               // this peer's name
-  // Shared, read-only, must outlive the step() call; never null.
+  // Shared, read-only, must outlive the step() call; assignment and services never null.
   const Assignment* assignment = nullptr;                 // placement of the current view
-  const std::vector<config::ServiceSpec>* services = nullptr;  // desired state (spec/*)
-  const std::map<std::string, PeerStatus>* peers = nullptr;    // status/<peer> of others
-  std::vector<LocalInstance> local;     // what this peer runs, any order
+  // Desired state (spec/*). An instance is wanted while its service is here and its index <
+  // replicas, whatever a stale assignment says; an unplaced but wanted instance keeps a running
+  // local copy (better than none) and starts nothing.
+  const std::vector<config::ServiceSpec>* services = nullptr;
+  const std::map<std::string, PeerStatus>* peers = nullptr;    // status/<peer> of others;
+                                                               // may be null (none)
+  std::vector<LocalInstance> local;     // what this peer runs, any order, one entry per id
   std::set<std::string> live_peers;     // alive + suspect members (self may be included)
   // Gates. The step acts once `synced` (a push-pull with another peer completed) or once no
   // other peer has been reachable for solo_after (`alone_since` = since when nobody was
@@ -113,6 +117,24 @@ struct Plan {
   std::optional<Millis> wake_at;
 };
 
+// Decisions beyond DESIGN.md's text, made here:
+//  - Start rate: at most max_starts_per_second Starts in any 1000 ms window (a sliding window,
+//    so no burst above N); <= 0 means no limit. Deferred starts go in priority order: fresh
+//    (running nowhere: failover first), restart, replace, handoff; then by instance id.
+//  - Handoff progress: the new owner's copy, at the current spec hash, reaching a state ranked
+//    above any seen so far in this handoff (pending < starting < running|unhealthy < healthy)
+//    restarts the timeout. Falling back and climbing again is not progress, so a crash-looping
+//    new copy cannot keep the old one alive forever (at most ~4 x handoff_timeout).
+//  - Rolling replacement (a changed spec hash): one owned copy at a time is stopped (not while
+//    health is bad), then started at the new hash; the next waits until no copy of the service
+//    at the new hash is on its way (pending|starting|unhealthy, or running with a health check)
+//    here or in any live peer's status. Across peers, only the lowest-named peer that owns a
+//    live stale copy takes its turn. Limit: peers see each other through gossip, so two peers
+//    acting on views a gossip round apart may still replace at the same time; and a peer that
+//    never replaces its stale copies (stalled, without the new spec) holds the others back.
+//  - An exited-for-good or failed instance starts again (restarts 0) when its spec hash changes.
+//  - Restart count (backoff and max_attempts budget) resets when a run stayed up 10 minutes.
+//  - `unhealthy` is not acted on here (the driver may kill it; its exit then counts).
 class Reconciler {
  public:
   explicit Reconciler(config::PeerConfig::Reconcile cfg = {});
