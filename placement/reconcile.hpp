@@ -124,7 +124,7 @@ struct Plan {
 //  - Handoff progress: the new owner's copy, at the current spec hash, reaching a state ranked
 //    above any seen so far in this handoff (pending < starting < running|unhealthy < healthy)
 //    restarts the timeout. Falling back and climbing again is not progress, so a crash-looping
-//    new copy cannot keep the old one alive forever (at most ~4 x handoff_timeout).
+//    new copy cannot keep the old one alive forever (at most 5 x handoff_timeout).
 //  - Rolling replacement (a changed spec hash): one owned copy at a time is stopped (not while
 //    health is bad), then started at the new hash; the next waits until no copy of the service
 //    at the new hash is on its way (pending|starting|unhealthy, or running with a health check)
