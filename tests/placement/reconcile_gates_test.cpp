@@ -54,7 +54,7 @@ TEST_CASE("reconcile gates: someone reachable but not synced keeps the gate shut
   for (Millis t = 0; t <= 120000; t += 10000) CHECK(h.step(t).actions.empty());
 }
 
-TEST_CASE("reconcile gates: own health bad -> nothing new starts; evidence-backed stops happen") {
+TEST_CASE("reconcile gates: own health bad -> nothing new starts, evidence-backed stops happen") {
   Harness h;
   auto web = make_service("web", 2);
   h.services = {web};

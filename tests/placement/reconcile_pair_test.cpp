@@ -75,7 +75,7 @@ int copies(const Harness& h, const InstanceId& id) {
 
 }  // namespace
 
-TEST_CASE("reconcile pair: handoff to a joining peer is make-before-break; failover after") {
+TEST_CASE("reconcile pair: handoff to a joining peer is make-before-break, then failover") {
   auto web = make_service("web", 3, /*health_check=*/true);
   Harness a({}, "a"), b({}, "b");
   Driver da, db;

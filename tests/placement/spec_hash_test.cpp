@@ -129,7 +129,7 @@ TEST_CASE("spec_hash: length prefixes keep field boundaries apart") {
   CHECK(spec_hash(a) != spec_hash(b));
 }
 
-TEST_CASE("spec_hash: port order does not matter; unused health fields do not count") {
+TEST_CASE("spec_hash: port order does not matter, unused health fields do not count") {
   ServiceSpec a = golden_spec(), b = golden_spec();
   std::swap(b.ports[0], b.ports[1]);
   CHECK(spec_hash(a) == spec_hash(b));
