@@ -168,39 +168,47 @@ Plan Reconciler::step(const ReconcileInputs& in) {
     }
     return &it->second;
   };
-  auto owner_is_self = [&](const InstanceId& id) {
-    const std::string* o = in.assignment->owner_of(id);
-    return o && *o == in.self;
-  };
 
-  // Remote copies by instance id (live peers other than self only), and by service.
-  std::map<InstanceId, std::vector<std::pair<const std::string*, const InstanceStatus*>>> remote;
-  std::map<std::string, std::vector<std::pair<const std::string*, const InstanceStatus*>>>
-      remote_by_service;
+  // What the other live peers report. Each PeerStatus is sorted by id, so lookups are binary
+  // searches; nothing here walks every remote instance (a step stays cheap in big clusters).
+  std::vector<std::pair<const std::string*, const PeerStatus*>> others;
   if (in.peers) {
     for (const auto& [peer, status] : *in.peers) {
-      if (peer == in.self || !in.live_peers.count(peer)) continue;
-      for (const auto& s : status.instances) {
-        remote[s.id].emplace_back(&peer, &s);
-        remote_by_service[s.id.service].emplace_back(&peer, &s);
-      }
+      if (peer != in.self && in.live_peers.count(peer)) others.emplace_back(&peer, &status);
     }
   }
   auto remote_on = [&](const InstanceId& id, const std::string& peer) -> const InstanceStatus* {
-    auto it = remote.find(id);
-    if (it == remote.end()) return nullptr;
-    for (const auto& [p, s] : it->second) {
-      if (*p == peer) return s;
+    if (!in.peers || peer == in.self || !in.live_peers.count(peer)) return nullptr;
+    auto it = in.peers->find(peer);
+    return it == in.peers->end() ? nullptr : it->second.find(id);
+  };
+  auto runs_elsewhere = [&](const InstanceId& id) {
+    for (const auto& [peer, status] : others) {
+      const InstanceStatus* s = status->find(id);
+      if (s && is_live_copy(s->state)) return true;
     }
-    return nullptr;
+    return false;
+  };
+  // Calls f(peer, status) for every remote instance of `service`.
+  auto for_each_remote_of = [&](const std::string& service, auto&& f) {
+    const InstanceId first{service, 0};
+    for (const auto& [peer, status] : others) {
+      const auto& v = status->instances;
+      auto it = std::lower_bound(
+          v.begin(), v.end(), first,
+          [](const InstanceStatus& x, const InstanceId& key) { return x.id < key; });
+      for (; it != v.end() && it->id.service == service; ++it) f(*peer, *it);
+    }
   };
 
   // The ids to consider: every local one and every one this peer owns.
-  std::set<InstanceId> ids;
-  for (const auto& [id, l] : local) ids.insert(id);
+  std::set<InstanceId> owned;
   for (const auto& p : in.assignment->instances) {
-    if (p.owner && *p.owner == in.self) ids.insert(p.id);
+    if (p.owner && *p.owner == in.self) owned.insert(owned.end(), p.id);  // sorted input
   }
+  auto owner_is_self = [&](const InstanceId& id) { return owned.count(id) > 0; };
+  std::set<InstanceId> ids = owned;
+  for (const auto& [id, l] : local) ids.insert(id);
 
   // --- Rolling replacement: which stale copy (at most one per service) to stop now. --------
   // Cluster-wide one at a time, as far as gossip lets a peer know: only the lowest-named peer
@@ -232,14 +240,14 @@ Plan Reconciler::step(const ReconcileInputs& in) {
       const Desired& d = desired.at(service);
       bool my_turn = true;
       bool busy = false;
-      for (const auto& [peer, s] : remote_by_service[service]) {
-        if (s->spec_hash == d.hash) {
-          if (is_in_flight(s->state, *d.spec)) busy = true;
-        } else if (is_live_copy(s->state) && *peer < in.self) {
-          const std::string* o = in.assignment->owner_of(s->id);
-          if (o && *o == *peer) my_turn = false;
+      for_each_remote_of(service, [&](const std::string& peer, const InstanceStatus& s) {
+        if (s.spec_hash == d.hash) {
+          if (is_in_flight(s.state, *d.spec)) busy = true;
+        } else if (is_live_copy(s.state) && peer < in.self) {
+          const std::string* o = in.assignment->owner_of(s.id);
+          if (o && *o == peer) my_turn = false;
         }
-      }
+      });
       if (!busy && my_turn) replace_now.insert(stale.front());
     }
   }
@@ -267,10 +275,8 @@ Plan Reconciler::step(const ReconcileInputs& in) {
         StartReason reason = StartReason::fresh;
         if (t.replacing) {
           reason = StartReason::replace;
-        } else if (auto it = remote.find(id); it != remote.end()) {
-          for (const auto& [p, s] : it->second) {
-            if (is_live_copy(s->state)) reason = StartReason::handoff;
-          }
+        } else if (runs_elsewhere(id)) {
+          reason = StartReason::handoff;
         }
         starts.push_back({id, reason, 0});
         continue;

@@ -49,8 +49,8 @@ struct ReconcileInputs {
   // replicas, whatever a stale assignment says; an unplaced but wanted instance keeps a running
   // local copy (better than none) and starts nothing.
   const std::vector<config::ServiceSpec>* services = nullptr;
-  const std::map<std::string, PeerStatus>* peers = nullptr;    // status/<peer> of others;
-                                                               // may be null (none)
+  // status/<peer> of the others, each PeerStatus sorted by id; may be null (none).
+  const std::map<std::string, PeerStatus>* peers = nullptr;
   std::vector<LocalInstance> local;     // what this peer runs, any order, one entry per id
   std::set<std::string> live_peers;     // alive + suspect members (self may be included)
   // Gates. The step acts once `synced` (a push-pull with another peer completed) or once no
