@@ -134,6 +134,8 @@ struct Plan {
 //    never replaces its stale copies (stalled, without the new spec) holds the others back.
 //  - An exited-for-good or failed instance starts again (restarts 0) when its spec hash changes.
 //  - Restart count (backoff and max_attempts budget) resets when a run stayed up 10 minutes.
+//  - Backoff counts from the `now` of the first step that sees the exit (gate closed or not):
+//    step promptly on driver news. max_attempts = N allows N restarts; the next exit is failed.
 //  - `unhealthy` is not acted on here (the driver may kill it; its exit then counts).
 class Reconciler {
  public:
