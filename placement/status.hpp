@@ -1,0 +1,53 @@
+// What a peer reports about the instances it runs: the payload of `status/<peer>` in replicated
+// state, and the instance states users see in `shoal ps`. Plain data, no I/O.
+// The byte encoding of PeerStatus is gossip's / node's concern and is not defined here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "placement/view.hpp"
+
+namespace shoal::placement {
+
+// The lowercase names (to_string) are a user-facing contract (`shoal ps`, JSON `state`).
+enum class InstanceState : std::uint8_t {
+  pending,    // assigned, not started (or waiting out a restart backoff)
+  starting,   // start requested, not yet running
+  running,    // running; no health verdict (or the service has no health check)
+  healthy,    // running and its health check passes
+  unhealthy,  // running and its health check fails
+  stopping,   // stop requested, not yet gone
+  exited,     // exited and, as its restart policy allows, not restarted
+  failed,     // gave up after restart.max_attempts
+  unplaced,   // no peer can take it (only in the assignment view; never in a peer's status)
+};
+
+std::string_view to_string(InstanceState s);
+// The state named by `s` (exact lowercase name), or nullopt.
+std::optional<InstanceState> instance_state_from_string(std::string_view s);
+
+// One instance as its peer reports it.
+struct InstanceStatus {
+  InstanceId id;
+  InstanceState state = InstanceState::pending;
+  std::string spec_hash;                           // spec_hash() of the spec it runs
+  std::map<std::string, std::uint16_t> host_ports;  // port name -> host port chosen
+  int restarts = 0;                                 // restarts since its last (re)placement
+  int exit_code = 0;                                // meaningful when exited / failed
+  friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
+};
+
+// The value of `status/<peer>`: every instance that peer runs, sorted by id.
+struct PeerStatus {
+  std::vector<InstanceStatus> instances;
+  // The entry for `id`, or nullptr. Binary search: `instances` must be sorted by id.
+  const InstanceStatus* find(const InstanceId& id) const;
+  friend bool operator==(const PeerStatus&, const PeerStatus&) = default;
+};
+
+}  // namespace shoal::placement
