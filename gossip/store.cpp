@@ -58,11 +58,18 @@ class Reader {
  public:
   explicit Reader(ByteView b) : b_(b) {}
   bool done() const { return pos_ == b_.size(); }
-  const std::string& error() const { return error_; }
-  bool failed() const { return !error_.empty(); }
+  // The message is built only when asked for: rejecting garbage stays cheap.
+  std::string error() const {
+    if (what_ == nullptr) return {};
+    return std::string(what_) + detail_ + " at byte " + std::to_string(at_);
+  }
 
-  bool fail(std::string what) {
-    if (error_.empty()) error_ = what + " at byte " + std::to_string(pos_);
+  bool fail(const char* what, const char* detail = "") {
+    if (what_ == nullptr) {
+      what_ = what;
+      detail_ = detail;
+      at_ = pos_;
+    }
     return false;
   }
 
@@ -79,7 +86,7 @@ class Reader {
   bool array_of(std::uint32_t want, const char* what) {
     std::uint32_t n = 0;
     if (!array(n)) return false;
-    if (n != want) return fail(std::string("wrong field count in ") + what);
+    if (n != want) return fail("wrong field count in ", what);
     return true;
   }
   bool uint(std::uint64_t& v) {
@@ -114,9 +121,9 @@ class Reader {
     else if (t == 0xd9) { if (!be(1, n)) return false; }
     else if (t == 0xda) { if (!be(2, n)) return false; }
     else if (t == 0xdb) { if (!be(4, n)) return false; }
-    else return fail(std::string("expected a string for ") + what);
-    if (n > max) return fail(std::string(what) + " too long");
-    if (n > remaining()) return fail(std::string("truncated ") + what);
+    else return fail("expected a string for ", what);
+    if (n > max) return fail("too long: ", what);
+    if (n > remaining()) return fail("truncated ", what);
     s.assign(reinterpret_cast<const char*>(b_.data() + pos_), n);
     pos_ += n;
     return true;
@@ -197,7 +204,9 @@ class Reader {
 
   ByteView b_;
   std::size_t pos_ = 0;
-  std::string error_;
+  const char* what_ = nullptr;
+  const char* detail_ = "";
+  std::size_t at_ = 0;
 };
 
 constexpr std::uint64_t kSnapshotFormat = 1;
@@ -550,7 +559,7 @@ Parsed<Store> Store::restore(ByteView snapshot, std::string self, StoreConfig co
   std::uint64_t format = 0, last = 0;
   std::vector<Entry> live, held;
   bool ok = r.array_of(4, "snapshot") && r.uint(format);
-  if (ok && format != kSnapshotFormat) ok = r.fail("unknown snapshot format " + std::to_string(format));
+  if (ok && format != kSnapshotFormat) ok = r.fail("unknown snapshot format");
   ok = ok && r.uint(last) && r.entries(live) && r.entries(held) && r.finish();
   if (!ok) return Parsed<Store>::failure("snapshot: " + r.error());
 
