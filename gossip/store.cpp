@@ -310,6 +310,9 @@ MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
     ++stats_.refused_skew;
     return MergeResult::refused_skew;
   }
+  // A version of ours that this store never issued nor saw comes from a previous life of this
+  // peer (restarted without its disk, its old clock pushed ahead by a peer within the skew).
+  const bool from_past_life = entry.version.origin == self_ && entry.version.hlc > hlc_.last();
   hlc_.observe(entry.version.hlc);
   auto it = entries_.find(entry.key);
   if (it != entries_.end() && !(it->second.version < entry.version)) {
@@ -317,6 +320,16 @@ MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
     return MergeResult::stale;
   }
   if (entry.deleted) entry.value.clear();
+  if (from_past_life && it != entries_.end() && it->second.version.origin == self_ &&
+      (it->second.deleted != entry.deleted || it->second.value != entry.value)) {
+    // Our current write is the newer one in real time: re-issue it above the old version, as a
+    // SWIM member refutes with a higher incarnation.
+    Entry mine = it->second;
+    mine.version.hlc = hlc_.tick(wall_us);
+    ++stats_.refuted;
+    store_and_queue(std::move(mine));
+    return MergeResult::refuted;
+  }
   ++stats_.applied;
   store_and_queue(std::move(entry));
   return MergeResult::applied;
@@ -328,6 +341,7 @@ MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
     switch (merge(wall_us, std::move(e))) {
       case MergeResult::applied: ++c.applied; break;
       case MergeResult::stale: ++c.stale; break;
+      case MergeResult::refuted: ++c.refuted; break;
       case MergeResult::refused_skew: ++c.refused_skew; break;
     }
   }

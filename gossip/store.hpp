@@ -56,12 +56,15 @@ enum class MergeResult : std::uint8_t {
   applied,       // newer than what we had: stored and queued for broadcast
   stale,         // older than or equal to what we had: ignored
   refused_skew,  // physical time too far ahead of our wall clock: ignored and counted
+  refuted,       // a newer version of our own key from a previous life of this peer (restarted
+                 // without its disk) over our current write: we re-issued ours above it
 };
 
 struct StoreStats {
   std::uint64_t applied = 0;
   std::uint64_t stale = 0;
   std::uint64_t refused_skew = 0;
+  std::uint64_t refuted = 0;
   std::uint64_t garbage_collected = 0;
   std::uint64_t held_back_dropped = 0;  // held-back entries discarded after a pull
 };
@@ -98,7 +101,7 @@ enum class HoldBack : std::uint8_t {
 };
 
 struct MergeCounts {
-  std::size_t applied = 0, stale = 0, refused_skew = 0;
+  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0;
 };
 
 class Store {

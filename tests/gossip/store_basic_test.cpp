@@ -136,11 +136,26 @@ TEST_CASE("store: a peer restarted without its disk writes versions that win", "
     CHECK(b.merge(kT0 + 60 * kSecond, *fresh.find("spec/web")) == MergeResult::applied);
     CHECK(*b.get("spec/web") == bytes_of("new"));
   }
-  SECTION("writing before learning, within the skew window, loses: why the engine pulls first") {
+  SECTION("writing before learning, within the skew window: it refutes its old version") {
     Store fresh("a");
-    const Version v = fresh.put(kT0 + kSecond, "spec/web", bytes_of("new"));
-    CHECK(v < old);
-    CHECK(b.merge(kT0 + kSecond, *fresh.find("spec/web")) == MergeResult::stale);
+    const std::int64_t now = kT0 + kSecond;
+    const Version v = fresh.put(now, "spec/web", bytes_of("new"));
+    CHECK(v < old);  // its fresh clock is behind its old, pushed-ahead version
+    CHECK(b.merge(now, *fresh.find("spec/web")) == MergeResult::stale);
+    // When the old version reaches it, it re-issues its current value above it.
+    CHECK(fresh.merge(now, *b.find("spec/web")) == MergeResult::refuted);
+    CHECK(fresh.stats().refuted == 1);
+    CHECK(*fresh.get("spec/web") == bytes_of("new"));
+    CHECK(old < *fresh.version_of("spec/web"));
+    CHECK(b.merge_all(now, fresh.missing_for(b.digest())).applied == 1);
+    CHECK(*b.get("spec/web") == bytes_of("new"));
+    // Its own writes coming back are not refuted, nor is an old version of a key it never
+    // wrote in this life (that is just data).
+    CHECK(fresh.merge(now, *b.find("spec/web")) == MergeResult::stale);
+    Entry other = *b.find("spec/web");
+    other.key = "spec/other";
+    other.version.hlc = old.hlc + 100;
+    CHECK(fresh.merge(now, other) == MergeResult::applied);
   }
 }
 

@@ -25,6 +25,7 @@ class Sim {
       peers_.emplace_back(Store(name, cfg));
     }
     up_.assign(n, true);
+    skew_.assign(n, 0);
   }
   static StoreConfig small_packets() {
     StoreConfig c;
@@ -33,6 +34,8 @@ class Sim {
   }
 
   std::int64_t now() const { return now_; }
+  std::int64_t wall(int i) const { return now_ + skew_[i]; }  // peer i's wall clock
+  void set_skew(int i, std::int64_t us) { skew_[i] = us; }
   void advance(std::int64_t us) { now_ += us; }
   Store& peer(int i) { return peers_[i]; }
   int size() const { return static_cast<int>(peers_.size()); }
@@ -65,14 +68,14 @@ class Sim {
     if (!up_[a] || !up_[b]) return;
     auto req = transmit(encode_push_pull(peers_[a].begin_push_pull()));
     if (!req) return;
-    auto resp = peers_[b].handle_push_pull(now_, *req);
+    auto resp = peers_[b].handle_push_pull(wall(b), *req);
     REQUIRE(resp);
     auto resp_in = transmit(encode_push_pull(*resp));
     if (!resp_in) return;
-    auto fin = peers_[a].handle_push_pull(now_, *resp_in);
+    auto fin = peers_[a].handle_push_pull(wall(a), *resp_in);
     REQUIRE(fin);
     ++push_pulls_;
-    if (auto fin_in = transmit(encode_push_pull(*fin))) peers_[b].handle_push_pull(now_, *fin_in);
+    if (auto fin_in = transmit(encode_push_pull(*fin))) peers_[b].handle_push_pull(wall(b), *fin_in);
   }
 
   bool converged() const {
@@ -104,7 +107,7 @@ class Sim {
   void deliver(int from, const Bytes& batch) {
     const int to = other(from);
     if (!up_[to] || rng_.chance(loss_)) return;
-    auto r = peers_[to].merge_encoded(now_, batch);
+    auto r = peers_[to].merge_encoded(wall(to), batch);
     REQUIRE(r.ok());
   }
   std::optional<PushPull> transmit(const Bytes& bytes) {
@@ -119,6 +122,7 @@ class Sim {
   StoreConfig cfg_;
   std::vector<Store> peers_;
   std::vector<bool> up_;
+  std::vector<std::int64_t> skew_;
   std::int64_t now_ = kT0;
   std::uint64_t rounds_ = 0;
   std::uint64_t push_pulls_ = 0;
@@ -241,4 +245,48 @@ TEST_CASE("store sim: a peer away longer than the TTL does not resurrect deleted
     // Without pull-first the stale copy brings the deleted key back everywhere.
     CHECK((sim.peer(p).get("spec/doomed") == nullptr) == pull_first);
   }
+}
+
+TEST_CASE("store sim: a peer restarted without its disk writes versions that win",
+          "[store][sim][restart]") {
+  const std::uint64_t seed = GENERATE(41, 42);
+  INFO("seed " << seed);
+  Sim sim(8, 20, seed);
+  sim.set_skew(7, 5 * kSecond);  // within max_clock_skew: accepted, and pushes clocks ahead
+  sim.peer(7).put(sim.wall(7), "spec/x", bytes_of("x"));
+  REQUIRE(sim.run_until_converged(600) >= 0);
+  sim.peer(2).put(sim.wall(2), "status/p2", bytes_of("old life"));  // HLC ~5 s ahead of wall
+  const Version old = *sim.peer(2).version_of("status/p2");
+  CHECK(Hlc::physical_us(old.hlc) > sim.wall(2));
+  REQUIRE(sim.run_until_converged(600) >= 0);
+  // Crash, restart without the disk one second later, and write at once, before learning.
+  sim.advance(kSecond);
+  sim.replace(2, Store("p2", Sim::small_packets()));
+  const Version fresh = sim.peer(2).put(sim.wall(2), "status/p2", bytes_of("new life"));
+  CHECK(fresh < old);
+  REQUIRE(sim.run_until_converged(600) >= 0);
+  for (int p = 0; p < sim.size(); ++p) {
+    INFO("peer " << p);
+    REQUIRE(sim.peer(p).get("status/p2") != nullptr);
+    CHECK(*sim.peer(p).get("status/p2") == bytes_of("new life"));
+    CHECK(old < *sim.peer(p).version_of("status/p2"));
+  }
+}
+
+TEST_CASE("store sim: a peer whose clock runs 1 h ahead cannot lock out later writes",
+          "[store][sim][skew]") {
+  Sim sim(8, 20, 55);
+  sim.set_skew(0, 3600 * kSecond);
+  sim.peer(0).put(sim.wall(0), "spec/web", bytes_of("runaway"));
+  for (int r = 0; r < 50; ++r) sim.round();
+  sim.peer(4).put(sim.wall(4), "spec/web", bytes_of("later"));
+  for (int r = 0; r < 300; ++r) sim.round();
+  std::uint64_t refused = 0;
+  for (int p = 1; p < sim.size(); ++p) {
+    INFO("peer " << p);
+    REQUIRE(sim.peer(p).get("spec/web") != nullptr);
+    CHECK(*sim.peer(p).get("spec/web") == bytes_of("later"));
+    refused += sim.peer(p).stats().refused_skew;
+  }
+  CHECK(refused > 0);
 }
