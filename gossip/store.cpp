@@ -219,6 +219,18 @@ Bytes encode_entry_alone(const Entry& e) {
   return out;
 }
 
+// a - b, saturated instead of overflowing (walls and configs come from outside).
+std::int64_t sat_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t d = 0;
+  if (__builtin_sub_overflow(a, b, &d)) return a < b ? INT64_MIN : INT64_MAX;
+  return d;
+}
+
+// How far `hlc`'s physical time lies behind `wall_us` (negative: ahead of it).
+std::int64_t age_us(std::uint64_t hlc, std::int64_t wall_us) {
+  return sat_sub(wall_us, Hlc::physical_us(hlc));
+}
+
 // A batch header for up to 65,535 entries takes at most 3 bytes.
 constexpr std::size_t kBatchHeaderMax = 3;
 constexpr std::size_t kBatchMaxCount = 65535;
@@ -306,7 +318,7 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
 }
 
 MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
-  if (Hlc::physical_us(entry.version.hlc) > wall_us + config_.max_clock_skew_us) {
+  if (sat_sub(Hlc::physical_us(entry.version.hlc), wall_us) > config_.max_clock_skew_us) {
     ++stats_.refused_skew;
     return MergeResult::refused_skew;
   }
@@ -509,9 +521,9 @@ void Store::release(std::int64_t wall_us, bool pulled) {
   if (held_.empty()) return;
   auto held = std::move(held_);
   held_.clear();
-  const std::int64_t horizon = config_.tombstone_ttl_us - config_.max_clock_skew_us;
+  const std::int64_t horizon = sat_sub(config_.tombstone_ttl_us, config_.max_clock_skew_us);
   for (auto& [key, e] : held) {
-    if (pulled && Hlc::physical_us(e.version.hlc) + horizon <= wall_us) {
+    if (pulled && age_us(e.version.hlc, wall_us) >= horizon) {
       ++stats_.held_back_dropped;
       continue;
     }
@@ -540,7 +552,7 @@ std::size_t Store::collect_garbage(std::int64_t wall_us) {
   for (auto* map : {&entries_, &held_}) {
     for (auto it = map->begin(); it != map->end();) {
       const Entry& e = it->second;
-      if (e.deleted && Hlc::physical_us(e.version.hlc) + config_.tombstone_ttl_us <= wall_us) {
+      if (e.deleted && age_us(e.version.hlc, wall_us) >= config_.tombstone_ttl_us) {
         dequeue(it->first);
         it = map->erase(it);
         ++n;
@@ -586,7 +598,7 @@ Parsed<Store> Store::restore(ByteView snapshot, std::string self, StoreConfig co
     case HoldBack::always: hold_live = true; break;
     case HoldBack::never: hold_live = false; break;
     case HoldBack::automatic:
-      hold_live = Hlc::physical_us(last) + config.tombstone_ttl_us < wall_us;
+      hold_live = age_us(last, wall_us) > config.tombstone_ttl_us;
       break;
   }
   auto put_max = [](std::map<std::string, Entry, std::less<>>& m, Entry e) {

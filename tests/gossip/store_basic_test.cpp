@@ -303,3 +303,22 @@ TEST_CASE("store: pull-first holds the persisted copy back until a pull or a col
     CHECK(*r->get("spec/old") == bytes_of("new"));
   }
 }
+
+TEST_CASE("store: extreme walls and configs do not overflow", "[store]") {
+  StoreConfig cfg;
+  cfg.tombstone_ttl_us = INT64_MAX;
+  cfg.max_clock_skew_us = INT64_MAX;
+  Store s("me", cfg);
+  CHECK(s.merge(INT64_MIN, Entry{"k", {UINT64_MAX, "o"}, false, {}}) == MergeResult::applied);
+  s.erase(INT64_MIN, "k");
+  CHECK(s.collect_garbage(INT64_MAX) == 0);  // a TTL of forever
+  StoreConfig strict;
+  strict.max_clock_skew_us = 0;
+  strict.tombstone_ttl_us = 0;
+  Store t("me", strict);
+  CHECK(t.merge(INT64_MIN, Entry{"k", {UINT64_MAX, "o"}, false, {}}) == MergeResult::refused_skew);
+  t.erase(kT0, "gone");
+  CHECK(t.collect_garbage(kT0) == 1);
+  CHECK(Store::restore(t.snapshot(), "me", strict, INT64_MIN).ok());
+  CHECK(Store::restore(t.snapshot(), "me", strict, INT64_MAX).ok());
+}
