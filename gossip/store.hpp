@@ -186,7 +186,7 @@ class Store {
   struct Queued {
     int transmits = 0;
     std::uint64_t seq = 0;  // insertion order; newer first among equal transmits
-    Bytes encoded;          // the entry alone, as encode_entry() gives it
+    Bytes encoded;          // the entry alone (a batch element, no batch header)
   };
   void store_and_queue(Entry entry);
   void enqueue(const Entry& entry);

@@ -13,7 +13,7 @@ namespace {
 
 SealKey key_from(std::uint64_t seed) {
   SealKey k;
-  store_test::Rng r(seed);
+  store_test::TestRng r(seed);
   for (auto& b : k) b = static_cast<std::byte>(r.next());
   return k;
 }
@@ -115,7 +115,7 @@ TEST_CASE("keyring: a full rotation keeps packets opening at every step", "[keyr
 TEST_CASE("keyring: random text never crashes the parser", "[keyring][fuzz]") {
   const std::uint64_t seed = 78;
   INFO("seed " << seed);
-  store_test::Rng rng(seed);
+  store_test::TestRng rng(seed);
   const std::string good = key_to_base64(key_from(1)) + "\n# c\n" + key_to_base64(key_from(2));
   int ok = 0;
   for (int i = 0; i < 20'000; ++i) {

@@ -13,13 +13,13 @@ namespace {
 
 SealKey key_from(std::uint64_t seed) {
   SealKey k;
-  store_test::Rng r(seed);
+  store_test::TestRng r(seed);
   for (auto& b : k) b = static_cast<std::byte>(r.next());
   return k;
 }
 SealNonce nonce_from(std::uint64_t seed) {
   SealNonce n;
-  store_test::Rng r(seed);
+  store_test::TestRng r(seed);
   for (auto& b : n) b = static_cast<std::byte>(r.next());
   return n;
 }
@@ -100,7 +100,7 @@ TEST_CASE("seal: random bytes never open and never crash", "[seal][fuzz]") {
   REQUIRE(kSodium);
   const std::uint64_t seed = 77;
   INFO("seed " << seed);
-  store_test::Rng rng(seed);
+  store_test::TestRng rng(seed);
   std::vector<SealKey> ring{key_from(1), key_from(2)};
   for (int i = 0; i < 20'000; ++i) {
     const Bytes b = store_test::filled(rng.below(120), rng.next());

@@ -49,7 +49,7 @@ TEST_CASE("store: the higher version wins, ties broken by origin", "[store]") {
 TEST_CASE("store: merging is idempotent and commutative (property)", "[store]") {
   const std::uint64_t seed = GENERATE(1, 2, 3, 4, 5);
   INFO("seed " << seed);
-  Rng rng(seed);
+  TestRng rng(seed);
   std::vector<Entry> all;
   for (int i = 0; i < 200; ++i) {
     Entry e;

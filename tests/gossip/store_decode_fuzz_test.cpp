@@ -69,7 +69,7 @@ void feed(ByteView b, Tally& t) {
 TEST_CASE("store decode: random and mutated inputs never crash", "[store][fuzz]") {
   const std::uint64_t seed = 0x5eed;
   INFO("seed " << seed);
-  Rng rng(seed);
+  TestRng rng(seed);
   const auto seeds = corpus();
   for (const Bytes& b : seeds) {
     Tally t;

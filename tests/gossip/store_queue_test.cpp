@@ -23,7 +23,7 @@ TEST_CASE("store queue: the budget is never exceeded and every entry goes out `l
           "[store][queue]") {
   const std::uint64_t seed = GENERATE(11, 12, 13);
   INFO("seed " << seed);
-  Rng rng(seed);
+  TestRng rng(seed);
   StoreConfig cfg;
   cfg.max_delta_bytes = 600;
   Store s("me", cfg);

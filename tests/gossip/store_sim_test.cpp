@@ -96,7 +96,7 @@ class Sim {
     for (const Store& s : peers_) n += s.pending_deltas() + s.pending_oversized();
     return n;
   }
-  Rng& rng() { return rng_; }
+  TestRng& rng() { return rng_; }
 
  private:
   int other(int i) {
@@ -117,7 +117,7 @@ class Sim {
     return std::move(d).value();
   }
 
-  Rng rng_;
+  TestRng rng_;
   int loss_;
   StoreConfig cfg_;
   std::vector<Store> peers_;

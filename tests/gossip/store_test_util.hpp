@@ -9,9 +9,9 @@
 
 namespace store_test {
 
-class Rng {
+class TestRng {
  public:
-  explicit Rng(std::uint64_t seed) : s_(seed) {}
+  explicit TestRng(std::uint64_t seed) : s_(seed) {}
   std::uint64_t next() {
     std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -29,7 +29,7 @@ class Rng {
 inline shoal::gossip::Bytes bytes_of(const std::string& s) { return shoal::gossip::string_to_bytes(s); }
 
 inline shoal::gossip::Bytes filled(std::size_t n, std::uint64_t seed) {
-  Rng r(seed);
+  TestRng r(seed);
   shoal::gossip::Bytes b(n);
   for (auto& x : b) x = static_cast<std::byte>(r.next());
   return b;
