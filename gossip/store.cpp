@@ -375,16 +375,26 @@ void Store::store_and_queue(Entry entry) {
 void Store::enqueue(const Entry& entry) {
   Bytes encoded = encode_entry_alone(entry);
   if (encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
-    queue_.erase(entry.key);
+    unqueue(entry.key);
     oversized_.insert_or_assign(entry.key, encode_entries(std::span<const Entry>(&entry, 1)));
     return;
   }
   oversized_.erase(entry.key);
-  queue_.insert_or_assign(entry.key, Queued{0, next_seq_++, std::move(encoded)});
+  unqueue(entry.key);
+  const std::uint64_t seq = next_seq_++;
+  queue_.emplace(entry.key, Queued{0, seq, std::move(encoded)});
+  order_.emplace(OrderKey{0, ~seq}, entry.key);
+}
+
+void Store::unqueue(std::string_view key) {
+  auto it = queue_.find(key);
+  if (it == queue_.end()) return;
+  order_.erase(OrderKey{it->second.transmits, ~it->second.seq});
+  queue_.erase(it);
 }
 
 void Store::dequeue(const std::string& key) {
-  queue_.erase(key);
+  unqueue(key);
   oversized_.erase(key);
 }
 
@@ -416,21 +426,22 @@ std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
 
 Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   if (queue_.empty() || budget_bytes <= kBatchHeaderMax) return {};
-  std::vector<std::map<std::string, Queued, std::less<>>::iterator> order;
-  order.reserve(queue_.size());
-  for (auto it = queue_.begin(); it != queue_.end(); ++it) order.push_back(it);
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    if (a->second.transmits != b->second.transmits) return a->second.transmits < b->second.transmits;
-    return a->second.seq > b->second.seq;
-  });
+  // Walk the queue least-transmitted first (newest first among equals), taking what fits. Give
+  // up after a run of entries that do not fit, so a nearly full packet costs O(1), not O(n).
+  constexpr int kMaxMisses = 64;
   std::size_t room = budget_bytes - kBatchHeaderMax;
   std::vector<std::map<std::string, Queued, std::less<>>::iterator> chosen;
-  for (auto it : order) {
-    if (chosen.size() == kBatchMaxCount) break;
-    if (it->second.encoded.size() > room) continue;
+  int misses = 0;
+  for (auto o = order_.begin(); o != order_.end() && misses < kMaxMisses; ++o) {
+    if (chosen.size() == kBatchMaxCount || room == 0) break;
+    auto it = queue_.find(o->second);
+    if (it->second.encoded.size() > room) {
+      ++misses;
+      continue;
+    }
+    misses = 0;
     room -= it->second.encoded.size();
     chosen.push_back(it);
-    if (room == 0) break;
   }
   if (chosen.empty()) return {};
   Bytes out;
@@ -438,8 +449,15 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   Packer pk(sink);
   pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
   for (auto it : chosen) {
-    out.insert(out.end(), it->second.encoded.begin(), it->second.encoded.end());
-    if (++it->second.transmits >= retransmit_limit) queue_.erase(it);
+    Queued& q = it->second;
+    out.insert(out.end(), q.encoded.begin(), q.encoded.end());
+    auto node = order_.extract(OrderKey{q.transmits, ~q.seq});
+    if (++q.transmits >= retransmit_limit) {
+      queue_.erase(it);
+    } else {
+      node.key() = OrderKey{q.transmits, ~q.seq};
+      order_.insert(std::move(node));
+    }
   }
   return out;
 }

@@ -190,7 +190,8 @@ class Store {
   };
   void store_and_queue(Entry entry);
   void enqueue(const Entry& entry);
-  void dequeue(const std::string& key);
+  void unqueue(std::string_view key);  // from the delta queue only
+  void dequeue(const std::string& key);  // from the delta and oversized queues
   void release(std::int64_t wall_us, bool pulled);
 
   std::string self_;
@@ -200,6 +201,9 @@ class Store {
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;
   std::map<std::string, Queued, std::less<>> queue_;
+  // The send order over queue_: (transmits, ~seq) -> key, least transmitted and newest first.
+  using OrderKey = std::pair<int, std::uint64_t>;
+  std::map<OrderKey, std::string> order_;
   std::map<std::string, Bytes, std::less<>> oversized_;
   std::uint64_t next_seq_ = 0;
 };
