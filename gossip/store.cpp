@@ -318,6 +318,11 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
 }
 
 MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
+  if (entry.key.starts_with(kStatusPrefix) &&
+      std::string_view(entry.key).substr(kStatusPrefix.size()) != entry.version.origin) {
+    ++stats_.refused_foreign;  // status/<peer> is written only by that peer
+    return MergeResult::refused_foreign;
+  }
   if (sat_sub(Hlc::physical_us(entry.version.hlc), wall_us) > config_.max_clock_skew_us) {
     ++stats_.refused_skew;
     return MergeResult::refused_skew;
@@ -354,6 +359,7 @@ MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
       case MergeResult::applied: ++c.applied; break;
       case MergeResult::stale: ++c.stale; break;
       case MergeResult::refuted: ++c.refuted; break;
+      case MergeResult::refused_foreign: ++c.refused_foreign; break;
       case MergeResult::refused_skew: ++c.refused_skew; break;
     }
   }
@@ -553,7 +559,7 @@ void Store::release(std::int64_t wall_us, bool pulled) {
 }
 
 std::string Store::status_key(std::string_view peer) {
-  std::string k = "status/";
+  std::string k(kStatusPrefix);
   k.append(peer);
   return k;
 }

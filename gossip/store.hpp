@@ -41,6 +41,8 @@ struct Entry {
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 
+inline constexpr std::string_view kStatusPrefix = "status/";
+
 struct StoreConfig {
   // A remote version whose physical part is further than this ahead of our wall is refused.
   std::int64_t max_clock_skew_us = 10'000'000;
@@ -58,6 +60,7 @@ enum class MergeResult : std::uint8_t {
   refused_skew,  // physical time too far ahead of our wall clock: ignored and counted
   refuted,       // a newer version of our own key from a previous life of this peer (restarted
                  // without its disk) over our current write: we re-issued ours above it
+  refused_foreign,  // a `status/<peer>` entry whose origin is not <peer>: ignored and counted
 };
 
 struct StoreStats {
@@ -65,6 +68,7 @@ struct StoreStats {
   std::uint64_t stale = 0;
   std::uint64_t refused_skew = 0;
   std::uint64_t refuted = 0;
+  std::uint64_t refused_foreign = 0;
   std::uint64_t garbage_collected = 0;
   std::uint64_t held_back_dropped = 0;  // held-back entries discarded after a pull
 };
@@ -101,7 +105,7 @@ enum class HoldBack : std::uint8_t {
 };
 
 struct MergeCounts {
-  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0;
+  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0, refused_foreign = 0;
 };
 
 class Store {
@@ -170,7 +174,9 @@ class Store {
   void on_pull_succeeded(std::int64_t wall_us);
   void on_cold_start(std::int64_t wall_us);
 
-  // ---- Membership: `status/<peer>` lives as long as its member. Drops it locally, no tombstone.
+  // ---- Membership: `status/<peer>` lives as long as its member and is written only by <peer>
+  // (merge refuses other origins). forget_member drops it locally, no tombstone; the engine
+  // should also ignore status entries of peers that are not (or no longer) members.
   static std::string status_key(std::string_view peer);
   bool forget_member(std::string_view peer);
 

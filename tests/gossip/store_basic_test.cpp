@@ -168,6 +168,11 @@ TEST_CASE("store: forget_member drops the status locally, without a tombstone", 
   CHECK(s.find("status/p1") == nullptr);
   CHECK_FALSE(s.forget_member("p1"));
   CHECK(s.get("spec/web") != nullptr);
+  // Only the peer itself writes its status.
+  CHECK(s.merge(kT0, Entry{"status/p2", {Hlc::from_wall(kT0), "p1"}, false, bytes_of("x")}) ==
+        MergeResult::refused_foreign);
+  CHECK(s.stats().refused_foreign == 1);
+  CHECK(s.find("status/p2") == nullptr);
   // Nothing about it is left to broadcast.
   auto batch = decode_entries(s.take_deltas(1400, 3));
   REQUIRE(batch.ok());
