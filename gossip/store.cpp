@@ -373,6 +373,7 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
 }
 
 void Store::store_and_queue(Entry entry) {
+  changed_.insert(entry.key);
   std::string key = entry.key;
   enqueue(entry);
   entries_.insert_or_assign(std::move(key), std::move(entry));
@@ -465,6 +466,12 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
       order_.insert(std::move(node));
     }
   }
+  return out;
+}
+
+std::vector<std::string> Store::take_changed() {
+  std::vector<std::string> out(changed_.begin(), changed_.end());
+  changed_.clear();
   return out;
 }
 
@@ -568,7 +575,9 @@ bool Store::forget_member(std::string_view peer) {
   const std::string key = status_key(peer);
   dequeue(key);
   const bool held = held_.erase(key) > 0;
-  return entries_.erase(key) > 0 || held;
+  if (entries_.erase(key) == 0) return held;
+  changed_.insert(key);
+  return true;
 }
 
 std::size_t Store::collect_garbage(std::int64_t wall_us) {

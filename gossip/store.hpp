@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -140,6 +141,11 @@ class Store {
     return versions_with_prefix("spec/");
   }
 
+  // Keys whose entry changed (local write, applied merge, refutation, release of held-back
+  // entries, forget_member) since the last call, sorted; for the engine's events and the
+  // reconciler. Tombstone collection is not a change (the key already read as absent).
+  std::vector<std::string> take_changed();
+
   // ---- Dissemination (piggybacked deltas, lossy and unordered).
   // An encoded batch (decode_entries) of queued entries, never larger than `budget_bytes`,
   // least-transmitted first (newest first among equals). Each entry taken counts one
@@ -211,6 +217,7 @@ class Store {
   using OrderKey = std::pair<int, std::uint64_t>;
   std::map<OrderKey, std::string> order_;
   std::map<std::string, Bytes, std::less<>> oversized_;
+  std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;
 };
 

@@ -327,3 +327,23 @@ TEST_CASE("store: extreme walls and configs do not overflow", "[store]") {
   CHECK(Store::restore(t.snapshot(), "me", strict, INT64_MIN).ok());
   CHECK(Store::restore(t.snapshot(), "me", strict, INT64_MAX).ok());
 }
+
+TEST_CASE("store: take_changed reports each changed key once, sorted", "[store]") {
+  Store s("me");
+  CHECK(s.take_changed().empty());
+  s.put(kT0, "spec/b", bytes_of("1"));
+  s.put(kT0, "spec/a", bytes_of("1"));
+  s.put(kT0, "spec/b", bytes_of("2"));
+  CHECK(s.take_changed() == std::vector<std::string>{"spec/a", "spec/b"});
+  CHECK(s.take_changed().empty());
+  const Entry a = *s.find("spec/a");
+  s.merge(kT0, a);  // stale: no change
+  CHECK(s.take_changed().empty());
+  s.merge(kT0, Entry{"status/p", {Hlc::from_wall(kT0), "p"}, false, bytes_of("s")});
+  s.erase(kT0, "spec/a");
+  CHECK(s.take_changed() == std::vector<std::string>{"spec/a", "status/p"});
+  s.forget_member("p");
+  CHECK(s.take_changed() == std::vector<std::string>{"status/p"});
+  s.collect_garbage(kT0 + s.config().tombstone_ttl_us);
+  CHECK(s.take_changed().empty());
+}
