@@ -88,7 +88,7 @@ TEST_CASE("place: constraints restrict peers and failures name the constraint", 
   REQUIRE(sp::place(all_eu3).instances[0].reason == "no eligible peer: 3 peers fail constraint zone != eu-3");
 }
 
-TEST_CASE("place: never over capacity; what does not fit is unplaced with the resource", "[placement]") {
+TEST_CASE("place: never over capacity, and what does not fit is unplaced with the resource", "[placement]") {
   sp::View v = three_peers();
   v.services.push_back(make_service("big", 5, 1000, 5000));  // memory: one per peer
   const auto a = sp::place(v);
