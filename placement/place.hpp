@@ -32,7 +32,7 @@ inline constexpr std::uint32_t kAlgorithmVersion = 1;
 struct Tuning {
   std::uint32_t balance_num = 5;     // balance cap = num / den x fair share (1.25);
   std::uint32_t balance_den = 4;     // num == 0 disables the cap (plain capacity-checked HRW)
-  std::size_t subset_above = 1024;   // eligible peers past which a candidate group is ranked
+  std::size_t subset_above = 512;    // eligible peers past which a candidate group is ranked
 };
 
 Assignment place(const View& view);

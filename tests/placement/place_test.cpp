@@ -158,7 +158,7 @@ TEST_CASE("place: weights follow capacity", "[placement]") {
   sp::View v;
   v.peers = {make_peer("small", 10000, 10000), make_peer("large", 20000, 20000)};
   v.services.push_back(make_service("web", 3000, 1, 1));
-  const auto a = sp::place(v, sp::Tuning{0, 1, 1024});  // no balance cap: weights alone
+  const auto a = sp::place(v, sp::Tuning{0, 1, 512});  // no balance cap: weights alone
   const auto owners = per_owner(a);
   const double ratio = static_cast<double>(owners.at("large")) / owners.at("small");
   CAPTURE(owners.at("large"), owners.at("small"));
@@ -171,7 +171,7 @@ TEST_CASE("place: the balance cap bounds the most loaded peer", "[placement]") {
   for (int i = 0; i < 20; ++i) v.peers.push_back(make_peer(std::string("p").append(std::to_string(i)), 10000, 10000));
   v.services.push_back(make_service("web", 400, 250, 250));  // 50% of capacity, 20 per peer
   const auto loads = per_owner(sp::place(v));
-  const auto plain = per_owner(sp::place(v, sp::Tuning{0, 1, 1024}));
+  const auto plain = per_owner(sp::place(v, sp::Tuning{0, 1, 512}));
   int most = 0, most_plain = 0;
   for (const auto& [p, n] : loads) most = std::max(most, n);
   for (const auto& [p, n] : plain) most_plain = std::max(most_plain, n);
