@@ -8,9 +8,10 @@
 //  - each instance ranks the peers by weighted rendezvous hashing: key = -ln(u) / weight in
 //    fixed point (u from mixing the instance's and the peer's hashes), weight = the peer's
 //    capacity in units of the workload's cpu:memory mix, min(cpu, memory x rho);
-//  - a greedy over pair keys: every instance proposes to its peers best-ranked first, and the
+//  - a greedy in rounds: every instance proposes to its peers best-ranked first, and the
 //    proposals are taken in one global order (home instances first, then the rest; then by
-//    key), so the result depends on hashes only. A peer takes a proposal if it has room (cpu
+//    the proposal's rank in its instance's ranking, so every first choice is served before
+//    any second choice; then by key), so the result depends on hashes only. A peer takes a proposal if it has room (cpu
 //    and memory requests, max_per_peer, static host ports) and stays within the balance cap
 //    (bounded loads: its dominant load <= balance x the target share; an empty peer always
 //    takes one). An instance no peer under the cap can take goes, in a second pass, to its

@@ -615,7 +615,7 @@ void Placer::solve(int watch) {
         results_[i].reason = unplaced_reason(order_[i]);
         return;
       }
-      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.segment, next.first, i, next.second});
+      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.proposals++, next.first, i, next.second});
     };
     for (std::uint32_t i = 0; i < order_.size(); ++i)
       if (order_[i].home == home_class) push_next(i);
