@@ -1,6 +1,8 @@
 // Methods declared in spec.hpp.
 #include "config/spec.hpp"
 
+#include <cctype>
+
 #include <algorithm>
 
 namespace shoal::config {
@@ -34,7 +36,13 @@ bool Constraint::matches(const std::string& peer_name, const std::string& zone,
 }
 
 namespace {
+// Values print bare when the constraint grammar reads them back as a bare word, else quoted.
 std::string quote(const std::string& s) {
+  const bool bare = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+           c == '/' || c == ':';
+  });
+  if (bare) return s;
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';

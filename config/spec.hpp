@@ -34,7 +34,7 @@ struct Constraint {
   // matches no value (so `!=` and `not in` hold for it).
   bool matches(const std::string& name, const std::string& zone,
                const std::map<std::string, std::string>& labels) const;
-  std::string to_string() const;    // canonical text, e.g. `label.ssd == "true"`
+  std::string to_string() const;    // canonical text, e.g. `label.ssd == true`, `zone in [a, "b c"]`
   friend bool operator==(const Constraint&, const Constraint&) = default;
 };
 

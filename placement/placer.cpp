@@ -18,78 +18,11 @@ std::uint64_t level_expected(int level) { return std::uint64_t{8} << level; }
 
 std::int64_t clamp_capacity(std::int64_t v) { return std::clamp<std::int64_t>(v, 0, kCapacityMax); }
 
-bool bare_word(const std::string& v) {
-  if (v.empty()) return false;
-  return std::all_of(v.begin(), v.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
-  });
-}
-
-std::string quote(const std::string& v) {
-  if (bare_word(v)) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-// The constraint as text (placement's own rendering, for reasons).
-std::string constraint_text(const config::Constraint& c) {
-  std::string out;
-  switch (c.attr) {
-    case config::Constraint::Attr::name: out = "name"; break;
-    case config::Constraint::Attr::zone: out = "zone"; break;
-    case config::Constraint::Attr::label: out = "label." + c.label; break;
-  }
-  switch (c.op) {
-    case config::Constraint::Op::eq: out += " == "; break;
-    case config::Constraint::Op::ne: out += " != "; break;
-    case config::Constraint::Op::in: out += " in "; break;
-    case config::Constraint::Op::not_in: out += " not in "; break;
-  }
-  if (c.op == config::Constraint::Op::in || c.op == config::Constraint::Op::not_in) {
-    out += "[";
-    for (std::size_t i = 0; i < c.values.size(); ++i) out += (i ? ", " : "") + quote(c.values[i]);
-    out += "]";
-  } else {
-    out += quote(c.values.empty() ? std::string() : c.values.front());
-  }
-  return out;
-}
-
-// Placement's own evaluation of a constraint (values compare as strings; a missing label
-// matches no value, so != and not in hold for it).
-bool constraint_holds(const config::Constraint& c, const Peer& p) {
-  const std::string* value = nullptr;
-  switch (c.attr) {
-    case config::Constraint::Attr::name: value = &p.name; break;
-    case config::Constraint::Attr::zone: value = &p.zone; break;
-    case config::Constraint::Attr::label: {
-      auto it = p.labels.find(c.label);
-      if (it != p.labels.end()) value = &it->second;
-      break;
-    }
-  }
-  bool hit = false;
-  if (value) {
-    if (c.op == config::Constraint::Op::eq || c.op == config::Constraint::Op::ne) {
-      hit = !c.values.empty() && c.values.front() == *value;
-    } else {
-      hit = std::find(c.values.begin(), c.values.end(), *value) != c.values.end();
-    }
-  }
-  const bool positive = c.op == config::Constraint::Op::eq || c.op == config::Constraint::Op::in;
-  return positive ? hit : !hit;
-}
-
 // A canonical text of a constraint list, to share eligibility between equal lists.
 std::string constraints_signature(const std::vector<config::Constraint>& cs) {
   std::string sig;
   for (const auto& c : cs) {
-    sig += constraint_text(c);
+    sig += c.to_string();
     sig.push_back('\n');
   }
   return sig;
@@ -205,8 +138,8 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
       std::vector<std::uint32_t> members;
       for (std::uint32_t p = 0; p < peers_.size(); ++p) {
         for (const auto& c : spec.placement.constraints) {
-          if (!constraint_holds(c, *peers_[p].peer)) {
-            (*fails)[p] = constraint_text(c);
+          if (!c.matches(peers_[p].peer->name, peers_[p].peer->zone, peers_[p].peer->labels)) {
+            (*fails)[p] = c.to_string();
             break;
           }
         }

@@ -68,7 +68,7 @@ command = ["api"]
   CHECK(w["health"]["timeout_ms"] == 500);
   CHECK(w["health"]["retries"] == 2);
   CHECK(w["placement"]["constraints"] ==
-        Json::array({"zone != \"eu-3\"", "label.ssd in [\"true\", \"yes\"]"}));
+        Json::array({"zone != eu-3", "label.ssd in [true, yes]"}));
   CHECK(w["placement"]["spread"] == "zone");
   CHECK(w["placement"]["max_per_peer"] == 1);
   CHECK(w["placement"]["home"] == true);
