@@ -272,18 +272,21 @@ Status DockerDriver::stop(const std::string& id, Millis grace) {
   if (r->status != 200) return Error{"inspect " + id + ": " + engine_message(r.value())};
   auto j = json::parse(r->body, nullptr, false);
   if (!j.is_object()) return Error{"inspect " + id + ": malformed reply"};
-  auto& k = known_[id];
-  if (k.labels.service.empty()) {
-    std::vector<HostPort> ignored;
-    labels_of(j.value("Config", json::object()).value("Labels", json::object()), k.labels,
-              ignored);
-  }
-  k.stopping = true;
+  // Already ended on its own: poll() reports that exit (with its code), not a stop.
   if (!j.value("State", json::object()).value("Running", false)) return {};
+  if (grace < 0) grace = 0;
+  Labels labels;
+  std::vector<HostPort> ignored;
+  if (labels_of(j.value("Config", json::object()).value("Labels", json::object()), labels,
+                ignored) &&
+      labels.peer == opt_.peer) {
+    auto& k = known_[id];
+    k.labels = labels;
+    k.stopping = true;
+    k.kill_at = mono() + grace;
+  }  // not ours: signalled, but neither tracked nor reported
   std::string sig = str(j.value("Config", json::object()), "StopSignal");
   if (sig.empty()) sig = "SIGTERM";
-  if (grace < 0) grace = 0;
-  k.kill_at = mono() + grace;
   if (grace == 0) sig = "SIGKILL";
   if (auto s = kill(id, sig); !s) return s;
   note("stopping " + short_id(id) + " with " + sig + " (grace " + std::to_string(grace) + " ms)");
