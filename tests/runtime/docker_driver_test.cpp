@@ -222,3 +222,34 @@ TEST_CASE("docker driver exec runs a command in the container (exec health check
   check.exec = {"/bin/sh", "-c", "exit 0"};
   CHECK(run_probe(check, inst->ports, docker_exec_fn(*h.driver, inst->id)).ok);
 }
+
+TEST_CASE("docker driver: a container removed behind its back is reported lost") {
+  SHOAL_REQUIRE_PODMAN();
+  DockerHarness h(podman_.socket);
+  auto inst = h.driver->start(busybox_spec(h.peer, "gone", 0, {"/bin/sleep", "1000"}));
+  REQUIRE(inst.ok());
+  auto del = h.api().request("DELETE", "/containers/" + inst->id + "?force=true");
+  REQUIRE(del.ok());
+  auto e = h.wait_exit(inst->id, 15000);
+  REQUIRE(e.has_value());
+  CHECK(e->reason == Exit::Reason::lost);
+  CHECK(e->labels.service == "gone");
+}
+
+TEST_CASE("docker driver: stop of a container that already exited reports its own exit") {
+  SHOAL_REQUIRE_PODMAN();
+  DockerHarness h(podman_.socket);
+  auto inst = h.driver->start(busybox_spec(h.peer, "quick", 0, {"/bin/sh", "-c", "exit 5"}));
+  REQUIRE(inst.ok());
+  REQUIRE(docker_wait_until(
+      [&] {
+        auto j = h.inspect(inst->id);
+        return j.is_object() && j["State"]["Running"] == false;
+      },
+      15000));
+  REQUIRE(h.driver->stop(inst->id, 1000).ok());
+  auto e = h.wait_exit(inst->id, 15000);
+  REQUIRE(e.has_value());
+  CHECK(e->reason == Exit::Reason::exited);
+  CHECK(e->exit_code == 5);
+}
