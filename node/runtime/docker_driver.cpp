@@ -184,6 +184,9 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
   if (!valid_service_name(labels.service))
     return Error{"invalid service name '" + labels.service + "'"};
   if (labels.index < 0) return Error{"invalid index " + std::to_string(labels.index)};
+  if (labels.peer != opt_.peer)
+    return Error{"instance labelled for peer '" + labels.peer + "' but this driver is peer '" +
+                 opt_.peer + "'"};
   if (svc.image.empty())
     return Error{"service " + labels.service + ": the docker driver needs an image"};
   if (auto s = ensure_image(svc.image); !s)

@@ -51,7 +51,8 @@ class DockerDriver final : public Driver {
   // Pulls the image when absent, creates and starts the container. Env: the spec's env plus
   // SHOAL_SERVICE, SHOAL_INDEX, SHOAL_PEER. Ports: a static host port as given; a dynamic one
   // picked free on host_address (and not used by another of our containers). cpu -> NanoCpus,
-  // memory -> Memory (a limit). A failed start removes what it created.
+  // memory -> Memory (a limit). A failed start removes what it created. spec.labels.peer
+  // must be options.peer (else list() would never see the container).
   Result<Instance> start(const InstanceSpec& spec) override;
   // Sends the image's stop signal (Config.StopSignal, default SIGTERM) and returns; poll()
   // sends SIGKILL once `grace` has passed. The exit is reported as Reason::stopped.

@@ -73,6 +73,10 @@ TEST_CASE("docker driver with an engine socket that does not exist: clear errors
   auto r = d.start(spec);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("/tmp/shoal-no-such-engine.sock") != std::string::npos);
+  spec.labels.peer = "q";  // not this driver's peer: refused before any engine call
+  auto wrong = d.start(spec);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().message.find("peer 'q'") != std::string::npos);
   CHECK_FALSE(d.list_checked().ok());
   CHECK(d.list().empty());
   CHECK(d.poll().empty());
