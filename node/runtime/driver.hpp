@@ -88,6 +88,10 @@ class Driver {
   virtual std::vector<Exit> poll() = 0;
   // Tells watchdogs the peer is alive; call about once a second.
   virtual void heartbeat() = 0;
+  // Whether the driver can run instances right now. The docker driver asks its engine
+  // (GET /_ping, bounded by a timeout); an error means the engine is down or hung and the peer
+  // should clear `schedulable`. Default (process driver): always ok.
+  virtual Status available() { return {}; }
 };
 
 }  // namespace shoal::runtime
