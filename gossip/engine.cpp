@@ -108,7 +108,7 @@ Micros Engine::next_deadline() const {
   for (const auto& [seq, r] : relays_) d = std::min(d, r.deadline);
   for (const auto& [name, s] : suspicions_) d = std::min(d, s.deadline);
   for (const auto& [name, m] : members_)
-    if (name != self_.name && !is_live(m.state))
+    if (!is_live(m.state) && name != self_.name)
       d = std::min(d, m.state_change + cfg_.reconnect_timeout);
   return d;
 }
@@ -338,6 +338,7 @@ void Engine::forget_expired(Clock now, Outbox& out) {
       emit(out, EventKind::member_forgotten, m);
       suspicions_.erase(it->first);
       it = members_.erase(it);
+      live_count_dirty_ = true;
     } else {
       ++it;
     }
@@ -401,12 +402,13 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
       case MemberState::suspect:
       case MemberState::dead:
         // As memberlist: a remote death is only a suspicion here, so the member may refute.
-        if (members_.count(r.name))
-          suspect_node(now, wire::Suspect{r.name, r.incarnation, self_.name}, out);
-        else
+        // A suspect we never heard of is taken in (then suspected); an unknown dead one is not.
+        if (!members_.count(r.name)) {
+          if (r.state == MemberState::dead) break;
           alive_node(now, wire::Alive{r.name, r.addr, r.incarnation, r.meta,
-                                      wire::meta_size(r.meta)}, out),
-          suspect_node(now, wire::Suspect{r.name, r.incarnation, self_.name}, out);
+                                      wire::meta_size(r.meta)}, out);
+        }
+        suspect_node(now, wire::Suspect{r.name, r.incarnation, self_.name}, out);
         break;
       case MemberState::left:
         if (members_.count(r.name))
@@ -450,6 +452,7 @@ void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
   if (it == members_.end()) {
     Member m{a.name, a.addr, a.incarnation, MemberState::alive, a.meta, now.mono};
     auto [ins, ok] = members_.emplace(a.name, std::move(m));
+    live_count_dirty_ = true;
     // New members go to a random place in the probe order so they are probed soon.
     std::size_t pos = probe_index_ + rng_.below(probe_order_.size() - probe_index_ + 1);
     probe_order_.insert(probe_order_.begin() + static_cast<std::ptrdiff_t>(pos), a.name);
@@ -587,7 +590,10 @@ void Engine::broadcast_alive_self() {
 }
 
 void Engine::set_state(Member& m, MemberState s, Micros now) {
-  if (m.state != s) m.state_change = now;
+  if (m.state != s) {
+    m.state_change = now;
+    live_count_dirty_ = true;
+  }
   m.state = s;
 }
 
@@ -596,9 +602,12 @@ void Engine::emit(Outbox& out, EventKind k, const Member& m, std::string from) {
 }
 
 std::size_t Engine::live_count() const {
-  std::size_t n = 0;
-  for (const auto& [name, m] : members_) n += is_live(m.state) ? 1 : 0;
-  return n;
+  if (live_count_dirty_) {
+    live_count_ = 0;
+    for (const auto& [name, m] : members_) live_count_ += is_live(m.state) ? 1 : 0;
+    live_count_dirty_ = false;
+  }
+  return live_count_;
 }
 
 Micros Engine::scaled(Micros t) const { return cfg_.lifeguard ? t * (health_ + 1) : t; }

@@ -159,6 +159,8 @@ class Engine {
   Probe probe_;
   std::uint32_t next_seq_ = 1;
   int health_ = 0;
+  mutable std::size_t live_count_ = 0;
+  mutable bool live_count_dirty_ = true;
 
   bool started_ = false;
   bool joined_ = false;

@@ -23,7 +23,7 @@ Outcome run_slow_peer(std::uint64_t seed, bool lifeguard, Micros lag, std::size_
   const std::size_t slow = 5;
   const Micros start = t + 1 * kSeconds;
   net.at(start, [&] { net.set_lag(slow, lag); });
-  net.run_until(start + 120 * kSeconds);
+  net.run_until(start + 90 * kSeconds);
   Outcome o;
   for (const auto& r : net.events()) {
     if (r.time < start || r.event.kind != EventKind::member_dead) continue;
@@ -41,7 +41,7 @@ TEST_CASE("lifeguard: a slow peer gets healthy peers declared dead without it, n
   for (std::uint64_t seed : {11u, 12u, 13u}) {
     Outcome plain = run_slow_peer(seed, false, lag);
     Outcome guarded = run_slow_peer(seed, true, lag);
-    std::printf("[measure] seed %llu, one peer lagging %.0f s, 20 peers, 120 s: healthy peers "
+    std::printf("[measure] seed %llu, one peer lagging %.0f s, 20 peers, 90 s: healthy peers "
                 "declared dead: plain SWIM %zu, Lifeguard %zu (slow peer's health %d)\n",
                 static_cast<unsigned long long>(seed), static_cast<double>(lag) / kSeconds,
                 plain.healthy_declared_dead, guarded.healthy_declared_dead, guarded.slow_health);
