@@ -209,3 +209,32 @@ TEST_CASE("cluster: metadata updates reach everyone; oversized metadata is refus
   }
   CHECK(count_events(net, EventKind::member_updated, 0, "p1") == 7);
 }
+
+TEST_CASE("cluster: a stalled peer re-arms its suspicion timers instead of acting on stale ones") {
+  for (bool lifeguard : {true, false}) {
+    SimNet net(9);
+    start_cluster(net, 10, lan(lifeguard));
+    Micros t = run_until_converged(net, 30 * kSeconds);
+    REQUIRE(t > 0);
+    // p5 alone suspects p3 (a stale rumour) and is then stopped for 30 s, longer than any
+    // suspicion timeout, before it could gossip the rumour.
+    net.inject(5, net.addr_of(7), Channel::udp,
+               wire::encode(wire::Suspect{"p3", net.engine(3).incarnation(), "p7"}));
+    REQUIRE(net.state_at(5, "p3") == MemberState::suspect);
+    const Micros resume = net.now() + 30 * kSeconds;
+    net.freeze(5, resume);
+    net.run_until(resume + 10 * kMillis);
+    const int health_after_stall = net.engine(5).local_health();
+    net.run_until(resume + 30 * kSeconds);
+    const std::size_t dead_p3 = count_events(net, EventKind::member_dead, 0, "p3");
+    INFO("lifeguard " << lifeguard << ": " << net.describe(5));
+    if (lifeguard) {
+      CHECK(dead_p3 == 0);  // re-armed: p3 heard the rumour and refuted in time
+      CHECK(net.engine(5).stats().stalls >= 1);
+      CHECK(health_after_stall >= 1);
+      CHECK(net.converged());
+    } else {
+      CHECK(dead_p3 > 0);  // plain SWIM fires the stale timer on resume
+    }
+  }
+}
