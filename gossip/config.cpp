@@ -51,6 +51,10 @@ std::string Config::validate() const {
   if (packet_budget < 512 || packet_budget > 65000) return "packet_budget must be in [512, 65000]";
   if (max_meta_bytes < 64 || max_meta_bytes > packet_budget / 2)
     return "max_meta_bytes must be in [64, packet_budget/2]";
+  if (state_share_percent < 10 || state_share_percent > 90)
+    return "state_share_percent must be in [10, 90]";
+  if (max_clock_skew <= 0 || tombstone_ttl <= 0 || cold_start_after <= 0)
+    return "max_clock_skew, tombstone_ttl and cold_start_after must be > 0";
   return {};
 }
 

@@ -45,6 +45,17 @@ struct Config {
   // Sizes.
   std::size_t packet_budget = 1400;   // bytes per UDP datagram
   std::size_t max_meta_bytes = 512;   // encoded metadata bound
+  // Of the room a packet has for piggybacked updates, this share (percent) is reserved for
+  // replicated-state deltas and the rest for membership updates; either may use what the other
+  // leaves unused, so neither starves the other (memberlist issue 299).
+  int state_share_percent = 40;
+
+  // Replicated state.
+  Micros max_clock_skew = 10 * kSeconds;          // remote versions further ahead are refused
+  Micros tombstone_ttl = 7 * 24 * 3600 * kSeconds;
+  // A store restored pull-first that got no authoritative answer this long after join()
+  // falls back to its persisted copy (a whole-cluster cold start).
+  Micros cold_start_after = 30 * kSeconds;
 
   // "lan", "wan" or "local"; nullopt for an unknown name.
   static std::optional<Config> for_profile(std::string_view name);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <sodium.h>
+
 #include "gossip/suspicion.hpp"
 #include "gossip/wire.hpp"
 
@@ -13,7 +15,7 @@ bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState
 
 Engine::Engine(Identity self, Config cfg, std::uint64_t seed)
     : self_(std::move(self)), cfg_(std::move(cfg)), rng_(seed),
-      incarnation_(self_.incarnation + 1) {
+      incarnation_(self_.incarnation + 1), store_(self_.name, store_config(cfg_)) {
   Member me{self_.name, self_.addr, incarnation_, MemberState::alive, self_.meta, 0};
   members_.emplace(self_.name, std::move(me));
 }
@@ -32,6 +34,7 @@ void Engine::join(Clock now, std::span<const Address> seeds, Outbox& out) {
       seeds_.push_back(s);
   start_timers(now);
   broadcast_alive_self();
+  if (store_.holding_back()) next_cold_start_ = now.mono + cfg_.cold_start_after;
   if (seeds_.empty()) {
     joined_ = true;
     return;
@@ -92,6 +95,8 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
           else if constexpr (std::is_same_v<T, wire::Suspect>) suspect_node(now, m, out);
           else if constexpr (std::is_same_v<T, wire::Dead>) dead_node(now, m, out);
           else if constexpr (std::is_same_v<T, wire::PushPull>) on_push_pull(now, from, m, out);
+          else if constexpr (std::is_same_v<T, wire::StateDelta>) on_state_delta(now, m);
+          else if constexpr (std::is_same_v<T, wire::StateSync>) on_state_sync(now, from, m, out);
         },
         msg);
   }
@@ -100,7 +105,7 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
 Micros Engine::next_deadline() const {
   if (!started_) return kNever;
   Micros d = std::min({next_gossip_, next_push_pull_, next_join_retry_, next_seed_retry_,
-                       next_reconnect_});
+                       next_reconnect_, next_cold_start_});
   // One probe at a time: the next starts when the one in flight has its verdict.
   if (probe_.active) d = std::min(d, probe_.indirect_sent ? probe_.end_deadline
                                                           : probe_.direct_deadline);
@@ -155,6 +160,13 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     next_gossip_ = std::max(next_gossip_ + cfg_.gossip_interval, t + 1);
     if (next_gossip_ < t) next_gossip_ = t + cfg_.gossip_interval;
     gossip_round(now, out);
+    send_oversized(now, out);
+  }
+
+  if (t >= next_cold_start_) {
+    next_cold_start_ = kNever;
+    // Nobody authoritative answered since join(): a whole-cluster cold start.
+    if (store_.holding_back()) store_.on_cold_start(now.wall);
   }
 
   if (t >= next_push_pull_) {
@@ -193,6 +205,77 @@ void Engine::handle_tick(Clock now, Outbox& out) {
   }
 
   forget_expired(now, out);
+}
+
+Version Engine::put(Clock now, std::string key, Bytes value) {
+  return store_.put(now.wall, std::move(key), std::move(value));
+}
+
+Version Engine::erase(Clock now, std::string key) { return store_.erase(now.wall, std::move(key)); }
+
+std::string Engine::restore_state(Clock now, ByteView snapshot, HoldBack hold) {
+  auto restored = Store::restore(snapshot, self_.name, store_config(cfg_), now.wall, hold);
+  if (!restored) return restored.error();
+  store_ = std::move(*restored);
+  return {};
+}
+
+StoreConfig Engine::store_config(const Config& cfg) {
+  StoreConfig sc;
+  sc.max_clock_skew_us = cfg.max_clock_skew;
+  sc.tombstone_ttl_us = cfg.tombstone_ttl;
+  // The largest entry that always fits in the state share of a packet carrying a probe; larger
+  // ones travel whole over the stream channel.
+  const std::size_t room = cfg.packet_budget - wire::kCompoundHeader - 64;
+  const std::size_t share = room * static_cast<std::size_t>(cfg.state_share_percent) / 100;
+  sc.max_delta_bytes = share - 3 - wire::kStatePartOverhead;
+  return sc;
+}
+
+namespace {
+void put_u64(Bytes& b, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) b.push_back(std::byte((v >> (8 * i)) & 0xff));
+}
+void put_str(Bytes& b, const std::string& s) {
+  put_u64(b, s.size());
+  for (char c : s) b.push_back(std::byte(static_cast<unsigned char>(c)));
+}
+}  // namespace
+
+std::uint64_t Engine::view_hash() const {
+  Bytes in;
+  put_u64(in, 1);  // the layout version of this hash input
+  put_u64(in, self_.meta.algorithm_version);
+  put_u64(in, members_.size());
+  for (const auto& [name, m] : members_) {  // ordered by name
+    put_str(in, name);
+    put_u64(in, m.incarnation);
+    put_u64(in, static_cast<std::uint64_t>(m.state));
+    Bytes meta = wire::encode_meta(m.meta);
+    put_u64(in, meta.size());
+    in.insert(in.end(), meta.begin(), meta.end());
+  }
+  auto specs = store_.spec_versions();  // ordered by key
+  put_u64(in, specs.size());
+  for (const auto& [key, v] : specs) {
+    put_str(in, key);
+    put_u64(in, v.hlc);
+    put_str(in, v.origin);
+  }
+  unsigned char out[8];
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(in.data()),
+                     in.size(), nullptr, 0);
+  std::uint64_t h = 0;
+  for (int i = 7; i >= 0; --i) h = (h << 8) | out[i];  // little-endian
+  return h;
+}
+
+std::string Engine::view_hash_hex() const {
+  static const char* kHex = "0123456789abcdef";
+  std::uint64_t h = view_hash();
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) s[static_cast<std::size_t>(i)] = kHex[h & 0xf];
+  return s;
 }
 
 // ---- timers -------------------------------------------------------------------------------------
@@ -261,9 +344,7 @@ void Engine::start_probe(Clock now, Outbox& out) {
                                                              self_.name})};
     std::size_t used = wire::kCompoundHeader + wire::compound_overhead(parts[0].size()) +
                        wire::compound_overhead(parts[1].size());
-    auto extra = broadcasts_.take(cfg_.packet_budget - used,
-                                  retransmit_limit(cfg_.retransmit_mult, live_count()),
-                                  wire::kMaxCompoundParts - 2);
+    auto extra = piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 2);
     for (auto& e : extra) parts.push_back(std::move(e));
     send_raw(target->addr, Channel::udp, wire::encode_compound(parts), out);
   } else {
@@ -306,13 +387,11 @@ void Engine::probe_failed(Clock now, Outbox& out) {
 }
 
 void Engine::gossip_round(Clock now, Outbox& out) {
-  if (broadcasts_.size() == 0) return;
+  if (broadcasts_.size() == 0 && store_.pending_deltas() == 0) return;
   auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes), self_.name, now.mono,
                              true);
-  const int limit = retransmit_limit(cfg_.retransmit_mult, live_count());
   for (const Member* m : targets) {
-    auto parts = broadcasts_.take(cfg_.packet_budget - wire::kCompoundHeader, limit,
-                                  wire::kMaxCompoundParts);
+    auto parts = piggyback(cfg_.packet_budget - wire::kCompoundHeader, wire::kMaxCompoundParts);
     if (parts.empty()) break;
     if (parts.size() == 1) {
       Bytes b;
@@ -327,7 +406,51 @@ void Engine::gossip_round(Clock now, Outbox& out) {
 }
 
 void Engine::push_pull_to(const Address& to, bool join, Outbox& out) {
-  send_raw(to, Channel::stream, wire::encode(local_state(join, false)), out);
+  wire::PushPull p = local_state(join, false);
+  p.state = encode_push_pull(store_.begin_push_pull());
+  send_raw(to, Channel::stream, wire::encode(p), out);
+}
+
+void Engine::send_oversized(Clock now, Outbox& out) {
+  if (store_.pending_oversized() == 0) return;
+  auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes), self_.name, now.mono,
+                             false);
+  if (targets.empty()) return;  // kept queued; push-pull carries them anyway
+  for (Bytes& batch : store_.take_oversized()) {
+    Bytes packet = wire::encode(wire::StateDelta{std::move(batch)});
+    for (const Member* m : targets) {
+      ++stats_.state_oversized_sent;
+      send_raw(m->addr, Channel::stream, packet, out);
+    }
+  }
+}
+
+std::vector<Bytes> Engine::piggyback(std::size_t room, std::size_t max_parts) {
+  std::vector<Bytes> parts;
+  if (room == 0 || max_parts == 0) return parts;
+  const int limit = retransmit_limit(cfg_.retransmit_mult, live_count());
+  const std::size_t state_reserve = room * static_cast<std::size_t>(cfg_.state_share_percent) / 100;
+  std::size_t left = room;
+  // Membership first, within its share when state deltas are waiting (all the room otherwise);
+  // state then takes its reserved share plus whatever membership left unused.
+  const bool state_waiting = store_.pending_deltas() > 0;
+  if (broadcasts_.size() > 0) {
+    for (Bytes& b : broadcasts_.take(state_waiting ? room - state_reserve : room, limit,
+                                     max_parts)) {
+      left -= std::min(left, wire::compound_overhead(b.size()));
+      parts.push_back(std::move(b));
+    }
+  }
+  constexpr std::size_t kFraming = 3 + wire::kStatePartOverhead;
+  if (state_waiting && parts.size() < max_parts && left > kFraming) {
+    Bytes batch = store_.take_deltas(left - kFraming, limit);
+    if (!batch.empty()) {
+      Bytes part = wire::encode_part(wire::StateDelta{std::move(batch)});
+      left -= std::min(left, wire::compound_overhead(part.size()));
+      parts.push_back(std::move(part));
+    }
+  }
+  return parts;
 }
 
 void Engine::forget_expired(Clock now, Outbox& out) {
@@ -336,6 +459,7 @@ void Engine::forget_expired(Clock now, Outbox& out) {
     if (it->first != self_.name && !is_live(m.state) &&
         now.mono - m.state_change >= cfg_.reconnect_timeout) {
       emit(out, EventKind::member_forgotten, m);
+      store_.forget_member(it->first);  // status/<peer> lives as long as its member
       suspicions_.erase(it->first);
       it = members_.erase(it);
       live_count_dirty_ = true;
@@ -390,8 +514,39 @@ void Engine::on_nack(const wire::Nack& m) {
   if (probe_.active && m.seq == probe_.seq) ++probe_.nacks;
 }
 
+std::optional<gossip::PushPull> Engine::handle_state_push_pull(Clock now, const Bytes& encoded) {
+  auto msg = decode_push_pull(encoded);
+  if (!msg) {
+    ++stats_.state_malformed;
+    return std::nullopt;
+  }
+  return store_.handle_push_pull(now.wall, *msg);
+}
+
+void Engine::on_state_delta(Clock now, const wire::StateDelta& m) {
+  if (store_.merge_encoded(now.wall, m.batch)) ++stats_.state_batches_in;
+  else ++stats_.state_malformed;
+}
+
+void Engine::on_state_sync(Clock now, const Address& from, const wire::StateSync& m,
+                           Outbox& out) {
+  auto reply = handle_state_push_pull(now, m.message);
+  if (reply) send_raw(from, Channel::stream,
+                      wire::encode(wire::StateSync{encode_push_pull(*reply)}), out);
+}
+
 void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& m, Outbox& out) {
-  if (!m.reply) send_raw(from, Channel::stream, wire::encode(local_state(false, true)), out);
+  // State first (request -> response here; response -> final back to the responder).
+  std::optional<gossip::PushPull> state_reply;
+  if (!m.state.empty()) state_reply = handle_state_push_pull(now, m.state);
+  if (!m.reply) {
+    wire::PushPull r = local_state(false, true);
+    if (state_reply) r.state = encode_push_pull(*state_reply);
+    send_raw(from, Channel::stream, wire::encode(r), out);
+  } else if (state_reply) {
+    send_raw(from, Channel::stream,
+             wire::encode(wire::StateSync{encode_push_pull(*state_reply)}), out);
+  }
   for (const auto& r : m.members) {
     switch (r.state) {
       case MemberState::alive: {
@@ -421,6 +576,11 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
     if (!joined_) {
       joined_ = true;
       next_join_retry_ = kNever;
+      // Peers that joined at about the same time may have missed each other's announcements:
+      // one early catch-up push-pull instead of waiting a whole push_pull_interval.
+      next_push_pull_ = std::min(next_push_pull_,
+                                 now.mono + rng_.between(cfg_.probe_interval,
+                                                         5 * cfg_.probe_interval));
       Event e;
       e.kind = EventKind::join_succeeded;
       e.addr = from;
@@ -560,9 +720,7 @@ void Engine::send_udp(const Address& to, Bytes part, Outbox& out) {
   std::size_t used = wire::kCompoundHeader + wire::compound_overhead(part.size());
   std::vector<Bytes> extra;
   if (used < cfg_.packet_budget)
-    extra = broadcasts_.take(cfg_.packet_budget - used,
-                             retransmit_limit(cfg_.retransmit_mult, live_count()),
-                             wire::kMaxCompoundParts - 1);
+    extra = piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 1);
   if (extra.empty()) {
     Bytes b;
     b.reserve(part.size() + 1);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -18,13 +19,14 @@
 #include "gossip/broadcasts.hpp"
 #include "gossip/config.hpp"
 #include "gossip/rng.hpp"
+#include "gossip/store.hpp"
 #include "gossip/types.hpp"
 
 namespace shoal::gossip {
 
 namespace wire {
 struct Ping; struct IndirectPing; struct Ack; struct Nack;
-struct Alive; struct Suspect; struct Dead; struct PushPull;
+struct Alive; struct Suspect; struct Dead; struct PushPull; struct StateDelta; struct StateSync;
 }  // namespace wire
 
 struct Stats {
@@ -43,6 +45,9 @@ struct Stats {
   std::uint64_t meta_too_large = 0;     // alive messages refused for oversized metadata
   std::uint64_t stalls = 0;             // ticks that came long after their deadline
   std::uint64_t push_pulls = 0;         // completed (replies merged)
+  std::uint64_t state_malformed = 0;    // state batches or sync messages that failed to decode
+  std::uint64_t state_batches_in = 0;   // state delta batches merged
+  std::uint64_t state_oversized_sent = 0;  // whole values sent over the stream channel
 };
 
 class Engine {
@@ -71,6 +76,22 @@ class Engine {
   // New metadata: bumps the incarnation and gossips it. False (and nothing changes) when it
   // encodes to more than Config::max_meta_bytes.
   bool set_meta(Clock now, const Meta& meta, Outbox& out);
+
+  // ---- Replicated state (see gossip/store.hpp). Local writes ride on the next packets as
+  // deltas under their reserved share; values too large for that go whole over the stream
+  // channel; push-pull repairs the rest by per-key versions.
+  Version put(Clock now, std::string key, Bytes value);
+  Version erase(Clock now, std::string key);
+  const Store& state() const { return store_; }
+  // Before join(): adopt a persisted snapshot (Store::snapshot bytes). Empty string when it
+  // was accepted, otherwise what was wrong (the store then stays empty).
+  std::string restore_state(Clock now, ByteView snapshot, HoldBack hold = HoldBack::automatic);
+
+  // A hash over exactly the placement inputs: every member with incarnation, state and
+  // metadata, the versions of live `spec/` keys, and our algorithm version. Equal view hashes
+  // imply equal assignments. view_hash_hex() gives the 16 hex digits users see.
+  std::uint64_t view_hash() const;
+  std::string view_hash_hex() const;
 
   const Members& members() const { return members_; }   // includes ourselves
   const Member* member(const std::string& name) const;
@@ -117,6 +138,9 @@ class Engine {
   void on_ack(Clock now, const wire::Ack& m, Outbox& out);
   void on_nack(const wire::Nack& m);
   void on_push_pull(Clock now, const Address& from, const wire::PushPull& m, Outbox& out);
+  void on_state_delta(Clock now, const wire::StateDelta& m);
+  void on_state_sync(Clock now, const Address& from, const wire::StateSync& m, Outbox& out);
+  std::optional<gossip::PushPull> handle_state_push_pull(Clock now, const Bytes& encoded);
   void alive_node(Clock now, const wire::Alive& m, Outbox& out);
   void suspect_node(Clock now, const wire::Suspect& m, Outbox& out);
   void dead_node(Clock now, const wire::Dead& m, Outbox& out);
@@ -129,6 +153,9 @@ class Engine {
   void probe_failed(Clock now, Outbox& out);
   void gossip_round(Clock now, Outbox& out);
   void push_pull_to(const Address& to, bool join, Outbox& out);
+  void send_oversized(Clock now, Outbox& out);
+  // Piggybacked updates for `room` bytes: membership and state each get their reserved share.
+  std::vector<Bytes> piggyback(std::size_t room, std::size_t max_parts);
   void forget_expired(Clock now, Outbox& out);
   void handle_stall(Clock now);
 
@@ -145,6 +172,7 @@ class Engine {
   std::vector<const Member*> pick_random(std::size_t k, const std::string& exclude, Micros now,
                                          bool include_recent_dead);
   wire::PushPull local_state(bool join, bool reply) const;
+  static StoreConfig store_config(const Config& cfg);
 
   Identity self_;
   Config cfg_;
@@ -154,6 +182,7 @@ class Engine {
   std::map<std::string, Suspicion> suspicions_;
   std::map<std::uint32_t, Relay> relays_;
   BroadcastQueue broadcasts_;
+  Store store_;
   std::vector<std::string> probe_order_;
   std::size_t probe_index_ = 0;
   Probe probe_;
@@ -172,6 +201,7 @@ class Engine {
   Micros next_join_retry_ = kNever;
   Micros next_seed_retry_ = kNever;
   Micros next_reconnect_ = kNever;
+  Micros next_cold_start_ = kNever;
   Stats stats_;
 };
 

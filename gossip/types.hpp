@@ -10,10 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "gossip/bytes.hpp"  // Bytes, ByteView
+
 namespace shoal::gossip {
 
 using Micros = std::int64_t;  // microseconds
-using Bytes = std::vector<std::byte>;
 
 constexpr Micros kMillis = 1000;
 constexpr Micros kSeconds = 1000 * kMillis;

@@ -94,8 +94,14 @@ struct BodyPacker {
     pk.pack_uint64(m.incarnation);
     pack_str(pk, m.from);
   }
+  void operator()(const StateDelta& m) {
+    pack_bin(pk, reinterpret_cast<const char*>(m.batch.data()), m.batch.size());
+  }
+  void operator()(const StateSync& m) {
+    pack_bin(pk, reinterpret_cast<const char*>(m.message.data()), m.message.size());
+  }
   void operator()(const PushPull& m) {
-    pk.pack_array(3);
+    pk.pack_array(4);
     pack_bool(pk, m.join);
     pack_bool(pk, m.reply);
     pk.pack_array(static_cast<std::uint32_t>(m.members.size()));
@@ -107,6 +113,7 @@ struct BodyPacker {
       pk.pack_uint8(static_cast<std::uint8_t>(r.state));
       pack_meta(pk, r.meta);
     }
+    pack_bin(pk, reinterpret_cast<const char*>(m.state.data()), m.state.size());
   }
 };
 
@@ -121,6 +128,8 @@ Type type_of(const Message& m) {
         else if constexpr (std::is_same_v<T, Alive>) return Type::alive;
         else if constexpr (std::is_same_v<T, Suspect>) return Type::suspect;
         else if constexpr (std::is_same_v<T, Dead>) return Type::dead;
+        else if constexpr (std::is_same_v<T, StateDelta>) return Type::state;
+        else if constexpr (std::is_same_v<T, StateSync>) return Type::state_sync;
         else return Type::push_pull;
       },
       m);
@@ -174,6 +183,12 @@ bool get_str(const Obj& o, std::string& v, std::size_t max) {
 const Obj* get_array(const Obj& o, std::uint32_t n) {
   if (o.type != msgpack::type::ARRAY || o.via.array.size != n) return nullptr;
   return o.via.array.ptr;
+}
+bool get_bin(const Obj& o, Bytes& v) {
+  if (o.type != msgpack::type::BIN) return false;
+  v.resize(o.via.bin.size);
+  if (o.via.bin.size) std::memcpy(v.data(), o.via.bin.ptr, o.via.bin.size);
+  return true;
 }
 bool get_addr(const Obj& o, Address& a) {
   const Obj* f = get_array(o, 2);
@@ -276,9 +291,9 @@ bool decode_body(Type t, const Obj& o, std::vector<Message>& out) {
     }
     case Type::push_pull: {
       PushPull m;
-      const Obj* f = get_array(o, 3);
+      const Obj* f = get_array(o, 4);
       if (!f || !get_bool(f[0], m.join) || !get_bool(f[1], m.reply) ||
-          f[2].type != msgpack::type::ARRAY)
+          f[2].type != msgpack::type::ARRAY || !get_bin(f[3], m.state))
         return false;
       m.members.reserve(f[2].via.array.size);
       for (std::uint32_t i = 0; i < f[2].via.array.size; ++i) {
@@ -296,13 +311,25 @@ bool decode_body(Type t, const Obj& o, std::vector<Message>& out) {
       out.emplace_back(std::move(m));
       return true;
     }
+    case Type::state: {
+      StateDelta m;
+      if (!get_bin(o, m.batch) || m.batch.empty()) return false;
+      out.emplace_back(std::move(m));
+      return true;
+    }
+    case Type::state_sync: {
+      StateSync m;
+      if (!get_bin(o, m.message) || m.message.empty()) return false;
+      out.emplace_back(std::move(m));
+      return true;
+    }
     case Type::compound:
       return false;
   }
   return false;
 }
 
-bool is_known_type(std::uint8_t t) { return t >= 1 && t <= 9; }
+bool is_known_type(std::uint8_t t) { return t >= 1 && t <= 11; }
 
 // type byte + msgpack body
 bool decode_part(const char* p, std::size_t len, std::vector<Message>& out) {
@@ -345,6 +372,8 @@ std::size_t compound_overhead(std::size_t part_size) {
 }
 
 std::size_t meta_size(const Meta& m) { return meta_buffer(m).size(); }
+
+Bytes encode_meta(const Meta& m) { return to_bytes(meta_buffer(m), {}); }
 
 bool decode(std::span<const std::byte> packet, std::vector<Message>& out) {
   out.clear();

@@ -28,6 +28,8 @@ enum class Type : std::uint8_t {
   dead = 7,      // from == name means a graceful leave
   push_pull = 8, // stream channel only
   compound = 9,
+  state = 10,       // replicated-state deltas: a Store batch (piggybacked, or whole on stream)
+  state_sync = 11,  // the last step of a state push-pull (stream channel only)
 };
 
 struct Ping {
@@ -77,9 +79,17 @@ struct PushPull {
   bool join = false;   // the sender is joining (it counts as a join success when answered)
   bool reply = false;  // an answer to a push-pull: do not answer again
   std::vector<MemberRecord> members;
+  Bytes state;         // the replicated store's push-pull message (request or response)
+};
+struct StateDelta {
+  Bytes batch;  // Store::take_deltas / take_oversized bytes
+};
+struct StateSync {
+  Bytes message;  // an encoded store push-pull message (the final step)
 };
 
-using Message = std::variant<Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull>;
+using Message = std::variant<Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull,
+                             StateDelta, StateSync>;
 
 // A whole packet: version + type + body.
 Bytes encode(const Message& m);
@@ -91,8 +101,11 @@ Bytes encode_compound(const std::vector<Bytes>& parts);
 std::size_t compound_overhead(std::size_t part_size);
 constexpr std::size_t kCompoundHeader = 2 + 3;  // version, type, array header (<= 3 bytes)
 
-// Encoded size of metadata (what Config::max_meta_bytes bounds).
+// Encoded size of metadata (what Config::max_meta_bytes bounds), and the bytes themselves.
 std::size_t meta_size(const Meta& m);
+Bytes encode_meta(const Meta& m);
+// Bytes a StateDelta part adds around a batch of `batch_size` bytes (type byte + bin header).
+constexpr std::size_t kStatePartOverhead = 1 + 5;
 
 // Decodes a packet (single or compound) into messages. False if anything is malformed: wrong
 // version, unknown type, bad msgpack, wrong shapes, oversized fields, trailing bytes.
