@@ -23,6 +23,8 @@ TEST_CASE("cluster: 50 peers joining through one seed converge") {
     CHECK(net.engine(i).members().size() == 50);
     CHECK(net.engine(i).joined());
   }
+  CHECK(net.view_hashes_equal());
+  CHECK(net.engine(0).view_hash_hex().size() == 16);
   // Stays converged, with no false alarm, for a while.
   net.run_until(t + 30 * kSeconds);
   CHECK(net.converged());

@@ -82,6 +82,38 @@ void SimNet::inject(std::size_t i, const Address& from, Channel ch, const Bytes&
   flush(i, out);
 }
 
+void SimNet::put(std::size_t i, const std::string& key, Bytes value) {
+  nodes_[i].engine->put(clock(), key, std::move(value));
+  Outbox out;
+  flush(i, out);
+}
+
+void SimNet::erase(std::size_t i, const std::string& key) {
+  nodes_[i].engine->erase(clock(), key);
+  Outbox out;
+  flush(i, out);
+}
+
+bool SimNet::state_converged() const {
+  const Engine* first = nullptr;
+  for (const auto& n : nodes_) {
+    if (!n.up) continue;
+    if (!first) first = n.engine.get();
+    else if (n.engine->state().entries() != first->state().entries()) return false;
+  }
+  return true;
+}
+
+bool SimNet::view_hashes_equal() const {
+  std::optional<std::uint64_t> h;
+  for (const auto& n : nodes_) {
+    if (!n.up) continue;
+    if (!h) h = n.engine->view_hash();
+    else if (*h != n.engine->view_hash()) return false;
+  }
+  return true;
+}
+
 void SimNet::freeze(std::size_t i, Micros until) { nodes_[i].frozen_until = until; }
 
 void SimNet::mix(std::uint64_t v) { mix_bytes(&v, sizeof v); }

@@ -55,6 +55,13 @@ class SimNet {
   void set_latency(Micros base, Micros jitter) { latency_ = base; jitter_ = jitter; }
   void partition(const std::vector<int>& group_of_node) { groups_ = group_of_node; }
   void heal() { groups_.clear(); }
+  // Replicated-state writes on peer i, now.
+  void put(std::size_t i, const std::string& key, Bytes value);
+  void erase(std::size_t i, const std::string& key);
+  // True when every up peer holds the same entries (tombstones included).
+  bool state_converged() const;
+  // True when every up peer has the same view hash.
+  bool view_hashes_equal() const;
   // Hands `bytes` to peer i now, as if `from` had sent them.
   void inject(std::size_t i, const Address& from, Channel ch, const Bytes& bytes);
   // Keeps a copy of the first `n` datagrams sent (for fuzz corpora).
