@@ -318,6 +318,11 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
 }
 
 MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
+  if (entry.key.starts_with(kStatusPrefix) &&
+      std::string_view(entry.key).substr(kStatusPrefix.size()) != entry.version.origin) {
+    ++stats_.refused_foreign;  // status/<peer> is written only by that peer
+    return MergeResult::refused_foreign;
+  }
   if (sat_sub(Hlc::physical_us(entry.version.hlc), wall_us) > config_.max_clock_skew_us) {
     ++stats_.refused_skew;
     return MergeResult::refused_skew;
@@ -354,6 +359,7 @@ MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
       case MergeResult::applied: ++c.applied; break;
       case MergeResult::stale: ++c.stale; break;
       case MergeResult::refuted: ++c.refuted; break;
+      case MergeResult::refused_foreign: ++c.refused_foreign; break;
       case MergeResult::refused_skew: ++c.refused_skew; break;
     }
   }
@@ -367,6 +373,7 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
 }
 
 void Store::store_and_queue(Entry entry) {
+  changed_.insert(entry.key);
   std::string key = entry.key;
   enqueue(entry);
   entries_.insert_or_assign(std::move(key), std::move(entry));
@@ -462,6 +469,12 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   return out;
 }
 
+std::vector<std::string> Store::take_changed() {
+  std::vector<std::string> out(changed_.begin(), changed_.end());
+  changed_.clear();
+  return out;
+}
+
 std::vector<Bytes> Store::take_oversized() {
   std::vector<Bytes> out;
   out.reserve(oversized_.size());
@@ -553,7 +566,7 @@ void Store::release(std::int64_t wall_us, bool pulled) {
 }
 
 std::string Store::status_key(std::string_view peer) {
-  std::string k = "status/";
+  std::string k(kStatusPrefix);
   k.append(peer);
   return k;
 }
@@ -562,7 +575,9 @@ bool Store::forget_member(std::string_view peer) {
   const std::string key = status_key(peer);
   dequeue(key);
   const bool held = held_.erase(key) > 0;
-  return entries_.erase(key) > 0 || held;
+  if (entries_.erase(key) == 0) return held;
+  changed_.insert(key);
+  return true;
 }
 
 std::size_t Store::collect_garbage(std::int64_t wall_us) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,8 @@ struct Entry {
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 
+inline constexpr std::string_view kStatusPrefix = "status/";
+
 struct StoreConfig {
   // A remote version whose physical part is further than this ahead of our wall is refused.
   std::int64_t max_clock_skew_us = 10'000'000;
@@ -58,6 +61,7 @@ enum class MergeResult : std::uint8_t {
   refused_skew,  // physical time too far ahead of our wall clock: ignored and counted
   refuted,       // a newer version of our own key from a previous life of this peer (restarted
                  // without its disk) over our current write: we re-issued ours above it
+  refused_foreign,  // a `status/<peer>` entry whose origin is not <peer>: ignored and counted
 };
 
 struct StoreStats {
@@ -65,6 +69,7 @@ struct StoreStats {
   std::uint64_t stale = 0;
   std::uint64_t refused_skew = 0;
   std::uint64_t refuted = 0;
+  std::uint64_t refused_foreign = 0;
   std::uint64_t garbage_collected = 0;
   std::uint64_t held_back_dropped = 0;  // held-back entries discarded after a pull
 };
@@ -101,7 +106,7 @@ enum class HoldBack : std::uint8_t {
 };
 
 struct MergeCounts {
-  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0;
+  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0, refused_foreign = 0;
 };
 
 class Store {
@@ -135,6 +140,11 @@ class Store {
   std::vector<std::pair<std::string, Version>> spec_versions() const {
     return versions_with_prefix("spec/");
   }
+
+  // Keys whose entry changed (local write, applied merge, refutation, release of held-back
+  // entries, forget_member) since the last call, sorted; for the engine's events and the
+  // reconciler. Tombstone collection is not a change (the key already read as absent).
+  std::vector<std::string> take_changed();
 
   // ---- Dissemination (piggybacked deltas, lossy and unordered).
   // An encoded batch (decode_entries) of queued entries, never larger than `budget_bytes`,
@@ -170,7 +180,9 @@ class Store {
   void on_pull_succeeded(std::int64_t wall_us);
   void on_cold_start(std::int64_t wall_us);
 
-  // ---- Membership: `status/<peer>` lives as long as its member. Drops it locally, no tombstone.
+  // ---- Membership: `status/<peer>` lives as long as its member and is written only by <peer>
+  // (merge refuses other origins). forget_member drops it locally, no tombstone; the engine
+  // should also ignore status entries of peers that are not (or no longer) members.
   static std::string status_key(std::string_view peer);
   bool forget_member(std::string_view peer);
 
@@ -205,6 +217,7 @@ class Store {
   using OrderKey = std::pair<int, std::uint64_t>;
   std::map<OrderKey, std::string> order_;
   std::map<std::string, Bytes, std::less<>> oversized_;
+  std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;
 };
 

@@ -168,6 +168,11 @@ TEST_CASE("store: forget_member drops the status locally, without a tombstone", 
   CHECK(s.find("status/p1") == nullptr);
   CHECK_FALSE(s.forget_member("p1"));
   CHECK(s.get("spec/web") != nullptr);
+  // Only the peer itself writes its status.
+  CHECK(s.merge(kT0, Entry{"status/p2", {Hlc::from_wall(kT0), "p1"}, false, bytes_of("x")}) ==
+        MergeResult::refused_foreign);
+  CHECK(s.stats().refused_foreign == 1);
+  CHECK(s.find("status/p2") == nullptr);
   // Nothing about it is left to broadcast.
   auto batch = decode_entries(s.take_deltas(1400, 3));
   REQUIRE(batch.ok());
@@ -321,4 +326,24 @@ TEST_CASE("store: extreme walls and configs do not overflow", "[store]") {
   CHECK(t.collect_garbage(kT0) == 1);
   CHECK(Store::restore(t.snapshot(), "me", strict, INT64_MIN).ok());
   CHECK(Store::restore(t.snapshot(), "me", strict, INT64_MAX).ok());
+}
+
+TEST_CASE("store: take_changed reports each changed key once, sorted", "[store]") {
+  Store s("me");
+  CHECK(s.take_changed().empty());
+  s.put(kT0, "spec/b", bytes_of("1"));
+  s.put(kT0, "spec/a", bytes_of("1"));
+  s.put(kT0, "spec/b", bytes_of("2"));
+  CHECK(s.take_changed() == std::vector<std::string>{"spec/a", "spec/b"});
+  CHECK(s.take_changed().empty());
+  const Entry a = *s.find("spec/a");
+  s.merge(kT0, a);  // stale: no change
+  CHECK(s.take_changed().empty());
+  s.merge(kT0, Entry{"status/p", {Hlc::from_wall(kT0), "p"}, false, bytes_of("s")});
+  s.erase(kT0, "spec/a");
+  CHECK(s.take_changed() == std::vector<std::string>{"spec/a", "status/p"});
+  s.forget_member("p");
+  CHECK(s.take_changed() == std::vector<std::string>{"status/p"});
+  s.collect_garbage(kT0 + s.config().tombstone_ttl_us);
+  CHECK(s.take_changed().empty());
 }
