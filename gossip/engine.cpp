@@ -100,6 +100,16 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
         },
         msg);
   }
+  emit_state_changes(out);
+}
+
+void Engine::emit_state_changes(Outbox& out) {
+  for (std::string& key : store_.take_changed()) {
+    Event e;
+    e.kind = EventKind::state_changed;
+    e.name = std::move(key);
+    out.events.push_back(std::move(e));
+  }
 }
 
 Micros Engine::next_deadline() const {
@@ -171,6 +181,7 @@ void Engine::handle_tick(Clock now, Outbox& out) {
 
   if (t >= next_push_pull_) {
     next_push_pull_ = t + push_pull_scale(cfg_.push_pull_interval, live_count());
+    store_.collect_garbage(now.wall);  // tombstones past tombstone_ttl
     auto peers = pick_random(1, self_.name, t, false);
     if (!peers.empty()) push_pull_to(peers[0]->addr, false, out);
   }
@@ -205,6 +216,7 @@ void Engine::handle_tick(Clock now, Outbox& out) {
   }
 
   forget_expired(now, out);
+  emit_state_changes(out);
 }
 
 Version Engine::put(Clock now, std::string key, Bytes value) {

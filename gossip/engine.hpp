@@ -145,6 +145,7 @@ class Engine {
   void suspect_node(Clock now, const wire::Suspect& m, Outbox& out);
   void dead_node(Clock now, const wire::Dead& m, Outbox& out);
   void refute(std::uint64_t seen, bool accused, Outbox& out);
+  void emit_state_changes(Outbox& out);
 
   // Timers.
   void start_timers(Clock now);

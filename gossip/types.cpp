@@ -24,6 +24,7 @@ const char* to_string(EventKind k) {
     case EventKind::name_conflict: return "name_conflict";
     case EventKind::self_refuted: return "self_refuted";
     case EventKind::join_succeeded: return "join_succeeded";
+    case EventKind::state_changed: return "state_changed";
   }
   return "unknown";
 }

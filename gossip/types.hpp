@@ -90,6 +90,7 @@ enum class EventKind : std::uint8_t {
   name_conflict,    // another address claims a live name: refused, not merged
   self_refuted,     // we bumped our incarnation to refute suspicion/death of ourselves
   join_succeeded,   // a push-pull with a seed completed
+  state_changed,    // a replicated-state key changed (name = the key); local writes included
 };
 const char* to_string(EventKind k);
 

@@ -24,6 +24,13 @@ std::vector<Bytes> make_corpus() {
   start_cluster(net, 12, lan());
   net.at(10 * kSeconds, [&] { net.crash(4); });
   net.at(12 * kSeconds, [&] { net.leave(6); });
+  for (int k = 0; k < 30; ++k)  // state deltas, oversized values and state push-pulls too
+    net.at((2 + k) * kSeconds, [&net, k] {
+      net.put(static_cast<std::size_t>(k % 12), "spec/s" + std::to_string(k % 7),
+              Bytes(static_cast<std::size_t>(20 + (k * 97) % (k % 5 == 0 ? 3000 : 400)),
+                    std::byte{static_cast<unsigned char>(k)}));
+    });
+  net.at(20 * kSeconds, [&] { net.erase(2, "spec/s3"); });
   net.run_until(40 * kSeconds);
   return net.captured();
 }

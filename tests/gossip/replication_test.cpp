@@ -72,6 +72,11 @@ TEST_CASE("replication: a 64 KiB value replicates whole at 20% loss") {
     CHECK(*v == big);
   }
   CHECK(net.engine(3).stats().state_oversized_sent > 0);
+  bool event_seen = false;
+  for (const auto& r : net.events())
+    if (r.node == 5 && r.event.kind == EventKind::state_changed && r.event.name == "status/p3")
+      event_seen = true;
+  CHECK(event_seen);
   std::printf("[measure] a 64 KiB value on 12 peers at 20%% loss: everywhere after %.1f s\n",
               static_cast<double>(done - t) / kSeconds);
 }

@@ -61,6 +61,11 @@ TEST_CASE("wire: every message type round-trips") {
   CHECK(pp2.members[0].state == MemberState::suspect);
   CHECK(pp2.members[1].state == MemberState::left);
   CHECK(pp2.members[1].incarnation == 9);
+  CHECK(pp2.state.empty());
+  pp.state = Bytes{std::byte{1}, std::byte{2}, std::byte{3}};
+  CHECK(roundtrip(pp).state == pp.state);
+  CHECK(roundtrip(StateDelta{Bytes(700, std::byte{9})}).batch == Bytes(700, std::byte{9}));
+  CHECK(roundtrip(StateSync{Bytes{std::byte{4}}}).message == Bytes{std::byte{4}});
 }
 
 TEST_CASE("wire: compound packets carry several messages in order") {
