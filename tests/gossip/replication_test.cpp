@@ -160,3 +160,42 @@ TEST_CASE("replication: membership and state each keep their share of a packet")
   REQUIRE(gossip_packets >= 6);
   CHECK(with_both == gossip_packets);  // every packet carried both kinds
 }
+
+TEST_CASE("replication: a peer restored pull-first takes the cluster's state, or its own copy "
+          "when nobody answers") {
+  // A snapshot holding one spec, written long ago.
+  Store old("p1");
+  old.put(1'000 * kSeconds, "spec/old", value_of(10, 1));
+  const Bytes snapshot = old.snapshot();
+  const Micros wall0 = 1'700'000'000 * kSeconds;
+
+  SECTION("nobody answers: a whole-cluster cold start falls back to the snapshot") {
+    Engine e(Identity{"p1", Address{"10.0.0.2", 7950}, 0, {}}, lan(), 3);
+    REQUIRE(e.restore_state(Clock{0, wall0}, snapshot, HoldBack::always).empty());
+    CHECK(e.state().holding_back());
+    CHECK(e.state().get("spec/old") == nullptr);
+    Outbox out;
+    Address seeds[] = {Address{"10.0.0.1", 7950}};  // never answers
+    e.join(Clock{0, wall0}, seeds, out);
+    for (Micros t = 0; t <= lan().cold_start_after + kSeconds; t += 100 * kMillis)
+      e.handle_tick(Clock{t, wall0 + t}, out);
+    CHECK_FALSE(e.state().holding_back());
+    CHECK(e.state().get("spec/old") != nullptr);
+  }
+  SECTION("the cluster answers: its state wins, the held-back copy is not resurrected") {
+    SimNet net(64);
+    start_cluster(net, 4, lan());
+    REQUIRE(run_until_converged(net, 30 * kSeconds) > 0);
+    net.put(2, "spec/new", value_of(10, 2));
+    REQUIRE(run_until_state_converged(net, net.now() + 30 * kSeconds) > 0);
+    std::size_t p = net.add("p9", lan());
+    REQUIRE(net.engine(p).restore_state(Clock{net.now(), wall0 + net.now()}, snapshot,
+                                        HoldBack::always).empty());
+    net.join_at(net.now(), p, {0});
+    net.run_until(net.now() + 5 * kSeconds);
+    CHECK_FALSE(net.engine(p).state().holding_back());
+    CHECK(net.engine(p).state().get("spec/new") != nullptr);
+    CHECK(net.engine(p).state().get("spec/old") == nullptr);  // older than tombstone_ttl: dropped
+    CHECK(net.engine(0).state().get("spec/old") == nullptr);
+  }
+}
