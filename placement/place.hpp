@@ -14,7 +14,7 @@
 //  - spread = "zone": per-zone quotas (replicas split evenly over the eligible zones) first,
 //    then rendezvous within each zone;
 //  - past Tuning::subset_above eligible peers, an instance ranks a hash-chosen group of peers
-//    first (about 512 of them) and falls back to the others only when none of them fits;
+//    first (128 to 255 of them) and falls back to the others only when none of them fits;
 //  - what fits nowhere is unplaced, with a reason; nothing is forced onto a full peer.
 #pragma once
 

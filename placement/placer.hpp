@@ -127,6 +127,7 @@ class Placer {
   std::vector<ServiceRt> services_;
   std::vector<Inst> order_;    // canonical order: home instances first, then by hash
   std::uint64_t ref_weight_ = 1;
+  std::vector<std::uint32_t> scratch_;  // batch(): indices of the draws past the threshold
 };
 
 }  // namespace shoal::placement::detail

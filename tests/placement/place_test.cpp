@@ -88,7 +88,7 @@ TEST_CASE("place: constraints restrict peers and failures name the constraint", 
   REQUIRE(sp::place(all_eu3).instances[0].reason == "no eligible peer: 3 peers fail constraint zone != eu-3");
 }
 
-TEST_CASE("place: never over capacity; what does not fit is unplaced with the resource", "[placement]") {
+TEST_CASE("place: never over capacity, and what does not fit is unplaced with the resource", "[placement]") {
   sp::View v = three_peers();
   v.services.push_back(make_service("big", 5, 1000, 5000));  // memory: one per peer
   const auto a = sp::place(v);
@@ -168,7 +168,7 @@ TEST_CASE("place: weights follow capacity", "[placement]") {
 
 TEST_CASE("place: the balance cap bounds the most loaded peer", "[placement]") {
   sp::View v;
-  for (int i = 0; i < 20; ++i) v.peers.push_back(make_peer("p" + std::to_string(i), 10000, 10000));
+  for (int i = 0; i < 20; ++i) v.peers.push_back(make_peer(std::string("p").append(std::to_string(i)), 10000, 10000));
   v.services.push_back(make_service("web", 400, 250, 250));  // 50% of capacity, 20 per peer
   const auto loads = per_owner(sp::place(v));
   const auto plain = per_owner(sp::place(v, sp::Tuning{0, 1, 1024}));
@@ -182,7 +182,7 @@ TEST_CASE("place: the balance cap bounds the most loaded peer", "[placement]") {
 
 TEST_CASE("place: the candidate group falls back to every peer when it has no room", "[placement]") {
   sp::View v;
-  for (int i = 0; i < 40; ++i) v.peers.push_back(make_peer("p" + std::to_string(i), 100, 100));
+  for (int i = 0; i < 40; ++i) v.peers.push_back(make_peer(std::string("p").append(std::to_string(i)), 100, 100));
   v.peers[17].cpu_milli = 10000;  // the only peer where the big instances fit
   v.peers[17].memory_mib = 10000;
   v.services.push_back(make_service("big", 6, 1000, 1000));
