@@ -12,6 +12,9 @@
 #include "gossip/engine.hpp"
 #include "gossip/rng.hpp"
 #include "gossip/suspicion.hpp"
+#include "placement/place.hpp"
+#include "placement/reconcile.hpp"
+#include "placement/spec_hash.hpp"
 #include "sim/metrics.hpp"
 
 namespace shoal::sim {
@@ -44,7 +47,11 @@ std::uint64_t mix_str(std::uint64_t h, const std::string& s) {
 }
 
 struct Ev {
-  enum Kind : std::uint8_t { deliver, tick, fault_begin, fault_step, fault_end, resume, sample };
+  enum Kind : std::uint8_t {
+    deliver, tick, fault_begin, fault_step, fault_end, resume, sample,
+    reconcile,   // a peer's reconcile loop (periodic, or woken)
+    instance_up  // a container start completes (arg: the instance's serial)
+  };
   Micros time = 0;
   std::uint64_t seq = 0;
   Kind kind = tick;
@@ -60,6 +67,12 @@ struct EvLater {
   bool operator()(const Ev& a, const Ev& b) const {
     return a.time != b.time ? a.time > b.time : a.seq > b.seq;
   }
+};
+
+// What a peer's view yields for reconcile, shared between peers whose views hash equal.
+struct ViewData {
+  placement::Assignment assignment;
+  std::set<std::string> live;  // alive + suspect member names
 };
 
 struct Buffered {
@@ -87,6 +100,23 @@ struct Peer {
   bool hash_dirty = true;
   std::uint64_t view_hash = 0;
   std::vector<Buffered> buffered;  // while frozen
+
+  // --- the simulated runtime, driven by the real placement and reconcile step ---
+  struct Instance {
+    placement::LocalInstance local;
+    std::uint64_t serial = 0;  // to match its instance_up event
+    std::optional<placement::InstanceState> mark;  // pending/exited/failed recorded by a Mark
+    int restarts = 0;
+  };
+  std::unique_ptr<placement::Reconciler> reconciler;
+  std::map<placement::InstanceId, Instance> instances;
+  std::shared_ptr<const ViewData> view;
+  std::uint64_t view_key = 0;
+  std::optional<Micros> alone_since;
+  bool local_changed = true;
+  std::uint64_t statuses_seen = UINT64_MAX;  // the global status version at the last step
+  Micros wake_at = kNever;
+  Micros woken_for = kNever;                 // an immediate reconcile already queued for then
 };
 
 struct Crash {
@@ -156,6 +186,17 @@ class World {
   bool blocked(std::uint32_t a, std::uint32_t b) const;  // a -> b cut by the partition
   std::vector<std::uint32_t> pick_up(int n, bool allow_frozen);
 
+  // --- runtime (placement + reconcile + simulated containers) ---
+  bool has_services() const { return !x_.services.empty(); }
+  void wake(std::uint32_t i, Micros at);
+  void on_reconcile(std::uint32_t i, bool periodic);
+  std::shared_ptr<const ViewData> view_for(Peer& p);
+  void instance_running(std::uint32_t i, std::uint64_t serial);
+  void copies_changed(const placement::InstanceId& id, int delta);
+  void drop_instances(std::uint32_t i);
+  const std::map<std::string, placement::PeerStatus>& statuses();
+  void integrate_unavailable();
+
   // --- faults ---
   void fault_begin(std::uint32_t f);
   void fault_end(std::uint32_t f);
@@ -196,6 +237,26 @@ class World {
   std::set<std::uint32_t> fp_candidates_;
   bool crash_check_due_ = false;
   std::vector<std::string> slow_names_;
+
+  // runtime state
+  std::vector<config::ServiceSpec> specs_;
+  std::vector<std::string> spec_hashes_;
+  std::map<std::uint64_t, std::weak_ptr<const ViewData>> views_;
+  std::uint64_t placements_computed_ = 0, placements_shared_ = 0, reconcile_steps_ = 0;
+  std::map<placement::InstanceId, int> copies_;  // running copies on up peers
+  std::size_t desired_ = 0, running_ = 0, duplicated_ = 0, duplicates_max_ = 0;
+  std::uint64_t status_version_ = 0, statuses_built_ = UINT64_MAX;
+  std::map<std::string, placement::PeerStatus> statuses_;
+  std::uint64_t next_serial_ = 1;
+  std::optional<Micros> all_running_at_;       // first time every desired instance ran
+  Micros unavailable_since_ = 0;               // integration point
+  double unavailable_us_ = 0;                  // instance-microseconds, after all_running_at_
+  struct Failover {
+    Micros at;
+    std::set<placement::InstanceId> waiting;
+    std::optional<Micros> done;
+  };
+  std::vector<Failover> failovers_;
   std::uint64_t msgs_ = 0, bytes_ = 0;
   double peer_seconds_ = 0;
   Micros last_event_end_ = 0;
@@ -253,6 +314,21 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
   p.live_seen = 1;
   p.hash_dirty = true;
   p.tick_at = kNever;
+  if (has_services()) {
+    p.reconciler = std::make_unique<placement::Reconciler>();
+    p.instances.clear();
+    p.view.reset();
+    p.local_changed = true;
+    p.alone_since.reset();
+    p.woken_for = kNever;
+    Ev e;
+    e.time = now_ + 1 * kSeconds;
+    e.kind = Ev::reconcile;
+    e.peer = i;
+    e.gen = p.gen;
+    e.arg = 1;  // periodic
+    push(std::move(e));
+  }
   gossip::Outbox out;
   p.engine->join(clock(p), pick_seeds(i), out);
   flush(i, out);
@@ -263,6 +339,13 @@ void World::crash(std::uint32_t i, bool restart) {
   Peer& p = peers_[i];
   if (!p.up) return;
   p.incarnation = p.engine->incarnation();
+  if (has_services()) {
+    Failover f{now_, {}, std::nullopt};
+    for (const auto& [id, inst] : p.instances)
+      if (inst.local.state == placement::InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
+    drop_instances(i);
+    if (!f.waiting.empty()) failovers_.push_back(std::move(f));
+  }
   p.up = false;
   p.frozen = false;
   p.ever_crashed = true;
@@ -278,6 +361,7 @@ void World::resume(std::uint32_t i) {
   Peer& p = peers_[i];
   if (!p.up || !p.frozen) return;
   p.frozen = false;
+  if (has_services()) wake(i, now_);
   // Timers first (the tick arrives late, so Lifeguard sees the stall), then the buffered input.
   on_tick(i);
   auto buf = std::move(p.buffered);
@@ -400,6 +484,216 @@ std::vector<std::uint32_t> World::pick_up(int n, bool allow_frozen) {
   return pool;
 }
 
+
+// ---- runtime: placement, reconcile, simulated containers -----------------------------------------
+
+void World::wake(std::uint32_t i, Micros at) {
+  Peer& p = peers_[i];
+  if (!p.up || p.woken_for == at) return;
+  p.woken_for = at;
+  Ev e;
+  e.time = at;
+  e.kind = Ev::reconcile;
+  e.peer = i;
+  e.gen = p.gen;
+  e.arg = 0;
+  push(std::move(e));
+}
+
+std::shared_ptr<const ViewData> World::view_for(Peer& p) {
+  const std::uint64_t key = view_hash(p);  // membership; the specs do not change during a run
+  if (p.view && p.view_key == key) return p.view;
+  p.view_key = key;
+  if (auto it = views_.find(key); it != views_.end()) {
+    if (auto v = it->second.lock()) {
+      ++placements_shared_;
+      p.view = v;
+      return v;
+    }
+  }
+  placement::View view;
+  auto data = std::make_shared<ViewData>();
+  for (const auto& [name, m] : p.engine->members()) {
+    if (!is_live(m.state)) continue;
+    data->live.insert(name);
+    placement::Peer pp;
+    pp.name = name;
+    pp.state = m.state == MemberState::alive ? placement::MemberState::alive : placement::MemberState::suspect;
+    pp.ready = m.meta.ready;
+    pp.schedulable = m.meta.schedulable;
+    pp.zone = m.meta.zone;
+    pp.labels = m.meta.labels;
+    pp.cpu_milli = m.meta.cpu_milli;
+    pp.memory_mib = m.meta.memory_mib;
+    pp.algorithm_version = m.meta.algorithm_version;
+    view.peers.push_back(std::move(pp));
+  }
+  view.services = specs_;
+  data->assignment = placement::place(view);
+  ++placements_computed_;
+  if (views_.size() > 4096)
+    for (auto it = views_.begin(); it != views_.end();) it = it->second.expired() ? views_.erase(it) : std::next(it);
+  views_[key] = data;
+  p.view = data;
+  return data;
+}
+
+const std::map<std::string, placement::PeerStatus>& World::statuses() {
+  if (statuses_built_ == status_version_) return statuses_;
+  statuses_.clear();
+  for (const auto& p : peers_) {
+    if (!p.up || p.instances.empty()) continue;
+    placement::PeerStatus st;
+    for (const auto& [id, inst] : p.instances) {
+      placement::InstanceStatus is;
+      is.id = id;
+      is.state = inst.mark ? *inst.mark : inst.local.state;
+      is.spec_hash = inst.local.spec_hash;
+      is.restarts = inst.restarts;
+      is.exit_code = inst.local.exit_code;
+      st.instances.push_back(std::move(is));
+    }
+    statuses_.emplace(p.name, std::move(st));
+  }
+  statuses_built_ = status_version_;
+  return statuses_;
+}
+
+void World::integrate_unavailable() {
+  if (!all_running_at_) return;
+  unavailable_us_ += static_cast<double>(desired_ - std::min(desired_, running_)) *
+                     static_cast<double>(now_ - unavailable_since_);
+  unavailable_since_ = now_;
+}
+
+void World::copies_changed(const placement::InstanceId& id, int delta) {
+  integrate_unavailable();
+  int& c = copies_[id];
+  const int old = c;
+  c += delta;
+  if (old == 0 && c >= 1) ++running_;
+  if (old >= 1 && c == 0) --running_;
+  if (old < 2 && c >= 2) ++duplicated_;
+  if (old >= 2 && c < 2) --duplicated_;
+  duplicates_max_ = std::max(duplicates_max_, duplicated_);
+  if (c == 0) copies_.erase(id);
+  if (old == 0 && delta > 0) {
+    for (auto& f : failovers_) {
+      if (f.done || !f.waiting.erase(id)) continue;
+      if (f.waiting.empty()) f.done = now_;
+    }
+  }
+  if (!all_running_at_ && running_ >= desired_ && desired_ > 0) {
+    all_running_at_ = now_;
+    unavailable_since_ = now_;
+  }
+}
+
+void World::drop_instances(std::uint32_t i) {
+  Peer& p = peers_[i];
+  for (const auto& [id, inst] : p.instances)
+    if (inst.local.state == placement::InstanceState::running) copies_changed(id, -1);
+  if (!p.instances.empty()) ++status_version_;
+  p.instances.clear();
+}
+
+void World::instance_running(std::uint32_t i, std::uint64_t serial) {
+  Peer& p = peers_[i];
+  if (!p.up) return;
+  for (auto& [id, inst] : p.instances) {
+    if (inst.serial != serial || inst.local.state != placement::InstanceState::starting) continue;
+    inst.local.state = placement::InstanceState::running;
+    copies_changed(id, +1);
+    ++status_version_;
+    p.local_changed = true;
+    wake(i, now_);
+    return;
+  }
+}
+
+void World::on_reconcile(std::uint32_t i, bool periodic) {
+  Peer& p = peers_[i];
+  if (periodic) {  // the loop goes on while the peer lives, frozen or not
+    Ev e;
+    e.time = now_ + 1 * kSeconds;
+    e.kind = Ev::reconcile;
+    e.peer = i;
+    e.gen = p.gen;
+    e.arg = 1;
+    push(std::move(e));
+  } else if (p.woken_for == now_) {
+    p.woken_for = kNever;
+  }
+  if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
+  const Micros before_key = p.view_key;
+  const bool had_view = static_cast<bool>(p.view);
+  auto view = view_for(p);
+  const bool view_changed = !had_view || p.view_key != before_key;
+  if (!view_changed && !p.local_changed && p.statuses_seen == status_version_ && now_ < p.wake_at)
+    return;
+  ++reconcile_steps_;
+  placement::ReconcileInputs in;
+  in.now = now_ / kMillis;
+  in.self = p.name;
+  in.assignment = &view->assignment;
+  in.services = &specs_;
+  in.peers = &statuses();
+  for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
+  in.live_peers = view->live;
+  in.synced = p.engine->joined();
+  if (view->live.size() <= 1) {
+    if (!p.alone_since) p.alone_since = now_;
+    in.alone_since = *p.alone_since / kMillis;
+  } else {
+    p.alone_since.reset();
+  }
+  in.health_bad = p.engine->local_health() > 0;
+  p.statuses_seen = status_version_;
+  p.local_changed = false;
+  const placement::Plan plan = p.reconciler->step(in);
+  bool changed = false;
+  for (const auto& a : plan.actions) {
+    if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
+      auto it = p.instances.find(stop->id);
+      if (it == p.instances.end()) continue;
+      if (it->second.local.state == placement::InstanceState::running) copies_changed(stop->id, -1);
+      p.instances.erase(it);
+      changed = true;
+    } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
+      auto it = p.instances.find(mark->id);
+      if (it == p.instances.end()) continue;
+      it->second.mark = mark->state;
+      it->second.restarts = mark->restarts;
+      changed = true;
+    } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
+      auto it = p.instances.find(start->id);
+      if (it != p.instances.end() && it->second.local.state == placement::InstanceState::running)
+        copies_changed(start->id, -1);
+      Peer::Instance inst;
+      inst.local.id = start->id;
+      inst.local.spec_hash = start->spec_hash;
+      inst.local.state = placement::InstanceState::starting;
+      inst.serial = next_serial_++;
+      inst.restarts = start->restarts;
+      Ev e;
+      e.time = now_ + x_.start_delay;
+      e.kind = Ev::instance_up;
+      e.peer = i;
+      e.gen = p.gen;
+      e.arg = static_cast<std::uint32_t>(inst.serial);
+      push(std::move(e));
+      p.instances[start->id] = std::move(inst);
+      changed = true;
+    }
+  }
+  if (changed) {
+    ++status_version_;
+    p.local_changed = true;  // the reconciler sees its own actions applied on the next step
+  }
+  p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
+  if (plan.wake_at) wake(i, std::max(now_ + 1, p.wake_at));
+}
+
 // ---- faults -------------------------------------------------------------------------------------
 
 void World::fault_begin(std::uint32_t f) {
@@ -511,6 +805,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
     default: break;
   }
   if (e.kind != EventKind::self_refuted && e.kind != EventKind::join_succeeded) p.hash_dirty = true;
+  if (has_services() && e.kind != EventKind::self_refuted) wake(i, now_ + 10 * kMillis);
   if (e.kind != EventKind::member_dead) return;
   auto it = by_name_.find(e.name);
   if (it == by_name_.end()) return;
@@ -607,6 +902,11 @@ void World::take_sample() {
   }
   if (s.live_peers == 0) s.alive_min = 0;
   s.alive_avg = s.live_peers ? static_cast<double>(total) / static_cast<double>(s.live_peers) : 0;
+  if (has_services()) {
+    s.desired = desired_;
+    s.running = running_;
+    s.duplicated = duplicated_;
+  }
   series_.push_back(s);
   peer_seconds_ += static_cast<double>(s.live_peers) * static_cast<double>(x_.sample) / 1e6;
 }
@@ -640,6 +940,20 @@ RunResult World::run() {
     const Micros smin = gossip::suspicion_min_timeout(cfg_.suspicion_mult, n, cfg_.probe_interval);
     partition_grace_ = smin * (cfg_.lifeguard ? cfg_.suspicion_max_mult : 1) + 2 * cfg_.probe_interval;
   }
+  for (const auto& sv : x_.services) {
+    config::ServiceSpec spec;
+    spec.name = sv.name;
+    spec.command = {"sim-instance"};
+    spec.replicas = sv.replicas;
+    spec.resources.cpu_milli = sv.cpu_milli;
+    spec.resources.memory_mib = sv.memory_mib;
+    spec.placement.spread = sv.spread_zone ? config::Placement::Spread::zone : config::Placement::Spread::none;
+    spec.placement.max_per_peer = sv.max_per_peer;
+    desired_ += static_cast<std::size_t>(sv.replicas);
+    specs_.push_back(std::move(spec));
+  }
+  std::sort(specs_.begin(), specs_.end(),
+            [](const config::ServiceSpec& a, const config::ServiceSpec& b) { return a.name < b.name; });
   peers_.reserve(n0);
   for (const auto& n : x_.nodes) add_peer(n);
   // Initial joins, spread evenly over join_spread: peer 0 first, alone.
@@ -704,6 +1018,12 @@ RunResult World::run() {
             else push_at(now_ + conv_step, Ev::resume, 0xffffffffu);
           }
         }
+        break;
+      case Ev::reconcile:
+        if (ev.gen == peers_[ev.peer].gen) on_reconcile(ev.peer, ev.arg == 1);
+        break;
+      case Ev::instance_up:
+        if (ev.gen == peers_[ev.peer].gen) instance_running(ev.peer, ev.arg);
         break;
       case Ev::sample:
         check_crashes();
@@ -780,10 +1100,35 @@ RunResult World::run() {
   j["dissemination"] = {{"p50_s", nullptr}, {"p99_s", nullptr}};
   if (converged_at_) j["convergence_s"] = static_cast<double>(*converged_at_ - last_event_end_) / 1e6;
   else j["convergence_s"] = nullptr;
-  j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
-  j["duplicates_max"] = nullptr;
-  j["duplicates_final"] = nullptr;
-  j["unavailable_instance_seconds"] = nullptr;
+  if (has_services()) {
+    integrate_unavailable();
+    std::vector<double> fo;
+    std::size_t incomplete = 0;
+    for (const auto& f : failovers_) {
+      if (f.done) fo.push_back(static_cast<double>(*f.done - f.at) / 1e6);
+      else ++incomplete;
+    }
+    j["failover"] = summary(fo, true);
+    j["failover_incomplete"] = incomplete;
+    j["duplicates_max"] = duplicates_max_;
+    j["duplicates_final"] = duplicated_;
+    if (all_running_at_) {
+      j["unavailable_instance_seconds"] = round_to(unavailable_us_ / 1e6, 3);
+      j["all_running_s"] = static_cast<double>(*all_running_at_) / 1e6;
+    } else {
+      j["unavailable_instance_seconds"] = nullptr;
+      j["all_running_s"] = nullptr;
+    }
+    j["instances"] = {{"desired", desired_}, {"running", running_}, {"duplicated", duplicated_}};
+    j["placements_computed"] = placements_computed_;
+    j["placements_shared"] = placements_shared_;
+    j["reconcile_steps"] = reconcile_steps_;
+  } else {
+    j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
+    j["duplicates_max"] = nullptr;
+    j["duplicates_final"] = nullptr;
+    j["unavailable_instance_seconds"] = nullptr;
+  }
   const double ps = peer_seconds_ > 0 ? peer_seconds_ : 1;
   j["bytes_per_peer_per_s"] = round_to(static_cast<double>(bytes_) / ps, 1);
   j["msgs_per_peer_per_s"] = round_to(static_cast<double>(msgs_) / ps, 3);
