@@ -149,7 +149,8 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
       auto n = rd.integer(*peers, "peers", 1, 1'000'000);
       for (std::int64_t i = 0; i < n; ++i) {
         ExperimentNode en;
-        en.name = "p" + std::to_string(i);
+        en.name = std::to_string(i);
+        en.name.insert(0, 1, 'p');  // (not "p" + ...: GCC 12 -Wrestrict false positive)
         x.nodes.push_back(en);
       }
     } else {

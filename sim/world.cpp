@@ -625,7 +625,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
     p.woken_for = kNever;
   }
   if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
-  const Micros before_key = p.view_key;
+  const std::uint64_t before_key = p.view_key;
   const bool had_view = static_cast<bool>(p.view);
   auto view = view_for(p);
   const bool view_changed = !had_view || p.view_key != before_key;
@@ -741,7 +741,8 @@ void World::fault_begin(std::uint32_t f) {
     case K::join:
       for (int k = 0; k < e.count; ++k) {
         ExperimentNode n;
-        n.name = "j" + std::to_string(joined_peers_++);
+        n.name = std::to_string(joined_peers_++);
+        n.name.insert(0, 1, 'j');
         if (!x_.nodes.empty()) {
           const auto& proto = x_.nodes[joined_peers_ % x_.nodes.size()];
           n.cpu_milli = proto.cpu_milli;
