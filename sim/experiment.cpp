@@ -113,7 +113,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
     rd.keys(root,
             {"name", "seed", "peers", "nodes", "duration", "profile", "lifeguard", "network",
              "service", "event", "join_spread", "clock_skew", "sample", "start_delay",
-             "crash_rate"},
+             "crash_rate", "specs_at"},
             " (top level)");
     const toml::source_region top{{1, 1}, {1, 1}, nullptr};
     if (auto* n = root.get("name")) x.name = rd.string(*n, "name");
@@ -136,6 +136,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
       if (x.sample < 10 * gossip::kMillis) rd.fail(*n, "`sample` must be >= 10ms");
     }
     if (auto* n = root.get("start_delay")) x.start_delay = rd.duration(*n, "start_delay");
+    if (auto* n = root.get("specs_at")) x.specs_at = rd.duration(*n, "specs_at");
     if (auto* n = root.get("crash_rate")) {
       if (!n->is_number() || *n->value<double>() < 0) rd.fail(*n, "`crash_rate` must be a number >= 0");
       x.crash_rate = *n->value<double>();

@@ -8,7 +8,7 @@
 //             slow = N, delay, for | join = N
 //
 // Extensions (all optional): top level `join_spread` (initial joins spread over this long,
-// default 5s), `clock_skew` (each peer's wall clock off by up to +- this), `sample` (time-series
+// default 5s), `specs_at` (when the services are applied: default join_spread + 10s), `clock_skew` (each peer's wall clock off by up to +- this), `sample` (time-series
 // step, default 1s), `start_delay` (container start time, default 1s), `crash_rate` (instance
 // crashes per instance-hour); [network] `duplicate`, `stream_latency_factor`; [[event]]
 // `oneway = true` with partition (only lower groups -> higher groups are cut), `restart = N`
@@ -79,6 +79,7 @@ struct Experiment {
   Micros sample = 1 * gossip::kSeconds;
   Micros start_delay = 1 * gossip::kSeconds;
   double crash_rate = 0;  // instance crashes per instance-hour
+  std::optional<Micros> specs_at;  // when the services are applied (default join_spread + 10s)
   std::vector<ExperimentService> services;
   std::vector<FaultEvent> events;  // sorted by `at` (stable)
 };

@@ -50,7 +50,8 @@ struct Ev {
   enum Kind : std::uint8_t {
     deliver, tick, fault_begin, fault_step, fault_end, resume, sample,
     reconcile,   // a peer's reconcile loop (periodic, or woken)
-    instance_up  // a container start completes (arg: the instance's serial)
+    instance_up,  // a container start completes (arg: the instance's serial)
+    specs         // the services are applied
   };
   Micros time = 0;
   std::uint64_t seq = 0;
@@ -239,7 +240,8 @@ class World {
   std::vector<std::string> slow_names_;
 
   // runtime state
-  std::vector<config::ServiceSpec> specs_;
+  std::vector<config::ServiceSpec> specs_;          // applied (known to every peer)
+  std::vector<config::ServiceSpec> pending_specs_;  // before specs_at
   std::vector<std::string> spec_hashes_;
   std::map<std::uint64_t, std::weak_ptr<const ViewData>> views_;
   std::uint64_t placements_computed_ = 0, placements_shared_ = 0, reconcile_steps_ = 0;
@@ -501,7 +503,8 @@ void World::wake(std::uint32_t i, Micros at) {
 }
 
 std::shared_ptr<const ViewData> World::view_for(Peer& p) {
-  const std::uint64_t key = view_hash(p);  // membership; the specs do not change during a run
+  // Membership, and the specs (written once per run, at specs_at).
+  const std::uint64_t key = mix64(view_hash(p), specs_.size());
   if (p.view && p.view_key == key) return p.view;
   p.view_key = key;
   if (auto it = views_.find(key); it != views_.end()) {
@@ -624,7 +627,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   } else if (p.woken_for == now_) {
     p.woken_for = kNever;
   }
-  if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
+  if (!p.up || p.frozen || !p.engine || !p.reconciler || specs_.empty()) return;
   const std::uint64_t before_key = p.view_key;
   const bool had_view = static_cast<bool>(p.view);
   auto view = view_for(p);
@@ -806,7 +809,11 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
     default: break;
   }
   if (e.kind != EventKind::self_refuted && e.kind != EventKind::join_succeeded) p.hash_dirty = true;
-  if (has_services() && e.kind != EventKind::self_refuted) wake(i, now_ + 10 * kMillis);
+  // A death or departure may move instances: reconcile soon. Other changes (joins, metadata,
+  // suspicion) wait for the peer's periodic loop, so a burst of joins costs one placement per
+  // peer per second at most.
+  if (!specs_.empty() && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left))
+    wake(i, now_ + 10 * kMillis);
   if (e.kind != EventKind::member_dead) return;
   auto it = by_name_.find(e.name);
   if (it == by_name_.end()) return;
@@ -941,6 +948,7 @@ RunResult World::run() {
     const Micros smin = gossip::suspicion_min_timeout(cfg_.suspicion_mult, n, cfg_.probe_interval);
     partition_grace_ = smin * (cfg_.lifeguard ? cfg_.suspicion_max_mult : 1) + 2 * cfg_.probe_interval;
   }
+  if (has_services()) push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
   for (const auto& sv : x_.services) {
     config::ServiceSpec spec;
     spec.name = sv.name;
@@ -950,10 +958,9 @@ RunResult World::run() {
     spec.resources.memory_mib = sv.memory_mib;
     spec.placement.spread = sv.spread_zone ? config::Placement::Spread::zone : config::Placement::Spread::none;
     spec.placement.max_per_peer = sv.max_per_peer;
-    desired_ += static_cast<std::size_t>(sv.replicas);
-    specs_.push_back(std::move(spec));
+    pending_specs_.push_back(std::move(spec));
   }
-  std::sort(specs_.begin(), specs_.end(),
+  std::sort(pending_specs_.begin(), pending_specs_.end(),
             [](const config::ServiceSpec& a, const config::ServiceSpec& b) { return a.name < b.name; });
   peers_.reserve(n0);
   for (const auto& n : x_.nodes) add_peer(n);
@@ -1022,6 +1029,13 @@ RunResult World::run() {
         break;
       case Ev::reconcile:
         if (ev.gen == peers_[ev.peer].gen) on_reconcile(ev.peer, ev.arg == 1);
+        break;
+      case Ev::specs:
+        specs_ = std::move(pending_specs_);
+        desired_ = 0;
+        for (const auto& sp : specs_) desired_ += static_cast<std::size_t>(sp.replicas);
+        for (std::uint32_t i = 0; i < peers_.size(); ++i)
+          if (live(peers_[i])) wake(i, now_);
         break;
       case Ev::instance_up:
         if (ev.gen == peers_[ev.peer].gen) instance_running(ev.peer, ev.arg);
