@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -51,7 +52,8 @@ struct Ev {
     deliver, tick, fault_begin, fault_step, fault_end, resume, sample,
     reconcile,   // a peer's reconcile loop (periodic, or woken)
     instance_up,  // a container start completes (arg: the instance's serial)
-    specs         // the services are applied
+    specs,        // the services are applied
+    instance_crash  // a running container exits on its own (crash_rate; arg: its serial)
   };
   Micros time = 0;
   std::uint64_t seq = 0;
@@ -151,6 +153,7 @@ class World {
     engine_seed_ = gossip::splitmix64(s);
     clock_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
     join_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
+    workload_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
     cfg_ = *gossip::Config::for_profile(x.profile);
     cfg_.lifeguard = x.lifeguard;
   }
@@ -193,6 +196,7 @@ class World {
   void on_reconcile(std::uint32_t i, bool periodic);
   std::shared_ptr<const ViewData> view_for(Peer& p);
   void instance_running(std::uint32_t i, std::uint64_t serial);
+  void instance_crashed(std::uint32_t i, std::uint64_t serial);
   void copies_changed(const placement::InstanceId& id, int delta);
   void drop_instances(std::uint32_t i);
   const std::map<std::string, placement::PeerStatus>& statuses();
@@ -217,7 +221,7 @@ class World {
   const Experiment& x_;
   RunOptions opt_;
   gossip::Config cfg_;
-  std::unique_ptr<gossip::Rng> net_rng_, fault_rng_, clock_rng_, join_rng_;
+  std::unique_ptr<gossip::Rng> net_rng_, fault_rng_, clock_rng_, join_rng_, workload_rng_;
   std::uint64_t engine_seed_ = 0;
 
   Micros now_ = 0;
@@ -250,6 +254,7 @@ class World {
   std::uint64_t status_version_ = 0, statuses_built_ = UINT64_MAX;
   std::map<std::string, placement::PeerStatus> statuses_;
   std::uint64_t next_serial_ = 1;
+  std::uint64_t instance_crashes_ = 0;
   std::optional<Micros> all_running_at_;       // first time every desired instance ran
   Micros unavailable_since_ = 0;               // integration point
   double unavailable_us_ = 0;                  // instance-microseconds, after all_running_at_
@@ -607,6 +612,36 @@ void World::instance_running(std::uint32_t i, std::uint64_t serial) {
     if (inst.serial != serial || inst.local.state != placement::InstanceState::starting) continue;
     inst.local.state = placement::InstanceState::running;
     copies_changed(id, +1);
+    if (x_.crash_rate > 0) {
+      // Exponential time to the next crash (rate per instance-hour). libm decides only the
+      // simulator's own workload here, never anything peers must agree on.
+      const double u = (static_cast<double>(workload_rng_->below(1ULL << 53)) + 1.0) / 9007199254740993.0;
+      const double hours = -std::log(u) / x_.crash_rate;
+      const double us = std::min(hours * 3600e6, 1e15);
+      Ev e;
+      e.time = now_ + std::max<Micros>(1, static_cast<Micros>(us));
+      e.kind = Ev::instance_crash;
+      e.peer = i;
+      e.gen = p.gen;
+      e.arg = static_cast<std::uint32_t>(serial);
+      push(std::move(e));
+    }
+    ++status_version_;
+    p.local_changed = true;
+    wake(i, now_);
+    return;
+  }
+}
+
+void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
+  Peer& p = peers_[i];
+  if (!p.up) return;
+  for (auto& [id, inst] : p.instances) {
+    if (inst.serial != serial || inst.local.state != placement::InstanceState::running) continue;
+    inst.local.state = placement::InstanceState::exited;
+    inst.local.exit_code = 1;
+    ++instance_crashes_;
+    copies_changed(id, -1);
     ++status_version_;
     p.local_changed = true;
     wake(i, now_);
@@ -1037,6 +1072,9 @@ RunResult World::run() {
         for (std::uint32_t i = 0; i < peers_.size(); ++i)
           if (live(peers_[i])) wake(i, now_);
         break;
+      case Ev::instance_crash:
+        if (ev.gen == peers_[ev.peer].gen) instance_crashed(ev.peer, ev.arg);
+        break;
       case Ev::instance_up:
         if (ev.gen == peers_[ev.peer].gen) instance_running(ev.peer, ev.arg);
         break;
@@ -1138,6 +1176,7 @@ RunResult World::run() {
     j["placements_computed"] = placements_computed_;
     j["placements_shared"] = placements_shared_;
     j["reconcile_steps"] = reconcile_steps_;
+    j["instance_crashes"] = instance_crashes_;
   } else {
     j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
     j["duplicates_max"] = nullptr;

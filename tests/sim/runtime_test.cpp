@@ -62,3 +62,18 @@ TEST_CASE("a frozen peer's instances keep running; a crash_rate-free run has no 
   CHECK(r.report["instances"]["running"] == 16);
   CHECK(r.report["unavailable_instance_seconds"] == 0.0);  // the frozen host's copies never stopped
 }
+
+TEST_CASE("crashing containers are restarted by the reconcile step") {
+  auto text = cluster("crashy", 6, "120s", 10);
+  text.insert(text.find("[network]"), "crash_rate = 60.0\n");  // a top-level key
+  auto x = experiment(text);
+  auto r = run(x);
+  INFO(r.report.dump(2));
+  CHECK(r.report["instance_crashes"].get<int>() > 5);  // ~1 per instance-minute
+  CHECK(r.report["unavailable_instance_seconds"].get<double>() > 0);
+  std::size_t best_late = 0;
+  for (const auto& s : r.series)
+    if (s.t_s > 90 && s.running) best_late = std::max(best_late, *s.running);
+  CHECK(best_late == 10);  // restarted, not lost
+  CHECK(r.report["duplicates_final"] == 0);
+}
