@@ -77,3 +77,19 @@ TEST_CASE("crashing containers are restarted by the reconcile step") {
   CHECK(best_late == 10);  // restarted, not lost
   CHECK(r.report["duplicates_final"] == 0);
 }
+
+TEST_CASE("runs with services are deterministic too") {
+  auto text = cluster("det-services", 8, "70s", 16);
+  text.insert(text.find("[network]"), "crash_rate = 20.0\nclock_skew = \"200ms\"\n");
+  text += "[[event]]\nat = \"25s\"\nkill = 1\n[[event]]\nat = \"35s\"\npartition = [0.4]\nfor = \"10s\"\n";
+  auto x = experiment(text);
+  auto a = run(x), b = run(x);
+  a.report.erase("wall_s");
+  b.report.erase("wall_s");
+  CHECK(a.report.dump() == b.report.dump());
+  REQUIRE(a.series.size() == b.series.size());
+  for (std::size_t i = 0; i < a.series.size(); ++i) {
+    CHECK(a.series[i].running == b.series[i].running);
+    CHECK(a.series[i].duplicated == b.series[i].duplicated);
+  }
+}
