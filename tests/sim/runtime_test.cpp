@@ -54,7 +54,7 @@ TEST_CASE("a partition runs instances on both sides, then stops the duplicates")
   CHECK(r.report["instances"]["running"] == 20);
 }
 
-TEST_CASE("a frozen peer's instances keep running; a crash_rate-free run has no unavailability") {
+TEST_CASE("a frozen peer keeps its instances running and nothing is unavailable") {
   auto x = experiment(cluster("stop", 8, "80s", 16) + "[[event]]\nat = \"20s\"\nstop = 1\nfor = \"20s\"\n");
   auto r = run(x);
   INFO(r.report.dump(2));
