@@ -96,6 +96,8 @@ std::string series_svg(const std::vector<Sample>& series, const std::string& tit
   o << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << pw << "\" height=\"" << ph
     << "\" fill=\"none\" stroke=\"#333\"/>\n";
   o << "<text x=\"" << L + pw / 2 << "\" y=\"" << H - 10 << "\" text-anchor=\"middle\">virtual time (s)</text>\n";
+  o << "<text x=\"16\" y=\"" << T + ph / 2 << "\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
+    << T + ph / 2 << ")\">peers / instances</text>\n";
 
   struct Line {
     const char* label;
