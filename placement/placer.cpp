@@ -8,13 +8,13 @@
 namespace shoal::placement::detail {
 namespace {
 
-constexpr int kLevels = 8;              // candidate levels: 8, 32, 128, ... expected peers
+constexpr int kLevels = 16;             // candidate levels: 8, 16, 32, ... expected peers
 constexpr std::size_t kGroupSize = 128;  // minimum peers per candidate group
 constexpr std::size_t kSmallList = 16;   // lists this short are ranked in full at once
 constexpr std::uint64_t kGroupSalt = 0x9e3779b97f4a7c15ULL;
 constexpr std::int64_t kCapacityMax = std::int64_t{1} << 31;
 
-std::uint64_t level_expected(int level) { return std::uint64_t{8} << (2 * level); }
+std::uint64_t level_expected(int level) { return std::uint64_t{8} << level; }
 
 std::int64_t clamp_capacity(std::int64_t v) { return std::clamp<std::int64_t>(v, 0, kCapacityMax); }
 
@@ -615,7 +615,7 @@ void Placer::solve(int watch) {
         results_[i].reason = unplaced_reason(order_[i]);
         return;
       }
-      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.segment, next.first, i, next.second});
+      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.proposals++, next.first, i, next.second});
     };
     for (std::uint32_t i = 0; i < order_.size(); ++i)
       if (order_[i].home == home_class) push_next(i);
