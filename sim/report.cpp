@@ -1,0 +1,148 @@
+#include "sim/report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace shoal::sim {
+
+namespace {
+
+std::string num(double v, int prec) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+
+std::string escape_xml(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+// A "nice" upper bound for an axis: 1, 2 or 5 x 10^k at or above v.
+double nice_ceil(double v) {
+  if (v <= 0) return 1;
+  double p = 1;
+  while (p * 10 <= v) p *= 10;
+  while (p > v) p /= 10;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+}  // namespace
+
+std::string series_csv(const std::vector<Sample>& series) {
+  std::string o =
+      "t_s,live_peers,members_alive_min,members_alive_avg,instances_desired,instances_running,"
+      "instances_duplicated\n";
+  auto opt = [](const std::optional<std::size_t>& v) { return v ? std::to_string(*v) : std::string(); };
+  for (const auto& s : series) {
+    o += num(s.t_s, 3) + "," + std::to_string(s.live_peers) + "," + std::to_string(s.alive_min) +
+         "," + num(s.alive_avg, 2) + "," + opt(s.desired) + "," + opt(s.running) + "," +
+         opt(s.duplicated) + "\n";
+  }
+  return o;
+}
+
+std::string series_svg(const std::vector<Sample>& series, const std::string& title) {
+  const double W = 900, H = 420, L = 70, R = 180, T = 40, B = 50;
+  const double pw = W - L - R, ph = H - T - B;
+  double tmax = series.empty() ? 1 : series.back().t_s;
+  double ymax = 1;
+  bool instances = false;
+  for (const auto& s : series) {
+    ymax = std::max({ymax, static_cast<double>(s.live_peers), s.alive_avg,
+                     static_cast<double>(s.alive_min)});
+    if (s.desired) {
+      instances = true;
+      ymax = std::max({ymax, static_cast<double>(*s.desired), static_cast<double>(*s.running),
+                       static_cast<double>(*s.duplicated)});
+    }
+  }
+  ymax = nice_ceil(ymax * 1.05);
+  tmax = nice_ceil(tmax);
+  auto X = [&](double t) { return L + pw * t / tmax; };
+  auto Y = [&](double v) { return T + ph * (1 - v / ymax); };
+
+  std::ostringstream o;
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
+    << "\" viewBox=\"0 0 " << W << " " << H << "\" font-family=\"sans-serif\" font-size=\"12\">\n";
+  o << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o << "<text x=\"" << L << "\" y=\"24\" font-size=\"15\">" << escape_xml(title) << "</text>\n";
+  // Axes and grid.
+  for (int k = 0; k <= 5; ++k) {
+    const double v = ymax * k / 5, y = Y(v);
+    o << "<line x1=\"" << L << "\" y1=\"" << num(y, 1) << "\" x2=\"" << L + pw << "\" y2=\""
+      << num(y, 1) << "\" stroke=\"#ddd\"/>\n";
+    o << "<text x=\"" << L - 6 << "\" y=\"" << num(y + 4, 1) << "\" text-anchor=\"end\">"
+      << num(v, v < 10 ? 1 : 0) << "</text>\n";
+    const double t = tmax * k / 5, x = X(t);
+    o << "<line x1=\"" << num(x, 1) << "\" y1=\"" << T << "\" x2=\"" << num(x, 1) << "\" y2=\""
+      << T + ph << "\" stroke=\"#eee\"/>\n";
+    o << "<text x=\"" << num(x, 1) << "\" y=\"" << T + ph + 18 << "\" text-anchor=\"middle\">"
+      << num(t, t < 10 ? 1 : 0) << "</text>\n";
+  }
+  o << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << pw << "\" height=\"" << ph
+    << "\" fill=\"none\" stroke=\"#333\"/>\n";
+  o << "<text x=\"" << L + pw / 2 << "\" y=\"" << H - 10 << "\" text-anchor=\"middle\">virtual time (s)</text>\n";
+  o << "<text x=\"16\" y=\"" << T + ph / 2 << "\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
+    << T + ph / 2 << ")\">peers / instances</text>\n";
+
+  struct Line {
+    const char* label;
+    const char* color;
+    const char* dash;
+    double (*get)(const Sample&);
+  };
+  std::vector<Line> lines = {
+      {"live peers", "#888888", "4 3", [](const Sample& s) { return static_cast<double>(s.live_peers); }},
+      {"members alive (min)", "#d62728", "", [](const Sample& s) { return static_cast<double>(s.alive_min); }},
+      {"members alive (avg)", "#1f77b4", "", [](const Sample& s) { return s.alive_avg; }},
+  };
+  if (instances) {
+    lines.push_back({"instances desired", "#2ca02c", "6 3", [](const Sample& s) { return static_cast<double>(s.desired.value_or(0)); }});
+    lines.push_back({"instances running", "#17becf", "", [](const Sample& s) { return static_cast<double>(s.running.value_or(0)); }});
+    lines.push_back({"instances duplicated", "#ff7f0e", "", [](const Sample& s) { return static_cast<double>(s.duplicated.value_or(0)); }});
+  }
+  int k = 0;
+  for (const auto& l : lines) {
+    o << "<polyline fill=\"none\" stroke=\"" << l.color << "\" stroke-width=\"1.6\"";
+    if (*l.dash) o << " stroke-dasharray=\"" << l.dash << "\"";
+    o << " points=\"";
+    for (const auto& s : series) o << num(X(s.t_s), 1) << "," << num(Y(l.get(s)), 1) << " ";
+    o << "\"/>\n";
+    const double ly = T + 10 + 20 * k++;
+    o << "<line x1=\"" << L + pw + 12 << "\" y1=\"" << ly << "\" x2=\"" << L + pw + 36 << "\" y2=\""
+      << ly << "\" stroke=\"" << l.color << "\" stroke-width=\"2\"";
+    if (*l.dash) o << " stroke-dasharray=\"" << l.dash << "\"";
+    o << "/>\n<text x=\"" << L + pw + 42 << "\" y=\"" << ly + 4 << "\">" << l.label << "</text>\n";
+  }
+  o << "</svg>\n";
+  return o.str();
+}
+
+std::string output_stem(const std::string& json_path) {
+  if (json_path.size() > 5 && json_path.ends_with(".json"))
+    return json_path.substr(0, json_path.size() - 5);
+  return json_path;
+}
+
+bool write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return false;
+  out << text;
+  return static_cast<bool>(out);
+}
+
+}  // namespace shoal::sim

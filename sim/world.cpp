@@ -1,0 +1,1217 @@
+#include "sim/world.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <queue>
+#include <set>
+
+#include "gossip/config.hpp"
+#include "gossip/engine.hpp"
+#include "gossip/rng.hpp"
+#include "gossip/suspicion.hpp"
+#include "placement/place.hpp"
+#include "placement/reconcile.hpp"
+#include "placement/spec_hash.hpp"
+#include "sim/metrics.hpp"
+
+namespace shoal::sim {
+
+namespace {
+
+using gossip::Address;
+using gossip::Bytes;
+using gossip::Channel;
+using gossip::kMillis;
+using gossip::kNever;
+using gossip::kSeconds;
+using gossip::MemberState;
+
+constexpr Micros kEpoch = 1'767'225'600LL * kSeconds;  // 2026-01-01T00:00:00Z: every wall clock
+constexpr std::size_t kFrozenBuffer = 512;              // packets a stopped peer's sockets hold
+
+bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState::suspect; }
+
+std::uint64_t mix64(std::uint64_t h, std::uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 29);
+}
+std::uint64_t mix_str(std::uint64_t h, const std::string& s) {
+  std::uint64_t f = 1469598103934665603ULL;
+  for (unsigned char c : s) f = (f ^ c) * 1099511628211ULL;
+  return mix64(h, f ^ s.size());
+}
+
+struct Ev {
+  enum Kind : std::uint8_t {
+    deliver, tick, fault_begin, fault_step, fault_end, resume, sample,
+    reconcile,   // a peer's reconcile loop (periodic, or woken)
+    instance_up,  // a container start completes (arg: the instance's serial)
+    specs,        // the services are applied
+    instance_crash  // a running container exits on its own (crash_rate; arg: its serial)
+  };
+  Micros time = 0;
+  std::uint64_t seq = 0;
+  Kind kind = tick;
+  Channel channel = Channel::udp;
+  bool slowed = false;
+  std::uint32_t peer = 0;
+  std::uint32_t from = 0;
+  std::uint32_t gen = 0;
+  std::uint32_t arg = 0;  // fault index, or step index
+  Bytes bytes;
+};
+struct EvLater {
+  bool operator()(const Ev& a, const Ev& b) const {
+    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+  }
+};
+
+// What a peer's view yields for reconcile, shared between peers whose views hash equal.
+struct ViewData {
+  placement::Assignment assignment;
+  std::set<std::string> live;  // alive + suspect member names
+};
+
+struct Buffered {
+  std::uint32_t from;
+  Channel channel;
+  Bytes bytes;
+};
+
+struct Peer {
+  std::string name;
+  Address addr;
+  gossip::Meta meta;
+  std::unique_ptr<gossip::Engine> engine;
+  bool started = false;  // joined at least once
+  bool up = false;       // running (not crashed)
+  bool frozen = false;
+  bool ever_crashed = false, ever_frozen = false;
+  Micros slow_delay = 0;
+  Micros skew = 0;
+  Micros tick_at = kNever;
+  std::uint32_t gen = 0;
+  std::uint64_t incarnation = 0;  // kept on "disk" across restarts
+  int group = 0;
+  long live_seen = 0;             // members alive/suspect in its view (self included)
+  bool hash_dirty = true;
+  std::uint64_t view_hash = 0;
+  std::vector<Buffered> buffered;  // while frozen
+
+  // --- the simulated runtime, driven by the real placement and reconcile step ---
+  struct Instance {
+    placement::LocalInstance local;
+    std::uint64_t serial = 0;  // to match its instance_up event
+    std::optional<placement::InstanceState> mark;  // pending/exited/failed recorded by a Mark
+    int restarts = 0;
+  };
+  std::unique_ptr<placement::Reconciler> reconciler;
+  std::map<placement::InstanceId, Instance> instances;
+  std::shared_ptr<const ViewData> view;
+  std::uint64_t view_key = 0;
+  std::optional<Micros> alone_since;
+  bool local_changed = true;
+  std::uint64_t statuses_seen = UINT64_MAX;  // the global status version at the last step
+  Micros wake_at = kNever;
+  Micros woken_for = kNever;                 // an immediate reconcile already queued for then
+};
+
+struct Crash {
+  std::uint32_t peer;
+  std::string name;
+  Micros at;
+  bool restart;              // the peer comes back: detection counts only if before that
+  std::optional<Micros> detected;
+  bool returned = false;
+  std::size_t cursor = 0;    // peers below have been seen to hold it non-live
+};
+
+struct Stop {
+  std::uint32_t peer;
+  Micros at, until;
+  bool declared_dead = false;
+};
+
+struct PartitionRecord {
+  std::vector<int> groups;
+  bool oneway = false;
+  Micros end;
+};
+
+class World {
+ public:
+  World(const Experiment& x, const RunOptions& opt) : x_(x), opt_(opt) {
+    std::uint64_t s = x.seed;
+    net_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
+    fault_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
+    engine_seed_ = gossip::splitmix64(s);
+    clock_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
+    join_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
+    workload_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
+    cfg_ = *gossip::Config::for_profile(x.profile);
+    cfg_.lifeguard = x.lifeguard;
+  }
+
+  RunResult run();
+
+ private:
+  // --- the event queue ---
+  void push(Ev ev) {
+    ev.seq = seq_++;
+    queue_.push(std::move(ev));
+  }
+  void push_at(Micros t, Ev::Kind k, std::uint32_t peer = 0, std::uint32_t arg = 0) {
+    Ev e;
+    e.time = t;
+    e.kind = k;
+    e.peer = peer;
+    e.arg = arg;
+    push(std::move(e));
+  }
+
+  // --- peers ---
+  gossip::Clock clock(const Peer& p) const { return {now_, kEpoch + now_ + p.skew}; }
+  std::uint32_t add_peer(const ExperimentNode& n);
+  void start_peer(std::uint32_t i, bool fresh_engine);
+  std::vector<Address> pick_seeds(std::uint32_t self);
+  void crash(std::uint32_t i, bool restart);
+  void flush(std::uint32_t i, gossip::Outbox& out);
+  void reschedule(std::uint32_t i, bool after_tick = false);
+  void on_deliver(Ev& ev);
+  void on_tick(std::uint32_t i);
+  void resume(std::uint32_t i);
+  bool live(const Peer& p) const { return p.up && p.started && !p.frozen; }
+  bool blocked(std::uint32_t a, std::uint32_t b) const;  // a -> b cut by the partition
+  std::vector<std::uint32_t> pick_up(int n, bool allow_frozen);
+
+  // --- runtime (placement + reconcile + simulated containers) ---
+  bool has_services() const { return !x_.services.empty(); }
+  void wake(std::uint32_t i, Micros at);
+  void on_reconcile(std::uint32_t i, bool periodic);
+  std::shared_ptr<const ViewData> view_for(Peer& p);
+  void instance_running(std::uint32_t i, std::uint64_t serial);
+  void instance_crashed(std::uint32_t i, std::uint64_t serial);
+  void copies_changed(const placement::InstanceId& id, int delta);
+  void drop_instances(std::uint32_t i);
+  const std::map<std::string, placement::PeerStatus>& statuses();
+  void integrate_unavailable();
+
+  // --- faults ---
+  void fault_begin(std::uint32_t f);
+  void fault_end(std::uint32_t f);
+
+  // --- metrics ---
+  void on_engine_event(std::uint32_t i, const gossip::Event& e);
+  void check_crashes();
+  std::uint64_t view_hash(Peer& p);   // over alive/suspect members: name, state, metadata
+  std::uint64_t truth_hash() const;   // the same over the peers actually up
+  void take_sample();
+  bool check_converged();
+  void check_invariants();
+  void fail(const std::string& what) {
+    if (failure_.empty()) failure_ = "t=" + std::to_string(now_ / 1000) + "ms: " + what;
+  }
+
+  const Experiment& x_;
+  RunOptions opt_;
+  gossip::Config cfg_;
+  std::unique_ptr<gossip::Rng> net_rng_, fault_rng_, clock_rng_, join_rng_, workload_rng_;
+  std::uint64_t engine_seed_ = 0;
+
+  Micros now_ = 0;
+  std::uint64_t seq_ = 0;
+  std::uint64_t events_ = 0;
+  std::priority_queue<Ev, std::vector<Ev>, EvLater> queue_;
+  std::vector<Peer> peers_;
+  std::map<Address, std::uint32_t> by_addr_;
+  std::map<std::string, std::uint32_t> by_name_;
+  std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
+  bool partitioned_ = false, partition_oneway_ = false;
+  std::vector<PartitionRecord> partitions_;
+  Micros partition_grace_ = 0;
+
+  // metrics
+  std::vector<Crash> crashes_;
+  std::vector<Stop> stops_;
+  std::set<std::uint32_t> fp_candidates_;
+  bool crash_check_due_ = false;
+  std::vector<std::string> slow_names_;
+
+  // runtime state
+  std::vector<config::ServiceSpec> specs_;          // applied (known to every peer)
+  std::vector<config::ServiceSpec> pending_specs_;  // before specs_at
+  std::vector<std::string> spec_hashes_;
+  std::map<std::uint64_t, std::weak_ptr<const ViewData>> views_;
+  std::uint64_t placements_computed_ = 0, placements_shared_ = 0, reconcile_steps_ = 0;
+  std::map<placement::InstanceId, int> copies_;  // running copies on up peers
+  std::size_t desired_ = 0, running_ = 0, duplicated_ = 0, duplicates_max_ = 0;
+  std::uint64_t status_version_ = 0, statuses_built_ = UINT64_MAX;
+  std::map<std::string, placement::PeerStatus> statuses_;
+  std::uint64_t next_serial_ = 1;
+  std::uint64_t instance_crashes_ = 0;
+  std::optional<Micros> all_running_at_;       // first time every desired instance ran
+  Micros unavailable_since_ = 0;               // integration point
+  double unavailable_us_ = 0;                  // instance-microseconds, after all_running_at_
+  struct Failover {
+    Micros at;
+    std::set<placement::InstanceId> waiting;
+    std::optional<Micros> done;
+  };
+  std::vector<Failover> failovers_;
+  std::uint64_t msgs_ = 0, bytes_ = 0;
+  double peer_seconds_ = 0;
+  Micros last_event_end_ = 0;
+  std::optional<Micros> converged_at_;
+  std::vector<Sample> series_;
+  std::string failure_;
+  std::uint64_t joined_peers_ = 0;
+};
+
+// ---- peers --------------------------------------------------------------------------------------
+
+std::uint32_t World::add_peer(const ExperimentNode& n) {
+  const auto i = static_cast<std::uint32_t>(peers_.size());
+  Peer p;
+  p.name = n.name;
+  p.addr = Address{"10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) +
+                       "." + std::to_string(i & 255),
+                   7950};
+  p.meta.zone = n.zone;
+  p.meta.cpu_milli = n.cpu_milli;
+  p.meta.memory_mib = n.memory_mib;
+  p.meta.ready = true;
+  if (x_.clock_skew > 0) p.skew = clock_rng_->between(-x_.clock_skew, x_.clock_skew);
+  by_addr_[p.addr] = i;
+  if (!by_name_.emplace(p.name, i).second) fail("duplicate peer name " + p.name);
+  peers_.push_back(std::move(p));
+  return i;
+}
+
+std::vector<Address> World::pick_seeds(std::uint32_t self) {
+  // Up to three peers that are up and joined: the first peer if it is, plus random others.
+  std::vector<Address> seeds;
+  std::vector<std::uint32_t> pool;
+  for (std::uint32_t j = 0; j < peers_.size(); ++j)
+    if (j != self && peers_[j].up && peers_[j].started) pool.push_back(j);
+  if (pool.empty()) return seeds;
+  if (pool.front() == 0) seeds.push_back(peers_[0].addr);
+  for (int k = 0; k < 3 && seeds.size() < 3; ++k) {
+    const Address& a = peers_[pool[join_rng_->below(pool.size())]].addr;
+    if (std::find(seeds.begin(), seeds.end(), a) == seeds.end()) seeds.push_back(a);
+  }
+  return seeds;
+}
+
+void World::start_peer(std::uint32_t i, bool fresh_engine) {
+  Peer& p = peers_[i];
+  if (fresh_engine || !p.engine) {
+    gossip::Identity id{p.name, p.addr, p.incarnation, p.meta};
+    std::uint64_t s = engine_seed_ ^ (std::uint64_t{i} << 20) ^ p.gen;
+    p.engine = std::make_unique<gossip::Engine>(id, cfg_, gossip::splitmix64(s));
+  }
+  p.up = true;
+  p.frozen = false;
+  p.started = true;
+  p.live_seen = 1;
+  p.hash_dirty = true;
+  p.tick_at = kNever;
+  if (has_services()) {
+    p.reconciler = std::make_unique<placement::Reconciler>();
+    p.instances.clear();
+    p.view.reset();
+    p.local_changed = true;
+    p.alone_since.reset();
+    p.woken_for = kNever;
+    Ev e;
+    e.time = now_ + 1 * kSeconds;
+    e.kind = Ev::reconcile;
+    e.peer = i;
+    e.gen = p.gen;
+    e.arg = 1;  // periodic
+    push(std::move(e));
+  }
+  gossip::Outbox out;
+  p.engine->join(clock(p), pick_seeds(i), out);
+  flush(i, out);
+  reschedule(i);
+}
+
+void World::crash(std::uint32_t i, bool restart) {
+  Peer& p = peers_[i];
+  if (!p.up) return;
+  p.incarnation = p.engine->incarnation();
+  if (has_services()) {
+    Failover f{now_, {}, std::nullopt};
+    for (const auto& [id, inst] : p.instances)
+      if (inst.local.state == placement::InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
+    drop_instances(i);
+    if (!f.waiting.empty()) failovers_.push_back(std::move(f));
+  }
+  p.up = false;
+  p.frozen = false;
+  p.ever_crashed = true;
+  p.buffered.clear();
+  ++p.gen;
+  p.engine.reset();
+  p.tick_at = kNever;
+  crashes_.push_back(Crash{i, p.name, now_, restart, std::nullopt, false, 0});
+  check_crashes();  // the last peer that still held an earlier crash alive may be this one
+}
+
+void World::resume(std::uint32_t i) {
+  Peer& p = peers_[i];
+  if (!p.up || !p.frozen) return;
+  p.frozen = false;
+  if (has_services()) wake(i, now_);
+  // Timers first (the tick arrives late, so Lifeguard sees the stall), then the buffered input.
+  on_tick(i);
+  auto buf = std::move(p.buffered);
+  p.buffered.clear();
+  for (auto& b : buf) {
+    if (!p.up || p.frozen) break;
+    gossip::Outbox out;
+    p.engine->handle_packet(clock(p), peers_[b.from].addr, b.channel, b.bytes, out);
+    flush(i, out);
+  }
+  reschedule(i);
+}
+
+bool World::blocked(std::uint32_t a, std::uint32_t b) const {
+  if (!partitioned_) return false;
+  const int ga = peers_[a].group, gb = peers_[b].group;
+  if (ga == gb) return false;
+  return partition_oneway_ ? ga < gb : true;
+}
+
+void World::flush(std::uint32_t i, gossip::Outbox& out) {
+  for (auto& d : out.sends) {
+    ++msgs_;
+    bytes_ += d.bytes.size();
+    auto it = by_addr_.find(d.to);
+    if (it == by_addr_.end()) continue;
+    const std::uint32_t j = it->second;
+    if (blocked(i, j)) continue;
+    Micros lat = net_rng_->between(x_.latency_min, x_.latency_max);
+    if (d.channel == Channel::udp) {
+      if (x_.loss > 0 && net_rng_->below(1'000'000) < static_cast<std::uint64_t>(x_.loss * 1e6)) continue;
+    } else {
+      lat *= x_.stream_latency_factor;
+    }
+    int copies = 1;
+    if (d.channel == Channel::udp && x_.duplicate > 0 &&
+        net_rng_->below(1'000'000) < static_cast<std::uint64_t>(x_.duplicate * 1e6))
+      copies = 2;
+    for (int c = 0; c < copies; ++c) {
+      Ev e;
+      e.time = now_ + (c == 0 ? lat : net_rng_->between(x_.latency_min, x_.latency_max));
+      e.kind = Ev::deliver;
+      e.channel = d.channel;
+      e.peer = j;
+      e.from = i;
+      e.gen = peers_[j].gen;
+      e.bytes = c + 1 == copies ? std::move(d.bytes) : d.bytes;
+      push(std::move(e));
+    }
+  }
+  for (const auto& e : out.events) on_engine_event(i, e);
+  out.clear();
+  if (crash_check_due_) {
+    crash_check_due_ = false;
+    check_crashes();
+  }
+}
+
+void World::reschedule(std::uint32_t i, bool after_tick) {
+  Peer& p = peers_[i];
+  if (!p.up || p.frozen || !p.engine) return;
+  Micros d = p.engine->next_deadline();
+  if (d == kNever) {
+    p.tick_at = kNever;
+    return;
+  }
+  // After a tick, never spin on a deadline the engine did not move past now.
+  d = std::max(d, after_tick ? now_ + 1 : now_);
+  if (d == p.tick_at) return;
+  p.tick_at = d;
+  Ev e;
+  e.time = d;
+  e.kind = Ev::tick;
+  e.peer = i;
+  e.gen = p.gen;
+  push(std::move(e));
+}
+
+void World::on_deliver(Ev& ev) {
+  Peer& p = peers_[ev.peer];
+  if (!p.up || ev.gen != p.gen || !p.engine) return;
+  if (p.frozen) {
+    if (p.buffered.size() < kFrozenBuffer) p.buffered.push_back({ev.from, ev.channel, std::move(ev.bytes)});
+    return;
+  }
+  if (p.slow_delay > 0 && !ev.slowed) {
+    ev.slowed = true;
+    ev.time = now_ + p.slow_delay;
+    push(std::move(ev));
+    return;
+  }
+  gossip::Outbox out;
+  p.engine->handle_packet(clock(p), peers_[ev.from].addr, ev.channel, ev.bytes, out);
+  // Engine::next_deadline() scans every member, so it is asked again only when the packet had
+  // an effect the caller can see (sends or events: new relays, probes, suspicions). A deadline
+  // moved earlier silently (a suspicion confirmed by another peer) fires at the tick already
+  // scheduled, at most one gossip_interval late, since the gossip timer is always armed.
+  const bool effect = !out.sends.empty() || !out.events.empty();
+  flush(ev.peer, out);
+  if (effect) reschedule(ev.peer);
+}
+
+void World::on_tick(std::uint32_t i) {
+  Peer& p = peers_[i];
+  if (!p.up || p.frozen || !p.engine) return;
+  p.tick_at = kNever;
+  gossip::Outbox out;
+  p.engine->handle_tick(clock(p), out);
+  flush(i, out);
+  reschedule(i, true);
+}
+
+std::vector<std::uint32_t> World::pick_up(int n, bool allow_frozen) {
+  std::vector<std::uint32_t> pool;
+  for (std::uint32_t j = 0; j < peers_.size(); ++j)
+    if (peers_[j].up && peers_[j].started && (allow_frozen || !peers_[j].frozen)) pool.push_back(j);
+  fault_rng_->shuffle(pool);
+  if (n >= 0 && static_cast<std::size_t>(n) < pool.size()) pool.resize(static_cast<std::size_t>(n));
+  std::sort(pool.begin(), pool.end());
+  return pool;
+}
+
+
+// ---- runtime: placement, reconcile, simulated containers -----------------------------------------
+
+void World::wake(std::uint32_t i, Micros at) {
+  Peer& p = peers_[i];
+  if (!p.up || p.woken_for == at) return;
+  p.woken_for = at;
+  Ev e;
+  e.time = at;
+  e.kind = Ev::reconcile;
+  e.peer = i;
+  e.gen = p.gen;
+  e.arg = 0;
+  push(std::move(e));
+}
+
+std::shared_ptr<const ViewData> World::view_for(Peer& p) {
+  // Membership, and the specs (written once per run, at specs_at).
+  const std::uint64_t key = mix64(view_hash(p), specs_.size());
+  if (p.view && p.view_key == key) return p.view;
+  p.view_key = key;
+  if (auto it = views_.find(key); it != views_.end()) {
+    if (auto v = it->second.lock()) {
+      ++placements_shared_;
+      p.view = v;
+      return v;
+    }
+  }
+  placement::View view;
+  auto data = std::make_shared<ViewData>();
+  for (const auto& [name, m] : p.engine->members()) {
+    if (!is_live(m.state)) continue;
+    data->live.insert(name);
+    placement::Peer pp;
+    pp.name = name;
+    pp.state = m.state == MemberState::alive ? placement::MemberState::alive : placement::MemberState::suspect;
+    pp.ready = m.meta.ready;
+    pp.schedulable = m.meta.schedulable;
+    pp.zone = m.meta.zone;
+    pp.labels = m.meta.labels;
+    pp.cpu_milli = m.meta.cpu_milli;
+    pp.memory_mib = m.meta.memory_mib;
+    pp.algorithm_version = m.meta.algorithm_version;
+    view.peers.push_back(std::move(pp));
+  }
+  view.services = specs_;
+  data->assignment = placement::place(view);
+  ++placements_computed_;
+  if (views_.size() > 4096)
+    for (auto it = views_.begin(); it != views_.end();) it = it->second.expired() ? views_.erase(it) : std::next(it);
+  views_[key] = data;
+  p.view = data;
+  return data;
+}
+
+const std::map<std::string, placement::PeerStatus>& World::statuses() {
+  if (statuses_built_ == status_version_) return statuses_;
+  statuses_.clear();
+  for (const auto& p : peers_) {
+    if (!p.up || p.instances.empty()) continue;
+    placement::PeerStatus st;
+    for (const auto& [id, inst] : p.instances) {
+      placement::InstanceStatus is;
+      is.id = id;
+      is.state = inst.mark ? *inst.mark : inst.local.state;
+      is.spec_hash = inst.local.spec_hash;
+      is.restarts = inst.restarts;
+      is.exit_code = inst.local.exit_code;
+      st.instances.push_back(std::move(is));
+    }
+    statuses_.emplace(p.name, std::move(st));
+  }
+  statuses_built_ = status_version_;
+  return statuses_;
+}
+
+void World::integrate_unavailable() {
+  if (!all_running_at_) return;
+  unavailable_us_ += static_cast<double>(desired_ - std::min(desired_, running_)) *
+                     static_cast<double>(now_ - unavailable_since_);
+  unavailable_since_ = now_;
+}
+
+void World::copies_changed(const placement::InstanceId& id, int delta) {
+  integrate_unavailable();
+  int& c = copies_[id];
+  const int old = c;
+  c += delta;
+  if (old == 0 && c >= 1) ++running_;
+  if (old >= 1 && c == 0) --running_;
+  if (old < 2 && c >= 2) ++duplicated_;
+  if (old >= 2 && c < 2) --duplicated_;
+  duplicates_max_ = std::max(duplicates_max_, duplicated_);
+  if (c == 0) copies_.erase(id);
+  if (old == 0 && delta > 0) {
+    for (auto& f : failovers_) {
+      if (f.done || !f.waiting.erase(id)) continue;
+      if (f.waiting.empty()) f.done = now_;
+    }
+  }
+  if (!all_running_at_ && running_ >= desired_ && desired_ > 0) {
+    all_running_at_ = now_;
+    unavailable_since_ = now_;
+  }
+}
+
+void World::drop_instances(std::uint32_t i) {
+  Peer& p = peers_[i];
+  for (const auto& [id, inst] : p.instances)
+    if (inst.local.state == placement::InstanceState::running) copies_changed(id, -1);
+  if (!p.instances.empty()) ++status_version_;
+  p.instances.clear();
+}
+
+void World::instance_running(std::uint32_t i, std::uint64_t serial) {
+  Peer& p = peers_[i];
+  if (!p.up) return;
+  for (auto& [id, inst] : p.instances) {
+    if (inst.serial != serial || inst.local.state != placement::InstanceState::starting) continue;
+    inst.local.state = placement::InstanceState::running;
+    copies_changed(id, +1);
+    if (x_.crash_rate > 0) {
+      // Exponential time to the next crash (rate per instance-hour). libm decides only the
+      // simulator's own workload here, never anything peers must agree on.
+      const double u = (static_cast<double>(workload_rng_->below(1ULL << 53)) + 1.0) / 9007199254740993.0;
+      const double hours = -std::log(u) / x_.crash_rate;
+      const double us = std::min(hours * 3600e6, 1e15);
+      Ev e;
+      e.time = now_ + std::max<Micros>(1, static_cast<Micros>(us));
+      e.kind = Ev::instance_crash;
+      e.peer = i;
+      e.gen = p.gen;
+      e.arg = static_cast<std::uint32_t>(serial);
+      push(std::move(e));
+    }
+    ++status_version_;
+    p.local_changed = true;
+    wake(i, now_);
+    return;
+  }
+}
+
+void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
+  Peer& p = peers_[i];
+  if (!p.up) return;
+  for (auto& [id, inst] : p.instances) {
+    if (inst.serial != serial || inst.local.state != placement::InstanceState::running) continue;
+    inst.local.state = placement::InstanceState::exited;
+    inst.local.exit_code = 1;
+    ++instance_crashes_;
+    copies_changed(id, -1);
+    ++status_version_;
+    p.local_changed = true;
+    wake(i, now_);
+    return;
+  }
+}
+
+void World::on_reconcile(std::uint32_t i, bool periodic) {
+  Peer& p = peers_[i];
+  if (periodic) {  // the loop goes on while the peer lives, frozen or not
+    Ev e;
+    e.time = now_ + 1 * kSeconds;
+    e.kind = Ev::reconcile;
+    e.peer = i;
+    e.gen = p.gen;
+    e.arg = 1;
+    push(std::move(e));
+  } else if (p.woken_for == now_) {
+    p.woken_for = kNever;
+  }
+  if (!p.up || p.frozen || !p.engine || !p.reconciler || specs_.empty()) return;
+  const std::uint64_t before_key = p.view_key;
+  const bool had_view = static_cast<bool>(p.view);
+  auto view = view_for(p);
+  const bool view_changed = !had_view || p.view_key != before_key;
+  if (!view_changed && !p.local_changed && p.statuses_seen == status_version_ && now_ < p.wake_at)
+    return;
+  ++reconcile_steps_;
+  placement::ReconcileInputs in;
+  in.now = now_ / kMillis;
+  in.self = p.name;
+  in.assignment = &view->assignment;
+  in.services = &specs_;
+  in.peers = &statuses();
+  for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
+  in.live_peers = view->live;
+  in.synced = p.engine->joined();
+  if (view->live.size() <= 1) {
+    if (!p.alone_since) p.alone_since = now_;
+    in.alone_since = *p.alone_since / kMillis;
+  } else {
+    p.alone_since.reset();
+  }
+  in.health_bad = p.engine->local_health() > 0;
+  p.statuses_seen = status_version_;
+  p.local_changed = false;
+  const placement::Plan plan = p.reconciler->step(in);
+  bool changed = false;
+  for (const auto& a : plan.actions) {
+    if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
+      auto it = p.instances.find(stop->id);
+      if (it == p.instances.end()) continue;
+      if (it->second.local.state == placement::InstanceState::running) copies_changed(stop->id, -1);
+      p.instances.erase(it);
+      changed = true;
+    } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
+      auto it = p.instances.find(mark->id);
+      if (it == p.instances.end()) continue;
+      it->second.mark = mark->state;
+      it->second.restarts = mark->restarts;
+      changed = true;
+    } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
+      auto it = p.instances.find(start->id);
+      if (it != p.instances.end() && it->second.local.state == placement::InstanceState::running)
+        copies_changed(start->id, -1);
+      Peer::Instance inst;
+      inst.local.id = start->id;
+      inst.local.spec_hash = start->spec_hash;
+      inst.local.state = placement::InstanceState::starting;
+      inst.serial = next_serial_++;
+      inst.restarts = start->restarts;
+      Ev e;
+      e.time = now_ + x_.start_delay;
+      e.kind = Ev::instance_up;
+      e.peer = i;
+      e.gen = p.gen;
+      e.arg = static_cast<std::uint32_t>(inst.serial);
+      push(std::move(e));
+      p.instances[start->id] = std::move(inst);
+      changed = true;
+    }
+  }
+  if (changed) {
+    ++status_version_;
+    p.local_changed = true;  // the reconciler sees its own actions applied on the next step
+  }
+  p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
+  if (plan.wake_at) wake(i, std::max(now_ + 1, p.wake_at));
+}
+
+// ---- faults -------------------------------------------------------------------------------------
+
+void World::fault_begin(std::uint32_t f) {
+  const FaultEvent& e = x_.events[f];
+  using K = FaultEvent::Kind;
+  switch (e.kind) {
+    case K::kill:
+      for (auto i : pick_up(e.count, false)) crash(i, false);
+      break;
+    case K::stop:
+      fault_peers_[f] = pick_up(e.count, false);
+      for (auto i : fault_peers_[f]) {
+        peers_[i].frozen = true;
+        peers_[i].ever_frozen = true;
+        peers_[i].tick_at = kNever;
+        stops_.push_back(Stop{i, now_, now_ + e.length, false});
+      }
+      push_at(e.at + e.length, Ev::fault_end, 0, f);
+      break;
+    case K::partition: {
+      std::vector<std::uint32_t> all(peers_.size());
+      for (std::uint32_t j = 0; j < all.size(); ++j) all[j] = j;
+      fault_rng_->shuffle(all);
+      std::size_t pos = 0;
+      int g = 0;
+      for (double frac : e.fractions) {
+        auto take = static_cast<std::size_t>(frac * static_cast<double>(all.size()));
+        for (std::size_t k = 0; k < take && pos < all.size(); ++k) peers_[all[pos++]].group = g;
+        ++g;
+      }
+      while (pos < all.size()) peers_[all[pos++]].group = g;
+      partitioned_ = true;
+      partition_oneway_ = e.oneway;
+      push_at(e.at + e.length, Ev::fault_end, 0, f);
+      break;
+    }
+    case K::slow:
+      fault_peers_[f] = pick_up(e.count, false);
+      for (auto i : fault_peers_[f]) {
+        peers_[i].slow_delay = e.delay;
+        slow_names_.push_back(peers_[i].name);
+      }
+      push_at(e.at + e.length, Ev::fault_end, 0, f);
+      break;
+    case K::join:
+      for (int k = 0; k < e.count; ++k) {
+        ExperimentNode n;
+        n.name = std::to_string(joined_peers_++);
+        n.name.insert(0, 1, 'j');
+        if (!x_.nodes.empty()) {
+          const auto& proto = x_.nodes[joined_peers_ % x_.nodes.size()];
+          n.cpu_milli = proto.cpu_milli;
+          n.memory_mib = proto.memory_mib;
+          n.zone = proto.zone;
+        }
+        auto i = add_peer(n);
+        if (partitioned_) {
+          int last = 0;
+          for (const auto& p : peers_) last = std::max(last, p.group);
+          peers_[i].group = last;
+        }
+        start_peer(i, true);
+      }
+      break;
+    case K::restart: {
+      fault_peers_[f] = pick_up(e.count, false);
+      fault_rng_->shuffle(fault_peers_[f]);
+      for (std::uint32_t k = 0; k < fault_peers_[f].size(); ++k) {
+        push_at(e.at + e.every * k, Ev::fault_step, k, f);
+      }
+      break;
+    }
+  }
+}
+
+void World::fault_end(std::uint32_t f) {
+  const FaultEvent& e = x_.events[f];
+  using K = FaultEvent::Kind;
+  switch (e.kind) {
+    case K::stop:
+      for (auto i : fault_peers_[f]) resume(i);
+      break;
+    case K::partition: {
+      PartitionRecord r;
+      for (const auto& p : peers_) r.groups.push_back(p.group);
+      r.oneway = partition_oneway_;
+      r.end = now_;
+      partitions_.push_back(std::move(r));
+      partitioned_ = false;
+      for (auto& p : peers_) p.group = 0;
+      break;
+    }
+    case K::slow:
+      for (auto i : fault_peers_[f]) peers_[i].slow_delay = 0;
+      break;
+    default:
+      break;
+  }
+}
+
+// ---- metrics ------------------------------------------------------------------------------------
+
+void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
+  using gossip::EventKind;
+  Peer& p = peers_[i];
+  switch (e.kind) {
+    case EventKind::member_joined: ++p.live_seen; break;
+    case EventKind::member_dead:
+    case EventKind::member_left: --p.live_seen; break;
+    default: break;
+  }
+  if (e.kind != EventKind::self_refuted && e.kind != EventKind::join_succeeded) p.hash_dirty = true;
+  // A death or departure may move instances: reconcile soon. Other changes (joins, metadata,
+  // suspicion) wait for the peer's periodic loop, so a burst of joins costs one placement per
+  // peer per second at most.
+  if (!specs_.empty() && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left))
+    wake(i, now_ + 10 * kMillis);
+  if (e.kind != EventKind::member_dead) return;
+  auto it = by_name_.find(e.name);
+  if (it == by_name_.end()) return;
+  const std::uint32_t x = it->second;
+  const Peer& target = peers_[x];
+  if (!target.up) {  // a crashed peer: is it now dead everywhere?
+    crash_check_due_ = true;
+    return;
+  }
+  if (target.frozen) {
+    for (auto& s : stops_)
+      if (s.peer == x && s.until > now_) s.declared_dead = true;
+    return;
+  }
+  // A live peer declared dead: a false positive unless the declarer was cut off from it (now,
+  // or by a partition that ended within the suspicion window).
+  std::uint32_t declarer = i;
+  if (auto d = by_name_.find(e.from); d != by_name_.end()) declarer = d->second;
+  if (blocked(declarer, x) || blocked(x, declarer)) return;
+  for (const auto& r : partitions_) {
+    if (now_ - r.end > partition_grace_) continue;
+    if (declarer < r.groups.size() && x < r.groups.size() && r.groups[declarer] != r.groups[x]) return;
+  }
+  fp_candidates_.insert(x);
+}
+
+void World::check_crashes() {
+  for (auto& c : crashes_) {
+    if (c.detected || c.returned) continue;
+    if (peers_[c.peer].up) {  // came back before everyone saw it dead
+      c.returned = true;
+      continue;
+    }
+    while (c.cursor < peers_.size()) {
+      const Peer& p = peers_[c.cursor];
+      if (live(p)) {
+        const gossip::Member* m = p.engine->member(c.name);
+        if (m && is_live(m->state)) break;
+      }
+      ++c.cursor;
+    }
+    if (c.cursor == peers_.size()) c.detected = now_;
+  }
+}
+
+namespace {
+std::uint64_t member_hash(std::uint64_t h, const std::string& name, MemberState state,
+                          const gossip::Meta& meta) {
+  h = mix_str(h, name);
+  h = mix64(h, static_cast<std::uint64_t>(state));
+  h = mix_str(h, meta.zone);
+  h = mix64(h, static_cast<std::uint64_t>(meta.cpu_milli));
+  h = mix64(h, static_cast<std::uint64_t>(meta.memory_mib));
+  h = mix64(h, (meta.ready ? 1u : 0u) | (meta.schedulable ? 2u : 0u));
+  return mix64(h, meta.algorithm_version);
+}
+}  // namespace
+
+std::uint64_t World::view_hash(Peer& p) {
+  if (!p.hash_dirty) return p.view_hash;
+  std::uint64_t h = 0x5eed;
+  for (const auto& [name, m] : p.engine->members())
+    if (is_live(m.state)) h = member_hash(h, name, m.state, m.meta);
+  p.view_hash = h;
+  p.hash_dirty = false;
+  return h;
+}
+
+std::uint64_t World::truth_hash() const {
+  // Every peer that is up (frozen ones too: they are alive), alive, in name order.
+  std::uint64_t h = 0x5eed;
+  for (const auto& [name, i] : by_name_)
+    if (peers_[i].up && peers_[i].started) h = member_hash(h, name, MemberState::alive, peers_[i].meta);
+  return h;
+}
+
+bool World::check_converged() {
+  const std::uint64_t truth = truth_hash();
+  for (auto& p : peers_)
+    if (live(p) && view_hash(p) != truth) return false;
+  return true;
+}
+
+void World::take_sample() {
+  Sample s;
+  s.t_s = static_cast<double>(now_) / 1e6;
+  long total = 0;
+  s.alive_min = SIZE_MAX;
+  for (const auto& p : peers_) {
+    if (!live(p)) continue;
+    ++s.live_peers;
+    total += p.live_seen;
+    s.alive_min = std::min(s.alive_min, static_cast<std::size_t>(std::max(0L, p.live_seen)));
+  }
+  if (s.live_peers == 0) s.alive_min = 0;
+  s.alive_avg = s.live_peers ? static_cast<double>(total) / static_cast<double>(s.live_peers) : 0;
+  if (has_services()) {
+    s.desired = desired_;
+    s.running = running_;
+    s.duplicated = duplicated_;
+  }
+  series_.push_back(s);
+  peer_seconds_ += static_cast<double>(s.live_peers) * static_cast<double>(x_.sample) / 1e6;
+}
+
+void World::check_invariants() {
+  for (const auto& p : peers_) {
+    if (!live(p)) continue;
+    const gossip::Member* me = p.engine->member(p.name);
+    if (!me || me->state != MemberState::alive) {
+      fail(p.name + " does not see itself alive");
+      return;
+    }
+  }
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+RunResult World::run() {
+  const auto wall0 = std::chrono::steady_clock::now();
+  auto last_progress = wall0;
+  std::uint64_t events_at_progress = 0;
+
+  const std::size_t n0 = x_.nodes.size();
+  fault_peers_.resize(x_.events.size());
+  {
+    const std::size_t n = n0 + [&] {
+      std::size_t j = 0;
+      for (const auto& e : x_.events) if (e.kind == FaultEvent::Kind::join) j += static_cast<std::size_t>(e.count);
+      return j;
+    }();
+    const Micros smin = gossip::suspicion_min_timeout(cfg_.suspicion_mult, n, cfg_.probe_interval);
+    partition_grace_ = smin * (cfg_.lifeguard ? cfg_.suspicion_max_mult : 1) + 2 * cfg_.probe_interval;
+  }
+  if (has_services()) push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
+  for (const auto& sv : x_.services) {
+    config::ServiceSpec spec;
+    spec.name = sv.name;
+    spec.command = {"sim-instance"};
+    spec.replicas = sv.replicas;
+    spec.resources.cpu_milli = sv.cpu_milli;
+    spec.resources.memory_mib = sv.memory_mib;
+    spec.placement.spread = sv.spread_zone ? config::Placement::Spread::zone : config::Placement::Spread::none;
+    spec.placement.max_per_peer = sv.max_per_peer;
+    pending_specs_.push_back(std::move(spec));
+  }
+  std::sort(pending_specs_.begin(), pending_specs_.end(),
+            [](const config::ServiceSpec& a, const config::ServiceSpec& b) { return a.name < b.name; });
+  peers_.reserve(n0);
+  for (const auto& n : x_.nodes) add_peer(n);
+  // Initial joins, spread evenly over join_spread: peer 0 first, alone.
+  for (std::uint32_t i = 0; i < n0; ++i) {
+    Micros t = n0 > 1 ? x_.join_spread * static_cast<Micros>(i) / static_cast<Micros>(n0) : 0;
+    push_at(t, Ev::fault_step, i, 0xffffffffu);  // arg all-ones: an initial join
+  }
+  for (std::uint32_t f = 0; f < x_.events.size(); ++f) {
+    push_at(x_.events[f].at, Ev::fault_begin, 0, f);
+    last_event_end_ = std::max(last_event_end_, x_.events[f].end());
+  }
+  for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) push_at(t, Ev::sample);
+  // Convergence checks every 100 ms from the end of the last timed event.
+  const Micros conv_step = 100 * kMillis;
+  push_at(last_event_end_, Ev::resume, 0xffffffffu);
+
+  while (!queue_.empty() && failure_.empty()) {
+    if (queue_.top().time > x_.duration) break;
+    Ev ev = std::move(const_cast<Ev&>(queue_.top()));
+    queue_.pop();
+    if (ev.time < now_) {
+      fail("time went backwards");
+      break;
+    }
+    now_ = ev.time;
+    ++events_;
+    switch (ev.kind) {
+      case Ev::deliver: on_deliver(ev); break;
+      case Ev::tick: {
+        const Peer& p = peers_[ev.peer];
+        if (ev.gen == p.gen && ev.time == p.tick_at) on_tick(ev.peer);
+        break;
+      }
+      case Ev::fault_begin: fault_begin(ev.arg); break;
+      case Ev::fault_end: fault_end(ev.arg); break;
+      case Ev::fault_step:
+        if (ev.arg == 0xffffffffu) {
+          start_peer(ev.peer, true);
+        } else if (ev.peer & 0x80000000u) {
+          const std::uint32_t i = fault_peers_[ev.arg][ev.peer & 0x7fffffffu];
+          if (!peers_[i].up) {
+            if (!x_.events[ev.arg].disk) peers_[i].incarnation = 0;
+            ++peers_[i].gen;
+            start_peer(i, true);
+          }
+        } else {
+          const FaultEvent& e = x_.events[ev.arg];
+          const std::uint32_t i = fault_peers_[ev.arg][ev.peer];
+          crash(i, true);
+          Ev back;
+          back.time = now_ + e.length;
+          back.kind = Ev::fault_step;
+          back.arg = ev.arg;
+          back.peer = ev.peer | 0x80000000u;
+          push(std::move(back));
+        }
+        break;
+      case Ev::resume:
+        if (ev.peer == 0xffffffffu) {  // a convergence check
+          if (!converged_at_) {
+            if (check_converged()) converged_at_ = now_;
+            else push_at(now_ + conv_step, Ev::resume, 0xffffffffu);
+          }
+        }
+        break;
+      case Ev::reconcile:
+        if (ev.gen == peers_[ev.peer].gen) on_reconcile(ev.peer, ev.arg == 1);
+        break;
+      case Ev::specs:
+        specs_ = std::move(pending_specs_);
+        desired_ = 0;
+        for (const auto& sp : specs_) desired_ += static_cast<std::size_t>(sp.replicas);
+        for (std::uint32_t i = 0; i < peers_.size(); ++i)
+          if (live(peers_[i])) wake(i, now_);
+        break;
+      case Ev::instance_crash:
+        if (ev.gen == peers_[ev.peer].gen) instance_crashed(ev.peer, ev.arg);
+        break;
+      case Ev::instance_up:
+        if (ev.gen == peers_[ev.peer].gen) instance_running(ev.peer, ev.arg);
+        break;
+      case Ev::sample:
+        check_crashes();
+        check_invariants();
+        take_sample();
+        break;
+    }
+    if (opt_.progress && (events_ & 0xffff) == 0) {
+      const auto t = std::chrono::steady_clock::now();
+      const double since = std::chrono::duration<double>(t - last_progress).count();
+      if (since >= 2.0) {
+        std::fprintf(stderr, "shoal-sim: %s: virtual %.1f s of %.0f s, %.0f events/s\n",
+                     x_.name.c_str(), static_cast<double>(now_) / 1e6,
+                     static_cast<double>(x_.duration) / 1e6,
+                     static_cast<double>(events_ - events_at_progress) / since);
+        last_progress = t;
+        events_at_progress = events_;
+      }
+    }
+  }
+  if (failure_.empty()) {
+    now_ = x_.duration;
+    check_crashes();
+  }
+
+  // ---- the report ----
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  std::vector<double> detection;
+  std::size_t undetected = 0, restarts_unseen = 0;
+  for (const auto& c : crashes_) {
+    if (c.detected) detection.push_back(static_cast<double>(*c.detected - c.at) / 1e6);
+    else if (c.restart) ++restarts_unseen;
+    else ++undetected;
+  }
+  std::size_t fps = 0;
+  nlohmann::json fp_names = nlohmann::json::array();
+  for (auto x : fp_candidates_)
+    if (!peers_[x].ever_crashed && !peers_[x].ever_frozen) {
+      ++fps;
+      if (fp_names.size() < 20) fp_names.push_back(peers_[x].name);
+    }
+  std::size_t stops_declared = 0, stops_rejoined = 0;
+  for (const auto& s : stops_) {
+    if (s.declared_dead) ++stops_declared;
+    bool all = peers_[s.peer].up;
+    for (auto& p : peers_) {
+      if (!all) break;
+      if (!live(p)) continue;
+      const gossip::Member* m = p.engine->member(peers_[s.peer].name);
+      if (!m || m->state != MemberState::alive) all = false;
+    }
+    if (all) ++stops_rejoined;
+  }
+
+  nlohmann::json j;
+  j["name"] = x_.name;
+  j["seed"] = x_.seed;
+  j["wall_s"] = wall;
+  j["virtual_s"] = static_cast<double>(x_.duration) / 1e6;
+  j["events"] = events_;
+  j["peers"] = n0;
+  j["peers_joined"] = joined_peers_;
+  j["profile"] = x_.profile;
+  j["lifeguard"] = x_.lifeguard;
+  j["crashes"] = crashes_.size();
+  j["detection"] = summary(detection, true);
+  j["undetected"] = undetected;
+  j["false_positives"] = fps;
+  j["false_positive_peers"] = fp_names;  // the first 20, by name
+  j["slow_peers"] = slow_names_;
+  j["stopped"] = {{"count", stops_.size()}, {"declared_dead", stops_declared},
+                  {"rejoined", stops_rejoined}};
+  j["dissemination"] = {{"p50_s", nullptr}, {"p99_s", nullptr}};
+  if (converged_at_) j["convergence_s"] = static_cast<double>(*converged_at_ - last_event_end_) / 1e6;
+  else j["convergence_s"] = nullptr;
+  if (has_services()) {
+    integrate_unavailable();
+    std::vector<double> fo;
+    std::size_t incomplete = 0;
+    for (const auto& f : failovers_) {
+      if (f.done) fo.push_back(static_cast<double>(*f.done - f.at) / 1e6);
+      else ++incomplete;
+    }
+    j["failover"] = summary(fo, true);
+    j["failover_incomplete"] = incomplete;
+    j["duplicates_max"] = duplicates_max_;
+    j["duplicates_final"] = duplicated_;
+    if (all_running_at_) {
+      j["unavailable_instance_seconds"] = round_to(unavailable_us_ / 1e6, 3);
+      j["all_running_s"] = static_cast<double>(*all_running_at_) / 1e6;
+    } else {
+      j["unavailable_instance_seconds"] = nullptr;
+      j["all_running_s"] = nullptr;
+    }
+    j["instances"] = {{"desired", desired_}, {"running", running_}, {"duplicated", duplicated_}};
+    j["placements_computed"] = placements_computed_;
+    j["placements_shared"] = placements_shared_;
+    j["reconcile_steps"] = reconcile_steps_;
+    j["instance_crashes"] = instance_crashes_;
+  } else {
+    j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
+    j["duplicates_max"] = nullptr;
+    j["duplicates_final"] = nullptr;
+    j["unavailable_instance_seconds"] = nullptr;
+  }
+  const double ps = peer_seconds_ > 0 ? peer_seconds_ : 1;
+  j["bytes_per_peer_per_s"] = round_to(static_cast<double>(bytes_) / ps, 1);
+  j["msgs_per_peer_per_s"] = round_to(static_cast<double>(msgs_) / ps, 3);
+  nlohmann::json fin;
+  std::size_t live_n = 0, amin = SIZE_MAX, amax = 0;
+  for (auto& p : peers_) {
+    if (!live(p)) continue;
+    ++live_n;
+    amin = std::min(amin, static_cast<std::size_t>(std::max(0L, p.live_seen)));
+    amax = std::max(amax, static_cast<std::size_t>(std::max(0L, p.live_seen)));
+  }
+  fin["live_peers"] = live_n;
+  fin["members_alive_min"] = live_n ? amin : 0;
+  fin["members_alive_max"] = amax;
+  fin["views_equal"] = check_converged();
+  j["final"] = fin;
+
+  RunResult r;
+  r.report = std::move(j);
+  r.series = std::move(series_);
+  r.failure = failure_;
+  return r;
+}
+
+}  // namespace
+
+RunResult run_experiment(const Experiment& x, const RunOptions& opt) {
+  World w(x, opt);
+  return w.run();
+}
+
+}  // namespace shoal::sim
