@@ -1,0 +1,55 @@
+// Gossip timing and sizing. Profiles keep hashicorp/memberlist's values so a side-by-side with
+// Serf is fair: lan (DefaultLANConfig), wan (DefaultWANConfig), local (DefaultLocalConfig).
+// Every field may be overridden after picking a profile. Plain data.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gossip/types.hpp"
+
+namespace shoal::gossip {
+
+struct Config {
+  std::string profile = "lan";
+
+  // SWIM failure detection.
+  Micros probe_interval = 1 * kSeconds;
+  Micros probe_timeout = 500 * kMillis;
+  int indirect_checks = 3;
+  int suspicion_mult = 4;       // min timeout = mult * max(1, log10(n)) * probe_interval
+  int suspicion_max_mult = 6;   // suspicion starts at up to this many times the min
+  bool stream_ping = true;      // also ping over the stream channel when the direct probe fails
+
+  // Dissemination.
+  Micros gossip_interval = 200 * kMillis;
+  int gossip_nodes = 3;
+  int retransmit_mult = 4;      // each update is sent mult * ceil(log10(n+1)) times
+  Micros gossip_to_the_dead = 30 * kSeconds;
+  Micros push_pull_interval = 30 * kSeconds;  // scaled up past 32 members (pushPullScale)
+
+  // Lifeguard: local health awareness (multiplier 1..awareness_max), dogpile, buddy system.
+  bool lifeguard = true;
+  int awareness_max = 8;
+  // A tick arriving this late after its deadline means this peer was stalled.
+  Micros stall_threshold = 1 * kSeconds;
+
+  // Joining and healing partitions.
+  Micros join_retry_interval = 2 * kSeconds;    // until a first seed answers
+  Micros seed_retry_interval = 30 * kSeconds;   // later: push-pull to a seed we do not see alive
+  Micros reconnect_interval = 30 * kSeconds;    // push-pull to a random dead member (Serf)
+  Micros reconnect_timeout = 24 * 3600 * kSeconds;  // dead/left members are remembered this long
+
+  // Sizes.
+  std::size_t packet_budget = 1400;   // bytes per UDP datagram
+  std::size_t max_meta_bytes = 512;   // encoded metadata bound
+
+  // "lan", "wan" or "local"; nullopt for an unknown name.
+  static std::optional<Config> for_profile(std::string_view name);
+  // Empty when valid; otherwise what is wrong.
+  std::string validate() const;
+};
+
+}  // namespace shoal::gossip

@@ -1,0 +1,101 @@
+// The gossip wire format: a one-byte protocol version, a one-byte message type, then a msgpack
+// body. A compound packet carries several messages (type byte + body each) in one datagram.
+// Decoding is bounds-checked throughout: a malformed packet yields false, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "gossip/types.hpp"
+
+namespace shoal::gossip::wire {
+
+constexpr std::uint8_t kProtocolVersion = 1;
+constexpr std::size_t kMaxMetaBytes = 1024;     // hard decode bound; Config narrows it
+constexpr std::size_t kMaxNameBytes = 255;
+constexpr std::size_t kMaxCompoundParts = 255;
+
+enum class Type : std::uint8_t {
+  ping = 1,
+  indirect_ping = 2,
+  ack = 3,
+  nack = 4,
+  alive = 5,
+  suspect = 6,
+  dead = 7,      // from == name means a graceful leave
+  push_pull = 8, // stream channel only
+  compound = 9,
+};
+
+struct Ping {
+  std::uint32_t seq = 0;
+  std::string target;  // the name the sender believes lives at our address
+  std::string source;
+  Address source_addr;
+};
+struct IndirectPing {
+  std::uint32_t seq = 0;
+  std::string target;
+  Address target_addr;
+  bool nack = false;   // send a nack if the target does not answer
+  std::string source;
+};
+struct Ack {
+  std::uint32_t seq = 0;
+};
+struct Nack {
+  std::uint32_t seq = 0;
+};
+struct Alive {
+  std::string name;
+  Address addr;
+  std::uint64_t incarnation = 0;
+  Meta meta;
+  std::size_t meta_bytes = 0;  // encoded size of meta (filled by decode and encode_meta)
+};
+struct Suspect {
+  std::string name;
+  std::uint64_t incarnation = 0;
+  std::string from;
+};
+struct Dead {
+  std::string name;
+  std::uint64_t incarnation = 0;
+  std::string from;
+};
+struct MemberRecord {
+  std::string name;
+  Address addr;
+  std::uint64_t incarnation = 0;
+  MemberState state = MemberState::alive;
+  Meta meta;
+};
+struct PushPull {
+  bool join = false;   // the sender is joining (it counts as a join success when answered)
+  bool reply = false;  // an answer to a push-pull: do not answer again
+  std::vector<MemberRecord> members;
+};
+
+using Message = std::variant<Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull>;
+
+// A whole packet: version + type + body.
+Bytes encode(const Message& m);
+// One part of a compound: type + body (no version byte).
+Bytes encode_part(const Message& m);
+// A compound packet from parts made by encode_part (at most kMaxCompoundParts).
+Bytes encode_compound(const std::vector<Bytes>& parts);
+// Bytes a part adds to a compound packet (its length plus the framing).
+std::size_t compound_overhead(std::size_t part_size);
+constexpr std::size_t kCompoundHeader = 2 + 3;  // version, type, array header (<= 3 bytes)
+
+// Encoded size of metadata (what Config::max_meta_bytes bounds).
+std::size_t meta_size(const Meta& m);
+
+// Decodes a packet (single or compound) into messages. False if anything is malformed: wrong
+// version, unknown type, bad msgpack, wrong shapes, oversized fields, trailing bytes.
+bool decode(std::span<const std::byte> packet, std::vector<Message>& out);
+
+}  // namespace shoal::gossip::wire
