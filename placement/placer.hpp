@@ -1,0 +1,132 @@
+// Internal: the placement engine behind place() and explain(). Not a public interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "placement/explain.hpp"
+#include "placement/hash.hpp"
+#include "placement/place.hpp"
+
+namespace shoal::placement::detail {
+
+// A set of candidate peers (indices into the name-sorted peers), with the hash groups used
+// when it is large.
+struct PeerList {
+  std::vector<std::uint32_t> peers;  // ascending
+  std::vector<std::uint64_t> hashes;  // the peers' hashes, contiguous for the scan
+  std::vector<std::vector<std::uint64_t>> thresholds;  // per level (lazily), per peer
+  std::uint64_t weight = 0;          // sum of the peers' weights
+  int group_bits = 0;                // 0 = rank the whole list
+  std::vector<PeerList> groups;      // when group_bits > 0: 2^group_bits lists
+  std::vector<PeerList> rests;       // ... and their complements
+};
+
+class Placer {
+ public:
+  Placer(const View& view, const Tuning& tuning);
+
+  // Places every instance.
+  Assignment run();
+  // Places every instance, recording why `id` went where it did.
+  Explanation explain(const InstanceId& id);
+
+ private:
+  struct PeerRt {
+    const Peer* peer = nullptr;
+    std::uint64_t hash = 0, group_hash = 0, weight = 1, inv_weight = 0;
+    std::int64_t cpu_cap = 0, mem_cap = 0, cpu_used = 0, mem_used = 0;
+    std::int64_t cpu_limit = 0, mem_limit = 0;  // balance cap
+    std::int64_t held = 0;                      // instances placed here
+    std::string ineligible;                     // empty when eligible before constraints
+    std::vector<std::uint16_t> ports;           // static host ports taken
+  };
+  struct Zone {
+    std::string name;
+    std::uint64_t hash = 0;
+    std::int64_t quota = 0, used = 0;
+    std::shared_ptr<PeerList> list;
+  };
+  struct ServiceRt {
+    const config::ServiceSpec* spec = nullptr;
+    std::shared_ptr<PeerList> eligible;
+    // Per peer: the first failing constraint (empty when none), shared by equal constraints.
+    std::shared_ptr<const std::vector<std::string>> constraint_fail;
+    std::vector<std::uint16_t> ports;          // static host ports needed, sorted
+    std::vector<std::int32_t> per_peer;        // instances per peer (max_per_peer only)
+    std::vector<Zone> zones;                   // spread = "zone"
+    std::vector<std::int32_t> zone_of;         // per peer: index in zones, -1 (spread only)
+    int home = -1;                             // home peer index (home services)
+    std::shared_ptr<PeerList> home_list;       // the home peer alone, when eligible
+  };
+  struct Inst {
+    std::uint32_t service = 0;
+    std::uint32_t index = 0;
+    std::uint64_t hash = 0;
+    bool home = false;
+  };
+  // An instance's position in its ranking: segments (the home peer; the instance's group,
+  // then the rest; or each zone in the instance's zone order), each walked by levels of
+  // candidates (keys up to a bound), then in full.
+  struct Cursor {
+    std::uint32_t segment = 0;
+    int level = -1;          // -1: segment not started; kLevels: the full tail
+    bool has_lower = false;  // keys <= lower were in earlier batches of this segment
+    bool spill = false;      // second pass: the balance cap is ignored
+    bool done = false;
+    bool saw_cap = false;    // a peer with room refused it for the balance cap
+    Key lower = 0;
+    std::uint32_t seen = 0, pos = 0;
+    std::vector<std::pair<Key, std::uint32_t>> batch;
+  };
+  struct Proposal {  // the greedy's priority: lower first
+    std::uint8_t spill;
+    std::uint32_t segment;
+    Key key;
+    std::uint32_t inst, peer;
+    friend bool operator>(const Proposal& a, const Proposal& b) {
+      return std::tie(a.spill, a.segment, a.key, a.inst, a.peer) >
+             std::tie(b.spill, b.segment, b.key, b.inst, b.peer);
+    }
+  };
+
+  std::shared_ptr<PeerList> make_list(std::vector<std::uint32_t> peers);
+  const std::vector<std::uint64_t>& thresholds(const PeerList& list, int level);
+  bool has_room(const ServiceRt& s, std::uint32_t p) const;
+  bool under_cap(const ServiceRt& s, std::uint32_t p) const;
+  bool zone_open(const ServiceRt& s, std::uint32_t p) const;
+  std::string room_failure(const ServiceRt& s, std::uint32_t p, bool detailed) const;
+  PeerList* segment(const Inst& in, std::uint32_t k) const;
+  bool advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next);
+  void batch(const Inst& in, PeerList& list, Cursor& c);
+  std::vector<std::uint32_t> ranking(const Inst& in) const;
+  std::string peer_verdict(const Inst& in, std::uint32_t p) const;
+  std::vector<std::size_t> zone_order(const Inst& in, const ServiceRt& s) const;
+  void commit(const Inst& in, std::uint32_t peer);
+  std::string unplaced_reason(const Inst& in) const;
+  std::string no_room_reason(const ServiceRt& s, const std::vector<std::uint32_t>& peers) const;
+  std::string no_eligible_reason(const ServiceRt& s) const;
+  // The greedy: every instance proposes to its peers in rank order; proposals are taken in
+  // one global order (home instances first, then by segment, key, instance, peer).
+  // `watch` (an index into order_, or -1) records the verdicts for explain().
+  void solve(int watch);
+
+  struct Result {
+    int peer = -1;
+    bool spilled = false;
+    std::string reason;
+  };
+  std::vector<Result> results_;            // per order_ index
+  std::vector<std::pair<std::uint32_t, std::string>> watched_;  // peer, verdict when refused
+
+  Tuning tuning_;
+  std::vector<PeerRt> peers_;  // sorted by name
+  std::vector<ServiceRt> services_;
+  std::vector<Inst> order_;    // canonical order: home instances first, then by hash
+  std::uint64_t ref_weight_ = 1;
+};
+
+}  // namespace shoal::placement::detail

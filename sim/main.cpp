@@ -1,0 +1,123 @@
+// shoal-sim: the Shoal simulator's command line. Subcommands so far: `placement`.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "sim/placement_bench.hpp"
+
+namespace {
+
+int bad_input(const std::string& message) {
+  std::cerr << "shoal-sim: " << message << "\n";
+  return 2;
+}
+
+bool parse_synthetic(const std::string& text, std::size_t& peers, std::size_t& instances) {
+  const auto comma = text.find(',');
+  if (comma == std::string::npos) return false;
+  try {
+    std::size_t used = 0;
+    const std::string a = text.substr(0, comma), b = text.substr(comma + 1);
+    peers = std::stoul(a, &used);
+    if (used != a.size()) return false;
+    instances = std::stoul(b, &used);
+    return used == b.size() && peers > 0;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"shoal-sim: the Shoal simulator (deterministic; one seed decides everything)"};
+  app.require_subcommand(1);
+
+  auto* placement = app.add_subcommand(
+      "placement",
+      "Benchmark placement::place against baselines (ring, jump, rendezvous, random, ffd) on\n"
+      "real or synthetic data; prints one JSON object. Each pod row is one instance.");
+  std::string nodes, pods, synthetic, baselines = "ring,jump,rendezvous,random,ffd", caps;
+  std::uint64_t seed = 1;
+  int removals = 10, adds = -1;
+  double balance = 1.25;
+  bool sweep = false, forget = false;
+  placement->add_option("--nodes", nodes, "nodes CSV with a header: name|sn, cpu_milli, memory_mib[, zone]");
+  placement->add_option("--pods", pods, "pods CSV with a header: name|sn, cpu_milli, memory_mib");
+  placement->add_option("--synthetic", synthetic, "PEERS,INSTANCES: a seeded synthetic cluster instead of CSVs");
+  placement->add_option("--seed", seed, "seed for the synthetic cluster and the removal/add picks")->capture_default_str();
+  placement->add_option("--removals", removals, "peers removed, one at a time, to measure movement")->capture_default_str();
+  placement->add_option("--adds", adds, "peers added, one at a time, to measure movement (default: --removals)");
+  placement->add_option("--baselines", baselines, "comma-separated baselines to run, or none")->capture_default_str();
+  placement->add_option("--balance", balance, "balance cap for place(), x fair share; 0 = no cap (1.25 is the protocol's)")->capture_default_str();
+  placement->add_flag("--forget", forget, "removal erases the peer from the view (default: it is marked dead, as a failed peer stays in the view until forgotten)");
+  placement->add_flag("--balance-sweep", sweep, "print the balance/movement trade-off across caps instead");
+  placement->add_option("--caps", caps, "caps for --balance-sweep, comma-separated (0 = none); default 0,1.05,1.1,1.15,1.25,1.5,2");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (placement->parsed()) {
+    shoal::placement::View view;
+    if (!synthetic.empty()) {
+      if (!nodes.empty() || !pods.empty()) return bad_input("--synthetic excludes --nodes/--pods");
+      std::size_t p = 0, i = 0;
+      if (!parse_synthetic(synthetic, p, i))
+        return bad_input("--synthetic: expected PEERS,INSTANCES (e.g. 1000,10000), got `" + synthetic + "`");
+      view = shoal::sim::synthetic_view(p, i, seed);
+    } else {
+      if (nodes.empty() || pods.empty()) return bad_input("placement: give --nodes and --pods, or --synthetic PEERS,INSTANCES");
+      auto nt = shoal::sim::read_file(nodes);
+      if (auto* e = std::get_if<shoal::sim::CsvError>(&nt)) return bad_input(e->message);
+      auto pt = shoal::sim::read_file(pods);
+      if (auto* e = std::get_if<shoal::sim::CsvError>(&pt)) return bad_input(e->message);
+      auto nr = shoal::sim::parse_nodes(std::get<std::string>(nt), nodes);
+      if (auto* e = std::get_if<shoal::sim::CsvError>(&nr)) return bad_input(e->message);
+      auto pr = shoal::sim::parse_pods(std::get<std::string>(pt), pods);
+      if (auto* e = std::get_if<shoal::sim::CsvError>(&pr)) return bad_input(e->message);
+      view = shoal::sim::view_from_rows(std::get<std::vector<shoal::sim::NodeRow>>(nr),
+                                        std::get<std::vector<shoal::sim::PodRow>>(pr));
+    }
+    shoal::sim::BenchOptions opt;
+    opt.seed = seed;
+    opt.removals = std::max(0, removals);
+    opt.adds = adds < 0 ? opt.removals : adds;
+    opt.forget = forget;
+    opt.baselines.clear();
+    if (baselines != "none") {
+      std::stringstream ss(baselines);
+      for (std::string b; std::getline(ss, b, ',');) {
+        if (b != "ring" && b != "jump" && b != "rendezvous" && b != "random" && b != "ffd")
+          return bad_input("--baselines: unknown baseline `" + b + "` (ring, jump, rendezvous, random, ffd)");
+        opt.baselines.push_back(b);
+      }
+    }
+    if (balance < 0) return bad_input("--balance must be >= 0");
+    opt.tuning.balance_den = 1000;
+    opt.tuning.balance_num = static_cast<std::uint32_t>(balance * 1000.0 + 0.5);
+    if (sweep) {
+      std::vector<double> list = {0, 1.05, 1.1, 1.15, 1.25, 1.5, 2.0};
+      if (!caps.empty()) {
+        list.clear();
+        std::stringstream ss(caps);
+        for (std::string c; std::getline(ss, c, ',');) {
+          try {
+            list.push_back(std::stod(c));
+          } catch (...) {
+            return bad_input("--caps: bad number `" + c + "`");
+          }
+        }
+      }
+      std::cout << shoal::sim::balance_sweep(view, opt, list).dump(2) << "\n";
+    } else {
+      std::cout << shoal::sim::run_bench(view, opt).dump(2) << "\n";
+    }
+  }
+  return 0;
+}
