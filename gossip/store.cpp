@@ -1,0 +1,649 @@
+#include "gossip/store.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <msgpack/pack.hpp>
+
+namespace shoal::gossip {
+
+// ============================================================================ encoding
+
+namespace {
+
+// The byte sink msgpack's packer writes to.
+struct Sink {
+  Bytes* out;
+  void write(const char* p, std::size_t n) {
+    const auto* b = reinterpret_cast<const std::byte*>(p);
+    out->insert(out->end(), b, b + n);
+  }
+};
+using Packer = msgpack::packer<Sink>;
+
+void pack_str(Packer& pk, std::string_view s) {
+  pk.pack_str(static_cast<std::uint32_t>(s.size()));
+  pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+}
+
+void pack_entry(Packer& pk, const Entry& e) {
+  pk.pack_array(5);
+  pack_str(pk, e.key);
+  pk.pack_uint64(e.version.hlc);
+  pack_str(pk, e.version.origin);
+  if (e.deleted) pk.pack_true(); else pk.pack_false();
+  pk.pack_bin(static_cast<std::uint32_t>(e.value.size()));
+  pk.pack_bin_body(reinterpret_cast<const char*>(e.value.data()),
+                   static_cast<std::uint32_t>(e.value.size()));
+}
+
+void pack_entries(Packer& pk, std::span<const Entry> entries) {
+  pk.pack_array(static_cast<std::uint32_t>(entries.size()));
+  for (const Entry& e : entries) pack_entry(pk, e);
+}
+
+void pack_digest(Packer& pk, const Digest& d) {
+  pk.pack_array(static_cast<std::uint32_t>(d.items.size()));
+  for (const DigestItem& it : d.items) {
+    pk.pack_array(3);
+    pack_str(pk, it.key);
+    pk.pack_uint64(it.version.hlc);
+    pack_str(pk, it.version.origin);
+  }
+}
+
+// A strict msgpack reader for exactly the shapes above. Every read checks the remaining length
+// first; a declared element count is checked against the remaining bytes before anything is
+// reserved, so a small malformed input can never cause a large allocation.
+class Reader {
+ public:
+  explicit Reader(ByteView b) : b_(b) {}
+  bool done() const { return pos_ == b_.size(); }
+  // The message is built only when asked for: rejecting garbage stays cheap.
+  std::string error() const {
+    if (what_ == nullptr) return {};
+    return std::string(what_) + detail_ + " at byte " + std::to_string(at_);
+  }
+
+  bool fail(const char* what, const char* detail = "") {
+    if (what_ == nullptr) {
+      what_ = what;
+      detail_ = detail;
+      at_ = pos_;
+    }
+    return false;
+  }
+
+  bool array(std::uint32_t& n) {
+    std::uint8_t t = 0;
+    if (!byte(t)) return false;
+    if ((t & 0xf0) == 0x90) { n = t & 0x0f; }
+    else if (t == 0xdc) { if (!be(2, n)) return false; }
+    else if (t == 0xdd) { if (!be(4, n)) return false; }
+    else return fail("expected an array");
+    if (n > remaining()) return fail("array longer than the input");
+    return true;
+  }
+  bool array_of(std::uint32_t want, const char* what) {
+    std::uint32_t n = 0;
+    if (!array(n)) return false;
+    if (n != want) return fail("wrong field count in ", what);
+    return true;
+  }
+  bool uint(std::uint64_t& v) {
+    std::uint8_t t = 0;
+    if (!byte(t)) return false;
+    if (t <= 0x7f) { v = t; return true; }
+    std::uint32_t len = 0;
+    switch (t) {
+      case 0xcc: len = 1; break;
+      case 0xcd: len = 2; break;
+      case 0xce: len = 4; break;
+      case 0xcf: len = 8; break;
+      default: return fail("expected an unsigned integer");
+    }
+    if (remaining() < len) return fail("truncated integer");
+    v = 0;
+    for (std::uint32_t i = 0; i < len; ++i) v = (v << 8) | std::to_integer<std::uint8_t>(b_[pos_++]);
+    return true;
+  }
+  bool boolean(bool& v) {
+    std::uint8_t t = 0;
+    if (!byte(t)) return false;
+    if (t == 0xc2) { v = false; return true; }
+    if (t == 0xc3) { v = true; return true; }
+    return fail("expected a boolean");
+  }
+  bool str(std::string& s, std::size_t max, const char* what) {
+    std::uint8_t t = 0;
+    if (!byte(t)) return false;
+    std::uint32_t n = 0;
+    if ((t & 0xe0) == 0xa0) { n = t & 0x1f; }
+    else if (t == 0xd9) { if (!be(1, n)) return false; }
+    else if (t == 0xda) { if (!be(2, n)) return false; }
+    else if (t == 0xdb) { if (!be(4, n)) return false; }
+    else return fail("expected a string for ", what);
+    if (n > max) return fail("too long: ", what);
+    if (n > remaining()) return fail("truncated ", what);
+    s.assign(reinterpret_cast<const char*>(b_.data() + pos_), n);
+    pos_ += n;
+    return true;
+  }
+  bool bin(Bytes& out, std::size_t max) {
+    std::uint8_t t = 0;
+    if (!byte(t)) return false;
+    std::uint32_t n = 0;
+    if (t == 0xc4) { if (!be(1, n)) return false; }
+    else if (t == 0xc5) { if (!be(2, n)) return false; }
+    else if (t == 0xc6) { if (!be(4, n)) return false; }
+    else return fail("expected binary for value");
+    if (n > max) return fail("value too long");
+    if (n > remaining()) return fail("truncated value");
+    out.assign(b_.begin() + static_cast<std::ptrdiff_t>(pos_),
+               b_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
+    pos_ += n;
+    return true;
+  }
+
+  bool entry(Entry& e) {
+    if (!array_of(5, "entry")) return false;
+    if (!str(e.key, kMaxKeyBytes, "key")) return false;
+    if (e.key.empty()) return fail("empty key");
+    if (!uint(e.version.hlc)) return false;
+    if (!str(e.version.origin, kMaxOriginBytes, "origin")) return false;
+    if (e.version.origin.empty()) return fail("empty origin");
+    if (!boolean(e.deleted)) return false;
+    if (!bin(e.value, kMaxValueBytes)) return false;
+    if (e.deleted && !e.value.empty()) return fail("tombstone with a value");
+    return true;
+  }
+  bool entries(std::vector<Entry>& out) {
+    std::uint32_t n = 0;
+    if (!array(n)) return false;
+    out.clear();
+    out.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      Entry e;
+      if (!entry(e)) return false;
+      out.push_back(std::move(e));
+    }
+    return true;
+  }
+  bool digest(Digest& d) {
+    std::uint32_t n = 0;
+    if (!array(n)) return false;
+    d.items.clear();
+    d.items.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      DigestItem it;
+      if (!array_of(3, "digest item")) return false;
+      if (!str(it.key, kMaxKeyBytes, "key")) return false;
+      if (!uint(it.version.hlc)) return false;
+      if (!str(it.version.origin, kMaxOriginBytes, "origin")) return false;
+      d.items.push_back(std::move(it));
+    }
+    return true;
+  }
+  bool finish() {
+    if (!done()) return fail("trailing bytes");
+    return true;
+  }
+
+ private:
+  std::size_t remaining() const { return b_.size() - pos_; }
+  bool byte(std::uint8_t& t) {
+    if (pos_ >= b_.size()) return fail("truncated input");
+    t = std::to_integer<std::uint8_t>(b_[pos_++]);
+    return true;
+  }
+  bool be(std::uint32_t len, std::uint32_t& v) {
+    if (remaining() < len) return fail("truncated length");
+    v = 0;
+    for (std::uint32_t i = 0; i < len; ++i) v = (v << 8) | std::to_integer<std::uint8_t>(b_[pos_++]);
+    return true;
+  }
+
+  ByteView b_;
+  std::size_t pos_ = 0;
+  const char* what_ = nullptr;
+  const char* detail_ = "";
+  std::size_t at_ = 0;
+};
+
+constexpr std::uint64_t kSnapshotFormat = 1;
+
+Bytes encode_entry_alone(const Entry& e) {
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  pack_entry(pk, e);
+  return out;
+}
+
+// a - b, saturated instead of overflowing (walls and configs come from outside).
+std::int64_t sat_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t d = 0;
+  if (__builtin_sub_overflow(a, b, &d)) return a < b ? INT64_MIN : INT64_MAX;
+  return d;
+}
+
+// How far `hlc`'s physical time lies behind `wall_us` (negative: ahead of it).
+std::int64_t age_us(std::uint64_t hlc, std::int64_t wall_us) {
+  return sat_sub(wall_us, Hlc::physical_us(hlc));
+}
+
+// A batch header for up to 65,535 entries takes at most 3 bytes.
+constexpr std::size_t kBatchHeaderMax = 3;
+constexpr std::size_t kBatchMaxCount = 65535;
+
+}  // namespace
+
+Bytes encode_entries(std::span<const Entry> entries) {
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  pack_entries(pk, entries);
+  return out;
+}
+
+Parsed<std::vector<Entry>> decode_entries(ByteView bytes) {
+  Reader r(bytes);
+  std::vector<Entry> out;
+  if (!r.entries(out) || !r.finish()) return Parsed<std::vector<Entry>>::failure(r.error());
+  return out;
+}
+
+Bytes encode_digest(const Digest& digest) {
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  pack_digest(pk, digest);
+  return out;
+}
+
+Parsed<Digest> decode_digest(ByteView bytes) {
+  Reader r(bytes);
+  Digest d;
+  if (!r.digest(d) || !r.finish()) return Parsed<Digest>::failure(r.error());
+  return d;
+}
+
+Bytes encode_push_pull(const PushPull& msg) {
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(4);
+  pk.pack_uint8(static_cast<std::uint8_t>(msg.kind));
+  if (msg.holding_back) pk.pack_true(); else pk.pack_false();
+  pack_digest(pk, msg.digest);
+  pack_entries(pk, msg.entries);
+  return out;
+}
+
+Parsed<PushPull> decode_push_pull(ByteView bytes) {
+  Reader r(bytes);
+  PushPull msg;
+  std::uint64_t kind = 0;
+  bool ok = r.array_of(4, "push-pull") && r.uint(kind);
+  if (ok && kind > 2) ok = r.fail("unknown push-pull kind");
+  ok = ok && r.boolean(msg.holding_back) && r.digest(msg.digest) && r.entries(msg.entries) &&
+       r.finish();
+  if (!ok) return Parsed<PushPull>::failure(r.error());
+  msg.kind = static_cast<PushPull::Kind>(kind);
+  return msg;
+}
+
+// ============================================================================ the store
+
+Store::Store(std::string self, StoreConfig config)
+    : self_(std::move(self)), config_(config) {}
+
+Version Store::put(std::int64_t wall_us, std::string key, Bytes value) {
+  Version v{hlc_.tick(wall_us), self_};
+  if (auto it = entries_.find(key); it != entries_.end() && !(it->second.version < v)) {
+    hlc_.observe(it->second.version.hlc);  // defensive: never write under what we hold
+    v.hlc = hlc_.tick(wall_us);
+  }
+  store_and_queue(Entry{std::move(key), v, false, std::move(value)});
+  return v;
+}
+
+Version Store::erase(std::int64_t wall_us, std::string key) {
+  Version v{hlc_.tick(wall_us), self_};
+  if (auto it = entries_.find(key); it != entries_.end() && !(it->second.version < v)) {
+    hlc_.observe(it->second.version.hlc);
+    v.hlc = hlc_.tick(wall_us);
+  }
+  store_and_queue(Entry{std::move(key), v, true, {}});
+  return v;
+}
+
+MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
+  if (entry.key.starts_with(kStatusPrefix) &&
+      std::string_view(entry.key).substr(kStatusPrefix.size()) != entry.version.origin) {
+    ++stats_.refused_foreign;  // status/<peer> is written only by that peer
+    return MergeResult::refused_foreign;
+  }
+  if (sat_sub(Hlc::physical_us(entry.version.hlc), wall_us) > config_.max_clock_skew_us) {
+    ++stats_.refused_skew;
+    return MergeResult::refused_skew;
+  }
+  // A version of ours that this store never issued nor saw comes from a previous life of this
+  // peer (restarted without its disk, its old clock pushed ahead by a peer within the skew).
+  const bool from_past_life = entry.version.origin == self_ && entry.version.hlc > hlc_.last();
+  hlc_.observe(entry.version.hlc);
+  auto it = entries_.find(entry.key);
+  if (it != entries_.end() && !(it->second.version < entry.version)) {
+    ++stats_.stale;
+    return MergeResult::stale;
+  }
+  if (entry.deleted) entry.value.clear();
+  if (from_past_life && it != entries_.end() && it->second.version.origin == self_ &&
+      (it->second.deleted != entry.deleted || it->second.value != entry.value)) {
+    // Our current write is the newer one in real time: re-issue it above the old version, as a
+    // SWIM member refutes with a higher incarnation.
+    Entry mine = it->second;
+    mine.version.hlc = hlc_.tick(wall_us);
+    ++stats_.refuted;
+    store_and_queue(std::move(mine));
+    return MergeResult::refuted;
+  }
+  ++stats_.applied;
+  store_and_queue(std::move(entry));
+  return MergeResult::applied;
+}
+
+MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
+  MergeCounts c;
+  for (Entry& e : entries) {
+    switch (merge(wall_us, std::move(e))) {
+      case MergeResult::applied: ++c.applied; break;
+      case MergeResult::stale: ++c.stale; break;
+      case MergeResult::refuted: ++c.refuted; break;
+      case MergeResult::refused_foreign: ++c.refused_foreign; break;
+      case MergeResult::refused_skew: ++c.refused_skew; break;
+    }
+  }
+  return c;
+}
+
+Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
+  auto decoded = decode_entries(batch);
+  if (!decoded) return Parsed<MergeCounts>::failure(decoded.error());
+  return merge_all(wall_us, std::move(decoded).value());
+}
+
+void Store::store_and_queue(Entry entry) {
+  changed_.insert(entry.key);
+  std::string key = entry.key;
+  enqueue(entry);
+  entries_.insert_or_assign(std::move(key), std::move(entry));
+}
+
+void Store::enqueue(const Entry& entry) {
+  Bytes encoded = encode_entry_alone(entry);
+  if (encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
+    unqueue(entry.key);
+    oversized_.insert_or_assign(entry.key, encode_entries(std::span<const Entry>(&entry, 1)));
+    return;
+  }
+  oversized_.erase(entry.key);
+  unqueue(entry.key);
+  const std::uint64_t seq = next_seq_++;
+  queue_.emplace(entry.key, Queued{0, seq, std::move(encoded)});
+  order_.emplace(OrderKey{0, ~seq}, entry.key);
+}
+
+void Store::unqueue(std::string_view key) {
+  auto it = queue_.find(key);
+  if (it == queue_.end()) return;
+  order_.erase(OrderKey{it->second.transmits, ~it->second.seq});
+  queue_.erase(it);
+}
+
+void Store::dequeue(const std::string& key) {
+  unqueue(key);
+  oversized_.erase(key);
+}
+
+const Entry* Store::find(std::string_view key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+const Bytes* Store::get(std::string_view key) const {
+  const Entry* e = find(key);
+  return e == nullptr || e->deleted ? nullptr : &e->value;
+}
+
+std::optional<Version> Store::version_of(std::string_view key) const {
+  const Entry* e = find(key);
+  if (e == nullptr) return std::nullopt;
+  return e->version;
+}
+
+std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
+    std::string_view prefix) const {
+  std::vector<std::pair<std::string, Version>> out;
+  for (auto it = entries_.lower_bound(prefix); it != entries_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    if (!it->second.deleted) out.emplace_back(it->first, it->second.version);
+  }
+  return out;
+}
+
+Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
+  if (queue_.empty() || budget_bytes <= kBatchHeaderMax) return {};
+  // Walk the queue least-transmitted first (newest first among equals), taking what fits. Give
+  // up after a run of entries that do not fit, so a nearly full packet costs O(1), not O(n).
+  constexpr int kMaxMisses = 64;
+  std::size_t room = budget_bytes - kBatchHeaderMax;
+  std::vector<std::map<std::string, Queued, std::less<>>::iterator> chosen;
+  int misses = 0;
+  for (auto o = order_.begin(); o != order_.end() && misses < kMaxMisses; ++o) {
+    if (chosen.size() == kBatchMaxCount || room == 0) break;
+    auto it = queue_.find(o->second);
+    if (it->second.encoded.size() > room) {
+      ++misses;
+      continue;
+    }
+    misses = 0;
+    room -= it->second.encoded.size();
+    chosen.push_back(it);
+  }
+  if (chosen.empty()) return {};
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
+  for (auto it : chosen) {
+    Queued& q = it->second;
+    out.insert(out.end(), q.encoded.begin(), q.encoded.end());
+    auto node = order_.extract(OrderKey{q.transmits, ~q.seq});
+    if (++q.transmits >= retransmit_limit) {
+      queue_.erase(it);
+    } else {
+      node.key() = OrderKey{q.transmits, ~q.seq};
+      order_.insert(std::move(node));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Store::take_changed() {
+  std::vector<std::string> out(changed_.begin(), changed_.end());
+  changed_.clear();
+  return out;
+}
+
+std::vector<Bytes> Store::take_oversized() {
+  std::vector<Bytes> out;
+  out.reserve(oversized_.size());
+  for (auto& [key, bytes] : oversized_) out.push_back(std::move(bytes));
+  oversized_.clear();
+  return out;
+}
+
+int Store::retransmit_limit(int retransmit_mult, std::size_t members) {
+  int digits = 0;  // ceil(log10(n + 1)) is the number of decimal digits of n (0 for n = 0)
+  for (std::size_t n = members; n > 0; n /= 10) ++digits;
+  return std::max(1, retransmit_mult * digits);
+}
+
+Digest Store::digest() const {
+  Digest d;
+  d.items.reserve(entries_.size());
+  for (const auto& [key, e] : entries_) d.items.push_back(DigestItem{key, e.version});
+  return d;
+}
+
+std::vector<Entry> Store::missing_for(const Digest& remote) const {
+  std::map<std::string_view, const Version*> theirs;
+  for (const DigestItem& it : remote.items) {
+    auto [pos, inserted] = theirs.emplace(it.key, &it.version);
+    if (!inserted && *pos->second < it.version) pos->second = &it.version;
+  }
+  std::vector<Entry> out;
+  for (const auto& [key, e] : entries_) {
+    auto it = theirs.find(key);
+    if (it == theirs.end() || *it->second < e.version) out.push_back(e);
+  }
+  return out;
+}
+
+PushPull Store::begin_push_pull() const {
+  PushPull msg;
+  msg.kind = PushPull::Kind::request;
+  msg.digest = digest();
+  msg.holding_back = holding_back();
+  return msg;
+}
+
+std::optional<PushPull> Store::handle_push_pull(std::int64_t wall_us, const PushPull& msg) {
+  switch (msg.kind) {
+    case PushPull::Kind::request: {
+      merge_all(wall_us, msg.entries);
+      PushPull reply;
+      reply.kind = PushPull::Kind::response;
+      reply.digest = digest();
+      reply.entries = missing_for(msg.digest);
+      reply.holding_back = holding_back();
+      return reply;
+    }
+    case PushPull::Kind::response: {
+      merge_all(wall_us, msg.entries);
+      if (!msg.holding_back) on_pull_succeeded(wall_us);
+      PushPull reply;
+      reply.kind = PushPull::Kind::final;
+      reply.entries = missing_for(msg.digest);
+      reply.holding_back = holding_back();
+      return reply;
+    }
+    case PushPull::Kind::final:
+      merge_all(wall_us, msg.entries);
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void Store::on_pull_succeeded(std::int64_t wall_us) { release(wall_us, true); }
+void Store::on_cold_start(std::int64_t wall_us) { release(wall_us, false); }
+
+void Store::release(std::int64_t wall_us, bool pulled) {
+  if (held_.empty()) return;
+  auto held = std::move(held_);
+  held_.clear();
+  const std::int64_t horizon = sat_sub(config_.tombstone_ttl_us, config_.max_clock_skew_us);
+  for (auto& [key, e] : held) {
+    if (pulled && age_us(e.version.hlc, wall_us) >= horizon) {
+      ++stats_.held_back_dropped;
+      continue;
+    }
+    hlc_.observe(e.version.hlc);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && !(it->second.version < e.version)) continue;
+    store_and_queue(std::move(e));
+  }
+}
+
+std::string Store::status_key(std::string_view peer) {
+  std::string k(kStatusPrefix);
+  k.append(peer);
+  return k;
+}
+
+bool Store::forget_member(std::string_view peer) {
+  const std::string key = status_key(peer);
+  dequeue(key);
+  const bool held = held_.erase(key) > 0;
+  if (entries_.erase(key) == 0) return held;
+  changed_.insert(key);
+  return true;
+}
+
+std::size_t Store::collect_garbage(std::int64_t wall_us) {
+  std::size_t n = 0;
+  for (auto* map : {&entries_, &held_}) {
+    for (auto it = map->begin(); it != map->end();) {
+      const Entry& e = it->second;
+      if (e.deleted && age_us(e.version.hlc, wall_us) >= config_.tombstone_ttl_us) {
+        dequeue(it->first);
+        it = map->erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+  }
+  stats_.garbage_collected += n;
+  return n;
+}
+
+Bytes Store::snapshot() const {
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(4);
+  pk.pack_uint64(kSnapshotFormat);
+  pk.pack_uint64(hlc_.last());
+  pk.pack_array(static_cast<std::uint32_t>(entries_.size()));
+  for (const auto& [key, e] : entries_) pack_entry(pk, e);
+  pk.pack_array(static_cast<std::uint32_t>(held_.size()));
+  for (const auto& [key, e] : held_) pack_entry(pk, e);
+  return out;
+}
+
+Parsed<Store> Store::restore(ByteView snapshot, std::string self, StoreConfig config,
+                             std::int64_t wall_us, HoldBack hold) {
+  Reader r(snapshot);
+  std::uint64_t format = 0, last = 0;
+  std::vector<Entry> live, held;
+  bool ok = r.array_of(4, "snapshot") && r.uint(format);
+  if (ok && format != kSnapshotFormat) ok = r.fail("unknown snapshot format");
+  ok = ok && r.uint(last) && r.entries(live) && r.entries(held) && r.finish();
+  if (!ok) return Parsed<Store>::failure("snapshot: " + r.error());
+
+  Store s(std::move(self), config);
+  for (const Entry& e : live) last = std::max(last, e.version.hlc);
+  for (const Entry& e : held) last = std::max(last, e.version.hlc);
+  s.hlc_.observe(last);
+  bool hold_live = false;
+  switch (hold) {
+    case HoldBack::always: hold_live = true; break;
+    case HoldBack::never: hold_live = false; break;
+    case HoldBack::automatic:
+      hold_live = age_us(last, wall_us) > config.tombstone_ttl_us;
+      break;
+  }
+  auto put_max = [](std::map<std::string, Entry, std::less<>>& m, Entry e) {
+    auto it = m.find(e.key);
+    if (it == m.end()) m.emplace(e.key, std::move(e));
+    else if (it->second.version < e.version) it->second = std::move(e);
+  };
+  for (Entry& e : held) put_max(s.held_, std::move(e));
+  for (Entry& e : live) put_max(hold_live ? s.held_ : s.entries_, std::move(e));
+  // A key may be both live and held back (snapshot taken while holding back): reads show the live
+  // entry until the release, where the higher version wins as in any merge.
+  return s;
+}
+
+}  // namespace shoal::gossip

@@ -1,0 +1,237 @@
+// The replicated key/value state that rides on gossip: a last-writer-wins map of string keys to
+// byte values (`spec/<service>`, `status/<peer>`, anything), with tombstones, a dissemination
+// queue for piggybacked deltas, per-key push-pull, snapshots and a pull-first mode.
+//
+// Pure and single-threaded: no clock, socket, file or log inside. Every call that needs time
+// takes `wall_us` (microseconds since the Unix epoch, this peer's wall clock).
+//
+// Versions are (hlc, origin), compared hlc first, then origin; the higher version wins and an
+// origin never issues one version twice, so merging is idempotent, commutative and associative:
+// deltas may be lost, duplicated and reordered.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gossip/bytes.hpp"
+#include "gossip/hlc.hpp"
+
+namespace shoal::gossip {
+
+struct Version {
+  std::uint64_t hlc = 0;
+  std::string origin;
+  friend bool operator==(const Version&, const Version&) = default;
+  friend std::strong_ordering operator<=>(const Version&, const Version&) = default;
+};
+
+struct Entry {
+  std::string key;
+  Version version;
+  bool deleted = false;  // a tombstone; `value` is then empty
+  Bytes value;
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+inline constexpr std::string_view kStatusPrefix = "status/";
+
+struct StoreConfig {
+  // A remote version whose physical part is further than this ahead of our wall is refused.
+  std::int64_t max_clock_skew_us = 10'000'000;
+  // Tombstones older than this (by their version's physical time) are collected.
+  std::int64_t tombstone_ttl_us = 7LL * 24 * 3600 * 1'000'000;
+  // An entry whose encoding is larger than this never rides in a delta: it is queued as
+  // "oversized" for the stream channel instead (and always travels in push-pull). Set it to the
+  // share of a packet the engine reserves for state deltas.
+  std::size_t max_delta_bytes = 1024;
+};
+
+enum class MergeResult : std::uint8_t {
+  applied,       // newer than what we had: stored and queued for broadcast
+  stale,         // older than or equal to what we had: ignored
+  refused_skew,  // physical time too far ahead of our wall clock: ignored and counted
+  refuted,       // a newer version of our own key from a previous life of this peer (restarted
+                 // without its disk) over our current write: we re-issued ours above it
+  refused_foreign,  // a `status/<peer>` entry whose origin is not <peer>: ignored and counted
+};
+
+struct StoreStats {
+  std::uint64_t applied = 0;
+  std::uint64_t stale = 0;
+  std::uint64_t refused_skew = 0;
+  std::uint64_t refuted = 0;
+  std::uint64_t refused_foreign = 0;
+  std::uint64_t garbage_collected = 0;
+  std::uint64_t held_back_dropped = 0;  // held-back entries discarded after a pull
+};
+
+// Push-pull by per-key versions (tombstones included).
+struct DigestItem {
+  std::string key;
+  Version version;
+  friend bool operator==(const DigestItem&, const DigestItem&) = default;
+};
+struct Digest {
+  std::vector<DigestItem> items;  // sorted by key
+  friend bool operator==(const Digest&, const Digest&) = default;
+};
+
+// One message of the push-pull exchange (over the stream channel):
+//   A -> B  request  {digest_A}
+//   B -> A  response {digest_B, entries A lacks}
+//   A -> B  final    {entries B lacks}
+struct PushPull {
+  enum class Kind : std::uint8_t { request = 0, response = 1, final = 2 };
+  Kind kind = Kind::request;
+  Digest digest;                // request, response
+  std::vector<Entry> entries;   // response, final
+  bool holding_back = false;    // the sender is itself pull-first: its answer is not authoritative
+  friend bool operator==(const PushPull&, const PushPull&) = default;
+};
+
+// How restore() treats the persisted copy.
+enum class HoldBack : std::uint8_t {
+  automatic,  // hold back iff the snapshot's newest timestamp is older than tombstone_ttl
+  always,     // hold back (pull-first)
+  never,      // use the persisted copy at once
+};
+
+struct MergeCounts {
+  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0, refused_foreign = 0;
+};
+
+class Store {
+ public:
+  explicit Store(std::string self, StoreConfig config = {});
+
+  const std::string& self() const { return self_; }
+  const StoreConfig& config() const { return config_; }
+  const StoreStats& stats() const { return stats_; }
+  std::uint64_t clock() const { return hlc_.last(); }
+
+  // ---- Local writes: tick the HLC, store, queue for broadcast. The new version is greater
+  // than every version this store holds or has observed.
+  Version put(std::int64_t wall_us, std::string key, Bytes value);
+  Version erase(std::int64_t wall_us, std::string key);  // writes a tombstone
+
+  // ---- Remote entries (from deltas, the stream channel or push-pull).
+  MergeResult merge(std::int64_t wall_us, Entry entry);
+  MergeCounts merge_all(std::int64_t wall_us, std::vector<Entry> entries);
+  // Decode a batch (take_deltas()/take_oversized() bytes) and merge it.
+  Parsed<MergeCounts> merge_encoded(std::int64_t wall_us, ByteView batch);
+
+  // ---- Reads. Ordered by key.
+  const std::map<std::string, Entry, std::less<>>& entries() const { return entries_; }
+  const Entry* find(std::string_view key) const;   // tombstones included
+  const Bytes* get(std::string_view key) const;    // live values only
+  std::optional<Version> version_of(std::string_view key) const;  // tombstones included
+  // Live keys starting with `prefix` and their versions, ordered by key.
+  std::vector<std::pair<std::string, Version>> versions_with_prefix(std::string_view prefix) const;
+  // The view-hash input: versions of the live `spec/` keys.
+  std::vector<std::pair<std::string, Version>> spec_versions() const {
+    return versions_with_prefix("spec/");
+  }
+
+  // Keys whose entry changed (local write, applied merge, refutation, release of held-back
+  // entries, forget_member) since the last call, sorted; for the engine's events and the
+  // reconciler. Tombstone collection is not a change (the key already read as absent).
+  std::vector<std::string> take_changed();
+
+  // ---- Dissemination (piggybacked deltas, lossy and unordered).
+  // An encoded batch (decode_entries) of queued entries, never larger than `budget_bytes`,
+  // least-transmitted first (newest first among equals). Each entry taken counts one
+  // transmission; it leaves the queue after `retransmit_limit` of them. Empty when nothing fits.
+  Bytes take_deltas(std::size_t budget_bytes, int retransmit_limit);
+  // Entries too large for a delta (see StoreConfig::max_delta_bytes), each as its own encoded
+  // batch, for the stream channel. Returned once; push-pull carries them anyway.
+  std::vector<Bytes> take_oversized();
+  std::size_t pending_deltas() const { return queue_.size(); }
+  std::size_t pending_oversized() const { return oversized_.size(); }
+  // memberlist's retransmit_mult * ceil(log10(n + 1)), in integers, at least 1.
+  static int retransmit_limit(int retransmit_mult, std::size_t members);
+
+  // ---- Push-pull.
+  Digest digest() const;  // every live and tombstoned key with its version (held-back excluded)
+  std::vector<Entry> missing_for(const Digest& remote) const;  // what the remote lacks or has older
+  PushPull begin_push_pull() const;  // the request
+  // Merge what `msg` carries and return the reply to send (none after a `final`). A response
+  // from a peer that is not itself holding back counts as a successful pull (releases held-back
+  // entries, see below) before the final reply is computed.
+  std::optional<PushPull> handle_push_pull(std::int64_t wall_us, const PushPull& msg);
+
+  // ---- Pull-first. A store restored with held-back entries keeps them out of reads, digests
+  // and deltas until either the first successful pull (on_pull_succeeded: the cluster's state is
+  // authoritative; a held-back entry is merged only if younger than tombstone_ttl -
+  // max_clock_skew, i.e. if no tombstone that superseded it can have been collected yet; older
+  // ones are dropped) or a cold start where nobody answered (on_cold_start: all are merged).
+  // The engine calls on_cold_start when its join's pull attempts got no authoritative answer.
+  // Local writes while holding back are allowed and beat the held-back versions.
+  bool holding_back() const { return !held_.empty(); }
+  std::size_t held_back_count() const { return held_.size(); }
+  void on_pull_succeeded(std::int64_t wall_us);
+  void on_cold_start(std::int64_t wall_us);
+
+  // ---- Membership: `status/<peer>` lives as long as its member and is written only by <peer>
+  // (merge refuses other origins). forget_member drops it locally, no tombstone; the engine
+  // should also ignore status entries of peers that are not (or no longer) members.
+  static std::string status_key(std::string_view peer);
+  bool forget_member(std::string_view peer);
+
+  // ---- Tombstones older than tombstone_ttl (by version time) are removed. Returns the count.
+  std::size_t collect_garbage(std::int64_t wall_us);
+
+  // ---- Persistence (node/ writes the file). Held-back entries stay held back across restore.
+  Bytes snapshot() const;
+  static Parsed<Store> restore(ByteView snapshot, std::string self, StoreConfig config,
+                               std::int64_t wall_us, HoldBack hold = HoldBack::automatic);
+
+ private:
+  struct Queued {
+    int transmits = 0;
+    std::uint64_t seq = 0;  // insertion order; newer first among equal transmits
+    Bytes encoded;          // the entry alone (a batch element, no batch header)
+  };
+  void store_and_queue(Entry entry);
+  void enqueue(const Entry& entry);
+  void unqueue(std::string_view key);  // from the delta queue only
+  void dequeue(const std::string& key);  // from the delta and oversized queues
+  void release(std::int64_t wall_us, bool pulled);
+
+  std::string self_;
+  StoreConfig config_;
+  Hlc hlc_;
+  StoreStats stats_;
+  std::map<std::string, Entry, std::less<>> entries_;
+  std::map<std::string, Entry, std::less<>> held_;
+  std::map<std::string, Queued, std::less<>> queue_;
+  // The send order over queue_: (transmits, ~seq) -> key, least transmitted and newest first.
+  using OrderKey = std::pair<int, std::uint64_t>;
+  std::map<OrderKey, std::string> order_;
+  std::map<std::string, Bytes, std::less<>> oversized_;
+  std::set<std::string, std::less<>> changed_;
+  std::uint64_t next_seq_ = 0;
+};
+
+// ---- Encoding (msgpack). Decoders bounds-check everything and return an error on malformed
+// input; they never throw and never read out of bounds.
+inline constexpr std::size_t kMaxKeyBytes = 4096;
+inline constexpr std::size_t kMaxOriginBytes = 1024;
+inline constexpr std::size_t kMaxValueBytes = 16u << 20;
+
+Bytes encode_entries(std::span<const Entry> entries);
+Parsed<std::vector<Entry>> decode_entries(ByteView bytes);
+Bytes encode_digest(const Digest& digest);
+Parsed<Digest> decode_digest(ByteView bytes);
+Bytes encode_push_pull(const PushPull& msg);
+Parsed<PushPull> decode_push_pull(ByteView bytes);
+
+}  // namespace shoal::gossip
