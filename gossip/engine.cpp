@@ -421,6 +421,11 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
     if (!joined_) {
       joined_ = true;
       next_join_retry_ = kNever;
+      // Peers that joined at about the same time may have missed each other's announcements:
+      // one early catch-up push-pull instead of waiting a whole push_pull_interval.
+      next_push_pull_ = std::min(next_push_pull_,
+                                 now.mono + rng_.between(cfg_.probe_interval,
+                                                         5 * cfg_.probe_interval));
       Event e;
       e.kind = EventKind::join_succeeded;
       e.addr = from;

@@ -18,7 +18,7 @@ TEST_CASE("partition: 30/20 split past gossip_to_the_dead, each side declares th
   std::vector<int> group(n);
   for (std::size_t i = 0; i < n; ++i) group[i] = i < 30 ? 0 : 1;
   const Micros split = t + 1 * kSeconds;
-  const Micros duration = cfg.gossip_to_the_dead + 30 * kSeconds;  // 60 s
+  const Micros duration = cfg.gossip_to_the_dead + 60 * kSeconds;  // 90 s
   net.at(split, [&] { net.partition(group); });
   net.run_until(split + duration);
   for (std::size_t i = 0; i < n; ++i)
