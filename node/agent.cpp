@@ -552,7 +552,8 @@ void Conn::close() {
 }  // namespace
 
 int run_agent(const AgentOptions& opts, std::ostream& err) {
-  auto logger = spdlog::stderr_color_mt("shoal");
+  auto logger = spdlog::get("shoal");
+  if (!logger) logger = spdlog::stderr_color_mt("shoal");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   auto level = spdlog::level::from_str(opts.log_level);
