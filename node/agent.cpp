@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -24,6 +25,7 @@
 #include "node/http.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
+#include "node/services_dir.hpp"
 
 namespace shoal::node {
 
@@ -141,6 +143,7 @@ class Agent {
                 setup_.gossip, random_seed()),
         sealer_(std::move(sealer)),
         token_(std::move(token)),
+        services_(cfg_.services_dir, setup_.name),
         udp_(io_),
         acceptor_(io_),
         tick_(io_),
@@ -374,10 +377,86 @@ class Agent {
       }
       flush(out);
     }
+    scan_services();
     house_.expires_after(std::chrono::seconds(1));
     house_.async_wait([this](boost::system::error_code ec) {
       if (!ec) housekeeping();
     });
+  }
+
+  void scan_services() {
+    if (services_.scan()) {
+      std::string names;
+      for (const auto& sv : services_.services()) names += (names.empty() ? "" : ", ") + sv.name;
+      spdlog::info("services_dir {}: {} service(s){}{}", cfg_.services_dir,
+                   services_.services().size(), names.empty() ? "" : ": ", names);
+    }
+    auto errs = services_.errors();
+    if (errs != reported_errors_) {
+      for (const auto& e : errs) {
+        if (std::find(reported_errors_.begin(), reported_errors_.end(), e) ==
+            reported_errors_.end()) {
+          spdlog::error("{}", e);
+        }
+      }
+      reported_errors_ = std::move(errs);
+    }
+  }
+
+  HttpResponse api_apply(const HttpRequest& r) {
+    Json body = Json::parse(r.body, nullptr, false);
+    if (!body.is_object() || !body.contains("file") || !body["file"].is_string() ||
+        !body.contains("content") || !body["content"].is_string()) {
+      return error_response(400, "expected {\"file\": \"NAME.toml\", \"content\": \"...\"}");
+    }
+    const std::string file = body["file"];
+    const std::string content = body["content"];
+    if (!safe_service_file_name(file)) {
+      return error_response(400, "file must be a plain NAME.toml, got `" + file + "`");
+    }
+    auto parsed = config::parse_service_file(content, file);
+    if (!parsed.ok()) {
+      Json errs = Json::array();
+      for (const auto& d : parsed.errors) errs.push_back(d.to_string());
+      return json_response(400, Json{{"error", "invalid service file"}, {"errors", errs}});
+    }
+    for (const auto& sv : *parsed.value) {
+      std::string other = services_.file_of(sv.name);
+      if (!other.empty() && other != cfg_.services_dir + "/" + file) {
+        return error_response(409, "service `" + sv.name + "` is already defined in " + other);
+      }
+    }
+    if (std::string e = make_dirs(cfg_.services_dir); !e.empty()) return error_response(500, e);
+    const std::string path = cfg_.services_dir + "/" + file;
+    if (std::string e = write_file_atomic(path, content); !e.empty()) {
+      return error_response(500, e);
+    }
+    spdlog::info("apply: wrote {}", path);
+    scan_services();
+    Json names = Json::array();
+    for (const auto& sv : *parsed.value) names.push_back(sv.name);
+    return json_response(200, Json{{"peer", setup_.name}, {"file", path}, {"services", names}});
+  }
+
+  HttpResponse api_delete(const std::string& name) {
+    const std::string path = services_.file_of(name);
+    if (path.empty()) {
+      return error_response(404, "no service `" + name + "` in " + setup_.name +
+                                     "'s services_dir (deleting a service defined on another "
+                                     "peer needs replicated state: not built yet)");
+    }
+    std::size_t defined = 0;
+    for (const auto& sv : services_.services()) defined += services_.file_of(sv.name) == path;
+    if (defined > 1) {
+      return error_response(409, path + " defines other services too: edit that file");
+    }
+    if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) {
+      return error_response(500, "cannot rename " + path);
+    }
+    spdlog::info("delete: {} renamed to {}.deleted", path, path);
+    scan_services();
+    return json_response(200, Json{{"peer", setup_.name}, {"deleted", name},
+                                   {"file", path + ".deleted"}});
   }
 
   void on_signal(boost::system::error_code ec, int sig) {
@@ -450,7 +529,17 @@ class Agent {
       return json_response(200, members_json(engine_.members()));
     }
     if (r.method == "GET" && path == "/v1/status") return json_response(200, status_json());
+    if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
+    if (r.method == "DELETE" && path.rfind("/v1/services/", 0) == 0) {
+      return api_delete(path.substr(13));
+    }
     return error_response(404, "no such endpoint: " + r.method + " " + path);
+  }
+
+  Json local_names() const {
+    Json names = Json::array();
+    for (const auto& sv : services_.services()) names.push_back(sv.name);
+    return names;
   }
 
   Json status_json() const {
@@ -478,7 +567,8 @@ class Agent {
            {"profile", setup_.gossip.profile},
            {"sealed", sealer_.enabled()},
            {"uptime_ms", (clock_now().mono - start_.mono) / 1000},
-           {"errors", Json::array()},
+           {"errors", services_.errors()},
+           {"local_services", local_names()},
            {"stats",
             {{"packets_in", st.packets_in},
              {"packets_dropped", dropped_},
@@ -497,6 +587,8 @@ class Agent {
   gossip::Engine engine_;
   Sealer sealer_;
   std::string token_;
+  ServicesDir services_;
+  std::vector<std::string> reported_errors_;
   udp::socket udp_;
   tcp::acceptor acceptor_;
   asio::steady_timer tick_;

@@ -56,6 +56,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   status_cmd->add_flag("--json", json, "Print a JSON object");
   add_api(status_cmd);
 
+  std::string apply_file, delete_name;
+  CLI::App* apply_cmd =
+      app.add_subcommand("apply", "Validate a service file and write it into the peer's "
+                                  "services_dir");
+  apply_cmd->add_option("FILE", apply_file, "A service file (TOML)")->required();
+  add_api(apply_cmd);
+  CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service (its file on the peer "
+                                                      "becomes NAME.toml.deleted)");
+  delete_cmd->add_option("NAME", delete_name, "The service name")->required();
+  add_api(delete_cmd);
+
   CLI::App* keygen_cmd = app.add_subcommand("keygen", "Print a new base64 cluster key");
   std::string keys_op, keys_key, keyring_flag;
   CLI::App* keys_cmd = app.add_subcommand(
@@ -71,12 +82,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
   // unexpected argument).
-  const std::vector<std::string> commands{"agent",  "members", "status", "check",
-                                          "keygen", "keys",    "version"};
+  const std::vector<std::string> commands{"agent", "members", "status", "apply", "delete",
+                                          "check", "keygen",  "keys",   "version"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: agent, members, status, check, keygen, keys, version; see `shoal --help`)\n";
+        << "` (commands: agent, members, status, apply, delete, check, keygen, keys, version; "
+           "see `shoal --help`)\n";
     return 2;
   }
   if (args.empty()) {
@@ -126,6 +138,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   if (members_cmd->parsed()) return cmd_members(api, json, out, err);
   if (status_cmd->parsed()) return cmd_status(api, json, out, err);
+  if (apply_cmd->parsed()) return cmd_apply(api, apply_file, out, err);
+  if (delete_cmd->parsed()) return cmd_delete(api, delete_name, out, err);
   err << app.help();
   return 2;
 }

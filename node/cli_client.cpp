@@ -248,3 +248,39 @@ int cmd_keys(const std::string& op, const std::string& key, const std::string& k
 }
 
 }  // namespace shoal::node
+
+namespace shoal::node {
+
+int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
+              std::ostream& err) {
+  auto text = read_file(file);
+  if (!text) {
+    err << file << ":0:0: cannot read file\n";
+    return 2;
+  }
+  auto parsed = config::parse_service_file(*text, file);
+  if (!parsed.ok()) {
+    for (const auto& d : parsed.errors) err << d.to_string() << "\n";
+    return 2;
+  }
+  std::string base = file.substr(file.find_last_of('/') + 1);
+  Json body{{"file", base}, {"content", *text}};
+  auto j = call(api, "POST", "/v1/apply", body.dump(), err, "apply");
+  if (!j) return 1;
+  std::string names;
+  for (const auto& n : (*j)["services"]) names += (names.empty() ? "" : ", ") + cell(n);
+  out << "applied " << names << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
+      << ")\n";
+  return 0;
+}
+
+int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
+               std::ostream& err) {
+  auto j = call(api, "DELETE", "/v1/services/" + name, "", err, "delete");
+  if (!j) return 1;
+  out << "deleted " << name << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
+      << ")\n";
+  return 0;
+}
+
+}  // namespace shoal::node

@@ -26,6 +26,13 @@ std::string status_text(const nlohmann::json& status);
 int cmd_members(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 
+// Validates FILE locally (errors: exit 2), then asks the peer to write it into its services_dir.
+int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
+              std::ostream& err);
+// Asks the peer to delete NAME: its file in that peer's services_dir becomes FILE.deleted.
+int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
+               std::ostream& err);
+
 int cmd_keygen(std::ostream& out, std::ostream& err);
 // op: list | install | use | remove. The keyring file is `keyring_flag`, else security.keyring
 // of the peer file `config_path`.
