@@ -81,7 +81,12 @@ Cluster::Cluster(int n, std::string extra) {
     p.log = p.dir + "/agent.log";
     peers_.push_back(p);
   }
-  for (auto& p : peers_) {
+  for (int i = 0; i < n; ++i) set_extra(i, extra);
+}
+
+void Cluster::set_extra(int i, const std::string& extra) {
+  {
+    PeerProc& p = peers_[i];
     std::ofstream f(p.config);
     f << "name = \"" << p.name << "\"\n"
       << "bind = \"127.0.0.1:" << p.gossip_port << "\"\n"

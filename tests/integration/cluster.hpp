@@ -33,6 +33,7 @@ class Cluster {
   Cluster& operator=(const Cluster&) = delete;
 
   void start(int i);          // (re)starts peer i
+  void set_extra(int i, const std::string& extra);  // rewrites peer i's file with `extra`
   void kill9(int i);          // SIGKILL + reap
   int terminate(int i);       // SIGTERM, wait (<= 10 s); exit status or -1
   PeerProc& peer(int i) { return peers_[i]; }
