@@ -150,6 +150,7 @@ class Agent {
         house_(io_),
         leave_timer_(io_),
         signals_(io_, SIGINT, SIGTERM) {
+    signals_.add(SIGHUP);
     persisted_incarnation_ = incarnation;
   }
 
@@ -461,7 +462,10 @@ class Agent {
 
   void on_signal(boost::system::error_code ec, int sig) {
     if (ec) return;
-    if (leaving_) {
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
+      scan_services();
+    } else if (leaving_) {
       if (sig == SIGINT) {
         spdlog::warn("second interrupt: quitting at once");
         spdlog::default_logger()->flush();

@@ -1,6 +1,7 @@
 // `shoal agent`: the peer daemon. One Asio io_context thread runs the UDP + TCP gossip
 // transport (driving gossip::Engine with real clocks), the HTTP API and the housekeeping timer.
-// Blocks until SIGTERM/SIGINT (graceful leave, bounded) and returns the process exit code.
+// Blocks until SIGTERM/SIGINT (graceful leave, bounded) and returns the process exit code;
+// SIGHUP rescans services_dir at once (it is polled every second anyway).
 #pragma once
 
 #include <iosfwd>

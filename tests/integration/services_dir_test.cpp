@@ -1,6 +1,9 @@
 // A peer's services folder through the real binary: apply writes it, a malformed edit changes
 // nothing and shows in `status`, delete renames the file to NAME.toml.deleted.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
+#include <iterator>
 
 #include <chrono>
 #include <filesystem>
@@ -62,4 +65,13 @@ TEST_CASE("apply, a malformed edit, delete: services_dir and `shoal status`", "[
   st = c.get(0, "/v1/status");
   CHECK((*st)["local_services"].empty());
   CHECK(c.cli({"delete", "web", "--api", api}).first == 1);  // no such service any more
+
+  // SIGHUP rescans at once (and does not stop the peer).
+  ::kill(c.peer(0).pid, SIGHUP);
+  CHECK(wait_until(5s, [&] {
+    std::ifstream log(c.peer(0).log);
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    return text.find("SIGHUP: rescanning") != std::string::npos;
+  }));
+  CHECK(c.get(0, "/v1/status").has_value());
 }
