@@ -131,7 +131,7 @@ TEST_CASE("garbage UDP datagrams at the gossip port are dropped and counted", "[
   CHECK((*s)["alive"] == 3);
 }
 
-TEST_CASE("SIGTERM: the peer leaves gracefully and exits 0; the others see `left`",
+TEST_CASE("SIGTERM: the peer leaves gracefully and exits 0, the others see `left`",
           "[integration]") {
   Cluster c(3);
   start_all(c);

@@ -75,7 +75,7 @@ TEST_CASE("view hash: 16 hex digits, changes with every placement input, order-f
   CHECK(node::view_hash(node::make_view(ms4, {web, db})) == h);
 }
 
-TEST_CASE("--api parsing: flag, then SHOAL_API, then the default", "[node][cli]") {
+TEST_CASE("api address: --api flag, then SHOAL_API, then the default", "[node][cli]") {
   node::ApiTarget t;
   std::string e;
   ::unsetenv("SHOAL_API");

@@ -24,7 +24,7 @@ std::string line1(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 }  // namespace
 
-TEST_CASE("keygen prints a fresh 32-byte base64 key; keys install/use/remove/list edit the ring",
+TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/list edit the ring",
           "[node][cli][keys]") {
   auto k1 = run({"keygen"});
   auto k2 = run({"keygen"});

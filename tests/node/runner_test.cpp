@@ -117,7 +117,7 @@ TEST_CASE("runner: starts what it owns, reports it, stops what is no longer want
   CHECK(r.status().instances.empty());
 }
 
-TEST_CASE("runner: adopts its own instances from a previous run; a failed start is exited",
+TEST_CASE("runner: adopts its own instances from a previous run, a failed start is exited",
           "[node][runner]") {
   FakeDriver d;
   auto spec = web(1);

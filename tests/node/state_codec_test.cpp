@@ -49,7 +49,7 @@ TEST_CASE("spec encoding round-trips every field", "[node][codec]") {
   }
 }
 
-TEST_CASE("status encoding round-trips; ps and services join it with the assignment",
+TEST_CASE("status encoding round-trips, ps and services join it with the assignment",
           "[node][codec]") {
   placement::PeerStatus st;
   placement::InstanceStatus a;
