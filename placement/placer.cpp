@@ -8,13 +8,13 @@
 namespace shoal::placement::detail {
 namespace {
 
-constexpr int kLevels = 8;              // candidate levels: 8, 32, 128, ... expected peers
-constexpr std::size_t kGroupSize = 512;  // target peers per candidate group
+constexpr int kLevels = 16;             // candidate levels: 8, 16, 32, ... expected peers
+constexpr std::size_t kGroupSize = 128;  // minimum peers per candidate group
 constexpr std::size_t kSmallList = 16;   // lists this short are ranked in full at once
 constexpr std::uint64_t kGroupSalt = 0x9e3779b97f4a7c15ULL;
 constexpr std::int64_t kCapacityMax = std::int64_t{1} << 31;
 
-std::uint64_t level_expected(int level) { return std::uint64_t{8} << (2 * level); }
+std::uint64_t level_expected(int level) { return std::uint64_t{8} << level; }
 
 std::int64_t clamp_capacity(std::int64_t v) { return std::clamp<std::int64_t>(v, 0, kCapacityMax); }
 
@@ -441,11 +441,20 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
   if (c.level < kLevels) {
     const std::uint64_t* t = thresholds(list, c.level).data();
     const Key bound = level_bound(c.level, ref_weight_);
+    // Pass 1, tight and branch-free: which peers' draws reach their threshold.
+    if (scratch_.size() < n) scratch_.resize(n);
+    std::uint32_t* hits = scratch_.data();
+    const std::uint64_t ih = in.hash;
+    std::size_t m = 0;
     for (std::size_t k = 0; k < n; ++k) {
-      const std::uint64_t draw = mix(in.hash, h[k]);
-      if (draw < t[k]) continue;
+      hits[m] = static_cast<std::uint32_t>(k);
+      m += mix(ih, h[k]) >= t[k] ? 1 : 0;
+    }
+    // Pass 2: exact keys for those few.
+    for (std::size_t j = 0; j < m; ++j) {
+      const std::size_t k = hits[j];
       const std::uint32_t p = list.peers[k];
-      const Key key = rendezvous_key(draw, peers_[p].inv_weight);
+      const Key key = rendezvous_key(mix(ih, h[k]), peers_[p].inv_weight);
       if (key <= bound && (!c.has_lower || key > c.lower)) c.batch.emplace_back(key, p);
     }
     c.lower = bound;
@@ -606,7 +615,7 @@ void Placer::solve(int watch) {
         results_[i].reason = unplaced_reason(order_[i]);
         return;
       }
-      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.segment, next.first, i, next.second});
+      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.proposals++, next.first, i, next.second});
     };
     for (std::uint32_t i = 0; i < order_.size(); ++i)
       if (order_[i].home == home_class) push_next(i);
@@ -635,18 +644,19 @@ void Placer::solve(int watch) {
 
 Assignment Placer::run() {
   solve(-1);
+  // Services are sorted by name: an instance's slot is its service's offset plus its index.
+  std::vector<std::size_t> offset(services_.size() + 1, 0);
+  for (std::size_t si = 0; si < services_.size(); ++si)
+    offset[si + 1] = offset[si] + static_cast<std::size_t>(std::max(0, services_[si].spec->replicas));
   Assignment out;
   out.algorithm_version = kAlgorithmVersion;
-  out.instances.reserve(order_.size());
+  out.instances.resize(order_.size());
   for (std::size_t i = 0; i < order_.size(); ++i) {
-    Placed placed;
+    Placed& placed = out.instances[offset[order_[i].service] + order_[i].index];
     placed.id = InstanceId{services_[order_[i].service].spec->name, order_[i].index};
     if (results_[i].peer >= 0) placed.owner = peers_[static_cast<std::size_t>(results_[i].peer)].peer->name;
-    else placed.reason = results_[i].reason;
-    out.instances.push_back(std::move(placed));
+    else placed.reason = std::move(results_[i].reason);
   }
-  std::sort(out.instances.begin(), out.instances.end(),
-            [](const Placed& a, const Placed& b) { return a.id < b.id; });
   return out;
 }
 

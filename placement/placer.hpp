@@ -80,11 +80,12 @@ class Placer {
     bool saw_cap = false;    // a peer with room refused it for the balance cap
     Key lower = 0;
     std::uint32_t seen = 0, pos = 0;
+    std::uint32_t proposals = 0;  // made so far: the rank of the next one
     std::vector<std::pair<Key, std::uint32_t>> batch;
   };
   struct Proposal {  // the greedy's priority: lower first
     std::uint8_t spill;
-    std::uint32_t segment;
+    std::uint32_t segment;  // the proposal's rank in the instance's ranking (0 = its best)
     Key key;
     std::uint32_t inst, peer;
     friend bool operator>(const Proposal& a, const Proposal& b) {
@@ -110,7 +111,7 @@ class Placer {
   std::string no_room_reason(const ServiceRt& s, const std::vector<std::uint32_t>& peers) const;
   std::string no_eligible_reason(const ServiceRt& s) const;
   // The greedy: every instance proposes to its peers in rank order; proposals are taken in
-  // one global order (home instances first, then by segment, key, instance, peer).
+  // one global order (home instances first; then by pass, rank, key, instance, peer).
   // `watch` (an index into order_, or -1) records the verdicts for explain().
   void solve(int watch);
 
@@ -127,6 +128,7 @@ class Placer {
   std::vector<ServiceRt> services_;
   std::vector<Inst> order_;    // canonical order: home instances first, then by hash
   std::uint64_t ref_weight_ = 1;
+  std::vector<std::uint32_t> scratch_;  // batch(): indices of the draws past the threshold
 };
 
 }  // namespace shoal::placement::detail

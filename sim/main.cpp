@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   std::string nodes, pods, synthetic, baselines = "ring,jump,rendezvous,random,ffd", caps;
   std::uint64_t seed = 1;
   int removals = 10, adds = -1;
+  std::size_t subset_above = shoal::placement::Tuning{}.subset_above;
   double balance = 1.25;
   bool sweep = false, forget = false;
   placement->add_option("--nodes", nodes, "nodes CSV with a header: name|sn, cpu_milli, memory_mib[, zone]");
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   placement->add_option("--adds", adds, "peers added, one at a time, to measure movement (default: --removals)");
   placement->add_option("--baselines", baselines, "comma-separated baselines to run, or none")->capture_default_str();
   placement->add_option("--balance", balance, "balance cap for place(), x fair share; 0 = no cap (1.25 is the protocol's)")->capture_default_str();
+  placement->add_option("--subset-above", subset_above, "eligible peers past which candidate groups are ranked first (the protocol's value by default)")->capture_default_str();
   placement->add_flag("--forget", forget, "removal erases the peer from the view (default: it is marked dead, as a failed peer stays in the view until forgotten)");
   placement->add_flag("--balance-sweep", sweep, "print the balance/movement trade-off across caps instead");
   placement->add_option("--caps", caps, "caps for --balance-sweep, comma-separated (0 = none); default 0,1.05,1.1,1.15,1.25,1.5,2");
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
     opt.removals = std::max(0, removals);
     opt.adds = adds < 0 ? opt.removals : adds;
     opt.forget = forget;
+    opt.tuning.subset_above = subset_above;
     opt.baselines.clear();
     if (baselines != "none") {
       std::stringstream ss(baselines);

@@ -88,7 +88,7 @@ TEST_CASE("place: constraints restrict peers and failures name the constraint", 
   REQUIRE(sp::place(all_eu3).instances[0].reason == "no eligible peer: 3 peers fail constraint zone != eu-3");
 }
 
-TEST_CASE("place: never over capacity; what does not fit is unplaced with the resource", "[placement]") {
+TEST_CASE("place: never over capacity, and what does not fit is unplaced with the resource", "[placement]") {
   sp::View v = three_peers();
   v.services.push_back(make_service("big", 5, 1000, 5000));  // memory: one per peer
   const auto a = sp::place(v);
@@ -158,7 +158,7 @@ TEST_CASE("place: weights follow capacity", "[placement]") {
   sp::View v;
   v.peers = {make_peer("small", 10000, 10000), make_peer("large", 20000, 20000)};
   v.services.push_back(make_service("web", 3000, 1, 1));
-  const auto a = sp::place(v, sp::Tuning{0, 1, 1024});  // no balance cap: weights alone
+  const auto a = sp::place(v, sp::Tuning{0, 1, 512});  // no balance cap: weights alone
   const auto owners = per_owner(a);
   const double ratio = static_cast<double>(owners.at("large")) / owners.at("small");
   CAPTURE(owners.at("large"), owners.at("small"));
@@ -168,10 +168,10 @@ TEST_CASE("place: weights follow capacity", "[placement]") {
 
 TEST_CASE("place: the balance cap bounds the most loaded peer", "[placement]") {
   sp::View v;
-  for (int i = 0; i < 20; ++i) v.peers.push_back(make_peer("p" + std::to_string(i), 10000, 10000));
+  for (int i = 0; i < 20; ++i) v.peers.push_back(make_peer(std::string("p").append(std::to_string(i)), 10000, 10000));
   v.services.push_back(make_service("web", 400, 250, 250));  // 50% of capacity, 20 per peer
   const auto loads = per_owner(sp::place(v));
-  const auto plain = per_owner(sp::place(v, sp::Tuning{0, 1, 1024}));
+  const auto plain = per_owner(sp::place(v, sp::Tuning{0, 1, 512}));
   int most = 0, most_plain = 0;
   for (const auto& [p, n] : loads) most = std::max(most, n);
   for (const auto& [p, n] : plain) most_plain = std::max(most_plain, n);
@@ -182,7 +182,7 @@ TEST_CASE("place: the balance cap bounds the most loaded peer", "[placement]") {
 
 TEST_CASE("place: the candidate group falls back to every peer when it has no room", "[placement]") {
   sp::View v;
-  for (int i = 0; i < 40; ++i) v.peers.push_back(make_peer("p" + std::to_string(i), 100, 100));
+  for (int i = 0; i < 40; ++i) v.peers.push_back(make_peer(std::string("p").append(std::to_string(i)), 100, 100));
   v.peers[17].cpu_milli = 10000;  // the only peer where the big instances fit
   v.peers[17].memory_mib = 10000;
   v.services.push_back(make_service("big", 6, 1000, 1000));
@@ -236,4 +236,41 @@ TEST_CASE("explain: an unplaced instance lists every refusal", "[placement]") {
   REQUIRE_FALSE(ex.owner);
   REQUIRE(ex.reason == "insufficient cpu on all 2 eligible peers");
   for (const auto& r : ex.ranked) REQUIRE(r.verdict.rfind("full: cpu (needs 9000m cpu", 0) == 0);
+}
+
+TEST_CASE("explain: the balance cap and zone quotas show as verdicts", "[placement]") {
+  // Ten instances over two equal peers at 50% load: the cap (6 a peer) binds whenever hashing
+  // alone would put 7 or more on one; across 20 service names it does.
+  int capped = 0;
+  for (int k = 0; k < 20; ++k) {
+    sp::View v;
+    v.peers = {make_peer("a", 10000, 10000), make_peer("b", 10000, 10000)};
+    const std::string name = std::string("bulk-").append(std::to_string(k));
+    v.services.push_back(make_service(name, 10, 1000, 1000));
+    const auto a = sp::place(v);
+    for (std::uint32_t i = 0; i < 10; ++i) {
+      const auto ex = sp::explain(v, {name, i});
+      REQUIRE(ex.owner == a.instances[i].owner);
+      REQUIRE(ex.ranked.size() == 2);
+      if (ex.ranked[0].verdict == "balance cap: its load would pass 1.25x its fair share") {
+        REQUIRE(ex.ranked[1].chosen);
+        ++capped;
+      }
+    }
+  }
+  REQUIRE(capped > 0);
+
+  sp::View q;
+  q.peers = {make_peer("a1", 10000, 10000, "eu-1"), make_peer("b1", 10000, 10000, "eu-2")};
+  auto two = make_service("two", 2, 100, 100);
+  two.placement.spread = shoal::config::Placement::Spread::zone;
+  q.services.push_back(two);
+  const auto qa = sp::place(q);
+  REQUIRE(*qa.instances[0].owner != *qa.instances[1].owner);  // one per zone
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    const auto ex = sp::explain(q, {"two", i});
+    CAPTURE(ex.to_string());
+    if (!ex.ranked[0].chosen)
+      REQUIRE(ex.ranked[0].verdict.rfind("zone quota: zone \"eu-", 0) == 0);
+  }
 }
