@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "node/agent.hpp"
 #include "node/cli_check.hpp"
+#include "node/cli_client.hpp"
 
 #ifndef SHOAL_VERSION
 #define SHOAL_VERSION "0.0.0"
@@ -37,13 +39,56 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                       "Print a JSON array, one {\"file\",\"kind\",\"value\"} object per file");
   check_cmd->add_option("FILE", files, "Files to check")->required()->expected(1, -1);
 
+  std::string config_path, log_level = "info";
+  CLI::App* agent_cmd = app.add_subcommand("agent", "Run a peer (foreground, logs to stderr)");
+  agent_cmd->add_option("--config", config_path, "The peer file (TOML)")->required();
+  agent_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off");
+
+  std::string api_flag;
+  auto add_api = [&api_flag](CLI::App* c) {
+    c->add_option("--api", api_flag,
+                  "The peer to talk to, HOST:PORT (default $SHOAL_API or 127.0.0.1:7951)");
+  };
+  CLI::App* members_cmd = app.add_subcommand("members", "List the cluster's members");
+  members_cmd->add_flag("--json", json, "Print a JSON array");
+  add_api(members_cmd);
+  CLI::App* status_cmd = app.add_subcommand("status", "Show a peer's view of the cluster");
+  status_cmd->add_flag("--json", json, "Print a JSON object");
+  add_api(status_cmd);
+
+  std::string apply_file, delete_name;
+  CLI::App* apply_cmd =
+      app.add_subcommand("apply", "Validate a service file and write it into the peer's "
+                                  "services_dir");
+  apply_cmd->add_option("FILE", apply_file, "A service file (TOML)")->required();
+  add_api(apply_cmd);
+  CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service (its file on the peer "
+                                                      "becomes NAME.toml.deleted)");
+  delete_cmd->add_option("NAME", delete_name, "The service name")->required();
+  add_api(delete_cmd);
+
+  CLI::App* keygen_cmd = app.add_subcommand("keygen", "Print a new base64 cluster key");
+  std::string keys_op, keys_key, keyring_flag;
+  CLI::App* keys_cmd = app.add_subcommand(
+      "keys", "Edit the local keyring file: list | install KEY | use KEY | remove KEY");
+  keys_cmd->add_option("OP", keys_op, "list, install, use or remove")
+      ->required()
+      ->check(CLI::IsMember({"list", "install", "use", "remove"}));
+  keys_cmd->add_option("KEY", keys_key, "A base64 key (install, use, remove)");
+  keys_cmd->add_option("--keyring", keyring_flag, "The keyring file");
+  keys_cmd->add_option("--config", config_path, "A peer file naming security.keyring");
+  keys_cmd->footer("Edits this host's keyring file only; restart the peer to load it.\n"
+                   "Cluster-wide rotation through the API is not built yet.");
+
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
   // unexpected argument).
-  const std::vector<std::string> commands{"version", "check"};
+  const std::vector<std::string> commands{"agent", "members", "status", "apply", "delete",
+                                          "check", "keygen",  "keys",   "version"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: check, version; see `shoal --help`)\n";
+        << "` (commands: agent, members, status, apply, delete, check, keygen, keys, version; "
+           "see `shoal --help`)\n";
     return 2;
   }
   if (args.empty()) {
@@ -68,9 +113,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     out << app.help("", CLI::AppFormatMode::All);
     return 0;
   } catch (const CLI::ParseError& e) {
-    const bool in_check = check_cmd->parsed();
-    err << (in_check ? "shoal check: " : "shoal: ") << e.what() << " (see `shoal "
-        << (in_check ? "check " : "") << "--help`)\n";
+    std::string sub;
+    for (const CLI::App* c : app.get_subcommands()) sub = c->get_name();
+    err << (sub.empty() ? std::string("shoal: ") : "shoal " + sub + ": ") << e.what()
+        << " (see `shoal " << (sub.empty() ? "" : sub + " ") << "--help`)\n";
     return 2;
   }
 
@@ -79,6 +125,21 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return 0;
   }
   if (check_cmd->parsed()) return run_check(files, json, out, err);
+  if (agent_cmd->parsed()) return run_agent(AgentOptions{config_path, log_level}, err);
+  if (keygen_cmd->parsed()) return cmd_keygen(out, err);
+  if (keys_cmd->parsed()) {
+    return cmd_keys(keys_op, keys_key, keyring_flag, config_path, out, err);
+  }
+  ApiTarget api;
+  std::string api_error;
+  if (!resolve_api(api_flag, api, api_error)) {
+    err << "shoal: " << api_error << "\n";
+    return 2;
+  }
+  if (members_cmd->parsed()) return cmd_members(api, json, out, err);
+  if (status_cmd->parsed()) return cmd_status(api, json, out, err);
+  if (apply_cmd->parsed()) return cmd_apply(api, apply_file, out, err);
+  if (delete_cmd->parsed()) return cmd_delete(api, delete_name, out, err);
   err << app.help();
   return 2;
 }

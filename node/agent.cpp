@@ -1,0 +1,721 @@
+// The peer daemon's I/O shell. Asio lives here (and in http_server.cpp / http_client.cpp).
+#include "node/asio.hpp"
+
+#include <sodium.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "config/parse.hpp"
+#include "gossip/engine.hpp"
+#include "node/agent.hpp"
+#include "node/agent_setup.hpp"
+#include "node/api_json.hpp"
+#include "node/host.hpp"
+#include "node/http.hpp"
+#include "node/persist.hpp"
+#include "node/sealer.hpp"
+#include "node/services_dir.hpp"
+
+namespace shoal::node {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using Json = nlohmann::json;
+using gossip::Micros;
+
+namespace {
+
+constexpr std::size_t kMaxFrame = 16u << 20;           // stream frames, bytes
+constexpr auto kConnIdle = std::chrono::seconds(10);   // stream connections close when idle
+constexpr Micros kLeaveBound = 3 * gossip::kSeconds;   // graceful leave, at most
+
+gossip::Clock clock_now() {
+  using namespace std::chrono;
+  return {duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count(),
+          duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && s[i] == ' ') ++i;
+  return s.substr(i);
+}
+
+HttpResponse json_response(int status, const Json& j) { return {status, j.dump() + "\n"}; }
+HttpResponse error_response(int status, const std::string& msg) {
+  return json_response(status, Json{{"error", msg}});
+}
+
+class Agent;
+
+// One TCP connection of the stream channel: 4-byte big-endian length, then a (sealed) frame.
+// Inbound connections are keyed by the remote endpoint (replies go back on them), outbound ones
+// by the gossip address they reach (kept open while in use, closed after kConnIdle idle).
+class Conn : public std::enable_shared_from_this<Conn> {
+ public:
+  Conn(Agent& agent, tcp::socket sock, gossip::Address key)
+      : agent_(agent), sock_(std::move(sock)), idle_(sock_.get_executor()), key_(std::move(key)) {}
+
+  void start_inbound() {
+    connected_ = true;
+    touch();
+    read_header();
+  }
+  void connect(const tcp::endpoint& ep);
+  void send(gossip::Bytes frame) {
+    if (closed_) return;
+    std::array<std::byte, 4> hdr;
+    const auto n = static_cast<std::uint32_t>(frame.size());
+    for (int i = 0; i < 4; ++i) hdr[i] = static_cast<std::byte>((n >> (24 - 8 * i)) & 0xff);
+    frame.insert(frame.begin(), hdr.begin(), hdr.end());
+    queue_.push_back(std::move(frame));
+    if (connected_ && !writing_) write_next();
+  }
+  void close();
+  const gossip::Address& key() const { return key_; }
+
+ private:
+  void touch() {
+    idle_.expires_after(kConnIdle);
+    idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->close();
+    });
+  }
+  void write_next() {
+    if (queue_.empty() || closed_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    asio::async_write(sock_, asio::buffer(queue_.front()),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        self->queue_.pop_front();
+                        self->touch();
+                        self->write_next();
+                      });
+  }
+  void read_header() {
+    asio::async_read(sock_, asio::buffer(hdr_),
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       std::uint32_t n = 0;
+                       for (unsigned char c : self->hdr_) n = (n << 8) | c;
+                       if (n == 0 || n > kMaxFrame) return self->close();
+                       self->body_.resize(n);
+                       self->read_body();
+                     });
+  }
+  void read_body();
+
+  Agent& agent_;
+  tcp::socket sock_;
+  asio::steady_timer idle_;
+  gossip::Address key_;
+  bool connected_ = false;
+  bool writing_ = false;
+  bool closed_ = false;
+  std::deque<gossip::Bytes> queue_;
+  std::array<unsigned char, 4> hdr_{};
+  gossip::Bytes body_;
+};
+
+class Agent {
+ public:
+  Agent(config::PeerConfig cfg, AgentSetup setup, std::uint64_t incarnation, Sealer sealer,
+        std::string token)
+      : cfg_(std::move(cfg)),
+        setup_(std::move(setup)),
+        engine_(gossip::Identity{setup_.name, setup_.advertise, incarnation, setup_.meta},
+                setup_.gossip, random_seed()),
+        sealer_(std::move(sealer)),
+        token_(std::move(token)),
+        services_(cfg_.services_dir, setup_.name),
+        udp_(io_),
+        acceptor_(io_),
+        tick_(io_),
+        house_(io_),
+        leave_timer_(io_),
+        signals_(io_, SIGINT, SIGTERM) {
+    signals_.add(SIGHUP);
+    persisted_incarnation_ = incarnation;
+  }
+
+  // Binds everything; empty on success, else the error.
+  std::string open() {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(setup_.bind.host, ec);
+    if (ec) return "bind: bad address " + setup_.bind.host;
+    udp::endpoint uep(addr, setup_.bind.port);
+    udp_.open(uep.protocol(), ec);
+    if (!ec) udp_.bind(uep, ec);
+    if (ec) return "cannot bind UDP " + setup_.bind.to_string() + ": " + ec.message();
+    tcp::endpoint tep(addr, setup_.bind.port);
+    acceptor_.open(tep.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(tep, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return "cannot bind TCP " + setup_.bind.to_string() + ": " + ec.message();
+    try {
+      api_ = std::make_unique<HttpServer>(io_, cfg_.api.listen.host, cfg_.api.listen.port,
+                                          [this](const HttpRequest& r) { return handle_api(r); });
+    } catch (const std::exception& e) {
+      return std::string("api: ") + e.what();
+    }
+    return "";
+  }
+
+  int run() {
+    start_ = clock_now();
+    spdlog::info("peer {} starting: gossip {} (advertise {}), api {}, profile {}, {}", setup_.name,
+                 setup_.bind.to_string(), setup_.advertise.to_string(),
+                 cfg_.api.listen.to_string(), setup_.gossip.profile,
+                 sealer_.enabled() ? "sealed (" + std::to_string(sealer_.key_count()) + " keys)"
+                                   : std::string("plaintext (no keyring)"));
+    receive_udp();
+    accept_tcp();
+    signals_.async_wait([this](boost::system::error_code ec, int sig) { on_signal(ec, sig); });
+    std::vector<gossip::Address> seeds;
+    for (const auto& a : cfg_.join) {
+      gossip::Address s{a.host, a.port};
+      if (s != setup_.advertise) seeds.push_back(s);
+    }
+    synced_ = seeds.empty();
+    gossip::Outbox out;
+    engine_.join(start_, seeds, out);
+    flush(out);
+    housekeeping();
+    io_.run();
+    persist_incarnation();
+    spdlog::info("peer {} stopped", setup_.name);
+    return 0;
+  }
+
+  // --- transport ---------------------------------------------------------------------------
+
+  void on_stream_frame(const gossip::Address& from, std::span<const std::byte> frame) {
+    auto plain = sealer_.open(frame);
+    if (!plain) {
+      ++dropped_;
+      spdlog::debug("dropped a stream frame from {} (does not authenticate)", from.to_string());
+      return;
+    }
+    gossip::Outbox out;
+    engine_.handle_packet(clock_now(), from, gossip::Channel::stream, *plain, out);
+    flush(out);
+  }
+
+  void forget_conn(const Conn* c) {
+    auto it = conns_.find(c->key());
+    if (it != conns_.end() && it->second.get() == c) conns_.erase(it);
+  }
+
+  asio::io_context& io() { return io_; }
+
+ private:
+  static std::uint64_t random_seed() {
+    std::uint64_t s = 0;
+    randombytes_buf(&s, sizeof s);
+    return s;
+  }
+
+  void receive_udp() {
+    udp_.async_receive_from(asio::buffer(rbuf_), rfrom_,
+                            [this](boost::system::error_code ec, std::size_t n) {
+                              if (ec == asio::error::operation_aborted) return;
+                              if (!ec) on_udp(n);
+                              receive_udp();
+                            });
+  }
+
+  void on_udp(std::size_t n) {
+    auto plain = sealer_.open(std::span<const std::byte>(rbuf_.data(), n));
+    if (!plain) {
+      ++dropped_;
+      return;
+    }
+    const auto before = engine_.stats().packets_malformed;
+    gossip::Outbox out;
+    gossip::Address from{rfrom_.address().to_string(), rfrom_.port()};
+    engine_.handle_packet(clock_now(), from, gossip::Channel::udp, *plain, out);
+    if (engine_.stats().packets_malformed != before) ++dropped_;
+    flush(out);
+  }
+
+  void accept_tcp() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        boost::system::error_code e2;
+        auto ep = s.remote_endpoint(e2);
+        if (!e2) {
+          gossip::Address key{ep.address().to_string(), ep.port()};
+          auto c = std::make_shared<Conn>(*this, std::move(s), key);
+          if (auto it = conns_.find(key); it != conns_.end()) it->second->close();
+          conns_[key] = c;
+          c->start_inbound();
+        }
+      }
+      accept_tcp();
+    });
+  }
+
+  std::optional<asio::ip::address> resolve(const std::string& host) {
+    if (auto it = resolved_.find(host); it != resolved_.end()) return it->second;
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(host, ec);
+    if (ec) {
+      udp::resolver r(io_);
+      auto res = r.resolve(udp::v4(), host, "0", ec);
+      if (ec || res.empty()) {
+        spdlog::warn("cannot resolve {}: {}", host, ec ? ec.message() : "no address");
+        return std::nullopt;
+      }
+      a = res.begin()->endpoint().address();
+    }
+    resolved_[host] = a;
+    return a;
+  }
+
+  void send(gossip::Datagram& d) {
+    gossip::Bytes bytes = sealer_.seal(d.bytes);
+    if (d.channel == gossip::Channel::udp) {
+      auto a = resolve(d.to.host);
+      if (!a) return;
+      boost::system::error_code ec;
+      udp_.send_to(asio::buffer(bytes), udp::endpoint(*a, d.to.port), 0, ec);
+      if (ec) spdlog::debug("udp send to {}: {}", d.to.to_string(), ec.message());
+      return;
+    }
+    auto it = conns_.find(d.to);
+    if (it == conns_.end()) {
+      auto a = resolve(d.to.host);
+      if (!a) return;
+      auto c = std::make_shared<Conn>(*this, tcp::socket(io_), d.to);
+      it = conns_.emplace(d.to, c).first;
+      c->connect(tcp::endpoint(*a, d.to.port));
+    }
+    it->second->send(std::move(bytes));
+  }
+
+  // After every engine call: send, log events, persist the incarnation, re-arm the timer.
+  void flush(gossip::Outbox& out) {
+    for (auto& d : out.sends) send(d);
+    for (const auto& e : out.events) log_event(e);
+    persist_incarnation();
+    arm();
+  }
+
+  void log_event(const gossip::Event& e) {
+    using K = gossip::EventKind;
+    switch (e.kind) {
+      case K::join_succeeded:
+        if (!synced_) spdlog::info("joined the cluster via {}", e.addr.to_string());
+        synced_ = true;
+        break;
+      case K::name_conflict:
+        spdlog::error("name conflict: {} claims the name {} (refused)", e.addr.to_string(),
+                      e.name);
+        break;
+      case K::member_updated:
+        spdlog::debug("member {} updated (incarnation {})", e.name, e.incarnation);
+        break;
+      default:
+        spdlog::info("member {} {} at {} (incarnation {}{}{})", e.name, gossip::to_string(e.kind),
+                     e.addr.to_string(), e.incarnation, e.from.empty() ? "" : ", from ", e.from);
+    }
+  }
+
+  void arm() {
+    const Micros d = engine_.next_deadline();
+    if (d == gossip::kNever) {
+      tick_.cancel();
+      return;
+    }
+    tick_.expires_at(std::chrono::steady_clock::time_point(std::chrono::microseconds(d)));
+    tick_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      gossip::Outbox out;
+      engine_.handle_tick(clock_now(), out);
+      flush(out);
+    });
+  }
+
+  void persist_incarnation() {
+    if (engine_.incarnation() == persisted_incarnation_) return;
+    std::string e = write_file_atomic(cfg_.data_dir + "/incarnation",
+                                      std::to_string(engine_.incarnation()) + "\n");
+    if (!e.empty()) {
+      spdlog::warn("cannot persist the incarnation: {}", e);
+      return;
+    }
+    persisted_incarnation_ = engine_.incarnation();
+  }
+
+  // Once a second: readiness (synced and up for join_grace).
+  void housekeeping() {
+    const gossip::Clock now = clock_now();
+    if (!leaving_ && !ready_ && synced_ && now.mono - start_.mono >= setup_.join_grace) {
+      gossip::Meta m = engine_.members().at(setup_.name).meta;
+      m.ready = true;
+      gossip::Outbox out;
+      if (engine_.set_meta(now, m, out)) {
+        ready_ = true;
+        spdlog::info("ready (synced, up {} ms)", (now.mono - start_.mono) / 1000);
+      }
+      flush(out);
+    }
+    scan_services();
+    house_.expires_after(std::chrono::seconds(1));
+    house_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) housekeeping();
+    });
+  }
+
+  void scan_services() {
+    if (services_.scan()) {
+      std::string names;
+      for (const auto& sv : services_.services()) names += (names.empty() ? "" : ", ") + sv.name;
+      spdlog::info("services_dir {}: {} service(s){}{}", cfg_.services_dir,
+                   services_.services().size(), names.empty() ? "" : ": ", names);
+    }
+    auto errs = services_.errors();
+    if (errs != reported_errors_) {
+      for (const auto& e : errs) {
+        if (std::find(reported_errors_.begin(), reported_errors_.end(), e) ==
+            reported_errors_.end()) {
+          spdlog::error("{}", e);
+        }
+      }
+      reported_errors_ = std::move(errs);
+    }
+  }
+
+  HttpResponse api_apply(const HttpRequest& r) {
+    Json body = Json::parse(r.body, nullptr, false);
+    if (!body.is_object() || !body.contains("file") || !body["file"].is_string() ||
+        !body.contains("content") || !body["content"].is_string()) {
+      return error_response(400, "expected {\"file\": \"NAME.toml\", \"content\": \"...\"}");
+    }
+    const std::string file = body["file"];
+    const std::string content = body["content"];
+    if (!safe_service_file_name(file)) {
+      return error_response(400, "file must be a plain NAME.toml, got `" + file + "`");
+    }
+    auto parsed = config::parse_service_file(content, file);
+    if (!parsed.ok()) {
+      Json errs = Json::array();
+      for (const auto& d : parsed.errors) errs.push_back(d.to_string());
+      return json_response(400, Json{{"error", "invalid service file"}, {"errors", errs}});
+    }
+    for (const auto& sv : *parsed.value) {
+      std::string other = services_.file_of(sv.name);
+      if (!other.empty() && other != cfg_.services_dir + "/" + file) {
+        return error_response(409, "service `" + sv.name + "` is already defined in " + other);
+      }
+    }
+    if (std::string e = make_dirs(cfg_.services_dir); !e.empty()) return error_response(500, e);
+    const std::string path = cfg_.services_dir + "/" + file;
+    if (std::string e = write_file_atomic(path, content); !e.empty()) {
+      return error_response(500, e);
+    }
+    spdlog::info("apply: wrote {}", path);
+    scan_services();
+    Json names = Json::array();
+    for (const auto& sv : *parsed.value) names.push_back(sv.name);
+    return json_response(200, Json{{"peer", setup_.name}, {"file", path}, {"services", names}});
+  }
+
+  HttpResponse api_delete(const std::string& name) {
+    const std::string path = services_.file_of(name);
+    if (path.empty()) {
+      return error_response(404, "no service `" + name + "` in " + setup_.name +
+                                     "'s services_dir (deleting a service defined on another "
+                                     "peer needs replicated state: not built yet)");
+    }
+    std::size_t defined = 0;
+    for (const auto& sv : services_.services()) defined += services_.file_of(sv.name) == path;
+    if (defined > 1) {
+      return error_response(409, path + " defines other services too: edit that file");
+    }
+    if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) {
+      return error_response(500, "cannot rename " + path);
+    }
+    spdlog::info("delete: {} renamed to {}.deleted", path, path);
+    scan_services();
+    return json_response(200, Json{{"peer", setup_.name}, {"deleted", name},
+                                   {"file", path + ".deleted"}});
+  }
+
+  void on_signal(boost::system::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
+      scan_services();
+    } else if (leaving_) {
+      if (sig == SIGINT) {
+        spdlog::warn("second interrupt: quitting at once");
+        spdlog::default_logger()->flush();
+        std::_Exit(0);
+      }
+    } else {
+      leaving_ = true;
+      spdlog::info("{}: leaving the cluster", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      gossip::Outbox out;
+      leave_start_ = clock_now().mono;
+      engine_.leave(clock_now(), out);
+      flush(out);
+      check_leave();
+    }
+    signals_.async_wait([this](boost::system::error_code e, int s) { on_signal(e, s); });
+  }
+
+  void check_leave() {
+    const Micros now = clock_now().mono;
+    const Micros waited = now - leave_start_;
+    const bool drained = engine_.pending_broadcasts() == 0 &&
+                         waited >= 2 * setup_.gossip.gossip_interval;
+    bool others = false;
+    for (const auto& [n, m] : engine_.members()) {
+      if (n != setup_.name && (m.state == gossip::MemberState::alive ||
+                               m.state == gossip::MemberState::suspect)) {
+        others = true;
+      }
+    }
+    if (drained || waited >= kLeaveBound || !others) {
+      shutdown();
+      return;
+    }
+    leave_timer_.expires_after(std::chrono::milliseconds(50));
+    leave_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) check_leave();
+    });
+  }
+
+  void shutdown() {
+    boost::system::error_code ignore;
+    udp_.close(ignore);
+    acceptor_.close(ignore);
+    if (api_) api_->close();
+    io_.stop();
+  }
+
+  // --- API -----------------------------------------------------------------------------------
+
+  bool authorized(const HttpRequest& r) const {
+    if (!token_.empty() && r.authorization == "Bearer " + token_) return true;
+    return r.from_loopback;
+  }
+
+  HttpResponse handle_api(const HttpRequest& r) {
+    std::string path = r.target.substr(0, r.target.find('?'));
+    const bool mutating = r.method != "GET" && r.method != "HEAD";
+    if (mutating && !authorized(r)) {
+      return error_response(403, token_.empty()
+                                     ? "mutating calls are accepted only from loopback "
+                                       "(set api.token_file to allow remote callers)"
+                                     : "missing or wrong bearer token");
+    }
+    if (r.method == "GET" && path == "/v1/members") {
+      return json_response(200, members_json(engine_.members()));
+    }
+    if (r.method == "GET" && path == "/v1/status") return json_response(200, status_json());
+    if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
+    if (r.method == "DELETE" && path.rfind("/v1/services/", 0) == 0) {
+      return api_delete(path.substr(13));
+    }
+    return error_response(404, "no such endpoint: " + r.method + " " + path);
+  }
+
+  Json local_names() const {
+    Json names = Json::array();
+    for (const auto& sv : services_.services()) names.push_back(sv.name);
+    return names;
+  }
+
+  Json status_json() const {
+    const auto& ms = engine_.members();
+    int alive = 0, ready = 0;
+    for (const auto& [n, m] : ms) {
+      if (m.state == gossip::MemberState::alive) ++alive;
+      if (m.meta.ready && (m.state == gossip::MemberState::alive ||
+                           m.state == gossip::MemberState::suspect)) {
+        ++ready;
+      }
+    }
+    const auto& st = engine_.stats();
+    Json j{{"name", setup_.name},
+           {"view_hash", view_hash(make_view(ms, {}))},
+           {"members", ms.size()},
+           {"alive", alive},
+           {"ready", ready},
+           {"self_ready", ready_},
+           {"addr", setup_.advertise.to_string()},
+           {"incarnation", engine_.incarnation()},
+           {"synced", synced_},
+           {"leaving", leaving_},
+           {"local_health", engine_.local_health()},
+           {"profile", setup_.gossip.profile},
+           {"sealed", sealer_.enabled()},
+           {"uptime_ms", (clock_now().mono - start_.mono) / 1000},
+           {"errors", services_.errors()},
+           {"local_services", local_names()},
+           {"stats",
+            {{"packets_in", st.packets_in},
+             {"packets_dropped", dropped_},
+             {"packets_malformed", st.packets_malformed},
+             {"packets_unauthenticated", sealer_.rejected()},
+             {"datagrams_out", st.datagrams_out},
+             {"probes", st.probes},
+             {"probes_failed", st.probes_failed},
+             {"push_pulls", st.push_pulls}}}};
+    return j;
+  }
+
+  asio::io_context io_;
+  config::PeerConfig cfg_;
+  AgentSetup setup_;
+  gossip::Engine engine_;
+  Sealer sealer_;
+  std::string token_;
+  ServicesDir services_;
+  std::vector<std::string> reported_errors_;
+  udp::socket udp_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer tick_;
+  asio::steady_timer house_;
+  asio::steady_timer leave_timer_;
+  asio::signal_set signals_;
+  std::unique_ptr<HttpServer> api_;
+  std::map<gossip::Address, std::shared_ptr<Conn>> conns_;
+  std::map<std::string, asio::ip::address> resolved_;
+  std::array<std::byte, 65536> rbuf_{};
+  udp::endpoint rfrom_;
+  gossip::Clock start_;
+  std::uint64_t persisted_incarnation_ = 0;
+  std::uint64_t dropped_ = 0;
+  bool synced_ = false;
+  bool ready_ = false;
+  bool leaving_ = false;
+  Micros leave_start_ = 0;
+};
+
+void Conn::connect(const tcp::endpoint& ep) {
+  touch();
+  sock_.async_connect(ep, [self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) {
+      spdlog::debug("stream connect to {}: {}", self->key_.to_string(), ec.message());
+      return self->close();
+    }
+    self->connected_ = true;
+    self->read_header();
+    if (!self->writing_) self->write_next();
+  });
+}
+
+void Conn::read_body() {
+  asio::async_read(sock_, asio::buffer(body_),
+                   [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                     if (ec) return self->close();
+                     self->touch();
+                     self->agent_.on_stream_frame(self->key_, self->body_);
+                     if (!self->closed_) self->read_header();
+                   });
+}
+
+void Conn::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignore;
+  sock_.close(ignore);
+  idle_.cancel();
+  agent_.forget_conn(this);  // may drop the last owning reference: touch nothing after
+}
+
+}  // namespace
+
+int run_agent(const AgentOptions& opts, std::ostream& err) {
+  auto logger = spdlog::get("shoal");
+  if (!logger) logger = spdlog::stderr_color_mt("shoal");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  auto level = spdlog::level::from_str(opts.log_level);
+  if (level == spdlog::level::off && opts.log_level != "off") {
+    err << "shoal agent: --log-level: unknown level `" << opts.log_level
+        << "` (trace, debug, info, warn, error, off)\n";
+    return 2;
+  }
+  spdlog::set_level(level);
+  if (sodium_init() < 0) {
+    err << "shoal agent: libsodium failed to initialise\n";
+    return 1;
+  }
+
+  auto text = read_file(opts.config_path);
+  if (!text) {
+    err << opts.config_path << ":0:0: cannot read file\n";
+    return 2;
+  }
+  auto parsed = config::parse_peer_file(*text, opts.config_path);
+  if (!parsed.ok()) {
+    for (const auto& d : parsed.errors) err << d.to_string() << "\n";
+    return 2;
+  }
+  config::PeerConfig cfg = std::move(*parsed.value);
+  HostFacts facts{host_name(), host_cpu_milli(), host_memory_mib(), first_non_loopback_ipv4()};
+  AgentSetup setup = resolve_setup(cfg, facts);
+  if (!setup.error.empty()) {
+    err << opts.config_path << ":0:0: " << setup.error << "\n";
+    return 2;
+  }
+  if (std::string e = make_dirs(cfg.data_dir); !e.empty()) {
+    err << "shoal agent: data_dir: " << e << "\n";
+    return 1;
+  }
+  std::uint64_t incarnation = 0;
+  if (auto inc = read_file(cfg.data_dir + "/incarnation")) {
+    try {
+      incarnation = std::stoull(*inc);
+    } catch (const std::exception&) {
+      spdlog::warn("{}/incarnation is unreadable: starting from 0", cfg.data_dir);
+    }
+  }
+  Sealer sealer;
+  if (!cfg.security.keyring.empty()) {
+    if (std::string e = sealer.load(cfg.security.keyring, cfg.security.label); !e.empty()) {
+      err << "shoal agent: security.keyring: " << e << "\n";
+      return 1;
+    }
+  }
+  std::string token;
+  if (!cfg.api.token_file.empty()) {
+    auto t = read_file(cfg.api.token_file);
+    if (!t || trim(*t).empty()) {
+      err << "shoal agent: api.token_file: cannot read a token from " << cfg.api.token_file
+          << "\n";
+      return 1;
+    }
+    token = trim(*t);
+  }
+  auto agent = std::make_unique<Agent>(cfg, setup, incarnation, std::move(sealer), token);
+  if (std::string e = agent->open(); !e.empty()) {
+    err << "shoal agent: " << e << "\n";
+    return 1;
+  }
+  return agent->run();
+}
+
+}  // namespace shoal::node

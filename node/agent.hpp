@@ -1,0 +1,21 @@
+// `shoal agent`: the peer daemon. One Asio io_context thread runs the UDP + TCP gossip
+// transport (driving gossip::Engine with real clocks), the HTTP API and the housekeeping timer.
+// Blocks until SIGTERM/SIGINT (graceful leave, bounded) and returns the process exit code;
+// SIGHUP rescans services_dir at once (it is polled every second anyway).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+namespace shoal::node {
+
+struct AgentOptions {
+  std::string config_path;
+  std::string log_level = "info";  // trace|debug|info|warn|error|off
+};
+
+// 0 after a clean stop, 1 when it cannot run (port in use, data_dir unwritable, ...), 2 for a
+// bad peer file (printed as `path:line:col: message` on `err`).
+int run_agent(const AgentOptions& opts, std::ostream& err);
+
+}  // namespace shoal::node

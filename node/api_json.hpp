@@ -1,0 +1,28 @@
+// The JSON shapes of the peer's HTTP API (and so of `shoal members --json` / `status --json`),
+// built from plain values. Pure; nlohmann::json in, nlohmann::json out.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gossip/types.hpp"
+#include "placement/view.hpp"
+
+namespace shoal::node {
+
+// [{"name","addr","state","zone","incarnation","ready"}], sorted by name.
+nlohmann::json members_json(const gossip::Members& members);
+
+// The placement view as this peer sees it: every member (dead and left included, placement
+// filters them) with its metadata, and the given services.
+placement::View make_view(const gossip::Members& members,
+                          std::vector<config::ServiceSpec> services);
+
+// 16 lowercase hex digits: BLAKE2b-64 over a canonical encoding of exactly the placement inputs
+// (peers sorted by name with state, ready, schedulable, zone, labels, capacity, algorithm
+// version; services sorted by name with every field; the algorithm version). Equal view
+// hashes -> equal views -> equal assignments.
+std::string view_hash(const placement::View& view);
+
+}  // namespace shoal::node

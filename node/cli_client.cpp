@@ -1,0 +1,286 @@
+#include "node/cli_client.hpp"
+
+#include <sodium.h>
+
+#include <cstdlib>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "config/parse.hpp"
+#include "gossip/keyring.hpp"
+#include "node/http.hpp"
+#include "node/persist.hpp"
+#include "node/sealer.hpp"
+
+namespace shoal::node {
+
+using Json = nlohmann::json;
+
+bool resolve_api(const std::string& flag, ApiTarget& out, std::string& error) {
+  std::string text = flag;
+  if (text.empty()) {
+    if (const char* env = std::getenv("SHOAL_API"); env != nullptr && *env != '\0') text = env;
+  }
+  if (const char* tok = std::getenv("SHOAL_TOKEN"); tok != nullptr) out.token = tok;
+  if (text.empty()) return true;
+  if (text.rfind("http://", 0) == 0) text = text.substr(7);
+  while (!text.empty() && text.back() == '/') text.pop_back();
+  std::string host, port;
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      error = "--api: expected HOST:PORT, got `" + text + "`";
+      return false;
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      error = "--api: expected HOST:PORT, got `" + text + "`";
+      return false;
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  char* end = nullptr;
+  long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p < 1 || p > 65535) {
+    error = "--api: bad port `" + port + "`";
+    return false;
+  }
+  out.host = host;
+  out.port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+namespace {
+
+std::string cell(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "-";
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  return v.dump();
+}
+
+std::string table(const std::vector<std::string>& head,
+                  const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> w(head.size());
+  for (std::size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  std::ostringstream s;
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string l;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      l += r[i];
+      if (i + 1 < r.size()) l += std::string(w[i] - r[i].size() + 2, ' ');
+    }
+    s << l << "\n";
+  };
+  line(head);
+  for (const auto& r : rows) line(r);
+  return s.str();
+}
+
+// GET/POST to the peer; prints a clear message and returns nullopt when it fails.
+std::optional<Json> call(const ApiTarget& api, const std::string& method,
+                         const std::string& target, const std::string& body, std::ostream& err,
+                         const char* cmd) {
+  HttpResult r = http_call(api.host, api.port, method, target, body, api.token, 5000);
+  if (!r.ok) {
+    err << "shoal " << cmd << ": cannot reach the peer at " << api.host << ":" << api.port << " ("
+        << r.error << "); is `shoal agent` running there? (--api HOST:PORT or SHOAL_API)\n";
+    return std::nullopt;
+  }
+  Json j = Json::parse(r.body, nullptr, false);
+  if (r.status < 200 || r.status >= 300) {
+    std::string msg = j.is_object() && j.contains("error") && j["error"].is_string()
+                          ? j["error"].get<std::string>()
+                          : r.body;
+    err << "shoal " << cmd << ": the peer refused (HTTP " << r.status << "): " << msg << "\n";
+    return std::nullopt;
+  }
+  if (j.is_discarded()) {
+    err << "shoal " << cmd << ": the peer sent a response that is not JSON\n";
+    return std::nullopt;
+  }
+  return j;
+}
+
+}  // namespace
+
+std::string members_table(const Json& members) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& m : members) {
+    rows.push_back({cell(m.value("name", Json())), cell(m.value("addr", Json())),
+                    cell(m.value("state", Json())),
+                    m.value("zone", std::string()).empty() ? "-" : cell(m["zone"]),
+                    cell(m.value("incarnation", Json())), cell(m.value("ready", Json()))});
+  }
+  return table({"NAME", "ADDR", "STATE", "ZONE", "INCARNATION", "READY"}, rows);
+}
+
+std::string status_text(const Json& s) {
+  std::ostringstream o;
+  o << "name:       " << cell(s.value("name", Json())) << "\n"
+    << "view hash:  " << cell(s.value("view_hash", Json())) << "\n"
+    << "members:    " << cell(s.value("members", Json())) << " (" << cell(s.value("alive", Json()))
+    << " alive, " << cell(s.value("ready", Json())) << " ready)\n";
+  if (s.contains("incarnation")) o << "incarnation: " << cell(s["incarnation"]) << "\n";
+  if (s.contains("errors") && s["errors"].is_array()) {
+    for (const auto& e : s["errors"]) o << "error:      " << cell(e) << "\n";
+  }
+  return o.str();
+}
+
+int cmd_members(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
+  auto j = call(api, "GET", "/v1/members", "", err, "members");
+  if (!j) return 1;
+  if (json) {
+    out << j->dump() << "\n";
+  } else {
+    out << members_table(*j);
+  }
+  return 0;
+}
+
+int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
+  auto j = call(api, "GET", "/v1/status", "", err, "status");
+  if (!j) return 1;
+  if (json) {
+    out << j->dump() << "\n";
+  } else {
+    out << status_text(*j);
+  }
+  return 0;
+}
+
+int cmd_keygen(std::ostream& out, std::ostream& err) {
+  if (sodium_init() < 0) {
+    err << "shoal keygen: libsodium failed to initialise\n";
+    return 1;
+  }
+  out << new_key_base64() << "\n";
+  return 0;
+}
+
+int cmd_keys(const std::string& op, const std::string& key, const std::string& keyring_flag,
+             const std::string& config_path, std::ostream& out, std::ostream& err) {
+  std::string path = keyring_flag;
+  if (path.empty()) {
+    if (config_path.empty()) {
+      err << "shoal keys: name the keyring with --keyring FILE or --config peer.toml\n";
+      return 2;
+    }
+    auto text = read_file(config_path);
+    if (!text) {
+      err << config_path << ":0:0: cannot read file\n";
+      return 2;
+    }
+    auto p = config::parse_peer_file(*text, config_path);
+    if (!p.ok()) {
+      for (const auto& d : p.errors) err << d.to_string() << "\n";
+      return 2;
+    }
+    path = p.value->security.keyring;
+    if (path.empty()) {
+      err << "shoal keys: " << config_path << " sets no security.keyring\n";
+      return 2;
+    }
+  }
+  const bool needs_key = op != "list";
+  if (needs_key == key.empty()) {
+    err << "shoal keys " << op << ": " << (needs_key ? "needs a KEY" : "takes no KEY") << "\n";
+    return 2;
+  }
+  gossip::Keys keys;
+  auto text = read_file(path);
+  if (text) {
+    auto parsed = gossip::parse_keyring(*text);
+    if (!parsed) {
+      if (!(op == "install" && parsed.error() == "no keys")) {
+        err << path << ": " << parsed.error() << "\n";
+        return 1;
+      }
+    } else {
+      keys = std::move(parsed.value());
+    }
+  } else if (op != "install") {
+    err << "shoal keys: cannot read the keyring " << path << "\n";
+    return 1;
+  }
+  if (op == "list") {
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      out << gossip::key_to_base64(keys[i]) << (i == 0 ? "  (primary)" : "") << "\n";
+    }
+    return 0;
+  }
+  auto k = gossip::key_from_base64(key);
+  if (!k) {
+    err << "shoal keys " << op << ": " << k.error() << "\n";
+    return 2;
+  }
+  gossip::Parsed<gossip::Keys> next = gossip::Parsed<gossip::Keys>::failure("unknown operation");
+  if (op == "install") {
+    next = keys.empty() ? gossip::Parsed<gossip::Keys>(gossip::Keys{*k})
+                        : gossip::keyring_install(keys, *k);
+  } else if (op == "use") {
+    next = gossip::keyring_use(keys, *k);
+  } else if (op == "remove") {
+    next = gossip::keyring_remove(keys, *k);
+  } else {
+    err << "shoal keys: unknown operation `" << op << "` (list, install, use, remove)\n";
+    return 2;
+  }
+  if (!next) {
+    err << "shoal keys " << op << ": " << next.error() << "\n";
+    return 1;
+  }
+  if (std::string e = write_file_atomic(path, gossip::serialize_keyring(*next)); !e.empty()) {
+    err << "shoal keys " << op << ": " << e << "\n";
+    return 1;
+  }
+  out << "keyring " << path << ": " << next->size() << " key(s); restart the peer to load it"
+      << " (cluster-wide rotation over the API is not built yet)\n";
+  return 0;
+}
+
+}  // namespace shoal::node
+
+namespace shoal::node {
+
+int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
+              std::ostream& err) {
+  auto text = read_file(file);
+  if (!text) {
+    err << file << ":0:0: cannot read file\n";
+    return 2;
+  }
+  auto parsed = config::parse_service_file(*text, file);
+  if (!parsed.ok()) {
+    for (const auto& d : parsed.errors) err << d.to_string() << "\n";
+    return 2;
+  }
+  std::string base = file.substr(file.find_last_of('/') + 1);
+  Json body{{"file", base}, {"content", *text}};
+  auto j = call(api, "POST", "/v1/apply", body.dump(), err, "apply");
+  if (!j) return 1;
+  std::string names;
+  for (const auto& n : (*j)["services"]) names += (names.empty() ? "" : ", ") + cell(n);
+  out << "applied " << names << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
+      << ")\n";
+  return 0;
+}
+
+int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
+               std::ostream& err) {
+  auto j = call(api, "DELETE", "/v1/services/" + name, "", err, "delete");
+  if (!j) return 1;
+  out << "deleted " << name << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
+      << ")\n";
+  return 0;
+}
+
+}  // namespace shoal::node

@@ -1,0 +1,42 @@
+// The client subcommands of `shoal` that talk to a peer's HTTP API (members, status, ...) and
+// the local key tools (keygen, keys). Each returns the exit code: 0 ok, 1 failed (peer
+// unreachable, refused), 2 bad input.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace shoal::node {
+
+struct ApiTarget {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7951;
+  std::string token;  // bearer token, from SHOAL_TOKEN (optional)
+};
+
+// `--api HOST:PORT`, else $SHOAL_API, else 127.0.0.1:7951. False (and a message) when malformed.
+bool resolve_api(const std::string& flag, ApiTarget& out, std::string& error);
+
+// Human renderings of the API's JSON (pure, tested).
+std::string members_table(const nlohmann::json& members);
+std::string status_text(const nlohmann::json& status);
+
+int cmd_members(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
+int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
+
+// Validates FILE locally (errors: exit 2), then asks the peer to write it into its services_dir.
+int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
+              std::ostream& err);
+// Asks the peer to delete NAME: its file in that peer's services_dir becomes FILE.deleted.
+int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
+               std::ostream& err);
+
+int cmd_keygen(std::ostream& out, std::ostream& err);
+// op: list | install | use | remove. The keyring file is `keyring_flag`, else security.keyring
+// of the peer file `config_path`.
+int cmd_keys(const std::string& op, const std::string& key, const std::string& keyring_flag,
+             const std::string& config_path, std::ostream& out, std::ostream& err);
+
+}  // namespace shoal::node

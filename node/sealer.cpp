@@ -1,0 +1,44 @@
+#include "node/sealer.hpp"
+
+#include <sodium.h>
+
+#include "node/persist.hpp"
+
+namespace shoal::node {
+
+std::string Sealer::load(const std::string& keyring_path, std::string label) {
+  auto text = read_file(keyring_path);
+  if (!text) return keyring_path + ": cannot read the keyring file";
+  auto keys = gossip::parse_keyring(*text);
+  if (!keys) return keyring_path + ": " + keys.error();
+  keys_ = std::move(keys.value());
+  label_ = std::move(label);
+  return "";
+}
+
+gossip::Bytes Sealer::seal(std::span<const std::byte> plain) const {
+  if (keys_.empty()) return gossip::Bytes(plain.begin(), plain.end());
+  gossip::SealNonce nonce;
+  randombytes_buf(nonce.data(), nonce.size());
+  return gossip::seal_packet(keys_.front(), label_, nonce, plain);
+}
+
+std::optional<gossip::Bytes> Sealer::open(std::span<const std::byte> packet) {
+  if (keys_.empty()) return gossip::Bytes(packet.begin(), packet.end());
+  auto opened = gossip::open_packet(keys_, label_, packet);
+  if (!opened) {
+    ++rejected_;
+    return std::nullopt;
+  }
+  return std::move(opened.value().plaintext);
+}
+
+std::string new_key_base64() {
+  std::array<std::byte, gossip::kSealKeyBytes> raw;
+  randombytes_buf(raw.data(), raw.size());
+  std::string key = gossip::generate_key(raw);
+  sodium_memzero(raw.data(), raw.size());
+  return key;
+}
+
+}  // namespace shoal::node

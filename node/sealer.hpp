@@ -1,0 +1,38 @@
+// Sealing at the edge: every gossip packet and stream frame leaves sealed with the keyring's
+// primary key (XChaCha20-Poly1305 with the cluster label, gossip/seal.hpp) and arrives opened
+// with any key of the ring. No keyring: plaintext both ways. Nonces from randombytes_buf.
+// Not thread-safe (used from the agent's io thread).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gossip/keyring.hpp"
+
+namespace shoal::node {
+
+class Sealer {
+ public:
+  Sealer() = default;  // plaintext
+  // Reads the keyring file; empty string on success, else `path: error`.
+  std::string load(const std::string& keyring_path, std::string label);
+  bool enabled() const { return !keys_.empty(); }
+  std::size_t key_count() const { return keys_.size(); }
+  gossip::Bytes seal(std::span<const std::byte> plain) const;
+  // nullopt when it does not authenticate (counted in rejected()).
+  std::optional<gossip::Bytes> open(std::span<const std::byte> packet);
+  std::uint64_t rejected() const { return rejected_; }
+
+ private:
+  gossip::Keys keys_;
+  std::string label_;
+  std::uint64_t rejected_ = 0;
+};
+
+// A fresh base64 key from 32 random bytes (libsodium).
+std::string new_key_base64();
+
+}  // namespace shoal::node

@@ -1,0 +1,216 @@
+#include "node/state_codec.hpp"
+
+#include <algorithm>
+
+#include "config/constraint.hpp"
+#include "placement/spec_hash.hpp"
+
+namespace shoal::node {
+
+using J = nlohmann::json;
+
+std::string encode_status(const placement::PeerStatus& status) {
+  J list = J::array();
+  for (const auto& s : status.instances) {
+    J ports = J::object();
+    for (const auto& [n, p] : s.host_ports) ports[n] = p;
+    list.push_back(J::array({s.id.service, s.id.index, std::string(placement::to_string(s.state)),
+                             s.spec_hash, ports, s.restarts, s.exit_code}));
+  }
+  return J{{"v", 1}, {"i", list}}.dump();
+}
+
+std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
+  try {
+    J j = J::parse(bytes);
+    if (!j.is_object() || j.value("v", 0) != 1 || !j["i"].is_array()) return std::nullopt;
+    placement::PeerStatus out;
+    for (const auto& e : j["i"]) {
+      if (!e.is_array() || e.size() != 7) return std::nullopt;
+      placement::InstanceStatus s;
+      s.id.service = e[0].get<std::string>();
+      s.id.index = e[1].get<std::uint32_t>();
+      auto st = placement::instance_state_from_string(e[2].get<std::string>());
+      if (!st) return std::nullopt;
+      s.state = *st;
+      s.spec_hash = e[3].get<std::string>();
+      for (const auto& [n, p] : e[4].items()) s.host_ports[n] = p.get<std::uint16_t>();
+      s.restarts = e[5].get<int>();
+      s.exit_code = e[6].get<int>();
+      out.instances.push_back(std::move(s));
+    }
+    std::sort(out.instances.begin(), out.instances.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    return out;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+const char* condition_name(config::RestartPolicy::Condition c) {
+  switch (c) {
+    case config::RestartPolicy::Condition::any: return "any";
+    case config::RestartPolicy::Condition::on_failure: return "on-failure";
+    case config::RestartPolicy::Condition::none: return "none";
+  }
+  return "any";
+}
+
+const char* health_name(config::HealthCheck::Kind k) {
+  switch (k) {
+    case config::HealthCheck::Kind::none: return "none";
+    case config::HealthCheck::Kind::http: return "http";
+    case config::HealthCheck::Kind::tcp: return "tcp";
+    case config::HealthCheck::Kind::exec: return "exec";
+  }
+  return "none";
+}
+
+}  // namespace
+
+std::string encode_spec(const config::ServiceSpec& s) {
+  J ports = J::array();
+  for (const auto& p : s.ports) {
+    ports.push_back(J::array({p.name, p.container, p.host ? J(*p.host) : J(nullptr)}));
+  }
+  J constraints = J::array();
+  for (const auto& c : s.placement.constraints) constraints.push_back(c.to_string());
+  J j{{"v", 1},
+      {"name", s.name},
+      {"image", s.image},
+      {"command", s.command},
+      {"replicas", s.replicas},
+      {"ports", ports},
+      {"env", s.env},
+      {"cpu_milli", s.resources.cpu_milli},
+      {"memory_mib", s.resources.memory_mib},
+      {"restart", J::array({condition_name(s.restart.condition), s.restart.delay,
+                            s.restart.max_delay, s.restart.max_attempts})},
+      {"health", J::array({health_name(s.health.kind), s.health.http_path, s.health.port,
+                           s.health.exec, s.health.interval, s.health.timeout,
+                           s.health.retries})},
+      {"constraints", constraints},
+      {"spread", s.placement.spread == config::Placement::Spread::zone ? "zone" : "none"},
+      {"max_per_peer", s.placement.max_per_peer},
+      {"home", s.placement.home},
+      {"stop_grace", s.stop_grace},
+      {"home_peer", s.home_peer}};
+  return j.dump();
+}
+
+std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
+  try {
+    J j = J::parse(bytes);
+    if (!j.is_object() || j.value("v", 0) != 1) return std::nullopt;
+    config::ServiceSpec s;
+    s.name = j.at("name").get<std::string>();
+    s.image = j.at("image").get<std::string>();
+    s.command = j.at("command").get<std::vector<std::string>>();
+    s.replicas = j.at("replicas").get<int>();
+    for (const auto& p : j.at("ports")) {
+      config::Port port;
+      port.name = p.at(0).get<std::string>();
+      port.container = p.at(1).get<std::uint16_t>();
+      if (!p.at(2).is_null()) port.host = p.at(2).get<std::uint16_t>();
+      s.ports.push_back(port);
+    }
+    s.env = j.at("env").get<std::map<std::string, std::string>>();
+    s.resources.cpu_milli = j.at("cpu_milli").get<std::int64_t>();
+    s.resources.memory_mib = j.at("memory_mib").get<std::int64_t>();
+    const J& r = j.at("restart");
+    const std::string cond = r.at(0).get<std::string>();
+    s.restart.condition = cond == "none"         ? config::RestartPolicy::Condition::none
+                          : cond == "on-failure" ? config::RestartPolicy::Condition::on_failure
+                                                 : config::RestartPolicy::Condition::any;
+    s.restart.delay = r.at(1).get<config::Millis>();
+    s.restart.max_delay = r.at(2).get<config::Millis>();
+    s.restart.max_attempts = r.at(3).get<int>();
+    const J& h = j.at("health");
+    const std::string kind = h.at(0).get<std::string>();
+    s.health.kind = kind == "http"   ? config::HealthCheck::Kind::http
+                    : kind == "tcp"  ? config::HealthCheck::Kind::tcp
+                    : kind == "exec" ? config::HealthCheck::Kind::exec
+                                     : config::HealthCheck::Kind::none;
+    s.health.http_path = h.at(1).get<std::string>();
+    s.health.port = h.at(2).get<std::string>();
+    s.health.exec = h.at(3).get<std::vector<std::string>>();
+    s.health.interval = h.at(4).get<config::Millis>();
+    s.health.timeout = h.at(5).get<config::Millis>();
+    s.health.retries = h.at(6).get<int>();
+    for (const auto& c : j.at("constraints")) {
+      auto parsed = config::parse_constraint(c.get<std::string>());
+      if (!parsed.ok()) return std::nullopt;
+      s.placement.constraints.push_back(*parsed.value);
+    }
+    s.placement.spread = j.at("spread").get<std::string>() == "zone"
+                             ? config::Placement::Spread::zone
+                             : config::Placement::Spread::none;
+    s.placement.max_per_peer = j.at("max_per_peer").get<int>();
+    s.placement.home = j.at("home").get<bool>();
+    s.stop_grace = j.at("stop_grace").get<config::Millis>();
+    s.home_peer = j.at("home_peer").get<std::string>();
+    return s;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+J ps_json(const placement::Assignment& assignment,
+          const std::map<std::string, placement::PeerStatus>& statuses) {
+  J out = J::array();
+  for (const auto& p : assignment.instances) {
+    J row{{"service", p.id.service}, {"index", p.id.index}};
+    if (!p.owner) {
+      row["peer"] = nullptr;
+      row["state"] = "unplaced";
+      row["host_ports"] = J::object();
+    } else {
+      row["peer"] = *p.owner;
+      const placement::InstanceStatus* s = nullptr;
+      if (auto it = statuses.find(*p.owner); it != statuses.end()) s = it->second.find(p.id);
+      row["state"] = s ? std::string(placement::to_string(s->state)) : std::string("pending");
+      J ports = J::object();
+      if (s) {
+        for (const auto& [n, hp] : s->host_ports) ports[n] = hp;
+      }
+      row["host_ports"] = ports;
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+J services_json(const std::vector<config::ServiceSpec>& services,
+                const placement::Assignment& assignment,
+                const std::map<std::string, placement::PeerStatus>& statuses) {
+  std::vector<const config::ServiceSpec*> sorted;
+  for (const auto& s : services) sorted.push_back(&s);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  J out = J::array();
+  for (const auto* spec : sorted) {
+    int running = 0, healthy = 0;
+    for (const auto& p : assignment.instances) {
+      if (p.id.service != spec->name || !p.owner) continue;
+      auto it = statuses.find(*p.owner);
+      if (it == statuses.end()) continue;
+      const auto* s = it->second.find(p.id);
+      if (s == nullptr) continue;
+      using S = placement::InstanceState;
+      if (s->state == S::running || s->state == S::healthy || s->state == S::unhealthy) ++running;
+      if (s->state == S::healthy ||
+          (s->state == S::running && spec->health.kind == config::HealthCheck::Kind::none)) {
+        ++healthy;
+      }
+    }
+    out.push_back(J{{"name", spec->name},
+                    {"replicas", spec->replicas},
+                    {"running", running},
+                    {"healthy", healthy},
+                    {"version", placement::spec_hash(*spec)}});
+  }
+  return out;
+}
+
+}  // namespace shoal::node

@@ -1,0 +1,48 @@
+// Byte encodings node/ defines for the replicated state's values, and the joins behind
+// `shoal ps` / `shoal services`. Pure (no I/O), tested on their own.
+//
+// status/<peer> (compact JSON, version 1), instances sorted by id:
+//   {"v":1,"i":[[service, index, state, spec_hash, {port: host_port}, restarts, exit_code], ...]}
+// spec/<service> (JSON, version 1): {"v":1, "name", "image", "command", "replicas", "ports":
+//   [[name, container, host|null]], "env", "cpu_milli", "memory_mib", "restart": [condition,
+//   delay, max_delay, max_attempts], "health": [kind, http_path, port, exec, interval, timeout,
+//   retries], "constraints": [canonical text], "spread", "max_per_peer", "home", "stop_grace",
+//   "home_peer"}  (durations in ms; enums by their TOML names)
+// Decoders return nullopt on anything malformed (never throw).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/spec.hpp"
+#include "placement/status.hpp"
+#include "placement/view.hpp"
+
+namespace shoal::node {
+
+std::string encode_status(const placement::PeerStatus& status);
+std::optional<placement::PeerStatus> decode_status(std::string_view bytes);
+
+std::string encode_spec(const config::ServiceSpec& spec);
+std::optional<config::ServiceSpec> decode_spec(std::string_view bytes);
+
+// `shoal ps`: every instance of the assignment joined with its owner's status:
+// [{"service","index","peer","state","host_ports"}]; unplaced -> peer null, state "unplaced";
+// placed but not (yet) reported by its owner -> "pending".
+nlohmann::json ps_json(const placement::Assignment& assignment,
+                       const std::map<std::string, placement::PeerStatus>& statuses);
+
+// `shoal services`: [{"name","replicas","running","healthy","version"}], sorted by name.
+// running counts instances of the assignment whose owner reports running, healthy or unhealthy;
+// healthy counts healthy ones, plus running ones when the service has no health check; version
+// is the spec hash (16 hex digits).
+nlohmann::json services_json(const std::vector<config::ServiceSpec>& services,
+                             const placement::Assignment& assignment,
+                             const std::map<std::string, placement::PeerStatus>& statuses);
+
+}  // namespace shoal::node

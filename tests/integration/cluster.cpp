@@ -1,0 +1,187 @@
+#include "cluster.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "node/http.hpp"
+
+extern char** environ;
+
+namespace shoal::test {
+
+namespace {
+
+bool bind_ok(int type, std::uint16_t port, std::uint16_t* got) {
+  int fd = ::socket(AF_INET, type, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  if (ok && got != nullptr) {
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    *got = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  static std::set<std::uint16_t> handed_out;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    std::uint16_t p = 0;
+    if (!bind_ok(SOCK_STREAM, 0, &p)) continue;
+    if (p < 20000 || handed_out.count(p) != 0) continue;
+    if (!bind_ok(SOCK_DGRAM, p, nullptr)) continue;
+    handed_out.insert(p);
+    return p;
+  }
+  throw std::runtime_error("no free port");
+}
+
+bool wait_until(std::chrono::milliseconds limit, const std::function<bool()>& cond) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+Cluster::Cluster(int n, std::string extra) {
+  char tmpl[] = "/tmp/shoal-it-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  root_ = tmpl;
+  for (int i = 0; i < n; ++i) {
+    PeerProc p;
+    p.name = "p" + std::to_string(i);
+    p.gossip_port = free_port();
+    p.api_port = free_port();
+    p.dir = root_ + "/" + p.name;
+    std::filesystem::create_directories(p.dir + "/services");
+    p.config = p.dir + "/peer.toml";
+    p.log = p.dir + "/agent.log";
+    peers_.push_back(p);
+  }
+  for (int i = 0; i < n; ++i) set_extra(i, extra);
+}
+
+void Cluster::set_extra(int i, const std::string& extra) {
+  {
+    PeerProc& p = peers_[i];
+    std::ofstream f(p.config);
+    f << "name = \"" << p.name << "\"\n"
+      << "bind = \"127.0.0.1:" << p.gossip_port << "\"\n"
+      << "join = [\"127.0.0.1:" << peers_[0].gossip_port << "\"]\n"
+      << "data_dir = \"" << p.dir << "/data\"\n"
+      << "services_dir = \"" << p.dir << "/services\"\n"
+      << "api = { listen = \"127.0.0.1:" << p.api_port << "\" }\n"
+      << extra;
+  }
+}
+
+Cluster::~Cluster() {
+  for (auto& p : peers_) {
+    if (p.pid > 0) {
+      ::kill(p.pid, SIGKILL);
+      ::waitpid(p.pid, nullptr, 0);
+      p.pid = -1;
+    }
+  }
+  if (std::getenv("SHOAL_KEEP_TEST_DIR") == nullptr) {
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+}
+
+void Cluster::start(int i) {
+  PeerProc& p = peers_[i];
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, p.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  std::vector<std::string> args{SHOAL_BIN, "agent", "--config", p.config, "--log-level", "debug"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, SHOAL_BIN, &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("posix_spawn failed");
+  p.pid = pid;
+}
+
+void Cluster::kill9(int i) {
+  PeerProc& p = peers_[i];
+  if (p.pid <= 0) return;
+  ::kill(p.pid, SIGKILL);
+  ::waitpid(p.pid, nullptr, 0);
+  p.pid = -1;
+}
+
+int Cluster::terminate(int i) {
+  PeerProc& p = peers_[i];
+  if (p.pid <= 0) return -1;
+  ::kill(p.pid, SIGTERM);
+  int status = 0;
+  bool done = wait_until(std::chrono::seconds(10), [&] {
+    return ::waitpid(p.pid, &status, WNOHANG) == p.pid;
+  });
+  if (!done) {
+    kill9(i);
+    return -1;
+  }
+  p.pid = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::optional<nlohmann::json> Cluster::get(int i, const std::string& path) {
+  auto r = node::http_call("127.0.0.1", peers_[i].api_port, "GET", path, "", "", 2000);
+  if (!r.ok || r.status != 200) return std::nullopt;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+std::pair<int, std::string> Cluster::cli(const std::vector<std::string>& args) {
+  std::string cmd = std::string("'") + SHOAL_BIN + "'";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>/dev/null";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (f == nullptr) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  int status = ::pclose(f);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string Cluster::state_seen(int i, const std::string& who) {
+  auto j = get(i, "/v1/members");
+  if (!j || !j->is_array()) return "";
+  for (const auto& m : *j) {
+    if (m.value("name", "") == who) return m.value("state", "");
+  }
+  return "";
+}
+
+}  // namespace shoal::test

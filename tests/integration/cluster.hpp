@@ -1,0 +1,62 @@
+// A test fixture for multi-process tests: N `shoal agent` processes on loopback with ephemeral
+// ports and a temporary folder; the destructor kills (SIGKILL, by PID) everything it started.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace shoal::test {
+
+struct PeerProc {
+  std::string name;
+  std::uint16_t gossip_port = 0;
+  std::uint16_t api_port = 0;
+  std::string dir;     // data_dir is dir/data, services_dir dir/services
+  std::string config;  // the peer file
+  std::string log;     // stderr of the agent
+  pid_t pid = -1;
+};
+
+class Cluster {
+ public:
+  // `extra` is appended to every peer file (e.g. gossip settings).
+  Cluster(int n, std::string extra = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n");
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  void start(int i);          // (re)starts peer i
+  void set_extra(int i, const std::string& extra);  // rewrites peer i's file with `extra`
+  void kill9(int i);          // SIGKILL + reap
+  int terminate(int i);       // SIGTERM, wait (<= 10 s); exit status or -1
+  PeerProc& peer(int i) { return peers_[i]; }
+  int size() const { return static_cast<int>(peers_.size()); }
+
+  // GET on peer i's API; nullopt when unreachable.
+  std::optional<nlohmann::json> get(int i, const std::string& path);
+  // Runs the `shoal` CLI; returns (exit code, stdout).
+  std::pair<int, std::string> cli(const std::vector<std::string>& args);
+  // State of `who` in peer i's member list ("" if unknown/unreachable).
+  std::string state_seen(int i, const std::string& who);
+
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+  std::vector<PeerProc> peers_;
+};
+
+// Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.
+bool wait_until(std::chrono::milliseconds limit, const std::function<bool()>& cond);
+
+// A port free for both TCP and UDP on 127.0.0.1 right now.
+std::uint16_t free_port();
+
+}  // namespace shoal::test

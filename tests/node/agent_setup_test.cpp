@@ -1,0 +1,66 @@
+// How a peer file + host facts become the engine's identity, config and metadata.
+#include <catch2/catch.hpp>
+
+#include "node/agent_setup.hpp"
+#include "node/host.hpp"
+
+using shoal::node::HostFacts;
+using shoal::node::resolve_setup;
+
+TEST_CASE("agent setup: name defaults to the host name, advertise to bind or first IPv4",
+          "[node][agent]") {
+  shoal::config::PeerConfig cfg;  // bind 0.0.0.0:7950, no name, no advertise
+  HostFacts host{"box-7", 4000, 8192, "10.1.2.3"};
+  auto s = resolve_setup(cfg, host);
+  REQUIRE(s.error.empty());
+  CHECK(s.name == "box-7");
+  CHECK(s.advertise.host == "10.1.2.3");
+  CHECK(s.advertise.port == 7950);
+  CHECK(s.meta.cpu_milli == 4000);    // "auto" = measured
+  CHECK(s.meta.memory_mib == 8192);
+  CHECK(s.meta.api == "127.0.0.1:7951");  // api.listen default, a specific host
+  cfg.api.listen = {"0.0.0.0", 7951};
+  CHECK(resolve_setup(cfg, host).meta.api == "10.1.2.3:7951");  // unspecified: advertise host
+  cfg.api.listen = {"127.0.0.1", 7951};
+  CHECK_FALSE(s.meta.ready);
+  CHECK(s.meta.schedulable);
+
+  cfg.name = "a";
+  cfg.bind = {"127.0.0.1", 9000};
+  cfg.cpu_milli = 500;
+  auto t = resolve_setup(cfg, host);
+  CHECK(t.name == "a");
+  CHECK(t.advertise.host == "127.0.0.1");  // a specific bind address is advertised as is
+  CHECK(t.advertise.port == 9000);
+  CHECK(t.meta.cpu_milli == 500);
+
+  cfg.advertise = shoal::config::Address{"192.168.0.9", 9100};
+  CHECK(resolve_setup(cfg, host).advertise.to_string() == "192.168.0.9:9100");
+}
+
+TEST_CASE("agent setup: profiles and overrides", "[node][agent]") {
+  shoal::config::PeerConfig cfg;
+  HostFacts host{"h", 1000, 1024, ""};
+  CHECK(resolve_setup(cfg, host).gossip.profile == "lan");
+  CHECK(resolve_setup(cfg, host).advertise.host == "127.0.0.1");  // no other interface
+  cfg.gossip.profile = "fast";
+  auto f = resolve_setup(cfg, host);
+  REQUIRE(f.error.empty());
+  CHECK(f.gossip.probe_interval == 500 * shoal::gossip::kMillis);
+  cfg.gossip.probe_interval = 700;
+  cfg.gossip.join_grace = 0;
+  auto o = resolve_setup(cfg, host);
+  CHECK(o.gossip.probe_interval == 700 * shoal::gossip::kMillis);
+  CHECK(o.join_grace == 0);
+  cfg.gossip.profile = "bogus";
+  CHECK_FALSE(resolve_setup(cfg, host).error.empty());
+}
+
+TEST_CASE("host facts are sane", "[node][agent]") {
+  CHECK(shoal::node::host_cpu_milli() >= 1000);
+  CHECK(shoal::node::host_memory_mib() >= 1);
+  CHECK_FALSE(shoal::node::host_name().empty());
+  CHECK(shoal::node::is_loopback_host("127.0.0.1"));
+  CHECK(shoal::node::is_loopback_host("::1"));
+  CHECK_FALSE(shoal::node::is_loopback_host("10.0.0.1"));
+}

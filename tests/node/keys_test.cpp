@@ -1,0 +1,67 @@
+// shoal keygen and shoal keys on a local keyring file.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+#include "node/cli.hpp"
+#include "node/persist.hpp"
+
+namespace {
+
+struct Out {
+  int code;
+  std::string out, err;
+};
+
+Out run(std::vector<std::string> args) {
+  std::ostringstream o, e;
+  int code = shoal::node::run_cli(args, o, e);
+  return {code, o.str(), e.str()};
+}
+
+std::string line1(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/list edit the ring",
+          "[node][cli][keys]") {
+  auto k1 = run({"keygen"});
+  auto k2 = run({"keygen"});
+  REQUIRE(k1.code == 0);
+  const std::string a = line1(k1.out), b = line1(k2.out);
+  CHECK(a.size() == 44);  // base64 of 32 bytes
+  CHECK(a != b);
+
+  const std::string dir = std::filesystem::temp_directory_path() / "shoal-keys-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string ring = dir + "/keyring";
+  CHECK(run({"keys", "install", a, "--keyring", ring}).code == 0);  // creates the file
+  CHECK(run({"keys", "install", b, "--keyring", ring}).code == 0);
+  auto l = run({"keys", "list", "--keyring", ring});
+  REQUIRE(l.code == 0);
+  CHECK(l.out == a + "  (primary)\n" + b + "\n");
+  CHECK(run({"keys", "remove", a, "--keyring", ring}).code == 1);  // the primary: refused
+  CHECK(run({"keys", "use", b, "--keyring", ring}).code == 0);
+  CHECK(run({"keys", "remove", a, "--keyring", ring}).code == 0);
+  CHECK(run({"keys", "list", "--keyring", ring}).out == b + "  (primary)\n");
+  CHECK(run({"keys", "install", "not-a-key", "--keyring", ring}).code == 2);
+  CHECK(run({"keys", "frob", "--keyring", ring}).code == 2);
+  CHECK(run({"keys", "list"}).code == 2);  // no keyring named
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("agent: a bad peer file is bad input (exit 2, path:line:col)", "[node][cli][agent]") {
+  const std::string dir = std::filesystem::temp_directory_path() / "shoal-agent-test";
+  std::filesystem::create_directories(dir);
+  const std::string p = dir + "/peer.toml";
+  REQUIRE(shoal::node::write_file_atomic(p, "name = \"x\"\nbnd = \"1.2.3.4:5\"\n").empty());
+  auto r = run({"agent", "--config", p});
+  CHECK(r.code == 2);
+  CHECK(r.err.rfind(p + ":2:1:", 0) == 0);
+  auto missing = run({"agent", "--config", dir + "/nope.toml"});
+  CHECK(missing.code == 2);
+  CHECK(run({"agent"}).code == 2);
+  std::filesystem::remove_all(dir);
+}

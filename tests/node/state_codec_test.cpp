@@ -1,0 +1,97 @@
+// status/<peer> and spec/<service> encodings round-trip; malformed bytes decode to nothing;
+// the ps and services joins.
+#include <catch2/catch.hpp>
+
+#include "config/constraint.hpp"
+#include "node/state_codec.hpp"
+#include "placement/spec_hash.hpp"
+
+using namespace shoal;
+
+namespace {
+
+config::ServiceSpec full_spec() {
+  config::ServiceSpec s;
+  s.name = "web";
+  s.command = {"httpd", "-f"};
+  s.replicas = 3;
+  s.ports = {{"admin", 9000, std::uint16_t{19000}}, {"http", 8080, std::nullopt}};
+  s.env = {{"MODE", "prod"}};
+  s.resources = {500, 256};
+  s.restart.condition = config::RestartPolicy::Condition::on_failure;
+  s.restart.delay = 2000;
+  s.restart.max_attempts = 4;
+  s.health.kind = config::HealthCheck::Kind::http;
+  s.health.http_path = "/healthz";
+  s.health.port = "http";
+  s.placement.constraints = {*config::parse_constraint("label.ssd == true").value};
+  s.placement.spread = config::Placement::Spread::zone;
+  s.placement.max_per_peer = 1;
+  s.placement.home = true;
+  s.stop_grace = 3000;
+  s.home_peer = "a";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("spec encoding round-trips every field", "[node][codec]") {
+  const auto s = full_spec();
+  auto back = node::decode_spec(node::encode_spec(s));
+  REQUIRE(back);
+  CHECK(*back == s);
+  CHECK_FALSE(node::decode_spec("{"));
+  CHECK_FALSE(node::decode_spec("{\"v\":2}"));
+  CHECK_FALSE(node::decode_spec("[1,2]"));
+  std::string bytes = node::encode_spec(s);
+  for (std::size_t cut = 0; cut < bytes.size(); cut += 7) {
+    CHECK_NOTHROW(node::decode_spec(bytes.substr(0, cut)));
+  }
+}
+
+TEST_CASE("status encoding round-trips, ps and services join it with the assignment",
+          "[node][codec]") {
+  placement::PeerStatus st;
+  placement::InstanceStatus a;
+  a.id = {"web", 0};
+  a.state = placement::InstanceState::running;
+  a.spec_hash = "0123456789abcdef";
+  a.host_ports = {{"http", 31000}};
+  placement::InstanceStatus b = a;
+  b.id = {"web", 2};
+  b.state = placement::InstanceState::exited;
+  b.exit_code = 3;
+  b.restarts = 2;
+  st.instances = {a, b};
+  auto back = node::decode_status(node::encode_status(st));
+  REQUIRE(back);
+  CHECK(*back == st);
+  CHECK_FALSE(node::decode_status("{\"v\":1,\"i\":[[\"web\",0,\"bogus\",\"\",{},0,0]]}"));
+  CHECK_FALSE(node::decode_status("garbage"));
+
+  placement::Assignment asg;
+  asg.instances = {{{"web", 0}, std::string("a"), ""},
+                   {{"web", 1}, std::string("b"), ""},
+                   {{"web", 2}, std::string("a"), ""},
+                   {{"web", 3}, std::nullopt, "no peer has room"}};
+  std::map<std::string, placement::PeerStatus> statuses{{"a", st}};
+  auto ps = node::ps_json(asg, statuses);
+  REQUIRE(ps.size() == 4);
+  CHECK(ps[0] == nlohmann::json{{"service", "web"}, {"index", 0}, {"peer", "a"},
+                                {"state", "running"}, {"host_ports", {{"http", 31000}}}});
+  CHECK(ps[1]["state"] == "pending");  // b reports nothing yet
+  CHECK(ps[2]["state"] == "exited");
+  CHECK(ps[3]["peer"].is_null());
+  CHECK(ps[3]["state"] == "unplaced");
+
+  auto spec = full_spec();
+  spec.replicas = 4;
+  spec.health.kind = config::HealthCheck::Kind::none;
+  auto sv = node::services_json({spec}, asg, statuses);
+  REQUIRE(sv.size() == 1);
+  CHECK(sv[0]["name"] == "web");
+  CHECK(sv[0]["replicas"] == 4);
+  CHECK(sv[0]["running"] == 1);
+  CHECK(sv[0]["healthy"] == 1);  // running without a health check counts as healthy
+  CHECK(sv[0]["version"] == placement::spec_hash(spec));
+}
