@@ -69,7 +69,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                   "services_dir");
   apply_cmd->add_option("FILE", apply_file, "A service file (TOML)")->required();
   add_api(apply_cmd);
-  CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service (its file on the peer "
+  CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service cluster-wide (its file "
                                                       "becomes NAME.toml.deleted)");
   delete_cmd->add_option("NAME", delete_name, "The service name")->required();
   add_api(delete_cmd);
