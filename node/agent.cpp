@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +28,10 @@
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
 #include "node/services_dir.hpp"
+#include "node/runner.hpp"
+#include "node/runtime/process_driver.hpp"
+#include "node/state_codec.hpp"
+#include "placement/place.hpp"
 
 namespace shoal::node {
 
@@ -152,6 +158,14 @@ class Agent {
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
     persisted_incarnation_ = incarnation;
+    runtime::ProcessDriverOptions po;
+    po.data_dir = cfg_.data_dir;
+    po.orphan_timeout = cfg_.runtime.orphan_timeout;
+    po.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
+    driver_ = std::make_unique<runtime::ProcessDriver>(std::move(po));
+    runner_ = std::make_unique<Runner>(setup_.name, *driver_, cfg_.reconcile,
+                                       [](std::string_view l) { spdlog::info("{}", l); });
+    load_published();
   }
 
   // Binds everything; empty on success, else the error.
@@ -194,6 +208,16 @@ class Agent {
       if (s != setup_.advertise) seeds.push_back(s);
     }
     synced_ = seeds.empty();
+    if (auto snap = read_file(cfg_.data_dir + "/state")) {
+      const auto* b = reinterpret_cast<const std::byte*>(snap->data());
+      std::string e = engine_.restore_state(start_, gossip::ByteView(b, snap->size()));
+      if (e.empty()) {
+        spdlog::info("restored {} state entries from {}/state", engine_.state().entries().size(),
+                     cfg_.data_dir);
+      } else {
+        spdlog::warn("{}/state not restored: {}", cfg_.data_dir, e);
+      }
+    }
     gossip::Outbox out;
     engine_.join(start_, seeds, out);
     flush(out);
@@ -321,7 +345,13 @@ class Agent {
 
   void log_event(const gossip::Event& e) {
     using K = gossip::EventKind;
+    reconcile_soon();  // membership, metadata (ready) and state all feed placement
     switch (e.kind) {
+      case K::state_changed:
+        state_dirty_ = true;
+        if (e.name.rfind("spec/", 0) == 0) specs_dirty_ = true;
+        if (!synced_ && engine_.stats().push_pulls > 0) synced_ = true;
+        break;
       case K::join_succeeded:
         if (!synced_) spdlog::info("joined the cluster via {}", e.addr.to_string());
         synced_ = true;
@@ -378,7 +408,11 @@ class Agent {
       }
       flush(out);
     }
+    if (engine_.stats().push_pulls > 0) synced_ = true;
     scan_services();
+    if (state_dirty_) persist_state();
+    driver_->heartbeat();
+    reconcile();
     house_.expires_after(std::chrono::seconds(1));
     house_.async_wait([this](boost::system::error_code ec) {
       if (!ec) housekeeping();
@@ -402,6 +436,203 @@ class Agent {
       }
       reported_errors_ = std::move(errs);
     }
+    publish_specs();
+  }
+
+  // --- desired state through gossip ----------------------------------------------------------
+
+  // data_dir/published: `name hash` lines, what this peer last wrote as spec/<name>.
+  void load_published() {
+    auto t = read_file(cfg_.data_dir + "/published");
+    if (!t) return;
+    std::size_t pos = 0;
+    while (pos < t->size()) {
+      std::size_t nl = t->find('\n', pos);
+      if (nl == std::string::npos) nl = t->size();
+      std::string line = t->substr(pos, nl - pos);
+      pos = nl + 1;
+      auto sp = line.find(' ');
+      if (sp != std::string::npos) published_[line.substr(0, sp)] = line.substr(sp + 1);
+    }
+  }
+  void save_published() {
+    std::string t;
+    for (const auto& [n, h] : published_) t += n + " " + h + "\n";
+    if (std::string e = write_file_atomic(cfg_.data_dir + "/published", t); !e.empty()) {
+      spdlog::warn("cannot persist {}/published: {}", cfg_.data_dir, e);
+    }
+  }
+
+  static gossip::Bytes to_bytes(const std::string& s) {
+    const auto* b = reinterpret_cast<const std::byte*>(s.data());
+    return gossip::Bytes(b, b + s.size());
+  }
+
+  // Renames the file holding only `name` to FILE.deleted; false when it cannot.
+  bool rename_deleted(const std::string& name) {
+    const std::string path = services_.file_of(name);
+    if (path.empty()) return false;
+    std::size_t defined = 0;
+    for (const auto& sv : services_.services()) defined += services_.file_of(sv.name) == path;
+    if (defined > 1) {
+      spdlog::warn("service {} was deleted but {} defines other services too: edit that file",
+                   name, path);
+      return false;
+    }
+    if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) return false;
+    spdlog::info("delete: {} renamed to {}.deleted", path, path);
+    return true;
+  }
+
+  // Publishes changed local services as spec/<name>, erases removed ones, and renames the file
+  // of a service deleted cluster-wide whose content is what we last published.
+  void publish_specs() {
+    if (publishing_) return;
+    publishing_ = true;
+    bool changed = false, rescan = false;
+    const gossip::Clock now = clock_now();
+    std::set<std::string> local;
+    for (const auto& sv : services_.services()) {
+      local.insert(sv.name);
+      const std::string enc = encode_spec(sv);
+      const std::string h = content_hash(enc);
+      const std::string key = "spec/" + sv.name;
+      const gossip::Entry* e = engine_.state().find(key);
+      auto it = published_.find(sv.name);
+      if (it != published_.end() && it->second == h && e && e->deleted) {
+        if (rename_deleted(sv.name)) {
+          published_.erase(it);
+          changed = rescan = true;
+        }
+        continue;
+      }
+      if (it == published_.end() || it->second != h || !e) {
+        engine_.put(now, key, to_bytes(enc));
+        published_[sv.name] = h;
+        changed = true;
+        spdlog::info("published spec/{} ({})", sv.name, h);
+      }
+    }
+    for (auto it = published_.begin(); it != published_.end();) {
+      if (local.count(it->first)) {
+        ++it;
+        continue;
+      }
+      engine_.erase(now, "spec/" + it->first);
+      spdlog::info("service {} left {}: spec/{} erased", it->first, cfg_.services_dir, it->first);
+      it = published_.erase(it);
+      changed = true;
+    }
+    if (changed) {
+      save_published();
+      state_dirty_ = specs_dirty_ = true;
+      reconcile_soon();
+    }
+    if (rescan) services_.scan();
+    publishing_ = false;
+  }
+
+  void persist_state() {
+    gossip::Bytes snap = engine_.state().snapshot();
+    std::string data(reinterpret_cast<const char*>(snap.data()), snap.size());
+    if (std::string e = write_file_atomic(cfg_.data_dir + "/state", data); !e.empty()) {
+      spdlog::warn("cannot persist the replicated state: {}", e);
+      return;
+    }
+    state_dirty_ = false;
+  }
+
+  // Every live spec/<name> of the store, decodable, sorted by name.
+  std::vector<config::ServiceSpec> store_specs() const {
+    std::vector<config::ServiceSpec> out;
+    for (const auto& [key, v] : engine_.state().versions_with_prefix("spec/")) {
+      const gossip::Bytes* b = engine_.state().get(key);
+      if (!b) continue;
+      auto sp = decode_spec(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
+      if (sp) out.push_back(std::move(*sp));
+    }
+    return out;
+  }
+
+  // status/<peer> of live members other than ourselves.
+  std::map<std::string, placement::PeerStatus> other_statuses() const {
+    std::map<std::string, placement::PeerStatus> out;
+    for (const auto& [n, m] : engine_.members()) {
+      if (n == setup_.name) continue;
+      if (m.state != gossip::MemberState::alive && m.state != gossip::MemberState::suspect) {
+        continue;
+      }
+      const gossip::Bytes* b = engine_.state().get("status/" + n);
+      if (!b) continue;
+      auto st =
+          decode_status(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
+      if (st) out[n] = std::move(*st);
+    }
+    return out;
+  }
+
+  // --- reconcile ------------------------------------------------------------------------------
+
+  void reconcile_soon() {
+    if (reconcile_posted_ || leaving_) return;
+    reconcile_posted_ = true;
+    asio::post(io_, [this] {
+      reconcile_posted_ = false;
+      reconcile();
+    });
+  }
+
+  void reconcile() {
+    if (leaving_) return;
+    const gossip::Clock now = clock_now();
+    auto specs = store_specs();
+    placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
+    auto peers = other_statuses();
+    RunnerInputs in;
+    in.now = now.mono / 1000;
+    in.assignment = &asg;
+    in.services = &specs;
+    in.peers = &peers;
+    bool others = false;
+    for (const auto& [n, m] : engine_.members()) {
+      if (m.state == gossip::MemberState::alive || m.state == gossip::MemberState::suspect) {
+        in.live_peers.insert(n);
+        if (n != setup_.name) others = true;
+      }
+    }
+    if (others) {
+      alone_since_.reset();
+    } else if (!alone_since_) {
+      alone_since_ = now.mono / 1000;
+    }
+    in.alone_since = alone_since_;
+    in.synced = synced_;
+    in.health_bad = engine_.local_health() > 0;
+    // Driver calls run inline on the io thread (the process driver's start is a fork/exec).
+    runner_->step(in);
+    const std::string enc = encode_status(runner_->status());
+    if (enc != last_status_) {
+      gossip::Outbox out;
+      engine_.put(now, "status/" + setup_.name, to_bytes(enc));
+      last_status_ = enc;
+      state_dirty_ = true;
+      flush(out);
+    }
+  }
+
+  Json ps_view() const {
+    auto specs = store_specs();
+    placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
+    auto st = other_statuses();
+    st[setup_.name] = runner_->status();
+    return ps_json(asg, st);
+  }
+  Json services_view() const {
+    auto specs = store_specs();
+    placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
+    auto st = other_statuses();
+    st[setup_.name] = runner_->status();
+    return services_json(specs, asg, st);
   }
 
   HttpResponse api_apply(const HttpRequest& r) {
@@ -441,10 +672,14 @@ class Agent {
 
   HttpResponse api_delete(const std::string& name) {
     const std::string path = services_.file_of(name);
+    const std::string key = "spec/" + name;
     if (path.empty()) {
-      return error_response(404, "no service `" + name + "` in " + setup_.name +
-                                     "'s services_dir (deleting a service defined on another "
-                                     "peer needs replicated state: not built yet)");
+      if (!engine_.state().get(key)) return error_response(404, "no service `" + name + "`");
+      engine_.erase(clock_now(), key);
+      state_dirty_ = specs_dirty_ = true;
+      reconcile_soon();
+      spdlog::info("delete: spec/{} erased cluster-wide", name);
+      return json_response(200, Json{{"peer", setup_.name}, {"deleted", name}, {"file", nullptr}});
     }
     std::size_t defined = 0;
     for (const auto& sv : services_.services()) defined += services_.file_of(sv.name) == path;
@@ -455,7 +690,7 @@ class Agent {
       return error_response(500, "cannot rename " + path);
     }
     spdlog::info("delete: {} renamed to {}.deleted", path, path);
-    scan_services();
+    scan_services();  // publishes the tombstone
     return json_response(200, Json{{"peer", setup_.name}, {"deleted", name},
                                    {"file", path + ".deleted"}});
   }
@@ -533,6 +768,8 @@ class Agent {
       return json_response(200, members_json(engine_.members()));
     }
     if (r.method == "GET" && path == "/v1/status") return json_response(200, status_json());
+    if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
+    if (r.method == "GET" && path == "/v1/ps") return json_response(200, ps_view());
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
     if (r.method == "DELETE" && path.rfind("/v1/services/", 0) == 0) {
       return api_delete(path.substr(13));
@@ -558,7 +795,7 @@ class Agent {
     }
     const auto& st = engine_.stats();
     Json j{{"name", setup_.name},
-           {"view_hash", view_hash(make_view(ms, {}))},
+           {"view_hash", view_hash(make_view(ms, store_specs()))},
            {"members", ms.size()},
            {"alive", alive},
            {"ready", ready},
@@ -611,6 +848,15 @@ class Agent {
   bool ready_ = false;
   bool leaving_ = false;
   Micros leave_start_ = 0;
+  std::unique_ptr<runtime::ProcessDriver> driver_;
+  std::unique_ptr<Runner> runner_;
+  std::map<std::string, std::string> published_;  // service -> hash of the spec we published
+  std::optional<Micros> alone_since_;
+  std::string last_status_;
+  bool state_dirty_ = false;
+  bool specs_dirty_ = false;
+  bool publishing_ = false;
+  bool reconcile_posted_ = false;
 };
 
 void Conn::connect(const tcp::endpoint& ep) {

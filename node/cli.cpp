@@ -52,6 +52,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   CLI::App* members_cmd = app.add_subcommand("members", "List the cluster's members");
   members_cmd->add_flag("--json", json, "Print a JSON array");
   add_api(members_cmd);
+  CLI::App* services_cmd = app.add_subcommand("services", "List the desired services and how "
+                                                          "many instances run");
+  services_cmd->add_flag("--json", json, "Print a JSON array");
+  add_api(services_cmd);
+  CLI::App* ps_cmd = app.add_subcommand("ps", "List every instance, its peer and its state");
+  ps_cmd->add_flag("--json", json, "Print a JSON array");
+  add_api(ps_cmd);
   CLI::App* status_cmd = app.add_subcommand("status", "Show a peer's view of the cluster");
   status_cmd->add_flag("--json", json, "Print a JSON object");
   add_api(status_cmd);
@@ -62,7 +69,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                   "services_dir");
   apply_cmd->add_option("FILE", apply_file, "A service file (TOML)")->required();
   add_api(apply_cmd);
-  CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service (its file on the peer "
+  CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service cluster-wide (its file "
                                                       "becomes NAME.toml.deleted)");
   delete_cmd->add_option("NAME", delete_name, "The service name")->required();
   add_api(delete_cmd);
@@ -82,13 +89,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
   // unexpected argument).
-  const std::vector<std::string> commands{"agent", "members", "status", "apply", "delete",
-                                          "check", "keygen",  "keys",   "version"};
+  const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
+                                          "apply", "delete",  "check",    "keygen", "keys",
+                                          "version"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: agent, members, status, apply, delete, check, keygen, keys, version; "
-           "see `shoal --help`)\n";
+        << "` (commands: agent, members, services, ps, status, apply, delete, check, keygen, "
+           "keys, version; see `shoal --help`)\n";
     return 2;
   }
   if (args.empty()) {
@@ -137,6 +145,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return 2;
   }
   if (members_cmd->parsed()) return cmd_members(api, json, out, err);
+  if (services_cmd->parsed()) return cmd_services(api, json, out, err);
+  if (ps_cmd->parsed()) return cmd_ps(api, json, out, err);
   if (status_cmd->parsed()) return cmd_status(api, json, out, err);
   if (apply_cmd->parsed()) return cmd_apply(api, apply_file, out, err);
   if (delete_cmd->parsed()) return cmd_delete(api, delete_name, out, err);

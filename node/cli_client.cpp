@@ -157,6 +157,46 @@ int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream&
   return 0;
 }
 
+std::string services_table(const Json& services) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : services) {
+    rows.push_back({cell(v.value("name", Json())), cell(v.value("replicas", Json())),
+                    cell(v.value("running", Json())), cell(v.value("healthy", Json())),
+                    cell(v.value("version", Json()))});
+  }
+  return table({"NAME", "REPLICAS", "RUNNING", "HEALTHY", "VERSION"}, rows);
+}
+
+std::string ps_table(const Json& instances) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : instances) {
+    std::string ports;
+    if (v.contains("host_ports") && v["host_ports"].is_object()) {
+      for (const auto& [k, p] : v["host_ports"].items()) {
+        ports += (ports.empty() ? "" : ",") + k + "=" + cell(p);
+      }
+    }
+    rows.push_back({cell(v.value("service", Json())), cell(v.value("index", Json())),
+                    cell(v.value("peer", Json())), cell(v.value("state", Json())),
+                    ports.empty() ? "-" : ports});
+  }
+  return table({"SERVICE", "INDEX", "PEER", "STATE", "PORTS"}, rows);
+}
+
+int cmd_services(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
+  auto j = call(api, "GET", "/v1/services", "", err, "services");
+  if (!j) return 1;
+  out << (json ? j->dump() + "\n" : services_table(*j));
+  return 0;
+}
+
+int cmd_ps(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
+  auto j = call(api, "GET", "/v1/ps", "", err, "ps");
+  if (!j) return 1;
+  out << (json ? j->dump() + "\n" : ps_table(*j));
+  return 0;
+}
+
 int cmd_keygen(std::ostream& out, std::ostream& err) {
   if (sodium_init() < 0) {
     err << "shoal keygen: libsodium failed to initialise\n";

@@ -22,14 +22,19 @@ bool resolve_api(const std::string& flag, ApiTarget& out, std::string& error);
 // Human renderings of the API's JSON (pure, tested).
 std::string members_table(const nlohmann::json& members);
 std::string status_text(const nlohmann::json& status);
+std::string services_table(const nlohmann::json& services);  // NAME REPLICAS RUNNING HEALTHY VERSION
+std::string ps_table(const nlohmann::json& instances);       // SERVICE INDEX PEER STATE PORTS
 
 int cmd_members(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
+int cmd_services(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
+int cmd_ps(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 
 // Validates FILE locally (errors: exit 2), then asks the peer to write it into its services_dir.
 int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
               std::ostream& err);
-// Asks the peer to delete NAME: its file in that peer's services_dir becomes FILE.deleted.
+// Asks the peer to delete NAME cluster-wide (erases spec/NAME; the peer holding its file
+// renames it FILE.deleted).
 int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
                std::ostream& err);
 

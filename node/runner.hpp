@@ -4,8 +4,8 @@
 // Driver calls are made inline (the process driver's start is a fork/exec, a few ms).
 // Not thread-safe: owned by the agent's io thread.
 //
-// Not wired into `shoal agent` yet: that needs specs and statuses replicated through the gossip
-// store (the members branch); until then it is exercised by unit tests with a fake driver.
+// `shoal agent` owns one (with the process driver) and steps it on a 1 s timer and on every
+// membership or state change; its status is published as status/<self>.
 #pragma once
 
 #include <functional>

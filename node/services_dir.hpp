@@ -1,7 +1,7 @@
 // The peer's services folder (services_dir): every `*.toml` in it, parsed when its content
 // changes (BLAKE2b content hash), the last good version kept when a new one fails to parse.
-// What it finds is this peer's local desired state; publishing it into replicated state
-// (`spec/<name>`) waits for the gossip store in the engine (not built yet).
+// What it finds is this peer's local desired state; the agent publishes it into replicated
+// state as `spec/<name>` (and erases it when it leaves the folder).
 // Does file I/O; no Asio; not thread-safe (the agent's io thread owns it).
 #pragma once
 

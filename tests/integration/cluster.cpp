@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -106,6 +108,7 @@ Cluster::~Cluster() {
       p.pid = -1;
     }
   }
+  for (int i = 0; i < size(); ++i) kill_instances(i);
   if (std::getenv("SHOAL_KEEP_TEST_DIR") == nullptr) {
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
@@ -127,6 +130,56 @@ void Cluster::start(int i) {
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("posix_spawn failed");
   p.pid = pid;
+}
+
+namespace {
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks); 0 when the process is gone.
+std::uint64_t proc_start_time(std::int64_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int k = 3; k <= 22; ++k) {  // fields 3.. after "pid (comm)"
+    if (!(rest >> field)) return 0;
+  }
+  try {
+    return std::stoull(field);
+  } catch (...) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+bool instance_alive(const runtime::InstanceRecord& r) {
+  return r.pid > 0 && r.start_time != 0 && proc_start_time(r.pid) == r.start_time;
+}
+
+std::vector<runtime::InstanceRecord> Cluster::instances(int i) {
+  std::vector<runtime::InstanceRecord> out;
+  std::error_code ec;
+  const std::string dir = peers_[i].dir + "/data/instances";
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".inst") continue;
+    auto r = runtime::read_record(e.path().string());
+    if (r.ok()) out.push_back(r.value());
+  }
+  return out;
+}
+
+void Cluster::kill_instances(int i) {
+  for (const auto& r : instances(i)) {
+    if (r.supervisor_pid > 0 && r.supervisor_start != 0 &&
+        proc_start_time(r.supervisor_pid) == r.supervisor_start) {
+      ::kill(static_cast<pid_t>(r.supervisor_pid), SIGKILL);
+    }
+    if (r.pgid > 0 && r.pid > 0 && r.start_time != 0 && proc_start_time(r.pid) == r.start_time) {
+      ::kill(-static_cast<pid_t>(r.pgid), SIGKILL);
+    }
+  }
 }
 
 void Cluster::kill9(int i) {

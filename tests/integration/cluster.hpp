@@ -1,5 +1,6 @@
 // A test fixture for multi-process tests: N `shoal agent` processes on loopback with ephemeral
-// ports and a temporary folder; the destructor kills (SIGKILL, by PID) everything it started.
+// ports and a temporary folder; the destructor kills (SIGKILL, by PID) everything it started,
+// including the instances (supervisors and process groups) the peers' process drivers started.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "node/runtime/instance_record.hpp"
 
 namespace shoal::test {
 
@@ -35,6 +38,11 @@ class Cluster {
   void start(int i);          // (re)starts peer i
   void set_extra(int i, const std::string& extra);  // rewrites peer i's file with `extra`
   void kill9(int i);          // SIGKILL + reap
+  // The process driver's instance records under peer i's data_dir (running and exited).
+  std::vector<runtime::InstanceRecord> instances(int i);
+  // SIGKILL to the supervisors and instance process groups of peer i's records whose
+  // processes still are the ones recorded (/proc start time); what a host death takes away.
+  void kill_instances(int i);
   int terminate(int i);       // SIGTERM, wait (<= 10 s); exit status or -1
   PeerProc& peer(int i) { return peers_[i]; }
   int size() const { return static_cast<int>(peers_.size()); }
@@ -55,6 +63,9 @@ class Cluster {
 
 // Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.
 bool wait_until(std::chrono::milliseconds limit, const std::function<bool()>& cond);
+
+// Whether the record's instance process is still the one recorded (pid + /proc start time).
+bool instance_alive(const runtime::InstanceRecord& r);
 
 // A port free for both TCP and UDP on 127.0.0.1 right now.
 std::uint16_t free_port();

@@ -74,11 +74,12 @@ TEST_CASE("bad command lines exit 2 with a message", "[node][cli]") {
   const Run unknown = run({"frobnicate"});
   CHECK(unknown.code == 2);
   CHECK(unknown.err ==
-        "shoal: unknown command `frobnicate` (commands: agent, members, status, apply, delete, check, keygen, keys, version; see `shoal --help`)\n");
+        "shoal: unknown command `frobnicate` (commands: agent, members, services, ps, status, apply, delete, check, keygen, keys, version; see `shoal --help`)\n");
   CHECK(unknown.out.empty());
-  // Commands of later issues are absent, not stubbed; `agent` without --config is bad input.
-  for (const char* later : {"agent", "services", "ps", "apply", "delete"})
-    CHECK(run({later}).code == 2);
+  // Missing arguments (`agent` without --config, ...) and unknown flags are bad input.
+  for (const char* later : {"agent", "apply", "delete"}) CHECK(run({later}).code == 2);
+  CHECK(run({"services", "--bogus"}).code == 2);
+  CHECK(run({"ps", "--api", "no-port"}).code == 2);
   const Run none = run({});
   CHECK(none.code == 2);
   CHECK(none.err.find("Usage: shoal") != std::string::npos);

@@ -1,0 +1,25 @@
+// Human tables of `shoal ps` and `shoal services`.
+#include <catch2/catch.hpp>
+
+#include "node/cli_client.hpp"
+
+using namespace shoal;
+using Json = nlohmann::json;
+
+TEST_CASE("ps table: one row per instance, unplaced shows peer -", "[node][cli]") {
+  Json ps = Json::parse(R"([
+    {"service":"web","index":0,"peer":"a","state":"running","host_ports":{"http":41000}},
+    {"service":"web","index":1,"peer":null,"state":"unplaced","host_ports":{}}])");
+  const std::string t = node::ps_table(ps);
+  CHECK(t.rfind("SERVICE  INDEX  PEER  STATE", 0) == 0);
+  CHECK(t.find("web      0      a     running   http=41000") != std::string::npos);
+  CHECK(t.find("web      1      -     unplaced  -") != std::string::npos);
+}
+
+TEST_CASE("services table: name, replicas, running, healthy, version", "[node][cli]") {
+  Json s = Json::parse(
+      R"([{"name":"web","replicas":3,"running":2,"healthy":2,"version":"00112233aabbccdd"}])");
+  const std::string t = node::services_table(s);
+  CHECK(t.rfind("NAME  REPLICAS  RUNNING  HEALTHY  VERSION", 0) == 0);
+  CHECK(t.find("web   3         2        2        00112233aabbccdd") != std::string::npos);
+}
