@@ -197,20 +197,9 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
   if (auto cur = list_checked(); cur)
     for (const auto& inst : cur.value())
       for (const auto& p : inst.ports) used.insert(p.host);
-  std::vector<HostPort> ports;
-  for (const auto& p : svc.ports) {
-    HostPort hp{p.name, p.container, p.host.value_or(0)};
-    if (!p.host) {
-      for (int attempt = 0; attempt < 20 && hp.host == 0; ++attempt) {
-        auto free = find_free_port(opt_.host_address);
-        if (!free) return Error{"service " + labels.service + ": " + free.error().message};
-        if (used.count(free.value()) == 0) hp.host = free.value();
-      }
-      if (hp.host == 0) return Error{"service " + labels.service + ": no free host port"};
-    }
-    used.insert(hp.host);
-    ports.push_back(hp);
-  }
+  auto assigned = assign_host_ports(svc.ports, opt_.host_address, used);
+  if (!assigned) return Error{"service " + labels.service + ": " + assigned.error().message};
+  std::vector<HostPort> ports = std::move(assigned.value());
 
   json env = json::array();
   for (const auto& [k, v] : svc.env) env.push_back(k + "=" + v);

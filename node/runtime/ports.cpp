@@ -42,4 +42,22 @@ Result<std::uint16_t> find_free_port(const std::string& host) {
   return port;
 }
 
+Result<std::vector<HostPort>> assign_host_ports(const std::vector<config::Port>& ports,
+                                                const std::string& host,
+                                                std::set<std::uint16_t>& used) {
+  std::vector<HostPort> out;
+  for (const auto& p : ports) {
+    HostPort hp{p.name, p.container, p.host.value_or(0)};
+    for (int attempt = 0; attempt < 20 && hp.host == 0; ++attempt) {
+      auto free = find_free_port(host);
+      if (!free) return free.error();
+      if (used.count(free.value()) == 0) hp.host = free.value();
+    }
+    if (hp.host == 0) return Error{"no free host port"};
+    used.insert(hp.host);
+    out.push_back(hp);
+  }
+  return out;
+}
+
 }  // namespace shoal::runtime

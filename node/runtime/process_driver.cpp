@@ -246,20 +246,9 @@ Result<Instance> ProcessDriver::start(const InstanceSpec& spec) {
   for (const auto& [rid, r] : records)
     if (r.state == InstanceRecord::State::running)
       for (const auto& p : r.ports) used.insert(p.host);
-  std::vector<HostPort> ports;
-  for (const auto& p : svc.ports) {
-    HostPort hp{p.name, p.container, p.host.value_or(0)};
-    if (!p.host) {
-      for (int attempt = 0; attempt < 20 && hp.host == 0; ++attempt) {
-        auto free = find_free_port(opt_.host_address);
-        if (!free) return Error{"service " + labels.service + ": " + free.error().message};
-        if (used.count(free.value()) == 0) hp.host = free.value();
-      }
-      if (hp.host == 0) return Error{"service " + labels.service + ": no free host port"};
-    }
-    used.insert(hp.host);
-    ports.push_back(hp);
-  }
+  auto assigned = assign_host_ports(svc.ports, opt_.host_address, used);
+  if (!assigned) return Error{"service " + labels.service + ": " + assigned.error().message};
+  std::vector<HostPort> ports = std::move(assigned.value());
 
   std::map<std::string, std::string> env;
   env["PATH"] = opt_.path;
