@@ -795,7 +795,7 @@ class Agent {
     }
     const auto& st = engine_.stats();
     Json j{{"name", setup_.name},
-           {"view_hash", view_hash(make_view(ms, store_specs()))},
+           {"view_hash", engine_.view_hash_hex()},
            {"members", ms.size()},
            {"alive", alive},
            {"ready", ready},

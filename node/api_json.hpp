@@ -19,10 +19,5 @@ nlohmann::json members_json(const gossip::Members& members);
 placement::View make_view(const gossip::Members& members,
                           std::vector<config::ServiceSpec> services);
 
-// 16 lowercase hex digits: BLAKE2b-64 over a canonical encoding of exactly the placement inputs
-// (peers sorted by name with state, ready, schedulable, zone, labels, capacity, algorithm
-// version; services sorted by name with every field; the algorithm version). Equal view
-// hashes -> equal views -> equal assignments.
-std::string view_hash(const placement::View& view);
 
 }  // namespace shoal::node

@@ -47,34 +47,6 @@ TEST_CASE("members JSON: exactly the contract's keys, sorted by name", "[node][a
   CHECK(table.find("127.0.0.1:7960  dead") != std::string::npos);
 }
 
-TEST_CASE("view hash: 16 hex digits, changes with every placement input, order-free",
-          "[node][api]") {
-  auto ms = two_members();
-  config::ServiceSpec web;
-  web.name = "web";
-  web.command = {"sleep", "100"};
-  web.replicas = 3;
-  config::ServiceSpec db = web;
-  db.name = "db";
-  const std::string h = node::view_hash(node::make_view(ms, {web, db}));
-  CHECK(h.size() == 16);
-  CHECK(h.find_first_not_of("0123456789abcdef") == std::string::npos);
-  CHECK(node::view_hash(node::make_view(ms, {db, web})) == h);  // order of inputs is irrelevant
-  auto web4 = web;
-  web4.replicas = 4;
-  CHECK(node::view_hash(node::make_view(ms, {web4, db})) != h);
-  auto ms2 = ms;
-  ms2["b"].state = gossip::MemberState::alive;
-  CHECK(node::view_hash(node::make_view(ms2, {web, db})) != h);
-  auto ms3 = ms;
-  ms3["a"].meta.ready = false;
-  CHECK(node::view_hash(node::make_view(ms3, {web, db})) != h);
-  // Not a placement input: the member's address.
-  auto ms4 = ms;
-  ms4["a"].addr.port = 1;
-  CHECK(node::view_hash(node::make_view(ms4, {web, db})) == h);
-}
-
 TEST_CASE("api address: --api flag, then SHOAL_API, then the default", "[node][cli]") {
   node::ApiTarget t;
   std::string e;
