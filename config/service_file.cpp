@@ -330,9 +330,9 @@ Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::
       if (all->empty()) r.error(*n, "no services: add a [service.NAME] table");
       for (auto&& [key, value] : *all) {
         const std::string name(key.str());
+        // A bad name is reported, and the body is still checked so every error shows at once.
         if (std::string why = check_service_name(name); !why.empty()) {
           r.error(key.source(), why + ": `" + name + "`");
-          continue;
         }
         const toml::table* t = value.as_table();
         if (t == nullptr) {

@@ -27,6 +27,8 @@ const Case kCases[] = {
      "f.toml:3:12: replicas must be an integer, not a string"},
     {"[service.web]\nreplicas = 3",
      "f.toml:1:1: service `web` needs an image or a command"},
+    {"[service.Web]\nimage = \"x\"\nreplicas = -2",
+     "f.toml:1:10: service name may only contain a-z, 0-9 and '-': `Web`\nf.toml:3:12: replicas must be >= 0"},
     {"[service.Web]\nimage = \"x\"",
      "f.toml:1:10: service name may only contain a-z, 0-9 and '-': `Web`"},
     {"[service.-web]\nimage = \"x\"",
