@@ -205,7 +205,7 @@ placement::Assignment owned_by(const std::string& peer) { return assign({{"web",
 
 }  // namespace
 
-TEST_CASE("runner health: http check, starting until it passes, then healthy",
+TEST_CASE("runner health: an http check is starting until it passes and then healthy",
           "[node][runner][health]") {
   Loopback http;
   http.listen();
@@ -246,8 +246,8 @@ TEST_CASE("runner health: http check, starting until it passes, then healthy",
   CHECK(st.instances[0].spec_hash == placement::spec_hash(services[0]));
 }
 
-TEST_CASE("runner health: a failing tcp check -> unhealthy after retries -> stopped, restarted "
-          "with backoff, failed after max_attempts",
+TEST_CASE("runner health: a failing tcp check -> unhealthy after retries -> stopped and restarted "
+          "with backoff -> failed after max_attempts",
           "[node][runner][health]") {
   Loopback refused;  // bound, not listening: connections are refused
   Peer p;
@@ -297,7 +297,7 @@ TEST_CASE("runner health: a failing tcp check -> unhealthy after retries -> stop
   CHECK(p.lines_with("unhealthy after 3 failed checks") == 2);
 }
 
-TEST_CASE("runner health: exec checks go through the driver; no check means running",
+TEST_CASE("runner health: exec checks go through the driver and no check means running",
           "[node][runner][health]") {
   Peer p;
   p.make();

@@ -10,7 +10,7 @@
 using namespace shoal::runtime;
 using namespace shoal::runtime::test;
 
-TEST_CASE("process driver exec_probe runs argv with the instance's env, in its working dir") {
+TEST_CASE("process driver exec_probe runs argv with the instance's env in its working dir") {
   Harness h;
   auto s = h.spec("web", 1, Harness::trap_loop("exit 0"));
   s.service.env = {{"WANT", "yes"}};
