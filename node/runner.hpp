@@ -2,7 +2,20 @@
 // entries, steps placement::Reconciler over the current assignment and executes its plan on
 // the runtime driver; reports the result as this peer's status (the value of status/<self>).
 // Driver calls are made inline (the process driver's start is a fork/exec, a few ms).
-// Not thread-safe: owned by the agent's io thread.
+// Not thread-safe: one thread at a time (the agent steps it off its io thread).
+//
+// Health checks (DESIGN.md "The reconcile step"): every local instance whose spec has a check
+// gets a runtime::HealthTracker. It is `starting` until a probe passes, then `healthy`;
+// `unhealthy` after `retries` consecutive failures. A service without a check is `running`.
+//  - The first probe of a started instance runs one `interval` after its start (as Docker
+//    does); an instance found from a previous run is probed at the first step that knows its
+//    spec (same service name and spec hash).
+//  - step() runs the probes that are due, blocking, each bounded by the check's timeout: http
+//    and tcp against 127.0.0.1:<host port>, exec through Driver::exec_probe.
+//  - An unhealthy instance is stopped (Driver::stop with its stop_grace); its end counts as a
+//    failed exit (exit code as it ended, 1 if that was 0), so the restart policy, backoff and
+//    max_attempts apply as to a crash. It reports `unhealthy` until the driver says it ended.
+//  - One log line per health transition.
 //
 // `shoal agent` owns one (with the process driver) and steps it on a 1 s timer and on every
 // membership or state change; its status is published as status/<self>.
@@ -17,6 +30,7 @@
 #include <vector>
 
 #include "node/runtime/driver.hpp"
+#include "node/runtime/health.hpp"
 #include "placement/reconcile.hpp"
 #include "placement/status.hpp"
 
@@ -39,8 +53,9 @@ class Runner {
   Runner(std::string self, runtime::Driver& driver, config::PeerConfig::Reconcile cfg,
          std::function<void(std::string_view)> log = {});
 
-  // Polls the driver for exits, steps the reconciler, executes the plan. Returns when to step
-  // again at the latest (nullopt: only on news).
+  // Polls the driver for exits, runs the health probes due at in.now, steps the reconciler,
+  // executes the plan. Returns when to step again at the latest: the reconciler's next timer
+  // or the next probe due, whichever is first (nullopt: only on news).
   std::optional<config::Millis> step(const RunnerInputs& in);
 
   // What this peer runs, sorted by id: the payload of status/<self>.
@@ -55,8 +70,16 @@ class Runner {
     int restarts = 0;
     std::map<std::string, std::uint16_t> host_ports;
     std::optional<placement::InstanceState> marked;  // pending / exited / failed from a Mark
+    std::vector<runtime::HostPort> ports;            // as the driver reported them
+    bool check_known = false;           // `check` is the spec's (false: adopted, spec unseen)
+    config::HealthCheck check;          // kind none: no health check
+    std::optional<runtime::HealthTracker> health;    // while it runs and has a check
+    bool health_kill = false;           // stopped for failing its check: its end is a failure
   };
   void poll_driver();
+  void learn_checks(const RunnerInputs& in);
+  void run_probes(config::Millis now);
+  std::optional<config::Millis> next_probe() const;
   void execute(const placement::Action& a);
   void say(const std::string& line) const;
 
@@ -66,6 +89,7 @@ class Runner {
   std::function<void(std::string_view)> log_;
   std::map<placement::InstanceId, Local> local_;
   std::size_t actions_ = 0;
+  config::Millis now_ = 0;  // of the current step
 };
 
 }  // namespace shoal::node

@@ -446,4 +446,11 @@ Result<ExecResult> DockerDriver::exec(const std::string& id, const std::vector<s
                (i->status == 200 ? std::string("still running") : engine_message(i.value())) + ")"};
 }
 
+ProbeResult DockerDriver::exec_probe(const std::string& id, const std::vector<std::string>& argv,
+                                     Millis timeout) {
+  auto r = exec(id, argv, timeout);
+  if (!r) return {false, r.error().message};
+  return {r->exit_code == 0, "exit " + std::to_string(r->exit_code)};
+}
+
 }  // namespace shoal::runtime

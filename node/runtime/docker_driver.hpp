@@ -67,6 +67,9 @@ class DockerDriver final : public Driver {
   void heartbeat() override {}
   // GET /_ping; re-detects the socket when none was found yet.
   Status available() override;
+  // exec() of argv in the container; passes on exit 0 (an engine error fails the probe).
+  ProbeResult exec_probe(const std::string& id, const std::vector<std::string>& argv,
+                         Millis timeout) override;
 
   // list() with the engine's error.
   Result<std::vector<Instance>> list_checked();

@@ -73,6 +73,12 @@ struct Exit {
 
 const char* to_string(Exit::Reason reason);
 
+// The outcome of one health probe (health.hpp runs them).
+struct ProbeResult {
+  bool ok = false;
+  std::string detail;  // "HTTP 200", "connect 127.0.0.1:8080: Connection refused", "exit 1"...
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -92,6 +98,12 @@ class Driver {
   // (GET /_ping, bounded by a timeout); an error means the engine is down or hung and the peer
   // should clear `schedulable`. Default (process driver): always ok.
   virtual Status available() { return {}; }
+  // Runs the exec form of a health check for instance `id` and waits at most `timeout`:
+  // passes on exit 0. The process driver runs argv on this host with the instance's
+  // environment; the docker driver runs it inside the container. Blocks up to `timeout` (plus
+  // an engine round trip). Default: a failure saying the driver has no exec checks.
+  virtual ProbeResult exec_probe(const std::string& id, const std::vector<std::string>& argv,
+                                 Millis timeout);
 };
 
 }  // namespace shoal::runtime

@@ -159,7 +159,8 @@ ProbeResult probe_http(const std::string& host, std::uint16_t port, const std::s
 }
 
 ProbeResult probe_exec(const std::vector<std::string>& argv,
-                       const std::map<std::string, std::string>& env, Millis timeout) {
+                       const std::map<std::string, std::string>& env, Millis timeout,
+                       const std::string& work_dir) {
   if (argv.empty()) return {false, "exec: empty command"};
   std::string path;
   if (auto it = env.find("PATH"); it != env.end()) path = it->second;
@@ -184,6 +185,7 @@ ProbeResult probe_exec(const std::vector<std::string>& argv,
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  if (!work_dir.empty()) posix_spawn_file_actions_addchdir_np(&fa, work_dir.c_str());
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);
@@ -235,6 +237,10 @@ ProbeResult run_probe(const config::HealthCheck& check, const std::vector<HostPo
     return {false, "health check port '" + check.port + "' has no host port"};
   if (check.kind == Kind::http) return probe_http(host, it->host, check.http_path, check.timeout);
   return probe_tcp(host, it->host, check.timeout);
+}
+
+ProbeResult Driver::exec_probe(const std::string&, const std::vector<std::string>&, Millis) {
+  return {false, "exec health checks are not supported by this driver"};
 }
 
 ExecFn docker_exec_fn(DockerDriver& driver, std::string id) {

@@ -19,10 +19,7 @@
 
 namespace shoal::runtime {
 
-struct ProbeResult {
-  bool ok = false;
-  std::string detail;  // "HTTP 200", "connect 127.0.0.1:8080: Connection refused", "exit 1"...
-};
+// ProbeResult is declared in driver.hpp (Driver::exec_probe returns one).
 
 // GET `path` from host:port (an IPv4 literal) with HTTP/1.0; passes on a 200..399 status.
 ProbeResult probe_http(const std::string& host, std::uint16_t port, const std::string& path,
@@ -31,9 +28,11 @@ ProbeResult probe_http(const std::string& host, std::uint16_t port, const std::s
 ProbeResult probe_tcp(const std::string& host, std::uint16_t port, Millis timeout);
 // Runs argv on this host (argv[0] looked up in env's PATH, else the peer's) with exactly
 // `env`, stdin/stdout/stderr on /dev/null, in its own process group; passes on exit 0. Past
-// `timeout` the group is SIGKILLed and the probe fails.
+// `timeout` the group is SIGKILLed and the probe fails. `work_dir`: its working directory
+// (empty: the peer's).
 ProbeResult probe_exec(const std::vector<std::string>& argv,
-                       const std::map<std::string, std::string>& env, Millis timeout);
+                       const std::map<std::string, std::string>& env, Millis timeout,
+                       const std::string& work_dir = {});
 
 // Runs the exec form of a check for one instance (argv, timeout) -> result.
 using ExecFn = std::function<ProbeResult(const std::vector<std::string>&, Millis)>;

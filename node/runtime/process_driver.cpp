@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "node/runtime/health.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/proc.hpp"
 #include "node/runtime/supervisor.hpp"
@@ -62,6 +63,35 @@ std::string stage_text(std::int32_t stage) {
     case ReadyMessage::kRecord: return "write instance record";
     default: return "supervisor setup";
   }
+}
+
+// The environment of a running process: /proc/<pid>/environ, "K=V" entries split at NULs.
+Result<std::map<std::string, std::string>> read_environ(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/environ";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{path + ": " + std::strerror(errno)};
+  std::string data;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      data.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fd);
+  std::map<std::string, std::string> env;
+  std::size_t i = 0;
+  while (i < data.size()) {
+    std::size_t end = data.find('\0', i);
+    if (end == std::string::npos) end = data.size();
+    std::string_view kv(data.data() + i, end - i);
+    if (auto eq = kv.find('='); eq != std::string_view::npos && eq > 0)
+      env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+    i = end + 1;
+  }
+  return env;
 }
 
 }  // namespace
@@ -401,6 +431,20 @@ std::vector<Exit> ProcessDriver::poll() {
   }
   reap_children();
   return out;
+}
+
+ProbeResult ProcessDriver::exec_probe(const std::string& id, const std::vector<std::string>& argv,
+                                      Millis timeout) {
+  auto r = read_record(record_path(id));
+  if (!r) return {false, "unknown instance " + id};
+  const pid_t pid = static_cast<pid_t>(r->pid);
+  if (r->state != InstanceRecord::State::running || !process_matches(pid, r->start_time))
+    return {false, "instance " + id + " is not running"};
+  auto env = read_environ(pid);
+  // Read after the check above: make sure the PID still is the instance (not a reuse).
+  if (!env || !process_matches(pid, r->start_time))
+    return {false, "instance " + id + ": cannot read its environment"};
+  return probe_exec(argv, env.value(), timeout, work_dir(r->labels));
 }
 
 }  // namespace shoal::runtime

@@ -58,6 +58,11 @@ class ProcessDriver final : public Driver {
   std::vector<Instance> list() override;
   std::vector<Exit> poll() override;
   void heartbeat() override;
+  // probe_exec of argv with the instance's own environment (read from /proc/<pid>/environ, so
+  // adopted instances get theirs too), in its working directory. A failure when the instance
+  // is unknown or not running.
+  ProbeResult exec_probe(const std::string& id, const std::vector<std::string>& argv,
+                         Millis timeout) override;
 
   std::string record_path(const std::string& id) const;
   std::string log_path(const Labels& labels, bool stderr_stream) const;
