@@ -42,8 +42,8 @@ struct Thaw {
 
 }  // namespace
 
-TEST_CASE("SIGSTOP of a peer: its instances come back elsewhere; after SIGCONT it rejoins and "
-          "no instance runs twice",
+TEST_CASE("SIGSTOP of a peer: its instances come back elsewhere, and after SIGCONT it rejoins "
+          "with no instance running twice",
           "[integration][e2e]") {
   Cluster c(3);
   const auto all = peers_upto(3);
