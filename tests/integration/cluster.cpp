@@ -237,4 +237,140 @@ std::string Cluster::state_seen(int i, const std::string& who) {
   return "";
 }
 
+
+// ---- Helpers for the peer's end-to-end tests (issue 6). ----
+
+std::string api_addr(Cluster& c, int i) {
+  return "127.0.0.1:" + std::to_string(c.peer(i).api_port);
+}
+
+nlohmann::json ps_json(Cluster& c, int i) {
+  auto [code, out] = c.cli({"ps", "--json", "--api", api_addr(c, i)});
+  if (code != 0) return nlohmann::json();
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
+std::optional<std::map<std::pair<std::string, int>, std::string>> running_map(
+    const nlohmann::json& ps, const std::string& svc) {
+  if (!ps.is_array()) return std::nullopt;
+  std::map<std::pair<std::string, int>, std::string> out;
+  for (const auto& e : ps) {
+    const std::string s = e.value("service", "");
+    if (!svc.empty() && s != svc) continue;
+    if (e.value("state", "") != "running" || !e["peer"].is_string() || !e["index"].is_number()) {
+      return std::nullopt;
+    }
+    out[{s, e["index"].get<int>()}] = e["peer"].get<std::string>();
+  }
+  return out;
+}
+
+std::map<int, std::vector<std::string>> live_owners(Cluster& c, const std::vector<int>& peers,
+                                                      const std::string& svc) {
+  std::map<int, std::vector<std::string>> out;
+  for (int i : peers) {
+    for (const auto& r : c.instances(i)) {
+      if (r.labels.service == svc && instance_alive(r)) out[r.labels.index].push_back(r.labels.peer);
+    }
+  }
+  return out;
+}
+
+bool see_all_alive(Cluster& c, const std::vector<int>& who, const std::vector<int>& whom) {
+  for (int i : who) {
+    auto j = c.get(i, "/v1/members");
+    if (!j || !j->is_array()) return false;
+    for (int k : whom) {
+      bool alive = false;
+      for (const auto& m : *j) {
+        alive |= m.value("name", "") == c.peer(k).name && m.value("state", "") == "alive";
+      }
+      if (!alive) return false;
+    }
+  }
+  return true;
+}
+
+bool all_ready(Cluster& c, const std::vector<int>& who, int n) {
+  for (int i : who) {
+    auto s = c.get(i, "/v1/status");
+    if (!s || !(*s)["ready"].is_number() || (*s)["ready"].get<int>() != n) return false;
+  }
+  return true;
+}
+
+std::vector<int> peers_upto(int n) {
+  std::vector<int> v;
+  for (int i = 0; i < n; ++i) v.push_back(i);
+  return v;
+}
+
+void signal_peer(Cluster& c, int i, int sig) {
+  if (c.peer(i).pid > 0) ::kill(c.peer(i).pid, sig);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+bool start_all_ready(Cluster& c) {
+  using namespace std::chrono_literals;
+  c.start(0);
+  if (!wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); })) return false;
+  for (int i = 1; i < c.size(); ++i) c.start(i);
+  const auto all = peers_upto(c.size());
+  return wait_until(30s, [&] { return see_all_alive(c, all, all) && all_ready(c, all, c.size()); });
+}
+
+std::optional<std::map<int, std::string>> agreed_running(Cluster& c, const std::vector<int>& who,
+                                                         const std::string& svc, int n,
+                                                         const std::vector<int>& on) {
+  std::set<std::string> allowed;
+  for (int k : on) allowed.insert(c.peer(k).name);
+  std::optional<std::map<int, std::string>> first;
+  for (int i : who) {
+    auto m = running_map(ps_json(c, i), svc);
+    if (!m || static_cast<int>(m->size()) != n) return std::nullopt;
+    std::map<int, std::string> by_index;
+    for (const auto& [key, peer] : *m) {
+      if (!allowed.empty() && allowed.count(peer) == 0) return std::nullopt;
+      by_index[key.second] = peer;
+    }
+    if (!first) {
+      first = by_index;
+    } else if (*first != by_index) {
+      return std::nullopt;
+    }
+  }
+  return first;
+}
+
+bool once_each(const std::map<int, std::vector<std::string>>& live, int n) {
+  if (static_cast<int>(live.size()) != n) return false;
+  for (int k = 0; k < n; ++k) {
+    auto it = live.find(k);
+    if (it == live.end() || it->second.size() != 1) return false;
+  }
+  return true;
+}
+
+void set_join(Cluster& c, int i, const std::vector<int>& join, const std::string& extra) {
+  const PeerProc& p = c.peer(i);
+  std::string seeds;
+  for (int k : join) {
+    seeds += (seeds.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") +
+             std::to_string(c.peer(k).gossip_port) + "\"";
+  }
+  std::ofstream f(p.config);
+  f << "name = \"" << p.name << "\"\n"
+    << "bind = \"127.0.0.1:" << p.gossip_port << "\"\n"
+    << "join = [" << seeds << "]\n"
+    << "data_dir = \"" << p.dir << "/data\"\n"
+    << "services_dir = \"" << p.dir << "/services\"\n"
+    << "api = { listen = \"127.0.0.1:" << p.api_port << "\" }\n"
+    << extra;
+}
+
 }  // namespace shoal::test

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,5 +70,57 @@ bool instance_alive(const runtime::InstanceRecord& r);
 
 // A port free for both TCP and UDP on 127.0.0.1 right now.
 std::uint16_t free_port();
+
+
+// ---- Helpers for the peer's end-to-end tests (issue 6). ----
+
+// "127.0.0.1:<api port>" of peer i, for the CLI's --api.
+std::string api_addr(Cluster& c, int i);
+
+// `shoal ps --json` on peer i; a null json when the command failed.
+nlohmann::json ps_json(Cluster& c, int i);
+
+// (service, index) -> peer name of every `running` instance in a `ps` array; nullopt when the
+// array is not one, or an instance of `svc` ("" = any) is not running or has no peer.
+std::optional<std::map<std::pair<std::string, int>, std::string>> running_map(
+    const nlohmann::json& ps, const std::string& svc = "");
+
+// Live instance processes (instance_alive) of `svc` over the given peers' process-driver
+// records: index -> the names of the peers whose records hold a live one.
+std::map<int, std::vector<std::string>> live_owners(Cluster& c, const std::vector<int>& peers,
+                                                      const std::string& svc);
+
+// Whether every peer of `who` (that was started) sees every peer of `whom` alive.
+bool see_all_alive(Cluster& c, const std::vector<int>& who, const std::vector<int>& whom);
+
+// Whether every peer of `who` reports `ready` == n in /v1/status.
+bool all_ready(Cluster& c, const std::vector<int>& who, int n);
+
+// {0, 1, ..., n-1}.
+std::vector<int> peers_upto(int n);
+
+// Sends `sig` to peer i's agent process (SIGSTOP / SIGCONT for a frozen host).
+void signal_peer(Cluster& c, int i, int sig);
+
+// The whole text of a file ("" when it cannot be read).
+std::string read_text(const std::string& path);
+
+// Starts peer 0, then the others, and waits (bounded) until every peer sees all alive and
+// ready; false when that did not happen in time.
+bool start_all_ready(Cluster& c);
+
+// When `ps` on every peer of `who` lists exactly n instances of `svc`, all running, each on a
+// peer named in `on` (empty = anywhere), and they all agree: index -> peer; else nullopt.
+std::optional<std::map<int, std::string>> agreed_running(Cluster& c, const std::vector<int>& who,
+                                                         const std::string& svc, int n,
+                                                         const std::vector<int>& on = {});
+
+// Whether `live` (live_owners) holds exactly the indexes 0..n-1, each running once.
+bool once_each(const std::map<int, std::vector<std::string>>& live, int n);
+
+// Rewrites peer i's file as set_extra does, but with the gossip addresses of `join` as its
+// seeds (e.g. so that peer 0, the usual seed, finds the others again after a restart).
+void set_join(Cluster& c, int i, const std::vector<int>& join,
+              const std::string& extra = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n");
 
 }  // namespace shoal::test
