@@ -29,8 +29,20 @@ std::optional<Config> Config::for_profile(std::string_view name) {
     c.gossip_to_the_dead = 15 * kSeconds;
     return c;
   }
+  if (name == "fast") {  // lan, tightened; the values come from `shoal-sim sweep` (sim/README.md)
+    c.profile = "fast";
+    c.probe_interval = 500 * kMillis;
+    c.probe_timeout = 250 * kMillis;
+    c.gossip_interval = 100 * kMillis;
+    c.suspicion_mult = 4;
+    c.suspicion_max_mult = 3;
+    c.push_pull_interval = 15 * kSeconds;
+    return c;
+  }
   return std::nullopt;
 }
+
+std::string_view Config::profile_names() { return "lan, wan, local, fast"; }
 
 std::string Config::validate() const {
   if (probe_interval <= 0) return "probe_interval must be > 0";
