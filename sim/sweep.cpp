@@ -26,13 +26,18 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-// Qualifying rows first, then by (p50, p99, max, bytes); rows without failovers last.
+// Qualifying rows first, then by (p50, p99, max, bytes); rows without failovers last. Exact
+// ties go to the more patient candidate (longer suspicion), the safer against false positives.
 bool faster(const SweepRow& a, const SweepRow& b) {
   if (a.qualifies != b.qualifies) return a.qualifies;
   if (a.p50_s.has_value() != b.p50_s.has_value()) return a.p50_s.has_value();
   if (!a.p50_s) return false;
-  return std::tie(*a.p50_s, *a.p99_s, *a.max_s, a.bytes_per_peer_per_s) <
-         std::tie(*b.p50_s, *b.p99_s, *b.max_s, b.bytes_per_peer_per_s);
+  const SweepCandidate& x = a.candidate;
+  const SweepCandidate& y = b.candidate;
+  return std::make_tuple(*a.p50_s, *a.p99_s, *a.max_s, a.bytes_per_peer_per_s,
+                         -x.suspicion_mult, -x.suspicion_max_mult) <
+         std::make_tuple(*b.p50_s, *b.p99_s, *b.max_s, b.bytes_per_peer_per_s,
+                         -y.suspicion_mult, -y.suspicion_max_mult);
 }
 
 std::vector<std::string> split(const std::string& text) {
@@ -129,12 +134,13 @@ std::string sweep_experiment_toml(const SweepCandidate& c, SweepScenario s, std:
 
 std::vector<SweepCandidate> default_sweep_grid(const SweepOptions& o) {
   std::vector<SweepCandidate> grid;
-  for (Micros probe : {500 * kMillis, 1 * kSeconds, 1100 * kMillis, 1200 * kMillis, 1500 * kMillis})
-    for (Micros timeout : {probe / 2, o.slow_delay + 50 * kMillis, o.slow_delay + 100 * kMillis}) {
+  for (Micros probe : {500 * kMillis, 1 * kSeconds, 1200 * kMillis, 1400 * kMillis,
+                       1500 * kMillis, 2 * kSeconds})
+    for (Micros timeout : {probe / 2, o.slow_delay + 100 * kMillis}) {
       if (timeout > probe) continue;
       for (Micros gossip : {50 * kMillis, 100 * kMillis})
         for (int mult : {1, 2, 4})
-          for (int awareness : {1, 8}) {
+          for (int awareness : {1, 2, 8}) {
             SweepCandidate c;
             c.probe_interval = probe;
             c.probe_timeout = timeout;

@@ -8,7 +8,8 @@
 // nearest-rank p50 is the smaller and max the larger), so a candidate's percentiles are over all
 // 4 * seeds samples. False positives are summed over every run. A candidate qualifies with zero
 // false positives, no incomplete failover and failover p50/p99 within the targets; the winner
-// is the qualifying candidate with the lowest p50 (then p99, then max, then bytes per peer).
+// is the qualifying candidate with the lowest p50 (then p99, then max, then bytes per peer,
+// then the longer suspicion).
 #pragma once
 
 #include <cstdint>
@@ -67,12 +68,13 @@ struct SweepRow {
 std::string sweep_experiment_toml(const SweepCandidate& c, SweepScenario s, std::uint64_t seed,
                                   const SweepOptions& o);
 
-// The default grid: probe_interval {500ms, 1s, 1.1s, 1.2s, 1.5s} x probe_timeout {half the
-// interval, slow_delay + 50ms, slow_delay + 100ms; those not above the interval} x
-// gossip_interval {50ms, 100ms} x suspicion_mult {1, 2, 4} x awareness_max {1, 8}
-// (suspicion_max_mult 2, indirect_checks 3). A probe timeout above the starved peer's delay is
-// what keeps it from being declared dead at 25% loss; awareness_max 1 turns off Lifeguard's
-// local health, which otherwise gates the reconcile step (no starts while health > 0).
+// The default grid (180 candidates): probe_interval {500ms, 1s, 1.2s, 1.4s, 1.5s, 2s} x
+// probe_timeout {half the interval, slow_delay + 100ms; not above the interval} x
+// gossip_interval {50ms, 100ms} x suspicion_mult {1, 2, 4} x awareness_max {1, 2, 8}
+// (suspicion_max_mult 2, indirect_checks 3). What it shows at 25% loss: a probe interval above
+// the starved peer's delay keeps it from being declared dead (its indirect acks arrive in time),
+// and awareness_max above 1 lets Lifeguard's local health, which gates the reconcile step (no
+// starts while health > 0), stall failover for tens of seconds.
 std::vector<SweepCandidate> default_sweep_grid(const SweepOptions& o);
 
 // Runs every seed of both scenarios for one candidate. Empty `error` on success; otherwise the
