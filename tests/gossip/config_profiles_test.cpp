@@ -24,9 +24,9 @@ TEST_CASE("every named profile exists, names itself and validates", "[gossip][co
 TEST_CASE("the fast profile has the swept timings", "[gossip][config]") {
   const Config f = *Config::for_profile("fast");
   const Config lan = *Config::for_profile("lan");
-  CHECK(f.probe_interval == 1500 * kMillis);
-  CHECK(f.probe_timeout == 750 * kMillis);
-  CHECK(f.gossip_interval == 50 * kMillis);
+  CHECK(f.probe_interval == 1400 * kMillis);
+  CHECK(f.probe_timeout == 700 * kMillis);
+  CHECK(f.gossip_interval == 100 * kMillis);
   CHECK(f.suspicion_mult == 1);
   CHECK(f.suspicion_max_mult == 2);
   CHECK(f.indirect_checks == 3);
