@@ -9,6 +9,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "gossip/config.hpp"
 #include "sim/experiment.hpp"
 #include "sim/metrics.hpp"
 #include "sim/world.hpp"
@@ -244,7 +245,8 @@ SweepCommand::SweepCommand(CLI::App& app) {
       "Search gossip timings for the `fast` profile: each candidate runs two generated\n"
       "experiments per seed (PEERS peers, LOSS packet loss, two crashes; and the same with one\n"
       "CPU-starved peer) and is ranked by failover; prints a markdown table and the winner.\n"
-      "Without grid options the default grid runs; with any, their product (others: fast's).");
+      "Without grid options the default grid runs; with any, their product (the timings not\n"
+      "given are the --base profile's; probe timeout: half of each probe interval).");
   sub_->add_option("--seeds", opt_.seeds, "seeds per scenario")->capture_default_str();
   sub_->add_option("--first-seed", opt_.first_seed, "the first seed")->capture_default_str();
   sub_->add_option("--peers", opt_.peers, "peers per experiment")->capture_default_str();
@@ -277,6 +279,8 @@ int SweepCommand::run() const {
   o.slow_delay = *delay;
   if (o.seeds < 1 || o.peers < 2 || o.peers > 1000) return bad("need --seeds >= 1 and --peers in 2..1000");
   if (!(o.loss >= 0 && o.loss < 1)) return bad("--loss must be in [0, 1)");
+  const auto base = gossip::Config::for_profile(o.base_profile);
+  if (!base) return bad("--base: unknown profile `" + o.base_profile + "`");
 
   std::vector<SweepCandidate> grid;
   const bool custom = !(probe_interval_ + probe_timeout_ + gossip_interval_ + suspicion_mult_ +
@@ -285,7 +289,9 @@ int SweepCommand::run() const {
   if (!custom) {
     grid = default_sweep_grid(o);
   } else {
-    const SweepCandidate d;
+    const SweepCandidate d{base->probe_interval, base->probe_timeout, base->gossip_interval,
+                           base->suspicion_mult, base->suspicion_max_mult, base->indirect_checks,
+                           base->awareness_max};
     std::vector<Micros> probes, timeouts, gossips;
     std::vector<int> mults, maxes, indirects, awareness;
     std::string e;
