@@ -105,7 +105,7 @@ TEST_CASE("nodes resolve relative to the experiment file") {
   CHECK(std::get<ExperimentError>(r).message.find("/tmp/dir/no-such.csv") != std::string::npos);
 }
 
-TEST_CASE("profile picks a gossip Config, and [gossip] overrides single timings") {
+TEST_CASE("profile picks a gossip Config, and the gossip table overrides single timings") {
   auto parse = [](const std::string& text) {
     auto r = parse_experiment_text(text, "x.toml");
     if (auto* e = std::get_if<ExperimentError>(&r)) FAIL(e->message);
@@ -164,7 +164,7 @@ stream_ping = false
   CHECK(inner.gossip.probe_timeout == shoal::gossip::Config::for_profile("local")->probe_timeout);
 }
 
-TEST_CASE("[gossip] errors name file, line and column") {
+TEST_CASE("gossip table errors name file, line and column") {
   const std::string head = "name = \"a\"\npeers = 3\n[gossip]\n";
   CHECK(error_of(head + "probe_intervall = \"1s\"\n") ==
         "x.toml:4:19: unknown key `probe_intervall` in [gossip]");
