@@ -25,23 +25,10 @@ AgentSetup resolve_setup(const config::PeerConfig& cfg, const HostFacts& host) {
   }
 
   const config::GossipSettings& g = cfg.gossip;
-  std::optional<gossip::Config> base;
-  if (g.profile == "fast") {
-    base = gossip::Config::for_profile("lan");
-    if (base) {
-      base->profile = "fast";
-      base->probe_interval = 500 * gossip::kMillis;
-      base->probe_timeout = 250 * gossip::kMillis;
-      base->gossip_interval = 100 * gossip::kMillis;
-      base->suspicion_mult = 4;
-      base->suspicion_max_mult = 3;
-      base->push_pull_interval = 15 * gossip::kSeconds;
-    }
-  } else {
-    base = gossip::Config::for_profile(g.profile);
-  }
+  std::optional<gossip::Config> base = gossip::Config::for_profile(g.profile);
   if (!base) {
-    s.error = "gossip.profile: unknown profile `" + g.profile + "` (lan, wan, local, fast)";
+    s.error = "gossip.profile: unknown profile `" + g.profile + "` (" +
+              std::string(gossip::Config::profile_names()) + ")";
     return s;
   }
   gossip::Config c = *base;

@@ -70,6 +70,63 @@ class Reader {
   std::string path_;
 };
 
+// [gossip]: the profile's timings with single values overridden (DESIGN.md "Peer file" names).
+void read_gossip(const Reader& rd, const toml::table& root, Experiment& x) {
+  const toml::node* n = root.get("gossip");
+  const toml::table* t = n ? n->as_table() : nullptr;
+  if (n && !t) rd.fail(*n, "`gossip` must be a table");
+  if (t) {
+    if (const auto* jg = t->get("join_grace"))
+      rd.fail(*jg, "`join_grace` is a node setting the simulator does not model");
+    rd.keys(*t,
+            {"profile", "probe_interval", "probe_timeout", "gossip_interval", "push_pull_interval",
+             "reconnect_timeout", "tombstone_ttl", "max_clock_skew", "indirect_checks",
+             "suspicion_mult", "suspicion_max_mult", "gossip_nodes", "retransmit_mult",
+             "awareness_max", "gossip_to_the_dead", "stall_threshold", "stream_ping"},
+            " in [gossip]");
+    if (const auto* p = t->get("profile")) {
+      std::string name = rd.string(*p, "gossip.profile");
+      if (!gossip::Config::for_profile(name))
+        rd.fail(*p, "`gossip.profile` must be one of " +
+                        std::string(gossip::Config::profile_names()) + " (got `" + name + "`)");
+      if (root.get("profile") && name != x.profile)
+        rd.fail(*p, "`gossip.profile` differs from the top-level `profile`; give one");
+      x.profile = name;
+    }
+  }
+  x.gossip = *gossip::Config::for_profile(x.profile);
+  x.gossip.lifeguard = x.lifeguard;
+  if (!t) return;
+  auto dur = [&](const char* key, Micros& out) {
+    if (const auto* v = t->get(key)) {
+      out = rd.duration(*v, std::string("gossip.") + key);
+      if (out <= 0) rd.fail(*v, std::string("`gossip.") + key + "` must be > 0");
+    }
+  };
+  auto num = [&](const char* key, std::int64_t min, int& out) {
+    if (const auto* v = t->get(key))
+      out = static_cast<int>(rd.integer(*v, std::string("gossip.") + key, min, 1'000'000));
+  };
+  gossip::Config& c = x.gossip;
+  dur("probe_interval", c.probe_interval);
+  dur("probe_timeout", c.probe_timeout);
+  dur("gossip_interval", c.gossip_interval);
+  dur("push_pull_interval", c.push_pull_interval);
+  dur("reconnect_timeout", c.reconnect_timeout);
+  dur("tombstone_ttl", c.tombstone_ttl);
+  dur("max_clock_skew", c.max_clock_skew);
+  dur("gossip_to_the_dead", c.gossip_to_the_dead);
+  dur("stall_threshold", c.stall_threshold);
+  num("indirect_checks", 0, c.indirect_checks);
+  num("suspicion_mult", 1, c.suspicion_mult);
+  num("suspicion_max_mult", 1, c.suspicion_max_mult);
+  num("gossip_nodes", 1, c.gossip_nodes);
+  num("retransmit_mult", 1, c.retransmit_mult);
+  num("awareness_max", 1, c.awareness_max);
+  if (const auto* v = t->get("stream_ping")) c.stream_ping = rd.boolean(*v, "gossip.stream_ping");
+  if (std::string why = c.validate(); !why.empty()) rd.fail(*n, "[gossip]: " + why);
+}
+
 }  // namespace
 
 Micros FaultEvent::end() const {
@@ -113,7 +170,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
     rd.keys(root,
             {"name", "seed", "peers", "nodes", "duration", "profile", "lifeguard", "network",
              "service", "event", "join_spread", "clock_skew", "sample", "start_delay",
-             "crash_rate", "specs_at"},
+             "crash_rate", "specs_at", "gossip"},
             " (top level)");
     const toml::source_region top{{1, 1}, {1, 1}, nullptr};
     if (auto* n = root.get("name")) x.name = rd.string(*n, "name");
@@ -125,8 +182,9 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
     }
     if (auto* n = root.get("profile")) {
       x.profile = rd.string(*n, "profile");
-      if (x.profile != "lan" && x.profile != "wan" && x.profile != "local")
-        rd.fail(*n, "`profile` must be one of lan, wan, local (got `" + x.profile + "`)");
+      if (!gossip::Config::for_profile(x.profile))
+        rd.fail(*n, "`profile` must be one of " + std::string(gossip::Config::profile_names()) +
+                        " (got `" + x.profile + "`)");
     }
     if (auto* n = root.get("lifeguard")) x.lifeguard = rd.boolean(*n, "lifeguard");
     if (auto* n = root.get("join_spread")) x.join_spread = rd.duration(*n, "join_spread");
@@ -141,6 +199,8 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
       if (!n->is_number() || *n->value<double>() < 0) rd.fail(*n, "`crash_rate` must be a number >= 0");
       x.crash_rate = *n->value<double>();
     }
+
+    read_gossip(rd, root, x);
 
     const toml::node* peers = root.get("peers");
     const toml::node* nodes = root.get("nodes");

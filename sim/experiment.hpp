@@ -14,6 +14,13 @@
 // `oneway = true` with partition (only lower groups -> higher groups are cut), `restart = N`
 // (crash N random peers and bring them back after `for`, one every `every`, `disk = false` to
 // lose their incarnation), `restart = "all"`.
+// `profile` is any gossip::Config::for_profile name (lan, wan, local, fast). An optional
+// [gossip] table overrides single timings by the peer file's names and units (DESIGN.md
+// "Peer file"): profile, probe_interval, probe_timeout, gossip_interval, push_pull_interval,
+// reconnect_timeout, tombstone_ttl, max_clock_skew (durations); indirect_checks, suspicion_mult,
+// suspicion_max_mult, gossip_nodes, retransmit_mult (integers); plus the simulator's own
+// awareness_max (integer), gossip_to_the_dead, stall_threshold (durations), stream_ping (bool).
+// The result, validated by gossip::Config::validate, is Experiment::gossip.
 // `nodes` is resolved relative to the experiment file's folder (absolute paths as given).
 // Pure parsing apart from reading the files: errors are values `path:line:col: message`.
 #pragma once
@@ -24,6 +31,7 @@
 #include <variant>
 #include <vector>
 
+#include "gossip/config.hpp"
 #include "gossip/types.hpp"
 
 namespace shoal::sim {
@@ -69,6 +77,9 @@ struct Experiment {
   Micros duration = 60 * gossip::kSeconds;
   std::string profile = "lan";
   bool lifeguard = true;
+  // Every peer's gossip configuration: the profile with the [gossip] overrides and `lifeguard`
+  // applied. Code that builds an Experiment by hand sets this (not just `profile`).
+  gossip::Config gossip;
   Micros latency_min = 1 * gossip::kMillis;
   Micros latency_max = 5 * gossip::kMillis;
   double loss = 0;

@@ -1,5 +1,5 @@
 // shoal-sim: the Shoal simulator's command line. Subcommands: `run` (an experiment, see
-// sim/experiment.hpp) and `placement` (the placement benchmark).
+// sim/experiment.hpp), `placement` (the placement benchmark) and `sweep` (sim/sweep.hpp).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include "sim/experiment.hpp"
 #include "sim/placement_bench.hpp"
 #include "sim/report.hpp"
+#include "sim/sweep.hpp"
 #include "sim/world.hpp"
 
 namespace {
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
   placement->add_flag("--balance-sweep", sweep, "print the balance/movement trade-off across caps instead");
   placement->add_option("--caps", caps, "caps for --balance-sweep, comma-separated (0 = none); default 0,1.05,1.1,1.15,1.25,1.5,2");
 
+  shoal::sim::SweepCommand sweep_command(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
   }
 
   if (run->parsed()) return run_command(run_path, run_out, run_seed, run_quiet);
+  if (sweep_command.parsed()) return sweep_command.run();
 
   if (placement->parsed()) {
     shoal::placement::View view;

@@ -154,7 +154,7 @@ class World {
     clock_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
     join_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
     workload_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    cfg_ = *gossip::Config::for_profile(x.profile);
+    cfg_ = x.gossip;
     cfg_.lifeguard = x.lifeguard;
   }
 

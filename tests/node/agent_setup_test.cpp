@@ -46,14 +46,23 @@ TEST_CASE("agent setup: profiles and overrides", "[node][agent]") {
   cfg.gossip.profile = "fast";
   auto f = resolve_setup(cfg, host);
   REQUIRE(f.error.empty());
-  CHECK(f.gossip.probe_interval == 500 * shoal::gossip::kMillis);
-  cfg.gossip.probe_interval = 700;
+  // `fast` is gossip::Config::for_profile's, whole (no second copy in node/).
+  const auto fast = *shoal::gossip::Config::for_profile("fast");
+  CHECK(f.gossip.profile == "fast");
+  CHECK(f.gossip.probe_interval == fast.probe_interval);
+  CHECK(f.gossip.probe_timeout == fast.probe_timeout);
+  CHECK(f.gossip.suspicion_mult == fast.suspicion_mult);
+  CHECK(f.gossip.awareness_max == fast.awareness_max);
+  cfg.gossip.probe_interval = 2000;
   cfg.gossip.join_grace = 0;
   auto o = resolve_setup(cfg, host);
-  CHECK(o.gossip.probe_interval == 700 * shoal::gossip::kMillis);
+  REQUIRE(o.error.empty());
+  CHECK(o.gossip.probe_interval == 2000 * shoal::gossip::kMillis);
+  CHECK(o.gossip.probe_timeout == fast.probe_timeout);
   CHECK(o.join_grace == 0);
   cfg.gossip.profile = "bogus";
-  CHECK_FALSE(resolve_setup(cfg, host).error.empty());
+  CHECK(resolve_setup(cfg, host).error ==
+        "gossip.profile: unknown profile `bogus` (lan, wan, local, fast)");
 }
 
 TEST_CASE("host facts are sane", "[node][agent]") {

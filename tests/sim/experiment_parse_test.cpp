@@ -104,3 +104,79 @@ TEST_CASE("nodes resolve relative to the experiment file") {
   REQUIRE(std::holds_alternative<ExperimentError>(r));
   CHECK(std::get<ExperimentError>(r).message.find("/tmp/dir/no-such.csv") != std::string::npos);
 }
+
+TEST_CASE("profile picks a gossip Config, and the gossip table overrides single timings") {
+  auto parse = [](const std::string& text) {
+    auto r = parse_experiment_text(text, "x.toml");
+    if (auto* e = std::get_if<ExperimentError>(&r)) FAIL(e->message);
+    return std::get<Experiment>(std::move(r));
+  };
+  // Without [gossip] the Config is the profile's, lifeguard applied.
+  auto plain = parse("name = \"a\"\npeers = 3\nprofile = \"wan\"\nlifeguard = false\n");
+  auto wan = *shoal::gossip::Config::for_profile("wan");
+  CHECK(plain.gossip.profile == "wan");
+  CHECK(plain.gossip.probe_interval == wan.probe_interval);
+  CHECK_FALSE(plain.gossip.lifeguard);
+  CHECK(parse("name = \"a\"\npeers = 3\n").gossip.probe_interval ==
+        shoal::gossip::Config::for_profile("lan")->probe_interval);
+
+  auto fast = parse(R"(
+name = "a"
+peers = 5
+profile = "fast"
+[gossip]
+probe_interval = "1200ms"
+probe_timeout = "1100ms"
+gossip_interval = "50ms"
+push_pull_interval = "20s"
+suspicion_mult = 2
+suspicion_max_mult = 5
+indirect_checks = 2
+gossip_nodes = 4
+retransmit_mult = 3
+awareness_max = 1
+gossip_to_the_dead = "9s"
+stall_threshold = "2s"
+stream_ping = false
+)");
+  const auto& g = fast.gossip;
+  CHECK(fast.profile == "fast");
+  CHECK(g.profile == "fast");
+  CHECK(g.probe_interval == 1'200'000);
+  CHECK(g.probe_timeout == 1'100'000);
+  CHECK(g.gossip_interval == 50'000);
+  CHECK(g.push_pull_interval == 20'000'000);
+  CHECK(g.suspicion_mult == 2);
+  CHECK(g.suspicion_max_mult == 5);
+  CHECK(g.indirect_checks == 2);
+  CHECK(g.gossip_nodes == 4);
+  CHECK(g.retransmit_mult == 3);
+  CHECK(g.awareness_max == 1);
+  CHECK(g.gossip_to_the_dead == 9'000'000);
+  CHECK(g.stall_threshold == 2'000'000);
+  CHECK_FALSE(g.stream_ping);
+  // A timing not overridden keeps the profile's value.
+  CHECK(g.reconnect_timeout == shoal::gossip::Config::for_profile("fast")->reconnect_timeout);
+
+  // The profile may also be named inside [gossip], as in the peer file.
+  auto inner = parse("name = \"a\"\npeers = 3\n[gossip]\nprofile = \"local\"\n");
+  CHECK(inner.profile == "local");
+  CHECK(inner.gossip.probe_timeout == shoal::gossip::Config::for_profile("local")->probe_timeout);
+}
+
+TEST_CASE("gossip table errors name file, line and column") {
+  const std::string head = "name = \"a\"\npeers = 3\n[gossip]\n";
+  CHECK(error_of(head + "probe_intervall = \"1s\"\n") ==
+        "x.toml:4:19: unknown key `probe_intervall` in [gossip]");
+  CHECK(error_of(head + "suspicion_mult = 0\n") == "x.toml:4:18: `gossip.suspicion_mult` must be in 1..1000000");
+  CHECK(error_of(head + "probe_timeout = \"soon\"\n").find("x.toml:4:17: `gossip.probe_timeout`: bad duration") == 0);
+  CHECK(error_of(head + "probe_interval = \"1s\"\nprobe_timeout = \"2s\"\n") ==
+        "x.toml:3:1: [gossip]: probe_timeout must be > 0 and <= probe_interval");
+  CHECK(error_of(head + "join_grace = \"5s\"\n").find("x.toml:4:14: `join_grace` is a node setting") == 0);
+  CHECK(error_of(head + "profile = \"turbo\"\n").find("x.toml:4:11: `gossip.profile` must be one of lan, wan, local, fast") == 0);
+  CHECK(error_of("name = \"a\"\npeers = 3\nprofile = \"lan\"\n[gossip]\nprofile = \"wan\"\n")
+            .find("x.toml:5:11: `gossip.profile` differs") == 0);
+  CHECK(error_of("name = \"a\"\npeers = 3\nprofile = \"turbo\"\n")
+            .find("x.toml:3:11: `profile` must be one of lan, wan, local, fast") == 0);
+  CHECK(error_of("name = \"a\"\npeers = 3\ngossip = 1\n").find("x.toml:3:10: `gossip` must be a table") == 0);
+}
