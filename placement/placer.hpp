@@ -41,6 +41,7 @@ class Placer {
     std::int64_t cpu_cap = 0, mem_cap = 0, cpu_used = 0, mem_used = 0;
     std::int64_t cpu_limit = 0, mem_limit = 0;  // balance cap
     std::int64_t held = 0;                      // instances placed here
+    bool closed = false;  // it refused a proposal for the balance cap: it takes no more under it
     std::string ineligible;                     // empty when eligible before constraints
     std::vector<std::uint16_t> ports;           // static host ports taken
   };
@@ -52,7 +53,10 @@ class Placer {
   };
   struct ServiceRt {
     const config::ServiceSpec* spec = nullptr;
-    std::shared_ptr<PeerList> eligible;
+    // The peers an instance ranks: every peer of the view that passes the constraints,
+    // eligible or not (an ineligible one keeps its rank, so a peer dying shifts no ranks).
+    std::shared_ptr<PeerList> ranked;
+    std::shared_ptr<const std::vector<std::uint32_t>> eligible;  // ascending
     // Per peer: the first failing constraint (empty when none), shared by equal constraints.
     std::shared_ptr<const std::vector<std::string>> constraint_fail;
     std::vector<std::uint16_t> ports;          // static host ports needed, sorted
@@ -80,7 +84,7 @@ class Placer {
     bool saw_cap = false;    // a peer with room refused it for the balance cap
     Key lower = 0;
     std::uint32_t seen = 0, pos = 0;
-    std::uint32_t proposals = 0;  // made so far: the rank of the next one
+    std::uint32_t proposals = 0;  // ranks passed so far: the rank of the next proposal
     std::vector<std::pair<Key, std::uint32_t>> batch;
   };
   struct Proposal {  // the greedy's priority: lower first
@@ -105,6 +109,8 @@ class Placer {
   void batch(const Inst& in, PeerList& list, Cursor& c);
   std::vector<std::uint32_t> ranking(const Inst& in) const;
   std::string peer_verdict(const Inst& in, std::uint32_t p) const;
+  // The next eligible peer of the instance's ranking; ineligible ones use up their rank.
+  bool next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next);
   std::vector<std::size_t> zone_order(const Inst& in, const ServiceRt& s) const;
   void commit(const Inst& in, std::uint32_t peer);
   std::string unplaced_reason(const Inst& in) const;

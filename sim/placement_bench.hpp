@@ -9,7 +9,9 @@
 //  - moved_on_remove_ratio: a peer is removed: marked dead (as a failed peer stays in the view
 //    until forgotten), or erased from the view with --forget; (instances whose owner changed) /
 //    (instances that peer held); averaged over `removals` seeded picks (peers holding nothing
-//    are skipped). moved_on_add_ratio: a peer (capacity copied from a seeded pick) is added;
+//    are skipped). moved_on_forget_ratio (without --forget): the same dead peer is then
+//    forgotten (erased); (instances whose owner changed then) / (instances it held).
+//    moved_on_add_ratio: a peer (capacity copied from a seeded pick) is added;
 //    (instances whose owner changed) / (instances it takes); averaged over `adds` additions.
 //  - compute_ms: CPU time of the one thread computing the initial assignment (wall_ms beside
 //    it); for place() that includes hashing every peer and instance.
