@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
-#include <queue>
 
 namespace shoal::placement::detail {
 namespace {
 
-constexpr int kLevels = 16;             // candidate levels: 8, 16, 32, ... expected peers
+constexpr int kLevels = Placer::kLevels;  // candidate levels: 8, 16, 32, ... expected peers
 constexpr std::size_t kGroupSize = 128;  // minimum peers per candidate group
 constexpr std::size_t kSmallList = 16;   // lists this short are ranked in full at once
+constexpr std::size_t kSelectBelow = 32;  // batches this short are not sorted
 constexpr std::uint64_t kGroupSalt = 0x9e3779b97f4a7c15ULL;
 constexpr std::int64_t kCapacityMax = std::int64_t{1} << 31;
 
@@ -288,8 +288,13 @@ const std::vector<std::uint64_t>& Placer::thresholds(const PeerList& list, int l
   if (t.empty()) {
     const Key bound = (Key(level_expected(level)) * 3 << 95) / ref_weight_;
     t.resize(list.peers.size());
-    for (std::size_t k = 0; k < list.peers.size(); ++k)
-      t[k] = min_draw_for_key(bound, peers_[list.peers[k]].inv_weight);
+    auto& known = threshold_cache_[static_cast<std::size_t>(level)];  // by inverse weight
+    for (std::size_t k = 0; k < list.peers.size(); ++k) {
+      const std::uint64_t inv = peers_[list.peers[k]].inv_weight;
+      auto it = known.find(inv);
+      if (it == known.end()) it = known.emplace(inv, min_draw_for_key(bound, inv)).first;
+      t[k] = it->second;
+    }
   }
   return t;
 }
@@ -394,6 +399,7 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
       m += mix(ih, h[k]) >= t[k] ? 1 : 0;
     }
     // Pass 2: exact keys for those few.
+    c.batch.reserve(m);
     for (std::size_t j = 0; j < m; ++j) {
       const std::size_t k = hits[j];
       const std::uint32_t p = list.peers[k];
@@ -403,13 +409,17 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
     c.lower = bound;
     c.has_lower = true;
   } else {
+    c.batch.reserve(n);
     for (std::size_t k = 0; k < n; ++k) {
       const std::uint32_t p = list.peers[k];
       const Key key = rendezvous_key(mix(in.hash, h[k]), peers_[p].inv_weight);
       if (!c.has_lower || key > c.lower) c.batch.emplace_back(key, p);
     }
   }
-  std::sort(c.batch.begin(), c.batch.end());
+  // A short batch is not sorted: advance() picks its least key each time (most instances
+  // take their first proposal).
+  c.sorted = c.batch.size() > kSelectBelow;
+  if (c.sorted) std::sort(c.batch.begin(), c.batch.end());
   c.seen += static_cast<std::uint32_t>(c.batch.size());
 }
 
@@ -424,6 +434,12 @@ bool Placer::next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32
 bool Placer::advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next) {
   while (true) {
     if (c.pos < c.batch.size()) {
+      if (!c.sorted) {
+        std::size_t least = c.pos;
+        for (std::size_t k = c.pos + 1; k < c.batch.size(); ++k)
+          if (c.batch[k] < c.batch[least]) least = k;
+        std::swap(c.batch[c.pos], c.batch[least]);
+      }
       next = c.batch[c.pos++];
       return true;
     }
@@ -548,50 +564,62 @@ void Placer::solve(int watch) {
   results_.assign(order_.size(), Result{});
   watched_.clear();
   std::vector<Cursor> cursors(order_.size());
+  // Proposals by pass and rank: a proposal made while those of rank r are taken has a higher
+  // rank (or is in the second pass), so each bucket is complete when its turn comes, and
+  // taking the buckets in turn, each sorted, is the one global order.
+  std::vector<std::vector<Proposal>> buckets[2];
+  auto push_next = [&](std::uint32_t i) {
+    Cursor& c = cursors[i];
+    std::pair<Key, std::uint32_t> next;
+    if (!next_eligible(order_[i], c, next)) {
+      if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again
+        c = Cursor{};
+        c.spill = true;
+        if (!next_eligible(order_[i], c, next)) c.done = true;
+      } else {
+        c.done = true;
+      }
+    }
+    if (c.done) {
+      results_[i].reason = unplaced_reason(order_[i]);
+      cursors[i] = Cursor{};
+      return;
+    }
+    auto& pass = buckets[c.spill ? 1 : 0];
+    if (pass.size() <= c.proposals) pass.resize(c.proposals + 1);
+    pass[c.proposals].push_back(Proposal{next.first, i, next.second});
+    ++c.proposals;
+  };
+  auto take = [&](const Proposal& pr, bool spill, std::uint32_t rank) {
+    const Inst& in = order_[pr.inst];
+    const ServiceRt& s = services_[in.service];
+    const bool at_home = in.home && s.home_list && rank == 0;
+    const bool room = zone_open(s, pr.peer) && has_room(s, pr.peer);
+    const bool ok = room && (spill || at_home || under_cap(s, pr.peer));
+    if (ok) {
+      commit(in, pr.peer);
+      results_[pr.inst].peer = static_cast<int>(pr.peer);
+      results_[pr.inst].spilled = spill;
+      cursors[pr.inst] = Cursor{};  // frees its batch
+      return;
+    }
+    if (static_cast<int>(pr.inst) == watch && !spill) watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer));
+    if (room) {  // refused for the balance cap alone: this peer closes (see place.hpp)
+      cursors[pr.inst].saw_cap = true;
+      peers_[pr.peer].closed = true;
+    }
+    push_next(pr.inst);
+  };
   for (const bool home_class : {true, false}) {
-    std::priority_queue<Proposal, std::vector<Proposal>, std::greater<Proposal>> heap;
-    auto push_next = [&](std::uint32_t i) {
-      Cursor& c = cursors[i];
-      std::pair<Key, std::uint32_t> next;
-      if (!next_eligible(order_[i], c, next)) {
-        if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again
-          c = Cursor{};
-          c.spill = true;
-          if (!next_eligible(order_[i], c, next)) c.done = true;
-        } else {
-          c.done = true;
-        }
-      }
-      if (c.done) {
-        results_[i].reason = unplaced_reason(order_[i]);
-        return;
-      }
-      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.proposals++, next.first, i, next.second});
-    };
     for (std::uint32_t i = 0; i < order_.size(); ++i)
       if (order_[i].home == home_class) push_next(i);
-    while (!heap.empty()) {
-      const Proposal pr = heap.top();
-      heap.pop();
-      const Inst& in = order_[pr.inst];
-      const ServiceRt& s = services_[in.service];
-      const bool at_home = in.home && s.home_list && pr.segment == 0;
-      const bool room = zone_open(s, pr.peer) && has_room(s, pr.peer);
-      const bool ok = room && (pr.spill || at_home || under_cap(s, pr.peer));
-      if (ok) {
-        commit(in, pr.peer);
-        results_[pr.inst].peer = static_cast<int>(pr.peer);
-        results_[pr.inst].spilled = pr.spill != 0;
-        cursors[pr.inst] = Cursor{};  // frees its batch
-        continue;
+    for (const int pass : {0, 1}) {
+      for (std::uint32_t rank = 0; rank < buckets[pass].size(); ++rank) {
+        std::vector<Proposal> bucket = std::move(buckets[pass][rank]);
+        std::sort(bucket.begin(), bucket.end());
+        for (const Proposal& pr : bucket) take(pr, pass == 1, rank);
       }
-      if (static_cast<int>(pr.inst) == watch && !pr.spill)
-        watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer));
-      if (room) {  // refused for the balance cap alone: this peer closes (see place.hpp)
-        cursors[pr.inst].saw_cap = true;
-        peers_[pr.peer].closed = true;
-      }
-      push_next(pr.inst);
+      buckets[pass].clear();
     }
   }
 }

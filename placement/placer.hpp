@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -27,6 +28,7 @@ struct PeerList {
 
 class Placer {
  public:
+  static constexpr int kLevels = 16;  // candidate levels (see batch())
   Placer(const View& view, const Tuning& tuning);
 
   // Places every instance.
@@ -82,19 +84,17 @@ class Placer {
     bool spill = false;      // second pass: the balance cap is ignored
     bool done = false;
     bool saw_cap = false;    // a peer with room refused it for the balance cap
+    bool sorted = false;     // batch sorted (else advance() selects the least key)
     Key lower = 0;
     std::uint32_t seen = 0, pos = 0;
     std::uint32_t proposals = 0;  // ranks passed so far: the rank of the next proposal
     std::vector<std::pair<Key, std::uint32_t>> batch;
   };
-  struct Proposal {  // the greedy's priority: lower first
-    std::uint8_t spill;
-    std::uint32_t segment;  // the proposal's rank in the instance's ranking (0 = its best)
+  struct Proposal {  // within a pass and a rank, taken by key, then instance, then peer
     Key key;
     std::uint32_t inst, peer;
-    friend bool operator>(const Proposal& a, const Proposal& b) {
-      return std::tie(a.spill, a.segment, a.key, a.inst, a.peer) >
-             std::tie(b.spill, b.segment, b.key, b.inst, b.peer);
+    friend bool operator<(const Proposal& a, const Proposal& b) {
+      return std::tie(a.key, a.inst, a.peer) < std::tie(b.key, b.inst, b.peer);
     }
   };
 
@@ -135,6 +135,7 @@ class Placer {
   std::vector<Inst> order_;    // canonical order: home instances first, then by hash
   std::uint64_t ref_weight_ = 1;
   std::vector<std::uint32_t> scratch_;  // batch(): indices of the draws past the threshold
+  std::map<std::uint64_t, std::uint64_t> threshold_cache_[kLevels];  // per level: inverse weight -> draw
 };
 
 }  // namespace shoal::placement::detail
