@@ -11,6 +11,7 @@ constexpr int kLevels = Placer::kLevels;  // candidate levels: 8, 16, 32, ... ex
 constexpr std::size_t kGroupSize = 128;  // minimum peers per candidate group
 constexpr std::size_t kSmallList = 16;   // lists this short are ranked in full at once
 constexpr std::size_t kSelectBelow = 32;  // batches this short are not sorted
+constexpr std::uint64_t kFirstBatch = 4;  // the first batch holds about 4 to 8 peers
 constexpr std::uint64_t kGroupSalt = 0x9e3779b97f4a7c15ULL;
 constexpr std::int64_t kCapacityMax = std::int64_t{1} << 31;
 
@@ -380,7 +381,7 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
     c.level = kLevels;
     if (n > kSmallList) {
       c.level = 0;
-      while (c.level < kLevels && Key(level_expected(c.level)) * list.weight < Key(8) * ref_weight_) ++c.level;
+      while (c.level < kLevels && Key(level_expected(c.level)) * list.weight < Key(kFirstBatch) * ref_weight_) ++c.level;
     }
   } else {
     ++c.level;
