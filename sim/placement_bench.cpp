@@ -269,12 +269,19 @@ nlohmann::json measure(const View& v, const std::vector<Inst>& insts, const Algo
   // For place(), the call alone (not the benchmark's conversion of its output).
   const double compute_ms = g_place_ms >= 0 ? g_place_ms : thread_cpu_ms() - c0;
   const double wall_ms = ms_since(t0);
+  // place() again, warm: the least of five runs is steadier on a shared machine.
+  double best_ms = compute_ms;
+  for (int k = 0; k < 4 && g_place_ms >= 0; ++k) {
+    (void)algo(v, insts);
+    best_ms = std::min(best_ms, g_place_ms);
+  }
   const Quality q = quality(v, insts, base);
   nlohmann::json out = {{"placed", q.placed},
                         {"unplaced", q.unplaced},
                         {"max_over_mean", round3(q.max_over_mean)},
                         {"max_cpu_utilization", round3(q.max_cpu_utilization)},
                         {"compute_ms", round3(compute_ms)},
+                        {"compute_ms_best_of_5", round3(best_ms)},
                         {"wall_ms", round3(wall_ms)}};
   std::vector<std::size_t> held(v.peers.size());
   for (int o : base) if (o >= 0) ++held[o];

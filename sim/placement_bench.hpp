@@ -14,7 +14,8 @@
 //    moved_on_add_ratio: a peer (capacity copied from a seeded pick) is added;
 //    (instances whose owner changed) / (instances it takes); averaged over `adds` additions.
 //  - compute_ms: CPU time of the one thread computing the initial assignment (wall_ms beside
-//    it); for place() that includes hashing every peer and instance.
+//    it); for place() that includes hashing every peer and instance. compute_ms_best_of_5:
+//    for place(), the least of that first run and four more (warm) ones; baselines: one run.
 //  - every baseline is capacity-checked (it skips dead peers and peers without room; nothing is
 //    forced) and
 //    uncapped: ring = Karger ring with 100 unweighted vnodes per peer, walking clockwise;
