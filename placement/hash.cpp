@@ -95,13 +95,18 @@ std::uint64_t inverse_weight(std::uint64_t weight) {
 }
 
 std::uint64_t min_draw_for_key(Key bound, std::uint64_t inv_weight) {
-  // Binary search over draws: the key is non-increasing in the draw.
   const std::uint64_t top = ~std::uint64_t{0};
-  if (rendezvous_key(top, inv_weight) > bound) return top;
-  std::uint64_t lo = 0, hi = top;  // key(hi) <= bound
+  if (inv_weight == 0) return 0;  // every key is 0
+  // key(x) = n(x) * inv_weight <= bound  <=>  n(x) <= floor(bound / inv_weight), n integer.
+  const Key most = bound / inv_weight;
+  if (most >= (Key{1} << 64)) return 0;
+  const std::uint64_t limit = static_cast<std::uint64_t>(most);
+  if (neg_log2_q32(top) > limit) return top;
+  // Binary search over draws: n is non-increasing in the draw.
+  std::uint64_t lo = 0, hi = top;  // n(hi) <= limit
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo) / 2;
-    if (rendezvous_key(mid, inv_weight) <= bound) hi = mid; else lo = mid + 1;
+    if (neg_log2_q32(mid) <= limit) hi = mid; else lo = mid + 1;
   }
   return lo;
 }

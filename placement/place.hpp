@@ -7,20 +7,26 @@
 //    algorithm version equal to the lowest among alive/suspect members;
 //  - each instance ranks the peers by weighted rendezvous hashing: key = -ln(u) / weight in
 //    fixed point (u from mixing the instance's and the peer's hashes), weight = the peer's
-//    capacity in units of the workload's cpu:memory mix, min(cpu, memory x rho);
+//    capacity in units of the workload's cpu:memory mix, min(cpu, memory x rho). It ranks every
+//    peer of the view that passes its constraints, eligible or not: an ineligible one (dead,
+//    not ready, draining...) keeps its rank and is skipped, so a peer failing shifts nobody
+//    else's ranks (and with them the greedy's order) until it is forgotten;
 //  - a greedy in rounds: every instance proposes to its peers best-ranked first, and the
 //    proposals are taken in one global order (home instances first, then the rest; then by
 //    the proposal's rank in its instance's ranking, so every first choice is served before
-//    any second choice; then by key), so the result depends on hashes only. A peer takes a proposal if it has room (cpu
-//    and memory requests, max_per_peer, static host ports) and stays within the balance cap
+//    any second choice; then by key), so the result depends on hashes only. A peer takes a
+//    proposal if it has room (cpu and memory requests, max_per_peer, static host ports) and
+//    stays within the balance cap
 //    (bounded loads: its dominant load <= balance x the target share; an empty peer always
-//    takes one). An instance no peer under the cap can take goes, in a second pass, to its
-//    best-ranked peer with room;
+//    takes one). A peer that refuses a proposal for the balance cap alone is closed: it takes
+//    nothing more under the cap, so its fill does not hinge on which small instance comes
+//    next, and an instance displaced elsewhere rarely lands on it. An instance no peer under
+//    the cap can take goes, in a second pass, to its best-ranked peer with room;
 //  - a home service's instance goes first to its home peer while eligible with room (the cap
 //    does not apply there), else like any other;
 //  - spread = "zone": replicas split evenly over the eligible zones (quotas), then rendezvous
 //    within the zones, in the instance's zone order;
-//  - past Tuning::subset_above eligible peers, an instance ranks a hash-chosen group of peers
+//  - past Tuning::subset_above ranked peers, an instance ranks a hash-chosen group of peers
 //    first (128 to 255 of them) and falls back to the others only when none of them fits;
 //  - what fits nowhere is unplaced, with a reason; nothing is forced onto a full peer.
 // The target share counts every peer of the view (dead ones too, until forgotten), so a peer
@@ -41,7 +47,7 @@ inline constexpr std::uint32_t kAlgorithmVersion = 1;
 struct Tuning {
   std::uint32_t balance_num = 5;     // balance cap = num / den x fair share (1.25);
   std::uint32_t balance_den = 4;     // num == 0 disables the cap (plain capacity-checked HRW)
-  std::size_t subset_above = 512;    // eligible peers past which a candidate group is ranked
+  std::size_t subset_above = 512;    // ranked peers past which a candidate group is ranked
 };
 
 Assignment place(const View& view);

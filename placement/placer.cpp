@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
-#include <queue>
 
 namespace shoal::placement::detail {
 namespace {
 
-constexpr int kLevels = 16;             // candidate levels: 8, 16, 32, ... expected peers
+constexpr int kLevels = Placer::kLevels;  // candidate levels: 8, 16, 32, ... expected peers
 constexpr std::size_t kGroupSize = 128;  // minimum peers per candidate group
 constexpr std::size_t kSmallList = 16;   // lists this short are ranked in full at once
+constexpr std::size_t kSelectBelow = 32;  // batches this short are not sorted
+constexpr std::uint64_t kFirstBatch = 4;  // the first batch holds about 4 to 8 peers
 constexpr std::uint64_t kGroupSalt = 0x9e3779b97f4a7c15ULL;
 constexpr std::int64_t kCapacityMax = std::int64_t{1} << 31;
 
@@ -122,7 +123,8 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
   ref_weight_ = std::max<std::uint64_t>(ref_weight_, 1);
 
   struct Eligibility {
-    std::shared_ptr<PeerList> list;
+    std::shared_ptr<PeerList> ranked;
+    std::shared_ptr<const std::vector<std::uint32_t>> eligible;
     std::shared_ptr<const std::vector<std::string>> fails;
   };
   std::map<std::string, Eligibility> by_constraints;
@@ -135,7 +137,8 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
     auto it = by_constraints.find(sig);
     if (it == by_constraints.end()) {
       auto fails = std::make_shared<std::vector<std::string>>(peers_.size());
-      std::vector<std::uint32_t> members;
+      std::vector<std::uint32_t> ranked;
+      auto eligible = std::make_shared<std::vector<std::uint32_t>>();
       for (std::uint32_t p = 0; p < peers_.size(); ++p) {
         for (const auto& c : spec.placement.constraints) {
           if (!c.matches(peers_[p].peer->name, peers_[p].peer->zone, peers_[p].peer->labels)) {
@@ -143,11 +146,14 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
             break;
           }
         }
-        if (peers_[p].ineligible.empty() && (*fails)[p].empty()) members.push_back(p);
+        if (!(*fails)[p].empty()) continue;
+        ranked.push_back(p);
+        if (peers_[p].ineligible.empty()) eligible->push_back(p);
       }
-      it = by_constraints.emplace(sig, Eligibility{make_list(std::move(members)), fails}).first;
+      it = by_constraints.emplace(sig, Eligibility{make_list(std::move(ranked)), eligible, fails}).first;
     }
-    s.eligible = it->second.list;
+    s.ranked = it->second.ranked;
+    s.eligible = it->second.eligible;
     s.constraint_fail = it->second.fails;
     for (const auto& port : spec.ports)
       if (port.host) s.ports.push_back(*port.host);
@@ -159,15 +165,19 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
                                   [](const PeerRt& r, const std::string& n) { return r.peer->name < n; });
       if (pit != peers_.end() && pit->peer->name == spec.home_peer) {
         s.home = static_cast<int>(pit - peers_.begin());
-        if (std::binary_search(s.eligible->peers.begin(), s.eligible->peers.end(),
+        // Ranked first, eligible or not: while it is not, its instances rank it and go on.
+        if (std::binary_search(s.ranked->peers.begin(), s.ranked->peers.end(),
                                static_cast<std::uint32_t>(s.home)))
           s.home_list = make_list({static_cast<std::uint32_t>(s.home)});
       }
     }
     const std::int64_t replicas = std::max(0, spec.replicas);
     if (spec.placement.spread == config::Placement::Spread::zone && replicas > 0) {
+      // The zones with an eligible peer; each ranks its peers, eligible or not.
       std::map<std::string, std::vector<std::uint32_t>> zones;
-      for (std::uint32_t p : s.eligible->peers) zones[peers_[p].peer->zone].push_back(p);
+      for (std::uint32_t p : *s.eligible) zones[peers_[p].peer->zone];
+      for (std::uint32_t p : s.ranked->peers)
+        if (auto z = zones.find(peers_[p].peer->zone); z != zones.end()) z->second.push_back(p);
       s.zone_of.assign(peers_.size(), -1);
       for (auto& [name, members] : zones) {
         for (std::uint32_t p : members) s.zone_of[p] = static_cast<std::int32_t>(s.zones.size());
@@ -279,8 +289,13 @@ const std::vector<std::uint64_t>& Placer::thresholds(const PeerList& list, int l
   if (t.empty()) {
     const Key bound = (Key(level_expected(level)) * 3 << 95) / ref_weight_;
     t.resize(list.peers.size());
-    for (std::size_t k = 0; k < list.peers.size(); ++k)
-      t[k] = min_draw_for_key(bound, peers_[list.peers[k]].inv_weight);
+    auto& known = threshold_cache_[static_cast<std::size_t>(level)];  // by inverse weight
+    for (std::size_t k = 0; k < list.peers.size(); ++k) {
+      const std::uint64_t inv = peers_[list.peers[k]].inv_weight;
+      auto it = known.find(inv);
+      if (it == known.end()) it = known.emplace(inv, min_draw_for_key(bound, inv)).first;
+      t[k] = it->second;
+    }
   }
   return t;
 }
@@ -304,6 +319,7 @@ bool Placer::zone_open(const ServiceRt& s, std::uint32_t p) const {
 bool Placer::under_cap(const ServiceRt& s, std::uint32_t p) const {
   const PeerRt& r = peers_[p];
   if (tuning_.balance_num == 0 || r.held == 0) return true;
+  if (r.closed) return false;
   const auto& req = s.spec->resources;
   return r.cpu_used + std::max<std::int64_t>(0, req.cpu_milli) <= r.cpu_limit &&
          r.mem_used + std::max<std::int64_t>(0, req.memory_mib) <= r.mem_limit;
@@ -348,7 +364,7 @@ PeerList* Placer::segment(const Inst& in, std::uint32_t k) const {
     return i == 0 ? &list.groups[g] : &list.rests[g];
   };
   auto parts = [](const PeerList& list) -> std::uint32_t { return list.group_bits ? 2 : 1; };
-  if (s.zones.empty()) return k < parts(*s.eligible) ? pick(*s.eligible, k) : nullptr;
+  if (s.zones.empty()) return k < parts(*s.ranked) ? pick(*s.ranked, k) : nullptr;
   for (std::size_t z : zone_order(in, s)) {
     PeerList& list = *s.zones[z].list;
     if (k < parts(list)) return pick(list, k);
@@ -365,7 +381,7 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
     c.level = kLevels;
     if (n > kSmallList) {
       c.level = 0;
-      while (c.level < kLevels && Key(level_expected(c.level)) * list.weight < Key(8) * ref_weight_) ++c.level;
+      while (c.level < kLevels && Key(level_expected(c.level)) * list.weight < Key(kFirstBatch) * ref_weight_) ++c.level;
     }
   } else {
     ++c.level;
@@ -384,6 +400,7 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
       m += mix(ih, h[k]) >= t[k] ? 1 : 0;
     }
     // Pass 2: exact keys for those few.
+    c.batch.reserve(m);
     for (std::size_t j = 0; j < m; ++j) {
       const std::size_t k = hits[j];
       const std::uint32_t p = list.peers[k];
@@ -393,19 +410,37 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
     c.lower = bound;
     c.has_lower = true;
   } else {
+    c.batch.reserve(n);
     for (std::size_t k = 0; k < n; ++k) {
       const std::uint32_t p = list.peers[k];
       const Key key = rendezvous_key(mix(in.hash, h[k]), peers_[p].inv_weight);
       if (!c.has_lower || key > c.lower) c.batch.emplace_back(key, p);
     }
   }
-  std::sort(c.batch.begin(), c.batch.end());
+  // A short batch is not sorted: advance() picks its least key each time (most instances
+  // take their first proposal).
+  c.sorted = c.batch.size() > kSelectBelow;
+  if (c.sorted) std::sort(c.batch.begin(), c.batch.end());
   c.seen += static_cast<std::uint32_t>(c.batch.size());
+}
+
+bool Placer::next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next) {
+  while (advance(in, c, next)) {
+    if (peers_[next.second].ineligible.empty()) return true;
+    ++c.proposals;  // an ineligible peer keeps its rank
+  }
+  return false;
 }
 
 bool Placer::advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next) {
   while (true) {
     if (c.pos < c.batch.size()) {
+      if (!c.sorted) {
+        std::size_t least = c.pos;
+        for (std::size_t k = c.pos + 1; k < c.batch.size(); ++k)
+          if (c.batch[k] < c.batch[least]) least = k;
+        std::swap(c.batch[c.pos], c.batch[least]);
+      }
       next = c.batch[c.pos++];
       return true;
     }
@@ -427,7 +462,7 @@ std::vector<std::uint32_t> Placer::ranking(const Inst& in) const {
   // its group, then the rest; zones in its order), then by key. Peers outside every segment
   // (ineligible) sit where their group or zone would put them.
   const ServiceRt& s = services_[in.service];
-  const PeerList& list = *s.eligible;
+  const PeerList& list = *s.ranked;
   std::vector<std::size_t> zone_rank(s.zones.size());
   const auto zo = zone_order(in, s);
   for (std::size_t r = 0; r < zo.size(); ++r) zone_rank[zo[r]] = r;
@@ -480,10 +515,10 @@ void Placer::commit(const Inst& in, std::uint32_t peer) {
 
 std::string Placer::unplaced_reason(const Inst& in) const {
   const ServiceRt& s = services_[in.service];
-  if (s.eligible->peers.empty()) return no_eligible_reason(s);
-  if (s.zones.empty()) return no_room_reason(s, s.eligible->peers);
+  if (s.eligible->empty()) return no_eligible_reason(s);
+  if (s.zones.empty()) return no_room_reason(s, *s.eligible);
   std::vector<std::uint32_t> open;  // peers of the zones under their quota
-  for (std::uint32_t p : s.eligible->peers)
+  for (std::uint32_t p : *s.eligible)
     if (zone_open(s, p)) open.push_back(p);
   if (open.empty())
     return "zone spread: every zone holds its quota (" + std::to_string(std::max(0, s.spec->replicas)) +
@@ -530,47 +565,62 @@ void Placer::solve(int watch) {
   results_.assign(order_.size(), Result{});
   watched_.clear();
   std::vector<Cursor> cursors(order_.size());
+  // Proposals by pass and rank: a proposal made while those of rank r are taken has a higher
+  // rank (or is in the second pass), so each bucket is complete when its turn comes, and
+  // taking the buckets in turn, each sorted, is the one global order.
+  std::vector<std::vector<Proposal>> buckets[2];
+  auto push_next = [&](std::uint32_t i) {
+    Cursor& c = cursors[i];
+    std::pair<Key, std::uint32_t> next;
+    if (!next_eligible(order_[i], c, next)) {
+      if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again
+        c = Cursor{};
+        c.spill = true;
+        if (!next_eligible(order_[i], c, next)) c.done = true;
+      } else {
+        c.done = true;
+      }
+    }
+    if (c.done) {
+      results_[i].reason = unplaced_reason(order_[i]);
+      cursors[i] = Cursor{};
+      return;
+    }
+    auto& pass = buckets[c.spill ? 1 : 0];
+    if (pass.size() <= c.proposals) pass.resize(c.proposals + 1);
+    pass[c.proposals].push_back(Proposal{next.first, i, next.second});
+    ++c.proposals;
+  };
+  auto take = [&](const Proposal& pr, bool spill, std::uint32_t rank) {
+    const Inst& in = order_[pr.inst];
+    const ServiceRt& s = services_[in.service];
+    const bool at_home = in.home && s.home_list && rank == 0;
+    const bool room = zone_open(s, pr.peer) && has_room(s, pr.peer);
+    const bool ok = room && (spill || at_home || under_cap(s, pr.peer));
+    if (ok) {
+      commit(in, pr.peer);
+      results_[pr.inst].peer = static_cast<int>(pr.peer);
+      results_[pr.inst].spilled = spill;
+      cursors[pr.inst] = Cursor{};  // frees its batch
+      return;
+    }
+    if (static_cast<int>(pr.inst) == watch && !spill) watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer));
+    if (room) {  // refused for the balance cap alone: this peer closes (see place.hpp)
+      cursors[pr.inst].saw_cap = true;
+      peers_[pr.peer].closed = true;
+    }
+    push_next(pr.inst);
+  };
   for (const bool home_class : {true, false}) {
-    std::priority_queue<Proposal, std::vector<Proposal>, std::greater<Proposal>> heap;
-    auto push_next = [&](std::uint32_t i) {
-      Cursor& c = cursors[i];
-      std::pair<Key, std::uint32_t> next;
-      if (!advance(order_[i], c, next)) {
-        if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again
-          c = Cursor{};
-          c.spill = true;
-          if (!advance(order_[i], c, next)) c.done = true;
-        } else {
-          c.done = true;
-        }
-      }
-      if (c.done) {
-        results_[i].reason = unplaced_reason(order_[i]);
-        return;
-      }
-      heap.push(Proposal{static_cast<std::uint8_t>(c.spill), c.proposals++, next.first, i, next.second});
-    };
     for (std::uint32_t i = 0; i < order_.size(); ++i)
       if (order_[i].home == home_class) push_next(i);
-    while (!heap.empty()) {
-      const Proposal pr = heap.top();
-      heap.pop();
-      const Inst& in = order_[pr.inst];
-      const ServiceRt& s = services_[in.service];
-      const bool at_home = in.home && s.home_list && pr.segment == 0;
-      const bool room = zone_open(s, pr.peer) && has_room(s, pr.peer);
-      const bool ok = room && (pr.spill || at_home || under_cap(s, pr.peer));
-      if (room && !ok) cursors[pr.inst].saw_cap = true;
-      if (ok) {
-        commit(in, pr.peer);
-        results_[pr.inst].peer = static_cast<int>(pr.peer);
-        results_[pr.inst].spilled = pr.spill != 0;
-        cursors[pr.inst] = Cursor{};  // frees its batch
-        continue;
+    for (const int pass : {0, 1}) {
+      for (std::uint32_t rank = 0; rank < buckets[pass].size(); ++rank) {
+        std::vector<Proposal> bucket = std::move(buckets[pass][rank]);
+        std::sort(bucket.begin(), bucket.end());
+        for (const Proposal& pr : bucket) take(pr, pass == 1, rank);
       }
-      if (static_cast<int>(pr.inst) == watch && !pr.spill)
-        watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer));
-      push_next(pr.inst);
+      buckets[pass].clear();
     }
   }
 }
@@ -607,9 +657,12 @@ std::string Placer::peer_verdict(const Inst& in, std::uint32_t p) const {
   }
   std::string room = room_failure(s, p, true);
   if (!room.empty()) return room;
-  if (!under_cap(s, p))
-    return "balance cap: its load would pass " + fmt_ratio(tuning_.balance_num, tuning_.balance_den) +
-           "x its fair share";
+  if (!under_cap(s, p)) {
+    const std::string cap = fmt_ratio(tuning_.balance_num, tuning_.balance_den) + "x its fair share";
+    if (r.closed)
+      return "balance cap: it refused an earlier instance for its cap of " + cap + ", so it takes no more";
+    return "balance cap: its load would pass " + cap;
+  }
   return {};
 }
 

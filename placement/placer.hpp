@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -27,6 +28,7 @@ struct PeerList {
 
 class Placer {
  public:
+  static constexpr int kLevels = 16;  // candidate levels (see batch())
   Placer(const View& view, const Tuning& tuning);
 
   // Places every instance.
@@ -41,6 +43,7 @@ class Placer {
     std::int64_t cpu_cap = 0, mem_cap = 0, cpu_used = 0, mem_used = 0;
     std::int64_t cpu_limit = 0, mem_limit = 0;  // balance cap
     std::int64_t held = 0;                      // instances placed here
+    bool closed = false;  // it refused a proposal for the balance cap: it takes no more under it
     std::string ineligible;                     // empty when eligible before constraints
     std::vector<std::uint16_t> ports;           // static host ports taken
   };
@@ -52,7 +55,10 @@ class Placer {
   };
   struct ServiceRt {
     const config::ServiceSpec* spec = nullptr;
-    std::shared_ptr<PeerList> eligible;
+    // The peers an instance ranks: every peer of the view that passes the constraints,
+    // eligible or not (an ineligible one keeps its rank, so a peer dying shifts no ranks).
+    std::shared_ptr<PeerList> ranked;
+    std::shared_ptr<const std::vector<std::uint32_t>> eligible;  // ascending
     // Per peer: the first failing constraint (empty when none), shared by equal constraints.
     std::shared_ptr<const std::vector<std::string>> constraint_fail;
     std::vector<std::uint16_t> ports;          // static host ports needed, sorted
@@ -78,19 +84,17 @@ class Placer {
     bool spill = false;      // second pass: the balance cap is ignored
     bool done = false;
     bool saw_cap = false;    // a peer with room refused it for the balance cap
+    bool sorted = false;     // batch sorted (else advance() selects the least key)
     Key lower = 0;
     std::uint32_t seen = 0, pos = 0;
-    std::uint32_t proposals = 0;  // made so far: the rank of the next one
+    std::uint32_t proposals = 0;  // ranks passed so far: the rank of the next proposal
     std::vector<std::pair<Key, std::uint32_t>> batch;
   };
-  struct Proposal {  // the greedy's priority: lower first
-    std::uint8_t spill;
-    std::uint32_t segment;  // the proposal's rank in the instance's ranking (0 = its best)
+  struct Proposal {  // within a pass and a rank, taken by key, then instance, then peer
     Key key;
     std::uint32_t inst, peer;
-    friend bool operator>(const Proposal& a, const Proposal& b) {
-      return std::tie(a.spill, a.segment, a.key, a.inst, a.peer) >
-             std::tie(b.spill, b.segment, b.key, b.inst, b.peer);
+    friend bool operator<(const Proposal& a, const Proposal& b) {
+      return std::tie(a.key, a.inst, a.peer) < std::tie(b.key, b.inst, b.peer);
     }
   };
 
@@ -105,6 +109,8 @@ class Placer {
   void batch(const Inst& in, PeerList& list, Cursor& c);
   std::vector<std::uint32_t> ranking(const Inst& in) const;
   std::string peer_verdict(const Inst& in, std::uint32_t p) const;
+  // The next eligible peer of the instance's ranking; ineligible ones use up their rank.
+  bool next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next);
   std::vector<std::size_t> zone_order(const Inst& in, const ServiceRt& s) const;
   void commit(const Inst& in, std::uint32_t peer);
   std::string unplaced_reason(const Inst& in) const;
@@ -129,6 +135,7 @@ class Placer {
   std::vector<Inst> order_;    // canonical order: home instances first, then by hash
   std::uint64_t ref_weight_ = 1;
   std::vector<std::uint32_t> scratch_;  // batch(): indices of the draws past the threshold
+  std::map<std::uint64_t, std::uint64_t> threshold_cache_[kLevels];  // per level: inverse weight -> draw
 };
 
 }  // namespace shoal::placement::detail

@@ -9,10 +9,13 @@
 //  - moved_on_remove_ratio: a peer is removed: marked dead (as a failed peer stays in the view
 //    until forgotten), or erased from the view with --forget; (instances whose owner changed) /
 //    (instances that peer held); averaged over `removals` seeded picks (peers holding nothing
-//    are skipped). moved_on_add_ratio: a peer (capacity copied from a seeded pick) is added;
+//    are skipped). moved_on_forget_ratio (without --forget): the same dead peer is then
+//    forgotten (erased); (instances whose owner changed then) / (instances it held).
+//    moved_on_add_ratio: a peer (capacity copied from a seeded pick) is added;
 //    (instances whose owner changed) / (instances it takes); averaged over `adds` additions.
 //  - compute_ms: CPU time of the one thread computing the initial assignment (wall_ms beside
-//    it); for place() that includes hashing every peer and instance.
+//    it); for place() that includes hashing every peer and instance. compute_ms_best_of_5:
+//    for place(), the least of that first run and four more (warm) ones; baselines: one run.
 //  - every baseline is capacity-checked (it skips dead peers and peers without room; nothing is
 //    forced) and
 //    uncapped: ring = Karger ring with 100 unweighted vnodes per peer, walking clockwise;

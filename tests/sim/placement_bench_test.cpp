@@ -24,11 +24,13 @@ TEST_CASE("bench: a small synthetic run has every key, for us and each baseline"
   REQUIRE(out["placed"].get<int>() + out["unplaced"].get<int>() == 300);
   REQUIRE(out["unplaced"] == 0);  // 60% load: everything fits
   REQUIRE(out["moved_on_remove_ratio"].get<double>() >= 1.0);
+  REQUIRE(out["moved_on_forget_ratio"].get<double>() >= 0.0);  // the dead peer, forgotten later
+  REQUIRE(out["compute_ms_best_of_5"].get<double>() <= out["compute_ms"].get<double>());
   for (const char* b : {"ring", "jump", "rendezvous", "random", "ffd"}) {
     CAPTURE(b);
     REQUIRE(out["baselines"].contains(b));
     for (const char* key : {"placed", "unplaced", "max_over_mean", "max_cpu_utilization", "moved_on_remove_ratio",
-                            "moved_on_add_ratio", "compute_ms"})
+                            "moved_on_forget_ratio", "moved_on_add_ratio", "compute_ms"})
       REQUIRE(out["baselines"][b].contains(key));
   }
   // The same seed gives the same view and figures (timings aside).
