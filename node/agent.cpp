@@ -647,11 +647,13 @@ class Agent {
       in.assignment = placement::Assignment{};
       in.synced = true;
     }
+    in.seq = ++submitted_;
     exec_->submit(std::move(in));
   }
 
   // On the io thread: what the worker did.
   void on_report(ExecReport r) {
+    if (r.stepped) stepped_ = std::max(stepped_, r.seq);
     if (r.has_status) {
       local_status_ = std::move(r.status);
       have_status_ = true;
@@ -824,6 +826,7 @@ class Agent {
 
   void start_drain(const char* why) {
     drain_ = Drain::handoff;
+    drain_seq_ = submitted_ + 1;  // a step in flight may still start something: wait for after
     drain_start_ = clock_now().mono / 1000;
     drain_bound_ = std::min<config::Millis>(cfg_.reconcile.handoff_timeout, kDrainCap);
     spdlog::info("{}: draining: schedulable cleared; waiting up to {} ms for {} local instance(s) "
@@ -840,10 +843,10 @@ class Agent {
       std::string next;
       if (!others_alive()) {
         next = "no other peer is alive: not waiting";
-      } else if (have_status_ && active_instances() == 0) {
+      } else if (engine_checked_ && !engine_available_) {
+        next = "runtime unavailable: nothing can be handed off";
+      } else if (have_status_ && stepped_ >= drain_seq_ && active_instances() == 0) {
         next = "drained: nothing runs here any more";
-      } else if (!have_status_ && engine_checked_ && !engine_available_) {
-        next = "runtime unavailable: nothing to hand off";
       } else if (now - drain_start_ >= drain_bound_) {
         next = "drain bound reached with " + std::to_string(active_instances()) +
                " instance(s) still here";
@@ -851,6 +854,7 @@ class Agent {
       if (!next.empty()) {
         spdlog::info("drain: {}", next);
         drain_ = Drain::stopping;
+        stop_seq_ = submitted_ + 1;  // the first step told that nothing is wanted here
         stop_start_ = now;
         config::Millis grace = 0;
         for (const auto& sp : store_specs()) grace = std::max(grace, sp.stop_grace);
@@ -862,8 +866,8 @@ class Agent {
       }
     }
     if (drain_ == Drain::stopping) {
-      const bool empty = !have_status_ || local_status_.instances.empty() ||
-                         (engine_checked_ && !engine_available_);
+      const bool empty = (engine_checked_ && !engine_available_) || !have_status_ ||
+                         (stepped_ >= stop_seq_ && local_status_.instances.empty());
       if (empty || now - stop_start_ >= stop_bound_) {
         if (!empty) {
           spdlog::warn("drain: stop bound reached with {} instance(s) still here",
@@ -1052,6 +1056,9 @@ class Agent {
   std::string engine_error_;
   std::string engine_socket_;
   Drain drain_ = Drain::none;
+  std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
+  std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
+  std::uint64_t drain_seq_ = 0, stop_seq_ = 0;
   config::Millis drain_start_ = 0, drain_bound_ = 0, stop_start_ = 0, stop_bound_ = 0;
   std::map<std::string, std::string> published_;  // service -> hash of the spec we published
   std::optional<Micros> alone_since_;

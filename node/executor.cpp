@@ -106,6 +106,7 @@ void Executor::run() {
       ri.health_bad = in->health_bad;
       rep.wake_at = runner_->step(ri);
       rep.stepped = true;
+      rep.seq = in->seq;
       send = true;
     }
     if (send) {

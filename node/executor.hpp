@@ -48,6 +48,7 @@ struct StepInputs {
   bool synced = false;
   std::optional<config::Millis> alone_since;
   bool health_bad = false;
+  std::uint64_t seq = 0;  // the caller's number for these inputs, echoed in the report
 };
 
 // What the worker tells the io thread.
@@ -55,6 +56,7 @@ struct ExecReport {
   bool has_status = false;        // a Runner exists: `status` is what it runs
   placement::PeerStatus status;   // Runner::status() after the step (or the last one)
   bool stepped = false;           // this report follows a step
+  std::uint64_t seq = 0;          // when stepped: the seq of the inputs it stepped
   std::optional<config::Millis> wake_at;  // step again at this monotonic ms at the latest
   bool available = true;          // Driver::available() at the last check
   std::string error;              // why not, when !available

@@ -76,16 +76,28 @@ TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exit
   std::ofstream(c.peer(0).dir + "/services/sleeper.toml")
       << "[service.sleeper]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 3\nstop_grace = \"1s\"\n";
   const std::set<std::string> everyone{"p0", "p1", "p2"};
-  REQUIRE(wait_until(30s, [&] {
-    return all_running(c, 0, "sleeper", 3, everyone) && live_instances(c, "sleeper") == 3;
-  }));
-  // A peer other than the seed that runs an instance.
+  // Settled: every peer's `ps` shows 3 running, and each peer runs exactly the instances `ps`
+  // gives it (no handoff of the first moments still on its way).
+  auto settled = [&] {
+    for (int i = 0; i < 3; ++i)
+      if (!all_running(c, i, "sleeper", 3, everyone)) return false;
+    auto j = c.get(0, "/v1/ps");
+    if (!j) return false;
+    for (int i = 0; i < 3; ++i) {
+      int owned = 0;
+      for (const auto& e : *j) owned += e["peer"] == c.peer(i).name;
+      if (live_on(c, i) != owned) return false;
+    }
+    return live_instances(c, "sleeper") == 3;
+  };
+  REQUIRE(wait_until(30s, settled));
+  // A peer that runs instances (placement decides which: the seed too, if it must), and a
+  // survivor to watch from.
   int victim = -1;
-  REQUIRE(wait_until(5s, [&] {
-    for (int i = 1; i < 3; ++i)
-      if (live_on(c, i) > 0) victim = i;
-    return victim > 0;
-  }));
+  for (int i = 2; i >= 0; --i)
+    if (victim < 0 && live_on(c, i) > 0) victim = i;
+  REQUIRE(victim >= 0);
+  const int obs = victim == 0 ? 1 : 0;
   const std::string vname = c.peer(victim).name;
 
   ::kill(c.peer(victim).pid, SIGTERM);
@@ -113,7 +125,7 @@ TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exit
   survivors.erase(vname);
   CHECK(wait_until(5s, [&] { return live_instances(c, "sleeper") == 3; }));
   CHECK(wait_until(10s, [&] {
-    return all_running(c, 0, "sleeper", 3, survivors) && c.state_seen(0, vname) == "left";
+    return all_running(c, obs, "sleeper", 3, survivors) && c.state_seen(obs, vname) == "left";
   }));
   // Each phase is logged: cleared, handed off, left.
   const std::string log = slurp(c.peer(victim).log);
