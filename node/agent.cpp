@@ -28,7 +28,8 @@
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
 #include "node/services_dir.hpp"
-#include "node/runner.hpp"
+#include "node/executor.hpp"
+#include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
 #include "node/state_codec.hpp"
 #include "placement/place.hpp"
@@ -46,6 +47,9 @@ namespace {
 constexpr std::size_t kMaxFrame = 16u << 20;           // stream frames, bytes
 constexpr auto kConnIdle = std::chrono::seconds(10);   // stream connections close when idle
 constexpr Micros kLeaveBound = 3 * gossip::kSeconds;   // graceful leave, at most
+constexpr config::Millis kDrainCap = 30000;            // drain wait, at most (and handoff_timeout)
+constexpr config::Millis kStopCap = 30000;             // stopping what remains, at most
+constexpr config::Millis kEngineTimeout = 5000;        // docker: per engine request
 
 gossip::Clock clock_now() {
   using namespace std::chrono;
@@ -155,16 +159,12 @@ class Agent {
         tick_(io_),
         house_(io_),
         leave_timer_(io_),
+        wake_(io_),
+        drain_timer_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
     persisted_incarnation_ = incarnation;
-    runtime::ProcessDriverOptions po;
-    po.data_dir = cfg_.data_dir;
-    po.orphan_timeout = cfg_.runtime.orphan_timeout;
-    po.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
-    driver_ = std::make_unique<runtime::ProcessDriver>(std::move(po));
-    runner_ = std::make_unique<Runner>(setup_.name, *driver_, cfg_.reconcile,
-                                       [](std::string_view l) { spdlog::info("{}", l); });
+    engine_socket_ = cfg_.runtime.socket;
     load_published();
   }
 
@@ -221,8 +221,10 @@ class Agent {
     gossip::Outbox out;
     engine_.join(start_, seeds, out);
     flush(out);
+    start_executor();
     housekeeping();
     io_.run();
+    exec_->stop();  // lets a running step finish; Runner and driver go with the worker
     persist_incarnation();
     spdlog::info("peer {} stopped", setup_.name);
     return 0;
@@ -411,7 +413,6 @@ class Agent {
     if (engine_.stats().push_pulls > 0) synced_ = true;
     scan_services();
     if (state_dirty_) persist_state();
-    driver_->heartbeat();
     reconcile();
     house_.expires_after(std::chrono::seconds(1));
     house_.async_wait([this](boost::system::error_code ec) {
@@ -582,17 +583,48 @@ class Agent {
     });
   }
 
+  // The executor: Runner + driver on one worker thread; reports come back through io_.
+  void start_executor() {
+    ExecutorOptions o;
+    o.self = setup_.name;
+    o.reconcile = cfg_.reconcile;
+    const config::PeerConfig cfg = cfg_;
+    const std::string self = setup_.name;
+    if (cfg_.runtime.driver == "docker") {
+      o.make_driver = [cfg, self]() -> std::unique_ptr<runtime::Driver> {
+        runtime::DockerDriverOptions d;
+        d.peer = self;
+        d.socket = cfg.runtime.socket;  // empty: detected (and re-detected until found)
+        d.timeout = kEngineTimeout;
+        d.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
+        return std::make_unique<runtime::DockerDriver>(std::move(d));
+      };
+      o.engine_socket = [](runtime::Driver& d) {
+        return static_cast<runtime::DockerDriver&>(d).socket();
+      };
+    } else {
+      o.make_driver = [cfg]() -> std::unique_ptr<runtime::Driver> {
+        runtime::ProcessDriverOptions po;
+        po.data_dir = cfg.data_dir;
+        po.orphan_timeout = cfg.runtime.orphan_timeout;
+        po.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
+        return std::make_unique<runtime::ProcessDriver>(std::move(po));
+      };
+    }
+    o.log = [](std::string_view l) { spdlog::info("{}", l); };
+    exec_ = std::make_unique<Executor>(
+        std::move(o), [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
+        [this](ExecReport r) { on_report(std::move(r)); });
+  }
+
+  // Computes the inputs here (copies) and hands the step to the worker (coalesced there).
   void reconcile() {
-    if (leaving_) return;
+    if (leaving_ || !exec_) return;
     const gossip::Clock now = clock_now();
-    auto specs = store_specs();
-    placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
-    auto peers = other_statuses();
-    RunnerInputs in;
-    in.now = now.mono / 1000;
-    in.assignment = &asg;
-    in.services = &specs;
-    in.peers = &peers;
+    StepInputs in;
+    in.services = store_specs();
+    in.assignment = placement::place(make_view(engine_.members(), in.services));
+    in.peers = other_statuses();
     bool others = false;
     for (const auto& [n, m] : engine_.members()) {
       if (m.state == gossip::MemberState::alive || m.state == gossip::MemberState::suspect) {
@@ -608,31 +640,91 @@ class Agent {
     in.alone_since = alone_since_;
     in.synced = synced_;
     in.health_bad = engine_.local_health() > 0;
-    // Driver calls run inline on the io thread (the process driver's start is a fork/exec).
-    runner_->step(in);
-    const std::string enc = encode_status(runner_->status());
-    if (enc != last_status_) {
-      gossip::Outbox out;
-      engine_.put(now, "status/" + setup_.name, to_bytes(enc));
-      last_status_ = enc;
-      state_dirty_ = true;
-      flush(out);
+    if (drain_ == Drain::stopping || drain_ == Drain::done) {
+      // Draining, last phase: nothing is wanted here any more, so the reconciler stops every
+      // local instance (grace honoured by the driver).
+      in.services.clear();
+      in.assignment = placement::Assignment{};
+      in.synced = true;
     }
+    in.seq = ++submitted_;
+    exec_->submit(std::move(in));
+  }
+
+  // On the io thread: what the worker did.
+  void on_report(ExecReport r) {
+    if (r.stepped) stepped_ = std::max(stepped_, r.seq);
+    if (r.has_status) {
+      local_status_ = std::move(r.status);
+      have_status_ = true;
+      const std::string enc = encode_status(local_status_);
+      if (enc != last_status_ && !leaving_) {
+        gossip::Outbox out;
+        engine_.put(clock_now(), "status/" + setup_.name, to_bytes(enc));
+        last_status_ = enc;
+        state_dirty_ = true;
+        flush(out);
+      }
+    }
+    if (!r.socket.empty()) engine_socket_ = r.socket;
+    const bool was = engine_available_;
+    engine_available_ = r.available;
+    engine_error_ = r.error;
+    engine_checked_ = true;
+    update_schedulable();
+    if (!was && engine_available_) reconcile_soon();
+    if (r.wake_at) {
+      wake_.expires_at(std::chrono::steady_clock::time_point(std::chrono::milliseconds(*r.wake_at)));
+      wake_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) reconcile_soon();
+      });
+    }
+  }
+
+  // schedulable = the engine answers and we are not draining; gossiped in our metadata.
+  void update_schedulable() {
+    if (leaving_) return;
+    const bool want = engine_available_ && drain_ == Drain::none;
+    gossip::Meta m = engine_.members().at(setup_.name).meta;
+    if (m.schedulable == want) return;
+    m.schedulable = want;
+    gossip::Outbox out;
+    if (engine_.set_meta(clock_now(), m, out)) {
+      spdlog::info("schedulable = {}{}", want ? "true" : "false",
+                   want ? "" : (drain_ != Drain::none ? " (draining)" : " (runtime unavailable)"));
+    }
+    flush(out);
+  }
+
+  // Local instances that still run (or are on their way up or down).
+  std::size_t active_instances() const {
+    std::size_t n = 0;
+    for (const auto& i : local_status_.instances) {
+      using S = placement::InstanceState;
+      if (i.state == S::starting || i.state == S::running || i.state == S::healthy ||
+          i.state == S::unhealthy || i.state == S::stopping) {
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  // A copy of what this peer's Runner last reported (never the Runner itself).
+  std::map<std::string, placement::PeerStatus> all_statuses() const {
+    auto st = other_statuses();
+    if (have_status_) st[setup_.name] = local_status_;
+    return st;
   }
 
   Json ps_view() const {
     auto specs = store_specs();
     placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
-    auto st = other_statuses();
-    st[setup_.name] = runner_->status();
-    return ps_json(asg, st);
+    return ps_json(asg, all_statuses());
   }
   Json services_view() const {
     auto specs = store_specs();
     placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
-    auto st = other_statuses();
-    st[setup_.name] = runner_->status();
-    return services_json(specs, asg, st);
+    return services_json(specs, asg, all_statuses());
   }
 
   HttpResponse api_apply(const HttpRequest& r) {
@@ -700,22 +792,107 @@ class Agent {
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
       scan_services();
-    } else if (leaving_) {
+    } else if (drain_ != Drain::none || leaving_) {
       if (sig == SIGINT) {
         spdlog::warn("second interrupt: quitting at once");
         spdlog::default_logger()->flush();
         std::_Exit(0);
       }
     } else {
-      leaving_ = true;
-      spdlog::info("{}: leaving the cluster", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      gossip::Outbox out;
-      leave_start_ = clock_now().mono;
-      engine_.leave(clock_now(), out);
-      flush(out);
-      check_leave();
+      start_drain(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
     signals_.async_wait([this](boost::system::error_code e, int s) { on_signal(e, s); });
+  }
+
+  // --- drain (SIGTERM / SIGINT) ----------------------------------------------------------------
+  // handoff: schedulable cleared, reconciling goes on, so placement gives this peer's instances
+  //   to others and the reconciler stops each local copy once its new owner reports it ready
+  //   (make-before-break); until nothing runs here, or min(handoff_timeout, 30 s), or at once
+  //   when no other peer is alive.
+  // stopping: every local instance is stopped (the reconciler, told nothing is wanted here);
+  //   until nothing runs, or the largest stop_grace + 2 s (at most 30 s).
+  // done: the gossip leave (check_leave), then the process exits.
+  enum class Drain { none, handoff, stopping, done };
+
+  bool others_alive() const {
+    for (const auto& [n, m] : engine_.members()) {
+      if (n != setup_.name && (m.state == gossip::MemberState::alive ||
+                               m.state == gossip::MemberState::suspect)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void start_drain(const char* why) {
+    drain_ = Drain::handoff;
+    drain_seq_ = submitted_ + 1;  // a step in flight may still start something: wait for after
+    drain_start_ = clock_now().mono / 1000;
+    drain_bound_ = std::min<config::Millis>(cfg_.reconcile.handoff_timeout, kDrainCap);
+    spdlog::info("{}: draining: schedulable cleared; waiting up to {} ms for {} local instance(s) "
+                 "to run elsewhere",
+                 why, drain_bound_, active_instances());
+    update_schedulable();
+    reconcile_soon();
+    check_drain();
+  }
+
+  void check_drain() {
+    const config::Millis now = clock_now().mono / 1000;
+    if (drain_ == Drain::handoff) {
+      std::string next;
+      if (!others_alive()) {
+        next = "no other peer is alive: not waiting";
+      } else if (engine_checked_ && !engine_available_) {
+        next = "runtime unavailable: nothing can be handed off";
+      } else if (have_status_ && stepped_ >= drain_seq_ && active_instances() == 0) {
+        next = "drained: nothing runs here any more";
+      } else if (now - drain_start_ >= drain_bound_) {
+        next = "drain bound reached with " + std::to_string(active_instances()) +
+               " instance(s) still here";
+      }
+      if (!next.empty()) {
+        spdlog::info("drain: {}", next);
+        drain_ = Drain::stopping;
+        stop_seq_ = submitted_ + 1;  // the first step told that nothing is wanted here
+        stop_start_ = now;
+        config::Millis grace = 0;
+        for (const auto& sp : store_specs()) grace = std::max(grace, sp.stop_grace);
+        stop_bound_ = std::min<config::Millis>(grace + 2000, kStopCap);
+        if (have_status_ && !local_status_.instances.empty()) {
+          spdlog::info("drain: stopping {} remaining instance(s) (up to {} ms)",
+                       local_status_.instances.size(), stop_bound_);
+        }
+      }
+    }
+    if (drain_ == Drain::stopping) {
+      const bool empty = (engine_checked_ && !engine_available_) || !have_status_ ||
+                         (stepped_ >= stop_seq_ && local_status_.instances.empty());
+      if (empty || now - stop_start_ >= stop_bound_) {
+        if (!empty) {
+          spdlog::warn("drain: stop bound reached with {} instance(s) still here",
+                       local_status_.instances.size());
+        }
+        drain_ = Drain::done;
+        leave();
+        return;
+      }
+      reconcile_soon();  // each step polls the driver for the ends of the stops
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(200));
+    drain_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) check_drain();
+    });
+  }
+
+  void leave() {
+    leaving_ = true;
+    spdlog::info("leaving the cluster");
+    gossip::Outbox out;
+    leave_start_ = clock_now().mono;
+    engine_.leave(clock_now(), out);
+    flush(out);
+    check_leave();
   }
 
   void check_leave() {
@@ -745,6 +922,8 @@ class Agent {
     udp_.close(ignore);
     acceptor_.close(ignore);
     if (api_) api_->close();
+    wake_.cancel();
+    drain_timer_.cancel();
     io_.stop();
   }
 
@@ -793,6 +972,13 @@ class Agent {
         ++ready;
       }
     }
+    Json unschedulable = Json::array();  // live members that placement skips for it
+    for (const auto& [n, m] : ms) {
+      if (!m.meta.schedulable && (m.state == gossip::MemberState::alive ||
+                                  m.state == gossip::MemberState::suspect)) {
+        unschedulable.push_back(n);
+      }
+    }
     const auto& st = engine_.stats();
     Json j{{"name", setup_.name},
            {"view_hash", engine_.view_hash_hex()},
@@ -804,6 +990,10 @@ class Agent {
            {"incarnation", engine_.incarnation()},
            {"synced", synced_},
            {"leaving", leaving_},
+           {"draining", drain_ != Drain::none},
+           {"schedulable", ms.at(setup_.name).meta.schedulable},
+           {"runtime", runtime_json()},
+           {"unschedulable", unschedulable},
            {"local_health", engine_.local_health()},
            {"profile", setup_.gossip.profile},
            {"sealed", sealer_.enabled()},
@@ -822,6 +1012,14 @@ class Agent {
     return j;
   }
 
+  Json runtime_json() const {
+    Json r{{"driver", cfg_.runtime.driver}, {"available", engine_available_}};
+    if (cfg_.runtime.driver == "docker") r["socket"] = engine_socket_;
+    if (!engine_available_) r["error"] = engine_error_;
+    r["checked"] = engine_checked_;
+    return r;
+  }
+
   asio::io_context io_;
   config::PeerConfig cfg_;
   AgentSetup setup_;
@@ -835,6 +1033,8 @@ class Agent {
   asio::steady_timer tick_;
   asio::steady_timer house_;
   asio::steady_timer leave_timer_;
+  asio::steady_timer wake_;         // the Runner's next wake time
+  asio::steady_timer drain_timer_;
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
   std::map<gossip::Address, std::shared_ptr<Conn>> conns_;
@@ -848,8 +1048,18 @@ class Agent {
   bool ready_ = false;
   bool leaving_ = false;
   Micros leave_start_ = 0;
-  std::unique_ptr<runtime::ProcessDriver> driver_;
-  std::unique_ptr<Runner> runner_;
+  std::unique_ptr<Executor> exec_;
+  placement::PeerStatus local_status_;  // the Runner's last report (a copy)
+  bool have_status_ = false;
+  bool engine_available_ = true;
+  bool engine_checked_ = false;
+  std::string engine_error_;
+  std::string engine_socket_;
+  Drain drain_ = Drain::none;
+  std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
+  std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
+  std::uint64_t drain_seq_ = 0, stop_seq_ = 0;
+  config::Millis drain_start_ = 0, drain_bound_ = 0, stop_start_ = 0, stop_bound_ = 0;
   std::map<std::string, std::string> published_;  // service -> hash of the spec we published
   std::optional<Micros> alone_since_;
   std::string last_status_;

@@ -1,13 +1,20 @@
 // `shoal agent`: the peer daemon. One Asio io_context thread runs the UDP + TCP gossip
-// transport (driving gossip::Engine with real clocks), the HTTP API and the housekeeping timer.
-// Blocks until SIGTERM/SIGINT (graceful leave, bounded) and returns the process exit code;
-// SIGHUP rescans services_dir at once (it is polled every second anyway).
+// transport (driving gossip::Engine with real clocks), the HTTP API, the housekeeping timer and
+// the reconcile inputs; the Runner and its runtime driver (process, or docker over the engine's
+// unix socket) live on one worker thread (executor.hpp), so engine calls never block gossip.
 // Desired state: every service of services_dir is published as spec/<name> in the gossip store
 // when its content changes (data_dir/published remembers what was published), erased when it
 // leaves the folder or on `shoal delete`; the store is snapshotted to data_dir/state (debounced
-// ~1 s) and restored at start. Once a second and on every membership/state change the agent
-// places the store's specs over the members, steps the Runner on the process driver (inline on
-// the io thread) and publishes status/<self> when it changes.
+// ~1 s) and restored at start. Once a second, at the Runner's wake time and on every
+// membership/state change the agent places the store's specs over the members, hands the step
+// to the worker and publishes status/<self> when the worker's report changes it. The worker
+// checks the driver every 2 s (docker: GET /_ping, 5 s timeout); while it fails the peer's
+// `schedulable` flag is cleared (so placement moves its instances) and /v1/status says why.
+// SIGTERM/SIGINT drain: schedulable cleared, reconciling goes on until the local instances run
+// elsewhere (at most min(reconcile.handoff_timeout, 30 s); not at all when no other peer is
+// alive), then what remains is stopped (largest stop_grace + 2 s, at most 30 s), then the
+// graceful leave (<= 3 s). A second SIGINT quits at once. SIGHUP rescans services_dir at once
+// (it is polled every second anyway).
 #pragma once
 
 #include <iosfwd>

@@ -195,7 +195,7 @@ int Cluster::terminate(int i) {
   if (p.pid <= 0) return -1;
   ::kill(p.pid, SIGTERM);
   int status = 0;
-  bool done = wait_until(std::chrono::seconds(10), [&] {
+  bool done = wait_until(std::chrono::seconds(45), [&] {
     return ::waitpid(p.pid, &status, WNOHANG) == p.pid;
   });
   if (!done) {
@@ -237,6 +237,7 @@ std::string Cluster::state_seen(int i, const std::string& who) {
   return "";
 }
 
+void Cluster::set_name(int i, const std::string& name) { peers_[i].name = name; }
 
 // ---- Helpers for the peer's end-to-end tests (issue 6). ----
 

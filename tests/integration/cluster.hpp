@@ -44,7 +44,7 @@ class Cluster {
   // SIGKILL to the supervisors and instance process groups of peer i's records whose
   // processes still are the ones recorded (/proc start time); what a host death takes away.
   void kill_instances(int i);
-  int terminate(int i);       // SIGTERM, wait (<= 10 s); exit status or -1
+  int terminate(int i);       // SIGTERM, wait (<= 45 s: the peer drains); exit status or -1
   PeerProc& peer(int i) { return peers_[i]; }
   int size() const { return static_cast<int>(peers_.size()); }
 
@@ -60,6 +60,11 @@ class Cluster {
  private:
   std::string root_;
   std::vector<PeerProc> peers_;
+
+ public:
+  // Renames peer i (before start; then rewrite its file with set_extra): tests sharing a
+  // container engine need peer names of their own.
+  void set_name(int i, const std::string& name);
 };
 
 // Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.

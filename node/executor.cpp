@@ -1,0 +1,128 @@
+#include "node/executor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "node/runner.hpp"
+
+namespace shoal::node {
+
+Executor::Executor(ExecutorOptions options, Post post, std::function<void(ExecReport)> on_report)
+    : opt_(std::move(options)), post_(std::move(post)), on_report_(std::move(on_report)) {
+  worker_ = std::thread([this] { run(); });
+}
+
+Executor::~Executor() { stop(); }
+
+void Executor::submit(StepInputs inputs) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (stop_) return;
+    pending_ = std::move(inputs);
+  }
+  cv_.notify_one();
+}
+
+void Executor::stop() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+    pending_.reset();
+  }
+  cv_.notify_one();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::uint64_t Executor::steps() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return steps_;
+}
+
+config::Millis Executor::mono() const {
+  if (opt_.mono_clock) return opt_.mono_clock();
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+void Executor::say(const std::string& line) const {
+  if (opt_.log) opt_.log(line);
+}
+
+void Executor::run() {
+  driver_ = opt_.make_driver();
+  config::Millis next_check = 0, next_heartbeat = 0;
+  std::unique_lock<std::mutex> lk(mu_);
+  while (!stop_) {
+    const config::Millis now = mono();
+    const config::Millis due = std::min(next_check, next_heartbeat);
+    if (!pending_ && now < due) {
+      cv_.wait_for(lk, std::chrono::milliseconds(due - now));
+      continue;
+    }
+    std::optional<StepInputs> in = std::move(pending_);
+    pending_.reset();
+    lk.unlock();
+
+    bool send = false;
+    if (now >= next_check) {
+      runtime::Status st = driver_->available();
+      const bool ok = st.ok();
+      const std::string err = ok ? std::string() : st.error().message;
+      if (opt_.engine_socket) socket_ = opt_.engine_socket(*driver_);
+      if (!checked_ || ok != available_ || err != error_) {
+        if (!ok) {
+          say("runtime unavailable: " + err);
+        } else if (checked_) {
+          say("runtime available again");
+        }
+        send = true;
+      }
+      checked_ = true;
+      available_ = ok;
+      error_ = err;
+      next_check = mono() + opt_.check_interval;
+    }
+    if (now >= next_heartbeat) {
+      driver_->heartbeat();
+      next_heartbeat = mono() + opt_.heartbeat_interval;
+    }
+    if (!runner_ && available_) {
+      // Adopts what the driver lists as ours (the engine answered a moment ago).
+      runner_ = std::make_unique<Runner>(opt_.self, *driver_, opt_.reconcile,
+                                         [this](std::string_view l) { say(std::string(l)); });
+      send = true;
+    }
+    ExecReport rep;
+    if (in && runner_ && available_) {
+      RunnerInputs ri;
+      ri.now = mono();
+      ri.assignment = &in->assignment;
+      ri.services = &in->services;
+      ri.peers = &in->peers;
+      ri.live_peers = std::move(in->live_peers);
+      ri.synced = in->synced;
+      ri.alone_since = in->alone_since;
+      ri.health_bad = in->health_bad;
+      rep.wake_at = runner_->step(ri);
+      rep.stepped = true;
+      rep.seq = in->seq;
+      send = true;
+    }
+    if (send) {
+      rep.has_status = runner_ != nullptr;
+      if (runner_) rep.status = runner_->status();
+      rep.available = available_;
+      rep.error = error_;
+      rep.socket = socket_;
+      post_([cb = on_report_, rep = std::move(rep)]() mutable { cb(std::move(rep)); });
+    }
+    lk.lock();
+    if (in && runner_ && available_) ++steps_;
+  }
+  lk.unlock();
+  runner_.reset();
+  driver_.reset();
+}
+
+}  // namespace shoal::node

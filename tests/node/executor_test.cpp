@@ -1,0 +1,197 @@
+// Executor: the Runner and its driver on one worker thread. A fake driver whose availability
+// and start() the test controls; reports are "posted" to a queue this (the io) thread drains.
+// Every wait is bounded (a condition variable with a deadline), nothing sleeps for time.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+#include "node/executor.hpp"
+
+using namespace shoal;
+using namespace std::chrono_literals;
+
+namespace {
+
+class FakeDriver : public runtime::Driver {
+ public:
+  runtime::Result<runtime::Instance> start(const runtime::InstanceSpec& spec) override {
+    {
+      std::unique_lock<std::mutex> lk(mu);
+      ++starts;
+      in_start = true;
+      cv.notify_all();
+      cv.wait_for(lk, 10s, [&] { return !hold; });
+      in_start = false;
+    }
+    runtime::Instance i;
+    i.id = "i" + std::to_string(spec.labels.index);
+    i.labels = spec.labels;
+    return i;
+  }
+  runtime::Status stop(const std::string&, runtime::Millis) override { return {}; }
+  std::vector<runtime::Instance> list() override {
+    ++lists;
+    return {};
+  }
+  std::vector<runtime::Exit> poll() override { return {}; }
+  void heartbeat() override { ++heartbeats; }
+  runtime::Status available() override {
+    if (up) return {};
+    return runtime::Error{"engine down"};
+  }
+
+  std::atomic<bool> up{true};
+  std::atomic<int> lists{0}, heartbeats{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool hold = false;      // guarded by mu: start() blocks while set
+  bool in_start = false;  // guarded by mu
+  int starts = 0;         // guarded by mu
+};
+
+// The "io thread": posted reports queue up here until the test takes them.
+struct Inbox {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> tasks;
+  std::vector<node::ExecReport> reports;
+
+  node::Executor::Post post() {
+    return [this](std::function<void()> f) {
+      std::lock_guard<std::mutex> lk(mu);
+      tasks.push_back(std::move(f));
+      cv.notify_all();
+    };
+  }
+  // Runs posted tasks until `pred` holds over the reports (or 10 s pass).
+  bool run_until(const std::function<bool(const std::vector<node::ExecReport>&)>& pred) {
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    while (!pred(reports)) {
+      std::function<void()> f;
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        if (!cv.wait_until(lk, end, [&] { return !tasks.empty(); })) return false;
+        f = std::move(tasks.front());
+        tasks.pop_front();
+      }
+      f();
+    }
+    return true;
+  }
+};
+
+config::ServiceSpec web(int replicas) {
+  config::ServiceSpec s;
+  s.name = "web";
+  s.command = {"sleep", "1000"};
+  s.replicas = replicas;
+  return s;
+}
+
+node::StepInputs inputs(int replicas) {
+  node::StepInputs in;
+  in.services = {web(replicas)};
+  in.assignment.algorithm_version = 1;
+  for (int i = 0; i < replicas; ++i) {
+    in.assignment.instances.push_back(
+        {{"web", static_cast<std::uint32_t>(i)}, std::string("a"), ""});
+  }
+  in.live_peers = {"a"};
+  in.synced = true;
+  return in;
+}
+
+node::ExecutorOptions options(FakeDriver*& out) {
+  node::ExecutorOptions o;
+  o.self = "a";
+  o.reconcile.max_starts_per_second = 0;
+  o.check_interval = 20;
+  o.make_driver = [&out]() -> std::unique_ptr<runtime::Driver> {
+    auto d = std::make_unique<FakeDriver>();
+    out = d.get();
+    return d;
+  };
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("executor: no Runner (no adoption) while the driver is unavailable; back when it is",
+          "[node][executor]") {
+  Inbox inbox;
+  FakeDriver* d = nullptr;
+  std::atomic<bool> start_up{false};
+  auto o = options(d);
+  auto make = o.make_driver;
+  o.make_driver = [&, make]() {
+    auto drv = make();
+    static_cast<FakeDriver*>(drv.get())->up = start_up.load();
+    return drv;
+  };
+  node::Executor ex(o, inbox.post(), [&](node::ExecReport r) {
+    inbox.reports.push_back(std::move(r));
+  });
+  REQUIRE(inbox.run_until([](const auto& rs) { return !rs.empty(); }));
+  CHECK_FALSE(inbox.reports.back().available);
+  CHECK(inbox.reports.back().error == "engine down");
+  CHECK_FALSE(inbox.reports.back().has_status);
+  ex.submit(inputs(1));  // nothing can run: no Runner, so nothing is listed or started
+  CHECK(d->lists == 0);
+
+  d->up = true;
+  REQUIRE(inbox.run_until([](const auto& rs) { return rs.back().available; }));
+  CHECK(inbox.reports.back().has_status);  // the Runner exists: it listed the driver once
+  CHECK(d->lists == 1);
+  ex.submit(inputs(1));
+  REQUIRE(inbox.run_until([](const auto& rs) {
+    return rs.back().stepped && rs.back().status.instances.size() == 1;
+  }));
+  CHECK(inbox.reports.back().status.instances[0].state == placement::InstanceState::running);
+
+  d->up = false;  // down again: reported, the Runner's last status kept
+  REQUIRE(inbox.run_until([](const auto& rs) { return !rs.back().available; }));
+  CHECK(inbox.reports.back().has_status);
+  CHECK(inbox.reports.back().status.instances.size() == 1);
+  ex.stop();
+}
+
+TEST_CASE("executor: submissions coalesce to one step in flight and one waiting (the newest)",
+          "[node][executor]") {
+  Inbox inbox;
+  FakeDriver* d = nullptr;
+  auto o = options(d);
+  o.make_driver = [&d]() -> std::unique_ptr<runtime::Driver> {
+    auto drv = std::make_unique<FakeDriver>();
+    drv->hold = true;  // the first start() blocks until released
+    d = drv.get();
+    return drv;
+  };
+  node::Executor ex(o, inbox.post(), [&](node::ExecReport r) {
+    inbox.reports.push_back(std::move(r));
+  });
+  REQUIRE(inbox.run_until([](const auto& rs) { return !rs.empty() && rs.back().has_status; }));
+  ex.submit(inputs(1));
+  {
+    std::unique_lock<std::mutex> lk(d->mu);
+    REQUIRE(d->cv.wait_for(lk, 10s, [&] { return d->in_start; }));
+  }
+  // While that step blocks in the driver: three more submissions, the last wanting 3 replicas.
+  ex.submit(inputs(1));
+  ex.submit(inputs(2));
+  ex.submit(inputs(3));
+  {
+    std::lock_guard<std::mutex> lk(d->mu);
+    d->hold = false;
+  }
+  d->cv.notify_all();
+  REQUIRE(inbox.run_until([](const auto& rs) {
+    return rs.back().stepped && rs.back().status.instances.size() == 3;
+  }));
+  ex.stop();
+  CHECK(ex.steps() == 2);  // the blocked one, then the newest of the three
+}
