@@ -47,6 +47,7 @@ namespace {
 constexpr std::size_t kMaxFrame = 16u << 20;           // stream frames, bytes
 constexpr auto kConnIdle = std::chrono::seconds(10);   // stream connections close when idle
 constexpr Micros kLeaveBound = 3 * gossip::kSeconds;   // graceful leave, at most
+constexpr auto kJoinWait = std::chrono::seconds(2);   // for the executor's first report
 constexpr config::Millis kDrainCap = 30000;            // drain wait, at most (and handoff_timeout)
 constexpr config::Millis kStopCap = 30000;             // stopping what remains, at most
 constexpr config::Millis kEngineTimeout = 5000;        // docker: per engine request
@@ -161,6 +162,7 @@ class Agent {
         leave_timer_(io_),
         wake_(io_),
         drain_timer_(io_),
+        join_timer_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
     persisted_incarnation_ = incarnation;
@@ -218,10 +220,14 @@ class Agent {
         spdlog::warn("{}/state not restored: {}", cfg_.data_dir, e);
       }
     }
-    gossip::Outbox out;
-    engine_.join(start_, seeds, out);
-    flush(out);
+    seeds_ = std::move(seeds);
+    // Join once the executor has listed what a previous run left running (or after a bound, when
+    // the engine does not answer), so a quick restart can announce `ready` at once.
     start_executor();
+    join_timer_.expires_after(kJoinWait);
+    join_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) join_cluster(false);
+    });
     housekeeping();
     io_.run();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
@@ -651,6 +657,28 @@ class Agent {
     exec_->submit(std::move(in));
   }
 
+  // Joins the cluster (once). `adopted`: instances of a previous run still run here. This peer
+  // was then ready moments ago: announcing `ready` from the first alive message keeps them where
+  // they are, where waiting for join_grace would make every other peer hand them away meanwhile
+  // (a second copy started) and back (the adopted one stopped).
+  void join_cluster(bool adopted) {
+    if (joined_) return;
+    joined_ = true;
+    join_timer_.cancel();
+    gossip::Outbox out;
+    if (adopted && !leaving_) {
+      gossip::Meta m = engine_.members().at(setup_.name).meta;
+      m.ready = true;
+      if (engine_.set_meta(clock_now(), m, out)) {
+        ready_ = true;
+        spdlog::info("ready at once: {} instance(s) of a previous run still run here",
+                     local_status_.instances.size());
+      }
+    }
+    engine_.join(clock_now(), seeds_, out);
+    flush(out);
+  }
+
   // On the io thread: what the worker did.
   void on_report(ExecReport r) {
     if (r.stepped) stepped_ = std::max(stepped_, r.seq);
@@ -666,6 +694,7 @@ class Agent {
         flush(out);
       }
     }
+    if (!joined_ && r.has_status) join_cluster(!local_status_.instances.empty());
     if (!r.socket.empty()) engine_socket_ = r.socket;
     const bool was = engine_available_;
     engine_available_ = r.available;
@@ -956,6 +985,27 @@ class Agent {
     return error_response(404, "no such endpoint: " + r.method + " " + path);
   }
 
+  // Services defined in our services_dir whose cluster-wide spec is another peer's different
+  // edit (the newer edit wins, DESIGN "Service file"): [{"service","file","origins"}], origins
+  // being this peer and the peer whose version is in force.
+  Json name_conflicts() const {
+    Json out = Json::array();
+    for (const auto& sv : services_.services()) {
+      const gossip::Entry* e = engine_.state().find("spec/" + sv.name);
+      if (!e || e->deleted || e->version.origin == setup_.name) continue;
+      const std::string mine = encode_spec(sv);
+      if (std::string_view(reinterpret_cast<const char*>(e->value.data()), e->value.size()) ==
+          mine) {
+        continue;
+      }
+      out.push_back(Json{{"service", sv.name},
+                         {"file", services_.file_of(sv.name)},
+                         {"origins", Json::array({setup_.name, e->version.origin})},
+                         {"in_force", e->version.origin}});
+    }
+    return out;
+  }
+
   Json local_names() const {
     Json names = Json::array();
     for (const auto& sv : services_.services()) names.push_back(sv.name);
@@ -999,6 +1049,7 @@ class Agent {
            {"sealed", sealer_.enabled()},
            {"uptime_ms", (clock_now().mono - start_.mono) / 1000},
            {"errors", services_.errors()},
+           {"conflicts", name_conflicts()},
            {"local_services", local_names()},
            {"stats",
             {{"packets_in", st.packets_in},
@@ -1035,6 +1086,9 @@ class Agent {
   asio::steady_timer leave_timer_;
   asio::steady_timer wake_;         // the Runner's next wake time
   asio::steady_timer drain_timer_;
+  asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
+  std::vector<gossip::Address> seeds_;
+  bool joined_ = false;
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
   std::map<gossip::Address, std::shared_ptr<Conn>> conns_;

@@ -129,8 +129,25 @@ std::string status_text(const Json& s) {
     << "members:    " << cell(s.value("members", Json())) << " (" << cell(s.value("alive", Json()))
     << " alive, " << cell(s.value("ready", Json())) << " ready)\n";
   if (s.contains("incarnation")) o << "incarnation: " << cell(s["incarnation"]) << "\n";
+  if (s.contains("runtime") && s["runtime"].is_object()) {
+    const Json& r = s["runtime"];
+    o << "runtime:    " << cell(r.value("driver", Json()));
+    if (r.contains("socket")) o << " on " << cell(r["socket"]);
+    if (r.value("available", true) == false) {
+      o << ", UNAVAILABLE: " << cell(r.value("error", Json()));
+    }
+    o << "\n";
+  }
+  if (s.value("draining", false) == true) o << "draining:   yes\n";
   if (s.contains("errors") && s["errors"].is_array()) {
     for (const auto& e : s["errors"]) o << "error:      " << cell(e) << "\n";
+  }
+  if (s.contains("conflicts") && s["conflicts"].is_array()) {
+    for (const auto& c : s["conflicts"]) {
+      o << "conflict:   service " << cell(c.value("service", Json())) << " is also defined by "
+        << cell(c.value("in_force", Json())) << ", whose newer edit is in force (ours: "
+        << cell(c.value("file", Json())) << ")\n";
+    }
   }
   return o.str();
 }
