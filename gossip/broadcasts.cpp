@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gossip/growth.hpp"
 #include "gossip/wire.hpp"
 
 namespace shoal::gossip {
@@ -26,16 +27,20 @@ std::uint32_t BroadcastQueue::next_seq() {
 void BroadcastQueue::push(std::uint32_t key, const Bytes& part) {
   std::string s(reinterpret_cast<const char*>(part.data()), part.size());
   const std::uint32_t id = interner_->parts.acquire(s);
-  if (key >= records_.size()) records_.resize(key + 1);
+  if (key >= records_.size()) {
+    reserve_gently(records_, key + 1);
+    records_.resize(key + 1);
+  }
   Record& rec = records_[key];
   if (rec.part != kNoPart) interner_->parts.release(rec.part);
   else ++live_;
   rec.part = id;
   rec.seq = next_seq();
   if (buckets_.empty()) buckets_.resize(1);
+  reserve_gently(buckets_[0], buckets_[0].size() + 1);
   buckets_[0].push_back(Ref{key, rec.seq});
   ++refs_;
-  if (refs_ > 2 * live_ + 64) compact();
+  if (too_many_stale()) compact();
 }
 
 void BroadcastQueue::remove(std::uint32_t key) {
@@ -66,6 +71,7 @@ void BroadcastQueue::compact() {
     for (const Ref& r : b)
       if (is_live(r)) b[w++] = r;
     b.resize(w);
+    if (b.capacity() > w + w / 4 + 64) b.shrink_to_fit();
     refs_ += w;
   }
   while (!buckets_.empty() && buckets_.back().empty()) buckets_.pop_back();
@@ -119,10 +125,11 @@ std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size
     }
     rec.seq = next_seq();
     if (buckets_.size() <= count) buckets_.resize(count + 1);
+    reserve_gently(buckets_[count], buckets_[count].size() + 1);
     buckets_[count].push_back(Ref{key, rec.seq});
     ++refs_;
   }
-  if (refs_ > 2 * live_ + 64) compact();
+  if (too_many_stale()) compact();
   return out;
 }
 

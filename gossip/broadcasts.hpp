@@ -6,7 +6,7 @@
 // Compact and O(1) amortised per part: one bucket per transmit count, each a stack of
 // (key, sequence) pairs; the authoritative record per key holds the interned part and the
 // sequence of its one live stack entry, so replaced or moved entries are skipped lazily and
-// compacted away when they outnumber the live ones. Parts live in an Interner (shared between
+// compacted away when they pass a quarter of the live ones. Parts live in an Interner (shared between
 // engines when the caller shares one). Not thread-safe.
 #pragma once
 
@@ -52,6 +52,8 @@ class BroadcastQueue {
     return r.key < records_.size() && records_[r.key].part != kNoPart && records_[r.key].seq == r.seq;
   }
   std::uint32_t next_seq();
+  // Compaction once stale entries pass a quarter of the live ones: amortised O(1) per entry.
+  bool too_many_stale() const { return refs_ > live_ + live_ / 4 + 64; }
   void compact();
 
   Interner* interner_;

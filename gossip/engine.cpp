@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "gossip/growth.hpp"
 #include "gossip/suspicion.hpp"
 #include "gossip/wire.hpp"
 
@@ -43,16 +44,18 @@ std::uint32_t Engine::add_slot(const std::string& name, const Address& addr, con
     free_slots_.pop_back();
   } else {
     i = static_cast<std::uint32_t>(slots_.size());
+    reserve_gently(slots_, slots_.size() + 1);
     slots_.emplace_back();
   }
   Slot& s = slots_[i];
   s.name = interner_->names.acquire(name);
-  s.addr = interner_->addrs.acquire(addr);
-  s.meta = interner_->metas.acquire(meta);
-  s.state = state;
+  s.card = interner_->cards.acquire(Card{addr, meta});
   s.incarnation = incarnation;
-  s.state_change = now;
-  if (s.name >= slot_of_name_.size()) slot_of_name_.resize(interner_->names.bound(), kNoSlot);
+  s.set(state, now);
+  if (s.name >= slot_of_name_.size()) {
+    reserve_gently(slot_of_name_, interner_->names.bound());
+    slot_of_name_.resize(interner_->names.bound(), kNoSlot);
+  }
   slot_of_name_[s.name] = i;
   if (is_live(state)) ++live_;
   else departed_.emplace(now, i);
@@ -62,38 +65,29 @@ std::uint32_t Engine::add_slot(const std::string& name, const Address& addr, con
 
 void Engine::drop_slot(std::uint32_t i) {
   Slot& s = slots_[i];
-  if (is_live(s.state)) --live_;
-  else departed_.erase({s.state_change, i});
+  if (is_live(s.state())) --live_;
+  else departed_.erase({s.state_change(), i});
   broadcasts_.remove(i);
   slot_of_name_[s.name] = kNoSlot;
   interner_->names.release(s.name);
-  interner_->addrs.release(s.addr);
-  interner_->metas.release(s.meta);
+  interner_->cards.release(s.card);
   s = Slot{};
   free_slots_.push_back(i);
   changed();
 }
 
-void Engine::set_slot_addr(std::uint32_t i, const Address& addr) {
+void Engine::set_slot_card(std::uint32_t i, const Address& addr, const Meta& meta) {
   Slot& s = slots_[i];
-  if (interner_->addrs[s.addr] == addr) return;
-  const std::uint32_t id = interner_->addrs.acquire(addr);
-  interner_->addrs.release(s.addr);
-  s.addr = id;
-  changed();
-}
-
-void Engine::set_slot_meta(std::uint32_t i, const Meta& meta) {
-  Slot& s = slots_[i];
-  if (interner_->metas[s.meta] == meta) return;
-  const std::uint32_t id = interner_->metas.acquire(meta);
-  interner_->metas.release(s.meta);
-  s.meta = id;
+  const Card& now = interner_->cards[s.card];
+  if (now.addr == addr && now.meta == meta) return;
+  const std::uint32_t id = interner_->cards.acquire(Card{addr, meta});
+  interner_->cards.release(s.card);
+  s.card = id;
   changed();
 }
 
 Member Engine::to_member(const Slot& s) const {
-  return Member{name_of(s), addr_of(s), s.incarnation, s.state, meta_of(s), s.state_change};
+  return Member{name_of(s), addr_of(s), s.incarnation, s.state(), meta_of(s), s.state_change()};
 }
 
 std::optional<MemberView> Engine::find_member(const std::string& name) const {
@@ -170,7 +164,7 @@ bool Engine::set_meta(Clock now, const Meta& meta, Outbox& out) {
   if (wire::meta_size(meta) > cfg_.max_meta_bytes) return false;
   self_.meta = meta;
   ++incarnation_;
-  set_slot_meta(self_slot_, meta);
+  set_slot_card(self_slot_, self_.addr, meta);
   slots_[self_slot_].incarnation = incarnation_;
   changed();
   broadcast_alive_self();
@@ -247,7 +241,7 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     if (s.deadline <= t) expired.push_back(name);
   for (const auto& name : expired) {
     const std::uint32_t i = find_slot(name);
-    if (i == kNoSlot || slots_[i].state != MemberState::suspect) {
+    if (i == kNoSlot || slots_[i].state() != MemberState::suspect) {
       suspicions_.erase(name);
       continue;
     }
@@ -306,14 +300,12 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     next_seed_retry_ = t + cfg_.seed_retry_interval;
     std::vector<Address> unseen;
     for (const auto& s : seeds_) {
-      const std::uint32_t id = interner_->addrs.find(s);
       bool seen = false;
-      if (id != Interner::kNone)
-        for (const Slot& m : slots_)
-          if (m.name != kFreeSlot && m.addr == id && is_live(m.state)) {
-            seen = true;
-            break;
-          }
+      for (const Slot& m : slots_)
+        if (m.name != kFreeSlot && is_live(m.state()) && addr_of(m) == s) {
+          seen = true;
+          break;
+        }
       if (!seen) unseen.push_back(s);
     }
     if (!unseen.empty()) push_pull_to(unseen[rng_.below(unseen.size())], false, out);
@@ -323,7 +315,7 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     next_reconnect_ = t + cfg_.reconnect_interval;
     std::vector<std::uint32_t> dead;
     for (const auto& [since, slot] : departed_)
-      if (slots_[slot].state == MemberState::dead) dead.push_back(slot);
+      if (slots_[slot].state() == MemberState::dead) dead.push_back(slot);
     if (!dead.empty()) push_pull_to(addr_of(slots_[dead[rng_.below(dead.size())]]), false, out);
   }
 
@@ -382,7 +374,7 @@ std::uint64_t Engine::view_hash() const {
     const Slot& m = slots_[i];
     put_str(in, name_of(m));
     put_u64(in, m.incarnation);
-    put_u64(in, static_cast<std::uint64_t>(m.state));
+    put_u64(in, static_cast<std::uint64_t>(m.state()));
     Bytes meta = wire::encode_meta(meta_of(m));
     put_u64(in, meta.size());
     in.insert(in.end(), meta.begin(), meta.end());
@@ -448,15 +440,16 @@ void Engine::start_probe(Clock now, Outbox& out) {
       const std::uint32_t i = probe_order_[probe_index_++];
       // Slots freed (and maybe reused) since the shuffle are checked here, not removed there.
       if (i < slots_.size() && i != self_slot_ && slots_[i].name != kFreeSlot &&
-          is_live(slots_[i].state)) {
+          is_live(slots_[i].state())) {
         target = i;
         break;
       }
     }
     if (target == kNoSlot) {  // end of the list: rebuild and reshuffle
       probe_order_.clear();
+      probe_order_.reserve(live_);
       for (std::uint32_t i = 0; i < slots_.size(); ++i)
-        if (i != self_slot_ && slots_[i].name != kFreeSlot && is_live(slots_[i].state))
+        if (i != self_slot_ && slots_[i].name != kFreeSlot && is_live(slots_[i].state()))
           probe_order_.push_back(i);
       rng_.shuffle(probe_order_);
       probe_index_ = 0;
@@ -473,7 +466,7 @@ void Engine::start_probe(Clock now, Outbox& out) {
   probe_.start = now.mono;
   probe_.direct_deadline = now.mono + scaled(cfg_.probe_timeout);
   wire::Ping ping{probe_.seq, probe_.target, self_.name, self_.addr};
-  if (cfg_.lifeguard && ts.state == MemberState::suspect) {
+  if (cfg_.lifeguard && ts.state() == MemberState::suspect) {
     // Buddy system: tell the suspect so it can refute at once.
     std::vector<Bytes> parts{wire::encode_part(ping),
                              wire::encode_part(wire::Suspect{probe_.target, ts.incarnation,
@@ -516,7 +509,7 @@ void Engine::probe_failed(Clock now, Outbox& out) {
     else add_health(1);
   }
   const std::uint32_t i = find_slot(p.target);
-  if (i == kNoSlot || !is_live(slots_[i].state) || addr_of(slots_[i]) != p.addr) return;
+  if (i == kNoSlot || !is_live(slots_[i].state()) || addr_of(slots_[i]) != p.addr) return;
   ++stats_.suspicions_raised;
   suspect_node(now, wire::Suspect{p.target, slots_[i].incarnation, self_.name}, out);
   if (next_probe_ < now.mono) next_probe_ = now.mono;
@@ -750,6 +743,7 @@ void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
                                      now.mono);
     // New members go to a random place among those not yet probed this round (O(1): swapped
     // with the one there), so they are probed soon.
+    reserve_gently(probe_order_, probe_order_.size() + 1);
     probe_order_.push_back(n);
     const std::size_t pos = probe_index_ + rng_.below(probe_order_.size() - probe_index_);
     std::swap(probe_order_[pos], probe_order_.back());
@@ -760,7 +754,7 @@ void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
   const Slot& m = slots_[i];
   bool reclaim = false;
   if (addr_of(m) != a.addr) {
-    if (is_live(m.state)) {
+    if (is_live(m.state())) {
       ++stats_.name_conflicts;
       Event e{EventKind::name_conflict, a.name, a.addr, a.incarnation, {}};
       out.events.push_back(std::move(e));
@@ -769,12 +763,11 @@ void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
     reclaim = true;  // a dead or departed name may come back from a new address
   }
   if (!reclaim && a.incarnation <= m.incarnation) return;
-  const MemberState old = m.state;
+  const MemberState old = m.state();
   const bool updated = meta_of(m) != a.meta || addr_of(m) != a.addr;
   suspicions_.erase(a.name);
   slots_[i].incarnation = a.incarnation;
-  set_slot_addr(i, a.addr);
-  set_slot_meta(i, a.meta);
+  set_slot_card(i, a.addr, a.meta);
   set_state(i, MemberState::alive, now.mono);
   changed();
   broadcasts_.push(i, wire::encode_part(a));
@@ -787,12 +780,12 @@ void Engine::suspect_node(Clock now, const wire::Suspect& s, Outbox& out) {
   const std::uint32_t i = find_slot(s.name);
   if (i == kNoSlot) return;
   Slot& m = slots_[i];
-  if (s.incarnation < m.incarnation || !is_live(m.state)) return;
+  if (s.incarnation < m.incarnation || !is_live(m.state())) return;
   if (s.name == self_.name) {
     if (!leaving_) refute(s.incarnation, true, out);
     return;
   }
-  if (m.state == MemberState::suspect) {
+  if (m.state() == MemberState::suspect) {
     auto sit = suspicions_.find(s.name);
     if (sit == suspicions_.end()) return;
     Suspicion& sp = sit->second;
@@ -816,7 +809,7 @@ void Engine::dead_node(Clock now, const wire::Dead& d, Outbox& out) {
   const std::uint32_t i = find_slot(d.name);
   if (i == kNoSlot) return;
   Slot& m = slots_[i];
-  if (d.incarnation < m.incarnation || !is_live(m.state)) return;
+  if (d.incarnation < m.incarnation || !is_live(m.state())) return;
   if (d.name == self_.name) {
     if (!leaving_) refute(d.incarnation, true, out);
     return;
@@ -890,11 +883,10 @@ void Engine::broadcast_alive_self() {
 
 void Engine::set_state(std::uint32_t i, MemberState s, Micros now) {
   Slot& m = slots_[i];
-  if (m.state == s) return;
-  const bool was_live = is_live(m.state), live = is_live(s);
-  if (!was_live) departed_.erase({m.state_change, i});
-  m.state_change = now;
-  m.state = s;
+  if (m.state() == s) return;
+  const bool was_live = is_live(m.state()), live = is_live(s);
+  if (!was_live) departed_.erase({m.state_change(), i});
+  m.set(s, now);
   if (!live) departed_.emplace(now, i);
   if (was_live && !live) --live_;
   if (!was_live && live) ++live_;
@@ -917,8 +909,8 @@ std::vector<std::uint32_t> Engine::pick_random(std::size_t k, std::uint32_t excl
   auto eligible = [&](std::uint32_t i) {
     const Slot& m = slots_[i];
     if (i == self_slot_ || i == exclude || m.name == kFreeSlot) return false;
-    return is_live(m.state) || (include_recent_dead && m.state == MemberState::dead &&
-                                now - m.state_change < cfg_.gossip_to_the_dead);
+    return is_live(m.state()) || (include_recent_dead && m.state() == MemberState::dead &&
+                                now - m.state_change() < cfg_.gossip_to_the_dead);
   };
   const std::size_t table = slots_.size();
   std::vector<std::uint32_t> pool;
@@ -953,7 +945,7 @@ wire::PushPull Engine::local_state(bool join, bool reply) const {
   for (const Slot& m : slots_)
     if (m.name != kFreeSlot)
       p.members.push_back(
-          wire::MemberRecord{name_of(m), addr_of(m), m.incarnation, m.state, meta_of(m)});
+          wire::MemberRecord{name_of(m), addr_of(m), m.incarnation, m.state(), meta_of(m)});
   return p;
 }
 

@@ -214,25 +214,28 @@ class Engine {
   // ---- The member table: one compact slot per member, names/addresses/metadata interned.
   static constexpr std::uint32_t kFreeSlot = UINT32_MAX;
   static constexpr std::uint32_t kNoSlot = UINT32_MAX;
-  struct Slot {
+  struct Slot {  // 24 bytes
     std::uint32_t name = kFreeSlot;  // interned name id; kFreeSlot: unused
-    std::uint32_t addr = 0;          // interned address id
-    std::uint32_t meta = 0;          // interned metadata id
-    MemberState state = MemberState::alive;
+    std::uint32_t card = 0;          // interned (address, metadata) id
     std::uint64_t incarnation = 0;
-    Micros state_change = 0;
+    std::uint64_t bits = 0;          // state_change (56 bits, two's complement) << 8 | state
+    MemberState state() const { return static_cast<MemberState>(bits & 0xff); }
+    Micros state_change() const { return static_cast<Micros>(bits) >> 8; }
+    void set(MemberState s, Micros t) {
+      bits = (static_cast<std::uint64_t>(t) << 8) | static_cast<std::uint8_t>(s);
+    }
   };
   std::uint32_t find_slot(const std::string& name) const;
   std::uint32_t add_slot(const std::string& name, const Address& addr, const Meta& meta,
                          std::uint64_t incarnation, MemberState state, Micros now);
   void drop_slot(std::uint32_t slot);
-  void set_slot_addr(std::uint32_t slot, const Address& addr);
-  void set_slot_meta(std::uint32_t slot, const Meta& meta);
+  void set_slot_card(std::uint32_t slot, const Address& addr, const Meta& meta);
   const std::string& name_of(const Slot& s) const { return interner_->names[s.name]; }
-  const Address& addr_of(const Slot& s) const { return interner_->addrs[s.addr]; }
-  const Meta& meta_of(const Slot& s) const { return interner_->metas[s.meta]; }
+  const Address& addr_of(const Slot& s) const { return interner_->cards[s.card].addr; }
+  const Meta& meta_of(const Slot& s) const { return interner_->cards[s.card].meta; }
   MemberView view_of(const Slot& s) const {
-    return MemberView{name_of(s), addr_of(s), s.incarnation, s.state, meta_of(s), s.state_change};
+    return MemberView{name_of(s), addr_of(s), s.incarnation, s.state(), meta_of(s),
+                      s.state_change()};
   }
   Member to_member(const Slot& s) const;
   void changed() { members_dirty_ = true; }

@@ -10,13 +10,11 @@ std::size_t mix(std::size_t h, std::size_t v) {
 }
 }  // namespace
 
-std::size_t AddressHash::operator()(const Address& a) const {
-  return mix(std::hash<std::string>{}(a.host), a.port);
-}
-
-std::size_t MetaHash::operator()(const Meta& m) const {
+std::size_t CardHash::operator()(const Card& c) const {
   std::hash<std::string> hs;
-  std::size_t h = hs(m.zone);
+  const Meta& m = c.meta;
+  std::size_t h = mix(hs(c.addr.host), c.addr.port);
+  h = mix(h, hs(m.zone));
   for (const auto& [k, v] : m.labels) h = mix(mix(h, hs(k)), hs(v));
   h = mix(h, static_cast<std::size_t>(m.cpu_milli));
   h = mix(h, static_cast<std::size_t>(m.memory_mib));

@@ -1,4 +1,4 @@
-// gossip::Interner: reference-counted tables of the member names, addresses, metadata and encoded
+// gossip::Interner: reference-counted tables of the member names, (address, metadata) pairs and encoded
 // broadcast parts an Engine holds, so each is stored once and a member record is a few integers.
 //
 // Every Engine owns one by default. A simulator running thousands of engines in one process may
@@ -75,18 +75,21 @@ class InternTable {
   std::unordered_map<T, Id, Hash> index_;
 };
 
-struct AddressHash {
-  std::size_t operator()(const Address& a) const;
+// What an alive message says about a member besides its name and incarnation: stored as one
+// value, since every engine hears the same pairs.
+struct Card {
+  Address addr;
+  Meta meta;
+  friend bool operator==(const Card&, const Card&) = default;
 };
-struct MetaHash {
-  std::size_t operator()(const Meta& m) const;
+struct CardHash {
+  std::size_t operator()(const Card& c) const;
 };
 
 struct Interner {
   static constexpr std::uint32_t kNone = UINT32_MAX;  // what find() returns for an unknown value
   InternTable<std::string, std::hash<std::string>> names;  // member names
-  InternTable<Address, AddressHash> addrs;
-  InternTable<Meta, MetaHash> metas;
+  InternTable<Card, CardHash> cards;  // address + metadata
   InternTable<std::string, std::hash<std::string>> parts;  // encoded broadcast parts
 };
 
