@@ -197,6 +197,7 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
         },
         msg);
   }
+  note_delta_queue(now);
   emit_state_changes(out);
 }
 
@@ -212,7 +213,7 @@ void Engine::emit_state_changes(Outbox& out) {
 Micros Engine::next_deadline() const {
   if (!started_) return kNever;
   Micros d = std::min({next_gossip_, next_push_pull_, next_join_retry_, next_seed_retry_,
-                       next_reconnect_, next_cold_start_});
+                       next_reconnect_, next_cold_start_, next_state_sync_});
   // One probe at a time: the next starts when the one in flight has its verdict.
   if (probe_.active) d = std::min(d, probe_.indirect_sent ? probe_.end_deadline
                                                           : probe_.direct_deadline);
@@ -280,6 +281,15 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     if (store_.holding_back()) store_.on_cold_start(now.wall);
   }
 
+  if (t >= next_state_sync_) {
+    next_state_sync_ = kNever;
+    last_state_sync_ = t;
+    auto peers = pick_random(1, kNoSlot, t, false);
+    if (!peers.empty())
+      send_raw(addr_of(slots_[peers[0]]), Channel::stream,
+               wire::encode(wire::StateSync{encode_push_pull(store_.begin_push_pull())}), out);
+  }
+
   if (t >= next_push_pull_) {
     next_push_pull_ = t + push_pull_scale(cfg_.push_pull_interval, live_count());
     store_.collect_garbage(now.wall);  // tombstones past tombstone_ttl
@@ -320,7 +330,21 @@ void Engine::handle_tick(Clock now, Outbox& out) {
   }
 
   forget_expired(now, out);
+  note_delta_queue(now);
   emit_state_changes(out);
+}
+
+void Engine::note_delta_queue(Clock now) {
+  if (store_.pending_deltas() > 0) {
+    deltas_queued_ = true;
+    return;
+  }
+  if (!deltas_queued_ || leaving_ || !started_) return;
+  deltas_queued_ = false;  // drained: every delta we held has had its transmits
+  if (next_state_sync_ != kNever) return;
+  const Micros gap = push_pull_scale(cfg_.push_pull_interval, live_count());
+  if (last_state_sync_ != kNever && now.mono - last_state_sync_ < gap) return;
+  next_state_sync_ = now.mono + rng_.between(0, cfg_.probe_interval);
 }
 
 Version Engine::put(Clock now, std::string key, Bytes value) {

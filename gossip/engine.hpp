@@ -188,6 +188,7 @@ class Engine {
   void probe_failed(Clock now, Outbox& out);
   void gossip_round(Clock now, Outbox& out);
   void push_pull_to(const Address& to, bool join, Outbox& out);
+  void note_delta_queue(Clock now);
   void send_oversized(Clock now, Outbox& out);
   // Piggybacked updates for `room` bytes: membership and state each get their reserved share.
   std::vector<Bytes> piggyback(std::size_t room, std::size_t max_parts);
@@ -275,6 +276,12 @@ class Engine {
   Micros next_seed_retry_ = kNever;
   Micros next_reconnect_ = kNever;
   Micros next_cold_start_ = kNever;
+  // State repair after a burst: when our delta queue drains, one state-only push-pull with a
+  // random member soon (at most once per scaled push-pull interval), so a (key, peer) pair the
+  // epidemic missed is repaired in about a probe interval instead of a push-pull interval.
+  bool deltas_queued_ = false;
+  Micros next_state_sync_ = kNever;
+  Micros last_state_sync_ = kNever;  // kNever: none yet
   Stats stats_;
 };
 
