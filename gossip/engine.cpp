@@ -703,7 +703,7 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
   for (const auto& r : m.members) {
     switch (r.state) {
       case MemberState::alive: {
-        wire::Alive a{r.name, r.addr, r.incarnation, r.meta, wire::meta_size(r.meta)};
+        wire::Alive a{r.name, r.addr, r.incarnation, r.meta, r.meta_bytes};
         alive_node(now, a, out);
         break;
       }
@@ -713,8 +713,7 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
         // A suspect we never heard of is taken in (then suspected); an unknown dead one is not.
         if (find_slot(r.name) == kNoSlot) {
           if (r.state == MemberState::dead) break;
-          alive_node(now, wire::Alive{r.name, r.addr, r.incarnation, r.meta,
-                                      wire::meta_size(r.meta)}, out);
+          alive_node(now, wire::Alive{r.name, r.addr, r.incarnation, r.meta, r.meta_bytes}, out);
         }
         suspect_node(now, wire::Suspect{r.name, r.incarnation, self_.name}, out);
         break;
@@ -969,7 +968,7 @@ wire::PushPull Engine::local_state(bool join, bool reply) const {
   for (const Slot& m : slots_)
     if (m.name != kFreeSlot)
       p.members.push_back(
-          wire::MemberRecord{name_of(m), addr_of(m), m.incarnation, m.state(), meta_of(m)});
+          wire::MemberRecord{name_of(m), addr_of(m), m.incarnation, m.state(), meta_of(m), 0});
   return p;
 }
 

@@ -37,7 +37,7 @@ Bytes membership_packet(std::size_t n) {
   p.reply = true;
   for (std::size_t i = 0; i < n; ++i) {
     Identity id = identity(i);
-    p.members.push_back(wire::MemberRecord{id.name, id.addr, 1, MemberState::alive, id.meta});
+    p.members.push_back(wire::MemberRecord{id.name, id.addr, 1, MemberState::alive, id.meta, 0});
   }
   return wire::encode(p);
 }
