@@ -1,39 +1,135 @@
 #include "gossip/broadcasts.hpp"
 
-#include <algorithm>
+#include <string>
 
+#include "gossip/growth.hpp"
 #include "gossip/wire.hpp"
 
 namespace shoal::gossip {
 
-void BroadcastQueue::push(const std::string& key, Bytes part) {
-  std::erase_if(items_, [&](const Item& i) { return i.key == key; });
-  items_.push_back(Item{key, std::move(part), 0, next_id_++});
+namespace {
+// Live entries that do not fit the budget are skipped; past this many per bucket in one take the
+// rest of that bucket waits for the next packet (bounds a take's work).
+constexpr std::size_t kMaxSkips = 32;
+}  // namespace
+
+std::uint32_t BroadcastQueue::next_seq() {
+  if (++seq_ == 0) {  // wrapped: renumber the live entries so no stale one can match again
+    compact();
+    std::uint32_t s = 0;
+    for (auto& b : buckets_)
+      for (Ref& r : b) records_[r.key].seq = r.seq = ++s;
+    seq_ = s + 1;
+  }
+  return seq_;
+}
+
+void BroadcastQueue::push(std::uint32_t key, const Bytes& part) {
+  std::string s(reinterpret_cast<const char*>(part.data()), part.size());
+  const std::uint32_t id = interner_->parts.acquire(s);
+  if (key >= records_.size()) {
+    reserve_gently(records_, key + 1);
+    records_.resize(key + 1);
+  }
+  Record& rec = records_[key];
+  if (rec.part != kNoPart) interner_->parts.release(rec.part);
+  else ++live_;
+  rec.part = id;
+  rec.seq = next_seq();
+  if (buckets_.empty()) buckets_.resize(1);
+  reserve_gently(buckets_[0], buckets_[0].size() + 1);
+  buckets_[0].push_back(Ref{key, rec.seq});
+  ++refs_;
+  if (too_many_stale()) compact();
+}
+
+void BroadcastQueue::remove(std::uint32_t key) {
+  if (key >= records_.size() || records_[key].part == kNoPart) return;
+  interner_->parts.release(records_[key].part);
+  records_[key].part = kNoPart;
+  --live_;
+}
+
+void BroadcastQueue::clear() {
+  for (Record& r : records_)
+    if (r.part != kNoPart) interner_->parts.release(r.part);
+  records_.clear();
+  buckets_.clear();
+  live_ = refs_ = 0;
+}
+
+std::size_t BroadcastQueue::footprint() const {
+  std::size_t n = records_.capacity() * sizeof(Record) + buckets_.capacity() * sizeof(buckets_[0]);
+  for (const auto& b : buckets_) n += b.capacity() * sizeof(Ref);
+  return n;
+}
+
+void BroadcastQueue::compact() {
+  refs_ = 0;
+  for (auto& b : buckets_) {
+    std::size_t w = 0;
+    for (const Ref& r : b)
+      if (is_live(r)) b[w++] = r;
+    b.resize(w);
+    if (b.capacity() > w + w / 4 + 64) b.shrink_to_fit();
+    refs_ += w;
+  }
+  while (!buckets_.empty() && buckets_.back().empty()) buckets_.pop_back();
 }
 
 std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size_t max_parts) {
   std::vector<Bytes> out;
-  if (items_.empty() || max_parts == 0) return out;
-  std::vector<std::size_t> order(items_.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (items_[a].transmits != items_[b].transmits)
-      return items_[a].transmits < items_[b].transmits;
-    return items_[a].id > items_[b].id;
-  });
+  if (live_ == 0 || max_parts == 0) return out;
+  std::vector<std::pair<std::uint32_t, std::size_t>> taken;  // key, its new transmit count
   std::size_t left = budget;
-  bool any_dropped = false;
-  for (std::size_t idx : order) {
-    Item& it = items_[idx];
-    std::size_t cost = wire::compound_overhead(it.part.size());
-    if (cost > left) continue;
-    left -= cost;
-    out.push_back(it.part);
-    if (++it.transmits >= limit) any_dropped = true;
-    if (out.size() >= max_parts) break;
+  for (std::size_t t = 0; t < buckets_.size() && out.size() < max_parts && left > 2; ++t) {
+    std::vector<Ref>& b = buckets_[t];
+    std::size_t skipped = 0;
+    for (std::size_t i = b.size(); i > 0 && out.size() < max_parts && left > 2;) {
+      --i;
+      const Ref r = b[i];
+      const bool top = i + 1 == b.size();
+      if (!is_live(r)) {
+        if (top) {
+          b.pop_back();
+          --refs_;
+        }
+        continue;
+      }
+      const std::string& part = interner_->parts[records_[r.key].part];
+      const std::size_t cost = wire::compound_overhead(part.size());
+      if (cost > left) {
+        if (++skipped > kMaxSkips) break;
+        continue;
+      }
+      left -= cost;
+      const auto* p = reinterpret_cast<const std::byte*>(part.data());
+      out.emplace_back(p, p + part.size());
+      if (top) {
+        b.pop_back();
+        --refs_;
+      }
+      records_[r.key].seq = 0;  // this entry is stale from now on (0 is never handed out)
+      taken.emplace_back(r.key, t + 1);
+    }
   }
-  if (any_dropped)
-    std::erase_if(items_, [&](const Item& i) { return i.transmits >= limit; });
+  // Re-stack in reverse, so the newest of this batch is on top of its next bucket.
+  for (auto it = taken.rbegin(); it != taken.rend(); ++it) {
+    const auto [key, count] = *it;
+    Record& rec = records_[key];
+    if (static_cast<int>(count) >= limit) {
+      interner_->parts.release(rec.part);
+      rec.part = kNoPart;
+      --live_;
+      continue;
+    }
+    rec.seq = next_seq();
+    if (buckets_.size() <= count) buckets_.resize(count + 1);
+    reserve_gently(buckets_[count], buckets_[count].size() + 1);
+    buckets_[count].push_back(Ref{key, rec.seq});
+    ++refs_;
+  }
+  if (too_many_stale()) compact();
   return out;
 }
 

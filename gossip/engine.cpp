@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "gossip/growth.hpp"
 #include "gossip/suspicion.hpp"
 #include "gossip/wire.hpp"
 
@@ -13,16 +14,113 @@ namespace {
 bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState::suspect; }
 }  // namespace
 
-Engine::Engine(Identity self, Config cfg, std::uint64_t seed)
+Engine::Engine(Identity self, Config cfg, std::uint64_t seed, std::shared_ptr<Interner> interner)
     : self_(std::move(self)), cfg_(std::move(cfg)), rng_(seed),
-      incarnation_(self_.incarnation + 1), store_(self_.name, store_config(cfg_)) {
-  Member me{self_.name, self_.addr, incarnation_, MemberState::alive, self_.meta, 0};
-  members_.emplace(self_.name, std::move(me));
+      incarnation_(self_.incarnation + 1),
+      interner_(interner ? std::move(interner) : std::make_shared<Interner>()),
+      broadcasts_(interner_.get()), store_(self_.name, store_config(cfg_)) {
+  self_slot_ = add_slot(self_.name, self_.addr, self_.meta, incarnation_, MemberState::alive, 0);
+}
+
+Engine::~Engine() {
+  broadcasts_.clear();
+  for (std::uint32_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i].name != kFreeSlot) drop_slot(i);
+}
+
+// ---- the member table ---------------------------------------------------------------------------
+
+std::uint32_t Engine::find_slot(const std::string& name) const {
+  const std::uint32_t id = interner_->names.find(name);
+  if (id == Interner::kNone || id >= slot_of_name_.size()) return kNoSlot;
+  return slot_of_name_[id];
+}
+
+std::uint32_t Engine::add_slot(const std::string& name, const Address& addr, const Meta& meta,
+                               std::uint64_t incarnation, MemberState state, Micros now) {
+  std::uint32_t i;
+  if (!free_slots_.empty()) {
+    i = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    i = static_cast<std::uint32_t>(slots_.size());
+    reserve_gently(slots_, slots_.size() + 1);
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[i];
+  s.name = interner_->names.acquire(name);
+  s.card = interner_->cards.acquire(Card{addr, meta});
+  s.incarnation = incarnation;
+  s.set(state, now);
+  if (s.name >= slot_of_name_.size()) {
+    reserve_gently(slot_of_name_, interner_->names.bound());
+    slot_of_name_.resize(interner_->names.bound(), kNoSlot);
+  }
+  slot_of_name_[s.name] = i;
+  if (is_live(state)) ++live_;
+  else departed_.emplace(now, i);
+  changed();
+  return i;
+}
+
+void Engine::drop_slot(std::uint32_t i) {
+  Slot& s = slots_[i];
+  if (is_live(s.state())) --live_;
+  else departed_.erase({s.state_change(), i});
+  broadcasts_.remove(i);
+  slot_of_name_[s.name] = kNoSlot;
+  interner_->names.release(s.name);
+  interner_->cards.release(s.card);
+  s = Slot{};
+  free_slots_.push_back(i);
+  changed();
+}
+
+void Engine::set_slot_card(std::uint32_t i, const Address& addr, const Meta& meta) {
+  Slot& s = slots_[i];
+  const Card& now = interner_->cards[s.card];
+  if (now.addr == addr && now.meta == meta) return;
+  const std::uint32_t id = interner_->cards.acquire(Card{addr, meta});
+  interner_->cards.release(s.card);
+  s.card = id;
+  changed();
+}
+
+Member Engine::to_member(const Slot& s) const {
+  return Member{name_of(s), addr_of(s), s.incarnation, s.state(), meta_of(s), s.state_change()};
+}
+
+std::optional<MemberView> Engine::find_member(const std::string& name) const {
+  const std::uint32_t i = find_slot(name);
+  if (i == kNoSlot) return std::nullopt;
+  return view_of(slots_[i]);
+}
+
+const Members& Engine::members() const {
+  if (!members_dirty_) return members_copy_;
+  for (auto it = members_copy_.begin(); it != members_copy_.end();)
+    it = find_slot(it->first) == kNoSlot ? members_copy_.erase(it) : std::next(it);
+  for (const Slot& s : slots_)
+    if (s.name != kFreeSlot) members_copy_[name_of(s)] = to_member(s);
+  members_dirty_ = false;
+  return members_copy_;
 }
 
 const Member* Engine::member(const std::string& name) const {
-  auto it = members_.find(name);
-  return it == members_.end() ? nullptr : &it->second;
+  const std::uint32_t i = find_slot(name);
+  if (i == kNoSlot) return nullptr;
+  // The copy stays exact: this member's entry is brought up to date (the rest of the copy is
+  // either up to date or marked dirty).
+  Member& m = members_copy_[name];
+  m = to_member(slots_[i]);
+  return &m;
+}
+
+std::size_t Engine::membership_footprint() const {
+  return slots_.capacity() * sizeof(Slot) + free_slots_.capacity() * 4 +
+         slot_of_name_.capacity() * 4 + probe_order_.capacity() * 4 +
+         departed_.size() * (sizeof(std::pair<Micros, std::uint32_t>) + 32) +
+         broadcasts_.footprint();
 }
 
 // ---- public entry points ----------------------------------------------------------------------
@@ -46,15 +144,14 @@ void Engine::join(Clock now, std::span<const Address> seeds, Outbox& out) {
 void Engine::leave(Clock now, Outbox& out) {
   if (leaving_) return;
   leaving_ = true;
-  Member& me = members_.at(self_.name);
-  set_state(me, MemberState::left, now.mono);
+  set_state(self_slot_, MemberState::left, now.mono);
   wire::Dead d{self_.name, incarnation_, self_.name};
   Bytes part = wire::encode_part(d);
-  broadcasts_.push(self_.name, part);
+  broadcasts_.push(self_slot_, part);
   // Tell a few members at once; the queue keeps gossiping it while the caller ticks.
-  auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes) * 2, self_.name,
+  auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes) * 2, kNoSlot,
                              now.mono, false);
-  for (const Member* m : targets) send_udp(m->addr, part, out);
+  for (std::uint32_t t : targets) send_udp(addr_of(slots_[t]), part, out);
   probe_ = Probe{};
   next_probe_ = kNever;
   next_push_pull_ = kNever;
@@ -67,9 +164,9 @@ bool Engine::set_meta(Clock now, const Meta& meta, Outbox& out) {
   if (wire::meta_size(meta) > cfg_.max_meta_bytes) return false;
   self_.meta = meta;
   ++incarnation_;
-  Member& me = members_.at(self_.name);
-  me.meta = meta;
-  me.incarnation = incarnation_;
+  set_slot_card(self_slot_, self_.addr, meta);
+  slots_[self_slot_].incarnation = incarnation_;
+  changed();
   broadcast_alive_self();
   return true;
 }
@@ -100,6 +197,7 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
         },
         msg);
   }
+  note_delta_queue(now);
   emit_state_changes(out);
 }
 
@@ -115,16 +213,20 @@ void Engine::emit_state_changes(Outbox& out) {
 Micros Engine::next_deadline() const {
   if (!started_) return kNever;
   Micros d = std::min({next_gossip_, next_push_pull_, next_join_retry_, next_seed_retry_,
-                       next_reconnect_, next_cold_start_});
+                       next_reconnect_, next_cold_start_, next_state_sync_});
   // One probe at a time: the next starts when the one in flight has its verdict.
   if (probe_.active) d = std::min(d, probe_.indirect_sent ? probe_.end_deadline
                                                           : probe_.direct_deadline);
   else d = std::min(d, next_probe_);
+  // Relays and suspicions are few (in flight / suspected right now); departed members are
+  // ordered by the time they departed, so the first is the next to be forgotten.
   for (const auto& [seq, r] : relays_) d = std::min(d, r.deadline);
   for (const auto& [name, s] : suspicions_) d = std::min(d, s.deadline);
-  for (const auto& [name, m] : members_)
-    if (!is_live(m.state) && name != self_.name)
-      d = std::min(d, m.state_change + cfg_.reconnect_timeout);
+  for (const auto& [since, slot] : departed_) {
+    if (slot == self_slot_) continue;
+    d = std::min(d, since + cfg_.reconnect_timeout);
+    break;
+  }
   return d;
 }
 
@@ -139,12 +241,12 @@ void Engine::handle_tick(Clock now, Outbox& out) {
   for (const auto& [name, s] : suspicions_)
     if (s.deadline <= t) expired.push_back(name);
   for (const auto& name : expired) {
-    auto it = members_.find(name);
-    if (it == members_.end() || it->second.state != MemberState::suspect) {
+    const std::uint32_t i = find_slot(name);
+    if (i == kNoSlot || slots_[i].state() != MemberState::suspect) {
       suspicions_.erase(name);
       continue;
     }
-    dead_node(now, wire::Dead{name, it->second.incarnation, self_.name}, out);
+    dead_node(now, wire::Dead{name, slots_[i].incarnation, self_.name}, out);
   }
 
   // Relayed indirect pings that got no answer: nack the requester.
@@ -179,11 +281,20 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     if (store_.holding_back()) store_.on_cold_start(now.wall);
   }
 
+  if (t >= next_state_sync_) {
+    next_state_sync_ = kNever;
+    last_state_sync_ = t;
+    auto peers = pick_random(1, kNoSlot, t, false);
+    if (!peers.empty())
+      send_raw(addr_of(slots_[peers[0]]), Channel::stream,
+               wire::encode(wire::StateSync{encode_push_pull(store_.begin_push_pull())}), out);
+  }
+
   if (t >= next_push_pull_) {
     next_push_pull_ = t + push_pull_scale(cfg_.push_pull_interval, live_count());
     store_.collect_garbage(now.wall);  // tombstones past tombstone_ttl
-    auto peers = pick_random(1, self_.name, t, false);
-    if (!peers.empty()) push_pull_to(peers[0]->addr, false, out);
+    auto peers = pick_random(1, kNoSlot, t, false);
+    if (!peers.empty()) push_pull_to(addr_of(slots_[peers[0]]), false, out);
   }
 
   if (t >= next_join_retry_) {
@@ -200,8 +311,11 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     std::vector<Address> unseen;
     for (const auto& s : seeds_) {
       bool seen = false;
-      for (const auto& [name, m] : members_)
-        if (m.addr == s && is_live(m.state)) seen = true;
+      for (const Slot& m : slots_)
+        if (m.name != kFreeSlot && is_live(m.state()) && addr_of(m) == s) {
+          seen = true;
+          break;
+        }
       if (!seen) unseen.push_back(s);
     }
     if (!unseen.empty()) push_pull_to(unseen[rng_.below(unseen.size())], false, out);
@@ -209,14 +323,28 @@ void Engine::handle_tick(Clock now, Outbox& out) {
 
   if (t >= next_reconnect_) {
     next_reconnect_ = t + cfg_.reconnect_interval;
-    std::vector<const Member*> dead;
-    for (const auto& [name, m] : members_)
-      if (m.state == MemberState::dead) dead.push_back(&m);
-    if (!dead.empty()) push_pull_to(dead[rng_.below(dead.size())]->addr, false, out);
+    std::vector<std::uint32_t> dead;
+    for (const auto& [since, slot] : departed_)
+      if (slots_[slot].state() == MemberState::dead) dead.push_back(slot);
+    if (!dead.empty()) push_pull_to(addr_of(slots_[dead[rng_.below(dead.size())]]), false, out);
   }
 
   forget_expired(now, out);
+  note_delta_queue(now);
   emit_state_changes(out);
+}
+
+void Engine::note_delta_queue(Clock now) {
+  if (store_.pending_deltas() > 0) {
+    deltas_queued_ = true;
+    return;
+  }
+  if (!deltas_queued_ || leaving_ || !started_) return;
+  deltas_queued_ = false;  // drained: every delta we held has had its transmits
+  if (next_state_sync_ != kNever) return;
+  const Micros gap = push_pull_scale(cfg_.push_pull_interval, live_count());
+  if (last_state_sync_ != kNever && now.mono - last_state_sync_ < gap) return;
+  next_state_sync_ = now.mono + rng_.between(0, cfg_.probe_interval);
 }
 
 Version Engine::put(Clock now, std::string key, Bytes value) {
@@ -258,12 +386,20 @@ std::uint64_t Engine::view_hash() const {
   Bytes in;
   put_u64(in, 1);  // the layout version of this hash input
   put_u64(in, self_.meta.algorithm_version);
-  put_u64(in, members_.size());
-  for (const auto& [name, m] : members_) {  // ordered by name
-    put_str(in, name);
+  std::vector<std::uint32_t> order;
+  order.reserve(member_count());
+  for (std::uint32_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i].name != kFreeSlot) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return name_of(slots_[a]) < name_of(slots_[b]);
+  });
+  put_u64(in, order.size());
+  for (std::uint32_t i : order) {  // ordered by name
+    const Slot& m = slots_[i];
+    put_str(in, name_of(m));
     put_u64(in, m.incarnation);
-    put_u64(in, static_cast<std::uint64_t>(m.state));
-    Bytes meta = wire::encode_meta(m.meta);
+    put_u64(in, static_cast<std::uint64_t>(m.state()));
+    Bytes meta = wire::encode_meta(meta_of(m));
     put_u64(in, meta.size());
     in.insert(in.end(), meta.begin(), meta.end());
   }
@@ -322,55 +458,60 @@ void Engine::handle_stall(Clock now) {
 
 void Engine::start_probe(Clock now, Outbox& out) {
   if (leaving_) return;
-  const Member* target = nullptr;
-  for (int pass = 0; pass < 2 && !target; ++pass) {
+  std::uint32_t target = kNoSlot;
+  for (int pass = 0; pass < 2 && target == kNoSlot; ++pass) {
     while (probe_index_ < probe_order_.size()) {
-      auto it = members_.find(probe_order_[probe_index_++]);
-      if (it != members_.end() && it->first != self_.name && is_live(it->second.state)) {
-        target = &it->second;
+      const std::uint32_t i = probe_order_[probe_index_++];
+      // Slots freed (and maybe reused) since the shuffle are checked here, not removed there.
+      if (i < slots_.size() && i != self_slot_ && slots_[i].name != kFreeSlot &&
+          is_live(slots_[i].state())) {
+        target = i;
         break;
       }
     }
-    if (!target) {  // end of the list: rebuild and reshuffle
+    if (target == kNoSlot) {  // end of the list: rebuild and reshuffle
       probe_order_.clear();
-      for (const auto& [name, m] : members_)
-        if (name != self_.name && is_live(m.state)) probe_order_.push_back(name);
+      probe_order_.reserve(live_);
+      for (std::uint32_t i = 0; i < slots_.size(); ++i)
+        if (i != self_slot_ && slots_[i].name != kFreeSlot && is_live(slots_[i].state()))
+          probe_order_.push_back(i);
       rng_.shuffle(probe_order_);
       probe_index_ = 0;
     }
   }
-  if (!target) return;
+  if (target == kNoSlot) return;
+  const Slot& ts = slots_[target];
   ++stats_.probes;
   probe_ = Probe{};
   probe_.active = true;
   probe_.seq = next_seq_++;
-  probe_.target = target->name;
-  probe_.addr = target->addr;
+  probe_.target = name_of(ts);
+  probe_.addr = addr_of(ts);
   probe_.start = now.mono;
   probe_.direct_deadline = now.mono + scaled(cfg_.probe_timeout);
-  wire::Ping ping{probe_.seq, target->name, self_.name, self_.addr};
-  if (cfg_.lifeguard && target->state == MemberState::suspect) {
+  wire::Ping ping{probe_.seq, probe_.target, self_.name, self_.addr};
+  if (cfg_.lifeguard && ts.state() == MemberState::suspect) {
     // Buddy system: tell the suspect so it can refute at once.
     std::vector<Bytes> parts{wire::encode_part(ping),
-                             wire::encode_part(wire::Suspect{target->name, target->incarnation,
+                             wire::encode_part(wire::Suspect{probe_.target, ts.incarnation,
                                                              self_.name})};
     std::size_t used = wire::kCompoundHeader + wire::compound_overhead(parts[0].size()) +
                        wire::compound_overhead(parts[1].size());
     auto extra = piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 2);
     for (auto& e : extra) parts.push_back(std::move(e));
-    send_raw(target->addr, Channel::udp, wire::encode_compound(parts), out);
+    send_raw(probe_.addr, Channel::udp, wire::encode_compound(parts), out);
   } else {
-    send_udp(target->addr, wire::encode_part(ping), out);
+    send_udp(probe_.addr, wire::encode_part(ping), out);
   }
 }
 
 void Engine::probe_direct_timeout(Clock now, Outbox& out) {
   probe_.indirect_sent = true;
-  auto relays = pick_random(static_cast<std::size_t>(cfg_.indirect_checks), probe_.target,
-                            now.mono, false);
-  for (const Member* r : relays) {
+  auto relays = pick_random(static_cast<std::size_t>(cfg_.indirect_checks),
+                            find_slot(probe_.target), now.mono, false);
+  for (std::uint32_t r : relays) {
     wire::IndirectPing ip{probe_.seq, probe_.target, probe_.addr, cfg_.lifeguard, self_.name};
-    send_udp(r->addr, wire::encode_part(ip), out);
+    send_udp(addr_of(slots_[r]), wire::encode_part(ip), out);
   }
   probe_.expected_nacks = cfg_.lifeguard ? static_cast<int>(relays.size()) : 0;
   if (cfg_.stream_ping) {
@@ -391,18 +532,19 @@ void Engine::probe_failed(Clock now, Outbox& out) {
     if (p.expected_nacks > 0) add_health(std::max(0, p.expected_nacks - p.nacks));
     else add_health(1);
   }
-  auto it = members_.find(p.target);
-  if (it == members_.end() || !is_live(it->second.state) || it->second.addr != p.addr) return;
+  const std::uint32_t i = find_slot(p.target);
+  if (i == kNoSlot || !is_live(slots_[i].state()) || addr_of(slots_[i]) != p.addr) return;
   ++stats_.suspicions_raised;
-  suspect_node(now, wire::Suspect{p.target, it->second.incarnation, self_.name}, out);
+  suspect_node(now, wire::Suspect{p.target, slots_[i].incarnation, self_.name}, out);
   if (next_probe_ < now.mono) next_probe_ = now.mono;
 }
 
 void Engine::gossip_round(Clock now, Outbox& out) {
   if (broadcasts_.size() == 0 && store_.pending_deltas() == 0) return;
-  auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes), self_.name, now.mono,
+  auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes), kNoSlot, now.mono,
                              true);
-  for (const Member* m : targets) {
+  for (std::uint32_t t : targets) {
+    const Address& to = addr_of(slots_[t]);
     auto parts = piggyback(cfg_.packet_budget - wire::kCompoundHeader, wire::kMaxCompoundParts);
     if (parts.empty()) break;
     if (parts.size() == 1) {
@@ -410,9 +552,9 @@ void Engine::gossip_round(Clock now, Outbox& out) {
       b.reserve(parts[0].size() + 1);
       b.push_back(std::byte{wire::kProtocolVersion});
       b.insert(b.end(), parts[0].begin(), parts[0].end());
-      send_raw(m->addr, Channel::udp, std::move(b), out);
+      send_raw(to, Channel::udp, std::move(b), out);
     } else {
-      send_raw(m->addr, Channel::udp, wire::encode_compound(parts), out);
+      send_raw(to, Channel::udp, wire::encode_compound(parts), out);
     }
   }
 }
@@ -425,14 +567,14 @@ void Engine::push_pull_to(const Address& to, bool join, Outbox& out) {
 
 void Engine::send_oversized(Clock now, Outbox& out) {
   if (store_.pending_oversized() == 0) return;
-  auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes), self_.name, now.mono,
+  auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes), kNoSlot, now.mono,
                              false);
   if (targets.empty()) return;  // kept queued; push-pull carries them anyway
   for (Bytes& batch : store_.take_oversized()) {
     Bytes packet = wire::encode(wire::StateDelta{std::move(batch)});
-    for (const Member* m : targets) {
+    for (std::uint32_t t : targets) {
       ++stats_.state_oversized_sent;
-      send_raw(m->addr, Channel::stream, packet, out);
+      send_raw(addr_of(slots_[t]), Channel::stream, packet, out);
     }
   }
 }
@@ -466,18 +608,17 @@ std::vector<Bytes> Engine::piggyback(std::size_t room, std::size_t max_parts) {
 }
 
 void Engine::forget_expired(Clock now, Outbox& out) {
-  for (auto it = members_.begin(); it != members_.end();) {
-    const Member& m = it->second;
-    if (it->first != self_.name && !is_live(m.state) &&
-        now.mono - m.state_change >= cfg_.reconnect_timeout) {
-      emit(out, EventKind::member_forgotten, m);
-      store_.forget_member(it->first);  // status/<peer> lives as long as its member
-      suspicions_.erase(it->first);
-      it = members_.erase(it);
-      live_count_dirty_ = true;
-    } else {
-      ++it;
-    }
+  // Departed members in the order they departed: stop at the first one still remembered.
+  for (auto it = departed_.begin(); it != departed_.end();) {
+    const auto [since, i] = *it;
+    if (now.mono - since < cfg_.reconnect_timeout) break;
+    ++it;
+    if (i == self_slot_) continue;
+    emit(out, EventKind::member_forgotten, i);
+    const std::string name = name_of(slots_[i]);
+    store_.forget_member(name);  // status/<peer> lives as long as its member
+    suspicions_.erase(name);
+    drop_slot(i);  // erases its departed_ entry (it is already past)
   }
 }
 
@@ -562,7 +703,7 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
   for (const auto& r : m.members) {
     switch (r.state) {
       case MemberState::alive: {
-        wire::Alive a{r.name, r.addr, r.incarnation, r.meta, wire::meta_size(r.meta)};
+        wire::Alive a{r.name, r.addr, r.incarnation, r.meta, r.meta_bytes};
         alive_node(now, a, out);
         break;
       }
@@ -570,15 +711,14 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
       case MemberState::dead:
         // As memberlist: a remote death is only a suspicion here, so the member may refute.
         // A suspect we never heard of is taken in (then suspected); an unknown dead one is not.
-        if (!members_.count(r.name)) {
+        if (find_slot(r.name) == kNoSlot) {
           if (r.state == MemberState::dead) break;
-          alive_node(now, wire::Alive{r.name, r.addr, r.incarnation, r.meta,
-                                      wire::meta_size(r.meta)}, out);
+          alive_node(now, wire::Alive{r.name, r.addr, r.incarnation, r.meta, r.meta_bytes}, out);
         }
         suspect_node(now, wire::Suspect{r.name, r.incarnation, self_.name}, out);
         break;
       case MemberState::left:
-        if (members_.count(r.name))
+        if (find_slot(r.name) != kNoSlot)
           dead_node(now, wire::Dead{r.name, r.incarnation, r.name}, out);
         break;
     }
@@ -620,22 +760,24 @@ void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
     refute(a.incarnation, false, out);  // the cluster holds an older life of ours: jump above it
     return;
   }
-  auto it = members_.find(a.name);
-  if (it == members_.end()) {
-    Member m{a.name, a.addr, a.incarnation, MemberState::alive, a.meta, now.mono};
-    auto [ins, ok] = members_.emplace(a.name, std::move(m));
-    live_count_dirty_ = true;
-    // New members go to a random place in the probe order so they are probed soon.
-    std::size_t pos = probe_index_ + rng_.below(probe_order_.size() - probe_index_ + 1);
-    probe_order_.insert(probe_order_.begin() + static_cast<std::ptrdiff_t>(pos), a.name);
-    broadcasts_.push(a.name, wire::encode_part(a));
-    emit(out, EventKind::member_joined, ins->second);
+  const std::uint32_t i = find_slot(a.name);
+  if (i == kNoSlot) {
+    const std::uint32_t n = add_slot(a.name, a.addr, a.meta, a.incarnation, MemberState::alive,
+                                     now.mono);
+    // New members go to a random place among those not yet probed this round (O(1): swapped
+    // with the one there), so they are probed soon.
+    reserve_gently(probe_order_, probe_order_.size() + 1);
+    probe_order_.push_back(n);
+    const std::size_t pos = probe_index_ + rng_.below(probe_order_.size() - probe_index_);
+    std::swap(probe_order_[pos], probe_order_.back());
+    broadcasts_.push(n, wire::encode_part(a));
+    emit(out, EventKind::member_joined, n);
     return;
   }
-  Member& m = it->second;
+  const Slot& m = slots_[i];
   bool reclaim = false;
-  if (m.addr != a.addr) {
-    if (is_live(m.state)) {
+  if (addr_of(m) != a.addr) {
+    if (is_live(m.state())) {
       ++stats_.name_conflicts;
       Event e{EventKind::name_conflict, a.name, a.addr, a.incarnation, {}};
       out.events.push_back(std::move(e));
@@ -644,29 +786,29 @@ void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
     reclaim = true;  // a dead or departed name may come back from a new address
   }
   if (!reclaim && a.incarnation <= m.incarnation) return;
-  const MemberState old = m.state;
-  const bool changed = m.meta != a.meta || m.addr != a.addr;
+  const MemberState old = m.state();
+  const bool updated = meta_of(m) != a.meta || addr_of(m) != a.addr;
   suspicions_.erase(a.name);
-  m.incarnation = a.incarnation;
-  m.addr = a.addr;
-  m.meta = a.meta;
-  set_state(m, MemberState::alive, now.mono);
-  broadcasts_.push(a.name, wire::encode_part(a));
-  if (old == MemberState::dead || old == MemberState::left) emit(out, EventKind::member_joined, m);
-  else if (old == MemberState::suspect) emit(out, EventKind::member_alive, m);
-  else if (changed) emit(out, EventKind::member_updated, m);
+  slots_[i].incarnation = a.incarnation;
+  set_slot_card(i, a.addr, a.meta);
+  set_state(i, MemberState::alive, now.mono);
+  changed();
+  broadcasts_.push(i, wire::encode_part(a));
+  if (old == MemberState::dead || old == MemberState::left) emit(out, EventKind::member_joined, i);
+  else if (old == MemberState::suspect) emit(out, EventKind::member_alive, i);
+  else if (updated) emit(out, EventKind::member_updated, i);
 }
 
 void Engine::suspect_node(Clock now, const wire::Suspect& s, Outbox& out) {
-  auto it = members_.find(s.name);
-  if (it == members_.end()) return;
-  Member& m = it->second;
-  if (s.incarnation < m.incarnation || !is_live(m.state)) return;
+  const std::uint32_t i = find_slot(s.name);
+  if (i == kNoSlot) return;
+  Slot& m = slots_[i];
+  if (s.incarnation < m.incarnation || !is_live(m.state())) return;
   if (s.name == self_.name) {
     if (!leaving_) refute(s.incarnation, true, out);
     return;
   }
-  if (m.state == MemberState::suspect) {
+  if (m.state() == MemberState::suspect) {
     auto sit = suspicions_.find(s.name);
     if (sit == suspicions_.end()) return;
     Suspicion& sp = sit->second;
@@ -675,21 +817,22 @@ void Engine::suspect_node(Clock now, const wire::Suspect& s, Outbox& out) {
     sp.confirmations.insert(s.from);
     sp.deadline = sp.start + suspicion_timeout(sp.min, sp.max, sp.k,
                                                static_cast<int>(sp.confirmations.size()));
-    broadcasts_.push(s.name, wire::encode_part(s));  // pass the confirmation on
+    broadcasts_.push(i, wire::encode_part(s));  // pass the confirmation on
     return;
   }
   m.incarnation = s.incarnation;
-  set_state(m, MemberState::suspect, now.mono);
+  set_state(i, MemberState::suspect, now.mono);
+  changed();
   start_suspicion(now, s.name, s.from);
-  broadcasts_.push(s.name, wire::encode_part(s));
-  emit(out, EventKind::member_suspect, m, s.from);
+  broadcasts_.push(i, wire::encode_part(s));
+  emit(out, EventKind::member_suspect, i, s.from);
 }
 
 void Engine::dead_node(Clock now, const wire::Dead& d, Outbox& out) {
-  auto it = members_.find(d.name);
-  if (it == members_.end()) return;
-  Member& m = it->second;
-  if (d.incarnation < m.incarnation || !is_live(m.state)) return;
+  const std::uint32_t i = find_slot(d.name);
+  if (i == kNoSlot) return;
+  Slot& m = slots_[i];
+  if (d.incarnation < m.incarnation || !is_live(m.state())) return;
   if (d.name == self_.name) {
     if (!leaving_) refute(d.incarnation, true, out);
     return;
@@ -697,14 +840,16 @@ void Engine::dead_node(Clock now, const wire::Dead& d, Outbox& out) {
   const bool left = d.from == d.name;
   m.incarnation = d.incarnation;
   suspicions_.erase(d.name);
-  set_state(m, left ? MemberState::left : MemberState::dead, now.mono);
-  broadcasts_.push(d.name, wire::encode_part(d));
-  emit(out, left ? EventKind::member_left : EventKind::member_dead, m, d.from);
+  set_state(i, left ? MemberState::left : MemberState::dead, now.mono);
+  changed();
+  broadcasts_.push(i, wire::encode_part(d));
+  emit(out, left ? EventKind::member_left : EventKind::member_dead, i, d.from);
 }
 
 void Engine::refute(std::uint64_t seen, bool accused, Outbox& out) {
   incarnation_ = std::max(incarnation_, seen) + 1;
-  members_.at(self_.name).incarnation = incarnation_;
+  slots_[self_slot_].incarnation = incarnation_;
+  changed();
   broadcast_alive_self();
   if (accused) {
     ++stats_.refutations;
@@ -756,28 +901,24 @@ void Engine::send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out) {
 
 void Engine::broadcast_alive_self() {
   wire::Alive a{self_.name, self_.addr, incarnation_, self_.meta, 0};
-  broadcasts_.push(self_.name, wire::encode_part(a));
+  broadcasts_.push(self_slot_, wire::encode_part(a));
 }
 
-void Engine::set_state(Member& m, MemberState s, Micros now) {
-  if (m.state != s) {
-    m.state_change = now;
-    live_count_dirty_ = true;
-  }
-  m.state = s;
+void Engine::set_state(std::uint32_t i, MemberState s, Micros now) {
+  Slot& m = slots_[i];
+  if (m.state() == s) return;
+  const bool was_live = is_live(m.state()), live = is_live(s);
+  if (!was_live) departed_.erase({m.state_change(), i});
+  m.set(s, now);
+  if (!live) departed_.emplace(now, i);
+  if (was_live && !live) --live_;
+  if (!was_live && live) ++live_;
+  changed();
 }
 
-void Engine::emit(Outbox& out, EventKind k, const Member& m, std::string from) {
-  out.events.push_back(Event{k, m.name, m.addr, m.incarnation, std::move(from)});
-}
-
-std::size_t Engine::live_count() const {
-  if (live_count_dirty_) {
-    live_count_ = 0;
-    for (const auto& [name, m] : members_) live_count_ += is_live(m.state) ? 1 : 0;
-    live_count_dirty_ = false;
-  }
-  return live_count_;
+void Engine::emit(Outbox& out, EventKind k, std::uint32_t i, std::string from) {
+  const Slot& m = slots_[i];
+  out.events.push_back(Event{k, name_of(m), addr_of(m), m.incarnation, std::move(from)});
 }
 
 Micros Engine::scaled(Micros t) const { return cfg_.lifeguard ? t * (health_ + 1) : t; }
@@ -786,15 +927,29 @@ void Engine::add_health(int delta) {
   health_ = std::clamp(health_ + delta, 0, cfg_.awareness_max - 1);
 }
 
-std::vector<const Member*> Engine::pick_random(std::size_t k, const std::string& exclude,
-                                               Micros now, bool include_recent_dead) {
-  std::vector<const Member*> pool;
-  for (const auto& [name, m] : members_) {
-    if (name == self_.name || name == exclude) continue;
-    if (is_live(m.state) || (include_recent_dead && m.state == MemberState::dead &&
-                             now - m.state_change < cfg_.gossip_to_the_dead))
-      pool.push_back(&m);
+std::vector<std::uint32_t> Engine::pick_random(std::size_t k, std::uint32_t exclude, Micros now,
+                                               bool include_recent_dead) {
+  auto eligible = [&](std::uint32_t i) {
+    const Slot& m = slots_[i];
+    if (i == self_slot_ || i == exclude || m.name == kFreeSlot) return false;
+    return is_live(m.state()) || (include_recent_dead && m.state() == MemberState::dead &&
+                                now - m.state_change() < cfg_.gossip_to_the_dead);
+  };
+  const std::size_t table = slots_.size();
+  std::vector<std::uint32_t> pool;
+  if (k == 0) return pool;
+  // A big table where most slots qualify: draw slots and reject the others (O(k) expected).
+  // Few candidates or many misses: fall back to the whole pool.
+  if (table > 4 * k + 16 && live_ > table / 2) {
+    for (std::size_t tries = 0; pool.size() < k && tries < 8 * k + 32; ++tries) {
+      const auto i = static_cast<std::uint32_t>(rng_.below(table));
+      if (eligible(i) && std::find(pool.begin(), pool.end(), i) == pool.end()) pool.push_back(i);
+    }
+    if (pool.size() == k) return pool;
+    pool.clear();
   }
+  for (std::uint32_t i = 0; i < table; ++i)
+    if (eligible(i)) pool.push_back(i);
   // Partial Fisher-Yates: the first k of a random permutation.
   std::size_t n = std::min(k, pool.size());
   for (std::size_t i = 0; i < n; ++i) {
@@ -809,9 +964,11 @@ wire::PushPull Engine::local_state(bool join, bool reply) const {
   wire::PushPull p;
   p.join = join;
   p.reply = reply;
-  p.members.reserve(members_.size());
-  for (const auto& [name, m] : members_)
-    p.members.push_back(wire::MemberRecord{m.name, m.addr, m.incarnation, m.state, m.meta});
+  p.members.reserve(member_count());
+  for (const Slot& m : slots_)
+    if (m.name != kFreeSlot)
+      p.members.push_back(
+          wire::MemberRecord{name_of(m), addr_of(m), m.incarnation, m.state(), meta_of(m), 0});
   return p;
 }
 

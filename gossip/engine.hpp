@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -18,6 +19,7 @@
 
 #include "gossip/broadcasts.hpp"
 #include "gossip/config.hpp"
+#include "gossip/interner.hpp"
 #include "gossip/rng.hpp"
 #include "gossip/store.hpp"
 #include "gossip/types.hpp"
@@ -50,11 +52,28 @@ struct Stats {
   std::uint64_t state_oversized_sent = 0;  // whole values sent over the stream channel
 };
 
+// A member as the engine holds it, by reference into its tables: valid until the engine is next
+// called (other than through const accessors).
+struct MemberView {
+  const std::string& name;
+  const Address& addr;
+  std::uint64_t incarnation;
+  MemberState state;
+  const Meta& meta;
+  Micros state_change;
+};
+
 class Engine {
  public:
   // Starts at incarnation identity.incarnation + 1 (a restart always announces a fresh one).
-  // Idle until join() is called.
-  Engine(Identity self, Config cfg, std::uint64_t seed);
+  // Idle until join() is called. `interner` holds the names, addresses, metadata and broadcast
+  // parts; engines in one process (a simulator) may share one so each is stored once. Null:
+  // the engine makes its own.
+  Engine(Identity self, Config cfg, std::uint64_t seed,
+         std::shared_ptr<Interner> interner = nullptr);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   // Starts the timers and pushes/pulls state with every seed (stream channel), retried every
   // join_retry_interval until one answers; later, seeds not seen alive are retried every
@@ -93,8 +112,23 @@ class Engine {
   std::uint64_t view_hash() const;
   std::string view_hash_hex() const;
 
-  const Members& members() const { return members_; }   // includes ourselves
+  // Compact access, no copies: the member count (ourselves included), one member by name, and
+  // every member in an order that is deterministic but not by name.
+  std::size_t member_count() const { return slots_.size() - free_slots_.size(); }
+  std::optional<MemberView> find_member(const std::string& name) const;
+  template <typename F>
+  void for_each_member(F&& f) const {
+    for (const Slot& s : slots_)
+      if (s.name != kFreeSlot) f(view_of(s));
+  }
+  // The same as a name-ordered map of copies, built on first use after a change (convenient
+  // for a peer; a simulator of thousands of engines should use the compact accessors).
+  // References stay valid while their member remains.
+  const Members& members() const;  // includes ourselves
   const Member* member(const std::string& name) const;
+  // Bytes this engine's own membership tables hold (slots, indexes, probe order, broadcast
+  // queue; not the shared interner, the store or the members() copy), for measurement.
+  std::size_t membership_footprint() const;
   const std::string& name() const { return self_.name; }
   std::uint64_t incarnation() const { return incarnation_; }  // node/ persists this
   // Lifeguard's local health score, 0 (healthy) .. awareness_max - 1; timeouts scale by score+1.
@@ -154,6 +188,7 @@ class Engine {
   void probe_failed(Clock now, Outbox& out);
   void gossip_round(Clock now, Outbox& out);
   void push_pull_to(const Address& to, bool join, Outbox& out);
+  void note_delta_queue(Clock now);
   void send_oversized(Clock now, Outbox& out);
   // Piggybacked updates for `room` bytes: membership and state each get their reserved share.
   std::vector<Bytes> piggyback(std::size_t room, std::size_t max_parts);
@@ -164,33 +199,71 @@ class Engine {
   void send_udp(const Address& to, Bytes part, Outbox& out);  // with piggybacked updates
   void send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out);
   void broadcast_alive_self();
-  void set_state(Member& m, MemberState s, Micros now);
-  void emit(Outbox& out, EventKind k, const Member& m, std::string from = {});
-  std::size_t live_count() const;  // alive + suspect, ourselves included
+  void set_state(std::uint32_t slot, MemberState s, Micros now);
+  void emit(Outbox& out, EventKind k, std::uint32_t slot, std::string from = {});
+  std::size_t live_count() const { return live_; }  // alive + suspect, ourselves included
   Micros scaled(Micros t) const;
   void add_health(int delta);
   void start_suspicion(Clock now, const std::string& name, const std::string& from);
-  std::vector<const Member*> pick_random(std::size_t k, const std::string& exclude, Micros now,
+  // Up to k distinct members other than ourselves and `exclude` (a slot or kNoSlot): live ones,
+  // and with include_recent_dead the dead within gossip_to_the_dead.
+  std::vector<std::uint32_t> pick_random(std::size_t k, std::uint32_t exclude, Micros now,
                                          bool include_recent_dead);
   wire::PushPull local_state(bool join, bool reply) const;
   static StoreConfig store_config(const Config& cfg);
+
+  // ---- The member table: one compact slot per member, names/addresses/metadata interned.
+  static constexpr std::uint32_t kFreeSlot = UINT32_MAX;
+  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  struct Slot {  // 24 bytes
+    std::uint32_t name = kFreeSlot;  // interned name id; kFreeSlot: unused
+    std::uint32_t card = 0;          // interned (address, metadata) id
+    std::uint64_t incarnation = 0;
+    std::uint64_t bits = 0;          // state_change (56 bits, two's complement) << 8 | state
+    MemberState state() const { return static_cast<MemberState>(bits & 0xff); }
+    Micros state_change() const { return static_cast<Micros>(bits) >> 8; }
+    void set(MemberState s, Micros t) {
+      bits = (static_cast<std::uint64_t>(t) << 8) | static_cast<std::uint8_t>(s);
+    }
+  };
+  std::uint32_t find_slot(const std::string& name) const;
+  std::uint32_t add_slot(const std::string& name, const Address& addr, const Meta& meta,
+                         std::uint64_t incarnation, MemberState state, Micros now);
+  void drop_slot(std::uint32_t slot);
+  void set_slot_card(std::uint32_t slot, const Address& addr, const Meta& meta);
+  const std::string& name_of(const Slot& s) const { return interner_->names[s.name]; }
+  const Address& addr_of(const Slot& s) const { return interner_->cards[s.card].addr; }
+  const Meta& meta_of(const Slot& s) const { return interner_->cards[s.card].meta; }
+  MemberView view_of(const Slot& s) const {
+    return MemberView{name_of(s), addr_of(s), s.incarnation, s.state(), meta_of(s),
+                      s.state_change()};
+  }
+  Member to_member(const Slot& s) const;
+  void changed() { members_dirty_ = true; }
 
   Identity self_;
   Config cfg_;
   Rng rng_;
   std::uint64_t incarnation_;
-  Members members_;
+  std::shared_ptr<Interner> interner_;  // before everything that holds ids in it
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<std::uint32_t> slot_of_name_;  // by interned name id; kNoSlot when not a member
+  std::uint32_t self_slot_ = 0;
+  std::size_t live_ = 0;                     // alive + suspect, ourselves included
+  // Dead and left members by (state change, slot): forgetting, reconnects, recent dead.
+  std::set<std::pair<Micros, std::uint32_t>> departed_;
+  mutable Members members_copy_;
+  mutable bool members_dirty_ = true;
   std::map<std::string, Suspicion> suspicions_;
-  std::map<std::uint32_t, Relay> relays_;
+  std::map<std::uint32_t, Relay> relays_;  // by our sequence number: deadlines ascend with it
   BroadcastQueue broadcasts_;
   Store store_;
-  std::vector<std::string> probe_order_;
+  std::vector<std::uint32_t> probe_order_;  // slots
   std::size_t probe_index_ = 0;
   Probe probe_;
   std::uint32_t next_seq_ = 1;
   int health_ = 0;
-  mutable std::size_t live_count_ = 0;
-  mutable bool live_count_dirty_ = true;
 
   bool started_ = false;
   bool joined_ = false;
@@ -203,6 +276,12 @@ class Engine {
   Micros next_seed_retry_ = kNever;
   Micros next_reconnect_ = kNever;
   Micros next_cold_start_ = kNever;
+  // State repair after a burst: when our delta queue drains, one state-only push-pull with a
+  // random member soon (at most once per scaled push-pull interval), so a (key, peer) pair the
+  // epidemic missed is repaired in about a probe interval instead of a push-pull interval.
+  bool deltas_queued_ = false;
+  Micros next_state_sync_ = kNever;
+  Micros last_state_sync_ = kNever;  // kNever: none yet
   Stats stats_;
 };
 

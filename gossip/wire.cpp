@@ -306,6 +306,7 @@ bool decode_body(Type t, const Obj& o, std::vector<Message>& out) {
             st > static_cast<std::uint64_t>(MemberState::left) || !get_meta(g[4], r.meta, mb))
           return false;
         r.state = static_cast<MemberState>(st);
+        r.meta_bytes = mb;
         m.members.push_back(std::move(r));
       }
       out.emplace_back(std::move(m));

@@ -74,6 +74,7 @@ struct MemberRecord {
   std::uint64_t incarnation = 0;
   MemberState state = MemberState::alive;
   Meta meta;
+  std::size_t meta_bytes = 0;  // encoded size of meta (filled by decode; not encoded)
 };
 struct PushPull {
   bool join = false;   // the sender is joining (it counts as a join success when answered)
