@@ -68,6 +68,20 @@ TEST_CASE("sweep: each default candidate becomes the two scenarios it names", "[
       CHECK(slows == (s == SweepScenario::starved ? 1 : 0));
     }
   }
+  // Lifeguard whole in every candidate, and the `fast` profile is one of them (its winner).
+  const auto fast = *shoal::gossip::Config::for_profile("fast");
+  bool has_fast = false;
+  for (const auto& c : grid) {
+    CHECK(c.awareness_max == 8);
+    has_fast = has_fast || (c.probe_interval == fast.probe_interval &&
+                            c.probe_timeout == fast.probe_timeout &&
+                            c.gossip_interval == fast.gossip_interval &&
+                            c.suspicion_mult == fast.suspicion_mult &&
+                            c.suspicion_max_mult == fast.suspicion_max_mult &&
+                            c.indirect_checks == fast.indirect_checks &&
+                            c.awareness_max == fast.awareness_max);
+  }
+  CHECK(has_fast);
 }
 
 TEST_CASE("sweep: the winner is the fastest qualifying candidate", "[sim][sweep]") {
