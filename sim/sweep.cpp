@@ -135,22 +135,20 @@ std::string sweep_experiment_toml(const SweepCandidate& c, SweepScenario s, std:
 
 std::vector<SweepCandidate> default_sweep_grid(const SweepOptions& o) {
   std::vector<SweepCandidate> grid;
-  for (Micros probe : {500 * kMillis, 1 * kSeconds, 1200 * kMillis, 1400 * kMillis,
-                       1500 * kMillis, 2 * kSeconds})
-    for (Micros timeout : {probe / 2, o.slow_delay + 100 * kMillis}) {
+  for (Micros probe : {500 * kMillis, 1 * kSeconds, 1200 * kMillis, 1300 * kMillis,
+                       1400 * kMillis, 1500 * kMillis, 2 * kSeconds})
+    for (Micros timeout : {probe / 2, probe / 2 + 50 * kMillis, o.slow_delay + 100 * kMillis}) {
       if (timeout > probe) continue;
       for (Micros gossip : {50 * kMillis, 100 * kMillis})
-        for (int mult : {1, 2, 4})
-          for (int awareness : {1, 2, 8}) {
-            SweepCandidate c;
-            c.probe_interval = probe;
-            c.probe_timeout = timeout;
-            c.gossip_interval = gossip;
-            c.suspicion_mult = mult;
-            c.suspicion_max_mult = 2;
-            c.awareness_max = awareness;
-            grid.push_back(c);
-          }
+        for (int mult : {1, 2, 4}) {
+          SweepCandidate c;  // awareness_max 8: Lifeguard's local health awareness on
+          c.probe_interval = probe;
+          c.probe_timeout = timeout;
+          c.gossip_interval = gossip;
+          c.suspicion_mult = mult;
+          c.suspicion_max_mult = 2;
+          grid.push_back(c);
+        }
     }
   return grid;
 }

@@ -68,13 +68,13 @@ struct SweepRow {
 std::string sweep_experiment_toml(const SweepCandidate& c, SweepScenario s, std::uint64_t seed,
                                   const SweepOptions& o);
 
-// The default grid (180 candidates): probe_interval {500ms, 1s, 1.2s, 1.4s, 1.5s, 2s} x
-// probe_timeout {half the interval, slow_delay + 100ms; not above the interval} x
-// gossip_interval {50ms, 100ms} x suspicion_mult {1, 2, 4} x awareness_max {1, 2, 8}
-// (suspicion_max_mult 2, indirect_checks 3). What it shows at 25% loss: a probe interval above
-// the starved peer's delay keeps it from being declared dead (its indirect acks arrive in time),
-// and awareness_max above 1 lets Lifeguard's local health, which gates the reconcile step (no
-// starts while health > 0), stall failover for tens of seconds.
+// The default grid (114 candidates): probe_interval {500ms, 1s, 1.2s, 1.3s, 1.4s, 1.5s, 2s} x
+// probe_timeout {half the interval, half + 50ms, slow_delay + 100ms; not above the interval} x
+// gossip_interval {50ms, 100ms} x suspicion_mult {1, 2, 4}, with suspicion_max_mult 2,
+// indirect_checks 3 and awareness_max 8 (Lifeguard's local health on; --awareness-max varies
+// it). What it shows at 25% loss: a probe interval above the starved peer's delay keeps it from
+// being declared dead (its indirect acks arrive in time). The reconcile step's gate is
+// gossip::StallGate (stalled recently), so awareness no longer holds back failover.
 std::vector<SweepCandidate> default_sweep_grid(const SweepOptions& o);
 
 // Runs every seed of both scenarios for one candidate. Empty `error` on success; otherwise the

@@ -12,6 +12,7 @@
 #include "gossip/config.hpp"
 #include "gossip/engine.hpp"
 #include "gossip/rng.hpp"
+#include "gossip/stall_gate.hpp"
 #include "gossip/suspicion.hpp"
 #include "placement/place.hpp"
 #include "placement/reconcile.hpp"
@@ -116,6 +117,8 @@ struct Peer {
   std::shared_ptr<const ViewData> view;
   std::uint64_t view_key = 0;
   std::optional<Micros> alone_since;
+  gossip::StallGate stall_gate;  // the reconcile step's health gate: stalled recently
+  bool health_bad = false;       // the gate at the last step
   bool local_changed = true;
   std::uint64_t statuses_seen = UINT64_MAX;  // the global status version at the last step
   Micros wake_at = kNever;
@@ -667,7 +670,9 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   const bool had_view = static_cast<bool>(p.view);
   auto view = view_for(p);
   const bool view_changed = !had_view || p.view_key != before_key;
-  if (!view_changed && !p.local_changed && p.statuses_seen == status_version_ && now_ < p.wake_at)
+  const bool health_bad = p.stall_gate.bad(now_, p.engine->stats().stalls);
+  if (!view_changed && !p.local_changed && p.statuses_seen == status_version_ && now_ < p.wake_at &&
+      health_bad == p.health_bad)
     return;
   ++reconcile_steps_;
   placement::ReconcileInputs in;
@@ -685,7 +690,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   } else {
     p.alone_since.reset();
   }
-  in.health_bad = p.engine->local_health() > 0;
+  in.health_bad = p.health_bad = health_bad;
   p.statuses_seen = status_version_;
   p.local_changed = false;
   const placement::Plan plan = p.reconciler->step(in);

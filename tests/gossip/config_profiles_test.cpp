@@ -24,13 +24,14 @@ TEST_CASE("every named profile exists, names itself and validates", "[gossip][co
 TEST_CASE("the fast profile has the swept timings", "[gossip][config]") {
   const Config f = *Config::for_profile("fast");
   const Config lan = *Config::for_profile("lan");
-  CHECK(f.probe_interval == 1400 * kMillis);
+  CHECK(f.probe_interval == 1300 * kMillis);
   CHECK(f.probe_timeout == 700 * kMillis);
   CHECK(f.gossip_interval == 100 * kMillis);
   CHECK(f.suspicion_mult == 1);
   CHECK(f.suspicion_max_mult == 2);
   CHECK(f.indirect_checks == 3);
-  CHECK(f.awareness_max == 1);
+  CHECK(f.awareness_max == 8);  // Lifeguard whole: the gate is StallGate
+  CHECK(f.awareness_max == lan.awareness_max);
   CHECK(f.push_pull_interval == 15 * kSeconds);
   // Sizes and the rest are lan's.
   CHECK(f.packet_budget == lan.packet_budget);

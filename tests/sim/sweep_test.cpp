@@ -68,6 +68,20 @@ TEST_CASE("sweep: each default candidate becomes the two scenarios it names", "[
       CHECK(slows == (s == SweepScenario::starved ? 1 : 0));
     }
   }
+  // Lifeguard whole in every candidate, and the `fast` profile is one of them (its winner).
+  const auto fast = *shoal::gossip::Config::for_profile("fast");
+  bool has_fast = false;
+  for (const auto& c : grid) {
+    CHECK(c.awareness_max == 8);
+    has_fast = has_fast || (c.probe_interval == fast.probe_interval &&
+                            c.probe_timeout == fast.probe_timeout &&
+                            c.gossip_interval == fast.gossip_interval &&
+                            c.suspicion_mult == fast.suspicion_mult &&
+                            c.suspicion_max_mult == fast.suspicion_max_mult &&
+                            c.indirect_checks == fast.indirect_checks &&
+                            c.awareness_max == fast.awareness_max);
+  }
+  CHECK(has_fast);
 }
 
 TEST_CASE("sweep: the winner is the fastest qualifying candidate", "[sim][sweep]") {
@@ -166,5 +180,39 @@ TEST_CASE("the fast experiments parse and use the fast profile", "[sim][sweep]")
     CHECK(x.nodes.size() == 5);
     CHECK(x.loss == 0.25);
     CHECK(x.gossip.probe_interval == shoal::gossip::Config::for_profile("fast")->probe_interval);
+  }
+}
+
+// The reconcile step's gate is "stalled recently" (gossip::StallGate), not Lifeguard's awareness
+// score: at 25% loss, awareness is rarely 0 on `lan`, and gating starts on it held failover back
+// for about 30 s. With the stall gate, a crashed peer's instances are running elsewhere within
+// 25 s of the crash (virtual time) on every seed.
+TEST_CASE("the reconcile gate: lan at 25% loss fails over without waiting on awareness", "[sim][sweep]") {
+  const char* text = R"(
+name = "lan_gate"
+peers = 5
+duration = "65s"
+profile = "lan"
+[network]
+latency = ["1ms", "5ms"]
+loss = 0.25
+[[service]]
+name = "web"
+replicas = 10
+cpu = 0.1
+memory = "64MiB"
+[[event]]
+at = "40s"
+kill = 1
+)";
+  for (std::uint64_t seed : {1, 2, 3, 4}) {
+    Experiment x = parsed(text);
+    x.seed = seed;
+    const RunResult r = run_experiment(x);
+    INFO("seed " << seed << ": " << r.report.dump());
+    REQUIRE(r.failure.empty());
+    CHECK(r.report["false_positives"] == 0);
+    CHECK(r.report["failover_incomplete"] == 0);
+    CHECK(r.report["failover"]["max_s"].is_number());
   }
 }
