@@ -52,7 +52,16 @@ std::string_view as_text(const gossip::Bytes& b) {
 
 }  // namespace
 
-std::uint64_t SharedState::status_hash(const gossip::Store& store) { return prefix_hash(store, kStatus); }
+std::uint64_t SharedState::status_entry_hash(const gossip::Entry* e) {
+  if (!e || e->deleted) return 0;
+  return mix(mix(mix(0x57a7, e->key), e->version.hlc), e->version.origin) | 1;
+}
+
+std::uint64_t SharedState::status_hash(const gossip::Store& store) {
+  std::uint64_t h = 0;
+  for_prefix(store, kStatus, [&](const gossip::Entry& e) { h ^= status_entry_hash(&e); });
+  return h;
+}
 std::uint64_t SharedState::spec_hash(const gossip::Store& store) { return prefix_hash(store, kSpec); }
 
 void SharedState::remember_status(const std::string& key, const gossip::Version& version,

@@ -24,8 +24,10 @@ class SharedState {
   using StatusMap = std::map<std::string, placement::PeerStatus>;  // peer name -> status
   using Specs = std::vector<config::ServiceSpec>;                   // sorted by name
 
-  // A hash over the (key, version) of every live `status/` entry of `store`. O(entries).
-  static std::uint64_t status_hash(const gossip::Store& store);
+  // A hash over the (key, version) of every live `status/` entry of `store`: the XOR of
+  // status_entry_hash over them, so a caller may also keep it up to date entry by entry.
+  static std::uint64_t status_hash(const gossip::Store& store);  // O(entries)
+  static std::uint64_t status_entry_hash(const gossip::Entry* e);  // 0 for none or a tombstone
   // The same over the live `spec/` entries.
   static std::uint64_t spec_hash(const gossip::Store& store);
 

@@ -124,9 +124,12 @@ struct Peer {
   std::uint64_t view_key = 0;
   std::shared_ptr<const SharedState::Specs> specs;        // decoded from its store's spec/
   std::uint64_t specs_key = UINT64_MAX;
-  bool status_dirty = true;                               // a status/ entry changed
+  // SharedState::status_hash of its store, kept up to date entry by entry from state_changed
+  // events: status_part[j] is peer j's entry's share (no O(members) scan per step).
   std::uint64_t status_hash = 0;
+  std::vector<std::uint64_t> status_part;
   std::shared_ptr<const SharedState::StatusMap> statuses;  // decoded from its store's status/
+  std::uint64_t statuses_key = 0;
   std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
   std::string last_status;                                // what it last wrote as status/<name>
   bool last_synced = false, last_health_bad = false;      // the gates at the last step
@@ -225,6 +228,7 @@ class World {
   void drop_instances(std::uint32_t i);
   void refresh_state_view(Peer& p);  // specs and statuses from its store, when changed
   void publish_status(std::uint32_t i);
+  void status_changed(Peer& p, const std::string& key);  // keeps p.status_hash exact
   void integrate_unavailable();
 
   // --- faults ---
@@ -262,7 +266,7 @@ class World {
   std::priority_queue<Ev, std::vector<Ev>, EvLater> queue_;
   std::vector<Peer> peers_;
   std::map<Address, std::uint32_t> by_addr_;
-  std::map<std::string, std::uint32_t> by_name_;
+  std::map<std::string, std::uint32_t, std::less<>> by_name_;
   std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
   bool partitioned_ = false, partition_oneway_ = false;
   std::vector<PartitionRecord> partitions_;
@@ -364,7 +368,8 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
     p.view.reset();
     p.specs.reset();
     p.statuses.reset();
-    p.status_dirty = true;
+    p.status_hash = 0;  // a fresh engine's store is empty
+    p.status_part.clear();
     p.statuses_seen = UINT64_MAX;
     p.last_status.clear();  // a new life reports afresh (its store starts empty)
     p.local_changed = true;
@@ -597,14 +602,31 @@ void World::refresh_state_view(Peer& p) {
     p.specs = shared_.specs(p.engine->state(), p.spec_hash);
     p.specs_key = p.spec_hash;
   }
-  if (p.status_dirty || !p.statuses) {
-    p.status_dirty = false;
-    const std::uint64_t h = SharedState::status_hash(p.engine->state());
-    if (!p.statuses || h != p.status_hash) {
-      p.status_hash = h;
-      p.statuses = shared_.statuses(p.engine->state(), h);
-    }
+  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.engine->state()))
+    fail(p.name + ": status hash kept from events differs from its store's");
+  if (!p.statuses || p.statuses_key != p.status_hash) {
+    p.statuses = shared_.statuses(p.engine->state(), p.status_hash);
+    p.statuses_key = p.status_hash;
   }
+  if (opt_.check_caches) {
+    SharedState fresh;  // nothing cached: every value decoded from this peer's own store
+    if (*fresh.statuses(p.engine->state(), p.status_hash) != *p.statuses)
+      fail(p.name + ": shared statuses differ from its store's");
+  }
+}
+
+void World::status_changed(Peer& p, const std::string& key) {
+  auto it = by_name_.find(std::string_view(key).substr(gossip::kStatusPrefix.size()));
+  const gossip::Entry* e = p.engine->state().find(key);
+  if (it == by_name_.end()) {  // not a simulated peer's name: rescan
+    p.status_hash = SharedState::status_hash(p.engine->state());
+    return;
+  }
+  if (p.status_part.size() < peers_.size()) p.status_part.resize(peers_.size(), 0);
+  std::uint64_t& part = p.status_part[it->second];
+  const std::uint64_t now_part = SharedState::status_entry_hash(e);
+  p.status_hash ^= part ^ now_part;
+  part = now_part;
 }
 
 void World::publish_status(std::uint32_t i) {
@@ -624,6 +646,7 @@ void World::publish_status(std::uint32_t i) {
   if (enc == p.last_status) return;
   const std::string key = gossip::Store::status_key(p.name);
   const gossip::Version v = p.engine->put(clock(p), key, gossip::string_to_bytes(enc));
+  status_changed(p, key);  // now, not at the engine's event: the hash must match the store
   p.last_status = std::move(enc);
   ++status_writes_;
   shared_.remember_status(key, v, std::move(st));
@@ -979,7 +1002,7 @@ void World::on_state_changed(std::uint32_t i, const std::string& key) {
     p.hash_dirty = true;
     if (p.reconciler) wake(i, now_ + 10 * kMillis);  // new desired state: act on it soon
   } else if (key.starts_with(gossip::kStatusPrefix)) {
-    p.status_dirty = true;
+    status_changed(p, key);
   }
   auto it = writes_.find(key);
   if (it == writes_.end()) return;

@@ -33,6 +33,9 @@ struct RunOptions {
   // samples (`shoal-sim validate`).
   Micros probe_writes_every = 0;
   Micros probe_writes_from = 0;
+  // Cross-check the incrementally kept caches against full recomputation (tests): a mismatch
+  // fails the run.
+  bool check_caches = false;
 };
 
 // Raw measurements behind the report (for `shoal-sim validate`; not part of R.json).
