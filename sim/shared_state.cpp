@@ -101,6 +101,31 @@ std::shared_ptr<const SharedState::StatusMap> SharedState::statuses(const gossip
   return out;
 }
 
+SharedState::StatusMap SharedState::relevant(const gossip::Store& store,
+                                             const std::set<placement::InstanceId>& ids,
+                                             const std::set<std::string>& services) {
+  StatusMap out;
+  if (ids.empty() && services.empty()) return out;
+  if (status_values_.size() > 65536) status_values_.clear();
+  for_prefix(store, kStatus, [&](const gossip::Entry& e) {
+    ValueKey k{e.key, e.version};
+    auto it = status_values_.find(k);
+    if (it == status_values_.end()) {
+      auto st = node::decode_status(as_text(e.value));
+      ++decoded_;
+      if (!st) return;
+      it = status_values_.emplace(std::move(k), std::make_shared<const placement::PeerStatus>(std::move(*st))).first;
+    }
+    placement::PeerStatus* mine = nullptr;
+    for (const auto& is : it->second->instances) {  // sorted by id, so the copy is too
+      if (!ids.count(is.id) && !services.count(is.id.service)) continue;
+      if (!mine) mine = &out.emplace_hint(out.end(), e.key.substr(kStatus.size()), placement::PeerStatus{})->second;
+      mine->instances.push_back(is);
+    }
+  });
+  return out;
+}
+
 std::shared_ptr<const SharedState::Specs> SharedState::specs(const gossip::Store& store,
                                                              std::uint64_t hash) {
   if (auto it = spec_sets_.find(hash); it != spec_sets_.end()) return it->second;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,12 @@ class SharedState {
   std::shared_ptr<const StatusMap> statuses(const gossip::Store& store, std::uint64_t hash);
   // Every decodable `spec/<name>` of `store`, by name; `hash` is spec_hash(store).
   std::shared_ptr<const Specs> specs(const gossip::Store& store, std::uint64_t hash);
+
+  // The statuses of `store` reduced to the instances in `ids` and every instance of `services`
+  // (peers left with none are left out). Built without copying the rest: for a Reconciler step
+  // this is everything the step reads (see the caller).
+  StatusMap relevant(const gossip::Store& store, const std::set<placement::InstanceId>& ids,
+                     const std::set<std::string>& services);
 
   // A peer just wrote `status` under (key, version): no need to decode it later.
   void remember_status(const std::string& key, const gossip::Version& version,

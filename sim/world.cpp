@@ -130,6 +130,7 @@ struct Peer {
   std::vector<std::uint64_t> status_part;
   std::shared_ptr<const SharedState::StatusMap> statuses;  // decoded from its store's status/
   std::uint64_t statuses_key = 0;
+  std::shared_ptr<const SharedState::StatusMap> relevant;  // what its last step was given
   std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
   std::string last_status;                                // what it last wrote as status/<name>
   bool last_synced = false, last_health_bad = false;      // the gates at the last step
@@ -229,6 +230,7 @@ class World {
   void refresh_state_view(Peer& p);  // specs and statuses from its store, when changed
   void publish_status(std::uint32_t i);
   void status_changed(Peer& p, const std::string& key);  // keeps p.status_hash exact
+  void check_skip(Peer& p, const ViewData& view);  // a skipped step would not have acted
   void integrate_unavailable();
 
   // --- faults ---
@@ -368,6 +370,7 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
     p.view.reset();
     p.specs.reset();
     p.statuses.reset();
+    p.relevant.reset();
     p.status_hash = 0;  // a fresh engine's store is empty
     p.status_part.clear();
     p.statuses_seen = UINT64_MAX;
@@ -604,15 +607,49 @@ void World::refresh_state_view(Peer& p) {
   }
   if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.engine->state()))
     fail(p.name + ": status hash kept from events differs from its store's");
+  if (!opt_.check_caches) return;
+  // The whole status map is only needed to cross-check the reduced one a step gets.
   if (!p.statuses || p.statuses_key != p.status_hash) {
     p.statuses = shared_.statuses(p.engine->state(), p.status_hash);
     p.statuses_key = p.status_hash;
   }
-  if (opt_.check_caches) {
+  {
     SharedState fresh;  // nothing cached: every value decoded from this peer's own store
     if (*fresh.statuses(p.engine->state(), p.status_hash) != *p.statuses)
       fail(p.name + ": shared statuses differ from its store's");
   }
+}
+
+std::string render(const placement::Plan& plan) {
+  std::string s;
+  for (const auto& a : plan.actions) {
+    if (const auto* x = std::get_if<placement::StopAction>(&a))
+      s += "stop " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
+    else if (const auto* x = std::get_if<placement::MarkAction>(&a))
+      s += "mark " + x->id.to_string() + " " + std::string(placement::to_string(x->state)) + ";";
+    else if (const auto* x = std::get_if<placement::AdoptAction>(&a))
+      s += "adopt " + x->id.to_string() + ";";
+    else if (const auto* x = std::get_if<placement::StartAction>(&a))
+      s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
+  }
+  return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
+}
+
+void World::check_skip(Peer& p, const ViewData& view) {
+  placement::Reconciler twin = *p.reconciler;
+  placement::ReconcileInputs full;
+  full.now = now_ / kMillis;
+  full.self = p.name;
+  full.assignment = &view.assignment;
+  full.services = p.specs.get();
+  full.peers = p.statuses.get();
+  for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
+  full.live_peers = view.live;
+  full.synced = p.last_synced;
+  if (p.alone_since) full.alone_since = *p.alone_since / kMillis;
+  full.health_bad = p.last_health_bad;
+  if (!twin.step(full).actions.empty())
+    fail(p.name + ": a skipped reconcile step would have acted");
 }
 
 void World::status_changed(Peer& p, const std::string& key) {
@@ -754,18 +791,45 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   auto view = view_for(p);
   const bool view_changed = !had_view || p.view_key != before_key;
   const bool synced = p.engine->joined(), health_bad = p.engine->local_health() > 0;
-  if (!view_changed && !p.local_changed && p.statuses_seen == p.status_hash && now_ < p.wake_at &&
-      synced == p.last_synced && health_bad == p.last_health_bad)
+  const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
+                           !view_changed && !p.local_changed && now_ < p.wake_at;
+  if (others_same && p.statuses_seen == p.status_hash) return;
+  // The others' statuses a step reads: Reconciler::step looks at them only for the instances
+  // this peer owns or runs (runs_elsewhere, remote_on) and, for a rolling replacement, at every
+  // instance of a service this peer runs at another spec hash (for_each_remote_of). So it gets
+  // exactly those, and does not step when they did not change. check_caches verifies both
+  // against a twin Reconciler fed the whole map.
+  std::set<placement::InstanceId> ids;
+  for (const auto& pl : view->assignment.instances)
+    if (pl.owner && *pl.owner == p.name) ids.insert(ids.end(), pl.id);
+  std::set<std::string> stale_services;
+  {
+    std::map<std::string, std::string> hash_of;
+    for (const auto& sp : *p.specs) hash_of[sp.name] = placement::spec_hash(sp);
+    for (const auto& [id, inst] : p.instances) {
+      ids.insert(id);
+      auto h = hash_of.find(id.service);
+      if (h != hash_of.end() && h->second != inst.local.spec_hash) stale_services.insert(id.service);
+    }
+  }
+  auto relevant = std::make_shared<const SharedState::StatusMap>(
+      shared_.relevant(p.engine->state(), ids, stale_services));
+  p.statuses_seen = p.status_hash;
+  if (others_same && p.relevant && *relevant == *p.relevant) {
+    if (opt_.check_caches) check_skip(p, *view);
     return;
+  }
+  p.relevant = relevant;
   ++reconcile_steps_;
   placement::ReconcileInputs in;
   in.now = now_ / kMillis;
   in.self = p.name;
   in.assignment = &view->assignment;
   in.services = p.specs.get();
-  in.peers = p.statuses.get();
+  in.peers = relevant.get();
   for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
-  in.live_peers = view->live;
+  for (const auto& [peer, st] : *relevant)  // the step asks only about these
+    if (view->live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
   in.synced = synced;
   if (view->live.size() <= 1) {
     if (!p.alone_since) p.alone_since = now_;
@@ -776,9 +840,17 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   in.health_bad = health_bad;
   p.last_synced = synced;
   p.last_health_bad = health_bad;
-  p.statuses_seen = p.status_hash;
   p.local_changed = false;
+  std::optional<placement::Reconciler> twin;
+  if (opt_.check_caches) twin = *p.reconciler;
   const placement::Plan plan = p.reconciler->step(in);
+  if (twin) {
+    placement::ReconcileInputs full = in;
+    full.peers = p.statuses.get();
+    full.live_peers = view->live;
+    if (render(twin->step(full)) != render(plan))
+      fail(p.name + ": a step on the reduced statuses differs from one on all of them");
+  }
   bool changed = false;
   for (const auto& a : plan.actions) {
     if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
