@@ -20,6 +20,7 @@
 
 #include "config/parse.hpp"
 #include "gossip/engine.hpp"
+#include "gossip/stall_gate.hpp"
 #include "node/agent.hpp"
 #include "node/agent_setup.hpp"
 #include "node/api_json.hpp"
@@ -645,7 +646,9 @@ class Agent {
     }
     in.alone_since = alone_since_;
     in.synced = synced_;
-    in.health_bad = engine_.local_health() > 0;
+    // Stalled recently (a tick far past its deadline: the process was stopped or starved), not
+    // Lifeguard's awareness score, which failed probes raise under mere packet loss.
+    in.health_bad = stall_gate_.bad(now.mono, engine_.stats().stalls);
     if (drain_ == Drain::stopping || drain_ == Drain::done) {
       // Draining, last phase: nothing is wanted here any more, so the reconciler stops every
       // local instance (grace honoured by the driver).
@@ -1087,6 +1090,7 @@ class Agent {
   asio::steady_timer wake_;         // the Runner's next wake time
   asio::steady_timer drain_timer_;
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
+  gossip::StallGate stall_gate_;    // the reconcile step's own-health gate
   std::vector<gossip::Address> seeds_;
   bool joined_ = false;
   asio::signal_set signals_;

@@ -1,5 +1,6 @@
 // shoal-sim: the Shoal simulator's command line. Subcommands: `run` (an experiment, see
-// sim/experiment.hpp), `placement` (the placement benchmark) and `sweep` (sim/sweep.hpp).
+// sim/experiment.hpp), `validate` (the simulator against SWIM and epidemic theory, see
+// sim/validate.hpp), `placement` (the placement benchmark) and `sweep` (sim/sweep.hpp).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "sim/placement_bench.hpp"
 #include "sim/report.hpp"
 #include "sim/sweep.hpp"
+#include "sim/validate.hpp"
 #include "sim/world.hpp"
 
 namespace {
@@ -71,6 +73,40 @@ int run_command(const std::string& path, const std::string& out, std::optional<s
   return r.failure.empty() ? 0 : 1;
 }
 
+// `shoal-sim validate [--sizes 16,64,256] [--json]`: exit 0, 1 when a run failed, 2 bad input.
+int validate_command(const std::string& sizes, std::uint64_t seed, const std::string& profile,
+                     int budget, int crashes, bool json, bool quiet) {
+  shoal::sim::ValidateOptions opt;
+  opt.sizes.clear();
+  std::stringstream ss(sizes);
+  for (std::string v; std::getline(ss, v, ',');) {
+    try {
+      std::size_t used = 0;
+      const int n = std::stoi(v, &used);
+      if (used != v.size() || n < 4 || n > 5000) throw std::invalid_argument(v);
+      opt.sizes.push_back(n);
+    } catch (...) {
+      return bad_input("--sizes: expected peer counts between 4 and 5000, got `" + v + "`");
+    }
+  }
+  if (opt.sizes.empty()) return bad_input("--sizes: give at least one peer count");
+  if (budget < 1 || crashes < 1) return bad_input("--runs-budget and --crashes must be >= 1");
+  opt.seed = seed;
+  opt.profile = profile;
+  opt.runs_budget = budget;
+  opt.crashes_per_run = crashes;
+  opt.progress = !quiet;
+  const auto r = shoal::sim::run_validate(opt);
+  if (r.rows.empty() && !r.failure.empty()) return bad_input(r.failure);
+  if (json) std::cout << shoal::sim::validate_json(r).dump(2) << "\n";
+  else std::cout << shoal::sim::validate_table(r);
+  if (!r.failure.empty()) {
+    std::cerr << "shoal-sim: " << r.failure << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +124,24 @@ int main(int argc, char** argv) {
   run->add_option("--out", run_out, "write the report here (and .csv/.svg beside it)");
   run->add_option("--seed", run_seed, "override the experiment's seed (replays a failure)");
   run->add_flag("--quiet", run_quiet, "no progress lines on stderr");
+
+  auto* validate = app.add_subcommand(
+      "validate",
+      "Run seeded experiments at several sizes and print the simulator next to theory, with\n"
+      "ratio columns: first detection vs SWIM's e/(e-1) probe periods, dissemination vs the push\n"
+      "epidemic model, message load vs SWIM's constant (see sim/README.md).");
+  std::string v_sizes = "16,64,256", v_profile = "lan";
+  std::uint64_t v_seed = 1;
+  int v_budget = shoal::sim::ValidateOptions{}.runs_budget;
+  int v_crashes = shoal::sim::ValidateOptions{}.crashes_per_run;
+  bool v_json = false, v_quiet = false;
+  validate->add_option("--sizes", v_sizes, "cluster sizes, comma-separated")->capture_default_str();
+  validate->add_option("--seed", v_seed, "seed of the seeds")->capture_default_str();
+  validate->add_option("--profile", v_profile, "gossip timing profile")->capture_default_str();
+  validate->add_option("--runs-budget", v_budget, "runs per size = max(1, this / size)")->capture_default_str();
+  validate->add_option("--crashes", v_crashes, "crash-and-restart events per run")->capture_default_str();
+  validate->add_flag("--json", v_json, "one JSON object instead of the table");
+  validate->add_flag("--quiet", v_quiet, "no progress lines on stderr");
 
   auto* placement = app.add_subcommand(
       "placement",
@@ -123,6 +177,8 @@ int main(int argc, char** argv) {
 
   if (run->parsed()) return run_command(run_path, run_out, run_seed, run_quiet);
   if (sweep_command.parsed()) return sweep_command.run();
+  if (validate->parsed())
+    return validate_command(v_sizes, v_seed, v_profile, v_budget, v_crashes, v_json, v_quiet);
 
   if (placement->parsed()) {
     shoal::placement::View view;

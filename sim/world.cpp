@@ -16,8 +16,11 @@
 #include "gossip/suspicion.hpp"
 #include "placement/place.hpp"
 #include "placement/reconcile.hpp"
+#include "node/state_codec.hpp"
 #include "placement/spec_hash.hpp"
+#include "sim/engine_access.hpp"
 #include "sim/metrics.hpp"
+#include "sim/shared_state.hpp"
 
 namespace shoal::sim {
 
@@ -54,7 +57,8 @@ struct Ev {
     reconcile,   // a peer's reconcile loop (periodic, or woken)
     instance_up,  // a container start completes (arg: the instance's serial)
     specs,        // the services are applied
-    instance_crash  // a running container exits on its own (crash_rate; arg: its serial)
+    instance_crash,  // a running container exits on its own (crash_rate; arg: its serial)
+    probe_write      // RunOptions::probe_writes_every
   };
   Micros time = 0;
   std::uint64_t seq = 0;
@@ -73,7 +77,8 @@ struct EvLater {
   }
 };
 
-// What a peer's view yields for reconcile, shared between peers whose views hash equal.
+// What a peer's view yields for reconcile, shared between peers whose placement inputs (live
+// members with their metadata, and the specs) hash equal.
 struct ViewData {
   placement::Assignment assignment;
   std::set<std::string> live;  // alive + suspect member names
@@ -101,8 +106,10 @@ struct Peer {
   std::uint64_t incarnation = 0;  // kept on "disk" across restarts
   int group = 0;
   long live_seen = 0;             // members alive/suspect in its view (self included)
+  // Exactly what placement reads, hashed: the live members (name, state, metadata) and the
+  // versions of the spec/ entries. Recomputed only after a member or spec/ event.
   bool hash_dirty = true;
-  std::uint64_t view_hash = 0;
+  std::uint64_t members_hash = 0, spec_hash = 0;
   std::vector<Buffered> buffered;  // while frozen
 
   // --- the simulated runtime, driven by the real placement and reconcile step ---
@@ -116,11 +123,21 @@ struct Peer {
   std::map<placement::InstanceId, Instance> instances;
   std::shared_ptr<const ViewData> view;
   std::uint64_t view_key = 0;
+  std::shared_ptr<const SharedState::Specs> specs;        // decoded from its store's spec/
+  std::uint64_t specs_key = UINT64_MAX;
+  // SharedState::status_hash of its store, kept up to date entry by entry from state_changed
+  // events: status_part[j] is peer j's entry's share (no O(members) scan per step).
+  std::uint64_t status_hash = 0;
+  std::vector<std::uint64_t> status_part;
+  std::shared_ptr<const SharedState::StatusMap> statuses;  // decoded from its store's status/
+  std::uint64_t statuses_key = 0;
+  std::shared_ptr<const SharedState::StatusMap> relevant;  // what its last step was given
+  std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
+  std::string last_status;                                // what it last wrote as status/<name>
+  bool last_synced = false, last_health_bad = false;      // the gates at the last step
   std::optional<Micros> alone_since;
   gossip::StallGate stall_gate;  // the reconcile step's health gate: stalled recently
-  bool health_bad = false;       // the gate at the last step
   bool local_changed = true;
-  std::uint64_t statuses_seen = UINT64_MAX;  // the global status version at the last step
   Micros wake_at = kNever;
   Micros woken_for = kNever;                 // an immediate reconcile already queued for then
 };
@@ -133,6 +150,16 @@ struct Crash {
   std::optional<Micros> detected;
   bool returned = false;
   std::size_t cursor = 0;    // peers below have been seen to hold it non-live
+  std::optional<Micros> first_suspected;  // the first peer suspecting it (or declaring it dead)
+};
+
+// A replicated-state write, followed until every live peer holds it (or a newer version).
+struct Write {
+  std::string key;
+  gossip::Version version;
+  Micros at = 0;
+  std::size_t cursor = 0;    // peers below hold it (or were not live when passed)
+  bool spec = false;
 };
 
 struct Stop {
@@ -202,7 +229,10 @@ class World {
   void instance_crashed(std::uint32_t i, std::uint64_t serial);
   void copies_changed(const placement::InstanceId& id, int delta);
   void drop_instances(std::uint32_t i);
-  const std::map<std::string, placement::PeerStatus>& statuses();
+  void refresh_state_view(Peer& p);  // specs and statuses from its store, when changed
+  void publish_status(std::uint32_t i);
+  void status_changed(Peer& p, const std::string& key);  // keeps p.status_hash exact
+  void check_skip(Peer& p, const ViewData& view);  // a skipped step would not have acted
   void integrate_unavailable();
 
   // --- faults ---
@@ -212,8 +242,15 @@ class World {
   // --- metrics ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
   void check_crashes();
-  std::uint64_t view_hash(Peer& p);   // over alive/suspect members: name, state, metadata
-  std::uint64_t truth_hash() const;   // the same over the peers actually up
+  void refresh_input_hash(Peer& p);  // members_hash and spec_hash, when dirty
+  std::uint64_t truth_hash() const;   // members_hash over the peers actually up
+  // --- dissemination: writes followed until every live peer has them ---
+  void track_write(const std::string& key, const gossip::Version& v);
+  void on_state_changed(std::uint32_t i, const std::string& key);
+  bool advance(Write& w);
+  void sweep_writes();
+  void write_probe();
+  void write_specs();
   void take_sample();
   bool check_converged();
   void check_invariants();
@@ -226,6 +263,8 @@ class World {
   gossip::Config cfg_;
   std::unique_ptr<gossip::Rng> net_rng_, fault_rng_, clock_rng_, join_rng_, workload_rng_;
   std::uint64_t engine_seed_ = 0;
+  // One table of names, addresses, metadata and broadcast parts shared by every engine.
+  std::shared_ptr<gossip::Interner> interner_ = std::make_shared<gossip::Interner>();
 
   Micros now_ = 0;
   std::uint64_t seq_ = 0;
@@ -233,7 +272,7 @@ class World {
   std::priority_queue<Ev, std::vector<Ev>, EvLater> queue_;
   std::vector<Peer> peers_;
   std::map<Address, std::uint32_t> by_addr_;
-  std::map<std::string, std::uint32_t> by_name_;
+  std::map<std::string, std::uint32_t, std::less<>> by_name_;
   std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
   bool partitioned_ = false, partition_oneway_ = false;
   std::vector<PartitionRecord> partitions_;
@@ -247,15 +286,14 @@ class World {
   std::vector<std::string> slow_names_;
 
   // runtime state
-  std::vector<config::ServiceSpec> specs_;          // applied (known to every peer)
+  std::vector<config::ServiceSpec> specs_;          // written at specs_at (the desired state)
   std::vector<config::ServiceSpec> pending_specs_;  // before specs_at
-  std::vector<std::string> spec_hashes_;
+  SharedState shared_;
   std::map<std::uint64_t, std::weak_ptr<const ViewData>> views_;
   std::uint64_t placements_computed_ = 0, placements_shared_ = 0, reconcile_steps_ = 0;
   std::map<placement::InstanceId, int> copies_;  // running copies on up peers
   std::size_t desired_ = 0, running_ = 0, duplicated_ = 0, duplicates_max_ = 0;
-  std::uint64_t status_version_ = 0, statuses_built_ = UINT64_MAX;
-  std::map<std::string, placement::PeerStatus> statuses_;
+  std::uint64_t status_writes_ = 0;
   std::uint64_t next_serial_ = 1;
   std::uint64_t instance_crashes_ = 0;
   std::optional<Micros> all_running_at_;       // first time every desired instance ran
@@ -267,7 +305,13 @@ class World {
     std::optional<Micros> done;
   };
   std::vector<Failover> failovers_;
-  std::uint64_t msgs_ = 0, bytes_ = 0;
+  std::uint64_t msgs_ = 0, bytes_ = 0, udp_msgs_ = 0;
+  // dissemination
+  std::map<std::string, std::vector<Write>, std::less<>> writes_;  // pending, by key
+  std::vector<double> dissemination_, dissemination_specs_;
+  std::uint64_t probe_writes_ = 0;
+  std::string spec_writer_;
+  RunSamples samples_;
   double peer_seconds_ = 0;
   Micros last_event_end_ = 0;
   std::optional<Micros> converged_at_;
@@ -316,7 +360,7 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
   if (fresh_engine || !p.engine) {
     gossip::Identity id{p.name, p.addr, p.incarnation, p.meta};
     std::uint64_t s = engine_seed_ ^ (std::uint64_t{i} << 20) ^ p.gen;
-    p.engine = std::make_unique<gossip::Engine>(id, cfg_, gossip::splitmix64(s));
+    p.engine = std::make_unique<gossip::Engine>(id, cfg_, gossip::splitmix64(s), interner_);
   }
   p.up = true;
   p.frozen = false;
@@ -328,6 +372,13 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
     p.reconciler = std::make_unique<placement::Reconciler>();
     p.instances.clear();
     p.view.reset();
+    p.specs.reset();
+    p.statuses.reset();
+    p.relevant.reset();
+    p.status_hash = 0;  // a fresh engine's store is empty
+    p.status_part.clear();
+    p.statuses_seen = UINT64_MAX;
+    p.last_status.clear();  // a new life reports afresh (its store starts empty)
     p.local_changed = true;
     p.alone_since.reset();
     p.woken_for = kNever;
@@ -363,8 +414,9 @@ void World::crash(std::uint32_t i, bool restart) {
   ++p.gen;
   p.engine.reset();
   p.tick_at = kNever;
-  crashes_.push_back(Crash{i, p.name, now_, restart, std::nullopt, false, 0});
+  crashes_.push_back(Crash{i, p.name, now_, restart, std::nullopt, false, 0, std::nullopt});
   check_crashes();  // the last peer that still held an earlier crash alive may be this one
+  sweep_writes();   // ... or the last that lacked a write
 }
 
 void World::resume(std::uint32_t i) {
@@ -395,6 +447,7 @@ bool World::blocked(std::uint32_t a, std::uint32_t b) const {
 void World::flush(std::uint32_t i, gossip::Outbox& out) {
   for (auto& d : out.sends) {
     ++msgs_;
+    if (d.channel == Channel::udp) ++udp_msgs_;
     bytes_ += d.bytes.size();
     auto it = by_addr_.find(d.to);
     if (it == by_addr_.end()) continue;
@@ -511,8 +564,9 @@ void World::wake(std::uint32_t i, Micros at) {
 }
 
 std::shared_ptr<const ViewData> World::view_for(Peer& p) {
-  // Membership, and the specs (written once per run, at specs_at).
-  const std::uint64_t key = mix64(view_hash(p), specs_.size());
+  // Keyed by exactly what placement reads: members (name, state, metadata) and spec versions.
+  refresh_input_hash(p);
+  const std::uint64_t key = mix64(p.members_hash, p.spec_hash);
   if (p.view && p.view_key == key) return p.view;
   p.view_key = key;
   if (auto it = views_.find(key); it != views_.end()) {
@@ -524,22 +578,22 @@ std::shared_ptr<const ViewData> World::view_for(Peer& p) {
   }
   placement::View view;
   auto data = std::make_shared<ViewData>();
-  for (const auto& [name, m] : p.engine->members()) {
-    if (!is_live(m.state)) continue;
+  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
+    if (!is_live(state)) return;
     data->live.insert(name);
     placement::Peer pp;
     pp.name = name;
-    pp.state = m.state == MemberState::alive ? placement::MemberState::alive : placement::MemberState::suspect;
-    pp.ready = m.meta.ready;
-    pp.schedulable = m.meta.schedulable;
-    pp.zone = m.meta.zone;
-    pp.labels = m.meta.labels;
-    pp.cpu_milli = m.meta.cpu_milli;
-    pp.memory_mib = m.meta.memory_mib;
-    pp.algorithm_version = m.meta.algorithm_version;
+    pp.state = state == MemberState::alive ? placement::MemberState::alive : placement::MemberState::suspect;
+    pp.ready = meta.ready;
+    pp.schedulable = meta.schedulable;
+    pp.zone = meta.zone;
+    pp.labels = meta.labels;
+    pp.cpu_milli = meta.cpu_milli;
+    pp.memory_mib = meta.memory_mib;
+    pp.algorithm_version = meta.algorithm_version;
     view.peers.push_back(std::move(pp));
-  }
-  view.services = specs_;
+  });  // place() orders the peers by name itself
+  view.services = *p.specs;
   data->assignment = placement::place(view);
   ++placements_computed_;
   if (views_.size() > 4096)
@@ -549,25 +603,95 @@ std::shared_ptr<const ViewData> World::view_for(Peer& p) {
   return data;
 }
 
-const std::map<std::string, placement::PeerStatus>& World::statuses() {
-  if (statuses_built_ == status_version_) return statuses_;
-  statuses_.clear();
-  for (const auto& p : peers_) {
-    if (!p.up || p.instances.empty()) continue;
-    placement::PeerStatus st;
-    for (const auto& [id, inst] : p.instances) {
-      placement::InstanceStatus is;
-      is.id = id;
-      is.state = inst.mark ? *inst.mark : inst.local.state;
-      is.spec_hash = inst.local.spec_hash;
-      is.restarts = inst.restarts;
-      is.exit_code = inst.local.exit_code;
-      st.instances.push_back(std::move(is));
-    }
-    statuses_.emplace(p.name, std::move(st));
+void World::refresh_state_view(Peer& p) {
+  refresh_input_hash(p);
+  if (!p.specs || p.specs_key != p.spec_hash) {
+    p.specs = shared_.specs(p.engine->state(), p.spec_hash);
+    p.specs_key = p.spec_hash;
   }
-  statuses_built_ = status_version_;
-  return statuses_;
+  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.engine->state()))
+    fail(p.name + ": status hash kept from events differs from its store's");
+  if (!opt_.check_caches) return;
+  // The whole status map is only needed to cross-check the reduced one a step gets.
+  if (!p.statuses || p.statuses_key != p.status_hash) {
+    p.statuses = shared_.statuses(p.engine->state(), p.status_hash);
+    p.statuses_key = p.status_hash;
+  }
+  {
+    SharedState fresh;  // nothing cached: every value decoded from this peer's own store
+    if (*fresh.statuses(p.engine->state(), p.status_hash) != *p.statuses)
+      fail(p.name + ": shared statuses differ from its store's");
+  }
+}
+
+std::string render(const placement::Plan& plan) {
+  std::string s;
+  for (const auto& a : plan.actions) {
+    if (const auto* x = std::get_if<placement::StopAction>(&a))
+      s += "stop " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
+    else if (const auto* x = std::get_if<placement::MarkAction>(&a))
+      s += "mark " + x->id.to_string() + " " + std::string(placement::to_string(x->state)) + ";";
+    else if (const auto* x = std::get_if<placement::AdoptAction>(&a))
+      s += "adopt " + x->id.to_string() + ";";
+    else if (const auto* x = std::get_if<placement::StartAction>(&a))
+      s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
+  }
+  return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
+}
+
+void World::check_skip(Peer& p, const ViewData& view) {
+  placement::Reconciler twin = *p.reconciler;
+  placement::ReconcileInputs full;
+  full.now = now_ / kMillis;
+  full.self = p.name;
+  full.assignment = &view.assignment;
+  full.services = p.specs.get();
+  full.peers = p.statuses.get();
+  for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
+  full.live_peers = view.live;
+  full.synced = p.last_synced;
+  if (p.alone_since) full.alone_since = *p.alone_since / kMillis;
+  full.health_bad = p.last_health_bad;
+  if (!twin.step(full).actions.empty())
+    fail(p.name + ": a skipped reconcile step would have acted");
+}
+
+void World::status_changed(Peer& p, const std::string& key) {
+  auto it = by_name_.find(std::string_view(key).substr(gossip::kStatusPrefix.size()));
+  const gossip::Entry* e = p.engine->state().find(key);
+  if (it == by_name_.end()) {  // not a simulated peer's name: rescan
+    p.status_hash = SharedState::status_hash(p.engine->state());
+    return;
+  }
+  if (p.status_part.size() < peers_.size()) p.status_part.resize(peers_.size(), 0);
+  std::uint64_t& part = p.status_part[it->second];
+  const std::uint64_t now_part = SharedState::status_entry_hash(e);
+  p.status_hash ^= part ^ now_part;
+  part = now_part;
+}
+
+void World::publish_status(std::uint32_t i) {
+  // What node/'s agent does after each reconcile step: status/<self>, when its encoding changed.
+  Peer& p = peers_[i];
+  placement::PeerStatus st;
+  for (const auto& [id, inst] : p.instances) {  // ordered by id
+    placement::InstanceStatus is;
+    is.id = id;
+    is.state = inst.mark ? *inst.mark : inst.local.state;
+    is.spec_hash = inst.local.spec_hash;
+    is.restarts = inst.restarts;
+    is.exit_code = inst.local.exit_code;
+    st.instances.push_back(std::move(is));
+  }
+  std::string enc = node::encode_status(st);
+  if (enc == p.last_status) return;
+  const std::string key = gossip::Store::status_key(p.name);
+  const gossip::Version v = p.engine->put(clock(p), key, gossip::string_to_bytes(enc));
+  status_changed(p, key);  // now, not at the engine's event: the hash must match the store
+  p.last_status = std::move(enc);
+  ++status_writes_;
+  shared_.remember_status(key, v, std::move(st));
+  track_write(key, v);
 }
 
 void World::integrate_unavailable() {
@@ -604,7 +728,6 @@ void World::drop_instances(std::uint32_t i) {
   Peer& p = peers_[i];
   for (const auto& [id, inst] : p.instances)
     if (inst.local.state == placement::InstanceState::running) copies_changed(id, -1);
-  if (!p.instances.empty()) ++status_version_;
   p.instances.clear();
 }
 
@@ -629,7 +752,6 @@ void World::instance_running(std::uint32_t i, std::uint64_t serial) {
       e.arg = static_cast<std::uint32_t>(serial);
       push(std::move(e));
     }
-    ++status_version_;
     p.local_changed = true;
     wake(i, now_);
     return;
@@ -645,7 +767,6 @@ void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
     inst.local.exit_code = 1;
     ++instance_crashes_;
     copies_changed(id, -1);
-    ++status_version_;
     p.local_changed = true;
     wake(i, now_);
     return;
@@ -665,35 +786,76 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   } else if (p.woken_for == now_) {
     p.woken_for = kNever;
   }
-  if (!p.up || p.frozen || !p.engine || !p.reconciler || specs_.empty()) return;
+  if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
+  // Desired state and the others' statuses come from this peer's own store (replicated state).
+  refresh_state_view(p);
+  if (p.specs->empty() && p.instances.empty()) return;  // nothing wanted, nothing running
   const std::uint64_t before_key = p.view_key;
   const bool had_view = static_cast<bool>(p.view);
   auto view = view_for(p);
   const bool view_changed = !had_view || p.view_key != before_key;
+  const bool synced = p.engine->joined();
   const bool health_bad = p.stall_gate.bad(now_, p.engine->stats().stalls);
-  if (!view_changed && !p.local_changed && p.statuses_seen == status_version_ && now_ < p.wake_at &&
-      health_bad == p.health_bad)
+  const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
+                           !view_changed && !p.local_changed && now_ < p.wake_at;
+  if (others_same && p.statuses_seen == p.status_hash) return;
+  // The others' statuses a step reads: Reconciler::step looks at them only for the instances
+  // this peer owns or runs (runs_elsewhere, remote_on) and, for a rolling replacement, at every
+  // instance of a service this peer runs at another spec hash (for_each_remote_of). So it gets
+  // exactly those, and does not step when they did not change. check_caches verifies both
+  // against a twin Reconciler fed the whole map.
+  std::set<placement::InstanceId> ids;
+  for (const auto& pl : view->assignment.instances)
+    if (pl.owner && *pl.owner == p.name) ids.insert(ids.end(), pl.id);
+  std::set<std::string> stale_services;
+  {
+    std::map<std::string, std::string> hash_of;
+    for (const auto& sp : *p.specs) hash_of[sp.name] = placement::spec_hash(sp);
+    for (const auto& [id, inst] : p.instances) {
+      ids.insert(id);
+      auto h = hash_of.find(id.service);
+      if (h != hash_of.end() && h->second != inst.local.spec_hash) stale_services.insert(id.service);
+    }
+  }
+  auto relevant = std::make_shared<const SharedState::StatusMap>(
+      shared_.relevant(p.engine->state(), ids, stale_services));
+  p.statuses_seen = p.status_hash;
+  if (others_same && p.relevant && *relevant == *p.relevant) {
+    if (opt_.check_caches) check_skip(p, *view);
     return;
+  }
+  p.relevant = relevant;
   ++reconcile_steps_;
   placement::ReconcileInputs in;
   in.now = now_ / kMillis;
   in.self = p.name;
   in.assignment = &view->assignment;
-  in.services = &specs_;
-  in.peers = &statuses();
+  in.services = p.specs.get();
+  in.peers = relevant.get();
   for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
-  in.live_peers = view->live;
-  in.synced = p.engine->joined();
+  for (const auto& [peer, st] : *relevant)  // the step asks only about these
+    if (view->live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
+  in.synced = synced;
   if (view->live.size() <= 1) {
     if (!p.alone_since) p.alone_since = now_;
     in.alone_since = *p.alone_since / kMillis;
   } else {
     p.alone_since.reset();
   }
-  in.health_bad = p.health_bad = health_bad;
-  p.statuses_seen = status_version_;
+  in.health_bad = health_bad;
+  p.last_synced = synced;
+  p.last_health_bad = health_bad;
   p.local_changed = false;
+  std::optional<placement::Reconciler> twin;
+  if (opt_.check_caches) twin = *p.reconciler;
   const placement::Plan plan = p.reconciler->step(in);
+  if (twin) {
+    placement::ReconcileInputs full = in;
+    full.peers = p.statuses.get();
+    full.live_peers = view->live;
+    if (render(twin->step(full)) != render(plan))
+      fail(p.name + ": a step on the reduced statuses differs from one on all of them");
+  }
   bool changed = false;
   for (const auto& a : plan.actions) {
     if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
@@ -729,10 +891,8 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
       changed = true;
     }
   }
-  if (changed) {
-    ++status_version_;
-    p.local_changed = true;  // the reconciler sees its own actions applied on the next step
-  }
+  if (changed) p.local_changed = true;  // the reconciler sees its own actions applied next step
+  publish_status(i);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
   if (plan.wake_at) wake(i, std::max(now_ + 1, p.wake_at));
 }
@@ -754,6 +914,7 @@ void World::fault_begin(std::uint32_t f) {
         peers_[i].tick_at = kNever;
         stops_.push_back(Stop{i, now_, now_ + e.length, false});
       }
+      sweep_writes();
       push_at(e.at + e.length, Ev::fault_end, 0, f);
       break;
     case K::partition: {
@@ -848,17 +1009,30 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
     case EventKind::member_left: --p.live_seen; break;
     default: break;
   }
+  if (e.kind == EventKind::state_changed) {
+    on_state_changed(i, e.name);
+    return;
+  }
   if (e.kind != EventKind::self_refuted && e.kind != EventKind::join_succeeded) p.hash_dirty = true;
   // A death or departure may move instances: reconcile soon. Other changes (joins, metadata,
-  // suspicion) wait for the peer's periodic loop, so a burst of joins costs one placement per
-  // peer per second at most.
-  if (!specs_.empty() && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left))
+  // suspicion, statuses) wait for the peer's periodic loop, so a burst of joins costs one
+  // placement per peer per second at most.
+  if (p.reconciler && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left ||
+                       e.kind == EventKind::join_succeeded))  // ... or the sync gate may open
     wake(i, now_ + 10 * kMillis);
-  if (e.kind != EventKind::member_dead) return;
+  if (e.kind != EventKind::member_dead && e.kind != EventKind::member_suspect) return;
   auto it = by_name_.find(e.name);
   if (it == by_name_.end()) return;
   const std::uint32_t x = it->second;
   const Peer& target = peers_[x];
+  if (!target.up) {  // the first suspicion (or death) of a crashed peer: SWIM's first detection
+    for (auto c = crashes_.rbegin(); c != crashes_.rend(); ++c) {
+      if (c->peer != x) continue;
+      if (!c->first_suspected) c->first_suspected = now_;
+      break;
+    }
+  }
+  if (e.kind != EventKind::member_dead) return;
   if (!target.up) {  // a crashed peer: is it now dead everywhere?
     crash_check_due_ = true;
     return;
@@ -890,13 +1064,112 @@ void World::check_crashes() {
     while (c.cursor < peers_.size()) {
       const Peer& p = peers_[c.cursor];
       if (live(p)) {
-        const gossip::Member* m = p.engine->member(c.name);
-        if (m && is_live(m->state)) break;
+        const auto st = member_state(*p.engine, c.name);
+        if (st && is_live(*st)) break;
       }
       ++c.cursor;
     }
     if (c.cursor == peers_.size()) c.detected = now_;
   }
+}
+
+void World::on_state_changed(std::uint32_t i, const std::string& key) {
+  Peer& p = peers_[i];
+  if (key.starts_with("spec/")) {
+    p.hash_dirty = true;
+    if (p.reconciler) wake(i, now_ + 10 * kMillis);  // new desired state: act on it soon
+  } else if (key.starts_with(gossip::kStatusPrefix)) {
+    status_changed(p, key);
+  }
+  auto it = writes_.find(key);
+  if (it == writes_.end()) return;
+  auto& ws = it->second;
+  for (std::size_t k = 0; k < ws.size();) {
+    if (ws[k].cursor == i && advance(ws[k])) {
+      ws.erase(ws.begin() + static_cast<std::ptrdiff_t>(k));
+    } else {
+      ++k;
+    }
+  }
+  if (ws.empty()) writes_.erase(it);
+}
+
+void World::track_write(const std::string& key, const gossip::Version& v) {
+  Write w;
+  w.key = key;
+  w.version = v;
+  w.at = now_;
+  w.spec = key.starts_with("spec/");
+  if (advance(w)) return;  // a cluster of one
+  writes_[key].push_back(std::move(w));
+}
+
+bool World::advance(Write& w) {
+  // Moves the cursor past every peer that holds the write (or a newer version) or is not live.
+  // The last live peer to receive it is the cursor's when it does, so completion is exact.
+  while (w.cursor < peers_.size()) {
+    const Peer& p = peers_[w.cursor];
+    if (live(p)) {
+      const gossip::Entry* e = p.engine->state().find(w.key);
+      if (!e || e->version < w.version) return false;
+    }
+    ++w.cursor;
+  }
+  const double s = static_cast<double>(now_ - w.at) / 1e6;
+  dissemination_.push_back(s);
+  if (w.spec) dissemination_specs_.push_back(s);
+  return true;
+}
+
+void World::sweep_writes() {
+  // After crashes, freezes and at every sample: a cursor may rest on a peer no longer live.
+  for (auto it = writes_.begin(); it != writes_.end();) {
+    auto& ws = it->second;
+    for (std::size_t k = 0; k < ws.size();) {
+      if (advance(ws[k])) ws.erase(ws.begin() + static_cast<std::ptrdiff_t>(k));
+      else ++k;
+    }
+    it = ws.empty() ? writes_.erase(it) : std::next(it);
+  }
+}
+
+void World::write_specs() {
+  // One live, joined peer writes every service as spec/<name> (node/'s encoding), as a peer
+  // publishing its services directory does; the others learn them by gossip.
+  specs_ = std::move(pending_specs_);
+  desired_ = 0;
+  for (const auto& sp : specs_) desired_ += static_cast<std::size_t>(sp.replicas);
+  if (specs_.empty()) {
+    write_probe();
+    return;
+  }
+  std::vector<std::uint32_t> pool;
+  for (std::uint32_t j = 0; j < peers_.size(); ++j)
+    if (live(peers_[j]) && peers_[j].engine->joined()) pool.push_back(j);
+  if (pool.empty())
+    for (std::uint32_t j = 0; j < peers_.size(); ++j)
+      if (live(peers_[j])) pool.push_back(j);
+  if (pool.empty()) {
+    fail("no live peer to write the specs");
+    return;
+  }
+  const std::uint32_t w = pool[workload_rng_->below(pool.size())];
+  Peer& p = peers_[w];
+  for (const auto& sp : specs_) {
+    const std::string key = "spec/" + sp.name;
+    track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
+  }
+  spec_writer_ = p.name;
+}
+
+void World::write_probe() {
+  std::vector<std::uint32_t> pool;
+  for (std::uint32_t j = 0; j < peers_.size(); ++j)
+    if (live(peers_[j]) && peers_[j].engine->joined()) pool.push_back(j);
+  if (pool.empty()) return;
+  Peer& p = peers_[pool[workload_rng_->below(pool.size())]];
+  const std::string key = "sim/probe/" + std::to_string(probe_writes_++);
+  track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
 }
 
 namespace {
@@ -908,32 +1181,51 @@ std::uint64_t member_hash(std::uint64_t h, const std::string& name, MemberState 
   h = mix64(h, static_cast<std::uint64_t>(meta.cpu_milli));
   h = mix64(h, static_cast<std::uint64_t>(meta.memory_mib));
   h = mix64(h, (meta.ready ? 1u : 0u) | (meta.schedulable ? 2u : 0u));
+  for (const auto& [k, v] : meta.labels) h = mix_str(mix_str(h, k), v);
   return mix64(h, meta.algorithm_version);
 }
 }  // namespace
 
-std::uint64_t World::view_hash(Peer& p) {
-  if (!p.hash_dirty) return p.view_hash;
+void World::refresh_input_hash(Peer& p) {
+  if (!p.hash_dirty) return;
+  // Summed, so the engine's iteration order does not matter.
   std::uint64_t h = 0x5eed;
-  for (const auto& [name, m] : p.engine->members())
-    if (is_live(m.state)) h = member_hash(h, name, m.state, m.meta);
-  p.view_hash = h;
+  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
+    if (is_live(state)) h += member_hash(0x5eed, name, state, meta);
+  });
+  p.members_hash = h;
+  p.spec_hash = SharedState::spec_hash(p.engine->state());
   p.hash_dirty = false;
-  return h;
 }
 
 std::uint64_t World::truth_hash() const {
-  // Every peer that is up (frozen ones too: they are alive), alive, in name order.
+  // Every peer that is up (frozen ones too: they are alive), alive, summed as above.
   std::uint64_t h = 0x5eed;
   for (const auto& [name, i] : by_name_)
-    if (peers_[i].up && peers_[i].started) h = member_hash(h, name, MemberState::alive, peers_[i].meta);
+    if (peers_[i].up && peers_[i].started) h += member_hash(0x5eed, name, MemberState::alive, peers_[i].meta);
   return h;
 }
 
 bool World::check_converged() {
+  // Cheap first, from hashes kept up to date by events: every live peer sees exactly the peers
+  // that are up as alive, and all hold the same spec/ versions. Then the decision: the engines'
+  // own view hashes (every member with incarnation, state and metadata, and the spec versions:
+  // what `shoal status` shows) are all equal.
   const std::uint64_t truth = truth_hash();
-  for (auto& p : peers_)
-    if (live(p) && view_hash(p) != truth) return false;
+  std::optional<std::uint64_t> specs;
+  for (auto& p : peers_) {
+    if (!live(p)) continue;
+    refresh_input_hash(p);
+    if (p.members_hash != truth || (specs && *specs != p.spec_hash)) return false;
+    specs = p.spec_hash;
+  }
+  std::optional<std::uint64_t> view;
+  for (auto& p : peers_) {
+    if (!live(p)) continue;
+    const std::uint64_t h = p.engine->view_hash();
+    if (view && *view != h) return false;
+    view = h;
+  }
   return true;
 }
 
@@ -950,6 +1242,7 @@ void World::take_sample() {
   }
   if (s.live_peers == 0) s.alive_min = 0;
   s.alive_avg = s.live_peers ? static_cast<double>(total) / static_cast<double>(s.live_peers) : 0;
+  samples_.load.push_back({s.t_s, s.live_peers, udp_msgs_});
   if (has_services()) {
     s.desired = desired_;
     s.running = running_;
@@ -962,8 +1255,7 @@ void World::take_sample() {
 void World::check_invariants() {
   for (const auto& p : peers_) {
     if (!live(p)) continue;
-    const gossip::Member* me = p.engine->member(p.name);
-    if (!me || me->state != MemberState::alive) {
+    if (member_state(*p.engine, p.name) != std::optional<MemberState>(MemberState::alive)) {
       fail(p.name + " does not see itself alive");
       return;
     }
@@ -988,7 +1280,9 @@ RunResult World::run() {
     const Micros smin = gossip::suspicion_min_timeout(cfg_.suspicion_mult, n, cfg_.probe_interval);
     partition_grace_ = smin * (cfg_.lifeguard ? cfg_.suspicion_max_mult : 1) + 2 * cfg_.probe_interval;
   }
-  if (has_services()) push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
+  // The desired state is written at specs_at (a membership-only run writes one small key then,
+  // so dissemination is always measured).
+  push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
   for (const auto& sv : x_.services) {
     config::ServiceSpec spec;
     spec.name = sv.name;
@@ -1071,11 +1365,13 @@ RunResult World::run() {
         if (ev.gen == peers_[ev.peer].gen) on_reconcile(ev.peer, ev.arg == 1);
         break;
       case Ev::specs:
-        specs_ = std::move(pending_specs_);
-        desired_ = 0;
-        for (const auto& sp : specs_) desired_ += static_cast<std::size_t>(sp.replicas);
-        for (std::uint32_t i = 0; i < peers_.size(); ++i)
-          if (live(peers_[i])) wake(i, now_);
+        write_specs();
+        if (opt_.probe_writes_every > 0)
+          push_at(std::max(now_ + opt_.probe_writes_every, opt_.probe_writes_from), Ev::probe_write);
+        break;
+      case Ev::probe_write:
+        write_probe();
+        push_at(now_ + opt_.probe_writes_every, Ev::probe_write);
         break;
       case Ev::instance_crash:
         if (ev.gen == peers_[ev.peer].gen) instance_crashed(ev.peer, ev.arg);
@@ -1086,6 +1382,7 @@ RunResult World::run() {
       case Ev::sample:
         check_crashes();
         check_invariants();
+        sweep_writes();
         take_sample();
         break;
     }
@@ -1131,8 +1428,8 @@ RunResult World::run() {
     for (auto& p : peers_) {
       if (!all) break;
       if (!live(p)) continue;
-      const gossip::Member* m = p.engine->member(peers_[s.peer].name);
-      if (!m || m->state != MemberState::alive) all = false;
+      if (member_state(*p.engine, peers_[s.peer].name) != std::optional<MemberState>(MemberState::alive))
+        all = false;
     }
     if (all) ++stops_rejoined;
   }
@@ -1155,7 +1452,27 @@ RunResult World::run() {
   j["slow_peers"] = slow_names_;
   j["stopped"] = {{"count", stops_.size()}, {"declared_dead", stops_declared},
                   {"rejoined", stops_rejoined}};
-  j["dissemination"] = {{"p50_s", nullptr}, {"p99_s", nullptr}};
+  {
+    std::size_t incomplete = 0;
+    for (const auto& [key, ws] : writes_) incomplete += ws.size();
+    j["dissemination"] = summary(dissemination_, true);  // every state write: specs, statuses
+    j["dissemination"]["incomplete"] = incomplete;       // not yet everywhere at the end
+    j["dissemination_specs"] = summary(dissemination_specs_, true);
+    j["state"] = {{"spec_writer", spec_writer_.empty() ? nlohmann::json(nullptr) : nlohmann::json(spec_writer_)},
+                  {"status_writes", status_writes_},
+                  {"probe_writes", probe_writes_},
+                  {"values_decoded", shared_.values_decoded()},
+                  {"status_maps_built", shared_.status_maps_built()},
+                  {"status_maps_shared", shared_.status_maps_shared()}};
+  }
+  {
+    std::vector<double> first;
+    for (const auto& c : crashes_)
+      if (c.first_suspected) first.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);
+    j["first_detection"] = summary(first, true);  // crash -> the first peer suspects it
+    samples_.first_detection_s = std::move(first);
+    samples_.dissemination_s = dissemination_;
+  }
   if (converged_at_) j["convergence_s"] = static_cast<double>(*converged_at_ - last_event_end_) / 1e6;
   else j["convergence_s"] = nullptr;
   if (has_services()) {
@@ -1203,12 +1520,20 @@ RunResult World::run() {
   fin["members_alive_min"] = live_n ? amin : 0;
   fin["members_alive_max"] = amax;
   fin["views_equal"] = check_converged();
+  fin["view_hash"] = nullptr;  // the engines' view hash, when every live peer has the same
+  if (fin["views_equal"].get<bool>())
+    for (auto& p : peers_)
+      if (live(p)) {
+        fin["view_hash"] = p.engine->view_hash_hex();
+        break;
+      }
   j["final"] = fin;
 
   RunResult r;
   r.report = std::move(j);
   r.series = std::move(series_);
   r.failure = failure_;
+  r.samples = std::move(samples_);
   return r;
 }
 

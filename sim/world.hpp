@@ -28,12 +28,34 @@ struct Sample {
 
 struct RunOptions {
   bool progress = false;  // progress lines on stderr (virtual time reached, events/s)
+  // Every this long (0: never), from probe_writes_from (and the specs write) on, a live peer
+  // picked at random writes a small key `sim/probe/<n>` through its engine: more dissemination
+  // samples (`shoal-sim validate`).
+  Micros probe_writes_every = 0;
+  Micros probe_writes_from = 0;
+  // Cross-check the incrementally kept caches against full recomputation (tests): a mismatch
+  // fails the run.
+  bool check_caches = false;
+};
+
+// Raw measurements behind the report (for `shoal-sim validate`; not part of R.json).
+struct RunSamples {
+  std::vector<double> first_detection_s;  // crash -> the first peer suspects it (or declares it dead)
+  std::vector<double> dissemination_s;    // a state write -> every live peer holds it (or newer)
+  // (t_s, live peers, UDP datagrams sent since the start), one per sample
+  struct Load {
+    double t_s;
+    std::size_t live_peers;
+    std::uint64_t udp_sent;
+  };
+  std::vector<Load> load;
 };
 
 struct RunResult {
   nlohmann::json report;        // the R.json object (wall_s included)
   std::vector<Sample> series;   // the R.csv rows
   std::string failure;          // a violated invariant (empty when none)
+  RunSamples samples;
 };
 
 // Runs the whole experiment. Deterministic in (experiment, seed) except report["wall_s"].

@@ -9,7 +9,9 @@
 using namespace shoal::sim;
 
 TEST_CASE("the shipped experiments parse") {
-  const auto dir = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "sim" / "experiments";
+  // The source tree as CMake knows it (__FILE__ may be relative to the build directory, and
+  // ctest runs this from another one).
+  const auto dir = std::filesystem::path(SHOAL_SOURCE_DIR) / "sim" / "experiments";
   REQUIRE(std::filesystem::is_directory(dir));
   int n = 0;
   for (const char* name : {"failover", "slow_peer_lifeguard_on", "slow_peer_lifeguard_off",

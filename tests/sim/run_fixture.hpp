@@ -16,9 +16,12 @@ inline Experiment experiment(const std::string& text, const std::string& path = 
   return std::get<Experiment>(std::move(r));
 }
 
-// Runs it and prints the seed and the report when an assertion later fails.
+// Runs it (with the simulator's cache cross-checks on) and prints the seed and the report when
+// an assertion later fails.
 inline RunResult run(const Experiment& x) {
-  RunResult r = run_experiment(x);
+  RunOptions opt;
+  opt.check_caches = true;
+  RunResult r = run_experiment(x, opt);
   INFO("seed " << x.seed << " (replay: shoal-sim run <file> --seed " << x.seed << ")");
   REQUIRE(r.failure.empty());
   return r;
