@@ -166,6 +166,7 @@ J ps_json(const placement::Assignment& assignment,
       row["peer"] = nullptr;
       row["state"] = "unplaced";
       row["host_ports"] = J::object();
+      row["restarts"] = 0;
     } else {
       row["peer"] = *p.owner;
       const placement::InstanceStatus* s = nullptr;
@@ -176,6 +177,7 @@ J ps_json(const placement::Assignment& assignment,
         for (const auto& [n, hp] : s->host_ports) ports[n] = hp;
       }
       row["host_ports"] = ports;
+      row["restarts"] = s ? s->restarts : 0;  // by its owner's restart policy (crash or health)
     }
     out.push_back(row);
   }

@@ -323,3 +323,71 @@ TEST_CASE("docker: a peer whose engine socket is missing says so, is not schedul
   CHECK(c.state_seen(1, bad) == "alive");
   CHECK(wait_until(10s, [&] { return running_on(c, 2, "web", 2, good); }));
 }
+
+TEST_CASE("docker: a container killed behind the peer's back is restarted; a failing health "
+          "check makes an instance unhealthy and restarts it",
+          "[integration][docker]") {
+  REQUIRE_ENGINE();
+  DockerCluster dc(1, eng.socket);
+  Cluster& c = dc.c;
+  start_all(c);
+  const std::string me = c.peer(0).name;
+  // `web` passes its http check; `sick` asks for a page its httpd does not have (404).
+  std::ofstream(c.peer(0).dir + "/services/web.toml")
+      << kWebService << "replicas = 1\n"
+      << "restart = { condition = \"any\", delay = \"1s\" }\n"
+      << "health = { http = \"/\", port = \"http\", interval = \"1s\", timeout = \"1s\", "
+         "retries = 2 }\n";
+  std::string sick = kWebService;
+  sick.replace(sick.find("[service.web]"), 13, "[service.sick]");
+  std::ofstream(c.peer(0).dir + "/services/sick.toml")
+      << sick << "replicas = 1\n"
+      << "restart = { condition = \"any\", delay = \"1s\" }\n"
+      << "health = { http = \"/healthz\", port = \"http\", interval = \"1s\", timeout = \"1s\", "
+         "retries = 2 }\n";
+
+  auto row = [&](const std::string& svc) {
+    auto rs = rows(c, 0, svc);
+    return rs.size() == 1 ? rs[0] : Json::object();
+  };
+  auto running_ids = [&](const std::string& svc) {
+    std::set<std::string> ids;
+    for (const auto& k : containers_of(eng.socket, me)) {
+      if (k.value("State", "") == "running" && k["Labels"].value("shoal.service", "") == svc) {
+        ids.insert(k["Id"].get<std::string>());
+      }
+    }
+    return ids;
+  };
+  REQUIRE(wait_until(30s, [&] { return row("web").value("state", "") == "healthy"; }));
+  const auto first = running_ids("web");
+  REQUIRE(first.size() == 1);
+
+  // Killed behind the peer's back (as `docker kill` does): noticed, restarted per policy, healthy.
+  auto r = shoal::runtime::DockerApi(eng.socket, 10000)
+               .request("POST", "/containers/" + *first.begin() + "/kill?signal=SIGKILL");
+  REQUIRE(r);
+  CHECK(r->status / 100 == 2);
+  CHECK(wait_until(30s, [&] {
+    auto ids = running_ids("web");
+    Json w = row("web");
+    return ids.size() == 1 && *ids.begin() != *first.begin() &&
+           w.value("state", "") == "healthy" && w.value("restarts", 0) >= 1;
+  }));
+
+  // The sick instance is never healthy: unhealthy after 2 failed checks, stopped, restarted.
+  bool saw_unhealthy = false, saw_healthy = false;
+  std::set<std::string> sick_ids;
+  const bool restarted = wait_until(45s, [&] {
+    Json s = row("sick");
+    saw_unhealthy |= s.value("state", "") == "unhealthy";
+    saw_healthy |= s.value("state", "") == "healthy";
+    for (const auto& id : running_ids("sick")) sick_ids.insert(id);
+    return s.value("restarts", 0) >= 2 && sick_ids.size() >= 2;
+  });
+  CHECK(restarted);
+  CHECK_FALSE(saw_healthy);
+  INFO("saw unhealthy in ps: " << saw_unhealthy << ", containers: " << sick_ids.size());
+  // The healthy service was left alone meanwhile.
+  CHECK(row("web").value("state", "") == "healthy");
+}

@@ -78,9 +78,11 @@ TEST_CASE("status encoding round-trips, ps and services join it with the assignm
   auto ps = node::ps_json(asg, statuses);
   REQUIRE(ps.size() == 4);
   CHECK(ps[0] == nlohmann::json{{"service", "web"}, {"index", 0}, {"peer", "a"},
-                                {"state", "running"}, {"host_ports", {{"http", 31000}}}});
+                                {"state", "running"}, {"host_ports", {{"http", 31000}}},
+                                {"restarts", 0}});
   CHECK(ps[1]["state"] == "pending");  // b reports nothing yet
   CHECK(ps[2]["state"] == "exited");
+  CHECK(ps[2]["restarts"] == 2);
   CHECK(ps[3]["peer"].is_null());
   CHECK(ps[3]["state"] == "unplaced");
 
