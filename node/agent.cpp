@@ -989,8 +989,8 @@ class Agent {
   }
 
   // Services defined in our services_dir whose cluster-wide spec is another peer's different
-  // edit (the newer edit wins, DESIGN "Service file"): [{"service","file","origins"}], origins
-  // being this peer and the peer whose version is in force.
+  // edit (the newer edit wins, DESIGN "Service file"): [{"service","file","origins","in_force"}],
+  // origins being this peer and in_force, the peer whose version is in force.
   Json name_conflicts() const {
     Json out = Json::array();
     for (const auto& sv : services_.services()) {
