@@ -372,31 +372,47 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
   return merge_all(wall_us, std::move(decoded).value());
 }
 
-void Store::store_and_queue(Entry entry) {
+void Store::store_and_queue(Entry entry, Bytes encoded) {
   changed_.insert(entry.key);
   std::string key = entry.key;
-  enqueue(entry);
+  enqueue(entry, std::move(encoded));
   entries_.insert_or_assign(std::move(key), std::move(entry));
 }
 
-void Store::enqueue(const Entry& entry) {
-  Bytes encoded = encode_entry_alone(entry);
+void Store::count_size(std::size_t size, int delta) {
+  if (delta > 0) {
+    ++sizes_[size];
+  } else if (auto it = sizes_.find(size); it != sizes_.end() && --it->second == 0) {
+    sizes_.erase(it);
+  }
+}
+
+void Store::enqueue(const Entry& entry, Bytes encoded) {
+  if (encoded.empty()) encoded = encode_entry_alone(entry);
   if (encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
     unqueue(entry.key);
     oversized_.insert_or_assign(entry.key, encode_entries(std::span<const Entry>(&entry, 1)));
     return;
   }
   oversized_.erase(entry.key);
-  unqueue(entry.key);
-  const std::uint64_t seq = next_seq_++;
-  queue_.emplace(entry.key, Queued{0, seq, std::move(encoded)});
-  order_.emplace(OrderKey{0, ~seq}, entry.key);
+  const OrderKey order{0, ~next_seq_++};
+  auto [it, inserted] = queue_.try_emplace(entry.key, order);
+  if (!inserted) {
+    auto old = order_.find(it->second);
+    count_size(old->second.encoded.size(), -1);
+    order_.erase(old);
+    it->second = order;
+  }
+  count_size(encoded.size(), +1);
+  order_.emplace(order, Queued{it, std::move(encoded)});
 }
 
 void Store::unqueue(std::string_view key) {
   auto it = queue_.find(key);
   if (it == queue_.end()) return;
-  order_.erase(OrderKey{it->second.transmits, ~it->second.seq});
+  auto o = order_.find(it->second);
+  count_size(o->second.encoded.size(), -1);
+  order_.erase(o);
   queue_.erase(it);
 }
 
@@ -433,36 +449,42 @@ std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
 
 Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   if (queue_.empty() || budget_bytes <= kBatchHeaderMax) return {};
-  // Walk the queue least-transmitted first (newest first among equals), taking what fits. Give
-  // up after a run of entries that do not fit, so a nearly full packet costs O(1), not O(n).
+  // Walk the queue least-transmitted first (newest first among equals), taking what fits. Stop
+  // once the room left is below the smallest queued entry, or after a run of entries that do not
+  // fit, so a nearly full packet costs O(1), not O(n).
   constexpr int kMaxMisses = 64;
   std::size_t room = budget_bytes - kBatchHeaderMax;
-  std::vector<std::map<std::string, Queued, std::less<>>::iterator> chosen;
+  const std::size_t smallest = sizes_.begin()->first;
+  std::vector<std::map<OrderKey, Queued>::iterator> chosen;
   int misses = 0;
   for (auto o = order_.begin(); o != order_.end() && misses < kMaxMisses; ++o) {
-    if (chosen.size() == kBatchMaxCount || room == 0) break;
-    auto it = queue_.find(o->second);
-    if (it->second.encoded.size() > room) {
+    if (chosen.size() == kBatchMaxCount || room < smallest) break;
+    const std::size_t size = o->second.encoded.size();
+    if (size > room) {
       ++misses;
       continue;
     }
     misses = 0;
-    room -= it->second.encoded.size();
-    chosen.push_back(it);
+    room -= size;
+    chosen.push_back(o);
   }
   if (chosen.empty()) return {};
   Bytes out;
+  out.reserve(budget_bytes - room);
   Sink sink{&out};
   Packer pk(sink);
   pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
-  for (auto it : chosen) {
-    Queued& q = it->second;
-    out.insert(out.end(), q.encoded.begin(), q.encoded.end());
-    auto node = order_.extract(OrderKey{q.transmits, ~q.seq});
-    if (++q.transmits >= retransmit_limit) {
-      queue_.erase(it);
+  for (auto o : chosen) {
+    const Bytes& encoded = o->second.encoded;
+    out.insert(out.end(), encoded.begin(), encoded.end());
+    auto node = order_.extract(o);
+    const OrderKey next{node.key().first + 1, node.key().second};
+    if (next.first >= retransmit_limit) {
+      count_size(encoded.size(), -1);
+      queue_.erase(node.mapped().key);
     } else {
-      node.key() = OrderKey{q.transmits, ~q.seq};
+      node.key() = next;
+      node.mapped().key->second = next;
       order_.insert(std::move(node));
     }
   }
