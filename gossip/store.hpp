@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -215,6 +216,10 @@ class Store {
   void dequeue(const std::string& key);  // from the delta and oversized queues
   void release(std::int64_t wall_us, bool pulled);
   void count_size(std::size_t size, int delta);
+  // entries_ by key through index_ (a hash lookup instead of a walk of string compares).
+  Entry* lookup(std::string_view key);
+  const Entry* lookup(std::string_view key) const;
+  void rebuild_index();
 
   std::string self_;
   StoreConfig config_;
@@ -222,6 +227,9 @@ class Store {
   StoreStats stats_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;
+  // Key -> its entry in entries_ (views of entries_'s own keys; map nodes never move). Only ever
+  // looked up, never iterated, so its order cannot reach any output.
+  std::unordered_map<std::string_view, Entry*> index_;
   QueueMap queue_;
   std::map<OrderKey, Queued> order_;
   // Encoded size -> how many queued entries have it: a take stops once no entry can fit.
