@@ -51,6 +51,15 @@ void pack_digest(Packer& pk, const Digest& d) {
   }
 }
 
+// An entry as it lies in an encoded batch: views into the input, nothing copied.
+struct EntryView {
+  std::string_view key;
+  std::uint64_t hlc = 0;
+  std::string_view origin;
+  bool deleted = false;
+  ByteView value;
+};
+
 // A strict msgpack reader for exactly the shapes above. Every read checks the remaining length
 // first; a declared element count is checked against the remaining bytes before anything is
 // reserved, so a small malformed input can never cause a large allocation.
@@ -141,6 +150,61 @@ class Reader {
     out.assign(b_.begin() + static_cast<std::ptrdiff_t>(pos_),
                b_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
     pos_ += n;
+    return true;
+  }
+
+  // As str()/bin(), but pointing into the input instead of copying (same checks, same errors).
+  bool str_view(std::string_view& s, std::size_t max, const char* what) {
+    std::uint8_t t = 0;
+    if (!byte(t)) return false;
+    std::uint32_t n = 0;
+    if ((t & 0xe0) == 0xa0) { n = t & 0x1f; }
+    else if (t == 0xd9) { if (!be(1, n)) return false; }
+    else if (t == 0xda) { if (!be(2, n)) return false; }
+    else if (t == 0xdb) { if (!be(4, n)) return false; }
+    else return fail("expected a string for ", what);
+    if (n > max) return fail("too long: ", what);
+    if (n > remaining()) return fail("truncated ", what);
+    s = std::string_view(reinterpret_cast<const char*>(b_.data() + pos_), n);
+    pos_ += n;
+    return true;
+  }
+  bool bin_view(ByteView& out, std::size_t max) {
+    std::uint8_t t = 0;
+    if (!byte(t)) return false;
+    std::uint32_t n = 0;
+    if (t == 0xc4) { if (!be(1, n)) return false; }
+    else if (t == 0xc5) { if (!be(2, n)) return false; }
+    else if (t == 0xc6) { if (!be(4, n)) return false; }
+    else return fail("expected binary for value");
+    if (n > max) return fail("value too long");
+    if (n > remaining()) return fail("truncated value");
+    out = b_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool entry_view(EntryView& e) {
+    if (!array_of(5, "entry")) return false;
+    if (!str_view(e.key, kMaxKeyBytes, "key")) return false;
+    if (e.key.empty()) return fail("empty key");
+    if (!uint(e.hlc)) return false;
+    if (!str_view(e.origin, kMaxOriginBytes, "origin")) return false;
+    if (e.origin.empty()) return fail("empty origin");
+    if (!boolean(e.deleted)) return false;
+    if (!bin_view(e.value, kMaxValueBytes)) return false;
+    if (e.deleted && !e.value.empty()) return fail("tombstone with a value");
+    return true;
+  }
+  bool entry_views(std::vector<EntryView>& out) {
+    std::uint32_t n = 0;
+    if (!array(n)) return false;
+    out.clear();
+    out.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      EntryView e;
+      if (!entry_view(e)) return false;
+      out.push_back(e);
+    }
     return true;
   }
 
@@ -299,8 +363,8 @@ Store::Store(std::string self, StoreConfig config)
 
 Version Store::put(std::int64_t wall_us, std::string key, Bytes value) {
   Version v{hlc_.tick(wall_us), self_};
-  if (auto it = entries_.find(key); it != entries_.end() && !(it->second.version < v)) {
-    hlc_.observe(it->second.version.hlc);  // defensive: never write under what we hold
+  if (const Entry* e = lookup(key); e != nullptr && !(e->version < v)) {
+    hlc_.observe(e->version.hlc);  // defensive: never write under what we hold
     v.hlc = hlc_.tick(wall_us);
   }
   store_and_queue(Entry{std::move(key), v, false, std::move(value)});
@@ -309,8 +373,8 @@ Version Store::put(std::int64_t wall_us, std::string key, Bytes value) {
 
 Version Store::erase(std::int64_t wall_us, std::string key) {
   Version v{hlc_.tick(wall_us), self_};
-  if (auto it = entries_.find(key); it != entries_.end() && !(it->second.version < v)) {
-    hlc_.observe(it->second.version.hlc);
+  if (const Entry* e = lookup(key); e != nullptr && !(e->version < v)) {
+    hlc_.observe(e->version.hlc);
     v.hlc = hlc_.tick(wall_us);
   }
   store_and_queue(Entry{std::move(key), v, true, {}});
@@ -331,17 +395,17 @@ MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
   // peer (restarted without its disk, its old clock pushed ahead by a peer within the skew).
   const bool from_past_life = entry.version.origin == self_ && entry.version.hlc > hlc_.last();
   hlc_.observe(entry.version.hlc);
-  auto it = entries_.find(entry.key);
-  if (it != entries_.end() && !(it->second.version < entry.version)) {
+  const Entry* have = lookup(entry.key);
+  if (have != nullptr && !(have->version < entry.version)) {
     ++stats_.stale;
     return MergeResult::stale;
   }
   if (entry.deleted) entry.value.clear();
-  if (from_past_life && it != entries_.end() && it->second.version.origin == self_ &&
-      (it->second.deleted != entry.deleted || it->second.value != entry.value)) {
+  if (from_past_life && have != nullptr && have->version.origin == self_ &&
+      (have->deleted != entry.deleted || have->value != entry.value)) {
     // Our current write is the newer one in real time: re-issue it above the old version, as a
     // SWIM member refutes with a higher incarnation.
-    Entry mine = it->second;
+    Entry mine = *have;
     mine.version.hlc = hlc_.tick(wall_us);
     ++stats_.refuted;
     store_and_queue(std::move(mine));
@@ -367,36 +431,84 @@ MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
 }
 
 Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
-  auto decoded = decode_entries(batch);
-  if (!decoded) return Parsed<MergeCounts>::failure(decoded.error());
-  return merge_all(wall_us, std::move(decoded).value());
+  // Validate the whole batch first (a malformed batch merges nothing), as views into it; most
+  // entries of a gossiped batch are stale here, and those are rejected without copying them.
+  Reader r(batch);
+  std::vector<EntryView> views;
+  if (!r.entry_views(views) || !r.finish()) return Parsed<MergeCounts>::failure(r.error());
+  MergeCounts c;
+  for (const EntryView& v : views) {
+    MergeResult result = MergeResult::stale;
+    const Entry* have = lookup(v.key);
+    const bool stale = have != nullptr &&
+                       (have->version.hlc > v.hlc ||
+                        (have->version.hlc == v.hlc && have->version.origin >= v.origin));
+    // Refusals (foreign status, skew) come first in merge(): leave those to it.
+    const bool refused =
+        (v.key.starts_with(kStatusPrefix) && v.key.substr(kStatusPrefix.size()) != v.origin) ||
+        sat_sub(Hlc::physical_us(v.hlc), wall_us) > config_.max_clock_skew_us;
+    if (stale && !refused) {
+      // What merge() does for a stale entry that passed its checks.
+      hlc_.observe(v.hlc);
+      ++stats_.stale;
+    } else {
+      Entry e{std::string(v.key), Version{v.hlc, std::string(v.origin)}, v.deleted,
+              Bytes(v.value.begin(), v.value.end())};
+      result = merge(wall_us, std::move(e));
+    }
+    switch (result) {
+      case MergeResult::applied: ++c.applied; break;
+      case MergeResult::stale: ++c.stale; break;
+      case MergeResult::refuted: ++c.refuted; break;
+      case MergeResult::refused_foreign: ++c.refused_foreign; break;
+      case MergeResult::refused_skew: ++c.refused_skew; break;
+    }
+  }
+  return c;
 }
 
-void Store::store_and_queue(Entry entry) {
+void Store::store_and_queue(Entry entry, Bytes encoded) {
   changed_.insert(entry.key);
   std::string key = entry.key;
-  enqueue(entry);
-  entries_.insert_or_assign(std::move(key), std::move(entry));
+  enqueue(entry, std::move(encoded));
+  auto [it, inserted] = entries_.insert_or_assign(std::move(key), std::move(entry));
+  if (inserted) index_.emplace(it->first, &it->second);
 }
 
-void Store::enqueue(const Entry& entry) {
-  Bytes encoded = encode_entry_alone(entry);
+void Store::count_size(std::size_t size, int delta) {
+  if (delta > 0) {
+    ++sizes_[size];
+  } else if (auto it = sizes_.find(size); it != sizes_.end() && --it->second == 0) {
+    sizes_.erase(it);
+  }
+}
+
+void Store::enqueue(const Entry& entry, Bytes encoded) {
+  if (encoded.empty()) encoded = encode_entry_alone(entry);
   if (encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
     unqueue(entry.key);
     oversized_.insert_or_assign(entry.key, encode_entries(std::span<const Entry>(&entry, 1)));
     return;
   }
   oversized_.erase(entry.key);
-  unqueue(entry.key);
-  const std::uint64_t seq = next_seq_++;
-  queue_.emplace(entry.key, Queued{0, seq, std::move(encoded)});
-  order_.emplace(OrderKey{0, ~seq}, entry.key);
+  const OrderKey order{0, ~next_seq_++};
+  auto [it, inserted] = queue_.try_emplace(entry.key, order);
+  if (!inserted) {
+    auto old = order_.find(it->second);
+    count_size(old->second.encoded.size(), -1);
+    order_.erase(old);
+    it->second = order;
+  }
+  count_size(encoded.size(), +1);
+  order_.emplace(order, Queued{it, std::move(encoded)});
 }
 
 void Store::unqueue(std::string_view key) {
   auto it = queue_.find(key);
   if (it == queue_.end()) return;
-  order_.erase(OrderKey{it->second.transmits, ~it->second.seq});
+  auto o = order_.find(it->second);
+  count_size(o->second.encoded.size(), -1);
+  order_.erase(o);
   queue_.erase(it);
 }
 
@@ -406,8 +518,23 @@ void Store::dequeue(const std::string& key) {
 }
 
 const Entry* Store::find(std::string_view key) const {
-  auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+  return lookup(key);
+}
+
+Entry* Store::lookup(std::string_view key) {
+  auto it = index_.find(key);
+  return it == index_.end() ? nullptr : it->second;
+}
+
+const Entry* Store::lookup(std::string_view key) const {
+  auto it = index_.find(key);
+  return it == index_.end() ? nullptr : it->second;
+}
+
+void Store::rebuild_index() {
+  index_.clear();
+  index_.reserve(entries_.size());
+  for (auto& [key, e] : entries_) index_.emplace(key, &e);
 }
 
 const Bytes* Store::get(std::string_view key) const {
@@ -433,36 +560,42 @@ std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
 
 Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   if (queue_.empty() || budget_bytes <= kBatchHeaderMax) return {};
-  // Walk the queue least-transmitted first (newest first among equals), taking what fits. Give
-  // up after a run of entries that do not fit, so a nearly full packet costs O(1), not O(n).
+  // Walk the queue least-transmitted first (newest first among equals), taking what fits. Stop
+  // once the room left is below the smallest queued entry, or after a run of entries that do not
+  // fit, so a nearly full packet costs O(1), not O(n).
   constexpr int kMaxMisses = 64;
   std::size_t room = budget_bytes - kBatchHeaderMax;
-  std::vector<std::map<std::string, Queued, std::less<>>::iterator> chosen;
+  const std::size_t smallest = sizes_.begin()->first;
+  std::vector<std::map<OrderKey, Queued>::iterator> chosen;
   int misses = 0;
   for (auto o = order_.begin(); o != order_.end() && misses < kMaxMisses; ++o) {
-    if (chosen.size() == kBatchMaxCount || room == 0) break;
-    auto it = queue_.find(o->second);
-    if (it->second.encoded.size() > room) {
+    if (chosen.size() == kBatchMaxCount || room < smallest) break;
+    const std::size_t size = o->second.encoded.size();
+    if (size > room) {
       ++misses;
       continue;
     }
     misses = 0;
-    room -= it->second.encoded.size();
-    chosen.push_back(it);
+    room -= size;
+    chosen.push_back(o);
   }
   if (chosen.empty()) return {};
   Bytes out;
+  out.reserve(budget_bytes - room);
   Sink sink{&out};
   Packer pk(sink);
   pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
-  for (auto it : chosen) {
-    Queued& q = it->second;
-    out.insert(out.end(), q.encoded.begin(), q.encoded.end());
-    auto node = order_.extract(OrderKey{q.transmits, ~q.seq});
-    if (++q.transmits >= retransmit_limit) {
-      queue_.erase(it);
+  for (auto o : chosen) {
+    const Bytes& encoded = o->second.encoded;
+    out.insert(out.end(), encoded.begin(), encoded.end());
+    auto node = order_.extract(o);
+    const OrderKey next{node.key().first + 1, node.key().second};
+    if (next.first >= retransmit_limit) {
+      count_size(encoded.size(), -1);
+      queue_.erase(node.mapped().key);
     } else {
-      node.key() = OrderKey{q.transmits, ~q.seq};
+      node.key() = next;
+      node.mapped().key->second = next;
       order_.insert(std::move(node));
     }
   }
@@ -559,8 +692,7 @@ void Store::release(std::int64_t wall_us, bool pulled) {
       continue;
     }
     hlc_.observe(e.version.hlc);
-    auto it = entries_.find(key);
-    if (it != entries_.end() && !(it->second.version < e.version)) continue;
+    if (const Entry* have = lookup(key); have != nullptr && !(have->version < e.version)) continue;
     store_and_queue(std::move(e));
   }
 }
@@ -575,6 +707,7 @@ bool Store::forget_member(std::string_view peer) {
   const std::string key = status_key(peer);
   dequeue(key);
   const bool held = held_.erase(key) > 0;
+  index_.erase(key);  // before the node (and the key it views) goes
   if (entries_.erase(key) == 0) return held;
   changed_.insert(key);
   return true;
@@ -587,6 +720,7 @@ std::size_t Store::collect_garbage(std::int64_t wall_us) {
       const Entry& e = it->second;
       if (e.deleted && age_us(e.version.hlc, wall_us) >= config_.tombstone_ttl_us) {
         dequeue(it->first);
+        if (map == &entries_) index_.erase(it->first);
         it = map->erase(it);
         ++n;
       } else {
@@ -641,6 +775,7 @@ Parsed<Store> Store::restore(ByteView snapshot, std::string self, StoreConfig co
   };
   for (Entry& e : held) put_max(s.held_, std::move(e));
   for (Entry& e : live) put_max(hold_live ? s.held_ : s.entries_, std::move(e));
+  s.rebuild_index();
   // A key may be both live and held back (snapshot taken while holding back): reads show the live
   // entry until the release, where the higher version wins as in any merge.
   return s;

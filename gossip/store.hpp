@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -112,6 +113,11 @@ struct MergeCounts {
 class Store {
  public:
   explicit Store(std::string self, StoreConfig config = {});
+  // Movable, not copyable: the delta queue holds iterators into itself.
+  Store(Store&&) = default;
+  Store& operator=(Store&&) = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   const std::string& self() const { return self_; }
   const StoreConfig& config() const { return config_; }
@@ -195,16 +201,25 @@ class Store {
                                std::int64_t wall_us, HoldBack hold = HoldBack::automatic);
 
  private:
+  // The delta queue: key -> its place in the send order, and the send order itself,
+  // (transmits, ~seq) -> the queued entry, least transmitted and newest first. A take walks
+  // order_ from the front and needs no key lookup; each order_ node points back at its key.
+  using OrderKey = std::pair<int, std::uint64_t>;  // (transmits, ~insertion seq)
+  using QueueMap = std::map<std::string, OrderKey, std::less<>>;
   struct Queued {
-    int transmits = 0;
-    std::uint64_t seq = 0;  // insertion order; newer first among equal transmits
-    Bytes encoded;          // the entry alone (a batch element, no batch header)
+    QueueMap::iterator key;  // into queue_ (map iterators stay valid until erased)
+    Bytes encoded;           // the entry alone (a batch element, no batch header)
   };
-  void store_and_queue(Entry entry);
-  void enqueue(const Entry& entry);
+  void store_and_queue(Entry entry, Bytes encoded = {});
+  void enqueue(const Entry& entry, Bytes encoded);
   void unqueue(std::string_view key);  // from the delta queue only
   void dequeue(const std::string& key);  // from the delta and oversized queues
   void release(std::int64_t wall_us, bool pulled);
+  void count_size(std::size_t size, int delta);
+  // entries_ by key through index_ (a hash lookup instead of a walk of string compares).
+  Entry* lookup(std::string_view key);
+  const Entry* lookup(std::string_view key) const;
+  void rebuild_index();
 
   std::string self_;
   StoreConfig config_;
@@ -212,10 +227,13 @@ class Store {
   StoreStats stats_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;
-  std::map<std::string, Queued, std::less<>> queue_;
-  // The send order over queue_: (transmits, ~seq) -> key, least transmitted and newest first.
-  using OrderKey = std::pair<int, std::uint64_t>;
-  std::map<OrderKey, std::string> order_;
+  // Key -> its entry in entries_ (views of entries_'s own keys; map nodes never move). Only ever
+  // looked up, never iterated, so its order cannot reach any output.
+  std::unordered_map<std::string_view, Entry*> index_;
+  QueueMap queue_;
+  std::map<OrderKey, Queued> order_;
+  // Encoded size -> how many queued entries have it: a take stops once no entry can fit.
+  std::map<std::size_t, std::size_t> sizes_;
   std::map<std::string, Bytes, std::less<>> oversized_;
   std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;

@@ -1,0 +1,135 @@
+// The store's fast paths (merge_encoded rejecting stale entries without copying them, the hash
+// index behind find(), the delta queue's send order) must behave exactly as the plain paths.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "gossip/store.hpp"
+#include "store_test_util.hpp"
+
+using namespace shoal::gossip;
+using namespace store_test;
+
+namespace {
+
+Entry random_entry(TestRng& rng, std::int64_t wall) {
+  static const char* const kOrigins[] = {"a", "b", "c", "me"};
+  Entry e;
+  const std::string origin = kOrigins[rng.below(4)];
+  switch (rng.below(3)) {
+    case 0: e.key = "spec/s" + std::to_string(rng.below(8)); break;
+    case 1: e.key = Store::status_key(rng.chance(80) ? origin : std::string("b")); break;
+    default: e.key = "k" + std::to_string(rng.below(20)); break;
+  }
+  // Mostly near the wall (many ties and stale versions), sometimes far ahead (refused for skew).
+  const std::int64_t phys = rng.chance(5) ? wall + 3600 * kSecond
+                                          : wall - static_cast<std::int64_t>(rng.below(4)) * kSecond;
+  e.version = Version{Hlc::from_wall(phys) + rng.below(3), origin};
+  e.deleted = rng.chance(15);
+  if (!e.deleted) e.value = filled(rng.below(3) == 0 ? 0 : rng.below(200), rng.next());
+  return e;
+}
+
+void check_same(Store& fast, Store& plain) {
+  REQUIRE(fast.entries() == plain.entries());
+  REQUIRE(fast.clock() == plain.clock());
+  REQUIRE(fast.stats().applied == plain.stats().applied);
+  REQUIRE(fast.stats().stale == plain.stats().stale);
+  REQUIRE(fast.stats().refused_skew == plain.stats().refused_skew);
+  REQUIRE(fast.stats().refuted == plain.stats().refuted);
+  REQUIRE(fast.stats().refused_foreign == plain.stats().refused_foreign);
+  REQUIRE(fast.take_changed() == plain.take_changed());
+  for (const auto& [key, e] : plain.entries()) {
+    REQUIRE(fast.find(key) != nullptr);
+    REQUIRE(*fast.find(key) == e);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("store fast path: merge_encoded agrees with decode + merge_all (property)",
+          "[store][fastpath]") {
+  const std::uint64_t seed = GENERATE(21, 22, 23, 24);
+  INFO("seed " << seed);
+  TestRng rng(seed);
+  Store fast("me"), plain("me");
+  std::int64_t wall = kT0;
+  for (int round = 0; round < 300; ++round) {
+    wall += static_cast<std::int64_t>(rng.below(3)) * kSecond / 2;
+    if (rng.chance(20)) {  // a local write on both
+      const std::string key = "k" + std::to_string(rng.below(20));
+      const Bytes value = filled(rng.below(50), rng.next());
+      REQUIRE(fast.put(wall, key, value) == plain.put(wall, key, value));
+    }
+    std::vector<Entry> batch;
+    for (int i = 0, n = static_cast<int>(rng.below(6)); i < n; ++i) {
+      batch.push_back(random_entry(rng, wall));
+      if (rng.chance(30)) batch.push_back(batch.back());  // duplicates within a batch
+    }
+    const Bytes encoded = encode_entries(batch);
+    auto counts = fast.merge_encoded(wall, encoded);
+    REQUIRE(counts.ok());
+    const MergeCounts want = plain.merge_all(wall, batch);
+    CHECK(counts->applied == want.applied);
+    CHECK(counts->stale == want.stale);
+    CHECK(counts->refused_skew == want.refused_skew);
+    CHECK(counts->refuted == want.refuted);
+    CHECK(counts->refused_foreign == want.refused_foreign);
+    check_same(fast, plain);
+    // The queues hold the same entries in the same order.
+    const std::size_t budget = rng.below(900);
+    REQUIRE(fast.take_deltas(budget, 3) == plain.take_deltas(budget, 3));
+    REQUIRE(fast.pending_deltas() == plain.pending_deltas());
+  }
+  CHECK(fast.stats().stale > 0);
+  CHECK(fast.stats().applied > 0);
+}
+
+TEST_CASE("store fast path: a malformed batch merges nothing", "[store][fastpath]") {
+  Store s("me");
+  std::vector<Entry> batch = {Entry{"k1", Version{Hlc::from_wall(kT0), "a"}, false, bytes_of("x")},
+                              Entry{"k2", Version{Hlc::from_wall(kT0), "a"}, false, bytes_of("y")}};
+  Bytes encoded = encode_entries(batch);
+  encoded.pop_back();  // the second entry's value is cut short
+  auto r = s.merge_encoded(kT0, encoded);
+  CHECK_FALSE(r.ok());
+  CHECK(s.entries().empty());
+  CHECK(s.find("k1") == nullptr);
+  CHECK(s.pending_deltas() == 0);
+}
+
+TEST_CASE("store fast path: find() follows forget_member, garbage collection and restore",
+          "[store][fastpath]") {
+  StoreConfig cfg;
+  cfg.tombstone_ttl_us = 10 * kSecond;
+  Store s("me", cfg);
+  s.put(kT0, "a", bytes_of("1"));
+  s.erase(kT0, "b");
+  s.put(kT0, Store::status_key("me"), bytes_of("up"));
+  REQUIRE(s.merge(kT0, Entry{Store::status_key("p"), Version{Hlc::from_wall(kT0), "p"}, false,
+                             bytes_of("up")}) == MergeResult::applied);
+  REQUIRE(s.find(Store::status_key("p")) != nullptr);
+  CHECK(s.forget_member("p"));
+  CHECK(s.find(Store::status_key("p")) == nullptr);
+  REQUIRE(s.find("b") != nullptr);
+  CHECK(s.collect_garbage(kT0 + 11 * kSecond) == 1);
+  CHECK(s.find("b") == nullptr);
+  CHECK(s.get("a") != nullptr);
+
+  auto restored = Store::restore(s.snapshot(), "me", cfg, kT0 + 11 * kSecond, HoldBack::never);
+  REQUIRE(restored.ok());
+  Store moved = std::move(restored).value();  // the index survives a move
+  REQUIRE(moved.get("a") != nullptr);
+  CHECK(*moved.get("a") == bytes_of("1"));
+  CHECK(moved.find(Store::status_key("me")) != nullptr);
+  CHECK(moved.find("b") == nullptr);
+  // A stale copy of "a" is recognised through the index: nothing changes.
+  const Version va = *moved.version_of("a");
+  auto counts = moved.merge_encoded(
+      kT0 + 11 * kSecond, encode_entries(std::vector<Entry>{Entry{"a", Version{va.hlc - 1, "me"},
+                                                                  false, bytes_of("old")}}));
+  REQUIRE(counts.ok());
+  CHECK(counts->stale == 1);
+  CHECK(*moved.get("a") == bytes_of("1"));
+}
