@@ -560,9 +560,8 @@ void Engine::gossip_round(Clock now, Outbox& out) {
 }
 
 void Engine::push_pull_to(const Address& to, bool join, Outbox& out) {
-  wire::PushPull p = local_state(join, false);
-  p.state = encode_push_pull(store_.begin_push_pull());
-  send_raw(to, Channel::stream, wire::encode(p), out);
+  send_raw(to, Channel::stream,
+           encode_local_state(join, false, encode_push_pull(store_.begin_push_pull())), out);
 }
 
 void Engine::send_oversized(Clock now, Outbox& out) {
@@ -693,9 +692,8 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
   std::optional<gossip::PushPull> state_reply;
   if (!m.state.empty()) state_reply = handle_state_push_pull(now, m.state);
   if (!m.reply) {
-    wire::PushPull r = local_state(false, true);
-    if (state_reply) r.state = encode_push_pull(*state_reply);
-    send_raw(from, Channel::stream, wire::encode(r), out);
+    const Bytes state = state_reply ? encode_push_pull(*state_reply) : Bytes{};
+    send_raw(from, Channel::stream, encode_local_state(false, true, state), out);
   } else if (state_reply) {
     send_raw(from, Channel::stream,
              wire::encode(wire::StateSync{encode_push_pull(*state_reply)}), out);
@@ -703,6 +701,8 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
   for (const auto& r : m.members) {
     switch (r.state) {
       case MemberState::alive: {
+        // Most records of a push-pull are members we already hold: skip them before copying.
+        if (alive_is_stale(r.name, r.addr, r.incarnation, r.meta_bytes)) break;
         wire::Alive a{r.name, r.addr, r.incarnation, r.meta, r.meta_bytes};
         alive_node(now, a, out);
         break;
@@ -960,16 +960,23 @@ std::vector<std::uint32_t> Engine::pick_random(std::size_t k, std::uint32_t excl
   return pool;
 }
 
-wire::PushPull Engine::local_state(bool join, bool reply) const {
-  wire::PushPull p;
-  p.join = join;
-  p.reply = reply;
-  p.members.reserve(member_count());
+Bytes Engine::encode_local_state(bool join, bool reply, const Bytes& state) const {
+  std::vector<wire::MemberRef> refs;
+  refs.reserve(member_count());
   for (const Slot& m : slots_)
     if (m.name != kFreeSlot)
-      p.members.push_back(
-          wire::MemberRecord{name_of(m), addr_of(m), m.incarnation, m.state(), meta_of(m), 0});
-  return p;
+      refs.push_back(
+          wire::MemberRef{&name_of(m), &addr_of(m), m.incarnation, m.state(), &meta_of(m)});
+  return wire::encode_push_pull(join, reply, refs, state);
+}
+
+bool Engine::alive_is_stale(const std::string& name, const Address& addr,
+                            std::uint64_t incarnation, std::size_t meta_bytes) const {
+  if (meta_bytes > cfg_.max_meta_bytes || name == self_.name) return false;
+  const std::uint32_t i = find_slot(name);
+  if (i == kNoSlot) return false;
+  const Slot& m = slots_[i];
+  return incarnation <= m.incarnation && addr_of(m) == addr;
 }
 
 }  // namespace shoal::gossip

@@ -209,7 +209,13 @@ class Engine {
   // and with include_recent_dead the dead within gossip_to_the_dead.
   std::vector<std::uint32_t> pick_random(std::size_t k, std::uint32_t exclude, Micros now,
                                          bool include_recent_dead);
-  wire::PushPull local_state(bool join, bool reply) const;
+  // Our member table as an encoded push-pull message carrying `state` (no copies of records).
+  Bytes encode_local_state(bool join, bool reply, const Bytes& state) const;
+  // An alive message about (name, addr, incarnation) that alive_node would ignore without
+  // looking at its metadata: not ourselves, a member we hold at that address with an
+  // incarnation at least as new, and metadata within bounds.
+  bool alive_is_stale(const std::string& name, const Address& addr, std::uint64_t incarnation,
+                      std::size_t meta_bytes) const;
   static StoreConfig store_config(const Config& cfg);
 
   // ---- The member table: one compact slot per member, names/addresses/metadata interned.

@@ -372,6 +372,26 @@ std::size_t compound_overhead(std::size_t part_size) {
   return part_size + (part_size < 256 ? 2 : part_size < 65536 ? 3 : 5);
 }
 
+Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members,
+                       std::span<const std::byte> state) {
+  msgpack::sbuffer buf(64 + members.size() * 96 + state.size());
+  Packer pk(&buf);
+  pk.pack_array(4);
+  pack_bool(pk, join);
+  pack_bool(pk, reply);
+  pk.pack_array(static_cast<std::uint32_t>(members.size()));
+  for (const auto& r : members) {
+    pk.pack_array(5);
+    pack_str(pk, *r.name);
+    pack_addr(pk, *r.addr);
+    pk.pack_uint64(r.incarnation);
+    pk.pack_uint8(static_cast<std::uint8_t>(r.state));
+    pack_meta(pk, *r.meta);
+  }
+  pack_bin(pk, reinterpret_cast<const char*>(state.data()), state.size());
+  return to_bytes(buf, {kProtocolVersion, static_cast<std::uint8_t>(Type::push_pull)});
+}
+
 std::size_t meta_size(const Meta& m) { return meta_buffer(m).size(); }
 
 Bytes encode_meta(const Meta& m) { return to_bytes(meta_buffer(m), {}); }

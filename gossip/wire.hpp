@@ -102,6 +102,19 @@ Bytes encode_compound(const std::vector<Bytes>& parts);
 std::size_t compound_overhead(std::size_t part_size);
 constexpr std::size_t kCompoundHeader = 2 + 3;  // version, type, array header (<= 3 bytes)
 
+// A member record by reference: encode_push_pull writes a push-pull straight from a member
+// table, without copying names and metadata into MemberRecords first.
+struct MemberRef {
+  const std::string* name = nullptr;
+  const Address* addr = nullptr;
+  std::uint64_t incarnation = 0;
+  MemberState state = MemberState::alive;
+  const Meta* meta = nullptr;
+};
+// Exactly the bytes encode(PushPull{join, reply, <the records>, state}) gives.
+Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members,
+                       std::span<const std::byte> state);
+
 // Encoded size of metadata (what Config::max_meta_bytes bounds), and the bytes themselves.
 std::size_t meta_size(const Meta& m);
 Bytes encode_meta(const Meta& m);

@@ -132,3 +132,21 @@ TEST_CASE("wire: metadata size is measured as encoded") {
   m.labels["k"] = std::string(600, 'x');
   CHECK(meta_size(m) > small + 600);
 }
+
+TEST_CASE("wire: encode_push_pull from references gives the bytes of encode(PushPull)") {
+  PushPull pp;
+  pp.reply = true;
+  pp.members.push_back({"x", Address{"h", 3}, 2, MemberState::suspect, sample_meta(), 0});
+  pp.members.push_back({"y", Address{"h", 4}, 9, MemberState::left, {}, 0});
+  pp.members.push_back({"z", Address{"10.0.0.9", 7946}, UINT64_MAX, MemberState::alive, {}, 0});
+  pp.state = Bytes{std::byte{7}, std::byte{8}};
+  std::vector<MemberRef> refs;
+  for (const auto& r : pp.members)
+    refs.push_back(MemberRef{&r.name, &r.addr, r.incarnation, r.state, &r.meta});
+  CHECK(encode_push_pull(false, true, refs, pp.state) == encode(pp));
+  pp.join = true;
+  pp.reply = false;
+  pp.members.clear();
+  pp.state.clear();
+  CHECK(encode_push_pull(true, false, {}, {}) == encode(pp));
+}
