@@ -123,37 +123,19 @@ class Reader {
     return fail("expected a boolean");
   }
   bool str(std::string& s, std::size_t max, const char* what) {
-    std::uint8_t t = 0;
-    if (!byte(t)) return false;
-    std::uint32_t n = 0;
-    if ((t & 0xe0) == 0xa0) { n = t & 0x1f; }
-    else if (t == 0xd9) { if (!be(1, n)) return false; }
-    else if (t == 0xda) { if (!be(2, n)) return false; }
-    else if (t == 0xdb) { if (!be(4, n)) return false; }
-    else return fail("expected a string for ", what);
-    if (n > max) return fail("too long: ", what);
-    if (n > remaining()) return fail("truncated ", what);
-    s.assign(reinterpret_cast<const char*>(b_.data() + pos_), n);
-    pos_ += n;
+    std::string_view v;
+    if (!str_view(v, max, what)) return false;
+    s.assign(v);
     return true;
   }
   bool bin(Bytes& out, std::size_t max) {
-    std::uint8_t t = 0;
-    if (!byte(t)) return false;
-    std::uint32_t n = 0;
-    if (t == 0xc4) { if (!be(1, n)) return false; }
-    else if (t == 0xc5) { if (!be(2, n)) return false; }
-    else if (t == 0xc6) { if (!be(4, n)) return false; }
-    else return fail("expected binary for value");
-    if (n > max) return fail("value too long");
-    if (n > remaining()) return fail("truncated value");
-    out.assign(b_.begin() + static_cast<std::ptrdiff_t>(pos_),
-               b_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
-    pos_ += n;
+    ByteView v;
+    if (!bin_view(v, max)) return false;
+    out.assign(v.begin(), v.end());
     return true;
   }
 
-  // As str()/bin(), but pointing into the input instead of copying (same checks, same errors).
+  // A string / binary pointing into the input (no copy); str()/bin() copy it out.
   bool str_view(std::string_view& s, std::size_t max, const char* what) {
     std::uint8_t t = 0;
     if (!byte(t)) return false;
