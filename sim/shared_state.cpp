@@ -64,9 +64,70 @@ std::uint64_t SharedState::status_hash(const gossip::Store& store) {
 }
 std::uint64_t SharedState::spec_hash(const gossip::Store& store) { return prefix_hash(store, kSpec); }
 
+std::size_t SharedState::ValueKeyHash::operator()(const ValueKey& k) const {
+  return static_cast<std::size_t>(mix(mix(mix(0x7a1, k.first), k.second.hlc), k.second.origin));
+}
+
+std::uint32_t SharedState::number(const placement::InstanceId& id) {
+  auto [it, added] = numbers_.try_emplace(id, static_cast<std::uint32_t>(numbers_.size()));
+  if (added) {
+    numbers_of_service_[id.service].push_back(it->second);
+    wanted_.push_back(0);
+  }
+  return it->second;
+}
+
+std::shared_ptr<const SharedState::StatusValue> SharedState::decode_value(const gossip::Entry& e) {
+  ValueKey k{e.key, e.version};
+  auto it = status_values_.find(k);
+  if (it != status_values_.end()) return it->second;
+  // Old versions pile up; past a bound the cache starts over (decoding again costs time only).
+  if (status_values_.size() > 65536) status_values_.clear();
+  auto st = node::decode_status(as_text(e.value));
+  ++decoded_;
+  std::shared_ptr<const StatusValue> v;
+  if (st) {
+    auto nv = std::make_shared<StatusValue>();
+    nv->status = std::move(*st);
+    for (const auto& is : nv->status.instances) nv->nums.push_back(number(is.id));
+    v = std::move(nv);
+  }
+  status_values_.emplace(std::move(k), v);
+  return v;
+}
+
+std::shared_ptr<const SharedState::StatusValue> SharedState::status_value(const gossip::Entry* e) {
+  if (!e || e->deleted) return nullptr;
+  return decode_value(*e);
+}
+
 void SharedState::remember_status(const std::string& key, const gossip::Version& version,
                                   placement::PeerStatus status) {
-  status_values_[{key, version}] = std::make_shared<const placement::PeerStatus>(std::move(status));
+  auto v = std::make_shared<StatusValue>();
+  v->status = std::move(status);
+  for (const auto& is : v->status.instances) v->nums.push_back(number(is.id));
+  if (status_values_.size() > 65536) status_values_.clear();
+  status_values_[{key, version}] = std::move(v);
+}
+
+bool SharedState::mark(const std::set<placement::InstanceId>& ids,
+                       const std::set<std::string>& services) {
+  for (const auto& id : ids) {
+    auto it = numbers_.find(id);  // an instance no status ever mentioned matches nothing
+    if (it != numbers_.end()) marked_.push_back(it->second);
+  }
+  for (const auto& s : services) {
+    auto it = numbers_of_service_.find(s);
+    if (it != numbers_of_service_.end())
+      marked_.insert(marked_.end(), it->second.begin(), it->second.end());
+  }
+  for (auto n : marked_) wanted_[n] = 1;
+  return !marked_.empty();
+}
+
+void SharedState::unmark() {
+  for (auto n : marked_) wanted_[n] = 0;
+  marked_.clear();
 }
 
 std::shared_ptr<const SharedState::StatusMap> SharedState::statuses(const gossip::Store& store,
@@ -77,19 +138,11 @@ std::shared_ptr<const SharedState::StatusMap> SharedState::statuses(const gossip
       return m;
     }
   }
-  // Old versions pile up; past a bound the cache starts over (decoding again costs time only).
-  if (status_values_.size() > 65536) status_values_.clear();
   auto map = std::make_shared<StatusMap>();
   for_prefix(store, kStatus, [&](const gossip::Entry& e) {
-    ValueKey k{e.key, e.version};
-    auto it = status_values_.find(k);
-    if (it == status_values_.end()) {
-      auto st = node::decode_status(as_text(e.value));
-      ++decoded_;
-      if (!st) return;  // undecodable: as node/ does, the peer is treated as reporting nothing
-      it = status_values_.emplace(std::move(k), std::make_shared<const placement::PeerStatus>(std::move(*st))).first;
-    }
-    map->emplace_hint(map->end(), e.key.substr(kStatus.size()), *it->second);
+    auto v = decode_value(e);
+    if (!v) return;  // undecodable: as node/ does, the peer is treated as reporting nothing
+    map->emplace_hint(map->end(), e.key.substr(kStatus.size()), v->status);
   });
   ++maps_built_;
   if (status_maps_.size() > 4096) {
@@ -106,18 +159,11 @@ SharedState::StatusMap SharedState::relevant(const gossip::Store& store,
                                              const std::set<std::string>& services) {
   StatusMap out;
   if (ids.empty() && services.empty()) return out;
-  if (status_values_.size() > 65536) status_values_.clear();
   for_prefix(store, kStatus, [&](const gossip::Entry& e) {
-    ValueKey k{e.key, e.version};
-    auto it = status_values_.find(k);
-    if (it == status_values_.end()) {
-      auto st = node::decode_status(as_text(e.value));
-      ++decoded_;
-      if (!st) return;
-      it = status_values_.emplace(std::move(k), std::make_shared<const placement::PeerStatus>(std::move(*st))).first;
-    }
+    auto v = decode_value(e);
+    if (!v) return;
     placement::PeerStatus* mine = nullptr;
-    for (const auto& is : it->second->instances) {  // sorted by id, so the copy is too
+    for (const auto& is : v->status.instances) {  // sorted by id, so the copy is too
       if (!ids.count(is.id) && !services.count(is.id.service)) continue;
       if (!mine) mine = &out.emplace_hint(out.end(), e.key.substr(kStatus.size()), placement::PeerStatus{})->second;
       mine->instances.push_back(is);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,11 +38,41 @@ class SharedState {
   // Every decodable `spec/<name>` of `store`, by name; `hash` is spec_hash(store).
   std::shared_ptr<const Specs> specs(const gossip::Store& store, std::uint64_t hash);
 
-  // The statuses of `store` reduced to the instances in `ids` and every instance of `services`
-  // (peers left with none are left out). Built without copying the rest: for a Reconciler step
-  // this is everything the step reads (see the caller).
+  // One decoded `status/<peer>` value, shared by every peer holding that (key, version); `nums`
+  // numbers its instances (parallel to status.instances) so matching them costs no compares.
+  struct StatusValue {
+    placement::PeerStatus status;
+    std::vector<std::uint32_t> nums;
+  };
+  // The decoded value of a live `status/` entry (nullptr for a tombstone or an undecodable value:
+  // as node/ does, that peer is treated as reporting nothing).
+  std::shared_ptr<const StatusValue> status_value(const gossip::Entry* e);
+
+  // The statuses reduced to the instances in `ids` and every instance of `services` (peers left
+  // with none are left out). Built without copying the rest: for a Reconciler step this is
+  // everything the step reads (see the caller). The first form scans `store`; the second takes
+  // the values a caller kept per reporting peer (values[j] reported by name_of(j)).
   StatusMap relevant(const gossip::Store& store, const std::set<placement::InstanceId>& ids,
                      const std::set<std::string>& services);
+  template <typename NameOf>
+  StatusMap relevant(const std::vector<std::shared_ptr<const StatusValue>>& values,
+                     NameOf&& name_of, const std::set<placement::InstanceId>& ids,
+                     const std::set<std::string>& services) {
+    StatusMap out;
+    if (!mark(ids, services)) return out;
+    for (std::size_t j = 0; j < values.size(); ++j) {
+      const StatusValue* v = values[j].get();
+      if (!v) continue;
+      placement::PeerStatus* mine = nullptr;
+      for (std::size_t k = 0; k < v->nums.size(); ++k) {
+        if (!wanted_[v->nums[k]]) continue;
+        if (!mine) mine = &out[name_of(j)];
+        mine->instances.push_back(v->status.instances[k]);  // sorted by id, so the copy is too
+      }
+    }
+    unmark();
+    return out;
+  }
 
   // A peer just wrote `status` under (key, version): no need to decode it later.
   void remember_status(const std::string& key, const gossip::Version& version,
@@ -52,8 +83,20 @@ class SharedState {
   std::uint64_t status_maps_shared() const { return maps_shared_; }
 
  private:
+  struct ValueKeyHash {
+    std::size_t operator()(const std::pair<std::string, gossip::Version>& k) const;
+  };
   using ValueKey = std::pair<std::string, gossip::Version>;
-  std::map<ValueKey, std::shared_ptr<const placement::PeerStatus>> status_values_;
+  // Only looked up, never iterated: its order cannot reach any output.
+  std::unordered_map<ValueKey, std::shared_ptr<const StatusValue>, ValueKeyHash> status_values_;
+  std::shared_ptr<const StatusValue> decode_value(const gossip::Entry& e);
+  std::uint32_t number(const placement::InstanceId& id);
+  bool mark(const std::set<placement::InstanceId>& ids, const std::set<std::string>& services);
+  void unmark();
+  std::map<placement::InstanceId, std::uint32_t> numbers_;
+  std::map<std::string, std::vector<std::uint32_t>, std::less<>> numbers_of_service_;
+  std::vector<char> wanted_;            // by instance number, set only inside relevant()
+  std::vector<std::uint32_t> marked_;
   std::map<std::uint64_t, std::weak_ptr<const StatusMap>> status_maps_;
   std::map<std::uint64_t, std::shared_ptr<const Specs>> spec_sets_;
   std::uint64_t decoded_ = 0, maps_built_ = 0, maps_shared_ = 0;

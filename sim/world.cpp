@@ -129,6 +129,10 @@ struct Peer {
   // events: status_part[j] is peer j's entry's share (no O(members) scan per step).
   std::uint64_t status_hash = 0;
   std::vector<std::uint64_t> status_part;
+  // Its store's status/<peer j> decoded, by j (kept from the same events), and whether some
+  // status/ key names no simulated peer (then steps scan the store instead).
+  std::vector<std::shared_ptr<const SharedState::StatusValue>> status_vals;
+  bool status_scan = false;
   std::shared_ptr<const SharedState::StatusMap> statuses;  // decoded from its store's status/
   std::uint64_t statuses_key = 0;
   std::shared_ptr<const SharedState::StatusMap> relevant;  // what its last step was given
@@ -377,6 +381,8 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
     p.relevant.reset();
     p.status_hash = 0;  // a fresh engine's store is empty
     p.status_part.clear();
+    p.status_vals.clear();
+    p.status_scan = false;
     p.statuses_seen = UINT64_MAX;
     p.last_status.clear();  // a new life reports afresh (its store starts empty)
     p.local_changed = true;
@@ -661,9 +667,14 @@ void World::status_changed(Peer& p, const std::string& key) {
   const gossip::Entry* e = p.engine->state().find(key);
   if (it == by_name_.end()) {  // not a simulated peer's name: rescan
     p.status_hash = SharedState::status_hash(p.engine->state());
+    p.status_scan = true;
     return;
   }
-  if (p.status_part.size() < peers_.size()) p.status_part.resize(peers_.size(), 0);
+  if (p.status_part.size() < peers_.size()) {
+    p.status_part.resize(peers_.size(), 0);
+    p.status_vals.resize(peers_.size());
+  }
+  p.status_vals[it->second] = shared_.status_value(e);
   std::uint64_t& part = p.status_part[it->second];
   const std::uint64_t now_part = SharedState::status_entry_hash(e);
   p.status_hash ^= part ^ now_part;
@@ -687,10 +698,10 @@ void World::publish_status(std::uint32_t i) {
   if (enc == p.last_status) return;
   const std::string key = gossip::Store::status_key(p.name);
   const gossip::Version v = p.engine->put(clock(p), key, gossip::string_to_bytes(enc));
+  shared_.remember_status(key, v, std::move(st));
   status_changed(p, key);  // now, not at the engine's event: the hash must match the store
   p.last_status = std::move(enc);
   ++status_writes_;
-  shared_.remember_status(key, v, std::move(st));
   track_write(key, v);
 }
 
@@ -818,7 +829,14 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
     }
   }
   auto relevant = std::make_shared<const SharedState::StatusMap>(
-      shared_.relevant(p.engine->state(), ids, stale_services));
+      p.status_scan ? shared_.relevant(p.engine->state(), ids, stale_services)
+                    : shared_.relevant(
+                          p.status_vals,
+                          [&](std::size_t j) -> const std::string& { return peers_[j].name; },
+                          ids, stale_services));
+  if (opt_.check_caches && !p.status_scan &&
+      *relevant != shared_.relevant(p.engine->state(), ids, stale_services))
+    fail(p.name + ": statuses kept from events differ from its store's");
   p.statuses_seen = p.status_hash;
   if (others_same && p.relevant && *relevant == *p.relevant) {
     if (opt_.check_caches) check_skip(p, *view);
