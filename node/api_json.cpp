@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "node/placement_peer.hpp"
 #include "placement/place.hpp"
 
 namespace shoal::node {
@@ -23,17 +24,7 @@ placement::View make_view(const gossip::Members& members,
                           std::vector<config::ServiceSpec> services) {
   placement::View v;
   for (const auto& [name, m] : members) {
-    placement::Peer p;
-    p.name = name;
-    p.state = static_cast<placement::MemberState>(m.state);  // same order: alive..left
-    p.ready = m.meta.ready;
-    p.schedulable = m.meta.schedulable;
-    p.zone = m.meta.zone;
-    p.labels = m.meta.labels;
-    p.cpu_milli = m.meta.cpu_milli;
-    p.memory_mib = m.meta.memory_mib;
-    p.algorithm_version = m.meta.algorithm_version;
-    v.peers.push_back(std::move(p));
+    v.peers.push_back(placement_peer(name, m.state, m.meta));
   }
   std::sort(services.begin(), services.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });

@@ -16,6 +16,7 @@
 #include "gossip/suspicion.hpp"
 #include "placement/place.hpp"
 #include "placement/reconcile.hpp"
+#include "node/placement_peer.hpp"
 #include "node/state_codec.hpp"
 #include "placement/spec_hash.hpp"
 #include "sim/engine_access.hpp"
@@ -587,17 +588,7 @@ std::shared_ptr<const ViewData> World::view_for(Peer& p) {
   for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
     if (!is_live(state)) return;
     data->live.insert(name);
-    placement::Peer pp;
-    pp.name = name;
-    pp.state = state == MemberState::alive ? placement::MemberState::alive : placement::MemberState::suspect;
-    pp.ready = meta.ready;
-    pp.schedulable = meta.schedulable;
-    pp.zone = meta.zone;
-    pp.labels = meta.labels;
-    pp.cpu_milli = meta.cpu_milli;
-    pp.memory_mib = meta.memory_mib;
-    pp.algorithm_version = meta.algorithm_version;
-    view.peers.push_back(std::move(pp));
+    view.peers.push_back(node::placement_peer(name, state, meta));
   });  // place() orders the peers by name itself
   view.services = *p.specs;
   data->assignment = placement::place(view);

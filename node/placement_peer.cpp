@@ -1,0 +1,20 @@
+#include "node/placement_peer.hpp"
+
+namespace shoal::node {
+
+placement::Peer placement_peer(const std::string& name, gossip::MemberState state,
+                               const gossip::Meta& meta) {
+  placement::Peer p;
+  p.name = name;
+  p.state = static_cast<placement::MemberState>(state);  // same order: alive..left
+  p.ready = meta.ready;
+  p.schedulable = meta.schedulable;
+  p.zone = meta.zone;
+  p.labels = meta.labels;
+  p.cpu_milli = meta.cpu_milli;
+  p.memory_mib = meta.memory_mib;
+  p.algorithm_version = meta.algorithm_version;
+  return p;
+}
+
+}  // namespace shoal::node

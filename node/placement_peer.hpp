@@ -1,0 +1,16 @@
+// What placement knows of a member: its name, state and the metadata it gossips. One conversion
+// for the peer (node/api_json's make_view) and the simulator, so both place from the same view.
+// Pure code (sim/ compiles it too).
+#pragma once
+
+#include <string>
+
+#include "gossip/types.hpp"
+#include "placement/view.hpp"
+
+namespace shoal::node {
+
+placement::Peer placement_peer(const std::string& name, gossip::MemberState state,
+                               const gossip::Meta& meta);
+
+}  // namespace shoal::node
