@@ -8,6 +8,7 @@
 #include <memory>
 #include <queue>
 #include <set>
+#include <unordered_map>
 
 #include "gossip/config.hpp"
 #include "gossip/engine.hpp"
@@ -276,7 +277,12 @@ class World {
   std::uint64_t events_ = 0;
   std::priority_queue<Ev, std::vector<Ev>, EvLater> queue_;
   std::vector<Peer> peers_;
-  std::map<Address, std::uint32_t> by_addr_;
+  struct AddrHash {
+    std::size_t operator()(const Address& a) const {
+      return std::hash<std::string>{}(a.host) ^ (std::size_t{a.port} * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  std::unordered_map<Address, std::uint32_t, AddrHash> by_addr_;  // only looked up
   std::map<std::string, std::uint32_t, std::less<>> by_name_;
   std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
   bool partitioned_ = false, partition_oneway_ = false;
