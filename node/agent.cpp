@@ -26,6 +26,7 @@
 #include "node/api_json.hpp"
 #include "node/host.hpp"
 #include "node/http.hpp"
+#include "node/known_peers.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
 #include "node/services_dir.hpp"
@@ -211,6 +212,20 @@ class Agent {
       if (s != setup_.advertise) seeds.push_back(s);
     }
     synced_ = seeds.empty();
+    // The members this peer remembered at its last run join the seeds (they do not gate
+    // readiness: a configured seed still must answer first, as before).
+    if (auto known = read_file(cfg_.data_dir + "/peers")) {
+      known_peers_ = *known;
+      std::size_t added = 0;
+      for (auto& a : parse_known_peers(*known)) {
+        if (a == setup_.advertise || std::find(seeds.begin(), seeds.end(), a) != seeds.end())
+          continue;
+        seeds.push_back(std::move(a));
+        ++added;
+      }
+      if (added > 0)
+        spdlog::info("rejoining {} peer(s) remembered in {}/peers", added, cfg_.data_dir);
+    }
     if (auto snap = read_file(cfg_.data_dir + "/state")) {
       const auto* b = reinterpret_cast<const std::byte*>(snap->data());
       std::string e = engine_.restore_state(start_, gossip::ByteView(b, snap->size()));
@@ -420,6 +435,7 @@ class Agent {
     if (engine_.stats().push_pulls > 0) synced_ = true;
     scan_services();
     if (state_dirty_) persist_state();
+    remember_peers();
     reconcile();
     house_.expires_after(std::chrono::seconds(1));
     house_.async_wait([this](boost::system::error_code ec) {
@@ -538,6 +554,21 @@ class Agent {
     }
     if (rescan) services_.scan();
     publishing_ = false;
+  }
+
+  // data_dir/peers: a few live members to rejoin at the next start (node/known_peers.hpp).
+  // Rewritten only when the choice changes; kept as it is while this peer sees nobody alive.
+  void remember_peers() {
+    if (leaving_) return;
+    const auto pick = pick_known_peers(setup_.name, engine_.members());
+    if (pick.empty()) return;
+    std::string text = format_known_peers(pick);
+    if (text == known_peers_) return;
+    if (std::string e = write_file_atomic(cfg_.data_dir + "/peers", text); !e.empty()) {
+      spdlog::warn("cannot persist {}/peers: {}", cfg_.data_dir, e);
+      return;
+    }
+    known_peers_ = std::move(text);
   }
 
   void persist_state() {
@@ -1092,6 +1123,7 @@ class Agent {
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
   gossip::StallGate stall_gate_;    // the reconcile step's own-health gate
   std::vector<gossip::Address> seeds_;
+  std::string known_peers_;  // what data_dir/peers holds
   bool joined_ = false;
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;

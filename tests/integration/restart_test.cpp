@@ -112,3 +112,24 @@ TEST_CASE("a service deleted while the peer holding its file was down stays dele
   }
   CHECK(count_of(read_text(c.peer(1).log), "published spec/gone") == 1);
 }
+
+TEST_CASE("a restarted seed rejoins the peers it remembered, without waiting for their retries",
+          "[integration][e2e]") {
+  // p0 is everyone's only seed and has none itself: before data_dir/peers, a restarted p0 stayed
+  // alone until p1 or p2 retried it (seed_retry_interval / reconnect_interval, 30 s).
+  Cluster c(3);
+  const auto all = peers_upto(3);
+  REQUIRE(start_all_ready(c));
+  const std::string known = c.peer(0).dir + "/data/peers";
+  REQUIRE(wait_until(5s, [&] {
+    const std::string t = read_text(known);
+    return count_of(t, "127.0.0.1:") == 2;  // both others, one line each
+  }));
+  c.kill9(0);
+  REQUIRE(wait_until(20s, [&] {
+    return c.state_seen(1, "p0") == "dead" && c.state_seen(2, "p0") == "dead";
+  }));
+  c.start(0);
+  CHECK(wait_until(10s, [&] { return see_all_alive(c, all, all); }));
+  CHECK(read_text(c.peer(0).log).find("rejoining 2 peer(s) remembered") != std::string::npos);
+}
