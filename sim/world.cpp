@@ -276,6 +276,7 @@ class World {
   std::uint64_t seq_ = 0;
   std::uint64_t events_ = 0;
   std::priority_queue<Ev, std::vector<Ev>, EvLater> queue_;
+  gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
   std::vector<Peer> peers_;
   struct AddrHash {
     std::size_t operator()(const Address& a) const {
@@ -529,10 +530,10 @@ void World::on_deliver(Ev& ev) {
     push(std::move(ev));
     return;
   }
-  gossip::Outbox out;
+  gossip::Outbox& out = outbox_;  // reused: its vectors keep their capacity
   p.engine->handle_packet(clock(p), peers_[ev.from].addr, ev.channel, ev.bytes, out);
-  // Engine::next_deadline() scans every member, so it is asked again only when the packet had
-  // an effect the caller can see (sends or events: new relays, probes, suspicions). A deadline
+  // The deadline is asked again only when the packet had an effect the caller can see (sends
+  // or events: new relays, probes, suspicions). A deadline
   // moved earlier silently (a suspicion confirmed by another peer) fires at the tick already
   // scheduled, at most one gossip_interval late, since the gossip timer is always armed.
   const bool effect = !out.sends.empty() || !out.events.empty();
@@ -544,7 +545,7 @@ void World::on_tick(std::uint32_t i) {
   Peer& p = peers_[i];
   if (!p.up || p.frozen || !p.engine) return;
   p.tick_at = kNever;
-  gossip::Outbox out;
+  gossip::Outbox& out = outbox_;
   p.engine->handle_tick(clock(p), out);
   flush(i, out);
   reschedule(i, true);
