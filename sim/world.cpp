@@ -84,6 +84,10 @@ struct EvLater {
 struct ViewData {
   placement::Assignment assignment;
   std::set<std::string> live;  // alive + suspect member names
+  // Computed once for every peer sharing this view: the instances each owner is assigned, and
+  // each service's spec hash.
+  std::map<std::string, std::vector<placement::InstanceId>, std::less<>> owned;
+  std::map<std::string, std::string, std::less<>> spec_hash;
 };
 
 struct Buffered {
@@ -599,6 +603,9 @@ std::shared_ptr<const ViewData> World::view_for(Peer& p) {
   });  // place() orders the peers by name itself
   view.services = *p.specs;
   data->assignment = placement::place(view);
+  for (const auto& pl : data->assignment.instances)  // sorted by id, so each list is too
+    if (pl.owner) data->owned[*pl.owner].push_back(pl.id);
+  for (const auto& sp : view.services) data->spec_hash[sp.name] = placement::spec_hash(sp);
   ++placements_computed_;
   if (views_.size() > 4096)
     for (auto it = views_.begin(); it != views_.end();) it = it->second.expired() ? views_.erase(it) : std::next(it);
@@ -814,17 +821,14 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   // exactly those, and does not step when they did not change. check_caches verifies both
   // against a twin Reconciler fed the whole map.
   std::set<placement::InstanceId> ids;
-  for (const auto& pl : view->assignment.instances)
-    if (pl.owner && *pl.owner == p.name) ids.insert(ids.end(), pl.id);
+  if (auto own = view->owned.find(p.name); own != view->owned.end())
+    for (const auto& id : own->second) ids.insert(ids.end(), id);
   std::set<std::string> stale_services;
-  {
-    std::map<std::string, std::string> hash_of;
-    for (const auto& sp : *p.specs) hash_of[sp.name] = placement::spec_hash(sp);
-    for (const auto& [id, inst] : p.instances) {
-      ids.insert(id);
-      auto h = hash_of.find(id.service);
-      if (h != hash_of.end() && h->second != inst.local.spec_hash) stale_services.insert(id.service);
-    }
+  for (const auto& [id, inst] : p.instances) {
+    ids.insert(id);
+    auto h = view->spec_hash.find(id.service);
+    if (h != view->spec_hash.end() && h->second != inst.local.spec_hash)
+      stale_services.insert(id.service);
   }
   auto relevant = std::make_shared<const SharedState::StatusMap>(
       p.status_scan ? shared_.relevant(p.engine->state(), ids, stale_services)
