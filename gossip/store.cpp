@@ -257,12 +257,11 @@ class Reader {
 
 constexpr std::uint64_t kSnapshotFormat = 1;
 
-Bytes encode_entry_alone(const Entry& e) {
-  Bytes out;
+// Appends `e` alone (a batch element, no batch header) to `out`.
+void append_entry(Bytes& out, const Entry& e) {
   Sink sink{&out};
   Packer pk(sink);
   pack_entry(pk, e);
-  return out;
 }
 
 // a - b, saturated instead of overflowing (walls and configs come from outside).
@@ -364,51 +363,80 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
 }
 
 MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
-  if (entry.key.starts_with(kStatusPrefix) &&
-      std::string_view(entry.key).substr(kStatusPrefix.size()) != entry.version.origin) {
+  return merge_one(wall_us, entry.key, entry.version.hlc, entry.version.origin, entry.deleted,
+                   entry.value, &entry);
+}
+
+MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
+                             std::string_view origin, bool deleted, ByteView value,
+                             Entry* owned) {
+  if (key.starts_with(kStatusPrefix) && key.substr(kStatusPrefix.size()) != origin) {
     ++stats_.refused_foreign;  // status/<peer> is written only by that peer
     return MergeResult::refused_foreign;
   }
-  if (sat_sub(Hlc::physical_us(entry.version.hlc), wall_us) > config_.max_clock_skew_us) {
+  if (sat_sub(Hlc::physical_us(hlc), wall_us) > config_.max_clock_skew_us) {
     ++stats_.refused_skew;
     return MergeResult::refused_skew;
   }
   // A version of ours that this store never issued nor saw comes from a previous life of this
   // peer (restarted without its disk, its old clock pushed ahead by a peer within the skew).
-  const bool from_past_life = entry.version.origin == self_ && entry.version.hlc > hlc_.last();
-  hlc_.observe(entry.version.hlc);
-  const Entry* have = lookup(entry.key);
-  if (have != nullptr && !(have->version < entry.version)) {
+  const bool from_past_life = origin == self_ && hlc > hlc_.last();
+  hlc_.observe(hlc);
+  // The one hash of this key: the slot serves the staleness check and the update in place.
+  const auto it = index_.find(key);
+  Entry* have = it == index_.end() ? nullptr : it->second.entry;
+  // Stale unless strictly newer than what we have: (hlc, origin) compared as Version does.
+  if (have != nullptr && (have->version.hlc > hlc ||
+                          (have->version.hlc == hlc && have->version.origin >= origin))) {
     ++stats_.stale;
     return MergeResult::stale;
   }
-  if (entry.deleted) entry.value.clear();
+  if (deleted) value = {};
   if (from_past_life && have != nullptr && have->version.origin == self_ &&
-      (have->deleted != entry.deleted || have->value != entry.value)) {
+      (have->deleted != deleted || !std::ranges::equal(have->value, value))) {
     // Our current write is the newer one in real time: re-issue it above the old version, as a
     // SWIM member refutes with a higher incarnation.
-    Entry mine = *have;
-    mine.version.hlc = hlc_.tick(wall_us);
+    have->version.hlc = hlc_.tick(wall_us);
     ++stats_.refuted;
-    store_and_queue(std::move(mine));
+    requeue(it->second);
     return MergeResult::refuted;
   }
   ++stats_.applied;
-  store_and_queue(std::move(entry));
+  if (have == nullptr) {
+    if (owned != nullptr) {
+      if (deleted) owned->value.clear();
+      insert_and_queue(std::move(*owned));
+    } else {
+      insert_and_queue(Entry{std::string(key), Version{hlc, std::string(origin)}, deleted,
+                             Bytes(value.begin(), value.end())});
+    }
+    return MergeResult::applied;
+  }
+  // Update in place (the strings keep their capacity; `origin` and `value` may view `owned`).
+  have->version.hlc = hlc;
+  have->version.origin.assign(origin);
+  have->deleted = deleted;
+  if (owned != nullptr && !deleted) have->value = std::move(owned->value);
+  else have->value.assign(value.begin(), value.end());
+  requeue(it->second);
   return MergeResult::applied;
 }
 
+namespace {
+void count_result(MergeCounts& c, MergeResult r) {
+  switch (r) {
+    case MergeResult::applied: ++c.applied; break;
+    case MergeResult::stale: ++c.stale; break;
+    case MergeResult::refuted: ++c.refuted; break;
+    case MergeResult::refused_foreign: ++c.refused_foreign; break;
+    case MergeResult::refused_skew: ++c.refused_skew; break;
+  }
+}
+}  // namespace
+
 MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
   MergeCounts c;
-  for (Entry& e : entries) {
-    switch (merge(wall_us, std::move(e))) {
-      case MergeResult::applied: ++c.applied; break;
-      case MergeResult::stale: ++c.stale; break;
-      case MergeResult::refuted: ++c.refuted; break;
-      case MergeResult::refused_foreign: ++c.refused_foreign; break;
-      case MergeResult::refused_skew: ++c.refused_skew; break;
-    }
-  }
+  for (Entry& e : entries) count_result(c, merge(wall_us, std::move(e)));
   return c;
 }
 
@@ -420,83 +448,93 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
   if (!r.entry_views(views) || !r.finish()) return Parsed<MergeCounts>::failure(r.error());
   MergeCounts c;
   for (const EntryView& v : views) {
-    MergeResult result = MergeResult::stale;
-    const Entry* have = lookup(v.key);
-    const bool stale = have != nullptr &&
-                       (have->version.hlc > v.hlc ||
-                        (have->version.hlc == v.hlc && have->version.origin >= v.origin));
-    // Refusals (foreign status, skew) come first in merge(): leave those to it.
-    const bool refused =
-        (v.key.starts_with(kStatusPrefix) && v.key.substr(kStatusPrefix.size()) != v.origin) ||
-        sat_sub(Hlc::physical_us(v.hlc), wall_us) > config_.max_clock_skew_us;
-    if (stale && !refused) {
-      // What merge() does for a stale entry that passed its checks.
-      hlc_.observe(v.hlc);
-      ++stats_.stale;
-    } else {
-      Entry e{std::string(v.key), Version{v.hlc, std::string(v.origin)}, v.deleted,
-              Bytes(v.value.begin(), v.value.end())};
-      result = merge(wall_us, std::move(e));
-    }
-    switch (result) {
-      case MergeResult::applied: ++c.applied; break;
-      case MergeResult::stale: ++c.stale; break;
-      case MergeResult::refuted: ++c.refuted; break;
-      case MergeResult::refused_foreign: ++c.refused_foreign; break;
-      case MergeResult::refused_skew: ++c.refused_skew; break;
-    }
+    count_result(c, merge_one(wall_us, v.key, v.hlc, v.origin, v.deleted, v.value, nullptr));
   }
   return c;
 }
 
-void Store::store_and_queue(Entry entry, Bytes encoded) {
-  changed_.insert(entry.key);
+void Store::store_and_queue(Entry entry) {
+  const auto it = index_.find(entry.key);
+  if (it == index_.end()) {
+    insert_and_queue(std::move(entry));
+    return;
+  }
+  *it->second.entry = std::move(entry);
+  requeue(it->second);
+}
+
+void Store::insert_and_queue(Entry entry) {
   std::string key = entry.key;
-  enqueue(entry, std::move(encoded));
-  auto [it, inserted] = entries_.insert_or_assign(std::move(key), std::move(entry));
-  if (inserted) index_.emplace(it->first, &it->second);
+  const auto it = entries_.emplace(std::move(key), std::move(entry)).first;
+  Slot& slot = index_.emplace(it->first, Slot{&it->second, {}, false}).first->second;
+  mark_changed(it->first);
+  enqueue(slot);
+}
+
+void Store::requeue(Slot& slot) {
+  mark_changed(slot.entry->key);
+  enqueue(slot);
+}
+
+void Store::mark_changed(std::string_view key) {
+  if (changed_.find(key) == changed_.end()) changed_.emplace(key);
 }
 
 void Store::count_size(std::size_t size, int delta) {
   if (delta > 0) {
-    ++sizes_[size];
-  } else if (auto it = sizes_.find(size); it != sizes_.end() && --it->second == 0) {
-    sizes_.erase(it);
+    if (size >= size_counts_.size()) size_counts_.resize(size + 1);
+    ++size_counts_[size];
+    smallest_ = std::min(smallest_, size);
+  } else {
+    --size_counts_[size];  // smallest_ stays a lower bound
   }
 }
 
-void Store::enqueue(const Entry& entry, Bytes encoded) {
-  if (encoded.empty()) encoded = encode_entry_alone(entry);
+std::size_t Store::smallest_queued() {
+  while (smallest_ < size_counts_.size() && size_counts_[smallest_] == 0) ++smallest_;
+  return smallest_;
+}
+
+void Store::enqueue(Slot& slot) {
+  const Entry& entry = *slot.entry;
+  // A key already queued leaves its old place; its node and buffer are reused.
+  Order::node_type node;
+  if (slot.in_queue) {
+    node = order_.extract(slot.queued);
+    slot.in_queue = false;
+    count_size(node.mapped().encoded.size(), -1);
+  }
+  Bytes encoded = node ? std::move(node.mapped().encoded) : Bytes{};
+  encoded.clear();
+  append_entry(encoded, entry);
   if (encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
-    unqueue(entry.key);
     oversized_.insert_or_assign(entry.key, encode_entries(std::span<const Entry>(&entry, 1)));
     return;
   }
-  oversized_.erase(entry.key);
-  const OrderKey order{0, ~next_seq_++};
-  auto [it, inserted] = queue_.try_emplace(entry.key, order);
-  if (!inserted) {
-    auto old = order_.find(it->second);
-    count_size(old->second.encoded.size(), -1);
-    order_.erase(old);
-    it->second = order;
-  }
+  if (!oversized_.empty()) oversized_.erase(entry.key);
   count_size(encoded.size(), +1);
-  order_.emplace(order, Queued{it, std::move(encoded)});
+  // The newest entry never transmitted is the smallest key of the send order: the front.
+  const OrderKey order{0, ~next_seq_++};
+  if (node) {
+    node.key() = order;
+    node.mapped().encoded = std::move(encoded);
+    slot.queued = order_.insert(order_.begin(), std::move(node));
+  } else {
+    slot.queued = order_.emplace_hint(order_.begin(), order, Queued{&slot, std::move(encoded)});
+  }
+  slot.in_queue = true;
 }
 
-void Store::unqueue(std::string_view key) {
-  auto it = queue_.find(key);
-  if (it == queue_.end()) return;
-  auto o = order_.find(it->second);
-  count_size(o->second.encoded.size(), -1);
-  order_.erase(o);
-  queue_.erase(it);
+void Store::unqueue(Slot& slot) {
+  if (!slot.in_queue) return;
+  count_size(slot.queued->second.encoded.size(), -1);
+  order_.erase(slot.queued);
+  slot.in_queue = false;
 }
 
-void Store::dequeue(const std::string& key) {
-  unqueue(key);
-  oversized_.erase(key);
+void Store::dequeue(std::string_view key) {
+  if (const auto it = index_.find(key); it != index_.end()) unqueue(it->second);
+  if (const auto it = oversized_.find(key); it != oversized_.end()) oversized_.erase(it);
 }
 
 const Entry* Store::find(std::string_view key) const {
@@ -505,18 +543,18 @@ const Entry* Store::find(std::string_view key) const {
 
 Entry* Store::lookup(std::string_view key) {
   auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second;
+  return it == index_.end() ? nullptr : it->second.entry;
 }
 
 const Entry* Store::lookup(std::string_view key) const {
   auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second;
+  return it == index_.end() ? nullptr : it->second.entry;
 }
 
 void Store::rebuild_index() {
   index_.clear();
   index_.reserve(entries_.size());
-  for (auto& [key, e] : entries_) index_.emplace(key, &e);
+  for (auto& [key, e] : entries_) index_.emplace(key, Slot{&e, {}, false});
 }
 
 const Bytes* Store::get(std::string_view key) const {
@@ -541,14 +579,14 @@ std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
 }
 
 Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
-  if (queue_.empty() || budget_bytes <= kBatchHeaderMax) return {};
+  if (order_.empty() || budget_bytes <= kBatchHeaderMax) return {};
   // Walk the queue least-transmitted first (newest first among equals), taking what fits. Stop
   // once the room left is below the smallest queued entry, or after a run of entries that do not
   // fit, so a nearly full packet costs O(1), not O(n).
   constexpr int kMaxMisses = 64;
   std::size_t room = budget_bytes - kBatchHeaderMax;
-  const std::size_t smallest = sizes_.begin()->first;
-  std::vector<std::map<OrderKey, Queued>::iterator> chosen;
+  const std::size_t smallest = smallest_queued();
+  std::vector<Order::iterator> chosen;
   int misses = 0;
   for (auto o = order_.begin(); o != order_.end() && misses < kMaxMisses; ++o) {
     if (chosen.size() == kBatchMaxCount || room < smallest) break;
@@ -568,17 +606,17 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   Packer pk(sink);
   pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
   for (auto o : chosen) {
-    const Bytes& encoded = o->second.encoded;
-    out.insert(out.end(), encoded.begin(), encoded.end());
     auto node = order_.extract(o);
+    const Bytes& encoded = node.mapped().encoded;
+    out.insert(out.end(), encoded.begin(), encoded.end());
+    Slot& slot = *node.mapped().slot;
     const OrderKey next{node.key().first + 1, node.key().second};
     if (next.first >= retransmit_limit) {
       count_size(encoded.size(), -1);
-      queue_.erase(node.mapped().key);
+      slot.in_queue = false;  // the node goes with `node`
     } else {
       node.key() = next;
-      node.mapped().key->second = next;
-      order_.insert(std::move(node));
+      slot.queued = order_.insert(std::move(node)).position;
     }
   }
   return out;

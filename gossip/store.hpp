@@ -160,7 +160,7 @@ class Store {
   // Entries too large for a delta (see StoreConfig::max_delta_bytes), each as its own encoded
   // batch, for the stream channel. Returned once; push-pull carries them anyway.
   std::vector<Bytes> take_oversized();
-  std::size_t pending_deltas() const { return queue_.size(); }
+  std::size_t pending_deltas() const { return order_.size(); }
   std::size_t pending_oversized() const { return oversized_.size(); }
   // memberlist's retransmit_mult * ceil(log10(n + 1)), in integers, at least 1.
   static int retransmit_limit(int retransmit_mult, std::size_t members);
@@ -201,21 +201,40 @@ class Store {
                                std::int64_t wall_us, HoldBack hold = HoldBack::automatic);
 
  private:
-  // The delta queue: key -> its place in the send order, and the send order itself,
-  // (transmits, ~seq) -> the queued entry, least transmitted and newest first. A take walks
-  // order_ from the front and needs no key lookup; each order_ node points back at its key.
+  // The delta queue's send order: (transmits, ~insertion seq) -> the queued entry, least
+  // transmitted and newest first. A take walks it from the front and needs no key lookup; a new
+  // (or re-queued) entry is always the smallest key, so it goes in at the front in O(1).
   using OrderKey = std::pair<int, std::uint64_t>;  // (transmits, ~insertion seq)
-  using QueueMap = std::map<std::string, OrderKey, std::less<>>;
+  struct Slot;
   struct Queued {
-    QueueMap::iterator key;  // into queue_ (map iterators stay valid until erased)
-    Bytes encoded;           // the entry alone (a batch element, no batch header)
+    Slot* slot;     // the key's index slot (unordered_map nodes never move)
+    Bytes encoded;  // the entry alone (a batch element, no batch header)
   };
-  void store_and_queue(Entry entry, Bytes encoded = {});
-  void enqueue(const Entry& entry, Bytes encoded);
-  void unqueue(std::string_view key);  // from the delta queue only
-  void dequeue(const std::string& key);  // from the delta and oversized queues
+  using Order = std::map<OrderKey, Queued>;
+  // Per key of entries_, reached with one hash: its entry and its place in the delta queue.
+  struct Slot {
+    Entry* entry = nullptr;  // the node in entries_ (map nodes never move)
+    Order::iterator queued;  // into order_, valid iff in_queue
+    bool in_queue = false;
+  };
+  using Index = std::unordered_map<std::string_view, Slot>;
+
+  // The body of merge() and merge_encoded(), on views of the incoming entry. `owned`, when set,
+  // is the same entry as an Entry whose strings may be moved from.
+  MergeResult merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
+                        std::string_view origin, bool deleted, ByteView value, Entry* owned);
+  // Store `entry` (replacing what its key had) and queue it; insert_and_queue for a new key.
+  void store_and_queue(Entry entry);
+  void insert_and_queue(Entry entry);
+  // The entry of `slot` changed in place: queue it anew.
+  void requeue(Slot& slot);
+  void enqueue(Slot& slot);
+  void unqueue(Slot& slot);  // from the delta queue only
+  void dequeue(std::string_view key);  // from the delta and oversized queues
+  void mark_changed(std::string_view key);
   void release(std::int64_t wall_us, bool pulled);
   void count_size(std::size_t size, int delta);
+  std::size_t smallest_queued();
   // entries_ by key through index_ (a hash lookup instead of a walk of string compares).
   Entry* lookup(std::string_view key);
   const Entry* lookup(std::string_view key) const;
@@ -227,13 +246,14 @@ class Store {
   StoreStats stats_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;
-  // Key -> its entry in entries_ (views of entries_'s own keys; map nodes never move). Only ever
-  // looked up, never iterated, so its order cannot reach any output.
-  std::unordered_map<std::string_view, Entry*> index_;
-  QueueMap queue_;
-  std::map<OrderKey, Queued> order_;
-  // Encoded size -> how many queued entries have it: a take stops once no entry can fit.
-  std::map<std::size_t, std::size_t> sizes_;
+  // Key -> its slot (views of entries_'s own keys). Only ever looked up, never iterated, so its
+  // order cannot reach any output.
+  Index index_;
+  Order order_;
+  // Encoded size -> how many queued entries have it (sizes are below max_delta_bytes), and a
+  // lower bound of the smallest queued size: a take stops once no queued entry can fit.
+  std::vector<std::uint32_t> size_counts_;
+  std::size_t smallest_ = SIZE_MAX;
   std::map<std::string, Bytes, std::less<>> oversized_;
   std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;
