@@ -440,6 +440,13 @@ MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
   return c;
 }
 
+void Store::merge_each(std::int64_t wall_us, const std::vector<Entry>& entries) {
+  // As merge_all() on a copy, but only the entries that are stored get copied.
+  for (const Entry& e : entries) {
+    merge_one(wall_us, e.key, e.version.hlc, e.version.origin, e.deleted, e.value, nullptr);
+  }
+}
+
 Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
   // Validate the whole batch first (a malformed batch merges nothing), as views into it; most
   // entries of a gossiped batch are stale here, and those are rejected without copying them.
@@ -650,15 +657,32 @@ Digest Store::digest() const {
 }
 
 std::vector<Entry> Store::missing_for(const Digest& remote) const {
-  std::map<std::string_view, const Version*> theirs;
-  for (const DigestItem& it : remote.items) {
-    auto [pos, inserted] = theirs.emplace(it.key, &it.version);
-    if (!inserted && *pos->second < it.version) pos->second = &it.version;
-  }
+  // What the remote lacks or has older (for a key listed twice, its higher version counts).
+  const std::vector<DigestItem>& items = remote.items;
   std::vector<Entry> out;
+  const auto by_key = [](const DigestItem& a, const DigestItem& b) { return a.key < b.key; };
+  if (!std::is_sorted(items.begin(), items.end(), by_key)) {
+    // Not in key order (not from a store of ours): look keys up.
+    std::map<std::string_view, const Version*> theirs;
+    for (const DigestItem& it : items) {
+      auto [pos, inserted] = theirs.emplace(it.key, &it.version);
+      if (!inserted && *pos->second < it.version) pos->second = &it.version;
+    }
+    for (const auto& [key, e] : entries_) {
+      auto it = theirs.find(key);
+      if (it == theirs.end() || *it->second < e.version) out.push_back(e);
+    }
+    return out;
+  }
+  // Both in key order: one merge walk.
+  auto r = items.begin();
   for (const auto& [key, e] : entries_) {
-    auto it = theirs.find(key);
-    if (it == theirs.end() || *it->second < e.version) out.push_back(e);
+    while (r != items.end() && r->key < key) ++r;
+    const Version* theirs = nullptr;
+    for (auto q = r; q != items.end() && q->key == key; ++q) {
+      if (theirs == nullptr || *theirs < q->version) theirs = &q->version;
+    }
+    if (theirs == nullptr || *theirs < e.version) out.push_back(e);
   }
   return out;
 }
@@ -674,7 +698,7 @@ PushPull Store::begin_push_pull() const {
 std::optional<PushPull> Store::handle_push_pull(std::int64_t wall_us, const PushPull& msg) {
   switch (msg.kind) {
     case PushPull::Kind::request: {
-      merge_all(wall_us, msg.entries);
+      merge_each(wall_us, msg.entries);
       PushPull reply;
       reply.kind = PushPull::Kind::response;
       reply.digest = digest();
@@ -683,7 +707,7 @@ std::optional<PushPull> Store::handle_push_pull(std::int64_t wall_us, const Push
       return reply;
     }
     case PushPull::Kind::response: {
-      merge_all(wall_us, msg.entries);
+      merge_each(wall_us, msg.entries);
       if (!msg.holding_back) on_pull_succeeded(wall_us);
       PushPull reply;
       reply.kind = PushPull::Kind::final;
@@ -692,7 +716,7 @@ std::optional<PushPull> Store::handle_push_pull(std::int64_t wall_us, const Push
       return reply;
     }
     case PushPull::Kind::final:
-      merge_all(wall_us, msg.entries);
+      merge_each(wall_us, msg.entries);
       return std::nullopt;
   }
   return std::nullopt;

@@ -223,6 +223,8 @@ class Store {
   // is the same entry as an Entry whose strings may be moved from.
   MergeResult merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
                         std::string_view origin, bool deleted, ByteView value, Entry* owned);
+  // merge() of each entry, copying only what is stored.
+  void merge_each(std::int64_t wall_us, const std::vector<Entry>& entries);
   // Store `entry` (replacing what its key had) and queue it; insert_and_queue for a new key.
   void store_and_queue(Entry entry);
   void insert_and_queue(Entry entry);

@@ -2,6 +2,8 @@
 // index behind find(), the delta queue's send order) must behave exactly as the plain paths.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -132,4 +134,54 @@ TEST_CASE("store fast path: find() follows forget_member, garbage collection and
   REQUIRE(counts.ok());
   CHECK(counts->stale == 1);
   CHECK(*moved.get("a") == bytes_of("1"));
+}
+
+TEST_CASE("store fast path: missing_for walks a sorted digest as it looks up an unsorted one "
+          "(property)", "[store][fastpath]") {
+  const std::uint64_t seed = GENERATE(41, 42, 43);
+  INFO("seed " << seed);
+  TestRng rng(seed);
+  Store s("me");
+  for (int i = 0; i < 200; ++i) {
+    Entry e = random_entry(rng, kT0);
+    s.merge(kT0, std::move(e));
+  }
+  for (int round = 0; round < 50; ++round) {
+    // A remote digest: some of our keys with older, equal or newer versions, some keys we lack,
+    // some keys twice (the higher version counts).
+    Digest d;
+    for (const auto& [key, e] : s.entries()) {
+      if (rng.chance(30)) continue;
+      Version v = e.version;
+      switch (rng.below(3)) {
+        case 0: v.hlc -= 1; break;
+        case 1: break;
+        default: v.hlc += 1; break;
+      }
+      d.items.push_back(DigestItem{key, v});
+      if (rng.chance(10)) d.items.push_back(DigestItem{key, Version{v.hlc + rng.below(3) - 1, "a"}});
+    }
+    for (int i = 0, n = static_cast<int>(rng.below(5)); i < n; ++i) {
+      d.items.push_back(DigestItem{"zz" + std::to_string(rng.below(10)), Version{1, "a"}});
+    }
+    std::sort(d.items.begin(), d.items.end(),
+              [](const DigestItem& a, const DigestItem& b) { return a.key < b.key; });
+    // The plain answer: per key, the remote's highest version against ours.
+    std::map<std::string, Version> theirs;
+    for (const DigestItem& it : d.items) {
+      auto [pos, inserted] = theirs.emplace(it.key, it.version);
+      if (!inserted && pos->second < it.version) pos->second = it.version;
+    }
+    std::vector<Entry> want;
+    for (const auto& [key, e] : s.entries()) {
+      auto it = theirs.find(key);
+      if (it == theirs.end() || it->second < e.version) want.push_back(e);
+    }
+    REQUIRE(s.missing_for(d) == want);
+    Digest shuffled = d;
+    for (std::size_t i = shuffled.items.size(); i > 1; --i) {
+      std::swap(shuffled.items[i - 1], shuffled.items[rng.below(i)]);
+    }
+    REQUIRE(s.missing_for(shuffled) == want);
+  }
 }
