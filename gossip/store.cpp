@@ -473,7 +473,7 @@ void Store::store_and_queue(Entry entry) {
 void Store::insert_and_queue(Entry entry) {
   std::string key = entry.key;
   const auto it = entries_.emplace(std::move(key), std::move(entry)).first;
-  Slot& slot = index_.emplace(it->first, Slot{&it->second, {}, false}).first->second;
+  Slot& slot = index_.emplace(it->first, Slot{&it->second, -1, 0, {}}).first->second;
   mark_changed(it->first);
   enqueue(slot);
 }
@@ -502,41 +502,69 @@ std::size_t Store::smallest_queued() {
   return smallest_;
 }
 
+namespace {
+// The item of `seq` in a bucket (present by construction: seqs are unique within a bucket).
+template <class Item>
+std::size_t position_of(const std::vector<Item>& items, std::uint64_t seq) {
+  const auto it = std::lower_bound(items.begin(), items.end(), seq,
+                                   [](const Item& q, std::uint64_t s) { return q.seq < s; });
+  return static_cast<std::size_t>(it - items.begin());
+}
+}  // namespace
+
+void Store::punch(Slot& slot) {
+  Bucket& b = buckets_[static_cast<std::size_t>(slot.transmits)];
+  b.items[position_of(b.items, slot.seq)].slot = nullptr;
+  ++b.holes;
+  --queued_;
+  count_size(slot.encoded.size(), -1);
+  slot.transmits = -1;
+}
+
+void Store::compact(Bucket& b) {
+  while (!b.items.empty() && b.items.back().slot == nullptr) {
+    b.items.pop_back();
+    --b.holes;
+  }
+  if (b.holes > 32 && b.holes * 2 > b.items.size()) {
+    std::erase_if(b.items, [](const Queued& q) { return q.slot == nullptr; });
+    b.holes = 0;
+  }
+  // A bucket that drained gives its memory back (a storm can leave thousands of items).
+  if (b.items.capacity() > 256 && b.items.size() * 4 < b.items.capacity()) b.items.shrink_to_fit();
+}
+
 void Store::enqueue(Slot& slot) {
   const Entry& entry = *slot.entry;
-  // A key already queued leaves its old place; its node and buffer are reused.
-  Order::node_type node;
-  if (slot.in_queue) {
-    node = order_.extract(slot.queued);
-    slot.in_queue = false;
-    count_size(node.mapped().encoded.size(), -1);
+  // A key already queued leaves its old place (its buffer is reused).
+  if (slot.transmits >= 0) {
+    Bucket& old = buckets_[static_cast<std::size_t>(slot.transmits)];
+    punch(slot);
+    compact(old);
   }
-  Bytes encoded = node ? std::move(node.mapped().encoded) : Bytes{};
-  encoded.clear();
-  append_entry(encoded, entry);
-  if (encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
+  slot.encoded.clear();
+  append_entry(slot.encoded, entry);
+  if (slot.encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
+    slot.encoded = Bytes{};
     oversized_.insert_or_assign(entry.key, encode_entries(std::span<const Entry>(&entry, 1)));
     return;
   }
   if (!oversized_.empty()) oversized_.erase(entry.key);
-  count_size(encoded.size(), +1);
-  // The newest entry never transmitted is the smallest key of the send order: the front.
-  const OrderKey order{0, ~next_seq_++};
-  if (node) {
-    node.key() = order;
-    node.mapped().encoded = std::move(encoded);
-    slot.queued = order_.insert(order_.begin(), std::move(node));
-  } else {
-    slot.queued = order_.emplace_hint(order_.begin(), order, Queued{&slot, std::move(encoded)});
-  }
-  slot.in_queue = true;
+  count_size(slot.encoded.size(), +1);
+  // Never transmitted and the newest: the back of bucket 0.
+  if (buckets_.empty()) buckets_.emplace_back();
+  slot.transmits = 0;
+  slot.seq = next_seq_++;
+  buckets_[0].items.push_back(Queued{slot.seq, slot.encoded.size(), &slot});
+  ++queued_;
 }
 
 void Store::unqueue(Slot& slot) {
-  if (!slot.in_queue) return;
-  count_size(slot.queued->second.encoded.size(), -1);
-  order_.erase(slot.queued);
-  slot.in_queue = false;
+  if (slot.transmits < 0) return;
+  Bucket& b = buckets_[static_cast<std::size_t>(slot.transmits)];
+  punch(slot);
+  compact(b);
+  slot.encoded = Bytes{};
 }
 
 void Store::dequeue(std::string_view key) {
@@ -561,7 +589,7 @@ const Entry* Store::lookup(std::string_view key) const {
 void Store::rebuild_index() {
   index_.clear();
   index_.reserve(entries_.size());
-  for (auto& [key, e] : entries_) index_.emplace(key, Slot{&e, {}, false});
+  for (auto& [key, e] : entries_) index_.emplace(key, Slot{&e, -1, 0, {}});
 }
 
 const Bytes* Store::get(std::string_view key) const {
@@ -586,25 +614,34 @@ std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
 }
 
 Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
-  if (order_.empty() || budget_bytes <= kBatchHeaderMax) return {};
+  if (queued_ == 0 || budget_bytes <= kBatchHeaderMax) return {};
   // Walk the queue least-transmitted first (newest first among equals), taking what fits. Stop
   // once the room left is below the smallest queued entry, or after a run of entries that do not
   // fit, so a nearly full packet costs O(1), not O(n).
   constexpr int kMaxMisses = 64;
   std::size_t room = budget_bytes - kBatchHeaderMax;
   const std::size_t smallest = smallest_queued();
-  std::vector<Order::iterator> chosen;
+  struct Pick {
+    std::size_t bucket, at;
+  };
+  std::vector<Pick> chosen;
   int misses = 0;
-  for (auto o = order_.begin(); o != order_.end() && misses < kMaxMisses; ++o) {
-    if (chosen.size() == kBatchMaxCount || room < smallest) break;
-    const std::size_t size = o->second.encoded.size();
-    if (size > room) {
-      ++misses;
-      continue;
+  for (std::size_t t = 0; t < buckets_.size(); ++t) {
+    const std::vector<Queued>& items = buckets_[t].items;
+    std::size_t i = items.size();
+    for (; i > 0; --i) {
+      const Queued& q = items[i - 1];
+      if (q.slot == nullptr) continue;
+      if (misses >= kMaxMisses || chosen.size() == kBatchMaxCount || room < smallest) break;
+      if (q.size > room) {
+        ++misses;
+        continue;
+      }
+      misses = 0;
+      room -= q.size;
+      chosen.push_back(Pick{t, i - 1});
     }
-    misses = 0;
-    room -= size;
-    chosen.push_back(o);
+    if (i > 0) break;  // stopped early
   }
   if (chosen.empty()) return {};
   Bytes out;
@@ -612,20 +649,32 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   Sink sink{&out};
   Packer pk(sink);
   pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
-  for (auto o : chosen) {
-    auto node = order_.extract(o);
-    const Bytes& encoded = node.mapped().encoded;
+  for (const Pick& p : chosen) {
+    const Bytes& encoded = buckets_[p.bucket].items[p.at].slot->encoded;
     out.insert(out.end(), encoded.begin(), encoded.end());
-    Slot& slot = *node.mapped().slot;
-    const OrderKey next{node.key().first + 1, node.key().second};
-    if (next.first >= retransmit_limit) {
-      count_size(encoded.size(), -1);
-      slot.in_queue = false;  // the node goes with `node`
-    } else {
-      node.key() = next;
-      slot.queued = order_.insert(std::move(node)).position;
-    }
   }
+  // Each taken item moves to the next bucket (or leaves). Last pick first: an insertion into
+  // bucket t + 1 then moves no pick still to be handled (those are in buckets <= t).
+  for (auto p = chosen.rbegin(); p != chosen.rend(); ++p) {
+    Bucket& from = buckets_[p->bucket];
+    const Queued q = from.items[p->at];
+    from.items[p->at].slot = nullptr;
+    ++from.holes;
+    Slot& slot = *q.slot;
+    const std::size_t next = p->bucket + 1;
+    if (next >= static_cast<std::size_t>(std::max(retransmit_limit, 0))) {
+      --queued_;
+      count_size(q.size, -1);
+      slot.transmits = -1;
+      slot.encoded = Bytes{};
+      continue;
+    }
+    if (buckets_.size() <= next) buckets_.resize(next + 1);
+    std::vector<Queued>& to = buckets_[next].items;  // (no reference into buckets_ is held)
+    to.insert(to.begin() + static_cast<std::ptrdiff_t>(position_of(to, q.seq)), q);
+    slot.transmits = static_cast<int>(next);
+  }
+  for (Bucket& b : buckets_) compact(b);
   return out;
 }
 

@@ -113,7 +113,7 @@ struct MergeCounts {
 class Store {
  public:
   explicit Store(std::string self, StoreConfig config = {});
-  // Movable, not copyable: the delta queue holds iterators into itself.
+  // Movable, not copyable: the delta queue holds pointers into the index.
   Store(Store&&) = default;
   Store& operator=(Store&&) = default;
   Store(const Store&) = delete;
@@ -160,7 +160,7 @@ class Store {
   // Entries too large for a delta (see StoreConfig::max_delta_bytes), each as its own encoded
   // batch, for the stream channel. Returned once; push-pull carries them anyway.
   std::vector<Bytes> take_oversized();
-  std::size_t pending_deltas() const { return order_.size(); }
+  std::size_t pending_deltas() const { return queued_; }
   std::size_t pending_oversized() const { return oversized_.size(); }
   // memberlist's retransmit_mult * ceil(log10(n + 1)), in integers, at least 1.
   static int retransmit_limit(int retransmit_mult, std::size_t members);
@@ -201,21 +201,25 @@ class Store {
                                std::int64_t wall_us, HoldBack hold = HoldBack::automatic);
 
  private:
-  // The delta queue's send order: (transmits, ~insertion seq) -> the queued entry, least
-  // transmitted and newest first. A take walks it from the front and needs no key lookup; a new
-  // (or re-queued) entry is always the smallest key, so it goes in at the front in O(1).
-  using OrderKey = std::pair<int, std::uint64_t>;  // (transmits, ~insertion seq)
-  struct Slot;
-  struct Queued {
-    Slot* slot;     // the key's index slot (unordered_map nodes never move)
-    Bytes encoded;  // the entry alone (a batch element, no batch header)
-  };
-  using Order = std::map<OrderKey, Queued>;
   // Per key of entries_, reached with one hash: its entry and its place in the delta queue.
   struct Slot {
     Entry* entry = nullptr;  // the node in entries_ (map nodes never move)
-    Order::iterator queued;  // into order_, valid iff in_queue
-    bool in_queue = false;
+    int transmits = -1;      // in the delta queue iff >= 0: then in buckets_[transmits]
+    std::uint64_t seq = 0;   // its insertion seq there
+    Bytes encoded;           // while queued: the entry alone (a batch element, no batch header)
+  };
+  // The delta queue's send order is (transmits ascending, insertion seq descending): one bucket
+  // per transmit count, each a vector ascending by seq (newest at the back), so a new entry is
+  // a push_back and a take walks contiguous memory from the back of bucket 0 on. A removed
+  // item stays as a hole (slot null) until the bucket is compacted.
+  struct Queued {
+    std::uint64_t seq;
+    std::size_t size;  // of the slot's encoded entry
+    Slot* slot;        // null: a hole
+  };
+  struct Bucket {
+    std::vector<Queued> items;
+    std::size_t holes = 0;
   };
   using Index = std::unordered_map<std::string_view, Slot>;
 
@@ -231,7 +235,9 @@ class Store {
   // The entry of `slot` changed in place: queue it anew.
   void requeue(Slot& slot);
   void enqueue(Slot& slot);
-  void unqueue(Slot& slot);  // from the delta queue only
+  void unqueue(Slot& slot);  // from the delta queue only (frees the encoded entry)
+  void punch(Slot& slot);    // leave a hole where the slot's queued item is
+  void compact(Bucket& bucket);
   void dequeue(std::string_view key);  // from the delta and oversized queues
   void mark_changed(std::string_view key);
   void release(std::int64_t wall_us, bool pulled);
@@ -251,7 +257,8 @@ class Store {
   // Key -> its slot (views of entries_'s own keys). Only ever looked up, never iterated, so its
   // order cannot reach any output.
   Index index_;
-  Order order_;
+  std::vector<Bucket> buckets_;
+  std::size_t queued_ = 0;  // live items in buckets_
   // Encoded size -> how many queued entries have it (sizes are below max_delta_bytes), and a
   // lower bound of the smallest queued size: a take stops once no queued entry can fit.
   std::vector<std::uint32_t> size_counts_;
