@@ -383,8 +383,9 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
   const bool from_past_life = origin == self_ && hlc > hlc_.last();
   hlc_.observe(hlc);
   // The one hash of this key: the slot serves the staleness check and the update in place.
-  const auto it = index_.find(key);
-  Entry* have = it == index_.end() ? nullptr : it->second.entry;
+  const std::uint64_t hash = hash_of(key);
+  const std::size_t cell = find_cell(key, hash);
+  Entry* have = cell == kNoCell ? nullptr : cells_[cell].entry;
   // Stale unless strictly newer than what we have: (hlc, origin) compared as Version does.
   if (have != nullptr && (have->version.hlc > hlc ||
                           (have->version.hlc == hlc && have->version.origin >= origin))) {
@@ -398,17 +399,18 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
     // SWIM member refutes with a higher incarnation.
     have->version.hlc = hlc_.tick(wall_us);
     ++stats_.refuted;
-    requeue(it->second);
+    requeue(*cells_[cell].slot);
     return MergeResult::refuted;
   }
   ++stats_.applied;
   if (have == nullptr) {
     if (owned != nullptr) {
       if (deleted) owned->value.clear();
-      insert_and_queue(std::move(*owned));
+      insert_and_queue(std::move(*owned), hash);
     } else {
       insert_and_queue(Entry{std::string(key), Version{hlc, std::string(origin)}, deleted,
-                             Bytes(value.begin(), value.end())});
+                             Bytes(value.begin(), value.end())},
+                       hash);
     }
     return MergeResult::applied;
   }
@@ -418,7 +420,7 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
   have->deleted = deleted;
   if (owned != nullptr && !deleted) have->value = std::move(owned->value);
   else have->value.assign(value.begin(), value.end());
-  requeue(it->second);
+  requeue(*cells_[cell].slot);
   return MergeResult::applied;
 }
 
@@ -461,21 +463,81 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
 }
 
 void Store::store_and_queue(Entry entry) {
-  const auto it = index_.find(entry.key);
-  if (it == index_.end()) {
-    insert_and_queue(std::move(entry));
+  const std::uint64_t hash = hash_of(entry.key);
+  const std::size_t cell = find_cell(entry.key, hash);
+  if (cell == kNoCell) {
+    insert_and_queue(std::move(entry), hash);
     return;
   }
-  *it->second.entry = std::move(entry);
-  requeue(it->second);
+  *cells_[cell].entry = std::move(entry);
+  requeue(*cells_[cell].slot);
 }
 
-void Store::insert_and_queue(Entry entry) {
+void Store::insert_and_queue(Entry entry, std::uint64_t hash) {
   std::string key = entry.key;
   const auto it = entries_.emplace(std::move(key), std::move(entry)).first;
-  Slot& slot = index_.emplace(it->first, Slot{&it->second, -1, 0, {}}).first->second;
+  Slot& slot = add_cell(it->first, hash, &it->second);
   mark_changed(it->first);
   enqueue(slot);
+}
+
+std::uint64_t Store::hash_of(std::string_view key) {
+  return std::hash<std::string_view>{}(key);
+}
+
+std::size_t Store::find_cell(std::string_view key, std::uint64_t hash) const {
+  if (cells_.empty()) return kNoCell;
+  const std::size_t mask = cells_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {  // a free cell always exists
+    const Cell& c = cells_[i];
+    if (c.entry == nullptr) return kNoCell;
+    if (c.hash == hash && c.key == key) return i;
+  }
+}
+
+Store::Slot& Store::add_cell(std::string_view key, std::uint64_t hash, Entry* entry) {
+  if ((cells_used_ + 1) * 2 > cells_.size()) {  // grow: keep the load at most 1/2
+    std::vector<Cell> old = std::move(cells_);
+    cells_.clear();
+    cells_.resize(std::max<std::size_t>(16, old.size() * 2));
+    const std::size_t mask = cells_.size() - 1;
+    for (Cell& c : old) {
+      if (c.entry == nullptr) continue;
+      std::size_t i = c.hash & mask;
+      while (cells_[i].entry != nullptr) i = (i + 1) & mask;
+      cells_[i] = std::move(c);
+    }
+  }
+  const std::size_t mask = cells_.size() - 1;
+  std::size_t i = hash & mask;
+  while (cells_[i].entry != nullptr) i = (i + 1) & mask;
+  Cell& c = cells_[i];
+  c.hash = hash;
+  c.key = key;
+  c.entry = entry;
+  c.slot = std::make_unique<Slot>();
+  c.slot->entry = entry;
+  ++cells_used_;
+  return *c.slot;
+}
+
+void Store::erase_cell(std::string_view key) {
+  std::size_t hole = find_cell(key, hash_of(key));
+  if (hole == kNoCell) return;
+  cells_[hole] = Cell{};
+  --cells_used_;
+  // Backward-shift deletion: pull later cells of the probe run into the hole when their home
+  // position allows it, so lookups need no tombstones.
+  const std::size_t mask = cells_.size() - 1;
+  for (std::size_t j = (hole + 1) & mask; cells_[j].entry != nullptr; j = (j + 1) & mask) {
+    const std::size_t home = cells_[j].hash & mask;
+    // Can the cell at j move to the hole? Only if its home is not cyclically in (hole, j].
+    const bool home_in_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (home_in_between) continue;
+    cells_[hole] = std::move(cells_[j]);
+    cells_[j] = Cell{};
+    hole = j;
+  }
 }
 
 void Store::requeue(Slot& slot) {
@@ -568,7 +630,9 @@ void Store::unqueue(Slot& slot) {
 }
 
 void Store::dequeue(std::string_view key) {
-  if (const auto it = index_.find(key); it != index_.end()) unqueue(it->second);
+  if (const std::size_t cell = find_cell(key, hash_of(key)); cell != kNoCell) {
+    unqueue(*cells_[cell].slot);
+  }
   if (const auto it = oversized_.find(key); it != oversized_.end()) oversized_.erase(it);
 }
 
@@ -577,19 +641,19 @@ const Entry* Store::find(std::string_view key) const {
 }
 
 Entry* Store::lookup(std::string_view key) {
-  auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second.entry;
+  const std::size_t cell = find_cell(key, hash_of(key));
+  return cell == kNoCell ? nullptr : cells_[cell].entry;
 }
 
 const Entry* Store::lookup(std::string_view key) const {
-  auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second.entry;
+  const std::size_t cell = find_cell(key, hash_of(key));
+  return cell == kNoCell ? nullptr : cells_[cell].entry;
 }
 
 void Store::rebuild_index() {
-  index_.clear();
-  index_.reserve(entries_.size());
-  for (auto& [key, e] : entries_) index_.emplace(key, Slot{&e, -1, 0, {}});
+  cells_.clear();
+  cells_used_ = 0;
+  for (auto& [key, e] : entries_) add_cell(key, hash_of(key), &e);
 }
 
 const Bytes* Store::get(std::string_view key) const {
@@ -800,7 +864,7 @@ bool Store::forget_member(std::string_view peer) {
   const std::string key = status_key(peer);
   dequeue(key);
   const bool held = held_.erase(key) > 0;
-  index_.erase(key);  // before the node (and the key it views) goes
+  erase_cell(key);  // before the node (and the key it views) goes
   if (entries_.erase(key) == 0) return held;
   changed_.insert(key);
   return true;
@@ -813,7 +877,7 @@ std::size_t Store::collect_garbage(std::int64_t wall_us) {
       const Entry& e = it->second;
       if (e.deleted && age_us(e.version.hlc, wall_us) >= config_.tombstone_ttl_us) {
         dequeue(it->first);
-        if (map == &entries_) index_.erase(it->first);
+        if (map == &entries_) erase_cell(it->first);
         it = map->erase(it);
         ++n;
       } else {

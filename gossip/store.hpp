@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -221,7 +222,19 @@ class Store {
     std::vector<Queued> items;
     std::size_t holes = 0;
   };
-  using Index = std::unordered_map<std::string_view, Slot>;
+  // The key index: open addressing with linear probing (load at most 1/2), each cell holding
+  // the key's hash and a view of it, so a lookup touches one cell, the key's bytes and the entry.
+  struct Cell {
+    std::uint64_t hash = 0;
+    std::string_view key;        // entries_'s own key (map nodes never move)
+    Entry* entry = nullptr;      // null: a free cell
+    std::unique_ptr<Slot> slot;  // the queue state (its address is stable: buckets_ points at it)
+  };
+  static constexpr std::size_t kNoCell = SIZE_MAX;
+  static std::uint64_t hash_of(std::string_view key);
+  std::size_t find_cell(std::string_view key, std::uint64_t hash) const;
+  Slot& add_cell(std::string_view key, std::uint64_t hash, Entry* entry);
+  void erase_cell(std::string_view key);
 
   // The body of merge() and merge_encoded(), on views of the incoming entry. `owned`, when set,
   // is the same entry as an Entry whose strings may be moved from.
@@ -229,9 +242,10 @@ class Store {
                         std::string_view origin, bool deleted, ByteView value, Entry* owned);
   // merge() of each entry, copying only what is stored.
   void merge_each(std::int64_t wall_us, const std::vector<Entry>& entries);
-  // Store `entry` (replacing what its key had) and queue it; insert_and_queue for a new key.
+  // Store `entry` (replacing what its key had) and queue it; insert_and_queue for a new key
+  // whose hash_of() is `hash`.
   void store_and_queue(Entry entry);
-  void insert_and_queue(Entry entry);
+  void insert_and_queue(Entry entry, std::uint64_t hash);
   // The entry of `slot` changed in place: queue it anew.
   void requeue(Slot& slot);
   void enqueue(Slot& slot);
@@ -254,9 +268,10 @@ class Store {
   StoreStats stats_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;
-  // Key -> its slot (views of entries_'s own keys). Only ever looked up, never iterated, so its
-  // order cannot reach any output.
-  Index index_;
+  // Key -> its entry and slot (see Cell). Only ever looked up, never iterated, so its order
+  // cannot reach any output.
+  std::vector<Cell> cells_;
+  std::size_t cells_used_ = 0;
   std::vector<Bucket> buckets_;
   std::size_t queued_ = 0;  // live items in buckets_
   // Encoded size -> how many queued entries have it (sizes are below max_delta_bytes), and a

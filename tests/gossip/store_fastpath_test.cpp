@@ -185,3 +185,52 @@ TEST_CASE("store fast path: missing_for walks a sorted digest as it looks up an 
     REQUIRE(s.missing_for(shuffled) == want);
   }
 }
+
+TEST_CASE("store fast path: the key index finds every entry and nothing else through growth and "
+          "removals (property)", "[store][fastpath]") {
+  const std::uint64_t seed = GENERATE(51, 52, 53);
+  INFO("seed " << seed);
+  TestRng rng(seed);
+  StoreConfig cfg;
+  cfg.tombstone_ttl_us = 5 * kSecond;
+  Store s("me", cfg);
+  std::int64_t wall = kT0;
+  std::size_t removed = 0;
+  for (int step = 0; step < 4000; ++step) {
+    wall += kSecond / 10;
+    const std::uint64_t k = rng.below(600);
+    switch (rng.below(6)) {
+      case 0:
+      case 1: {  // a status entry of a member (removed again by forget_member)
+        const std::string peer = "p" + std::to_string(k);
+        s.merge(wall, Entry{Store::status_key(peer), Version{Hlc::from_wall(wall), peer}, false,
+                            bytes_of("up")});
+        break;
+      }
+      case 2: {
+        const bool had = s.find(Store::status_key("p" + std::to_string(k))) != nullptr;
+        CHECK(s.forget_member("p" + std::to_string(k)) == had);
+        removed += had ? 1 : 0;
+        break;
+      }
+      case 3: s.put(wall, "k" + std::to_string(k), bytes_of("v")); break;
+      case 4: s.erase(wall, "k" + std::to_string(k)); break;  // collected after the ttl
+      default: removed += s.collect_garbage(wall); break;
+    }
+    if (step % 97 == 0) {
+      for (const auto& [key, e] : s.entries()) {
+        const Entry* found = s.find(key);
+        REQUIRE(found != nullptr);
+        REQUIRE(found == &e);
+      }
+      for (std::uint64_t i = 0; i < 600; ++i) {
+        const std::string key = "k" + std::to_string(i);
+        const std::string status = Store::status_key("p" + std::to_string(i));
+        REQUIRE((s.find(key) != nullptr) == (s.entries().count(key) == 1));
+        REQUIRE((s.find(status) != nullptr) == (s.entries().count(status) == 1));
+      }
+    }
+  }
+  CHECK(removed > 500);
+  CHECK(s.entries().size() > 300);
+}
