@@ -385,6 +385,10 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
   // The one hash of this key: the slot serves the staleness check and the update in place.
   const std::uint64_t hash = hash_of(key);
   const std::size_t cell = find_cell(key, hash);
+  if (cell != kNoCell && cells_[cell].surely_not_newer(hlc, origin)) {  // without the entry
+    ++stats_.stale;
+    return MergeResult::stale;
+  }
   Entry* have = cell == kNoCell ? nullptr : cells_[cell].entry;
   // Stale unless strictly newer than what we have: (hlc, origin) compared as Version does.
   if (have != nullptr && (have->version.hlc > hlc ||
@@ -398,6 +402,7 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
     // Our current write is the newer one in real time: re-issue it above the old version, as a
     // SWIM member refutes with a higher incarnation.
     have->version.hlc = hlc_.tick(wall_us);
+    cells_[cell].note_version(have->version);
     ++stats_.refuted;
     requeue(*cells_[cell].slot);
     return MergeResult::refuted;
@@ -417,6 +422,7 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
   // Update in place (the strings keep their capacity; `origin` and `value` may view `owned`).
   have->version.hlc = hlc;
   have->version.origin.assign(origin);
+  cells_[cell].note_version(have->version);
   have->deleted = deleted;
   if (owned != nullptr && !deleted) have->value = std::move(owned->value);
   else have->value.assign(value.begin(), value.end());
@@ -470,6 +476,7 @@ void Store::store_and_queue(Entry entry) {
     return;
   }
   *cells_[cell].entry = std::move(entry);
+  cells_[cell].note_version(cells_[cell].entry->version);
   requeue(*cells_[cell].slot);
 }
 
@@ -485,13 +492,37 @@ std::uint64_t Store::hash_of(std::string_view key) {
   return std::hash<std::string_view>{}(key);
 }
 
+bool Store::Cell::has(std::string_view key) const {
+  if (key.size() != key_size) return false;
+  const std::size_t head = std::min(key.size(), kKeyHead);
+  if (head > 0 && std::memcmp(key_head, key.data(), head) != 0) return false;
+  // A long key's tail is compared with the entry's own copy of the key.
+  return key.size() == head ||
+         std::memcmp(entry->key.data() + head, key.data() + head, key.size() - head) == 0;
+}
+
+void Store::Cell::note_version(const Version& v) {
+  hlc = v.hlc;
+  if (v.origin.size() > kOriginHead) {
+    origin_size = kOriginHead + 1;
+    return;
+  }
+  origin_size = static_cast<std::uint8_t>(v.origin.size());
+  if (!v.origin.empty()) std::memcpy(origin_head, v.origin.data(), v.origin.size());
+}
+
+bool Store::Cell::surely_not_newer(std::uint64_t h, std::string_view origin) const {
+  if (hlc != h) return hlc > h;
+  return origin_size <= kOriginHead && std::string_view(origin_head, origin_size) >= origin;
+}
+
 std::size_t Store::find_cell(std::string_view key, std::uint64_t hash) const {
   if (cells_.empty()) return kNoCell;
   const std::size_t mask = cells_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {  // a free cell always exists
     const Cell& c = cells_[i];
     if (c.entry == nullptr) return kNoCell;
-    if (c.hash == hash && c.key == key) return i;
+    if (c.hash == hash && c.has(key)) return i;
   }
 }
 
@@ -513,8 +544,10 @@ Store::Slot& Store::add_cell(std::string_view key, std::uint64_t hash, Entry* en
   while (cells_[i].entry != nullptr) i = (i + 1) & mask;
   Cell& c = cells_[i];
   c.hash = hash;
-  c.key = key;
+  c.note_version(entry->version);
   c.entry = entry;
+  c.key_size = static_cast<std::uint32_t>(key.size());
+  if (!key.empty()) std::memcpy(c.key_head, key.data(), std::min(key.size(), kKeyHead));
   c.slot = std::make_unique<Slot>();
   c.slot->entry = entry;
   ++cells_used_;

@@ -222,13 +222,25 @@ class Store {
     std::vector<Queued> items;
     std::size_t holes = 0;
   };
-  // The key index: open addressing with linear probing (load at most 1/2), each cell holding
-  // the key's hash and a view of it, so a lookup touches one cell, the key's bytes and the entry.
-  struct Cell {
+  // The key index: open addressing with linear probing (load at most 1/2). A cell is one cache
+  // line holding the key's hash and first bytes and its entry's version (the origin when short),
+  // so a lookup of a short key touches one cell, and a merge of a version no newer than ours
+  // (the common case: every delta arrives many times) is rejected without touching the entry.
+  static constexpr std::size_t kKeyHead = 16;
+  static constexpr std::size_t kOriginHead = 11;
+  struct alignas(64) Cell {
     std::uint64_t hash = 0;
-    std::string_view key;        // entries_'s own key (map nodes never move)
+    std::uint64_t hlc = 0;       // entry->version.hlc, kept in step with it (note_version)
     Entry* entry = nullptr;      // null: a free cell
     std::unique_ptr<Slot> slot;  // the queue state (its address is stable: buckets_ points at it)
+    std::uint32_t key_size = 0;
+    std::uint8_t origin_size = 0;  // entry->version.origin's size, if <= kOriginHead (else more)
+    char key_head[kKeyHead] = {};  // the key's first bytes (the rest: entry->key)
+    char origin_head[kOriginHead] = {};
+    bool has(std::string_view key) const;
+    void note_version(const Version& v);
+    // Whether (hlc, origin) is no newer than the entry's version, when the cell alone can tell.
+    bool surely_not_newer(std::uint64_t hlc, std::string_view origin) const;
   };
   static constexpr std::size_t kNoCell = SIZE_MAX;
   static std::uint64_t hash_of(std::string_view key);

@@ -234,3 +234,46 @@ TEST_CASE("store fast path: the key index finds every entry and nothing else thr
   CHECK(removed > 500);
   CHECK(s.entries().size() > 300);
 }
+
+TEST_CASE("store fast path: merges keep the highest version of every key, long keys and short "
+          "(property)", "[store][fastpath]") {
+  const std::uint64_t seed = GENERATE(61, 62, 63);
+  INFO("seed " << seed);
+  TestRng rng(seed);
+  Store s("me");
+  std::map<std::string, Version> want;  // the highest version seen per key
+  static const char* const kOrigins[] = {"a", "b", "c"};
+  // Keys of every length around the index's inline head (28 bytes), sharing long prefixes.
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back(std::string(static_cast<std::size_t>(i), 'x') + std::to_string(i % 7));
+  }
+  std::int64_t wall = kT0;
+  for (int step = 0; step < 5000; ++step) {
+    wall += static_cast<std::int64_t>(rng.below(3)) * 1000;
+    const std::string& key = keys[rng.below(keys.size())];
+    if (rng.chance(10)) {
+      want[key] = s.put(wall, key, bytes_of("local"));
+      continue;
+    }
+    const Version v{Hlc::from_wall(wall - static_cast<std::int64_t>(rng.below(4)) * 1000) +
+                        rng.below(3),
+                    kOrigins[rng.below(3)]};
+    Entry e{key, v, rng.chance(10), {}};
+    const Bytes encoded = encode_entries(std::vector<Entry>{e});
+    const bool newer = want.count(key) == 0 || want[key] < v;
+    if (rng.chance(50)) {
+      REQUIRE((s.merge(wall, e) == MergeResult::applied) == newer);
+    } else {
+      auto c = s.merge_encoded(wall, encoded);
+      REQUIRE(c.ok());
+      REQUIRE((c->applied == 1) == newer);
+    }
+    if (newer) want[key] = v;
+  }
+  REQUIRE(s.entries().size() == want.size());
+  for (const auto& [key, v] : want) {
+    INFO(key);
+    REQUIRE(s.version_of(key) == v);
+  }
+}
