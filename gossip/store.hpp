@@ -269,7 +269,7 @@ class Store {
   void release(std::int64_t wall_us, bool pulled);
   void count_size(std::size_t size, int delta);
   std::size_t smallest_queued();
-  // entries_ by key through index_ (a hash lookup instead of a walk of string compares).
+  // entries_ by key through cells_ (a hash lookup instead of a walk of string compares).
   Entry* lookup(std::string_view key);
   const Entry* lookup(std::string_view key) const;
   void rebuild_index();
