@@ -257,12 +257,11 @@ class Reader {
 
 constexpr std::uint64_t kSnapshotFormat = 1;
 
-Bytes encode_entry_alone(const Entry& e) {
-  Bytes out;
+// Appends `e` alone (a batch element, no batch header) to `out`.
+void append_entry(Bytes& out, const Entry& e) {
   Sink sink{&out};
   Packer pk(sink);
   pack_entry(pk, e);
-  return out;
 }
 
 // a - b, saturated instead of overflowing (walls and configs come from outside).
@@ -364,52 +363,96 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
 }
 
 MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
-  if (entry.key.starts_with(kStatusPrefix) &&
-      std::string_view(entry.key).substr(kStatusPrefix.size()) != entry.version.origin) {
+  return merge_one(wall_us, entry.key, entry.version.hlc, entry.version.origin, entry.deleted,
+                   entry.value, &entry);
+}
+
+MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
+                             std::string_view origin, bool deleted, ByteView value,
+                             Entry* owned) {
+  if (key.starts_with(kStatusPrefix) && key.substr(kStatusPrefix.size()) != origin) {
     ++stats_.refused_foreign;  // status/<peer> is written only by that peer
     return MergeResult::refused_foreign;
   }
-  if (sat_sub(Hlc::physical_us(entry.version.hlc), wall_us) > config_.max_clock_skew_us) {
+  if (sat_sub(Hlc::physical_us(hlc), wall_us) > config_.max_clock_skew_us) {
     ++stats_.refused_skew;
     return MergeResult::refused_skew;
   }
   // A version of ours that this store never issued nor saw comes from a previous life of this
   // peer (restarted without its disk, its old clock pushed ahead by a peer within the skew).
-  const bool from_past_life = entry.version.origin == self_ && entry.version.hlc > hlc_.last();
-  hlc_.observe(entry.version.hlc);
-  const Entry* have = lookup(entry.key);
-  if (have != nullptr && !(have->version < entry.version)) {
+  const bool from_past_life = origin == self_ && hlc > hlc_.last();
+  hlc_.observe(hlc);
+  // The one hash of this key: the slot serves the staleness check and the update in place.
+  const std::uint64_t hash = hash_of(key);
+  const std::size_t cell = find_cell(key, hash);
+  if (cell != kNoCell && cells_[cell].surely_not_newer(hlc, origin)) {  // without the entry
     ++stats_.stale;
     return MergeResult::stale;
   }
-  if (entry.deleted) entry.value.clear();
+  Entry* have = cell == kNoCell ? nullptr : cells_[cell].entry;
+  // Stale unless strictly newer than what we have: (hlc, origin) compared as Version does.
+  if (have != nullptr && (have->version.hlc > hlc ||
+                          (have->version.hlc == hlc && have->version.origin >= origin))) {
+    ++stats_.stale;
+    return MergeResult::stale;
+  }
+  if (deleted) value = {};
   if (from_past_life && have != nullptr && have->version.origin == self_ &&
-      (have->deleted != entry.deleted || have->value != entry.value)) {
+      (have->deleted != deleted || !std::ranges::equal(have->value, value))) {
     // Our current write is the newer one in real time: re-issue it above the old version, as a
     // SWIM member refutes with a higher incarnation.
-    Entry mine = *have;
-    mine.version.hlc = hlc_.tick(wall_us);
+    have->version.hlc = hlc_.tick(wall_us);
+    cells_[cell].note_version(have->version);
     ++stats_.refuted;
-    store_and_queue(std::move(mine));
+    requeue(*cells_[cell].slot);
     return MergeResult::refuted;
   }
   ++stats_.applied;
-  store_and_queue(std::move(entry));
+  if (have == nullptr) {
+    if (owned != nullptr) {
+      if (deleted) owned->value.clear();
+      insert_and_queue(std::move(*owned), hash);
+    } else {
+      insert_and_queue(Entry{std::string(key), Version{hlc, std::string(origin)}, deleted,
+                             Bytes(value.begin(), value.end())},
+                       hash);
+    }
+    return MergeResult::applied;
+  }
+  // Update in place (the strings keep their capacity; `origin` and `value` may view `owned`).
+  have->version.hlc = hlc;
+  have->version.origin.assign(origin);
+  cells_[cell].note_version(have->version);
+  have->deleted = deleted;
+  if (owned != nullptr && !deleted) have->value = std::move(owned->value);
+  else have->value.assign(value.begin(), value.end());
+  requeue(*cells_[cell].slot);
   return MergeResult::applied;
 }
 
+namespace {
+void count_result(MergeCounts& c, MergeResult r) {
+  switch (r) {
+    case MergeResult::applied: ++c.applied; break;
+    case MergeResult::stale: ++c.stale; break;
+    case MergeResult::refuted: ++c.refuted; break;
+    case MergeResult::refused_foreign: ++c.refused_foreign; break;
+    case MergeResult::refused_skew: ++c.refused_skew; break;
+  }
+}
+}  // namespace
+
 MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
   MergeCounts c;
-  for (Entry& e : entries) {
-    switch (merge(wall_us, std::move(e))) {
-      case MergeResult::applied: ++c.applied; break;
-      case MergeResult::stale: ++c.stale; break;
-      case MergeResult::refuted: ++c.refuted; break;
-      case MergeResult::refused_foreign: ++c.refused_foreign; break;
-      case MergeResult::refused_skew: ++c.refused_skew; break;
-    }
-  }
+  for (Entry& e : entries) count_result(c, merge(wall_us, std::move(e)));
   return c;
+}
+
+void Store::merge_each(std::int64_t wall_us, const std::vector<Entry>& entries) {
+  // As merge_all() on a copy, but only the entries that are stored get copied.
+  for (const Entry& e : entries) {
+    merge_one(wall_us, e.key, e.version.hlc, e.version.origin, e.deleted, e.value, nullptr);
+  }
 }
 
 Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
@@ -420,83 +463,210 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
   if (!r.entry_views(views) || !r.finish()) return Parsed<MergeCounts>::failure(r.error());
   MergeCounts c;
   for (const EntryView& v : views) {
-    MergeResult result = MergeResult::stale;
-    const Entry* have = lookup(v.key);
-    const bool stale = have != nullptr &&
-                       (have->version.hlc > v.hlc ||
-                        (have->version.hlc == v.hlc && have->version.origin >= v.origin));
-    // Refusals (foreign status, skew) come first in merge(): leave those to it.
-    const bool refused =
-        (v.key.starts_with(kStatusPrefix) && v.key.substr(kStatusPrefix.size()) != v.origin) ||
-        sat_sub(Hlc::physical_us(v.hlc), wall_us) > config_.max_clock_skew_us;
-    if (stale && !refused) {
-      // What merge() does for a stale entry that passed its checks.
-      hlc_.observe(v.hlc);
-      ++stats_.stale;
-    } else {
-      Entry e{std::string(v.key), Version{v.hlc, std::string(v.origin)}, v.deleted,
-              Bytes(v.value.begin(), v.value.end())};
-      result = merge(wall_us, std::move(e));
-    }
-    switch (result) {
-      case MergeResult::applied: ++c.applied; break;
-      case MergeResult::stale: ++c.stale; break;
-      case MergeResult::refuted: ++c.refuted; break;
-      case MergeResult::refused_foreign: ++c.refused_foreign; break;
-      case MergeResult::refused_skew: ++c.refused_skew; break;
-    }
+    count_result(c, merge_one(wall_us, v.key, v.hlc, v.origin, v.deleted, v.value, nullptr));
   }
   return c;
 }
 
-void Store::store_and_queue(Entry entry, Bytes encoded) {
-  changed_.insert(entry.key);
+void Store::store_and_queue(Entry entry) {
+  const std::uint64_t hash = hash_of(entry.key);
+  const std::size_t cell = find_cell(entry.key, hash);
+  if (cell == kNoCell) {
+    insert_and_queue(std::move(entry), hash);
+    return;
+  }
+  *cells_[cell].entry = std::move(entry);
+  cells_[cell].note_version(cells_[cell].entry->version);
+  requeue(*cells_[cell].slot);
+}
+
+void Store::insert_and_queue(Entry entry, std::uint64_t hash) {
   std::string key = entry.key;
-  enqueue(entry, std::move(encoded));
-  auto [it, inserted] = entries_.insert_or_assign(std::move(key), std::move(entry));
-  if (inserted) index_.emplace(it->first, &it->second);
+  const auto it = entries_.emplace(std::move(key), std::move(entry)).first;
+  Slot& slot = add_cell(it->first, hash, &it->second);
+  mark_changed(it->first);
+  enqueue(slot);
+}
+
+std::uint64_t Store::hash_of(std::string_view key) {
+  return std::hash<std::string_view>{}(key);
+}
+
+bool Store::Cell::has(std::string_view key) const {
+  if (key.size() != key_size) return false;
+  const std::size_t head = std::min(key.size(), kKeyHead);
+  if (head > 0 && std::memcmp(key_head, key.data(), head) != 0) return false;
+  // A long key's tail is compared with the entry's own copy of the key.
+  return key.size() == head ||
+         std::memcmp(entry->key.data() + head, key.data() + head, key.size() - head) == 0;
+}
+
+void Store::Cell::note_version(const Version& v) {
+  hlc = v.hlc;
+  if (v.origin.size() > kOriginHead) {
+    origin_size = kOriginHead + 1;
+    return;
+  }
+  origin_size = static_cast<std::uint8_t>(v.origin.size());
+  if (!v.origin.empty()) std::memcpy(origin_head, v.origin.data(), v.origin.size());
+}
+
+bool Store::Cell::surely_not_newer(std::uint64_t h, std::string_view origin) const {
+  if (hlc != h) return hlc > h;
+  return origin_size <= kOriginHead && std::string_view(origin_head, origin_size) >= origin;
+}
+
+std::size_t Store::find_cell(std::string_view key, std::uint64_t hash) const {
+  if (cells_.empty()) return kNoCell;
+  const std::size_t mask = cells_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {  // a free cell always exists
+    const Cell& c = cells_[i];
+    if (c.entry == nullptr) return kNoCell;
+    if (c.hash == hash && c.has(key)) return i;
+  }
+}
+
+Store::Slot& Store::add_cell(std::string_view key, std::uint64_t hash, Entry* entry) {
+  if ((cells_used_ + 1) * 2 > cells_.size()) {  // grow: keep the load at most 1/2
+    std::vector<Cell> old = std::move(cells_);
+    cells_.clear();
+    cells_.resize(std::max<std::size_t>(16, old.size() * 2));
+    const std::size_t mask = cells_.size() - 1;
+    for (Cell& c : old) {
+      if (c.entry == nullptr) continue;
+      std::size_t i = c.hash & mask;
+      while (cells_[i].entry != nullptr) i = (i + 1) & mask;
+      cells_[i] = std::move(c);
+    }
+  }
+  const std::size_t mask = cells_.size() - 1;
+  std::size_t i = hash & mask;
+  while (cells_[i].entry != nullptr) i = (i + 1) & mask;
+  Cell& c = cells_[i];
+  c.hash = hash;
+  c.note_version(entry->version);
+  c.entry = entry;
+  c.key_size = static_cast<std::uint32_t>(key.size());
+  if (!key.empty()) std::memcpy(c.key_head, key.data(), std::min(key.size(), kKeyHead));
+  c.slot = std::make_unique<Slot>();
+  c.slot->entry = entry;
+  ++cells_used_;
+  return *c.slot;
+}
+
+void Store::erase_cell(std::string_view key) {
+  std::size_t hole = find_cell(key, hash_of(key));
+  if (hole == kNoCell) return;
+  cells_[hole] = Cell{};
+  --cells_used_;
+  // Backward-shift deletion: pull later cells of the probe run into the hole when their home
+  // position allows it, so lookups need no tombstones.
+  const std::size_t mask = cells_.size() - 1;
+  for (std::size_t j = (hole + 1) & mask; cells_[j].entry != nullptr; j = (j + 1) & mask) {
+    const std::size_t home = cells_[j].hash & mask;
+    // Can the cell at j move to the hole? Only if its home is not cyclically in (hole, j].
+    const bool home_in_between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (home_in_between) continue;
+    cells_[hole] = std::move(cells_[j]);
+    cells_[j] = Cell{};
+    hole = j;
+  }
+}
+
+void Store::requeue(Slot& slot) {
+  mark_changed(slot.entry->key);
+  enqueue(slot);
+}
+
+void Store::mark_changed(std::string_view key) {
+  if (changed_.find(key) == changed_.end()) changed_.emplace(key);
 }
 
 void Store::count_size(std::size_t size, int delta) {
   if (delta > 0) {
-    ++sizes_[size];
-  } else if (auto it = sizes_.find(size); it != sizes_.end() && --it->second == 0) {
-    sizes_.erase(it);
+    if (size >= size_counts_.size()) size_counts_.resize(size + 1);
+    ++size_counts_[size];
+    smallest_ = std::min(smallest_, size);
+  } else {
+    --size_counts_[size];  // smallest_ stays a lower bound
   }
 }
 
-void Store::enqueue(const Entry& entry, Bytes encoded) {
-  if (encoded.empty()) encoded = encode_entry_alone(entry);
-  if (encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
-    unqueue(entry.key);
+std::size_t Store::smallest_queued() {
+  while (smallest_ < size_counts_.size() && size_counts_[smallest_] == 0) ++smallest_;
+  return smallest_;
+}
+
+namespace {
+// The item of `seq` in a bucket (present by construction: seqs are unique within a bucket).
+template <class Item>
+std::size_t position_of(const std::vector<Item>& items, std::uint64_t seq) {
+  const auto it = std::lower_bound(items.begin(), items.end(), seq,
+                                   [](const Item& q, std::uint64_t s) { return q.seq < s; });
+  return static_cast<std::size_t>(it - items.begin());
+}
+}  // namespace
+
+void Store::punch(Slot& slot) {
+  Bucket& b = buckets_[static_cast<std::size_t>(slot.transmits)];
+  b.items[position_of(b.items, slot.seq)].slot = nullptr;
+  ++b.holes;
+  --queued_;
+  count_size(slot.encoded.size(), -1);
+  slot.transmits = -1;
+}
+
+void Store::compact(Bucket& b) {
+  while (!b.items.empty() && b.items.back().slot == nullptr) {
+    b.items.pop_back();
+    --b.holes;
+  }
+  if (b.holes > 32 && b.holes * 2 > b.items.size()) {
+    std::erase_if(b.items, [](const Queued& q) { return q.slot == nullptr; });
+    b.holes = 0;
+  }
+  // A bucket that drained gives its memory back (a storm can leave thousands of items).
+  if (b.items.capacity() > 256 && b.items.size() * 4 < b.items.capacity()) b.items.shrink_to_fit();
+}
+
+void Store::enqueue(Slot& slot) {
+  const Entry& entry = *slot.entry;
+  // A key already queued leaves its old place (its buffer is reused).
+  if (slot.transmits >= 0) {
+    Bucket& old = buckets_[static_cast<std::size_t>(slot.transmits)];
+    punch(slot);
+    compact(old);
+  }
+  slot.encoded.clear();
+  append_entry(slot.encoded, entry);
+  if (slot.encoded.size() + kBatchHeaderMax > config_.max_delta_bytes) {
+    slot.encoded = Bytes{};
     oversized_.insert_or_assign(entry.key, encode_entries(std::span<const Entry>(&entry, 1)));
     return;
   }
-  oversized_.erase(entry.key);
-  const OrderKey order{0, ~next_seq_++};
-  auto [it, inserted] = queue_.try_emplace(entry.key, order);
-  if (!inserted) {
-    auto old = order_.find(it->second);
-    count_size(old->second.encoded.size(), -1);
-    order_.erase(old);
-    it->second = order;
+  if (!oversized_.empty()) oversized_.erase(entry.key);
+  count_size(slot.encoded.size(), +1);
+  // Never transmitted and the newest: the back of bucket 0.
+  if (buckets_.empty()) buckets_.emplace_back();
+  slot.transmits = 0;
+  slot.seq = next_seq_++;
+  buckets_[0].items.push_back(Queued{slot.seq, slot.encoded.size(), &slot});
+  ++queued_;
+}
+
+void Store::unqueue(Slot& slot) {
+  if (slot.transmits < 0) return;
+  Bucket& b = buckets_[static_cast<std::size_t>(slot.transmits)];
+  punch(slot);
+  compact(b);
+  slot.encoded = Bytes{};
+}
+
+void Store::dequeue(std::string_view key) {
+  if (const std::size_t cell = find_cell(key, hash_of(key)); cell != kNoCell) {
+    unqueue(*cells_[cell].slot);
   }
-  count_size(encoded.size(), +1);
-  order_.emplace(order, Queued{it, std::move(encoded)});
-}
-
-void Store::unqueue(std::string_view key) {
-  auto it = queue_.find(key);
-  if (it == queue_.end()) return;
-  auto o = order_.find(it->second);
-  count_size(o->second.encoded.size(), -1);
-  order_.erase(o);
-  queue_.erase(it);
-}
-
-void Store::dequeue(const std::string& key) {
-  unqueue(key);
-  oversized_.erase(key);
+  if (const auto it = oversized_.find(key); it != oversized_.end()) oversized_.erase(it);
 }
 
 const Entry* Store::find(std::string_view key) const {
@@ -504,19 +674,19 @@ const Entry* Store::find(std::string_view key) const {
 }
 
 Entry* Store::lookup(std::string_view key) {
-  auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second;
+  const std::size_t cell = find_cell(key, hash_of(key));
+  return cell == kNoCell ? nullptr : cells_[cell].entry;
 }
 
 const Entry* Store::lookup(std::string_view key) const {
-  auto it = index_.find(key);
-  return it == index_.end() ? nullptr : it->second;
+  const std::size_t cell = find_cell(key, hash_of(key));
+  return cell == kNoCell ? nullptr : cells_[cell].entry;
 }
 
 void Store::rebuild_index() {
-  index_.clear();
-  index_.reserve(entries_.size());
-  for (auto& [key, e] : entries_) index_.emplace(key, &e);
+  cells_.clear();
+  cells_used_ = 0;
+  for (auto& [key, e] : entries_) add_cell(key, hash_of(key), &e);
 }
 
 const Bytes* Store::get(std::string_view key) const {
@@ -541,25 +711,34 @@ std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
 }
 
 Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
-  if (queue_.empty() || budget_bytes <= kBatchHeaderMax) return {};
+  if (queued_ == 0 || budget_bytes <= kBatchHeaderMax) return {};
   // Walk the queue least-transmitted first (newest first among equals), taking what fits. Stop
   // once the room left is below the smallest queued entry, or after a run of entries that do not
   // fit, so a nearly full packet costs O(1), not O(n).
   constexpr int kMaxMisses = 64;
   std::size_t room = budget_bytes - kBatchHeaderMax;
-  const std::size_t smallest = sizes_.begin()->first;
-  std::vector<std::map<OrderKey, Queued>::iterator> chosen;
+  const std::size_t smallest = smallest_queued();
+  struct Pick {
+    std::size_t bucket, at;
+  };
+  std::vector<Pick> chosen;
   int misses = 0;
-  for (auto o = order_.begin(); o != order_.end() && misses < kMaxMisses; ++o) {
-    if (chosen.size() == kBatchMaxCount || room < smallest) break;
-    const std::size_t size = o->second.encoded.size();
-    if (size > room) {
-      ++misses;
-      continue;
+  for (std::size_t t = 0; t < buckets_.size(); ++t) {
+    const std::vector<Queued>& items = buckets_[t].items;
+    std::size_t i = items.size();
+    for (; i > 0; --i) {
+      const Queued& q = items[i - 1];
+      if (q.slot == nullptr) continue;
+      if (misses >= kMaxMisses || chosen.size() == kBatchMaxCount || room < smallest) break;
+      if (q.size > room) {
+        ++misses;
+        continue;
+      }
+      misses = 0;
+      room -= q.size;
+      chosen.push_back(Pick{t, i - 1});
     }
-    misses = 0;
-    room -= size;
-    chosen.push_back(o);
+    if (i > 0) break;  // stopped early
   }
   if (chosen.empty()) return {};
   Bytes out;
@@ -567,20 +746,32 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   Sink sink{&out};
   Packer pk(sink);
   pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
-  for (auto o : chosen) {
-    const Bytes& encoded = o->second.encoded;
+  for (const Pick& p : chosen) {
+    const Bytes& encoded = buckets_[p.bucket].items[p.at].slot->encoded;
     out.insert(out.end(), encoded.begin(), encoded.end());
-    auto node = order_.extract(o);
-    const OrderKey next{node.key().first + 1, node.key().second};
-    if (next.first >= retransmit_limit) {
-      count_size(encoded.size(), -1);
-      queue_.erase(node.mapped().key);
-    } else {
-      node.key() = next;
-      node.mapped().key->second = next;
-      order_.insert(std::move(node));
-    }
   }
+  // Each taken item moves to the next bucket (or leaves). Last pick first: an insertion into
+  // bucket t + 1 then moves no pick still to be handled (those are in buckets <= t).
+  for (auto p = chosen.rbegin(); p != chosen.rend(); ++p) {
+    Bucket& from = buckets_[p->bucket];
+    const Queued q = from.items[p->at];
+    from.items[p->at].slot = nullptr;
+    ++from.holes;
+    Slot& slot = *q.slot;
+    const std::size_t next = p->bucket + 1;
+    if (next >= static_cast<std::size_t>(std::max(retransmit_limit, 0))) {
+      --queued_;
+      count_size(q.size, -1);
+      slot.transmits = -1;
+      slot.encoded = Bytes{};
+      continue;
+    }
+    if (buckets_.size() <= next) buckets_.resize(next + 1);
+    std::vector<Queued>& to = buckets_[next].items;  // (no reference into buckets_ is held)
+    to.insert(to.begin() + static_cast<std::ptrdiff_t>(position_of(to, q.seq)), q);
+    slot.transmits = static_cast<int>(next);
+  }
+  for (Bucket& b : buckets_) compact(b);
   return out;
 }
 
@@ -612,15 +803,32 @@ Digest Store::digest() const {
 }
 
 std::vector<Entry> Store::missing_for(const Digest& remote) const {
-  std::map<std::string_view, const Version*> theirs;
-  for (const DigestItem& it : remote.items) {
-    auto [pos, inserted] = theirs.emplace(it.key, &it.version);
-    if (!inserted && *pos->second < it.version) pos->second = &it.version;
-  }
+  // What the remote lacks or has older (for a key listed twice, its higher version counts).
+  const std::vector<DigestItem>& items = remote.items;
   std::vector<Entry> out;
+  const auto by_key = [](const DigestItem& a, const DigestItem& b) { return a.key < b.key; };
+  if (!std::is_sorted(items.begin(), items.end(), by_key)) {
+    // Not in key order (not from a store of ours): look keys up.
+    std::map<std::string_view, const Version*> theirs;
+    for (const DigestItem& it : items) {
+      auto [pos, inserted] = theirs.emplace(it.key, &it.version);
+      if (!inserted && *pos->second < it.version) pos->second = &it.version;
+    }
+    for (const auto& [key, e] : entries_) {
+      auto it = theirs.find(key);
+      if (it == theirs.end() || *it->second < e.version) out.push_back(e);
+    }
+    return out;
+  }
+  // Both in key order: one merge walk.
+  auto r = items.begin();
   for (const auto& [key, e] : entries_) {
-    auto it = theirs.find(key);
-    if (it == theirs.end() || *it->second < e.version) out.push_back(e);
+    while (r != items.end() && r->key < key) ++r;
+    const Version* theirs = nullptr;
+    for (auto q = r; q != items.end() && q->key == key; ++q) {
+      if (theirs == nullptr || *theirs < q->version) theirs = &q->version;
+    }
+    if (theirs == nullptr || *theirs < e.version) out.push_back(e);
   }
   return out;
 }
@@ -636,7 +844,7 @@ PushPull Store::begin_push_pull() const {
 std::optional<PushPull> Store::handle_push_pull(std::int64_t wall_us, const PushPull& msg) {
   switch (msg.kind) {
     case PushPull::Kind::request: {
-      merge_all(wall_us, msg.entries);
+      merge_each(wall_us, msg.entries);
       PushPull reply;
       reply.kind = PushPull::Kind::response;
       reply.digest = digest();
@@ -645,7 +853,7 @@ std::optional<PushPull> Store::handle_push_pull(std::int64_t wall_us, const Push
       return reply;
     }
     case PushPull::Kind::response: {
-      merge_all(wall_us, msg.entries);
+      merge_each(wall_us, msg.entries);
       if (!msg.holding_back) on_pull_succeeded(wall_us);
       PushPull reply;
       reply.kind = PushPull::Kind::final;
@@ -654,7 +862,7 @@ std::optional<PushPull> Store::handle_push_pull(std::int64_t wall_us, const Push
       return reply;
     }
     case PushPull::Kind::final:
-      merge_all(wall_us, msg.entries);
+      merge_each(wall_us, msg.entries);
       return std::nullopt;
   }
   return std::nullopt;
@@ -689,7 +897,7 @@ bool Store::forget_member(std::string_view peer) {
   const std::string key = status_key(peer);
   dequeue(key);
   const bool held = held_.erase(key) > 0;
-  index_.erase(key);  // before the node (and the key it views) goes
+  erase_cell(key);  // before the node (and the key it views) goes
   if (entries_.erase(key) == 0) return held;
   changed_.insert(key);
   return true;
@@ -702,7 +910,7 @@ std::size_t Store::collect_garbage(std::int64_t wall_us) {
       const Entry& e = it->second;
       if (e.deleted && age_us(e.version.hlc, wall_us) >= config_.tombstone_ttl_us) {
         dequeue(it->first);
-        if (map == &entries_) index_.erase(it->first);
+        if (map == &entries_) erase_cell(it->first);
         it = map->erase(it);
         ++n;
       } else {

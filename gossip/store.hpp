@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -113,7 +114,7 @@ struct MergeCounts {
 class Store {
  public:
   explicit Store(std::string self, StoreConfig config = {});
-  // Movable, not copyable: the delta queue holds iterators into itself.
+  // Movable, not copyable: the delta queue holds pointers into the index.
   Store(Store&&) = default;
   Store& operator=(Store&&) = default;
   Store(const Store&) = delete;
@@ -160,7 +161,7 @@ class Store {
   // Entries too large for a delta (see StoreConfig::max_delta_bytes), each as its own encoded
   // batch, for the stream channel. Returned once; push-pull carries them anyway.
   std::vector<Bytes> take_oversized();
-  std::size_t pending_deltas() const { return queue_.size(); }
+  std::size_t pending_deltas() const { return queued_; }
   std::size_t pending_oversized() const { return oversized_.size(); }
   // memberlist's retransmit_mult * ceil(log10(n + 1)), in integers, at least 1.
   static int retransmit_limit(int retransmit_mult, std::size_t members);
@@ -201,22 +202,74 @@ class Store {
                                std::int64_t wall_us, HoldBack hold = HoldBack::automatic);
 
  private:
-  // The delta queue: key -> its place in the send order, and the send order itself,
-  // (transmits, ~seq) -> the queued entry, least transmitted and newest first. A take walks
-  // order_ from the front and needs no key lookup; each order_ node points back at its key.
-  using OrderKey = std::pair<int, std::uint64_t>;  // (transmits, ~insertion seq)
-  using QueueMap = std::map<std::string, OrderKey, std::less<>>;
-  struct Queued {
-    QueueMap::iterator key;  // into queue_ (map iterators stay valid until erased)
-    Bytes encoded;           // the entry alone (a batch element, no batch header)
+  // Per key of entries_, reached with one hash: its entry and its place in the delta queue.
+  struct Slot {
+    Entry* entry = nullptr;  // the node in entries_ (map nodes never move)
+    int transmits = -1;      // in the delta queue iff >= 0: then in buckets_[transmits]
+    std::uint64_t seq = 0;   // its insertion seq there
+    Bytes encoded;           // while queued: the entry alone (a batch element, no batch header)
   };
-  void store_and_queue(Entry entry, Bytes encoded = {});
-  void enqueue(const Entry& entry, Bytes encoded);
-  void unqueue(std::string_view key);  // from the delta queue only
-  void dequeue(const std::string& key);  // from the delta and oversized queues
+  // The delta queue's send order is (transmits ascending, insertion seq descending): one bucket
+  // per transmit count, each a vector ascending by seq (newest at the back), so a new entry is
+  // a push_back and a take walks contiguous memory from the back of bucket 0 on. A removed
+  // item stays as a hole (slot null) until the bucket is compacted.
+  struct Queued {
+    std::uint64_t seq;
+    std::size_t size;  // of the slot's encoded entry
+    Slot* slot;        // null: a hole
+  };
+  struct Bucket {
+    std::vector<Queued> items;
+    std::size_t holes = 0;
+  };
+  // The key index: open addressing with linear probing (load at most 1/2). A cell is one cache
+  // line holding the key's hash and first bytes and its entry's version (the origin when short),
+  // so a lookup of a short key touches one cell, and a merge of a version no newer than ours
+  // (the common case: every delta arrives many times) is rejected without touching the entry.
+  static constexpr std::size_t kKeyHead = 16;
+  static constexpr std::size_t kOriginHead = 11;
+  struct alignas(64) Cell {
+    std::uint64_t hash = 0;
+    std::uint64_t hlc = 0;       // entry->version.hlc, kept in step with it (note_version)
+    Entry* entry = nullptr;      // null: a free cell
+    std::unique_ptr<Slot> slot;  // the queue state (its address is stable: buckets_ points at it)
+    std::uint32_t key_size = 0;
+    std::uint8_t origin_size = 0;  // entry->version.origin's size, if <= kOriginHead (else more)
+    char key_head[kKeyHead] = {};  // the key's first bytes (the rest: entry->key)
+    char origin_head[kOriginHead] = {};
+    bool has(std::string_view key) const;
+    void note_version(const Version& v);
+    // Whether (hlc, origin) is no newer than the entry's version, when the cell alone can tell.
+    bool surely_not_newer(std::uint64_t hlc, std::string_view origin) const;
+  };
+  static constexpr std::size_t kNoCell = SIZE_MAX;
+  static std::uint64_t hash_of(std::string_view key);
+  std::size_t find_cell(std::string_view key, std::uint64_t hash) const;
+  Slot& add_cell(std::string_view key, std::uint64_t hash, Entry* entry);
+  void erase_cell(std::string_view key);
+
+  // The body of merge() and merge_encoded(), on views of the incoming entry. `owned`, when set,
+  // is the same entry as an Entry whose strings may be moved from.
+  MergeResult merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
+                        std::string_view origin, bool deleted, ByteView value, Entry* owned);
+  // merge() of each entry, copying only what is stored.
+  void merge_each(std::int64_t wall_us, const std::vector<Entry>& entries);
+  // Store `entry` (replacing what its key had) and queue it; insert_and_queue for a new key
+  // whose hash_of() is `hash`.
+  void store_and_queue(Entry entry);
+  void insert_and_queue(Entry entry, std::uint64_t hash);
+  // The entry of `slot` changed in place: queue it anew.
+  void requeue(Slot& slot);
+  void enqueue(Slot& slot);
+  void unqueue(Slot& slot);  // from the delta queue only (frees the encoded entry)
+  void punch(Slot& slot);    // leave a hole where the slot's queued item is
+  void compact(Bucket& bucket);
+  void dequeue(std::string_view key);  // from the delta and oversized queues
+  void mark_changed(std::string_view key);
   void release(std::int64_t wall_us, bool pulled);
   void count_size(std::size_t size, int delta);
-  // entries_ by key through index_ (a hash lookup instead of a walk of string compares).
+  std::size_t smallest_queued();
+  // entries_ by key through cells_ (a hash lookup instead of a walk of string compares).
   Entry* lookup(std::string_view key);
   const Entry* lookup(std::string_view key) const;
   void rebuild_index();
@@ -227,13 +280,16 @@ class Store {
   StoreStats stats_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;
-  // Key -> its entry in entries_ (views of entries_'s own keys; map nodes never move). Only ever
-  // looked up, never iterated, so its order cannot reach any output.
-  std::unordered_map<std::string_view, Entry*> index_;
-  QueueMap queue_;
-  std::map<OrderKey, Queued> order_;
-  // Encoded size -> how many queued entries have it: a take stops once no entry can fit.
-  std::map<std::size_t, std::size_t> sizes_;
+  // Key -> its entry and slot (see Cell). Only ever looked up, never iterated, so its order
+  // cannot reach any output.
+  std::vector<Cell> cells_;
+  std::size_t cells_used_ = 0;
+  std::vector<Bucket> buckets_;
+  std::size_t queued_ = 0;  // live items in buckets_
+  // Encoded size -> how many queued entries have it (sizes are below max_delta_bytes), and a
+  // lower bound of the smallest queued size: a take stops once no queued entry can fit.
+  std::vector<std::uint32_t> size_counts_;
+  std::size_t smallest_ = SIZE_MAX;
   std::map<std::string, Bytes, std::less<>> oversized_;
   std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;

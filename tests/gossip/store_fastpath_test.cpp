@@ -2,6 +2,8 @@
 // index behind find(), the delta queue's send order) must behave exactly as the plain paths.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -132,4 +134,146 @@ TEST_CASE("store fast path: find() follows forget_member, garbage collection and
   REQUIRE(counts.ok());
   CHECK(counts->stale == 1);
   CHECK(*moved.get("a") == bytes_of("1"));
+}
+
+TEST_CASE("store fast path: missing_for walks a sorted digest as it looks up an unsorted one "
+          "(property)", "[store][fastpath]") {
+  const std::uint64_t seed = GENERATE(41, 42, 43);
+  INFO("seed " << seed);
+  TestRng rng(seed);
+  Store s("me");
+  for (int i = 0; i < 200; ++i) {
+    Entry e = random_entry(rng, kT0);
+    s.merge(kT0, std::move(e));
+  }
+  for (int round = 0; round < 50; ++round) {
+    // A remote digest: some of our keys with older, equal or newer versions, some keys we lack,
+    // some keys twice (the higher version counts).
+    Digest d;
+    for (const auto& [key, e] : s.entries()) {
+      if (rng.chance(30)) continue;
+      Version v = e.version;
+      switch (rng.below(3)) {
+        case 0: v.hlc -= 1; break;
+        case 1: break;
+        default: v.hlc += 1; break;
+      }
+      d.items.push_back(DigestItem{key, v});
+      if (rng.chance(10)) d.items.push_back(DigestItem{key, Version{v.hlc + rng.below(3) - 1, "a"}});
+    }
+    for (int i = 0, n = static_cast<int>(rng.below(5)); i < n; ++i) {
+      d.items.push_back(DigestItem{"zz" + std::to_string(rng.below(10)), Version{1, "a"}});
+    }
+    std::sort(d.items.begin(), d.items.end(),
+              [](const DigestItem& a, const DigestItem& b) { return a.key < b.key; });
+    // The plain answer: per key, the remote's highest version against ours.
+    std::map<std::string, Version> theirs;
+    for (const DigestItem& it : d.items) {
+      auto [pos, inserted] = theirs.emplace(it.key, it.version);
+      if (!inserted && pos->second < it.version) pos->second = it.version;
+    }
+    std::vector<Entry> want;
+    for (const auto& [key, e] : s.entries()) {
+      auto it = theirs.find(key);
+      if (it == theirs.end() || it->second < e.version) want.push_back(e);
+    }
+    REQUIRE(s.missing_for(d) == want);
+    Digest shuffled = d;
+    for (std::size_t i = shuffled.items.size(); i > 1; --i) {
+      std::swap(shuffled.items[i - 1], shuffled.items[rng.below(i)]);
+    }
+    REQUIRE(s.missing_for(shuffled) == want);
+  }
+}
+
+TEST_CASE("store fast path: the key index finds every entry and nothing else through growth and "
+          "removals (property)", "[store][fastpath]") {
+  const std::uint64_t seed = GENERATE(51, 52, 53);
+  INFO("seed " << seed);
+  TestRng rng(seed);
+  StoreConfig cfg;
+  cfg.tombstone_ttl_us = 5 * kSecond;
+  Store s("me", cfg);
+  std::int64_t wall = kT0;
+  std::size_t removed = 0;
+  for (int step = 0; step < 4000; ++step) {
+    wall += kSecond / 10;
+    const std::uint64_t k = rng.below(600);
+    switch (rng.below(6)) {
+      case 0:
+      case 1: {  // a status entry of a member (removed again by forget_member)
+        const std::string peer = "p" + std::to_string(k);
+        s.merge(wall, Entry{Store::status_key(peer), Version{Hlc::from_wall(wall), peer}, false,
+                            bytes_of("up")});
+        break;
+      }
+      case 2: {
+        const bool had = s.find(Store::status_key("p" + std::to_string(k))) != nullptr;
+        CHECK(s.forget_member("p" + std::to_string(k)) == had);
+        removed += had ? 1 : 0;
+        break;
+      }
+      case 3: s.put(wall, "k" + std::to_string(k), bytes_of("v")); break;
+      case 4: s.erase(wall, "k" + std::to_string(k)); break;  // collected after the ttl
+      default: removed += s.collect_garbage(wall); break;
+    }
+    if (step % 97 == 0) {
+      for (const auto& [key, e] : s.entries()) {
+        const Entry* found = s.find(key);
+        REQUIRE(found != nullptr);
+        REQUIRE(found == &e);
+      }
+      for (std::uint64_t i = 0; i < 600; ++i) {
+        const std::string key = "k" + std::to_string(i);
+        const std::string status = Store::status_key("p" + std::to_string(i));
+        REQUIRE((s.find(key) != nullptr) == (s.entries().count(key) == 1));
+        REQUIRE((s.find(status) != nullptr) == (s.entries().count(status) == 1));
+      }
+    }
+  }
+  CHECK(removed > 500);
+  CHECK(s.entries().size() > 300);
+}
+
+TEST_CASE("store fast path: merges keep the highest version of every key, long keys and short "
+          "(property)", "[store][fastpath]") {
+  const std::uint64_t seed = GENERATE(61, 62, 63);
+  INFO("seed " << seed);
+  TestRng rng(seed);
+  Store s("me");
+  std::map<std::string, Version> want;  // the highest version seen per key
+  static const char* const kOrigins[] = {"a", "b", "c"};
+  // Keys of every length around the index's inline head (28 bytes), sharing long prefixes.
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) {
+    keys.push_back(std::string(static_cast<std::size_t>(i), 'x') + std::to_string(i % 7));
+  }
+  std::int64_t wall = kT0;
+  for (int step = 0; step < 5000; ++step) {
+    wall += static_cast<std::int64_t>(rng.below(3)) * 1000;
+    const std::string& key = keys[rng.below(keys.size())];
+    if (rng.chance(10)) {
+      want[key] = s.put(wall, key, bytes_of("local"));
+      continue;
+    }
+    const Version v{Hlc::from_wall(wall - static_cast<std::int64_t>(rng.below(4)) * 1000) +
+                        rng.below(3),
+                    kOrigins[rng.below(3)]};
+    Entry e{key, v, rng.chance(10), {}};
+    const Bytes encoded = encode_entries(std::vector<Entry>{e});
+    const bool newer = want.count(key) == 0 || want[key] < v;
+    if (rng.chance(50)) {
+      REQUIRE((s.merge(wall, e) == MergeResult::applied) == newer);
+    } else {
+      auto c = s.merge_encoded(wall, encoded);
+      REQUIRE(c.ok());
+      REQUIRE((c->applied == 1) == newer);
+    }
+    if (newer) want[key] = v;
+  }
+  REQUIRE(s.entries().size() == want.size());
+  for (const auto& [key, v] : want) {
+    INFO(key);
+    REQUIRE(s.version_of(key) == v);
+  }
 }
