@@ -137,7 +137,9 @@ void Engine::join(Clock now, std::span<const Address> seeds, Outbox& out) {
     joined_ = true;
     return;
   }
-  for (const auto& s : seeds_) push_pull_to(s, true, out);
+  // One seed first: its answer is the whole membership, and each further one would be the same
+  // again (at 10,000 members, 10,000 records each). Retries go to every seed.
+  push_pull_to(seeds_[rng_.below(seeds_.size())], true, out);
   next_join_retry_ = now.mono + cfg_.join_retry_interval;
 }
 
@@ -729,10 +731,18 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
       joined_ = true;
       next_join_retry_ = kNever;
       // Peers that joined at about the same time may have missed each other's announcements:
-      // one early catch-up push-pull instead of waiting a whole push_pull_interval.
-      next_push_pull_ = std::min(next_push_pull_,
-                                 now.mono + rng_.between(cfg_.probe_interval,
-                                                         5 * cfg_.probe_interval));
+      // one early catch-up push-pull instead of waiting a whole push_pull_interval. Only in a
+      // cluster small enough that push-pulls are not yet scaled down (push_pull_scale): in a
+      // large one every member re-gossips each join many times over, and a whole exchange
+      // costs O(members) on both sides. There, the first periodic push-pull is rescheduled as
+      // start_timers did, with the interval scaled to the membership the join taught us.
+      const Micros gap = push_pull_scale(cfg_.push_pull_interval, live_count());
+      if (gap == cfg_.push_pull_interval)
+        next_push_pull_ = std::min(next_push_pull_,
+                                   now.mono + rng_.between(cfg_.probe_interval,
+                                                           5 * cfg_.probe_interval));
+      else
+        next_push_pull_ = now.mono + gap + rng_.between(0, gap - 1);
       Event e;
       e.kind = EventKind::join_succeeded;
       e.addr = from;
