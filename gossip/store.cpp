@@ -608,7 +608,7 @@ std::size_t position_of(const std::vector<Item>& items, std::uint64_t seq) {
 }  // namespace
 
 void Store::punch(Slot& slot) {
-  Bucket& b = buckets_[static_cast<std::size_t>(slot.transmits)];
+  Bucket& b = lane_of(slot)[static_cast<std::size_t>(slot.transmits)];
   b.items[position_of(b.items, slot.seq)].slot = nullptr;
   ++b.holes;
   --queued_;
@@ -633,7 +633,7 @@ void Store::enqueue(Slot& slot) {
   const Entry& entry = *slot.entry;
   // A key already queued leaves its old place (its buffer is reused).
   if (slot.transmits >= 0) {
-    Bucket& old = buckets_[static_cast<std::size_t>(slot.transmits)];
+    Bucket& old = lane_of(slot)[static_cast<std::size_t>(slot.transmits)];
     punch(slot);
     compact(old);
   }
@@ -646,17 +646,19 @@ void Store::enqueue(Slot& slot) {
   }
   if (!oversized_.empty()) oversized_.erase(entry.key);
   count_size(slot.encoded.size(), +1);
-  // Never transmitted and the newest: the back of bucket 0.
-  if (buckets_.empty()) buckets_.emplace_back();
+  // Never transmitted and the newest: the back of bucket 0 of its lane.
+  slot.lane = entry.key.starts_with(kStatusPrefix) ? kLaneStatus : kLaneState;
+  std::vector<Bucket>& lane = lane_of(slot);
+  if (lane.empty()) lane.emplace_back();
   slot.transmits = 0;
   slot.seq = next_seq_++;
-  buckets_[0].items.push_back(Queued{slot.seq, slot.encoded.size(), &slot});
+  lane[0].items.push_back(Queued{slot.seq, slot.encoded.size(), &slot});
   ++queued_;
 }
 
 void Store::unqueue(Slot& slot) {
   if (slot.transmits < 0) return;
-  Bucket& b = buckets_[static_cast<std::size_t>(slot.transmits)];
+  Bucket& b = lane_of(slot)[static_cast<std::size_t>(slot.transmits)];
   punch(slot);
   compact(b);
   slot.encoded = Bytes{};
@@ -719,26 +721,33 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   std::size_t room = budget_bytes - kBatchHeaderMax;
   const std::size_t smallest = smallest_queued();
   struct Pick {
+    std::uint8_t lane;
     std::size_t bucket, at;
   };
   std::vector<Pick> chosen;
   int misses = 0;
-  for (std::size_t t = 0; t < buckets_.size(); ++t) {
-    const std::vector<Queued>& items = buckets_[t].items;
-    std::size_t i = items.size();
-    for (; i > 0; --i) {
-      const Queued& q = items[i - 1];
-      if (q.slot == nullptr) continue;
-      if (misses >= kMaxMisses || chosen.size() == kBatchMaxCount || room < smallest) break;
-      if (q.size > room) {
-        ++misses;
-        continue;
+  bool stopped = false;
+  for (std::uint8_t l = 0; l < lanes_.size() && !stopped; ++l) {
+    for (std::size_t t = 0; t < lanes_[l].size(); ++t) {
+      const std::vector<Queued>& items = lanes_[l][t].items;
+      std::size_t i = items.size();
+      for (; i > 0; --i) {
+        const Queued& q = items[i - 1];
+        if (q.slot == nullptr) continue;
+        if (misses >= kMaxMisses || chosen.size() == kBatchMaxCount || room < smallest) break;
+        if (q.size > room) {
+          ++misses;
+          continue;
+        }
+        misses = 0;
+        room -= q.size;
+        chosen.push_back(Pick{l, t, i - 1});
       }
-      misses = 0;
-      room -= q.size;
-      chosen.push_back(Pick{t, i - 1});
+      if (i > 0) {  // stopped early
+        stopped = true;
+        break;
+      }
     }
-    if (i > 0) break;  // stopped early
   }
   if (chosen.empty()) return {};
   Bytes out;
@@ -747,13 +756,15 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
   Packer pk(sink);
   pk.pack_array(static_cast<std::uint32_t>(chosen.size()));
   for (const Pick& p : chosen) {
-    const Bytes& encoded = buckets_[p.bucket].items[p.at].slot->encoded;
+    const Bytes& encoded = lanes_[p.lane][p.bucket].items[p.at].slot->encoded;
     out.insert(out.end(), encoded.begin(), encoded.end());
   }
-  // Each taken item moves to the next bucket (or leaves). Last pick first: an insertion into
-  // bucket t + 1 then moves no pick still to be handled (those are in buckets <= t).
+  // Each taken item moves to the next bucket of its lane (or leaves). Last pick first: an
+  // insertion into bucket t + 1 then moves no pick still to be handled (those are in buckets
+  // <= t of that lane, or in the lane before).
   for (auto p = chosen.rbegin(); p != chosen.rend(); ++p) {
-    Bucket& from = buckets_[p->bucket];
+    std::vector<Bucket>& lane = lanes_[p->lane];
+    Bucket& from = lane[p->bucket];
     const Queued q = from.items[p->at];
     from.items[p->at].slot = nullptr;
     ++from.holes;
@@ -766,12 +777,13 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
       slot.encoded = Bytes{};
       continue;
     }
-    if (buckets_.size() <= next) buckets_.resize(next + 1);
-    std::vector<Queued>& to = buckets_[next].items;  // (no reference into buckets_ is held)
+    if (lane.size() <= next) lane.resize(next + 1);
+    std::vector<Queued>& to = lane[next].items;  // (no reference into the lane is held)
     to.insert(to.begin() + static_cast<std::ptrdiff_t>(position_of(to, q.seq)), q);
     slot.transmits = static_cast<int>(next);
   }
-  for (Bucket& b : buckets_) compact(b);
+  for (auto& lane : lanes_)
+    for (Bucket& b : lane) compact(b);
   return out;
 }
 

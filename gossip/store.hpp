@@ -10,6 +10,7 @@
 // deltas may be lost, duplicated and reordered.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -205,14 +206,19 @@ class Store {
   // Per key of entries_, reached with one hash: its entry and its place in the delta queue.
   struct Slot {
     Entry* entry = nullptr;  // the node in entries_ (map nodes never move)
-    int transmits = -1;      // in the delta queue iff >= 0: then in buckets_[transmits]
+    int transmits = -1;      // in the delta queue iff >= 0: then in lanes_[lane][transmits]
+    std::uint8_t lane = 0;   // kLaneState or kLaneStatus (by the key)
     std::uint64_t seq = 0;   // its insertion seq there
     Bytes encoded;           // while queued: the entry alone (a batch element, no batch header)
   };
-  // The delta queue's send order is (transmits ascending, insertion seq descending): one bucket
-  // per transmit count, each a vector ascending by seq (newest at the back), so a new entry is
-  // a push_back and a take walks contiguous memory from the back of bucket 0 on. A removed
-  // item stays as a hole (slot null) until the bucket is compacted.
+  // The delta queue's send order is (lane, transmits ascending, insertion seq descending): per
+  // lane one bucket per transmit count, each a vector ascending by seq (newest at the back), so
+  // a new entry is a push_back and a take walks contiguous memory from the back of bucket 0 on.
+  // A removed item stays as a hole (slot null) until the bucket is compacted. `status/` keys
+  // (each peer's report, rewritten at every change) go in the second lane: a steady stream of
+  // them must not starve desired state (`spec/`) and other keys, which then wait behind every
+  // fresh status (1,000 peers starting 2,000 instances: specs reached everyone after ~75 s).
+  static constexpr std::uint8_t kLaneState = 0, kLaneStatus = 1;
   struct Queued {
     std::uint64_t seq;
     std::size_t size;  // of the slot's encoded entry
@@ -232,7 +238,7 @@ class Store {
     std::uint64_t hash = 0;
     std::uint64_t hlc = 0;       // entry->version.hlc, kept in step with it (note_version)
     Entry* entry = nullptr;      // null: a free cell
-    std::unique_ptr<Slot> slot;  // the queue state (its address is stable: buckets_ points at it)
+    std::unique_ptr<Slot> slot;  // the queue state (its address is stable: lanes_ point at it)
     std::uint32_t key_size = 0;
     std::uint8_t origin_size = 0;  // entry->version.origin's size, if <= kOriginHead (else more)
     char key_head[kKeyHead] = {};  // the key's first bytes (the rest: entry->key)
@@ -284,8 +290,9 @@ class Store {
   // cannot reach any output.
   std::vector<Cell> cells_;
   std::size_t cells_used_ = 0;
-  std::vector<Bucket> buckets_;
-  std::size_t queued_ = 0;  // live items in buckets_
+  std::array<std::vector<Bucket>, 2> lanes_;
+  std::vector<Bucket>& lane_of(const Slot& slot) { return lanes_[slot.lane]; }
+  std::size_t queued_ = 0;  // live items in lanes_
   // Encoded size -> how many queued entries have it (sizes are below max_delta_bytes), and a
   // lower bound of the smallest queued size: a take stops once no queued entry can fit.
   std::vector<std::uint32_t> size_counts_;

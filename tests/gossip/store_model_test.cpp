@@ -1,6 +1,6 @@
 // The store's delta queue against a plain model of its documented order: every queued entry has
-// (transmits, insertion seq); a take walks them by transmits ascending, newest first among
-// equals, takes what fits, gives up after 64 misses in a row, and drops an entry once it went
+// (lane, transmits, insertion seq), lane 1 for `status/` keys and 0 for all others; a take walks
+// them by lane, then transmits ascending, newest first among equals, takes what fits, gives up after 64 misses in a row, and drops an entry once it went
 // out `limit` times. A re-queued key restarts at 0 transmits as the newest. Entries too large
 // for a delta go to the oversized queue instead. The store's take_deltas bytes must equal the
 // model's for any sequence of writes, merges, takes, forgets and garbage collections. (The limit
@@ -44,7 +44,9 @@ class QueueModel {
 
   Bytes take(std::size_t budget, int limit) {
     if (queue_.empty() || budget <= 3) return {};
-    std::sort(queue_.begin(), queue_.end(), [](const Item& a, const Item& b) {
+    const auto lane = [](const Item& it) { return it.key.starts_with(kStatusPrefix) ? 1 : 0; };
+    std::sort(queue_.begin(), queue_.end(), [&](const Item& a, const Item& b) {
+      if (lane(a) != lane(b)) return lane(a) < lane(b);
       return a.transmits != b.transmits ? a.transmits < b.transmits : a.seq > b.seq;
     });
     std::size_t room = budget - 3;
@@ -197,4 +199,29 @@ TEST_CASE("store model: take_deltas sends exactly what the plain queue model sen
   }
   CHECK(taken > 100);
   CHECK(oversized > 0);
+}
+
+TEST_CASE("store queue: desired state is not starved by a stream of fresh statuses") {
+  // A spec written first, then 200 statuses merged from other peers, each newer: the spec still
+  // leaves in the first batch, and in every batch until its transmits are done, ahead of them.
+  Store s("me");
+  s.put(kT0, "spec/web", filled(300, 1));
+  for (int i = 0; i < 200; ++i) {
+    Entry e;
+    e.key = Store::status_key("p" + std::to_string(i));
+    e.version = Version{static_cast<std::uint64_t>(i + 1), "p" + std::to_string(i)};
+    e.value = filled(40, static_cast<std::uint64_t>(i));
+    REQUIRE(s.merge(kT0 + i + 1, e) == MergeResult::applied);
+  }
+  const int limit = 3;
+  for (int round = 0; round < limit; ++round) {
+    auto batch = decode_entries(s.take_deltas(400, limit));
+    REQUIRE(batch.ok());
+    REQUIRE(!batch.value().empty());
+    CHECK(batch.value()[0].key == "spec/web");
+  }
+  // Its transmits done, statuses take the whole room.
+  auto batch = decode_entries(s.take_deltas(400, limit));
+  REQUIRE(batch.ok());
+  for (const auto& e : batch.value()) CHECK(e.key.starts_with("status/"));
 }
