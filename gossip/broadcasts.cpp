@@ -1,6 +1,7 @@
 #include "gossip/broadcasts.hpp"
 
 #include <string>
+#include <string_view>
 
 #include "gossip/growth.hpp"
 #include "gossip/wire.hpp"
@@ -24,9 +25,9 @@ std::uint32_t BroadcastQueue::next_seq() {
   return seq_;
 }
 
-void BroadcastQueue::push(std::uint32_t key, const Bytes& part) {
-  std::string s(reinterpret_cast<const char*>(part.data()), part.size());
-  const std::uint32_t id = interner_->parts.acquire(s);
+void BroadcastQueue::push(std::uint32_t key, ByteView part) {
+  const std::uint32_t id = interner_->parts.acquire(
+      std::string_view(reinterpret_cast<const char*>(part.data()), part.size()));
   if (key >= records_.size()) {
     reserve_gently(records_, key + 1);
     records_.resize(key + 1);

@@ -26,8 +26,8 @@ class BroadcastQueue {
   BroadcastQueue& operator=(const BroadcastQueue&) = delete;
 
   // Queues an encoded message part (wire::encode_part) about `key`, replacing what was queued
-  // about it.
-  void push(std::uint32_t key, const Bytes& part);
+  // about it. Parts are interned: one already held (another engine's) costs a hash, no copy.
+  void push(std::uint32_t key, ByteView part);
   // Drops whatever is queued about `key`.
   void remove(std::uint32_t key);
   // Parts whose compound framing fits in `budget` bytes; each taken part counts a transmit and

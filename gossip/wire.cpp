@@ -543,7 +543,7 @@ Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members
                        std::span<const std::byte> state) {
   std::size_t size = 16 + state.size();
   for (const auto& r : members)
-    size += 96 + r.name->size() + r.addr->host.size();
+    size += 24 + r.name->size() + r.addr->host.size() + r.meta.size();
   Bytes out;
   out.reserve(size);
   out.push_back(std::byte{kProtocolVersion});
@@ -559,7 +559,7 @@ Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members
     w.addr(*r.addr);
     w.uint(r.incarnation);
     w.uint(static_cast<std::uint8_t>(r.state));
-    write_meta_bin(w, *r.meta);
+    w.bin(r.meta.data(), r.meta.size());
   }
   w.bin(state.data(), state.size());
   return out;

@@ -104,13 +104,14 @@ std::size_t compound_overhead(std::size_t part_size);
 constexpr std::size_t kCompoundHeader = 2 + 3;  // version, type, array header (<= 3 bytes)
 
 // A member record by reference: encode_push_pull writes a push-pull straight from a member
-// table, without copying names and metadata into MemberRecords first.
+// table, without copying names and metadata into MemberRecords first. `meta` is the metadata
+// already encoded (encode_meta's bytes).
 struct MemberRef {
   const std::string* name = nullptr;
   const Address* addr = nullptr;
   std::uint64_t incarnation = 0;
   MemberState state = MemberState::alive;
-  const Meta* meta = nullptr;
+  std::string_view meta;
 };
 // Exactly the bytes encode(PushPull{join, reply, <the records>, state}) gives.
 Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members,

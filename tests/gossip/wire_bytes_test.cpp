@@ -176,9 +176,15 @@ TEST_CASE("wire: encodings are byte for byte those of msgpack-c") {
       REQUIRE(part == want);
     }
     if (const auto* p = std::get_if<PushPull>(&m)) {
+      std::vector<Bytes> metas;
+      for (const auto& rec : p->members) metas.push_back(encode_meta(rec.meta));
       std::vector<MemberRef> refs;
-      for (const auto& rec : p->members)
-        refs.push_back(MemberRef{&rec.name, &rec.addr, rec.incarnation, rec.state, &rec.meta});
+      for (std::size_t k = 0; k < metas.size(); ++k) {
+        const auto& rec = p->members[k];
+        refs.push_back(MemberRef{&rec.name, &rec.addr, rec.incarnation, rec.state,
+                                 std::string_view(reinterpret_cast<const char*>(metas[k].data()),
+                                                  metas[k].size())});
+      }
       REQUIRE(encode_push_pull(p->join, p->reply, refs, p->state) == wire_ref::encode(m));
     }
   }

@@ -1,0 +1,125 @@
+// Cards (address + metadata) interned by their encoded bytes, and what the engine does with
+// alive messages whose metadata it already holds.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string_view>
+
+#include "gossip/engine.hpp"
+#include "gossip/interner.hpp"
+#include "gossip/wire.hpp"
+
+using namespace shoal::gossip;
+
+namespace {
+
+Meta meta_with_cpu(std::int64_t cpu) {
+  Meta m;
+  m.cpu_milli = cpu;
+  m.api = "10.0.0.9:7000";
+  return m;
+}
+
+std::string_view as_chars(const Bytes& b) {
+  return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+// An alive packet about "m1" at 10.0.0.9:7946 carrying `meta` as given (any encoding).
+Bytes alive_packet(std::uint64_t incarnation, const Bytes& meta) {
+  Bytes p{std::byte{wire::kProtocolVersion}, std::byte{5}, std::byte{0x94}, std::byte{0xa2},
+          std::byte{'m'}, std::byte{'1'}, std::byte{0x92}, std::byte{0xa8}};
+  for (char c : std::string_view("10.0.0.9")) p.push_back(std::byte(c));
+  p.insert(p.end(), {std::byte{0xcd}, std::byte{0x1f}, std::byte{0x0a}});  // 7946
+  REQUIRE(incarnation < 128);
+  p.push_back(std::byte(incarnation));
+  p.push_back(std::byte{0xc4});
+  p.push_back(std::byte(meta.size()));
+  p.insert(p.end(), meta.begin(), meta.end());
+  return p;
+}
+
+// The metadata of meta_with_cpu(5) encoded with the cpu as an int8 (0xd0 0x05): the same value,
+// bytes our writer never makes.
+Bytes wide_cpu_meta() {
+  Bytes canonical = wire::encode_meta(meta_with_cpu(5));
+  // [0x98, 0xa0 zone, 0x80 labels, 0x05 cpu, ...]
+  REQUIRE(canonical[3] == std::byte{0x05});
+  Bytes wide = canonical;
+  wide[3] = std::byte{0xd0};
+  wide.insert(wide.begin() + 4, std::byte{0x05});
+  return wide;
+}
+
+}  // namespace
+
+TEST_CASE("interner: cards are shared by value and found by their encoded bytes") {
+  Interner in;
+  const Address a{"10.0.0.1", 7946};
+  const auto id = in.cards.acquire(a, meta_with_cpu(1));
+  CHECK(in.cards.acquire(a, meta_with_cpu(1)) == id);
+  CHECK(in.cards.live() == 1);
+  const Bytes bytes = wire::encode_meta(meta_with_cpu(1));
+  CHECK(in.cards[id].meta_bytes == as_chars(bytes));
+  CHECK(in.cards[id].meta == meta_with_cpu(1));
+  CHECK(in.cards.find("10.0.0.1", 7946, bytes) == id);
+  CHECK(in.cards.find("10.0.0.1", 7947, bytes) == CardTable::kNone);
+  CHECK(in.cards.find("10.0.0.2", 7946, bytes) == CardTable::kNone);
+  CHECK(in.cards.find("10.0.0.1", 7946, wire::encode_meta(meta_with_cpu(2))) == CardTable::kNone);
+  const auto other = in.cards.acquire(a, meta_with_cpu(2));
+  CHECK(other != id);
+  in.cards.release(id);
+  CHECK(in.cards.find("10.0.0.1", 7946, bytes) == id);  // one reference left
+  in.cards.release(id);
+  CHECK(in.cards.find("10.0.0.1", 7946, bytes) == CardTable::kNone);
+  CHECK(in.cards.live() == 1);
+  CHECK(in.cards.acquire(a, meta_with_cpu(3)) == id);  // the freed id is reused
+  CHECK(in.cards[id].meta == meta_with_cpu(3));
+}
+
+TEST_CASE("engine: metadata encoded another way is the same metadata; a change is an update") {
+  auto in = std::make_shared<Interner>();
+  Engine e(Identity{"self", Address{"10.0.0.1", 7946}, 0, {}}, *Config::for_profile("lan"), 3, in);
+  Outbox out;
+  e.join(Clock{0, 0}, {}, out);
+  const Address from{"10.0.0.9", 7946};
+  auto kinds = [&out] {
+    std::vector<EventKind> k;
+    for (const auto& ev : out.events) k.push_back(ev.kind);
+    return k;
+  };
+
+  out.clear();
+  e.handle_packet(Clock{1, 1}, from, Channel::udp, alive_packet(1, wire::encode_meta(meta_with_cpu(5))), out);
+  CHECK(kinds() == std::vector<EventKind>{EventKind::member_joined});
+  const std::size_t cards = in->cards.live();
+
+  // Incarnation 2, same value in other bytes: no update event, no new card, and what is
+  // gossiped on is the canonical encoding.
+  out.clear();
+  e.handle_packet(Clock{2, 2}, from, Channel::udp, alive_packet(2, wide_cpu_meta()), out);
+  CHECK(e.stats().packets_malformed == 0);
+  CHECK(kinds().empty());
+  CHECK(in->cards.live() == cards);
+  auto m = e.find_member("m1");
+  REQUIRE(m);
+  CHECK(m->incarnation == 2);
+  CHECK(m->meta == meta_with_cpu(5));
+  const Bytes canonical_part =
+      wire::encode_part(wire::Alive{"m1", from, 2, meta_with_cpu(5), 0});
+  CHECK(in->parts.find(as_chars(canonical_part)) != Interner::kNone);
+
+  // Incarnation 3 with other metadata: an update.
+  out.clear();
+  e.handle_packet(Clock{3, 3}, from, Channel::udp, alive_packet(3, wire::encode_meta(meta_with_cpu(6))), out);
+  CHECK(kinds() == std::vector<EventKind>{EventKind::member_updated});
+  auto updated = e.find_member("m1");
+  REQUIRE(updated);
+  CHECK(updated->meta == meta_with_cpu(6));
+  CHECK(in->cards.live() == cards);  // the old card went with its last reference
+
+  // A stale copy of the old one changes nothing.
+  out.clear();
+  e.handle_packet(Clock{4, 4}, from, Channel::udp, alive_packet(2, wire::encode_meta(meta_with_cpu(5))), out);
+  CHECK(kinds().empty());
+  CHECK(e.find_member("m1")->meta == meta_with_cpu(6));
+}
