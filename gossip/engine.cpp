@@ -19,7 +19,8 @@ Engine::Engine(Identity self, Config cfg, std::uint64_t seed, std::shared_ptr<In
       incarnation_(self_.incarnation + 1),
       interner_(interner ? std::move(interner) : std::make_shared<Interner>()),
       broadcasts_(interner_.get()), store_(self_.name, store_config(cfg_)) {
-  self_slot_ = add_slot(self_.name, interner_->cards.acquire(self_.addr, self_.meta), incarnation_,
+  self_slot_ = add_slot(self_.name, Interner::kNone,
+                        interner_->cards.acquire(self_.addr, self_.meta), incarnation_,
                         MemberState::alive, 0);
 }
 
@@ -32,12 +33,10 @@ Engine::~Engine() {
 // ---- the member table ---------------------------------------------------------------------------
 
 std::uint32_t Engine::find_slot(std::string_view name) const {
-  const std::uint32_t id = interner_->names.find(name);
-  if (id == Interner::kNone || id >= slot_of_name_.size()) return kNoSlot;
-  return slot_of_name_[id];
+  return slot_of_name_id(interner_->names.find(name));
 }
 
-std::uint32_t Engine::add_slot(std::string_view name, std::uint32_t card,
+std::uint32_t Engine::add_slot(std::string_view name, std::uint32_t name_id, std::uint32_t card,
                                std::uint64_t incarnation, MemberState state, Micros now) {
   std::uint32_t i;
   if (!free_slots_.empty()) {
@@ -49,7 +48,9 @@ std::uint32_t Engine::add_slot(std::string_view name, std::uint32_t card,
     slots_.emplace_back();
   }
   Slot& s = slots_[i];
-  s.name = interner_->names.acquire(name);
+  if (name_id != Interner::kNone) interner_->names.retain(name_id);
+  else name_id = interner_->names.acquire(name);
+  s.name = name_id;
   s.card = card;
   s.incarnation = incarnation;
   s.set(state, now);
@@ -791,10 +792,11 @@ void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out) {
     refute(a.incarnation, false, out);  // the cluster holds an older life of ours: jump above it
     return;
   }
-  const std::uint32_t i = find_slot(a.name);
+  const std::uint32_t name_id = interner_->names.find(a.name);  // the one name lookup
+  const std::uint32_t i = slot_of_name_id(name_id);
   if (i == kNoSlot) {
-    const std::uint32_t n = add_slot(a.name, acquire_card(a), a.incarnation, MemberState::alive,
-                                     now.mono);
+    const std::uint32_t n = add_slot(a.name, name_id, acquire_card(a), a.incarnation,
+                                     MemberState::alive, now.mono);
     // New members go to a random place among those not yet probed this round (O(1): swapped
     // with the one there), so they are probed soon.
     reserve_gently(probe_order_, probe_order_.size() + 1);

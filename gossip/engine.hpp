@@ -241,9 +241,13 @@ class Engine {
     }
   };
   std::uint32_t find_slot(std::string_view name) const;
-  // `card` is an interned card id whose reference the new slot takes over.
-  std::uint32_t add_slot(std::string_view name, std::uint32_t card, std::uint64_t incarnation,
-                         MemberState state, Micros now);
+  std::uint32_t slot_of_name_id(std::uint32_t id) const {
+    return id < slot_of_name_.size() ? slot_of_name_[id] : kNoSlot;  // kNone is past the end
+  }
+  // `name_id` is the name's interned id if the caller knows it (else Interner::kNone); `card`
+  // is an interned card id whose reference the new slot takes over.
+  std::uint32_t add_slot(std::string_view name, std::uint32_t name_id, std::uint32_t card,
+                         std::uint64_t incarnation, MemberState state, Micros now);
   void drop_slot(std::uint32_t slot);
   // Gives slot a card (taking over the caller's reference to it).
   void set_slot_card(std::uint32_t slot, std::uint32_t card);

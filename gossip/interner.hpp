@@ -9,13 +9,13 @@
 // the hash indexes. Not thread-safe: engines sharing one must run on one thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "gossip/types.hpp"
@@ -29,7 +29,9 @@ struct StringHash {
 };
 
 // One table: values by id, an index by value, and a reference count per id. Lookups take any
-// key the hash and std::equal_to<> accept (a string table takes string_views).
+// key the hash accepts and that compares equal with == (a string table takes string_views).
+// The index is open addressing with linear probing over (hash, id) pairs of 8 bytes: a lookup
+// reads one or two cache lines of the index, then the one value whose hash matches.
 template <typename T, typename Hash>
 class InternTable {
  public:
@@ -39,10 +41,12 @@ class InternTable {
   // The id of `v` with one more reference (a new id when `v` is not held yet).
   template <typename K>
   Id acquire(const K& v) {
-    auto it = index_.find(v);
-    if (it != index_.end()) {
-      ++refs_[it->second];
-      return it->second;
+    const std::uint32_t h = hash_of(v);
+    std::size_t pos = 0;
+    const Id known = lookup(v, h, pos);
+    if (known != kNone) {
+      ++refs_[known];
+      return known;
     }
     Id id;
     if (!free_.empty()) {
@@ -55,7 +59,12 @@ class InternTable {
       values_.emplace_back(v);
       refs_.push_back(1);
     }
-    index_.emplace(values_[id], id);
+    ++live_;
+    if (2 * live_ > index_.size()) {
+      grow();
+      lookup(v, h, pos);  // the empty entry to fill, in the new index
+    }
+    index_[pos] = Entry{h, id};
     return id;
   }
   // One more reference to an id already held.
@@ -63,28 +72,78 @@ class InternTable {
   // One reference fewer; the value is dropped with its last reference (then true).
   bool release(Id id) {
     if (--refs_[id] > 0) return false;
-    index_.erase(values_[id]);
+    erase_index(id);
     values_[id] = T{};
     free_.push_back(id);
+    --live_;
     return true;
   }
   // The id of `v` if held, without taking a reference.
   template <typename K>
   Id find(const K& v) const {
-    auto it = index_.find(v);
-    return it == index_.end() ? kNone : it->second;
+    std::size_t pos;
+    return lookup(v, hash_of(v), pos);
   }
   // Stable: a reference stays valid until the id's last release.
   const T& operator[](Id id) const { return values_[id]; }
   // One past the largest id ever handed out (ids index side tables).
   std::size_t bound() const { return values_.size(); }
-  std::size_t live() const { return index_.size(); }
+  std::size_t live() const { return live_; }
 
  private:
+  struct Entry {
+    std::uint32_t hash = 0;
+    Id id = kNone;  // kNone: empty
+  };
+  template <typename K>
+  static std::uint32_t hash_of(const K& v) {
+    const std::uint64_t h = Hash{}(v);
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+  }
+  // The id of `v`, or kNone with `pos` at the empty entry where it would go.
+  template <typename K>
+  Id lookup(const K& v, std::uint32_t h, std::size_t& pos) const {
+    if (index_.empty()) return kNone;
+    const std::size_t mask = index_.size() - 1;
+    for (pos = h & mask;; pos = (pos + 1) & mask) {
+      const Entry& e = index_[pos];
+      if (e.id == kNone) return kNone;
+      if (e.hash == h && values_[e.id] == v) return e.id;
+    }
+  }
+  void grow() {
+    std::vector<Entry> old(std::max<std::size_t>(16, index_.size() * 2));
+    old.swap(index_);
+    const std::size_t mask = index_.size() - 1;
+    for (const Entry& e : old) {
+      if (e.id == kNone) continue;
+      std::size_t pos = e.hash & mask;
+      while (index_[pos].id != kNone) pos = (pos + 1) & mask;
+      index_[pos] = e;
+    }
+  }
+  // Removes id's entry, shifting later entries of its probe run back (no tombstones).
+  void erase_index(Id id) {
+    const std::size_t mask = index_.size() - 1;
+    std::size_t i = hash_of(values_[id]) & mask;
+    while (index_[i].id != id) i = (i + 1) & mask;
+    for (std::size_t j = i;;) {
+      j = (j + 1) & mask;
+      if (index_[j].id == kNone) break;
+      const std::size_t k = index_[j].hash & mask;  // where entry j would like to be
+      // Entry j stays when its home lies cyclically in (i, j].
+      if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
+      index_[i] = index_[j];
+      i = j;
+    }
+    index_[i] = Entry{};
+  }
+
   std::deque<T> values_;  // a deque: references stay valid as it grows
   std::vector<std::uint32_t> refs_;
   std::vector<Id> free_;
-  std::unordered_map<T, Id, Hash, std::equal_to<>> index_;
+  std::vector<Entry> index_;  // size a power of two, at most half full
+  std::size_t live_ = 0;
 };
 
 // What an alive message says about a member besides its name and incarnation: stored as one

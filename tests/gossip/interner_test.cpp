@@ -2,11 +2,14 @@
 // alive messages whose metadata it already holds.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <map>
 #include <memory>
 #include <string_view>
 
 #include "gossip/engine.hpp"
 #include "gossip/interner.hpp"
+#include "gossip/rng.hpp"
 #include "gossip/wire.hpp"
 
 using namespace shoal::gossip;
@@ -122,4 +125,39 @@ TEST_CASE("engine: metadata encoded another way is the same metadata; a change i
   e.handle_packet(Clock{4, 4}, from, Channel::udp, alive_packet(2, wire::encode_meta(meta_with_cpu(5))), out);
   CHECK(kinds().empty());
   CHECK(e.find_member("m1")->meta == meta_with_cpu(6));
+}
+
+TEST_CASE("interner: the open-addressing index agrees with a map through churn") {
+  const std::uint64_t seed = 99;
+  std::printf("[seed] intern table churn: %llu\n", static_cast<unsigned long long>(seed));
+  Rng r(seed);
+  InternTable<std::string, StringHash> t;
+  std::map<std::string, std::pair<std::uint32_t, int>> model;  // value -> id, references
+  for (int step = 0; step < 200000; ++step) {
+    const std::string v = "v" + std::to_string(r.below(3000));
+    auto it = model.find(v);
+    if (it == model.end() || r.chance(1, 2)) {
+      const auto id = t.acquire(std::string_view(v));
+      if (it == model.end()) {
+        model[v] = {id, 1};
+      } else {
+        REQUIRE(id == it->second.first);
+        ++it->second.second;
+      }
+    } else {
+      const bool dropped = t.release(it->second.first);
+      REQUIRE(dropped == (--it->second.second == 0));
+      if (dropped) model.erase(it);
+    }
+    if (step % 20000 == 0) {
+      REQUIRE(t.live() == model.size());
+      for (std::size_t k = 0; k < 3000; ++k) {
+        const std::string w = "v" + std::to_string(k);
+        auto m = model.find(w);
+        const auto id = t.find(std::string_view(w));
+        REQUIRE(id == (m == model.end() ? CardTable::kNone : m->second.first));
+        if (m != model.end()) REQUIRE(t[id] == w);
+      }
+    }
+  }
 }
