@@ -62,6 +62,7 @@ void BroadcastQueue::clear() {
 std::size_t BroadcastQueue::footprint() const {
   std::size_t n = records_.capacity() * sizeof(Record) + buckets_.capacity() * sizeof(buckets_[0]);
   for (const auto& b : buckets_) n += b.capacity() * sizeof(Ref);
+  n += taken_.capacity() * sizeof(taken_[0]);
   return n;
 }
 
@@ -80,13 +81,32 @@ void BroadcastQueue::compact() {
 
 std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size_t max_parts) {
   std::vector<Bytes> out;
-  if (live_ == 0 || max_parts == 0) return out;
-  std::vector<std::pair<std::uint32_t, std::size_t>> taken;  // key, its new transmit count
+  take_each(budget, limit, max_parts, [&out](const std::string& part) {
+    const auto* p = reinterpret_cast<const std::byte*>(part.data());
+    out.emplace_back(p, p + part.size());
+  });
+  return out;
+}
+
+std::pair<std::size_t, std::size_t> BroadcastQueue::take_into(std::size_t budget, int limit,
+                                                              std::size_t max_parts,
+                                                              wire::PacketBuilder& out) {
+  return take_each(budget, limit, max_parts, [&out](const std::string& part) {
+    out.add(std::span(reinterpret_cast<const std::byte*>(part.data()), part.size()));
+  });
+}
+
+template <typename Sink>
+std::pair<std::size_t, std::size_t> BroadcastQueue::take_each(std::size_t budget, int limit,
+                                                              std::size_t max_parts, Sink&& sink) {
+  std::size_t n = 0;
+  if (live_ == 0 || max_parts == 0) return {0, 0};
+  taken_.clear();
   std::size_t left = budget;
-  for (std::size_t t = 0; t < buckets_.size() && out.size() < max_parts && left > 2; ++t) {
+  for (std::size_t t = 0; t < buckets_.size() && n < max_parts && left > 2; ++t) {
     std::vector<Ref>& b = buckets_[t];
     std::size_t skipped = 0;
-    for (std::size_t i = b.size(); i > 0 && out.size() < max_parts && left > 2;) {
+    for (std::size_t i = b.size(); i > 0 && n < max_parts && left > 2;) {
       --i;
       const Ref r = b[i];
       const bool top = i + 1 == b.size();
@@ -104,18 +124,18 @@ std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size
         continue;
       }
       left -= cost;
-      const auto* p = reinterpret_cast<const std::byte*>(part.data());
-      out.emplace_back(p, p + part.size());
+      sink(part);  // before the re-stacking below, which may drop the part
+      ++n;
       if (top) {
         b.pop_back();
         --refs_;
       }
       records_[r.key].seq = 0;  // this entry is stale from now on (0 is never handed out)
-      taken.emplace_back(r.key, t + 1);
+      taken_.emplace_back(r.key, t + 1);
     }
   }
   // Re-stack in reverse, so the newest of this batch is on top of its next bucket.
-  for (auto it = taken.rbegin(); it != taken.rend(); ++it) {
+  for (auto it = taken_.rbegin(); it != taken_.rend(); ++it) {
     const auto [key, count] = *it;
     Record& rec = records_[key];
     if (static_cast<int>(count) >= limit) {
@@ -131,7 +151,7 @@ std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size
     ++refs_;
   }
   if (too_many_stale()) compact();
-  return out;
+  return {n, budget - left};
 }
 
 }  // namespace shoal::gossip

@@ -522,14 +522,16 @@ void Engine::start_probe(Clock now, Outbox& out) {
   wire::Ping ping{probe_.seq, probe_.target, self_.name, self_.addr};
   if (cfg_.lifeguard && ts.state() == MemberState::suspect) {
     // Buddy system: tell the suspect so it can refute at once.
-    std::vector<Bytes> parts{wire::encode_part(ping),
-                             wire::encode_part(wire::Suspect{probe_.target, ts.incarnation,
-                                                             self_.name})};
+    const Bytes parts[] = {wire::encode_part(ping),
+                           wire::encode_part(wire::Suspect{probe_.target, ts.incarnation,
+                                                           self_.name})};
     std::size_t used = wire::kCompoundHeader + wire::compound_overhead(parts[0].size()) +
                        wire::compound_overhead(parts[1].size());
-    auto extra = piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 2);
-    for (auto& e : extra) parts.push_back(std::move(e));
-    send_raw(probe_.addr, Channel::udp, wire::encode_compound(parts), out);
+    wire::PacketBuilder packet;
+    packet.add(parts[0]);
+    packet.add(parts[1]);
+    piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 2, packet);
+    send_raw(probe_.addr, Channel::udp, packet.finish(), out);
   } else {
     send_udp(probe_.addr, wire::encode_part(ping), out);
   }
@@ -575,17 +577,11 @@ void Engine::gossip_round(Clock now, Outbox& out) {
                              true);
   for (std::uint32_t t : targets) {
     const Address& to = addr_of(slots_[t]);
-    auto parts = piggyback(cfg_.packet_budget - wire::kCompoundHeader, wire::kMaxCompoundParts);
-    if (parts.empty()) break;
-    if (parts.size() == 1) {
-      Bytes b;
-      b.reserve(parts[0].size() + 1);
-      b.push_back(std::byte{wire::kProtocolVersion});
-      b.insert(b.end(), parts[0].begin(), parts[0].end());
-      send_raw(to, Channel::udp, std::move(b), out);
-    } else {
-      send_raw(to, Channel::udp, wire::encode_compound(parts), out);
-    }
+    wire::PacketBuilder packet;  // one part alone, several as a compound
+    if (piggyback(cfg_.packet_budget - wire::kCompoundHeader, wire::kMaxCompoundParts,
+                  packet) == 0)
+      break;
+    send_raw(to, Channel::udp, packet.finish(), out);
   }
 }
 
@@ -608,9 +604,10 @@ void Engine::send_oversized(Clock now, Outbox& out) {
   }
 }
 
-std::vector<Bytes> Engine::piggyback(std::size_t room, std::size_t max_parts) {
-  std::vector<Bytes> parts;
-  if (room == 0 || max_parts == 0) return parts;
+std::size_t Engine::piggyback(std::size_t room, std::size_t max_parts,
+                              wire::PacketBuilder& packet) {
+  if (room == 0 || max_parts == 0) return 0;
+  std::size_t parts = 0;
   const int limit = retransmit_limit(cfg_.retransmit_mult, live_count());
   const std::size_t state_reserve = room * static_cast<std::size_t>(cfg_.state_share_percent) / 100;
   std::size_t left = room;
@@ -618,19 +615,17 @@ std::vector<Bytes> Engine::piggyback(std::size_t room, std::size_t max_parts) {
   // state then takes its reserved share plus whatever membership left unused.
   const bool state_waiting = store_.pending_deltas() > 0;
   if (broadcasts_.size() > 0) {
-    for (Bytes& b : broadcasts_.take(state_waiting ? room - state_reserve : room, limit,
-                                     max_parts)) {
-      left -= std::min(left, wire::compound_overhead(b.size()));
-      parts.push_back(std::move(b));
-    }
+    const auto [n, cost] = broadcasts_.take_into(state_waiting ? room - state_reserve : room,
+                                                 limit, max_parts, packet);
+    parts += n;
+    left -= std::min(left, cost);
   }
   constexpr std::size_t kFraming = 3 + wire::kStatePartOverhead;
-  if (state_waiting && parts.size() < max_parts && left > kFraming) {
+  if (state_waiting && parts < max_parts && left > kFraming) {
     Bytes batch = store_.take_deltas(left - kFraming, limit);
     if (!batch.empty()) {
-      Bytes part = wire::encode_part(wire::StateDelta{std::move(batch)});
-      left -= std::min(left, wire::compound_overhead(part.size()));
-      parts.push_back(std::move(part));
+      packet.add(wire::encode_part(wire::StateDelta{std::move(batch)}));
+      ++parts;
     }
   }
   return parts;
@@ -909,22 +904,11 @@ void Engine::start_suspicion(Clock now, const std::string& name, const std::stri
 
 void Engine::send_udp(const Address& to, Bytes part, Outbox& out) {
   std::size_t used = wire::kCompoundHeader + wire::compound_overhead(part.size());
-  std::vector<Bytes> extra;
+  wire::PacketBuilder packet;  // the part alone, or a compound with piggybacked ones
+  packet.add(part);
   if (used < cfg_.packet_budget)
-    extra = piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 1);
-  if (extra.empty()) {
-    Bytes b;
-    b.reserve(part.size() + 1);
-    b.push_back(std::byte{wire::kProtocolVersion});
-    b.insert(b.end(), part.begin(), part.end());
-    send_raw(to, Channel::udp, std::move(b), out);
-    return;
-  }
-  std::vector<Bytes> parts;
-  parts.reserve(extra.size() + 1);
-  parts.push_back(std::move(part));
-  for (auto& e : extra) parts.push_back(std::move(e));
-  send_raw(to, Channel::udp, wire::encode_compound(parts), out);
+    piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 1, packet);
+  send_raw(to, Channel::udp, packet.finish(), out);
 }
 
 void Engine::send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out) {

@@ -31,6 +31,7 @@ namespace wire {
 struct Ping; struct IndirectPing; struct Ack; struct Nack;
 struct Alive; struct Suspect; struct Dead; struct PushPull; struct StateDelta; struct StateSync;
 struct AliveView; struct RecordView; struct PushPullView; struct StateDeltaView; struct StateSyncView;
+class PacketBuilder;
 }  // namespace wire
 
 struct Stats {
@@ -197,7 +198,8 @@ class Engine {
   void note_delta_queue(Clock now);
   void send_oversized(Clock now, Outbox& out);
   // Piggybacked updates for `room` bytes: membership and state each get their reserved share.
-  std::vector<Bytes> piggyback(std::size_t room, std::size_t max_parts);
+  // Adds them to `packet`; returns how many.
+  std::size_t piggyback(std::size_t room, std::size_t max_parts, wire::PacketBuilder& packet);
   void forget_expired(Clock now, Outbox& out);
   void handle_stall(Clock now);
 

@@ -535,6 +535,37 @@ Bytes encode_compound(const std::vector<Bytes>& parts) {
   return out;
 }
 
+void PacketBuilder::add(std::span<const std::byte> part) {
+  if (count_ >= kMaxCompoundParts) return;
+  if (count_ == 0) {
+    body_.clear();
+    body_.reserve(512);
+  }
+  const std::size_t before = body_.size();
+  Writer w(body_);
+  w.bin(part.data(), part.size());
+  if (count_++ == 0) first_header_ = body_.size() - before - part.size();
+}
+
+Bytes PacketBuilder::finish() {
+  Bytes out;
+  if (count_ == 1) {
+    out.reserve(1 + body_.size() - first_header_);
+    out.push_back(std::byte{kProtocolVersion});
+    out.insert(out.end(), body_.begin() + static_cast<std::ptrdiff_t>(first_header_), body_.end());
+  } else if (count_ > 1) {
+    out.reserve(5 + body_.size());
+    out.push_back(std::byte{kProtocolVersion});
+    out.push_back(std::byte{static_cast<std::uint8_t>(Type::compound)});
+    Writer w(out);
+    w.array(count_);
+    out.insert(out.end(), body_.begin(), body_.end());
+  }
+  body_.clear();
+  count_ = 0;
+  return out;
+}
+
 std::size_t compound_overhead(std::size_t part_size) {
   return part_size + (part_size < 256 ? 2 : part_size < 65536 ? 3 : 5);
 }

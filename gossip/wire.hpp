@@ -99,6 +99,22 @@ Bytes encode(const Message& m);
 Bytes encode_part(const Message& m);
 // A compound packet from parts made by encode_part (at most kMaxCompoundParts).
 Bytes encode_compound(const std::vector<Bytes>& parts);
+// One datagram built part by part: a lone part goes out as version + part, several as a
+// compound with exactly encode_compound's bytes (parts past kMaxCompoundParts are dropped, as
+// there). Copies each part once, into one buffer.
+class PacketBuilder {
+ public:
+  void add(std::span<const std::byte> part);
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // The datagram (empty if no part was added); the builder is empty again after.
+  Bytes finish();
+
+ private:
+  Bytes body_;  // bin(part) for each part
+  std::size_t count_ = 0;
+  std::size_t first_header_ = 0;  // the first part's bin header size
+};
 // Bytes a part adds to a compound packet (its length plus the framing).
 std::size_t compound_overhead(std::size_t part_size);
 constexpr std::size_t kCompoundHeader = 2 + 3;  // version, type, array header (<= 3 bytes)

@@ -370,3 +370,26 @@ TEST_CASE("wire: other valid encodings are read as msgpack-c reads them") {
     CHECK_FALSE(both_decode(raw_alive(raw_meta({"a", "b", "c", "b"})), out));
   }
 }
+
+TEST_CASE("wire: PacketBuilder gives a lone part as version + part, several as encode_compound") {
+  Rng r(11);
+  PacketBuilder b;
+  CHECK(b.finish().empty());
+  for (std::size_t n : {1, 2, 16, 255, 256}) {
+    std::vector<Bytes> parts;
+    for (std::size_t k = 0; k < n; ++k) {
+      parts.push_back(encode_part(any_message(r)));
+      b.add(parts.back());
+    }
+    CHECK(b.size() == std::min<std::size_t>(n, kMaxCompoundParts));
+    const Bytes got = b.finish();
+    CHECK(b.empty());
+    if (n == 1) {
+      Bytes want{std::byte{kProtocolVersion}};
+      want.insert(want.end(), parts[0].begin(), parts[0].end());
+      CHECK(got == want);
+    } else {
+      CHECK(got == wire_ref::encode_compound(parts));
+    }
+  }
+}
