@@ -28,6 +28,9 @@ std::uint32_t BroadcastQueue::next_seq() {
 void BroadcastQueue::push(std::uint32_t key, ByteView part) {
   const std::uint32_t id = interner_->parts.acquire(
       std::string_view(reinterpret_cast<const char*>(part.data()), part.size()));
+  auto& sizes = interner_->part_sizes;
+  if (id >= sizes.size()) sizes.resize(interner_->parts.bound());
+  sizes[id] = static_cast<std::uint32_t>(part.size());
   if (key >= records_.size()) {
     reserve_gently(records_, key + 1);
     records_.resize(key + 1);
@@ -117,14 +120,14 @@ std::pair<std::size_t, std::size_t> BroadcastQueue::take_each(std::size_t budget
         }
         continue;
       }
-      const std::string& part = interner_->parts[records_[r.key].part];
-      const std::size_t cost = wire::compound_overhead(part.size());
+      const std::uint32_t id = records_[r.key].part;
+      const std::size_t cost = wire::compound_overhead(interner_->part_sizes[id]);
       if (cost > left) {
         if (++skipped > kMaxSkips) break;
         continue;
       }
       left -= cost;
-      sink(part);  // before the re-stacking below, which may drop the part
+      sink(interner_->parts[id]);  // before the re-stacking below, which may drop the part
       ++n;
       if (top) {
         b.pop_back();

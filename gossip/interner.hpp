@@ -190,6 +190,9 @@ struct Interner {
   InternTable<std::string, StringHash> names;  // member names
   CardTable cards;                             // address + metadata
   InternTable<std::string, StringHash> parts;  // encoded broadcast parts
+  // parts[id].size() by id, kept by BroadcastQueue: a take reads a compact array while it
+  // looks for parts that fit instead of each part's string.
+  std::vector<std::uint32_t> part_sizes;
 };
 
 }  // namespace shoal::gossip

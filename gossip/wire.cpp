@@ -233,7 +233,10 @@ class Reader {
     std::uint8_t t;
     if (!head(t)) return false;
     negative = false;
-    if (t <= 0x7f) { v = t; return true; }
+    if (t <= 0x7f) [[likely]] { v = t; return true; }
+    return wide_integer(t, v, negative);
+  }
+  bool wide_integer(std::uint8_t t, std::uint64_t& v, bool& negative) {
     if (t >= 0xe0) { v = static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int8_t>(t))); negative = true; return true; }
     if (t >= 0xcc && t <= 0xcf) return be(1u << (t - 0xcc), v);
     if (t >= 0xd0 && t <= 0xd3) {
@@ -539,7 +542,7 @@ void PacketBuilder::add(std::span<const std::byte> part) {
   if (count_ >= kMaxCompoundParts) return;
   if (count_ == 0) {
     body_.clear();
-    body_.reserve(512);
+    body_.reserve(1500);  // a datagram's worth
   }
   const std::size_t before = body_.size();
   Writer w(body_);
@@ -631,6 +634,7 @@ bool decode_view(std::span<const std::byte> packet, PacketView& out) {
     Reader r(packet.subspan(2));
     std::uint32_t n;
     ok = r.array(n) && n >= 1 && n <= kMaxCompoundParts;
+    if (ok) out.messages.reserve(n);
     for (std::uint32_t i = 0; ok && i < n; ++i) {
       std::span<const std::byte> part;
       ok = r.bin(part) && decode_part(part, out);
