@@ -25,18 +25,23 @@ std::uint32_t BroadcastQueue::next_seq() {
   return seq_;
 }
 
-void BroadcastQueue::push(std::uint32_t key, ByteView part) {
+std::uint32_t BroadcastQueue::push(std::uint32_t key, ByteView part) {
   const std::uint32_t id = interner_->parts.acquire(
       std::string_view(reinterpret_cast<const char*>(part.data()), part.size()));
   auto& sizes = interner_->part_sizes;
   if (id >= sizes.size()) sizes.resize(interner_->parts.bound());
   sizes[id] = static_cast<std::uint32_t>(part.size());
+  push_interned(key, id);
+  return id;
+}
+
+void BroadcastQueue::push_interned(std::uint32_t key, std::uint32_t id) {
   if (key >= records_.size()) {
     reserve_gently(records_, key + 1);
     records_.resize(key + 1);
   }
   Record& rec = records_[key];
-  if (rec.part != kNoPart) interner_->parts.release(rec.part);
+  if (rec.part != kNoPart) interner_->release_part(rec.part);
   else ++live_;
   rec.part = id;
   rec.seq = next_seq();
@@ -49,14 +54,14 @@ void BroadcastQueue::push(std::uint32_t key, ByteView part) {
 
 void BroadcastQueue::remove(std::uint32_t key) {
   if (key >= records_.size() || records_[key].part == kNoPart) return;
-  interner_->parts.release(records_[key].part);
+  interner_->release_part(records_[key].part);
   records_[key].part = kNoPart;
   --live_;
 }
 
 void BroadcastQueue::clear() {
   for (Record& r : records_)
-    if (r.part != kNoPart) interner_->parts.release(r.part);
+    if (r.part != kNoPart) interner_->release_part(r.part);
   records_.clear();
   buckets_.clear();
   live_ = refs_ = 0;
@@ -142,7 +147,7 @@ std::pair<std::size_t, std::size_t> BroadcastQueue::take_each(std::size_t budget
     const auto [key, count] = *it;
     Record& rec = records_[key];
     if (static_cast<int>(count) >= limit) {
-      interner_->parts.release(rec.part);
+      interner_->release_part(rec.part);
       rec.part = kNoPart;
       --live_;
       continue;

@@ -28,7 +28,10 @@ class BroadcastQueue {
 
   // Queues an encoded message part (wire::encode_part) about `key`, replacing what was queued
   // about it. Parts are interned: one already held (another engine's) costs a hash, no copy.
-  void push(std::uint32_t key, ByteView part);
+  // Returns the part's interned id.
+  std::uint32_t push(std::uint32_t key, ByteView part);
+  // The same with a part already interned (taking over the caller's reference to it).
+  void push_interned(std::uint32_t key, std::uint32_t part);
   // Drops whatever is queued about `key`.
   void remove(std::uint32_t key);
   // Parts whose compound framing fits in `budget` bytes; each taken part counts a transmit and

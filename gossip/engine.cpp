@@ -108,10 +108,19 @@ bool Engine::same_meta(const Card& card, ByteView meta) {
 
 void Engine::push_alive(std::uint32_t i, std::uint64_t incarnation) {
   const Slot& s = slots_[i];
+  // The same alive is queued by every engine that hears it: found by what it is made of.
+  const AliveParts::Key key{s.name, interner_->names.generation(s.name), s.card,
+                            interner_->cards.generation(s.card), incarnation};
+  const std::uint32_t known = interner_->alive_parts.find(key);
+  if (known != AliveParts::kNone) {
+    interner_->parts.retain(known);
+    broadcasts_.push_interned(i, known);
+    return;
+  }
   const Card& c = card_of(s);
   part_scratch_.clear();
   wire::append_alive_part(name_of(s), c.addr, incarnation, c.meta_bytes, part_scratch_);
-  broadcasts_.push(i, part_scratch_);
+  interner_->alive_parts.insert(key, broadcasts_.push(i, part_scratch_));
 }
 
 Member Engine::to_member(const Slot& s) const {

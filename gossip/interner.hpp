@@ -58,6 +58,7 @@ class InternTable {
       id = static_cast<Id>(values_.size());
       values_.emplace_back(v);
       refs_.push_back(1);
+      gens_.push_back(0);
     }
     ++live_;
     if (2 * live_ > index_.size()) {
@@ -74,6 +75,7 @@ class InternTable {
     if (--refs_[id] > 0) return false;
     erase_index(id);
     values_[id] = T{};
+    ++gens_[id];
     free_.push_back(id);
     --live_;
     return true;
@@ -86,6 +88,8 @@ class InternTable {
   }
   // Stable: a reference stays valid until the id's last release.
   const T& operator[](Id id) const { return values_[id]; }
+  // How many times the id was freed: (id, generation) names one value for good.
+  std::uint32_t generation(Id id) const { return gens_[id]; }
   // One past the largest id ever handed out (ids index side tables).
   std::size_t bound() const { return values_.size(); }
   std::size_t live() const { return live_; }
@@ -141,6 +145,7 @@ class InternTable {
 
   std::deque<T> values_;  // a deque: references stay valid as it grows
   std::vector<std::uint32_t> refs_;
+  std::vector<std::uint32_t> gens_;
   std::vector<Id> free_;
   std::vector<Entry> index_;  // size a power of two, at most half full
   std::size_t live_ = 0;
@@ -169,6 +174,7 @@ class CardTable {
   // The card of (addr, meta) with one more reference.
   Id acquire(const Address& addr, const Meta& meta);
   void retain(Id id) { keys_.retain(id); }
+  std::uint32_t generation(Id id) const { return keys_.generation(id); }
   void release(Id id) {
     if (keys_.release(id)) cards_[id] = Card{};
   }
@@ -185,6 +191,39 @@ class CardTable {
   mutable std::string scratch_;  // find()'s key, kept to spare an allocation per lookup
 };
 
+// Encoded alive parts by what they are made of: a name, a card and an incarnation (each id
+// with its generation, so the key names the same bytes for as long as the part lives). Every
+// engine queues the same alive about a member; the second and later find it here without
+// encoding, hashing or comparing its bytes.
+class AliveParts {
+ public:
+  struct Key {
+    std::uint32_t name = 0, name_gen = 0, card = 0, card_gen = 0;
+    std::uint64_t incarnation = 0;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  std::uint32_t find(const Key& k) const;
+  // Records that `part` is k's encoding (replacing what was recorded for `part`).
+  void insert(const Key& k, std::uint32_t part);
+  // Forgets `part` (when it is dropped).
+  void erase(std::uint32_t part);
+  std::size_t size() const { return live_; }
+
+ private:
+  struct Entry {
+    Key key;
+    std::uint32_t part = kNone;  // kNone: empty
+  };
+  static std::uint32_t hash(const Key& k);
+  std::size_t slot_of(const Key& k) const;  // its entry, or the empty one where it would go
+  void grow();
+  std::vector<Entry> index_;  // a power of two, at most half full
+  std::vector<Key> key_of_;   // by part id
+  std::vector<std::uint8_t> has_key_;
+  std::size_t live_ = 0;
+};
+
 struct Interner {
   static constexpr std::uint32_t kNone = UINT32_MAX;  // what find() returns for an unknown value
   InternTable<std::string, StringHash> names;  // member names
@@ -193,6 +232,11 @@ struct Interner {
   // parts[id].size() by id, kept by BroadcastQueue: a take reads a compact array while it
   // looks for parts that fit instead of each part's string.
   std::vector<std::uint32_t> part_sizes;
+  AliveParts alive_parts;  // which parts are which alive messages
+  // One reference fewer to a part; its alive_parts entry goes with the part.
+  void release_part(std::uint32_t id) {
+    if (parts.release(id)) alive_parts.erase(id);
+  }
 };
 
 }  // namespace shoal::gossip

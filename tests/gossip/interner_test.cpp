@@ -161,3 +161,38 @@ TEST_CASE("interner: the open-addressing index agrees with a map through churn")
     }
   }
 }
+
+TEST_CASE("interner: alive parts by (name, card, incarnation) agree with a map through churn") {
+  const std::uint64_t seed = 4242;
+  std::printf("[seed] alive parts churn: %llu\n", static_cast<unsigned long long>(seed));
+  Rng r(seed);
+  AliveParts t;
+  std::map<std::uint32_t, AliveParts::Key> by_part;  // the model: part -> its key
+  auto key_of = [](std::uint64_t x) {
+    return AliveParts::Key{static_cast<std::uint32_t>(x % 97), static_cast<std::uint32_t>(x % 3),
+                           static_cast<std::uint32_t>(x % 89), 0, x % 5};
+  };
+  for (int step = 0; step < 30000; ++step) {
+    const auto part = static_cast<std::uint32_t>(r.below(2000));
+    if (r.chance(2, 3)) {
+      const AliveParts::Key k = key_of(r.below(5000));
+      t.insert(k, part);
+      for (auto it = by_part.begin(); it != by_part.end();)  // k named another part: no more
+        it = it->second == k ? by_part.erase(it) : std::next(it);
+      by_part[part] = k;
+    } else {
+      t.erase(part);
+      by_part.erase(part);
+    }
+    if (step % 3000 == 0) {
+      REQUIRE(t.size() == by_part.size());
+      for (const auto& [p, k] : by_part) REQUIRE(t.find(k) == p);
+      for (int q = 0; q < 200; ++q) {
+        const AliveParts::Key k = key_of(r.below(5000));
+        const std::uint32_t got = t.find(k);
+        if (got != AliveParts::kNone) REQUIRE(by_part.at(got) == k);
+        else for (const auto& [p, kk] : by_part) REQUIRE_FALSE(kk == k);
+      }
+    }
+  }
+}
