@@ -813,7 +813,7 @@ void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out) {
   }
   const Slot& m = slots_[i];
   bool reclaim = false;
-  if (!same_addr(addr_of(m))) {
+  if (!interner_->cards.has_addr(m.card, a.host, a.port)) {
     if (is_live(m.state())) {
       ++stats_.name_conflicts;
       Event e{EventKind::name_conflict, std::string(a.name), at(), a.incarnation, {}};

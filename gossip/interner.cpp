@@ -35,8 +35,18 @@ CardTable::Id CardTable::acquire(const Address& addr, const Meta& meta) {
     return known;
   }
   const Id id = keys_.acquire(std::string_view(scratch_));
-  if (id >= cards_.size()) cards_.resize(id + 1);
+  if (id >= cards_.size()) {
+    cards_.resize(id + 1);
+    short_.resize(id + 1);
+  }
   cards_[id] = Card{addr, meta, std::string(bytes)};
+  Short s;
+  s.port = addr.port;
+  if (addr.host.size() <= sizeof s.host) {
+    s.len = static_cast<std::uint8_t>(addr.host.size());
+    std::char_traits<char>::copy(s.host, addr.host.data(), addr.host.size());
+  }
+  short_[id] = s;
   return id;
 }
 

@@ -175,6 +175,14 @@ class CardTable {
   Id acquire(const Address& addr, const Meta& meta);
   void retain(Id id) { keys_.retain(id); }
   std::uint32_t generation(Id id) const { return keys_.generation(id); }
+  // Whether card `id` has this address: reads a compact array of addresses rather than the
+  // card (an alive about a member we hold is checked against its card's address).
+  bool has_addr(Id id, std::string_view host, std::uint16_t port) const {
+    const Short& s = short_[id];
+    if (s.len == kLong) return cards_[id].addr.host == host && cards_[id].addr.port == port;
+    return s.port == port && s.len == host.size() &&
+           std::char_traits<char>::compare(s.host, host.data(), s.len) == 0;
+  }
   void release(Id id) {
     if (keys_.release(id)) cards_[id] = Card{};
   }
@@ -186,8 +194,16 @@ class CardTable {
   // port, host length, host, metadata bytes
   static void make_key(std::string& key, std::string_view host, std::uint16_t port,
                        std::string_view meta);
+  // An address short enough to be held in 24 bytes (host up to 21 bytes), by card id.
+  static constexpr std::uint8_t kLong = 0xff;
+  struct Short {
+    std::uint16_t port = 0;
+    std::uint8_t len = kLong;  // kLong: the host is longer, compare the card's
+    char host[21] = {};
+  };
   InternTable<std::string, StringHash> keys_;
   std::deque<Card> cards_;     // by id, as keys_
+  std::vector<Short> short_;   // by id, as keys_
   mutable std::string scratch_;  // find()'s key, kept to spare an allocation per lookup
 };
 

@@ -538,11 +538,18 @@ Bytes encode_compound(const std::vector<Bytes>& parts) {
   return out;
 }
 
+// The parts are written after kRoom bytes left for the header; finish() writes the header
+// just before them and drops the unused front: one buffer, no second copy of the parts.
+namespace {
+constexpr std::size_t kRoom = 5;  // version, type, array header of up to 3 bytes
+}  // namespace
+
 void PacketBuilder::add(std::span<const std::byte> part) {
   if (count_ >= kMaxCompoundParts) return;
   if (count_ == 0) {
     body_.clear();
     body_.reserve(1500);  // a datagram's worth
+    body_.resize(kRoom);
   }
   const std::size_t before = body_.size();
   Writer w(body_);
@@ -552,19 +559,26 @@ void PacketBuilder::add(std::span<const std::byte> part) {
 
 Bytes PacketBuilder::finish() {
   Bytes out;
-  if (count_ == 1) {
-    out.reserve(1 + body_.size() - first_header_);
-    out.push_back(std::byte{kProtocolVersion});
-    out.insert(out.end(), body_.begin() + static_cast<std::ptrdiff_t>(first_header_), body_.end());
-  } else if (count_ > 1) {
-    out.reserve(5 + body_.size());
-    out.push_back(std::byte{kProtocolVersion});
-    out.push_back(std::byte{static_cast<std::uint8_t>(Type::compound)});
-    Writer w(out);
-    w.array(count_);
-    out.insert(out.end(), body_.begin(), body_.end());
+  if (count_ == 0) return out;
+  out.swap(body_);
+  std::size_t start;
+  if (count_ == 1) {  // version + the part, without its bin header
+    start = kRoom + first_header_ - 1;
+    out[start] = std::byte{kProtocolVersion};
+  } else {
+    // count_ <= kMaxCompoundParts: a fixarray or an array16 header, as Writer::array writes.
+    start = count_ < 16 ? 2 : 0;
+    out[start] = std::byte{kProtocolVersion};
+    out[start + 1] = std::byte{static_cast<std::uint8_t>(Type::compound)};
+    if (count_ < 16) {
+      out[4] = std::byte{static_cast<std::uint8_t>(0x90 | count_)};
+    } else {
+      out[2] = std::byte{0xdc};
+      out[3] = std::byte{static_cast<std::uint8_t>(count_ >> 8)};
+      out[4] = std::byte{static_cast<std::uint8_t>(count_ & 0xff)};
+    }
   }
-  body_.clear();
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(start));
   count_ = 0;
   return out;
 }

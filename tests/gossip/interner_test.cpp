@@ -196,3 +196,20 @@ TEST_CASE("interner: alive parts by (name, card, incarnation) agree with a map t
     }
   }
 }
+
+TEST_CASE("interner: a card's address is compared exactly, short or long") {
+  Interner in;
+  const std::string long_host(40, 'h');
+  const auto a = in.cards.acquire(Address{"10.0.0.1", 7946}, {});
+  const auto b = in.cards.acquire(Address{long_host, 7946}, {});
+  const auto c = in.cards.acquire(Address{std::string(21, 'x'), 1}, {});
+  CHECK(in.cards.has_addr(a, "10.0.0.1", 7946));
+  CHECK_FALSE(in.cards.has_addr(a, "10.0.0.1", 7947));
+  CHECK_FALSE(in.cards.has_addr(a, "10.0.0.10", 7946));
+  CHECK_FALSE(in.cards.has_addr(a, "10.0.0.", 7946));
+  CHECK(in.cards.has_addr(b, long_host, 7946));
+  CHECK_FALSE(in.cards.has_addr(b, std::string(39, 'h'), 7946));
+  CHECK_FALSE(in.cards.has_addr(b, long_host, 1));
+  CHECK(in.cards.has_addr(c, std::string(21, 'x'), 1));
+  CHECK_FALSE(in.cards.has_addr(c, std::string(21, 'x') + "x", 1));
+}

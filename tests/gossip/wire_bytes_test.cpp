@@ -375,7 +375,7 @@ TEST_CASE("wire: PacketBuilder gives a lone part as version + part, several as e
   Rng r(11);
   PacketBuilder b;
   CHECK(b.finish().empty());
-  for (std::size_t n : {1, 2, 16, 255, 256}) {
+  for (std::size_t n : {1, 2, 15, 16, 17, 255, 256}) {
     std::vector<Bytes> parts;
     for (std::size_t k = 0; k < n; ++k) {
       parts.push_back(encode_part(any_message(r)));
