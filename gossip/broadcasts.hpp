@@ -32,6 +32,8 @@ class BroadcastQueue {
   std::uint32_t push(std::uint32_t key, ByteView part);
   // The same with a part already interned (taking over the caller's reference to it).
   void push_interned(std::uint32_t key, std::uint32_t part);
+  // Room for keys below n without growing.
+  void reserve(std::size_t n) { records_.reserve(n); }
   // Drops whatever is queued about `key`.
   void remove(std::uint32_t key);
   // Parts whose compound framing fits in `budget` bytes; each taken part counts a transmit and

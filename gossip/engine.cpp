@@ -44,7 +44,14 @@ std::uint32_t Engine::add_slot(std::string_view name, std::uint32_t name_id, std
     free_slots_.pop_back();
   } else {
     i = static_cast<std::uint32_t>(slots_.size());
-    reserve_gently(slots_, slots_.size() + 1);
+    if (slots_.size() == slots_.capacity()) {
+      // Engines sharing an interner (a simulator) come to hold about every name it holds:
+      // grow to that at once rather than an eighth at a time, copying the table once or
+      // twice instead of dozens of times. Alone, names.live() is our own member count.
+      reserve_gently(slots_, std::max(slots_.size() + 1, interner_->names.live()));
+      broadcasts_.reserve(slots_.capacity());
+      probe_order_.reserve(slots_.capacity());
+    }
     slots_.emplace_back();
   }
   Slot& s = slots_[i];
