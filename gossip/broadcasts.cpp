@@ -1,6 +1,7 @@
 #include "gossip/broadcasts.hpp"
 
 #include <string>
+#include <string_view>
 
 #include "gossip/growth.hpp"
 #include "gossip/wire.hpp"
@@ -24,15 +25,23 @@ std::uint32_t BroadcastQueue::next_seq() {
   return seq_;
 }
 
-void BroadcastQueue::push(std::uint32_t key, const Bytes& part) {
-  std::string s(reinterpret_cast<const char*>(part.data()), part.size());
-  const std::uint32_t id = interner_->parts.acquire(s);
+std::uint32_t BroadcastQueue::push(std::uint32_t key, ByteView part) {
+  const std::uint32_t id = interner_->parts.acquire(
+      std::string_view(reinterpret_cast<const char*>(part.data()), part.size()));
+  auto& sizes = interner_->part_sizes;
+  if (id >= sizes.size()) sizes.resize(interner_->parts.bound());
+  sizes[id] = static_cast<std::uint32_t>(part.size());
+  push_interned(key, id);
+  return id;
+}
+
+void BroadcastQueue::push_interned(std::uint32_t key, std::uint32_t id) {
   if (key >= records_.size()) {
     reserve_gently(records_, key + 1);
     records_.resize(key + 1);
   }
   Record& rec = records_[key];
-  if (rec.part != kNoPart) interner_->parts.release(rec.part);
+  if (rec.part != kNoPart) interner_->release_part(rec.part);
   else ++live_;
   rec.part = id;
   rec.seq = next_seq();
@@ -45,14 +54,14 @@ void BroadcastQueue::push(std::uint32_t key, const Bytes& part) {
 
 void BroadcastQueue::remove(std::uint32_t key) {
   if (key >= records_.size() || records_[key].part == kNoPart) return;
-  interner_->parts.release(records_[key].part);
+  interner_->release_part(records_[key].part);
   records_[key].part = kNoPart;
   --live_;
 }
 
 void BroadcastQueue::clear() {
   for (Record& r : records_)
-    if (r.part != kNoPart) interner_->parts.release(r.part);
+    if (r.part != kNoPart) interner_->release_part(r.part);
   records_.clear();
   buckets_.clear();
   live_ = refs_ = 0;
@@ -61,6 +70,7 @@ void BroadcastQueue::clear() {
 std::size_t BroadcastQueue::footprint() const {
   std::size_t n = records_.capacity() * sizeof(Record) + buckets_.capacity() * sizeof(buckets_[0]);
   for (const auto& b : buckets_) n += b.capacity() * sizeof(Ref);
+  n += taken_.capacity() * sizeof(taken_[0]);
   return n;
 }
 
@@ -79,13 +89,32 @@ void BroadcastQueue::compact() {
 
 std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size_t max_parts) {
   std::vector<Bytes> out;
-  if (live_ == 0 || max_parts == 0) return out;
-  std::vector<std::pair<std::uint32_t, std::size_t>> taken;  // key, its new transmit count
+  take_each(budget, limit, max_parts, [&out](const std::string& part) {
+    const auto* p = reinterpret_cast<const std::byte*>(part.data());
+    out.emplace_back(p, p + part.size());
+  });
+  return out;
+}
+
+std::pair<std::size_t, std::size_t> BroadcastQueue::take_into(std::size_t budget, int limit,
+                                                              std::size_t max_parts,
+                                                              wire::PacketBuilder& out) {
+  return take_each(budget, limit, max_parts, [&out](const std::string& part) {
+    out.add(std::span(reinterpret_cast<const std::byte*>(part.data()), part.size()));
+  });
+}
+
+template <typename Sink>
+std::pair<std::size_t, std::size_t> BroadcastQueue::take_each(std::size_t budget, int limit,
+                                                              std::size_t max_parts, Sink&& sink) {
+  std::size_t n = 0;
+  if (live_ == 0 || max_parts == 0) return {0, 0};
+  taken_.clear();
   std::size_t left = budget;
-  for (std::size_t t = 0; t < buckets_.size() && out.size() < max_parts && left > 2; ++t) {
+  for (std::size_t t = 0; t < buckets_.size() && n < max_parts && left > 2; ++t) {
     std::vector<Ref>& b = buckets_[t];
     std::size_t skipped = 0;
-    for (std::size_t i = b.size(); i > 0 && out.size() < max_parts && left > 2;) {
+    for (std::size_t i = b.size(); i > 0 && n < max_parts && left > 2;) {
       --i;
       const Ref r = b[i];
       const bool top = i + 1 == b.size();
@@ -96,29 +125,29 @@ std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size
         }
         continue;
       }
-      const std::string& part = interner_->parts[records_[r.key].part];
-      const std::size_t cost = wire::compound_overhead(part.size());
+      const std::uint32_t id = records_[r.key].part;
+      const std::size_t cost = wire::compound_overhead(interner_->part_sizes[id]);
       if (cost > left) {
         if (++skipped > kMaxSkips) break;
         continue;
       }
       left -= cost;
-      const auto* p = reinterpret_cast<const std::byte*>(part.data());
-      out.emplace_back(p, p + part.size());
+      sink(interner_->parts[id]);  // before the re-stacking below, which may drop the part
+      ++n;
       if (top) {
         b.pop_back();
         --refs_;
       }
       records_[r.key].seq = 0;  // this entry is stale from now on (0 is never handed out)
-      taken.emplace_back(r.key, t + 1);
+      taken_.emplace_back(r.key, t + 1);
     }
   }
   // Re-stack in reverse, so the newest of this batch is on top of its next bucket.
-  for (auto it = taken.rbegin(); it != taken.rend(); ++it) {
+  for (auto it = taken_.rbegin(); it != taken_.rend(); ++it) {
     const auto [key, count] = *it;
     Record& rec = records_[key];
     if (static_cast<int>(count) >= limit) {
-      interner_->parts.release(rec.part);
+      interner_->release_part(rec.part);
       rec.part = kNoPart;
       --live_;
       continue;
@@ -130,7 +159,7 @@ std::vector<Bytes> BroadcastQueue::take(std::size_t budget, int limit, std::size
     ++refs_;
   }
   if (too_many_stale()) compact();
-  return out;
+  return {n, budget - left};
 }
 
 }  // namespace shoal::gossip

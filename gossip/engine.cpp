@@ -19,7 +19,9 @@ Engine::Engine(Identity self, Config cfg, std::uint64_t seed, std::shared_ptr<In
       incarnation_(self_.incarnation + 1),
       interner_(interner ? std::move(interner) : std::make_shared<Interner>()),
       broadcasts_(interner_.get()), store_(self_.name, store_config(cfg_)) {
-  self_slot_ = add_slot(self_.name, self_.addr, self_.meta, incarnation_, MemberState::alive, 0);
+  self_slot_ = add_slot(self_.name, Interner::kNone,
+                        interner_->cards.acquire(self_.addr, self_.meta), incarnation_,
+                        MemberState::alive, 0);
 }
 
 Engine::~Engine() {
@@ -30,13 +32,11 @@ Engine::~Engine() {
 
 // ---- the member table ---------------------------------------------------------------------------
 
-std::uint32_t Engine::find_slot(const std::string& name) const {
-  const std::uint32_t id = interner_->names.find(name);
-  if (id == Interner::kNone || id >= slot_of_name_.size()) return kNoSlot;
-  return slot_of_name_[id];
+std::uint32_t Engine::find_slot(std::string_view name) const {
+  return slot_of_name_id(interner_->names.find(name));
 }
 
-std::uint32_t Engine::add_slot(const std::string& name, const Address& addr, const Meta& meta,
+std::uint32_t Engine::add_slot(std::string_view name, std::uint32_t name_id, std::uint32_t card,
                                std::uint64_t incarnation, MemberState state, Micros now) {
   std::uint32_t i;
   if (!free_slots_.empty()) {
@@ -44,12 +44,21 @@ std::uint32_t Engine::add_slot(const std::string& name, const Address& addr, con
     free_slots_.pop_back();
   } else {
     i = static_cast<std::uint32_t>(slots_.size());
-    reserve_gently(slots_, slots_.size() + 1);
+    if (slots_.size() == slots_.capacity()) {
+      // Engines sharing an interner (a simulator) come to hold about every name it holds:
+      // grow to that at once rather than an eighth at a time, copying the table once or
+      // twice instead of dozens of times. Alone, names.live() is our own member count.
+      reserve_gently(slots_, std::max(slots_.size() + 1, interner_->names.live()));
+      broadcasts_.reserve(slots_.capacity());
+      probe_order_.reserve(slots_.capacity());
+    }
     slots_.emplace_back();
   }
   Slot& s = slots_[i];
-  s.name = interner_->names.acquire(name);
-  s.card = interner_->cards.acquire(Card{addr, meta});
+  if (name_id != Interner::kNone) interner_->names.retain(name_id);
+  else name_id = interner_->names.acquire(name);
+  s.name = name_id;
+  s.card = card;
   s.incarnation = incarnation;
   s.set(state, now);
   if (s.name >= slot_of_name_.size()) {
@@ -76,14 +85,49 @@ void Engine::drop_slot(std::uint32_t i) {
   changed();
 }
 
-void Engine::set_slot_card(std::uint32_t i, const Address& addr, const Meta& meta) {
+void Engine::set_slot_card(std::uint32_t i, std::uint32_t card) {
   Slot& s = slots_[i];
-  const Card& now = interner_->cards[s.card];
-  if (now.addr == addr && now.meta == meta) return;
-  const std::uint32_t id = interner_->cards.acquire(Card{addr, meta});
+  // Cards are interned by value: the same id is the same address and metadata.
   interner_->cards.release(s.card);
-  s.card = id;
+  if (s.card == card) return;
+  s.card = card;
   changed();
+}
+
+std::uint32_t Engine::acquire_card(const wire::AliveView& a) {
+  const std::uint32_t id = interner_->cards.find(a.host, a.port, a.meta);
+  if (id != CardTable::kNone) {
+    interner_->cards.retain(id);
+    return id;
+  }
+  Meta meta;
+  wire::decode_meta(a.meta, meta);  // validated by decode_view
+  return interner_->cards.acquire(Address{std::string(a.host), a.port}, meta);
+}
+
+bool Engine::same_meta(const Card& card, ByteView meta) {
+  if (meta.size() == card.meta_bytes.size() &&
+      std::equal(meta.begin(), meta.end(), reinterpret_cast<const std::byte*>(card.meta_bytes.data())))
+    return true;
+  Meta m;  // the same value may be encoded another way (not by Shoal): compare values
+  return wire::decode_meta(meta, m) && m == card.meta;
+}
+
+void Engine::push_alive(std::uint32_t i, std::uint64_t incarnation) {
+  const Slot& s = slots_[i];
+  // The same alive is queued by every engine that hears it: found by what it is made of.
+  const AliveParts::Key key{s.name, interner_->names.generation(s.name), s.card,
+                            interner_->cards.generation(s.card), incarnation};
+  const std::uint32_t known = interner_->alive_parts.find(key);
+  if (known != AliveParts::kNone) {
+    interner_->parts.retain(known);
+    broadcasts_.push_interned(i, known);
+    return;
+  }
+  const Card& c = card_of(s);
+  part_scratch_.clear();
+  wire::append_alive_part(name_of(s), c.addr, incarnation, c.meta_bytes, part_scratch_);
+  interner_->alive_parts.insert(key, broadcasts_.push(i, part_scratch_));
 }
 
 Member Engine::to_member(const Slot& s) const {
@@ -166,7 +210,7 @@ bool Engine::set_meta(Clock now, const Meta& meta, Outbox& out) {
   if (wire::meta_size(meta) > cfg_.max_meta_bytes) return false;
   self_.meta = meta;
   ++incarnation_;
-  set_slot_card(self_slot_, self_.addr, meta);
+  set_slot_card(self_slot_, interner_->cards.acquire(self_.addr, meta));
   slots_[self_slot_].incarnation = incarnation_;
   changed();
   broadcast_alive_self();
@@ -176,12 +220,13 @@ bool Engine::set_meta(Clock now, const Meta& meta, Outbox& out) {
 void Engine::handle_packet(Clock now, const Address& from, Channel channel,
                            std::span<const std::byte> bytes, Outbox& out) {
   ++stats_.packets_in;
-  std::vector<wire::Message> msgs;
-  if (!wire::decode(bytes, msgs)) {
+  wire::PacketView packet;
+  if (!wire::decode_view(bytes, packet)) {
     ++stats_.packets_malformed;
     return;
   }
-  for (const auto& msg : msgs) {
+  const std::span<const wire::RecordView> records(packet.records);
+  for (const auto& msg : packet.messages) {
     ++stats_.messages_in;
     std::visit(
         [&](const auto& m) {
@@ -190,12 +235,13 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
           else if constexpr (std::is_same_v<T, wire::IndirectPing>) on_indirect_ping(now, from, m, out);
           else if constexpr (std::is_same_v<T, wire::Ack>) on_ack(now, m, out);
           else if constexpr (std::is_same_v<T, wire::Nack>) on_nack(m);
-          else if constexpr (std::is_same_v<T, wire::Alive>) alive_node(now, m, out);
+          else if constexpr (std::is_same_v<T, wire::AliveView>) alive_node(now, m, out);
           else if constexpr (std::is_same_v<T, wire::Suspect>) suspect_node(now, m, out);
           else if constexpr (std::is_same_v<T, wire::Dead>) dead_node(now, m, out);
-          else if constexpr (std::is_same_v<T, wire::PushPull>) on_push_pull(now, from, m, out);
-          else if constexpr (std::is_same_v<T, wire::StateDelta>) on_state_delta(now, m);
-          else if constexpr (std::is_same_v<T, wire::StateSync>) on_state_sync(now, from, m, out);
+          else if constexpr (std::is_same_v<T, wire::PushPullView>)
+            on_push_pull(now, from, m, records.subspan(m.first, m.count), out);
+          else if constexpr (std::is_same_v<T, wire::StateDeltaView>) on_state_delta(now, m);
+          else if constexpr (std::is_same_v<T, wire::StateSyncView>) on_state_sync(now, from, m, out);
         },
         msg);
   }
@@ -401,9 +447,9 @@ std::uint64_t Engine::view_hash() const {
     put_str(in, name_of(m));
     put_u64(in, m.incarnation);
     put_u64(in, static_cast<std::uint64_t>(m.state()));
-    Bytes meta = wire::encode_meta(meta_of(m));
+    const std::string& meta = card_of(m).meta_bytes;  // wire::encode_meta's bytes
     put_u64(in, meta.size());
-    in.insert(in.end(), meta.begin(), meta.end());
+    for (char c : meta) in.push_back(std::byte(static_cast<unsigned char>(c)));
   }
   auto specs = store_.spec_versions();  // ordered by key
   put_u64(in, specs.size());
@@ -494,14 +540,16 @@ void Engine::start_probe(Clock now, Outbox& out) {
   wire::Ping ping{probe_.seq, probe_.target, self_.name, self_.addr};
   if (cfg_.lifeguard && ts.state() == MemberState::suspect) {
     // Buddy system: tell the suspect so it can refute at once.
-    std::vector<Bytes> parts{wire::encode_part(ping),
-                             wire::encode_part(wire::Suspect{probe_.target, ts.incarnation,
-                                                             self_.name})};
+    const Bytes parts[] = {wire::encode_part(ping),
+                           wire::encode_part(wire::Suspect{probe_.target, ts.incarnation,
+                                                           self_.name})};
     std::size_t used = wire::kCompoundHeader + wire::compound_overhead(parts[0].size()) +
                        wire::compound_overhead(parts[1].size());
-    auto extra = piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 2);
-    for (auto& e : extra) parts.push_back(std::move(e));
-    send_raw(probe_.addr, Channel::udp, wire::encode_compound(parts), out);
+    wire::PacketBuilder packet;
+    packet.add(parts[0]);
+    packet.add(parts[1]);
+    piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 2, packet);
+    send_raw(probe_.addr, Channel::udp, packet.finish(), out);
   } else {
     send_udp(probe_.addr, wire::encode_part(ping), out);
   }
@@ -547,17 +595,11 @@ void Engine::gossip_round(Clock now, Outbox& out) {
                              true);
   for (std::uint32_t t : targets) {
     const Address& to = addr_of(slots_[t]);
-    auto parts = piggyback(cfg_.packet_budget - wire::kCompoundHeader, wire::kMaxCompoundParts);
-    if (parts.empty()) break;
-    if (parts.size() == 1) {
-      Bytes b;
-      b.reserve(parts[0].size() + 1);
-      b.push_back(std::byte{wire::kProtocolVersion});
-      b.insert(b.end(), parts[0].begin(), parts[0].end());
-      send_raw(to, Channel::udp, std::move(b), out);
-    } else {
-      send_raw(to, Channel::udp, wire::encode_compound(parts), out);
-    }
+    wire::PacketBuilder packet;  // one part alone, several as a compound
+    if (piggyback(cfg_.packet_budget - wire::kCompoundHeader, wire::kMaxCompoundParts,
+                  packet) == 0)
+      break;
+    send_raw(to, Channel::udp, packet.finish(), out);
   }
 }
 
@@ -580,9 +622,10 @@ void Engine::send_oversized(Clock now, Outbox& out) {
   }
 }
 
-std::vector<Bytes> Engine::piggyback(std::size_t room, std::size_t max_parts) {
-  std::vector<Bytes> parts;
-  if (room == 0 || max_parts == 0) return parts;
+std::size_t Engine::piggyback(std::size_t room, std::size_t max_parts,
+                              wire::PacketBuilder& packet) {
+  if (room == 0 || max_parts == 0) return 0;
+  std::size_t parts = 0;
   const int limit = retransmit_limit(cfg_.retransmit_mult, live_count());
   const std::size_t state_reserve = room * static_cast<std::size_t>(cfg_.state_share_percent) / 100;
   std::size_t left = room;
@@ -590,19 +633,17 @@ std::vector<Bytes> Engine::piggyback(std::size_t room, std::size_t max_parts) {
   // state then takes its reserved share plus whatever membership left unused.
   const bool state_waiting = store_.pending_deltas() > 0;
   if (broadcasts_.size() > 0) {
-    for (Bytes& b : broadcasts_.take(state_waiting ? room - state_reserve : room, limit,
-                                     max_parts)) {
-      left -= std::min(left, wire::compound_overhead(b.size()));
-      parts.push_back(std::move(b));
-    }
+    const auto [n, cost] = broadcasts_.take_into(state_waiting ? room - state_reserve : room,
+                                                 limit, max_parts, packet);
+    parts += n;
+    left -= std::min(left, cost);
   }
   constexpr std::size_t kFraming = 3 + wire::kStatePartOverhead;
-  if (state_waiting && parts.size() < max_parts && left > kFraming) {
+  if (state_waiting && parts < max_parts && left > kFraming) {
     Bytes batch = store_.take_deltas(left - kFraming, limit);
     if (!batch.empty()) {
-      Bytes part = wire::encode_part(wire::StateDelta{std::move(batch)});
-      left -= std::min(left, wire::compound_overhead(part.size()));
-      parts.push_back(std::move(part));
+      packet.add(wire::encode_part(wire::StateDelta{std::move(batch)}));
+      ++parts;
     }
   }
   return parts;
@@ -668,7 +709,7 @@ void Engine::on_nack(const wire::Nack& m) {
   if (probe_.active && m.seq == probe_.seq) ++probe_.nacks;
 }
 
-std::optional<gossip::PushPull> Engine::handle_state_push_pull(Clock now, const Bytes& encoded) {
+std::optional<gossip::PushPull> Engine::handle_state_push_pull(Clock now, ByteView encoded) {
   auto msg = decode_push_pull(encoded);
   if (!msg) {
     ++stats_.state_malformed;
@@ -677,19 +718,20 @@ std::optional<gossip::PushPull> Engine::handle_state_push_pull(Clock now, const 
   return store_.handle_push_pull(now.wall, *msg);
 }
 
-void Engine::on_state_delta(Clock now, const wire::StateDelta& m) {
+void Engine::on_state_delta(Clock now, const wire::StateDeltaView& m) {
   if (store_.merge_encoded(now.wall, m.batch)) ++stats_.state_batches_in;
   else ++stats_.state_malformed;
 }
 
-void Engine::on_state_sync(Clock now, const Address& from, const wire::StateSync& m,
+void Engine::on_state_sync(Clock now, const Address& from, const wire::StateSyncView& m,
                            Outbox& out) {
   auto reply = handle_state_push_pull(now, m.message);
   if (reply) send_raw(from, Channel::stream,
                       wire::encode(wire::StateSync{encode_push_pull(*reply)}), out);
 }
 
-void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& m, Outbox& out) {
+void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullView& m,
+                          std::span<const wire::RecordView> records, Outbox& out) {
   // State first (request -> response here; response -> final back to the responder).
   std::optional<gossip::PushPull> state_reply;
   if (!m.state.empty()) state_reply = handle_state_push_pull(now, m.state);
@@ -700,28 +742,27 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
     send_raw(from, Channel::stream,
              wire::encode(wire::StateSync{encode_push_pull(*state_reply)}), out);
   }
-  for (const auto& r : m.members) {
+  for (const auto& r : records) {
+    const wire::AliveView alive{r.name, r.host, r.port, r.incarnation, r.meta};
     switch (r.state) {
-      case MemberState::alive: {
-        // Most records of a push-pull are members we already hold: skip them before copying.
-        if (alive_is_stale(r.name, r.addr, r.incarnation, r.meta_bytes)) break;
-        wire::Alive a{r.name, r.addr, r.incarnation, r.meta, r.meta_bytes};
-        alive_node(now, a, out);
+      case MemberState::alive:
+        // Most records of a push-pull are members we already hold: alive_node drops those
+        // after one name lookup.
+        alive_node(now, alive, out);
         break;
-      }
       case MemberState::suspect:
       case MemberState::dead:
         // As memberlist: a remote death is only a suspicion here, so the member may refute.
         // A suspect we never heard of is taken in (then suspected); an unknown dead one is not.
         if (find_slot(r.name) == kNoSlot) {
           if (r.state == MemberState::dead) break;
-          alive_node(now, wire::Alive{r.name, r.addr, r.incarnation, r.meta, r.meta_bytes}, out);
+          alive_node(now, alive, out);
         }
-        suspect_node(now, wire::Suspect{r.name, r.incarnation, self_.name}, out);
+        suspect_node(now, wire::Suspect{std::string(r.name), r.incarnation, self_.name}, out);
         break;
       case MemberState::left:
         if (find_slot(r.name) != kNoSlot)
-          dead_node(now, wire::Dead{r.name, r.incarnation, r.name}, out);
+          dead_node(now, wire::Dead{std::string(r.name), r.incarnation, std::string(r.name)}, out);
         break;
     }
   }
@@ -752,44 +793,47 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPull& 
   }
 }
 
-void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
-  if (a.meta_bytes > cfg_.max_meta_bytes) {
+void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out) {
+  if (a.meta.size() > cfg_.max_meta_bytes) {
     ++stats_.meta_too_large;
     return;
   }
+  const auto at = [&a] { return Address{std::string(a.host), a.port}; };
+  const auto same_addr = [&a](const Address& x) { return x.host == a.host && x.port == a.port; };
   if (a.name == self_.name) {
-    if (a.addr != self_.addr) {
+    if (!same_addr(self_.addr)) {
       ++stats_.name_conflicts;
-      Event e{EventKind::name_conflict, a.name, a.addr, a.incarnation, {}};
+      Event e{EventKind::name_conflict, std::string(a.name), at(), a.incarnation, {}};
       out.events.push_back(std::move(e));
       return;
     }
     if (leaving_) return;
     if (a.incarnation < incarnation_) return;
-    if (a.incarnation == incarnation_ && a.meta == self_.meta) return;
+    if (a.incarnation == incarnation_ && same_meta(card_of(slots_[self_slot_]), a.meta)) return;
     refute(a.incarnation, false, out);  // the cluster holds an older life of ours: jump above it
     return;
   }
-  const std::uint32_t i = find_slot(a.name);
+  const std::uint32_t name_id = interner_->names.find(a.name);  // the one name lookup
+  const std::uint32_t i = slot_of_name_id(name_id);
   if (i == kNoSlot) {
-    const std::uint32_t n = add_slot(a.name, a.addr, a.meta, a.incarnation, MemberState::alive,
-                                     now.mono);
+    const std::uint32_t n = add_slot(a.name, name_id, acquire_card(a), a.incarnation,
+                                     MemberState::alive, now.mono);
     // New members go to a random place among those not yet probed this round (O(1): swapped
     // with the one there), so they are probed soon.
     reserve_gently(probe_order_, probe_order_.size() + 1);
     probe_order_.push_back(n);
     const std::size_t pos = probe_index_ + rng_.below(probe_order_.size() - probe_index_);
     std::swap(probe_order_[pos], probe_order_.back());
-    broadcasts_.push(n, wire::encode_part(a));
+    push_alive(n, a.incarnation);
     emit(out, EventKind::member_joined, n);
     return;
   }
   const Slot& m = slots_[i];
   bool reclaim = false;
-  if (addr_of(m) != a.addr) {
+  if (!interner_->cards.has_addr(m.card, a.host, a.port)) {
     if (is_live(m.state())) {
       ++stats_.name_conflicts;
-      Event e{EventKind::name_conflict, a.name, a.addr, a.incarnation, {}};
+      Event e{EventKind::name_conflict, std::string(a.name), at(), a.incarnation, {}};
       out.events.push_back(std::move(e));
       return;
     }
@@ -797,13 +841,14 @@ void Engine::alive_node(Clock now, const wire::Alive& a, Outbox& out) {
   }
   if (!reclaim && a.incarnation <= m.incarnation) return;
   const MemberState old = m.state();
-  const bool updated = meta_of(m) != a.meta || addr_of(m) != a.addr;
-  suspicions_.erase(a.name);
+  const std::uint32_t card = acquire_card(a);
+  const bool updated = card != m.card;  // cards are interned by value
+  if (!suspicions_.empty()) suspicions_.erase(std::string(a.name));
   slots_[i].incarnation = a.incarnation;
-  set_slot_card(i, a.addr, a.meta);
+  set_slot_card(i, card);
   set_state(i, MemberState::alive, now.mono);
   changed();
-  broadcasts_.push(i, wire::encode_part(a));
+  push_alive(i, a.incarnation);
   if (old == MemberState::dead || old == MemberState::left) emit(out, EventKind::member_joined, i);
   else if (old == MemberState::suspect) emit(out, EventKind::member_alive, i);
   else if (updated) emit(out, EventKind::member_updated, i);
@@ -885,22 +930,11 @@ void Engine::start_suspicion(Clock now, const std::string& name, const std::stri
 
 void Engine::send_udp(const Address& to, Bytes part, Outbox& out) {
   std::size_t used = wire::kCompoundHeader + wire::compound_overhead(part.size());
-  std::vector<Bytes> extra;
+  wire::PacketBuilder packet;  // the part alone, or a compound with piggybacked ones
+  packet.add(part);
   if (used < cfg_.packet_budget)
-    extra = piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 1);
-  if (extra.empty()) {
-    Bytes b;
-    b.reserve(part.size() + 1);
-    b.push_back(std::byte{wire::kProtocolVersion});
-    b.insert(b.end(), part.begin(), part.end());
-    send_raw(to, Channel::udp, std::move(b), out);
-    return;
-  }
-  std::vector<Bytes> parts;
-  parts.reserve(extra.size() + 1);
-  parts.push_back(std::move(part));
-  for (auto& e : extra) parts.push_back(std::move(e));
-  send_raw(to, Channel::udp, wire::encode_compound(parts), out);
+    piggyback(cfg_.packet_budget - used, wire::kMaxCompoundParts - 1, packet);
+  send_raw(to, Channel::udp, packet.finish(), out);
 }
 
 void Engine::send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out) {
@@ -910,8 +944,7 @@ void Engine::send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out) {
 }
 
 void Engine::broadcast_alive_self() {
-  wire::Alive a{self_.name, self_.addr, incarnation_, self_.meta, 0};
-  broadcasts_.push(self_slot_, wire::encode_part(a));
+  push_alive(self_slot_, incarnation_);  // our slot's card is (self_.addr, self_.meta)
 }
 
 void Engine::set_state(std::uint32_t i, MemberState s, Micros now) {
@@ -975,18 +1008,9 @@ Bytes Engine::encode_local_state(bool join, bool reply, const Bytes& state) cons
   refs.reserve(member_count());
   for (const Slot& m : slots_)
     if (m.name != kFreeSlot)
-      refs.push_back(
-          wire::MemberRef{&name_of(m), &addr_of(m), m.incarnation, m.state(), &meta_of(m)});
+      refs.push_back(wire::MemberRef{&name_of(m), &addr_of(m), m.incarnation, m.state(),
+                                     card_of(m).meta_bytes});
   return wire::encode_push_pull(join, reply, refs, state);
-}
-
-bool Engine::alive_is_stale(const std::string& name, const Address& addr,
-                            std::uint64_t incarnation, std::size_t meta_bytes) const {
-  if (meta_bytes > cfg_.max_meta_bytes || name == self_.name) return false;
-  const std::uint32_t i = find_slot(name);
-  if (i == kNoSlot) return false;
-  const Slot& m = slots_[i];
-  return incarnation <= m.incarnation && addr_of(m) == addr;
 }
 
 }  // namespace shoal::gossip

@@ -15,6 +15,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gossip/broadcasts.hpp"
@@ -29,6 +30,8 @@ namespace shoal::gossip {
 namespace wire {
 struct Ping; struct IndirectPing; struct Ack; struct Nack;
 struct Alive; struct Suspect; struct Dead; struct PushPull; struct StateDelta; struct StateSync;
+struct AliveView; struct RecordView; struct PushPullView; struct StateDeltaView; struct StateSyncView;
+class PacketBuilder;
 }  // namespace wire
 
 struct Stats {
@@ -171,11 +174,15 @@ class Engine {
   void on_indirect_ping(Clock now, const Address& from, const wire::IndirectPing& m, Outbox& out);
   void on_ack(Clock now, const wire::Ack& m, Outbox& out);
   void on_nack(const wire::Nack& m);
-  void on_push_pull(Clock now, const Address& from, const wire::PushPull& m, Outbox& out);
-  void on_state_delta(Clock now, const wire::StateDelta& m);
-  void on_state_sync(Clock now, const Address& from, const wire::StateSync& m, Outbox& out);
-  std::optional<gossip::PushPull> handle_state_push_pull(Clock now, const Bytes& encoded);
-  void alive_node(Clock now, const wire::Alive& m, Outbox& out);
+  void on_push_pull(Clock now, const Address& from, const wire::PushPullView& m,
+                    std::span<const wire::RecordView> records, Outbox& out);
+  void on_state_delta(Clock now, const wire::StateDeltaView& m);
+  void on_state_sync(Clock now, const Address& from, const wire::StateSyncView& m, Outbox& out);
+  std::optional<gossip::PushPull> handle_state_push_pull(Clock now, ByteView encoded);
+  // An alive message (piggybacked, or a push-pull record). One that changes nothing (a member
+  // we hold at that address with an incarnation at least as new) returns after one name
+  // lookup, without copying or parsing anything.
+  void alive_node(Clock now, const wire::AliveView& m, Outbox& out);
   void suspect_node(Clock now, const wire::Suspect& m, Outbox& out);
   void dead_node(Clock now, const wire::Dead& m, Outbox& out);
   void refute(std::uint64_t seen, bool accused, Outbox& out);
@@ -191,7 +198,8 @@ class Engine {
   void note_delta_queue(Clock now);
   void send_oversized(Clock now, Outbox& out);
   // Piggybacked updates for `room` bytes: membership and state each get their reserved share.
-  std::vector<Bytes> piggyback(std::size_t room, std::size_t max_parts);
+  // Adds them to `packet`; returns how many.
+  std::size_t piggyback(std::size_t room, std::size_t max_parts, wire::PacketBuilder& packet);
   void forget_expired(Clock now, Outbox& out);
   void handle_stall(Clock now);
 
@@ -211,11 +219,13 @@ class Engine {
                                          bool include_recent_dead);
   // Our member table as an encoded push-pull message carrying `state` (no copies of records).
   Bytes encode_local_state(bool join, bool reply, const Bytes& state) const;
-  // An alive message about (name, addr, incarnation) that alive_node would ignore without
-  // looking at its metadata: not ourselves, a member we hold at that address with an
-  // incarnation at least as new, and metadata within bounds.
-  bool alive_is_stale(const std::string& name, const Address& addr, std::uint64_t incarnation,
-                      std::size_t meta_bytes) const;
+  // The interned card of an alive message, with one reference: found by its bytes when held,
+  // parsed only when new.
+  std::uint32_t acquire_card(const wire::AliveView& a);
+  // Whether encoded metadata `meta` is the value `card` holds.
+  static bool same_meta(const Card& card, ByteView meta);
+  // Queues the alive message about slot `i` as it stands (its card's encoded metadata copied).
+  void push_alive(std::uint32_t i, std::uint64_t incarnation);
   static StoreConfig store_config(const Config& cfg);
 
   // ---- The member table: one compact slot per member, names/addresses/metadata interned.
@@ -232,14 +242,21 @@ class Engine {
       bits = (static_cast<std::uint64_t>(t) << 8) | static_cast<std::uint8_t>(s);
     }
   };
-  std::uint32_t find_slot(const std::string& name) const;
-  std::uint32_t add_slot(const std::string& name, const Address& addr, const Meta& meta,
+  std::uint32_t find_slot(std::string_view name) const;
+  std::uint32_t slot_of_name_id(std::uint32_t id) const {
+    return id < slot_of_name_.size() ? slot_of_name_[id] : kNoSlot;  // kNone is past the end
+  }
+  // `name_id` is the name's interned id if the caller knows it (else Interner::kNone); `card`
+  // is an interned card id whose reference the new slot takes over.
+  std::uint32_t add_slot(std::string_view name, std::uint32_t name_id, std::uint32_t card,
                          std::uint64_t incarnation, MemberState state, Micros now);
   void drop_slot(std::uint32_t slot);
-  void set_slot_card(std::uint32_t slot, const Address& addr, const Meta& meta);
+  // Gives slot a card (taking over the caller's reference to it).
+  void set_slot_card(std::uint32_t slot, std::uint32_t card);
   const std::string& name_of(const Slot& s) const { return interner_->names[s.name]; }
   const Address& addr_of(const Slot& s) const { return interner_->cards[s.card].addr; }
   const Meta& meta_of(const Slot& s) const { return interner_->cards[s.card].meta; }
+  const Card& card_of(const Slot& s) const { return interner_->cards[s.card]; }
   MemberView view_of(const Slot& s) const {
     return MemberView{name_of(s), addr_of(s), s.incarnation, s.state(), meta_of(s),
                       s.state_change()};
@@ -264,6 +281,7 @@ class Engine {
   std::map<std::string, Suspicion> suspicions_;
   std::map<std::uint32_t, Relay> relays_;  // by our sequence number: deadlines ascend with it
   BroadcastQueue broadcasts_;
+  Bytes part_scratch_;  // push_alive's encoding, kept to spare an allocation per broadcast
   Store store_;
   std::vector<std::uint32_t> probe_order_;  // slots
   std::size_t probe_index_ = 0;

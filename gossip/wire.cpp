@@ -1,119 +1,170 @@
 #include "gossip/wire.hpp"
 
-#include <msgpack.hpp>
-
 #include <algorithm>
 #include <cstring>
-#include <exception>
 
 namespace shoal::gossip::wire {
 namespace {
 
-using Packer = msgpack::packer<msgpack::sbuffer>;
+// ---- encoding -------------------------------------------------------------------------------
+// A msgpack writer appending to Bytes. Every header is the shortest form, exactly what
+// msgpack-c's packer writes (pack_str, pack_bin, pack_array, pack_map, pack_uintN, pack_int64),
+// so the bytes are those earlier versions of Shoal sent (tests/gossip/wire_bytes_test.cpp holds
+// it against msgpack-c).
 
-void pack_str(Packer& pk, const std::string& s) {
-  pk.pack_str(static_cast<std::uint32_t>(s.size()));
-  pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
-}
-void pack_bin(Packer& pk, const char* p, std::size_t n) {
-  pk.pack_bin(static_cast<std::uint32_t>(n));
-  pk.pack_bin_body(p, static_cast<std::uint32_t>(n));
-}
-void pack_bool(Packer& pk, bool b) {
-  if (b) pk.pack_true(); else pk.pack_false();
-}
-void pack_addr(Packer& pk, const Address& a) {
-  pk.pack_array(2);
-  pack_str(pk, a.host);
-  pk.pack_uint16(a.port);
-}
-msgpack::sbuffer meta_buffer(const Meta& m) {
-  msgpack::sbuffer buf;
-  Packer pk(&buf);
-  pk.pack_array(8);
-  pack_str(pk, m.zone);
-  pk.pack_map(static_cast<std::uint32_t>(m.labels.size()));
-  for (const auto& [k, v] : m.labels) {  // std::map: sorted, deterministic
-    pack_str(pk, k);
-    pack_str(pk, v);
+class Writer {
+ public:
+  explicit Writer(Bytes& out) : out_(out) {}
+  void byte(std::uint8_t b) { out_.push_back(std::byte{b}); }
+  void be(std::uint64_t v, int n) {
+    for (int i = n - 1; i >= 0; --i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
   }
-  pk.pack_int64(m.cpu_milli);
-  pk.pack_int64(m.memory_mib);
-  pack_str(pk, m.api);
-  pk.pack_uint32(m.algorithm_version);
-  pack_bool(pk, m.ready);
-  pack_bool(pk, m.schedulable);
-  return buf;
-}
-void pack_meta(Packer& pk, const Meta& m) {
-  msgpack::sbuffer b = meta_buffer(m);
-  pack_bin(pk, b.data(), b.size());
+  void raw(const void* p, std::size_t n) {
+    if (n == 0) return;
+    const auto* b = static_cast<const std::byte*>(p);
+    out_.insert(out_.end(), b, b + n);
+  }
+  void uint(std::uint64_t v) {
+    if (v < 0x80) byte(static_cast<std::uint8_t>(v));
+    else if (v < 0x100) { byte(0xcc); be(v, 1); }
+    else if (v < 0x10000) { byte(0xcd); be(v, 2); }
+    else if (v < 0x100000000ull) { byte(0xce); be(v, 4); }
+    else { byte(0xcf); be(v, 8); }
+  }
+  void int64(std::int64_t d) {
+    if (d < -(1LL << 5)) {
+      const auto u = static_cast<std::uint64_t>(d);
+      if (d < -(1LL << 15)) {
+        if (d < -(1LL << 31)) { byte(0xd3); be(u, 8); }
+        else { byte(0xd2); be(u, 4); }
+      } else if (d < -(1LL << 7)) { byte(0xd1); be(u, 2); }
+      else { byte(0xd0); be(u, 1); }
+    } else if (d < 0) {
+      byte(static_cast<std::uint8_t>(d));  // negative fixint
+    } else {
+      uint(static_cast<std::uint64_t>(d));
+    }
+  }
+  void boolean(bool b) { byte(b ? 0xc3 : 0xc2); }
+  void array(std::size_t n) {
+    if (n < 16) byte(static_cast<std::uint8_t>(0x90 | n));
+    else if (n < 0x10000) { byte(0xdc); be(n, 2); }
+    else { byte(0xdd); be(n, 4); }
+  }
+  void map(std::size_t n) {
+    if (n < 16) byte(static_cast<std::uint8_t>(0x80 | n));
+    else if (n < 0x10000) { byte(0xde); be(n, 2); }
+    else { byte(0xdf); be(n, 4); }
+  }
+  void str(std::string_view s) {
+    const std::size_t n = s.size();
+    if (n < 32) byte(static_cast<std::uint8_t>(0xa0 | n));
+    else if (n < 0x100) { byte(0xd9); be(n, 1); }
+    else if (n < 0x10000) { byte(0xda); be(n, 2); }
+    else { byte(0xdb); be(n, 4); }
+    raw(s.data(), n);
+  }
+  void bin(const void* p, std::size_t n) {
+    if (n < 0x100) { byte(0xc4); be(n, 1); }
+    else if (n < 0x10000) { byte(0xc5); be(n, 2); }
+    else { byte(0xc6); be(n, 4); }
+    raw(p, n);
+  }
+  void addr(const Address& a) {
+    array(2);
+    str(a.host);
+    uint(a.port);
+  }
+
+ private:
+  Bytes& out_;
+};
+
+void write_meta(Writer& w, const Meta& m) {
+  w.array(8);
+  w.str(m.zone);
+  w.map(m.labels.size());
+  for (const auto& [k, v] : m.labels) {  // std::map: sorted, deterministic
+    w.str(k);
+    w.str(v);
+  }
+  w.int64(m.cpu_milli);
+  w.int64(m.memory_mib);
+  w.str(m.api);
+  w.uint(m.algorithm_version);
+  w.boolean(m.ready);
+  w.boolean(m.schedulable);
 }
 
-struct BodyPacker {
-  Packer& pk;
+// Metadata travels as a bin holding its own msgpack encoding.
+void write_meta_bin(Writer& w, const Meta& m) {
+  Bytes b;
+  b.reserve(64 + m.zone.size() + m.api.size());
+  Writer mw(b);
+  write_meta(mw, m);
+  w.bin(b.data(), b.size());
+}
+
+struct BodyWriter {
+  Writer& w;
   void operator()(const Ping& m) {
-    pk.pack_array(4);
-    pk.pack_uint32(m.seq);
-    pack_str(pk, m.target);
-    pack_str(pk, m.source);
-    pack_addr(pk, m.source_addr);
+    w.array(4);
+    w.uint(m.seq);
+    w.str(m.target);
+    w.str(m.source);
+    w.addr(m.source_addr);
   }
   void operator()(const IndirectPing& m) {
-    pk.pack_array(5);
-    pk.pack_uint32(m.seq);
-    pack_str(pk, m.target);
-    pack_addr(pk, m.target_addr);
-    pack_bool(pk, m.nack);
-    pack_str(pk, m.source);
+    w.array(5);
+    w.uint(m.seq);
+    w.str(m.target);
+    w.addr(m.target_addr);
+    w.boolean(m.nack);
+    w.str(m.source);
   }
   void operator()(const Ack& m) {
-    pk.pack_array(1);
-    pk.pack_uint32(m.seq);
+    w.array(1);
+    w.uint(m.seq);
   }
   void operator()(const Nack& m) {
-    pk.pack_array(1);
-    pk.pack_uint32(m.seq);
+    w.array(1);
+    w.uint(m.seq);
   }
   void operator()(const Alive& m) {
-    pk.pack_array(4);
-    pack_str(pk, m.name);
-    pack_addr(pk, m.addr);
-    pk.pack_uint64(m.incarnation);
-    pack_meta(pk, m.meta);
+    w.array(4);
+    w.str(m.name);
+    w.addr(m.addr);
+    w.uint(m.incarnation);
+    write_meta_bin(w, m.meta);
   }
   void operator()(const Suspect& m) {
-    pk.pack_array(3);
-    pack_str(pk, m.name);
-    pk.pack_uint64(m.incarnation);
-    pack_str(pk, m.from);
+    w.array(3);
+    w.str(m.name);
+    w.uint(m.incarnation);
+    w.str(m.from);
   }
   void operator()(const Dead& m) {
-    pk.pack_array(3);
-    pack_str(pk, m.name);
-    pk.pack_uint64(m.incarnation);
-    pack_str(pk, m.from);
+    w.array(3);
+    w.str(m.name);
+    w.uint(m.incarnation);
+    w.str(m.from);
   }
-  void operator()(const StateDelta& m) {
-    pack_bin(pk, reinterpret_cast<const char*>(m.batch.data()), m.batch.size());
-  }
-  void operator()(const StateSync& m) {
-    pack_bin(pk, reinterpret_cast<const char*>(m.message.data()), m.message.size());
-  }
+  void operator()(const StateDelta& m) { w.bin(m.batch.data(), m.batch.size()); }
+  void operator()(const StateSync& m) { w.bin(m.message.data(), m.message.size()); }
   void operator()(const PushPull& m) {
-    pk.pack_array(4);
-    pack_bool(pk, m.join);
-    pack_bool(pk, m.reply);
-    pk.pack_array(static_cast<std::uint32_t>(m.members.size()));
+    w.array(4);
+    w.boolean(m.join);
+    w.boolean(m.reply);
+    w.array(m.members.size());
     for (const auto& r : m.members) {
-      pk.pack_array(5);
-      pack_str(pk, r.name);
-      pack_addr(pk, r.addr);
-      pk.pack_uint64(r.incarnation);
-      pk.pack_uint8(static_cast<std::uint8_t>(r.state));
-      pack_meta(pk, r.meta);
+      w.array(5);
+      w.str(r.name);
+      w.addr(r.addr);
+      w.uint(r.incarnation);
+      w.uint(static_cast<std::uint8_t>(r.state));
+      write_meta_bin(w, r.meta);
     }
-    pack_bin(pk, reinterpret_cast<const char*>(m.state.data()), m.state.size());
+    w.bin(m.state.data(), m.state.size());
   }
 };
 
@@ -135,193 +186,306 @@ Type type_of(const Message& m) {
       m);
 }
 
-Bytes to_bytes(const msgpack::sbuffer& b, std::initializer_list<std::uint8_t> prefix) {
-  Bytes out(prefix.size() + b.size());
-  std::size_t i = 0;
-  for (auto p : prefix) out[i++] = std::byte{p};
-  if (b.size()) std::memcpy(out.data() + i, b.data(), b.size());
-  return out;
+std::size_t size_hint(const Message& m) {
+  if (const auto* s = std::get_if<StateDelta>(&m)) return 16 + s->batch.size();
+  if (const auto* s = std::get_if<StateSync>(&m)) return 16 + s->message.size();
+  if (const auto* p = std::get_if<PushPull>(&m)) return 64 + p->members.size() * 128 + p->state.size();
+  return 128;
 }
 
 // ---- decoding -------------------------------------------------------------------------------
+// A bounds-checked msgpack reader over a byte range: each read checks the type byte and that
+// the bytes it claims are there, and moves past them. It accepts every encoding msgpack-c's
+// unpacker does for the types asked for (an integer in any width, signed forms included), and
+// nothing else; no allocation, strings and bins are views.
 
-using Obj = msgpack::object;
+class Reader {
+ public:
+  Reader(const std::byte* p, std::size_t n)
+      : p_(reinterpret_cast<const std::uint8_t*>(p)), end_(p_ + n) {}
+  explicit Reader(std::span<const std::byte> b) : Reader(b.data(), b.size()) {}
+  bool done() const { return p_ == end_; }
+  std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
 
-bool get_u64(const Obj& o, std::uint64_t& v) {
-  if (o.type != msgpack::type::POSITIVE_INTEGER) return false;
-  v = o.via.u64;
-  return true;
-}
-bool get_u32(const Obj& o, std::uint32_t& v) {
-  std::uint64_t x;
-  if (!get_u64(o, x) || x > UINT32_MAX) return false;
-  v = static_cast<std::uint32_t>(x);
-  return true;
-}
-bool get_i64(const Obj& o, std::int64_t& v) {
-  if (o.type == msgpack::type::POSITIVE_INTEGER) {
-    if (o.via.u64 > static_cast<std::uint64_t>(INT64_MAX)) return false;
-    v = static_cast<std::int64_t>(o.via.u64);
-    return true;
-  }
-  if (o.type == msgpack::type::NEGATIVE_INTEGER) {
-    v = o.via.i64;
-    return true;
-  }
-  return false;
-}
-bool get_bool(const Obj& o, bool& v) {
-  if (o.type != msgpack::type::BOOLEAN) return false;
-  v = o.via.boolean;
-  return true;
-}
-bool get_str(const Obj& o, std::string& v, std::size_t max) {
-  if (o.type != msgpack::type::STR || o.via.str.size > max) return false;
-  v.assign(o.via.str.ptr, o.via.str.size);
-  return true;
-}
-const Obj* get_array(const Obj& o, std::uint32_t n) {
-  if (o.type != msgpack::type::ARRAY || o.via.array.size != n) return nullptr;
-  return o.via.array.ptr;
-}
-bool get_bin(const Obj& o, Bytes& v) {
-  if (o.type != msgpack::type::BIN) return false;
-  v.resize(o.via.bin.size);
-  if (o.via.bin.size) std::memcpy(v.data(), o.via.bin.ptr, o.via.bin.size);
-  return true;
-}
-bool get_addr(const Obj& o, Address& a) {
-  const Obj* f = get_array(o, 2);
-  std::uint64_t port;
-  if (!f || !get_str(f[0], a.host, kMaxNameBytes) || !get_u64(f[1], port) || port > 65535)
-    return false;
-  a.port = static_cast<std::uint16_t>(port);
-  return true;
-}
-
-msgpack::unpack_limit limits_for(std::size_t len) {
-  // Every element takes at least one byte, so no count may exceed the input length: this keeps
-  // the parser's allocations proportional to the packet, whatever a header claims.
-  std::size_t n = std::max<std::size_t>(len, 1);
-  return msgpack::unpack_limit(n, n / 2 + 1, n, n, 0, 8);
-}
-
-// Parses exactly one msgpack object covering all of [p, p+len).
-bool parse_whole(const char* p, std::size_t len, msgpack::object_handle& oh) {
-  try {
-    std::size_t off = 0;
-    oh = msgpack::unpack(p, len, off, nullptr, nullptr, limits_for(len));
-    return off == len;
-  } catch (const std::exception&) {
+  bool array(std::uint32_t& n) {
+    std::uint8_t t;
+    if (!head(t)) return false;
+    if (t >= 0x90 && t <= 0x9f) { n = t & 0x0f; return true; }
+    if (t == 0xdc) return len(2, n);
+    if (t == 0xdd) return len(4, n);
     return false;
   }
-}
-
-bool get_meta(const Obj& o, Meta& m, std::size_t& bytes) {
-  if (o.type != msgpack::type::BIN || o.via.bin.size > kMaxMetaBytes) return false;
-  bytes = o.via.bin.size;
-  msgpack::object_handle oh;
-  if (!parse_whole(o.via.bin.ptr, o.via.bin.size, oh)) return false;
-  const Obj* f = get_array(oh.get(), 8);
-  if (!f || !get_str(f[0], m.zone, kMaxMetaBytes)) return false;
-  if (f[1].type != msgpack::type::MAP) return false;
-  m.labels.clear();
-  for (std::uint32_t i = 0; i < f[1].via.map.size; ++i) {
-    std::string k, v;
-    if (!get_str(f[1].via.map.ptr[i].key, k, kMaxMetaBytes) ||
-        !get_str(f[1].via.map.ptr[i].val, v, kMaxMetaBytes))
-      return false;
-    if (!m.labels.emplace(std::move(k), std::move(v)).second) return false;  // duplicate key
+  bool array_of(std::uint32_t want) {
+    std::uint32_t n;
+    return array(n) && n == want;
   }
-  return get_i64(f[2], m.cpu_milli) && get_i64(f[3], m.memory_mib) &&
-         get_str(f[4], m.api, kMaxMetaBytes) && get_u32(f[5], m.algorithm_version) &&
-         get_bool(f[6], m.ready) && get_bool(f[7], m.schedulable);
+  bool map(std::uint32_t& n) {
+    std::uint8_t t;
+    if (!head(t)) return false;
+    if (t >= 0x80 && t <= 0x8f) { n = t & 0x0f; return true; }
+    if (t == 0xde) return len(2, n);
+    if (t == 0xdf) return len(4, n);
+    return false;
+  }
+  // Any integer; `negative` when msgpack-c would call it a NEGATIVE_INTEGER (then `v` holds
+  // the two's complement bits of the value).
+  bool integer(std::uint64_t& v, bool& negative) {
+    std::uint8_t t;
+    if (!head(t)) return false;
+    negative = false;
+    if (t <= 0x7f) [[likely]] { v = t; return true; }
+    return wide_integer(t, v, negative);
+  }
+  bool wide_integer(std::uint8_t t, std::uint64_t& v, bool& negative) {
+    if (t >= 0xe0) { v = static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int8_t>(t))); negative = true; return true; }
+    if (t >= 0xcc && t <= 0xcf) return be(1u << (t - 0xcc), v);
+    if (t >= 0xd0 && t <= 0xd3) {
+      const unsigned n = 1u << (t - 0xd0);
+      std::uint64_t u;
+      if (!be(n, u)) return false;
+      if (n < 8) {  // sign-extend
+        const std::uint64_t sign = 1ull << (8 * n - 1);
+        if (u & sign) u |= ~((sign << 1) - 1);
+      }
+      v = u;
+      negative = static_cast<std::int64_t>(u) < 0;
+      return true;
+    }
+    return false;
+  }
+  bool uint(std::uint64_t& v) {
+    bool neg;
+    return integer(v, neg) && !neg;
+  }
+  bool uint(std::uint64_t& v, std::uint64_t max) { return uint(v) && v <= max; }
+  bool u32(std::uint32_t& v) {
+    std::uint64_t x;
+    if (!uint(x, UINT32_MAX)) return false;
+    v = static_cast<std::uint32_t>(x);
+    return true;
+  }
+  bool int64(std::int64_t& v) {
+    std::uint64_t u;
+    bool neg;
+    if (!integer(u, neg)) return false;
+    if (!neg && u > static_cast<std::uint64_t>(INT64_MAX)) return false;
+    v = static_cast<std::int64_t>(u);
+    return true;
+  }
+  bool boolean(bool& v) {
+    std::uint8_t t;
+    if (!head(t) || (t != 0xc2 && t != 0xc3)) return false;
+    v = t == 0xc3;
+    return true;
+  }
+  bool str(std::string_view& v, std::size_t max) {
+    std::uint8_t t;
+    if (!head(t)) return false;
+    std::uint32_t n;
+    if (t >= 0xa0 && t <= 0xbf) n = t & 0x1f;
+    else if (t == 0xd9) { if (!len(1, n)) return false; }
+    else if (t == 0xda) { if (!len(2, n)) return false; }
+    else if (t == 0xdb) { if (!len(4, n)) return false; }
+    else return false;
+    if (n > max || n > left()) return false;
+    v = std::string_view(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return true;
+  }
+  bool str(std::string& v, std::size_t max) {
+    std::string_view s;
+    if (!str(s, max)) return false;
+    v.assign(s);
+    return true;
+  }
+  bool bin(std::span<const std::byte>& v) {
+    std::uint8_t t;
+    if (!head(t)) return false;
+    std::uint32_t n;
+    if (t == 0xc4) { if (!len(1, n)) return false; }
+    else if (t == 0xc5) { if (!len(2, n)) return false; }
+    else if (t == 0xc6) { if (!len(4, n)) return false; }
+    else return false;
+    if (n > left()) return false;
+    v = std::span<const std::byte>(reinterpret_cast<const std::byte*>(p_), n);
+    p_ += n;
+    return true;
+  }
+  bool addr(std::string_view& host, std::uint16_t& port) {
+    std::uint64_t p;
+    if (!array_of(2) || !str(host, kMaxNameBytes) || !uint(p, 65535)) return false;
+    port = static_cast<std::uint16_t>(p);
+    return true;
+  }
+  bool addr(Address& a) {
+    std::string_view host;
+    if (!addr(host, a.port)) return false;
+    a.host.assign(host);
+    return true;
+  }
+
+ private:
+  bool head(std::uint8_t& t) {
+    if (p_ == end_) return false;
+    t = *p_++;
+    return true;
+  }
+  bool be(unsigned n, std::uint64_t& v) {
+    if (left() < n) return false;
+    v = 0;
+    for (unsigned i = 0; i < n; ++i) v = (v << 8) | p_[i];
+    p_ += n;
+    return true;
+  }
+  bool len(unsigned n, std::uint32_t& v) {
+    std::uint64_t x;
+    if (!be(n, x)) return false;
+    v = static_cast<std::uint32_t>(x);
+    return true;
+  }
+
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+};
+
+// Reads encoded metadata; with `out`, fills it. Duplicate label keys make it malformed. Without
+// `out` nothing is allocated unless the keys come unsorted (our encoder sorts them).
+bool read_meta(std::span<const std::byte> bytes, Meta* out) {
+  if (bytes.size() > kMaxMetaBytes) return false;
+  Reader r(bytes);
+  std::string_view zone, api;
+  std::uint32_t labels;
+  if (!r.array_of(8) || !r.str(zone, kMaxMetaBytes) || !r.map(labels)) return false;
+  if (out) {
+    out->zone.assign(zone);
+    out->labels.clear();
+  }
+  const Reader labels_at = r;
+  bool sorted = true;
+  std::string_view prev;
+  for (std::uint32_t i = 0; i < labels; ++i) {
+    std::string_view k, v;
+    if (!r.str(k, kMaxMetaBytes) || !r.str(v, kMaxMetaBytes)) return false;
+    if (out) {
+      if (!out->labels.emplace(std::string(k), std::string(v)).second) return false;
+    } else if (i > 0 && !(prev < k)) {
+      sorted = false;
+    }
+    prev = k;
+  }
+  if (!out && !sorted) {  // the slow way: every key, sorted, no two equal
+    Reader again = labels_at;
+    std::vector<std::string_view> keys(labels);
+    for (auto& k : keys) {
+      std::string_view v;
+      again.str(k, kMaxMetaBytes);
+      again.str(v, kMaxMetaBytes);
+    }
+    std::sort(keys.begin(), keys.end());
+    if (std::adjacent_find(keys.begin(), keys.end()) != keys.end()) return false;
+  }
+  std::int64_t cpu, mem;
+  std::uint32_t algorithm;
+  bool ready, schedulable;
+  if (!r.int64(cpu) || !r.int64(mem) || !r.str(api, kMaxMetaBytes) || !r.u32(algorithm) ||
+      !r.boolean(ready) || !r.boolean(schedulable) || !r.done())
+    return false;
+  if (out) {
+    out->cpu_milli = cpu;
+    out->memory_mib = mem;
+    out->api.assign(api);
+    out->algorithm_version = algorithm;
+    out->ready = ready;
+    out->schedulable = schedulable;
+  }
+  return true;
 }
 
-bool decode_body(Type t, const Obj& o, std::vector<Message>& out) {
+bool read_meta_bin(Reader& r, std::span<const std::byte>& meta) {
+  return r.bin(meta) && read_meta(meta, nullptr);
+}
+
+bool read_name(Reader& r, std::string_view& name) {
+  return r.str(name, kMaxNameBytes) && !name.empty();
+}
+
+bool decode_body(Type t, Reader& r, PacketView& out) {
   switch (t) {
     case Type::ping: {
       Ping m;
-      const Obj* f = get_array(o, 4);
-      if (!f || !get_u32(f[0], m.seq) || !get_str(f[1], m.target, kMaxNameBytes) ||
-          !get_str(f[2], m.source, kMaxNameBytes) || !get_addr(f[3], m.source_addr))
+      if (!r.array_of(4) || !r.u32(m.seq) || !r.str(m.target, kMaxNameBytes) ||
+          !r.str(m.source, kMaxNameBytes) || !r.addr(m.source_addr))
         return false;
-      out.emplace_back(std::move(m));
+      out.messages.emplace_back(std::move(m));
       return true;
     }
     case Type::indirect_ping: {
       IndirectPing m;
-      const Obj* f = get_array(o, 5);
-      if (!f || !get_u32(f[0], m.seq) || !get_str(f[1], m.target, kMaxNameBytes) ||
-          !get_addr(f[2], m.target_addr) || !get_bool(f[3], m.nack) ||
-          !get_str(f[4], m.source, kMaxNameBytes))
+      if (!r.array_of(5) || !r.u32(m.seq) || !r.str(m.target, kMaxNameBytes) ||
+          !r.addr(m.target_addr) || !r.boolean(m.nack) || !r.str(m.source, kMaxNameBytes))
         return false;
-      out.emplace_back(std::move(m));
+      out.messages.emplace_back(std::move(m));
       return true;
     }
     case Type::ack:
     case Type::nack: {
-      const Obj* f = get_array(o, 1);
       std::uint32_t seq;
-      if (!f || !get_u32(f[0], seq)) return false;
-      if (t == Type::ack) out.emplace_back(Ack{seq}); else out.emplace_back(Nack{seq});
+      if (!r.array_of(1) || !r.u32(seq)) return false;
+      if (t == Type::ack) out.messages.emplace_back(Ack{seq});
+      else out.messages.emplace_back(Nack{seq});
       return true;
     }
     case Type::alive: {
-      Alive m;
-      const Obj* f = get_array(o, 4);
-      if (!f || !get_str(f[0], m.name, kMaxNameBytes) || m.name.empty() ||
-          !get_addr(f[1], m.addr) || !get_u64(f[2], m.incarnation) ||
-          !get_meta(f[3], m.meta, m.meta_bytes))
+      AliveView m;
+      if (!r.array_of(4) || !read_name(r, m.name) || !r.addr(m.host, m.port) ||
+          !r.uint(m.incarnation) || !read_meta_bin(r, m.meta))
         return false;
-      out.emplace_back(std::move(m));
+      out.messages.emplace_back(m);
       return true;
     }
     case Type::suspect:
     case Type::dead: {
-      const Obj* f = get_array(o, 3);
-      std::string name, from;
+      std::string_view name, from;
       std::uint64_t inc;
-      if (!f || !get_str(f[0], name, kMaxNameBytes) || name.empty() || !get_u64(f[1], inc) ||
-          !get_str(f[2], from, kMaxNameBytes))
+      if (!r.array_of(3) || !read_name(r, name) || !r.uint(inc) || !r.str(from, kMaxNameBytes))
         return false;
-      if (t == Type::suspect) out.emplace_back(Suspect{std::move(name), inc, std::move(from)});
-      else out.emplace_back(Dead{std::move(name), inc, std::move(from)});
+      if (t == Type::suspect) out.messages.emplace_back(Suspect{std::string(name), inc, std::string(from)});
+      else out.messages.emplace_back(Dead{std::string(name), inc, std::string(from)});
       return true;
     }
     case Type::push_pull: {
-      PushPull m;
-      const Obj* f = get_array(o, 4);
-      if (!f || !get_bool(f[0], m.join) || !get_bool(f[1], m.reply) ||
-          f[2].type != msgpack::type::ARRAY || !get_bin(f[3], m.state))
+      PushPullView m;
+      std::uint32_t n;
+      if (!r.array_of(4) || !r.boolean(m.join) || !r.boolean(m.reply) || !r.array(n))
         return false;
-      m.members.reserve(f[2].via.array.size);
-      for (std::uint32_t i = 0; i < f[2].via.array.size; ++i) {
-        MemberRecord r;
-        const Obj* g = get_array(f[2].via.array.ptr[i], 5);
+      // Every record takes at least 16 bytes: reserve no more than the bytes can hold.
+      m.first = out.records.size();
+      out.records.reserve(m.first + std::min<std::size_t>(n, r.left() / 16));
+      for (std::uint32_t i = 0; i < n; ++i) {
+        RecordView rec;
         std::uint64_t st;
-        std::size_t mb;
-        if (!g || !get_str(g[0], r.name, kMaxNameBytes) || r.name.empty() ||
-            !get_addr(g[1], r.addr) || !get_u64(g[2], r.incarnation) || !get_u64(g[3], st) ||
-            st > static_cast<std::uint64_t>(MemberState::left) || !get_meta(g[4], r.meta, mb))
+        if (!r.array_of(5) || !read_name(r, rec.name) || !r.addr(rec.host, rec.port) ||
+            !r.uint(rec.incarnation) || !r.uint(st, static_cast<std::uint64_t>(MemberState::left)) ||
+            !read_meta_bin(r, rec.meta))
           return false;
-        r.state = static_cast<MemberState>(st);
-        r.meta_bytes = mb;
-        m.members.push_back(std::move(r));
+        rec.state = static_cast<MemberState>(st);
+        out.records.push_back(rec);
       }
-      out.emplace_back(std::move(m));
+      m.count = n;
+      if (!r.bin(m.state)) return false;
+      out.messages.emplace_back(m);
       return true;
     }
     case Type::state: {
-      StateDelta m;
-      if (!get_bin(o, m.batch) || m.batch.empty()) return false;
-      out.emplace_back(std::move(m));
+      StateDeltaView m;
+      if (!r.bin(m.batch) || m.batch.empty()) return false;
+      out.messages.emplace_back(m);
       return true;
     }
     case Type::state_sync: {
-      StateSync m;
-      if (!get_bin(o, m.message) || m.message.empty()) return false;
-      out.emplace_back(std::move(m));
+      StateSyncView m;
+      if (!r.bin(m.message) || m.message.empty()) return false;
+      out.messages.emplace_back(m);
       return true;
     }
     case Type::compound:
@@ -332,40 +496,91 @@ bool decode_body(Type t, const Obj& o, std::vector<Message>& out) {
 
 bool is_known_type(std::uint8_t t) { return t >= 1 && t <= 11; }
 
-// type byte + msgpack body
-bool decode_part(const char* p, std::size_t len, std::vector<Message>& out) {
-  if (len < 2) return false;
-  std::uint8_t t = static_cast<std::uint8_t>(p[0]);
+// type byte + msgpack body, exactly one object filling the rest
+bool decode_part(std::span<const std::byte> part, PacketView& out) {
+  if (part.size() < 2) return false;
+  const auto t = static_cast<std::uint8_t>(part[0]);
   if (!is_known_type(t) || t == static_cast<std::uint8_t>(Type::compound)) return false;
-  msgpack::object_handle oh;
-  if (!parse_whole(p + 1, len - 1, oh)) return false;
-  return decode_body(static_cast<Type>(t), oh.get(), out);
+  Reader r(part.subspan(1));
+  return decode_body(static_cast<Type>(t), r, out) && r.done();
+}
+
+Bytes encode_with(std::initializer_list<std::uint8_t> prefix, const Message& m) {
+  Bytes out;
+  out.reserve(prefix.size() + size_hint(m));
+  for (auto p : prefix) out.push_back(std::byte{p});
+  Writer w(out);
+  std::visit(BodyWriter{w}, m);
+  return out;
 }
 
 }  // namespace
 
 Bytes encode_part(const Message& m) {
-  msgpack::sbuffer buf;
-  Packer pk(&buf);
-  std::visit(BodyPacker{pk}, m);
-  return to_bytes(buf, {static_cast<std::uint8_t>(type_of(m))});
+  return encode_with({static_cast<std::uint8_t>(type_of(m))}, m);
 }
 
 Bytes encode(const Message& m) {
-  msgpack::sbuffer buf;
-  Packer pk(&buf);
-  std::visit(BodyPacker{pk}, m);
-  return to_bytes(buf, {kProtocolVersion, static_cast<std::uint8_t>(type_of(m))});
+  return encode_with({kProtocolVersion, static_cast<std::uint8_t>(type_of(m))}, m);
 }
 
 Bytes encode_compound(const std::vector<Bytes>& parts) {
-  msgpack::sbuffer buf;
-  Packer pk(&buf);
-  std::size_t n = std::min(parts.size(), kMaxCompoundParts);
-  pk.pack_array(static_cast<std::uint32_t>(n));
-  for (std::size_t i = 0; i < n; ++i)
-    pack_bin(pk, reinterpret_cast<const char*>(parts[i].data()), parts[i].size());
-  return to_bytes(buf, {kProtocolVersion, static_cast<std::uint8_t>(Type::compound)});
+  const std::size_t n = std::min(parts.size(), kMaxCompoundParts);
+  std::size_t size = kCompoundHeader;
+  for (std::size_t i = 0; i < n; ++i) size += compound_overhead(parts[i].size());
+  Bytes out;
+  out.reserve(size);
+  out.push_back(std::byte{kProtocolVersion});
+  out.push_back(std::byte{static_cast<std::uint8_t>(Type::compound)});
+  Writer w(out);
+  w.array(n);
+  for (std::size_t i = 0; i < n; ++i) w.bin(parts[i].data(), parts[i].size());
+  return out;
+}
+
+// The parts are written after kRoom bytes left for the header; finish() writes the header
+// just before them and drops the unused front: one buffer, no second copy of the parts.
+namespace {
+constexpr std::size_t kRoom = 5;  // version, type, array header of up to 3 bytes
+}  // namespace
+
+void PacketBuilder::add(std::span<const std::byte> part) {
+  if (count_ >= kMaxCompoundParts) return;
+  if (count_ == 0) {
+    body_.clear();
+    body_.reserve(1500);  // a datagram's worth
+    body_.resize(kRoom);
+  }
+  const std::size_t before = body_.size();
+  Writer w(body_);
+  w.bin(part.data(), part.size());
+  if (count_++ == 0) first_header_ = body_.size() - before - part.size();
+}
+
+Bytes PacketBuilder::finish() {
+  Bytes out;
+  if (count_ == 0) return out;
+  out.swap(body_);
+  std::size_t start;
+  if (count_ == 1) {  // version + the part, without its bin header
+    start = kRoom + first_header_ - 1;
+    out[start] = std::byte{kProtocolVersion};
+  } else {
+    // count_ <= kMaxCompoundParts: a fixarray or an array16 header, as Writer::array writes.
+    start = count_ < 16 ? 2 : 0;
+    out[start] = std::byte{kProtocolVersion};
+    out[start + 1] = std::byte{static_cast<std::uint8_t>(Type::compound)};
+    if (count_ < 16) {
+      out[4] = std::byte{static_cast<std::uint8_t>(0x90 | count_)};
+    } else {
+      out[2] = std::byte{0xdc};
+      out[3] = std::byte{static_cast<std::uint8_t>(count_ >> 8)};
+      out[4] = std::byte{static_cast<std::uint8_t>(count_ & 0xff)};
+    }
+  }
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(start));
+  count_ = 0;
+  return out;
 }
 
 std::size_t compound_overhead(std::size_t part_size) {
@@ -374,53 +589,130 @@ std::size_t compound_overhead(std::size_t part_size) {
 
 Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members,
                        std::span<const std::byte> state) {
-  msgpack::sbuffer buf(64 + members.size() * 96 + state.size());
-  Packer pk(&buf);
-  pk.pack_array(4);
-  pack_bool(pk, join);
-  pack_bool(pk, reply);
-  pk.pack_array(static_cast<std::uint32_t>(members.size()));
+  std::size_t size = 16 + state.size();
+  for (const auto& r : members)
+    size += 24 + r.name->size() + r.addr->host.size() + r.meta.size();
+  Bytes out;
+  out.reserve(size);
+  out.push_back(std::byte{kProtocolVersion});
+  out.push_back(std::byte{static_cast<std::uint8_t>(Type::push_pull)});
+  Writer w(out);
+  w.array(4);
+  w.boolean(join);
+  w.boolean(reply);
+  w.array(members.size());
   for (const auto& r : members) {
-    pk.pack_array(5);
-    pack_str(pk, *r.name);
-    pack_addr(pk, *r.addr);
-    pk.pack_uint64(r.incarnation);
-    pk.pack_uint8(static_cast<std::uint8_t>(r.state));
-    pack_meta(pk, *r.meta);
+    w.array(5);
+    w.str(*r.name);
+    w.addr(*r.addr);
+    w.uint(r.incarnation);
+    w.uint(static_cast<std::uint8_t>(r.state));
+    w.bin(r.meta.data(), r.meta.size());
   }
-  pack_bin(pk, reinterpret_cast<const char*>(state.data()), state.size());
-  return to_bytes(buf, {kProtocolVersion, static_cast<std::uint8_t>(Type::push_pull)});
+  w.bin(state.data(), state.size());
+  return out;
 }
 
-std::size_t meta_size(const Meta& m) { return meta_buffer(m).size(); }
+void append_alive_part(std::string_view name, const Address& addr, std::uint64_t incarnation,
+                       std::string_view meta, Bytes& out) {
+  out.reserve(out.size() + 32 + name.size() + addr.host.size() + meta.size());
+  Writer w(out);
+  w.byte(static_cast<std::uint8_t>(Type::alive));
+  w.array(4);
+  w.str(name);
+  w.addr(addr);
+  w.uint(incarnation);
+  w.bin(meta.data(), meta.size());
+}
 
-Bytes encode_meta(const Meta& m) { return to_bytes(meta_buffer(m), {}); }
+std::size_t meta_size(const Meta& m) { return encode_meta(m).size(); }
+
+Bytes encode_meta(const Meta& m) {
+  Bytes b;
+  b.reserve(64 + m.zone.size() + m.api.size());
+  Writer w(b);
+  write_meta(w, m);
+  return b;
+}
+
+bool decode_meta(std::span<const std::byte> bytes, Meta& out) { return read_meta(bytes, &out); }
+
+bool decode_view(std::span<const std::byte> packet, PacketView& out) {
+  out.messages.clear();
+  out.records.clear();
+  if (packet.size() < 3) return false;
+  if (static_cast<std::uint8_t>(packet[0]) != kProtocolVersion) return false;
+  const auto t = static_cast<std::uint8_t>(packet[1]);
+  bool ok = false;
+  if (t == static_cast<std::uint8_t>(Type::compound)) {
+    Reader r(packet.subspan(2));
+    std::uint32_t n;
+    ok = r.array(n) && n >= 1 && n <= kMaxCompoundParts;
+    if (ok) out.messages.reserve(n);
+    for (std::uint32_t i = 0; ok && i < n; ++i) {
+      std::span<const std::byte> part;
+      ok = r.bin(part) && decode_part(part, out);
+    }
+    ok = ok && r.done();
+  } else {
+    ok = decode_part(packet.subspan(1), out);
+  }
+  if (!ok) {
+    out.messages.clear();
+    out.records.clear();
+  }
+  return ok;
+}
 
 bool decode(std::span<const std::byte> packet, std::vector<Message>& out) {
   out.clear();
-  if (packet.size() < 3) return false;
-  const char* p = reinterpret_cast<const char*>(packet.data());
-  if (static_cast<std::uint8_t>(p[0]) != kProtocolVersion) return false;
-  std::uint8_t t = static_cast<std::uint8_t>(p[1]);
-  bool ok = false;
-  if (t == static_cast<std::uint8_t>(Type::compound)) {
-    msgpack::object_handle oh;
-    if (parse_whole(p + 2, packet.size() - 2, oh)) {
-      const Obj& o = oh.get();
-      if (o.type == msgpack::type::ARRAY && o.via.array.size >= 1 &&
-          o.via.array.size <= kMaxCompoundParts) {
-        ok = true;
-        for (std::uint32_t i = 0; ok && i < o.via.array.size; ++i) {
-          const Obj& part = o.via.array.ptr[i];
-          ok = part.type == msgpack::type::BIN &&
-               decode_part(part.via.bin.ptr, part.via.bin.size, out);
-        }
-      }
-    }
-  } else {
-    ok = decode_part(p + 1, packet.size() - 1, out);
+  PacketView view;
+  if (!decode_view(packet, view)) return false;
+  auto record = [](const RecordView& r) {
+    MemberRecord m;
+    m.name.assign(r.name);
+    m.addr = Address{std::string(r.host), r.port};
+    m.incarnation = r.incarnation;
+    m.state = r.state;
+    m.meta_bytes = r.meta.size();
+    return m;
+  };
+  bool ok = true;
+  for (auto& mv : view.messages) {
+    std::visit(
+        [&](auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, AliveView>) {
+            Alive a;
+            a.name.assign(v.name);
+            a.addr = Address{std::string(v.host), v.port};
+            a.incarnation = v.incarnation;
+            a.meta_bytes = v.meta.size();
+            ok = ok && decode_meta(v.meta, a.meta);
+            out.emplace_back(std::move(a));
+          } else if constexpr (std::is_same_v<T, PushPullView>) {
+            PushPull p;
+            p.join = v.join;
+            p.reply = v.reply;
+            p.state.assign(v.state.begin(), v.state.end());
+            p.members.reserve(v.count);
+            for (std::size_t i = 0; i < v.count; ++i) {
+              const RecordView& r = view.records[v.first + i];
+              p.members.push_back(record(r));
+              ok = ok && decode_meta(r.meta, p.members.back().meta);
+            }
+            out.emplace_back(std::move(p));
+          } else if constexpr (std::is_same_v<T, StateDeltaView>) {
+            out.emplace_back(StateDelta{Bytes(v.batch.begin(), v.batch.end())});
+          } else if constexpr (std::is_same_v<T, StateSyncView>) {
+            out.emplace_back(StateSync{Bytes(v.message.begin(), v.message.end())});
+          } else {
+            out.emplace_back(std::move(v));
+          }
+        },
+        mv);
   }
-  if (!ok) out.clear();
+  if (!ok) out.clear();  // cannot happen: decode_view validated the metadata
   return ok;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -98,22 +99,43 @@ Bytes encode(const Message& m);
 Bytes encode_part(const Message& m);
 // A compound packet from parts made by encode_part (at most kMaxCompoundParts).
 Bytes encode_compound(const std::vector<Bytes>& parts);
+// One datagram built part by part: a lone part goes out as version + part, several as a
+// compound with exactly encode_compound's bytes (parts past kMaxCompoundParts are dropped, as
+// there). Copies each part once, into one buffer.
+class PacketBuilder {
+ public:
+  void add(std::span<const std::byte> part);
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // The datagram (empty if no part was added); the builder is empty again after.
+  Bytes finish();
+
+ private:
+  Bytes body_;  // bin(part) for each part
+  std::size_t count_ = 0;
+  std::size_t first_header_ = 0;  // the first part's bin header size
+};
 // Bytes a part adds to a compound packet (its length plus the framing).
 std::size_t compound_overhead(std::size_t part_size);
 constexpr std::size_t kCompoundHeader = 2 + 3;  // version, type, array header (<= 3 bytes)
 
 // A member record by reference: encode_push_pull writes a push-pull straight from a member
-// table, without copying names and metadata into MemberRecords first.
+// table, without copying names and metadata into MemberRecords first. `meta` is the metadata
+// already encoded (encode_meta's bytes).
 struct MemberRef {
   const std::string* name = nullptr;
   const Address* addr = nullptr;
   std::uint64_t incarnation = 0;
   MemberState state = MemberState::alive;
-  const Meta* meta = nullptr;
+  std::string_view meta;
 };
 // Exactly the bytes encode(PushPull{join, reply, <the records>, state}) gives.
 Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members,
                        std::span<const std::byte> state);
+// Appends exactly the bytes encode_part(Alive{name, addr, incarnation, <meta>}) gives, `meta`
+// being that metadata encoded (encode_meta's bytes).
+void append_alive_part(std::string_view name, const Address& addr, std::uint64_t incarnation,
+                       std::string_view meta, Bytes& out);
 
 // Encoded size of metadata (what Config::max_meta_bytes bounds), and the bytes themselves.
 std::size_t meta_size(const Meta& m);
@@ -124,5 +146,47 @@ constexpr std::size_t kStatePartOverhead = 1 + 5;
 // Decodes a packet (single or compound) into messages. False if anything is malformed: wrong
 // version, unknown type, bad msgpack, wrong shapes, oversized fields, trailing bytes.
 bool decode(std::span<const std::byte> packet, std::vector<Message>& out);
+
+// Parses encoded metadata (encode_meta's bytes, at most kMaxMetaBytes). False if malformed.
+bool decode_meta(std::span<const std::byte> bytes, Meta& out);
+
+// ---- Decoding without copies: views into the packet, valid while its bytes are. decode_view
+// accepts exactly what decode accepts (decode is decode_view plus copies); metadata is
+// validated but left encoded, so a receiver that already holds it parses nothing.
+struct AliveView {
+  std::string_view name;
+  std::string_view host;
+  std::uint16_t port = 0;
+  std::uint64_t incarnation = 0;
+  std::span<const std::byte> meta;  // encoded metadata (valid; its size is what max_meta_bytes bounds)
+};
+struct RecordView {
+  std::string_view name;
+  std::string_view host;
+  std::uint16_t port = 0;
+  std::uint64_t incarnation = 0;
+  MemberState state = MemberState::alive;
+  std::span<const std::byte> meta;
+};
+struct PushPullView {
+  bool join = false;
+  bool reply = false;
+  std::size_t first = 0;  // its records are PacketView::records[first, first + count)
+  std::size_t count = 0;
+  std::span<const std::byte> state;
+};
+struct StateDeltaView {
+  std::span<const std::byte> batch;
+};
+struct StateSyncView {
+  std::span<const std::byte> message;
+};
+using MessageView = std::variant<Ping, IndirectPing, Ack, Nack, AliveView, Suspect, Dead,
+                                 PushPullView, StateDeltaView, StateSyncView>;
+struct PacketView {
+  std::vector<MessageView> messages;
+  std::vector<RecordView> records;  // of every push-pull in the packet
+};
+bool decode_view(std::span<const std::byte> packet, PacketView& out);
 
 }  // namespace shoal::gossip::wire

@@ -165,4 +165,5 @@ TEST_CASE("engine: compact accessors agree with members(); shared interner holds
   CHECK(shared->names.live() == 0);
   CHECK(shared->cards.live() == 0);
   CHECK(shared->parts.live() == 0);
+  CHECK(shared->alive_parts.size() == 0);
 }

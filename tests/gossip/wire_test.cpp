@@ -140,9 +140,15 @@ TEST_CASE("wire: encode_push_pull from references gives the bytes of encode(Push
   pp.members.push_back({"y", Address{"h", 4}, 9, MemberState::left, {}, 0});
   pp.members.push_back({"z", Address{"10.0.0.9", 7946}, UINT64_MAX, MemberState::alive, {}, 0});
   pp.state = Bytes{std::byte{7}, std::byte{8}};
+  std::vector<Bytes> metas;
+  for (const auto& r : pp.members) metas.push_back(encode_meta(r.meta));
   std::vector<MemberRef> refs;
-  for (const auto& r : pp.members)
-    refs.push_back(MemberRef{&r.name, &r.addr, r.incarnation, r.state, &r.meta});
+  for (std::size_t i = 0; i < pp.members.size(); ++i) {
+    const auto& r = pp.members[i];
+    refs.push_back(MemberRef{&r.name, &r.addr, r.incarnation, r.state,
+                             std::string_view(reinterpret_cast<const char*>(metas[i].data()),
+                                              metas[i].size())});
+  }
   CHECK(encode_push_pull(false, true, refs, pp.state) == encode(pp));
   pp.join = true;
   pp.reply = false;
