@@ -335,7 +335,7 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     auto peers = pick_random(1, kNoSlot, t, false);
     if (!peers.empty())
       send_raw(addr_of(slots_[peers[0]]), Channel::stream,
-               wire::encode(wire::StateSync{encode_push_pull(store_.begin_push_pull())}), out);
+               wire::encode(wire::StateSync{store_.encode_request()}), out);
   }
 
   if (t >= next_push_pull_) {
@@ -605,7 +605,7 @@ void Engine::gossip_round(Clock now, Outbox& out) {
 
 void Engine::push_pull_to(const Address& to, bool join, Outbox& out) {
   send_raw(to, Channel::stream,
-           encode_local_state(join, false, encode_push_pull(store_.begin_push_pull())), out);
+           encode_local_state(join, false, store_.encode_request()), out);
 }
 
 void Engine::send_oversized(Clock now, Outbox& out) {

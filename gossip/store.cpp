@@ -845,6 +845,25 @@ std::vector<Entry> Store::missing_for(const Digest& remote) const {
   return out;
 }
 
+Bytes Store::encode_request() const {
+  // encode_push_pull(begin_push_pull()) written straight from entries_: no key or origin copied.
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  pk.pack_array(4);
+  pk.pack_uint8(static_cast<std::uint8_t>(PushPull::Kind::request));
+  if (holding_back()) pk.pack_true(); else pk.pack_false();
+  pk.pack_array(static_cast<std::uint32_t>(entries_.size()));
+  for (const auto& [key, e] : entries_) {
+    pk.pack_array(3);
+    pack_str(pk, key);
+    pk.pack_uint64(e.version.hlc);
+    pack_str(pk, e.version.origin);
+  }
+  pack_entries(pk, std::span<const Entry>{});
+  return out;
+}
+
 PushPull Store::begin_push_pull() const {
   PushPull msg;
   msg.kind = PushPull::Kind::request;

@@ -171,6 +171,7 @@ class Store {
   Digest digest() const;  // every live and tombstoned key with its version (held-back excluded)
   std::vector<Entry> missing_for(const Digest& remote) const;  // what the remote lacks or has older
   PushPull begin_push_pull() const;  // the request
+  Bytes encode_request() const;      // encode_push_pull(begin_push_pull()), without the copies
   // Merge what `msg` carries and return the reply to send (none after a `final`). A response
   // from a peer that is not itself holding back counts as a successful pull (releases held-back
   // entries, see below) before the final reply is computed.

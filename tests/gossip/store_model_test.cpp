@@ -225,3 +225,21 @@ TEST_CASE("store queue: desired state is not starved by a stream of fresh status
   REQUIRE(batch.ok());
   for (const auto& e : batch.value()) CHECK(e.key.starts_with("status/"));
 }
+
+TEST_CASE("store: encode_request is the encoded begin_push_pull, byte for byte") {
+  TestRng rng(77);
+  Store s("me");
+  CHECK(s.encode_request() == encode_push_pull(s.begin_push_pull()));  // empty
+  for (int i = 0; i < 300; ++i) {
+    const std::string key = (rng.chance(50) ? "spec/" : "k/") + std::to_string(rng.below(120));
+    if (rng.chance(20)) s.erase(kT0 + i, key);
+    else s.put(kT0 + i, key, filled(rng.below(200), rng.next()));
+  }
+  CHECK(s.encode_request() == encode_push_pull(s.begin_push_pull()));
+  // Restored pull-first: held-back entries stay out of both.
+  auto held = Store::restore(s.snapshot(), "me", {}, kT0 + 1000, HoldBack::always);
+  REQUIRE(held.ok());
+  held.value().put(kT0 + 2000, "fresh", filled(10, 1));
+  CHECK(held.value().holding_back());
+  CHECK(held.value().encode_request() == encode_push_pull(held.value().begin_push_pull()));
+}
