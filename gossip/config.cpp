@@ -39,7 +39,7 @@ std::optional<Config> Config::for_profile(std::string_view name) {
     c.profile = "fast";
     c.probe_interval = 1300 * kMillis;
     c.probe_timeout = 700 * kMillis;
-    c.gossip_interval = 100 * kMillis;
+    c.gossip_interval = 50 * kMillis;
     c.suspicion_mult = 1;
     c.suspicion_max_mult = 2;
     c.indirect_checks = 3;

@@ -26,7 +26,7 @@ TEST_CASE("the fast profile has the swept timings", "[gossip][config]") {
   const Config lan = *Config::for_profile("lan");
   CHECK(f.probe_interval == 1300 * kMillis);
   CHECK(f.probe_timeout == 700 * kMillis);
-  CHECK(f.gossip_interval == 100 * kMillis);
+  CHECK(f.gossip_interval == 50 * kMillis);
   CHECK(f.suspicion_mult == 1);
   CHECK(f.suspicion_max_mult == 2);
   CHECK(f.indirect_checks == 3);
