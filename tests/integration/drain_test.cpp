@@ -16,6 +16,7 @@
 
 #include "cluster.hpp"
 
+using shoal::test::all_ready;
 using shoal::test::Cluster;
 using shoal::test::instance_alive;
 using shoal::test::wait_until;
@@ -89,6 +90,9 @@ TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exit
         if (c.state_seen(i, c.peer(k).name) != "alive") return false;
     return true;
   }));
+  // Every peer ready first, so no first-moment handoff (a peer becoming ready takes its share)
+  // overlaps the drain.
+  REQUIRE(wait_until(20s, [&] { return all_ready(c, {0, 1, 2}, 3); }));
   std::ofstream(c.peer(0).dir + "/services/sleeper.toml")
       << "[service.sleeper]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 3\nstop_grace = \"1s\"\n";
   const std::set<std::string> everyone{"p0", "p1", "p2"};

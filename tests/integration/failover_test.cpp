@@ -12,6 +12,7 @@
 
 #include "cluster.hpp"
 
+using shoal::test::all_ready;
 using shoal::test::Cluster;
 using shoal::test::instance_alive;
 using shoal::test::wait_until;
@@ -75,6 +76,10 @@ TEST_CASE("3 peers run a 3-replica service once per instance, and fail over a ho
         if (c.state_seen(i, c.peer(k).name) != "alive") return false;
     return true;
   }));
+  // Every peer ready (join_grace) before the service exists: otherwise instances first placed
+  // on the ready ones move when the last one becomes ready, and the checks below would catch
+  // that handoff half-way (specs now arrive in milliseconds).
+  REQUIRE(wait_until(20s, [&] { return all_ready(c, {0, 1, 2}, 3); }));
 
   // The service is defined in p0's folder only: the others learn it through gossip.
   std::ofstream(c.peer(0).dir + "/services/sleeper.toml")
