@@ -13,6 +13,7 @@
 #include "cluster.hpp"
 
 using shoal::test::Cluster;
+using shoal::test::read_text;
 using shoal::test::instance_alive;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
@@ -25,11 +26,6 @@ int live_instances(Cluster& c) {
   for (int i = 0; i < c.size(); ++i)
     for (const auto& r : c.instances(i)) n += instance_alive(r) ? 1 : 0;
   return n;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -53,7 +49,7 @@ TEST_CASE("delete on another peer: tombstone, .deleted rename, instances stop, s
   // Persisted (debounced ~1 s): the snapshot and what p0 published.
   CHECK(wait_until(5s, [&] {
     return std::filesystem::exists(c.peer(1).dir + "/data/state") &&
-           slurp(c.peer(0).dir + "/data/published").rfind("web ", 0) == 0;
+           read_text(c.peer(0).dir + "/data/published").rfind("web ", 0) == 0;
   }));
 
   // Deleted through p1, which does not hold the file.
@@ -73,7 +69,7 @@ TEST_CASE("delete on another peer: tombstone, .deleted rename, instances stop, s
   CHECK(c.terminate(1) == 0);
   c.start(1);
   CHECK(wait_until(10s, [&] {
-    return slurp(c.peer(1).log).find("restored ") != std::string::npos;
+    return read_text(c.peer(1).log).find("restored ") != std::string::npos;
   }));
   CHECK(wait_until(10s, [&] {
     auto s = c.get(1, "/v1/services");

@@ -16,8 +16,9 @@
 
 #include "cluster.hpp"
 
-using shoal::test::all_ready;
 using shoal::test::Cluster;
+using shoal::test::read_text;
+using shoal::test::start_all_ready;
 using shoal::test::instance_alive;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
@@ -70,29 +71,14 @@ bool all_running(Cluster& c, int i, const std::string& svc, int n,
   return count == n;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
 }  // namespace
 
 TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exits",
           "[integration][drain]") {
   Cluster c(3);
-  c.start(0);
-  REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));
-  c.start(1);
-  c.start(2);
-  REQUIRE(wait_until(20s, [&] {
-    for (int i = 0; i < 3; ++i)
-      for (int k = 0; k < 3; ++k)
-        if (c.state_seen(i, c.peer(k).name) != "alive") return false;
-    return true;
-  }));
-  // Every peer ready first, so no first-moment handoff (a peer becoming ready takes its share)
-  // overlaps the drain.
-  REQUIRE(wait_until(20s, [&] { return all_ready(c, {0, 1, 2}, 3); }));
+  // Every peer alive and ready first, so no first-moment handoff (a peer becoming ready takes
+  // its share) overlaps the drain.
+  REQUIRE(start_all_ready(c));
   std::ofstream(c.peer(0).dir + "/services/sleeper.toml")
       << "[service.sleeper]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 3\nstop_grace = \"1s\"\n";
   const std::set<std::string> everyone{"p0", "p1", "p2"};
@@ -158,7 +144,7 @@ TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exit
     return all_running(c, obs, "sleeper", 3, survivors) && c.state_seen(obs, vname) == "left";
   }));
   // Each phase is logged: cleared, handed off, left.
-  const std::string log = slurp(c.peer(victim).log);
+  const std::string log = read_text(c.peer(victim).log);
   CHECK(log.find("SIGTERM: draining") != std::string::npos);
   CHECK(log.find("drain: drained: nothing runs here any more") != std::string::npos);
   CHECK(log.find("stopping sleeper/") != std::string::npos);
@@ -175,6 +161,6 @@ TEST_CASE("SIGTERM with no other peer alive: no wait, instances stopped, exit 0"
   REQUIRE(wait_until(30s, [&] { return live_on(c, 0) == 1; }));
   CHECK(c.terminate(0) == 0);
   CHECK(wait_until(5s, [&] { return live_on(c, 0) == 0; }));
-  const std::string log = slurp(c.peer(0).log);
+  const std::string log = read_text(c.peer(0).log);
   CHECK(log.find("drain: no other peer is alive: not waiting") != std::string::npos);
 }

@@ -12,8 +12,8 @@
 
 #include "cluster.hpp"
 
-using shoal::test::all_ready;
 using shoal::test::Cluster;
+using shoal::test::start_all_ready;
 using shoal::test::instance_alive;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
@@ -66,20 +66,10 @@ std::map<int, std::vector<std::string>> live_by_index(Cluster& c, const std::vec
 TEST_CASE("3 peers run a 3-replica service once per instance, and fail over a host death",
           "[integration]") {
   Cluster c(3);
-  c.start(0);
-  REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));
-  c.start(1);
-  c.start(2);
-  REQUIRE(wait_until(20s, [&] {
-    for (int i = 0; i < 3; ++i)
-      for (int k = 0; k < 3; ++k)
-        if (c.state_seen(i, c.peer(k).name) != "alive") return false;
-    return true;
-  }));
-  // Every peer ready (join_grace) before the service exists: otherwise instances first placed
-  // on the ready ones move when the last one becomes ready, and the checks below would catch
-  // that handoff half-way (specs now arrive in milliseconds).
-  REQUIRE(wait_until(20s, [&] { return all_ready(c, {0, 1, 2}, 3); }));
+  // Every peer alive and ready (join_grace) before the service exists: otherwise instances
+  // first placed on the ready ones move when the last one becomes ready, and the checks below
+  // would catch that handoff half-way (specs arrive in milliseconds).
+  REQUIRE(start_all_ready(c));
 
   // The service is defined in p0's folder only: the others learn it through gossip.
   std::ofstream(c.peer(0).dir + "/services/sleeper.toml")
