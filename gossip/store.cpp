@@ -41,14 +41,20 @@ void pack_entries(Packer& pk, std::span<const Entry> entries) {
   for (const Entry& e : entries) pack_entry(pk, e);
 }
 
+void pack_digest_item(Packer& pk, std::string_view key, const Version& version) {
+  pk.pack_array(3);
+  pack_str(pk, key);
+  pk.pack_uint64(version.hlc);
+  pack_str(pk, version.origin);
+}
 void pack_digest(Packer& pk, const Digest& d) {
   pk.pack_array(static_cast<std::uint32_t>(d.items.size()));
-  for (const DigestItem& it : d.items) {
-    pk.pack_array(3);
-    pack_str(pk, it.key);
-    pk.pack_uint64(it.version.hlc);
-    pack_str(pk, it.version.origin);
-  }
+  for (const DigestItem& it : d.items) pack_digest_item(pk, it.key, it.version);
+}
+void pack_push_pull_head(Packer& pk, PushPull::Kind kind, bool holding_back) {
+  pk.pack_array(4);
+  pk.pack_uint8(static_cast<std::uint8_t>(kind));
+  if (holding_back) pk.pack_true(); else pk.pack_false();
 }
 
 // An entry as it lies in an encoded batch: views into the input, nothing copied.
@@ -316,9 +322,7 @@ Bytes encode_push_pull(const PushPull& msg) {
   Bytes out;
   Sink sink{&out};
   Packer pk(sink);
-  pk.pack_array(4);
-  pk.pack_uint8(static_cast<std::uint8_t>(msg.kind));
-  if (msg.holding_back) pk.pack_true(); else pk.pack_false();
+  pack_push_pull_head(pk, msg.kind, msg.holding_back);
   pack_digest(pk, msg.digest);
   pack_entries(pk, msg.entries);
   return out;
@@ -850,16 +854,9 @@ Bytes Store::encode_request() const {
   Bytes out;
   Sink sink{&out};
   Packer pk(sink);
-  pk.pack_array(4);
-  pk.pack_uint8(static_cast<std::uint8_t>(PushPull::Kind::request));
-  if (holding_back()) pk.pack_true(); else pk.pack_false();
+  pack_push_pull_head(pk, PushPull::Kind::request, holding_back());
   pk.pack_array(static_cast<std::uint32_t>(entries_.size()));
-  for (const auto& [key, e] : entries_) {
-    pk.pack_array(3);
-    pack_str(pk, key);
-    pk.pack_uint64(e.version.hlc);
-    pack_str(pk, e.version.origin);
-  }
+  for (const auto& [key, e] : entries_) pack_digest_item(pk, key, e.version);
   pack_entries(pk, std::span<const Entry>{});
   return out;
 }

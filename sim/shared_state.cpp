@@ -85,14 +85,16 @@ std::shared_ptr<const SharedState::StatusValue> SharedState::decode_value(const 
   if (status_values_.size() > 65536) status_values_.clear();
   auto st = node::decode_status(as_text(e.value));
   ++decoded_;
-  std::shared_ptr<const StatusValue> v;
-  if (st) {
-    auto nv = std::make_shared<StatusValue>();
-    nv->status = std::move(*st);
-    for (const auto& is : nv->status.instances) nv->nums.push_back(number(is.id));
-    v = std::move(nv);
-  }
+  std::shared_ptr<const StatusValue> v = st ? make_value(std::move(*st)) : nullptr;
   status_values_.emplace(std::move(k), v);
+  return v;
+}
+
+std::shared_ptr<const SharedState::StatusValue> SharedState::make_value(
+    placement::PeerStatus status) {
+  auto v = std::make_shared<StatusValue>();
+  v->status = std::move(status);
+  for (const auto& is : v->status.instances) v->nums.push_back(number(is.id));
   return v;
 }
 
@@ -103,11 +105,8 @@ std::shared_ptr<const SharedState::StatusValue> SharedState::status_value(const 
 
 void SharedState::remember_status(const std::string& key, const gossip::Version& version,
                                   placement::PeerStatus status) {
-  auto v = std::make_shared<StatusValue>();
-  v->status = std::move(status);
-  for (const auto& is : v->status.instances) v->nums.push_back(number(is.id));
   if (status_values_.size() > 65536) status_values_.clear();
-  status_values_[{key, version}] = std::move(v);
+  status_values_[{key, version}] = make_value(std::move(status));
 }
 
 bool SharedState::mark(const std::set<placement::InstanceId>& ids,

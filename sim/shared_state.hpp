@@ -90,6 +90,7 @@ class SharedState {
   // Only looked up, never iterated: its order cannot reach any output.
   std::unordered_map<ValueKey, std::shared_ptr<const StatusValue>, ValueKeyHash> status_values_;
   std::shared_ptr<const StatusValue> decode_value(const gossip::Entry& e);
+  std::shared_ptr<const StatusValue> make_value(placement::PeerStatus status);  // numbered
   std::uint32_t number(const placement::InstanceId& id);
   bool mark(const std::set<placement::InstanceId>& ids, const std::set<std::string>& services);
   void unmark();
