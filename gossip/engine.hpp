@@ -82,6 +82,20 @@ class Engine {
   // join_retry_interval until one answers; later, seeds not seen alive are retried every
   // seed_retry_interval so the halves of a healed partition merge. No seeds: a cluster of one.
   void join(Clock now, std::span<const Address> seeds, Outbox& out);
+  // Instead of join(), for a simulator that starts from a running cluster rather than a join
+  // storm: starts as a member of a cluster that is already formed and quiet. `members` (ids in
+  // this engine's interner; ourselves, if listed, skipped) are alive at the given incarnations,
+  // and each of them is taken to know us at ours, so nothing about them or us is gossiped and
+  // no events are emitted (the caller knows whom it listed). Timers start staggered as in a
+  // running cluster: the first push-pull within one scaled push-pull interval. `seeds` are
+  // kept for the seed retry, as join() keeps them.
+  struct FormedMember {
+    std::uint32_t name;  // Interner::names id
+    std::uint32_t card;  // Interner::cards id (address and metadata)
+    std::uint64_t incarnation;
+  };
+  void start_formed(Clock now, std::span<const FormedMember> members,
+                    std::span<const Address> seeds);
   // Graceful leave: gossips `left` about ourselves and stops probing. Keep calling handle_tick
   // (and handle_packet) until pending_broadcasts() is 0 or a few gossip intervals have passed.
   void leave(Clock now, Outbox& out);
@@ -253,6 +267,11 @@ class Engine {
   void drop_slot(std::uint32_t slot);
   // Gives slot a card (taking over the caller's reference to it).
   void set_slot_card(std::uint32_t slot, std::uint32_t card);
+  void set_incarnation(std::uint32_t slot, std::uint64_t incarnation);
+  // A member's part of the view hash: name, incarnation, state and metadata. Every change to
+  // one of them goes through add_slot, drop_slot, set_slot_card, set_incarnation or set_state,
+  // which keep members_digest_ (the sum over all slots) exact.
+  std::uint64_t digest_of(const Slot& s) const;
   const std::string& name_of(const Slot& s) const { return interner_->names[s.name]; }
   const Address& addr_of(const Slot& s) const { return interner_->cards[s.card].addr; }
   const Meta& meta_of(const Slot& s) const { return interner_->cards[s.card].meta; }
@@ -274,6 +293,7 @@ class Engine {
   std::vector<std::uint32_t> slot_of_name_;  // by interned name id; kNoSlot when not a member
   std::uint32_t self_slot_ = 0;
   std::size_t live_ = 0;                     // alive + suspect, ourselves included
+  std::uint64_t members_digest_ = 0;         // sum of digest_of over the slots (view_hash)
   // Dead and left members by (state change, slot): forgetting, reconnects, recent dead.
   std::set<std::pair<Micros, std::uint32_t>> departed_;
   mutable Members members_copy_;
@@ -293,6 +313,7 @@ class Engine {
   bool joined_ = false;
   bool leaving_ = false;
   std::vector<Address> seeds_;
+  std::vector<std::uint32_t> seed_slots_;  // by seed: the slot that held it when last seen
   Micros next_probe_ = kNever;
   Micros next_gossip_ = kNever;
   Micros next_push_pull_ = kNever;

@@ -40,6 +40,8 @@ CardTable::Id CardTable::acquire(const Address& addr, const Meta& meta) {
     short_.resize(id + 1);
   }
   cards_[id] = Card{addr, meta, std::string(bytes)};
+  if (id >= digests_.size()) digests_.resize(id + 1);
+  digests_[id] = digest64(bytes, 0x6d657461);
   Short s;
   s.port = addr.port;
   if (addr.host.size() <= sizeof s.host) {

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gossip/digest.hpp"
 #include "gossip/types.hpp"
 
 namespace shoal::gossip {
@@ -174,6 +175,8 @@ class CardTable {
   // The card of (addr, meta) with one more reference.
   Id acquire(const Address& addr, const Meta& meta);
   void retain(Id id) { keys_.retain(id); }
+  // digest64 of the card's encoded metadata (its part of a view hash), kept compact by id.
+  std::uint64_t meta_digest(Id id) const { return digests_[id]; }
   std::uint32_t generation(Id id) const { return keys_.generation(id); }
   // Whether card `id` has this address: reads a compact array of addresses rather than the
   // card (an alive about a member we hold is checked against its card's address).
@@ -204,6 +207,7 @@ class CardTable {
   InternTable<std::string, StringHash> keys_;
   std::deque<Card> cards_;     // by id, as keys_
   std::vector<Short> short_;   // by id, as keys_
+  std::vector<std::uint64_t> digests_;  // by id
   mutable std::string scratch_;  // find()'s key, kept to spare an allocation per lookup
 };
 
@@ -249,10 +253,23 @@ struct Interner {
   // looks for parts that fit instead of each part's string.
   std::vector<std::uint32_t> part_sizes;
   AliveParts alive_parts;  // which parts are which alive messages
+  // digest64 of a held name (its part of a view hash), computed once per name.
+  std::uint64_t name_digest(std::uint32_t id) {
+    if (id >= name_digests_.size()) name_digests_.resize(names.bound());
+    auto& [gen, digest] = name_digests_[id];
+    if (gen != names.generation(id) + 1) {
+      gen = names.generation(id) + 1;
+      digest = digest64(names[id], 0x6e616d65);
+    }
+    return digest;
+  }
   // One reference fewer to a part; its alive_parts entry goes with the part.
   void release_part(std::uint32_t id) {
     if (parts.release(id)) alive_parts.erase(id);
   }
+
+ private:
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> name_digests_;  // (generation + 1, digest)
 };
 
 }  // namespace shoal::gossip

@@ -169,7 +169,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
   try {
     rd.keys(root,
             {"name", "seed", "peers", "nodes", "duration", "profile", "lifeguard", "network",
-             "service", "event", "join_spread", "clock_skew", "sample", "start_delay",
+             "service", "event", "start", "join_spread", "clock_skew", "sample", "start_delay",
              "crash_rate", "specs_at", "gossip"},
             " (top level)");
     const toml::source_region top{{1, 1}, {1, 1}, nullptr};
@@ -187,6 +187,15 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
                         " (got `" + x.profile + "`)");
     }
     if (auto* n = root.get("lifeguard")) x.lifeguard = rd.boolean(*n, "lifeguard");
+    if (auto* n = root.get("start")) {
+      const std::string v = rd.string(*n, "start");
+      if (v != "join" && v != "formed")
+        rd.fail(*n, "`start` must be \"join\" or \"formed\" (got `" + v + "`)");
+      x.start_formed = v == "formed";
+      if (x.start_formed) x.join_spread = 0;
+      if (x.start_formed && root.get("join_spread"))
+        rd.fail(*n, "`join_spread` has no meaning with start = \"formed\" (every peer starts at 0s)");
+    }
     if (auto* n = root.get("join_spread")) x.join_spread = rd.duration(*n, "join_spread");
     if (auto* n = root.get("clock_skew")) x.clock_skew = rd.duration(*n, "clock_skew");
     if (auto* n = root.get("sample")) {

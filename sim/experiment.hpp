@@ -7,8 +7,10 @@
 //   [[event]] at + one of kill = N | stop = N, for | partition = [fractions], for |
 //             slow = N, delay, for | join = N
 //
-// Extensions (all optional): top level `join_spread` (initial joins spread over this long,
-// default 5s), `specs_at` (when the services are applied: default join_spread + 10s), `clock_skew` (each peer's wall clock off by up to +- this), `sample` (time-series
+// Extensions (all optional): top level `start` ("join", the default: every peer joins through
+// a seed, over `join_spread`; "formed": the run starts from a cluster that is already formed and
+// quiet, every peer knowing every other alive, see gossip::Engine::start_formed), `join_spread`
+// (initial joins spread over this long, default 5s; not with "formed"), `specs_at` (when the services are applied: default join_spread + 10s), `clock_skew` (each peer's wall clock off by up to +- this), `sample` (time-series
 // step, default 1s), `start_delay` (container start time, default 1s), `crash_rate` (instance
 // crashes per instance-hour); [network] `duplicate`, `stream_latency_factor`; [[event]]
 // `oneway = true` with partition (only lower groups -> higher groups are cut), `restart = N`
@@ -85,6 +87,7 @@ struct Experiment {
   double loss = 0;
   double duplicate = 0;
   int stream_latency_factor = 3;  // a stream message takes this many one-way latencies
+  bool start_formed = false;  // `start = "formed"`
   Micros join_spread = 5 * gossip::kSeconds;
   Micros clock_skew = 0;
   Micros sample = 1 * gossip::kSeconds;

@@ -220,6 +220,8 @@ class World {
   std::uint32_t add_peer(const ExperimentNode& n);
   void start_peer(std::uint32_t i, bool fresh_engine);
   std::vector<Address> pick_seeds(std::uint32_t self);
+  void prepare_peer(std::uint32_t i, bool fresh_engine);  // engine and runtime state, not joined
+  void start_formed();  // every peer up at once, a formed cluster (`start = "formed"`)
   void crash(std::uint32_t i, bool restart);
   void flush(std::uint32_t i, gossip::Outbox& out);
   void reschedule(std::uint32_t i, bool after_tick = false);
@@ -372,6 +374,35 @@ std::vector<Address> World::pick_seeds(std::uint32_t self) {
 }
 
 void World::start_peer(std::uint32_t i, bool fresh_engine) {
+  prepare_peer(i, fresh_engine);
+  gossip::Outbox out;
+  peers_[i].engine->join(clock(peers_[i]), pick_seeds(i), out);
+  flush(i, out);
+  reschedule(i);
+}
+
+void World::start_formed() {
+  // Every peer's name and card, interned once; each engine adopts all of them (not itself).
+  std::vector<gossip::Engine::FormedMember> members;
+  members.reserve(peers_.size());
+  for (std::uint32_t i = 0; i < peers_.size(); ++i) prepare_peer(i, true);
+  for (const Peer& p : peers_)
+    members.push_back({interner_->names.acquire(p.name), interner_->cards.acquire(p.addr, p.meta),
+                       p.engine->incarnation()});
+  for (std::uint32_t i = 0; i < peers_.size(); ++i) {
+    Peer& p = peers_[i];
+    const auto seeds = pick_seeds(i);
+    p.engine->start_formed(clock(p), members, seeds);
+    p.live_seen = static_cast<long>(peers_.size());
+    reschedule(i);
+  }
+  for (const auto& m : members) {  // the engines hold their own references now
+    interner_->names.release(m.name);
+    interner_->cards.release(m.card);
+  }
+}
+
+void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
   Peer& p = peers_[i];
   if (fresh_engine || !p.engine) {
     gossip::Identity id{p.name, p.addr, p.incarnation, p.meta};
@@ -408,10 +439,6 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
     e.arg = 1;  // periodic
     push(std::move(e));
   }
-  gossip::Outbox out;
-  p.engine->join(clock(p), pick_seeds(i), out);
-  flush(i, out);
-  reschedule(i);
 }
 
 void World::crash(std::uint32_t i, bool restart) {
@@ -1227,26 +1254,21 @@ std::uint64_t World::truth_hash() const {
 }
 
 bool World::check_converged() {
-  // Cheap first, from hashes kept up to date by events: every live peer sees exactly the peers
-  // that are up as alive, and all hold the same spec/ versions. Then the decision: the engines'
-  // own view hashes (every member with incarnation, state and metadata, and the spec versions:
-  // what `shoal status` shows) are all equal.
-  const std::uint64_t truth = truth_hash();
-  std::optional<std::uint64_t> specs;
-  for (auto& p : peers_) {
-    if (!live(p)) continue;
-    refresh_input_hash(p);
-    if (p.members_hash != truth || (specs && *specs != p.spec_hash)) return false;
-    specs = p.spec_hash;
-  }
+  // The engines' own view hashes (every member with incarnation, state and metadata, and the
+  // spec versions: what `shoal status` shows; O(1) each) are all equal, and the view they
+  // share sees exactly the peers that are up as alive (checked on one of them).
   std::optional<std::uint64_t> view;
+  Peer* first = nullptr;
   for (auto& p : peers_) {
     if (!live(p)) continue;
     const std::uint64_t h = p.engine->view_hash();
     if (view && *view != h) return false;
     view = h;
+    if (!first) first = &p;
   }
-  return true;
+  if (!first) return true;
+  refresh_input_hash(*first);
+  return first->members_hash == truth_hash();
 }
 
 void World::take_sample() {
@@ -1318,8 +1340,9 @@ RunResult World::run() {
             [](const config::ServiceSpec& a, const config::ServiceSpec& b) { return a.name < b.name; });
   peers_.reserve(n0);
   for (const auto& n : x_.nodes) add_peer(n);
-  // Initial joins, spread evenly over join_spread: peer 0 first, alone.
-  for (std::uint32_t i = 0; i < n0; ++i) {
+  // Initial joins, spread evenly over join_spread: peer 0 first, alone. Or a formed cluster.
+  if (x_.start_formed) start_formed();
+  for (std::uint32_t i = 0; i < n0 && !x_.start_formed; ++i) {
     Micros t = n0 > 1 ? x_.join_spread * static_cast<Micros>(i) / static_cast<Micros>(n0) : 0;
     push_at(t, Ev::fault_step, i, 0xffffffffu);  // arg all-ones: an initial join
   }

@@ -19,7 +19,7 @@ std::size_t SimNet::add(const std::string& name, const Config& cfg, std::uint64_
   n.name = name;
   n.addr = Address{"10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1), 7950};
   Identity id{name, n.addr, incarnation, std::move(meta)};
-  n.engine = std::make_unique<Engine>(id, cfg, seed_ * 1000003 + i);
+  n.engine = std::make_unique<Engine>(id, cfg, seed_ * 1000003 + i, interner_);
   by_addr_[n.addr] = i;
   nodes_.push_back(std::move(n));
   return i;
@@ -42,6 +42,27 @@ void SimNet::join_at(Micros t, std::size_t i, std::vector<std::size_t> seeds) {
     Outbox out;
     nodes_[i].engine->join(clock(), addrs, out);
     flush(i, out);
+  });
+}
+
+void SimNet::form_at(Micros t) {
+  at(t, [this] {
+    std::vector<Engine::FormedMember> members;
+    for (const auto& n : nodes_) {
+      const auto m = n.engine->find_member(n.name);
+      members.push_back({interner_->names.acquire(n.name), interner_->cards.acquire(n.addr, m->meta),
+                         n.engine->incarnation()});
+    }
+    const std::vector<Address> seeds{nodes_[0].addr};
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      nodes_[i].engine->start_formed(clock(), members, seeds);
+      Outbox out;
+      flush(i, out);  // schedules its first tick
+    }
+    for (const auto& m : members) {
+      interner_->names.release(m.name);
+      interner_->cards.release(m.card);
+    }
   });
 }
 

@@ -37,8 +37,13 @@ class SimNet {
   bool up(std::size_t i) const { return nodes_[i].up; }
   Micros now() const { return now_; }
 
+  // Engines added from now on share one Interner (as a simulator's do); form_at needs it.
+  void share_interner() { interner_ = std::make_shared<Interner>(); }
   // Scheduled actions (at absolute virtual times).
   void join_at(Micros t, std::size_t i, std::vector<std::size_t> seeds);
+  // Every peer (all sharing the interner) starts at t as one formed cluster
+  // (Engine::start_formed), peer 0 as everyone's seed.
+  void form_at(Micros t);
   void at(Micros t, std::function<void()> fn);
   void run_until(Micros t);
 
@@ -80,6 +85,7 @@ class SimNet {
   std::string describe(std::size_t i) const;  // one line per member, for failure messages
 
  private:
+  std::shared_ptr<Interner> interner_;  // shared by the engines when set
   struct Node {
     std::string name;
     Address addr;

@@ -97,6 +97,10 @@ TEST_CASE("experiment errors name file, line and column") {
   CHECK(error_of("name = \"a\"\npeers = 3\n[network]\nloss = 1.5\n") == "x.toml:4:8: `loss` must be in [0, 1)");
   CHECK(error_of("name = \"a\"\npeers = 3\n[[service]]\nname = \"Web\"\n").find("x.toml:4:8: service name") == 0);
   CHECK(error_of("name = = 1").find("x.toml:1:") == 0);  // a TOML syntax error, positioned
+  CHECK(error_of("name = \"a\"\npeers = 3\nstart = \"warm\"\n") ==
+        "x.toml:3:9: `start` must be \"join\" or \"formed\" (got `warm`)");
+  CHECK(error_of("name = \"a\"\npeers = 3\nstart = \"formed\"\njoin_spread = \"5s\"\n")
+            .find("x.toml:3:9: `join_spread` has no meaning with start = \"formed\"") == 0);
 }
 
 TEST_CASE("nodes resolve relative to the experiment file") {

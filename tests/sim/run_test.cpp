@@ -172,3 +172,26 @@ TEST_CASE("the CSV and SVG outputs carry the series") {
   CHECK(svg.find("<polyline") != std::string::npos);
   CHECK(output_stem("r/x.json") == "r/x");
 }
+
+TEST_CASE("start = \"formed\": whole views from the start, no join storm, faults still found") {
+  auto text = [](bool formed) {
+    return std::string("name = \"formed\"\npeers = 60\nduration = \"60s\"\n") +
+           (formed ? "start = \"formed\"\n" : "join_spread = \"2s\"\n") + kBase +
+           "[[service]]\nname = \"web\"\nreplicas = 30\ncpu = 0.1\nmemory = \"64MiB\"\n"
+           "[[event]]\nat = \"30s\"\nkill = 2\n";
+  };
+  auto formed = run(experiment(text(true)));
+  auto joined = run(experiment(text(false)));
+  INFO(formed.report.dump(2));
+  REQUIRE(!formed.series.empty());
+  CHECK(formed.series.front().alive_min == 60);  // at 1 s every peer sees every peer alive
+  CHECK(joined.series.front().alive_min < 60);   // joining takes longer than that
+  CHECK(formed.report["peers_joined"] == 0);
+  CHECK(formed.report["detection"]["count"] == 2);
+  CHECK(formed.report["undetected"] == 0);
+  CHECK(formed.report["false_positives"] == 0);
+  CHECK(formed.report["final"]["views_equal"] == true);
+  CHECK(formed.report["duplicates_final"] == 0);
+  CHECK(formed.series.back().desired == 30);
+  CHECK(formed.series.back().running == 30);  // the dead peers' instances run elsewhere
+}
