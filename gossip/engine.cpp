@@ -230,9 +230,12 @@ void Engine::start_formed(Clock now, std::span<const FormedMember> members,
     add_slot({}, m.name, m.card, m.incarnation, MemberState::alive, now.mono);
   }
   start_timers(now);
-  // A running cluster's push-pulls are spread evenly over the (scaled) interval.
+  // A running cluster's periodic exchanges are spread evenly over their intervals (started
+  // together, 10,000 peers would all push-pull their dead at the same instant).
   const Micros gap = push_pull_scale(cfg_.push_pull_interval, live_count());
   next_push_pull_ = now.mono + rng_.between(0, gap - 1);
+  next_seed_retry_ = now.mono + rng_.between(0, cfg_.seed_retry_interval - 1);
+  next_reconnect_ = now.mono + rng_.between(0, cfg_.reconnect_interval - 1);
   if (store_.holding_back()) next_cold_start_ = now.mono + cfg_.cold_start_after;
   joined_ = true;
 }
