@@ -252,6 +252,7 @@ void Engine::leave(Clock now, Outbox& out) {
                              now.mono, false);
   for (std::uint32_t t : targets) send_udp(addr_of(slots_[t]), part, out);
   probe_ = Probe{};
+  reconnect_ = Reconnect{};
   next_probe_ = kNever;
   next_push_pull_ = kNever;
   next_join_retry_ = next_seed_retry_ = next_reconnect_ = kNever;
@@ -435,7 +436,7 @@ void Engine::handle_tick(Clock now, Outbox& out) {
     std::vector<std::uint32_t> dead;
     for (const auto& [since, slot] : departed_)
       if (slots_[slot].state() == MemberState::dead) dead.push_back(slot);
-    if (!dead.empty()) push_pull_to(addr_of(slots_[dead[rng_.below(dead.size())]]), false, out);
+    if (!dead.empty()) start_reconnect(now, dead[rng_.below(dead.size())], out);
   }
 
   forget_expired(now, out);
@@ -663,6 +664,17 @@ void Engine::push_pull_to(const Address& to, bool join, Outbox& out) {
            encode_local_state(join, false, store_.encode_request()), out);
 }
 
+void Engine::start_reconnect(Clock now, std::uint32_t slot, Outbox& out) {
+  // A ping first (not the push-pull itself, as Serf's reconnect would): most dead members are
+  // really gone, and a push-pull is the whole member table plus a store digest. A member that
+  // acks (the other half of a healed partition, a peer back from a freeze) gets it on_ack.
+  const Slot& s = slots_[slot];
+  reconnect_ = Reconnect{next_seq_++, addr_of(s), now.mono + scaled(cfg_.probe_interval)};
+  // Alone, without piggybacked updates: those would spend transmits on a likely dead peer.
+  send_raw(reconnect_.addr, Channel::udp,
+           wire::encode(wire::Ping{reconnect_.seq, name_of(s), self_.name, self_.addr}), out);
+}
+
 void Engine::send_oversized(Clock now, Outbox& out) {
   if (store_.pending_oversized() == 0) return;
   auto targets = pick_random(static_cast<std::size_t>(cfg_.gossip_nodes), kNoSlot, now.mono,
@@ -745,7 +757,6 @@ void Engine::on_indirect_ping(Clock now, const Address& from, const wire::Indire
 }
 
 void Engine::on_ack(Clock now, const wire::Ack& m, Outbox& out) {
-  (void)now;
   if (probe_.active && m.seq == probe_.seq) {
     if (cfg_.lifeguard && !probe_.indirect_sent) add_health(-1);
     probe_ = Probe{};
@@ -755,6 +766,13 @@ void Engine::on_ack(Clock now, const wire::Ack& m, Outbox& out) {
   if (it != relays_.end()) {
     send_udp(it->second.requester, wire::encode_part(wire::Ack{it->second.seq}), out);
     relays_.erase(it);
+    return;
+  }
+  if (reconnect_.seq != 0 && m.seq == reconnect_.seq) {
+    const Reconnect r = std::move(reconnect_);
+    reconnect_ = Reconnect{};
+    // The member we hold dead answered: exchange state so both sides learn what they missed.
+    if (now.mono <= r.deadline && !leaving_) push_pull_to(r.addr, false, out);
     return;
   }
   ++stats_.acks_stale;

@@ -168,6 +168,14 @@ class Engine {
     int expected_nacks = 0;
     int nacks = 0;
   };
+  // A reconnect attempt: a plain ping to a member we hold dead. Only its ack (by `deadline`)
+  // earns that member our push-pull, so one really gone costs a small datagram, not a whole
+  // member table and store digest.
+  struct Reconnect {
+    std::uint32_t seq = 0;  // 0: none in flight
+    Address addr;
+    Micros deadline = 0;
+  };
   struct Relay {  // an indirect ping we forward for someone else
     Address requester;
     std::uint32_t seq = 0;
@@ -209,6 +217,7 @@ class Engine {
   void probe_failed(Clock now, Outbox& out);
   void gossip_round(Clock now, Outbox& out);
   void push_pull_to(const Address& to, bool join, Outbox& out);
+  void start_reconnect(Clock now, std::uint32_t slot, Outbox& out);
   void note_delta_queue(Clock now);
   void send_oversized(Clock now, Outbox& out);
   // Piggybacked updates for `room` bytes: membership and state each get their reserved share.
@@ -306,6 +315,7 @@ class Engine {
   std::vector<std::uint32_t> probe_order_;  // slots
   std::size_t probe_index_ = 0;
   Probe probe_;
+  Reconnect reconnect_;
   std::uint32_t next_seq_ = 1;
   int health_ = 0;
 
