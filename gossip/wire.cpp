@@ -12,17 +12,36 @@ namespace {
 // so the bytes are those earlier versions of Shoal sent (tests/gossip/wire_bytes_test.cpp holds
 // it against msgpack-c).
 
-class Writer {
+// Where a writer's bytes go: appended to Bytes (Append), or placed into memory the caller
+// sized for the worst case (Place: no capacity check per byte, for the large push-pull).
+struct Append {
+  Bytes& out;
+  void byte(std::uint8_t b) { out.push_back(std::byte{b}); }
+  void raw(const std::byte* p, std::size_t n) { out.insert(out.end(), p, p + n); }
+};
+struct Place {
+  std::byte* at;
+  void byte(std::uint8_t b) { *at++ = std::byte{b}; }
+  void raw(const std::byte* p, std::size_t n) {
+    std::memcpy(at, p, n);
+    at += n;
+  }
+};
+
+template <typename Sink>
+class BasicWriter {
  public:
-  explicit Writer(Bytes& out) : out_(out) {}
-  void byte(std::uint8_t b) { out_.push_back(std::byte{b}); }
+  explicit BasicWriter(Sink sink) : sink_(sink) {}
+  const Sink& sink() const { return sink_; }
+  // At most how many bytes one header (str, bin, array, map, uint) takes.
+  static constexpr std::size_t kMaxHeader = 9;
+  void byte(std::uint8_t b) { sink_.byte(b); }
   void be(std::uint64_t v, int n) {
     for (int i = n - 1; i >= 0; --i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
   }
   void raw(const void* p, std::size_t n) {
     if (n == 0) return;
-    const auto* b = static_cast<const std::byte*>(p);
-    out_.insert(out_.end(), b, b + n);
+    sink_.raw(static_cast<const std::byte*>(p), n);
   }
   void uint(std::uint64_t v) {
     if (v < 0x80) byte(static_cast<std::uint8_t>(v));
@@ -77,7 +96,12 @@ class Writer {
   }
 
  private:
-  Bytes& out_;
+  Sink sink_;
+};
+
+class Writer : public BasicWriter<Append> {
+ public:
+  explicit Writer(Bytes& out) : BasicWriter<Append>(Append{out}) {}
 };
 
 void write_meta(Writer& w, const Meta& m) {
@@ -589,14 +613,16 @@ std::size_t compound_overhead(std::size_t part_size) {
 
 Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members,
                        std::span<const std::byte> state) {
-  std::size_t size = 16 + state.size();
+  // Sized for the worst case of every header, written in place, then trimmed.
+  using W = BasicWriter<Place>;
+  constexpr std::size_t kRecordHeaders = 8 * W::kMaxHeader;  // 8 headers and values
+  std::size_t size = 2 + 5 * W::kMaxHeader + state.size();
   for (const auto& r : members)
-    size += 24 + r.name->size() + r.addr->host.size() + r.meta.size();
-  Bytes out;
-  out.reserve(size);
-  out.push_back(std::byte{kProtocolVersion});
-  out.push_back(std::byte{static_cast<std::uint8_t>(Type::push_pull)});
-  Writer w(out);
+    size += kRecordHeaders + r.name->size() + r.addr->host.size() + r.meta.size();
+  Bytes out(size);
+  W w(Place{out.data()});
+  w.byte(kProtocolVersion);
+  w.byte(static_cast<std::uint8_t>(Type::push_pull));
   w.array(4);
   w.boolean(join);
   w.boolean(reply);
@@ -610,6 +636,7 @@ Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members
     w.bin(r.meta.data(), r.meta.size());
   }
   w.bin(state.data(), state.size());
+  out.resize(static_cast<std::size_t>(w.sink().at - out.data()));
   return out;
 }
 

@@ -219,7 +219,7 @@ class World {
   gossip::Clock clock(const Peer& p) const { return {now_, kEpoch + now_ + p.skew}; }
   std::uint32_t add_peer(const ExperimentNode& n);
   void start_peer(std::uint32_t i, bool fresh_engine);
-  std::vector<Address> pick_seeds(std::uint32_t self);
+  std::vector<Address> pick_seeds(std::uint32_t self, bool all_up = false);
   void prepare_peer(std::uint32_t i, bool fresh_engine);  // engine and runtime state, not joined
   void start_formed();  // every peer up at once, a formed cluster (`start = "formed"`)
   void crash(std::uint32_t i, bool restart);
@@ -358,16 +358,23 @@ std::uint32_t World::add_peer(const ExperimentNode& n) {
   return i;
 }
 
-std::vector<Address> World::pick_seeds(std::uint32_t self) {
+std::vector<Address> World::pick_seeds(std::uint32_t self, bool all_up) {
   // Up to three peers that are up and joined: the first peer if it is, plus random others.
+  // With all_up (every peer is) the pool is every other peer, not built: the same choice.
   std::vector<Address> seeds;
   std::vector<std::uint32_t> pool;
-  for (std::uint32_t j = 0; j < peers_.size(); ++j)
-    if (j != self && peers_[j].up && peers_[j].started) pool.push_back(j);
-  if (pool.empty()) return seeds;
-  if (pool.front() == 0) seeds.push_back(peers_[0].addr);
+  if (!all_up)
+    for (std::uint32_t j = 0; j < peers_.size(); ++j)
+      if (j != self && peers_[j].up && peers_[j].started) pool.push_back(j);
+  const std::size_t size = all_up ? peers_.size() - 1 : pool.size();
+  auto at = [&](std::size_t k) {
+    if (!all_up) return pool[k];
+    return static_cast<std::uint32_t>(k < self ? k : k + 1);
+  };
+  if (size == 0) return seeds;
+  if (at(0) == 0) seeds.push_back(peers_[0].addr);
   for (int k = 0; k < 3 && seeds.size() < 3; ++k) {
-    const Address& a = peers_[pool[join_rng_->below(pool.size())]].addr;
+    const Address& a = peers_[at(join_rng_->below(size))].addr;
     if (std::find(seeds.begin(), seeds.end(), a) == seeds.end()) seeds.push_back(a);
   }
   return seeds;
@@ -391,7 +398,7 @@ void World::start_formed() {
                        p.engine->incarnation()});
   for (std::uint32_t i = 0; i < peers_.size(); ++i) {
     Peer& p = peers_[i];
-    const auto seeds = pick_seeds(i);
+    const auto seeds = pick_seeds(i, true);
     p.engine->start_formed(clock(p), members, seeds);
     p.live_seen = static_cast<long>(peers_.size());
     reschedule(i);
