@@ -73,11 +73,6 @@ struct Ev {
   std::uint32_t arg = 0;  // fault index, or step index
   Bytes bytes;
 };
-struct EvLater {
-  bool operator()(const Ev& a, const Ev& b) const {
-    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-  }
-};
 
 // What a peer's view yields for reconcile, shared between peers whose placement inputs (live
 // members with their metadata, and the specs) hash equal.
@@ -202,9 +197,26 @@ class World {
 
  private:
   // --- the event queue ---
+  // The heap orders small keys; the events wait in a pool of reused slots (a heap of whole
+  // events moved ~64-byte records with every sift).
   void push(Ev ev) {
     ev.seq = seq_++;
-    queue_.push(std::move(ev));
+    std::uint32_t slot;
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      pool_[slot] = std::move(ev);
+    } else {
+      slot = static_cast<std::uint32_t>(pool_.size());
+      pool_.push_back(std::move(ev));
+    }
+    queue_.push(EvKey{pool_[slot].time, pool_[slot].seq, slot});
+  }
+  Ev pop() {
+    const std::uint32_t slot = queue_.top().slot;
+    queue_.pop();
+    free_slots_.push_back(slot);
+    return std::move(pool_[slot]);
   }
   void push_at(Micros t, Ev::Kind k, std::uint32_t peer = 0, std::uint32_t arg = 0) {
     Ev e;
@@ -281,7 +293,19 @@ class World {
   Micros now_ = 0;
   std::uint64_t seq_ = 0;
   std::uint64_t events_ = 0;
-  std::priority_queue<Ev, std::vector<Ev>, EvLater> queue_;
+  struct EvKey {
+    Micros time;
+    std::uint64_t seq;
+    std::uint32_t slot;  // in pool_
+  };
+  struct KeyLater {
+    bool operator()(const EvKey& a, const EvKey& b) const {
+      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+    }
+  };
+  std::priority_queue<EvKey, std::vector<EvKey>, KeyLater> queue_;
+  std::vector<Ev> pool_;
+  std::vector<std::uint32_t> free_slots_;
   gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
   std::vector<Peer> peers_;
   struct AddrHash {
@@ -1364,8 +1388,7 @@ RunResult World::run() {
 
   while (!queue_.empty() && failure_.empty()) {
     if (queue_.top().time > x_.duration) break;
-    Ev ev = std::move(const_cast<Ev&>(queue_.top()));
-    queue_.pop();
+    Ev ev = pop();
     if (ev.time < now_) {
       fail("time went backwards");
       break;
