@@ -64,6 +64,7 @@ struct EntryView {
   std::string_view origin;
   bool deleted = false;
   ByteView value;
+  std::uint64_t hash = 0;  // Store::hash_of(key), filled by merge_encoded
 };
 
 // A strict msgpack reader for exactly the shapes above. Every read checks the remaining length
@@ -367,13 +368,13 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
 }
 
 MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
-  return merge_one(wall_us, entry.key, entry.version.hlc, entry.version.origin, entry.deleted,
-                   entry.value, &entry);
+  return merge_one(wall_us, entry.key, hash_of(entry.key), entry.version.hlc,
+                   entry.version.origin, entry.deleted, entry.value, &entry);
 }
 
-MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
-                             std::string_view origin, bool deleted, ByteView value,
-                             Entry* owned) {
+MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hash,
+                             std::uint64_t hlc, std::string_view origin, bool deleted,
+                             ByteView value, Entry* owned) {
   if (key.starts_with(kStatusPrefix) && key.substr(kStatusPrefix.size()) != origin) {
     ++stats_.refused_foreign;  // status/<peer> is written only by that peer
     return MergeResult::refused_foreign;
@@ -386,8 +387,7 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
   // peer (restarted without its disk, its old clock pushed ahead by a peer within the skew).
   const bool from_past_life = origin == self_ && hlc > hlc_.last();
   hlc_.observe(hlc);
-  // The one hash of this key: the slot serves the staleness check and the update in place.
-  const std::uint64_t hash = hash_of(key);
+  // The one lookup of this key: the cell serves the staleness check and the update in place.
   const std::size_t cell = find_cell(key, hash);
   if (cell != kNoCell && cells_[cell].surely_not_newer(hlc, origin)) {  // without the entry
     ++stats_.stale;
@@ -455,7 +455,8 @@ MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
 void Store::merge_each(std::int64_t wall_us, const std::vector<Entry>& entries) {
   // As merge_all() on a copy, but only the entries that are stored get copied.
   for (const Entry& e : entries) {
-    merge_one(wall_us, e.key, e.version.hlc, e.version.origin, e.deleted, e.value, nullptr);
+    merge_one(wall_us, e.key, hash_of(e.key), e.version.hlc, e.version.origin, e.deleted,
+              e.value, nullptr);
   }
 }
 
@@ -465,9 +466,16 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
   Reader r(batch);
   std::vector<EntryView> views;
   if (!r.entry_views(views) || !r.finish()) return Parsed<MergeCounts>::failure(r.error());
+  // Every key's cell is requested before the first is needed: a simulator's thousand stores
+  // do not fit in a cache, and a batch's lookups then wait for memory together, not in turn.
+  for (EntryView& v : views) {
+    v.hash = hash_of(v.key);
+    prefetch_cell(v.hash);
+  }
   MergeCounts c;
   for (const EntryView& v : views) {
-    count_result(c, merge_one(wall_us, v.key, v.hlc, v.origin, v.deleted, v.value, nullptr));
+    count_result(c, merge_one(wall_us, v.key, v.hash, v.hlc, v.origin, v.deleted, v.value,
+                              nullptr));
   }
   return c;
 }
@@ -518,6 +526,10 @@ void Store::Cell::note_version(const Version& v) {
 bool Store::Cell::surely_not_newer(std::uint64_t h, std::string_view origin) const {
   if (hlc != h) return hlc > h;
   return origin_size <= kOriginHead && std::string_view(origin_head, origin_size) >= origin;
+}
+
+void Store::prefetch_cell(std::uint64_t hash) const {
+  if (!cells_.empty()) __builtin_prefetch(&cells_[hash & (cells_.size() - 1)]);
 }
 
 std::size_t Store::find_cell(std::string_view key, std::uint64_t hash) const {
@@ -746,6 +758,7 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
         misses = 0;
         room -= q.size;
         chosen.push_back(Pick{l, t, i - 1});
+        __builtin_prefetch(&q.slot->encoded);  // (see below)
       }
       if (i > 0) {  // stopped early
         stopped = true;
@@ -754,6 +767,10 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
     }
   }
   if (chosen.empty()) return {};
+  // The encoded entries lie scattered over the heap: request them all before copying the first
+  // (their slots were requested as they were chosen).
+  for (const Pick& p : chosen)
+    __builtin_prefetch(lanes_[p.lane][p.bucket].items[p.at].slot->encoded.data());
   Bytes out;
   out.reserve(budget_bytes - room);
   Sink sink{&out};

@@ -256,9 +256,12 @@ class Store {
   void erase_cell(std::string_view key);
 
   // The body of merge() and merge_encoded(), on views of the incoming entry. `owned`, when set,
-  // is the same entry as an Entry whose strings may be moved from.
-  MergeResult merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
-                        std::string_view origin, bool deleted, ByteView value, Entry* owned);
+  // is the same entry as an Entry whose strings may be moved from. `hash` is hash_of(key).
+  MergeResult merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hash,
+                        std::uint64_t hlc, std::string_view origin, bool deleted, ByteView value,
+                        Entry* owned);
+  // Starts loading the cell where a lookup of `hash` begins (a hint: nothing changes).
+  void prefetch_cell(std::uint64_t hash) const;
   // merge() of each entry, copying only what is stored.
   void merge_each(std::int64_t wall_us, const std::vector<Entry>& entries);
   // Store `entry` (replacing what its key had) and queue it; insert_and_queue for a new key
