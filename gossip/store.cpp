@@ -647,6 +647,7 @@ void Store::compact(Bucket& b) {
 
 void Store::enqueue(Slot& slot) {
   const Entry& entry = *slot.entry;
+  if (entry.deleted) oldest_tombstone_ = std::min(oldest_tombstone_, entry.version.hlc);
   // A key already queued leaves its old place (its buffer is reused).
   if (slot.transmits >= 0) {
     Bucket& old = lane_of(slot)[static_cast<std::size_t>(slot.transmits)];
@@ -949,7 +950,12 @@ bool Store::forget_member(std::string_view peer) {
 }
 
 std::size_t Store::collect_garbage(std::int64_t wall_us) {
+  // Nothing can be due when no tombstone is, or when the oldest is not (age falls with hlc).
+  if (tombstones_known_ && (oldest_tombstone_ == UINT64_MAX ||
+                            age_us(oldest_tombstone_, wall_us) < config_.tombstone_ttl_us))
+    return 0;
   std::size_t n = 0;
+  std::uint64_t oldest = UINT64_MAX;
   for (auto* map : {&entries_, &held_}) {
     for (auto it = map->begin(); it != map->end();) {
       const Entry& e = it->second;
@@ -959,10 +965,13 @@ std::size_t Store::collect_garbage(std::int64_t wall_us) {
         it = map->erase(it);
         ++n;
       } else {
+        if (e.deleted) oldest = std::min(oldest, e.version.hlc);
         ++it;
       }
     }
   }
+  tombstones_known_ = true;
+  oldest_tombstone_ = oldest;
   stats_.garbage_collected += n;
   return n;
 }

@@ -304,6 +304,11 @@ class Store {
   std::map<std::string, Bytes, std::less<>> oversized_;
   std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;
+  // collect_garbage() walks every entry only when a tombstone may be due: after a walk,
+  // tombstones_known_ holds and oldest_tombstone_ is the lowest hlc of a tombstone left
+  // (UINT64_MAX: none); every tombstone written since (all go through enqueue) lowers it.
+  bool tombstones_known_ = false;
+  std::uint64_t oldest_tombstone_ = UINT64_MAX;
 };
 
 // ---- Encoding (msgpack). Decoders bounds-check everything and return an error on malformed
