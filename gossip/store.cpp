@@ -67,6 +67,56 @@ struct EntryView {
   std::uint64_t hash = 0;  // Store::hash_of(key), filled by merge_encoded
 };
 
+// A digest item as it lies in an encoded push-pull: views into the input.
+struct DigestView {
+  std::string_view key;
+  std::uint64_t hlc = 0;
+  std::string_view origin;
+};
+
+// Store::missing_for on digest views, asked about each of our entries in key order (the order
+// of entries_), so a reply's digest and missing entries come from one walk of the map. The
+// same comparisons: keys as strings, versions as Version's (hlc, then origin).
+class MissingFinder {
+ public:
+  explicit MissingFinder(const std::vector<DigestView>& items)
+      : items_(items), r_(items.begin()),
+        sorted_(std::is_sorted(items.begin(), items.end(), [](const auto& a, const auto& b) {
+          return a.key < b.key;
+        })) {
+    if (sorted_) return;
+    // Not in key order (not from a store of ours): look keys up; a key listed twice counts
+    // with its higher version.
+    for (const DigestView& it : items) {
+      auto [pos, inserted] = theirs_.emplace(it.key, &it);
+      if (!inserted && less(*pos->second, it)) pos->second = &it;
+    }
+  }
+  // Whether the remote lacks `key` or has it older than `ours`.
+  bool missing(std::string_view key, const Version& ours) {
+    const DigestView* theirs = nullptr;
+    if (!sorted_) {
+      auto it = theirs_.find(key);
+      if (it != theirs_.end()) theirs = it->second;
+    } else {
+      while (r_ != items_.end() && r_->key < key) ++r_;
+      for (auto q = r_; q != items_.end() && q->key == key; ++q)
+        if (theirs == nullptr || less(*theirs, *q)) theirs = &*q;
+    }
+    return theirs == nullptr || theirs->hlc < ours.hlc ||
+           (theirs->hlc == ours.hlc && theirs->origin < ours.origin);
+  }
+
+ private:
+  static bool less(const DigestView& a, const DigestView& b) {
+    return a.hlc != b.hlc ? a.hlc < b.hlc : a.origin < b.origin;
+  }
+  const std::vector<DigestView>& items_;
+  std::vector<DigestView>::const_iterator r_;
+  bool sorted_;
+  std::map<std::string_view, const DigestView*> theirs_;
+};
+
 // A strict msgpack reader for exactly the shapes above. Every read checks the remaining length
 // first; a declared element count is checked against the remaining bytes before anything is
 // reserved, so a small malformed input can never cause a large allocation.
@@ -233,6 +283,21 @@ class Reader {
       if (!uint(it.version.hlc)) return false;
       if (!str(it.version.origin, kMaxOriginBytes, "origin")) return false;
       d.items.push_back(std::move(it));
+    }
+    return true;
+  }
+  bool digest_views(std::vector<DigestView>& d) {  // as digest(), without copies
+    std::uint32_t n = 0;
+    if (!array(n)) return false;
+    d.clear();
+    d.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      DigestView it;
+      if (!array_of(3, "digest item")) return false;
+      if (!str_view(it.key, kMaxKeyBytes, "key")) return false;
+      if (!uint(it.hlc)) return false;
+      if (!str_view(it.origin, kMaxOriginBytes, "origin")) return false;
+      d.push_back(it);
     }
     return true;
   }
@@ -864,6 +929,51 @@ std::vector<Entry> Store::missing_for(const Digest& remote) const {
     }
     if (theirs == nullptr || *theirs < e.version) out.push_back(e);
   }
+  return out;
+}
+
+Parsed<Bytes> Store::handle_push_pull_encoded(std::int64_t wall_us, ByteView bytes) {
+  // decode_push_pull's checks, on views.
+  Reader r(bytes);
+  std::uint64_t kind = 0;
+  bool remote_holding_back = false;
+  std::vector<DigestView> digest;
+  std::vector<EntryView> entries;
+  bool ok = r.array_of(4, "push-pull") && r.uint(kind);
+  if (ok && kind > 2) ok = r.fail("unknown push-pull kind");
+  ok = ok && r.boolean(remote_holding_back) && r.digest_views(digest) &&
+       r.entry_views(entries) && r.finish();
+  if (!ok) return Parsed<Bytes>::failure(r.error());
+  // handle_push_pull's steps, the reply written as encode_push_pull writes it.
+  for (const EntryView& v : entries)
+    merge_one(wall_us, v.key, hash_of(v.key), v.hlc, v.origin, v.deleted, v.value, nullptr);
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  std::vector<const Entry*> missing;
+  MissingFinder finder(digest);
+  switch (static_cast<PushPull::Kind>(kind)) {
+    case PushPull::Kind::request:
+      // One walk: our digest (digest()) and what the remote lacks (missing_for()).
+      pack_push_pull_head(pk, PushPull::Kind::response, holding_back());
+      pk.pack_array(static_cast<std::uint32_t>(entries_.size()));
+      for (const auto& [key, e] : entries_) {
+        pack_digest_item(pk, key, e.version);
+        if (finder.missing(key, e.version)) missing.push_back(&e);
+      }
+      break;
+    case PushPull::Kind::response:
+      if (!remote_holding_back) on_pull_succeeded(wall_us);
+      pack_push_pull_head(pk, PushPull::Kind::final, holding_back());
+      pk.pack_array(0);  // no digest
+      for (const auto& [key, e] : entries_)
+        if (finder.missing(key, e.version)) missing.push_back(&e);
+      break;
+    case PushPull::Kind::final:
+      return out;
+  }
+  pk.pack_array(static_cast<std::uint32_t>(missing.size()));
+  for (const Entry* e : missing) pack_entry(pk, *e);
   return out;
 }
 

@@ -176,6 +176,10 @@ class Store {
   // from a peer that is not itself holding back counts as a successful pull (releases held-back
   // entries, see below) before the final reply is computed.
   std::optional<PushPull> handle_push_pull(std::int64_t wall_us, const PushPull& msg);
+  // The same on the encoded message, answering with the encoded reply (empty: none): exactly
+  // encode_push_pull(*handle_push_pull(wall_us, *decode_push_pull(bytes))), without copying
+  // the digests or entries on either side. A malformed message changes nothing.
+  Parsed<Bytes> handle_push_pull_encoded(std::int64_t wall_us, ByteView bytes);
 
   // ---- Pull-first. A store restored with held-back entries keeps them out of reads, digests
   // and deltas until either the first successful pull (on_pull_succeeded: the cluster's state is
