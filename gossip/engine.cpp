@@ -782,13 +782,14 @@ void Engine::on_nack(const wire::Nack& m) {
   if (probe_.active && m.seq == probe_.seq) ++probe_.nacks;
 }
 
-std::optional<gossip::PushPull> Engine::handle_state_push_pull(Clock now, ByteView encoded) {
-  auto msg = decode_push_pull(encoded);
-  if (!msg) {
+std::optional<Bytes> Engine::handle_state_push_pull(Clock now, ByteView encoded) {
+  auto reply = store_.handle_push_pull_encoded(now.wall, encoded);
+  if (!reply) {
     ++stats_.state_malformed;
     return std::nullopt;
   }
-  return store_.handle_push_pull(now.wall, *msg);
+  if (reply->empty()) return std::nullopt;  // the last step: nothing to answer
+  return std::move(*reply);
 }
 
 void Engine::on_state_delta(Clock now, const wire::StateDeltaView& m) {
@@ -799,21 +800,19 @@ void Engine::on_state_delta(Clock now, const wire::StateDeltaView& m) {
 void Engine::on_state_sync(Clock now, const Address& from, const wire::StateSyncView& m,
                            Outbox& out) {
   auto reply = handle_state_push_pull(now, m.message);
-  if (reply) send_raw(from, Channel::stream,
-                      wire::encode(wire::StateSync{encode_push_pull(*reply)}), out);
+  if (reply) send_raw(from, Channel::stream, wire::encode(wire::StateSync{std::move(*reply)}), out);
 }
 
 void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullView& m,
                           std::span<const wire::RecordView> records, Outbox& out) {
   // State first (request -> response here; response -> final back to the responder).
-  std::optional<gossip::PushPull> state_reply;
+  std::optional<Bytes> state_reply;  // encoded
   if (!m.state.empty()) state_reply = handle_state_push_pull(now, m.state);
   if (!m.reply) {
-    const Bytes state = state_reply ? encode_push_pull(*state_reply) : Bytes{};
+    const Bytes state = state_reply ? std::move(*state_reply) : Bytes{};
     send_raw(from, Channel::stream, encode_local_state(false, true, state), out);
   } else if (state_reply) {
-    send_raw(from, Channel::stream,
-             wire::encode(wire::StateSync{encode_push_pull(*state_reply)}), out);
+    send_raw(from, Channel::stream, wire::encode(wire::StateSync{std::move(*state_reply)}), out);
   }
   for (const auto& r : records) {
     const wire::AliveView alive{r.name, r.host, r.port, r.incarnation, r.meta};

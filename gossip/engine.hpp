@@ -200,7 +200,9 @@ class Engine {
                     std::span<const wire::RecordView> records, Outbox& out);
   void on_state_delta(Clock now, const wire::StateDeltaView& m);
   void on_state_sync(Clock now, const Address& from, const wire::StateSyncView& m, Outbox& out);
-  std::optional<gossip::PushPull> handle_state_push_pull(Clock now, ByteView encoded);
+  // The store's encoded reply to an encoded push-pull step (none after the last step, or when
+  // malformed: counted).
+  std::optional<Bytes> handle_state_push_pull(Clock now, ByteView encoded);
   // An alive message (piggybacked, or a push-pull record). One that changes nothing (a member
   // we hold at that address with an incarnation at least as new) returns after one name
   // lookup, without copying or parsing anything.

@@ -64,6 +64,57 @@ struct EntryView {
   std::string_view origin;
   bool deleted = false;
   ByteView value;
+  std::uint64_t hash = 0;  // Store::hash_of(key), filled by merge_encoded
+};
+
+// A digest item as it lies in an encoded push-pull: views into the input.
+struct DigestView {
+  std::string_view key;
+  std::uint64_t hlc = 0;
+  std::string_view origin;
+};
+
+// Store::missing_for on digest views, asked about each of our entries in key order (the order
+// of entries_), so a reply's digest and missing entries come from one walk of the map. The
+// same comparisons: keys as strings, versions as Version's (hlc, then origin).
+class MissingFinder {
+ public:
+  explicit MissingFinder(const std::vector<DigestView>& items)
+      : items_(items), r_(items.begin()),
+        sorted_(std::is_sorted(items.begin(), items.end(), [](const auto& a, const auto& b) {
+          return a.key < b.key;
+        })) {
+    if (sorted_) return;
+    // Not in key order (not from a store of ours): look keys up; a key listed twice counts
+    // with its higher version.
+    for (const DigestView& it : items) {
+      auto [pos, inserted] = theirs_.emplace(it.key, &it);
+      if (!inserted && less(*pos->second, it)) pos->second = &it;
+    }
+  }
+  // Whether the remote lacks `key` or has it older than `ours`.
+  bool missing(std::string_view key, const Version& ours) {
+    const DigestView* theirs = nullptr;
+    if (!sorted_) {
+      auto it = theirs_.find(key);
+      if (it != theirs_.end()) theirs = it->second;
+    } else {
+      while (r_ != items_.end() && r_->key < key) ++r_;
+      for (auto q = r_; q != items_.end() && q->key == key; ++q)
+        if (theirs == nullptr || less(*theirs, *q)) theirs = &*q;
+    }
+    return theirs == nullptr || theirs->hlc < ours.hlc ||
+           (theirs->hlc == ours.hlc && theirs->origin < ours.origin);
+  }
+
+ private:
+  static bool less(const DigestView& a, const DigestView& b) {
+    return a.hlc != b.hlc ? a.hlc < b.hlc : a.origin < b.origin;
+  }
+  const std::vector<DigestView>& items_;
+  std::vector<DigestView>::const_iterator r_;
+  bool sorted_;
+  std::map<std::string_view, const DigestView*> theirs_;
 };
 
 // A strict msgpack reader for exactly the shapes above. Every read checks the remaining length
@@ -235,6 +286,21 @@ class Reader {
     }
     return true;
   }
+  bool digest_views(std::vector<DigestView>& d) {  // as digest(), without copies
+    std::uint32_t n = 0;
+    if (!array(n)) return false;
+    d.clear();
+    d.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      DigestView it;
+      if (!array_of(3, "digest item")) return false;
+      if (!str_view(it.key, kMaxKeyBytes, "key")) return false;
+      if (!uint(it.hlc)) return false;
+      if (!str_view(it.origin, kMaxOriginBytes, "origin")) return false;
+      d.push_back(it);
+    }
+    return true;
+  }
   bool finish() {
     if (!done()) return fail("trailing bytes");
     return true;
@@ -367,13 +433,13 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
 }
 
 MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
-  return merge_one(wall_us, entry.key, entry.version.hlc, entry.version.origin, entry.deleted,
-                   entry.value, &entry);
+  return merge_one(wall_us, entry.key, hash_of(entry.key), entry.version.hlc,
+                   entry.version.origin, entry.deleted, entry.value, &entry);
 }
 
-MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
-                             std::string_view origin, bool deleted, ByteView value,
-                             Entry* owned) {
+MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hash,
+                             std::uint64_t hlc, std::string_view origin, bool deleted,
+                             ByteView value, Entry* owned) {
   if (key.starts_with(kStatusPrefix) && key.substr(kStatusPrefix.size()) != origin) {
     ++stats_.refused_foreign;  // status/<peer> is written only by that peer
     return MergeResult::refused_foreign;
@@ -386,8 +452,7 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
   // peer (restarted without its disk, its old clock pushed ahead by a peer within the skew).
   const bool from_past_life = origin == self_ && hlc > hlc_.last();
   hlc_.observe(hlc);
-  // The one hash of this key: the slot serves the staleness check and the update in place.
-  const std::uint64_t hash = hash_of(key);
+  // The one lookup of this key: the cell serves the staleness check and the update in place.
   const std::size_t cell = find_cell(key, hash);
   if (cell != kNoCell && cells_[cell].surely_not_newer(hlc, origin)) {  // without the entry
     ++stats_.stale;
@@ -455,7 +520,8 @@ MergeCounts Store::merge_all(std::int64_t wall_us, std::vector<Entry> entries) {
 void Store::merge_each(std::int64_t wall_us, const std::vector<Entry>& entries) {
   // As merge_all() on a copy, but only the entries that are stored get copied.
   for (const Entry& e : entries) {
-    merge_one(wall_us, e.key, e.version.hlc, e.version.origin, e.deleted, e.value, nullptr);
+    merge_one(wall_us, e.key, hash_of(e.key), e.version.hlc, e.version.origin, e.deleted,
+              e.value, nullptr);
   }
 }
 
@@ -465,9 +531,16 @@ Parsed<MergeCounts> Store::merge_encoded(std::int64_t wall_us, ByteView batch) {
   Reader r(batch);
   std::vector<EntryView> views;
   if (!r.entry_views(views) || !r.finish()) return Parsed<MergeCounts>::failure(r.error());
+  // Every key's cell is requested before the first is needed: a simulator's thousand stores
+  // do not fit in a cache, and a batch's lookups then wait for memory together, not in turn.
+  for (EntryView& v : views) {
+    v.hash = hash_of(v.key);
+    prefetch_cell(v.hash);
+  }
   MergeCounts c;
   for (const EntryView& v : views) {
-    count_result(c, merge_one(wall_us, v.key, v.hlc, v.origin, v.deleted, v.value, nullptr));
+    count_result(c, merge_one(wall_us, v.key, v.hash, v.hlc, v.origin, v.deleted, v.value,
+                              nullptr));
   }
   return c;
 }
@@ -518,6 +591,10 @@ void Store::Cell::note_version(const Version& v) {
 bool Store::Cell::surely_not_newer(std::uint64_t h, std::string_view origin) const {
   if (hlc != h) return hlc > h;
   return origin_size <= kOriginHead && std::string_view(origin_head, origin_size) >= origin;
+}
+
+void Store::prefetch_cell(std::uint64_t hash) const {
+  if (!cells_.empty()) __builtin_prefetch(&cells_[hash & (cells_.size() - 1)]);
 }
 
 std::size_t Store::find_cell(std::string_view key, std::uint64_t hash) const {
@@ -635,6 +712,7 @@ void Store::compact(Bucket& b) {
 
 void Store::enqueue(Slot& slot) {
   const Entry& entry = *slot.entry;
+  if (entry.deleted) oldest_tombstone_ = std::min(oldest_tombstone_, entry.version.hlc);
   // A key already queued leaves its old place (its buffer is reused).
   if (slot.transmits >= 0) {
     Bucket& old = lane_of(slot)[static_cast<std::size_t>(slot.transmits)];
@@ -746,6 +824,7 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
         misses = 0;
         room -= q.size;
         chosen.push_back(Pick{l, t, i - 1});
+        __builtin_prefetch(&q.slot->encoded);  // (see below)
       }
       if (i > 0) {  // stopped early
         stopped = true;
@@ -754,6 +833,10 @@ Bytes Store::take_deltas(std::size_t budget_bytes, int retransmit_limit) {
     }
   }
   if (chosen.empty()) return {};
+  // The encoded entries lie scattered over the heap: request them all before copying the first
+  // (their slots were requested as they were chosen).
+  for (const Pick& p : chosen)
+    __builtin_prefetch(lanes_[p.lane][p.bucket].items[p.at].slot->encoded.data());
   Bytes out;
   out.reserve(budget_bytes - room);
   Sink sink{&out};
@@ -849,6 +932,51 @@ std::vector<Entry> Store::missing_for(const Digest& remote) const {
   return out;
 }
 
+Parsed<Bytes> Store::handle_push_pull_encoded(std::int64_t wall_us, ByteView bytes) {
+  // decode_push_pull's checks, on views.
+  Reader r(bytes);
+  std::uint64_t kind = 0;
+  bool remote_holding_back = false;
+  std::vector<DigestView> digest;
+  std::vector<EntryView> entries;
+  bool ok = r.array_of(4, "push-pull") && r.uint(kind);
+  if (ok && kind > 2) ok = r.fail("unknown push-pull kind");
+  ok = ok && r.boolean(remote_holding_back) && r.digest_views(digest) &&
+       r.entry_views(entries) && r.finish();
+  if (!ok) return Parsed<Bytes>::failure(r.error());
+  // handle_push_pull's steps, the reply written as encode_push_pull writes it.
+  for (const EntryView& v : entries)
+    merge_one(wall_us, v.key, hash_of(v.key), v.hlc, v.origin, v.deleted, v.value, nullptr);
+  Bytes out;
+  Sink sink{&out};
+  Packer pk(sink);
+  std::vector<const Entry*> missing;
+  MissingFinder finder(digest);
+  switch (static_cast<PushPull::Kind>(kind)) {
+    case PushPull::Kind::request:
+      // One walk: our digest (digest()) and what the remote lacks (missing_for()).
+      pack_push_pull_head(pk, PushPull::Kind::response, holding_back());
+      pk.pack_array(static_cast<std::uint32_t>(entries_.size()));
+      for (const auto& [key, e] : entries_) {
+        pack_digest_item(pk, key, e.version);
+        if (finder.missing(key, e.version)) missing.push_back(&e);
+      }
+      break;
+    case PushPull::Kind::response:
+      if (!remote_holding_back) on_pull_succeeded(wall_us);
+      pack_push_pull_head(pk, PushPull::Kind::final, holding_back());
+      pk.pack_array(0);  // no digest
+      for (const auto& [key, e] : entries_)
+        if (finder.missing(key, e.version)) missing.push_back(&e);
+      break;
+    case PushPull::Kind::final:
+      return out;
+  }
+  pk.pack_array(static_cast<std::uint32_t>(missing.size()));
+  for (const Entry* e : missing) pack_entry(pk, *e);
+  return out;
+}
+
 Bytes Store::encode_request() const {
   // encode_push_pull(begin_push_pull()) written straight from entries_: no key or origin copied.
   Bytes out;
@@ -932,7 +1060,12 @@ bool Store::forget_member(std::string_view peer) {
 }
 
 std::size_t Store::collect_garbage(std::int64_t wall_us) {
+  // Nothing can be due when no tombstone is, or when the oldest is not (age falls with hlc).
+  if (tombstones_known_ && (oldest_tombstone_ == UINT64_MAX ||
+                            age_us(oldest_tombstone_, wall_us) < config_.tombstone_ttl_us))
+    return 0;
   std::size_t n = 0;
+  std::uint64_t oldest = UINT64_MAX;
   for (auto* map : {&entries_, &held_}) {
     for (auto it = map->begin(); it != map->end();) {
       const Entry& e = it->second;
@@ -942,10 +1075,13 @@ std::size_t Store::collect_garbage(std::int64_t wall_us) {
         it = map->erase(it);
         ++n;
       } else {
+        if (e.deleted) oldest = std::min(oldest, e.version.hlc);
         ++it;
       }
     }
   }
+  tombstones_known_ = true;
+  oldest_tombstone_ = oldest;
   stats_.garbage_collected += n;
   return n;
 }

@@ -176,6 +176,10 @@ class Store {
   // from a peer that is not itself holding back counts as a successful pull (releases held-back
   // entries, see below) before the final reply is computed.
   std::optional<PushPull> handle_push_pull(std::int64_t wall_us, const PushPull& msg);
+  // The same on the encoded message, answering with the encoded reply (empty: none): exactly
+  // encode_push_pull(*handle_push_pull(wall_us, *decode_push_pull(bytes))), without copying
+  // the digests or entries on either side. A malformed message changes nothing.
+  Parsed<Bytes> handle_push_pull_encoded(std::int64_t wall_us, ByteView bytes);
 
   // ---- Pull-first. A store restored with held-back entries keeps them out of reads, digests
   // and deltas until either the first successful pull (on_pull_succeeded: the cluster's state is
@@ -256,9 +260,12 @@ class Store {
   void erase_cell(std::string_view key);
 
   // The body of merge() and merge_encoded(), on views of the incoming entry. `owned`, when set,
-  // is the same entry as an Entry whose strings may be moved from.
-  MergeResult merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hlc,
-                        std::string_view origin, bool deleted, ByteView value, Entry* owned);
+  // is the same entry as an Entry whose strings may be moved from. `hash` is hash_of(key).
+  MergeResult merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hash,
+                        std::uint64_t hlc, std::string_view origin, bool deleted, ByteView value,
+                        Entry* owned);
+  // Starts loading the cell where a lookup of `hash` begins (a hint: nothing changes).
+  void prefetch_cell(std::uint64_t hash) const;
   // merge() of each entry, copying only what is stored.
   void merge_each(std::int64_t wall_us, const std::vector<Entry>& entries);
   // Store `entry` (replacing what its key had) and queue it; insert_and_queue for a new key
@@ -301,6 +308,11 @@ class Store {
   std::map<std::string, Bytes, std::less<>> oversized_;
   std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;
+  // collect_garbage() walks every entry only when a tombstone may be due: after a walk,
+  // tombstones_known_ holds and oldest_tombstone_ is the lowest hlc of a tombstone left
+  // (UINT64_MAX: none); every tombstone written since (all go through enqueue) lowers it.
+  bool tombstones_known_ = false;
+  std::uint64_t oldest_tombstone_ = UINT64_MAX;
 };
 
 // ---- Encoding (msgpack). Decoders bounds-check everything and return an error on malformed

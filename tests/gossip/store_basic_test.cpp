@@ -193,6 +193,42 @@ TEST_CASE("store: tombstones are collected after the TTL, not before", "[store][
   CHECK(s.stats().garbage_collected == 1);
 }
 
+// collect_garbage skips its walk while no tombstone can be due; every tombstone written or
+// merged after a walk must still be collected on time (a merged one may already be due).
+TEST_CASE("store: tombstones written or merged after a collection are collected in time",
+          "[store][gc]") {
+  StoreConfig cfg;
+  const std::int64_t ttl = cfg.tombstone_ttl_us;
+  Store s("me", cfg);
+  s.put(kT0, "keep", bytes_of("v"));
+  CHECK(s.collect_garbage(kT0) == 0);  // no tombstone at all
+  // A peer's tombstone that is already past the TTL when it arrives.
+  const std::uint64_t old = Hlc::from_wall(kT0 - ttl - kSecond);
+  CHECK(s.merge(kT0, Entry{"old", {old, "peer"}, true, {}}) == MergeResult::applied);
+  CHECK(s.collect_garbage(kT0) == 1);
+  CHECK(s.find("old") == nullptr);
+  // Two local tombstones, a minute apart: each goes at its own time.
+  s.put(kT0, "a", bytes_of("v"));
+  s.put(kT0, "b", bytes_of("v"));
+  s.erase(kT0 + kSecond, "a");
+  CHECK(s.collect_garbage(kT0 + 2 * kSecond) == 0);
+  s.erase(kT0 + 60 * kSecond, "b");
+  CHECK(s.collect_garbage(kT0 + 60 * kSecond + ttl - kSecond) == 1);
+  CHECK(s.find("a") == nullptr);
+  CHECK(s.find("b") != nullptr);
+  CHECK(s.collect_garbage(kT0 + 60 * kSecond + ttl - kSecond) == 0);
+  CHECK(s.collect_garbage(kT0 + 60 * kSecond + ttl) == 1);
+  CHECK(s.find("b") == nullptr);
+  // A live key deleted by a merged tombstone updates it in place: collected too.
+  const std::uint64_t later = Hlc::from_wall(kT0 + 120 * kSecond);
+  CHECK(s.merge(kT0 + 120 * kSecond, Entry{"keep", {later, "peer"}, true, {}}) ==
+        MergeResult::applied);
+  CHECK(s.collect_garbage(kT0 + 120 * kSecond + ttl - 1000) == 0);
+  CHECK(s.collect_garbage(kT0 + 120 * kSecond + ttl) == 1);
+  CHECK(s.entries().empty());
+  CHECK(s.stats().garbage_collected == 4);
+}
+
 TEST_CASE("store: versions_with_prefix and spec_versions list live keys in order", "[store]") {
   Store s("me");
   s.put(kT0, "spec/b", bytes_of("b"));
