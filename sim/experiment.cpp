@@ -169,7 +169,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
   try {
     rd.keys(root,
             {"name", "seed", "peers", "nodes", "duration", "profile", "lifeguard", "network",
-             "service", "event", "start", "join_spread", "clock_skew", "sample", "start_delay",
+             "service", "event", "start", "join_spread", "join_grace", "clock_skew", "sample", "start_delay",
              "crash_rate", "specs_at", "gossip"},
             " (top level)");
     const toml::source_region top{{1, 1}, {1, 1}, nullptr};
@@ -197,6 +197,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
         rd.fail(*n, "`join_spread` has no meaning with start = \"formed\" (every peer starts at 0s)");
     }
     if (auto* n = root.get("join_spread")) x.join_spread = rd.duration(*n, "join_spread");
+    if (auto* n = root.get("join_grace")) x.join_grace = rd.duration(*n, "join_grace");
     if (auto* n = root.get("clock_skew")) x.clock_skew = rd.duration(*n, "clock_skew");
     if (auto* n = root.get("sample")) {
       x.sample = rd.duration(*n, "sample");

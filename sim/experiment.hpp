@@ -10,7 +10,9 @@
 // Extensions (all optional): top level `start` ("join", the default: every peer joins through
 // a seed, over `join_spread`; "formed": the run starts from a cluster that is already formed and
 // quiet, every peer knowing every other alive, see gossip::Engine::start_formed), `join_spread`
-// (initial joins spread over this long, default 5s; not with "formed"), `specs_at` (when the services are applied: default join_spread + 10s), `clock_skew` (each peer's wall clock off by up to +- this), `sample` (time-series
+// (initial joins spread over this long, default 5s; not with "formed"), `join_grace` (as the
+// peer file's: a peer announces `ready` once synced and up this long; unset, every peer is ready
+// from its start; with services only, and a formed cluster is ready from the start), `specs_at` (when the services are applied: default join_spread + 10s), `clock_skew` (each peer's wall clock off by up to +- this), `sample` (time-series
 // step, default 1s), `start_delay` (container start time, default 1s), `crash_rate` (instance
 // crashes per instance-hour); [network] `duplicate`, `stream_latency_factor`; [[event]]
 // `oneway = true` with partition (only lower groups -> higher groups are cut), `restart = N`
@@ -89,6 +91,9 @@ struct Experiment {
   int stream_latency_factor = 3;  // a stream message takes this many one-way latencies
   bool start_formed = false;  // `start = "formed"`
   Micros join_spread = 5 * gossip::kSeconds;
+  // Set: a peer announces `ready` once synced and up this long, as node/'s agent (default 10s
+  // there). Unset: every peer is ready from its start.
+  std::optional<Micros> join_grace;
   Micros clock_skew = 0;
   Micros sample = 1 * gossip::kSeconds;
   Micros start_delay = 1 * gossip::kSeconds;

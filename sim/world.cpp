@@ -102,6 +102,8 @@ struct Peer {
   bool ever_crashed = false, ever_frozen = false;
   Micros slow_delay = 0;
   Micros skew = 0;
+  Micros started_at = 0;  // this life's start (readiness counts join_grace from it)
+  bool seedless = false;  // joined with no seed: synced from the start, as the agent
   Micros tick_at = kNever;
   std::uint32_t gen = 0;
   std::uint64_t incarnation = 0;  // kept on "disk" across restarts
@@ -405,9 +407,14 @@ std::vector<Address> World::pick_seeds(std::uint32_t self, bool all_up) {
 }
 
 void World::start_peer(std::uint32_t i, bool fresh_engine) {
+  // With join_grace set, as node/'s agent: `ready` once synced and up that long (only placement
+  // reads it: a membership-only run keeps every peer ready and spares the metadata update).
+  peers_[i].meta.ready = !has_services() || !x_.join_grace;
   prepare_peer(i, fresh_engine);
   gossip::Outbox out;
-  peers_[i].engine->join(clock(peers_[i]), pick_seeds(i), out);
+  const auto seeds = pick_seeds(i);
+  peers_[i].seedless = seeds.empty();
+  peers_[i].engine->join(clock(peers_[i]), seeds, out);
   flush(i, out);
   reschedule(i);
 }
@@ -416,7 +423,10 @@ void World::start_formed() {
   // Every peer's name and card, interned once; each engine adopts all of them (not itself).
   std::vector<gossip::Engine::FormedMember> members;
   members.reserve(peers_.size());
-  for (std::uint32_t i = 0; i < peers_.size(); ++i) prepare_peer(i, true);
+  for (std::uint32_t i = 0; i < peers_.size(); ++i) {
+    peers_[i].meta.ready = true;  // a running cluster: every peer has long been ready
+    prepare_peer(i, true);
+  }
   for (const Peer& p : peers_)
     members.push_back({interner_->names.acquire(p.name), interner_->cards.acquire(p.addr, p.meta),
                        p.engine->incarnation()});
@@ -443,6 +453,7 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
   p.up = true;
   p.frozen = false;
   p.started = true;
+  p.started_at = now_;
   p.live_seen = 1;
   p.hash_dirty = true;
   p.tick_at = kNever;
@@ -861,6 +872,15 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
     p.woken_for = kNever;
   }
   if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
+  if (periodic && !p.meta.ready && (p.seedless || p.engine->stats().push_pulls > 0) &&
+      now_ - p.started_at >= *x_.join_grace) {
+    p.meta.ready = true;  // synced and up for join_grace: announced as the agent does
+    gossip::Outbox out;
+    p.engine->set_meta(clock(p), p.meta, out);
+    flush(i, out);
+    reschedule(i);
+    p.hash_dirty = true;
+  }
   // Desired state and the others' statuses come from this peer's own store (replicated state).
   refresh_state_view(p);
   if (p.specs->empty() && p.instances.empty()) return;  // nothing wanted, nothing running
