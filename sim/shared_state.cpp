@@ -95,6 +95,7 @@ std::shared_ptr<const SharedState::StatusValue> SharedState::make_value(
   auto v = std::make_shared<StatusValue>();
   v->status = std::move(status);
   for (const auto& is : v->status.instances) v->nums.push_back(number(is.id));
+  for (const std::uint32_t n : v->nums) v->mask |= std::uint64_t{1} << (n % 64);
   return v;
 }
 
@@ -120,13 +121,17 @@ bool SharedState::mark(const std::set<placement::InstanceId>& ids,
     if (it != numbers_of_service_.end())
       marked_.insert(marked_.end(), it->second.begin(), it->second.end());
   }
-  for (auto n : marked_) wanted_[n] = 1;
+  for (auto n : marked_) {
+    wanted_[n] = 1;
+    wanted_mask_ |= std::uint64_t{1} << (n % 64);
+  }
   return !marked_.empty();
 }
 
 void SharedState::unmark() {
   for (auto n : marked_) wanted_[n] = 0;
   marked_.clear();
+  wanted_mask_ = 0;
 }
 
 std::shared_ptr<const SharedState::StatusMap> SharedState::statuses(const gossip::Store& store,

@@ -41,6 +41,9 @@ class SharedState {
   // One decoded `status/<peer>` value, shared by every peer holding that (key, version); `nums`
   // numbers its instances (parallel to status.instances) so matching them costs no compares.
   struct StatusValue {
+    // Bit (n % 64) set for every instance number n in `nums`: relevant() passes over most
+    // values on this word alone, without reading their number lists.
+    std::uint64_t mask = 0;
     placement::PeerStatus status;
     std::vector<std::uint32_t> nums;
   };
@@ -62,7 +65,7 @@ class SharedState {
     if (!mark(ids, services)) return out;
     for (std::size_t j = 0; j < values.size(); ++j) {
       const StatusValue* v = values[j].get();
-      if (!v) continue;
+      if (!v || (v->mask & wanted_mask_) == 0) continue;
       placement::PeerStatus* mine = nullptr;
       for (std::size_t k = 0; k < v->nums.size(); ++k) {
         if (!wanted_[v->nums[k]]) continue;
@@ -98,6 +101,7 @@ class SharedState {
   std::map<std::string, std::vector<std::uint32_t>, std::less<>> numbers_of_service_;
   std::vector<char> wanted_;            // by instance number, set only inside relevant()
   std::vector<std::uint32_t> marked_;
+  std::uint64_t wanted_mask_ = 0;       // StatusValue::mask's bits of the marked numbers
   std::map<std::uint64_t, std::weak_ptr<const StatusMap>> status_maps_;
   std::map<std::uint64_t, std::shared_ptr<const Specs>> spec_sets_;
   std::uint64_t decoded_ = 0, maps_built_ = 0, maps_shared_ = 0;
