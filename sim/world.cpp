@@ -353,6 +353,7 @@ class World {
   // dissemination
   std::map<std::string, std::vector<Write>, std::less<>> writes_;  // pending, by key
   std::vector<double> dissemination_, dissemination_specs_;
+  std::vector<double> ready_after_;  // a peer's start -> its `ready` (join_grace set)
   std::uint64_t probe_writes_ = 0;
   std::string spec_writer_;
   RunSamples samples_;
@@ -875,6 +876,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   if (periodic && !p.meta.ready && (p.seedless || p.engine->stats().push_pulls > 0) &&
       now_ - p.started_at >= *x_.join_grace) {
     p.meta.ready = true;  // synced and up for join_grace: announced as the agent does
+    ready_after_.push_back(static_cast<double>(now_ - p.started_at) / 1e6);
     gossip::Outbox out;
     p.engine->set_meta(clock(p), p.meta, out);
     flush(i, out);
@@ -1551,6 +1553,8 @@ RunResult World::run() {
     j["dissemination"] = summary(dissemination_, true);  // every state write: specs, statuses
     j["dissemination"]["incomplete"] = incomplete;       // not yet everywhere at the end
     j["dissemination_specs"] = summary(dissemination_specs_, true);
+    // With join_grace: a peer's start until it announced `ready` (null without).
+    j["ready"] = x_.join_grace && has_services() ? summary(ready_after_, true) : nlohmann::json(nullptr);
     j["state"] = {{"spec_writer", spec_writer_.empty() ? nlohmann::json(nullptr) : nlohmann::json(spec_writer_)},
                   {"status_writes", status_writes_},
                   {"probe_writes", probe_writes_},

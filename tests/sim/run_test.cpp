@@ -198,3 +198,22 @@ TEST_CASE("start = \"formed\": whole views from the start, no join storm, faults
   CHECK(formed.series.back().desired == 30);
   CHECK(formed.series.back().running == 30);  // the dead peers' instances run elsewhere
 }
+
+TEST_CASE("join_grace: a joined peer is ready once synced and up that long, and only then") {
+  auto text = [](const std::string& grace) {
+    return "name = \"grace\"\npeers = 8\nduration = \"60s\"\njoin_spread = \"2s\"\n" + grace + kBase +
+           "[[service]]\nname = \"web\"\nreplicas = 16\ncpu = 0.1\nmemory = \"64MiB\"\n"
+           "[[event]]\nat = \"30s\"\njoin = 2\n";
+  };
+  auto r = run(experiment(text("join_grace = \"10s\"\n")));
+  INFO(r.report.dump(2));
+  // Every life, the 8 first peers and the 2 joined at 30 s, announced `ready`, each between 10 s
+  // after its start and the next once-a-second check.
+  CHECK(r.report["ready"]["count"] == 10);
+  CHECK(r.report["ready"]["p50_s"].get<double>() >= 10.0);
+  CHECK(r.report["ready"]["max_s"].get<double>() <= 12.0);
+  CHECK(r.report["duplicates_final"] == 0);
+  CHECK(r.series.back().running == 16);
+  auto unset = run(experiment(text("")));
+  CHECK(unset.report["ready"].is_null());  // ready from the start
+}
