@@ -196,12 +196,16 @@ std::size_t Engine::membership_footprint() const {
 
 // ---- public entry points ----------------------------------------------------------------------
 
-void Engine::join(Clock now, std::span<const Address> seeds, Outbox& out) {
+void Engine::keep_seeds(std::span<const Address> seeds) {
   seeds_.clear();
   seed_slots_.clear();
   for (const auto& s : seeds)
     if (s != self_.addr && std::find(seeds_.begin(), seeds_.end(), s) == seeds_.end())
       seeds_.push_back(s);
+}
+
+void Engine::join(Clock now, std::span<const Address> seeds, Outbox& out) {
+  keep_seeds(seeds);
   start_timers(now);
   broadcast_alive_self();
   if (store_.holding_back()) next_cold_start_ = now.mono + cfg_.cold_start_after;
@@ -218,11 +222,7 @@ void Engine::join(Clock now, std::span<const Address> seeds, Outbox& out) {
 void Engine::start_formed(Clock now, std::span<const FormedMember> members,
                           std::span<const Address> seeds) {
   if (started_) return;
-  seeds_.clear();
-  seed_slots_.clear();
-  for (const auto& s : seeds)
-    if (s != self_.addr && std::find(seeds_.begin(), seeds_.end(), s) == seeds_.end())
-      seeds_.push_back(s);
+  keep_seeds(seeds);
   reserve_gently(slots_, slots_.size() + members.size());
   for (const FormedMember& m : members) {
     if (m.name == slots_[self_slot_].name || slot_of_name_id(m.name) != kNoSlot) continue;

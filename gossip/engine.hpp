@@ -213,6 +213,7 @@ class Engine {
   void emit_state_changes(Outbox& out);
 
   // Timers.
+  void keep_seeds(std::span<const Address> seeds);  // seeds_: distinct, not ourselves
   void start_timers(Clock now);
   void start_probe(Clock now, Outbox& out);
   void probe_direct_timeout(Clock now, Outbox& out);
