@@ -188,9 +188,16 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   with(t, "security", [&](const toml::node& v) {
     const toml::table* st = r.table(v, "security");
     if (st == nullptr) return;
-    r.check_keys(*st, {"keyring", "label"}, "security");
+    r.check_keys(*st, {"keyring", "label", "insecure"}, "security");
     read_string(r, *st, "keyring", "security.keyring", false, p.security.keyring);
     read_string(r, *st, "label", "security.label", true, p.security.label);
+    with(*st, "insecure", [&](const toml::node& n) {
+      if (auto b = r.boolean(n, "security.insecure")) p.security.insecure = *b;
+      if (p.security.insecure && !p.security.keyring.empty()) {
+        r.error(n, "security.insecure = true turns sealing off: remove it, or remove "
+                   "security.keyring");
+      }
+    });
   });
   with(t, "dns", [&](const toml::node& v) {
     const toml::table* dt = r.table(v, "dns");

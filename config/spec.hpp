@@ -137,8 +137,11 @@ struct PeerConfig {
     friend bool operator==(const Reconcile&, const Reconcile&) = default;
   } reconcile;
   struct Security {
-    std::string keyring;  // empty = no encryption
+    // Gossip is always sealed: empty keyring = data_dir/keyring (created by a peer that founds a
+    // cluster, see node/keyring_setup.hpp). insecure = true alone turns sealing off.
+    std::string keyring;
     std::string label;
+    bool insecure = false;
     friend bool operator==(const Security&, const Security&) = default;
   } security;
   struct Dns {

@@ -26,6 +26,8 @@
 #include "node/api_json.hpp"
 #include "node/host.hpp"
 #include "node/http.hpp"
+#include "node/keyring_setup.hpp"
+#include "node/keyring_sync.hpp"
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
@@ -202,7 +204,7 @@ class Agent {
                  setup_.bind.to_string(), setup_.advertise.to_string(),
                  cfg_.api.listen.to_string(), setup_.gossip.profile,
                  sealer_.enabled() ? "sealed (" + std::to_string(sealer_.key_count()) + " keys)"
-                                   : std::string("plaintext (no keyring)"));
+                                   : std::string("PLAINTEXT (security.insecure)"));
     receive_udp();
     accept_tcp();
     signals_.async_wait([this](boost::system::error_code ec, int sig) { on_signal(ec, sig); });
@@ -236,6 +238,7 @@ class Agent {
         spdlog::warn("{}/state not restored: {}", cfg_.data_dir, e);
       }
     }
+    keys_.acknowledge(start_);  // in the first push-pull: rotations wait for every peer's
     seeds_ = std::move(seeds);
     // Join once the executor has listed what a previous run left running (or after a bound, when
     // the engine does not answer), so a quick restart can announce `ready` at once.
@@ -373,6 +376,7 @@ class Agent {
     switch (e.kind) {
       case K::state_changed:
         state_dirty_ = true;
+        keys_.on_state_changed(clock_now(), e.name);
         if (e.name.rfind("spec/", 0) == 0) specs_dirty_ = true;
         if (!synced_ && engine_.stats().push_pulls > 0) synced_ = true;
         break;
@@ -855,6 +859,14 @@ class Agent {
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
       scan_services();
+      if (sealer_.enabled()) {
+        if (std::string e = sealer_.reload(); !e.empty()) {
+          spdlog::error("SIGHUP: keyring not reloaded (the keys in use stay): {}", e);
+        } else {
+          spdlog::info("SIGHUP: keyring reloaded ({} keys)", sealer_.key_count());
+          keys_.acknowledge(clock_now());
+        }
+      }
     } else if (drain_ != Drain::none || leaving_) {
       if (sig == SIGINT) {
         spdlog::warn("second interrupt: quitting at once");
@@ -1013,6 +1025,10 @@ class Agent {
     if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
     if (r.method == "GET" && path == "/v1/ps") return json_response(200, ps_view());
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
+    if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
+      auto reply = r.method == "GET" ? keys_.view() : keys_.apply(clock_now(), r.body);
+      return json_response(reply.status, reply.body);
+    }
     if (r.method == "DELETE" && path.rfind("/v1/services/", 0) == 0) {
       return api_delete(path.substr(13));
     }
@@ -1110,6 +1126,7 @@ class Agent {
   AgentSetup setup_;
   gossip::Engine engine_;
   Sealer sealer_;
+  KeyringSync keys_{engine_, sealer_};
   std::string token_;
   ServicesDir services_;
   std::vector<std::string> reported_errors_;
@@ -1191,6 +1208,45 @@ void Conn::close() {
   agent_.forget_conn(this);  // may drop the last owning reference: touch nothing after
 }
 
+// Loads (or, for a cluster's first peer, creates) the keyring; see node/keyring_setup.hpp.
+// 0, or the exit code after printing why the peer cannot run.
+int setup_sealer(const config::PeerConfig& cfg, const AgentSetup& setup, Sealer& sealer,
+                 std::ostream& err) {
+  bool joins = false;
+  for (const auto& a : cfg.join) joins |= gossip::Address{a.host, a.port} != setup.advertise;
+  if (auto known = read_file(cfg.data_dir + "/peers")) joins |= !parse_known_peers(*known).empty();
+  const std::string path = cfg.security.keyring.empty() ? cfg.data_dir + "/keyring"
+                                                        : cfg.security.keyring;
+  const KeyringPlan plan = plan_keyring(cfg, ::access(path.c_str(), F_OK) == 0, joins);
+  switch (plan.kind) {
+    case KeyringPlan::Kind::insecure:
+      spdlog::warn("security.insecure = true: gossip is NOT authenticated; anyone who can reach "
+                   "{} can run commands on this host through replicated state",
+                   setup.bind.to_string());
+      return 0;
+    case KeyringPlan::Kind::refuse:
+      err << "shoal agent: " << plan.message << "\n";
+      return 1;
+    case KeyringPlan::Kind::create:
+      if (std::string e = create_keyring(plan.path); !e.empty()) {
+        err << "shoal agent: cannot create the cluster key: " << e << "\n";
+        return 1;
+      }
+      spdlog::warn("created a new cluster key in {} (mode 0600): copy this file to every peer "
+                   "that joins this one (as its data_dir/keyring, or name it in "
+                   "security.keyring) before starting them",
+                   plan.path);
+      break;
+    case KeyringPlan::Kind::load:
+      break;
+  }
+  if (std::string e = sealer.load(plan.path, cfg.security.label); !e.empty()) {
+    err << "shoal agent: security.keyring: " << e << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_agent(const AgentOptions& opts, std::ostream& err) {
@@ -1240,12 +1296,7 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     }
   }
   Sealer sealer;
-  if (!cfg.security.keyring.empty()) {
-    if (std::string e = sealer.load(cfg.security.keyring, cfg.security.label); !e.empty()) {
-      err << "shoal agent: security.keyring: " << e << "\n";
-      return 1;
-    }
-  }
+  if (int rc = setup_sealer(cfg, setup, sealer, err); rc != 0) return rc;
   std::string token;
   if (!cfg.api.token_file.empty()) {
     auto t = read_file(cfg.api.token_file);

@@ -341,3 +341,13 @@ int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
 }
 
 }  // namespace shoal::node
+
+namespace shoal::node {
+
+std::optional<nlohmann::json> api_call(const ApiTarget& api, const std::string& method,
+                                       const std::string& target, const std::string& body,
+                                       std::ostream& err, const char* cmd) {
+  return call(api, method, target, body, err, cmd);
+}
+
+}  // namespace shoal::node

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,18 @@ int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
                std::ostream& err);
 
 int cmd_keygen(std::ostream& out, std::ostream& err);
+
+// One API call with the CLI's error reporting (unreachable peer, refusal, not JSON) on `err`,
+// prefixed `shoal CMD:`; nullopt when it failed.
+std::optional<nlohmann::json> api_call(const ApiTarget& api, const std::string& method,
+                                       const std::string& target, const std::string& body,
+                                       std::ostream& err, const char* cmd);
+// `shoal keys` without --keyring/--config: cluster-wide through the peer's API
+// (node/key_rotation.hpp). list prints key fingerprints and every peer's keyring; install, use
+// and remove wait (up to `wait_ms`) until every live peer has adopted the new keyring and
+// print who did: exit 0 when all did, 1 otherwise.
+int cmd_keys_cluster(const ApiTarget& api, const std::string& op, const std::string& key,
+                     bool json, int wait_ms, std::ostream& out, std::ostream& err);
 // op: list | install | use | remove. The keyring file is `keyring_flag`, else security.keyring
 // of the peer file `config_path`.
 int cmd_keys(const std::string& op, const std::string& key, const std::string& keyring_flag,

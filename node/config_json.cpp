@@ -123,7 +123,9 @@ Json to_json(const config::PeerConfig& p) {
   j["reconcile"] = Json{{"solo_after_ms", p.reconcile.solo_after},
                         {"max_starts_per_second", p.reconcile.max_starts_per_second},
                         {"handoff_timeout_ms", p.reconcile.handoff_timeout}};
-  j["security"] = Json{{"keyring", p.security.keyring}, {"label", p.security.label}};
+  j["security"] = Json{{"keyring", p.security.keyring},
+                       {"label", p.security.label},
+                       {"insecure", p.security.insecure}};
   j["dns"] = Json{{"listen", address_or_null(p.dns.listen)}, {"domain", p.dns.domain}};
   return j;
 }

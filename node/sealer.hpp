@@ -1,6 +1,6 @@
 // Sealing at the edge: every gossip packet and stream frame leaves sealed with the keyring's
 // primary key (XChaCha20-Poly1305 with the cluster label, gossip/seal.hpp) and arrives opened
-// with any key of the ring. No keyring: plaintext both ways. Nonces from randombytes_buf.
+// with any key of the ring. Default-constructed (security.insecure): plaintext both ways. Nonces from randombytes_buf.
 // Not thread-safe (used from the agent's io thread).
 #pragma once
 
@@ -19,6 +19,12 @@ class Sealer {
   Sealer() = default;  // plaintext
   // Reads the keyring file; empty string on success, else `path: error`.
   std::string load(const std::string& keyring_path, std::string label);
+  // Reads the same file again (SIGHUP, after `shoal keys`); on an error the keys in use stay.
+  std::string reload() { return path_.empty() ? "" : load(path_, label_); }
+  // Adopts `keys` (a cluster-wide rotation, node/key_rotation.hpp): the keyring file is
+  // rewritten first, so a restart keeps them. Empty on success; on an error nothing changes.
+  std::string replace(gossip::Keys keys);
+  const gossip::Keys& keys() const { return keys_; }
   bool enabled() const { return !keys_.empty(); }
   std::size_t key_count() const { return keys_.size(); }
   gossip::Bytes seal(std::span<const std::byte> plain) const;
@@ -28,6 +34,7 @@ class Sealer {
 
  private:
   gossip::Keys keys_;
+  std::string path_;
   std::string label_;
   std::uint64_t rejected_ = 0;
 };

@@ -48,7 +48,12 @@ TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/lis
   CHECK(run({"keys", "list", "--keyring", ring}).out == b + "  (primary)\n");
   CHECK(run({"keys", "install", "not-a-key", "--keyring", ring}).code == 2);
   CHECK(run({"keys", "frob", "--keyring", ring}).code == 2);
-  CHECK(run({"keys", "list"}).code == 2);  // no keyring named
+  // No keyring named: the cluster through the API (nobody answers on port 1).
+  auto unreachable = run({"keys", "list", "--api", "127.0.0.1:1"});
+  CHECK(unreachable.code == 1);
+  CHECK(unreachable.err.find("cannot reach the peer") != std::string::npos);
+  CHECK(run({"keys", "install", "--api", "127.0.0.1:1"}).code == 2);  // needs a KEY
+  CHECK(run({"keys", "list", a, "--api", "127.0.0.1:1"}).code == 2);  // takes none
   std::filesystem::remove_all(dir);
 }
 
