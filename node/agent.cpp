@@ -815,7 +815,7 @@ class Agent {
     }
     if (std::string e = make_dirs(cfg_.services_dir); !e.empty()) return error_response(500, e);
     const std::string path = cfg_.services_dir + "/" + file;
-    if (std::string e = write_file_atomic(path, content); !e.empty()) {
+    if (std::string e = write_file_atomic(path, content, FileMode::keep); !e.empty()) {
       return error_response(500, e);
     }
     spdlog::info("apply: wrote {}", path);
@@ -1227,9 +1227,17 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     err << opts.config_path << ":0:0: " << setup.error << "\n";
     return 2;
   }
-  if (std::string e = make_dirs(cfg.data_dir); !e.empty()) {
+  std::string dir_warning;
+  if (std::string e = make_private_dir(cfg.data_dir, dir_warning); !e.empty()) {
     err << "shoal agent: data_dir: " << e << "\n";
     return 1;
+  }
+  if (!dir_warning.empty()) spdlog::warn("data_dir: {}", dir_warning);
+  for (const auto& [what, path] : {std::pair{"security.keyring", cfg.security.keyring},
+                                   std::pair{"api.token_file", cfg.api.token_file}}) {
+    if (std::string w = loose_mode_warning(path, what); !path.empty() && !w.empty()) {
+      spdlog::warn("{}", w);
+    }
   }
   std::uint64_t incarnation = 0;
   if (auto inc = read_file(cfg.data_dir + "/incarnation")) {

@@ -295,7 +295,8 @@ int cmd_keys(const std::string& op, const std::string& key, const std::string& k
     err << "shoal keys " << op << ": " << next.error() << "\n";
     return 1;
   }
-  if (std::string e = write_file_atomic(path, gossip::serialize_keyring(*next)); !e.empty()) {
+  if (std::string e = write_file_atomic(path, gossip::serialize_keyring(*next), FileMode::keep);
+      !e.empty()) {
     err << "shoal keys " << op << ": " << e << "\n";
     return 1;
   }
