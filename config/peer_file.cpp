@@ -161,11 +161,13 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   with(t, "api", [&](const toml::node& v) {
     const toml::table* at = r.table(v, "api");
     if (at == nullptr) return;
-    r.check_keys(*at, {"listen", "token_file"}, "api");
+    r.check_keys(*at, {"listen", "token_file", "socket", "socket_group"}, "api");
     with(*at, "listen", [&](const toml::node& l) {
       if (auto a = r.address(l, "api.listen")) p.api.listen = *a;
     });
     read_string(r, *at, "token_file", "api.token_file", false, p.api.token_file);
+    read_string(r, *at, "socket", "api.socket", false, p.api.socket);
+    read_string(r, *at, "socket_group", "api.socket_group", false, p.api.socket_group);
   });
   with(t, "runtime", [&](const toml::node& v) {
     const toml::table* rt = r.table(v, "runtime");

@@ -121,7 +121,9 @@ struct PeerConfig {
   GossipSettings gossip;
   struct Api {
     Address listen{"127.0.0.1", 7951};
-    std::string token_file;  // empty = mutating calls only from loopback
+    std::string token_file;  // empty = no mutating call over TCP (the unix socket only)
+    std::string socket;      // the unix-socket API; empty = data_dir/api.sock
+    std::string socket_group;  // group of the socket (mode 0660); empty = the agent's group
     friend bool operator==(const Api&, const Api&) = default;
   } api;
   struct Runtime {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <algorithm>
 #include <map>
@@ -23,6 +24,7 @@
 #include "gossip/stall_gate.hpp"
 #include "node/agent.hpp"
 #include "node/agent_setup.hpp"
+#include "node/api_guard.hpp"
 #include "node/api_json.hpp"
 #include "node/host.hpp"
 #include "node/http.hpp"
@@ -30,6 +32,7 @@
 #include "node/keyring_sync.hpp"
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
+#include "node/unix_socket_file.hpp"
 #include "node/sealer.hpp"
 #include "node/services_dir.hpp"
 #include "node/executor.hpp"
@@ -60,13 +63,6 @@ gossip::Clock clock_now() {
   using namespace std::chrono;
   return {duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count(),
           duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && s[i] == ' ') ++i;
-  return s.substr(i);
 }
 
 HttpResponse json_response(int status, const Json& j) { return {status, j.dump() + "\n"}; }
@@ -157,7 +153,7 @@ class Agent {
         engine_(gossip::Identity{setup_.name, setup_.advertise, incarnation, setup_.meta},
                 setup_.gossip, random_seed()),
         sealer_(std::move(sealer)),
-        token_(std::move(token)),
+        guard_{std::move(token), {cfg_.api.listen.host, setup_.name}, cfg_.api.socket},
         services_(cfg_.services_dir, setup_.name),
         udp_(io_),
         acceptor_(io_),
@@ -195,14 +191,21 @@ class Agent {
     } catch (const std::exception& e) {
       return std::string("api: ") + e.what();
     }
+    try {  // the same API on a unix socket, where mutations need no token (its mode decides)
+      api_unix_ = std::make_unique<HttpServer>(
+          io_, UnixListen{cfg_.api.socket, cfg_.api.socket_group},
+          [this](const HttpRequest& r) { return handle_api(r); });
+    } catch (const std::exception& e) {
+      return std::string("api.socket: ") + e.what();
+    }
     return "";
   }
 
   int run() {
     start_ = clock_now();
-    spdlog::info("peer {} starting: gossip {} (advertise {}), api {}, profile {}, {}", setup_.name,
-                 setup_.bind.to_string(), setup_.advertise.to_string(),
-                 cfg_.api.listen.to_string(), setup_.gossip.profile,
+    spdlog::info("peer {} starting: gossip {} (advertise {}), api {} and {}, profile {}, {}",
+                 setup_.name, setup_.bind.to_string(), setup_.advertise.to_string(),
+                 cfg_.api.listen.to_string(), cfg_.api.socket, setup_.gossip.profile,
                  sealer_.enabled() ? "sealed (" + std::to_string(sealer_.key_count()) + " keys)"
                                    : std::string("PLAINTEXT (security.insecure)"));
     receive_udp();
@@ -819,7 +822,7 @@ class Agent {
     }
     if (std::string e = make_dirs(cfg_.services_dir); !e.empty()) return error_response(500, e);
     const std::string path = cfg_.services_dir + "/" + file;
-    if (std::string e = write_file_atomic(path, content); !e.empty()) {
+    if (std::string e = write_file_atomic(path, content, FileMode::keep); !e.empty()) {
       return error_response(500, e);
     }
     spdlog::info("apply: wrote {}", path);
@@ -865,6 +868,15 @@ class Agent {
         } else {
           spdlog::info("SIGHUP: keyring reloaded ({} keys)", sealer_.key_count());
           keys_.acknowledge(clock_now());
+        }
+      }
+      if (!cfg_.api.token_file.empty()) {
+        if (auto t = read_token_file(cfg_.api.token_file)) {
+          guard_.token = std::move(*t);
+          spdlog::info("SIGHUP: api token reloaded from {}", cfg_.api.token_file);
+        } else {
+          spdlog::warn("SIGHUP: cannot read a token from {}: keeping the previous one",
+                       cfg_.api.token_file);
         }
       }
     } else if (drain_ != Drain::none || leaving_) {
@@ -997,6 +1009,7 @@ class Agent {
     udp_.close(ignore);
     acceptor_.close(ignore);
     if (api_) api_->close();
+    if (api_unix_) api_unix_->close();
     wake_.cancel();
     drain_timer_.cancel();
     io_.stop();
@@ -1004,19 +1017,10 @@ class Agent {
 
   // --- API -----------------------------------------------------------------------------------
 
-  bool authorized(const HttpRequest& r) const {
-    if (!token_.empty() && r.authorization == "Bearer " + token_) return true;
-    return r.from_loopback;
-  }
-
   HttpResponse handle_api(const HttpRequest& r) {
     std::string path = r.target.substr(0, r.target.find('?'));
-    const bool mutating = r.method != "GET" && r.method != "HEAD";
-    if (mutating && !authorized(r)) {
-      return error_response(403, token_.empty()
-                                     ? "mutating calls are accepted only from loopback "
-                                       "(set api.token_file to allow remote callers)"
-                                     : "missing or wrong bearer token");
+    if (auto refused = check_api_request(r, guard_)) {
+      return error_response(refused->status, refused->message);
     }
     if (r.method == "GET" && path == "/v1/members") {
       return json_response(200, members_json(engine_.members()));
@@ -1087,6 +1091,7 @@ class Agent {
            {"ready", ready},
            {"self_ready", ready_},
            {"addr", setup_.advertise.to_string()},
+           {"api_socket", cfg_.api.socket},
            {"incarnation", engine_.incarnation()},
            {"synced", synced_},
            {"leaving", leaving_},
@@ -1127,7 +1132,7 @@ class Agent {
   gossip::Engine engine_;
   Sealer sealer_;
   KeyringSync keys_{engine_, sealer_};
-  std::string token_;
+  ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
   std::vector<std::string> reported_errors_;
   udp::socket udp_;
@@ -1144,6 +1149,7 @@ class Agent {
   bool joined_ = false;
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
+  std::unique_ptr<HttpServer> api_unix_;
   std::map<gossip::Address, std::shared_ptr<Conn>> conns_;
   std::map<std::string, asio::ip::address> resolved_;
   std::array<std::byte, 65536> rbuf_{};
@@ -1283,9 +1289,17 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     err << opts.config_path << ":0:0: " << setup.error << "\n";
     return 2;
   }
-  if (std::string e = make_dirs(cfg.data_dir); !e.empty()) {
+  std::string dir_warning;
+  if (std::string e = make_private_dir(cfg.data_dir, dir_warning); !e.empty()) {
     err << "shoal agent: data_dir: " << e << "\n";
     return 1;
+  }
+  if (!dir_warning.empty()) spdlog::warn("data_dir: {}", dir_warning);
+  for (const auto& [what, path] : {std::pair{"security.keyring", cfg.security.keyring},
+                                   std::pair{"api.token_file", cfg.api.token_file}}) {
+    if (std::string w = loose_mode_warning(path, what); !path.empty() && !w.empty()) {
+      spdlog::warn("{}", w);
+    }
   }
   std::uint64_t incarnation = 0;
   if (auto inc = read_file(cfg.data_dir + "/incarnation")) {
@@ -1299,13 +1313,18 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
   if (int rc = setup_sealer(cfg, setup, sealer, err); rc != 0) return rc;
   std::string token;
   if (!cfg.api.token_file.empty()) {
-    auto t = read_file(cfg.api.token_file);
-    if (!t || trim(*t).empty()) {
+    auto t = read_token_file(cfg.api.token_file);
+    if (!t) {
       err << "shoal agent: api.token_file: cannot read a token from " << cfg.api.token_file
           << "\n";
       return 1;
     }
-    token = trim(*t);
+    token = std::move(*t);
+  }
+  if (cfg.api.socket.empty()) cfg.api.socket = cfg.data_dir + "/api.sock";
+  cfg.api.socket = std::filesystem::absolute(cfg.api.socket).lexically_normal().string();
+  if (std::string w = socket_reach_warning(cfg.api.socket, cfg.api.socket_group); !w.empty()) {
+    spdlog::warn("{}", w);
   }
   auto agent = std::make_unique<Agent>(cfg, setup, incarnation, std::move(sealer), token);
   if (std::string e = agent->open(); !e.empty()) {

@@ -44,10 +44,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   agent_cmd->add_option("--config", config_path, "The peer file (TOML)")->required();
   agent_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off");
 
-  std::string api_flag;
-  auto add_api = [&api_flag](CLI::App* c) {
+  std::string api_flag, token_file;
+  auto add_api = [&api_flag, &token_file](CLI::App* c) {
     c->add_option("--api", api_flag,
-                  "The peer to talk to, HOST:PORT (default $SHOAL_API or 127.0.0.1:7951)");
+                  "The peer to talk to: HOST:PORT or unix:PATH (default $SHOAL_API, else the "
+                  "socket /var/lib/shoal/api.sock when it answers, else 127.0.0.1:7951)");
+    c->add_option("--token-file", token_file,
+                  "A file holding the peer's api token, for changes over TCP (or $SHOAL_TOKEN)");
+    c->footer("Changes (apply, delete) go over the peer's unix socket, whose file mode decides "
+              "who may\nmake them; aimed at a loopback HOST:PORT without a token, the CLI asks "
+              "that peer for\nits socket and uses it. Over TCP they need the token of "
+              "api.token_file.");
   };
   CLI::App* members_cmd = app.add_subcommand("members", "List the cluster's members");
   members_cmd->add_flag("--json", json, "Print a JSON array");
@@ -150,10 +157,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   ApiTarget api;
   std::string api_error;
-  if (!resolve_api(api_flag, api, api_error)) {
+  if (!resolve_api(api_flag, api, api_error) ||
+      (!token_file.empty() && !read_cli_token(token_file, api, api_error))) {
     err << "shoal: " << api_error << "\n";
     return 2;
   }
+  prefer_local_socket(api);
   if (keys_cmd->parsed()) return cmd_keys_cluster(api, keys_op, keys_key, json, 30000, out, err);
   if (members_cmd->parsed()) return cmd_members(api, json, out, err);
   if (services_cmd->parsed()) return cmd_services(api, json, out, err);

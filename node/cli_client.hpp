@@ -11,14 +11,27 @@
 
 namespace shoal::node {
 
+// The peer's default unix socket (data_dir/api.sock with the default data_dir).
+inline constexpr const char* kDefaultApiSocket = "/var/lib/shoal/api.sock";
+
 struct ApiTarget {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7951;
-  std::string token;  // bearer token, from SHOAL_TOKEN (optional)
+  std::string unix_path;  // non-empty: the unix socket, not host:port
+  std::string token;      // bearer token for TCP, from --token-file or SHOAL_TOKEN (optional)
+  bool named = false;     // --api or SHOAL_API chose the target
 };
 
-// `--api HOST:PORT`, else $SHOAL_API, else 127.0.0.1:7951. False (and a message) when malformed.
+// `--api HOST:PORT|unix:PATH`, else $SHOAL_API, else 127.0.0.1:7951 (see prefer_local_socket).
+// False (and a message) when malformed.
 bool resolve_api(const std::string& flag, ApiTarget& out, std::string& error);
+// When nothing named the target: the unix socket at `socket_path` if this process can connect
+// to it now (the host's root or a member of the socket's group), else the TCP default.
+void prefer_local_socket(ApiTarget& api, const std::string& socket_path = kDefaultApiSocket);
+// `--token-file F`: the token in F; false (and a message) when it cannot be read.
+bool read_cli_token(const std::string& path, ApiTarget& api, std::string& error);
+// "unix:PATH" or "HOST:PORT", for messages.
+std::string describe(const ApiTarget& api);
 
 // Human renderings of the API's JSON (pure, tested).
 std::string members_table(const nlohmann::json& members);

@@ -116,7 +116,10 @@ Json to_json(const config::PeerConfig& p) {
                      {"suspicion_max_mult", or_null(g.suspicion_max_mult)},
                      {"gossip_nodes", or_null(g.gossip_nodes)},
                      {"retransmit_mult", or_null(g.retransmit_mult)}};
-  j["api"] = Json{{"listen", p.api.listen.to_string()}, {"token_file", p.api.token_file}};
+  j["api"] = Json{{"listen", p.api.listen.to_string()},
+                  {"token_file", p.api.token_file},
+                  {"socket", p.api.socket.empty() ? p.data_dir + "/api.sock" : p.api.socket},
+                  {"socket_group", p.api.socket_group}};
   j["runtime"] = Json{{"driver", p.runtime.driver},
                       {"socket", p.runtime.socket},
                       {"orphan_timeout_ms", p.runtime.orphan_timeout}};

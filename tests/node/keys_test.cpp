@@ -1,4 +1,6 @@
 // shoal keygen and shoal keys on a local keyring file.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -54,6 +56,33 @@ TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/lis
   CHECK(unreachable.err.find("cannot reach the peer") != std::string::npos);
   CHECK(run({"keys", "install", "--api", "127.0.0.1:1"}).code == 2);  // needs a KEY
   CHECK(run({"keys", "list", a, "--api", "127.0.0.1:1"}).code == 2);  // takes none
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("keys install|use|remove keep a 0600 keyring 0600", "[node][cli][keys][files]") {
+  const std::string dir = std::filesystem::temp_directory_path() / "shoal-keys-mode-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string ring = dir + "/keyring";
+  auto mode = [&] {
+    struct stat st;
+    REQUIRE(::stat(ring.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  const std::string a = line1(run({"keygen"}).out), b = line1(run({"keygen"}).out);
+  REQUIRE(shoal::node::write_file_atomic(ring, a + "\n").empty());
+  ::chmod(ring.c_str(), 0600);
+  REQUIRE(run({"keys", "install", b, "--keyring", ring}).code == 0);
+  CHECK(mode() == 0600);
+  REQUIRE(run({"keys", "use", b, "--keyring", ring}).code == 0);
+  CHECK(mode() == 0600);
+  REQUIRE(run({"keys", "remove", a, "--keyring", ring}).code == 0);
+  CHECK(mode() == 0600);
+  const std::string fresh = dir + "/new-keyring";  // created by install: 0600 too
+  REQUIRE(run({"keys", "install", a, "--keyring", fresh}).code == 0);
+  struct stat st;
+  REQUIRE(::stat(fresh.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
   std::filesystem::remove_all(dir);
 }
 
