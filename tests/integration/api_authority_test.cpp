@@ -184,7 +184,7 @@ TEST_CASE("a local user who may not open the socket cannot change anything",
   fs::remove_all(open_dir);
 }
 
-TEST_CASE("with a token: the right one only over TCP, reloaded on SIGHUP; a stale socket is "
+TEST_CASE("with a token: the right one only over TCP, reloaded on SIGHUP, a stale socket is "
           "replaced", "[integration][security][api]") {
   Cluster c(1);
   const std::string token = c.root() + "/token";

@@ -324,7 +324,7 @@ TEST_CASE("docker: a peer whose engine socket is missing says so, is not schedul
   CHECK(wait_until(10s, [&] { return running_on(c, 2, "web", 2, good); }));
 }
 
-TEST_CASE("docker: a container killed behind the peer's back is restarted; a failing health "
+TEST_CASE("docker: a container killed behind the peer's back is restarted, a failing health "
           "check makes an instance unhealthy and restarts it",
           "[integration][docker]") {
   REQUIRE_ENGINE();

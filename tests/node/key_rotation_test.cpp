@@ -49,7 +49,7 @@ TEST_CASE("digests and fingerprints name keyrings and keys without showing them"
   CHECK(a.find(key_fingerprint(key_of(a))) == std::string::npos);
 }
 
-TEST_CASE("install goes at once; use and remove wait until every live peer has the keyring",
+TEST_CASE("install goes at once, use and remove wait until every live peer has the keyring",
           "[node][keys]") {
   REQUIRE(sodium_init() >= 0);
   const std::string a = new_key_base64(), b = new_key_base64();
