@@ -504,6 +504,7 @@ class Agent {
       return false;
     }
     if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) return false;
+    services_.forget(path);
     spdlog::info("delete: {} renamed to {}.deleted", path, path);
     return true;
   }
@@ -537,7 +538,8 @@ class Agent {
         spdlog::info("published spec/{} ({})", sv.name, h);
       }
     }
-    for (auto it = published_.begin(); it != published_.end();) {
+    // Erase only on positive evidence: two good listings without it (services_dir.hpp).
+    for (auto it = published_.begin(); services_.listed_twice() && it != published_.end();) {
       if (local.count(it->first)) {
         ++it;
         continue;
@@ -809,12 +811,12 @@ class Agent {
     }
     for (const auto& sv : *parsed.value) {
       std::string other = services_.file_of(sv.name);
-      if (!other.empty() && other != cfg_.services_dir + "/" + file) {
+      if (!other.empty() && other != services_.path_of(file)) {
         return error_response(409, "service `" + sv.name + "` is already defined in " + other);
       }
     }
-    if (std::string e = make_dirs(cfg_.services_dir); !e.empty()) return error_response(500, e);
-    const std::string path = cfg_.services_dir + "/" + file;
+    if (std::string e = make_dirs(services_.dir()); !e.empty()) return error_response(500, e);
+    const std::string path = services_.path_of(file);
     if (std::string e = write_file_atomic(path, content); !e.empty()) {
       return error_response(500, e);
     }
@@ -844,6 +846,7 @@ class Agent {
     if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) {
       return error_response(500, "cannot rename " + path);
     }
+    services_.forget(path);
     spdlog::info("delete: {} renamed to {}.deleted", path, path);
     scan_services();  // publishes the tombstone
     return json_response(200, Json{{"peer", setup_.name}, {"deleted", name},
