@@ -232,6 +232,10 @@ class Agent {
       if (e.empty()) {
         spdlog::info("restored {} state entries from {}/state", engine_.state().entries().size(),
                      cfg_.data_dir);
+        if (auto was = engine_.state().restore_capped_from(); was != 0)
+          spdlog::warn("{}/state: its clock ({} ms) was ahead of this host's by more than "
+                       "max_clock_skew (a clock stepped forward?): capped",
+                       cfg_.data_dir, gossip::Hlc::physical_us(was) / 1000);
       } else {
         spdlog::warn("{}/state not restored: {}", cfg_.data_dir, e);
       }
