@@ -30,6 +30,7 @@
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
 #include "node/services_dir.hpp"
+#include "node/sync_gate.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
@@ -211,7 +212,8 @@ class Agent {
       gossip::Address s{a.host, a.port};
       if (s != setup_.advertise) seeds.push_back(s);
     }
-    synced_ = seeds.empty();
+    const std::size_t configured_seeds = seeds.size();
+    std::size_t remembered = 0;
     // The members this peer remembered at its last run join the seeds (they do not gate
     // readiness: a configured seed still must answer first, as before).
     if (auto known = read_file(cfg_.data_dir + "/peers")) {
@@ -225,7 +227,9 @@ class Agent {
       }
       if (added > 0)
         spdlog::info("rejoining {} peer(s) remembered in {}/peers", added, cfg_.data_dir);
+      remembered = added;
     }
+    synced_ = synced_at_start(configured_seeds, remembered);
     if (auto snap = read_file(cfg_.data_dir + "/state")) {
       const auto* b = reinterpret_cast<const std::byte*>(snap->data());
       std::string e = engine_.restore_state(start_, gossip::ByteView(b, snap->size()));
@@ -436,7 +440,10 @@ class Agent {
       }
       flush(out);
     }
-    if (engine_.stats().push_pulls > 0) synced_ = true;
+    if (!synced_ && synced_later(engine_.stats().push_pulls > 0, alone_since_, now.mono / 1000,
+                                 cfg_.reconcile.solo_after)) {
+      synced_ = true;
+    }
     scan_services();
     if (state_dirty_) persist_state();
     remember_peers();
