@@ -29,6 +29,7 @@
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
+#include "node/dir_watch.hpp"
 #include "node/services_dir.hpp"
 #include "node/sync_gate.hpp"
 #include "node/executor.hpp"
@@ -454,8 +455,10 @@ class Agent {
     });
   }
 
-  void scan_services() {
-    if (services_.scan()) {
+  // `timed`: the once-a-second scan (the only one whose listing counts as evidence of absence).
+  void scan_services(bool timed = true) {
+    if (timed) watch_.ensure();
+    if (services_.scan(timed)) {
       std::string names;
       for (const auto& sv : services_.services()) names += (names.empty() ? "" : ", ") + sv.name;
       spdlog::info("services_dir {}: {} service(s){}{}", cfg_.services_dir,
@@ -549,9 +552,10 @@ class Agent {
         spdlog::info("published spec/{} ({})", sv.name, h);
       }
     }
-    // Erase only on positive evidence: two good listings without it (services_dir.hpp).
-    for (auto it = published_.begin(); services_.listed_twice() && it != published_.end();) {
-      if (local.count(it->first)) {
+    // Erase only on positive evidence: two good listings without it, or its file renamed by
+    // `shoal delete` (services_dir.hpp).
+    for (auto it = published_.begin(); it != published_.end();) {
+      if (local.count(it->first) || !services_.gone(it->first)) {
         ++it;
         continue;
       }
@@ -832,7 +836,7 @@ class Agent {
       return error_response(500, e);
     }
     spdlog::info("apply: wrote {}", path);
-    scan_services();
+    scan_services(false);
     Json names = Json::array();
     for (const auto& sv : *parsed.value) names.push_back(sv.name);
     return json_response(200, Json{{"peer", setup_.name}, {"file", path}, {"services", names}});
@@ -859,7 +863,7 @@ class Agent {
     }
     services_.forget(path);
     spdlog::info("delete: {} renamed to {}.deleted", path, path);
-    scan_services();  // publishes the tombstone
+    scan_services(false);  // publishes the tombstone
     return json_response(200, Json{{"peer", setup_.name}, {"deleted", name},
                                    {"file", path + ".deleted"}});
   }
@@ -1171,6 +1175,8 @@ class Agent {
   bool specs_dirty_ = false;
   bool publishing_ = false;
   bool reconcile_posted_ = false;
+  // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
+  DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
 };
 
 void Conn::connect(const tcp::endpoint& ep) {

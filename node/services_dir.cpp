@@ -110,7 +110,7 @@ void ServicesDir::read_one(const std::string& path, File& f) {
   }
 }
 
-bool ServicesDir::scan() {
+bool ServicesDir::scan(bool timed) {
   const auto before = services();
   std::vector<std::string> paths;
   std::string why;
@@ -121,12 +121,12 @@ bool ServicesDir::scan() {
     return false;
   }
   list_error_.clear();
-  ++good_listings_;
+  if (timed) ++good_listings_;
   for (auto it = files_.begin(); it != files_.end();) {
     if (std::binary_search(paths.begin(), paths.end(), it->first)) {
       it->second.absent = 0;
       ++it;
-    } else if (++it->second.absent >= 2) {
+    } else if (timed && ++it->second.absent >= 2) {
       it = files_.erase(it);
     } else {
       ++it;
@@ -140,7 +140,12 @@ bool ServicesDir::scan() {
   return services() != before;
 }
 
-void ServicesDir::forget(const std::string& path) { files_.erase(path); }
+void ServicesDir::forget(const std::string& path) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return;
+  for (const auto& s : it->second.good) forgotten_.insert(s.name);
+  files_.erase(it);
+}
 
 std::vector<config::ServiceSpec> ServicesDir::services() const {
   std::map<std::string, config::ServiceSpec> by_name;

@@ -8,13 +8,14 @@
 //  - a listing that fails (folder missing, renamed away, replaced by a file, EMFILE) changes
 //    nothing; it is reported in errors() with the path until a listing succeeds again;
 //  - a file that cannot be read keeps its last version (error reported with the path);
-//  - a file is gone only when two consecutive successful listings lack it (or forget());
-//  - listed_twice() says whether the caller may treat "not in services()" as "removed" for
-//    names it remembers from before this run (none are known before two good listings).
+//  - a file is gone only when two consecutive successful timed listings lack it (or forget());
+//  - gone(name) says whether the caller may treat "not in services()" as "removed" for a
+//    name it published, maybe before this run (none is, before two good listings or forget()).
 // Does file I/O; no Asio; not thread-safe (the agent's io thread owns it).
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,14 @@ class ServicesDir {
   // `dir` is normalised (`a//b/` -> `a/b`), so paths compare equal however it was written.
   ServicesDir(std::string dir, std::string self);
 
-  // Re-reads the folder. True when the set of good services changed.
-  bool scan();
-  // The caller removed or renamed `path` itself: it is gone now, without waiting two scans.
+  // Re-reads the folder. True when the set of good services changed. A scan woken by an
+  // event (inotify, apply) passes `timed = false`: it takes new and changed files but its
+  // listing is no evidence of absence, since a burst of events (an editor's save renames the
+  // file away and back) would make two listings in a millisecond. Only the timed scans, a
+  // second apart, count towards "gone" and listed_twice().
+  bool scan(bool timed = true);
+  // The caller removed or renamed `path` itself: it is gone now, without waiting two scans,
+  // and so are the services it defined (gone()).
   void forget(const std::string& path);
 
   // Every service of every file's last good version, sorted by name (a name defined in two
@@ -43,8 +49,13 @@ class ServicesDir {
   // `dir/name`, as scan() spells the paths it finds.
   std::string path_of(const std::string& file_name) const { return dir_ + "/" + file_name; }
   const std::string& dir() const { return dir_; }
-  // At least two listings succeeded since construction.
+  // At least two timed listings succeeded since construction.
   bool listed_twice() const { return good_listings_ >= 2; }
+  // Whether a service not in services() may be taken as removed: two timed listings
+  // succeeded, or forget() dropped the file that defined it.
+  bool gone(const std::string& name) const {
+    return listed_twice() || forgotten_.count(name) > 0;
+  }
 
  private:
   struct File {
@@ -61,6 +72,7 @@ class ServicesDir {
   std::map<std::string, File> files_;         // by path
   std::string list_error_;                    // the last listing failed: why
   int good_listings_ = 0;
+  std::set<std::string> forgotten_;           // services of files forget() dropped
 };
 
 // 16 hex digits of BLAKE2b over `text`.

@@ -142,6 +142,18 @@ TEST_CASE("services_dir: missing at start is an error, never an empty folder",
   CHECK(sd.listed_twice());
   CHECK(sd.errors().empty());
   CHECK(sd.file_of("web") == sd.path_of("web.toml"));
+
+  // A fresh start: before two listings nothing absent is gone, except what forget() dropped.
+  shoal::node::ServicesDir fresh(dir, "peer-a");
+  std::ofstream(dir + "/db.toml") << "[service.db]\ncommand = [\"y\"]\n";
+  fresh.scan();
+  CHECK_FALSE(fresh.gone("old"));  // published at an earlier run, not listed now
+  fs::rename(dir + "/db.toml", dir + "/db.toml.deleted");
+  fresh.forget(fresh.path_of("db.toml"));  // `shoal delete`
+  CHECK(fresh.gone("db"));
+  CHECK_FALSE(fresh.gone("old"));
+  fresh.scan();
+  CHECK(fresh.gone("old"));
   fs::remove_all(dir);
 }
 
@@ -215,5 +227,28 @@ TEST_CASE("services_dir: EMFILE while listing changes nothing", "[node][services
   REQUIRE(::waitpid(child, &status, 0) == child);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("services_dir: scans woken by events take changes but are no evidence of absence",
+          "[node][services]") {
+  shoal::node::ServicesDir* p = nullptr;
+  const std::string dir = two_services("shoal-sd-events", p);
+  std::unique_ptr<shoal::node::ServicesDir> sd(p);
+  // An editor's save: the file renamed away, a burst of events, each waking a scan.
+  fs::rename(dir + "/db.toml", dir + "/db.toml~");
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(sd->scan(false));
+  CHECK(sd->services().size() == 2);
+  std::ofstream(dir + "/db.toml") << "[service.db]\ncommand = [\"z\"]\n";
+  CHECK(sd->scan(false));  // the new content is taken at once
+  CHECK(sd->services()[0].command == std::vector<std::string>{"z"});
+  std::ofstream(dir + "/new.toml") << "[service.new]\ncommand = [\"n\"]\n";
+  CHECK(sd->scan(false));
+  CHECK(sd->services().size() == 3);
+  fs::remove(dir + "/new.toml");
+  CHECK_FALSE(sd->scan(true));
+  CHECK_FALSE(sd->scan(false));
+  CHECK(sd->scan(true));  // the second timed listing without it
+  CHECK(sd->services().size() == 2);
   fs::remove_all(dir);
 }
