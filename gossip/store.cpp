@@ -1113,6 +1113,13 @@ Parsed<Store> Store::restore(ByteView snapshot, std::string self, StoreConfig co
   Store s(std::move(self), config);
   for (const Entry& e : live) last = std::max(last, e.version.hlc);
   for (const Entry& e : held) last = std::max(last, e.version.hlc);
+  // The same bound the skew guard of merge() applies to the others' versions.
+  std::int64_t cap_us = 0;
+  if (sat_sub(Hlc::physical_us(last), wall_us) > config.max_clock_skew_us &&
+      !__builtin_add_overflow(wall_us, config.max_clock_skew_us, &cap_us)) {
+    s.restore_capped_from_ = last;
+    last = Hlc::from_wall(cap_us);
+  }
   s.hlc_.observe(last);
   bool hold_live = false;
   switch (hold) {

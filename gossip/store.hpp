@@ -204,8 +204,12 @@ class Store {
 
   // ---- Persistence (node/ writes the file). Held-back entries stay held back across restore.
   Bytes snapshot() const;
+  // The restored clock is capped at wall_us + max_clock_skew: a clock stepped forward once
+  // must not make every later local write one the others refuse (skew guard).
   static Parsed<Store> restore(ByteView snapshot, std::string self, StoreConfig config,
                                std::int64_t wall_us, HoldBack hold = HoldBack::automatic);
+  // After restore: the clock it held when that was capped (for a warning), else 0.
+  std::uint64_t restore_capped_from() const { return restore_capped_from_; }
 
  private:
   // Per key of entries_, reached with one hash: its entry and its place in the delta queue.
@@ -291,6 +295,7 @@ class Store {
   std::string self_;
   StoreConfig config_;
   Hlc hlc_;
+  std::uint64_t restore_capped_from_ = 0;
   StoreStats stats_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;

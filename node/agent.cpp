@@ -34,7 +34,9 @@
 #include "node/persist.hpp"
 #include "node/unix_socket_file.hpp"
 #include "node/sealer.hpp"
+#include "node/dir_watch.hpp"
 #include "node/services_dir.hpp"
+#include "node/sync_gate.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
@@ -216,7 +218,8 @@ class Agent {
       gossip::Address s{a.host, a.port};
       if (s != setup_.advertise) seeds.push_back(s);
     }
-    synced_ = seeds.empty();
+    const std::size_t configured_seeds = seeds.size();
+    std::size_t remembered = 0;
     // The members this peer remembered at its last run join the seeds (they do not gate
     // readiness: a configured seed still must answer first, as before).
     if (auto known = read_file(cfg_.data_dir + "/peers")) {
@@ -230,13 +233,19 @@ class Agent {
       }
       if (added > 0)
         spdlog::info("rejoining {} peer(s) remembered in {}/peers", added, cfg_.data_dir);
+      remembered = added;
     }
+    synced_ = synced_at_start(configured_seeds, remembered);
     if (auto snap = read_file(cfg_.data_dir + "/state")) {
       const auto* b = reinterpret_cast<const std::byte*>(snap->data());
       std::string e = engine_.restore_state(start_, gossip::ByteView(b, snap->size()));
       if (e.empty()) {
         spdlog::info("restored {} state entries from {}/state", engine_.state().entries().size(),
                      cfg_.data_dir);
+        if (auto was = engine_.state().restore_capped_from(); was != 0)
+          spdlog::warn("{}/state: its clock ({} ms) was ahead of this host's by more than "
+                       "max_clock_skew (a clock stepped forward?): capped",
+                       cfg_.data_dir, gossip::Hlc::physical_us(was) / 1000);
       } else {
         spdlog::warn("{}/state not restored: {}", cfg_.data_dir, e);
       }
@@ -439,7 +448,10 @@ class Agent {
       }
       flush(out);
     }
-    if (engine_.stats().push_pulls > 0) synced_ = true;
+    if (!synced_ && synced_later(engine_.stats().push_pulls > 0, alone_since_, now.mono / 1000,
+                                 cfg_.reconcile.solo_after)) {
+      synced_ = true;
+    }
     scan_services();
     if (state_dirty_) persist_state();
     remember_peers();
@@ -450,8 +462,10 @@ class Agent {
     });
   }
 
-  void scan_services() {
-    if (services_.scan()) {
+  // `timed`: the once-a-second scan (the only one whose listing counts as evidence of absence).
+  void scan_services(bool timed = true) {
+    if (timed) watch_.ensure();
+    if (services_.scan(timed)) {
       std::string names;
       for (const auto& sv : services_.services()) names += (names.empty() ? "" : ", ") + sv.name;
       spdlog::info("services_dir {}: {} service(s){}{}", cfg_.services_dir,
@@ -511,6 +525,7 @@ class Agent {
       return false;
     }
     if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) return false;
+    services_.forget(path);
     spdlog::info("delete: {} renamed to {}.deleted", path, path);
     return true;
   }
@@ -544,8 +559,10 @@ class Agent {
         spdlog::info("published spec/{} ({})", sv.name, h);
       }
     }
+    // Erase only on positive evidence: two good listings without it, or its file renamed by
+    // `shoal delete` (services_dir.hpp).
     for (auto it = published_.begin(); it != published_.end();) {
-      if (local.count(it->first)) {
+      if (local.count(it->first) || !services_.gone(it->first)) {
         ++it;
         continue;
       }
@@ -816,17 +833,17 @@ class Agent {
     }
     for (const auto& sv : *parsed.value) {
       std::string other = services_.file_of(sv.name);
-      if (!other.empty() && other != cfg_.services_dir + "/" + file) {
+      if (!other.empty() && other != services_.path_of(file)) {
         return error_response(409, "service `" + sv.name + "` is already defined in " + other);
       }
     }
-    if (std::string e = make_dirs(cfg_.services_dir); !e.empty()) return error_response(500, e);
-    const std::string path = cfg_.services_dir + "/" + file;
+    if (std::string e = make_dirs(services_.dir()); !e.empty()) return error_response(500, e);
+    const std::string path = services_.path_of(file);
     if (std::string e = write_file_atomic(path, content, FileMode::keep); !e.empty()) {
       return error_response(500, e);
     }
     spdlog::info("apply: wrote {}", path);
-    scan_services();
+    scan_services(false);
     Json names = Json::array();
     for (const auto& sv : *parsed.value) names.push_back(sv.name);
     return json_response(200, Json{{"peer", setup_.name}, {"file", path}, {"services", names}});
@@ -851,8 +868,9 @@ class Agent {
     if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) {
       return error_response(500, "cannot rename " + path);
     }
+    services_.forget(path);
     spdlog::info("delete: {} renamed to {}.deleted", path, path);
-    scan_services();  // publishes the tombstone
+    scan_services(false);  // publishes the tombstone
     return json_response(200, Json{{"peer", setup_.name}, {"deleted", name},
                                    {"file", path + ".deleted"}});
   }
@@ -1180,6 +1198,8 @@ class Agent {
   bool specs_dirty_ = false;
   bool publishing_ = false;
   bool reconcile_posted_ = false;
+  // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
+  DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
 };
 
 void Conn::connect(const tcp::endpoint& ep) {

@@ -1,5 +1,7 @@
 #include "node/cli.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <ostream>
 
@@ -150,7 +152,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return 0;
   }
   if (check_cmd->parsed()) return run_check(files, json, out, err);
-  if (agent_cmd->parsed()) return run_agent(AgentOptions{config_path, log_level}, err);
+  if (agent_cmd->parsed()) {
+    // A reader of stderr that goes away (`| head`, a dead log shipper) must not kill the peer:
+    // writes then fail with EPIPE instead. Instances get SIGPIPE back (the supervisor resets it).
+    ::signal(SIGPIPE, SIG_IGN);
+    return run_agent(AgentOptions{config_path, log_level}, err);
+  }
   if (keygen_cmd->parsed()) return cmd_keygen(out, err);
   if (keys_cmd->parsed() && (!keyring_flag.empty() || !config_path.empty())) {
     return cmd_keys(keys_op, keys_key, keyring_flag, config_path, out, err);

@@ -9,6 +9,18 @@ namespace shoal::node {
 
 using placement::InstanceState;
 
+namespace {
+constexpr config::Millis kStopMargin = 5000;    // past stop_grace before force_stop
+constexpr config::Millis kForceRecheck = 1000;  // after force_stop, re-list and force again
+constexpr config::Millis kStopBackoffMax = 30000;
+
+config::Millis stop_backoff(int failures) {
+  config::Millis d = 1000;
+  for (int i = 1; i < failures && d < kStopBackoffMax; ++i) d *= 2;
+  return std::min(d, kStopBackoffMax);
+}
+}  // namespace
+
 Runner::Runner(std::string self, runtime::Driver& driver, config::PeerConfig::Reconcile cfg,
                std::function<void(std::string_view)> log)
     : self_(std::move(self)), driver_(driver), reconciler_(cfg), log_(std::move(log)) {
@@ -32,6 +44,11 @@ void Runner::say(const std::string& line) const {
 
 void Runner::poll_driver() {
   for (const runtime::Exit& e : driver_.poll()) {
+    if (auto r = retiring_.find(e.id); r != retiring_.end()) {
+      say("replaced copy of " + r->second.id.to_string() + " ended");
+      retiring_.erase(r);
+      continue;
+    }
     placement::InstanceId id{e.labels.service, static_cast<std::uint32_t>(e.labels.index)};
     auto it = local_.find(id);
     if (it == local_.end() || it->second.driver_id != e.id) continue;
@@ -132,8 +149,100 @@ std::optional<config::Millis> Runner::next_probe() const {
   return next;
 }
 
+// Asks the driver to stop `l`; on a refusal, keeps its state and backs off. False when no
+// stop was sent or the driver refused it.
+bool Runner::request_stop(Local& l, const placement::InstanceId& id) {
+  if (now_ < l.stop_retry_at) return false;
+  auto s = driver_.stop(l.driver_id, l.stop_grace);
+  if (!s.ok()) {
+    ++l.stop_failures;
+    const config::Millis wait = stop_backoff(l.stop_failures);
+    l.stop_retry_at = now_ + wait;
+    say("stop of " + id.to_string() + " failed (attempt " + std::to_string(l.stop_failures) +
+        "): " + s.error().message + "; retrying in " + std::to_string(wait) + " ms");
+    return false;
+  }
+  l.stop_failures = 0;
+  l.stop_retry_at = 0;
+  l.stop_deadline = now_ + std::max<config::Millis>(l.stop_grace, 0) + kStopMargin;
+  l.forced = false;
+  return true;
+}
+
+// One overdue stop: after a force_stop, a re-list that lacks it means gone (true); otherwise
+// force (again) and re-list at once.
+bool Runner::overdue(const std::string& driver_id, const std::string& what,
+                     config::Millis& deadline, bool& forced,
+                     const std::set<std::string>*& listed) {
+  auto relist = [&] {
+    if (listed == nullptr) {
+      listed_.clear();
+      for (const auto& i : driver_.list()) listed_.insert(i.id);
+      listed = &listed_;
+    }
+    return listed->count(driver_id) > 0;
+  };
+  if (forced && !relist()) return true;
+  auto s = driver_.force_stop(driver_id);
+  deadline = now_ + kForceRecheck;
+  if (!s.ok()) {
+    say("force-stop of " + what + " failed: " + s.error().message);
+    return false;
+  }
+  say(what + " did not stop in time: force-stopped");
+  if (!forced) {
+    forced = true;
+    listed = nullptr;  // re-list after the force
+  }
+  return !relist();
+}
+
+void Runner::enforce_stop_deadlines() {
+  const std::set<std::string>* listed = nullptr;
+  for (auto it = local_.begin(); it != local_.end();) {
+    Local& l = it->second;
+    if (l.li.state != InstanceState::stopping || l.driver_id.empty() ||
+        now_ < l.stop_deadline) {
+      ++it;
+      continue;
+    }
+    if (overdue(l.driver_id, it->first.to_string(), l.stop_deadline, l.forced, listed)) {
+      say("stopped " + it->first.to_string() + " (forced)");
+      it = local_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = retiring_.begin(); it != retiring_.end();) {
+    Retiring& r = it->second;
+    if (now_ < r.deadline) {
+      ++it;
+    } else if (overdue(it->first, "replaced copy of " + r.id.to_string(), r.deadline, r.forced,
+                       listed)) {
+      it = retiring_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::optional<config::Millis> Runner::next_stop_timer() const {
+  std::optional<config::Millis> next;
+  auto at = [&next](config::Millis t) {
+    if (!next || t < *next) next = t;
+  };
+  for (const auto& [id, l] : local_) {
+    if (l.li.state == InstanceState::stopping) at(l.stop_deadline);
+    else if (l.stop_retry_at > 0) at(l.stop_retry_at);
+  }
+  for (const auto& [did, r] : retiring_) at(r.deadline);
+  return next;
+}
+
 std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
+  now_ = in.now;
   poll_driver();
+  enforce_stop_deadlines();
   learn_checks(in);
   run_probes(in.now);
   placement::ReconcileInputs r;
@@ -148,10 +257,10 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.alone_since = in.alone_since;
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
-  now_ = in.now;
   for (const auto& a : plan.actions) execute(a);
   std::optional<config::Millis> wake = plan.wake_at;
   if (auto probe = next_probe(); probe && (!wake || *probe < *wake)) wake = probe;
+  if (auto stop = next_stop_timer(); stop && (!wake || *stop < *wake)) wake = stop;
   return wake;
 }
 
@@ -161,10 +270,15 @@ void Runner::execute(const placement::Action& action) {
       [this](const auto& a) {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, placement::StartAction>) {
-          // A replaced local copy (exited) is forgotten first.
+          // A replaced local copy still running is stopped first and tracked until it ends;
+          // when the driver refuses, nothing starts (the reconciler asks again).
           if (auto it = local_.find(a.id); it != local_.end() && !it->second.driver_id.empty() &&
                                            it->second.li.state != InstanceState::exited) {
-            driver_.stop(it->second.driver_id, it->second.stop_grace);
+            Local& old = it->second;
+            if (old.li.state != InstanceState::stopping) {
+              if (!request_stop(old, a.id)) return;
+            }
+            retiring_[old.driver_id] = Retiring{a.id, old.stop_deadline, old.forced};
           }
           runtime::InstanceSpec spec;
           spec.labels = {self_, a.id.service, static_cast<int>(a.id.index), a.spec_hash};
@@ -204,7 +318,7 @@ void Runner::execute(const placement::Action& action) {
             local_.erase(it);  // nothing runs: forget it
             return;
           }
-          driver_.stop(it->second.driver_id, it->second.stop_grace);
+          if (!request_stop(it->second, a.id)) return;  // state kept: retried after back-off
           it->second.li.state = InstanceState::stopping;
           it->second.health_kill = false;  // its end is this stop's, not a failure
           it->second.health.reset();

@@ -17,6 +17,12 @@
 //    max_attempts apply as to a crash. It reports `unhealthy` until the driver says it ended.
 //  - One log line per health transition.
 //
+// Stops are retried until the driver confirms (issue 14): a stop the driver refuses leaves the
+// instance in its state and is retried with back-off (1 s doubling to 30 s); a `stopping`
+// instance has a deadline (stop_grace + kStopMargin) after which Driver::force_stop is sent and
+// the driver re-listed: gone -> forgotten, else forced again a second later. A copy replaced by
+// a new start of its id stays tracked (retiring) under the same deadline until it ends.
+//
 // `shoal agent` owns one (with the process driver) and steps it on a 1 s timer and on every
 // membership or state change; its status is published as status/<self>.
 #pragma once
@@ -75,7 +81,22 @@ class Runner {
     config::HealthCheck check;          // kind none: no health check
     std::optional<runtime::HealthTracker> health;    // while it runs and has a check
     bool health_kill = false;           // stopped for failing its check: its end is a failure
+    int stop_failures = 0;              // consecutive stops the driver refused
+    config::Millis stop_retry_at = 0;   // no stop before this (back-off after a refusal)
+    config::Millis stop_deadline = 0;   // stopping: force it at this time
+    bool forced = false;                // force_stop sent: re-list at the deadline
   };
+  // A copy replaced by a new start of the same id, stopping: tracked until its end.
+  struct Retiring {
+    placement::InstanceId id;
+    config::Millis deadline = 0;
+    bool forced = false;
+  };
+  bool request_stop(Local& l, const placement::InstanceId& id);
+  bool overdue(const std::string& driver_id, const std::string& what, config::Millis& deadline,
+               bool& forced, const std::set<std::string>*& listed);
+  void enforce_stop_deadlines();
+  std::optional<config::Millis> next_stop_timer() const;
   void poll_driver();
   void learn_checks(const RunnerInputs& in);
   void run_probes(config::Millis now);
@@ -88,6 +109,8 @@ class Runner {
   placement::Reconciler reconciler_;
   std::function<void(std::string_view)> log_;
   std::map<placement::InstanceId, Local> local_;
+  std::map<std::string, Retiring> retiring_;  // by driver id
+  std::set<std::string> listed_;              // the last re-list (enforce_stop_deadlines)
   std::size_t actions_ = 0;
   config::Millis now_ = 0;  // of the current step
 };

@@ -1,4 +1,5 @@
 #include "node/runtime/docker_driver.hpp"
+#include "node/runtime/image_ref.hpp"
 
 #include <signal.h>
 #include <time.h>
@@ -142,7 +143,9 @@ Status DockerDriver::available() {
   return {};
 }
 
-Status DockerDriver::ensure_image(const std::string& image) {
+Status DockerDriver::ensure_image(const std::string& ref) {
+  // Untagged: `fromImage=app` would pull every tag of the repository.
+  const std::string image = normalize_image_ref(ref);
   auto r = call("GET", "/images/" + url_encode(image) + "/json");
   if (!r) return r.error();
   if (r->status == 200) return {};

@@ -76,6 +76,8 @@ class DockerDriver final : public Driver {
   // Force-removes a container (and its anonymous volumes); an unknown id is ok. It is
   // forgotten: poll() reports nothing for it.
   Status remove(const std::string& id);
+  // remove() (forced): what a stop that did not end the container by its deadline gets.
+  Status force_stop(const std::string& id) override { return remove(id); }
   // Runs argv inside the running container (the exec API) and waits at most `timeout` for it.
   Result<ExecResult> exec(const std::string& id, const std::vector<std::string>& argv,
                           Millis timeout);

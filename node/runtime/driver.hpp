@@ -90,6 +90,10 @@ class Driver {
   // Every instance this driver's data knows that is still running, including those started
   // before a restart of the peer (to adopt or remove). Sorted by id.
   virtual std::vector<Instance> list() = 0;
+  // Ends the instance now, without grace (SIGKILL to its process group, or the engine's
+  // forced remove): for a stop that did not end it by its deadline. Returns at once; list()
+  // then tells whether it is gone. Default: stop(id, 0).
+  virtual Status force_stop(const std::string& id) { return stop(id, 0); }
   // Instances that ended since the last call, each reported once, sorted by id.
   virtual std::vector<Exit> poll() = 0;
   // Tells watchdogs the peer is alive; call about once a second.

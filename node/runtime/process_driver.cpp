@@ -386,6 +386,25 @@ Status ProcessDriver::stop(const std::string& id, Millis grace) {
   return {};
 }
 
+Status ProcessDriver::force_stop(const std::string& id) {
+  auto r = read_record(record_path(id));
+  if (!r || r->state == InstanceRecord::State::exited) return {};
+  if (process_matches(static_cast<pid_t>(r->pid), r->start_time)) {
+    if (::kill(static_cast<pid_t>(-r->pgid), SIGKILL) != 0 && errno != ESRCH)
+      return Error{"SIGKILL to process group " + std::to_string(r->pgid) + ": " +
+                   std::strerror(errno)};
+    pending_.erase(id);
+    note("force-stopped " + id + " (SIGKILL to process group " + std::to_string(r->pgid) + ")");
+    return {};
+  }
+  pid_t sup = static_cast<pid_t>(r->supervisor_pid);
+  if (process_matches(sup, r->supervisor_start)) {
+    ::kill(sup, SIGKILL);
+    note("force-stopped " + id + ": its supervisor " + std::to_string(sup) + " was hung");
+  }
+  return {};
+}
+
 std::vector<Instance> ProcessDriver::list() {
   std::vector<Instance> out;
   for (auto& [id, r] : load_records()) {

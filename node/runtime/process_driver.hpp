@@ -55,6 +55,10 @@ class ProcessDriver final : public Driver {
   // SHOAL_PORT_<NAME> (upper case, '-' -> '_') per port, and PORT when there is exactly one.
   Result<Instance> start(const InstanceSpec& spec) override;
   Status stop(const std::string& id, Millis grace) override;
+  // SIGKILL to the instance's process group; when the instance is already gone but its
+  // supervisor still holds the record as running (a hung supervisor), SIGKILL to the
+  // supervisor (poll() then reports the instance lost). An ended or unknown id is ok.
+  Status force_stop(const std::string& id) override;
   std::vector<Instance> list() override;
   std::vector<Exit> poll() override;
   void heartbeat() override;

@@ -383,3 +383,28 @@ TEST_CASE("store: take_changed reports each changed key once, sorted", "[store]"
   s.collect_garbage(kT0 + s.config().tombstone_ttl_us);
   CHECK(s.take_changed().empty());
 }
+
+TEST_CASE("store: a clock stepped forward is capped at wall + max_clock_skew on restore",
+          "[store][snapshot]") {
+  StoreConfig cfg;  // max_clock_skew 10 s
+  Store s("me", cfg);
+  const std::int64_t ahead = kT0 + 3600 * kSecond;  // the host's clock was an hour ahead
+  s.put(ahead, "spec/web", bytes_of("w"));
+  const Bytes snap = s.snapshot();
+
+  auto r = Store::restore(snap, "me", cfg, kT0);  // the clock is fixed
+  REQUIRE(r.ok());
+  CHECK(r->restore_capped_from() == s.clock());
+  CHECK(Hlc::physical_us(r->clock()) == kT0 + cfg.max_clock_skew_us);
+  // A later write is one the others accept: within max_clock_skew of their wall clock.
+  Store other("other", cfg);
+  const Version v = r->put(kT0 + kSecond, "spec/db", bytes_of("d"));
+  CHECK(other.merge(kT0 + kSecond, Entry{"spec/db", v, false, bytes_of("d")}) ==
+        MergeResult::applied);
+
+  // Within the bound: kept as it was, nothing reported.
+  auto near = Store::restore(snap, "me", cfg, ahead - kSecond);
+  REQUIRE(near.ok());
+  CHECK(near->restore_capped_from() == 0);
+  CHECK(near->clock() == s.clock());
+}

@@ -23,8 +23,18 @@ class FakeDriver : public runtime::Driver {
     return i;
   }
   runtime::Status stop(const std::string& id, runtime::Millis) override {
+    ++stop_calls;
     if (running.count(id) == 0) return runtime::Error{"unknown"};
-    stopping.push_back(id);
+    if (fail_stops > 0) {
+      --fail_stops;
+      return runtime::Error{"engine timed out"};
+    }
+    if (!hang_stops) stopping.push_back(id);
+    return {};
+  }
+  runtime::Status force_stop(const std::string& id) override {
+    forced.push_back(id);
+    running.erase(id);  // SIGKILL: gone from list(), no exit reported (like docker's remove)
     return {};
   }
   std::vector<runtime::Instance> list() override {
@@ -53,6 +63,10 @@ class FakeDriver : public runtime::Driver {
   std::vector<runtime::Exit> exits;
   int starts = 0;
   int next_ = 0;
+  int stop_calls = 0;
+  int fail_stops = 0;       // the next N stops fail
+  bool hang_stops = false;  // stops are accepted but nothing ends
+  std::vector<std::string> forced;
 };
 
 config::ServiceSpec web(int replicas) {
@@ -149,4 +163,104 @@ TEST_CASE("runner: adopts its own instances from a previous run, a failed start 
   CHECK(st.instances[0].id.service == "bad");
   CHECK(st.instances[0].exit_code == 127);
   CHECK(st.instances[1].state == placement::InstanceState::running);
+}
+
+namespace {
+
+// One instance of web(1) owned by "a", started at t = 1000; then the service is removed.
+struct OneRunning {
+  FakeDriver d;
+  node::Runner r{"a", d, {}};
+  std::vector<config::ServiceSpec> services;
+  placement::Assignment asg;
+  std::map<std::string, placement::PeerStatus> peers;
+  node::RunnerInputs in;
+  explicit OneRunning(config::Millis stop_grace) {
+    services.push_back(web(1));
+    services[0].stop_grace = stop_grace;
+    asg.algorithm_version = 1;
+    asg.instances = {{{"web", 0}, std::string("a"), ""}};
+    in.now = 1000;
+    in.assignment = &asg;
+    in.services = &services;
+    in.peers = &peers;
+    in.live_peers = {"a"};
+    in.synced = true;
+    r.step(in);
+    REQUIRE(d.running.size() == 1);
+    services.clear();
+    asg.instances.clear();
+  }
+  std::optional<config::Millis> at(config::Millis t) {
+    in.now = t;
+    return r.step(in);
+  }
+  placement::InstanceState state() {
+    REQUIRE(r.status().instances.size() == 1);
+    return r.status().instances[0].state;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("runner: a refused stop keeps the instance and is retried with back-off",
+          "[node][runner]") {
+  OneRunning t(2000);
+  t.d.fail_stops = 2;
+  auto wake = t.at(2000);
+  CHECK(t.d.stop_calls == 1);
+  CHECK(t.state() == placement::InstanceState::running);  // not `stopping`: never forgotten
+  REQUIRE(wake);
+  CHECK(*wake <= 3000);  // the retry is scheduled
+  t.at(2500);
+  CHECK(t.d.stop_calls == 1);  // backing off (1 s)
+  t.at(3000);
+  CHECK(t.d.stop_calls == 2);  // refused again: 2 s now
+  t.at(4500);
+  CHECK(t.d.stop_calls == 2);
+  t.at(5000);
+  CHECK(t.d.stop_calls == 3);
+  CHECK(t.state() == placement::InstanceState::stopping);
+  t.at(5100);  // the driver reports the end
+  CHECK(t.r.status().instances.empty());
+  CHECK(t.d.running.empty());
+  CHECK(t.d.forced.empty());
+}
+
+TEST_CASE("runner: `stopping` past stop_grace + margin is force-stopped and re-listed",
+          "[node][runner]") {
+  OneRunning t(2000);
+  t.d.hang_stops = true;  // accepted, never ends (a wedged engine, a process ignoring TERM)
+  auto wake = t.at(2000);
+  CHECK(t.state() == placement::InstanceState::stopping);
+  REQUIRE(wake);
+  CHECK(*wake <= 2000 + 2000 + 5000);  // woken for the deadline
+  t.at(8999);
+  CHECK(t.d.forced.empty());
+  CHECK(t.state() == placement::InstanceState::stopping);
+  t.at(9000);
+  REQUIRE(t.d.forced.size() == 1);
+  CHECK(t.d.running.empty());
+  CHECK(t.r.status().instances.empty());  // re-listed: gone, forgotten
+}
+
+TEST_CASE("runner: a replaced copy whose stop is refused is not left running untracked",
+          "[node][runner]") {
+  OneRunning t(2000);
+  // The spec changes instead of going away: the running copy is stale and replaced.
+  t.services.push_back(web(1));
+  t.services[0].command = {"sleep", "2000"};
+  t.services[0].stop_grace = 2000;
+  t.asg.instances = {{{"web", 0}, std::string("a"), ""}};
+  t.d.fail_stops = 1;
+  t.at(2000);
+  CHECK(t.d.stop_calls == 1);
+  CHECK(t.d.starts == 1);  // nothing started beside the copy it could not stop
+  REQUIRE(t.d.running.size() == 1);
+  t.d.hang_stops = true;
+  for (config::Millis now = 2100; now <= 20000; now += 100) t.at(now);
+  CHECK(t.d.starts == 2);
+  CHECK(t.d.forced.size() == 1);  // the old copy, forced past its deadline
+  REQUIRE(t.d.running.size() == 1);
+  CHECK(t.d.running.begin()->second.labels.spec_hash == placement::spec_hash(t.services[0]));
 }

@@ -240,3 +240,22 @@ TEST_CASE("process driver: instances and supervisors inherit no file descriptor 
   CHECK(read_text("/proc/" + std::to_string(rec->supervisor_pid) + "/comm") ==
         "shoal-supervise\n");
 }
+
+TEST_CASE("process driver force_stop: a stop that did not end it in time, SIGKILL to the group") {
+  Harness h;
+  Instance inst = h.start(h.spec("stubborn", 0, Harness::trap_loop("")));
+  REQUIRE(h.wait_ready(inst));
+  REQUIRE(h.driver->stop(inst.id, 600000).ok());  // a grace far past the caller's deadline
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(h.driver->list().size() == 1);  // ignores SIGTERM: still running
+  const std::int64_t t0 = now_ms();
+  REQUIRE(h.driver->force_stop(inst.id).ok());
+  CHECK(wait_until([&] { return h.driver->list().empty(); }, 3000));  // re-listed: gone
+  CHECK(now_ms() - t0 < 3000);
+  auto exits = h.wait_exits(1);
+  REQUIRE(exits.size() == 1);
+  CHECK(exits[0].id == inst.id);
+  CHECK(exits[0].signal == SIGKILL);
+  CHECK(::kill(static_cast<pid_t>(inst.pid), 0) != 0);
+  CHECK(h.driver->force_stop(inst.id).ok());  // ended and consumed: nothing to do, no error
+}
