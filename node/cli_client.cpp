@@ -9,6 +9,7 @@
 
 #include "config/parse.hpp"
 #include "gossip/keyring.hpp"
+#include "node/json_text.hpp"
 #include "node/http.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
@@ -61,7 +62,7 @@ std::string cell(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "-";
   if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  return v.dump();
+  return json_text(v);
 }
 
 std::string table(const std::vector<std::string>& head,
@@ -156,7 +157,7 @@ int cmd_members(const ApiTarget& api, bool json, std::ostream& out, std::ostream
   auto j = call(api, "GET", "/v1/members", "", err, "members");
   if (!j) return 1;
   if (json) {
-    out << j->dump() << "\n";
+    out << json_text(*j) << "\n";
   } else {
     out << members_table(*j);
   }
@@ -167,7 +168,7 @@ int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream&
   auto j = call(api, "GET", "/v1/status", "", err, "status");
   if (!j) return 1;
   if (json) {
-    out << j->dump() << "\n";
+    out << json_text(*j) << "\n";
   } else {
     out << status_text(*j);
   }
@@ -203,14 +204,14 @@ std::string ps_table(const Json& instances) {
 int cmd_services(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
   auto j = call(api, "GET", "/v1/services", "", err, "services");
   if (!j) return 1;
-  out << (json ? j->dump() + "\n" : services_table(*j));
+  out << (json ? json_text(*j) + "\n" : services_table(*j));
   return 0;
 }
 
 int cmd_ps(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
   auto j = call(api, "GET", "/v1/ps", "", err, "ps");
   if (!j) return 1;
-  out << (json ? j->dump() + "\n" : ps_table(*j));
+  out << (json ? json_text(*j) + "\n" : ps_table(*j));
   return 0;
 }
 
@@ -322,7 +323,7 @@ int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
   }
   std::string base = file.substr(file.find_last_of('/') + 1);
   Json body{{"file", base}, {"content", *text}};
-  auto j = call(api, "POST", "/v1/apply", body.dump(), err, "apply");
+  auto j = call(api, "POST", "/v1/apply", json_text(body), err, "apply");
   if (!j) return 1;
   std::string names;
   for (const auto& n : (*j)["services"]) names += (names.empty() ? "" : ", ") + cell(n);
