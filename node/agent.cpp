@@ -1112,6 +1112,7 @@ class Agent {
              {"probes", st.probes},
              {"probes_failed", st.probes_failed},
              {"push_pulls", st.push_pulls},
+             {"members_capped", st.members_capped},
              {"specs_refused", spec_gate_.refused()},
              {"handler_errors", handler_errors_}}}};
     return j;

@@ -139,6 +139,7 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.resources.memory_mib = num<std::int64_t>(j.at("memory_mib"));
     const J& r = j.at("restart");
     const std::string cond = r.at(0).get<std::string>();
+    if (cond != "any" && cond != "on-failure" && cond != "none") return std::nullopt;
     s.restart.condition = cond == "none"         ? config::RestartPolicy::Condition::none
                           : cond == "on-failure" ? config::RestartPolicy::Condition::on_failure
                                                  : config::RestartPolicy::Condition::any;
@@ -147,6 +148,7 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.restart.max_attempts = num<int>(r.at(3));
     const J& h = j.at("health");
     const std::string kind = h.at(0).get<std::string>();
+    if (kind != "none" && kind != "http" && kind != "tcp" && kind != "exec") return std::nullopt;
     s.health.kind = kind == "http"   ? config::HealthCheck::Kind::http
                     : kind == "tcp"  ? config::HealthCheck::Kind::tcp
                     : kind == "exec" ? config::HealthCheck::Kind::exec
@@ -162,9 +164,10 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
       if (!parsed.ok()) return std::nullopt;
       s.placement.constraints.push_back(*parsed.value);
     }
-    s.placement.spread = j.at("spread").get<std::string>() == "zone"
-                             ? config::Placement::Spread::zone
-                             : config::Placement::Spread::none;
+    const std::string spread = j.at("spread").get<std::string>();
+    if (spread != "zone" && spread != "none") return std::nullopt;
+    s.placement.spread = spread == "zone" ? config::Placement::Spread::zone
+                                          : config::Placement::Spread::none;
     s.placement.max_per_peer = num<int>(j.at("max_per_peer"));
     s.placement.home = j.at("home").get<bool>();
     s.stop_grace = num<config::Millis>(j.at("stop_grace"));

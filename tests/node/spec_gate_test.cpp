@@ -59,6 +59,9 @@ TEST_CASE("spec gate: huge and negative numbers are refused", "[node][spec_gate]
   CHECK_FALSE(node::gate_spec("spec/web", with("replicas", 4294967296LL)).spec);
   CHECK_FALSE(node::gate_spec("spec/web", with("ports", {{"http", 70000, nullptr}})).spec);
   CHECK(node::gate_spec("spec/web", with("replicas", 10000)).spec);
+  CHECK_FALSE(node::gate_spec("spec/web", with("replicas", 2.5)).spec);
+  CHECK_FALSE(node::gate_spec("spec/web", with("spread", "everywhere")).spec);
+  CHECK_FALSE(node::gate_spec("spec/web", with("restart", {"sometimes", 1000, 60000, 0})).spec);
 }
 
 TEST_CASE("spec gate: a bad name never reaches JSON unprintable", "[node][spec_gate]") {
