@@ -17,11 +17,11 @@ std::string what(const std::exception_ptr& e) {
 
 }  // namespace
 
-Contained place_contained(const View& view, const Tuning& tuning) {
+Contained place_contained(const View& view, const Tuning& tuning, PlaceFn place_fn) {
   Contained out;
   std::exception_ptr first;
   try {
-    out.assignment = place(view, tuning);
+    out.assignment = place_fn(view, tuning);
     return out;
   } catch (const std::exception&) {
     first = std::current_exception();
@@ -29,14 +29,14 @@ Contained place_contained(const View& view, const Tuning& tuning) {
   View rest{view.peers, {}};
   for (const auto& s : view.services) {
     try {
-      (void)place(View{view.peers, {s}}, tuning);
+      (void)place_fn(View{view.peers, {s}}, tuning);
       rest.services.push_back(s);
     } catch (const std::exception&) {
       out.failed.emplace_back(s.name, what(std::current_exception()));
     }
   }
   try {
-    out.assignment = place(rest, tuning);
+    out.assignment = place_fn(rest, tuning);
   } catch (const std::exception&) {
     // Only together do they fail: nothing is placed, every service is marked.
     out.assignment = Assignment{kAlgorithmVersion, {}};

@@ -16,6 +16,9 @@ struct Contained {
   std::vector<std::pair<std::string, std::string>> failed;  // (service, what it threw)
 };
 
-Contained place_contained(const View& view, const Tuning& tuning = {});
+// `place_fn` is place() itself; tests hand in one that throws.
+using PlaceFn = Assignment (*)(const View&, const Tuning&);
+Contained place_contained(const View& view, const Tuning& tuning = {},
+                          PlaceFn place_fn = static_cast<PlaceFn>(&place));
 
 }  // namespace shoal::placement

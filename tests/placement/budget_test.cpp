@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <new>
 
 #include "placement/contained.hpp"
 #include "placement/explain.hpp"
@@ -92,4 +93,31 @@ TEST_CASE("place_contained: a view that places returns it, nothing failed", "[pl
   Contained c = place_contained(v);
   CHECK(c.failed.empty());
   CHECK(c.assignment.instances.size() == 3);
+}
+
+namespace {
+
+// place(), except that a view holding a service named "boom" throws, as a bug or an
+// allocation failure in placement would.
+Assignment throwing_place(const View& v, const Tuning& t) {
+  for (const auto& s : v.services)
+    if (s.name == "boom") throw std::bad_alloc();
+  return place(v, t);
+}
+
+}  // namespace
+
+TEST_CASE("place_contained: a service whose placement throws is left out, the rest placed",
+          "[placement][budget]") {
+  View v = cluster(3);
+  v.services = {svc("a", 2), svc("boom", 3), svc("c", 1)};
+  Contained c = place_contained(v, Tuning{}, throwing_place);
+  REQUIRE(c.failed.size() == 1);
+  CHECK(c.failed[0].first == "boom");
+  CHECK(c.failed[0].second == std::bad_alloc().what());
+  REQUIRE(c.assignment.instances.size() == 3);
+  for (const auto& p : c.assignment.instances) {
+    CHECK(p.id.service != "boom");
+    CHECK(p.owner);
+  }
 }
