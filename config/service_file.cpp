@@ -313,13 +313,20 @@ const toml::node& locate(const toml::node& service, const std::string& field) {
 
 // The limits of validate_spec.hpp, for a service the reader found no fault in (its errors
 // come first; a value it rejected was not stored, so nothing is reported twice).
-void check_limits(Reader& r, const ServiceSpec& s, const toml::node& node) {
-  for (const SpecIssue& i : validate(s)) r.error(locate(node, i.field), i.message);
+void check_limits(Reader& r, const ServiceSpec& s, const toml::node& node,
+                  const SpecLimits& limits) {
+  for (const SpecIssue& i : validate(s, limits)) r.error(locate(node, i.field), i.message);
 }
 
 }  // namespace
 
 Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::string_view path) {
+  return parse_service_file(text, path, SpecLimits{}.max_replicas);
+}
+
+Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::string_view path,
+                                                     int max_replicas) {
+  const SpecLimits limits{max_replicas};
   Parsed<std::vector<ServiceSpec>> out;
   Diagnostic syntax;
   auto root = detail::parse_toml(text, path, syntax);
@@ -346,7 +353,7 @@ Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::
           continue;
         }
         services.push_back(read_service(r, name, value, *t));
-        if (r.error_count() == before) check_limits(r, services.back(), value);
+        if (r.error_count() == before) check_limits(r, services.back(), value, limits);
       }
     }
   } else {

@@ -171,6 +171,7 @@ class Agent {
         join_timer_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
+    services_.set_max_replicas(cfg_.limits.max_replicas);
     persisted_incarnation_ = incarnation;
     engine_socket_ = cfg_.runtime.socket;
     load_published();
@@ -818,7 +819,7 @@ class Agent {
     if (!safe_service_file_name(file)) {
       return error_response(400, "file must be a plain NAME.toml, got `" + file + "`");
     }
-    auto parsed = config::parse_service_file(content, file);
+    auto parsed = config::parse_service_file(content, file, cfg_.limits.max_replicas);
     if (!parsed.ok()) {
       Json errs = Json::array();
       for (const auto& d : parsed.errors) errs.push_back(d.to_string());
@@ -1161,7 +1162,7 @@ class Agent {
   std::map<gossip::Address, std::shared_ptr<Conn>> conns_;
   SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
-  mutable SpecGate spec_gate_;  // refuses invalid gossiped specs; lists them for /v1/status
+  mutable SpecGate spec_gate_{config::SpecLimits{cfg_.limits.max_replicas}};  // refuses invalid gossiped specs; lists them for /v1/status
   mutable std::map<std::string, std::string> placement_failed_;  // service -> why
   std::array<std::byte, 65536> rbuf_{};
   udp::endpoint rfrom_;

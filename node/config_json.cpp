@@ -125,6 +125,7 @@ Json to_json(const config::PeerConfig& p) {
                         {"handoff_timeout_ms", p.reconcile.handoff_timeout}};
   j["security"] = Json{{"keyring", p.security.keyring}, {"label", p.security.label}};
   j["dns"] = Json{{"listen", address_or_null(p.dns.listen)}, {"domain", p.dns.domain}};
+  j["limits"] = Json{{"max_replicas", p.limits.max_replicas}};
   return j;
 }
 

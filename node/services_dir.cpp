@@ -54,7 +54,7 @@ bool ServicesDir::scan() {
     if (h != f.hash) {
       f.hash = h;
       f.errors.clear();
-      auto parsed = config::parse_service_file(*text, path);
+      auto parsed = config::parse_service_file(*text, path, max_replicas_);
       if (parsed.ok()) {
         f.good = std::move(*parsed.value);
         for (auto& s : f.good) {

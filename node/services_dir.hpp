@@ -29,6 +29,8 @@ class ServicesDir {
   // The file defining `name`, or "".
   std::string file_of(const std::string& name) const;
   const std::string& dir() const { return dir_; }
+  // The peer's limits.max_replicas for the files it reads (default 10,000).
+  void set_max_replicas(int n) { max_replicas_ = n; }
 
  private:
   struct File {
@@ -38,6 +40,7 @@ class ServicesDir {
   };
   std::string dir_;
   std::string self_;
+  int max_replicas_ = config::PeerConfig::Limits{}.max_replicas;
   std::map<std::string, File> files_;         // by path
 };
 

@@ -130,3 +130,22 @@ TEST_CASE("service file: reader errors come alone (no double report)", "[config]
   CHECK(diagnose("[service.web]\nimage = \"x\"\nreplicas = -1") ==
         "f.toml:3:12: replicas must be >= 0");
 }
+
+TEST_CASE("limits.max_replicas: a peer file raises the bound, service files follow it",
+          "[config][validate]") {
+  auto p = parse_peer_file("limits = { max_replicas = 50000 }\n", "peer.toml");
+  REQUIRE(p.ok());
+  CHECK(p.value->limits.max_replicas == 50000);
+  CHECK(parse_peer_file("", "peer.toml").value->limits.max_replicas == 10000);
+  auto bad = parse_peer_file("limits = { max_replicas = 200000 }\n", "peer.toml");
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].to_string() ==
+        "peer.toml:1:27: limits.max_replicas must be from 0 to 100000");
+  const std::string file = "[service.web]\nimage = \"x\"\nreplicas = 20000\n";
+  CHECK_FALSE(parse_service_file(file, "f.toml").ok());
+  CHECK(parse_service_file(file, "f.toml", 50000).ok());
+  ServiceSpec s = good();
+  s.replicas = 20000;
+  CHECK_FALSE(validate(s).empty());
+  CHECK(validate(s, SpecLimits{50000}).empty());
+}
