@@ -150,6 +150,13 @@ std::string status_text(const Json& s) {
         << cell(c.value("file", Json())) << ")\n";
     }
   }
+  if (s.contains("invalid_specs") && s["invalid_specs"].is_array()) {
+    for (const auto& v : s["invalid_specs"]) {
+      o << "refused:    spec " << cell(v.value("service", Json()));
+      if (v.contains("origin") && v["origin"].is_string()) o << " from " << cell(v["origin"]);
+      o << ": " << cell(v.value("error", Json())) << "\n";
+    }
+  }
   return o.str();
 }
 
