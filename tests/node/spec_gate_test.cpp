@@ -95,3 +95,36 @@ TEST_CASE("spec gate over a store: refused entries listed once, counted once", "
   CHECK(fresh.empty());
   CHECK(gate.refused() == 1);
 }
+
+TEST_CASE("spec gate: mutated values never throw, and what passes is valid", "[node][spec_gate]") {
+  std::uint64_t x = 12345;  // xorshift: a fixed sequence
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const std::string base = node::encode_spec(web());
+  static const char* kSwaps[] = {"-1", "2147483648", "1e300", "\"\\u0000\"", "\"\xff\"", "null",
+                                 "[]", "{}", "9223372036854775808", "0.5", "true"};
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string b = base;
+    const std::size_t at = next() % b.size();
+    switch (next() % 3) {
+      case 0: b[at] = static_cast<char>(next() & 0xff); break;
+      case 1: b.insert(at, kSwaps[next() % std::size(kSwaps)]); break;
+      default: b.erase(at, 1 + next() % 8); break;
+    }
+    node::GatedSpec g;
+    REQUIRE_NOTHROW(g = node::gate_spec("spec/web", b));
+    if (g.spec) {
+      ++accepted;
+      CHECK(config::validate(*g.spec).empty());
+      CHECK(g.spec->name == "web");
+    } else {
+      CHECK_FALSE(g.error.empty());
+    }
+  }
+  CHECK(accepted > 0);
+}
