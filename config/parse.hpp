@@ -28,6 +28,9 @@ FileKind detect_kind(std::string_view text);
 
 // Several [service.NAME] tables per file; the result is sorted by name.
 Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::string_view path);
+// The same, with a peer's limits (PeerConfig::limits) in place of the defaults.
+Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::string_view path,
+                                                     int max_replicas);
 Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path);
 
 }  // namespace shoal::config

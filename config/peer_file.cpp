@@ -117,7 +117,7 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   r.check_keys(t,
                {"name", "bind", "advertise", "join", "zone", "labels", "data_dir", "services_dir",
                 "resources", "gossip", "api", "runtime", "reconcile", "security", "dns",
-                "service"},
+                "limits", "service"},
                "");
   with(t, "service", [&](const toml::node& v) {
     // A `service` table makes a service file (detect_kind), so a peer file has no such key.
@@ -199,6 +199,15 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
         r.error(n, "security.insecure = true turns sealing off: remove it, or remove "
                    "security.keyring");
       }
+    });
+  });
+  with(t, "limits", [&](const toml::node& v) {
+    const toml::table* lt = r.table(v, "limits");
+    if (lt == nullptr) return;
+    r.check_keys(*lt, {"max_replicas"}, "limits");
+    with(*lt, "max_replicas", [&](const toml::node& n) {
+      if (auto i = r.integer(n, "limits.max_replicas", 0, 100'000))
+        p.limits.max_replicas = static_cast<int>(*i);
     });
   });
   with(t, "dns", [&](const toml::node& v) {

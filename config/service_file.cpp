@@ -6,31 +6,13 @@
 #include "config/parse.hpp"
 #include "config/toml_reader.hpp"
 #include "config/units.hpp"
+#include "config/validate_spec.hpp"
 
 namespace shoal::config {
 namespace {
 
 using detail::Reader;
 using detail::with;
-
-std::string check_port_name(std::string_view name) {
-  if (name.empty() || name.size() > 63) return "port names are 1 to 63 characters";
-  for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-      return "port name `" + std::string(name) + "` may only contain a-z, 0-9, '_' and '-'";
-  return {};
-}
-
-std::string check_env_name(std::string_view name) {
-  bool ok = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name)
-    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  if (ok) return {};
-  std::string msg = "`";
-  msg += name;
-  msg += "` is not a valid variable name (letters, digits and '_', not starting with a digit)";
-  return msg;
-}
 
 void read_ports(Reader& r, const toml::node& n, ServiceSpec& s) {
   const toml::table* t = r.table(n, "ports");
@@ -312,9 +294,39 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   return s;
 }
 
+// The node a validator field ("resources.memory", "command[2]") names: its longest prefix that
+// exists under the service's table, else the table itself.
+const toml::node& locate(const toml::node& service, const std::string& field) {
+  const toml::node* at = &service;
+  std::string_view rest(field);
+  rest = rest.substr(0, rest.find('['));
+  while (!rest.empty()) {
+    const std::size_t dot = rest.find('.');
+    const toml::table* t = at->as_table();
+    const toml::node* next = t ? t->get(rest.substr(0, dot)) : nullptr;
+    if (next == nullptr) break;
+    at = next;
+    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+  }
+  return *at;
+}
+
+// The limits of validate_spec.hpp, for a service the reader found no fault in (its errors
+// come first; a value it rejected was not stored, so nothing is reported twice).
+void check_limits(Reader& r, const ServiceSpec& s, const toml::node& node,
+                  const SpecLimits& limits) {
+  for (const SpecIssue& i : validate(s, limits)) r.error(locate(node, i.field), i.message);
+}
+
 }  // namespace
 
 Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::string_view path) {
+  return parse_service_file(text, path, SpecLimits{}.max_replicas);
+}
+
+Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::string_view path,
+                                                     int max_replicas) {
+  const SpecLimits limits{max_replicas};
   Parsed<std::vector<ServiceSpec>> out;
   Diagnostic syntax;
   auto root = detail::parse_toml(text, path, syntax);
@@ -330,6 +342,7 @@ Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::
       if (all->empty()) r.error(*n, "no services: add a [service.NAME] table");
       for (auto&& [key, value] : *all) {
         const std::string name(key.str());
+        const std::size_t before = r.error_count();
         // A bad name is reported, and the body is still checked so every error shows at once.
         if (std::string why = check_service_name(name); !why.empty()) {
           r.error(key.source(), why + ": `" + name + "`");
@@ -340,6 +353,7 @@ Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::
           continue;
         }
         services.push_back(read_service(r, name, value, *t));
+        if (r.error_count() == before) check_limits(r, services.back(), value, limits);
       }
     }
   } else {

@@ -146,6 +146,12 @@ struct PeerConfig {
     bool insecure = false;
     friend bool operator==(const Security&, const Security&) = default;
   } security;
+  // Bounds on the specs this peer accepts (config/validate_spec.hpp). Give every peer the
+  // same: a spec one peer refuses is placed by the others but never run by that one.
+  struct Limits {
+    int max_replicas = 10'000;  // per service, 0..100,000 (placement's instance budget)
+    friend bool operator==(const Limits&, const Limits&) = default;
+  } limits;
   struct Dns {
     std::optional<Address> listen;
     std::string domain = "shoal";

@@ -7,6 +7,7 @@
 
 #include "gossip/digest.hpp"
 #include "gossip/growth.hpp"
+#include "gossip/member_check.hpp"
 #include "gossip/suspicion.hpp"
 #include "gossip/wire.hpp"
 
@@ -129,6 +130,7 @@ std::uint32_t Engine::acquire_card(const wire::AliveView& a) {
   }
   Meta meta;
   wire::decode_meta(a.meta, meta);  // validated by decode_view
+  if (!valid_meta_text(meta)) return CardTable::kNone;  // not UTF-8: refused (member_check.hpp)
   return interner_->cards.acquire(Address{std::string(a.host), a.port}, meta);
 }
 
@@ -279,6 +281,11 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
     ++stats_.packets_malformed;
     return;
   }
+  if (!check_members(packet)) {  // a bad name or a non-IP address: the whole packet goes
+    ++stats_.packets_malformed;
+    ++stats_.members_invalid;
+    return;
+  }
   const std::span<const wire::RecordView> records(packet.records);
   for (const auto& msg : packet.messages) {
     ++stats_.messages_in;
@@ -289,7 +296,7 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
           else if constexpr (std::is_same_v<T, wire::IndirectPing>) on_indirect_ping(now, from, m, out);
           else if constexpr (std::is_same_v<T, wire::Ack>) on_ack(now, m, out);
           else if constexpr (std::is_same_v<T, wire::Nack>) on_nack(m);
-          else if constexpr (std::is_same_v<T, wire::AliveView>) alive_node(now, m, out);
+          else if constexpr (std::is_same_v<T, wire::AliveView>) alive_node(now, m, out, from.host);
           else if constexpr (std::is_same_v<T, wire::Suspect>) suspect_node(now, m, out);
           else if constexpr (std::is_same_v<T, wire::Dead>) dead_node(now, m, out);
           else if constexpr (std::is_same_v<T, wire::PushPullView>)
@@ -820,7 +827,7 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
       case MemberState::alive:
         // Most records of a push-pull are members we already hold: alive_node drops those
         // after one name lookup.
-        alive_node(now, alive, out);
+        alive_node(now, alive, out, from.host, true);
         break;
       case MemberState::suspect:
       case MemberState::dead:
@@ -828,7 +835,7 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
         // A suspect we never heard of is taken in (then suspected); an unknown dead one is not.
         if (find_slot(r.name) == kNoSlot) {
           if (r.state == MemberState::dead) break;
-          alive_node(now, alive, out);
+          alive_node(now, alive, out, from.host, true);
         }
         suspect_node(now, wire::Suspect{std::string(r.name), r.incarnation, self_.name}, out);
         break;
@@ -865,7 +872,8 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
   }
 }
 
-void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out) {
+void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out,
+                        std::string_view sender, bool push_pull) {
   if (a.meta.size() > cfg_.max_meta_bytes) {
     ++stats_.meta_too_large;
     return;
@@ -888,7 +896,16 @@ void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out) {
   const std::uint32_t name_id = interner_->names.find(a.name);  // the one name lookup
   const std::uint32_t i = slot_of_name_id(name_id);
   if (i == kNoSlot) {
-    const std::uint32_t n = add_slot(a.name, name_id, acquire_card(a), a.incarnation,
+    if (!sender.empty() && !intake_.allow(now.mono, sender, push_pull)) {
+      ++stats_.members_capped;
+      return;
+    }
+    const std::uint32_t card = acquire_card(a);
+    if (card == CardTable::kNone) {
+      ++stats_.members_invalid;
+      return;
+    }
+    const std::uint32_t n = add_slot(a.name, name_id, card, a.incarnation,
                                      MemberState::alive, now.mono);
     // New members go to a random place among those not yet probed this round (O(1): swapped
     // with the one there), so they are probed soon.
@@ -914,6 +931,10 @@ void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out) {
   if (!reclaim && a.incarnation <= m.incarnation) return;
   const MemberState old = m.state();
   const std::uint32_t card = acquire_card(a);
+  if (card == CardTable::kNone) {
+    ++stats_.members_invalid;
+    return;
+  }
   const bool updated = card != m.card;  // cards are interned by value
   if (!suspicions_.empty()) suspicions_.erase(std::string(a.name));
   set_incarnation(i, a.incarnation);

@@ -20,6 +20,7 @@
 
 #include "gossip/broadcasts.hpp"
 #include "gossip/config.hpp"
+#include "gossip/intake_limit.hpp"
 #include "gossip/interner.hpp"
 #include "gossip/rng.hpp"
 #include "gossip/store.hpp"
@@ -53,6 +54,8 @@ struct Stats {
   std::uint64_t state_malformed = 0;    // state batches or sync messages that failed to decode
   std::uint64_t state_batches_in = 0;   // state delta batches merged
   std::uint64_t state_oversized_sent = 0;  // whole values sent over the stream channel
+  std::uint64_t members_invalid = 0;    // packets or alive messages refused by member_check.hpp
+  std::uint64_t members_capped = 0;     // new members refused by the intake limit (per sender)
 };
 
 // A member as the engine holds it, by reference into its tables: valid until the engine is next
@@ -206,7 +209,10 @@ class Engine {
   // An alive message (piggybacked, or a push-pull record). One that changes nothing (a member
   // we hold at that address with an incarnation at least as new) returns after one name
   // lookup, without copying or parsing anything.
-  void alive_node(Clock now, const wire::AliveView& m, Outbox& out);
+  // `sender` (the host a packet came from; empty for our own calls) is held to the intake
+  // limit when the message would add a member; `push_pull` picks the bucket.
+  void alive_node(Clock now, const wire::AliveView& m, Outbox& out, std::string_view sender = {},
+                  bool push_pull = false);
   void suspect_node(Clock now, const wire::Suspect& m, Outbox& out);
   void dead_node(Clock now, const wire::Dead& m, Outbox& out);
   void refute(std::uint64_t seen, bool accused, Outbox& out);
@@ -341,6 +347,7 @@ class Engine {
   Micros next_state_sync_ = kNever;
   Micros last_state_sync_ = kNever;  // kNever: none yet
   Stats stats_;
+  IntakeLimit intake_;  // new members per sender (intake_limit.hpp)
 };
 
 }  // namespace shoal::gossip

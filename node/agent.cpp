@@ -30,17 +30,21 @@
 #include "node/http.hpp"
 #include "node/keyring_setup.hpp"
 #include "node/keyring_sync.hpp"
+#include "node/json_text.hpp"
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
 #include "node/unix_socket_file.hpp"
 #include "node/sealer.hpp"
 #include "node/dir_watch.hpp"
+#include "node/seed_resolver.hpp"
 #include "node/services_dir.hpp"
+#include "node/spec_gate.hpp"
 #include "node/sync_gate.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
 #include "node/state_codec.hpp"
+#include "placement/contained.hpp"
 #include "placement/place.hpp"
 
 namespace shoal::node {
@@ -67,7 +71,7 @@ gossip::Clock clock_now() {
           duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
 }
 
-HttpResponse json_response(int status, const Json& j) { return {status, j.dump() + "\n"}; }
+HttpResponse json_response(int status, const Json& j) { return {status, json_text(j) + "\n"}; }
 HttpResponse error_response(int status, const std::string& msg) {
   return json_response(status, Json{{"error", msg}});
 }
@@ -167,6 +171,7 @@ class Agent {
         join_timer_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
+    services_.set_max_replicas(cfg_.limits.max_replicas);
     persisted_incarnation_ = incarnation;
     engine_socket_ = cfg_.runtime.socket;
     load_published();
@@ -252,6 +257,9 @@ class Agent {
     }
     keys_.acknowledge(start_);  // in the first push-pull: rotations wait for every peer's
     seeds_ = std::move(seeds);
+    std::set<std::string> seed_names;  // resolved in the background from now on
+    for (const auto& a : seeds_) seed_names.insert(a.host);
+    seed_resolver_.set_names(std::move(seed_names));
     // Join once the executor has listed what a previous run left running (or after a bound, when
     // the engine does not answer), so a quick restart can announce `ready` at once.
     start_executor();
@@ -260,11 +268,25 @@ class Agent {
       if (!ec) join_cluster(false);
     });
     housekeeping();
-    io_.run();
+    run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
     persist_incarnation();
     spdlog::info("peer {} stopped", setup_.name);
     return 0;
+  }
+
+  // The io loop never dies of a handler's exception: it is logged, counted (/v1/status
+  // stats.handler_errors) and the loop goes on with the next handler.
+  void run_io() {
+    for (;;) {
+      try {
+        io_.run();
+        return;
+      } catch (const std::exception& e) {
+        ++handler_errors_;
+        spdlog::error("an io handler threw (contained, the peer goes on): {}", e.what());
+      }
+    }
   }
 
   // --- transport ---------------------------------------------------------------------------
@@ -336,21 +358,9 @@ class Agent {
     });
   }
 
+  // Never blocks: IP literals, or seed names resolved in the background (node/seed_resolver.hpp).
   std::optional<asio::ip::address> resolve(const std::string& host) {
-    if (auto it = resolved_.find(host); it != resolved_.end()) return it->second;
-    boost::system::error_code ec;
-    auto a = asio::ip::make_address(host, ec);
-    if (ec) {
-      udp::resolver r(io_);
-      auto res = r.resolve(udp::v4(), host, "0", ec);
-      if (ec || res.empty()) {
-        spdlog::warn("cannot resolve {}: {}", host, ec ? ec.message() : "no address");
-        return std::nullopt;
-      }
-      a = res.begin()->endpoint().address();
-    }
-    resolved_[host] = a;
-    return a;
+    return seed_resolver_.lookup(host);
   }
 
   void send(gossip::Datagram& d) {
@@ -605,16 +615,24 @@ class Agent {
     state_dirty_ = false;
   }
 
-  // Every live spec/<name> of the store, decodable, sorted by name.
+  // Every live spec/<name> of the store that passes the gate (node/spec_gate.hpp), by name.
   std::vector<config::ServiceSpec> store_specs() const {
-    std::vector<config::ServiceSpec> out;
-    for (const auto& [key, v] : engine_.state().versions_with_prefix("spec/")) {
-      const gossip::Bytes* b = engine_.state().get(key);
-      if (!b) continue;
-      auto sp = decode_spec(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
-      if (sp) out.push_back(std::move(*sp));
-    }
+    std::vector<InvalidSpec> fresh;
+    auto out = spec_gate_.specs(engine_.state(), &fresh);
+    for (const auto& b : fresh)
+      spdlog::warn("spec/{} from {} refused: {}", b.service, b.origin, b.error);
     return out;
+  }
+
+  // Placement of `specs` over the members; a service whose placement throws is left out and
+  // listed in /v1/status (invalid_specs), the others are placed (placement/contained.hpp).
+  placement::Assignment place_specs(const std::vector<config::ServiceSpec>& specs) const {
+    auto c = placement::place_contained(make_view(engine_.members(), specs));
+    for (const auto& [svc, e] : c.failed)
+      if (!placement_failed_.count(svc)) spdlog::error("placing {} failed: {}", svc, e);
+    placement_failed_.clear();
+    for (auto& [svc, e] : c.failed) placement_failed_[svc] = "placement failed: " + e;
+    return std::move(c.assignment);
   }
 
   // status/<peer> of live members other than ourselves.
@@ -685,7 +703,7 @@ class Agent {
     const gossip::Clock now = clock_now();
     StepInputs in;
     in.services = store_specs();
-    in.assignment = placement::place(make_view(engine_.members(), in.services));
+    in.assignment = place_specs(in.services);
     in.peers = other_statuses();
     bool others = false;
     for (const auto& [n, m] : engine_.members()) {
@@ -805,12 +823,12 @@ class Agent {
 
   Json ps_view() const {
     auto specs = store_specs();
-    placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
+    placement::Assignment asg = place_specs(specs);
     return ps_json(asg, all_statuses());
   }
   Json services_view() const {
     auto specs = store_specs();
-    placement::Assignment asg = placement::place(make_view(engine_.members(), specs));
+    placement::Assignment asg = place_specs(specs);
     return services_json(specs, asg, all_statuses());
   }
 
@@ -825,7 +843,7 @@ class Agent {
     if (!safe_service_file_name(file)) {
       return error_response(400, "file must be a plain NAME.toml, got `" + file + "`");
     }
-    auto parsed = config::parse_service_file(content, file);
+    auto parsed = config::parse_service_file(content, file, cfg_.limits.max_replicas);
     if (!parsed.ok()) {
       Json errs = Json::array();
       for (const auto& d : parsed.errors) errs.push_back(d.to_string());
@@ -1123,6 +1141,7 @@ class Agent {
            {"uptime_ms", (clock_now().mono - start_.mono) / 1000},
            {"errors", services_.errors()},
            {"conflicts", name_conflicts()},
+           {"invalid_specs", invalid_specs_json()},
            {"local_services", local_names()},
            {"stats",
             {{"packets_in", st.packets_in},
@@ -1132,8 +1151,21 @@ class Agent {
              {"datagrams_out", st.datagrams_out},
              {"probes", st.probes},
              {"probes_failed", st.probes_failed},
-             {"push_pulls", st.push_pulls}}}};
+             {"push_pulls", st.push_pulls},
+             {"members_capped", st.members_capped},
+             {"specs_refused", spec_gate_.refused()},
+             {"handler_errors", handler_errors_}}}};
     return j;
+  }
+
+  Json invalid_specs_json() const {
+    store_specs();  // refreshes the gate's list
+    Json out = Json::array();
+    for (const auto& b : spec_gate_.invalid())
+      out.push_back(Json{{"service", b.service}, {"origin", b.origin}, {"error", b.error}});
+    for (const auto& [svc, e] : placement_failed_)
+      out.push_back(Json{{"service", svc}, {"origin", nullptr}, {"error", e}});
+    return out;
   }
 
   Json runtime_json() const {
@@ -1169,7 +1201,10 @@ class Agent {
   std::unique_ptr<HttpServer> api_;
   std::unique_ptr<HttpServer> api_unix_;
   std::map<gossip::Address, std::shared_ptr<Conn>> conns_;
-  std::map<std::string, asio::ip::address> resolved_;
+  SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
+  std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
+  mutable SpecGate spec_gate_{config::SpecLimits{cfg_.limits.max_replicas}};  // refuses invalid gossiped specs; lists them for /v1/status
+  mutable std::map<std::string, std::string> placement_failed_;  // service -> why
   std::array<std::byte, 65536> rbuf_{};
   udp::endpoint rfrom_;
   gossip::Clock start_;
@@ -1307,6 +1342,10 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
   AgentSetup setup = resolve_setup(cfg, facts);
   if (!setup.error.empty()) {
     err << opts.config_path << ":0:0: " << setup.error << "\n";
+    return 2;
+  }
+  if (std::string e = resolve_advertise(setup.advertise.host); !e.empty()) {
+    err << opts.config_path << ":0:0: " << e << "\n";
     return 2;
   }
   std::string dir_warning;

@@ -10,6 +10,7 @@
 #include "config/parse.hpp"
 #include "gossip/keyring.hpp"
 #include "node/api_guard.hpp"
+#include "node/json_text.hpp"
 #include "node/http.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
@@ -95,7 +96,7 @@ std::string cell(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "-";
   if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  return v.dump();
+  return json_text(v);
 }
 
 std::string table(const std::vector<std::string>& head,
@@ -211,6 +212,13 @@ std::string status_text(const Json& s) {
         << cell(c.value("file", Json())) << ")\n";
     }
   }
+  if (s.contains("invalid_specs") && s["invalid_specs"].is_array()) {
+    for (const auto& v : s["invalid_specs"]) {
+      o << "refused:    spec " << cell(v.value("service", Json()));
+      if (v.contains("origin") && v["origin"].is_string()) o << " from " << cell(v["origin"]);
+      o << ": " << cell(v.value("error", Json())) << "\n";
+    }
+  }
   return o.str();
 }
 
@@ -218,7 +226,7 @@ int cmd_members(const ApiTarget& api, bool json, std::ostream& out, std::ostream
   auto j = call(api, "GET", "/v1/members", "", err, "members");
   if (!j) return 1;
   if (json) {
-    out << j->dump() << "\n";
+    out << json_text(*j) << "\n";
   } else {
     out << members_table(*j);
   }
@@ -229,7 +237,7 @@ int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream&
   auto j = call(api, "GET", "/v1/status", "", err, "status");
   if (!j) return 1;
   if (json) {
-    out << j->dump() << "\n";
+    out << json_text(*j) << "\n";
   } else {
     out << status_text(*j);
   }
@@ -265,14 +273,14 @@ std::string ps_table(const Json& instances) {
 int cmd_services(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
   auto j = call(api, "GET", "/v1/services", "", err, "services");
   if (!j) return 1;
-  out << (json ? j->dump() + "\n" : services_table(*j));
+  out << (json ? json_text(*j) + "\n" : services_table(*j));
   return 0;
 }
 
 int cmd_ps(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {
   auto j = call(api, "GET", "/v1/ps", "", err, "ps");
   if (!j) return 1;
-  out << (json ? j->dump() + "\n" : ps_table(*j));
+  out << (json ? json_text(*j) + "\n" : ps_table(*j));
   return 0;
 }
 
@@ -385,7 +393,7 @@ int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
   }
   std::string base = file.substr(file.find_last_of('/') + 1);
   Json body{{"file", base}, {"content", *text}};
-  auto j = call(api, "POST", "/v1/apply", body.dump(), err, "apply");
+  auto j = call(api, "POST", "/v1/apply", json_text(body), err, "apply");
   if (!j) return 1;
   std::string names;
   for (const auto& n : (*j)["services"]) names += (names.empty() ? "" : ", ") + cell(n);

@@ -130,6 +130,7 @@ Json to_json(const config::PeerConfig& p) {
                        {"label", p.security.label},
                        {"insecure", p.security.insecure}};
   j["dns"] = Json{{"listen", address_or_null(p.dns.listen)}, {"domain", p.dns.domain}};
+  j["limits"] = Json{{"max_replicas", p.limits.max_replicas}};
   return j;
 }
 

@@ -99,7 +99,7 @@ void ServicesDir::read_one(const std::string& path, File& f) {
   if (h == f.hash) return;
   f.hash = h;
   f.errors.clear();
-  auto parsed = config::parse_service_file(text, path);
+  auto parsed = config::parse_service_file(text, path, max_replicas_);
   if (parsed.ok()) {
     f.good = std::move(*parsed.value);
     for (auto& s : f.good) {

@@ -56,6 +56,8 @@ class ServicesDir {
   bool gone(const std::string& name) const {
     return listed_twice() || forgotten_.count(name) > 0;
   }
+  // The peer's limits.max_replicas for the files it reads (default 10,000).
+  void set_max_replicas(int n) { max_replicas_ = n; }
 
  private:
   struct File {
@@ -69,6 +71,7 @@ class ServicesDir {
 
   std::string dir_;
   std::string self_;
+  int max_replicas_ = config::PeerConfig::Limits{}.max_replicas;
   std::map<std::string, File> files_;         // by path
   std::string list_error_;                    // the last listing failed: why
   int good_listings_ = 0;

@@ -1,8 +1,11 @@
 #include "node/state_codec.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <stdexcept>
 
 #include "config/constraint.hpp"
+#include "node/json_text.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::node {
@@ -17,7 +20,7 @@ std::string encode_status(const placement::PeerStatus& status) {
     list.push_back(J::array({s.id.service, s.id.index, std::string(placement::to_string(s.state)),
                              s.spec_hash, ports, s.restarts, s.exit_code}));
   }
-  return J{{"v", 1}, {"i", list}}.dump();
+  return json_text(J{{"v", 1}, {"i", list}});
 }
 
 std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
@@ -68,6 +71,21 @@ const char* health_name(config::HealthCheck::Kind k) {
   return "none";
 }
 
+// An integer of T's range (nlohmann's get<T> would truncate 2^32 + 1 to 1, and 2.5 to 2).
+template <typename T>
+T num(const J& v) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+        (i < 0 || static_cast<std::uint64_t>(i) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+      return static_cast<T>(i);
+  }
+  throw std::out_of_range("not an integer in range");
+}
+
 }  // namespace
 
 std::string encode_spec(const config::ServiceSpec& s) {
@@ -97,7 +115,7 @@ std::string encode_spec(const config::ServiceSpec& s) {
       {"home", s.placement.home},
       {"stop_grace", s.stop_grace},
       {"home_peer", s.home_peer}};
-  return j.dump();
+  return json_text(j);
 }
 
 std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
@@ -108,27 +126,29 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.name = j.at("name").get<std::string>();
     s.image = j.at("image").get<std::string>();
     s.command = j.at("command").get<std::vector<std::string>>();
-    s.replicas = j.at("replicas").get<int>();
+    s.replicas = num<int>(j.at("replicas"));
     for (const auto& p : j.at("ports")) {
       config::Port port;
       port.name = p.at(0).get<std::string>();
-      port.container = p.at(1).get<std::uint16_t>();
-      if (!p.at(2).is_null()) port.host = p.at(2).get<std::uint16_t>();
+      port.container = num<std::uint16_t>(p.at(1));
+      if (!p.at(2).is_null()) port.host = num<std::uint16_t>(p.at(2));
       s.ports.push_back(port);
     }
     s.env = j.at("env").get<std::map<std::string, std::string>>();
-    s.resources.cpu_milli = j.at("cpu_milli").get<std::int64_t>();
-    s.resources.memory_mib = j.at("memory_mib").get<std::int64_t>();
+    s.resources.cpu_milli = num<std::int64_t>(j.at("cpu_milli"));
+    s.resources.memory_mib = num<std::int64_t>(j.at("memory_mib"));
     const J& r = j.at("restart");
     const std::string cond = r.at(0).get<std::string>();
+    if (cond != "any" && cond != "on-failure" && cond != "none") return std::nullopt;
     s.restart.condition = cond == "none"         ? config::RestartPolicy::Condition::none
                           : cond == "on-failure" ? config::RestartPolicy::Condition::on_failure
                                                  : config::RestartPolicy::Condition::any;
-    s.restart.delay = r.at(1).get<config::Millis>();
-    s.restart.max_delay = r.at(2).get<config::Millis>();
-    s.restart.max_attempts = r.at(3).get<int>();
+    s.restart.delay = num<config::Millis>(r.at(1));
+    s.restart.max_delay = num<config::Millis>(r.at(2));
+    s.restart.max_attempts = num<int>(r.at(3));
     const J& h = j.at("health");
     const std::string kind = h.at(0).get<std::string>();
+    if (kind != "none" && kind != "http" && kind != "tcp" && kind != "exec") return std::nullopt;
     s.health.kind = kind == "http"   ? config::HealthCheck::Kind::http
                     : kind == "tcp"  ? config::HealthCheck::Kind::tcp
                     : kind == "exec" ? config::HealthCheck::Kind::exec
@@ -136,20 +156,21 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.health.http_path = h.at(1).get<std::string>();
     s.health.port = h.at(2).get<std::string>();
     s.health.exec = h.at(3).get<std::vector<std::string>>();
-    s.health.interval = h.at(4).get<config::Millis>();
-    s.health.timeout = h.at(5).get<config::Millis>();
-    s.health.retries = h.at(6).get<int>();
+    s.health.interval = num<config::Millis>(h.at(4));
+    s.health.timeout = num<config::Millis>(h.at(5));
+    s.health.retries = num<int>(h.at(6));
     for (const auto& c : j.at("constraints")) {
       auto parsed = config::parse_constraint(c.get<std::string>());
       if (!parsed.ok()) return std::nullopt;
       s.placement.constraints.push_back(*parsed.value);
     }
-    s.placement.spread = j.at("spread").get<std::string>() == "zone"
-                             ? config::Placement::Spread::zone
-                             : config::Placement::Spread::none;
-    s.placement.max_per_peer = j.at("max_per_peer").get<int>();
+    const std::string spread = j.at("spread").get<std::string>();
+    if (spread != "zone" && spread != "none") return std::nullopt;
+    s.placement.spread = spread == "zone" ? config::Placement::Spread::zone
+                                          : config::Placement::Spread::none;
+    s.placement.max_per_peer = num<int>(j.at("max_per_peer"));
     s.placement.home = j.at("home").get<bool>();
-    s.stop_grace = j.at("stop_grace").get<config::Millis>();
+    s.stop_grace = num<config::Millis>(j.at("stop_grace"));
     s.home_peer = j.at("home_peer").get<std::string>();
     return s;
   } catch (const std::exception&) {

@@ -1,5 +1,6 @@
 #include "placement/explain.hpp"
 
+#include "placement/budget.hpp"
 #include "placement/placer.hpp"
 
 namespace shoal::placement {
@@ -7,7 +8,16 @@ namespace shoal::placement {
 Explanation explain(const View& view, const InstanceId& id) { return explain(view, id, Tuning{}); }
 
 Explanation explain(const View& view, const InstanceId& id, const Tuning& tuning) {
-  detail::Placer placer(view, tuning);
+  Budgeted b = apply_budget(view, tuning.max_instances);
+  for (const Placed& p : b.refused) {
+    if (p.id.service != id.service) continue;
+    Explanation e;
+    e.id = id;
+    e.exists = true;
+    e.reason = p.reason;
+    return e;
+  }
+  detail::Placer placer(b.admitted ? *b.admitted : view, tuning);
   return placer.explain(id);
 }
 

@@ -48,6 +48,7 @@ struct Tuning {
   std::uint32_t balance_num = 5;     // balance cap = num / den x fair share (1.25);
   std::uint32_t balance_den = 4;     // num == 0 disables the cap (plain capacity-checked HRW)
   std::size_t subset_above = 512;    // ranked peers past which a candidate group is ranked
+  std::size_t max_instances = 100'000;  // cluster-wide instance budget (placement/budget.hpp)
 };
 
 Assignment place(const View& view);

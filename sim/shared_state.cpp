@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "node/spec_gate.hpp"
 #include "node/state_codec.hpp"
 
 namespace shoal::sim {
@@ -182,7 +183,8 @@ std::shared_ptr<const SharedState::Specs> SharedState::specs(const gossip::Store
   auto specs = std::make_shared<Specs>();
   for_prefix(store, kSpec, [&](const gossip::Entry& e) {
     ++decoded_;
-    if (auto sp = node::decode_spec(as_text(e.value))) specs->push_back(std::move(*sp));
+    // As a peer does: a spec that fails the gate (name, limits) is never placed.
+    if (auto g = node::gate_spec(e.key, as_text(e.value)); g.spec) specs->push_back(std::move(*g.spec));
   });
   std::sort(specs->begin(), specs->end(),
             [](const config::ServiceSpec& a, const config::ServiceSpec& b) { return a.name < b.name; });

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
+#include "node/json_text.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/socket_detect.hpp"
 
@@ -225,9 +227,14 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
   json host_config = {{"PortBindings", bindings},
                       {"Init", opt_.init},
                       {"RestartPolicy", {{"Name", "no"}}}};
-  if (svc.resources.cpu_milli > 0) host_config["NanoCpus"] = svc.resources.cpu_milli * 1000000;
+  // Saturating: the validator bounds both, but a product must never wrap into a negative limit.
+  const auto scaled = [](std::int64_t v, std::int64_t by) {
+    return v > std::numeric_limits<std::int64_t>::max() / by ? std::numeric_limits<std::int64_t>::max()
+                                                             : v * by;
+  };
+  if (svc.resources.cpu_milli > 0) host_config["NanoCpus"] = scaled(svc.resources.cpu_milli, 1000000);
   if (svc.resources.memory_mib > 0)
-    host_config["Memory"] = svc.resources.memory_mib * 1024 * 1024;
+    host_config["Memory"] = scaled(svc.resources.memory_mib, std::int64_t{1024} * 1024);
 
   json body = {{"Image", svc.image},
                {"Env", env},
@@ -239,7 +246,7 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
 
   std::string name =
       "shoal-" + labels.service + "-" + std::to_string(labels.index) + "-" + random_suffix();
-  auto created = call("POST", "/containers/create?name=" + name, body.dump());
+  auto created = call("POST", "/containers/create?name=" + name, node::json_text(body));
   if (!created) return Error{"service " + labels.service + ": " + created.error().message};
   if (created->status != 201)
     return Error{"service " + labels.service + ": create container: " +
@@ -300,7 +307,7 @@ Status DockerDriver::kill(const std::string& id, const std::string& signal) {
 
 Result<std::vector<Instance>> DockerDriver::list_checked() {
   json filters = {{"label", {"shoal.peer=" + opt_.peer}}};
-  auto r = call("GET", "/containers/json?filters=" + url_encode(filters.dump()));
+  auto r = call("GET", "/containers/json?filters=" + url_encode(node::json_text(filters)));
   if (!r) return r.error();
   if (r->status != 200) return Error{"list containers: " + engine_message(r.value())};
   auto j = json::parse(r->body, nullptr, false);
@@ -345,7 +352,7 @@ Status DockerDriver::remove(const std::string& id) {
 std::vector<Exit> DockerDriver::poll() {
   std::vector<Exit> out;
   json filters = {{"label", {"shoal.peer=" + opt_.peer}}};
-  auto r = call("GET", "/containers/json?all=true&filters=" + url_encode(filters.dump()));
+  auto r = call("GET", "/containers/json?all=true&filters=" + url_encode(node::json_text(filters)));
   if (!r || r->status != 200) {
     note("poll: " + (r ? engine_message(r.value()) : r.error().message));
     return out;  // engine down: nothing is known to have ended; try again later
@@ -423,7 +430,7 @@ Result<ExecResult> DockerDriver::exec(const std::string& id, const std::vector<s
   // Attached (not detached): Podman 4.3 never marks a detached exec session as ended, while
   // an attached start answers once the command ends (its output, discarded, is the body).
   json body = {{"Cmd", argv}, {"AttachStdout", true}, {"AttachStderr", true}};
-  auto c = call("POST", "/containers/" + id + "/exec", body.dump());
+  auto c = call("POST", "/containers/" + id + "/exec", node::json_text(body));
   if (!c) return c.error();
   if (c->status != 201) return Error{"exec in " + short_id(id) + ": " + engine_message(c.value())};
   auto cj = json::parse(c->body, nullptr, false);

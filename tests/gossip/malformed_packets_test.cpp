@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cluster_util.hpp"
+#include "gossip/member_check.hpp"
 #include "gossip/wire.hpp"
 
 using namespace shoal::gossip;
@@ -125,7 +126,10 @@ TEST_CASE("fuzz: random and mutated packets never crash the engine and are count
       malformed_before = engine->stats().packets_malformed;
     }
     Bytes b = mutate(rng, corpus);
-    if (!wire::decode(b, scratch)) ++expected_malformed;
+    // Malformed: fails to decode, or decodes with a bad member name or address (member_check).
+    wire::PacketView view;
+    if (!wire::decode(b, scratch) || !wire::decode_view(b, view) || !check_members(view))
+      ++expected_malformed;
     now += 50;
     Channel ch = rng.chance(1, 8) ? Channel::stream : Channel::udp;
     engine->handle_packet(Clock{now, now}, from, ch, b, out);

@@ -23,3 +23,13 @@ TEST_CASE("services table: name, replicas, running, healthy, version", "[node][c
   CHECK(t.rfind("NAME  REPLICAS  RUNNING  HEALTHY  VERSION", 0) == 0);
   CHECK(t.find("web   3         2        2        00112233aabbccdd") != std::string::npos);
 }
+
+TEST_CASE("status text: refused specs, one line each", "[node][cli]") {
+  Json s = Json::parse(R"({"name":"p0","invalid_specs":[
+    {"service":"bomb","origin":"p1","error":"replicas must be from 0 to 10000, not 2147483647"},
+    {"service":"web","origin":null,"error":"placement failed: std::bad_alloc"}]})");
+  const std::string t = node::status_text(s);
+  CHECK(t.find("refused:    spec bomb from p1: replicas must be from 0 to 10000, not "
+               "2147483647\n") != std::string::npos);
+  CHECK(t.find("refused:    spec web: placement failed: std::bad_alloc\n") != std::string::npos);
+}
