@@ -237,8 +237,8 @@ void read_placement(Reader& r, const toml::node& n, ServiceSpec& s) {
     }
   });
   with(*t, "spread", [&](const toml::node& v) {
-    if (auto c = r.choice(v, "placement.spread", {"zone", "none"}))
-      p.spread = *c == "zone" ? Placement::Spread::zone : Placement::Spread::none;
+    if (auto c = r.choice(v, "placement.spread", {"auto", "peer", "zone", "none"}))
+      p.spread = parse_spread(*c).value_or(Placement::Spread::automatic);
   });
   with(*t, "max_per_peer", [&](const toml::node& v) {
     if (auto i = r.integer(v, "placement.max_per_peer", 0)) p.max_per_peer = static_cast<int>(*i);

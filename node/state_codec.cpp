@@ -92,7 +92,7 @@ std::string encode_spec(const config::ServiceSpec& s) {
                            s.health.exec, s.health.interval, s.health.timeout,
                            s.health.retries})},
       {"constraints", constraints},
-      {"spread", s.placement.spread == config::Placement::Spread::zone ? "zone" : "none"},
+      {"spread", config::spread_name(s.placement.spread)},
       {"max_per_peer", s.placement.max_per_peer},
       {"home", s.placement.home},
       {"stop_grace", s.stop_grace},
@@ -144,9 +144,10 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
       if (!parsed.ok()) return std::nullopt;
       s.placement.constraints.push_back(*parsed.value);
     }
-    s.placement.spread = j.at("spread").get<std::string>() == "zone"
-                             ? config::Placement::Spread::zone
-                             : config::Placement::Spread::none;
+    // Specs encoded before "auto" and "peer" existed say "zone" or "none" (then the default)
+    // and keep that meaning; a value this version does not know reads as the default.
+    s.placement.spread = config::parse_spread(j.at("spread").get<std::string>())
+                             .value_or(config::Placement::Spread::automatic);
     s.placement.max_per_peer = j.at("max_per_peer").get<int>();
     s.placement.home = j.at("home").get<bool>();
     s.stop_grace = j.at("stop_grace").get<config::Millis>();

@@ -120,6 +120,16 @@ TEST_CASE("service file: unit variants", "[config][service]") {
   CHECK(s.placement.constraints.empty());
 }
 
+TEST_CASE("service file: placement.spread is auto by default, and peer, zone or none", "[config][service]") {
+  CHECK(only_service("[service.x]\nimage = \"i\"\n").placement.spread == Placement::Spread::automatic);
+  for (auto mode : {Placement::Spread::automatic, Placement::Spread::peer, Placement::Spread::zone,
+                    Placement::Spread::none}) {
+    auto s = only_service(std::string("[service.x]\nimage = \"i\"\nplacement = { spread = \"") +
+                          shoal::config::spread_name(mode) + "\" }\n");
+    CHECK(s.placement.spread == mode);
+  }
+}
+
 TEST_CASE("service file: several services per file, sorted by name", "[config][service]") {
   auto r = parse_service_file(
       "service.db.image = \"pg\"\n"
