@@ -78,8 +78,12 @@ struct Placement {
   // zone, else across peers; peer: across peers, zones ignored; zone: zone quotas (hard),
   // then across peers; none: no spreading (rendezvous and capacity alone).
   enum class Spread { none, zone, peer, automatic };
+  // replicated (the default): `replicas` instances placed by ranking; global: one instance on
+  // every eligible peer that passes the constraints (the service file's top-level `mode`).
+  enum class Mode { replicated, global };
   std::vector<Constraint> constraints;
   Spread spread = Spread::automatic;
+  Mode mode = Mode::replicated;
   int max_per_peer = 0;  // 0 = no limit
   bool home = false;     // run on home_peer while it is eligible and has room
   friend bool operator==(const Placement&, const Placement&) = default;

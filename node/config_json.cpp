@@ -76,6 +76,7 @@ Json to_json(const config::ServiceSpec& s) {
       {"max_per_peer", s.placement.max_per_peer},
       {"home", s.placement.home}};
   j["stop_grace_ms"] = s.stop_grace;
+  j["mode"] = s.placement.mode == config::Placement::Mode::global ? "global" : "replicated";
   return j;
 }
 

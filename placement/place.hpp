@@ -40,6 +40,10 @@
 //    eligible before and the balance cap's base does not switch (below); an instance already
 //    moved by an earlier failure may move again; a join changes phase A (measured in
 //    tests/placement/place_spread_test.cpp);
+//  - mode = "global": one instance on each eligible peer that passes the constraints, placed
+//    before the ranking (the caps do not apply), id = 31 bits of the peer's name hash (the next
+//    free one on a collision, in name order); unplaced, with the reason, when its peer has no
+//    room;
 //  - past Tuning::subset_above ranked peers, an instance ranks a hash-chosen group of peers
 //    first (128 to 255 of them) and falls back to the others only when none of them fits;
 //  - what fits nowhere is unplaced, with a reason; nothing is forced onto a full peer.
@@ -54,7 +58,7 @@
 
 namespace shoal::placement {
 
-// Version 2: spread and the two phases. A peer is eligible only on the lowest
+// Version 2: spread, the two phases, global mode. A peer is eligible only on the lowest
 // version among the live members, so in a cluster mid-upgrade the peers of version 2 run
 // nothing until the last peer of version 1 is gone (version 1 is not kept selectable).
 inline constexpr std::uint32_t kAlgorithmVersion = 2;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <set>
 
 namespace shoal::placement::detail {
 namespace {
@@ -92,7 +93,16 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
               specs.end());
   Wide demand_cpu = 0, demand_mem = 0;
   for (const auto* spec : specs) {
-    const Wide replicas = Wide(std::max(0, spec->replicas));
+    Wide replicas = Wide(std::max(0, spec->replicas));
+    if (spec->placement.mode == config::Placement::Mode::global) {  // one a matching peer
+      replicas = 0;
+      for (const auto& r : peers_) {
+        bool ok = true;
+        for (const auto& c : spec->placement.constraints)
+          ok = ok && c.matches(r.peer->name, r.peer->zone, r.peer->labels);
+        replicas += ok ? 1 : 0;
+      }
+    }
     demand_cpu += Wide(std::max<std::int64_t>(0, spec->resources.cpu_milli)) * replicas;
     demand_mem += Wide(std::max<std::int64_t>(0, spec->resources.memory_mib)) * replicas;
   }
@@ -167,6 +177,19 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
     std::sort(s.ports.begin(), s.ports.end());
     s.ports.erase(std::unique(s.ports.begin(), s.ports.end()), s.ports.end());
     if (spec.placement.max_per_peer > 0) s.per_peer.assign(peers_.size(), 0);
+    if (spec.placement.mode == config::Placement::Mode::global) {
+      // Instance ids from the peers' name hashes (31 bits), so a peer joining or failing adds
+      // or removes its own instance and renames none; a collision (about 1 in 2^31 a pair)
+      // takes the next free id, in name order.
+      s.global = true;
+      std::set<std::uint32_t> taken;
+      for (std::uint32_t p : s.ranked->peers) {
+        std::uint32_t index = static_cast<std::uint32_t>(peers_[p].hash >> 33);
+        while (!taken.insert(index).second) index = (index + 1) & 0x7fffffffu;
+        global_.push_back(Pinned{static_cast<std::uint32_t>(si), index, p});
+      }
+      continue;
+    }
     if (spec.placement.home && !spec.home_peer.empty()) {
       auto pit = std::lower_bound(peers_.begin(), peers_.end(), spec.home_peer,
                                   [](const PeerRt& r, const std::string& n) { return r.peer->name < n; });
@@ -661,10 +684,27 @@ std::string Placer::no_eligible_reason(const ServiceRt& s) const {
   return out;
 }
 
+void Placer::place_global() {
+  // Before any ranking: each on its own peer, if it has room there (the caps do not apply).
+  global_results_.assign(global_.size(), Result{});
+  for (std::size_t k = 0; k < global_.size(); ++k) {
+    const Pinned& g = global_[k];
+    const ServiceRt& s = services_[g.service];
+    if (!has_room(s, g.peer)) {
+      global_results_[k].reason = "global: no room on its peer " + peers_[g.peer].peer->name + ": " +
+                                  room_failure(s, g.peer, false);
+      continue;
+    }
+    commit(Inst{g.service, g.index, 0, false}, g.peer);
+    global_results_[k].peer = static_cast<int>(g.peer);
+  }
+}
+
 void Placer::solve(int watch) {
   results_.assign(order_.size(), Result{});
   watched_.clear();
   skip_ineligible_ = false;
+  place_global();
   std::vector<Cursor> cursors(order_.size());
   // Proposals by pass and rank. Pass = 2 x relax level + spill: a proposal made while those
   // of (pass, rank) are taken has a higher rank or a later pass, so each bucket is complete
@@ -765,19 +805,27 @@ void Placer::solve(int watch) {
 
 Assignment Placer::run() {
   solve(-1);
-  // Services are sorted by name: an instance's slot is its service's offset plus its index.
-  std::vector<std::size_t> offset(services_.size() + 1, 0);
-  for (std::size_t si = 0; si < services_.size(); ++si)
-    offset[si + 1] = offset[si] + static_cast<std::size_t>(std::max(0, services_[si].spec->replicas));
   Assignment out;
   out.algorithm_version = kAlgorithmVersion;
-  out.instances.resize(order_.size());
+  out.instances.reserve(order_.size() + global_.size());
   for (std::size_t i = 0; i < order_.size(); ++i) {
-    Placed& placed = out.instances[offset[order_[i].service] + order_[i].index];
+    Placed placed;
     placed.id = InstanceId{services_[order_[i].service].spec->name, order_[i].index};
     if (results_[i].peer >= 0) placed.owner = peers_[static_cast<std::size_t>(results_[i].peer)].peer->name;
     else placed.reason = std::move(results_[i].reason);
+    out.instances.push_back(std::move(placed));
   }
+  for (std::size_t k = 0; k < global_.size(); ++k) {
+    const Pinned& g = global_[k];
+    if (!peers_[g.peer].ineligible.empty()) continue;  // a peer that cannot run it has none
+    Placed placed;
+    placed.id = InstanceId{services_[g.service].spec->name, g.index};
+    if (global_results_[k].peer >= 0) placed.owner = peers_[g.peer].peer->name;
+    else placed.reason = global_results_[k].reason;
+    out.instances.push_back(std::move(placed));
+  }
+  std::sort(out.instances.begin(), out.instances.end(),
+            [](const Placed& a, const Placed& b) { return a.id < b.id; });
   return out;
 }
 
@@ -820,6 +868,24 @@ std::string Placer::peer_verdict(const Inst& in, std::uint32_t p, std::uint32_t 
 Explanation Placer::explain(const InstanceId& id) {
   Explanation ex;
   ex.id = id;
+  for (std::size_t k = 0; k < global_.size(); ++k) {
+    const Pinned& g = global_[k];
+    if (services_[g.service].spec->name != id.service || g.index != id.index) continue;
+    if (!peers_[g.peer].ineligible.empty()) return ex;  // not an instance of this view
+    solve(-1);
+    ex.exists = true;
+    const Result& res = global_results_[k];
+    if (res.peer >= 0) ex.owner = peers_[g.peer].peer->name;
+    else ex.reason = res.reason;
+    RankedPeer own;
+    own.peer = peers_[g.peer].peer->name;
+    own.chosen = res.peer >= 0;
+    own.verdict = own.chosen ? "chosen: global, one instance on every eligible peer" : res.reason;
+    ex.ranked.push_back(std::move(own));
+    for (std::uint32_t p = 0; p < peers_.size(); ++p)
+      if (p != g.peer) ex.ranked.push_back(RankedPeer{peers_[p].peer->name, false, "global: not this instance's peer"});
+    return ex;
+  }
   int watch = -1;
   for (std::size_t i = 0; i < order_.size(); ++i)
     if (services_[order_[i].service].spec->name == id.service && order_[i].index == id.index)

@@ -73,6 +73,7 @@ class Placer {
     std::unordered_map<std::uint32_t, std::int32_t> held;  // per peer: instances of this service
     std::shared_ptr<const std::vector<std::int32_t>> zone_of;  // per peer: index in zones, -1
     int home = -1;                             // home peer index (home services)
+    bool global = false;                       // mode = "global": one instance a ranked peer
     std::shared_ptr<PeerList> home_list;       // the home peer alone, when eligible
   };
   struct Inst {
@@ -152,6 +153,14 @@ class Placer {
   std::vector<PeerRt> peers_;  // sorted by name
   std::vector<ServiceRt> services_;
   std::vector<Inst> order_;    // canonical order: home instances first, then by hash
+  // Global services' instances, one on each ranked peer (eligible or not, so that a peer
+  // failing frees nothing in phase A); only those on eligible peers are output.
+  struct Pinned {
+    std::uint32_t service = 0, index = 0, peer = 0;
+  };
+  std::vector<Pinned> global_;
+  std::vector<Result> global_results_;
+  void place_global();
   bool skip_ineligible_ = false;  // phase B (see solve())
   std::uint64_t ref_weight_ = 1;
   std::vector<std::uint32_t> scratch_;  // batch(): indices of the draws past the threshold

@@ -79,6 +79,7 @@ command = ["api"]
   CHECK(a["replicas"] == 1);
   CHECK(a["stop_grace_ms"] == 10000);
   CHECK(a["placement"]["spread"] == "auto");  // the default
+  CHECK(a["mode"] == "replicated");
 }
 
 TEST_CASE("service JSON: tcp and exec health", "[node][json]") {

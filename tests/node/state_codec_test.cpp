@@ -60,6 +60,13 @@ TEST_CASE("spec encoding: every spread round-trips; older and unknown values dec
     REQUIRE(back);
     CHECK(back->placement.spread == mode);
   }
+  // mode round-trips; a spec written before it decodes as replicated.
+  s.placement.mode = config::Placement::Mode::global;
+  CHECK(node::decode_spec(node::encode_spec(s))->placement.mode == config::Placement::Mode::global);
+  auto j = nlohmann::json::parse(node::encode_spec(s));
+  j.erase("mode");
+  CHECK(node::decode_spec(j.dump())->placement.mode == config::Placement::Mode::replicated);
+  s.placement.mode = config::Placement::Mode::replicated;
   // A spec written before version 2 says "none" for its default: it keeps that meaning.
   s.placement.spread = config::Placement::Spread::none;
   std::string old = node::encode_spec(s);
