@@ -1,6 +1,8 @@
 #include "placement/placer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <set>
@@ -462,6 +464,22 @@ PeerList* Placer::segment(const Inst& in, std::uint32_t k, std::int32_t* zone) c
   };
   auto parts = [](const PeerList& list) -> std::uint32_t { return list.group_bits ? 2 : 1; };
   if (s.zones.empty()) return k < parts(*s.ranked) ? pick(*s.ranked, k) : nullptr;
+  if (s.zones.size() <= 16) {  // the common case, without allocating: zone_order() on the stack
+    std::array<std::pair<std::uint64_t, std::size_t>, 16> keyed;
+    const std::size_t n = s.zones.size();
+    for (std::size_t z = 0; z < n; ++z) keyed[z] = {mix(in.hash, s.zones[z].hash), z};
+    std::sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n));
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::size_t z = keyed[r].second;
+      PeerList& list = *s.zones[z].list;
+      if (k < parts(list)) {
+        if (zone) *zone = static_cast<std::int32_t>(z);
+        return pick(list, k);
+      }
+      k -= parts(list);
+    }
+    return nullptr;
+  }
   for (std::size_t z : zone_order(in, s)) {
     PeerList& list = *s.zones[z].list;
     if (k < parts(list)) {
@@ -805,16 +823,22 @@ void Placer::solve(int watch) {
 
 Assignment Placer::run() {
   solve(-1);
+  // Replicated services are sorted by name: an instance's slot is its service's offset plus
+  // its index (global services have none there). Global instances are merged in by id.
+  std::vector<std::size_t> offset(services_.size() + 1, 0);
+  for (std::size_t si = 0; si < services_.size(); ++si)
+    offset[si + 1] = offset[si] + (services_[si].global ? 0 : static_cast<std::size_t>(std::max(0, services_[si].spec->replicas)));
   Assignment out;
   out.algorithm_version = kAlgorithmVersion;
-  out.instances.reserve(order_.size() + global_.size());
+  out.instances.resize(order_.size());
   for (std::size_t i = 0; i < order_.size(); ++i) {
-    Placed placed;
+    Placed& placed = out.instances[offset[order_[i].service] + order_[i].index];
     placed.id = InstanceId{services_[order_[i].service].spec->name, order_[i].index};
     if (results_[i].peer >= 0) placed.owner = peers_[static_cast<std::size_t>(results_[i].peer)].peer->name;
     else placed.reason = std::move(results_[i].reason);
-    out.instances.push_back(std::move(placed));
   }
+  if (global_.empty()) return out;
+  std::vector<Placed> global;
   for (std::size_t k = 0; k < global_.size(); ++k) {
     const Pinned& g = global_[k];
     if (!peers_[g.peer].ineligible.empty()) continue;  // a peer that cannot run it has none
@@ -822,10 +846,16 @@ Assignment Placer::run() {
     placed.id = InstanceId{services_[g.service].spec->name, g.index};
     if (global_results_[k].peer >= 0) placed.owner = peers_[g.peer].peer->name;
     else placed.reason = global_results_[k].reason;
-    out.instances.push_back(std::move(placed));
+    global.push_back(std::move(placed));
   }
-  std::sort(out.instances.begin(), out.instances.end(),
-            [](const Placed& a, const Placed& b) { return a.id < b.id; });
+  auto by_id = [](const Placed& a, const Placed& b) { return a.id < b.id; };
+  std::sort(global.begin(), global.end(), by_id);
+  std::vector<Placed> merged;
+  merged.reserve(out.instances.size() + global.size());
+  std::merge(std::make_move_iterator(out.instances.begin()), std::make_move_iterator(out.instances.end()),
+             std::make_move_iterator(global.begin()), std::make_move_iterator(global.end()),
+             std::back_inserter(merged), by_id);
+  out.instances = std::move(merged);
   return out;
 }
 
