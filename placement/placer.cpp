@@ -550,10 +550,7 @@ bool Placer::next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32
   return false;
 }
 
-void Placer::skip_segment(const Inst& in, Cursor& c) {
-  // The rest of the segment uses up ranks without proposals: as many as the segment's peers
-  // (not what is left of the batch, whose size depends on the eligible peers' weight).
-  if (const PeerList* list = segment(in, c.segment)) c.proposals += static_cast<std::uint32_t>(list->peers.size());
+void Placer::skip_segment(Cursor& c) {
   c.pos = static_cast<std::uint32_t>(c.batch.size());
   c.level = kLevels;
 }
@@ -579,15 +576,16 @@ bool Placer::advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& n
       const ServiceRt& s = services_[in.service];
       const Zone& z = s.zones[static_cast<std::size_t>(zone)];
       if (z.used >= z.quota + (s.soft_zones ? std::int64_t{c.relax} : 0)) {
-        c.proposals += static_cast<std::uint32_t>(list->peers.size());
         const auto need = static_cast<std::uint32_t>(z.used - z.quota + 1);
         if (s.soft_zones && (c.next_relax == 0 || need < c.next_relax)) c.next_relax = need;
         ++c.segment;
+        c.proposals = 0;
         continue;
       }
     }
     if (c.level >= 0 && (c.level >= kLevels || c.seen >= list->peers.size())) {
       ++c.segment;
+      c.proposals = 0;
       c.level = -1;
       c.has_lower = false;
       c.seen = 0;
@@ -724,10 +722,14 @@ void Placer::solve(int watch) {
   skip_ineligible_ = false;
   place_global();
   std::vector<Cursor> cursors(order_.size());
-  // Proposals by pass and rank. Pass = 2 x relax level + spill: a proposal made while those
-  // of (pass, rank) are taken has a higher rank or a later pass, so each bucket is complete
-  // when its turn comes, and taking the buckets in turn, each sorted, is the one global order.
-  std::vector<std::vector<std::vector<Proposal>>> passes;
+  // Proposals by pass and rank. Pass = 2 x relax level + spill; rank = (segment, position in
+  // it), so a peer joining or forgotten in one zone shifts no rank in the zones after it
+  // (version 1 ranked by position in the whole ranking; segments: the home peer, each zone,
+  // a candidate group and its rest). A
+  // proposal made while those of (pass, rank) are taken has a higher rank or a later pass,
+  // so each bucket is complete when its turn comes, and taking the buckets in turn, each
+  // sorted, is the one global order.
+  std::vector<std::vector<std::vector<std::vector<Proposal>>>> passes;  // [pass][segment][position]
   auto push_next = [&](std::uint32_t i) {
     Cursor& c = cursors[i];
     std::pair<Key, std::uint32_t> next;
@@ -753,15 +755,17 @@ void Placer::solve(int watch) {
     }
     const std::size_t pass = std::size_t{c.relax} * 2 + (c.spill ? 1 : 0);
     if (passes.size() <= pass) passes.resize(pass + 1);
-    if (passes[pass].size() <= c.proposals) passes[pass].resize(c.proposals + 1);
-    passes[pass][c.proposals].push_back(Proposal{next.first, i, next.second});
+    auto& segments = passes[pass];
+    if (segments.size() <= c.segment) segments.resize(c.segment + 1);
+    if (segments[c.segment].size() <= c.proposals) segments[c.segment].resize(c.proposals + 1);
+    segments[c.segment][c.proposals].push_back(Proposal{next.first, i, next.second});
     ++c.proposals;
   };
-  auto take = [&](const Proposal& pr, bool spill, std::uint32_t rank) {
+  auto take = [&](const Proposal& pr, bool spill, bool first) {
     const Inst& in = order_[pr.inst];
     ServiceRt& s = services_[in.service];
     Cursor& c = cursors[pr.inst];
-    const bool at_home = in.home && s.home_list && rank == 0;
+    const bool at_home = in.home && s.home_list && first;  // segment 0, first peer
     const bool room = (s.soft_zones || zone_open(s, pr.peer)) && has_room(s, pr.peer);
     const std::uint32_t need = at_home ? 0 : spread_level(s, pr.peer);
     const bool spread_ok = need <= c.relax;
@@ -779,16 +783,18 @@ void Placer::solve(int watch) {
       c.saw_cap = true;
       peers_[pr.peer].closed = true;
     }
-    if (!zone_open(s, pr.peer, c.relax)) skip_segment(in, c);  // the zone stays full: pass it over
+    if (!zone_open(s, pr.peer, c.relax)) skip_segment(c);  // the zone stays full: pass it over
     push_next(pr.inst);
   };
   auto run_class = [&](const std::vector<std::uint32_t>& members) {
     for (std::uint32_t i : members) push_next(i);
     for (std::size_t pass = 0; pass < passes.size(); ++pass) {
-      for (std::uint32_t rank = 0; rank < passes[pass].size(); ++rank) {
-        std::vector<Proposal> bucket = std::move(passes[pass][rank]);
-        std::sort(bucket.begin(), bucket.end());
-        for (const Proposal& pr : bucket) take(pr, pass % 2 == 1, rank);
+      for (std::size_t seg = 0; seg < passes[pass].size(); ++seg) {
+        for (std::size_t pos = 0; pos < passes[pass][seg].size(); ++pos) {
+          std::vector<Proposal> bucket = std::move(passes[pass][seg][pos]);
+          std::sort(bucket.begin(), bucket.end());
+          for (const Proposal& pr : bucket) take(pr, pass % 2 == 1, seg == 0 && pos == 0);
+        }
       }
     }
     passes.clear();

@@ -97,7 +97,7 @@ class Placer {
     bool sorted = false;     // batch sorted (else advance() selects the least key)
     Key lower = 0;
     std::uint32_t seen = 0, pos = 0;
-    std::uint32_t proposals = 0;  // ranks passed so far: the rank of the next proposal
+    std::uint32_t proposals = 0;  // ranks passed in this segment: the next proposal's position
     std::vector<std::pair<Key, std::uint32_t>> batch;
   };
   struct Proposal {  // within a pass and a rank, taken by key, then instance, then peer
@@ -124,7 +124,7 @@ class Placer {
   PeerList* segment(const Inst& in, std::uint32_t k, std::int32_t* zone = nullptr) const;
   std::string zone_verdict(const ServiceRt& s, std::uint32_t p, std::uint32_t relax) const;
   bool advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next);
-  void skip_segment(const Inst& in, Cursor& c);  // the cursor's segment is done (its zone is full)
+  void skip_segment(Cursor& c);  // the cursor's segment is done (its zone is full)
   void batch(const Inst& in, PeerList& list, Cursor& c);
   std::vector<std::uint32_t> ranking(const Inst& in) const;
   std::string peer_verdict(const Inst& in, std::uint32_t p, std::uint32_t relax) const;
