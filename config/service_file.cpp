@@ -219,8 +219,8 @@ void read_placement(Reader& r, const toml::node& n, ServiceSpec& s) {
     }
   });
   with(*t, "spread", [&](const toml::node& v) {
-    if (auto c = r.choice(v, "placement.spread", {"zone", "none"}))
-      p.spread = *c == "zone" ? Placement::Spread::zone : Placement::Spread::none;
+    if (auto c = r.choice(v, "placement.spread", {"auto", "peer", "zone", "none"}))
+      p.spread = parse_spread(*c).value_or(Placement::Spread::automatic);
   });
   with(*t, "max_per_peer", [&](const toml::node& v) {
     if (auto i = r.integer(v, "placement.max_per_peer", 0)) p.max_per_peer = static_cast<int>(*i);
@@ -259,7 +259,7 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   const std::string where = "service." + name;
   r.check_keys(t,
                {"image", "command", "replicas", "ports", "env", "resources", "restart", "health",
-                "placement", "stop_grace", "home_peer"},
+                "placement", "stop_grace", "home_peer", "mode"},
                where);
   with(t, "home_peer", [&](const toml::node& v) {
     r.error(v, "home_peer is set by the peer that publishes the file; remove it "
@@ -291,6 +291,18 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   with(t, "stop_grace", [&](const toml::node& v) {
     if (auto d = r.duration(v, "stop_grace", 0)) s.stop_grace = *d;
   });
+  with(t, "mode", [&](const toml::node& v) {
+    if (auto c = r.choice(v, "mode", {"replicated", "global"}))
+      s.placement.mode = *c == "global" ? Placement::Mode::global : Placement::Mode::replicated;
+  });
+  if (s.placement.mode == Placement::Mode::global) {
+    with(t, "replicas", [&](const toml::node& v) {
+      r.error(v, "replicas has no meaning with mode = \"global\" (one instance on every eligible "
+                 "peer); remove it");
+    });
+    if (s.placement.home)
+      r.error(*t.get("placement"), "placement.home has no meaning with mode = \"global\"; remove it");
+  }
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shoal::config {
@@ -73,13 +74,37 @@ struct HealthCheck {
 };
 
 struct Placement {
-  enum class Spread { none, zone };
+  // automatic (the default): across zones when a peer that may run the service declares a
+  // zone, else across peers; peer: across peers, zones ignored; zone: zone quotas (hard),
+  // then across peers; none: no spreading (rendezvous and capacity alone).
+  enum class Spread { none, zone, peer, automatic };
+  // replicated (the default): `replicas` instances placed by ranking; global: one instance on
+  // every eligible peer that passes the constraints (the service file's top-level `mode`).
+  enum class Mode { replicated, global };
   std::vector<Constraint> constraints;
-  Spread spread = Spread::none;
+  Spread spread = Spread::automatic;
+  Mode mode = Mode::replicated;
   int max_per_peer = 0;  // 0 = no limit
   bool home = false;     // run on home_peer while it is eligible and has room
   friend bool operator==(const Placement&, const Placement&) = default;
 };
+
+// The text of a spread ("auto", "peer", "zone", "none"), as files, JSON and the codec write it.
+inline const char* spread_name(Placement::Spread s) {
+  switch (s) {
+    case Placement::Spread::none: return "none";
+    case Placement::Spread::zone: return "zone";
+    case Placement::Spread::peer: return "peer";
+    case Placement::Spread::automatic: break;
+  }
+  return "auto";
+}
+inline std::optional<Placement::Spread> parse_spread(std::string_view text) {
+  for (auto s : {Placement::Spread::automatic, Placement::Spread::peer, Placement::Spread::zone,
+                 Placement::Spread::none})
+    if (text == spread_name(s)) return s;
+  return std::nullopt;
+}
 
 struct ServiceSpec {
   std::string name;                  // [a-z0-9-], 1..63 characters

@@ -72,10 +72,11 @@ Json to_json(const config::ServiceSpec& s) {
   for (const config::Constraint& c : s.placement.constraints) constraints.push_back(c.to_string());
   j["placement"] = Json{
       {"constraints", std::move(constraints)},
-      {"spread", s.placement.spread == config::Placement::Spread::zone ? "zone" : "none"},
+      {"spread", config::spread_name(s.placement.spread)},
       {"max_per_peer", s.placement.max_per_peer},
       {"home", s.placement.home}};
   j["stop_grace_ms"] = s.stop_grace;
+  j["mode"] = s.placement.mode == config::Placement::Mode::global ? "global" : "replicated";
   return j;
 }
 

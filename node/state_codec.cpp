@@ -110,7 +110,8 @@ std::string encode_spec(const config::ServiceSpec& s) {
                            s.health.exec, s.health.interval, s.health.timeout,
                            s.health.retries})},
       {"constraints", constraints},
-      {"spread", s.placement.spread == config::Placement::Spread::zone ? "zone" : "none"},
+      {"spread", config::spread_name(s.placement.spread)},
+      {"mode", s.placement.mode == config::Placement::Mode::global ? "global" : "replicated"},
       {"max_per_peer", s.placement.max_per_peer},
       {"home", s.placement.home},
       {"stop_grace", s.stop_grace},
@@ -164,10 +165,13 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
       if (!parsed.ok()) return std::nullopt;
       s.placement.constraints.push_back(*parsed.value);
     }
-    const std::string spread = j.at("spread").get<std::string>();
-    if (spread != "zone" && spread != "none") return std::nullopt;
-    s.placement.spread = spread == "zone" ? config::Placement::Spread::zone
-                                          : config::Placement::Spread::none;
+    // Specs encoded before "auto" and "peer" existed say "zone" or "none" (then the default)
+    // and keep that meaning; a value this version does not know reads as the default.
+    s.placement.spread = config::parse_spread(j.at("spread").get<std::string>())
+                             .value_or(config::Placement::Spread::automatic);
+    // "mode" came with version 2: a spec without it is replicated.
+    if (auto m = j.find("mode"); m != j.end() && m->is_string() && m->get<std::string>() == "global")
+      s.placement.mode = config::Placement::Mode::global;
     s.placement.max_per_peer = num<int>(j.at("max_per_peer"));
     s.placement.home = j.at("home").get<bool>();
     s.stop_grace = num<config::Millis>(j.at("stop_grace"));
@@ -213,8 +217,9 @@ J services_json(const std::vector<config::ServiceSpec>& services,
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
   J out = J::array();
   for (const auto* spec : sorted) {
-    int running = 0, healthy = 0;
+    int running = 0, healthy = 0, instances = 0;
     for (const auto& p : assignment.instances) {
+      if (p.id.service == spec->name) ++instances;
       if (p.id.service != spec->name || !p.owner) continue;
       auto it = statuses.find(*p.owner);
       if (it == statuses.end()) continue;
@@ -228,7 +233,9 @@ J services_json(const std::vector<config::ServiceSpec>& services,
       }
     }
     out.push_back(J{{"name", spec->name},
-                    {"replicas", spec->replicas},
+                    // global: one a peer, as many as the assignment has
+                    {"replicas", spec->placement.mode == config::Placement::Mode::global ? instances
+                                                                                         : spec->replicas},
                     {"running", running},
                     {"healthy", healthy},
                     {"version", placement::spec_hash(*spec)}});

@@ -24,8 +24,26 @@
 //    the cap can take goes, in a second pass, to its best-ranked peer with room;
 //  - a home service's instance goes first to its home peer while eligible with room (the cap
 //    does not apply there), else like any other;
-//  - spread = "zone": replicas split evenly over the eligible zones (quotas), then rendezvous
-//    within the zones, in the instance's zone order;
+//  - spread (version 2), per service: "auto" (the default) is "zone" when a ranked peer
+//    declares a zone, else "peer". "peer": a peer takes an instance of the service while it
+//    holds fewer than its cap, 1 while the ranked peers (eligible or not) outnumber the
+//    replicas, else its weighted share of them rounded up; "zone" adds quotas: replicas split
+//    evenly over the zones, then rendezvous within the zones, in the instance's zone order
+//    (explicit "zone": hard quotas, as in version 1; "auto": soft). Spread is soft: an instance
+//    that no peer with room takes under the caps retries at the next level (caps + 1, quotas
+//    + 1 for "auto"), after its spill over the balance cap; "none" turns it off;
+//  - two phases, so that a peer failing moves its instances only: phase A places everything
+//    as if every ranked peer were eligible (a dead or draining peer keeps its capacity and its
+//    instances there); phase B takes the instances phase A gave to ineligible peers and places
+//    them, in the same global order, on the eligible peers with what phase A left (zone quotas
+//    recomputed over the zones with an eligible peer). Exact when every other peer was
+//    eligible before and the balance cap's base does not switch (below); an instance already
+//    moved by an earlier failure may move again; a join changes phase A (measured in
+//    tests/placement/place_spread_test.cpp);
+//  - mode = "global": one instance on each eligible peer that passes the constraints, placed
+//    before the ranking (the caps do not apply), id = 31 bits of the peer's name hash (the next
+//    free one on a collision, in name order); unplaced, with the reason, when its peer has no
+//    room;
 //  - past Tuning::subset_above ranked peers, an instance ranks a hash-chosen group of peers
 //    first (128 to 255 of them) and falls back to the others only when none of them fits;
 //  - what fits nowhere is unplaced, with a reason; nothing is forced onto a full peer.
@@ -40,7 +58,10 @@
 
 namespace shoal::placement {
 
-inline constexpr std::uint32_t kAlgorithmVersion = 1;
+// Version 2: spread, the two phases, global mode. A peer is eligible only on the lowest
+// version among the live members, so in a cluster mid-upgrade the peers of version 2 run
+// nothing until the last peer of version 1 is gone (version 1 is not kept selectable).
+inline constexpr std::uint32_t kAlgorithmVersion = 2;
 
 // The knobs of version 1. place(view) uses the defaults, which are part of the protocol;
 // other values exist for the simulator's sweeps and for tests.

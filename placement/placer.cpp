@@ -1,8 +1,11 @@
 #include "placement/placer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <map>
 #include <numeric>
+#include <set>
 
 namespace shoal::placement::detail {
 namespace {
@@ -92,7 +95,16 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
               specs.end());
   Wide demand_cpu = 0, demand_mem = 0;
   for (const auto* spec : specs) {
-    const Wide replicas = Wide(std::max(0, spec->replicas));
+    Wide replicas = Wide(std::max(0, spec->replicas));
+    if (spec->placement.mode == config::Placement::Mode::global) {  // one a matching peer
+      replicas = 0;
+      for (const auto& r : peers_) {
+        bool ok = true;
+        for (const auto& c : spec->placement.constraints)
+          ok = ok && c.matches(r.peer->name, r.peer->zone, r.peer->labels);
+        replicas += ok ? 1 : 0;
+      }
+    }
     demand_cpu += Wide(std::max<std::int64_t>(0, spec->resources.cpu_milli)) * replicas;
     demand_mem += Wide(std::max<std::int64_t>(0, spec->resources.memory_mib)) * replicas;
   }
@@ -126,6 +138,10 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
     std::shared_ptr<PeerList> ranked;
     std::shared_ptr<const std::vector<std::uint32_t>> eligible;
     std::shared_ptr<const std::vector<std::string>> fails;
+    // The ranked peers by zone (built on first use), shared by the services that spread.
+    std::vector<std::pair<std::string, std::shared_ptr<PeerList>>> zones;
+    std::shared_ptr<const std::vector<std::int32_t>> zone_of;
+    bool any_zone = false;  // a ranked peer declares a zone
   };
   std::map<std::string, Eligibility> by_constraints;
   services_.resize(specs.size());
@@ -150,7 +166,10 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
         ranked.push_back(p);
         if (peers_[p].ineligible.empty()) eligible->push_back(p);
       }
-      it = by_constraints.emplace(sig, Eligibility{make_list(std::move(ranked)), eligible, fails}).first;
+      bool any_zone = false;
+      for (std::uint32_t p : ranked) any_zone = any_zone || !peers_[p].peer->zone.empty();
+      Eligibility e{make_list(std::move(ranked)), eligible, fails, {}, nullptr, any_zone};
+      it = by_constraints.emplace(sig, std::move(e)).first;
     }
     s.ranked = it->second.ranked;
     s.eligible = it->second.eligible;
@@ -160,6 +179,19 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
     std::sort(s.ports.begin(), s.ports.end());
     s.ports.erase(std::unique(s.ports.begin(), s.ports.end()), s.ports.end());
     if (spec.placement.max_per_peer > 0) s.per_peer.assign(peers_.size(), 0);
+    if (spec.placement.mode == config::Placement::Mode::global) {
+      // Instance ids from the peers' name hashes (31 bits), so a peer joining or failing adds
+      // or removes its own instance and renames none; a collision (about 1 in 2^31 a pair)
+      // takes the next free id, in name order.
+      s.global = true;
+      std::set<std::uint32_t> taken;
+      for (std::uint32_t p : s.ranked->peers) {
+        std::uint32_t index = static_cast<std::uint32_t>(peers_[p].hash >> 33);
+        while (!taken.insert(index).second) index = (index + 1) & 0x7fffffffu;
+        global_.push_back(Pinned{static_cast<std::uint32_t>(si), index, p});
+      }
+      continue;
+    }
     if (spec.placement.home && !spec.home_peer.empty()) {
       auto pit = std::lower_bound(peers_.begin(), peers_.end(), spec.home_peer,
                                   [](const PeerRt& r, const std::string& n) { return r.peer->name < n; });
@@ -172,19 +204,32 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
       }
     }
     const std::int64_t replicas = std::max(0, spec.replicas);
-    if (spec.placement.spread == config::Placement::Spread::zone && replicas > 0) {
-      // The zones with an eligible peer; each ranks its peers, eligible or not.
-      std::map<std::string, std::vector<std::uint32_t>> zones;
-      for (std::uint32_t p : *s.eligible) zones[peers_[p].peer->zone];
-      for (std::uint32_t p : s.ranked->peers)
-        if (auto z = zones.find(peers_[p].peer->zone); z != zones.end()) z->second.push_back(p);
-      s.zone_of.assign(peers_.size(), -1);
-      for (auto& [name, members] : zones) {
-        for (std::uint32_t p : members) s.zone_of[p] = static_cast<std::int32_t>(s.zones.size());
+    using Spread = config::Placement::Spread;
+    const Spread spread = spec.placement.spread;
+    const std::int64_t ranked_n = static_cast<std::int64_t>(s.ranked->peers.size());
+    if (spread != Spread::none && ranked_n > 0) s.spread_cap = (replicas + ranked_n - 1) / ranked_n;
+    const bool by_zone = spread == Spread::zone || (spread == Spread::automatic && it->second.any_zone);
+    s.soft_zones = spread == Spread::automatic;
+    if (by_zone && replicas > 0) {
+      // The zones of the ranked peers, eligible or not (a peer failing changes no quota in
+      // phase A; phase B splits the orphans over the zones with an eligible peer).
+      Eligibility& e = it->second;
+      if (!e.zone_of) {
+        std::map<std::string, std::vector<std::uint32_t>> zones;
+        for (std::uint32_t p : s.ranked->peers) zones[peers_[p].peer->zone].push_back(p);
+        auto zone_of = std::make_shared<std::vector<std::int32_t>>(peers_.size(), -1);
+        for (auto& [name, members] : zones) {
+          for (std::uint32_t p : members) (*zone_of)[p] = static_cast<std::int32_t>(e.zones.size());
+          e.zones.emplace_back(name, make_list(std::move(members)));
+        }
+        e.zone_of = std::move(zone_of);
+      }
+      s.zone_of = e.zone_of;
+      for (const auto& [name, list] : e.zones) {
         Zone z;
         z.name = name;
         z.hash = zone_hash(spec.name, name);
-        z.list = make_list(std::move(members));
+        z.list = list;
         s.zones.push_back(std::move(z));
       }
       // Quotas: replicas split evenly; the remainder goes to the zones first by hash.
@@ -310,10 +355,63 @@ bool Placer::has_room(const ServiceRt& s, std::uint32_t p) const {
          r.mem_used + std::max<std::int64_t>(0, req.memory_mib) <= r.mem_cap;
 }
 
-bool Placer::zone_open(const ServiceRt& s, std::uint32_t p) const {
-  if (s.zone_of.empty()) return true;
-  const std::int32_t z = s.zone_of[p];
-  return z >= 0 && s.zones[static_cast<std::size_t>(z)].used < s.zones[static_cast<std::size_t>(z)].quota;
+bool Placer::zone_open(const ServiceRt& s, std::uint32_t p, std::uint32_t relax) const {
+  if (!s.zone_of) return true;
+  const std::int32_t z = (*s.zone_of)[p];
+  if (z < 0) return false;
+  const Zone& zone = s.zones[static_cast<std::size_t>(z)];
+  return zone.used < zone.quota + (s.soft_zones ? std::int64_t{relax} : 0);
+}
+
+std::int64_t Placer::spread_cap(const ServiceRt& s, std::uint32_t p) const {
+  // One a peer while the ranked peers outnumber the replicas; past that, the peer's weighted
+  // share of the replicas, rounded up (so counts follow capacity, as the ranking does).
+  if (s.spread_cap <= 1) return s.spread_cap;
+  __extension__ typedef unsigned __int128 Wide;
+  const Wide replicas = Wide(static_cast<std::uint64_t>(std::max(0, s.spec->replicas)));
+  const Wide total = std::max<Wide>(s.ranked->weight, 1);
+  return static_cast<std::int64_t>(std::max<Wide>((replicas * peers_[p].weight + total - 1) / total, 1));
+}
+
+std::uint32_t Placer::spread_level(const ServiceRt& s, std::uint32_t p) const {
+  std::int64_t need = 0;
+  if (s.spread_cap > 0) {
+    auto it = s.held.find(p);
+    const std::int64_t n = it == s.held.end() ? 0 : it->second;
+    need = std::max<std::int64_t>(need, n - spread_cap(s, p) + 1);
+  }
+  if (s.soft_zones && s.zone_of && (*s.zone_of)[p] >= 0) {
+    const Zone& zone = s.zones[static_cast<std::size_t>((*s.zone_of)[p])];
+    need = std::max<std::int64_t>(need, zone.used - zone.quota + 1);
+  }
+  return static_cast<std::uint32_t>(need);
+}
+
+void Placer::reset_zones_to_eligible() {
+  for (ServiceRt& s : services_) {
+    if (s.zones.empty()) continue;
+    std::vector<std::size_t> live;  // zones with an eligible peer, by hash
+    for (std::size_t z = 0; z < s.zones.size(); ++z) {
+      s.zones[z].quota = 0;
+      s.zones[z].used = 0;
+      for (std::uint32_t p : s.zones[z].list->peers)
+        if (peers_[p].ineligible.empty()) {
+          live.push_back(z);
+          break;
+        }
+    }
+    std::sort(live.begin(), live.end(), [&](std::size_t a, std::size_t b) {
+      return std::pair(s.zones[a].hash, s.zones[a].name) < std::pair(s.zones[b].hash, s.zones[b].name);
+    });
+    const std::int64_t replicas = std::max(0, s.spec->replicas), n = static_cast<std::int64_t>(live.size());
+    for (std::int64_t k = 0; k < n; ++k) s.zones[live[k]].quota = replicas / n + (k < replicas % n ? 1 : 0);
+  }
+  for (std::size_t i = 0; i < order_.size(); ++i) {
+    ServiceRt& s = services_[order_[i].service];
+    if (results_[i].peer < 0 || !s.zone_of) continue;
+    const std::int32_t z = (*s.zone_of)[static_cast<std::size_t>(results_[i].peer)];
+    if (z >= 0) s.zones[static_cast<std::size_t>(z)].used += 1;
+  }
 }
 
 bool Placer::under_cap(const ServiceRt& s, std::uint32_t p) const {
@@ -351,8 +449,9 @@ static Key level_bound(int level, std::uint64_t ref_weight) {
   return (Key(level_expected(level)) * 3 << 95) / ref_weight;
 }
 
-PeerList* Placer::segment(const Inst& in, std::uint32_t k) const {
+PeerList* Placer::segment(const Inst& in, std::uint32_t k, std::int32_t* zone) const {
   const ServiceRt& s = services_[in.service];
+  if (zone) *zone = -1;
   if (in.home && s.home_list) {
     if (k == 0) return s.home_list.get();
     --k;
@@ -365,9 +464,28 @@ PeerList* Placer::segment(const Inst& in, std::uint32_t k) const {
   };
   auto parts = [](const PeerList& list) -> std::uint32_t { return list.group_bits ? 2 : 1; };
   if (s.zones.empty()) return k < parts(*s.ranked) ? pick(*s.ranked, k) : nullptr;
+  if (s.zones.size() <= 16) {  // the common case, without allocating: zone_order() on the stack
+    std::array<std::pair<std::uint64_t, std::size_t>, 16> keyed;
+    const std::size_t n = s.zones.size();
+    for (std::size_t z = 0; z < n; ++z) keyed[z] = {mix(in.hash, s.zones[z].hash), z};
+    std::sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n));
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::size_t z = keyed[r].second;
+      PeerList& list = *s.zones[z].list;
+      if (k < parts(list)) {
+        if (zone) *zone = static_cast<std::int32_t>(z);
+        return pick(list, k);
+      }
+      k -= parts(list);
+    }
+    return nullptr;
+  }
   for (std::size_t z : zone_order(in, s)) {
     PeerList& list = *s.zones[z].list;
-    if (k < parts(list)) return pick(list, k);
+    if (k < parts(list)) {
+      if (zone) *zone = static_cast<std::int32_t>(z);
+      return pick(list, k);
+    }
     k -= parts(list);
   }
   return nullptr;
@@ -426,10 +544,15 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
 
 bool Placer::next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next) {
   while (advance(in, c, next)) {
-    if (peers_[next.second].ineligible.empty()) return true;
+    if (!skip_ineligible_ || peers_[next.second].ineligible.empty()) return true;
     ++c.proposals;  // an ineligible peer keeps its rank
   }
   return false;
+}
+
+void Placer::skip_segment(Cursor& c) {
+  c.pos = static_cast<std::uint32_t>(c.batch.size());
+  c.level = kLevels;
 }
 
 bool Placer::advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next) {
@@ -444,10 +567,25 @@ bool Placer::advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& n
       next = c.batch[c.pos++];
       return true;
     }
-    PeerList* list = segment(in, c.segment);
+    std::int32_t zone = -1;
+    PeerList* list = segment(in, c.segment, &zone);
     if (list == nullptr) return false;
+    if (c.level < 0 && zone >= 0) {
+      // A zone at its quota stays so for the rest of the phase: its peers use up their ranks
+      // without a proposal each (their verdict would be the quota).
+      const ServiceRt& s = services_[in.service];
+      const Zone& z = s.zones[static_cast<std::size_t>(zone)];
+      if (z.used >= z.quota + (s.soft_zones ? std::int64_t{c.relax} : 0)) {
+        const auto need = static_cast<std::uint32_t>(z.used - z.quota + 1);
+        if (s.soft_zones && (c.next_relax == 0 || need < c.next_relax)) c.next_relax = need;
+        ++c.segment;
+        c.proposals = 0;
+        continue;
+      }
+    }
     if (c.level >= 0 && (c.level >= kLevels || c.seen >= list->peers.size())) {
       ++c.segment;
+      c.proposals = 0;
       c.level = -1;
       c.has_lower = false;
       c.seen = 0;
@@ -510,13 +648,14 @@ void Placer::commit(const Inst& in, std::uint32_t peer) {
   r.held += 1;
   for (std::uint16_t port : s.ports) r.ports.insert(std::lower_bound(r.ports.begin(), r.ports.end(), port), port);
   if (!s.per_peer.empty()) s.per_peer[peer] += 1;
-  if (!s.zone_of.empty() && s.zone_of[peer] >= 0) s.zones[static_cast<std::size_t>(s.zone_of[peer])].used += 1;
+  if (s.zone_of && (*s.zone_of)[peer] >= 0) s.zones[static_cast<std::size_t>((*s.zone_of)[peer])].used += 1;
+  if (s.spread_cap > 0) s.held[peer] += 1;
 }
 
 std::string Placer::unplaced_reason(const Inst& in) const {
   const ServiceRt& s = services_[in.service];
   if (s.eligible->empty()) return no_eligible_reason(s);
-  if (s.zones.empty()) return no_room_reason(s, *s.eligible);
+  if (s.zones.empty() || s.soft_zones) return no_room_reason(s, *s.eligible);
   std::vector<std::uint32_t> open;  // peers of the zones under their quota
   for (std::uint32_t p : *s.eligible)
     if (zone_open(s, p)) open.push_back(p);
@@ -561,24 +700,52 @@ std::string Placer::no_eligible_reason(const ServiceRt& s) const {
   return out;
 }
 
+void Placer::place_global() {
+  // Before any ranking: each on its own peer, if it has room there (the caps do not apply).
+  global_results_.assign(global_.size(), Result{});
+  for (std::size_t k = 0; k < global_.size(); ++k) {
+    const Pinned& g = global_[k];
+    const ServiceRt& s = services_[g.service];
+    if (!has_room(s, g.peer)) {
+      global_results_[k].reason = "global: no room on its peer " + peers_[g.peer].peer->name + ": " +
+                                  room_failure(s, g.peer, false);
+      continue;
+    }
+    commit(Inst{g.service, g.index, 0, false}, g.peer);
+    global_results_[k].peer = static_cast<int>(g.peer);
+  }
+}
+
 void Placer::solve(int watch) {
   results_.assign(order_.size(), Result{});
   watched_.clear();
+  skip_ineligible_ = false;
+  place_global();
   std::vector<Cursor> cursors(order_.size());
-  // Proposals by pass and rank: a proposal made while those of rank r are taken has a higher
-  // rank (or is in the second pass), so each bucket is complete when its turn comes, and
-  // taking the buckets in turn, each sorted, is the one global order.
-  std::vector<std::vector<Proposal>> buckets[2];
+  // Proposals by pass and rank. Pass = 2 x relax level + spill; rank = (segment, position in
+  // it), so a peer joining or forgotten in one zone shifts no rank in the zones after it
+  // (version 1 ranked by position in the whole ranking; segments: the home peer, each zone,
+  // a candidate group and its rest). A
+  // proposal made while those of (pass, rank) are taken has a higher rank or a later pass,
+  // so each bucket is complete when its turn comes, and taking the buckets in turn, each
+  // sorted, is the one global order.
+  std::vector<std::vector<std::vector<std::vector<Proposal>>>> passes;  // [pass][segment][position]
   auto push_next = [&](std::uint32_t i) {
     Cursor& c = cursors[i];
     std::pair<Key, std::uint32_t> next;
-    if (!next_eligible(order_[i], c, next)) {
-      if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again
+    while (!next_eligible(order_[i], c, next)) {
+      const std::uint32_t relax = c.relax, next_relax = c.next_relax;
+      if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again over it
         c = Cursor{};
         c.spill = true;
-        if (!next_eligible(order_[i], c, next)) c.done = true;
+        c.relax = relax;
+        c.next_relax = next_relax;
+      } else if (next_relax > relax) {  // a peer with room refused only for spread: relax it
+        c = Cursor{};
+        c.relax = next_relax;
       } else {
         c.done = true;
+        break;
       }
     }
     if (c.done) {
@@ -586,51 +753,87 @@ void Placer::solve(int watch) {
       cursors[i] = Cursor{};
       return;
     }
-    auto& pass = buckets[c.spill ? 1 : 0];
-    if (pass.size() <= c.proposals) pass.resize(c.proposals + 1);
-    pass[c.proposals].push_back(Proposal{next.first, i, next.second});
+    const std::size_t pass = std::size_t{c.relax} * 2 + (c.spill ? 1 : 0);
+    if (passes.size() <= pass) passes.resize(pass + 1);
+    auto& segments = passes[pass];
+    if (segments.size() <= c.segment) segments.resize(c.segment + 1);
+    if (segments[c.segment].size() <= c.proposals) segments[c.segment].resize(c.proposals + 1);
+    segments[c.segment][c.proposals].push_back(Proposal{next.first, i, next.second});
     ++c.proposals;
   };
-  auto take = [&](const Proposal& pr, bool spill, std::uint32_t rank) {
+  auto take = [&](const Proposal& pr, bool spill, bool first) {
     const Inst& in = order_[pr.inst];
-    const ServiceRt& s = services_[in.service];
-    const bool at_home = in.home && s.home_list && rank == 0;
-    const bool room = zone_open(s, pr.peer) && has_room(s, pr.peer);
-    const bool ok = room && (spill || at_home || under_cap(s, pr.peer));
-    if (ok) {
+    ServiceRt& s = services_[in.service];
+    Cursor& c = cursors[pr.inst];
+    const bool at_home = in.home && s.home_list && first;  // segment 0, first peer
+    const bool room = (s.soft_zones || zone_open(s, pr.peer)) && has_room(s, pr.peer);
+    const std::uint32_t need = at_home ? 0 : spread_level(s, pr.peer);
+    const bool spread_ok = need <= c.relax;
+    if (room && spread_ok && (spill || at_home || under_cap(s, pr.peer))) {
       commit(in, pr.peer);
       results_[pr.inst].peer = static_cast<int>(pr.peer);
       results_[pr.inst].spilled = spill;
-      cursors[pr.inst] = Cursor{};  // frees its batch
+      results_[pr.inst].relax = c.relax;
+      c = Cursor{};  // frees its batch
       return;
     }
-    if (static_cast<int>(pr.inst) == watch && !spill) watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer));
-    if (room) {  // refused for the balance cap alone: this peer closes (see place.hpp)
-      cursors[pr.inst].saw_cap = true;
+    if (static_cast<int>(pr.inst) == watch) watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer, c.relax));
+    if (room && !spread_ok && (c.next_relax == 0 || need < c.next_relax)) c.next_relax = need;
+    if (room && spread_ok) {  // refused for the balance cap alone: this peer closes (see place.hpp)
+      c.saw_cap = true;
       peers_[pr.peer].closed = true;
     }
+    if (!zone_open(s, pr.peer, c.relax)) skip_segment(c);  // the zone stays full: pass it over
     push_next(pr.inst);
   };
-  for (const bool home_class : {true, false}) {
-    for (std::uint32_t i = 0; i < order_.size(); ++i)
-      if (order_[i].home == home_class) push_next(i);
-    for (const int pass : {0, 1}) {
-      for (std::uint32_t rank = 0; rank < buckets[pass].size(); ++rank) {
-        std::vector<Proposal> bucket = std::move(buckets[pass][rank]);
-        std::sort(bucket.begin(), bucket.end());
-        for (const Proposal& pr : bucket) take(pr, pass == 1, rank);
+  auto run_class = [&](const std::vector<std::uint32_t>& members) {
+    for (std::uint32_t i : members) push_next(i);
+    for (std::size_t pass = 0; pass < passes.size(); ++pass) {
+      for (std::size_t seg = 0; seg < passes[pass].size(); ++seg) {
+        for (std::size_t pos = 0; pos < passes[pass][seg].size(); ++pos) {
+          std::vector<Proposal> bucket = std::move(passes[pass][seg][pos]);
+          std::sort(bucket.begin(), bucket.end());
+          for (const Proposal& pr : bucket) take(pr, pass % 2 == 1, seg == 0 && pos == 0);
+        }
       }
-      buckets[pass].clear();
     }
+    passes.clear();
+  };
+  auto by_class = [&](const std::vector<std::uint32_t>& all) {
+    for (const bool home_class : {true, false}) {
+      std::vector<std::uint32_t> members;
+      for (std::uint32_t i : all)
+        if (order_[i].home == home_class) members.push_back(i);
+      run_class(members);
+    }
+  };
+  // Phase A: every ranked peer as if it were eligible. A peer failing stays ranked until it is
+  // forgotten, so this part of the result does not change when it fails.
+  std::vector<std::uint32_t> all(order_.size());
+  std::iota(all.begin(), all.end(), 0u);
+  by_class(all);
+  // Phase B: the instances phase A gave to ineligible peers (orphans) go, in the same global
+  // order, to eligible peers with what phase A left: no instance placed on an eligible peer
+  // moves for them, so a peer failing moves its own instances only.
+  std::vector<std::uint32_t> orphans;
+  for (std::uint32_t i = 0; i < order_.size(); ++i) {
+    const int p = results_[i].peer;
+    if (p < 0 || peers_[static_cast<std::size_t>(p)].ineligible.empty()) continue;
+    results_[i] = Result{};
+    orphans.push_back(i);
   }
+  skip_ineligible_ = true;
+  reset_zones_to_eligible();
+  by_class(orphans);
 }
 
 Assignment Placer::run() {
   solve(-1);
-  // Services are sorted by name: an instance's slot is its service's offset plus its index.
+  // Replicated services are sorted by name: an instance's slot is its service's offset plus
+  // its index (global services have none there). Global instances are merged in by id.
   std::vector<std::size_t> offset(services_.size() + 1, 0);
   for (std::size_t si = 0; si < services_.size(); ++si)
-    offset[si + 1] = offset[si] + static_cast<std::size_t>(std::max(0, services_[si].spec->replicas));
+    offset[si + 1] = offset[si] + (services_[si].global ? 0 : static_cast<std::size_t>(std::max(0, services_[si].spec->replicas)));
   Assignment out;
   out.algorithm_version = kAlgorithmVersion;
   out.instances.resize(order_.size());
@@ -640,23 +843,55 @@ Assignment Placer::run() {
     if (results_[i].peer >= 0) placed.owner = peers_[static_cast<std::size_t>(results_[i].peer)].peer->name;
     else placed.reason = std::move(results_[i].reason);
   }
+  if (global_.empty()) return out;
+  std::vector<Placed> global;
+  for (std::size_t k = 0; k < global_.size(); ++k) {
+    const Pinned& g = global_[k];
+    if (!peers_[g.peer].ineligible.empty()) continue;  // a peer that cannot run it has none
+    Placed placed;
+    placed.id = InstanceId{services_[g.service].spec->name, g.index};
+    if (global_results_[k].peer >= 0) placed.owner = peers_[g.peer].peer->name;
+    else placed.reason = global_results_[k].reason;
+    global.push_back(std::move(placed));
+  }
+  auto by_id = [](const Placed& a, const Placed& b) { return a.id < b.id; };
+  std::sort(global.begin(), global.end(), by_id);
+  std::vector<Placed> merged;
+  merged.reserve(out.instances.size() + global.size());
+  std::merge(std::make_move_iterator(out.instances.begin()), std::make_move_iterator(out.instances.end()),
+             std::make_move_iterator(global.begin()), std::make_move_iterator(global.end()),
+             std::back_inserter(merged), by_id);
+  out.instances = std::move(merged);
   return out;
 }
 
-std::string Placer::peer_verdict(const Inst& in, std::uint32_t p) const {
+std::string Placer::zone_verdict(const ServiceRt& s, std::uint32_t p, std::uint32_t relax) const {
+  if (!s.zone_of || (*s.zone_of)[p] < 0 || zone_open(s, p, relax)) return {};
+  const Zone& z = s.zones[static_cast<std::size_t>((*s.zone_of)[p])];
+  if (!s.soft_zones)
+    return "zone quota: zone \"" + z.name + "\" already has its " + plural(z.quota, "instance", "instances");
+  return "zone spread: zone \"" + z.name + "\" holds " + plural(z.used, "instance", "instances") +
+         " of the service, other zones fewer";
+}
+
+std::string Placer::peer_verdict(const Inst& in, std::uint32_t p, std::uint32_t relax) const {
   const ServiceRt& s = services_[in.service];
   const PeerRt& r = peers_[p];
   if (!r.ineligible.empty()) return "ineligible: " + r.ineligible;
   if (!(*s.constraint_fail)[p].empty()) return "ineligible: fails constraint " + (*s.constraint_fail)[p];
-  if (!s.zones.empty()) {
-    for (const Zone& z : s.zones) {
-      if (z.name != r.peer->zone) continue;
-      if (z.used >= z.quota)
-        return "zone quota: zone \"" + z.name + "\" already has its " + plural(z.quota, "instance", "instances");
-    }
+  if (!s.soft_zones) {
+    if (std::string zone = zone_verdict(s, p, relax); !zone.empty()) return zone;
   }
   std::string room = room_failure(s, p, true);
   if (!room.empty()) return room;
+  const bool at_home = in.home && static_cast<int>(p) == s.home;
+  if (!at_home && spread_level(s, p) > relax) {
+    if (std::string zone = zone_verdict(s, p, relax); !zone.empty()) return zone;
+    auto it = s.held.find(p);
+    const std::int64_t n = it == s.held.end() ? 0 : it->second;
+    return "spread: it holds " + plural(n, "instance", "instances") +
+           " of the service, other peers with room fewer";
+  }
   if (!under_cap(s, p)) {
     const std::string cap = fmt_ratio(tuning_.balance_num, tuning_.balance_den) + "x its fair share";
     if (r.closed)
@@ -669,6 +904,24 @@ std::string Placer::peer_verdict(const Inst& in, std::uint32_t p) const {
 Explanation Placer::explain(const InstanceId& id) {
   Explanation ex;
   ex.id = id;
+  for (std::size_t k = 0; k < global_.size(); ++k) {
+    const Pinned& g = global_[k];
+    if (services_[g.service].spec->name != id.service || g.index != id.index) continue;
+    if (!peers_[g.peer].ineligible.empty()) return ex;  // not an instance of this view
+    solve(-1);
+    ex.exists = true;
+    const Result& res = global_results_[k];
+    if (res.peer >= 0) ex.owner = peers_[g.peer].peer->name;
+    else ex.reason = res.reason;
+    RankedPeer own;
+    own.peer = peers_[g.peer].peer->name;
+    own.chosen = res.peer >= 0;
+    own.verdict = own.chosen ? "chosen: global, one instance on every eligible peer" : res.reason;
+    ex.ranked.push_back(std::move(own));
+    for (std::uint32_t p = 0; p < peers_.size(); ++p)
+      if (p != g.peer) ex.ranked.push_back(RankedPeer{peers_[p].peer->name, false, "global: not this instance's peer"});
+    return ex;
+  }
   int watch = -1;
   for (std::size_t i = 0; i < order_.size(); ++i)
     if (services_[order_[i].service].spec->name == id.service && order_[i].index == id.index)
@@ -691,12 +944,16 @@ Explanation Placer::explain(const InstanceId& id) {
       rp.chosen = true;
       rp.verdict = is_home ? "chosen: home peer" : "chosen";
       if (res.spilled) rp.verdict += " (over the balance cap: no peer under it had room)";
+      if (res.relax > 0) rp.verdict += " (spread relaxed: no peer with room held fewer instances of the service)";
     } else if (it != refused.end()) {
       rp.verdict = it->second;
     } else if (!peers_[p].ineligible.empty()) {
       rp.verdict = "ineligible: " + peers_[p].ineligible;
     } else if (!(*s.constraint_fail)[p].empty()) {
       rp.verdict = "ineligible: fails constraint " + (*s.constraint_fail)[p];
+    } else if (std::string zone = zone_verdict(s, p, res.relax); !zone.empty() && res.peer >= 0 &&
+               (*s.zone_of)[p] != (*s.zone_of)[static_cast<std::size_t>(res.peer)]) {
+      rp.verdict = zone;  // a zone at its quota, passed over whole
     } else {
       rp.verdict = "ranked below the chosen peer";
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "placement/explain.hpp"
@@ -63,9 +64,16 @@ class Placer {
     std::shared_ptr<const std::vector<std::string>> constraint_fail;
     std::vector<std::uint16_t> ports;          // static host ports needed, sorted
     std::vector<std::int32_t> per_peer;        // instances per peer (max_per_peer only)
-    std::vector<Zone> zones;                   // spread = "zone"
-    std::vector<std::int32_t> zone_of;         // per peer: index in zones, -1 (spread only)
+    std::vector<Zone> zones;                   // zone spread (explicit, or auto with zones)
+    bool soft_zones = false;                   // auto: a zone's quota relaxes with the level
+    // Spread across peers: a peer takes an instance while it holds fewer than its cap (see
+    // Placer::spread_cap) + the instance's relax level. 0 = spread "none"; 1 = one a peer;
+    // else ceil(replicas / ranked peers), the cap is then weighted.
+    std::int64_t spread_cap = 0;
+    std::unordered_map<std::uint32_t, std::int32_t> held;  // per peer: instances of this service
+    std::shared_ptr<const std::vector<std::int32_t>> zone_of;  // per peer: index in zones, -1
     int home = -1;                             // home peer index (home services)
+    bool global = false;                       // mode = "global": one instance a ranked peer
     std::shared_ptr<PeerList> home_list;       // the home peer alone, when eligible
   };
   struct Inst {
@@ -84,10 +92,12 @@ class Placer {
     bool spill = false;      // second pass: the balance cap is ignored
     bool done = false;
     bool saw_cap = false;    // a peer with room refused it for the balance cap
+    std::uint32_t relax = 0;       // spread level: caps of spread_cap + relax per peer
+    std::uint32_t next_relax = 0;  // the least level at which a peer with room would take it
     bool sorted = false;     // batch sorted (else advance() selects the least key)
     Key lower = 0;
     std::uint32_t seen = 0, pos = 0;
-    std::uint32_t proposals = 0;  // ranks passed so far: the rank of the next proposal
+    std::uint32_t proposals = 0;  // ranks passed in this segment: the next proposal's position
     std::vector<std::pair<Key, std::uint32_t>> batch;
   };
   struct Proposal {  // within a pass and a rank, taken by key, then instance, then peer
@@ -102,13 +112,22 @@ class Placer {
   const std::vector<std::uint64_t>& thresholds(const PeerList& list, int level);
   bool has_room(const ServiceRt& s, std::uint32_t p) const;
   bool under_cap(const ServiceRt& s, std::uint32_t p) const;
-  bool zone_open(const ServiceRt& s, std::uint32_t p) const;
+  bool zone_open(const ServiceRt& s, std::uint32_t p, std::uint32_t relax = 0) const;
+  // The least relax level at which spread (per-peer cap, soft zone quota) lets p take one
+  // more instance of s.
+  std::uint32_t spread_level(const ServiceRt& s, std::uint32_t p) const;
+  std::int64_t spread_cap(const ServiceRt& s, std::uint32_t p) const;  // at relax level 0
+  // Phase B: zone quotas over the zones with an eligible peer, counting what stays placed.
+  void reset_zones_to_eligible();
   std::string room_failure(const ServiceRt& s, std::uint32_t p, bool detailed) const;
-  PeerList* segment(const Inst& in, std::uint32_t k) const;
+  // The k-th segment of the instance's ranking; *zone = its zone's index, or -1.
+  PeerList* segment(const Inst& in, std::uint32_t k, std::int32_t* zone = nullptr) const;
+  std::string zone_verdict(const ServiceRt& s, std::uint32_t p, std::uint32_t relax) const;
   bool advance(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next);
+  void skip_segment(Cursor& c);  // the cursor's segment is done (its zone is full)
   void batch(const Inst& in, PeerList& list, Cursor& c);
   std::vector<std::uint32_t> ranking(const Inst& in) const;
-  std::string peer_verdict(const Inst& in, std::uint32_t p) const;
+  std::string peer_verdict(const Inst& in, std::uint32_t p, std::uint32_t relax) const;
   // The next eligible peer of the instance's ranking; ineligible ones use up their rank.
   bool next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next);
   std::vector<std::size_t> zone_order(const Inst& in, const ServiceRt& s) const;
@@ -124,6 +143,7 @@ class Placer {
   struct Result {
     int peer = -1;
     bool spilled = false;
+    std::uint32_t relax = 0;
     std::string reason;
   };
   std::vector<Result> results_;            // per order_ index
@@ -133,6 +153,15 @@ class Placer {
   std::vector<PeerRt> peers_;  // sorted by name
   std::vector<ServiceRt> services_;
   std::vector<Inst> order_;    // canonical order: home instances first, then by hash
+  // Global services' instances, one on each ranked peer (eligible or not, so that a peer
+  // failing frees nothing in phase A); only those on eligible peers are output.
+  struct Pinned {
+    std::uint32_t service = 0, index = 0, peer = 0;
+  };
+  std::vector<Pinned> global_;
+  std::vector<Result> global_results_;
+  void place_global();
+  bool skip_ineligible_ = false;  // phase B (see solve())
   std::uint64_t ref_weight_ = 1;
   std::vector<std::uint32_t> scratch_;  // batch(): indices of the draws past the threshold
   std::map<std::uint64_t, std::uint64_t> threshold_cache_[kLevels];  // per level: inverse weight -> draw

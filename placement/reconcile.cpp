@@ -163,6 +163,13 @@ Plan Reconciler::step(const ReconcileInputs& in) {
   auto want = [&](const InstanceId& id) -> const Desired* {
     auto it = desired.find(id.service);
     if (it == desired.end()) return nullptr;
+    if (it->second.spec->placement.mode == config::Placement::Mode::global) {
+      // Ids come from peer names: wanted while the assignment has the id (placed or not).
+      const auto& all = in.assignment->instances;
+      auto at = std::lower_bound(all.begin(), all.end(), id,
+                                 [](const Placed& p, const InstanceId& x) { return p.id < x; });
+      return at != all.end() && at->id == id ? &it->second : nullptr;
+    }
     if (id.index >= static_cast<std::uint32_t>(std::max(it->second.spec->replicas, 0))) {
       return nullptr;
     }

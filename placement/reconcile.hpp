@@ -46,7 +46,8 @@ struct ReconcileInputs {
   // Shared, read-only, must outlive the step() call; assignment and services never null.
   const Assignment* assignment = nullptr;                 // placement of the current view
   // Desired state (spec/*). An instance is wanted while its service is here and its index <
-  // replicas, whatever a stale assignment says; an unplaced but wanted instance keeps a running
+  // replicas, whatever a stale assignment says (mode = "global": while the assignment lists
+  // its id, as ids come from peer names); an unplaced but wanted instance keeps a running
   // local copy (better than none) and starts nothing.
   const std::vector<config::ServiceSpec>* services = nullptr;
   // status/<peer> of the others, each PeerStatus sorted by id; may be null (none).

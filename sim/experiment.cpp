@@ -288,8 +288,9 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
         }
         if (auto* v = t.get("spread")) {
           auto sp = rd.string(*v, "spread");
-          if (sp != "zone" && sp != "none") rd.fail(*v, "`spread` must be \"zone\" or \"none\"");
-          s.spread_zone = sp == "zone";
+          auto parsed = config::parse_spread(sp);
+          if (!parsed) rd.fail(*v, "`spread` must be \"auto\", \"peer\", \"zone\" or \"none\"");
+          s.spread = *parsed;
         }
         if (auto* v = t.get("max_per_peer")) s.max_per_peer = static_cast<int>(rd.integer(*v, "max_per_peer", 0, 1'000'000));
         x.services.push_back(s);

@@ -35,6 +35,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/spec.hpp"
 #include "gossip/config.hpp"
 #include "gossip/types.hpp"
 
@@ -47,7 +48,7 @@ struct ExperimentService {
   int replicas = 1;
   std::int64_t cpu_milli = 100;
   std::int64_t memory_mib = 64;
-  bool spread_zone = false;
+  config::Placement::Spread spread = config::Placement::Spread::automatic;  // as a service file
   int max_per_peer = 0;
 };
 

@@ -1385,7 +1385,7 @@ RunResult World::run() {
     spec.replicas = sv.replicas;
     spec.resources.cpu_milli = sv.cpu_milli;
     spec.resources.memory_mib = sv.memory_mib;
-    spec.placement.spread = sv.spread_zone ? config::Placement::Spread::zone : config::Placement::Spread::none;
+    spec.placement.spread = sv.spread;
     spec.placement.max_per_peer = sv.max_per_peer;
     pending_specs_.push_back(std::move(spec));
   }

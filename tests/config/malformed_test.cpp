@@ -110,7 +110,7 @@ const Case kCases[] = {
     {"[service.web]\nimage = \"x\"\nplacement = { constraints = [3] }",
      "f.toml:3:30: placement.constraints[0] must be a string"},
     {"[service.web]\nimage = \"x\"\nplacement = { spread = \"host\" }",
-     "f.toml:3:24: placement.spread must be \"zone\" or \"none\", not \"host\""},
+     "f.toml:3:24: placement.spread must be \"auto\", \"peer\", \"zone\" or \"none\", not \"host\""},
     {"[service.web]\nimage = \"x\"\nplacement = { max_per_peer = -2 }",
      "f.toml:3:30: placement.max_per_peer must be >= 0"},
     {"[service.web]\nimage = \"x\"\nplacement = { home = \"yes\" }",

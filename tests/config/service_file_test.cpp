@@ -120,6 +120,34 @@ TEST_CASE("service file: unit variants", "[config][service]") {
   CHECK(s.placement.constraints.empty());
 }
 
+TEST_CASE("service file: placement.spread is auto by default, and peer, zone or none", "[config][service]") {
+  CHECK(only_service("[service.x]\nimage = \"i\"\n").placement.spread == Placement::Spread::automatic);
+  for (auto mode : {Placement::Spread::automatic, Placement::Spread::peer, Placement::Spread::zone,
+                    Placement::Spread::none}) {
+    auto s = only_service(std::string("[service.x]\nimage = \"i\"\nplacement = { spread = \"") +
+                          shoal::config::spread_name(mode) + "\" }\n");
+    CHECK(s.placement.spread == mode);
+  }
+}
+
+TEST_CASE("service file: mode is replicated by default, or global without replicas", "[config][service]") {
+  CHECK(only_service("[service.x]\nimage = \"i\"\n").placement.mode == Placement::Mode::replicated);
+  CHECK(only_service("[service.x]\nimage = \"i\"\nmode = \"replicated\"\nreplicas = 2\n").placement.mode ==
+        Placement::Mode::replicated);
+  auto g = only_service("[service.x]\nimage = \"i\"\nmode = \"global\"\nplacement = { constraints = [\"zone == a\"] }\n");
+  CHECK(g.placement.mode == Placement::Mode::global);
+  auto bad = parse_service_file("[service.x]\nimage = \"i\"\nmode = \"global\"\nreplicas = 3\n", "f.toml");
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].to_string() ==
+        "f.toml:4:12: replicas has no meaning with mode = \"global\" (one instance on every eligible peer); remove it");
+  auto home = parse_service_file("[service.x]\nimage = \"i\"\nmode = \"global\"\nplacement = { home = true }\n", "f.toml");
+  REQUIRE(home.errors.size() == 1);
+  CHECK(home.errors[0].to_string().find("placement.home has no meaning with mode = \"global\"") != std::string::npos);
+  auto typo = parse_service_file("[service.x]\nimage = \"i\"\nmode = \"daemon\"\n", "f.toml");
+  REQUIRE(typo.errors.size() == 1);
+  CHECK(typo.errors[0].to_string() == "f.toml:3:8: mode must be \"replicated\" or \"global\", not \"daemon\"");
+}
+
 TEST_CASE("service file: several services per file, sorted by name", "[config][service]") {
   auto r = parse_service_file(
       "service.db.image = \"pg\"\n"

@@ -78,7 +78,8 @@ command = ["api"]
   CHECK(a["health"].is_null());
   CHECK(a["replicas"] == 1);
   CHECK(a["stop_grace_ms"] == 10000);
-  CHECK(a["placement"]["spread"] == "none");
+  CHECK(a["placement"]["spread"] == "auto");  // the default
+  CHECK(a["mode"] == "replicated");
 }
 
 TEST_CASE("service JSON: tcp and exec health", "[node][json]") {

@@ -49,6 +49,36 @@ TEST_CASE("spec encoding round-trips every field", "[node][codec]") {
   }
 }
 
+TEST_CASE("spec encoding: every spread round-trips; older and unknown values decode", "[node][codec]") {
+  auto s = full_spec();
+  for (auto mode : {config::Placement::Spread::automatic, config::Placement::Spread::peer,
+                    config::Placement::Spread::zone, config::Placement::Spread::none}) {
+    s.placement.spread = mode;
+    const std::string bytes = node::encode_spec(s);
+    CHECK(bytes.find(std::string("\"spread\":\"") + config::spread_name(mode) + "\"") != std::string::npos);
+    auto back = node::decode_spec(bytes);
+    REQUIRE(back);
+    CHECK(back->placement.spread == mode);
+  }
+  // mode round-trips; a spec written before it decodes as replicated.
+  s.placement.mode = config::Placement::Mode::global;
+  CHECK(node::decode_spec(node::encode_spec(s))->placement.mode == config::Placement::Mode::global);
+  auto j = nlohmann::json::parse(node::encode_spec(s));
+  j.erase("mode");
+  CHECK(node::decode_spec(j.dump())->placement.mode == config::Placement::Mode::replicated);
+  s.placement.mode = config::Placement::Mode::replicated;
+  // A spec written before version 2 says "none" for its default: it keeps that meaning.
+  s.placement.spread = config::Placement::Spread::none;
+  std::string old = node::encode_spec(s);
+  CHECK(node::decode_spec(old)->placement.spread == config::Placement::Spread::none);
+  const auto at = old.find("\"spread\":\"none\"");
+  REQUIRE(at != std::string::npos);
+  old.replace(at, 15, "\"spread\":\"rack\"");
+  auto later = node::decode_spec(old);
+  REQUIRE(later);
+  CHECK(later->placement.spread == config::Placement::Spread::automatic);
+}
+
 TEST_CASE("status encoding round-trips, ps and services join it with the assignment",
           "[node][codec]") {
   placement::PeerStatus st;

@@ -170,6 +170,7 @@ TEST_CASE("place: the balance cap bounds the most loaded peer", "[placement]") {
   sp::View v;
   for (int i = 0; i < 20; ++i) v.peers.push_back(make_peer(std::string("p").append(std::to_string(i)), 10000, 10000));
   v.services.push_back(make_service("web", 400, 250, 250));  // 50% of capacity, 20 per peer
+  v.services.back().placement.spread = shoal::config::Placement::Spread::none;  // the cap alone
   const auto loads = per_owner(sp::place(v));
   const auto plain = per_owner(sp::place(v, sp::Tuning{0, 1, 512}));
   int most = 0, most_plain = 0;
@@ -247,6 +248,7 @@ TEST_CASE("explain: the balance cap and zone quotas show as verdicts", "[placeme
     v.peers = {make_peer("a", 10000, 10000), make_peer("b", 10000, 10000)};
     const std::string name = std::string("bulk-").append(std::to_string(k));
     v.services.push_back(make_service(name, 10, 1000, 1000));
+    v.services.back().placement.spread = shoal::config::Placement::Spread::none;  // the cap alone
     const auto a = sp::place(v);
     for (std::uint32_t i = 0; i < 10; ++i) {
       const auto ex = sp::explain(v, {name, i});
