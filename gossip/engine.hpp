@@ -21,6 +21,7 @@
 #include "gossip/broadcasts.hpp"
 #include "gossip/config.hpp"
 #include "gossip/interner.hpp"
+#include "gossip/reply_limiter.hpp"
 #include "gossip/rng.hpp"
 #include "gossip/store.hpp"
 #include "gossip/types.hpp"
@@ -53,6 +54,8 @@ struct Stats {
   std::uint64_t state_malformed = 0;    // state batches or sync messages that failed to decode
   std::uint64_t state_batches_in = 0;   // state delta batches merged
   std::uint64_t state_oversized_sent = 0;  // whole values sent over the stream channel
+  std::uint64_t stream_only_dropped = 0;   // push-pulls / state syncs that came over udp
+  std::uint64_t push_pulls_limited = 0;    // requests over the per-source answer rate: dropped
 };
 
 // A member as the engine holds it, by reference into its tables: valid until the engine is next
@@ -232,6 +235,10 @@ class Engine {
   // Helpers.
   void send_udp(const Address& to, Bytes part, Outbox& out);  // with piggybacked updates
   void send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out);
+  // An answer to a stream message from `to`: on its connection only (Datagram::reply).
+  void send_reply(const Address& to, Bytes bytes, Outbox& out);
+  // Whether a push-pull or state sync from `from` may be handled now (the per-host rate).
+  bool may_answer(Clock now, const Address& from);
   void broadcast_alive_self();
   void set_state(std::uint32_t slot, MemberState s, Micros now);
   void emit(Outbox& out, EventKind k, std::uint32_t slot, std::string from = {});
@@ -340,6 +347,7 @@ class Engine {
   bool deltas_queued_ = false;
   Micros next_state_sync_ = kNever;
   Micros last_state_sync_ = kNever;  // kNever: none yet
+  ReplyLimiter reply_limiter_;
   Stats stats_;
 };
 
