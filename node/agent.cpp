@@ -182,7 +182,7 @@ class Agent {
   // A frame of the stream channel; whether it authenticated (one that does not closes its
   // connection). An empty plaintext is a connection's hello (stream_transport.hpp).
   bool on_stream_frame(const gossip::Address& from, std::span<const std::byte> frame) {
-    auto plain = sealer_.open(frame);
+    auto plain = sealer_.open(frame, gossip::Channel::stream);
     if (!plain) {
       ++dropped_;
       spdlog::debug("dropped a stream frame from {} (does not authenticate)", from.to_string());
@@ -198,7 +198,7 @@ class Agent {
   // The stream hello: a sealed empty frame (none in plaintext: nothing to authenticate).
   StreamTransport::HelloFn hello_fn() {
     if (!sealer_.enabled()) return nullptr;
-    return [this] { return sealer_.seal({}); };
+    return [this] { return sealer_.seal({}, gossip::Channel::stream); };
   }
 
  private:
@@ -218,7 +218,7 @@ class Agent {
   }
 
   void on_udp(std::size_t n) {
-    auto plain = sealer_.open(std::span<const std::byte>(rbuf_.data(), n));
+    auto plain = sealer_.open(std::span<const std::byte>(rbuf_.data(), n), gossip::Channel::udp);
     if (!plain) {
       ++dropped_;
       return;
@@ -261,7 +261,7 @@ class Agent {
   }
 
   void send(gossip::Datagram& d) {
-    gossip::Bytes bytes = sealer_.seal(d.bytes);
+    gossip::Bytes bytes = sealer_.seal(d.bytes, d.channel);
     if (d.channel == gossip::Channel::udp) {
       auto a = resolve(d.to.host);
       if (!a) return;
@@ -1010,6 +1010,7 @@ class Agent {
              {"packets_dropped", dropped_},
              {"packets_malformed", st.packets_malformed},
              {"packets_unauthenticated", sealer_.rejected()},
+             {"packets_replayed", sealer_.replayed()},
              {"datagrams_out", st.datagrams_out},
              {"probes", st.probes},
              {"probes_failed", st.probes_failed},
@@ -1147,6 +1148,8 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
       return 1;
     }
   }
+  // Replay window: the clock skew the store tolerates between peers, plus 5 s of transit.
+  sealer.set_window(setup.gossip.max_clock_skew / gossip::kMillis + 5000);
   std::string token;
   if (!cfg.api.token_file.empty()) {
     auto t = read_file(cfg.api.token_file);

@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "gossip/keyring.hpp"
+#include "gossip/seal.hpp"
 #include "gossip/store.hpp"
 #include "gossip/wire.hpp"
 #include "node/sealer.hpp"
@@ -266,7 +268,7 @@ TEST_CASE("stream attack: a push-pull over UDP is never answered with a connecti
   REQUIRE(::bind(ufd, reinterpret_cast<sockaddr*>(&me), sizeof me) == 0);
   sockaddr_in to = loopback(c.peer(0).gossip_port);
   const gossip::Bytes plain = push_pull_request();
-  const gossip::Bytes sealed = sealer.seal(plain);
+  const gossip::Bytes sealed = sealer.seal(plain, gossip::Channel::udp);
   for (const auto* b : {&sealed, &plain}) {
     ::sendto(ufd, b->data(), b->size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
   }
@@ -298,7 +300,7 @@ TEST_CASE("stream attack: a connection that asks for push-pulls and never reads 
   auto sealer = sealer_for(keyring);
   int fd = tcp_connect(c.peer(0).gossip_port, 4096);
   REQUIRE(fd >= 0);
-  const gossip::Bytes frame = sealer.seal(push_pull_request());
+  const gossip::Bytes frame = sealer.seal(push_pull_request(), gossip::Channel::stream);
   std::string one = header(static_cast<std::uint32_t>(frame.size())) + as_string(frame);
   std::size_t sent = 0;
   for (int i = 0; i < 300; ++i) {  // until the agent stops reading (send would block)
@@ -322,4 +324,40 @@ TEST_CASE("stream attack: a connection that asks for push-pulls and never reads 
   CHECK(stat_of(c, 0, "inbound") == 0);
   WARN("agent stats after: " << stream_stats(c, 0).dump());
   ::close(fd);
+}
+
+TEST_CASE("stream attack: replayed or channel-swapped sealed packets are dropped and counted",
+          "[integration][security][stream]") {
+  Cluster c(1);
+  const std::string keyring = keyed(c);
+  c.start(0);
+  REQUIRE(wait_until(15s, [&] { return c.get(0, "/v1/status").has_value(); }));
+  auto keys = gossip::parse_keyring(shoal::test::read_text(keyring));
+  REQUIRE(keys.ok());
+  const gossip::SealKey key = keys.value().front();
+  const gossip::Bytes alive =
+      gossip::wire::encode(gossip::wire::Alive{"ghost", gossip::Address{"127.0.0.1", 1}, 1, {}, 0});
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto sealed_at = [&](gossip::Channel ch, std::int64_t ms) {
+    gossip::SealNonce nonce;
+    randombytes_buf(nonce.data(), nonce.size());
+    return gossip::seal_packet(key, "it", nonce, alive, gossip::SealStamp{ch, ms});
+  };
+  int ufd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(ufd >= 0);
+  sockaddr_in to = loopback(c.peer(0).gossip_port);
+  auto send_udp = [&](const gossip::Bytes& b) {
+    ::sendto(ufd, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  };
+  REQUIRE(sodium_init() >= 0);
+  send_udp(sealed_at(gossip::Channel::udp, now_ms - 60'000));  // captured a minute ago
+  send_udp(sealed_at(gossip::Channel::udp, now_ms + 60'000));  // from the future
+  send_udp(sealed_at(gossip::Channel::stream, now_ms));        // a stream frame, over udp
+  CHECK(wait_until(5s, [&] { return stat_of(c, 0, "packets_replayed") == 3; }));
+  CHECK(c.state_seen(0, "ghost").empty());
+  send_udp(sealed_at(gossip::Channel::udp, now_ms));  // the same, fresh: taken in
+  CHECK(wait_until(5s, [&] { return !c.state_seen(0, "ghost").empty(); }));
+  ::close(ufd);
 }
