@@ -161,11 +161,13 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   with(t, "api", [&](const toml::node& v) {
     const toml::table* at = r.table(v, "api");
     if (at == nullptr) return;
-    r.check_keys(*at, {"listen", "token_file"}, "api");
+    r.check_keys(*at, {"listen", "token_file", "socket", "socket_group"}, "api");
     with(*at, "listen", [&](const toml::node& l) {
       if (auto a = r.address(l, "api.listen")) p.api.listen = *a;
     });
     read_string(r, *at, "token_file", "api.token_file", false, p.api.token_file);
+    read_string(r, *at, "socket", "api.socket", false, p.api.socket);
+    read_string(r, *at, "socket_group", "api.socket_group", false, p.api.socket_group);
   });
   with(t, "runtime", [&](const toml::node& v) {
     const toml::table* rt = r.table(v, "runtime");
@@ -188,9 +190,16 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   with(t, "security", [&](const toml::node& v) {
     const toml::table* st = r.table(v, "security");
     if (st == nullptr) return;
-    r.check_keys(*st, {"keyring", "label"}, "security");
+    r.check_keys(*st, {"keyring", "label", "insecure"}, "security");
     read_string(r, *st, "keyring", "security.keyring", false, p.security.keyring);
     read_string(r, *st, "label", "security.label", true, p.security.label);
+    with(*st, "insecure", [&](const toml::node& n) {
+      if (auto b = r.boolean(n, "security.insecure")) p.security.insecure = *b;
+      if (p.security.insecure && !p.security.keyring.empty()) {
+        r.error(n, "security.insecure = true turns sealing off: remove it, or remove "
+                   "security.keyring");
+      }
+    });
   });
   with(t, "dns", [&](const toml::node& v) {
     const toml::table* dt = r.table(v, "dns");

@@ -121,7 +121,9 @@ struct PeerConfig {
   GossipSettings gossip;
   struct Api {
     Address listen{"127.0.0.1", 7951};
-    std::string token_file;  // empty = mutating calls only from loopback
+    std::string token_file;  // empty = no mutating call over TCP (the unix socket only)
+    std::string socket;      // the unix-socket API; empty = data_dir/api.sock
+    std::string socket_group;  // group of the socket (mode 0660); empty = the agent's group
     friend bool operator==(const Api&, const Api&) = default;
   } api;
   struct Runtime {
@@ -137,8 +139,11 @@ struct PeerConfig {
     friend bool operator==(const Reconcile&, const Reconcile&) = default;
   } reconcile;
   struct Security {
-    std::string keyring;  // empty = no encryption
+    // Gossip is always sealed: empty keyring = data_dir/keyring (created by a peer that founds a
+    // cluster, see node/keyring_setup.hpp). insecure = true alone turns sealing off.
+    std::string keyring;
     std::string label;
+    bool insecure = false;
     friend bool operator==(const Security&, const Security&) = default;
   } security;
   struct Dns {

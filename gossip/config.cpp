@@ -30,12 +30,12 @@ std::optional<Config> Config::for_profile(std::string_view name) {
     return c;
   }
   if (name == "fast") {
-    // lan, tightened. The winner of `shoal-sim sweep` (sim/sweep.hpp; its table is in the README):
-    // failover p50 <= 5 s and p99 <= 8 s at 5 peers, 25% loss, no false positives with a peer
-    // whose packets are handled 1 s late (seeds 1-10; held on seeds 11-40). The probe interval
-    // stays above that delay so a starved peer's indirect acks arrive in time. Lifeguard stays
-    // whole (awareness_max 8, lan's): the reconcile step's gate is gossip::StallGate, not the
-    // awareness score.
+    // lan, tightened. The winner of `shoal-sim sweep` (sim/sweep.hpp; its table is in
+    // docs/benchmarks.md): failover p50 <= 5 s and p99 <= 8 s at 5 peers, 25% loss, no false
+    // positives with a peer whose packets are handled 1 s late (seeds 1-10; held on seeds 11-40).
+    // The probe interval stays above that delay so a starved peer's indirect acks arrive in time.
+    // Lifeguard stays whole (awareness_max 8, lan's): the reconcile step's gate is
+    // gossip::StallGate, not the awareness score.
     c.profile = "fast";
     c.probe_interval = 1300 * kMillis;
     c.probe_timeout = 700 * kMillis;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <algorithm>
 #include <map>
@@ -23,11 +24,15 @@
 #include "gossip/stall_gate.hpp"
 #include "node/agent.hpp"
 #include "node/agent_setup.hpp"
+#include "node/api_guard.hpp"
 #include "node/api_json.hpp"
 #include "node/host.hpp"
 #include "node/http.hpp"
+#include "node/keyring_setup.hpp"
+#include "node/keyring_sync.hpp"
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
+#include "node/unix_socket_file.hpp"
 #include "node/sealer.hpp"
 #include "node/services_dir.hpp"
 #include "node/executor.hpp"
@@ -59,13 +64,6 @@ gossip::Clock clock_now() {
           duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && s[i] == ' ') ++i;
-  return s.substr(i);
-}
-
 HttpResponse json_response(int status, const Json& j) { return {status, j.dump() + "\n"}; }
 HttpResponse error_response(int status, const std::string& msg) {
   return json_response(status, Json{{"error", msg}});
@@ -80,7 +78,7 @@ class Agent {
         engine_(gossip::Identity{setup_.name, setup_.advertise, incarnation, setup_.meta},
                 setup_.gossip, random_seed()),
         sealer_(std::move(sealer)),
-        token_(std::move(token)),
+        guard_{std::move(token), {cfg_.api.listen.host, setup_.name}, cfg_.api.socket},
         services_(cfg_.services_dir, setup_.name),
         udp_(io_),
         stream_(io_, StreamLimits{},
@@ -118,16 +116,23 @@ class Agent {
     } catch (const std::exception& e) {
       return std::string("api: ") + e.what();
     }
+    try {  // the same API on a unix socket, where mutations need no token (its mode decides)
+      api_unix_ = std::make_unique<HttpServer>(
+          io_, UnixListen{cfg_.api.socket, cfg_.api.socket_group},
+          [this](const HttpRequest& r) { return handle_api(r); });
+    } catch (const std::exception& e) {
+      return std::string("api.socket: ") + e.what();
+    }
     return "";
   }
 
   int run() {
     start_ = clock_now();
-    spdlog::info("peer {} starting: gossip {} (advertise {}), api {}, profile {}, {}", setup_.name,
-                 setup_.bind.to_string(), setup_.advertise.to_string(),
-                 cfg_.api.listen.to_string(), setup_.gossip.profile,
+    spdlog::info("peer {} starting: gossip {} (advertise {}), api {} and {}, profile {}, {}",
+                 setup_.name, setup_.bind.to_string(), setup_.advertise.to_string(),
+                 cfg_.api.listen.to_string(), cfg_.api.socket, setup_.gossip.profile,
                  sealer_.enabled() ? "sealed (" + std::to_string(sealer_.key_count()) + " keys)"
-                                   : std::string("plaintext (no keyring)"));
+                                   : std::string("PLAINTEXT (security.insecure)"));
     receive_udp();
     stream_.start();
     signals_.async_wait([this](boost::system::error_code ec, int sig) { on_signal(ec, sig); });
@@ -161,6 +166,7 @@ class Agent {
         spdlog::warn("{}/state not restored: {}", cfg_.data_dir, e);
       }
     }
+    keys_.acknowledge(start_);  // in the first push-pull: rotations wait for every peer's
     seeds_ = std::move(seeds);
     // Join once the executor has listed what a previous run left running (or after a bound, when
     // the engine does not answer), so a quick restart can announce `ready` at once.
@@ -293,6 +299,7 @@ class Agent {
     switch (e.kind) {
       case K::state_changed:
         state_dirty_ = true;
+        keys_.on_state_changed(clock_now(), e.name);
         if (e.name.rfind("spec/", 0) == 0) specs_dirty_ = true;
         if (!synced_ && engine_.stats().push_pulls > 0) synced_ = true;
         break;
@@ -735,7 +742,7 @@ class Agent {
     }
     if (std::string e = make_dirs(cfg_.services_dir); !e.empty()) return error_response(500, e);
     const std::string path = cfg_.services_dir + "/" + file;
-    if (std::string e = write_file_atomic(path, content); !e.empty()) {
+    if (std::string e = write_file_atomic(path, content, FileMode::keep); !e.empty()) {
       return error_response(500, e);
     }
     spdlog::info("apply: wrote {}", path);
@@ -775,6 +782,23 @@ class Agent {
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
       scan_services();
+      if (sealer_.enabled()) {
+        if (std::string e = sealer_.reload(); !e.empty()) {
+          spdlog::error("SIGHUP: keyring not reloaded (the keys in use stay): {}", e);
+        } else {
+          spdlog::info("SIGHUP: keyring reloaded ({} keys)", sealer_.key_count());
+          keys_.acknowledge(clock_now());
+        }
+      }
+      if (!cfg_.api.token_file.empty()) {
+        if (auto t = read_token_file(cfg_.api.token_file)) {
+          guard_.token = std::move(*t);
+          spdlog::info("SIGHUP: api token reloaded from {}", cfg_.api.token_file);
+        } else {
+          spdlog::warn("SIGHUP: cannot read a token from {}: keeping the previous one",
+                       cfg_.api.token_file);
+        }
+      }
     } else if (drain_ != Drain::none || leaving_) {
       if (sig == SIGINT) {
         spdlog::warn("second interrupt: quitting at once");
@@ -905,6 +929,7 @@ class Agent {
     udp_.close(ignore);
     stream_.stop();
     if (api_) api_->close();
+    if (api_unix_) api_unix_->close();
     wake_.cancel();
     drain_timer_.cancel();
     io_.stop();
@@ -912,19 +937,10 @@ class Agent {
 
   // --- API -----------------------------------------------------------------------------------
 
-  bool authorized(const HttpRequest& r) const {
-    if (!token_.empty() && r.authorization == "Bearer " + token_) return true;
-    return r.from_loopback;
-  }
-
   HttpResponse handle_api(const HttpRequest& r) {
     std::string path = r.target.substr(0, r.target.find('?'));
-    const bool mutating = r.method != "GET" && r.method != "HEAD";
-    if (mutating && !authorized(r)) {
-      return error_response(403, token_.empty()
-                                     ? "mutating calls are accepted only from loopback "
-                                       "(set api.token_file to allow remote callers)"
-                                     : "missing or wrong bearer token");
+    if (auto refused = check_api_request(r, guard_)) {
+      return error_response(refused->status, refused->message);
     }
     if (r.method == "GET" && path == "/v1/members") {
       return json_response(200, members_json(engine_.members()));
@@ -933,6 +949,10 @@ class Agent {
     if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
     if (r.method == "GET" && path == "/v1/ps") return json_response(200, ps_view());
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
+    if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
+      auto reply = r.method == "GET" ? keys_.view() : keys_.apply(clock_now(), r.body);
+      return json_response(reply.status, reply.body);
+    }
     if (r.method == "DELETE" && path.rfind("/v1/services/", 0) == 0) {
       return api_delete(path.substr(13));
     }
@@ -991,6 +1011,7 @@ class Agent {
            {"ready", ready},
            {"self_ready", ready_},
            {"addr", setup_.advertise.to_string()},
+           {"api_socket", cfg_.api.socket},
            {"incarnation", engine_.incarnation()},
            {"synced", synced_},
            {"leaving", leaving_},
@@ -1043,7 +1064,8 @@ class Agent {
   AgentSetup setup_;
   gossip::Engine engine_;
   Sealer sealer_;
-  std::string token_;
+  KeyringSync keys_{engine_, sealer_};
+  ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
   std::vector<std::string> reported_errors_;
   udp::socket udp_;
@@ -1060,6 +1082,7 @@ class Agent {
   bool joined_ = false;
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
+  std::unique_ptr<HttpServer> api_unix_;
   std::map<std::string, asio::ip::address> resolved_;
   std::array<std::byte, 65536> rbuf_{};
   udp::endpoint rfrom_;
@@ -1090,6 +1113,45 @@ class Agent {
   bool publishing_ = false;
   bool reconcile_posted_ = false;
 };
+
+// Loads (or, for a cluster's first peer, creates) the keyring; see node/keyring_setup.hpp.
+// 0, or the exit code after printing why the peer cannot run.
+int setup_sealer(const config::PeerConfig& cfg, const AgentSetup& setup, Sealer& sealer,
+                 std::ostream& err) {
+  bool joins = false;
+  for (const auto& a : cfg.join) joins |= gossip::Address{a.host, a.port} != setup.advertise;
+  if (auto known = read_file(cfg.data_dir + "/peers")) joins |= !parse_known_peers(*known).empty();
+  const std::string path = cfg.security.keyring.empty() ? cfg.data_dir + "/keyring"
+                                                        : cfg.security.keyring;
+  const KeyringPlan plan = plan_keyring(cfg, ::access(path.c_str(), F_OK) == 0, joins);
+  switch (plan.kind) {
+    case KeyringPlan::Kind::insecure:
+      spdlog::warn("security.insecure = true: gossip is NOT authenticated; anyone who can reach "
+                   "{} can run commands on this host through replicated state",
+                   setup.bind.to_string());
+      return 0;
+    case KeyringPlan::Kind::refuse:
+      err << "shoal agent: " << plan.message << "\n";
+      return 1;
+    case KeyringPlan::Kind::create:
+      if (std::string e = create_keyring(plan.path); !e.empty()) {
+        err << "shoal agent: cannot create the cluster key: " << e << "\n";
+        return 1;
+      }
+      spdlog::warn("created a new cluster key in {} (mode 0600): copy this file to every peer "
+                   "that joins this one (as its data_dir/keyring, or name it in "
+                   "security.keyring) before starting them",
+                   plan.path);
+      break;
+    case KeyringPlan::Kind::load:
+      break;
+  }
+  if (std::string e = sealer.load(plan.path, cfg.security.label); !e.empty()) {
+    err << "shoal agent: security.keyring: " << e << "\n";
+    return 1;
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -1129,9 +1191,17 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     err << opts.config_path << ":0:0: " << setup.error << "\n";
     return 2;
   }
-  if (std::string e = make_dirs(cfg.data_dir); !e.empty()) {
+  std::string dir_warning;
+  if (std::string e = make_private_dir(cfg.data_dir, dir_warning); !e.empty()) {
     err << "shoal agent: data_dir: " << e << "\n";
     return 1;
+  }
+  if (!dir_warning.empty()) spdlog::warn("data_dir: {}", dir_warning);
+  for (const auto& [what, path] : {std::pair{"security.keyring", cfg.security.keyring},
+                                   std::pair{"api.token_file", cfg.api.token_file}}) {
+    if (std::string w = loose_mode_warning(path, what); !path.empty() && !w.empty()) {
+      spdlog::warn("{}", w);
+    }
   }
   std::uint64_t incarnation = 0;
   if (auto inc = read_file(cfg.data_dir + "/incarnation")) {
@@ -1142,23 +1212,23 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     }
   }
   Sealer sealer;
-  if (!cfg.security.keyring.empty()) {
-    if (std::string e = sealer.load(cfg.security.keyring, cfg.security.label); !e.empty()) {
-      err << "shoal agent: security.keyring: " << e << "\n";
-      return 1;
-    }
-  }
+  if (int rc = setup_sealer(cfg, setup, sealer, err); rc != 0) return rc;
   // Replay window: the clock skew the store tolerates between peers, plus 5 s of transit.
   sealer.set_window(setup.gossip.max_clock_skew / gossip::kMillis + 5000);
   std::string token;
   if (!cfg.api.token_file.empty()) {
-    auto t = read_file(cfg.api.token_file);
-    if (!t || trim(*t).empty()) {
+    auto t = read_token_file(cfg.api.token_file);
+    if (!t) {
       err << "shoal agent: api.token_file: cannot read a token from " << cfg.api.token_file
           << "\n";
       return 1;
     }
-    token = trim(*t);
+    token = std::move(*t);
+  }
+  if (cfg.api.socket.empty()) cfg.api.socket = cfg.data_dir + "/api.sock";
+  cfg.api.socket = std::filesystem::absolute(cfg.api.socket).lexically_normal().string();
+  if (std::string w = socket_reach_warning(cfg.api.socket, cfg.api.socket_group); !w.empty()) {
+    spdlog::warn("{}", w);
   }
   auto agent = std::make_unique<Agent>(cfg, setup, incarnation, std::move(sealer), token);
   if (std::string e = agent->open(); !e.empty()) {

@@ -14,7 +14,9 @@
 // elsewhere (at most min(reconcile.handoff_timeout, 30 s); not at all when no other peer is
 // alive), then what remains is stopped (largest stop_grace + 2 s, at most 30 s), then the
 // graceful leave (<= 3 s). A second SIGINT quits at once. SIGHUP rescans services_dir at once
-// (it is polled every second anyway).
+// (it is polled every second anyway) and re-reads api.token_file. The API is served on
+// api.listen (TCP: reads open, mutations only with the token) and on the unix socket api.socket
+// (mode 0660: mutations authorized); node/api_guard.hpp says who may call what.
 #pragma once
 
 #include <iosfwd>

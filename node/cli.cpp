@@ -44,10 +44,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   agent_cmd->add_option("--config", config_path, "The peer file (TOML)")->required();
   agent_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off");
 
-  std::string api_flag;
-  auto add_api = [&api_flag](CLI::App* c) {
+  std::string api_flag, token_file;
+  auto add_api = [&api_flag, &token_file](CLI::App* c) {
     c->add_option("--api", api_flag,
-                  "The peer to talk to, HOST:PORT (default $SHOAL_API or 127.0.0.1:7951)");
+                  "The peer to talk to: HOST:PORT or unix:PATH (default $SHOAL_API, else the "
+                  "socket /var/lib/shoal/api.sock when it answers, else 127.0.0.1:7951)");
+    c->add_option("--token-file", token_file,
+                  "A file holding the peer's api token, for changes over TCP (or $SHOAL_TOKEN)");
+    c->footer("Changes (apply, delete) go over the peer's unix socket, whose file mode decides "
+              "who may\nmake them; aimed at a loopback HOST:PORT without a token, the CLI asks "
+              "that peer for\nits socket and uses it. Over TCP they need the token of "
+              "api.token_file.");
   };
   CLI::App* members_cmd = app.add_subcommand("members", "List the cluster's members");
   members_cmd->add_flag("--json", json, "Print a JSON array");
@@ -77,15 +84,25 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   CLI::App* keygen_cmd = app.add_subcommand("keygen", "Print a new base64 cluster key");
   std::string keys_op, keys_key, keyring_flag;
   CLI::App* keys_cmd = app.add_subcommand(
-      "keys", "Edit the local keyring file: list | install KEY | use KEY | remove KEY");
+      "keys", "Rotate the cluster key on every live peer: list | install KEY | use KEY | "
+              "remove KEY");
   keys_cmd->add_option("OP", keys_op, "list, install, use or remove")
       ->required()
       ->check(CLI::IsMember({"list", "install", "use", "remove"}));
   keys_cmd->add_option("KEY", keys_key, "A base64 key (install, use, remove)");
-  keys_cmd->add_option("--keyring", keyring_flag, "The keyring file");
-  keys_cmd->add_option("--config", config_path, "A peer file naming security.keyring");
-  keys_cmd->footer("Edits this host's keyring file only; restart the peer to load it.\n"
-                   "Cluster-wide rotation through the API is not built yet.");
+  keys_cmd->add_option("--keyring", keyring_flag,
+                       "Edit this keyring file only (offline; SIGHUP makes a peer reload it)");
+  keys_cmd->add_option("--config", config_path, "Edit the keyring file this peer file names");
+  keys_cmd->add_flag("--json", json, "list: print the peer's JSON answer");
+  add_api(keys_cmd);
+  keys_cmd->footer(
+      "Without --keyring/--config the operation goes through the peer's API to every live\n"
+      "peer, which rewrites its keyring file (0600); install/use/remove wait up to 30 s and\n"
+      "print which peers adopted it (exit 1 if some did not). A rotation without downtime:\n"
+      "  shoal keys install NEW    # every peer opens with NEW too\n"
+      "  shoal keys use NEW        # every peer seals with NEW (refused until all have it)\n"
+      "  shoal keys remove OLD\n"
+      "list shows key fingerprints, never keys.");
 
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
   // unexpected argument).
@@ -135,15 +152,18 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (check_cmd->parsed()) return run_check(files, json, out, err);
   if (agent_cmd->parsed()) return run_agent(AgentOptions{config_path, log_level}, err);
   if (keygen_cmd->parsed()) return cmd_keygen(out, err);
-  if (keys_cmd->parsed()) {
+  if (keys_cmd->parsed() && (!keyring_flag.empty() || !config_path.empty())) {
     return cmd_keys(keys_op, keys_key, keyring_flag, config_path, out, err);
   }
   ApiTarget api;
   std::string api_error;
-  if (!resolve_api(api_flag, api, api_error)) {
+  if (!resolve_api(api_flag, api, api_error) ||
+      (!token_file.empty() && !read_cli_token(token_file, api, api_error))) {
     err << "shoal: " << api_error << "\n";
     return 2;
   }
+  prefer_local_socket(api);
+  if (keys_cmd->parsed()) return cmd_keys_cluster(api, keys_op, keys_key, json, 30000, out, err);
   if (members_cmd->parsed()) return cmd_members(api, json, out, err);
   if (services_cmd->parsed()) return cmd_services(api, json, out, err);
   if (ps_cmd->parsed()) return cmd_ps(api, json, out, err);

@@ -9,9 +9,11 @@
 
 #include "config/parse.hpp"
 #include "gossip/keyring.hpp"
+#include "node/api_guard.hpp"
 #include "node/http.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"
+#include "node/unix_socket_file.hpp"
 
 namespace shoal::node {
 
@@ -24,6 +26,16 @@ bool resolve_api(const std::string& flag, ApiTarget& out, std::string& error) {
   }
   if (const char* tok = std::getenv("SHOAL_TOKEN"); tok != nullptr) out.token = tok;
   if (text.empty()) return true;
+  out.named = true;
+  if (text.rfind("unix:", 0) == 0) {
+    out.unix_path = text.substr(5);
+    if (out.unix_path.rfind("//", 0) == 0) out.unix_path = out.unix_path.substr(2);  // unix://
+    if (out.unix_path.empty()) {
+      error = "--api: expected unix:PATH with a socket path, got `" + text + "`";
+      return false;
+    }
+    return true;
+  }
   if (text.rfind("http://", 0) == 0) text = text.substr(7);
   while (!text.empty() && text.back() == '/') text.pop_back();
   std::string host, port;
@@ -55,6 +67,28 @@ bool resolve_api(const std::string& flag, ApiTarget& out, std::string& error) {
   return true;
 }
 
+void prefer_local_socket(ApiTarget& api, const std::string& socket_path) {
+  if (!api.named && api.unix_path.empty() && unix_socket_connectable(socket_path)) {
+    api.unix_path = socket_path;
+  }
+}
+
+bool read_cli_token(const std::string& path, ApiTarget& api, std::string& error) {
+  auto t = read_token_file(path);
+  if (!t) {
+    error = "--token-file: cannot read a token from " + path;
+    return false;
+  }
+  api.token = std::move(*t);
+  return true;
+}
+
+std::string describe(const ApiTarget& api) {
+  if (!api.unix_path.empty()) return "unix:" + api.unix_path;
+  const bool v6 = api.host.find(':') != std::string::npos;
+  return (v6 ? "[" + api.host + "]" : api.host) + ":" + std::to_string(api.port);
+}
+
 namespace {
 
 std::string cell(const Json& v) {
@@ -84,14 +118,42 @@ std::string table(const std::vector<std::string>& head,
   return s.str();
 }
 
+HttpResult send(const ApiTarget& api, const std::string& method, const std::string& target,
+                const std::string& body) {
+  if (!api.unix_path.empty()) {
+    return http_call_unix(api.unix_path, method, target, body, api.token, 5000);
+  }
+  return http_call(api.host, api.port, method, target, body, api.token, 5000);
+}
+
+bool loopback_host(const std::string& h) {
+  return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+}
+
+// A mutation aimed at a loopback TCP address without a token goes to that peer's unix socket
+// instead, when this process may connect to it (the socket's mode is the authority): so the
+// host's root and operators keep `--api 127.0.0.1:PORT`, while a web page or another user
+// reaching the TCP port cannot change anything.
+ApiTarget for_mutation(const ApiTarget& api) {
+  if (!api.unix_path.empty() || !api.token.empty() || !loopback_host(api.host)) return api;
+  HttpResult r = send(api, "GET", "/v1/status", "");
+  if (!r.ok || r.status != 200) return api;
+  Json j = Json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("api_socket") || !j["api_socket"].is_string()) return api;
+  ApiTarget local = api;
+  local.unix_path = j["api_socket"].get<std::string>();
+  return unix_socket_connectable(local.unix_path) ? local : api;
+}
+
 // GET/POST to the peer; prints a clear message and returns nullopt when it fails.
-std::optional<Json> call(const ApiTarget& api, const std::string& method,
+std::optional<Json> call(const ApiTarget& to, const std::string& method,
                          const std::string& target, const std::string& body, std::ostream& err,
                          const char* cmd) {
-  HttpResult r = http_call(api.host, api.port, method, target, body, api.token, 5000);
+  const ApiTarget api = method == "GET" ? to : for_mutation(to);
+  HttpResult r = send(api, method, target, body);
   if (!r.ok) {
-    err << "shoal " << cmd << ": cannot reach the peer at " << api.host << ":" << api.port << " ("
-        << r.error << "); is `shoal agent` running there? (--api HOST:PORT or SHOAL_API)\n";
+    err << "shoal " << cmd << ": cannot reach the peer at " << describe(api) << " (" << r.error
+        << "); is `shoal agent` running there? (--api HOST:PORT|unix:PATH or SHOAL_API)\n";
     return std::nullopt;
   }
   Json j = Json::parse(r.body, nullptr, false);
@@ -295,7 +357,8 @@ int cmd_keys(const std::string& op, const std::string& key, const std::string& k
     err << "shoal keys " << op << ": " << next.error() << "\n";
     return 1;
   }
-  if (std::string e = write_file_atomic(path, gossip::serialize_keyring(*next)); !e.empty()) {
+  if (std::string e = write_file_atomic(path, gossip::serialize_keyring(*next), FileMode::keep);
+      !e.empty()) {
     err << "shoal keys " << op << ": " << e << "\n";
     return 1;
   }
@@ -338,6 +401,16 @@ int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
   out << "deleted " << name << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
       << ")\n";
   return 0;
+}
+
+}  // namespace shoal::node
+
+namespace shoal::node {
+
+std::optional<nlohmann::json> api_call(const ApiTarget& api, const std::string& method,
+                                       const std::string& target, const std::string& body,
+                                       std::ostream& err, const char* cmd) {
+  return call(api, method, target, body, err, cmd);
 }
 
 }  // namespace shoal::node

@@ -4,20 +4,34 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 namespace shoal::node {
 
+// The peer's default unix socket (data_dir/api.sock with the default data_dir).
+inline constexpr const char* kDefaultApiSocket = "/var/lib/shoal/api.sock";
+
 struct ApiTarget {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7951;
-  std::string token;  // bearer token, from SHOAL_TOKEN (optional)
+  std::string unix_path;  // non-empty: the unix socket, not host:port
+  std::string token;      // bearer token for TCP, from --token-file or SHOAL_TOKEN (optional)
+  bool named = false;     // --api or SHOAL_API chose the target
 };
 
-// `--api HOST:PORT`, else $SHOAL_API, else 127.0.0.1:7951. False (and a message) when malformed.
+// `--api HOST:PORT|unix:PATH`, else $SHOAL_API, else 127.0.0.1:7951 (see prefer_local_socket).
+// False (and a message) when malformed.
 bool resolve_api(const std::string& flag, ApiTarget& out, std::string& error);
+// When nothing named the target: the unix socket at `socket_path` if this process can connect
+// to it now (the host's root or a member of the socket's group), else the TCP default.
+void prefer_local_socket(ApiTarget& api, const std::string& socket_path = kDefaultApiSocket);
+// `--token-file F`: the token in F; false (and a message) when it cannot be read.
+bool read_cli_token(const std::string& path, ApiTarget& api, std::string& error);
+// "unix:PATH" or "HOST:PORT", for messages.
+std::string describe(const ApiTarget& api);
 
 // Human renderings of the API's JSON (pure, tested).
 std::string members_table(const nlohmann::json& members);
@@ -39,6 +53,18 @@ int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
                std::ostream& err);
 
 int cmd_keygen(std::ostream& out, std::ostream& err);
+
+// One API call with the CLI's error reporting (unreachable peer, refusal, not JSON) on `err`,
+// prefixed `shoal CMD:`; nullopt when it failed.
+std::optional<nlohmann::json> api_call(const ApiTarget& api, const std::string& method,
+                                       const std::string& target, const std::string& body,
+                                       std::ostream& err, const char* cmd);
+// `shoal keys` without --keyring/--config: cluster-wide through the peer's API
+// (node/key_rotation.hpp). list prints key fingerprints and every peer's keyring; install, use
+// and remove wait (up to `wait_ms`) until every live peer has adopted the new keyring and
+// print who did: exit 0 when all did, 1 otherwise.
+int cmd_keys_cluster(const ApiTarget& api, const std::string& op, const std::string& key,
+                     bool json, int wait_ms, std::ostream& out, std::ostream& err);
 // op: list | install | use | remove. The keyring file is `keyring_flag`, else security.keyring
 // of the peer file `config_path`.
 int cmd_keys(const std::string& op, const std::string& key, const std::string& keyring_flag,

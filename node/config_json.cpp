@@ -116,14 +116,19 @@ Json to_json(const config::PeerConfig& p) {
                      {"suspicion_max_mult", or_null(g.suspicion_max_mult)},
                      {"gossip_nodes", or_null(g.gossip_nodes)},
                      {"retransmit_mult", or_null(g.retransmit_mult)}};
-  j["api"] = Json{{"listen", p.api.listen.to_string()}, {"token_file", p.api.token_file}};
+  j["api"] = Json{{"listen", p.api.listen.to_string()},
+                  {"token_file", p.api.token_file},
+                  {"socket", p.api.socket.empty() ? p.data_dir + "/api.sock" : p.api.socket},
+                  {"socket_group", p.api.socket_group}};
   j["runtime"] = Json{{"driver", p.runtime.driver},
                       {"socket", p.runtime.socket},
                       {"orphan_timeout_ms", p.runtime.orphan_timeout}};
   j["reconcile"] = Json{{"solo_after_ms", p.reconcile.solo_after},
                         {"max_starts_per_second", p.reconcile.max_starts_per_second},
                         {"handoff_timeout_ms", p.reconcile.handoff_timeout}};
-  j["security"] = Json{{"keyring", p.security.keyring}, {"label", p.security.label}};
+  j["security"] = Json{{"keyring", p.security.keyring},
+                       {"label", p.security.label},
+                       {"insecure", p.security.insecure}};
   j["dns"] = Json{{"listen", address_or_null(p.dns.listen)}, {"domain", p.dns.domain}};
   return j;
 }

@@ -16,7 +16,13 @@ struct HttpRequest {
   std::string target;         // path and query, e.g. "/v1/members"
   std::string body;
   std::string authorization;  // the Authorization header, if any
-  bool from_loopback = false; // the client connected from a loopback address
+  std::string host;           // the Host header (has_host: it was sent)
+  bool has_host = false;
+  std::string origin;         // the Origin header (has_origin: it was sent, by a web page)
+  bool has_origin = false;
+  std::string content_type;   // the Content-Type header, if any
+  bool via_unix = false;      // arrived on the unix socket: its file mode admitted the caller
+  bool from_loopback = false; // a TCP client connected from a loopback address (no authority)
 };
 
 struct HttpResponse {
@@ -27,16 +33,25 @@ struct HttpResponse {
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
-// Serves HTTP on host:port with `handler`, on `io` (the handler runs on io's thread). One
-// request per connection at a time, keep-alive honoured, bodies up to 1 MiB.
+// A unix-socket endpoint: the socket file at `path`, mode 0660, owned by `group` when set.
+struct UnixListen {
+  std::string path;
+  std::string group;
+};
+
+// Serves HTTP on host:port, or on a unix socket, with `handler`, on `io` (the handler runs on
+// io's thread). One request per connection at a time, keep-alive honoured, bodies up to 1 MiB.
 class HttpServer {
  public:
   // Throws std::runtime_error when it cannot listen.
   HttpServer(boost::asio::io_context& io, const std::string& host, std::uint16_t port,
              HttpHandler handler);
+  // A stale socket file (nobody listening) is replaced; a live one or a non-socket is an error.
+  // Must be constructed before other threads run (it narrows the umask around bind()).
+  HttpServer(boost::asio::io_context& io, const UnixListen& where, HttpHandler handler);
   ~HttpServer();
-  void close();
-  std::uint16_t port() const;
+  void close();  // stops accepting; removes the socket file it created
+  std::uint16_t port() const;  // TCP: the bound port; unix: 0
 
  private:
   struct Impl;
@@ -50,9 +65,14 @@ struct HttpResult {
   std::string body;
 };
 
-// One blocking request (for the CLI). `timeout_ms` bounds connect + exchange.
+// One blocking request (for the CLI). `timeout_ms` bounds connect + exchange. Every request
+// but GET and HEAD is sent with `Content-Type: application/json`.
 HttpResult http_call(const std::string& host, std::uint16_t port, const std::string& method,
                      const std::string& target, const std::string& body,
                      const std::string& bearer_token, int timeout_ms);
+// The same over the unix socket at `socket_path` (Host: localhost).
+HttpResult http_call_unix(const std::string& socket_path, const std::string& method,
+                          const std::string& target, const std::string& body,
+                          const std::string& bearer_token, int timeout_ms);
 
 }  // namespace shoal::node

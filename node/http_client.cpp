@@ -12,41 +12,41 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using local = asio::local::stream_protocol;
 
-HttpResult http_call(const std::string& host, std::uint16_t port, const std::string& method,
-                     const std::string& target, const std::string& body,
-                     const std::string& bearer_token, int timeout_ms) {
-  HttpResult result;
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  beast::flat_buffer buf;
+namespace {
+
+bhttp::request<bhttp::string_body> make_request(const std::string& host_header,
+                                                const std::string& method,
+                                                const std::string& target,
+                                                const std::string& body,
+                                                const std::string& bearer_token) {
   bhttp::request<bhttp::string_body> req;
-  bhttp::response<bhttp::string_body> res;
-  beast::error_code failure;
-  const auto timeout = std::chrono::milliseconds(timeout_ms);
-
-  tcp::resolver resolver(io);
-  beast::error_code ec;
-  auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec) {
-    result.error = "cannot resolve " + host + ": " + ec.message();
-    return result;
-  }
   req.method_string(method);
   req.target(target);
   req.version(11);
-  req.set(bhttp::field::host, host);
+  req.set(bhttp::field::host, host_header);
   req.set(bhttp::field::user_agent, "shoal-cli");
   if (!bearer_token.empty()) req.set(bhttp::field::authorization, "Bearer " + bearer_token);
-  if (!body.empty() || method == "POST" || method == "PUT") {
+  if (!body.empty() || (method != "GET" && method != "HEAD")) {
     req.set(bhttp::field::content_type, "application/json");
     req.body() = body;
   }
   req.keep_alive(false);
   req.prepare_payload();
+  return req;
+}
 
-  stream.expires_after(timeout);
-  stream.async_connect(results, [&](beast::error_code cec, const tcp::endpoint&) {
+// Connects with `connect(stream, done)`, writes `req`, reads the response; bounded by timeout.
+template <class Protocol, class Connect>
+HttpResult exchange(asio::io_context& io, beast::basic_stream<Protocol>& stream,
+                    bhttp::request<bhttp::string_body>& req, int timeout_ms, Connect connect) {
+  HttpResult result;
+  beast::flat_buffer buf;
+  bhttp::response<bhttp::string_body> res;
+  beast::error_code failure;
+  stream.expires_after(std::chrono::milliseconds(timeout_ms));
+  connect([&](beast::error_code cec) {
     if (cec) {
       failure = cec;
       return;
@@ -71,8 +71,45 @@ HttpResult http_call(const std::string& host, std::uint16_t port, const std::str
   result.status = static_cast<int>(res.result_int());
   result.body = std::move(res.body());
   beast::error_code ignore;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignore);
+  stream.socket().shutdown(Protocol::socket::shutdown_both, ignore);
   return result;
+}
+
+}  // namespace
+
+HttpResult http_call(const std::string& host, std::uint16_t port, const std::string& method,
+                     const std::string& target, const std::string& body,
+                     const std::string& bearer_token, int timeout_ms) {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::error_code ec;
+  auto results = resolver.resolve(host, std::to_string(port), ec);
+  if (ec) {
+    HttpResult r;
+    r.error = "cannot resolve " + host + ": " + ec.message();
+    return r;
+  }
+  const bool v6 = host.find(':') != std::string::npos;
+  auto req = make_request((v6 ? "[" + host + "]" : host) + ":" + std::to_string(port), method,
+                          target, body, bearer_token);
+  beast::tcp_stream stream(io);
+  return exchange<tcp>(io, stream, req, timeout_ms, [&](auto done) {
+    stream.async_connect(results, [done](beast::error_code cec, const tcp::endpoint&) {
+      done(cec);
+    });
+  });
+}
+
+HttpResult http_call_unix(const std::string& socket_path, const std::string& method,
+                          const std::string& target, const std::string& body,
+                          const std::string& bearer_token, int timeout_ms) {
+  asio::io_context io;
+  auto req = make_request("localhost", method, target, body, bearer_token);
+  beast::basic_stream<local> stream(io);
+  return exchange<local>(io, stream, req, timeout_ms, [&](auto done) {
+    stream.async_connect(local::endpoint(socket_path),
+                         [done](beast::error_code cec) { done(cec); });
+  });
 }
 
 }  // namespace shoal::node

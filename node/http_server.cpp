@@ -1,5 +1,9 @@
-// Boost.Beast lives here (server side) and in http_client.cpp only.
+// Boost.Beast lives here (server side) and in http_client.cpp only. One Session template serves
+// both transports: TCP (api.listen) and the unix socket (api.socket).
 #include "node/asio.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -8,6 +12,7 @@
 #include <stdexcept>
 
 #include "node/http.hpp"
+#include "node/unix_socket_file.hpp"
 
 namespace shoal::node {
 
@@ -15,12 +20,33 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using local = asio::local::stream_protocol;
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+std::string header(const bhttp::request<bhttp::string_body>& req, bhttp::field f, bool* had) {
+  auto it = req.find(f);
+  if (had != nullptr) *had = it != req.end();
+  return it == req.end() ? std::string() : std::string(it->value());
+}
+
+// What only a TCP peer has: whether it connected from a loopback address.
+bool loopback_peer(tcp::socket& s) {
+  beast::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return false;
+  if (ep.address().is_v6() && ep.address().to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()).is_loopback();
+  }
+  return ep.address().is_loopback();
+}
+bool loopback_peer(local::socket&) { return false; }
+
+template <class Protocol>
+class Session : public std::enable_shared_from_this<Session<Protocol>> {
  public:
-  Session(tcp::socket s, const HttpHandler* handler) : stream_(std::move(s)), handler_(handler) {}
+  using Socket = typename Protocol::socket;
+  Session(Socket s, const HttpHandler* handler) : stream_(std::move(s)), handler_(handler) {}
   void start() { read(); }
 
  private:
@@ -30,34 +56,33 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(1 << 20);
     stream_.expires_after(std::chrono::seconds(30));
     bhttp::async_read(stream_, buf_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_read(ec);
                       });
   }
-  void on_read(beast::error_code ec) {
-    if (ec) {
-      beast::error_code ignore;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ignore);
-      return;
-    }
-    req_ = parser_->release();
+  HttpRequest to_request() {
     HttpRequest r;
     r.method = std::string(req_.method_string());
     r.target = std::string(req_.target());
     r.body = req_.body();
-    if (auto it = req_.find(bhttp::field::authorization); it != req_.end()) {
-      r.authorization = std::string(it->value());
+    r.authorization = header(req_, bhttp::field::authorization, nullptr);
+    r.host = header(req_, bhttp::field::host, &r.has_host);
+    r.origin = header(req_, bhttp::field::origin, &r.has_origin);
+    r.content_type = header(req_, bhttp::field::content_type, nullptr);
+    r.via_unix = std::is_same_v<Protocol, local>;
+    r.from_loopback = loopback_peer(stream_.socket());
+    return r;
+  }
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      beast::error_code ignore;
+      stream_.socket().shutdown(Socket::shutdown_both, ignore);
+      return;
     }
-    beast::error_code ep_ec;
-    auto ep = stream_.socket().remote_endpoint(ep_ec);
-    r.from_loopback = !ep_ec && ep.address().is_loopback();
-    if (!ep_ec && ep.address().is_v6() && ep.address().to_v6().is_v4_mapped()) {
-      r.from_loopback =
-          asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()).is_loopback();
-    }
+    req_ = parser_->release();
     HttpResponse out;
     try {
-      out = (*handler_)(r);
+      out = (*handler_)(to_request());
     } catch (const std::exception& e) {
       out.status = 500;
       out.body = std::string("{\"error\":\"internal error\"}");
@@ -71,18 +96,18 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.body() = std::move(out.body);
     res_.prepare_payload();
     bhttp::async_write(stream_, res_,
-                       [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                       [self = this->shared_from_this()](beast::error_code wec, std::size_t) {
                          if (wec) return;
                          if (!self->res_.keep_alive()) {
                            beast::error_code ignore;
-                           self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignore);
+                           self->stream_.socket().shutdown(Socket::shutdown_send, ignore);
                            return;
                          }
                          self->read();
                        });
   }
 
-  beast::tcp_stream stream_;
+  beast::basic_stream<Protocol> stream_;
   const HttpHandler* handler_;
   beast::flat_buffer buf_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -90,49 +115,97 @@ class Session : public std::enable_shared_from_this<Session> {
   bhttp::response<bhttp::string_body> res_;
 };
 
+template <class Protocol>
+void accept_loop(std::shared_ptr<typename Protocol::acceptor> acc, const HttpHandler* handler,
+                 std::shared_ptr<void> keep) {
+  acc->async_accept([acc, handler, keep](beast::error_code ec, typename Protocol::socket s) {
+    if (ec == asio::error::operation_aborted || !acc->is_open()) return;
+    if (!ec) std::make_shared<Session<Protocol>>(std::move(s), handler)->start();
+    accept_loop<Protocol>(acc, handler, keep);
+  });
+}
+
 }  // namespace
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io, HttpHandler h) : acceptor(io), handler(std::move(h)) {}
-  void accept() {
-    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(s), &self->handler)->start();
-      self->accept();
-    });
-  }
-  tcp::acceptor acceptor;
+struct HttpServer::Impl {
+  explicit Impl(HttpHandler h) : handler(std::move(h)) {}
   HttpHandler handler;
+  std::shared_ptr<tcp::acceptor> tcp_acc;
+  std::shared_ptr<local::acceptor> unix_acc;
+  std::string unix_path;
+  dev_t unix_dev = 0;
+  ino_t unix_ino = 0;
 };
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& host, std::uint16_t port,
                        HttpHandler handler)
-    : impl_(std::make_shared<Impl>(io, std::move(handler))) {
+    : impl_(std::make_shared<Impl>(std::move(handler))) {
   beast::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("api.listen: bad address " + host);
   tcp::endpoint ep(addr, port);
-  impl_->acceptor.open(ep.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(ep, ec);
-  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  impl_->tcp_acc = std::make_shared<tcp::acceptor>(io);
+  auto& acc = *impl_->tcp_acc;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
                              ec.message());
   }
-  impl_->accept();
+  accept_loop<tcp>(impl_->tcp_acc, &impl_->handler, impl_);
+}
+
+HttpServer::HttpServer(asio::io_context& io, const UnixListen& where, HttpHandler handler)
+    : impl_(std::make_shared<Impl>(std::move(handler))) {
+  if (std::string e = prepare_socket_path(where.path); !e.empty()) throw std::runtime_error(e);
+  impl_->unix_acc = std::make_shared<local::acceptor>(io);
+  auto& acc = *impl_->unix_acc;
+  beast::error_code ec;
+  acc.open(local(), ec);
+  if (!ec) {
+    // Born 0660 (umask is process-wide: nothing else runs yet while the agent opens), so no
+    // one outside owner and group can connect before secure_socket sets the group.
+    const mode_t old = ::umask(0117);
+    acc.bind(local::endpoint(where.path), ec);
+    ::umask(old);
+  }
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where.path + ": " + ec.message());
+  struct stat st;
+  if (::stat(where.path.c_str(), &st) == 0) {
+    impl_->unix_path = where.path;
+    impl_->unix_dev = st.st_dev;
+    impl_->unix_ino = st.st_ino;
+  }
+  if (std::string e = secure_socket(where.path, where.group); !e.empty()) {
+    close();
+    throw std::runtime_error(e);
+  }
+  accept_loop<local>(impl_->unix_acc, &impl_->handler, impl_);
 }
 
 HttpServer::~HttpServer() { close(); }
 
 void HttpServer::close() {
+  if (!impl_) return;
   beast::error_code ignore;
-  if (impl_) impl_->acceptor.close(ignore);
+  if (impl_->tcp_acc) impl_->tcp_acc->close(ignore);
+  if (impl_->unix_acc) impl_->unix_acc->close(ignore);
+  // The socket file goes with the server, unless another agent has replaced it since.
+  struct stat st;
+  if (!impl_->unix_path.empty() && ::lstat(impl_->unix_path.c_str(), &st) == 0 &&
+      st.st_dev == impl_->unix_dev && st.st_ino == impl_->unix_ino) {
+    ::unlink(impl_->unix_path.c_str());
+  }
+  impl_->unix_path.clear();
 }
 
 std::uint16_t HttpServer::port() const {
+  if (!impl_->tcp_acc) return 0;
   beast::error_code ec;
-  auto ep = impl_->acceptor.local_endpoint(ec);
+  auto ep = impl_->tcp_acc->local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 

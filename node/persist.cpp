@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -28,10 +29,37 @@ std::string make_dirs(const std::string& path) {
   return "";
 }
 
-std::string write_file_atomic(const std::string& path, const std::string& data) {
+namespace {
+
+std::string octal(mode_t m) {
+  char b[8];
+  std::snprintf(b, sizeof b, "%04o", static_cast<unsigned>(m & 07777));
+  return b;
+}
+
+}  // namespace
+
+std::string write_file_atomic(const std::string& path, const std::string& data, FileMode mode) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  struct stat old;
+  const bool existed = ::stat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode);
+  mode_t want = 0600;
+  if (existed) {
+    want = old.st_mode & 07777;
+    if (mode == FileMode::private_file) want &= 07700;
+  }
+  // Created 0600 (umask can only narrow it), so no one else can open it before the fchmod.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return tmp + ": " + std::strerror(errno);
+  if (existed && (old.st_uid != ::geteuid() || old.st_gid != ::getegid())) {
+    [[maybe_unused]] int ignored = ::fchown(fd, old.st_uid, old.st_gid);  // best effort
+  }
+  if (::fchmod(fd, want) != 0) {
+    std::string e = tmp + ": chmod " + octal(want) + ": " + std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return e;
+  }
   const char* p = data.data();
   std::size_t left = data.size();
   while (left > 0) {
@@ -64,6 +92,31 @@ std::string write_file_atomic(const std::string& path, const std::string& data) 
     ::close(dfd);
   }
   return "";
+}
+
+std::string make_private_dir(const std::string& path, std::string& warning) {
+  warning.clear();
+  struct stat st;
+  const bool existed = ::stat(path.c_str(), &st) == 0;
+  if (std::string e = make_dirs(path); !e.empty()) return e;
+  if (::stat(path.c_str(), &st) != 0) return path + ": " + std::strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return path + ": not a directory";
+  if ((st.st_mode & 077) == 0) return "";
+  if (::chmod(path.c_str(), 0700) != 0) {
+    return path + ": cannot make it private (chmod 0700): " + std::strerror(errno);
+  }
+  if (existed) {
+    warning = path + " was mode " + octal(st.st_mode) +
+              " (readable by others): now 0700, as every file in it is private";
+  }
+  return "";
+}
+
+std::string loose_mode_warning(const std::string& path, const std::string& what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return "";
+  return what + " " + path + " is mode " + octal(st.st_mode) +
+         ": group or others may read it; run `chmod 600 " + path + "`";
 }
 
 }  // namespace shoal::node

@@ -1,6 +1,7 @@
 #include "node/sealer.hpp"
 
 #include <sodium.h>
+#include <sys/stat.h>
 
 #include <chrono>
 
@@ -14,7 +15,18 @@ std::string Sealer::load(const std::string& keyring_path, std::string label) {
   auto keys = gossip::parse_keyring(*text);
   if (!keys) return keyring_path + ": " + keys.error();
   keys_ = std::move(keys.value());
+  path_ = keyring_path;
   label_ = std::move(label);
+  return "";
+}
+
+std::string Sealer::replace(gossip::Keys keys) {
+  if (path_.empty() || keys.empty()) return "no keyring file to rewrite";
+  if (std::string e = write_file_atomic(path_, gossip::serialize_keyring(keys)); !e.empty()) {
+    return e;
+  }
+  ::chmod(path_.c_str(), 0600);
+  keys_ = std::move(keys);
   return "";
 }
 

@@ -3,8 +3,8 @@
 // channel and the wall clock, and arrives opened with any key of the ring. A packet sealed for
 // the other channel, or more than window_ms before or after our clock, is dropped as a replay.
 // The window (default 15 s) must cover the clock skew allowed between peers (gossip's
-// max_clock_skew, 10 s by default) plus transit. No keyring: plaintext both ways.
-// Nonces from randombytes_buf.
+// max_clock_skew, 10 s by default) plus transit. Default-constructed (security.insecure):
+// plaintext both ways. Nonces from randombytes_buf.
 // Not thread-safe (used from the agent's io thread).
 #pragma once
 
@@ -24,6 +24,12 @@ class Sealer {
   Sealer() = default;  // plaintext
   // Reads the keyring file; empty string on success, else `path: error`.
   std::string load(const std::string& keyring_path, std::string label);
+  // Reads the same file again (SIGHUP, after `shoal keys`); on an error the keys in use stay.
+  std::string reload() { return path_.empty() ? "" : load(path_, label_); }
+  // Adopts `keys` (a cluster-wide rotation, node/key_rotation.hpp): the keyring file is
+  // rewritten first, so a restart keeps them. Empty on success; on an error nothing changes.
+  std::string replace(gossip::Keys keys);
+  const gossip::Keys& keys() const { return keys_; }
   bool enabled() const { return !keys_.empty(); }
   std::size_t key_count() const { return keys_.size(); }
   void set_window(std::int64_t window_ms) { window_ms_ = window_ms; }
@@ -36,6 +42,7 @@ class Sealer {
 
  private:
   gossip::Keys keys_;
+  std::string path_;
   std::string label_;
   std::int64_t window_ms_ = 15000;
   std::uint64_t rejected_ = 0;

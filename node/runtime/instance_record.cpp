@@ -169,7 +169,7 @@ Result<InstanceRecord> read_record(const std::string& path) {
 
 Status write_file_atomic(const std::string& path, std::string_view content) {
   std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Error{tmp + ": " + std::strerror(errno)};
   const char* p = content.data();
   std::size_t left = content.size();

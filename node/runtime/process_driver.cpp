@@ -40,7 +40,7 @@ Status mkdir_p(const std::string& path) {
     cur = path.substr(0, j);
     i = j + 1;
     if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST)
       return Error{"mkdir " + cur + ": " + std::strerror(errno)};
   }
   struct stat st;
@@ -190,7 +190,7 @@ void ProcessDriver::note(const std::string& line) const {
 
 void ProcessDriver::heartbeat() {
   std::string path = heartbeat_path();
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     note("heartbeat " + path + ": " + std::strerror(errno));
     return;

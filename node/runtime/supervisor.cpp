@@ -115,7 +115,7 @@ bool write_record(SupervisorPlan& p, const Dynamic& d) noexcept {
     b.kv("signal", d.signal);
     b.kv("ended_at_ms", d.ended_at);
   }
-  int fd = ::open(p.record_tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(p.record_tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   bool ok = write_all(fd, b.p, b.len) && ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
@@ -136,7 +136,8 @@ struct LogSink {
   int fd = -1;
 
   void open_live() noexcept {
-    fd = ::open(paths[0].c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fd = ::open(paths[0].c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) ::fchmod(fd, 0600);  // a log an older version left 0644
   }
   void rotate() noexcept {
     struct stat live, mine;

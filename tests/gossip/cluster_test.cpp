@@ -188,7 +188,7 @@ TEST_CASE("cluster: a restarted peer jumps above the incarnation the cluster hol
   CHECK(count_events(net, EventKind::self_refuted, 0, "p3") >= 1);
 }
 
-TEST_CASE("cluster: metadata updates reach everyone; oversized metadata is refused") {
+TEST_CASE("cluster: metadata updates reach everyone, oversized metadata is refused") {
   SimNet net(8);
   start_cluster(net, 8, lan());
   Micros t = run_until_converged(net, 30 * kSeconds);

@@ -91,7 +91,7 @@ TEST_CASE("broadcast queue: a newer part about a key replaces the older, whereve
   CHECK(in.parts.live() == 0);
 }
 
-TEST_CASE("broadcast queue: parts that do not fit wait; stale entries are compacted away") {
+TEST_CASE("broadcast queue: parts that do not fit wait, stale entries are compacted away") {
   Interner in;
   BroadcastQueue q(&in);
   q.push(0, part_of(500, 0));
@@ -121,7 +121,7 @@ TEST_CASE("interner: values are shared and dropped with their last reference") {
   CHECK(in.names[c] == "beta");
 }
 
-TEST_CASE("engine: compact accessors agree with members(); shared interner holds each once") {
+TEST_CASE("engine: compact accessors agree with members(), shared interner holds each once") {
   auto shared = std::make_shared<Interner>();
   Config cfg = *Config::for_profile("lan");
   constexpr std::size_t kMembers = 10000, kEngines = 6;

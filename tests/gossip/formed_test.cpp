@@ -96,7 +96,7 @@ TEST_CASE("formed and joined: the same cluster ends in the same view") {
   CHECK(run(true) == run(false));
 }
 
-TEST_CASE("view hash: the same members in any order and by any history hash alike; any change shows") {
+TEST_CASE("view hash: the same members in any order and by any history hash alike, any change shows") {
   // Three engines with the same identity learn p1..p5 differently.
   auto member = [](int i, std::uint64_t inc, MemberState st, Meta m) {
     wire::MemberRecord r;

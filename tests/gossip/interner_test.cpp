@@ -79,7 +79,7 @@ TEST_CASE("interner: cards are shared by value and found by their encoded bytes"
   CHECK(in.cards[id].meta == meta_with_cpu(3));
 }
 
-TEST_CASE("engine: metadata encoded another way is the same metadata; a change is an update") {
+TEST_CASE("engine: metadata encoded another way is the same metadata, a change is an update") {
   auto in = std::make_shared<Interner>();
   Engine e(Identity{"self", Address{"10.0.0.1", 7946}, 0, {}}, *Config::for_profile("lan"), 3, in);
   Outbox out;

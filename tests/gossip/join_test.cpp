@@ -6,7 +6,7 @@
 using namespace shoal::gossip;
 using namespace shoal::gossip::testing;
 
-TEST_CASE("join: retried until a seed answers; any seed of the list will do") {
+TEST_CASE("join: retried until a seed answers, any seed of the list will do") {
   SimNet net(71);
   for (int i = 0; i < 4; ++i) net.add(peer_name(static_cast<std::size_t>(i)), lan());
   net.join_at(0, 0, {});

@@ -53,7 +53,7 @@ TEST_CASE("suspicion: memberlist's formulas in integer arithmetic") {
   CHECK(push_pull_scale(30 * kSeconds, 65) == 90 * kSeconds);
 }
 
-TEST_CASE("rng: same seed same stream; bounded draws stay in range; shuffle permutes") {
+TEST_CASE("rng: same seed same stream, bounded draws stay in range, shuffle permutes") {
   Rng a(42), b(42), c(43);
   bool differs = false;
   for (int i = 0; i < 100; ++i) {

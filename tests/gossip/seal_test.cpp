@@ -135,7 +135,7 @@ TEST_CASE("seal: known answer for the version 2 layout (channel and time bound)"
   CHECK(opened->plaintext == store_test::bytes_of("shoal"));
 }
 
-TEST_CASE("seal: the channel and time are authenticated; freshness is a window both ways",
+TEST_CASE("seal: the channel and time are authenticated, freshness is a window both ways",
           "[seal]") {
   REQUIRE(kSodium);
   const SealKey key = key_from(1);

@@ -51,7 +51,7 @@ TEST_CASE("reply limiter: a burst, then one per interval, per host") {
   CHECK_FALSE(l.allow(10 * kSeconds, "a"));
 }
 
-TEST_CASE("reply limiter: hosts tracked are bounded; refilled ones make room") {
+TEST_CASE("reply limiter: hosts tracked are bounded, refilled ones make room") {
   ReplyLimiter l(1, kSeconds, 2);
   CHECK(l.allow(0, "a"));
   CHECK(l.allow(0, "b"));

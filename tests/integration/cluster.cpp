@@ -5,7 +5,9 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sodium.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include <thread>
 
 #include "node/http.hpp"
+#include "node/sealer.hpp"
 
 extern char** environ;
 
@@ -72,6 +75,11 @@ Cluster::Cluster(int n, std::string extra) {
   char tmpl[] = "/tmp/shoal-it-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   root_ = tmpl;
+  // One cluster key for every peer, as an operator would copy it (gossip is always sealed).
+  if (sodium_init() < 0) throw std::runtime_error("sodium_init failed");
+  keyring_ = root_ + "/keyring";
+  std::ofstream(keyring_) << node::new_key_base64() << "\n";
+  ::chmod(keyring_.c_str(), 0600);
   for (int i = 0; i < n; ++i) {
     PeerProc p;
     p.name = "p" + std::to_string(i);
@@ -81,6 +89,8 @@ Cluster::Cluster(int n, std::string extra) {
     std::filesystem::create_directories(p.dir + "/services");
     p.config = p.dir + "/peer.toml";
     p.log = p.dir + "/agent.log";
+    std::filesystem::copy_file(keyring_, p.dir + "/keyring");  // each host its own copy
+    ::chmod((p.dir + "/keyring").c_str(), 0600);
     peers_.push_back(p);
   }
   for (int i = 0; i < n; ++i) set_extra(i, extra);
@@ -97,6 +107,9 @@ void Cluster::set_extra(int i, const std::string& extra) {
       << "services_dir = \"" << p.dir << "/services\"\n"
       << "api = { listen = \"127.0.0.1:" << p.api_port << "\" }\n"
       << extra;
+    if (extra.find("security") == std::string::npos) {
+      f << "security = { keyring = \"" << keyring_of(i) << "\" }\n";
+    }
   }
 }
 
@@ -188,6 +201,15 @@ void Cluster::kill9(int i) {
   ::kill(p.pid, SIGKILL);
   ::waitpid(p.pid, nullptr, 0);
   p.pid = -1;
+}
+
+int Cluster::wait_exit(int i, std::chrono::milliseconds limit) {
+  PeerProc& p = peers_[i];
+  if (p.pid <= 0) return -1;
+  int status = 0;
+  if (!wait_until(limit, [&] { return ::waitpid(p.pid, &status, WNOHANG) == p.pid; })) return -1;
+  p.pid = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int Cluster::terminate(int i) {
@@ -372,6 +394,9 @@ void set_join(Cluster& c, int i, const std::vector<int>& join, const std::string
     << "services_dir = \"" << p.dir << "/services\"\n"
     << "api = { listen = \"127.0.0.1:" << p.api_port << "\" }\n"
     << extra;
+  if (extra.find("security") == std::string::npos) {
+    f << "security = { keyring = \"" << c.keyring_of(i) << "\" }\n";
+  }
 }
 
 }  // namespace shoal::test

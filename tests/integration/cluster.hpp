@@ -45,6 +45,8 @@ class Cluster {
   // processes still are the ones recorded (/proc start time); what a host death takes away.
   void kill_instances(int i);
   int terminate(int i);       // SIGTERM, wait (<= 45 s: the peer drains); exit status or -1
+  // Waits (bounded) for peer i to exit by itself: its exit status, or -1 (still running).
+  int wait_exit(int i, std::chrono::milliseconds limit);
   PeerProc& peer(int i) { return peers_[i]; }
   int size() const { return static_cast<int>(peers_.size()); }
 
@@ -56,9 +58,14 @@ class Cluster {
   std::string state_seen(int i, const std::string& who);
 
   const std::string& root() const { return root_; }
+  // The cluster key: a copy of it per peer (keyring_of) is what every peer file names unless
+  // its `extra` has a security table of its own.
+  const std::string& keyring() const { return keyring_; }
+  std::string keyring_of(int i) const { return peers_[i].dir + "/keyring"; }
 
  private:
   std::string root_;
+  std::string keyring_;
   std::vector<PeerProc> peers_;
 
  public:

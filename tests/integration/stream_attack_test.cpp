@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -45,6 +46,7 @@ std::string keyed(Cluster& c) {
   REQUIRE(code == 0);
   const std::string path = c.root() + "/keyring";
   std::ofstream(path) << out.substr(0, out.find('\n')) << "\n";
+  ::chmod(path.c_str(), 0600);
   for (int i = 0; i < c.size(); ++i)
     c.set_extra(i, "gossip = { profile = \"fast\", join_grace = \"1s\" }\n"
                    "security = { keyring = \"" + path + "\", label = \"it\" }\n");

@@ -133,6 +133,8 @@ dns = { listen = "127.0.0.1:7953" }
   CHECK(p["gossip"]["join_grace_ms"] == 10000);
   CHECK(p["api"]["listen"] == "127.0.0.1:7951");
   CHECK(p["api"]["token_file"] == "/t");
+  CHECK(p["api"]["socket"] == "/var/lib/shoal/api.sock");  // default: data_dir/api.sock
+  CHECK(p["api"]["socket_group"] == "");
   CHECK(p["runtime"]["driver"] == "docker");
   CHECK(p["runtime"]["orphan_timeout_ms"] == 90000);
   CHECK(p["reconcile"]["solo_after_ms"] == 30000);

@@ -121,7 +121,7 @@ node::ExecutorOptions options(FakeDriver*& out) {
 
 }  // namespace
 
-TEST_CASE("executor: no Runner (no adoption) while the driver is unavailable; back when it is",
+TEST_CASE("executor: no Runner (no adoption) while the driver is unavailable, back when it is",
           "[node][executor]") {
   Inbox inbox;
   FakeDriver* d = nullptr;

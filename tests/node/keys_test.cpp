@@ -1,4 +1,6 @@
 // shoal keygen and shoal keys on a local keyring file.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -48,7 +50,39 @@ TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/lis
   CHECK(run({"keys", "list", "--keyring", ring}).out == b + "  (primary)\n");
   CHECK(run({"keys", "install", "not-a-key", "--keyring", ring}).code == 2);
   CHECK(run({"keys", "frob", "--keyring", ring}).code == 2);
-  CHECK(run({"keys", "list"}).code == 2);  // no keyring named
+  // No keyring named: the cluster through the API (nobody answers on port 1).
+  auto unreachable = run({"keys", "list", "--api", "127.0.0.1:1"});
+  CHECK(unreachable.code == 1);
+  CHECK(unreachable.err.find("cannot reach the peer") != std::string::npos);
+  CHECK(run({"keys", "install", "--api", "127.0.0.1:1"}).code == 2);  // needs a KEY
+  CHECK(run({"keys", "list", a, "--api", "127.0.0.1:1"}).code == 2);  // takes none
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("keys install|use|remove keep a 0600 keyring 0600", "[node][cli][keys][files]") {
+  const std::string dir = std::filesystem::temp_directory_path() / "shoal-keys-mode-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string ring = dir + "/keyring";
+  auto mode = [&] {
+    struct stat st;
+    REQUIRE(::stat(ring.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  const std::string a = line1(run({"keygen"}).out), b = line1(run({"keygen"}).out);
+  REQUIRE(shoal::node::write_file_atomic(ring, a + "\n").empty());
+  ::chmod(ring.c_str(), 0600);
+  REQUIRE(run({"keys", "install", b, "--keyring", ring}).code == 0);
+  CHECK(mode() == 0600);
+  REQUIRE(run({"keys", "use", b, "--keyring", ring}).code == 0);
+  CHECK(mode() == 0600);
+  REQUIRE(run({"keys", "remove", a, "--keyring", ring}).code == 0);
+  CHECK(mode() == 0600);
+  const std::string fresh = dir + "/new-keyring";  // created by install: 0600 too
+  REQUIRE(run({"keys", "install", a, "--keyring", fresh}).code == 0);
+  struct stat st;
+  REQUIRE(::stat(fresh.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
   std::filesystem::remove_all(dir);
 }
 

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+
+#include "tests/skip.hpp"
 #include <memory>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -106,8 +108,7 @@ inline const PodmanEnv& podman_env() {
   const auto& podman_ = ::shoal::runtime::test::podman_env();    \
   if (podman_.socket.empty()) {                                  \
     if (podman_.setup_failed) FAIL(podman_.why);                 \
-    WARN(podman_.why);                                           \
-    return;                                                      \
+    SHOAL_SKIP(podman_.why, true);                               \
   }
 
 // A peer name of its own per test, a driver for it, and removal of every container labelled
