@@ -63,6 +63,8 @@ std::string Config::validate() const {
   if (gossip_nodes < 1) return "gossip_nodes must be >= 1";
   if (retransmit_mult < 1) return "retransmit_mult must be >= 1";
   if (push_pull_interval <= 0) return "push_pull_interval must be > 0";
+  if (push_pull_reply_burst < 1 || push_pull_reply_interval < 0)
+    return "push_pull_reply_burst must be >= 1 and push_pull_reply_interval >= 0";
   if (awareness_max < 1) return "awareness_max must be >= 1";
   if (stall_threshold <= 0) return "stall_threshold must be > 0";
   if (join_retry_interval <= 0 || seed_retry_interval <= 0 || reconnect_interval <= 0)

@@ -32,6 +32,11 @@ struct Config {
   int retransmit_mult = 4;      // each update is sent mult * ceil(log10(n+1)) times
   Micros gossip_to_the_dead = 30 * kSeconds;
   Micros push_pull_interval = 30 * kSeconds;  // scaled up past 32 members (pushPullScale)
+  // Push-pull and state-sync requests we answer per source host: a burst, then one per
+  // interval (the rest are dropped and counted: each answer is our whole table or digest).
+  // Peers on one host (a loopback cluster) share it.
+  int push_pull_reply_burst = 64;
+  Micros push_pull_reply_interval = 100 * kMillis;
 
   // Lifeguard: local health awareness (multiplier 1..awareness_max), dogpile, buddy system.
   bool lifeguard = true;

@@ -21,7 +21,8 @@ Engine::Engine(Identity self, Config cfg, std::uint64_t seed, std::shared_ptr<In
     : self_(std::move(self)), cfg_(std::move(cfg)), rng_(seed),
       incarnation_(self_.incarnation + 1),
       interner_(interner ? std::move(interner) : std::make_shared<Interner>()),
-      broadcasts_(interner_.get()), store_(self_.name, store_config(cfg_)) {
+      broadcasts_(interner_.get()), store_(self_.name, store_config(cfg_)),
+      reply_limiter_(cfg_.push_pull_reply_burst, cfg_.push_pull_reply_interval) {
   self_slot_ = add_slot(self_.name, Interner::kNone,
                         interner_->cards.acquire(self_.addr, self_.meta), incarnation_,
                         MemberState::alive, 0);
@@ -299,10 +300,15 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
           else if constexpr (std::is_same_v<T, wire::AliveView>) alive_node(now, m, out, from.host);
           else if constexpr (std::is_same_v<T, wire::Suspect>) suspect_node(now, m, out);
           else if constexpr (std::is_same_v<T, wire::Dead>) dead_node(now, m, out);
-          else if constexpr (std::is_same_v<T, wire::PushPullView>)
-            on_push_pull(now, from, m, records.subspan(m.first, m.count), out);
-          else if constexpr (std::is_same_v<T, wire::StateDeltaView>) on_state_delta(now, m);
-          else if constexpr (std::is_same_v<T, wire::StateSyncView>) on_state_sync(now, from, m, out);
+          else if constexpr (std::is_same_v<T, wire::PushPullView>) {
+            if (channel != Channel::stream) ++stats_.stream_only_dropped;
+            else if (may_answer(now, from))
+              on_push_pull(now, from, m, records.subspan(m.first, m.count), out);
+          } else if constexpr (std::is_same_v<T, wire::StateDeltaView>) on_state_delta(now, m);
+          else if constexpr (std::is_same_v<T, wire::StateSyncView>) {
+            if (channel != Channel::stream) ++stats_.stream_only_dropped;
+            else if (may_answer(now, from)) on_state_sync(now, from, m, out);
+          }
         },
         msg);
   }
@@ -747,7 +753,7 @@ void Engine::on_ping(Clock now, const Address& from, Channel ch, const wire::Pin
     ++stats_.pings_misdirected;
     return;
   }
-  if (ch == Channel::stream) send_raw(from, Channel::stream, wire::encode(wire::Ack{m.seq}), out);
+  if (ch == Channel::stream) send_reply(from, wire::encode(wire::Ack{m.seq}), out);
   else send_udp(from, wire::encode_part(wire::Ack{m.seq}), out);
 }
 
@@ -807,7 +813,7 @@ void Engine::on_state_delta(Clock now, const wire::StateDeltaView& m) {
 void Engine::on_state_sync(Clock now, const Address& from, const wire::StateSyncView& m,
                            Outbox& out) {
   auto reply = handle_state_push_pull(now, m.message);
-  if (reply) send_raw(from, Channel::stream, wire::encode(wire::StateSync{std::move(*reply)}), out);
+  if (reply) send_reply(from, wire::encode(wire::StateSync{std::move(*reply)}), out);
 }
 
 void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullView& m,
@@ -817,9 +823,9 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
   if (!m.state.empty()) state_reply = handle_state_push_pull(now, m.state);
   if (!m.reply) {
     const Bytes state = state_reply ? std::move(*state_reply) : Bytes{};
-    send_raw(from, Channel::stream, encode_local_state(false, true, state), out);
+    send_reply(from, encode_local_state(false, true, state), out);
   } else if (state_reply) {
-    send_raw(from, Channel::stream, wire::encode(wire::StateSync{std::move(*state_reply)}), out);
+    send_reply(from, wire::encode(wire::StateSync{std::move(*state_reply)}), out);
   }
   for (const auto& r : records) {
     const wire::AliveView alive{r.name, r.host, r.port, r.incarnation, r.meta};
@@ -1033,7 +1039,20 @@ void Engine::send_udp(const Address& to, Bytes part, Outbox& out) {
 void Engine::send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out) {
   ++stats_.datagrams_out;
   stats_.bytes_out += bytes.size();
-  out.sends.push_back(Datagram{to, ch, std::move(bytes)});
+  out.sends.push_back(Datagram{to, ch, std::move(bytes), false});
+}
+
+void Engine::send_reply(const Address& to, Bytes bytes, Outbox& out) {
+  send_raw(to, Channel::stream, std::move(bytes), out);
+  out.sends.back().reply = true;
+}
+
+bool Engine::may_answer(Clock now, const Address& from) {
+  // Every push-pull and state sync costs a token, replies too: an unasked-for reply carrying a
+  // store step is answered as well.
+  if (reply_limiter_.allow(now.mono, from.host)) return true;
+  ++stats_.push_pulls_limited;
+  return false;
 }
 
 void Engine::broadcast_alive_self() {

@@ -22,6 +22,7 @@
 #include "gossip/config.hpp"
 #include "gossip/intake_limit.hpp"
 #include "gossip/interner.hpp"
+#include "gossip/reply_limiter.hpp"
 #include "gossip/rng.hpp"
 #include "gossip/store.hpp"
 #include "gossip/types.hpp"
@@ -56,6 +57,8 @@ struct Stats {
   std::uint64_t state_oversized_sent = 0;  // whole values sent over the stream channel
   std::uint64_t members_invalid = 0;    // packets or alive messages refused by member_check.hpp
   std::uint64_t members_capped = 0;     // new members refused by the intake limit (per sender)
+  std::uint64_t stream_only_dropped = 0;   // push-pulls / state syncs that came over udp
+  std::uint64_t push_pulls_limited = 0;    // requests over the per-source answer rate: dropped
 };
 
 // A member as the engine holds it, by reference into its tables: valid until the engine is next
@@ -238,6 +241,10 @@ class Engine {
   // Helpers.
   void send_udp(const Address& to, Bytes part, Outbox& out);  // with piggybacked updates
   void send_raw(const Address& to, Channel ch, Bytes bytes, Outbox& out);
+  // An answer to a stream message from `to`: on its connection only (Datagram::reply).
+  void send_reply(const Address& to, Bytes bytes, Outbox& out);
+  // Whether a push-pull or state sync from `from` may be handled now (the per-host rate).
+  bool may_answer(Clock now, const Address& from);
   void broadcast_alive_self();
   void set_state(std::uint32_t slot, MemberState s, Micros now);
   void emit(Outbox& out, EventKind k, std::uint32_t slot, std::string from = {});
@@ -346,6 +353,7 @@ class Engine {
   bool deltas_queued_ = false;
   Micros next_state_sync_ = kNever;
   Micros last_state_sync_ = kNever;  // kNever: none yet
+  ReplyLimiter reply_limiter_;
   Stats stats_;
   IntakeLimit intake_;  // new members per sender (intake_limit.hpp)
 };

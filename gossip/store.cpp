@@ -149,6 +149,14 @@ class Reader {
     if (n > remaining()) return fail("array longer than the input");
     return true;
   }
+  // Smallest encodings: an entry [key, hlc, origin, deleted, bin] and a digest item [key, hlc,
+  // origin] (a one-byte header each, and a two-byte bin).
+  static constexpr std::size_t kMinEntryBytes = 7;
+  static constexpr std::size_t kMinDigestItemBytes = 4;
+  // How many of `n` announced items to reserve: no more than the bytes left could hold.
+  std::size_t at_most(std::uint32_t n, std::size_t min_bytes) const {
+    return std::min<std::size_t>(n, remaining() / min_bytes);
+  }
   bool array_of(std::uint32_t want, const char* what) {
     std::uint32_t n = 0;
     if (!array(n)) return false;
@@ -238,7 +246,7 @@ class Reader {
     std::uint32_t n = 0;
     if (!array(n)) return false;
     out.clear();
-    out.reserve(n);
+    out.reserve(at_most(n, kMinEntryBytes));
     for (std::uint32_t i = 0; i < n; ++i) {
       EntryView e;
       if (!entry_view(e)) return false;
@@ -263,7 +271,7 @@ class Reader {
     std::uint32_t n = 0;
     if (!array(n)) return false;
     out.clear();
-    out.reserve(n);
+    out.reserve(at_most(n, kMinEntryBytes));
     for (std::uint32_t i = 0; i < n; ++i) {
       Entry e;
       if (!entry(e)) return false;
@@ -275,7 +283,7 @@ class Reader {
     std::uint32_t n = 0;
     if (!array(n)) return false;
     d.items.clear();
-    d.items.reserve(n);
+    d.items.reserve(at_most(n, kMinDigestItemBytes));
     for (std::uint32_t i = 0; i < n; ++i) {
       DigestItem it;
       if (!array_of(3, "digest item")) return false;
@@ -290,7 +298,7 @@ class Reader {
     std::uint32_t n = 0;
     if (!array(n)) return false;
     d.clear();
-    d.reserve(n);
+    d.reserve(at_most(n, kMinDigestItemBytes));
     for (std::uint32_t i = 0; i < n; ++i) {
       DigestView it;
       if (!array_of(3, "digest item")) return false;

@@ -35,13 +35,18 @@ struct Address {
 };
 
 // udp: a datagram, may be lost. stream: a reliable message the caller carries over TCP; a reply
-// to a stream message comes back through handle_packet with Channel::stream.
+// to a stream message comes back through handle_packet with Channel::stream. Push-pull and
+// state sync are accepted on the stream channel only (over udp they are dropped and counted:
+// an answer to a spoofable source would be a reflection).
 enum class Channel : std::uint8_t { udp, stream };
 
 struct Datagram {
   Address to;
   Channel channel = Channel::udp;
   Bytes bytes;
+  // stream only: an answer to a stream message from `to`. It goes back on the connection that
+  // message came in on; when that is gone it is dropped, never sent on a new connection.
+  bool reply = false;
 };
 
 enum class MemberState : std::uint8_t { alive, suspect, dead, left };

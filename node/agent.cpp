@@ -44,6 +44,7 @@
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
 #include "node/state_codec.hpp"
+#include "node/stream_transport.hpp"
 #include "placement/contained.hpp"
 #include "placement/place.hpp"
 
@@ -57,8 +58,6 @@ using gossip::Micros;
 
 namespace {
 
-constexpr std::size_t kMaxFrame = 16u << 20;           // stream frames, bytes
-constexpr auto kConnIdle = std::chrono::seconds(10);   // stream connections close when idle
 constexpr Micros kLeaveBound = 3 * gossip::kSeconds;   // graceful leave, at most
 constexpr auto kJoinWait = std::chrono::seconds(2);   // for the executor's first report
 constexpr config::Millis kDrainCap = 30000;            // drain wait, at most (and handoff_timeout)
@@ -76,80 +75,6 @@ HttpResponse error_response(int status, const std::string& msg) {
   return json_response(status, Json{{"error", msg}});
 }
 
-class Agent;
-
-// One TCP connection of the stream channel: 4-byte big-endian length, then a (sealed) frame.
-// Inbound connections are keyed by the remote endpoint (replies go back on them), outbound ones
-// by the gossip address they reach (kept open while in use, closed after kConnIdle idle).
-class Conn : public std::enable_shared_from_this<Conn> {
- public:
-  Conn(Agent& agent, tcp::socket sock, gossip::Address key)
-      : agent_(agent), sock_(std::move(sock)), idle_(sock_.get_executor()), key_(std::move(key)) {}
-
-  void start_inbound() {
-    connected_ = true;
-    touch();
-    read_header();
-  }
-  void connect(const tcp::endpoint& ep);
-  void send(gossip::Bytes frame) {
-    if (closed_) return;
-    std::array<std::byte, 4> hdr;
-    const auto n = static_cast<std::uint32_t>(frame.size());
-    for (int i = 0; i < 4; ++i) hdr[i] = static_cast<std::byte>((n >> (24 - 8 * i)) & 0xff);
-    frame.insert(frame.begin(), hdr.begin(), hdr.end());
-    queue_.push_back(std::move(frame));
-    if (connected_ && !writing_) write_next();
-  }
-  void close();
-  const gossip::Address& key() const { return key_; }
-
- private:
-  void touch() {
-    idle_.expires_after(kConnIdle);
-    idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->close();
-    });
-  }
-  void write_next() {
-    if (queue_.empty() || closed_) {
-      writing_ = false;
-      return;
-    }
-    writing_ = true;
-    asio::async_write(sock_, asio::buffer(queue_.front()),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        if (ec) return self->close();
-                        self->queue_.pop_front();
-                        self->touch();
-                        self->write_next();
-                      });
-  }
-  void read_header() {
-    asio::async_read(sock_, asio::buffer(hdr_),
-                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                       if (ec) return self->close();
-                       std::uint32_t n = 0;
-                       for (unsigned char c : self->hdr_) n = (n << 8) | c;
-                       if (n == 0 || n > kMaxFrame) return self->close();
-                       self->body_.resize(n);
-                       self->read_body();
-                     });
-  }
-  void read_body();
-
-  Agent& agent_;
-  tcp::socket sock_;
-  asio::steady_timer idle_;
-  gossip::Address key_;
-  bool connected_ = false;
-  bool writing_ = false;
-  bool closed_ = false;
-  std::deque<gossip::Bytes> queue_;
-  std::array<unsigned char, 4> hdr_{};
-  gossip::Bytes body_;
-};
-
 class Agent {
  public:
   Agent(config::PeerConfig cfg, AgentSetup setup, std::uint64_t incarnation, Sealer sealer,
@@ -162,7 +87,11 @@ class Agent {
         guard_{std::move(token), {cfg_.api.listen.host, setup_.name}, cfg_.api.socket},
         services_(cfg_.services_dir, setup_.name),
         udp_(io_),
-        acceptor_(io_),
+        stream_(io_, StreamLimits{},
+                [this](const gossip::Address& from, std::span<const std::byte> f) {
+                  return on_stream_frame(from, f);
+                },
+                hello_fn()),
         tick_(io_),
         house_(io_),
         leave_timer_(io_),
@@ -186,12 +115,8 @@ class Agent {
     udp_.open(uep.protocol(), ec);
     if (!ec) udp_.bind(uep, ec);
     if (ec) return "cannot bind UDP " + setup_.bind.to_string() + ": " + ec.message();
-    tcp::endpoint tep(addr, setup_.bind.port);
-    acceptor_.open(tep.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(tep, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return "cannot bind TCP " + setup_.bind.to_string() + ": " + ec.message();
+    if (std::string e = stream_.listen(tcp::endpoint(addr, setup_.bind.port)); !e.empty())
+      return "cannot bind TCP " + setup_.bind.to_string() + ": " + e;
     try {
       api_ = std::make_unique<HttpServer>(io_, cfg_.api.listen.host, cfg_.api.listen.port,
                                           [this](const HttpRequest& r) { return handle_api(r); });
@@ -216,7 +141,7 @@ class Agent {
                  sealer_.enabled() ? "sealed (" + std::to_string(sealer_.key_count()) + " keys)"
                                    : std::string("PLAINTEXT (security.insecure)"));
     receive_udp();
-    accept_tcp();
+    stream_.start();
     signals_.async_wait([this](boost::system::error_code ec, int sig) { on_signal(ec, sig); });
     std::vector<gossip::Address> seeds;
     for (const auto& a : cfg_.join) {
@@ -291,24 +216,27 @@ class Agent {
 
   // --- transport ---------------------------------------------------------------------------
 
-  void on_stream_frame(const gossip::Address& from, std::span<const std::byte> frame) {
-    auto plain = sealer_.open(frame);
+  // A frame of the stream channel; whether it authenticated (one that does not closes its
+  // connection). An empty plaintext is a connection's hello (stream_transport.hpp).
+  bool on_stream_frame(const gossip::Address& from, std::span<const std::byte> frame) {
+    auto plain = sealer_.open(frame, gossip::Channel::stream);
     if (!plain) {
       ++dropped_;
       spdlog::debug("dropped a stream frame from {} (does not authenticate)", from.to_string());
-      return;
+      return false;
     }
-    gossip::Outbox out;
-    engine_.handle_packet(clock_now(), from, gossip::Channel::stream, *plain, out);
-    flush(out);
-  }
-
-  void forget_conn(const Conn* c) {
-    auto it = conns_.find(c->key());
-    if (it != conns_.end() && it->second.get() == c) conns_.erase(it);
+    if (plain->empty()) return true;
+    deliver(from, gossip::Channel::stream, *plain);
+    return true;
   }
 
   asio::io_context& io() { return io_; }
+
+  // The stream hello: a sealed empty frame (none in plaintext: nothing to authenticate).
+  StreamTransport::HelloFn hello_fn() {
+    if (!sealer_.enabled()) return nullptr;
+    return [this] { return sealer_.seal({}, gossip::Channel::stream); };
+  }
 
  private:
   static std::uint64_t random_seed() {
@@ -327,35 +255,29 @@ class Agent {
   }
 
   void on_udp(std::size_t n) {
-    auto plain = sealer_.open(std::span<const std::byte>(rbuf_.data(), n));
+    auto plain = sealer_.open(std::span<const std::byte>(rbuf_.data(), n), gossip::Channel::udp);
     if (!plain) {
       ++dropped_;
       return;
     }
-    const auto before = engine_.stats().packets_malformed;
-    gossip::Outbox out;
-    gossip::Address from{rfrom_.address().to_string(), rfrom_.port()};
-    engine_.handle_packet(clock_now(), from, gossip::Channel::udp, *plain, out);
-    if (engine_.stats().packets_malformed != before) ++dropped_;
-    flush(out);
+    deliver(gossip::Address{rfrom_.address().to_string(), rfrom_.port()}, gossip::Channel::udp,
+            *plain);
   }
 
-  void accept_tcp() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket s) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        boost::system::error_code e2;
-        auto ep = s.remote_endpoint(e2);
-        if (!e2) {
-          gossip::Address key{ep.address().to_string(), ep.port()};
-          auto c = std::make_shared<Conn>(*this, std::move(s), key);
-          if (auto it = conns_.find(key); it != conns_.end()) it->second->close();
-          conns_[key] = c;
-          c->start_inbound();
-        }
-      }
-      accept_tcp();
-    });
+  // One opened packet into the engine. A packet that makes the engine run out of memory is
+  // dropped and counted, not the end of the peer.
+  void deliver(const gossip::Address& from, gossip::Channel ch, std::span<const std::byte> plain) {
+    const auto before = engine_.stats().packets_malformed;
+    gossip::Outbox out;
+    try {
+      engine_.handle_packet(clock_now(), from, ch, plain, out);
+    } catch (const std::bad_alloc&) {
+      ++dropped_;
+      spdlog::warn("dropped a packet from {}: out of memory handling it", from.to_string());
+      return;
+    }
+    if (engine_.stats().packets_malformed != before) ++dropped_;
+    flush(out);
   }
 
   // Never blocks: IP literals, or seed names resolved in the background (node/seed_resolver.hpp).
@@ -364,7 +286,7 @@ class Agent {
   }
 
   void send(gossip::Datagram& d) {
-    gossip::Bytes bytes = sealer_.seal(d.bytes);
+    gossip::Bytes bytes = sealer_.seal(d.bytes, d.channel);
     if (d.channel == gossip::Channel::udp) {
       auto a = resolve(d.to.host);
       if (!a) return;
@@ -373,15 +295,13 @@ class Agent {
       if (ec) spdlog::debug("udp send to {}: {}", d.to.to_string(), ec.message());
       return;
     }
-    auto it = conns_.find(d.to);
-    if (it == conns_.end()) {
-      auto a = resolve(d.to.host);
-      if (!a) return;
-      auto c = std::make_shared<Conn>(*this, tcp::socket(io_), d.to);
-      it = conns_.emplace(d.to, c).first;
-      c->connect(tcp::endpoint(*a, d.to.port));
+    if (d.reply) {  // back on the connection the request came in on, or nowhere
+      stream_.reply(d.to, std::move(bytes));
+      return;
     }
-    it->second->send(std::move(bytes));
+    if (stream_.has(d.to)) return stream_.send(d.to, {}, std::move(bytes));
+    auto a = resolve(d.to.host);
+    if (a) stream_.send(d.to, tcp::endpoint(*a, d.to.port), std::move(bytes));
   }
 
   // After every engine call: send, log events, persist the incarnation, re-arm the timer.
@@ -1043,7 +963,7 @@ class Agent {
   void shutdown() {
     boost::system::error_code ignore;
     udp_.close(ignore);
-    acceptor_.close(ignore);
+    stream_.stop();
     if (api_) api_->close();
     if (api_unix_) api_unix_->close();
     wake_.cancel();
@@ -1148,14 +1068,27 @@ class Agent {
              {"packets_dropped", dropped_},
              {"packets_malformed", st.packets_malformed},
              {"packets_unauthenticated", sealer_.rejected()},
+             {"packets_replayed", sealer_.replayed()},
              {"datagrams_out", st.datagrams_out},
              {"probes", st.probes},
              {"probes_failed", st.probes_failed},
              {"push_pulls", st.push_pulls},
              {"members_capped", st.members_capped},
              {"specs_refused", spec_gate_.refused()},
-             {"handler_errors", handler_errors_}}}};
+             {"handler_errors", handler_errors_},
+             {"push_pulls_limited", st.push_pulls_limited},
+             {"stream_only_dropped", st.stream_only_dropped},
+             {"stream", stream_json()}}}};
     return j;
+  }
+
+  Json stream_json() const {
+    const auto& s = stream_.stats();
+    return Json{{"inbound", stream_.inbound()},        {"accepted", s.accepted},
+                {"refused_total", s.refused_total},    {"refused_per_source", s.refused_per_source},
+                {"frames_refused", s.frames_refused},  {"unauthenticated", s.unauthenticated},
+                {"timed_out", s.timed_out},            {"overflowed", s.overflowed},
+                {"replies_dropped", s.replies_dropped}, {"accept_errors", s.accept_errors}};
   }
 
   Json invalid_specs_json() const {
@@ -1186,7 +1119,7 @@ class Agent {
   ServicesDir services_;
   std::vector<std::string> reported_errors_;
   udp::socket udp_;
-  tcp::acceptor acceptor_;
+  StreamTransport stream_;
   asio::steady_timer tick_;
   asio::steady_timer house_;
   asio::steady_timer leave_timer_;
@@ -1200,7 +1133,6 @@ class Agent {
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
   std::unique_ptr<HttpServer> api_unix_;
-  std::map<gossip::Address, std::shared_ptr<Conn>> conns_;
   SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   mutable SpecGate spec_gate_{config::SpecLimits{cfg_.limits.max_replicas}};  // refuses invalid gossiped specs; lists them for /v1/status
@@ -1236,38 +1168,6 @@ class Agent {
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
 };
-
-void Conn::connect(const tcp::endpoint& ep) {
-  touch();
-  sock_.async_connect(ep, [self = shared_from_this()](boost::system::error_code ec) {
-    if (ec) {
-      spdlog::debug("stream connect to {}: {}", self->key_.to_string(), ec.message());
-      return self->close();
-    }
-    self->connected_ = true;
-    self->read_header();
-    if (!self->writing_) self->write_next();
-  });
-}
-
-void Conn::read_body() {
-  asio::async_read(sock_, asio::buffer(body_),
-                   [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                     if (ec) return self->close();
-                     self->touch();
-                     self->agent_.on_stream_frame(self->key_, self->body_);
-                     if (!self->closed_) self->read_header();
-                   });
-}
-
-void Conn::close() {
-  if (closed_) return;
-  closed_ = true;
-  boost::system::error_code ignore;
-  sock_.close(ignore);
-  idle_.cancel();
-  agent_.forget_conn(this);  // may drop the last owning reference: touch nothing after
-}
 
 // Loads (or, for a cluster's first peer, creates) the keyring; see node/keyring_setup.hpp.
 // 0, or the exit code after printing why the peer cannot run.
@@ -1322,6 +1222,8 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     return 2;
   }
   spdlog::set_level(level);
+  // Many peers, many connections: the soft limit of open files up to the hard one.
+  spdlog::debug("open files: at most {}", raise_fd_limit());
   if (sodium_init() < 0) {
     err << "shoal agent: libsodium failed to initialise\n";
     return 1;
@@ -1370,6 +1272,8 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
   }
   Sealer sealer;
   if (int rc = setup_sealer(cfg, setup, sealer, err); rc != 0) return rc;
+  // Replay window: the clock skew the store tolerates between peers, plus 5 s of transit.
+  sealer.set_window(setup.gossip.max_clock_skew / gossip::kMillis + 5000);
   std::string token;
   if (!cfg.api.token_file.empty()) {
     auto t = read_token_file(cfg.api.token_file);

@@ -3,6 +3,8 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include <chrono>
+
 #include "node/persist.hpp"
 
 namespace shoal::node {
@@ -28,18 +30,31 @@ std::string Sealer::replace(gossip::Keys keys) {
   return "";
 }
 
-gossip::Bytes Sealer::seal(std::span<const std::byte> plain) const {
+namespace {
+
+std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+gossip::Bytes Sealer::seal(std::span<const std::byte> plain, gossip::Channel ch) const {
   if (keys_.empty()) return gossip::Bytes(plain.begin(), plain.end());
   gossip::SealNonce nonce;
   randombytes_buf(nonce.data(), nonce.size());
-  return gossip::seal_packet(keys_.front(), label_, nonce, plain);
+  return gossip::seal_packet(keys_.front(), label_, nonce, plain, gossip::SealStamp{ch, wall_ms()});
 }
 
-std::optional<gossip::Bytes> Sealer::open(std::span<const std::byte> packet) {
+std::optional<gossip::Bytes> Sealer::open(std::span<const std::byte> packet, gossip::Channel ch) {
   if (keys_.empty()) return gossip::Bytes(packet.begin(), packet.end());
   auto opened = gossip::open_packet(keys_, label_, packet);
   if (!opened) {
     ++rejected_;
+    return std::nullopt;
+  }
+  if (!gossip::seal_fresh(opened.value().stamp, ch, wall_ms(), window_ms_)) {
+    ++replayed_;
     return std::nullopt;
   }
   return std::move(opened.value().plaintext);

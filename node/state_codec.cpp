@@ -166,9 +166,12 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
       s.placement.constraints.push_back(*parsed.value);
     }
     // Specs encoded before "auto" and "peer" existed say "zone" or "none" (then the default)
-    // and keep that meaning; a value this version does not know reads as the default.
-    s.placement.spread = config::parse_spread(j.at("spread").get<std::string>())
-                             .value_or(config::Placement::Spread::automatic);
+    // and keep that meaning. A value this version does not know is refused (never placed, shown
+    // in status), as every other unknown enum name: placing it another way than its author
+    // asked could put every replica on one host.
+    auto spread = config::parse_spread(j.at("spread").get<std::string>());
+    if (!spread) return std::nullopt;
+    s.placement.spread = *spread;
     // "mode" came with version 2: a spec without it is replicated.
     if (auto m = j.find("mode"); m != j.end() && m->is_string() && m->get<std::string>() == "global")
       s.placement.mode = config::Placement::Mode::global;

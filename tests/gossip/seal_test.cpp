@@ -35,7 +35,7 @@ TEST_CASE("seal: round trip, layout and determinism", "[seal]") {
   CHECK(sealed.size() == msg.size() + kSealOverhead);
   CHECK(std::to_integer<int>(sealed[0]) == kSealVersion);
   const SealNonce n = nonce_from(2);
-  CHECK(std::equal(n.begin(), n.end(), sealed.begin() + 1));
+  CHECK(std::equal(n.begin(), n.end(), sealed.begin() + 10));
   CHECK(sealed == seal_packet(key, "prod", nonce_from(2), msg));  // same inputs, same bytes
   CHECK(sealed != seal_packet(key, "prod", nonce_from(3), msg));
   std::vector<SealKey> ring{key};
@@ -106,4 +106,64 @@ TEST_CASE("seal: random bytes never open and never crash", "[seal][fuzz]") {
     const Bytes b = store_test::filled(rng.below(120), rng.next());
     REQUIRE_FALSE(open_packet(ring, "prod", b).ok());
   }
+}
+
+TEST_CASE("seal: known answer for the version 2 layout (channel and time bound)", "[seal]") {
+  REQUIRE(kSodium);
+  // Computed independently (HChaCha20 + ChaCha20-Poly1305 IETF from Python's cryptography):
+  // key 00..1f, nonce 64..7b, label "kat", plaintext "shoal", stream, 1700000000123 ms.
+  SealKey key;
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::byte>(i);
+  SealNonce nonce;
+  for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<std::byte>(100 + i);
+  const SealStamp stamp{Channel::stream, 1'700'000'000'123};
+  const Bytes sealed = seal_packet(key, "kat", nonce, store_test::bytes_of("shoal"), stamp);
+  static const char* kHex =
+      "02010000018bcfe5687b6465666768696a6b6c6d6e6f707172737475767778797a7b0f1b96d1936c2461736e2a"
+      "3845358e973f0d556bb4";
+  std::string hex;
+  for (std::byte b : sealed) {
+    static const char* d = "0123456789abcdef";
+    hex += d[std::to_integer<int>(b) >> 4];
+    hex += d[std::to_integer<int>(b) & 15];
+  }
+  CHECK(hex == kHex);
+  std::vector<SealKey> ring{key};
+  auto opened = open_packet(ring, "kat", sealed);
+  REQUIRE(opened.ok());
+  CHECK(opened->stamp == stamp);
+  CHECK(opened->plaintext == store_test::bytes_of("shoal"));
+}
+
+TEST_CASE("seal: the channel and time are authenticated, freshness is a window both ways",
+          "[seal]") {
+  REQUIRE(kSodium);
+  const SealKey key = key_from(1);
+  std::vector<SealKey> ring{key};
+  const Bytes msg = store_test::bytes_of("alive");
+  const std::int64_t t = 1'700'000'000'000;
+  const Bytes udp = seal_packet(key, "prod", nonce_from(2), msg, SealStamp{Channel::udp, t});
+  // Moving it to the other channel, or changing its time, breaks the tag.
+  Bytes moved = udp;
+  moved[1] = static_cast<std::byte>(Channel::stream);
+  CHECK_FALSE(open_packet(ring, "prod", moved).ok());
+  Bytes later = udp;
+  later[9] ^= std::byte{0x01};
+  CHECK_FALSE(open_packet(ring, "prod", later).ok());
+  Bytes odd = udp;
+  odd[1] = std::byte{7};
+  CHECK(open_packet(ring, "prod", odd).error() == "unknown seal channel 7");
+  auto o = open_packet(ring, "prod", udp);
+  REQUIRE(o.ok());
+  const std::int64_t w = 15'000;
+  CHECK(seal_fresh(o->stamp, Channel::udp, t, w));
+  CHECK(seal_fresh(o->stamp, Channel::udp, t + w, w));       // sealed w ago
+  CHECK(seal_fresh(o->stamp, Channel::udp, t - w, w));       // sealer's clock w ahead
+  CHECK_FALSE(seal_fresh(o->stamp, Channel::udp, t + w + 1, w));  // a replay, later
+  CHECK_FALSE(seal_fresh(o->stamp, Channel::udp, t - w - 1, w));
+  CHECK_FALSE(seal_fresh(o->stamp, Channel::stream, t, w));  // sealed for the other channel
+  // Hostile extremes do not overflow into "fresh".
+  CHECK_FALSE(seal_fresh(SealStamp{Channel::udp, INT64_MIN}, Channel::udp, INT64_MAX, w));
+  CHECK_FALSE(seal_fresh(SealStamp{Channel::udp, INT64_MAX}, Channel::udp, INT64_MIN, w));
+  CHECK_FALSE(seal_fresh(SealStamp{Channel::udp, t}, Channel::udp, t, -1));
 }
