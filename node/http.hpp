@@ -40,7 +40,9 @@ struct UnixListen {
 };
 
 // Serves HTTP on host:port, or on a unix socket, with `handler`, on `io` (the handler runs on
-// io's thread). One request per connection at a time, keep-alive honoured, bodies up to 1 MiB.
+// io's thread). One request per connection at a time, keep-alive honoured, bodies up to 256 KiB,
+// at most 64 open connections per listener (more are closed at once), accept errors retried
+// after 200 ms.
 class HttpServer {
  public:
   // Throws std::runtime_error when it cannot listen.

@@ -42,18 +42,28 @@ bool loopback_peer(tcp::socket& s) {
 }
 bool loopback_peer(local::socket&) { return false; }
 
+// Open sessions of one listener, counted on the io thread. Each may hold up to the body limit
+// (a service file is far smaller), so the two bound what a flood can make a peer hold: 16 MiB.
+constexpr int kMaxSessions = 64;
+constexpr std::size_t kBodyLimit = 256u << 10;
+using SessionCount = std::shared_ptr<int>;
+
 template <class Protocol>
 class Session : public std::enable_shared_from_this<Session<Protocol>> {
  public:
   using Socket = typename Protocol::socket;
-  Session(Socket s, const HttpHandler* handler) : stream_(std::move(s)), handler_(handler) {}
+  Session(Socket s, const HttpHandler* handler, SessionCount live)
+      : stream_(std::move(s)), handler_(handler), live_(std::move(live)) {
+    ++*live_;
+  }
+  ~Session() { --*live_; }
   void start() { read(); }
 
  private:
   void read() {
     req_ = {};
     parser_.emplace();
-    parser_->body_limit(1 << 20);
+    parser_->body_limit(kBodyLimit);
     stream_.expires_after(std::chrono::seconds(30));
     bhttp::async_read(stream_, buf_, *parser_,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -109,19 +119,33 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
 
   beast::basic_stream<Protocol> stream_;
   const HttpHandler* handler_;
+  SessionCount live_;
   beast::flat_buffer buf_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::request<bhttp::string_body> req_;
   bhttp::response<bhttp::string_body> res_;
 };
 
+// Accepts forever. Past kMaxSessions a new connection is closed at once; when accept fails
+// (EMFILE, ENFILE, ENOBUFS...) the loop waits 200 ms instead of spinning on the error.
 template <class Protocol>
 void accept_loop(std::shared_ptr<typename Protocol::acceptor> acc, const HttpHandler* handler,
-                 std::shared_ptr<void> keep) {
-  acc->async_accept([acc, handler, keep](beast::error_code ec, typename Protocol::socket s) {
+                 std::shared_ptr<void> keep, SessionCount live = std::make_shared<int>(0)) {
+  acc->async_accept([acc, handler, keep, live](beast::error_code ec,
+                                               typename Protocol::socket s) {
     if (ec == asio::error::operation_aborted || !acc->is_open()) return;
-    if (!ec) std::make_shared<Session<Protocol>>(std::move(s), handler)->start();
-    accept_loop<Protocol>(acc, handler, keep);
+    if (ec) {
+      auto pause = std::make_shared<asio::steady_timer>(acc->get_executor());
+      pause->expires_after(std::chrono::milliseconds(200));
+      pause->async_wait([acc, handler, keep, live, pause](beast::error_code) {
+        if (acc->is_open()) accept_loop<Protocol>(acc, handler, keep, live);
+      });
+      return;
+    }
+    if (*live < kMaxSessions) {
+      std::make_shared<Session<Protocol>>(std::move(s), handler, live)->start();
+    }  // else `s` closes as it goes out of scope
+    accept_loop<Protocol>(acc, handler, keep, live);
   });
 }
 

@@ -45,7 +45,8 @@ TEST_CASE("delete on another peer: tombstone, .deleted rename, instances stop, s
     auto s = c.get(1, "/v1/services");
     return s && s->size() == 1 && (*s)[0]["name"] == "web" && (*s)[0]["running"] == 2;
   }));
-  CHECK(live_instances(c) == 2);
+  // Spread moves one copy to p1 once it is ready (make-before-break: 3 copies for a moment).
+  CHECK(wait_until(15s, [&] { return live_instances(c) == 2; }));
   // Persisted (debounced ~1 s): the snapshot and what p0 published.
   CHECK(wait_until(5s, [&] {
     return std::filesystem::exists(c.peer(1).dir + "/data/state") &&

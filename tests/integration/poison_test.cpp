@@ -147,8 +147,9 @@ TEST_CASE("a poisoned spec from gossip is refused and listed, the peers stay up 
   shoal::node::Sealer sealer;
   REQUIRE(sealer.load(keyring, "it").empty());
   const auto before = (*c.get(1, "/v1/status"))["stats"]["packets_malformed"].get<int>();
-  send_udp(c.peer(1).gossip_port, sealer.seal(alive_packet("n\xff", "127.0.0.1")));
-  send_udp(c.peer(1).gossip_port, sealer.seal(alive_packet("dns", "localhost")));
+  const auto udp = shoal::gossip::Channel::udp;
+  send_udp(c.peer(1).gossip_port, sealer.seal(alive_packet("n\xff", "127.0.0.1"), udp));
+  send_udp(c.peer(1).gossip_port, sealer.seal(alive_packet("dns", "localhost"), udp));
   REQUIRE(wait_until(10s, [&] {
     auto st = c.get(1, "/v1/status");
     return st && (*st)["stats"]["packets_malformed"].get<int>() >= before + 2;
