@@ -54,6 +54,7 @@ int half_request(std::uint16_t port) {
 
 TEST_CASE("api flood: 300 unfinished requests cost bounded memory, the socket still answers",
           "[integration][security][api]") {
+  shoal::test::small_asan_quarantine();
   Cluster c(1);
   c.start(0);
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));

@@ -62,6 +62,15 @@ std::uint16_t free_port() {
   throw std::runtime_error("no free port");
 }
 
+void small_asan_quarantine() {
+  const char* old = std::getenv("ASAN_OPTIONS");
+  std::string opts = old != nullptr ? old : "";
+  if (opts.find("quarantine_size_mb") != std::string::npos) return;
+  opts += std::string(opts.empty() ? "" : ":") +
+          "quarantine_size_mb=1:thread_local_quarantine_size_kb=64";
+  ::setenv("ASAN_OPTIONS", opts.c_str(), 1);
+}
+
 bool wait_until(std::chrono::milliseconds limit, const std::function<bool()>& cond) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (true) {

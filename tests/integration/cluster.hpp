@@ -80,6 +80,11 @@ bool wait_until(std::chrono::milliseconds limit, const std::function<bool()>& co
 // Whether the record's instance process is still the one recorded (pid + /proc start time).
 bool instance_alive(const runtime::InstanceRecord& r);
 
+// For tests that measure an agent's memory: the agents started from now on get a 1 MiB ASan
+// quarantine (the default 256 MiB keeps freed memory resident, so RSS would show ASan's
+// quarantine, not what the agent holds). No effect on a build without ASan.
+void small_asan_quarantine();
+
 // A port free for both TCP and UDP on 127.0.0.1 right now.
 std::uint16_t free_port();
 

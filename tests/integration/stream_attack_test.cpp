@@ -154,6 +154,7 @@ int stat_of(Cluster& c, int i, const std::string& k) {
 
 TEST_CASE("stream attack: 50 connections announcing 16 MiB frames cost no memory",
           "[integration][security][stream]") {
+  shoal::test::small_asan_quarantine();
   Cluster c(2);
   keyed(c);
   c.start(0);
@@ -283,6 +284,7 @@ TEST_CASE("stream attack: a push-pull over UDP is never answered with a connecti
 
 TEST_CASE("stream attack: a connection that asks for push-pulls and never reads stays bounded",
           "[integration][security][stream]") {
+  shoal::test::small_asan_quarantine();
   Cluster c(1);
   const std::string keyring = keyed(c);
   // ~1 MiB of replicated state, so every answer is large (replicas = 0: nothing runs).
