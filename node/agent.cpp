@@ -39,6 +39,7 @@
 #include "node/seed_resolver.hpp"
 #include "node/services_dir.hpp"
 #include "node/spec_gate.hpp"
+#include "node/state_file.hpp"
 #include "node/sync_gate.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
@@ -166,9 +167,12 @@ class Agent {
       remembered = added;
     }
     synced_ = synced_at_start(configured_seeds, remembered);
-    if (auto snap = read_file(cfg_.data_dir + "/state")) {
-      const auto* b = reinterpret_cast<const std::byte*>(snap->data());
-      std::string e = engine_.restore_state(start_, gossip::ByteView(b, snap->size()));
+    if (auto file = read_file(cfg_.data_dir + "/state")) {
+      const StateFile snap = decode_state_file(*file);
+      const auto* b = reinterpret_cast<const std::byte*>(snap.snapshot.data());
+      std::string e = snap.error.empty()
+                          ? engine_.restore_state(start_, gossip::ByteView(b, snap.snapshot.size()))
+                          : snap.error;
       if (e.empty()) {
         spdlog::info("restored {} state entries from {}/state", engine_.state().entries().size(),
                      cfg_.data_dir);
@@ -177,7 +181,7 @@ class Agent {
                        "max_clock_skew (a clock stepped forward?): capped",
                        cfg_.data_dir, gossip::Hlc::physical_us(was) / 1000);
       } else {
-        spdlog::warn("{}/state not restored: {}", cfg_.data_dir, e);
+        keep_damaged_state(e);
       }
     }
     keys_.acknowledge(start_);  // in the first push-pull: rotations wait for every peer's
@@ -525,9 +529,21 @@ class Agent {
     known_peers_ = std::move(text);
   }
 
+  // A state file that does not restore is moved aside (never overwritten: it may be all that
+  // is left of a cluster's desired state) and the peer starts empty, taking the cluster's state.
+  void keep_damaged_state(const std::string& why) {
+    const std::string path = cfg_.data_dir + "/state";
+    const std::string aside =
+        path + ".damaged-" + std::to_string(clock_now().wall / gossip::kSeconds);
+    const bool kept = std::rename(path.c_str(), aside.c_str()) == 0;
+    spdlog::error("{} is damaged ({}): {}; starting with no state and taking the cluster's", path,
+                  why, kept ? "kept as " + aside : std::string("could not be moved aside"));
+  }
+
   void persist_state() {
     gossip::Bytes snap = engine_.state().snapshot();
-    std::string data(reinterpret_cast<const char*>(snap.data()), snap.size());
+    const std::string data = encode_state_file(
+        std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size()));
     if (std::string e = write_file_atomic(cfg_.data_dir + "/state", data); !e.empty()) {
       spdlog::warn("cannot persist the replicated state: {}", e);
       return;
