@@ -99,6 +99,7 @@ class Agent {
         wake_(io_),
         drain_timer_(io_),
         join_timer_(io_),
+        heartbeat_(io_),
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
     services_.set_max_replicas(cfg_.limits.max_replicas);
@@ -196,6 +197,7 @@ class Agent {
     join_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) join_cluster(false);
     });
+    if (cfg_.runtime.driver == "process") beat();
     housekeeping();
     run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
@@ -367,6 +369,19 @@ class Agent {
       return;
     }
     persisted_incarnation_ = engine_.incarnation();
+  }
+
+  // Once a second, the process driver's orphan heartbeat (its supervisors stop their instances
+  // when it stops for orphan_timeout). From the io thread, not the worker: a step held up by a
+  // hung health probe must not make a live peer's instances stop as orphans.
+  void beat() {
+    if (std::string e = runtime::touch_heartbeat(cfg_.data_dir); !e.empty()) {
+      spdlog::warn("{}", e);
+    }
+    heartbeat_.expires_after(std::chrono::seconds(1));
+    heartbeat_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) beat();
+    });
   }
 
   // Once a second: readiness (synced and up for join_grace).
@@ -984,6 +999,7 @@ class Agent {
     if (api_unix_) api_unix_->close();
     wake_.cancel();
     drain_timer_.cancel();
+    heartbeat_.cancel();
     io_.stop();
   }
 
@@ -1142,6 +1158,7 @@ class Agent {
   asio::steady_timer wake_;         // the Runner's next wake time
   asio::steady_timer drain_timer_;
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
+  asio::steady_timer heartbeat_;    // the process driver's orphan heartbeat, from this thread
   gossip::StallGate stall_gate_;    // the reconcile step's own-health gate
   std::vector<gossip::Address> seeds_;
   std::string known_peers_;  // what data_dir/peers holds

@@ -188,15 +188,17 @@ void ProcessDriver::note(const std::string& line) const {
   if (opt_.log) opt_.log(line);
 }
 
-void ProcessDriver::heartbeat() {
-  std::string path = heartbeat_path();
+std::string touch_heartbeat(const std::string& data_dir) {
+  const std::string path = data_dir + "/heartbeat";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    note("heartbeat " + path + ": " + std::strerror(errno));
-    return;
-  }
+  if (fd < 0) return "heartbeat " + path + ": " + std::strerror(errno);
   ::futimens(fd, nullptr);  // mtime = now: supervisors watch for a change
   ::close(fd);
+  return "";
+}
+
+void ProcessDriver::heartbeat() {
+  if (std::string e = touch_heartbeat(opt_.data_dir); !e.empty()) note(e);
 }
 
 std::vector<std::pair<std::string, InstanceRecord>> ProcessDriver::load_records() {

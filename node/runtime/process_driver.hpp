@@ -29,6 +29,11 @@
 
 namespace shoal::runtime {
 
+// Touches data_dir/heartbeat (what supervisors watch); empty, or the error. Thread-safe: the
+// agent's io thread calls it on a timer of its own, so a driver step that hangs (a probe up to
+// its timeout) cannot make a live peer's instances stop as orphans.
+std::string touch_heartbeat(const std::string& data_dir);
+
 struct ProcessDriverOptions {
   std::string data_dir;                   // required; made absolute against the current dir
   std::string host_address = "0.0.0.0";   // where dynamic host ports must be free
