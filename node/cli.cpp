@@ -104,7 +104,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "  shoal keys install NEW    # every peer opens with NEW too\n"
       "  shoal keys use NEW        # every peer seals with NEW (refused until all have it)\n"
       "  shoal keys remove OLD\n"
-      "list shows key fingerprints, never keys.");
+      "list shows key fingerprints, never keys.\n");
 
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
   // unexpected argument).
