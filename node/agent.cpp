@@ -1202,45 +1202,6 @@ class Agent {
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
 };
 
-// Loads (or, for a cluster's first peer, creates) the keyring; see node/keyring_setup.hpp.
-// 0, or the exit code after printing why the peer cannot run.
-int setup_sealer(const config::PeerConfig& cfg, const AgentSetup& setup, Sealer& sealer,
-                 std::ostream& err) {
-  bool joins = false;
-  for (const auto& a : cfg.join) joins |= gossip::Address{a.host, a.port} != setup.advertise;
-  if (auto known = read_file(cfg.data_dir + "/peers")) joins |= !parse_known_peers(*known).empty();
-  const std::string path = cfg.security.keyring.empty() ? cfg.data_dir + "/keyring"
-                                                        : cfg.security.keyring;
-  const KeyringPlan plan = plan_keyring(cfg, ::access(path.c_str(), F_OK) == 0, joins);
-  switch (plan.kind) {
-    case KeyringPlan::Kind::insecure:
-      spdlog::warn("security.insecure = true: gossip is NOT authenticated; anyone who can reach "
-                   "{} can run commands on this host through replicated state",
-                   setup.bind.to_string());
-      return 0;
-    case KeyringPlan::Kind::refuse:
-      err << "shoal agent: " << plan.message << "\n";
-      return 1;
-    case KeyringPlan::Kind::create:
-      if (std::string e = create_keyring(plan.path); !e.empty()) {
-        err << "shoal agent: cannot create the cluster key: " << e << "\n";
-        return 1;
-      }
-      spdlog::warn("created a new cluster key in {} (mode 0600): copy this file to every peer "
-                   "that joins this one (as its data_dir/keyring, or name it in "
-                   "security.keyring) before starting them",
-                   plan.path);
-      break;
-    case KeyringPlan::Kind::load:
-      break;
-  }
-  if (std::string e = sealer.load(plan.path, cfg.security.label); !e.empty()) {
-    err << "shoal agent: security.keyring: " << e << "\n";
-    return 1;
-  }
-  return 0;
-}
-
 }  // namespace
 
 int run_agent(const AgentOptions& opts, std::ostream& err) {
@@ -1304,7 +1265,7 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     }
   }
   Sealer sealer;
-  if (int rc = setup_sealer(cfg, setup, sealer, err); rc != 0) return rc;
+  if (int rc = setup_sealer(cfg, setup.advertise, setup.bind, sealer, err); rc != 0) return rc;
   // Replay window: the clock skew the store tolerates between peers, plus 5 s of transit.
   sealer.set_window(setup.gossip.max_clock_skew / gossip::kMillis + 5000);
   std::string token;

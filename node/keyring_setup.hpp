@@ -8,9 +8,11 @@
 //     others without their key is refused with the steps to fix it.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 
 #include "config/spec.hpp"
+#include "gossip/types.hpp"
 
 namespace shoal::node {
 
@@ -21,9 +23,18 @@ struct KeyringPlan {
   std::string message;  // refuse: the actionable error
 };
 
-// Pure: `exists` says whether the keyring path exists; `joins` whether this peer has seeds or
+// security.keyring, else data_dir/keyring.
+std::string keyring_path(const config::PeerConfig& cfg);
+
+// Pure: `exists` says whether keyring_path(cfg) exists; `joins` whether this peer has seeds or
 // remembered peers to join.
 KeyringPlan plan_keyring(const config::PeerConfig& cfg, bool exists, bool joins);
+
+class Sealer;
+// At agent start: plans, creates the key of a cluster's first peer, loads the keyring into
+// `sealer` (left plaintext for insecure). 0, or the exit code after printing why on `err`.
+int setup_sealer(const config::PeerConfig& cfg, const gossip::Address& advertise,
+                 const gossip::Address& bind, Sealer& sealer, std::ostream& err);
 
 // Creates `path` with one fresh key, mode 0600, refusing to overwrite (O_EXCL). Empty on
 // success, else what failed.
