@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cluster.hpp"
+#include "node/http.hpp"
 #include "node/persist.hpp"
 
 using shoal::test::Cluster;
@@ -103,4 +104,26 @@ TEST_CASE("keys install/use/remove rotate every peer's key under writes, losing 
     REQUIRE(::stat(c.keyring_of(i).c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
   }
+}
+
+TEST_CASE("keys API: hostile bodies are refused and change no keyring",
+          "[integration][security][keys]") {
+  Cluster c(1);
+  c.start(0);
+  REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/keys").has_value(); }));
+  const std::string sock = c.peer(0).dir + "/data/api.sock";
+  const std::string before = *shoal::node::read_file(c.keyring_of(0));
+  const std::string huge(200000, 'A');
+  for (const std::string body :
+       {std::string("not json"), std::string("[]"), std::string(R"({"op":5,"key":"x"})"),
+        std::string(R"({"op":"install"})"), std::string(R"({"op":"frob","key":"x"})"),
+        std::string(R"({"op":"install","key":"bm90IGEga2V5"})"),
+        R"({"op":"install","key":")" + huge + R"("})", std::string("{\"op\":\"use\",\"key\":\"\xff\"}")}) {
+    INFO(body.substr(0, 60));
+    auto r = shoal::node::http_call_unix(sock, "POST", "/v1/keys", body, "", 3000);
+    REQUIRE(r.ok);
+    CHECK(r.status == 400);
+  }
+  CHECK(*shoal::node::read_file(c.keyring_of(0)) == before);
+  CHECK(c.get(0, "/v1/status").has_value());
 }
