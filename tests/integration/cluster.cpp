@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "node/http.hpp"
+#include "node/runtime/proc.hpp"
 #include "node/sealer.hpp"
 
 extern char** environ;
@@ -154,30 +155,10 @@ void Cluster::start(int i) {
   p.pid = pid;
 }
 
-namespace {
-
-// Field 22 of /proc/<pid>/stat (start time in clock ticks); 0 when the process is gone.
-std::uint64_t proc_start_time(std::int64_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  for (int k = 3; k <= 22; ++k) {  // fields 3.. after "pid (comm)"
-    if (!(rest >> field)) return 0;
-  }
-  try {
-    return std::stoull(field);
-  } catch (...) {
-    return 0;
-  }
-}
-
-}  // namespace
-
 bool instance_alive(const runtime::InstanceRecord& r) {
-  return r.pid > 0 && r.start_time != 0 && proc_start_time(r.pid) == r.start_time;
+  // The product's reader: a process that exits mid-read is "gone", never an exception.
+  return r.pid > 0 && r.start_time != 0 &&
+         runtime::process_matches(static_cast<pid_t>(r.pid), r.start_time);
 }
 
 std::vector<runtime::InstanceRecord> Cluster::instances(int i) {
@@ -195,10 +176,11 @@ std::vector<runtime::InstanceRecord> Cluster::instances(int i) {
 void Cluster::kill_instances(int i) {
   for (const auto& r : instances(i)) {
     if (r.supervisor_pid > 0 && r.supervisor_start != 0 &&
-        proc_start_time(r.supervisor_pid) == r.supervisor_start) {
+        runtime::process_exists(static_cast<pid_t>(r.supervisor_pid), r.supervisor_start)) {
       ::kill(static_cast<pid_t>(r.supervisor_pid), SIGKILL);
     }
-    if (r.pgid > 0 && r.pid > 0 && r.start_time != 0 && proc_start_time(r.pid) == r.start_time) {
+    if (r.pgid > 0 && r.pid > 0 && r.start_time != 0 &&
+        runtime::process_exists(static_cast<pid_t>(r.pid), r.start_time)) {
       ::kill(-static_cast<pid_t>(r.pgid), SIGKILL);
     }
   }
