@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "node/placement_peer.hpp"
+#include "node/peer/placement_peer.hpp"
 #include "placement/place.hpp"
 
 namespace shoal::node {

@@ -10,7 +10,7 @@
 #include "config/parse.hpp"
 #include "gossip/keyring.hpp"
 #include "node/api_guard.hpp"
-#include "node/json_text.hpp"
+#include "node/peer/json_text.hpp"
 #include "node/http.hpp"
 #include "node/persist.hpp"
 #include "node/sealer.hpp"

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
-#include "node/spec_gate.hpp"
-#include "node/state_codec.hpp"
+#include "node/peer/spec_gate.hpp"
+#include "node/peer/state_codec.hpp"
 
 namespace shoal::sim {
 

@@ -11,7 +11,7 @@
 #include <random>
 #include <set>
 
-#include "node/json_text.hpp"
+#include "node/peer/json_text.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/socket_detect.hpp"
 

@@ -19,7 +19,7 @@
 #include "cluster.hpp"
 #include "gossip/store.hpp"
 #include "node/sealer.hpp"
-#include "node/state_codec.hpp"
+#include "node/peer/state_codec.hpp"
 
 using shoal::test::Cluster;
 using shoal::test::wait_until;

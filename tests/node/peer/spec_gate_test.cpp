@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gossip/store.hpp"
-#include "node/spec_gate.hpp"
-#include "node/state_codec.hpp"
+#include "node/peer/spec_gate.hpp"
+#include "node/peer/state_codec.hpp"
 
 using namespace shoal;
 

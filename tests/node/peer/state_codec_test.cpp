@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/constraint.hpp"
-#include "node/state_codec.hpp"
+#include "node/peer/state_codec.hpp"
 #include "placement/spec_hash.hpp"
 
 using namespace shoal;

@@ -1,4 +1,4 @@
-#include "node/placement_peer.hpp"
+#include "node/peer/placement_peer.hpp"
 
 namespace shoal::node {
 

@@ -1,11 +1,11 @@
-#include "node/state_codec.hpp"
+#include "node/peer/state_codec.hpp"
 
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
 
 #include "config/constraint.hpp"
-#include "node/json_text.hpp"
+#include "node/peer/json_text.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::node {

@@ -1,7 +1,7 @@
 // JSON output never throws on bytes that are not UTF-8 (what nlohmann's dump() does).
 #include <catch2/catch.hpp>
 
-#include "node/json_text.hpp"
+#include "node/peer/json_text.hpp"
 
 TEST_CASE("json_text: bytes that are not UTF-8 are replaced, never thrown on", "[node][json]") {
   const nlohmann::json j{{"name", "n\xff"}, {"list", {"ok", "\xc3"}}};

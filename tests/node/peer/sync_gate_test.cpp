@@ -1,7 +1,7 @@
 // synced_at_start: a peer that knows someone to ask is not synced before it asked.
 #include <catch2/catch.hpp>
 
-#include "node/sync_gate.hpp"
+#include "node/peer/sync_gate.hpp"
 
 TEST_CASE("sync gate: synced at start only when there is nobody to ask", "[node][sync]") {
   using shoal::node::synced_at_start;

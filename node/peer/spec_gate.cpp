@@ -1,6 +1,6 @@
-#include "node/spec_gate.hpp"
+#include "node/peer/spec_gate.hpp"
 
-#include "node/state_codec.hpp"
+#include "node/peer/state_codec.hpp"
 
 namespace shoal::node {
 
