@@ -157,6 +157,7 @@ class Engine {
   // Lifeguard's local health score, 0 (healthy) .. awareness_max - 1; timeouts scale by score+1.
   int local_health() const { return health_; }
   bool joined() const { return joined_; }
+  std::size_t live_members() const { return live_; }  // alive + suspect, ourselves included
   std::size_t pending_broadcasts() const { return broadcasts_.size(); }
   const Stats& stats() const { return stats_; }
   const Config& config() const { return cfg_; }

@@ -38,9 +38,9 @@
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/services_dir.hpp"
+#include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/state_file.hpp"
-#include "node/peer/sync_gate.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
@@ -150,8 +150,6 @@ class Agent {
       gossip::Address s{a.host, a.port};
       if (s != setup_.advertise) seeds.push_back(s);
     }
-    const std::size_t configured_seeds = seeds.size();
-    std::size_t remembered = 0;
     // The members this peer remembered at its last run join the seeds (they do not gate
     // readiness: a configured seed still must answer first, as before).
     if (auto known = read_file(cfg_.data_dir + "/peers")) {
@@ -165,9 +163,11 @@ class Agent {
       }
       if (added > 0)
         spdlog::info("rejoining {} peer(s) remembered in {}/peers", added, cfg_.data_dir);
-      remembered = added;
     }
-    synced_ = synced_at_start(configured_seeds, remembered);
+    // Remembered peers are seeds too: a restarted seed with `join = []` is not synced before
+    // one of them answered (or solo_after passed alone).
+    readiness_ = Readiness(start_.mono, setup_.join_grace,
+                           cfg_.reconcile.solo_after * gossip::kMillis);
     if (auto file = read_file(cfg_.data_dir + "/state")) {
       const StateFile snap = decode_state_file(*file);
       const auto* b = reinterpret_cast<const std::byte*>(snap.snapshot.data());
@@ -326,11 +326,9 @@ class Agent {
         state_dirty_ = true;
         keys_.on_state_changed(clock_now(), e.name);
         if (e.name.rfind("spec/", 0) == 0) specs_dirty_ = true;
-        if (!synced_ && engine_.stats().push_pulls > 0) synced_ = true;
         break;
       case K::join_succeeded:
-        if (!synced_) spdlog::info("joined the cluster via {}", e.addr.to_string());
-        synced_ = true;
+        spdlog::info("joined the cluster via {}", e.addr.to_string());
         break;
       case K::name_conflict:
         spdlog::error("name conflict: {} claims the name {} (refused)", e.addr.to_string(),
@@ -384,22 +382,19 @@ class Agent {
     });
   }
 
-  // Once a second: readiness (synced and up for join_grace).
+  // Once a second: readiness (node/peer/readiness.hpp).
   void housekeeping() {
     const gossip::Clock now = clock_now();
-    if (!leaving_ && !ready_ && synced_ && now.mono - start_.mono >= setup_.join_grace) {
+    readiness_.observe(now.mono, engine_.joined(), engine_.live_members());
+    if (!leaving_ && readiness_.ready_due(now.mono)) {
       gossip::Meta m = engine_.members().at(setup_.name).meta;
       m.ready = true;
       gossip::Outbox out;
       if (engine_.set_meta(now, m, out)) {
-        ready_ = true;
+        readiness_.announced();
         spdlog::info("ready (synced, up {} ms)", (now.mono - start_.mono) / 1000);
       }
       flush(out);
-    }
-    if (!synced_ && synced_later(engine_.stats().push_pulls > 0, alone_since_, now.mono / 1000,
-                                 cfg_.reconcile.solo_after)) {
-      synced_ = true;
     }
     scan_services();
     if (state_dirty_) persist_state();
@@ -656,20 +651,14 @@ class Agent {
     in.services = store_specs();
     in.assignment = place_specs(in.services);
     in.peers = other_statuses();
-    bool others = false;
     for (const auto& [n, m] : engine_.members()) {
       if (m.state == gossip::MemberState::alive || m.state == gossip::MemberState::suspect) {
         in.live_peers.insert(n);
-        if (n != setup_.name) others = true;
       }
     }
-    if (others) {
-      alone_since_.reset();
-    } else if (!alone_since_) {
-      alone_since_ = now.mono / 1000;
-    }
-    in.alone_since = alone_since_;
-    in.synced = synced_;
+    readiness_.observe(now.mono, engine_.joined(), engine_.live_members());
+    if (auto alone = readiness_.alone_since()) in.alone_since = *alone / gossip::kMillis;
+    in.synced = readiness_.synced();
     // Stalled recently (a tick far past its deadline: the process was stopped or starved), not
     // Lifeguard's awareness score, which failed probes raise under mere packet loss.
     in.health_bad = stall_gate_.bad(now.mono, engine_.stats().stalls);
@@ -697,7 +686,7 @@ class Agent {
       gossip::Meta m = engine_.members().at(setup_.name).meta;
       m.ready = true;
       if (engine_.set_meta(clock_now(), m, out)) {
-        ready_ = true;
+        readiness_.announced();
         spdlog::info("ready at once: {} instance(s) of a previous run still run here",
                      local_status_.instances.size());
       }
@@ -1077,11 +1066,11 @@ class Agent {
            {"members", ms.size()},
            {"alive", alive},
            {"ready", ready},
-           {"self_ready", ready_},
+           {"self_ready", readiness_.ready()},
            {"addr", setup_.advertise.to_string()},
            {"api_socket", cfg_.api.socket},
            {"incarnation", engine_.incarnation()},
-           {"synced", synced_},
+           {"synced", readiness_.synced()},
            {"leaving", leaving_},
            {"draining", drain_ != Drain::none},
            {"schedulable", ms.at(setup_.name).meta.schedulable},
@@ -1175,8 +1164,7 @@ class Agent {
   gossip::Clock start_;
   std::uint64_t persisted_incarnation_ = 0;
   std::uint64_t dropped_ = 0;
-  bool synced_ = false;
-  bool ready_ = false;
+  Readiness readiness_{0, 0, 0};  // set in run(), from the start time
   bool leaving_ = false;
   Micros leave_start_ = 0;
   std::unique_ptr<Executor> exec_;
@@ -1192,7 +1180,6 @@ class Agent {
   std::uint64_t drain_seq_ = 0, stop_seq_ = 0;
   config::Millis drain_start_ = 0, drain_bound_ = 0, stop_start_ = 0, stop_bound_ = 0;
   std::map<std::string, std::string> published_;  // service -> hash of the spec we published
-  std::optional<Micros> alone_since_;
   std::string last_status_;
   bool state_dirty_ = false;
   bool specs_dirty_ = false;

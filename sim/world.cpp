@@ -18,6 +18,7 @@
 #include "placement/place.hpp"
 #include "placement/reconcile.hpp"
 #include "node/peer/placement_peer.hpp"
+#include "node/peer/readiness.hpp"
 #include "node/peer/state_codec.hpp"
 #include "placement/spec_hash.hpp"
 #include "sim/engine_access.hpp"
@@ -103,7 +104,6 @@ struct Peer {
   Micros slow_delay = 0;
   Micros skew = 0;
   Micros started_at = 0;  // this life's start (readiness counts join_grace from it)
-  bool seedless = false;  // joined with no seed: synced from the start, as the agent
   Micros tick_at = kNever;
   std::uint32_t gen = 0;
   std::uint64_t incarnation = 0;  // kept on "disk" across restarts
@@ -142,7 +142,7 @@ struct Peer {
   std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
   std::string last_status;                                // what it last wrote as status/<name>
   bool last_synced = false, last_health_bad = false;      // the gates at the last step
-  std::optional<Micros> alone_since;
+  node::Readiness readiness{0, 0, 0};  // synced, ready and alone, as the agent decides them
   gossip::StallGate stall_gate;  // the reconcile step's health gate: stalled recently
   bool local_changed = true;
   Micros wake_at = kNever;
@@ -414,7 +414,6 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
   prepare_peer(i, fresh_engine);
   gossip::Outbox out;
   const auto seeds = pick_seeds(i);
-  peers_[i].seedless = seeds.empty();
   peers_[i].engine->join(clock(peers_[i]), seeds, out);
   flush(i, out);
   reschedule(i);
@@ -472,7 +471,8 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
     p.statuses_seen = UINT64_MAX;
     p.last_status.clear();  // a new life reports afresh (its store starts empty)
     p.local_changed = true;
-    p.alone_since.reset();
+    p.readiness = node::Readiness(now_, x_.join_grace.value_or(0),
+                                  config::PeerConfig::Reconcile{}.solo_after * kMillis);
     p.woken_for = kNever;
     Ev e;
     e.time = now_ + 1 * kSeconds;
@@ -731,7 +731,7 @@ void World::check_skip(Peer& p, const ViewData& view) {
   for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
   full.live_peers = view.live;
   full.synced = p.last_synced;
-  if (p.alone_since) full.alone_since = *p.alone_since / kMillis;
+  if (auto alone = p.readiness.alone_since()) full.alone_since = *alone / kMillis;
   full.health_bad = p.last_health_bad;
   if (!twin.step(full).actions.empty())
     fail(p.name + ": a skipped reconcile step would have acted");
@@ -873,9 +873,10 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
     p.woken_for = kNever;
   }
   if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
-  if (periodic && !p.meta.ready && (p.seedless || p.engine->stats().push_pulls > 0) &&
-      now_ - p.started_at >= *x_.join_grace) {
+  p.readiness.observe(now_, p.engine->joined(), p.engine->live_members());
+  if (periodic && !p.meta.ready && p.readiness.ready_due(now_)) {
     p.meta.ready = true;  // synced and up for join_grace: announced as the agent does
+    p.readiness.announced();
     ready_after_.push_back(static_cast<double>(now_ - p.started_at) / 1e6);
     gossip::Outbox out;
     p.engine->set_meta(clock(p), p.meta, out);
@@ -890,7 +891,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   const bool had_view = static_cast<bool>(p.view);
   auto view = view_for(p);
   const bool view_changed = !had_view || p.view_key != before_key;
-  const bool synced = p.engine->joined();
+  const bool synced = p.readiness.synced();
   const bool health_bad = p.stall_gate.bad(now_, p.engine->stats().stalls);
   const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
                            !view_changed && !p.local_changed && now_ < p.wake_at;
@@ -936,12 +937,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   for (const auto& [peer, st] : *relevant)  // the step asks only about these
     if (view->live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
   in.synced = synced;
-  if (view->live.size() <= 1) {
-    if (!p.alone_since) p.alone_since = now_;
-    in.alone_since = *p.alone_since / kMillis;
-  } else {
-    p.alone_since.reset();
-  }
+  if (auto alone = p.readiness.alone_since()) in.alone_since = *alone / kMillis;
   in.health_bad = health_bad;
   p.last_synced = synced;
   p.last_health_bad = health_bad;
