@@ -30,6 +30,7 @@ struct PeerList {
 class Placer {
  public:
   static constexpr int kLevels = 16;  // candidate levels (see batch())
+  static constexpr std::uint64_t kGroupSalt = 0x9e3779b97f4a7c15ULL;  // a peer's group hash
   Placer(const View& view, const Tuning& tuning);
 
   // Places every instance.
@@ -107,6 +108,36 @@ class Placer {
       return std::tie(a.key, a.inst, a.peer) < std::tie(b.key, b.inst, b.peer);
     }
   };
+
+  __extension__ typedef unsigned __int128 Wide;
+  struct Demand {  // the workload's total, in millicores and MiB
+    Wide cpu = 0, mem = 0;
+  };
+  // What services with equal constraints share: their ranked and eligible peers, the failing
+  // constraint per peer, and the ranked peers by zone (built on first use).
+  struct Eligibility {
+    std::shared_ptr<PeerList> ranked;
+    std::shared_ptr<const std::vector<std::uint32_t>> eligible;
+    std::shared_ptr<const std::vector<std::string>> fails;
+    std::vector<std::pair<std::string, std::shared_ptr<PeerList>>> zones;
+    std::shared_ptr<const std::vector<std::int32_t>> zone_of;
+    bool any_zone = false;  // a ranked peer declares a zone
+  };
+
+  // Set-up phases (placer.cpp), in the constructor's order.
+  void take_peers(const View& view);
+  static std::vector<const config::ServiceSpec*> canonical_specs(const View& view);
+  Demand demand_of(const std::vector<const config::ServiceSpec*>& specs) const;
+  void weigh_peers(const Demand& d);
+  Eligibility& eligibility(const config::ServiceSpec& spec,
+                           std::map<std::string, Eligibility>& by_constraints);
+  void add_service(std::uint32_t si, const config::ServiceSpec& spec,
+                   std::map<std::string, Eligibility>& by_constraints);
+  void pin_global(std::uint32_t si);
+  void find_home(ServiceRt& s);
+  void set_zone_quotas(ServiceRt& s, Eligibility& e, std::int64_t replicas);
+  void sort_order();
+  void set_balance_limits(const Demand& d);
 
   std::shared_ptr<PeerList> make_list(std::vector<std::uint32_t> peers);
   const std::vector<std::uint64_t>& thresholds(const PeerList& list, int level);
