@@ -1,6 +1,8 @@
 #include "placement/reconcile.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -122,20 +124,68 @@ Millis Reconciler::start_token_at(Millis now) const {
   return recent_starts_.front() + kStartWindow;
 }
 
-Plan Reconciler::step(const ReconcileInputs& in) {
-  const Millis now = in.now;
-  Plan plan;
-  auto wake = [&plan](Millis t) {
-    if (!plan.wake_at || t < *plan.wake_at) plan.wake_at = t;
-  };
+// One step: its inputs indexed once, then the phases in order. Holds references into the
+// inputs and the Reconciler's bookkeeping for the step's duration only.
+class Reconciler::Step {
+ public:
+  Step(Reconciler& r, const ReconcileInputs& in) : r_(r), in_(in), now_(in.now) {}
 
-  // --- Observe what runs here (always, even while the gate is closed). ----------------------
-  std::map<InstanceId, const LocalInstance*> local;
-  for (const auto& l : in.local) {
-    local[l.id] = &l;
-    Track& t = tracks_[l.id];
+  Plan run() {
+    observe_local();  // always, even while the gate is closed
+    if (!pass_gate()) return std::move(plan_);
+    index_inputs();
+    choose_replacements();
+    for (const auto& id : ids_) decide(id);
+    take_starts();
+    forget_tracks();
+    return assemble();
+  }
+
+ private:
+  void wake(Millis t) {
+    if (!plan_.wake_at || t < *plan_.wake_at) plan_.wake_at = t;
+  }
+  void observe_local();
+  bool pass_gate();
+  void index_inputs();
+  const Desired* want(const InstanceId& id) const;
+  const InstanceStatus* remote_on(const InstanceId& id, const std::string& peer) const;
+  bool runs_elsewhere(const InstanceId& id) const;
+  template <typename F>
+  void for_each_remote_of(const std::string& service, F&& f) const;
+  bool owner_is_self(const InstanceId& id) const { return owned_.count(id) > 0; }
+  void choose_replacements();
+  void decide(const InstanceId& id);
+  void decide_owned(const InstanceId& id, const LocalInstance* l, const Desired& d, Track& t);
+  void decide_exited(const InstanceId& id, const LocalInstance& l, const Desired& d, Track& t);
+  void decide_elsewhere(const InstanceId& id, const LocalInstance& l, const Desired& d, Track& t);
+  void take_starts();
+  void forget_tracks();
+  Plan assemble();
+
+  Reconciler& r_;
+  const ReconcileInputs& in_;
+  const Millis now_;
+  Plan plan_;
+  std::map<InstanceId, const LocalInstance*> local_;
+  std::map<std::string, Desired> desired_;
+  std::vector<std::pair<const std::string*, const PeerStatus*>> others_;
+  std::set<InstanceId> owned_;  // the ids this peer owns
+  std::set<InstanceId> ids_;    // the ids to consider: every local one and every owned one
+  std::set<InstanceId> replace_now_;
+  std::vector<Action> stops_, marks_, adopts_, started_;
+  std::vector<StartCandidate> starts_;
+};
+
+Plan Reconciler::step(const ReconcileInputs& in) { return Step(*this, in).run(); }
+
+// What runs here: exits and (re)starts seen since the last step.
+void Reconciler::Step::observe_local() {
+  for (const auto& l : in_.local) {
+    local_[l.id] = &l;
+    Track& t = r_.tracks_[l.id];
     if (is_dead(l.state)) {
-      if (!t.exited_at) t.exited_at = now;
+      if (!t.exited_at) t.exited_at = now_;
     } else if (l.state != InstanceState::stopping) {
       if (t.exited_at) {  // running again (restarted behind our back): a new run
         t.exited_at.reset();
@@ -143,270 +193,284 @@ Plan Reconciler::step(const ReconcileInputs& in) {
         t.gave_up = false;
         t.up_since.reset();
       }
-      if (is_up(l.state) && !t.up_since) t.up_since = now;
+      if (is_up(l.state) && !t.up_since) t.up_since = now_;
     }
   }
+}
 
-  // --- Gates. -------------------------------------------------------------------------------
-  if (!gate_open_) {
-    if (in.synced || (in.alone_since && now - *in.alone_since >= cfg_.solo_after)) {
-      gate_open_ = true;
-    } else {
-      if (in.alone_since) wake(*in.alone_since + cfg_.solo_after);
-      return plan;
+// Acting waits for `synced`, or for solo_after alone; it stays open once opened.
+bool Reconciler::Step::pass_gate() {
+  if (r_.gate_open_) return true;
+  if (in_.synced || (in_.alone_since && now_ - *in_.alone_since >= r_.cfg_.solo_after)) {
+    r_.gate_open_ = true;
+    return true;
+  }
+  if (in_.alone_since) wake(*in_.alone_since + r_.cfg_.solo_after);
+  return false;
+}
+
+// Desired state, the other live peers' reports, and the ids to consider. Each PeerStatus is
+// sorted by id, so lookups are binary searches; nothing here walks every remote instance (a
+// step stays cheap in big clusters).
+void Reconciler::Step::index_inputs() {
+  for (const auto& s : *in_.services) desired_[s.name] = Desired{&s, spec_hash(s)};
+  if (in_.peers) {
+    for (const auto& [peer, status] : *in_.peers) {
+      if (peer != in_.self && in_.live_peers.count(peer)) others_.emplace_back(&peer, &status);
     }
   }
-
-  // --- Desired state and what the other live peers report. ---------------------------------
-  std::map<std::string, Desired> desired;
-  for (const auto& s : *in.services) desired[s.name] = Desired{&s, spec_hash(s)};
-  auto want = [&](const InstanceId& id) -> const Desired* {
-    auto it = desired.find(id.service);
-    if (it == desired.end()) return nullptr;
-    if (it->second.spec->placement.mode == config::Placement::Mode::global) {
-      // Ids come from peer names: wanted while the assignment has the id (placed or not).
-      const auto& all = in.assignment->instances;
-      auto at = std::lower_bound(all.begin(), all.end(), id,
-                                 [](const Placed& p, const InstanceId& x) { return p.id < x; });
-      return at != all.end() && at->id == id ? &it->second : nullptr;
-    }
-    if (id.index >= static_cast<std::uint32_t>(std::max(it->second.spec->replicas, 0))) {
-      return nullptr;
-    }
-    return &it->second;
-  };
-
-  // What the other live peers report. Each PeerStatus is sorted by id, so lookups are binary
-  // searches; nothing here walks every remote instance (a step stays cheap in big clusters).
-  std::vector<std::pair<const std::string*, const PeerStatus*>> others;
-  if (in.peers) {
-    for (const auto& [peer, status] : *in.peers) {
-      if (peer != in.self && in.live_peers.count(peer)) others.emplace_back(&peer, &status);
-    }
+  for (const auto& p : in_.assignment->instances) {
+    if (p.owner && *p.owner == in_.self) owned_.insert(owned_.end(), p.id);  // sorted input
   }
-  auto remote_on = [&](const InstanceId& id, const std::string& peer) -> const InstanceStatus* {
-    if (!in.peers || peer == in.self || !in.live_peers.count(peer)) return nullptr;
-    auto it = in.peers->find(peer);
-    return it == in.peers->end() ? nullptr : it->second.find(id);
-  };
-  auto runs_elsewhere = [&](const InstanceId& id) {
-    for (const auto& [peer, status] : others) {
-      const InstanceStatus* s = status->find(id);
-      if (s && is_live_copy(s->state)) return true;
-    }
-    return false;
-  };
-  // Calls f(peer, status) for every remote instance of `service`.
-  auto for_each_remote_of = [&](const std::string& service, auto&& f) {
-    const InstanceId first{service, 0};
-    for (const auto& [peer, status] : others) {
-      const auto& v = status->instances;
-      auto it = std::lower_bound(
-          v.begin(), v.end(), first,
-          [](const InstanceStatus& x, const InstanceId& key) { return x.id < key; });
-      for (; it != v.end() && it->id.service == service; ++it) f(*peer, *it);
-    }
-  };
+  ids_ = owned_;
+  for (const auto& [id, l] : local_) ids_.insert(id);
+}
 
-  // The ids to consider: every local one and every one this peer owns.
-  std::set<InstanceId> owned;
-  for (const auto& p : in.assignment->instances) {
-    if (p.owner && *p.owner == in.self) owned.insert(owned.end(), p.id);  // sorted input
+const Desired* Reconciler::Step::want(const InstanceId& id) const {
+  auto it = desired_.find(id.service);
+  if (it == desired_.end()) return nullptr;
+  if (it->second.spec->placement.mode == config::Placement::Mode::global) {
+    // Ids come from peer names: wanted while the assignment has the id (placed or not).
+    const auto& all = in_.assignment->instances;
+    auto at = std::lower_bound(all.begin(), all.end(), id,
+                               [](const Placed& p, const InstanceId& x) { return p.id < x; });
+    return at != all.end() && at->id == id ? &it->second : nullptr;
   }
-  auto owner_is_self = [&](const InstanceId& id) { return owned.count(id) > 0; };
-  std::set<InstanceId> ids = owned;
-  for (const auto& [id, l] : local) ids.insert(id);
-
-  // --- Rolling replacement: which stale copy (at most one per service) to stop now. --------
-  // Cluster-wide one at a time, as far as gossip lets a peer know: only the lowest-named peer
-  // that owns a live stale copy of the service replaces (its "turn"), and only while no copy
-  // of the service at the new hash is on its way anywhere (here or in any live peer's status).
-  std::set<InstanceId> replace_now;
-  if (!in.health_bad) {
-    std::map<std::string, std::vector<InstanceId>> stale_here;  // service -> owned stale ids
-    std::map<std::string, bool> busy_here;
-    for (const auto& id : ids) {
-      const Desired* d = want(id);
-      if (!d || !owner_is_self(id)) continue;
-      auto it = local.find(id);
-      if (it == local.end()) {
-        busy_here[id.service] = true;  // owned and not running yet: on its way
-        continue;
-      }
-      const LocalInstance& l = *it->second;
-      if (l.state == InstanceState::stopping) {
-        busy_here[id.service] = true;
-      } else if (l.spec_hash != d->hash) {
-        if (is_live_copy(l.state)) stale_here[id.service].push_back(id);
-      } else if (is_in_flight(l.state, *d->spec)) {
-        busy_here[id.service] = true;
-      }
-    }
-    for (const auto& [service, stale] : stale_here) {
-      if (busy_here[service]) continue;
-      const Desired& d = desired.at(service);
-      bool my_turn = true;
-      bool busy = false;
-      for_each_remote_of(service, [&](const std::string& peer, const InstanceStatus& s) {
-        if (s.spec_hash == d.hash) {
-          if (is_in_flight(s.state, *d.spec)) busy = true;
-        } else if (is_live_copy(s.state) && peer < in.self) {
-          const std::string* o = in.assignment->owner_of(s.id);
-          if (o && *o == peer) my_turn = false;
-        }
-      });
-      if (!busy && my_turn) replace_now.insert(stale.front());
-    }
+  if (id.index >= static_cast<std::uint32_t>(std::max(it->second.spec->replicas, 0))) {
+    return nullptr;
   }
+  return &it->second;
+}
 
-  // --- Per instance. ------------------------------------------------------------------------
-  std::vector<Action> stops, marks, adopts;
-  std::vector<StartCandidate> starts;
+const InstanceStatus* Reconciler::Step::remote_on(const InstanceId& id,
+                                                  const std::string& peer) const {
+  if (!in_.peers || peer == in_.self || !in_.live_peers.count(peer)) return nullptr;
+  auto it = in_.peers->find(peer);
+  return it == in_.peers->end() ? nullptr : it->second.find(id);
+}
 
-  for (const auto& id : ids) {
-    auto lit = local.find(id);
-    const LocalInstance* l = lit == local.end() ? nullptr : lit->second;
+bool Reconciler::Step::runs_elsewhere(const InstanceId& id) const {
+  for (const auto& [peer, status] : others_) {
+    const InstanceStatus* s = status->find(id);
+    if (s && is_live_copy(s->state)) return true;
+  }
+  return false;
+}
+
+// Calls f(peer, status) for every remote instance of `service`.
+template <typename F>
+void Reconciler::Step::for_each_remote_of(const std::string& service, F&& f) const {
+  const InstanceId first{service, 0};
+  for (const auto& [peer, status] : others_) {
+    const auto& v = status->instances;
+    auto it = std::lower_bound(
+        v.begin(), v.end(), first,
+        [](const InstanceStatus& x, const InstanceId& key) { return x.id < key; });
+    for (; it != v.end() && it->id.service == service; ++it) f(*peer, *it);
+  }
+}
+
+// Rolling replacement: which stale copy (at most one per service) to stop now. Cluster-wide
+// one at a time, as far as gossip lets a peer know: only the lowest-named peer that owns a
+// live stale copy of the service replaces (its "turn"), and only while no copy of the service
+// at the new hash is on its way anywhere (here or in any live peer's status).
+void Reconciler::Step::choose_replacements() {
+  if (in_.health_bad) return;
+  std::map<std::string, std::vector<InstanceId>> stale_here;  // service -> owned stale ids
+  std::map<std::string, bool> busy_here;
+  for (const auto& id : ids_) {
     const Desired* d = want(id);
-    Track& t = tracks_[id];
-
-    if (l && l->state == InstanceState::stopping) continue;  // already on its way out
-
-    if (!d) {  // no service wants it: stop at once
-      if (l) stops.push_back(StopAction{id, StopReason::unwanted});
+    if (!d || !owner_is_self(id)) continue;
+    auto it = local_.find(id);
+    if (it == local_.end()) {
+      busy_here[id.service] = true;  // owned and not running yet: on its way
       continue;
     }
-
-    if (owner_is_self(id)) {
-      t.handoff_to.clear();
-      if (!l) {
-        StartReason reason = StartReason::fresh;
-        if (t.replacing) {
-          reason = StartReason::replace;
-        } else if (runs_elsewhere(id)) {
-          reason = StartReason::handoff;
-        }
-        starts.push_back({id, reason, 0});
-        continue;
-      }
-      if (is_dead(l->state)) {
-        if (!t.exit_decided) {
-          const config::RestartPolicy& p = d->spec->restart;
-          const Millis exited_at = t.exited_at.value_or(now);
-          if (t.up_since && exited_at - *t.up_since >= kRestartResetAfter) t.restarts = 0;
-          const bool restart =
-              p.condition == config::RestartPolicy::Condition::any ||
-              (p.condition == config::RestartPolicy::Condition::on_failure && l->exit_code != 0);
-          MarkAction m{id, InstanceState::exited, l->exit_code, t.restarts, 0};
-          if (!restart) {
-            t.gave_up = true;
-          } else if (p.max_attempts > 0 && t.restarts >= p.max_attempts) {
-            m.state = InstanceState::failed;
-            t.gave_up = true;
-          } else {
-            t.retry_at = exited_at + backoff_delay(p, t.restarts);
-            m.state = InstanceState::pending;
-            m.retry_at = t.retry_at;
-          }
-          t.exit_decided = true;
-          marks.push_back(m);
-        }
-        if (t.gave_up) {
-          // A spec change is new desired state: start the new spec afresh.
-          if (l->spec_hash != d->hash) starts.push_back({id, StartReason::replace, 0});
-        } else if (now >= t.retry_at) {
-          starts.push_back({id, StartReason::restart, t.restarts + 1});
-        } else {
-          wake(t.retry_at);
-        }
-        continue;
-      }
-      if (!t.known) {
-        t.known = true;
-        adopts.push_back(AdoptAction{id});
-      }
-      if (replace_now.count(id)) {
-        t.replacing = true;
-        stops.push_back(StopAction{id, StopReason::replaced});
-      }
-      continue;
-    }
-
-    // Owned elsewhere, or unplaced.
-    if (!l) continue;
-    if (is_dead(l->state)) {
-      stops.push_back(StopAction{id, StopReason::not_owned});
-      continue;
-    }
-    const std::string* owner = in.assignment->owner_of(id);
-    if (!owner) continue;  // wanted but unplaced: a running copy beats none; keep it
-
-    // Handoff away, make-before-break.
-    if (t.handoff_to != *owner) {
-      t.handoff_to = *owner;
-      t.handoff_since = now;
-      t.handoff_best = 0;
-    }
-    const InstanceStatus* s = remote_on(id, *owner);
-    if (s && s->spec_hash == d->hash) {
-      if (is_ready(s->state, *d->spec)) {
-        stops.push_back(StopAction{id, StopReason::handed_off});
-        continue;
-      }
-      const int rank = progress_rank(s->state);
-      if (rank > t.handoff_best) {
-        t.handoff_best = rank;
-        t.handoff_since = now;
-      }
-    }
-    if (in.health_bad) {
-      t.handoff_since = now;  // stale timers do not fire: restart them
-    } else if (now - t.handoff_since >= cfg_.handoff_timeout) {
-      stops.push_back(StopAction{id, StopReason::handoff_timeout});
-      continue;
-    }
-    wake(t.handoff_since + cfg_.handoff_timeout);
-  }
-
-  // --- Starts: not while own health is bad; at most max_starts_per_second. -----------------
-  std::vector<Action> started;
-  if (!in.health_bad) {
-    std::stable_sort(starts.begin(), starts.end(),
-                     [](const StartCandidate& a, const StartCandidate& b) {
-                       const int pa = start_priority(a.reason), pb = start_priority(b.reason);
-                       return std::tie(pa, a.id) < std::tie(pb, b.id);
-                     });
-    for (const auto& c : starts) {
-      if (!take_start_token(now)) {
-        wake(start_token_at(now));
-        break;
-      }
-      const Desired* d = want(c.id);
-      Track& t = tracks_[c.id];
-      t.known = true;
-      t.replacing = false;
-      t.restarts = c.restarts;
-      t.exited_at.reset();
-      t.exit_decided = false;
-      t.gave_up = false;
-      t.up_since.reset();
-      started.push_back(StartAction{c.id, *d->spec, d->hash, c.restarts, c.reason});
+    const LocalInstance& l = *it->second;
+    if (l.state == InstanceState::stopping) {
+      busy_here[id.service] = true;
+    } else if (l.spec_hash != d->hash) {
+      if (is_live_copy(l.state)) stale_here[id.service].push_back(id);
+    } else if (is_in_flight(l.state, *d->spec)) {
+      busy_here[id.service] = true;
     }
   }
+  for (const auto& [service, stale] : stale_here) {
+    if (busy_here[service]) continue;
+    const Desired& d = desired_.at(service);
+    bool my_turn = true;
+    bool busy = false;
+    for_each_remote_of(service, [&](const std::string& peer, const InstanceStatus& s) {
+      if (s.spec_hash == d.hash) {
+        if (is_in_flight(s.state, *d.spec)) busy = true;
+      } else if (is_live_copy(s.state) && peer < in_.self) {
+        const std::string* o = in_.assignment->owner_of(s.id);
+        if (o && *o == peer) my_turn = false;
+      }
+    });
+    if (!busy && my_turn) replace_now_.insert(stale.front());
+  }
+}
 
-  // Forget bookkeeping of instances that are neither here nor owned here.
-  for (auto it = tracks_.begin(); it != tracks_.end();) {
-    if (!local.count(it->first) && !ids.count(it->first)) {
-      it = tracks_.erase(it);
+void Reconciler::Step::decide(const InstanceId& id) {
+  auto lit = local_.find(id);
+  const LocalInstance* l = lit == local_.end() ? nullptr : lit->second;
+  if (l && l->state == InstanceState::stopping) return;  // already on its way out
+  const Desired* d = want(id);
+  Track& t = r_.tracks_[id];
+  if (!d) {  // no service wants it: stop at once
+    if (l) stops_.push_back(StopAction{id, StopReason::unwanted});
+    return;
+  }
+  if (owner_is_self(id)) {
+    decide_owned(id, l, *d, t);
+  } else if (l) {  // owned elsewhere, or unplaced
+    decide_elsewhere(id, *l, *d, t);
+  }
+}
+
+// An instance this peer owns: start it, restart it after an exit, adopt it, or replace it.
+void Reconciler::Step::decide_owned(const InstanceId& id, const LocalInstance* l,
+                                    const Desired& d, Track& t) {
+  t.handoff_to.clear();
+  if (!l) {
+    StartReason reason = StartReason::fresh;
+    if (t.replacing) {
+      reason = StartReason::replace;
+    } else if (runs_elsewhere(id)) {
+      reason = StartReason::handoff;
+    }
+    starts_.push_back({id, reason, 0});
+    return;
+  }
+  if (is_dead(l->state)) {
+    decide_exited(id, *l, d, t);
+    return;
+  }
+  if (!t.known) {
+    t.known = true;
+    adopts_.push_back(AdoptAction{id});
+  }
+  if (replace_now_.count(id)) {
+    t.replacing = true;
+    stops_.push_back(StopAction{id, StopReason::replaced});
+  }
+}
+
+// An owned instance that exited: marked once per exit (pending with its retry time, exited
+// for good, or failed), then restarted when its backoff is over.
+void Reconciler::Step::decide_exited(const InstanceId& id, const LocalInstance& l,
+                                     const Desired& d, Track& t) {
+  if (!t.exit_decided) {
+    const config::RestartPolicy& p = d.spec->restart;
+    const Millis exited_at = t.exited_at.value_or(now_);
+    if (t.up_since && exited_at - *t.up_since >= kRestartResetAfter) t.restarts = 0;
+    const bool restart =
+        p.condition == config::RestartPolicy::Condition::any ||
+        (p.condition == config::RestartPolicy::Condition::on_failure && l.exit_code != 0);
+    MarkAction m{id, InstanceState::exited, l.exit_code, t.restarts, 0};
+    if (!restart) {
+      t.gave_up = true;
+    } else if (p.max_attempts > 0 && t.restarts >= p.max_attempts) {
+      m.state = InstanceState::failed;
+      t.gave_up = true;
+    } else {
+      t.retry_at = exited_at + backoff_delay(p, t.restarts);
+      m.state = InstanceState::pending;
+      m.retry_at = t.retry_at;
+    }
+    t.exit_decided = true;
+    marks_.push_back(m);
+  }
+  if (t.gave_up) {
+    // A spec change is new desired state: start the new spec afresh.
+    if (l.spec_hash != d.hash) starts_.push_back({id, StartReason::replace, 0});
+  } else if (now_ >= t.retry_at) {
+    starts_.push_back({id, StartReason::restart, t.restarts + 1});
+  } else {
+    wake(t.retry_at);
+  }
+}
+
+// A local instance owned by another peer: handed off make-before-break (stopped once the new
+// owner's copy is ready, or after handoff_timeout without progress).
+void Reconciler::Step::decide_elsewhere(const InstanceId& id, const LocalInstance& l,
+                                        const Desired& d, Track& t) {
+  if (is_dead(l.state)) {
+    stops_.push_back(StopAction{id, StopReason::not_owned});
+    return;
+  }
+  const std::string* owner = in_.assignment->owner_of(id);
+  if (!owner) return;  // wanted but unplaced: a running copy beats none; keep it
+  if (t.handoff_to != *owner) {
+    t.handoff_to = *owner;
+    t.handoff_since = now_;
+    t.handoff_best = 0;
+  }
+  const InstanceStatus* s = remote_on(id, *owner);
+  if (s && s->spec_hash == d.hash) {
+    if (is_ready(s->state, *d.spec)) {
+      stops_.push_back(StopAction{id, StopReason::handed_off});
+      return;
+    }
+    const int rank = progress_rank(s->state);
+    if (rank > t.handoff_best) {
+      t.handoff_best = rank;
+      t.handoff_since = now_;
+    }
+  }
+  if (in_.health_bad) {
+    t.handoff_since = now_;  // stale timers do not fire: restart them
+  } else if (now_ - t.handoff_since >= r_.cfg_.handoff_timeout) {
+    stops_.push_back(StopAction{id, StopReason::handoff_timeout});
+    return;
+  }
+  wake(t.handoff_since + r_.cfg_.handoff_timeout);
+}
+
+// Starts: not while own health is bad; at most max_starts_per_second, in priority order.
+void Reconciler::Step::take_starts() {
+  if (in_.health_bad) return;
+  std::stable_sort(starts_.begin(), starts_.end(),
+                   [](const StartCandidate& a, const StartCandidate& b) {
+                     const int pa = start_priority(a.reason), pb = start_priority(b.reason);
+                     return std::tie(pa, a.id) < std::tie(pb, b.id);
+                   });
+  for (const auto& c : starts_) {
+    if (!r_.take_start_token(now_)) {
+      wake(r_.start_token_at(now_));
+      break;
+    }
+    const Desired* d = want(c.id);
+    Track& t = r_.tracks_[c.id];
+    t.known = true;
+    t.replacing = false;
+    t.restarts = c.restarts;
+    t.exited_at.reset();
+    t.exit_decided = false;
+    t.gave_up = false;
+    t.up_since.reset();
+    started_.push_back(StartAction{c.id, *d->spec, d->hash, c.restarts, c.reason});
+  }
+}
+
+// Forget bookkeeping of instances that are neither here nor owned here.
+void Reconciler::Step::forget_tracks() {
+  for (auto it = r_.tracks_.begin(); it != r_.tracks_.end();) {
+    if (!local_.count(it->first) && !ids_.count(it->first)) {
+      it = r_.tracks_.erase(it);
     } else {
       ++it;
     }
   }
+}
 
-  plan.actions.reserve(stops.size() + marks.size() + adopts.size() + started.size());
-  for (auto* group : {&stops, &marks, &adopts, &started}) {
-    for (auto& a : *group) plan.actions.push_back(std::move(a));
+Plan Reconciler::Step::assemble() {
+  plan_.actions.reserve(stops_.size() + marks_.size() + adopts_.size() + started_.size());
+  for (auto* group : {&stops_, &marks_, &adopts_, &started_}) {
+    for (auto& a : *group) plan_.actions.push_back(std::move(a));
   }
-  return plan;
+  return std::move(plan_);
 }
 
 }  // namespace shoal::placement

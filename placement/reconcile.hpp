@@ -164,6 +164,7 @@ class Reconciler {
     int handoff_best = 0;              // best progress rank of the new copy seen so far
   };
 
+  class Step;  // one step's phases (reconcile.cpp)
   bool take_start_token(Millis now);
   Millis start_token_at(Millis now) const;
 
