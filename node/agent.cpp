@@ -42,6 +42,7 @@
 #include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/state_file.hpp"
+#include "node/state_writer.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
@@ -202,6 +203,8 @@ class Agent {
     housekeeping();
     run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
+    if (state_dirty_) persist_state();
+    state_writer_.stop();  // the last snapshot is on disk before the peer exits
     persist_incarnation();
     spdlog::info("peer {} stopped", setup_.name);
     return 0;
@@ -551,14 +554,12 @@ class Agent {
                   why, kept ? "kept as " + aside : std::string("could not be moved aside"));
   }
 
+  // The snapshot is taken here (the store is this thread's); the write and fsync happen on the
+  // state writer's thread (node/state_writer.hpp), which retries a failed write itself.
   void persist_state() {
     gossip::Bytes snap = engine_.state().snapshot();
-    const std::string data = encode_state_file(
-        std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size()));
-    if (std::string e = write_file_atomic(cfg_.data_dir + "/state", data); !e.empty()) {
-      spdlog::warn("cannot persist the replicated state: {}", e);
-      return;
-    }
+    state_writer_.submit(encode_state_file(
+        std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size())));
     state_dirty_ = false;
   }
 
@@ -1191,6 +1192,9 @@ class Agent {
   std::map<std::string, std::string> published_;  // service -> hash of the spec we published
   std::string last_status_;
   bool state_dirty_ = false;
+  StateWriter state_writer_{cfg_.data_dir + "/state", [](const std::string& e) {
+                              spdlog::warn("cannot persist the replicated state: {}", e);
+                            }};
   bool specs_dirty_ = false;
   bool publishing_ = false;
   bool reconcile_posted_ = false;
