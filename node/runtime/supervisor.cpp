@@ -265,8 +265,10 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   ::setsid();  // out of the peer's session: its terminal's ^C and hangup do not reach us
   ::prctl(PR_SET_NAME, "shoal-supervise", 0, 0, 0);  // how `ps` shows it
 
-  // File descriptors: /dev/null on 0-2, the ready pipe on 3, nothing else inherited.
-  int ready = ::fcntl(ready_fd, F_DUPFD, 64);
+  // File descriptors: /dev/null on 0-2, the ready pipe on 3, nothing else inherited. The
+  // ready pipe moves out of 0-2 first (so /dev/null does not replace it) to the lowest free fd
+  // above them: any fixed higher number fails (EINVAL) under a small RLIMIT_NOFILE.
+  int ready = ready_fd > 2 ? ready_fd : ::fcntl(ready_fd, F_DUPFD, 3);
   if (ready < 0) ::_exit(1);
   int null_fd = ::open("/dev/null", O_RDWR);
   if (null_fd >= 0) {
