@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 
+#include "node/runtime/close_fds.hpp"
 #include "node/runtime/proc.hpp"
 
 namespace shoal::runtime {
@@ -57,12 +58,6 @@ bool write_all(int fd, const char* p, std::size_t n) noexcept {
     n -= static_cast<std::size_t>(w);
   }
   return true;
-}
-
-void close_from(unsigned lowest) noexcept {
-  if (::close_range(lowest, ~0U, 0) == 0) return;
-  long max = ::sysconf(_SC_OPEN_MAX);  // old kernels: close one by one
-  for (long fd = lowest; fd < (max > 0 ? max : 1024); ++fd) ::close(static_cast<int>(fd));
 }
 
 // Appends to a preallocated buffer; silently truncates (the buffer is sized to fit).
@@ -233,7 +228,7 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   ::dup2(err_w, 2);
   ::dup2(ex_w, 3);
   ::fcntl(3, F_SETFD, FD_CLOEXEC);
-  close_from(4);
+  close_fds_from(4);
   std::int32_t report[2] = {ReadyMessage::kChdir, 0};
   if (::chdir(p.work_dir.c_str()) == 0) {
     ::execve(p.exec_path.c_str(), p.argv.data(), p.envp.data());
@@ -276,7 +271,7 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   }
   ::dup2(ready, 3);
   ready = 3;
-  close_from(4);
+  close_fds_from(4);
   if (::chdir("/") != 0) {  // hold no directory busy; every path in the plan is absolute
   }
 
