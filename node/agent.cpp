@@ -33,6 +33,7 @@
 #include "node/peer/json_text.hpp"
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
+#include "node/placement_cache.hpp"
 #include "node/unix_socket_file.hpp"
 #include "node/sealer.hpp"
 #include "node/dir_watch.hpp"
@@ -41,6 +42,7 @@
 #include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/state_file.hpp"
+#include "node/state_writer.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
@@ -201,6 +203,8 @@ class Agent {
     housekeeping();
     run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
+    if (state_dirty_) persist_state();
+    state_writer_.stop();  // the last snapshot is on disk before the peer exits
     persist_incarnation();
     spdlog::info("peer {} stopped", setup_.name);
     return 0;
@@ -550,14 +554,12 @@ class Agent {
                   why, kept ? "kept as " + aside : std::string("could not be moved aside"));
   }
 
+  // The snapshot is taken here (the store is this thread's); the write and fsync happen on the
+  // state writer's thread (node/state_writer.hpp), which retries a failed write itself.
   void persist_state() {
     gossip::Bytes snap = engine_.state().snapshot();
-    const std::string data = encode_state_file(
-        std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size()));
-    if (std::string e = write_file_atomic(cfg_.data_dir + "/state", data); !e.empty()) {
-      spdlog::warn("cannot persist the replicated state: {}", e);
-      return;
-    }
+    state_writer_.submit(encode_state_file(
+        std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size())));
     state_dirty_ = false;
   }
 
@@ -573,12 +575,17 @@ class Agent {
   // Placement of `specs` over the members; a service whose placement throws is left out and
   // listed in /v1/status (invalid_specs), the others are placed (placement/contained.hpp).
   placement::Assignment place_specs(const std::vector<config::ServiceSpec>& specs) const {
+    ++placements_;
     auto c = placement::place_contained(make_view(engine_.members(), specs));
     for (const auto& [svc, e] : c.failed)
       if (!placement_failed_.count(svc)) spdlog::error("placing {} failed: {}", svc, e);
     placement_failed_.clear();
     for (auto& [svc, e] : c.failed) placement_failed_[svc] = "placement failed: " + e;
     return std::move(c.assignment);
+  }
+  // place_specs memoised per (view hash, specs): the reconciler and the API share one placement.
+  const placement::Assignment& placed(const std::vector<config::ServiceSpec>& specs) const {
+    return placement_cache_.get(engine_.view_hash(), specs);
   }
 
   // status/<peer> of live members other than ourselves.
@@ -649,7 +656,7 @@ class Agent {
     const gossip::Clock now = clock_now();
     StepInputs in;
     in.services = store_specs();
-    in.assignment = place_specs(in.services);
+    in.assignment = placed(in.services);
     in.peers = other_statuses();
     for (const auto& [n, m] : engine_.members()) {
       if (m.state == gossip::MemberState::alive || m.state == gossip::MemberState::suspect) {
@@ -763,12 +770,12 @@ class Agent {
 
   Json ps_view() const {
     auto specs = store_specs();
-    placement::Assignment asg = place_specs(specs);
+    const placement::Assignment& asg = placed(specs);
     return ps_json(asg, all_statuses());
   }
   Json services_view() const {
     auto specs = store_specs();
-    placement::Assignment asg = place_specs(specs);
+    const placement::Assignment& asg = placed(specs);
     return services_json(specs, asg, all_statuses());
   }
 
@@ -1096,6 +1103,7 @@ class Agent {
              {"push_pulls", st.push_pulls},
              {"members_capped", st.members_capped},
              {"specs_refused", spec_gate_.refused()},
+             {"placements", placements_},
              {"handler_errors", handler_errors_},
              {"push_pulls_limited", st.push_pulls_limited},
              {"stream_only_dropped", st.stream_only_dropped},
@@ -1159,6 +1167,8 @@ class Agent {
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   mutable SpecGate spec_gate_{config::SpecLimits{cfg_.limits.max_replicas}};  // refuses invalid gossiped specs; lists them for /v1/status
   mutable std::map<std::string, std::string> placement_failed_;  // service -> why
+  mutable PlacementCache placement_cache_{[this](const auto& s) { return place_specs(s); }};
+  mutable std::uint64_t placements_ = 0;  // place_specs runs (/v1/status stats.placements)
   std::array<std::byte, 65536> rbuf_{};
   udp::endpoint rfrom_;
   gossip::Clock start_;
@@ -1182,6 +1192,9 @@ class Agent {
   std::map<std::string, std::string> published_;  // service -> hash of the spec we published
   std::string last_status_;
   bool state_dirty_ = false;
+  StateWriter state_writer_{cfg_.data_dir + "/state", [](const std::string& e) {
+                              spdlog::warn("cannot persist the replicated state: {}", e);
+                            }};
   bool specs_dirty_ = false;
   bool publishing_ = false;
   bool reconcile_posted_ = false;

@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 
+#include "node/runtime/close_fds.hpp"
 #include "node/runtime/proc.hpp"
 
 namespace shoal::runtime {
@@ -57,12 +58,6 @@ bool write_all(int fd, const char* p, std::size_t n) noexcept {
     n -= static_cast<std::size_t>(w);
   }
   return true;
-}
-
-void close_from(unsigned lowest) noexcept {
-  if (::close_range(lowest, ~0U, 0) == 0) return;
-  long max = ::sysconf(_SC_OPEN_MAX);  // old kernels: close one by one
-  for (long fd = lowest; fd < (max > 0 ? max : 1024); ++fd) ::close(static_cast<int>(fd));
 }
 
 // Appends to a preallocated buffer; silently truncates (the buffer is sized to fit).
@@ -233,7 +228,7 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   ::dup2(err_w, 2);
   ::dup2(ex_w, 3);
   ::fcntl(3, F_SETFD, FD_CLOEXEC);
-  close_from(4);
+  close_fds_from(4);
   std::int32_t report[2] = {ReadyMessage::kChdir, 0};
   if (::chdir(p.work_dir.c_str()) == 0) {
     ::execve(p.exec_path.c_str(), p.argv.data(), p.envp.data());
@@ -265,8 +260,10 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   ::setsid();  // out of the peer's session: its terminal's ^C and hangup do not reach us
   ::prctl(PR_SET_NAME, "shoal-supervise", 0, 0, 0);  // how `ps` shows it
 
-  // File descriptors: /dev/null on 0-2, the ready pipe on 3, nothing else inherited.
-  int ready = ::fcntl(ready_fd, F_DUPFD, 64);
+  // File descriptors: /dev/null on 0-2, the ready pipe on 3, nothing else inherited. The
+  // ready pipe moves out of 0-2 first (so /dev/null does not replace it) to the lowest free fd
+  // above them: any fixed higher number fails (EINVAL) under a small RLIMIT_NOFILE.
+  int ready = ready_fd > 2 ? ready_fd : ::fcntl(ready_fd, F_DUPFD, 3);
   if (ready < 0) ::_exit(1);
   int null_fd = ::open("/dev/null", O_RDWR);
   if (null_fd >= 0) {
@@ -274,7 +271,7 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
   }
   ::dup2(ready, 3);
   ready = 3;
-  close_from(4);
+  close_fds_from(4);
   if (::chdir("/") != 0) {  // hold no directory busy; every path in the plan is absolute
   }
 
