@@ -29,13 +29,21 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
-// Polls (which reaps, and removes ended containers) until none of `peer` is listed or `until`.
-std::vector<std::string> wait_gone(runtime::Driver& d, const std::string& peer,
-                                   config::Millis until, const TakeoverOptions& opt) {
+// Polls until every id of `pending` has ended or `until`: an id ends when poll() reports its
+// exit (which also reaps it, or removes its container), or, once `forced`, when list() no
+// longer has it. Not being listed is not enough before that: the docker driver lists only
+// `running` containers, so a `stopping` one would be taken for gone and never removed.
+void wait_ended(runtime::Driver& d, const std::string& peer, std::set<std::string>& pending,
+                bool forced, config::Millis until, const TakeoverOptions& opt) {
   for (;;) {
-    (void)d.poll();
-    auto left = listed_ids(d, peer);
-    if (left.empty() || opt.now() >= until) return left;
+    for (const auto& e : d.poll()) pending.erase(e.id);
+    if (forced) {
+      const auto listed = listed_ids(d, peer);
+      std::erase_if(pending, [&](const std::string& id) {
+        return std::find(listed.begin(), listed.end(), id) == listed.end();
+      });
+    }
+    if (pending.empty() || opt.now() >= until) return;
     opt.sleep(opt.poll_every);
   }
 }
@@ -54,14 +62,17 @@ TakeoverResult take_over(runtime::Driver& driver, const std::string& old_name,
   for (const auto& id : ids) {
     if (auto s = driver.stop(id, opt.grace); !s) say("stop " + id + ": " + s.error().message);
   }
-  auto left = wait_gone(driver, old_name, t0 + opt.grace + opt.force_after, opt);
-  if (!left.empty()) {
-    say("still running past the grace, forced: " + joined(left));
-    for (const auto& id : left) {
+  std::set<std::string> pending(ids.begin(), ids.end());
+  wait_ended(driver, old_name, pending, false, t0 + opt.grace + opt.force_after, opt);
+  if (!pending.empty()) {
+    say("still running past the grace, forced: " +
+        joined(std::vector<std::string>(pending.begin(), pending.end())));
+    for (const auto& id : pending) {
       if (auto s = driver.force_stop(id); !s) say("force " + id + ": " + s.error().message);
     }
-    left = wait_gone(driver, old_name, opt.now() + opt.give_up_after, opt);
+    wait_ended(driver, old_name, pending, true, opt.now() + opt.give_up_after, opt);
   }
+  const std::vector<std::string> left(pending.begin(), pending.end());
   for (const auto& id : ids)
     if (std::find(left.begin(), left.end(), id) == left.end()) r.stopped.push_back(id);
   r.left = left;

@@ -1,7 +1,7 @@
 // What a start does to instances labelled with a name other than this peer's (shoal.peer), so
 // that none is left running unreported:
 // - `shoal agent --rename` from OLD: every instance labelled OLD is stopped (grace, then a
-//   force-stop), and the start waits, bounded, until the driver lists none; placement then
+//   force-stop), and the start waits, bounded, until the driver reports their end; placement then
 //   starts them afresh under the new name. Stopping, not adopting: a container's labels cannot
 //   change, and a process instance's record is written by its own supervisor. Only when none
 //   is left is data_dir/name rewritten, so a failed take-over is retried by the next --rename.
@@ -41,8 +41,9 @@ struct TakeoverResult {
   std::string error;                 // non-empty: the take-over failed (start refused)
 };
 
-// Stops every instance `driver` lists labelled `old_name` and waits until none is listed
-// (polling the driver, which also reaps and removes what ended).
+// Stops every instance `driver` lists labelled `old_name` and waits until the driver's poll()
+// reports each one's end (poll also reaps it, or removes its container); after a force_stop,
+// no longer being listed is enough.
 TakeoverResult take_over(runtime::Driver& driver, const std::string& old_name,
                          const TakeoverOptions& opt);
 

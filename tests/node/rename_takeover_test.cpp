@@ -24,6 +24,7 @@ class Driver : public runtime::Driver {
   Millis now = 0;
   Millis ends_after = 50;
   bool force_fails = false;
+  bool unlisted_while_stopping = false;  // docker: list() shows `running` containers only
   std::map<std::string, runtime::Instance> running;
   std::map<std::string, Millis> ending;  // id -> when it ends
   std::vector<std::string> stopped, forced;
@@ -50,7 +51,8 @@ class Driver : public runtime::Driver {
   }
   std::vector<runtime::Instance> list() override {
     std::vector<runtime::Instance> out;
-    for (const auto& [id, i] : running) out.push_back(i);
+    for (const auto& [id, i] : running)
+      if (!unlisted_while_stopping || !ending.count(id)) out.push_back(i);
     return out;
   }
   std::vector<runtime::Exit> poll() override {
@@ -97,6 +99,18 @@ TEST_CASE("takeover: stops exactly the old name's instances and waits for their 
   CHECK(d.running.count("x") == 1);
   CHECK(d.running.count("a") == 0);
   CHECK(d.now < 1000);  // returned once they ended, not after the grace
+}
+
+TEST_CASE("takeover: one that left list() but whose end poll() has not reported is waited for") {
+  Driver d;
+  d.unlisted_while_stopping = true;
+  d.ends_after = 700;  // `stopping` for 700 ms: unlisted, not ended, not yet removed
+  d.add("a", "old");
+  auto r = take_over(d, "old", opts(d));
+  CHECK(r.error.empty());
+  CHECK(d.running.empty());  // poll() reported (and so removed) it before take_over returned
+  CHECK(d.now >= 700);
+  CHECK(d.forced.empty());
 }
 
 TEST_CASE("takeover: nothing of the old name: returns at once") {
