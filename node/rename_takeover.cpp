@@ -132,7 +132,13 @@ int take_over_old(const config::PeerConfig& cfg, const std::string& old, const s
         << "); nothing was changed, start with --rename again once it answers\n";
     return 1;
   }
-  TakeoverResult r = take_over(*driver, old, real_clock());
+  TakeoverOptions opt = real_clock();
+  // The peer's own instances (process driver) must not take the wait for an orphaned peer.
+  opt.sleep = [&driver, sleep = opt.sleep](config::Millis ms) {
+    driver->heartbeat();
+    sleep(ms);
+  };
+  TakeoverResult r = take_over(*driver, old, opt);
   if (!r.error.empty()) {
     err << "shoal agent: --rename: " << r.error << "; " << name_file_path(cfg.data_dir)
         << " still says `" << old << "`: stop them, then start with --rename again\n";

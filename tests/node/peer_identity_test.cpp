@@ -81,6 +81,14 @@ TEST_CASE("name file: damaged or hostile content is refused with a reason, never
     CHECK(f.why.find(c.why) != std::string::npos);
     CHECK(f.name.empty());
   }
+  // A symlink (to anything) is not followed; a FIFO does not block the start.
+  std::filesystem::remove(p);
+  std::filesystem::create_symlink(d.path + "/elsewhere", p);
+  write_raw(d.path + "/elsewhere", "host-a\n");
+  CHECK(read_name_file(p).kind == NameFile::Kind::damaged);
+  std::filesystem::remove(p);
+  REQUIRE(::mkfifo(p.c_str(), 0600) == 0);
+  CHECK(read_name_file(p).kind == NameFile::Kind::damaged);
   // A folder where the file should be: unreadable, refused.
   std::filesystem::remove(p);
   std::filesystem::create_directory(p);
