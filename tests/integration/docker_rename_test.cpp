@@ -86,7 +86,7 @@ std::size_t running_containers(const std::string& sock, const std::string& peer)
 
 }  // namespace
 
-TEST_CASE("docker rename: refused without --rename; with it the old container goes, once each",
+TEST_CASE("docker rename: refused without --rename, with it the old container goes, once each",
           "[integration][docker]") {
   SHOAL_REQUIRE_PODMAN();
   const std::string sock = podman_.socket;

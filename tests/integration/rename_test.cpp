@@ -60,7 +60,7 @@ int start_with_instances(Cluster& c, const std::string& svc) {
 
 }  // namespace
 
-TEST_CASE("rename: another name refuses (exit 1, both names, the fix); --rename takes over",
+TEST_CASE("rename: another name refuses (exit 1, both names, the fix), --rename takes over",
           "[integration][e2e]") {
   Cluster c(3);
   const int v = start_with_instances(c, "rn");

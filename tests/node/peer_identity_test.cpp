@@ -132,7 +132,7 @@ TEST_CASE("identity: --rename takes over the old name, then writes the new one")
   CHECK(r.note.find("host-a") != std::string::npos);
 }
 
-TEST_CASE("identity: a damaged file refuses a start; --rename replaces it, taking nothing over") {
+TEST_CASE("identity: a damaged file refuses a start, --rename replaces it, taking nothing over") {
   NameFile bad{NameFile::Kind::damaged, "", "it is empty"};
   auto refused = decide_identity(bad, "/d/name", "host-a", false);
   REQUIRE_FALSE(refused.error.empty());
