@@ -157,3 +157,33 @@ TEST_CASE("rename: instances of a name the peer does not own are reported, not l
   CHECK(said.find("foreign instance") != std::string::npos);
   CHECK(said.find("`" + old_name + "`") != std::string::npos);
 }
+
+TEST_CASE("rename: a home service follows its peer to the new name and runs there once",
+          "[integration][e2e]") {
+  Cluster c(3);
+  const auto all = peers_upto(3);
+  REQUIRE(start_all_ready(c));
+  std::ofstream(c.peer(1).dir + "/services/hm.toml")
+      << "[service.hm]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 2\nstop_grace = \"1s\"\n"
+      << "placement = { home = true }\n";
+  REQUIRE(wait_until(30s, [&] { return agreed_running(c, all, "hm", 2, {1}).has_value(); }));
+  c.kill9(1);
+  c.set_name(1, "moved");
+  c.set_extra(1, kExtra);
+  const auto t0 = std::chrono::steady_clock::now();
+  c.start(1, {"--rename"});
+  // The spec is published again with home_peer = "moved" (its content changed), so both
+  // instances come back to peer 1 under its new name, each once, none under the old one.
+  const bool home = wait_until(40s, [&] {
+    auto live = live_owners(c, all, "hm");
+    if (!agreed_running(c, all, "hm", 2, {1}) || !once_each(live, 2)) return false;
+    for (const auto& [pid, label] : live_labels(c, 1, "hm"))
+      if (label != "moved") return false;
+    return live[0][0] == "moved" && live[1][0] == "moved";
+  });
+  WARN("--rename of a home service's peer: back home, once each, after "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 t0).count()
+       << " ms");
+  CHECK(home);
+}
