@@ -34,6 +34,7 @@
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
 #include "node/placement_cache.hpp"
+#include "node/rename_takeover.hpp"
 #include "node/unix_socket_file.hpp"
 #include "node/sealer.hpp"
 #include "node/dir_watch.hpp"
@@ -246,6 +247,13 @@ class Agent {
   StreamTransport::HelloFn hello_fn() {
     if (!sealer_.enabled()) return nullptr;
     return [this] { return sealer_.seal({}, gossip::Channel::stream); };
+  }
+
+  // Instances of data_dir labelled for another peer name, found at start (rename_takeover.hpp).
+  void set_foreign(const std::vector<runtime::Instance>& found) {
+    for (const auto& i : found)
+      foreign_.push_back(Json{{"id", i.id}, {"peer", i.labels.peer}, {"service", i.labels.service},
+                              {"index", i.labels.index}, {"pid", i.pid}});
   }
 
  private:
@@ -1091,6 +1099,7 @@ class Agent {
            {"conflicts", name_conflicts()},
            {"invalid_specs", invalid_specs_json()},
            {"local_services", local_names()},
+           {"foreign_instances", foreign_},
            {"stats",
             {{"packets_in", st.packets_in},
              {"packets_dropped", dropped_},
@@ -1183,6 +1192,7 @@ class Agent {
   bool engine_available_ = true;
   bool engine_checked_ = false;
   std::string engine_error_;
+  Json foreign_ = Json::array();
   std::string engine_socket_;
   Drain drain_ = Drain::none;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
@@ -1250,6 +1260,8 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     return 1;
   }
   if (!dir_warning.empty()) spdlog::warn("data_dir: {}", dir_warning);
+  std::vector<runtime::Instance> foreign;  // labelled for another name: reported, not managed
+  if (int rc = settle_identity(cfg, setup.name, opts.rename, err, foreign); rc != 0) return rc;
   for (const auto& [what, path] : {std::pair{"security.keyring", cfg.security.keyring},
                                    std::pair{"api.token_file", cfg.api.token_file}}) {
     if (std::string w = loose_mode_warning(path, what); !path.empty() && !w.empty()) {
@@ -1284,6 +1296,7 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     spdlog::warn("{}", w);
   }
   auto agent = std::make_unique<Agent>(cfg, setup, incarnation, std::move(sealer), token);
+  agent->set_foreign(foreign);
   if (std::string e = agent->open(); !e.empty()) {
     err << "shoal agent: " << e << "\n";
     return 1;

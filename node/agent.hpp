@@ -27,9 +27,13 @@ namespace shoal::node {
 struct AgentOptions {
   std::string config_path;
   std::string log_level = "info";  // trace|debug|info|warn|error|off
+  // --rename: the name differs from data_dir/name on purpose; the old name's instances are
+  // stopped before the start (node/rename_takeover.hpp), placement starts them afresh.
+  bool rename = false;
 };
 
-// 0 after a clean stop, 1 when it cannot run (port in use, data_dir unwritable, ...), 2 for a
+// 0 after a clean stop, 1 when it cannot run (port in use, data_dir unwritable, a name other
+// than data_dir/name without --rename, ...), 2 for a
 // bad peer file (printed as `path:line:col: message` on `err`).
 int run_agent(const AgentOptions& opts, std::ostream& err);
 

@@ -45,6 +45,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   CLI::App* agent_cmd = app.add_subcommand("agent", "Run a peer (foreground, logs to stderr)");
   agent_cmd->add_option("--config", config_path, "The peer file (TOML)")->required();
   agent_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off");
+  bool rename = false;
+  agent_cmd->add_flag("--rename", rename,
+                      "Run under a name other than the one recorded in data_dir/name: the "
+                      "instances of the old name are stopped first (placement starts them "
+                      "afresh under the new name), then the new name is recorded");
 
   std::string api_flag, token_file;
   auto add_api = [&api_flag, &token_file](CLI::App* c) {
@@ -156,7 +161,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     // A reader of stderr that goes away (`| head`, a dead log shipper) must not kill the peer:
     // writes then fail with EPIPE instead. Instances get SIGPIPE back (the supervisor resets it).
     ::signal(SIGPIPE, SIG_IGN);
-    return run_agent(AgentOptions{config_path, log_level}, err);
+    return run_agent(AgentOptions{config_path, log_level, rename}, err);
   }
   if (keygen_cmd->parsed()) return cmd_keygen(out, err);
   if (keys_cmd->parsed() && (!keyring_flag.empty() || !config_path.empty())) {

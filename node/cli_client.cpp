@@ -219,6 +219,14 @@ std::string status_text(const Json& s) {
       o << ": " << cell(v.value("error", Json())) << "\n";
     }
   }
+  if (s.contains("foreign_instances") && s["foreign_instances"].is_array()) {
+    for (const auto& f : s["foreign_instances"]) {
+      o << "foreign:    " << cell(f.value("service", Json())) << "/"
+        << cell(f.value("index", Json())) << " (pid " << cell(f.value("pid", Json()))
+        << ") is labelled for peer " << cell(f.value("peer", Json()))
+        << ": not managed here, still running when the peer started\n";
+    }
+  }
   return o.str();
 }
 

@@ -138,13 +138,14 @@ Cluster::~Cluster() {
   }
 }
 
-void Cluster::start(int i) {
+void Cluster::start(int i, const std::vector<std::string>& flags) {
   PeerProc& p = peers_[i];
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, p.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   std::vector<std::string> args{SHOAL_BIN, "agent", "--config", p.config, "--log-level", "debug"};
+  args.insert(args.end(), flags.begin(), flags.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

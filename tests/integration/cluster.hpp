@@ -36,7 +36,7 @@ class Cluster {
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  void start(int i);          // (re)starts peer i
+  void start(int i, const std::vector<std::string>& flags = {});  // (re)starts peer i
   void set_extra(int i, const std::string& extra);  // rewrites peer i's file with `extra`
   void kill9(int i);          // SIGKILL + reap
   // The process driver's instance records under peer i's data_dir (running and exited).
