@@ -40,6 +40,7 @@
 #include "node/services_dir.hpp"
 #include "node/spec_gate.hpp"
 #include "node/state_file.hpp"
+#include "node/state_report.hpp"
 #include "node/sync_gate.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
@@ -1072,6 +1073,8 @@ class Agent {
       }
     }
     const auto& st = engine_.stats();
+    const std::int64_t ahead_ms = clock_ahead_ms(engine_.state(), clock_now().wall);
+    const std::string clock_warn = clock_warning(ahead_ms, setup_.gossip.max_clock_skew);
     Json j{{"name", setup_.name},
            {"view_hash", engine_.view_hash_hex()},
            {"members", ms.size()},
@@ -1095,6 +1098,8 @@ class Agent {
            {"conflicts", name_conflicts()},
            {"invalid_specs", invalid_specs_json()},
            {"local_services", local_names()},
+           {"clock_ahead_ms", ahead_ms},
+           {"clock_warning", clock_warn.empty() ? Json() : Json(clock_warn)},
            {"stats",
             {{"packets_in", st.packets_in},
              {"packets_dropped", dropped_},
@@ -1110,7 +1115,8 @@ class Agent {
              {"handler_errors", handler_errors_},
              {"push_pulls_limited", st.push_pulls_limited},
              {"stream_only_dropped", st.stream_only_dropped},
-             {"stream", stream_json()}}}};
+             {"stream", stream_json()},
+             {"state", state_stats_json(engine_.state())}}}};
     return j;
   }
 

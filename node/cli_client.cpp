@@ -202,6 +202,17 @@ std::string status_text(const Json& s) {
     o << "\n";
   }
   if (s.value("draining", false) == true) o << "draining:   yes\n";
+  if (s.contains("clock_warning") && s["clock_warning"].is_string())
+    o << "warning:    " << cell(s["clock_warning"]) << "\n";
+  if (s.contains("stats") && s["stats"].is_object() && s["stats"].contains("state") &&
+      s["stats"]["state"].is_object()) {
+    const Json& st = s["stats"]["state"];
+    const Json skew = st.value("refused_skew", Json(0));
+    if (skew.is_number_unsigned() && skew.get<std::uint64_t>() > 0) {
+      o << "refused:    " << cell(skew)
+        << " remote entries for clock skew (a peer's clock runs ahead of this host's)\n";
+    }
+  }
   if (s.contains("errors") && s["errors"].is_array()) {
     for (const auto& e : s["errors"]) o << "error:      " << cell(e) << "\n";
   }

@@ -33,3 +33,17 @@ TEST_CASE("status text: refused specs, one line each", "[node][cli]") {
                "2147483647\n") != std::string::npos);
   CHECK(t.find("refused:    spec web: placement failed: std::bad_alloc\n") != std::string::npos);
 }
+
+TEST_CASE("status text: a clock ahead and entries refused for skew are shown", "[node][cli]") {
+  Json s = Json::parse(R"({"name":"p0","clock_ahead_ms":3600000,
+    "clock_warning":"this peer's clock runs 3600000 ms ahead of its wall clock",
+    "stats":{"state":{"refused_skew":4,"refused_expired":0}}})");
+  const std::string t = node::status_text(s);
+  CHECK(t.find("warning:    this peer's clock runs 3600000 ms ahead of its wall clock\n") !=
+        std::string::npos);
+  CHECK(t.find("refused:    4 remote entries for clock skew") != std::string::npos);
+  Json quiet = Json::parse(R"({"name":"p0","clock_ahead_ms":0,"clock_warning":null,
+    "stats":{"state":{"refused_skew":0}}})");
+  CHECK(node::status_text(quiet).find("warning:") == std::string::npos);
+  CHECK(node::status_text(quiet).find("clock skew") == std::string::npos);
+}
