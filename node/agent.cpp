@@ -816,7 +816,11 @@ class Agent {
     scan_services(false);
     Json names = Json::array();
     for (const auto& sv : *parsed.value) names.push_back(sv.name);
-    return json_response(200, Json{{"peer", setup_.name}, {"file", path}, {"services", names}});
+    Json reply{{"peer", setup_.name}, {"file", path}, {"services", names}};
+    const std::string warn = clock_warning(clock_ahead_ms(engine_.state(), clock_now().wall),
+                                           setup_.gossip.max_clock_skew);
+    if (!warn.empty()) reply["warning"] = warn;  // written here, refused by the others for now
+    return json_response(200, reply);
   }
 
   HttpResponse api_delete(const std::string& name) {

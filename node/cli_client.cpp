@@ -406,11 +406,19 @@ int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
   Json body{{"file", base}, {"content", *text}};
   auto j = call(api, "POST", "/v1/apply", json_text(body), err, "apply");
   if (!j) return 1;
-  std::string names;
-  for (const auto& n : (*j)["services"]) names += (names.empty() ? "" : ", ") + cell(n);
-  out << "applied " << names << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
-      << ")\n";
+  out << apply_text(*j);
   return 0;
+}
+
+std::string apply_text(const Json& j) {
+  std::string names;
+  if (j.contains("services") && j["services"].is_array())
+    for (const auto& n : j["services"]) names += (names.empty() ? "" : ", ") + cell(n);
+  std::string text = "applied " + names + " (" + cell(j.value("file", Json())) + " on " +
+                     cell(j.value("peer", Json())) + ")\n";
+  if (j.contains("warning") && j["warning"].is_string())
+    text += "warning: " + cell(j["warning"]) + "\n";
+  return text;
 }
 
 int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,

@@ -47,3 +47,12 @@ TEST_CASE("status text: a clock ahead and entries refused for skew are shown", "
   CHECK(node::status_text(quiet).find("warning:") == std::string::npos);
   CHECK(node::status_text(quiet).find("clock skew") == std::string::npos);
 }
+
+TEST_CASE("apply text: the peer's warning follows the applied line", "[node][cli]") {
+  Json ok = Json::parse(R"({"peer":"p0","file":"/s/web.toml","services":["web","db"]})");
+  CHECK(node::apply_text(ok) == "applied web, db (/s/web.toml on p0)\n");
+  ok["warning"] = "this peer's clock runs 3600000 ms ahead of its wall clock";
+  CHECK(node::apply_text(ok) ==
+        "applied web, db (/s/web.toml on p0)\n"
+        "warning: this peer's clock runs 3600000 ms ahead of its wall clock\n");
+}
