@@ -6,6 +6,7 @@
 // refused" warning is tested on the store, tests/node/state_report_test.cpp.)
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,7 +14,10 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster.hpp"
@@ -22,6 +26,7 @@
 #include "node/sealer.hpp"
 
 using namespace shoal::test;
+using shoal::test::signal_peer;
 using namespace std::chrono_literals;
 namespace gossip = shoal::gossip;
 
@@ -35,9 +40,9 @@ std::int64_t wall_us() {
       .count();
 }
 
-// The agent's stats.state counter `k` (-1 when unreachable).
-long long state_stat(Cluster& c, const std::string& k) {
-  auto s = c.get(0, "/v1/status");
+// Peer i's stats.state counter `k` (-1 when unreachable).
+long long state_stat(Cluster& c, const std::string& k, int i = 0) {
+  auto s = c.get(i, "/v1/status");
   if (!s || !(*s)["stats"].contains("state")) return -1;
   return (*s)["stats"]["state"].value(k, -1LL);
 }
@@ -49,6 +54,22 @@ bool lists_invalid(Cluster& c, const std::string& service) {
     if (v.value("service", "") == service) return true;
   return false;
 }
+
+// Whether peer i's /v1/services lists `name` (nullopt when unreachable).
+std::optional<bool> lists_service(Cluster& c, int i, const std::string& name) {
+  auto s = c.get(i, "/v1/services");
+  if (!s || !s->is_array()) return std::nullopt;
+  for (const auto& v : *s)
+    if (v.value("name", "") == name) return true;
+  return false;
+}
+
+// SIGCONT to the frozen peer however the test ends (the fixture's SIGKILL follows).
+struct Thaw {
+  Cluster& c;
+  int i;
+  ~Thaw() { signal_peer(c, i, SIGCONT); }
+};
 
 class DeltaSender {
  public:
@@ -119,4 +140,39 @@ TEST_CASE("state horizon: a deleted spec's old version is refused, an old live s
   CHECK(code == 0);
   CHECK(out.find("refused:    1 remote entries for clock skew") != std::string::npos);
   CHECK(out.find("warning:") == std::string::npos);
+}
+
+TEST_CASE("state horizon: a peer frozen past the tombstone TTL does not bring a deleted spec back",
+          "[integration][state][e2e]") {
+  Cluster c(3, "gossip = { profile = \"fast\", join_grace = \"1s\", tombstone_ttl = \"4s\", "
+               "push_pull_interval = \"1s\" }\n");
+  REQUIRE(start_all_ready(c));
+  std::ofstream(c.peer(0).dir + "/services/gh.toml")
+      << "[service.gh]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 1\n";
+  REQUIRE(wait_until(30s, [&] {
+    for (int i = 0; i < 3; ++i)
+      if (lists_service(c, i, "gh") != true) return false;
+    return true;
+  }));
+  // p2 is cut off (frozen) while the spec is deleted and its tombstone collected everywhere else.
+  Thaw thaw{c, 2};
+  signal_peer(c, 2, SIGSTOP);
+  REQUIRE(c.cli({"delete", "gh", "--api", "127.0.0.1:" + std::to_string(c.peer(0).api_port)})
+              .first == 0);
+  REQUIRE(wait_until(30s, [&] {
+    return state_stat(c, "graves", 0) >= 1 && state_stat(c, "graves", 1) >= 1;
+  }));
+  CHECK(lists_service(c, 0, "gh") == false);
+  CHECK(lists_service(c, 1, "gh") == false);
+  // Back, p2 offers its old live version: refused against the graves, and its next push-pull
+  // hands it the tombstone.
+  signal_peer(c, 2, SIGCONT);
+  REQUIRE(wait_until(30s, [&] { return lists_service(c, 2, "gh") == false; }));
+  CHECK(state_stat(c, "refused_expired", 0) + state_stat(c, "refused_expired", 1) >= 1);
+  // And nobody took it back meanwhile or since.
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < 5s) {
+    for (int i = 0; i < 3; ++i) CHECK(lists_service(c, i, "gh") != true);
+    std::this_thread::sleep_for(500ms);
+  }
 }
