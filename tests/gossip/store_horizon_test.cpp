@@ -228,3 +228,31 @@ TEST_CASE("clock: clock_ahead_us tells how far this store's clock runs ahead of 
   CHECK(other.stats().refused_skew == 1);
   CHECK(s.clock_ahead_us(kT0 + 3600 * kSecond) == 0);
 }
+
+// Why a spec refused for skew needs no re-put: the HLC never goes back, so a re-put carries a
+// time at least as far ahead and is refused alike; the version already written is accepted as
+// soon as the others' walls come within max_clock_skew of it, and push-pull (which always sends
+// what the other side lacks) then delivers it with no new write.
+TEST_CASE("clock: a write refused for skew propagates by push-pull once the wall catches up",
+          "[store][skew]") {
+  Store a("a"), b("b");
+  const Version v = a.put(kT0 + 3600 * kSecond, "spec/web", bytes_of("w"));  // a's wall 1 h ahead
+  auto exchange = [&](std::int64_t wall) {
+    auto resp = b.handle_push_pull(wall, a.begin_push_pull());
+    REQUIRE(resp);
+    auto fin = a.handle_push_pull(wall + 3600 * kSecond, *resp);
+    REQUIRE(fin);
+    b.handle_push_pull(wall, *fin);
+  };
+  exchange(kT0);
+  CHECK(b.get("spec/web") == nullptr);
+  CHECK(b.stats().refused_skew == 1);
+  // A re-put by `a` is refused alike: its clock cannot go back.
+  CHECK(Hlc::physical_us(a.put(kT0, "spec/web", bytes_of("w")).hlc) >= kT0 + 3600 * kSecond);
+  exchange(kT0 + 3590 * kSecond - 1000);
+  CHECK(b.get("spec/web") == nullptr);
+  // b's wall within max_clock_skew of the write: taken, no new write needed.
+  exchange(kT0 + 3590 * kSecond);
+  REQUIRE(b.get("spec/web") != nullptr);
+  CHECK(b.version_of("spec/web") > v);
+}
