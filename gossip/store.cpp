@@ -335,7 +335,8 @@ class Reader {
   std::size_t at_ = 0;
 };
 
-constexpr std::uint64_t kSnapshotFormat = 1;
+constexpr std::uint64_t kSnapshotFormat = 1;  // [1, clock, entries, held back]
+constexpr std::uint64_t kSnapshotGraves = 2;  // [2, clock, entries, held back, graves]
 
 // Appends `e` alone (a batch element, no batch header) to `out`.
 void append_entry(Bytes& out, const Entry& e) {
@@ -418,7 +419,11 @@ Parsed<PushPull> decode_push_pull(ByteView bytes) {
 // ============================================================================ the store
 
 Store::Store(std::string self, StoreConfig config)
-    : self_(std::move(self)), config_(config) {}
+    : self_(std::move(self)), config_(config), graves_(config.max_grave_bytes) {}
+
+std::int64_t Store::clock_ahead_us(std::int64_t wall_us) const {
+  return sat_sub(Hlc::physical_us(hlc_.last()), wall_us);
+}
 
 Version Store::put(std::int64_t wall_us, std::string key, Bytes value) {
   Version v{hlc_.tick(wall_us), self_};
@@ -426,6 +431,7 @@ Version Store::put(std::int64_t wall_us, std::string key, Bytes value) {
     hlc_.observe(e->version.hlc);  // defensive: never write under what we hold
     v.hlc = hlc_.tick(wall_us);
   }
+  graves_.forget(key);  // the clock observed every grave: v is above it
   store_and_queue(Entry{std::move(key), v, false, std::move(value)});
   return v;
 }
@@ -436,6 +442,7 @@ Version Store::erase(std::int64_t wall_us, std::string key) {
     hlc_.observe(e->version.hlc);
     v.hlc = hlc_.tick(wall_us);
   }
+  graves_.forget(key);
   store_and_queue(Entry{std::move(key), v, true, {}});
   return v;
 }
@@ -462,6 +469,24 @@ MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::ui
   hlc_.observe(hlc);
   // The one lookup of this key: the cell serves the staleness check and the update in place.
   const std::size_t cell = find_cell(key, hash);
+  if (cell == kNoCell) {
+    // The tombstone horizon: a key with no entry here may have had one that a tombstone deleted
+    // and collect_garbage then removed. Whatever that tombstone superseded stays deleted; the
+    // comparison is of versions, so no clock enters it (only the graves' lifetime).
+    if (buried_above(key, hlc, origin)) {
+      ++stats_.refused_expired;
+      return MergeResult::refused_expired;
+    }
+    // A tombstone already past tombstone_ttl (by our clock) is collected on arrival: storing it
+    // would only spread it again (a long-cut-off peer re-gossiping its old deletes) until the
+    // next collection. Its grave keeps what it deleted from coming back.
+    if (deleted && age_us(hlc, wall_us) >= config_.tombstone_ttl_us) {
+      bury(key, Version{hlc, std::string(origin)});
+      ++stats_.refused_expired;
+      return MergeResult::refused_expired;
+    }
+    graves_.forget(key);  // a newer version: the key lives (or dies) again
+  }
   if (cell != kNoCell && cells_[cell].surely_not_newer(hlc, origin)) {  // without the entry
     ++stats_.stale;
     return MergeResult::stale;
@@ -515,6 +540,7 @@ void count_result(MergeCounts& c, MergeResult r) {
     case MergeResult::refuted: ++c.refuted; break;
     case MergeResult::refused_foreign: ++c.refused_foreign; break;
     case MergeResult::refused_skew: ++c.refused_skew; break;
+    case MergeResult::refused_expired: ++c.refused_expired; break;
   }
 }
 }  // namespace
@@ -925,6 +951,7 @@ std::vector<Entry> Store::missing_for(const Digest& remote) const {
       auto it = theirs.find(key);
       if (it == theirs.end() || *it->second < e.version) out.push_back(e);
     }
+    for (Entry& g : graves_for(items)) out.push_back(std::move(g));
     return out;
   }
   // Both in key order: one merge walk.
@@ -937,6 +964,7 @@ std::vector<Entry> Store::missing_for(const Digest& remote) const {
     }
     if (theirs == nullptr || *theirs < e.version) out.push_back(e);
   }
+  for (Entry& g : graves_for(items)) out.push_back(std::move(g));
   return out;
 }
 
@@ -980,8 +1008,10 @@ Parsed<Bytes> Store::handle_push_pull_encoded(std::int64_t wall_us, ByteView byt
     case PushPull::Kind::final:
       return out;
   }
-  pk.pack_array(static_cast<std::uint32_t>(missing.size()));
+  const std::vector<Entry> graves = graves_for(digest);
+  pk.pack_array(static_cast<std::uint32_t>(missing.size() + graves.size()));
   for (const Entry* e : missing) pack_entry(pk, *e);
+  for (const Entry& e : graves) pack_entry(pk, e);
   return out;
 }
 
@@ -1047,8 +1077,55 @@ void Store::release(std::int64_t wall_us, bool pulled) {
     }
     hlc_.observe(e.version.hlc);
     if (const Entry* have = lookup(key); have != nullptr && !(have->version < e.version)) continue;
+    if (buried_above(key, e.version.hlc, e.version.origin)) {  // deleted since: stays deleted
+      ++stats_.held_back_dropped;
+      continue;
+    }
+    graves_.forget(key);
     store_and_queue(std::move(e));
   }
+}
+
+void Store::bury(std::string_view key, const Version& version) {
+  graves_.bury(key, version);
+  stats_.graves_dropped = graves_.dropped();
+}
+
+bool Store::buried_above(std::string_view key, std::uint64_t hlc, std::string_view origin) const {
+  const Version* grave = graves_.find(key);
+  return grave != nullptr &&
+         (grave->hlc > hlc || (grave->hlc == hlc && grave->origin >= origin));
+}
+
+namespace {
+std::string_view key_of(const DigestItem& it) { return it.key; }
+std::uint64_t hlc_of(const DigestItem& it) { return it.version.hlc; }
+std::string_view origin_of(const DigestItem& it) { return it.version.origin; }
+std::string_view key_of(const DigestView& it) { return it.key; }
+std::uint64_t hlc_of(const DigestView& it) { return it.hlc; }
+std::string_view origin_of(const DigestView& it) { return it.origin; }
+}  // namespace
+
+template <class Items>
+std::vector<Entry> Store::graves_for(const Items& remote) const {
+  std::vector<Entry> out;
+  if (graves_.size() == 0) return out;
+  // The remote's highest version of each buried key we hold no entry for: a key listed a
+  // thousand times still gets one answer. Bounded by the graves.
+  std::map<std::string_view, std::pair<std::uint64_t, std::string_view>> theirs;
+  for (const auto& it : remote) {
+    const std::string_view key = key_of(it);
+    if (graves_.find(key) == nullptr || lookup(key) != nullptr) continue;
+    const std::pair<std::uint64_t, std::string_view> v{hlc_of(it), origin_of(it)};
+    auto [pos, inserted] = theirs.emplace(key, v);
+    if (!inserted && pos->second < v) pos->second = v;
+  }
+  for (const auto& [key, v] : theirs) {  // the tombstone goes where the remote's is older
+    const Version& grave = *graves_.find(key);
+    if (grave.hlc > v.first || (grave.hlc == v.first && grave.origin > v.second))
+      out.push_back(Entry{std::string(key), grave, true, {}});
+  }
+  return out;
 }
 
 std::string Store::status_key(std::string_view peer) {
@@ -1068,6 +1145,13 @@ bool Store::forget_member(std::string_view peer) {
 }
 
 std::size_t Store::collect_garbage(std::int64_t wall_us) {
+  // Graves go at 2 * tombstone_ttl: those whose physical time is at most wall - 2 * ttl, i.e.
+  // (ms resolution) whose hlc lies below from_wall(wall - 2 * ttl + 1 ms). Saturated: walls and
+  // configs come from outside.
+  std::int64_t twice = 0, grave_edge = 0;
+  if (__builtin_mul_overflow(config_.tombstone_ttl_us, 2, &twice)) twice = INT64_MAX;
+  if (__builtin_add_overflow(sat_sub(wall_us, twice), 1000, &grave_edge)) grave_edge = INT64_MAX;
+  graves_.forget_below(Hlc::from_wall(grave_edge));
   // Nothing can be due when no tombstone is, or when the oldest is not (age falls with hlc).
   if (tombstones_known_ && (oldest_tombstone_ == UINT64_MAX ||
                             age_us(oldest_tombstone_, wall_us) < config_.tombstone_ttl_us))
@@ -1079,6 +1163,7 @@ std::size_t Store::collect_garbage(std::int64_t wall_us) {
       const Entry& e = it->second;
       if (e.deleted && age_us(e.version.hlc, wall_us) >= config_.tombstone_ttl_us) {
         dequeue(it->first);
+        if (map == &entries_ || lookup(it->first) == nullptr) bury(it->first, e.version);
         if (map == &entries_) erase_cell(it->first);
         it = map->erase(it);
         ++n;
@@ -1098,13 +1183,18 @@ Bytes Store::snapshot() const {
   Bytes out;
   Sink sink{&out};
   Packer pk(sink);
-  pk.pack_array(4);
-  pk.pack_uint64(kSnapshotFormat);
+  // Format 1 while nothing is buried (what older binaries read), else 2 with the graves.
+  const bool graves = graves_.size() > 0;
+  pk.pack_array(graves ? 5 : 4);
+  pk.pack_uint64(graves ? kSnapshotGraves : kSnapshotFormat);
   pk.pack_uint64(hlc_.last());
   pk.pack_array(static_cast<std::uint32_t>(entries_.size()));
   for (const auto& [key, e] : entries_) pack_entry(pk, e);
   pk.pack_array(static_cast<std::uint32_t>(held_.size()));
   for (const auto& [key, e] : held_) pack_entry(pk, e);
+  if (!graves) return out;
+  pk.pack_array(static_cast<std::uint32_t>(graves_.size()));
+  for (const auto& [key, v] : graves_.graves()) pack_digest_item(pk, key, v);
   return out;
 }
 
@@ -1113,14 +1203,19 @@ Parsed<Store> Store::restore(ByteView snapshot, std::string self, StoreConfig co
   Reader r(snapshot);
   std::uint64_t format = 0, last = 0;
   std::vector<Entry> live, held;
-  bool ok = r.array_of(4, "snapshot") && r.uint(format);
-  if (ok && format != kSnapshotFormat) ok = r.fail("unknown snapshot format");
-  ok = ok && r.uint(last) && r.entries(live) && r.entries(held) && r.finish();
+  Digest graves;
+  std::uint32_t fields = 0;
+  bool ok = r.array(fields) && r.uint(format);
+  if (ok && !((fields == 4 && format == kSnapshotFormat) || (fields == 5 && format == kSnapshotGraves)))
+    ok = r.fail("unknown snapshot format");
+  ok = ok && r.uint(last) && r.entries(live) && r.entries(held) &&
+       (fields == 4 || r.digest(graves)) && r.finish();
   if (!ok) return Parsed<Store>::failure("snapshot: " + r.error());
 
   Store s(std::move(self), config);
   for (const Entry& e : live) last = std::max(last, e.version.hlc);
   for (const Entry& e : held) last = std::max(last, e.version.hlc);
+  for (const DigestItem& g : graves.items) last = std::max(last, g.version.hlc);
   // The same bound the skew guard of merge() applies to the others' versions.
   std::int64_t cap_us = 0;
   if (sat_sub(Hlc::physical_us(last), wall_us) > config.max_clock_skew_us &&
@@ -1145,6 +1240,8 @@ Parsed<Store> Store::restore(ByteView snapshot, std::string self, StoreConfig co
   for (Entry& e : held) put_max(s.held_, std::move(e));
   for (Entry& e : live) put_max(hold_live ? s.held_ : s.entries_, std::move(e));
   s.rebuild_index();
+  for (const DigestItem& g : graves.items)
+    if (s.lookup(g.key) == nullptr) s.bury(g.key, g.version);
   // A key may be both live and held back (snapshot taken while holding back): reads show the live
   // entry until the release, where the higher version wins as in any merge.
   return s;

@@ -26,16 +26,11 @@
 #include <vector>
 
 #include "gossip/bytes.hpp"
+#include "gossip/graveyard.hpp"
 #include "gossip/hlc.hpp"
+#include "gossip/version.hpp"
 
 namespace shoal::gossip {
-
-struct Version {
-  std::uint64_t hlc = 0;
-  std::string origin;
-  friend bool operator==(const Version&, const Version&) = default;
-  friend std::strong_ordering operator<=>(const Version&, const Version&) = default;
-};
 
 struct Entry {
   std::string key;
@@ -56,6 +51,9 @@ struct StoreConfig {
   // "oversized" for the stream channel instead (and always travels in push-pull). Set it to the
   // share of a packet the engine reserves for state deltas.
   std::size_t max_delta_bytes = 1024;
+  // The keys and versions of collected tombstones are remembered for one more tombstone_ttl
+  // (the tombstone horizon, see Graveyard), in at most this many bytes.
+  std::size_t max_grave_bytes = 16u << 20;
 };
 
 enum class MergeResult : std::uint8_t {
@@ -65,6 +63,8 @@ enum class MergeResult : std::uint8_t {
   refuted,       // a newer version of our own key from a previous life of this peer (restarted
                  // without its disk) over our current write: we re-issued ours above it
   refused_foreign,  // a `status/<peer>` entry whose origin is not <peer>: ignored and counted
+  refused_expired,  // for a key with no entry here: no newer than a collected tombstone of it
+                    // (a resurrection), or itself a tombstone past tombstone_ttl (buried)
 };
 
 struct StoreStats {
@@ -75,6 +75,8 @@ struct StoreStats {
   std::uint64_t refused_foreign = 0;
   std::uint64_t garbage_collected = 0;
   std::uint64_t held_back_dropped = 0;  // held-back entries discarded after a pull
+  std::uint64_t refused_expired = 0;
+  std::uint64_t graves_dropped = 0;  // graves forgotten early, over max_grave_bytes
 };
 
 // Push-pull by per-key versions (tombstones included).
@@ -109,7 +111,8 @@ enum class HoldBack : std::uint8_t {
 };
 
 struct MergeCounts {
-  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0, refused_foreign = 0;
+  std::size_t applied = 0, stale = 0, refused_skew = 0, refuted = 0, refused_foreign = 0,
+              refused_expired = 0;
 };
 
 class Store {
@@ -125,6 +128,11 @@ class Store {
   const StoreConfig& config() const { return config_; }
   const StoreStats& stats() const { return stats_; }
   std::uint64_t clock() const { return hlc_.last(); }
+  // How far the physical part of this store's clock lies ahead of `wall_us` (negative: behind).
+  // Every local write carries at least that time, so while it exceeds max_clock_skew each peer
+  // whose clock agrees with this wall refuses this peer's writes (a clock stepped forward and
+  // back: the HLC never goes back).
+  std::int64_t clock_ahead_us(std::int64_t wall_us) const;
 
   // ---- Local writes: tick the HLC, store, queue for broadcast. The new version is greater
   // than every version this store holds or has observed.
@@ -200,7 +208,12 @@ class Store {
   bool forget_member(std::string_view peer);
 
   // ---- Tombstones older than tombstone_ttl (by version time) are removed. Returns the count.
+  // Their keys and versions stay as graves until 2 * tombstone_ttl (the tombstone horizon):
+  // merge refuses what they supersede for a key with no entry, and a push-pull answers a peer
+  // whose digest holds an older version of a buried key with the tombstone (Graveyard).
   std::size_t collect_garbage(std::int64_t wall_us);
+  std::size_t graves() const { return graves_.size(); }
+  std::size_t grave_bytes() const { return graves_.bytes(); }
 
   // ---- Persistence (node/ writes the file). Held-back entries stay held back across restore.
   Bytes snapshot() const;
@@ -285,6 +298,13 @@ class Store {
   void dequeue(std::string_view key);  // from the delta and oversized queues
   void mark_changed(std::string_view key);
   void release(std::int64_t wall_us, bool pulled);
+  void bury(std::string_view key, const Version& version);
+  // Whether a grave of `key` supersedes (hlc, origin): the version is no newer than the grave.
+  bool buried_above(std::string_view key, std::uint64_t hlc, std::string_view origin) const;
+  // The tombstones to send a peer whose digest lists buried keys of ours at older versions (each
+  // key once, in key order). `Items` is a vector of DigestItem or of decoded digest views.
+  template <class Items>
+  std::vector<Entry> graves_for(const Items& remote) const;
   void count_size(std::size_t size, int delta);
   std::size_t smallest_queued();
   // entries_ by key through cells_ (a hash lookup instead of a walk of string compares).
@@ -297,6 +317,7 @@ class Store {
   Hlc hlc_;
   std::uint64_t restore_capped_from_ = 0;
   StoreStats stats_;
+  Graveyard graves_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::map<std::string, Entry, std::less<>> held_;
   // Key -> its entry and slot (see Cell). Only ever looked up, never iterated, so its order

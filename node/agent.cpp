@@ -43,6 +43,7 @@
 #include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/state_file.hpp"
+#include "node/state_report.hpp"
 #include "node/state_writer.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
@@ -819,7 +820,11 @@ class Agent {
     scan_services(false);
     Json names = Json::array();
     for (const auto& sv : *parsed.value) names.push_back(sv.name);
-    return json_response(200, Json{{"peer", setup_.name}, {"file", path}, {"services", names}});
+    Json reply{{"peer", setup_.name}, {"file", path}, {"services", names}};
+    const std::string warn = clock_warning(clock_ahead_ms(engine_.state(), clock_now().wall),
+                                           setup_.gossip.max_clock_skew);
+    if (!warn.empty()) reply["warning"] = warn;  // written here, refused by the others for now
+    return json_response(200, reply);
   }
 
   HttpResponse api_delete(const std::string& name) {
@@ -1076,6 +1081,8 @@ class Agent {
       }
     }
     const auto& st = engine_.stats();
+    const std::int64_t ahead_ms = clock_ahead_ms(engine_.state(), clock_now().wall);
+    const std::string clock_warn = clock_warning(ahead_ms, setup_.gossip.max_clock_skew);
     Json j{{"name", setup_.name},
            {"view_hash", engine_.view_hash_hex()},
            {"members", ms.size()},
@@ -1100,6 +1107,8 @@ class Agent {
            {"invalid_specs", invalid_specs_json()},
            {"local_services", local_names()},
            {"foreign_instances", foreign_},
+           {"clock_ahead_ms", ahead_ms},
+           {"clock_warning", clock_warn.empty() ? Json() : Json(clock_warn)},
            {"stats",
             {{"packets_in", st.packets_in},
              {"packets_dropped", dropped_},
@@ -1116,7 +1125,8 @@ class Agent {
              {"handler_errors", handler_errors_},
              {"push_pulls_limited", st.push_pulls_limited},
              {"stream_only_dropped", st.stream_only_dropped},
-             {"stream", stream_json()}}}};
+             {"stream", stream_json()},
+             {"state", state_stats_json(engine_.state())}}}};
     return j;
   }
 

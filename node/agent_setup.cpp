@@ -37,6 +37,8 @@ AgentSetup resolve_setup(const config::PeerConfig& cfg, const HostFacts& host) {
   if (g.gossip_interval) c.gossip_interval = ms(*g.gossip_interval);
   if (g.push_pull_interval) c.push_pull_interval = ms(*g.push_pull_interval);
   if (g.reconnect_timeout) c.reconnect_timeout = ms(*g.reconnect_timeout);
+  if (g.tombstone_ttl) c.tombstone_ttl = ms(*g.tombstone_ttl);
+  if (g.max_clock_skew) c.max_clock_skew = ms(*g.max_clock_skew);
   if (g.indirect_checks) c.indirect_checks = *g.indirect_checks;
   if (g.suspicion_mult) c.suspicion_mult = *g.suspicion_mult;
   if (g.suspicion_max_mult) c.suspicion_max_mult = *g.suspicion_max_mult;

@@ -202,6 +202,17 @@ std::string status_text(const Json& s) {
     o << "\n";
   }
   if (s.value("draining", false) == true) o << "draining:   yes\n";
+  if (s.contains("clock_warning") && s["clock_warning"].is_string())
+    o << "warning:    " << cell(s["clock_warning"]) << "\n";
+  if (s.contains("stats") && s["stats"].is_object() && s["stats"].contains("state") &&
+      s["stats"]["state"].is_object()) {
+    const Json& st = s["stats"]["state"];
+    const Json skew = st.value("refused_skew", Json(0));
+    if (skew.is_number_unsigned() && skew.get<std::uint64_t>() > 0) {
+      o << "refused:    " << cell(skew)
+        << " remote entries for clock skew (a peer's clock runs ahead of this host's)\n";
+    }
+  }
   if (s.contains("errors") && s["errors"].is_array()) {
     for (const auto& e : s["errors"]) o << "error:      " << cell(e) << "\n";
   }
@@ -403,11 +414,19 @@ int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
   Json body{{"file", base}, {"content", *text}};
   auto j = call(api, "POST", "/v1/apply", json_text(body), err, "apply");
   if (!j) return 1;
-  std::string names;
-  for (const auto& n : (*j)["services"]) names += (names.empty() ? "" : ", ") + cell(n);
-  out << "applied " << names << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
-      << ")\n";
+  out << apply_text(*j);
   return 0;
+}
+
+std::string apply_text(const Json& j) {
+  std::string names;
+  if (j.contains("services") && j["services"].is_array())
+    for (const auto& n : j["services"]) names += (names.empty() ? "" : ", ") + cell(n);
+  std::string text = "applied " + names + " (" + cell(j.value("file", Json())) + " on " +
+                     cell(j.value("peer", Json())) + ")\n";
+  if (j.contains("warning") && j["warning"].is_string())
+    text += "warning: " + cell(j["warning"]) + "\n";
+  return text;
 }
 
 int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,

@@ -36,6 +36,9 @@ std::string describe(const ApiTarget& api);
 // Human renderings of the API's JSON (pure, tested).
 std::string members_table(const nlohmann::json& members);
 std::string status_text(const nlohmann::json& status);
+// What `shoal apply` prints for the API's answer: the services applied, and the peer's warning
+// when it has one (its writes are refused by the others: the spec will not propagate yet).
+std::string apply_text(const nlohmann::json& reply);
 std::string services_table(const nlohmann::json& services);  // NAME REPLICAS RUNNING HEALTHY VERSION
 std::string ps_table(const nlohmann::json& instances);       // SERVICE INDEX PEER STATE PORTS
 

@@ -60,6 +60,14 @@ TEST_CASE("agent setup: profiles and overrides", "[node][agent]") {
   CHECK(o.gossip.probe_interval == 2000 * shoal::gossip::kMillis);
   CHECK(o.gossip.probe_timeout == fast.probe_timeout);
   CHECK(o.join_grace == 0);
+  // The replicated state's settings reach the engine (they were parsed and then ignored).
+  CHECK(o.gossip.tombstone_ttl == fast.tombstone_ttl);
+  cfg.gossip.tombstone_ttl = 5000;
+  cfg.gossip.max_clock_skew = 3000;
+  auto t = resolve_setup(cfg, host);
+  REQUIRE(t.error.empty());
+  CHECK(t.gossip.tombstone_ttl == 5000 * shoal::gossip::kMillis);
+  CHECK(t.gossip.max_clock_skew == 3000 * shoal::gossip::kMillis);
   cfg.gossip.profile = "bogus";
   CHECK(resolve_setup(cfg, host).error ==
         "gossip.profile: unknown profile `bogus` (lan, wan, local, fast)");

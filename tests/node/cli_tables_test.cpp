@@ -33,3 +33,26 @@ TEST_CASE("status text: refused specs, one line each", "[node][cli]") {
                "2147483647\n") != std::string::npos);
   CHECK(t.find("refused:    spec web: placement failed: std::bad_alloc\n") != std::string::npos);
 }
+
+TEST_CASE("status text: a clock ahead and entries refused for skew are shown", "[node][cli]") {
+  Json s = Json::parse(R"({"name":"p0","clock_ahead_ms":3600000,
+    "clock_warning":"this peer's clock runs 3600000 ms ahead of its wall clock",
+    "stats":{"state":{"refused_skew":4,"refused_expired":0}}})");
+  const std::string t = node::status_text(s);
+  CHECK(t.find("warning:    this peer's clock runs 3600000 ms ahead of its wall clock\n") !=
+        std::string::npos);
+  CHECK(t.find("refused:    4 remote entries for clock skew") != std::string::npos);
+  Json quiet = Json::parse(R"({"name":"p0","clock_ahead_ms":0,"clock_warning":null,
+    "stats":{"state":{"refused_skew":0}}})");
+  CHECK(node::status_text(quiet).find("warning:") == std::string::npos);
+  CHECK(node::status_text(quiet).find("clock skew") == std::string::npos);
+}
+
+TEST_CASE("apply text: the peer's warning follows the applied line", "[node][cli]") {
+  Json ok = Json::parse(R"({"peer":"p0","file":"/s/web.toml","services":["web","db"]})");
+  CHECK(node::apply_text(ok) == "applied web, db (/s/web.toml on p0)\n");
+  ok["warning"] = "this peer's clock runs 3600000 ms ahead of its wall clock";
+  CHECK(node::apply_text(ok) ==
+        "applied web, db (/s/web.toml on p0)\n"
+        "warning: this peer's clock runs 3600000 ms ahead of its wall clock\n");
+}
