@@ -15,12 +15,13 @@ using namespace std::chrono_literals;
 
 TEST_CASE("a hung health probe does not make a live peer's instances stop as orphans",
           "[integration][health]") {
-  // Orphan timeout 3 s; every probe hangs for its whole 10 s timeout.
+  // Orphan timeout 3 s; every probe hangs for its whole 5 s timeout (a timeout must be below
+  // the interval), the first one 6 s after the start.
   Cluster c(1, "gossip = { profile = \"fast\", join_grace = \"1s\" }\n"
                "runtime = { orphan_timeout = \"3s\" }\n");
   std::ofstream(c.peer(0).dir + "/services/hang.toml")
       << "[service.hang]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 2\n"
-      << "health = { exec = [\"sleep\", \"100\"], interval = \"1s\", timeout = \"10s\", "
+      << "health = { exec = [\"sleep\", \"100\"], interval = \"6s\", timeout = \"5s\", "
          "retries = 100 }\n";
   c.start(0);
   REQUIRE(wait_until(30s, [&] {
@@ -29,7 +30,7 @@ TEST_CASE("a hung health probe does not make a live peer's instances stop as orp
     return live == 2;
   }));
   const auto first = c.instances(0);
-  // Two probes' worth of hanging: far past the orphan timeout.
+  // 12 s: the first probe hangs from about 6 s to 11 s, past the orphan timeout.
   for (int k = 0; k < 24; ++k) {
     std::this_thread::sleep_for(500ms);
     for (const auto& r : first) {
