@@ -145,12 +145,23 @@ void read_health(Reader& r, const toml::node& n, ServiceSpec& s, bool ports_know
     if (auto argv = r.string_array(v, "health.exec")) h.exec = std::move(*argv);
     else ok = false;
   });
+  bool interval_ok = true, timeout_ok = false;
   with(*t, "interval", [&](const toml::node& v) {
     if (auto d = r.duration(v, "health.interval", 1)) h.interval = *d;
+    else interval_ok = false;
   });
   with(*t, "timeout", [&](const toml::node& v) {
-    if (auto d = r.duration(v, "health.timeout", 1)) h.timeout = *d;
+    if (auto d = r.duration(v, "health.timeout", 1)) h.timeout = *d, timeout_ok = true;
   });
+  // A probe must end before the next one is due. Only a timeout the file sets is refused: the
+  // default (2 s) with a shorter interval is capped at run time (runtime::capped_timeout).
+  if (const toml::node* v = t->get("timeout"); v && timeout_ok && interval_ok &&
+                                               h.timeout >= h.interval) {
+    r.error(*v, "health.timeout (" + format_duration(h.timeout) +
+                    ") must be less than health.interval (" + format_duration(h.interval) +
+                    (t->get("interval") ? "" : ", the default") + ")");
+    ok = false;
+  }
   with(*t, "retries", [&](const toml::node& v) {
     if (auto i = r.integer(v, "health.retries", 1)) h.retries = static_cast<int>(*i);
   });

@@ -11,7 +11,11 @@
 //   ports           at most 256; names [a-z0-9_-] 1..63 and unique; container and host 1..65535;
 //                   no two static host ports equal
 //   durations       restart.delay, restart.max_delay, health.interval, health.timeout: 1 ms .. 1
-//                   year; stop_grace: 0 .. 1 year; restart.max_delay >= restart.delay
+//                   year; stop_grace: 0 .. 1 year; restart.max_delay >= restart.delay.
+//                   health.timeout < health.interval is the TOML reader's rule, not this one's:
+//                   only a timeout the file sets is refused (the default 2 s may exceed a short
+//                   interval), and a gossiped spec is not refused for it; probes cap it at run
+//                   time (runtime::capped_timeout)
 //   counts          restart.max_attempts 0..1,000,000; health.retries 1..1,000;
 //                   placement.max_per_peer 0..max_replicas; at most 64 constraints
 //   strings         every string valid UTF-8 without NUL (argv and env reach execve and JSON);

@@ -56,12 +56,13 @@ void Executor::run() {
   while (!stop_) {
     const config::Millis now = mono();
     const config::Millis due = std::min(next_check, next_heartbeat);
-    if (!pending_ && now < due) {
+    if (!pending_ && !probe_news_ && now < due) {
       cv_.wait_for(lk, std::chrono::milliseconds(due - now));
       continue;
     }
     std::optional<StepInputs> in = std::move(pending_);
     pending_.reset();
+    const bool probe_news = std::exchange(probe_news_, false);
     lk.unlock();
 
     bool send = false;
@@ -89,8 +90,18 @@ void Executor::run() {
     }
     if (!runner_ && available_) {
       // Adopts what the driver lists as ours (the engine answered a moment ago).
+      ProbeOptions po;
+      po.max_concurrent = opt_.max_probes;
+      po.on_done = [this] {
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          probe_news_ = true;
+        }
+        cv_.notify_one();
+      };
       runner_ = std::make_unique<Runner>(opt_.self, *driver_, opt_.reconcile,
-                                         [this](std::string_view l) { say(std::string(l)); });
+                                         [this](std::string_view l) { say(std::string(l)); },
+                                         std::move(po));
       send = true;
     }
     ExecReport rep;
@@ -104,9 +115,16 @@ void Executor::run() {
       ri.synced = in->synced;
       ri.alone_since = in->alone_since;
       ri.health_bad = in->health_bad;
+      last_step_ = ri.now;
+      probe_wake_sent_ = false;
       rep.wake_at = runner_->step(ri);
       rep.stepped = true;
       rep.seq = in->seq;
+      send = true;
+    } else if (probe_news && runner_ && available_ && !probe_wake_sent_) {
+      // A probe result waits: ask the io thread for a step (with fresh inputs) to collect it.
+      rep.wake_at = std::max(mono(), last_step_ + kProbeWakeGap);
+      probe_wake_sent_ = true;
       send = true;
     }
     if (send) {

@@ -13,6 +13,11 @@
 // While the driver is unavailable, submissions are dropped (the io thread re-submits when the
 // report says it is back).
 //
+// Health probes run on the Runner's probe threads, never in a step (runner.hpp). When one
+// finishes, the worker hands back a Report (not stepped) whose wake_at asks the io thread for a
+// step to collect it: at once, but not sooner than kProbeWakeGap after the last step, and once
+// per step, so a host probing many instances does not place on every result.
+//
 // stop() (and the destructor) lets the running step finish, destroys the Runner and the driver
 // on the worker, and joins it.
 #pragma once
@@ -74,7 +79,10 @@ struct ExecutorOptions {
   config::Millis heartbeat_interval = 1000;      // Driver::heartbeat()
   std::function<config::Millis()> mono_clock;    // default: steady_clock in ms
   std::function<void(std::string_view)> log;     // called on the worker (thread-safe sink)
+  std::size_t max_probes = 16;                   // health probes running at once
 };
+
+inline constexpr config::Millis kProbeWakeGap = 100;
 
 class Executor {
  public:
@@ -108,6 +116,7 @@ class Executor {
   std::optional<StepInputs> pending_;  // guarded by mu_
   bool stop_ = false;                  // guarded by mu_
   std::uint64_t steps_ = 0;            // guarded by mu_
+  bool probe_news_ = false;            // guarded by mu_: a probe finished since the worker looked
   // Worker-only state.
   std::unique_ptr<runtime::Driver> driver_;
   std::unique_ptr<Runner> runner_;
@@ -115,6 +124,8 @@ class Executor {
   bool checked_ = false;
   std::string error_;
   std::string socket_;
+  bool probe_wake_sent_ = false;  // a wake for probe results went out since the last step
+  config::Millis last_step_ = 0;
   std::thread worker_;  // last: started once everything above exists
 };
 

@@ -1,6 +1,7 @@
 #include "node/runner.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <type_traits>
 
 #include "placement/spec_hash.hpp"
@@ -22,8 +23,12 @@ config::Millis stop_backoff(int failures) {
 }  // namespace
 
 Runner::Runner(std::string self, runtime::Driver& driver, config::PeerConfig::Reconcile cfg,
-               std::function<void(std::string_view)> log)
-    : self_(std::move(self)), driver_(driver), reconciler_(cfg), log_(std::move(log)) {
+               std::function<void(std::string_view)> log, ProbeOptions probes)
+    : self_(std::move(self)),
+      driver_(driver),
+      reconciler_(cfg),
+      log_(std::move(log)),
+      probes_(std::make_unique<ProbePool>(probes.max_concurrent, std::move(probes.on_done))) {
   for (const runtime::Instance& inst : driver_.list()) {
     if (inst.labels.peer != self_) continue;
     Local l;
@@ -36,6 +41,14 @@ Runner::Runner(std::string self, runtime::Driver& driver, config::PeerConfig::Re
     say("found " + l.li.id.to_string() + " (" + inst.id + ") from a previous run");
     local_[l.li.id] = std::move(l);
   }
+}
+
+// The probe threads end (each probe within its timeout) before the driver they call goes.
+Runner::~Runner() { probes_.reset(); }
+
+bool Runner::await_probes(config::Millis timeout_ms, std::size_t results) {
+  return probes_->wait_results(results == 0 ? probing_.size() : results,
+                               std::chrono::milliseconds(timeout_ms));
 }
 
 void Runner::say(const std::string& line) const {
@@ -96,54 +109,82 @@ void Runner::learn_checks(const RunnerInputs& in) {
   }
 }
 
-void Runner::run_probes(config::Millis now) {
-  for (auto& [id, l] : local_) {
-    if (!l.health || l.health_kill || l.driver_id.empty() || !l.health->due(now)) continue;
-    if (l.li.state != InstanceState::starting && l.li.state != InstanceState::healthy &&
-        l.li.state != InstanceState::unhealthy) {
-      continue;
+namespace {
+bool probed_state(InstanceState s) {
+  return s == InstanceState::starting || s == InstanceState::healthy ||
+         s == InstanceState::unhealthy;
+}
+}  // namespace
+
+// Feeds the results that came in; a result for a copy that has since ended, been stopped or
+// replaced is dropped.
+void Runner::collect_probes(config::Millis now) {
+  for (ProbePool::Done& d : probes_->take()) {
+    auto p = probing_.find(d.key);
+    if (p == probing_.end()) continue;
+    const placement::InstanceId id = p->second;
+    probing_.erase(p);
+    auto it = local_.find(id);
+    if (it == local_.end() || it->second.probe != d.key) continue;
+    Local& l = it->second;
+    l.probe = 0;
+    if (!l.health || l.health_kill || l.driver_id.empty() || !probed_state(l.li.state)) continue;
+    record_probe(id, l, now, d.result);
+  }
+}
+
+void Runner::record_probe(const placement::InstanceId& id, Local& l, config::Millis now,
+                          const runtime::ProbeResult& r) {
+  using HS = runtime::HealthTracker::State;
+  if (auto changed = l.health->record(now, r.ok)) {
+    switch (*changed) {
+      case HS::starting: l.li.state = InstanceState::starting; break;
+      case HS::healthy: l.li.state = InstanceState::healthy; break;
+      case HS::unhealthy: l.li.state = InstanceState::unhealthy; break;
     }
-    const std::string driver_id = l.driver_id;
-    runtime::ExecFn exec = [this, &driver_id](const std::vector<std::string>& argv,
-                                              config::Millis timeout) {
-      return driver_.exec_probe(driver_id, argv, timeout);
-    };
-    runtime::ProbeResult r = runtime::run_probe(l.check, l.ports, exec);
-    using HS = runtime::HealthTracker::State;
-    if (auto changed = l.health->record(now, r.ok)) {
-      switch (*changed) {
-        case HS::starting: l.li.state = InstanceState::starting; break;
-        case HS::healthy: l.li.state = InstanceState::healthy; break;
-        case HS::unhealthy: l.li.state = InstanceState::unhealthy; break;
-      }
-      if (*changed == HS::unhealthy) {
-        say(id.to_string() + " unhealthy after " +
-            std::to_string(l.health->consecutive_failures()) + " failed checks (" + r.detail +
-            "): stopping it");
-      } else {
-        say(id.to_string() + " " + runtime::to_string(*changed) + " (" + r.detail + ")");
-      }
-    }
-    if (l.health->state() != HS::unhealthy) continue;
-    // Stop it; its end is then a failed exit. A stop the driver refused is retried at the next
-    // failing probe.
-    auto stopped = driver_.stop(l.driver_id, l.stop_grace);
-    if (stopped.ok()) {
-      l.health_kill = true;
+    if (*changed == HS::unhealthy) {
+      say(id.to_string() + " unhealthy after " + std::to_string(l.health->consecutive_failures()) +
+          " failed checks (" + r.detail + "): stopping it");
     } else {
-      say("stop of unhealthy " + id.to_string() + " failed: " + stopped.error().message);
+      say(id.to_string() + " " + runtime::to_string(*changed) + " (" + r.detail + ")");
     }
+  }
+  if (l.health->state() != HS::unhealthy) return;
+  // Stop it; its end is then a failed exit. A stop the driver refused is retried at the next
+  // failing probe.
+  auto stopped = driver_.stop(l.driver_id, l.stop_grace);
+  if (stopped.ok()) {
+    l.health_kill = true;
+  } else {
+    say("stop of unhealthy " + id.to_string() + " failed: " + stopped.error().message);
+  }
+}
+
+// Hands the probes due at `now` to the pool; the job holds copies of what it needs and the
+// driver (which outlives the pool).
+void Runner::launch_probes(config::Millis now) {
+  for (auto& [id, l] : local_) {
+    if (!l.health || l.health_kill || l.driver_id.empty() || l.probe != 0 || !l.health->due(now))
+      continue;
+    if (!probed_state(l.li.state)) continue;
+    l.probe = ++probe_keys_;
+    probing_[l.probe] = id;
+    probes_->submit(l.probe, [&driver = driver_, check = l.check, ports = l.ports,
+                              driver_id = l.driver_id] {
+      runtime::ExecFn exec = [&driver, &driver_id](const std::vector<std::string>& argv,
+                                                   config::Millis timeout) {
+        return driver.exec_probe(driver_id, argv, timeout);
+      };
+      return runtime::run_probe(check, ports, exec);
+    });
   }
 }
 
 std::optional<config::Millis> Runner::next_probe() const {
   std::optional<config::Millis> next;
   for (const auto& [id, l] : local_) {
-    if (!l.health || l.health_kill || l.driver_id.empty()) continue;
-    if (l.li.state != InstanceState::starting && l.li.state != InstanceState::healthy &&
-        l.li.state != InstanceState::unhealthy) {
-      continue;
-    }
+    if (!l.health || l.health_kill || l.driver_id.empty() || l.probe != 0) continue;
+    if (!probed_state(l.li.state)) continue;
     if (!next || l.health->next_due() < *next) next = l.health->next_due();
   }
   return next;
@@ -244,7 +285,7 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   poll_driver();
   enforce_stop_deadlines();
   learn_checks(in);
-  run_probes(in.now);
+  collect_probes(in.now);
   placement::ReconcileInputs r;
   r.now = in.now;
   r.self = self_;
@@ -258,6 +299,7 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
   for (const auto& a : plan.actions) execute(a);
+  launch_probes(in.now);  // after the plan: nothing probes a copy this step stops
   std::optional<config::Millis> wake = plan.wake_at;
   if (auto probe = next_probe(); probe && (!wake || *probe < *wake)) wake = probe;
   if (auto stop = next_stop_timer(); stop && (!wake || *stop < *wake)) wake = stop;

@@ -10,8 +10,13 @@
 //  - The first probe of a started instance runs one `interval` after its start (as Docker
 //    does); an instance found from a previous run is probed at the first step that knows its
 //    spec (same service name and spec hash).
-//  - step() runs the probes that are due, blocking, each bounded by the check's timeout: http
-//    and tcp against 127.0.0.1:<host port>, exec through Driver::exec_probe.
+//  - Probes never hold up a step (issue 14): step() hands the probes that are due to a
+//    ProbePool (at most ProbeOptions::max_concurrent run at once, the rest queue) and returns;
+//    a later step collects the results and feeds them to the trackers, timed at that step. One
+//    probe per instance is in flight at a time; each is bounded by runtime::capped_timeout (the
+//    check's timeout, below its interval): http and tcp against 127.0.0.1:<host port>, exec
+//    through Driver::exec_probe, called from a probe thread (drivers make it safe for that).
+//    ProbeOptions::on_done (on the probe thread) tells the owner to step soon to collect.
 //  - An unhealthy instance is stopped (Driver::stop with its stop_grace); its end counts as a
 //    failed exit (exit code as it ended, 1 if that was 0), so the restart policy, backoff and
 //    max_attempts apply as to a crash. It reports `unhealthy` until the driver says it ended.
@@ -29,12 +34,14 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "node/probe_pool.hpp"
 #include "node/runtime/driver.hpp"
 #include "node/runtime/health.hpp"
 #include "placement/reconcile.hpp"
@@ -53,20 +60,32 @@ struct RunnerInputs {
   bool health_bad = false;
 };
 
+struct ProbeOptions {
+  std::size_t max_concurrent = 16;  // probes running at once on this peer
+  std::function<void()> on_done;    // on a probe thread, after each result
+};
+
 class Runner {
  public:
   // Adopts candidates at once: every instance the driver lists with labels.peer == self.
   Runner(std::string self, runtime::Driver& driver, config::PeerConfig::Reconcile cfg,
-         std::function<void(std::string_view)> log = {});
+         std::function<void(std::string_view)> log = {}, ProbeOptions probes = {});
+  ~Runner();
 
-  // Polls the driver for exits, runs the health probes due at in.now, steps the reconciler,
-  // executes the plan. Returns when to step again at the latest: the reconciler's next timer
-  // or the next probe due, whichever is first (nullopt: only on news).
+  // Polls the driver for exits, records the probe results that came in, launches the probes
+  // due at in.now, steps the reconciler, executes the plan. Returns when to step again at the
+  // latest: the reconciler's next timer or the next probe due (of instances with no probe in
+  // flight), whichever is first (nullopt: only on news, such as ProbeOptions::on_done).
   std::optional<config::Millis> step(const RunnerInputs& in);
 
   // What this peer runs, sorted by id: the payload of status/<self>.
   placement::PeerStatus status() const;
   std::size_t actions_executed() const { return actions_; }
+  // Probes launched whose result no step has collected yet.
+  std::size_t probes_in_flight() const { return probing_.size(); }
+  // Waits (bounded) until `results` probes (0: every one in flight) have a result for the
+  // next step to collect; for tests.
+  bool await_probes(config::Millis timeout_ms, std::size_t results = 0);
 
  private:
   struct Local {
@@ -85,6 +104,7 @@ class Runner {
     config::Millis stop_retry_at = 0;   // no stop before this (back-off after a refusal)
     config::Millis stop_deadline = 0;   // stopping: force it at this time
     bool forced = false;                // force_stop sent: re-list at the deadline
+    std::uint64_t probe = 0;            // key of its probe in flight (0: none)
   };
   // A copy replaced by a new start of the same id, stopping: tracked until its end.
   struct Retiring {
@@ -99,7 +119,10 @@ class Runner {
   std::optional<config::Millis> next_stop_timer() const;
   void poll_driver();
   void learn_checks(const RunnerInputs& in);
-  void run_probes(config::Millis now);
+  void collect_probes(config::Millis now);
+  void record_probe(const placement::InstanceId& id, Local& l, config::Millis now,
+                    const runtime::ProbeResult& r);
+  void launch_probes(config::Millis now);
   std::optional<config::Millis> next_probe() const;
   void execute(const placement::Action& a);
   void say(const std::string& line) const;
@@ -113,6 +136,9 @@ class Runner {
   std::set<std::string> listed_;              // the last re-list (enforce_stop_deadlines)
   std::size_t actions_ = 0;
   config::Millis now_ = 0;  // of the current step
+  std::uint64_t probe_keys_ = 0;                           // the last probe key given
+  std::map<std::uint64_t, placement::InstanceId> probing_;  // probes in flight, by key
+  std::unique_ptr<ProbePool> probes_;  // last: its threads end before anything they use
 };
 
 }  // namespace shoal::node

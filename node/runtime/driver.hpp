@@ -106,6 +106,8 @@ class Driver {
   // passes on exit 0. The process driver runs argv on this host with the instance's
   // environment; the docker driver runs it inside the container. Blocks up to `timeout` (plus
   // an engine round trip). Default: a failure saying the driver has no exec checks.
+  // Called from the peer's probe threads (node/probe_pool.hpp), several at once and while the
+  // other calls run: it must only read what those calls do not change.
   virtual ProbeResult exec_probe(const std::string& id, const std::vector<std::string>& argv,
                                  Millis timeout);
 };

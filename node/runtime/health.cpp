@@ -223,20 +223,25 @@ ProbeResult probe_exec(const std::vector<std::string>& argv,
   }
 }
 
+Millis capped_timeout(const config::HealthCheck& check) {
+  return std::max<Millis>(1, std::min(check.timeout, check.interval - 1));
+}
+
 ProbeResult run_probe(const config::HealthCheck& check, const std::vector<HostPort>& ports,
                       const ExecFn& exec, const std::string& host) {
   using Kind = config::HealthCheck::Kind;
   if (check.kind == Kind::none) return {true, "no health check"};
+  const Millis timeout = capped_timeout(check);
   if (check.kind == Kind::exec) {
     if (!exec) return {false, "exec health checks are not supported here"};
-    return exec(check.exec, check.timeout);
+    return exec(check.exec, timeout);
   }
   auto it = std::find_if(ports.begin(), ports.end(),
                          [&](const HostPort& p) { return p.name == check.port; });
   if (it == ports.end() || it->host == 0)
     return {false, "health check port '" + check.port + "' has no host port"};
-  if (check.kind == Kind::http) return probe_http(host, it->host, check.http_path, check.timeout);
-  return probe_tcp(host, it->host, check.timeout);
+  if (check.kind == Kind::http) return probe_http(host, it->host, check.http_path, timeout);
+  return probe_tcp(host, it->host, timeout);
 }
 
 ProbeResult Driver::exec_probe(const std::string&, const std::vector<std::string>&, Millis) {

@@ -37,8 +37,15 @@ ProbeResult probe_exec(const std::vector<std::string>& argv,
 // Runs the exec form of a check for one instance (argv, timeout) -> result.
 using ExecFn = std::function<ProbeResult(const std::vector<std::string>&, Millis)>;
 
+// The time one probe of `check` may take: its timeout, capped below its interval (at most
+// interval - 1 ms, at least 1 ms). A service file cannot set timeout >= interval (the reader
+// refuses it); a spec can still have one (the default 2 s timeout with an interval of 2 s or
+// less, or a spec received from gossip), and its probes then end before the next is due.
+Millis capped_timeout(const config::HealthCheck& check);
+
 // One probe of `check` for an instance with `ports`: http/tcp against host:<host port of
-// check.port>, exec through `exec` (a failure when it is empty). Kind::none passes.
+// check.port>, exec through `exec` (a failure when it is empty), each bounded by
+// capped_timeout(check). Kind::none passes.
 ProbeResult run_probe(const config::HealthCheck& check, const std::vector<HostPort>& ports,
                       const ExecFn& exec, const std::string& host = "127.0.0.1");
 

@@ -94,6 +94,16 @@ TEST_CASE("service file: tcp and exec health checks", "[config][service]") {
   CHECK(exec.health.interval == 90000);
   CHECK(exec.health.timeout == 500);
   CHECK(exec.health.retries == 1);
+  // A timeout just below the interval is fine; an interval below the default timeout (2 s)
+  // keeps that default (run_probe caps it below the interval).
+  auto tight = only_service(
+      "[service.db]\nimage = \"pg\"\nhealth = { exec = [\"true\"], interval = \"1s\", "
+      "timeout = \"999ms\" }\n");
+  CHECK(tight.health.timeout == 999);
+  auto fast = only_service(
+      "[service.db]\nimage = \"pg\"\nhealth = { exec = [\"true\"], interval = \"1s\" }\n");
+  CHECK(fast.health.interval == 1000);
+  CHECK(fast.health.timeout == 2000);
 }
 
 TEST_CASE("service file: unit variants", "[config][service]") {

@@ -336,14 +336,14 @@ TEST_CASE("docker: a container killed behind the peer's back is restarted, a fai
   std::ofstream(c.peer(0).dir + "/services/web.toml")
       << kWebService << "replicas = 1\n"
       << "restart = { condition = \"any\", delay = \"1s\" }\n"
-      << "health = { http = \"/\", port = \"http\", interval = \"1s\", timeout = \"1s\", "
+      << "health = { http = \"/\", port = \"http\", interval = \"1s\", timeout = \"900ms\", "
          "retries = 2 }\n";
   std::string sick = kWebService;
   sick.replace(sick.find("[service.web]"), 13, "[service.sick]");
   std::ofstream(c.peer(0).dir + "/services/sick.toml")
       << sick << "replicas = 1\n"
       << "restart = { condition = \"any\", delay = \"1s\" }\n"
-      << "health = { http = \"/healthz\", port = \"http\", interval = \"1s\", timeout = \"1s\", "
+      << "health = { http = \"/healthz\", port = \"http\", interval = \"1s\", timeout = \"900ms\", "
          "retries = 2 }\n";
 
   auto row = [&](const std::string& svc) {

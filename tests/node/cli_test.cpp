@@ -116,6 +116,17 @@ TEST_CASE("check: an invalid file exits 2 with path:line:col lines on stderr", "
                      typo + ":1:2: unknown key `servce` (did you mean `service`?)\n");
 }
 
+TEST_CASE("check: a health timeout that is not below its interval exits 2", "[node][cli]") {
+  TempDir dir;
+  const std::string bad = dir.write(
+      "slow.toml", "[service.web]\ncommand = [\"sleep\", \"9\"]\n"
+                   "health = { exec = [\"true\"], interval = \"1s\", timeout = \"10s\" }\n");
+  const Run r = run({"check", bad});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == bad + ":3:56: health.timeout (10s) must be less than health.interval (1s)\n");
+}
+
 TEST_CASE("check: an unreadable file exits 2", "[node][cli]") {
   TempDir dir;
   const std::string missing = (dir.path / "missing.toml").string();

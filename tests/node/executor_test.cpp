@@ -39,7 +39,21 @@ class FakeDriver : public runtime::Driver {
     return {};
   }
   std::vector<runtime::Exit> poll() override { return {}; }
-  void heartbeat() override { ++heartbeats; }
+  void heartbeat() override {
+    ++heartbeats;
+    cv.notify_all();
+  }
+  // Blocks while probe_hold is set (at most 10 s): a health check that hangs.
+  runtime::ProbeResult exec_probe(const std::string&, const std::vector<std::string>&,
+                                  runtime::Millis) override {
+    std::unique_lock<std::mutex> lk(mu);
+    ++probes;
+    in_probe = true;
+    cv.notify_all();
+    cv.wait_for(lk, 10s, [&] { return !probe_hold; });
+    in_probe = false;
+    return {true, "exit 0"};
+  }
   runtime::Status available() override {
     if (up) return {};
     return runtime::Error{"engine down"};
@@ -52,6 +66,9 @@ class FakeDriver : public runtime::Driver {
   bool hold = false;      // guarded by mu: start() blocks while set
   bool in_start = false;  // guarded by mu
   int starts = 0;         // guarded by mu
+  bool probe_hold = false;  // guarded by mu: exec_probe() blocks while set
+  bool in_probe = false;    // guarded by mu
+  int probes = 0;           // guarded by mu
 };
 
 // The "io thread": posted reports queue up here until the test takes them.
@@ -194,4 +211,71 @@ TEST_CASE("executor: submissions coalesce to one step in flight and one waiting 
   }));
   ex.stop();
   CHECK(ex.steps() == 2);  // the blocked one, then the newest of the three
+}
+
+TEST_CASE("executor: steps return promptly while a health probe hangs; its end asks for a step",
+          "[node][executor][probes]") {
+  Inbox inbox;
+  FakeDriver* d = nullptr;
+  auto o = options(d);
+  o.heartbeat_interval = 20;
+  node::Executor ex(o, inbox.post(), [&](node::ExecReport r) {
+    inbox.reports.push_back(std::move(r));
+  });
+  REQUIRE(inbox.run_until([](const auto& rs) { return !rs.empty() && rs.back().has_status; }));
+  {
+    std::lock_guard<std::mutex> lk(d->mu);
+    d->probe_hold = true;
+  }
+  std::uint64_t seq = 0;
+  auto step = [&] {
+    auto in = inputs(1);
+    in.services[0].health.kind = config::HealthCheck::Kind::exec;
+    in.services[0].health.exec = {"check-it"};
+    in.services[0].health.interval = 1;  // the first probe is due 1 ms after the start
+    in.services[0].health.timeout = 1;
+    in.seq = ++seq;
+    const std::uint64_t want = in.seq;
+    ex.submit(std::move(in));
+    return inbox.run_until(
+        [want](const auto& rs) { return rs.back().stepped && rs.back().seq == want; });
+  };
+  auto probing = [&] {
+    std::lock_guard<std::mutex> lk(d->mu);
+    return d->in_probe;
+  };
+  // Started, then stepped until its first probe runs (and hangs).
+  for (int k = 0; k < 200 && !probing(); ++k) REQUIRE(step());
+  REQUIRE(probing());
+  CHECK(inbox.reports.back().status.instances.at(0).state == placement::InstanceState::starting);
+
+  // Steps go on at once while the probe hangs, and so do the driver's heartbeats.
+  const int beats = d->heartbeats;
+  for (int k = 0; k < 3; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(step());
+    CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  }
+  {
+    std::unique_lock<std::mutex> lk(d->mu);
+    CHECK(d->cv.wait_for(lk, 5s, [&] { return d->heartbeats >= beats + 2; }));
+    CHECK(d->in_probe);
+    CHECK(d->probes == 1);  // one probe per instance in flight, not one per step
+  }
+  CHECK(inbox.reports.back().status.instances.at(0).state == placement::InstanceState::starting);
+
+  // The probe ends: the worker asks for a step (a report with wake_at, not a step); the step
+  // that follows records the pass.
+  const std::size_t before = inbox.reports.size();
+  {
+    std::lock_guard<std::mutex> lk(d->mu);
+    d->probe_hold = false;
+  }
+  d->cv.notify_all();
+  REQUIRE(inbox.run_until([before](const auto& rs) {
+    return rs.size() > before && !rs.back().stepped && rs.back().wake_at.has_value();
+  }));
+  REQUIRE(step());
+  CHECK(inbox.reports.back().status.instances.at(0).state == placement::InstanceState::healthy);
+  ex.stop();
 }

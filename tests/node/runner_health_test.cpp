@@ -1,5 +1,6 @@
-// Runner health checks: probes run by step() at virtual times (RunnerInputs::now), against a
-// real loopback listener or a refused port; unhealthy instances are stopped and restarted per
+// Runner health checks: probes launched by step() at virtual times (RunnerInputs::now) on the
+// Runner's probe threads and collected by a later step (settle()), against a real loopback
+// listener or a refused port; unhealthy instances are stopped and restarted per
 // policy; handoff waits for the new copy's health. Fake driver except for the last test, which
 // runs an exec check through the real process driver.
 #include <arpa/inet.h>
@@ -14,6 +15,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "node/runner.hpp"
@@ -143,12 +146,21 @@ config::ServiceSpec web(config::HealthCheck::Kind kind) {
   s.health.http_path = "/healthz";
   s.health.exec = {"check-it"};
   s.health.interval = 1000;
-  s.health.timeout = 2000;
+  s.health.timeout = 500;
   s.health.retries = 3;
   s.restart.condition = config::RestartPolicy::Condition::on_failure;
   s.restart.delay = 2000;
   s.restart.max_delay = 60000;
   return s;
+}
+
+// A step as the agent sees it once the probe threads are done: a step, and when it launched
+// probes, their results (waited for, bounded) collected by a second step at the same time.
+std::optional<config::Millis> settle(node::Runner& runner, const node::RunnerInputs& in) {
+  auto wake = runner.step(in);
+  if (runner.probes_in_flight() == 0) return wake;
+  REQUIRE(runner.await_probes(10000));
+  return runner.step(in);
 }
 
 // One peer ("a" unless told) owning every instance of `services`.
@@ -174,7 +186,7 @@ struct Peer {
     in.peers = &peers;
     in.live_peers = std::move(live);
     in.synced = true;
-    return runner->step(in);
+    return settle(*runner, in);
   }
   InstanceState state() const {
     auto st = runner->status();
@@ -415,7 +427,7 @@ TEST_CASE("runner health: an exec check through the process driver sees the inst
     in.now = 0;
     runner.step(in);
     in.now = 1000;
-    runner.step(in);
+    settle(runner, in);
     auto st = runner.status();
     REQUIRE(st.instances.size() == 2);
     CHECK(st.instances[0].id.service == "bad");
@@ -465,4 +477,106 @@ TEST_CASE("runner health: a stop of an unhealthy instance the driver refuses is 
   auto st = p.runner->status();
   REQUIRE(st.instances.size() == 1);
   CHECK(st.instances[0].state == InstanceState::pending);  // a failure: restart after backoff
+}
+
+TEST_CASE("runner health: a probe that hangs holds up neither the step nor another instance's "
+          "failing probe",
+          "[node][runner][health][probes]") {
+  char tmpl[] = "/tmp/shoal-runner-hang-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string release = dir + "/release";
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+  };
+  {
+    runtime::ProcessDriverOptions po;
+    po.data_dir = dir;
+    po.host_address = "127.0.0.1";
+    runtime::ProcessDriver driver(po);
+    std::vector<std::string> log;
+    std::mutex log_mu;
+    node::Runner runner("a", driver, {}, [&](std::string_view l) {
+      std::lock_guard<std::mutex> g(log_mu);
+      log.emplace_back(l);
+    });
+    // `hang`'s check runs until the test creates `release`, else for its whole 10 s timeout;
+    // `quick`'s fails at once. `hang` sorts first: probed one after another, it would hold
+    // `quick`'s probe and the step for 10 s.
+    auto hang = web(config::HealthCheck::Kind::exec);
+    hang.name = "hang";
+    hang.ports.clear();
+    hang.health.exec = {"/bin/sh", "-c",
+                        "while [ ! -e '" + release + "' ]; do sleep 0.02; done; exit 1"};
+    hang.health.interval = 11000;
+    hang.health.timeout = 10000;
+    hang.health.retries = 1;
+    auto quick = hang;
+    quick.name = "quick";
+    quick.health.exec = {"/bin/sh", "-c", "exit 1"};
+    quick.health.interval = 2000;
+    quick.health.timeout = 1000;
+    std::vector<config::ServiceSpec> services{hang, quick};
+    placement::Assignment asg = assign({{"hang", "a"}, {"quick", "a"}});
+    node::RunnerInputs in;
+    in.assignment = &asg;
+    in.services = &services;
+    in.live_peers = {"a"};
+    in.synced = true;
+    in.now = 0;
+    runner.step(in);
+    REQUIRE(runner.status().instances.size() == 2);
+
+    // Both probes are due: the step launches them and returns at once.
+    in.now = 11000;
+    const auto t0 = Clock::now();
+    runner.step(in);
+    CHECK(ms_since(t0) < 1000);
+    CHECK(runner.probes_in_flight() == 2);
+
+    // quick's failure arrives within its interval + timeout while hang's probe still runs; the
+    // next step marks quick unhealthy and stops it, also at once.
+    REQUIRE(runner.await_probes(3000, 1));
+    in.now = 11000 + ms_since(t0);
+    const auto t1 = Clock::now();
+    runner.step(in);
+    CHECK(ms_since(t1) < 1000);
+    auto st = runner.status();
+    REQUIRE(st.instances.size() == 2);
+    CHECK(st.instances[0].id.service == "hang");
+    CHECK(st.instances[0].state == InstanceState::starting);
+    CHECK(st.instances[1].state == InstanceState::unhealthy);
+    CHECK(ms_since(t0) < 3000);
+    CHECK(runner.probes_in_flight() == 1);
+    {
+      std::lock_guard<std::mutex> g(log_mu);
+      CHECK(std::count(log.begin(), log.end(),
+                       "quick/0 unhealthy after 1 failed checks (exit 1): stopping it") == 1);
+    }
+    // Its end is a failed exit: pending a restart (on-failure), still well before 10 s.
+    auto quick_state = [&] { return runner.status().instances.at(1).state; };
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (quick_state() == InstanceState::unhealthy && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the driver is polled
+      in.now = 11000 + ms_since(t0);
+      runner.step(in);
+    }
+    CHECK(quick_state() == InstanceState::pending);
+    CHECK(ms_since(t0) < 5000);
+
+    // Let hang's probe end (it fails: unhealthy too), then stop everything (bounded).
+    { std::ofstream(release.c_str()) << "x"; }
+    REQUIRE(runner.await_probes(5000));
+    services.clear();
+    asg.instances.clear();
+    const auto end = Clock::now() + std::chrono::seconds(10);
+    while (!runner.status().instances.empty() && Clock::now() < end) {
+      in.now = 11000 + ms_since(t0);
+      runner.step(in);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(runner.status().instances.empty());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }

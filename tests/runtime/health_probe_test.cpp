@@ -130,6 +130,34 @@ TEST_CASE("run_probe picks the check's port by name and the right probe") {
   CHECK(run_probe(check, ports, host_exec_fn({{"PATH", "/usr/bin:/bin"}})).ok);
 }
 
+TEST_CASE("a probe's timeout is capped below its interval") {
+  shoal::config::HealthCheck check;
+  check.interval = 5000;
+  check.timeout = 2000;
+  CHECK(capped_timeout(check) == 2000);
+  check.interval = 1000;  // the default 2 s timeout with a 1 s interval (or a gossiped spec)
+  CHECK(capped_timeout(check) == 999);
+  check.timeout = 1000;
+  CHECK(capped_timeout(check) == 999);
+  check.interval = 1;
+  CHECK(capped_timeout(check) == 1);
+
+  // run_probe applies it: an exec check that sleeps 10 s with timeout 10 s and interval 300 ms
+  // is killed at ~299 ms.
+  check.kind = shoal::config::HealthCheck::Kind::exec;
+  check.exec = {"sleep", "10"};
+  check.interval = 300;
+  check.timeout = 10000;
+  Millis asked = 0;
+  auto r = run_probe(check, {}, [&](const std::vector<std::string>& argv, Millis timeout) {
+    asked = timeout;
+    return probe_exec(argv, {{"PATH", "/usr/bin:/bin"}}, timeout);
+  });
+  CHECK(asked == 299);
+  CHECK_FALSE(r.ok);
+  CHECK(r.detail.find("timed out after 299 ms") != std::string::npos);
+}
+
 TEST_CASE("exec probe on the host: exit 0 passes, env is passed, timeouts kill") {
   std::map<std::string, std::string> env = {{"PATH", "/usr/bin:/bin"}, {"WANT", "yes"}};
   CHECK(probe_exec({"true"}, env, 2000).ok);
