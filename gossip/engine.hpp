@@ -238,6 +238,17 @@ class Engine {
   std::size_t piggyback(std::size_t room, std::size_t max_parts, wire::PacketBuilder& packet);
   void forget_expired(Clock now, Outbox& out);
   void handle_stall(Clock now);
+  // handle_tick's timer handlers (engine_timers.cpp), each run when its deadline has passed.
+  void expire_suspicions(Clock now, Outbox& out);
+  void expire_relays(Micros t, Outbox& out);
+  void tick_probe(Clock now, Outbox& out);
+  void gossip_timer(Clock now, Outbox& out);
+  void cold_start_timer(Clock now);
+  void state_sync_timer(Micros t, Outbox& out);
+  void push_pull_timer(Clock now, Outbox& out);
+  void join_retry_timer(Micros t, Outbox& out);
+  void seed_retry_timer(Micros t, Outbox& out);
+  void reconnect_timer(Clock now, Outbox& out);
 
   // Helpers.
   void send_udp(const Address& to, Bytes part, Outbox& out);  // with piggybacked updates
@@ -250,6 +261,7 @@ class Engine {
   void set_state(std::uint32_t slot, MemberState s, Micros now);
   void emit(Outbox& out, EventKind k, std::uint32_t slot, std::string from = {});
   std::size_t live_count() const { return live_; }  // alive + suspect, ourselves included
+  static bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState::suspect; }
   Micros scaled(Micros t) const;
   void add_health(int delta);
   void start_suspicion(Clock now, const std::string& name, const std::string& from);

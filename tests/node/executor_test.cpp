@@ -213,7 +213,7 @@ TEST_CASE("executor: submissions coalesce to one step in flight and one waiting 
   CHECK(ex.steps() == 2);  // the blocked one, then the newest of the three
 }
 
-TEST_CASE("executor: steps return promptly while a health probe hangs; its end asks for a step",
+TEST_CASE("executor: steps return promptly while a health probe hangs, and its end asks for a step",
           "[node][executor][probes]") {
   Inbox inbox;
   FakeDriver* d = nullptr;

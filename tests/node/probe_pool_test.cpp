@@ -46,7 +46,7 @@ struct Gate {
 
 }  // namespace
 
-TEST_CASE("probe pool: at most max_threads probes run at once; the rest wait and then run",
+TEST_CASE("probe pool: at most max_threads probes run at once, the rest wait and then run",
           "[node][probes]") {
   Gate gate;
   std::atomic<int> done_calls{0};
