@@ -22,6 +22,7 @@
 #include "node/peer/state_codec.hpp"
 #include "placement/spec_hash.hpp"
 #include "sim/engine_access.hpp"
+#include "sim/event_queue.hpp"
 #include "sim/metrics.hpp"
 #include "sim/shared_state.hpp"
 
@@ -53,27 +54,6 @@ std::uint64_t mix_str(std::uint64_t h, const std::string& s) {
   for (unsigned char c : s) f = (f ^ c) * 1099511628211ULL;
   return mix64(h, f ^ s.size());
 }
-
-struct Ev {
-  enum Kind : std::uint8_t {
-    deliver, tick, fault_begin, fault_step, fault_end, resume, sample,
-    reconcile,   // a peer's reconcile loop (periodic, or woken)
-    instance_up,  // a container start completes (arg: the instance's serial)
-    specs,        // the services are applied
-    instance_crash,  // a running container exits on its own (crash_rate; arg: its serial)
-    probe_write      // RunOptions::probe_writes_every
-  };
-  Micros time = 0;
-  std::uint64_t seq = 0;
-  Kind kind = tick;
-  Channel channel = Channel::udp;
-  bool slowed = false;
-  std::uint32_t peer = 0;
-  std::uint32_t from = 0;
-  std::uint32_t gen = 0;
-  std::uint32_t arg = 0;  // fault index, or step index
-  Bytes bytes;
-};
 
 // What a peer's view yields for reconcile, shared between peers whose placement inputs (live
 // members with their metadata, and the specs) hash equal.
@@ -198,39 +178,20 @@ class World {
   RunResult run();
 
  private:
-  // --- the event queue ---
-  // The heap orders small keys; the events wait in a pool of reused slots (a heap of whole
-  // events moved ~64-byte records with every sift).
-  void push(Ev ev) {
-    ev.seq = seq_++;
-    std::uint32_t slot;
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-      pool_[slot] = std::move(ev);
-    } else {
-      slot = static_cast<std::uint32_t>(pool_.size());
-      pool_.push_back(std::move(ev));
-    }
-    queue_.push(EvKey{pool_[slot].time, pool_[slot].seq, slot});
-  }
-  Ev pop() {
-    const std::uint32_t slot = queue_.top().slot;
-    queue_.pop();
-    free_slots_.push_back(slot);
-    return std::move(pool_[slot]);
-  }
-  void push_at(Micros t, Ev::Kind k, std::uint32_t peer = 0, std::uint32_t arg = 0) {
-    Ev e;
-    e.time = t;
-    e.kind = k;
-    e.peer = peer;
-    e.arg = arg;
-    push(std::move(e));
-  }
+  // --- the run: setup, one handler per event kind ---
+  void schedule_start();
+  void dispatch(Ev& ev);
+  void restart_down(std::uint32_t f, std::uint32_t k);
+  void restart_up(std::uint32_t f, std::uint32_t k);
+  void on_specs();
+  void on_probe_write();
+  void on_sample();
+  void on_converge_check();
+  void progress_line();
+  RunResult result(double wall);
 
   // --- peers ---
-  gossip::Clock clock(const Peer& p) const { return {now_, kEpoch + now_ + p.skew}; }
+  gossip::Clock clock(const Peer& p) const { return {now(), kEpoch + now() + p.skew}; }
   std::uint32_t add_peer(const ExperimentNode& n);
   void start_peer(std::uint32_t i, bool fresh_engine);
   std::vector<Address> pick_seeds(std::uint32_t self, bool all_up = false);
@@ -281,7 +242,7 @@ class World {
   bool check_converged();
   void check_invariants();
   void fail(const std::string& what) {
-    if (failure_.empty()) failure_ = "t=" + std::to_string(now_ / 1000) + "ms: " + what;
+    if (failure_.empty()) failure_ = "t=" + std::to_string(now() / 1000) + "ms: " + what;
   }
 
   const Experiment& x_;
@@ -292,22 +253,11 @@ class World {
   // One table of names, addresses, metadata and broadcast parts shared by every engine.
   std::shared_ptr<gossip::Interner> interner_ = std::make_shared<gossip::Interner>();
 
-  Micros now_ = 0;
-  std::uint64_t seq_ = 0;
+  Micros now() const { return queue_.now(); }
   std::uint64_t events_ = 0;
-  struct EvKey {
-    Micros time;
-    std::uint64_t seq;
-    std::uint32_t slot;  // in pool_
-  };
-  struct KeyLater {
-    bool operator()(const EvKey& a, const EvKey& b) const {
-      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-    }
-  };
-  std::priority_queue<EvKey, std::vector<EvKey>, KeyLater> queue_;
-  std::vector<Ev> pool_;
-  std::vector<std::uint32_t> free_slots_;
+  EventQueue queue_;
+  std::chrono::steady_clock::time_point last_progress_;
+  std::uint64_t events_at_progress_ = 0;
   gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
   std::vector<Peer> peers_;
   struct AddrHash {
@@ -453,7 +403,7 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
   p.up = true;
   p.frozen = false;
   p.started = true;
-  p.started_at = now_;
+  p.started_at = now();
   p.live_seen = 1;
   p.hash_dirty = true;
   p.tick_at = kNever;
@@ -471,16 +421,16 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
     p.statuses_seen = UINT64_MAX;
     p.last_status.clear();  // a new life reports afresh (its store starts empty)
     p.local_changed = true;
-    p.readiness = node::Readiness(now_, x_.join_grace.value_or(0),
+    p.readiness = node::Readiness(now(), x_.join_grace.value_or(0),
                                   config::PeerConfig::Reconcile{}.solo_after * kMillis);
     p.woken_for = kNever;
     Ev e;
-    e.time = now_ + 1 * kSeconds;
+    e.time = now() + 1 * kSeconds;
     e.kind = Ev::reconcile;
     e.peer = i;
     e.gen = p.gen;
     e.arg = 1;  // periodic
-    push(std::move(e));
+    queue_.push(std::move(e));
   }
 }
 
@@ -489,7 +439,7 @@ void World::crash(std::uint32_t i, bool restart) {
   if (!p.up) return;
   p.incarnation = p.engine->incarnation();
   if (has_services()) {
-    Failover f{now_, {}, std::nullopt};
+    Failover f{now(), {}, std::nullopt};
     for (const auto& [id, inst] : p.instances)
       if (inst.local.state == placement::InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
     drop_instances(i);
@@ -502,7 +452,7 @@ void World::crash(std::uint32_t i, bool restart) {
   ++p.gen;
   p.engine.reset();
   p.tick_at = kNever;
-  crashes_.push_back(Crash{i, p.name, now_, restart, std::nullopt, false, 0, std::nullopt});
+  crashes_.push_back(Crash{i, p.name, now(), restart, std::nullopt, false, 0, std::nullopt});
   check_crashes();  // the last peer that still held an earlier crash alive may be this one
   sweep_writes();   // ... or the last that lacked a write
 }
@@ -511,7 +461,7 @@ void World::resume(std::uint32_t i) {
   Peer& p = peers_[i];
   if (!p.up || !p.frozen) return;
   p.frozen = false;
-  if (has_services()) wake(i, now_);
+  if (has_services()) wake(i, now());
   // Timers first (the tick arrives late, so Lifeguard sees the stall), then the buffered input.
   on_tick(i);
   auto buf = std::move(p.buffered);
@@ -553,14 +503,14 @@ void World::flush(std::uint32_t i, gossip::Outbox& out) {
       copies = 2;
     for (int c = 0; c < copies; ++c) {
       Ev e;
-      e.time = now_ + (c == 0 ? lat : net_rng_->between(x_.latency_min, x_.latency_max));
+      e.time = now() + (c == 0 ? lat : net_rng_->between(x_.latency_min, x_.latency_max));
       e.kind = Ev::deliver;
       e.channel = d.channel;
       e.peer = j;
       e.from = i;
       e.gen = peers_[j].gen;
       e.bytes = c + 1 == copies ? std::move(d.bytes) : d.bytes;
-      push(std::move(e));
+      queue_.push(std::move(e));
     }
   }
   for (const auto& e : out.events) on_engine_event(i, e);
@@ -580,7 +530,7 @@ void World::reschedule(std::uint32_t i, bool after_tick) {
     return;
   }
   // After a tick, never spin on a deadline the engine did not move past now.
-  d = std::max(d, after_tick ? now_ + 1 : now_);
+  d = std::max(d, after_tick ? now() + 1 : now());
   if (d == p.tick_at) return;
   p.tick_at = d;
   Ev e;
@@ -588,7 +538,7 @@ void World::reschedule(std::uint32_t i, bool after_tick) {
   e.kind = Ev::tick;
   e.peer = i;
   e.gen = p.gen;
-  push(std::move(e));
+  queue_.push(std::move(e));
 }
 
 void World::on_deliver(Ev& ev) {
@@ -600,8 +550,8 @@ void World::on_deliver(Ev& ev) {
   }
   if (p.slow_delay > 0 && !ev.slowed) {
     ev.slowed = true;
-    ev.time = now_ + p.slow_delay;
-    push(std::move(ev));
+    ev.time = now() + p.slow_delay;
+    queue_.push(std::move(ev));
     return;
   }
   gossip::Outbox& out = outbox_;  // reused: its vectors keep their capacity
@@ -648,7 +598,7 @@ void World::wake(std::uint32_t i, Micros at) {
   e.peer = i;
   e.gen = p.gen;
   e.arg = 0;
-  push(std::move(e));
+  queue_.push(std::move(e));
 }
 
 std::shared_ptr<const ViewData> World::view_for(Peer& p) {
@@ -723,7 +673,7 @@ std::string render(const placement::Plan& plan) {
 void World::check_skip(Peer& p, const ViewData& view) {
   placement::Reconciler twin = *p.reconciler;
   placement::ReconcileInputs full;
-  full.now = now_ / kMillis;
+  full.now = now() / kMillis;
   full.self = p.name;
   full.assignment = &view.assignment;
   full.services = p.specs.get();
@@ -783,8 +733,8 @@ void World::publish_status(std::uint32_t i) {
 void World::integrate_unavailable() {
   if (!all_running_at_) return;
   unavailable_us_ += static_cast<double>(desired_ - std::min(desired_, running_)) *
-                     static_cast<double>(now_ - unavailable_since_);
-  unavailable_since_ = now_;
+                     static_cast<double>(now() - unavailable_since_);
+  unavailable_since_ = now();
 }
 
 void World::copies_changed(const placement::InstanceId& id, int delta) {
@@ -801,12 +751,12 @@ void World::copies_changed(const placement::InstanceId& id, int delta) {
   if (old == 0 && delta > 0) {
     for (auto& f : failovers_) {
       if (f.done || !f.waiting.erase(id)) continue;
-      if (f.waiting.empty()) f.done = now_;
+      if (f.waiting.empty()) f.done = now();
     }
   }
   if (!all_running_at_ && running_ >= desired_ && desired_ > 0) {
-    all_running_at_ = now_;
-    unavailable_since_ = now_;
+    all_running_at_ = now();
+    unavailable_since_ = now();
   }
 }
 
@@ -831,15 +781,15 @@ void World::instance_running(std::uint32_t i, std::uint64_t serial) {
       const double hours = -std::log(u) / x_.crash_rate;
       const double us = std::min(hours * 3600e6, 1e15);
       Ev e;
-      e.time = now_ + std::max<Micros>(1, static_cast<Micros>(us));
+      e.time = now() + std::max<Micros>(1, static_cast<Micros>(us));
       e.kind = Ev::instance_crash;
       e.peer = i;
       e.gen = p.gen;
       e.arg = static_cast<std::uint32_t>(serial);
-      push(std::move(e));
+      queue_.push(std::move(e));
     }
     p.local_changed = true;
-    wake(i, now_);
+    wake(i, now());
     return;
   }
 }
@@ -854,7 +804,7 @@ void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
     ++instance_crashes_;
     copies_changed(id, -1);
     p.local_changed = true;
-    wake(i, now_);
+    wake(i, now());
     return;
   }
 }
@@ -863,21 +813,21 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   Peer& p = peers_[i];
   if (periodic) {  // the loop goes on while the peer lives, frozen or not
     Ev e;
-    e.time = now_ + 1 * kSeconds;
+    e.time = now() + 1 * kSeconds;
     e.kind = Ev::reconcile;
     e.peer = i;
     e.gen = p.gen;
     e.arg = 1;
-    push(std::move(e));
-  } else if (p.woken_for == now_) {
+    queue_.push(std::move(e));
+  } else if (p.woken_for == now()) {
     p.woken_for = kNever;
   }
   if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
-  p.readiness.observe(now_, p.engine->joined(), p.engine->live_members());
-  if (periodic && !p.meta.ready && p.readiness.ready_due(now_)) {
+  p.readiness.observe(now(), p.engine->joined(), p.engine->live_members());
+  if (periodic && !p.meta.ready && p.readiness.ready_due(now())) {
     p.meta.ready = true;  // synced and up for join_grace: announced as the agent does
     p.readiness.announced();
-    ready_after_.push_back(static_cast<double>(now_ - p.started_at) / 1e6);
+    ready_after_.push_back(static_cast<double>(now() - p.started_at) / 1e6);
     gossip::Outbox out;
     p.engine->set_meta(clock(p), p.meta, out);
     flush(i, out);
@@ -892,9 +842,9 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   auto view = view_for(p);
   const bool view_changed = !had_view || p.view_key != before_key;
   const bool synced = p.readiness.synced();
-  const bool health_bad = p.stall_gate.bad(now_, p.engine->stats().stalls);
+  const bool health_bad = p.stall_gate.bad(now(), p.engine->stats().stalls);
   const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
-                           !view_changed && !p.local_changed && now_ < p.wake_at;
+                           !view_changed && !p.local_changed && now() < p.wake_at;
   if (others_same && p.statuses_seen == p.status_hash) return;
   // The others' statuses a step reads: Reconciler::step looks at them only for the instances
   // this peer owns or runs (runs_elsewhere, remote_on) and, for a rolling replacement, at every
@@ -928,7 +878,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   p.relevant = relevant;
   ++reconcile_steps_;
   placement::ReconcileInputs in;
-  in.now = now_ / kMillis;
+  in.now = now() / kMillis;
   in.self = p.name;
   in.assignment = &view->assignment;
   in.services = p.specs.get();
@@ -977,12 +927,12 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
       inst.serial = next_serial_++;
       inst.restarts = start->restarts;
       Ev e;
-      e.time = now_ + x_.start_delay;
+      e.time = now() + x_.start_delay;
       e.kind = Ev::instance_up;
       e.peer = i;
       e.gen = p.gen;
       e.arg = static_cast<std::uint32_t>(inst.serial);
-      push(std::move(e));
+      queue_.push(std::move(e));
       p.instances[start->id] = std::move(inst);
       changed = true;
     }
@@ -990,7 +940,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   if (changed) p.local_changed = true;  // the reconciler sees its own actions applied next step
   publish_status(i);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
-  if (plan.wake_at) wake(i, std::max(now_ + 1, p.wake_at));
+  if (plan.wake_at) wake(i, std::max(now() + 1, p.wake_at));
 }
 
 // ---- faults -------------------------------------------------------------------------------------
@@ -1008,10 +958,10 @@ void World::fault_begin(std::uint32_t f) {
         peers_[i].frozen = true;
         peers_[i].ever_frozen = true;
         peers_[i].tick_at = kNever;
-        stops_.push_back(Stop{i, now_, now_ + e.length, false});
+        stops_.push_back(Stop{i, now(), now() + e.length, false});
       }
       sweep_writes();
-      push_at(e.at + e.length, Ev::fault_end, 0, f);
+      queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
       break;
     case K::partition: {
       std::vector<std::uint32_t> all(peers_.size());
@@ -1027,7 +977,7 @@ void World::fault_begin(std::uint32_t f) {
       while (pos < all.size()) peers_[all[pos++]].group = g;
       partitioned_ = true;
       partition_oneway_ = e.oneway;
-      push_at(e.at + e.length, Ev::fault_end, 0, f);
+      queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
       break;
     }
     case K::slow:
@@ -1036,7 +986,7 @@ void World::fault_begin(std::uint32_t f) {
         peers_[i].slow_delay = e.delay;
         slow_names_.push_back(peers_[i].name);
       }
-      push_at(e.at + e.length, Ev::fault_end, 0, f);
+      queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
       break;
     case K::join:
       for (int k = 0; k < e.count; ++k) {
@@ -1062,7 +1012,7 @@ void World::fault_begin(std::uint32_t f) {
       fault_peers_[f] = pick_up(e.count, false);
       fault_rng_->shuffle(fault_peers_[f]);
       for (std::uint32_t k = 0; k < fault_peers_[f].size(); ++k) {
-        push_at(e.at + e.every * k, Ev::fault_step, k, f);
+        queue_.push_at(e.at + e.every * k, Ev::restart_down, k, f);
       }
       break;
     }
@@ -1080,7 +1030,7 @@ void World::fault_end(std::uint32_t f) {
       PartitionRecord r;
       for (const auto& p : peers_) r.groups.push_back(p.group);
       r.oneway = partition_oneway_;
-      r.end = now_;
+      r.end = now();
       partitions_.push_back(std::move(r));
       partitioned_ = false;
       for (auto& p : peers_) p.group = 0;
@@ -1115,7 +1065,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   // placement per peer per second at most.
   if (p.reconciler && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left ||
                        e.kind == EventKind::join_succeeded))  // ... or the sync gate may open
-    wake(i, now_ + 10 * kMillis);
+    wake(i, now() + 10 * kMillis);
   if (e.kind != EventKind::member_dead && e.kind != EventKind::member_suspect) return;
   auto it = by_name_.find(e.name);
   if (it == by_name_.end()) return;
@@ -1124,7 +1074,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   if (!target.up) {  // the first suspicion (or death) of a crashed peer: SWIM's first detection
     for (auto c = crashes_.rbegin(); c != crashes_.rend(); ++c) {
       if (c->peer != x) continue;
-      if (!c->first_suspected) c->first_suspected = now_;
+      if (!c->first_suspected) c->first_suspected = now();
       break;
     }
   }
@@ -1135,7 +1085,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   }
   if (target.frozen) {
     for (auto& s : stops_)
-      if (s.peer == x && s.until > now_) s.declared_dead = true;
+      if (s.peer == x && s.until > now()) s.declared_dead = true;
     return;
   }
   // A live peer declared dead: a false positive unless the declarer was cut off from it (now,
@@ -1144,7 +1094,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   if (auto d = by_name_.find(e.from); d != by_name_.end()) declarer = d->second;
   if (blocked(declarer, x) || blocked(x, declarer)) return;
   for (const auto& r : partitions_) {
-    if (now_ - r.end > partition_grace_) continue;
+    if (now() - r.end > partition_grace_) continue;
     if (declarer < r.groups.size() && x < r.groups.size() && r.groups[declarer] != r.groups[x]) return;
   }
   fp_candidates_.insert(x);
@@ -1165,7 +1115,7 @@ void World::check_crashes() {
       }
       ++c.cursor;
     }
-    if (c.cursor == peers_.size()) c.detected = now_;
+    if (c.cursor == peers_.size()) c.detected = now();
   }
 }
 
@@ -1173,7 +1123,7 @@ void World::on_state_changed(std::uint32_t i, const std::string& key) {
   Peer& p = peers_[i];
   if (key.starts_with("spec/")) {
     p.hash_dirty = true;
-    if (p.reconciler) wake(i, now_ + 10 * kMillis);  // new desired state: act on it soon
+    if (p.reconciler) wake(i, now() + 10 * kMillis);  // new desired state: act on it soon
   } else if (key.starts_with(gossip::kStatusPrefix)) {
     status_changed(p, key);
   }
@@ -1194,7 +1144,7 @@ void World::track_write(const std::string& key, const gossip::Version& v) {
   Write w;
   w.key = key;
   w.version = v;
-  w.at = now_;
+  w.at = now();
   w.spec = key.starts_with("spec/");
   if (advance(w)) return;  // a cluster of one
   writes_[key].push_back(std::move(w));
@@ -1211,7 +1161,7 @@ bool World::advance(Write& w) {
     }
     ++w.cursor;
   }
-  const double s = static_cast<double>(now_ - w.at) / 1e6;
+  const double s = static_cast<double>(now() - w.at) / 1e6;
   dissemination_.push_back(s);
   if (w.spec) dissemination_specs_.push_back(s);
   return true;
@@ -1322,7 +1272,7 @@ bool World::check_converged() {
 
 void World::take_sample() {
   Sample s;
-  s.t_s = static_cast<double>(now_) / 1e6;
+  s.t_s = static_cast<double>(now()) / 1e6;
   long total = 0;
   s.alive_min = SIZE_MAX;
   for (const auto& p : peers_) {
@@ -1355,11 +1305,7 @@ void World::check_invariants() {
 
 // ---- the run ------------------------------------------------------------------------------------
 
-RunResult World::run() {
-  const auto wall0 = std::chrono::steady_clock::now();
-  auto last_progress = wall0;
-  std::uint64_t events_at_progress = 0;
-
+void World::schedule_start() {
   const std::size_t n0 = x_.nodes.size();
   fault_peers_.resize(x_.events.size());
   {
@@ -1373,7 +1319,7 @@ RunResult World::run() {
   }
   // The desired state is written at specs_at (a membership-only run writes one small key then,
   // so dissemination is always measured).
-  push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
+  queue_.push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
   for (const auto& sv : x_.services) {
     config::ServiceSpec spec;
     spec.name = sv.name;
@@ -1393,111 +1339,121 @@ RunResult World::run() {
   if (x_.start_formed) start_formed();
   for (std::uint32_t i = 0; i < n0 && !x_.start_formed; ++i) {
     Micros t = n0 > 1 ? x_.join_spread * static_cast<Micros>(i) / static_cast<Micros>(n0) : 0;
-    push_at(t, Ev::fault_step, i, 0xffffffffu);  // arg all-ones: an initial join
+    queue_.push_at(t, Ev::initial_join, i);
   }
   for (std::uint32_t f = 0; f < x_.events.size(); ++f) {
-    push_at(x_.events[f].at, Ev::fault_begin, 0, f);
+    queue_.push_at(x_.events[f].at, Ev::fault_begin, 0, f);
     last_event_end_ = std::max(last_event_end_, x_.events[f].end());
   }
-  for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) push_at(t, Ev::sample);
-  // Convergence checks every 100 ms from the end of the last timed event.
-  const Micros conv_step = 100 * kMillis;
-  push_at(last_event_end_, Ev::resume, 0xffffffffu);
+  for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) queue_.push_at(t, Ev::sample);
+  queue_.push_at(last_event_end_, Ev::converge_check);
+}
 
+void World::dispatch(Ev& ev) {
+  // Events of a peer's earlier life (before a crash) are stale: `gen` tells.
+  const auto current = [&] { return ev.gen == peers_[ev.peer].gen; };
+  switch (ev.kind) {
+    case Ev::deliver: on_deliver(ev); break;
+    case Ev::tick:
+      if (current() && ev.time == peers_[ev.peer].tick_at) on_tick(ev.peer);
+      break;
+    case Ev::reconcile:
+      if (current()) on_reconcile(ev.peer, ev.arg == 1);
+      break;
+    case Ev::instance_up:
+      if (current()) instance_running(ev.peer, ev.arg);
+      break;
+    case Ev::instance_crash:
+      if (current()) instance_crashed(ev.peer, ev.arg);
+      break;
+    case Ev::initial_join: start_peer(ev.peer, true); break;
+    case Ev::fault_begin: fault_begin(ev.arg); break;
+    case Ev::fault_end: fault_end(ev.arg); break;
+    case Ev::restart_down: restart_down(ev.arg, ev.peer); break;
+    case Ev::restart_up: restart_up(ev.arg, ev.peer); break;
+    case Ev::specs: on_specs(); break;
+    case Ev::probe_write: on_probe_write(); break;
+    case Ev::sample: on_sample(); break;
+    case Ev::converge_check: on_converge_check(); break;
+  }
+}
+
+void World::restart_down(std::uint32_t f, std::uint32_t k) {
+  crash(fault_peers_[f][k], true);
+  queue_.push_at(now() + x_.events[f].length, Ev::restart_up, k, f);
+}
+
+void World::restart_up(std::uint32_t f, std::uint32_t k) {
+  const std::uint32_t i = fault_peers_[f][k];
+  if (peers_[i].up) return;
+  if (!x_.events[f].disk) peers_[i].incarnation = 0;
+  ++peers_[i].gen;
+  start_peer(i, true);
+}
+
+void World::on_specs() {
+  write_specs();
+  if (opt_.probe_writes_every > 0)
+    queue_.push_at(std::max(now() + opt_.probe_writes_every, opt_.probe_writes_from), Ev::probe_write);
+}
+
+void World::on_probe_write() {
+  write_probe();
+  queue_.push_at(now() + opt_.probe_writes_every, Ev::probe_write);
+}
+
+void World::on_sample() {
+  check_crashes();
+  check_invariants();
+  sweep_writes();
+  take_sample();
+}
+
+void World::on_converge_check() {
+  // Every 100 ms from the end of the last timed event until the views agree.
+  if (converged_at_) return;
+  if (check_converged()) converged_at_ = now();
+  else queue_.push_at(now() + 100 * kMillis, Ev::converge_check);
+}
+
+void World::progress_line() {
+  const auto t = std::chrono::steady_clock::now();
+  const double since = std::chrono::duration<double>(t - last_progress_).count();
+  if (since < 2.0) return;
+  std::fprintf(stderr, "shoal-sim: %s: virtual %.1f s of %.0f s, %.0f events/s\n",
+               x_.name.c_str(), static_cast<double>(now()) / 1e6,
+               static_cast<double>(x_.duration) / 1e6,
+               static_cast<double>(events_ - events_at_progress_) / since);
+  last_progress_ = t;
+  events_at_progress_ = events_;
+}
+
+RunResult World::run() {
+  const auto wall0 = std::chrono::steady_clock::now();
+  last_progress_ = wall0;
+  schedule_start();
   while (!queue_.empty() && failure_.empty()) {
-    if (queue_.top().time > x_.duration) break;
-    Ev ev = pop();
-    if (ev.time < now_) {
+    if (queue_.next_time() > x_.duration) break;
+    Ev ev = queue_.pop();
+    if (ev.time < now()) {
       fail("time went backwards");
       break;
     }
-    now_ = ev.time;
+    queue_.set_now(ev.time);
     ++events_;
-    switch (ev.kind) {
-      case Ev::deliver: on_deliver(ev); break;
-      case Ev::tick: {
-        const Peer& p = peers_[ev.peer];
-        if (ev.gen == p.gen && ev.time == p.tick_at) on_tick(ev.peer);
-        break;
-      }
-      case Ev::fault_begin: fault_begin(ev.arg); break;
-      case Ev::fault_end: fault_end(ev.arg); break;
-      case Ev::fault_step:
-        if (ev.arg == 0xffffffffu) {
-          start_peer(ev.peer, true);
-        } else if (ev.peer & 0x80000000u) {
-          const std::uint32_t i = fault_peers_[ev.arg][ev.peer & 0x7fffffffu];
-          if (!peers_[i].up) {
-            if (!x_.events[ev.arg].disk) peers_[i].incarnation = 0;
-            ++peers_[i].gen;
-            start_peer(i, true);
-          }
-        } else {
-          const FaultEvent& e = x_.events[ev.arg];
-          const std::uint32_t i = fault_peers_[ev.arg][ev.peer];
-          crash(i, true);
-          Ev back;
-          back.time = now_ + e.length;
-          back.kind = Ev::fault_step;
-          back.arg = ev.arg;
-          back.peer = ev.peer | 0x80000000u;
-          push(std::move(back));
-        }
-        break;
-      case Ev::resume:
-        if (ev.peer == 0xffffffffu) {  // a convergence check
-          if (!converged_at_) {
-            if (check_converged()) converged_at_ = now_;
-            else push_at(now_ + conv_step, Ev::resume, 0xffffffffu);
-          }
-        }
-        break;
-      case Ev::reconcile:
-        if (ev.gen == peers_[ev.peer].gen) on_reconcile(ev.peer, ev.arg == 1);
-        break;
-      case Ev::specs:
-        write_specs();
-        if (opt_.probe_writes_every > 0)
-          push_at(std::max(now_ + opt_.probe_writes_every, opt_.probe_writes_from), Ev::probe_write);
-        break;
-      case Ev::probe_write:
-        write_probe();
-        push_at(now_ + opt_.probe_writes_every, Ev::probe_write);
-        break;
-      case Ev::instance_crash:
-        if (ev.gen == peers_[ev.peer].gen) instance_crashed(ev.peer, ev.arg);
-        break;
-      case Ev::instance_up:
-        if (ev.gen == peers_[ev.peer].gen) instance_running(ev.peer, ev.arg);
-        break;
-      case Ev::sample:
-        check_crashes();
-        check_invariants();
-        sweep_writes();
-        take_sample();
-        break;
-    }
-    if (opt_.progress && (events_ & 0xffff) == 0) {
-      const auto t = std::chrono::steady_clock::now();
-      const double since = std::chrono::duration<double>(t - last_progress).count();
-      if (since >= 2.0) {
-        std::fprintf(stderr, "shoal-sim: %s: virtual %.1f s of %.0f s, %.0f events/s\n",
-                     x_.name.c_str(), static_cast<double>(now_) / 1e6,
-                     static_cast<double>(x_.duration) / 1e6,
-                     static_cast<double>(events_ - events_at_progress) / since);
-        last_progress = t;
-        events_at_progress = events_;
-      }
-    }
+    dispatch(ev);
+    if (opt_.progress && (events_ & 0xffff) == 0) progress_line();
   }
   if (failure_.empty()) {
-    now_ = x_.duration;
+    queue_.set_now(x_.duration);
     check_crashes();
   }
+  return result(std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
+}
 
+RunResult World::result(double wall) {
+  const std::size_t n0 = x_.nodes.size();
   // ---- the report ----
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   std::vector<double> detection;
   std::size_t undetected = 0, restarts_unseen = 0;
   for (const auto& c : crashes_) {
