@@ -24,7 +24,9 @@
 #include "sim/engine_access.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/metrics.hpp"
+#include "sim/network.hpp"
 #include "sim/shared_state.hpp"
+#include "sim/sim_peer.hpp"
 
 namespace shoal::sim {
 
@@ -38,11 +40,6 @@ using gossip::kNever;
 using gossip::kSeconds;
 using gossip::MemberState;
 
-constexpr Micros kEpoch = 1'767'225'600LL * kSeconds;  // 2026-01-01T00:00:00Z: every wall clock
-constexpr std::size_t kFrozenBuffer = 512;              // packets a stopped peer's sockets hold
-
-bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState::suspect; }
-
 std::uint64_t mix64(std::uint64_t h, std::uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   h ^= h >> 31;
@@ -54,80 +51,6 @@ std::uint64_t mix_str(std::uint64_t h, const std::string& s) {
   for (unsigned char c : s) f = (f ^ c) * 1099511628211ULL;
   return mix64(h, f ^ s.size());
 }
-
-// What a peer's view yields for reconcile, shared between peers whose placement inputs (live
-// members with their metadata, and the specs) hash equal.
-struct ViewData {
-  placement::Assignment assignment;
-  std::set<std::string> live;  // alive + suspect member names
-  // Computed once for every peer sharing this view: the instances each owner is assigned, and
-  // each service's spec hash.
-  std::map<std::string, std::vector<placement::InstanceId>, std::less<>> owned;
-  std::map<std::string, std::string, std::less<>> spec_hash;
-};
-
-struct Buffered {
-  std::uint32_t from;
-  Channel channel;
-  Bytes bytes;
-};
-
-struct Peer {
-  std::string name;
-  Address addr;
-  gossip::Meta meta;
-  std::unique_ptr<gossip::Engine> engine;
-  bool started = false;  // joined at least once
-  bool up = false;       // running (not crashed)
-  bool frozen = false;
-  bool ever_crashed = false, ever_frozen = false;
-  Micros slow_delay = 0;
-  Micros skew = 0;
-  Micros started_at = 0;  // this life's start (readiness counts join_grace from it)
-  Micros tick_at = kNever;
-  std::uint32_t gen = 0;
-  std::uint64_t incarnation = 0;  // kept on "disk" across restarts
-  int group = 0;
-  long live_seen = 0;             // members alive/suspect in its view (self included)
-  // Exactly what placement reads, hashed: the live members (name, state, metadata) and the
-  // versions of the spec/ entries. Recomputed only after a member or spec/ event.
-  bool hash_dirty = true;
-  std::uint64_t members_hash = 0, spec_hash = 0;
-  std::vector<Buffered> buffered;  // while frozen
-
-  // --- the simulated runtime, driven by the real placement and reconcile step ---
-  struct Instance {
-    placement::LocalInstance local;
-    std::uint64_t serial = 0;  // to match its instance_up event
-    std::optional<placement::InstanceState> mark;  // pending/exited/failed recorded by a Mark
-    int restarts = 0;
-  };
-  std::unique_ptr<placement::Reconciler> reconciler;
-  std::map<placement::InstanceId, Instance> instances;
-  std::shared_ptr<const ViewData> view;
-  std::uint64_t view_key = 0;
-  std::shared_ptr<const SharedState::Specs> specs;        // decoded from its store's spec/
-  std::uint64_t specs_key = UINT64_MAX;
-  // SharedState::status_hash of its store, kept up to date entry by entry from state_changed
-  // events: status_part[j] is peer j's entry's share (no O(members) scan per step).
-  std::uint64_t status_hash = 0;
-  std::vector<std::uint64_t> status_part;
-  // Its store's status/<peer j> decoded, by j (kept from the same events), and whether some
-  // status/ key names no simulated peer (then steps scan the store instead).
-  std::vector<std::shared_ptr<const SharedState::StatusValue>> status_vals;
-  bool status_scan = false;
-  std::shared_ptr<const SharedState::StatusMap> statuses;  // decoded from its store's status/
-  std::uint64_t statuses_key = 0;
-  std::shared_ptr<const SharedState::StatusMap> relevant;  // what its last step was given
-  std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
-  std::string last_status;                                // what it last wrote as status/<name>
-  bool last_synced = false, last_health_bad = false;      // the gates at the last step
-  node::Readiness readiness{0, 0, 0};  // synced, ready and alone, as the agent decides them
-  gossip::StallGate stall_gate;  // the reconcile step's health gate: stalled recently
-  bool local_changed = true;
-  Micros wake_at = kNever;
-  Micros woken_for = kNever;                 // an immediate reconcile already queued for then
-};
 
 struct Crash {
   std::uint32_t peer;
@@ -155,22 +78,15 @@ struct Stop {
   bool declared_dead = false;
 };
 
-struct PartitionRecord {
-  std::vector<int> groups;
-  bool oneway = false;
-  Micros end;
-};
-
 class World {
  public:
-  World(const Experiment& x, const RunOptions& opt) : x_(x), opt_(opt) {
-    std::uint64_t s = x.seed;
-    net_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    fault_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    engine_seed_ = gossip::splitmix64(s);
-    clock_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    join_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    workload_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
+  World(const Experiment& x, const RunOptions& opt)
+      : x_(x), opt_(opt), seeds_(x.seed), network_(x, seeds_.net, queue_, peers_) {
+    fault_rng_ = std::make_unique<gossip::Rng>(seeds_.fault);
+    engine_seed_ = seeds_.engine;
+    clock_rng_ = std::make_unique<gossip::Rng>(seeds_.clock);
+    join_rng_ = std::make_unique<gossip::Rng>(seeds_.join);
+    workload_rng_ = std::make_unique<gossip::Rng>(seeds_.workload);
     cfg_ = x.gossip;
     cfg_.lifeguard = x.lifeguard;
   }
@@ -191,7 +107,7 @@ class World {
   RunResult result(double wall);
 
   // --- peers ---
-  gossip::Clock clock(const Peer& p) const { return {now(), kEpoch + now() + p.skew}; }
+  gossip::Clock clock(const SimPeer& p) const { return sim::clock(p, now()); }
   std::uint32_t add_peer(const ExperimentNode& n);
   void start_peer(std::uint32_t i, bool fresh_engine);
   std::vector<Address> pick_seeds(std::uint32_t self, bool all_up = false);
@@ -203,23 +119,21 @@ class World {
   void on_deliver(Ev& ev);
   void on_tick(std::uint32_t i);
   void resume(std::uint32_t i);
-  bool live(const Peer& p) const { return p.up && p.started && !p.frozen; }
-  bool blocked(std::uint32_t a, std::uint32_t b) const;  // a -> b cut by the partition
   std::vector<std::uint32_t> pick_up(int n, bool allow_frozen);
 
   // --- runtime (placement + reconcile + simulated containers) ---
   bool has_services() const { return !x_.services.empty(); }
   void wake(std::uint32_t i, Micros at);
   void on_reconcile(std::uint32_t i, bool periodic);
-  std::shared_ptr<const ViewData> view_for(Peer& p);
+  std::shared_ptr<const ViewData> view_for(SimPeer& p);
   void instance_running(std::uint32_t i, std::uint64_t serial);
   void instance_crashed(std::uint32_t i, std::uint64_t serial);
   void copies_changed(const placement::InstanceId& id, int delta);
   void drop_instances(std::uint32_t i);
-  void refresh_state_view(Peer& p);  // specs and statuses from its store, when changed
+  void refresh_state_view(SimPeer& p);  // specs and statuses from its store, when changed
   void publish_status(std::uint32_t i);
-  void status_changed(Peer& p, const std::string& key);  // keeps p.status_hash exact
-  void check_skip(Peer& p, const ViewData& view);  // a skipped step would not have acted
+  void status_changed(SimPeer& p, const std::string& key);  // keeps p.status_hash exact
+  void check_skip(SimPeer& p, const ViewData& view);  // a skipped step would not have acted
   void integrate_unavailable();
 
   // --- faults ---
@@ -229,7 +143,7 @@ class World {
   // --- metrics ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
   void check_crashes();
-  void refresh_input_hash(Peer& p);  // members_hash and spec_hash, when dirty
+  void refresh_input_hash(SimPeer& p);  // members_hash and spec_hash, when dirty
   std::uint64_t truth_hash() const;   // members_hash over the peers actually up
   // --- dissemination: writes followed until every live peer has them ---
   void track_write(const std::string& key, const gossip::Version& v);
@@ -245,31 +159,32 @@ class World {
     if (failure_.empty()) failure_ = "t=" + std::to_string(now() / 1000) + "ms: " + what;
   }
 
+  // One seed split into one per concern, in this order.
+  struct Seeds {
+    std::uint64_t net, fault, engine, clock, join, workload;
+    explicit Seeds(std::uint64_t s)
+        : net(gossip::splitmix64(s)), fault(gossip::splitmix64(s)), engine(gossip::splitmix64(s)),
+          clock(gossip::splitmix64(s)), join(gossip::splitmix64(s)), workload(gossip::splitmix64(s)) {}
+  };
+
   const Experiment& x_;
   RunOptions opt_;
+  Seeds seeds_;
+  EventQueue queue_;
+  Peers peers_;
+  Network network_;
   gossip::Config cfg_;
-  std::unique_ptr<gossip::Rng> net_rng_, fault_rng_, clock_rng_, join_rng_, workload_rng_;
+  std::unique_ptr<gossip::Rng> fault_rng_, clock_rng_, join_rng_, workload_rng_;
   std::uint64_t engine_seed_ = 0;
   // One table of names, addresses, metadata and broadcast parts shared by every engine.
   std::shared_ptr<gossip::Interner> interner_ = std::make_shared<gossip::Interner>();
 
   Micros now() const { return queue_.now(); }
   std::uint64_t events_ = 0;
-  EventQueue queue_;
   std::chrono::steady_clock::time_point last_progress_;
   std::uint64_t events_at_progress_ = 0;
   gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
-  std::vector<Peer> peers_;
-  struct AddrHash {
-    std::size_t operator()(const Address& a) const {
-      return std::hash<std::string>{}(a.host) ^ (std::size_t{a.port} * 0x9e3779b97f4a7c15ULL);
-    }
-  };
-  std::unordered_map<Address, std::uint32_t, AddrHash> by_addr_;  // only looked up
-  std::map<std::string, std::uint32_t, std::less<>> by_name_;
   std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
-  bool partitioned_ = false, partition_oneway_ = false;
-  std::vector<PartitionRecord> partitions_;
   Micros partition_grace_ = 0;
 
   // metrics
@@ -299,7 +214,6 @@ class World {
     std::optional<Micros> done;
   };
   std::vector<Failover> failovers_;
-  std::uint64_t msgs_ = 0, bytes_ = 0, udp_msgs_ = 0;
   // dissemination
   std::map<std::string, std::vector<Write>, std::less<>> writes_;  // pending, by key
   std::vector<double> dissemination_, dissemination_specs_;
@@ -319,7 +233,7 @@ class World {
 
 std::uint32_t World::add_peer(const ExperimentNode& n) {
   const auto i = static_cast<std::uint32_t>(peers_.size());
-  Peer p;
+  SimPeer p;
   p.name = n.name;
   p.addr = Address{"10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) +
                        "." + std::to_string(i & 255),
@@ -329,9 +243,9 @@ std::uint32_t World::add_peer(const ExperimentNode& n) {
   p.meta.memory_mib = n.memory_mib;
   p.meta.ready = true;
   if (x_.clock_skew > 0) p.skew = clock_rng_->between(-x_.clock_skew, x_.clock_skew);
-  by_addr_[p.addr] = i;
-  if (!by_name_.emplace(p.name, i).second) fail("duplicate peer name " + p.name);
-  peers_.push_back(std::move(p));
+  const std::string name = p.name;
+  if (!peers_.add(std::move(p))) fail("duplicate peer name " + name);
+  network_.peer_added();
   return i;
 }
 
@@ -377,11 +291,11 @@ void World::start_formed() {
     peers_[i].meta.ready = true;  // a running cluster: every peer has long been ready
     prepare_peer(i, true);
   }
-  for (const Peer& p : peers_)
+  for (const SimPeer& p : peers_)
     members.push_back({interner_->names.acquire(p.name), interner_->cards.acquire(p.addr, p.meta),
                        p.engine->incarnation()});
   for (std::uint32_t i = 0; i < peers_.size(); ++i) {
-    Peer& p = peers_[i];
+    SimPeer& p = peers_[i];
     const auto seeds = pick_seeds(i, true);
     p.engine->start_formed(clock(p), members, seeds);
     p.live_seen = static_cast<long>(peers_.size());
@@ -394,7 +308,7 @@ void World::start_formed() {
 }
 
 void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (fresh_engine || !p.engine) {
     gossip::Identity id{p.name, p.addr, p.incarnation, p.meta};
     std::uint64_t s = engine_seed_ ^ (std::uint64_t{i} << 20) ^ p.gen;
@@ -435,7 +349,7 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
 }
 
 void World::crash(std::uint32_t i, bool restart) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up) return;
   p.incarnation = p.engine->incarnation();
   if (has_services()) {
@@ -448,7 +362,7 @@ void World::crash(std::uint32_t i, bool restart) {
   p.up = false;
   p.frozen = false;
   p.ever_crashed = true;
-  p.buffered.clear();
+  network_.drop_buffered(i);
   ++p.gen;
   p.engine.reset();
   p.tick_at = kNever;
@@ -458,14 +372,13 @@ void World::crash(std::uint32_t i, bool restart) {
 }
 
 void World::resume(std::uint32_t i) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up || !p.frozen) return;
   p.frozen = false;
   if (has_services()) wake(i, now());
   // Timers first (the tick arrives late, so Lifeguard sees the stall), then the buffered input.
   on_tick(i);
-  auto buf = std::move(p.buffered);
-  p.buffered.clear();
+  auto buf = network_.take_buffered(i);
   for (auto& b : buf) {
     if (!p.up || p.frozen) break;
     gossip::Outbox out;
@@ -475,44 +388,8 @@ void World::resume(std::uint32_t i) {
   reschedule(i);
 }
 
-bool World::blocked(std::uint32_t a, std::uint32_t b) const {
-  if (!partitioned_) return false;
-  const int ga = peers_[a].group, gb = peers_[b].group;
-  if (ga == gb) return false;
-  return partition_oneway_ ? ga < gb : true;
-}
-
 void World::flush(std::uint32_t i, gossip::Outbox& out) {
-  for (auto& d : out.sends) {
-    ++msgs_;
-    if (d.channel == Channel::udp) ++udp_msgs_;
-    bytes_ += d.bytes.size();
-    auto it = by_addr_.find(d.to);
-    if (it == by_addr_.end()) continue;
-    const std::uint32_t j = it->second;
-    if (blocked(i, j)) continue;
-    Micros lat = net_rng_->between(x_.latency_min, x_.latency_max);
-    if (d.channel == Channel::udp) {
-      if (x_.loss > 0 && net_rng_->below(1'000'000) < static_cast<std::uint64_t>(x_.loss * 1e6)) continue;
-    } else {
-      lat *= x_.stream_latency_factor;
-    }
-    int copies = 1;
-    if (d.channel == Channel::udp && x_.duplicate > 0 &&
-        net_rng_->below(1'000'000) < static_cast<std::uint64_t>(x_.duplicate * 1e6))
-      copies = 2;
-    for (int c = 0; c < copies; ++c) {
-      Ev e;
-      e.time = now() + (c == 0 ? lat : net_rng_->between(x_.latency_min, x_.latency_max));
-      e.kind = Ev::deliver;
-      e.channel = d.channel;
-      e.peer = j;
-      e.from = i;
-      e.gen = peers_[j].gen;
-      e.bytes = c + 1 == copies ? std::move(d.bytes) : d.bytes;
-      queue_.push(std::move(e));
-    }
-  }
+  network_.send(i, out.sends);
   for (const auto& e : out.events) on_engine_event(i, e);
   out.clear();
   if (crash_check_due_) {
@@ -522,7 +399,7 @@ void World::flush(std::uint32_t i, gossip::Outbox& out) {
 }
 
 void World::reschedule(std::uint32_t i, bool after_tick) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up || p.frozen || !p.engine) return;
   Micros d = p.engine->next_deadline();
   if (d == kNever) {
@@ -542,18 +419,8 @@ void World::reschedule(std::uint32_t i, bool after_tick) {
 }
 
 void World::on_deliver(Ev& ev) {
-  Peer& p = peers_[ev.peer];
-  if (!p.up || ev.gen != p.gen || !p.engine) return;
-  if (p.frozen) {
-    if (p.buffered.size() < kFrozenBuffer) p.buffered.push_back({ev.from, ev.channel, std::move(ev.bytes)});
-    return;
-  }
-  if (p.slow_delay > 0 && !ev.slowed) {
-    ev.slowed = true;
-    ev.time = now() + p.slow_delay;
-    queue_.push(std::move(ev));
-    return;
-  }
+  if (!network_.arrive(ev)) return;
+  SimPeer& p = peers_[ev.peer];
   gossip::Outbox& out = outbox_;  // reused: its vectors keep their capacity
   p.engine->handle_packet(clock(p), peers_[ev.from].addr, ev.channel, ev.bytes, out);
   // The deadline is asked again only when the packet had an effect the caller can see (sends
@@ -566,7 +433,7 @@ void World::on_deliver(Ev& ev) {
 }
 
 void World::on_tick(std::uint32_t i) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up || p.frozen || !p.engine) return;
   p.tick_at = kNever;
   gossip::Outbox& out = outbox_;
@@ -589,7 +456,7 @@ std::vector<std::uint32_t> World::pick_up(int n, bool allow_frozen) {
 // ---- runtime: placement, reconcile, simulated containers -----------------------------------------
 
 void World::wake(std::uint32_t i, Micros at) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up || p.woken_for == at) return;
   p.woken_for = at;
   Ev e;
@@ -601,7 +468,7 @@ void World::wake(std::uint32_t i, Micros at) {
   queue_.push(std::move(e));
 }
 
-std::shared_ptr<const ViewData> World::view_for(Peer& p) {
+std::shared_ptr<const ViewData> World::view_for(SimPeer& p) {
   // Keyed by exactly what placement reads: members (name, state, metadata) and spec versions.
   refresh_input_hash(p);
   const std::uint64_t key = mix64(p.members_hash, p.spec_hash);
@@ -634,7 +501,7 @@ std::shared_ptr<const ViewData> World::view_for(Peer& p) {
   return data;
 }
 
-void World::refresh_state_view(Peer& p) {
+void World::refresh_state_view(SimPeer& p) {
   refresh_input_hash(p);
   if (!p.specs || p.specs_key != p.spec_hash) {
     p.specs = shared_.specs(p.engine->state(), p.spec_hash);
@@ -670,7 +537,7 @@ std::string render(const placement::Plan& plan) {
   return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
 }
 
-void World::check_skip(Peer& p, const ViewData& view) {
+void World::check_skip(SimPeer& p, const ViewData& view) {
   placement::Reconciler twin = *p.reconciler;
   placement::ReconcileInputs full;
   full.now = now() / kMillis;
@@ -687,10 +554,10 @@ void World::check_skip(Peer& p, const ViewData& view) {
     fail(p.name + ": a skipped reconcile step would have acted");
 }
 
-void World::status_changed(Peer& p, const std::string& key) {
-  auto it = by_name_.find(std::string_view(key).substr(gossip::kStatusPrefix.size()));
+void World::status_changed(SimPeer& p, const std::string& key) {
+  const auto j = peers_.named(std::string_view(key).substr(gossip::kStatusPrefix.size()));
   const gossip::Entry* e = p.engine->state().find(key);
-  if (it == by_name_.end()) {  // not a simulated peer's name: rescan
+  if (!j) {  // not a simulated peer's name: rescan
     p.status_hash = SharedState::status_hash(p.engine->state());
     p.status_scan = true;
     return;
@@ -699,8 +566,8 @@ void World::status_changed(Peer& p, const std::string& key) {
     p.status_part.resize(peers_.size(), 0);
     p.status_vals.resize(peers_.size());
   }
-  p.status_vals[it->second] = shared_.status_value(e);
-  std::uint64_t& part = p.status_part[it->second];
+  p.status_vals[*j] = shared_.status_value(e);
+  std::uint64_t& part = p.status_part[*j];
   const std::uint64_t now_part = SharedState::status_entry_hash(e);
   p.status_hash ^= part ^ now_part;
   part = now_part;
@@ -708,7 +575,7 @@ void World::status_changed(Peer& p, const std::string& key) {
 
 void World::publish_status(std::uint32_t i) {
   // What node/'s agent does after each reconcile step: status/<self>, when its encoding changed.
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   placement::PeerStatus st;
   for (const auto& [id, inst] : p.instances) {  // ordered by id
     placement::InstanceStatus is;
@@ -761,14 +628,14 @@ void World::copies_changed(const placement::InstanceId& id, int delta) {
 }
 
 void World::drop_instances(std::uint32_t i) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   for (const auto& [id, inst] : p.instances)
     if (inst.local.state == placement::InstanceState::running) copies_changed(id, -1);
   p.instances.clear();
 }
 
 void World::instance_running(std::uint32_t i, std::uint64_t serial) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up) return;
   for (auto& [id, inst] : p.instances) {
     if (inst.serial != serial || inst.local.state != placement::InstanceState::starting) continue;
@@ -795,7 +662,7 @@ void World::instance_running(std::uint32_t i, std::uint64_t serial) {
 }
 
 void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up) return;
   for (auto& [id, inst] : p.instances) {
     if (inst.serial != serial || inst.local.state != placement::InstanceState::running) continue;
@@ -810,7 +677,7 @@ void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
 }
 
 void World::on_reconcile(std::uint32_t i, bool periodic) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (periodic) {  // the loop goes on while the peer lives, frozen or not
     Ev e;
     e.time = now() + 1 * kSeconds;
@@ -920,7 +787,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
       auto it = p.instances.find(start->id);
       if (it != p.instances.end() && it->second.local.state == placement::InstanceState::running)
         copies_changed(start->id, -1);
-      Peer::Instance inst;
+      SimPeer::Instance inst;
       inst.local.id = start->id;
       inst.local.spec_hash = start->spec_hash;
       inst.local.state = placement::InstanceState::starting;
@@ -967,23 +834,23 @@ void World::fault_begin(std::uint32_t f) {
       std::vector<std::uint32_t> all(peers_.size());
       for (std::uint32_t j = 0; j < all.size(); ++j) all[j] = j;
       fault_rng_->shuffle(all);
+      std::vector<int> groups(all.size(), 0);
       std::size_t pos = 0;
       int g = 0;
       for (double frac : e.fractions) {
         auto take = static_cast<std::size_t>(frac * static_cast<double>(all.size()));
-        for (std::size_t k = 0; k < take && pos < all.size(); ++k) peers_[all[pos++]].group = g;
+        for (std::size_t k = 0; k < take && pos < all.size(); ++k) groups[all[pos++]] = g;
         ++g;
       }
-      while (pos < all.size()) peers_[all[pos++]].group = g;
-      partitioned_ = true;
-      partition_oneway_ = e.oneway;
+      while (pos < all.size()) groups[all[pos++]] = g;
+      network_.partition(std::move(groups), e.oneway);
       queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
       break;
     }
     case K::slow:
       fault_peers_[f] = pick_up(e.count, false);
       for (auto i : fault_peers_[f]) {
-        peers_[i].slow_delay = e.delay;
+        network_.set_slow(i, e.delay);
         slow_names_.push_back(peers_[i].name);
       }
       queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
@@ -1000,11 +867,6 @@ void World::fault_begin(std::uint32_t f) {
           n.zone = proto.zone;
         }
         auto i = add_peer(n);
-        if (partitioned_) {
-          int last = 0;
-          for (const auto& p : peers_) last = std::max(last, p.group);
-          peers_[i].group = last;
-        }
         start_peer(i, true);
       }
       break;
@@ -1027,17 +889,11 @@ void World::fault_end(std::uint32_t f) {
       for (auto i : fault_peers_[f]) resume(i);
       break;
     case K::partition: {
-      PartitionRecord r;
-      for (const auto& p : peers_) r.groups.push_back(p.group);
-      r.oneway = partition_oneway_;
-      r.end = now();
-      partitions_.push_back(std::move(r));
-      partitioned_ = false;
-      for (auto& p : peers_) p.group = 0;
+      network_.heal();
       break;
     }
     case K::slow:
-      for (auto i : fault_peers_[f]) peers_[i].slow_delay = 0;
+      for (auto i : fault_peers_[f]) network_.set_slow(i, 0);
       break;
     default:
       break;
@@ -1048,7 +904,7 @@ void World::fault_end(std::uint32_t f) {
 
 void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   using gossip::EventKind;
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   switch (e.kind) {
     case EventKind::member_joined: ++p.live_seen; break;
     case EventKind::member_dead:
@@ -1067,10 +923,10 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
                        e.kind == EventKind::join_succeeded))  // ... or the sync gate may open
     wake(i, now() + 10 * kMillis);
   if (e.kind != EventKind::member_dead && e.kind != EventKind::member_suspect) return;
-  auto it = by_name_.find(e.name);
-  if (it == by_name_.end()) return;
-  const std::uint32_t x = it->second;
-  const Peer& target = peers_[x];
+  const auto target_at = peers_.named(e.name);
+  if (!target_at) return;
+  const std::uint32_t x = *target_at;
+  const SimPeer& target = peers_[x];
   if (!target.up) {  // the first suspicion (or death) of a crashed peer: SWIM's first detection
     for (auto c = crashes_.rbegin(); c != crashes_.rend(); ++c) {
       if (c->peer != x) continue;
@@ -1091,12 +947,9 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   // A live peer declared dead: a false positive unless the declarer was cut off from it (now,
   // or by a partition that ended within the suspicion window).
   std::uint32_t declarer = i;
-  if (auto d = by_name_.find(e.from); d != by_name_.end()) declarer = d->second;
-  if (blocked(declarer, x) || blocked(x, declarer)) return;
-  for (const auto& r : partitions_) {
-    if (now() - r.end > partition_grace_) continue;
-    if (declarer < r.groups.size() && x < r.groups.size() && r.groups[declarer] != r.groups[x]) return;
-  }
+  if (auto d = peers_.named(e.from)) declarer = *d;
+  if (network_.blocked(declarer, x) || network_.blocked(x, declarer)) return;
+  if (network_.split_recently(declarer, x, partition_grace_)) return;
   fp_candidates_.insert(x);
 }
 
@@ -1108,7 +961,7 @@ void World::check_crashes() {
       continue;
     }
     while (c.cursor < peers_.size()) {
-      const Peer& p = peers_[c.cursor];
+      const SimPeer& p = peers_[c.cursor];
       if (live(p)) {
         const auto st = member_state(*p.engine, c.name);
         if (st && is_live(*st)) break;
@@ -1120,7 +973,7 @@ void World::check_crashes() {
 }
 
 void World::on_state_changed(std::uint32_t i, const std::string& key) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (key.starts_with("spec/")) {
     p.hash_dirty = true;
     if (p.reconciler) wake(i, now() + 10 * kMillis);  // new desired state: act on it soon
@@ -1154,7 +1007,7 @@ bool World::advance(Write& w) {
   // Moves the cursor past every peer that holds the write (or a newer version) or is not live.
   // The last live peer to receive it is the cursor's when it does, so completion is exact.
   while (w.cursor < peers_.size()) {
-    const Peer& p = peers_[w.cursor];
+    const SimPeer& p = peers_[w.cursor];
     if (live(p)) {
       const gossip::Entry* e = p.engine->state().find(w.key);
       if (!e || e->version < w.version) return false;
@@ -1200,7 +1053,7 @@ void World::write_specs() {
     return;
   }
   const std::uint32_t w = pool[workload_rng_->below(pool.size())];
-  Peer& p = peers_[w];
+  SimPeer& p = peers_[w];
   for (const auto& sp : specs_) {
     const std::string key = "spec/" + sp.name;
     track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
@@ -1213,7 +1066,7 @@ void World::write_probe() {
   for (std::uint32_t j = 0; j < peers_.size(); ++j)
     if (live(peers_[j]) && peers_[j].engine->joined()) pool.push_back(j);
   if (pool.empty()) return;
-  Peer& p = peers_[pool[workload_rng_->below(pool.size())]];
+  SimPeer& p = peers_[pool[workload_rng_->below(pool.size())]];
   const std::string key = "sim/probe/" + std::to_string(probe_writes_++);
   track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
 }
@@ -1232,7 +1085,7 @@ std::uint64_t member_hash(std::uint64_t h, const std::string& name, MemberState 
 }
 }  // namespace
 
-void World::refresh_input_hash(Peer& p) {
+void World::refresh_input_hash(SimPeer& p) {
   if (!p.hash_dirty) return;
   // Summed, so the engine's iteration order does not matter.
   std::uint64_t h = 0x5eed;
@@ -1247,7 +1100,7 @@ void World::refresh_input_hash(Peer& p) {
 std::uint64_t World::truth_hash() const {
   // Every peer that is up (frozen ones too: they are alive), alive, summed as above.
   std::uint64_t h = 0x5eed;
-  for (const auto& [name, i] : by_name_)
+  for (const auto& [name, i] : peers_.by_name())
     if (peers_[i].up && peers_[i].started) h += member_hash(0x5eed, name, MemberState::alive, peers_[i].meta);
   return h;
 }
@@ -1257,7 +1110,7 @@ bool World::check_converged() {
   // spec versions: what `shoal status` shows; O(1) each) are all equal, and the view they
   // share sees exactly the peers that are up as alive (checked on one of them).
   std::optional<std::uint64_t> view;
-  Peer* first = nullptr;
+  SimPeer* first = nullptr;
   for (auto& p : peers_) {
     if (!live(p)) continue;
     const std::uint64_t h = p.engine->view_hash();
@@ -1283,7 +1136,7 @@ void World::take_sample() {
   }
   if (s.live_peers == 0) s.alive_min = 0;
   s.alive_avg = s.live_peers ? static_cast<double>(total) / static_cast<double>(s.live_peers) : 0;
-  samples_.load.push_back({s.t_s, s.live_peers, udp_msgs_});
+  samples_.load.push_back({s.t_s, s.live_peers, network_.udp_msgs()});
   if (has_services()) {
     s.desired = desired_;
     s.running = running_;
@@ -1555,8 +1408,8 @@ RunResult World::result(double wall) {
     j["unavailable_instance_seconds"] = nullptr;
   }
   const double ps = peer_seconds_ > 0 ? peer_seconds_ : 1;
-  j["bytes_per_peer_per_s"] = round_to(static_cast<double>(bytes_) / ps, 1);
-  j["msgs_per_peer_per_s"] = round_to(static_cast<double>(msgs_) / ps, 3);
+  j["bytes_per_peer_per_s"] = round_to(static_cast<double>(network_.bytes()) / ps, 1);
+  j["msgs_per_peer_per_s"] = round_to(static_cast<double>(network_.msgs()) / ps, 3);
   nlohmann::json fin;
   std::size_t live_n = 0, amin = SIZE_MAX, amax = 0;
   for (auto& p : peers_) {
