@@ -21,8 +21,10 @@
 #include "node/peer/readiness.hpp"
 #include "node/peer/state_codec.hpp"
 #include "placement/spec_hash.hpp"
+#include "sim/checker.hpp"
 #include "sim/engine_access.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/input_hash.hpp"
 #include "sim/metrics.hpp"
 #include "sim/network.hpp"
 #include "sim/shared_state.hpp"
@@ -40,55 +42,20 @@ using gossip::kNever;
 using gossip::kSeconds;
 using gossip::MemberState;
 
-std::uint64_t mix64(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h ^= h >> 31;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  return h ^ (h >> 29);
-}
-std::uint64_t mix_str(std::uint64_t h, const std::string& s) {
-  std::uint64_t f = 1469598103934665603ULL;
-  for (unsigned char c : s) f = (f ^ c) * 1099511628211ULL;
-  return mix64(h, f ^ s.size());
-}
-
-struct Crash {
-  std::uint32_t peer;
-  std::string name;
-  Micros at;
-  bool restart;              // the peer comes back: detection counts only if before that
-  std::optional<Micros> detected;
-  bool returned = false;
-  std::size_t cursor = 0;    // peers below have been seen to hold it non-live
-  std::optional<Micros> first_suspected;  // the first peer suspecting it (or declaring it dead)
-};
-
-// A replicated-state write, followed until every live peer holds it (or a newer version).
-struct Write {
-  std::string key;
-  gossip::Version version;
-  Micros at = 0;
-  std::size_t cursor = 0;    // peers below hold it (or were not live when passed)
-  bool spec = false;
-};
-
-struct Stop {
-  std::uint32_t peer;
-  Micros at, until;
-  bool declared_dead = false;
-};
-
 class World {
  public:
   World(const Experiment& x, const RunOptions& opt)
-      : x_(x), opt_(opt), seeds_(x.seed), network_(x, seeds_.net, queue_, peers_) {
+      : x_(x),
+        opt_(opt),
+        seeds_(x.seed),
+        network_(x, seeds_.net, queue_, peers_),
+        cfg_(gossip_config(x)),
+        checker_(x, cfg_, queue_, peers_, network_) {
     fault_rng_ = std::make_unique<gossip::Rng>(seeds_.fault);
     engine_seed_ = seeds_.engine;
     clock_rng_ = std::make_unique<gossip::Rng>(seeds_.clock);
     join_rng_ = std::make_unique<gossip::Rng>(seeds_.join);
     workload_rng_ = std::make_unique<gossip::Rng>(seeds_.workload);
-    cfg_ = x.gossip;
-    cfg_.lifeguard = x.lifeguard;
   }
 
   RunResult run();
@@ -102,7 +69,6 @@ class World {
   void on_specs();
   void on_probe_write();
   void on_sample();
-  void on_converge_check();
   void progress_line();
   RunResult result(double wall);
 
@@ -140,25 +106,18 @@ class World {
   void fault_begin(std::uint32_t f);
   void fault_end(std::uint32_t f);
 
-  // --- metrics ---
+  // --- engine output: what the world and the checker learn from it ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
-  void check_crashes();
-  void refresh_input_hash(SimPeer& p);  // members_hash and spec_hash, when dirty
-  std::uint64_t truth_hash() const;   // members_hash over the peers actually up
-  // --- dissemination: writes followed until every live peer has them ---
-  void track_write(const std::string& key, const gossip::Version& v);
   void on_state_changed(std::uint32_t i, const std::string& key);
-  bool advance(Write& w);
-  void sweep_writes();
   void write_probe();
   void write_specs();
-  void take_sample();
-  bool check_converged();
-  void check_invariants();
-  void fail(const std::string& what) {
-    if (failure_.empty()) failure_ = "t=" + std::to_string(now() / 1000) + "ms: " + what;
-  }
+  void fail(const std::string& what) { checker_.fail(what); }
 
+  static gossip::Config gossip_config(const Experiment& x) {
+    gossip::Config c = x.gossip;
+    c.lifeguard = x.lifeguard;
+    return c;
+  }
   // One seed split into one per concern, in this order.
   struct Seeds {
     std::uint64_t net, fault, engine, clock, join, workload;
@@ -174,6 +133,7 @@ class World {
   Peers peers_;
   Network network_;
   gossip::Config cfg_;
+  Checker checker_;
   std::unique_ptr<gossip::Rng> fault_rng_, clock_rng_, join_rng_, workload_rng_;
   std::uint64_t engine_seed_ = 0;
   // One table of names, addresses, metadata and broadcast parts shared by every engine.
@@ -185,13 +145,6 @@ class World {
   std::uint64_t events_at_progress_ = 0;
   gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
   std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
-  Micros partition_grace_ = 0;
-
-  // metrics
-  std::vector<Crash> crashes_;
-  std::vector<Stop> stops_;
-  std::set<std::uint32_t> fp_candidates_;
-  bool crash_check_due_ = false;
   std::vector<std::string> slow_names_;
 
   // runtime state
@@ -214,18 +167,8 @@ class World {
     std::optional<Micros> done;
   };
   std::vector<Failover> failovers_;
-  // dissemination
-  std::map<std::string, std::vector<Write>, std::less<>> writes_;  // pending, by key
-  std::vector<double> dissemination_, dissemination_specs_;
-  std::vector<double> ready_after_;  // a peer's start -> its `ready` (join_grace set)
   std::uint64_t probe_writes_ = 0;
   std::string spec_writer_;
-  RunSamples samples_;
-  double peer_seconds_ = 0;
-  Micros last_event_end_ = 0;
-  std::optional<Micros> converged_at_;
-  std::vector<Sample> series_;
-  std::string failure_;
   std::uint64_t joined_peers_ = 0;
 };
 
@@ -366,9 +309,7 @@ void World::crash(std::uint32_t i, bool restart) {
   ++p.gen;
   p.engine.reset();
   p.tick_at = kNever;
-  crashes_.push_back(Crash{i, p.name, now(), restart, std::nullopt, false, 0, std::nullopt});
-  check_crashes();  // the last peer that still held an earlier crash alive may be this one
-  sweep_writes();   // ... or the last that lacked a write
+  checker_.peer_crashed(i, restart);
 }
 
 void World::resume(std::uint32_t i) {
@@ -392,10 +333,7 @@ void World::flush(std::uint32_t i, gossip::Outbox& out) {
   network_.send(i, out.sends);
   for (const auto& e : out.events) on_engine_event(i, e);
   out.clear();
-  if (crash_check_due_) {
-    crash_check_due_ = false;
-    check_crashes();
-  }
+  checker_.after_flush();
 }
 
 void World::reschedule(std::uint32_t i, bool after_tick) {
@@ -594,7 +532,7 @@ void World::publish_status(std::uint32_t i) {
   status_changed(p, key);  // now, not at the engine's event: the hash must match the store
   p.last_status = std::move(enc);
   ++status_writes_;
-  track_write(key, v);
+  checker_.track_write(key, v);
 }
 
 void World::integrate_unavailable() {
@@ -694,7 +632,7 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
   if (periodic && !p.meta.ready && p.readiness.ready_due(now())) {
     p.meta.ready = true;  // synced and up for join_grace: announced as the agent does
     p.readiness.announced();
-    ready_after_.push_back(static_cast<double>(now() - p.started_at) / 1e6);
+    checker_.peer_ready(static_cast<double>(now() - p.started_at) / 1e6);
     gossip::Outbox out;
     p.engine->set_meta(clock(p), p.meta, out);
     flush(i, out);
@@ -825,9 +763,9 @@ void World::fault_begin(std::uint32_t f) {
         peers_[i].frozen = true;
         peers_[i].ever_frozen = true;
         peers_[i].tick_at = kNever;
-        stops_.push_back(Stop{i, now(), now() + e.length, false});
+        checker_.peer_stopped(i, now() + e.length);
       }
-      sweep_writes();
+      checker_.sweep_writes();
       queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
       break;
     case K::partition: {
@@ -922,54 +860,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   if (p.reconciler && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left ||
                        e.kind == EventKind::join_succeeded))  // ... or the sync gate may open
     wake(i, now() + 10 * kMillis);
-  if (e.kind != EventKind::member_dead && e.kind != EventKind::member_suspect) return;
-  const auto target_at = peers_.named(e.name);
-  if (!target_at) return;
-  const std::uint32_t x = *target_at;
-  const SimPeer& target = peers_[x];
-  if (!target.up) {  // the first suspicion (or death) of a crashed peer: SWIM's first detection
-    for (auto c = crashes_.rbegin(); c != crashes_.rend(); ++c) {
-      if (c->peer != x) continue;
-      if (!c->first_suspected) c->first_suspected = now();
-      break;
-    }
-  }
-  if (e.kind != EventKind::member_dead) return;
-  if (!target.up) {  // a crashed peer: is it now dead everywhere?
-    crash_check_due_ = true;
-    return;
-  }
-  if (target.frozen) {
-    for (auto& s : stops_)
-      if (s.peer == x && s.until > now()) s.declared_dead = true;
-    return;
-  }
-  // A live peer declared dead: a false positive unless the declarer was cut off from it (now,
-  // or by a partition that ended within the suspicion window).
-  std::uint32_t declarer = i;
-  if (auto d = peers_.named(e.from)) declarer = *d;
-  if (network_.blocked(declarer, x) || network_.blocked(x, declarer)) return;
-  if (network_.split_recently(declarer, x, partition_grace_)) return;
-  fp_candidates_.insert(x);
-}
-
-void World::check_crashes() {
-  for (auto& c : crashes_) {
-    if (c.detected || c.returned) continue;
-    if (peers_[c.peer].up) {  // came back before everyone saw it dead
-      c.returned = true;
-      continue;
-    }
-    while (c.cursor < peers_.size()) {
-      const SimPeer& p = peers_[c.cursor];
-      if (live(p)) {
-        const auto st = member_state(*p.engine, c.name);
-        if (st && is_live(*st)) break;
-      }
-      ++c.cursor;
-    }
-    if (c.cursor == peers_.size()) c.detected = now();
-  }
+  checker_.member_event(i, e);
 }
 
 void World::on_state_changed(std::uint32_t i, const std::string& key) {
@@ -980,56 +871,7 @@ void World::on_state_changed(std::uint32_t i, const std::string& key) {
   } else if (key.starts_with(gossip::kStatusPrefix)) {
     status_changed(p, key);
   }
-  auto it = writes_.find(key);
-  if (it == writes_.end()) return;
-  auto& ws = it->second;
-  for (std::size_t k = 0; k < ws.size();) {
-    if (ws[k].cursor == i && advance(ws[k])) {
-      ws.erase(ws.begin() + static_cast<std::ptrdiff_t>(k));
-    } else {
-      ++k;
-    }
-  }
-  if (ws.empty()) writes_.erase(it);
-}
-
-void World::track_write(const std::string& key, const gossip::Version& v) {
-  Write w;
-  w.key = key;
-  w.version = v;
-  w.at = now();
-  w.spec = key.starts_with("spec/");
-  if (advance(w)) return;  // a cluster of one
-  writes_[key].push_back(std::move(w));
-}
-
-bool World::advance(Write& w) {
-  // Moves the cursor past every peer that holds the write (or a newer version) or is not live.
-  // The last live peer to receive it is the cursor's when it does, so completion is exact.
-  while (w.cursor < peers_.size()) {
-    const SimPeer& p = peers_[w.cursor];
-    if (live(p)) {
-      const gossip::Entry* e = p.engine->state().find(w.key);
-      if (!e || e->version < w.version) return false;
-    }
-    ++w.cursor;
-  }
-  const double s = static_cast<double>(now() - w.at) / 1e6;
-  dissemination_.push_back(s);
-  if (w.spec) dissemination_specs_.push_back(s);
-  return true;
-}
-
-void World::sweep_writes() {
-  // After crashes, freezes and at every sample: a cursor may rest on a peer no longer live.
-  for (auto it = writes_.begin(); it != writes_.end();) {
-    auto& ws = it->second;
-    for (std::size_t k = 0; k < ws.size();) {
-      if (advance(ws[k])) ws.erase(ws.begin() + static_cast<std::ptrdiff_t>(k));
-      else ++k;
-    }
-    it = ws.empty() ? writes_.erase(it) : std::next(it);
-  }
+  checker_.write_seen(i, key);
 }
 
 void World::write_specs() {
@@ -1056,7 +898,7 @@ void World::write_specs() {
   SimPeer& p = peers_[w];
   for (const auto& sp : specs_) {
     const std::string key = "spec/" + sp.name;
-    track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
+    checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
   }
   spec_writer_ = p.name;
 }
@@ -1068,92 +910,7 @@ void World::write_probe() {
   if (pool.empty()) return;
   SimPeer& p = peers_[pool[workload_rng_->below(pool.size())]];
   const std::string key = "sim/probe/" + std::to_string(probe_writes_++);
-  track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
-}
-
-namespace {
-std::uint64_t member_hash(std::uint64_t h, const std::string& name, MemberState state,
-                          const gossip::Meta& meta) {
-  h = mix_str(h, name);
-  h = mix64(h, static_cast<std::uint64_t>(state));
-  h = mix_str(h, meta.zone);
-  h = mix64(h, static_cast<std::uint64_t>(meta.cpu_milli));
-  h = mix64(h, static_cast<std::uint64_t>(meta.memory_mib));
-  h = mix64(h, (meta.ready ? 1u : 0u) | (meta.schedulable ? 2u : 0u));
-  for (const auto& [k, v] : meta.labels) h = mix_str(mix_str(h, k), v);
-  return mix64(h, meta.algorithm_version);
-}
-}  // namespace
-
-void World::refresh_input_hash(SimPeer& p) {
-  if (!p.hash_dirty) return;
-  // Summed, so the engine's iteration order does not matter.
-  std::uint64_t h = 0x5eed;
-  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
-    if (is_live(state)) h += member_hash(0x5eed, name, state, meta);
-  });
-  p.members_hash = h;
-  p.spec_hash = SharedState::spec_hash(p.engine->state());
-  p.hash_dirty = false;
-}
-
-std::uint64_t World::truth_hash() const {
-  // Every peer that is up (frozen ones too: they are alive), alive, summed as above.
-  std::uint64_t h = 0x5eed;
-  for (const auto& [name, i] : peers_.by_name())
-    if (peers_[i].up && peers_[i].started) h += member_hash(0x5eed, name, MemberState::alive, peers_[i].meta);
-  return h;
-}
-
-bool World::check_converged() {
-  // The engines' own view hashes (every member with incarnation, state and metadata, and the
-  // spec versions: what `shoal status` shows; O(1) each) are all equal, and the view they
-  // share sees exactly the peers that are up as alive (checked on one of them).
-  std::optional<std::uint64_t> view;
-  SimPeer* first = nullptr;
-  for (auto& p : peers_) {
-    if (!live(p)) continue;
-    const std::uint64_t h = p.engine->view_hash();
-    if (view && *view != h) return false;
-    view = h;
-    if (!first) first = &p;
-  }
-  if (!first) return true;
-  refresh_input_hash(*first);
-  return first->members_hash == truth_hash();
-}
-
-void World::take_sample() {
-  Sample s;
-  s.t_s = static_cast<double>(now()) / 1e6;
-  long total = 0;
-  s.alive_min = SIZE_MAX;
-  for (const auto& p : peers_) {
-    if (!live(p)) continue;
-    ++s.live_peers;
-    total += p.live_seen;
-    s.alive_min = std::min(s.alive_min, static_cast<std::size_t>(std::max(0L, p.live_seen)));
-  }
-  if (s.live_peers == 0) s.alive_min = 0;
-  s.alive_avg = s.live_peers ? static_cast<double>(total) / static_cast<double>(s.live_peers) : 0;
-  samples_.load.push_back({s.t_s, s.live_peers, network_.udp_msgs()});
-  if (has_services()) {
-    s.desired = desired_;
-    s.running = running_;
-    s.duplicated = duplicated_;
-  }
-  series_.push_back(s);
-  peer_seconds_ += static_cast<double>(s.live_peers) * static_cast<double>(x_.sample) / 1e6;
-}
-
-void World::check_invariants() {
-  for (const auto& p : peers_) {
-    if (!live(p)) continue;
-    if (member_state(*p.engine, p.name) != std::optional<MemberState>(MemberState::alive)) {
-      fail(p.name + " does not see itself alive");
-      return;
-    }
-  }
+  checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
 }
 
 // ---- the run ------------------------------------------------------------------------------------
@@ -1161,15 +918,6 @@ void World::check_invariants() {
 void World::schedule_start() {
   const std::size_t n0 = x_.nodes.size();
   fault_peers_.resize(x_.events.size());
-  {
-    const std::size_t n = n0 + [&] {
-      std::size_t j = 0;
-      for (const auto& e : x_.events) if (e.kind == FaultEvent::Kind::join) j += static_cast<std::size_t>(e.count);
-      return j;
-    }();
-    const Micros smin = gossip::suspicion_min_timeout(cfg_.suspicion_mult, n, cfg_.probe_interval);
-    partition_grace_ = smin * (cfg_.lifeguard ? cfg_.suspicion_max_mult : 1) + 2 * cfg_.probe_interval;
-  }
   // The desired state is written at specs_at (a membership-only run writes one small key then,
   // so dissemination is always measured).
   queue_.push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
@@ -1194,12 +942,13 @@ void World::schedule_start() {
     Micros t = n0 > 1 ? x_.join_spread * static_cast<Micros>(i) / static_cast<Micros>(n0) : 0;
     queue_.push_at(t, Ev::initial_join, i);
   }
+  Micros last_event_end = 0;
   for (std::uint32_t f = 0; f < x_.events.size(); ++f) {
     queue_.push_at(x_.events[f].at, Ev::fault_begin, 0, f);
-    last_event_end_ = std::max(last_event_end_, x_.events[f].end());
+    last_event_end = std::max(last_event_end, x_.events[f].end());
   }
   for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) queue_.push_at(t, Ev::sample);
-  queue_.push_at(last_event_end_, Ev::converge_check);
+  checker_.start_convergence(last_event_end);
 }
 
 void World::dispatch(Ev& ev) {
@@ -1227,7 +976,7 @@ void World::dispatch(Ev& ev) {
     case Ev::specs: on_specs(); break;
     case Ev::probe_write: on_probe_write(); break;
     case Ev::sample: on_sample(); break;
-    case Ev::converge_check: on_converge_check(); break;
+    case Ev::converge_check: checker_.converge_check(); break;
   }
 }
 
@@ -1256,17 +1005,9 @@ void World::on_probe_write() {
 }
 
 void World::on_sample() {
-  check_crashes();
-  check_invariants();
-  sweep_writes();
-  take_sample();
-}
-
-void World::on_converge_check() {
-  // Every 100 ms from the end of the last timed event until the views agree.
-  if (converged_at_) return;
-  if (check_converged()) converged_at_ = now();
-  else queue_.push_at(now() + 100 * kMillis, Ev::converge_check);
+  std::optional<InstanceCounts> counts;
+  if (has_services()) counts = InstanceCounts{desired_, running_, duplicated_};
+  checker_.sample(network_.udp_msgs(), counts);
 }
 
 void World::progress_line() {
@@ -1285,7 +1026,7 @@ RunResult World::run() {
   const auto wall0 = std::chrono::steady_clock::now();
   last_progress_ = wall0;
   schedule_start();
-  while (!queue_.empty() && failure_.empty()) {
+  while (!queue_.empty() && checker_.failure().empty()) {
     if (queue_.next_time() > x_.duration) break;
     Ev ev = queue_.pop();
     if (ev.time < now()) {
@@ -1297,32 +1038,34 @@ RunResult World::run() {
     dispatch(ev);
     if (opt_.progress && (events_ & 0xffff) == 0) progress_line();
   }
-  if (failure_.empty()) {
+  if (checker_.failure().empty()) {
     queue_.set_now(x_.duration);
-    check_crashes();
+    checker_.check_crashes();
   }
   return result(std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
 }
 
 RunResult World::result(double wall) {
+  Measures& m = checker_.measures();
+  RunSamples samples;
   const std::size_t n0 = x_.nodes.size();
   // ---- the report ----
   std::vector<double> detection;
   std::size_t undetected = 0, restarts_unseen = 0;
-  for (const auto& c : crashes_) {
+  for (const auto& c : m.crashes) {
     if (c.detected) detection.push_back(static_cast<double>(*c.detected - c.at) / 1e6);
     else if (c.restart) ++restarts_unseen;
     else ++undetected;
   }
   std::size_t fps = 0;
   nlohmann::json fp_names = nlohmann::json::array();
-  for (auto x : fp_candidates_)
+  for (auto x : m.fp_candidates)
     if (!peers_[x].ever_crashed && !peers_[x].ever_frozen) {
       ++fps;
       if (fp_names.size() < 20) fp_names.push_back(peers_[x].name);
     }
   std::size_t stops_declared = 0, stops_rejoined = 0;
-  for (const auto& s : stops_) {
+  for (const auto& s : m.stops) {
     if (s.declared_dead) ++stops_declared;
     bool all = peers_[s.peer].up;
     for (auto& p : peers_) {
@@ -1344,22 +1087,22 @@ RunResult World::result(double wall) {
   j["peers_joined"] = joined_peers_;
   j["profile"] = x_.profile;
   j["lifeguard"] = x_.lifeguard;
-  j["crashes"] = crashes_.size();
+  j["crashes"] = m.crashes.size();
   j["detection"] = summary(detection, true);
   j["undetected"] = undetected;
   j["false_positives"] = fps;
   j["false_positive_peers"] = fp_names;  // the first 20, by name
   j["slow_peers"] = slow_names_;
-  j["stopped"] = {{"count", stops_.size()}, {"declared_dead", stops_declared},
+  j["stopped"] = {{"count", m.stops.size()}, {"declared_dead", stops_declared},
                   {"rejoined", stops_rejoined}};
   {
     std::size_t incomplete = 0;
-    for (const auto& [key, ws] : writes_) incomplete += ws.size();
-    j["dissemination"] = summary(dissemination_, true);  // every state write: specs, statuses
+    for (const auto& [key, ws] : m.writes) incomplete += ws.size();
+    j["dissemination"] = summary(m.dissemination, true);  // every state write: specs, statuses
     j["dissemination"]["incomplete"] = incomplete;       // not yet everywhere at the end
-    j["dissemination_specs"] = summary(dissemination_specs_, true);
+    j["dissemination_specs"] = summary(m.dissemination_specs, true);
     // With join_grace: a peer's start until it announced `ready` (null without).
-    j["ready"] = x_.join_grace && has_services() ? summary(ready_after_, true) : nlohmann::json(nullptr);
+    j["ready"] = x_.join_grace && has_services() ? summary(m.ready_after, true) : nlohmann::json(nullptr);
     j["state"] = {{"spec_writer", spec_writer_.empty() ? nlohmann::json(nullptr) : nlohmann::json(spec_writer_)},
                   {"status_writes", status_writes_},
                   {"probe_writes", probe_writes_},
@@ -1369,13 +1112,13 @@ RunResult World::result(double wall) {
   }
   {
     std::vector<double> first;
-    for (const auto& c : crashes_)
+    for (const auto& c : m.crashes)
       if (c.first_suspected) first.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);
     j["first_detection"] = summary(first, true);  // crash -> the first peer suspects it
-    samples_.first_detection_s = std::move(first);
-    samples_.dissemination_s = dissemination_;
+    samples.first_detection_s = std::move(first);
+    samples.dissemination_s = m.dissemination;
   }
-  if (converged_at_) j["convergence_s"] = static_cast<double>(*converged_at_ - last_event_end_) / 1e6;
+  if (m.converged_at) j["convergence_s"] = static_cast<double>(*m.converged_at - m.last_event_end) / 1e6;
   else j["convergence_s"] = nullptr;
   if (has_services()) {
     integrate_unavailable();
@@ -1407,7 +1150,7 @@ RunResult World::result(double wall) {
     j["duplicates_final"] = nullptr;
     j["unavailable_instance_seconds"] = nullptr;
   }
-  const double ps = peer_seconds_ > 0 ? peer_seconds_ : 1;
+  const double ps = m.peer_seconds > 0 ? m.peer_seconds : 1;
   j["bytes_per_peer_per_s"] = round_to(static_cast<double>(network_.bytes()) / ps, 1);
   j["msgs_per_peer_per_s"] = round_to(static_cast<double>(network_.msgs()) / ps, 3);
   nlohmann::json fin;
@@ -1421,7 +1164,7 @@ RunResult World::result(double wall) {
   fin["live_peers"] = live_n;
   fin["members_alive_min"] = live_n ? amin : 0;
   fin["members_alive_max"] = amax;
-  fin["views_equal"] = check_converged();
+  fin["views_equal"] = checker_.check_converged();
   fin["view_hash"] = nullptr;  // the engines' view hash, when every live peer has the same
   if (fin["views_equal"].get<bool>())
     for (auto& p : peers_)
@@ -1433,9 +1176,10 @@ RunResult World::result(double wall) {
 
   RunResult r;
   r.report = std::move(j);
-  r.series = std::move(series_);
-  r.failure = failure_;
-  r.samples = std::move(samples_);
+  r.series = std::move(m.series);
+  r.failure = checker_.failure();
+  samples.load = std::move(m.load);
+  r.samples = std::move(samples);
   return r;
 }
 
