@@ -23,6 +23,8 @@
 #include "placement/spec_hash.hpp"
 #include "sim/checker.hpp"
 #include "sim/engine_access.hpp"
+#include "sim/fake_runtime.hpp"
+#include "sim/reconcile_loop.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/input_hash.hpp"
 #include "sim/metrics.hpp"
@@ -50,13 +52,13 @@ class World {
         seeds_(x.seed),
         network_(x, seeds_.net, queue_, peers_),
         cfg_(gossip_config(x)),
-        checker_(x, cfg_, queue_, peers_, network_) {
-    fault_rng_ = std::make_unique<gossip::Rng>(seeds_.fault);
-    engine_seed_ = seeds_.engine;
-    clock_rng_ = std::make_unique<gossip::Rng>(seeds_.clock);
-    join_rng_ = std::make_unique<gossip::Rng>(seeds_.join);
-    workload_rng_ = std::make_unique<gossip::Rng>(seeds_.workload);
-  }
+        checker_(x, cfg_, queue_, peers_, network_),
+        fault_rng_(seeds_.fault),
+        clock_rng_(seeds_.clock),
+        join_rng_(seeds_.join),
+        workload_rng_(seeds_.workload),
+        runtime_(x, queue_, workload_rng_),
+        recon_(x, opt_, queue_, peers_, runtime_, checker_) {}
 
   RunResult run();
 
@@ -87,20 +89,10 @@ class World {
   void resume(std::uint32_t i);
   std::vector<std::uint32_t> pick_up(int n, bool allow_frozen);
 
-  // --- runtime (placement + reconcile + simulated containers) ---
+  // --- the reconcile loop ---
   bool has_services() const { return !x_.services.empty(); }
-  void wake(std::uint32_t i, Micros at);
   void on_reconcile(std::uint32_t i, bool periodic);
-  std::shared_ptr<const ViewData> view_for(SimPeer& p);
-  void instance_running(std::uint32_t i, std::uint64_t serial);
-  void instance_crashed(std::uint32_t i, std::uint64_t serial);
-  void copies_changed(const placement::InstanceId& id, int delta);
-  void drop_instances(std::uint32_t i);
-  void refresh_state_view(SimPeer& p);  // specs and statuses from its store, when changed
-  void publish_status(std::uint32_t i);
-  void status_changed(SimPeer& p, const std::string& key);  // keeps p.status_hash exact
-  void check_skip(SimPeer& p, const ViewData& view);  // a skipped step would not have acted
-  void integrate_unavailable();
+  void announce_ready(std::uint32_t i);
 
   // --- faults ---
   void fault_begin(std::uint32_t f);
@@ -134,8 +126,9 @@ class World {
   Network network_;
   gossip::Config cfg_;
   Checker checker_;
-  std::unique_ptr<gossip::Rng> fault_rng_, clock_rng_, join_rng_, workload_rng_;
-  std::uint64_t engine_seed_ = 0;
+  gossip::Rng fault_rng_, clock_rng_, join_rng_, workload_rng_;
+  FakeRuntime runtime_;
+  ReconcileLoop recon_;
   // One table of names, addresses, metadata and broadcast parts shared by every engine.
   std::shared_ptr<gossip::Interner> interner_ = std::make_shared<gossip::Interner>();
 
@@ -150,23 +143,6 @@ class World {
   // runtime state
   std::vector<config::ServiceSpec> specs_;          // written at specs_at (the desired state)
   std::vector<config::ServiceSpec> pending_specs_;  // before specs_at
-  SharedState shared_;
-  std::map<std::uint64_t, std::weak_ptr<const ViewData>> views_;
-  std::uint64_t placements_computed_ = 0, placements_shared_ = 0, reconcile_steps_ = 0;
-  std::map<placement::InstanceId, int> copies_;  // running copies on up peers
-  std::size_t desired_ = 0, running_ = 0, duplicated_ = 0, duplicates_max_ = 0;
-  std::uint64_t status_writes_ = 0;
-  std::uint64_t next_serial_ = 1;
-  std::uint64_t instance_crashes_ = 0;
-  std::optional<Micros> all_running_at_;       // first time every desired instance ran
-  Micros unavailable_since_ = 0;               // integration point
-  double unavailable_us_ = 0;                  // instance-microseconds, after all_running_at_
-  struct Failover {
-    Micros at;
-    std::set<placement::InstanceId> waiting;
-    std::optional<Micros> done;
-  };
-  std::vector<Failover> failovers_;
   std::uint64_t probe_writes_ = 0;
   std::string spec_writer_;
   std::uint64_t joined_peers_ = 0;
@@ -185,7 +161,7 @@ std::uint32_t World::add_peer(const ExperimentNode& n) {
   p.meta.cpu_milli = n.cpu_milli;
   p.meta.memory_mib = n.memory_mib;
   p.meta.ready = true;
-  if (x_.clock_skew > 0) p.skew = clock_rng_->between(-x_.clock_skew, x_.clock_skew);
+  if (x_.clock_skew > 0) p.skew = clock_rng_.between(-x_.clock_skew, x_.clock_skew);
   const std::string name = p.name;
   if (!peers_.add(std::move(p))) fail("duplicate peer name " + name);
   network_.peer_added();
@@ -208,7 +184,7 @@ std::vector<Address> World::pick_seeds(std::uint32_t self, bool all_up) {
   if (size == 0) return seeds;
   if (at(0) == 0) seeds.push_back(peers_[0].addr);
   for (int k = 0; k < 3 && seeds.size() < 3; ++k) {
-    const Address& a = peers_[at(join_rng_->below(size))].addr;
+    const Address& a = peers_[at(join_rng_.below(size))].addr;
     if (std::find(seeds.begin(), seeds.end(), a) == seeds.end()) seeds.push_back(a);
   }
   return seeds;
@@ -254,7 +230,7 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
   SimPeer& p = peers_[i];
   if (fresh_engine || !p.engine) {
     gossip::Identity id{p.name, p.addr, p.incarnation, p.meta};
-    std::uint64_t s = engine_seed_ ^ (std::uint64_t{i} << 20) ^ p.gen;
+    std::uint64_t s = seeds_.engine ^ (std::uint64_t{i} << 20) ^ p.gen;
     p.engine = std::make_unique<gossip::Engine>(id, cfg_, gossip::splitmix64(s), interner_);
   }
   p.up = true;
@@ -264,44 +240,14 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
   p.live_seen = 1;
   p.hash_dirty = true;
   p.tick_at = kNever;
-  if (has_services()) {
-    p.reconciler = std::make_unique<placement::Reconciler>();
-    p.instances.clear();
-    p.view.reset();
-    p.specs.reset();
-    p.statuses.reset();
-    p.relevant.reset();
-    p.status_hash = 0;  // a fresh engine's store is empty
-    p.status_part.clear();
-    p.status_vals.clear();
-    p.status_scan = false;
-    p.statuses_seen = UINT64_MAX;
-    p.last_status.clear();  // a new life reports afresh (its store starts empty)
-    p.local_changed = true;
-    p.readiness = node::Readiness(now(), x_.join_grace.value_or(0),
-                                  config::PeerConfig::Reconcile{}.solo_after * kMillis);
-    p.woken_for = kNever;
-    Ev e;
-    e.time = now() + 1 * kSeconds;
-    e.kind = Ev::reconcile;
-    e.peer = i;
-    e.gen = p.gen;
-    e.arg = 1;  // periodic
-    queue_.push(std::move(e));
-  }
+  if (has_services()) recon_.start(i);
 }
 
 void World::crash(std::uint32_t i, bool restart) {
   SimPeer& p = peers_[i];
   if (!p.up) return;
   p.incarnation = p.engine->incarnation();
-  if (has_services()) {
-    Failover f{now(), {}, std::nullopt};
-    for (const auto& [id, inst] : p.instances)
-      if (inst.local.state == placement::InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
-    drop_instances(i);
-    if (!f.waiting.empty()) failovers_.push_back(std::move(f));
-  }
+  if (has_services()) runtime_.peer_crashed(p);
   p.up = false;
   p.frozen = false;
   p.ever_crashed = true;
@@ -316,7 +262,7 @@ void World::resume(std::uint32_t i) {
   SimPeer& p = peers_[i];
   if (!p.up || !p.frozen) return;
   p.frozen = false;
-  if (has_services()) wake(i, now());
+  if (has_services()) recon_.wake(i, now());
   // Timers first (the tick arrives late, so Lifeguard sees the stall), then the buffered input.
   on_tick(i);
   auto buf = network_.take_buffered(i);
@@ -384,368 +330,34 @@ std::vector<std::uint32_t> World::pick_up(int n, bool allow_frozen) {
   std::vector<std::uint32_t> pool;
   for (std::uint32_t j = 0; j < peers_.size(); ++j)
     if (peers_[j].up && peers_[j].started && (allow_frozen || !peers_[j].frozen)) pool.push_back(j);
-  fault_rng_->shuffle(pool);
+  fault_rng_.shuffle(pool);
   if (n >= 0 && static_cast<std::size_t>(n) < pool.size()) pool.resize(static_cast<std::size_t>(n));
   std::sort(pool.begin(), pool.end());
   return pool;
 }
 
 
-// ---- runtime: placement, reconcile, simulated containers -----------------------------------------
-
-void World::wake(std::uint32_t i, Micros at) {
-  SimPeer& p = peers_[i];
-  if (!p.up || p.woken_for == at) return;
-  p.woken_for = at;
-  Ev e;
-  e.time = at;
-  e.kind = Ev::reconcile;
-  e.peer = i;
-  e.gen = p.gen;
-  e.arg = 0;
-  queue_.push(std::move(e));
-}
-
-std::shared_ptr<const ViewData> World::view_for(SimPeer& p) {
-  // Keyed by exactly what placement reads: members (name, state, metadata) and spec versions.
-  refresh_input_hash(p);
-  const std::uint64_t key = mix64(p.members_hash, p.spec_hash);
-  if (p.view && p.view_key == key) return p.view;
-  p.view_key = key;
-  if (auto it = views_.find(key); it != views_.end()) {
-    if (auto v = it->second.lock()) {
-      ++placements_shared_;
-      p.view = v;
-      return v;
-    }
-  }
-  placement::View view;
-  auto data = std::make_shared<ViewData>();
-  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
-    if (!is_live(state)) return;
-    data->live.insert(name);
-    view.peers.push_back(node::placement_peer(name, state, meta));
-  });  // place() orders the peers by name itself
-  view.services = *p.specs;
-  data->assignment = placement::place(view);
-  for (const auto& pl : data->assignment.instances)  // sorted by id, so each list is too
-    if (pl.owner) data->owned[*pl.owner].push_back(pl.id);
-  for (const auto& sp : view.services) data->spec_hash[sp.name] = placement::spec_hash(sp);
-  ++placements_computed_;
-  if (views_.size() > 4096)
-    for (auto it = views_.begin(); it != views_.end();) it = it->second.expired() ? views_.erase(it) : std::next(it);
-  views_[key] = data;
-  p.view = data;
-  return data;
-}
-
-void World::refresh_state_view(SimPeer& p) {
-  refresh_input_hash(p);
-  if (!p.specs || p.specs_key != p.spec_hash) {
-    p.specs = shared_.specs(p.engine->state(), p.spec_hash);
-    p.specs_key = p.spec_hash;
-  }
-  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.engine->state()))
-    fail(p.name + ": status hash kept from events differs from its store's");
-  if (!opt_.check_caches) return;
-  // The whole status map is only needed to cross-check the reduced one a step gets.
-  if (!p.statuses || p.statuses_key != p.status_hash) {
-    p.statuses = shared_.statuses(p.engine->state(), p.status_hash);
-    p.statuses_key = p.status_hash;
-  }
-  {
-    SharedState fresh;  // nothing cached: every value decoded from this peer's own store
-    if (*fresh.statuses(p.engine->state(), p.status_hash) != *p.statuses)
-      fail(p.name + ": shared statuses differ from its store's");
-  }
-}
-
-std::string render(const placement::Plan& plan) {
-  std::string s;
-  for (const auto& a : plan.actions) {
-    if (const auto* x = std::get_if<placement::StopAction>(&a))
-      s += "stop " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
-    else if (const auto* x = std::get_if<placement::MarkAction>(&a))
-      s += "mark " + x->id.to_string() + " " + std::string(placement::to_string(x->state)) + ";";
-    else if (const auto* x = std::get_if<placement::AdoptAction>(&a))
-      s += "adopt " + x->id.to_string() + ";";
-    else if (const auto* x = std::get_if<placement::StartAction>(&a))
-      s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
-  }
-  return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
-}
-
-void World::check_skip(SimPeer& p, const ViewData& view) {
-  placement::Reconciler twin = *p.reconciler;
-  placement::ReconcileInputs full;
-  full.now = now() / kMillis;
-  full.self = p.name;
-  full.assignment = &view.assignment;
-  full.services = p.specs.get();
-  full.peers = p.statuses.get();
-  for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
-  full.live_peers = view.live;
-  full.synced = p.last_synced;
-  if (auto alone = p.readiness.alone_since()) full.alone_since = *alone / kMillis;
-  full.health_bad = p.last_health_bad;
-  if (!twin.step(full).actions.empty())
-    fail(p.name + ": a skipped reconcile step would have acted");
-}
-
-void World::status_changed(SimPeer& p, const std::string& key) {
-  const auto j = peers_.named(std::string_view(key).substr(gossip::kStatusPrefix.size()));
-  const gossip::Entry* e = p.engine->state().find(key);
-  if (!j) {  // not a simulated peer's name: rescan
-    p.status_hash = SharedState::status_hash(p.engine->state());
-    p.status_scan = true;
-    return;
-  }
-  if (p.status_part.size() < peers_.size()) {
-    p.status_part.resize(peers_.size(), 0);
-    p.status_vals.resize(peers_.size());
-  }
-  p.status_vals[*j] = shared_.status_value(e);
-  std::uint64_t& part = p.status_part[*j];
-  const std::uint64_t now_part = SharedState::status_entry_hash(e);
-  p.status_hash ^= part ^ now_part;
-  part = now_part;
-}
-
-void World::publish_status(std::uint32_t i) {
-  // What node/'s agent does after each reconcile step: status/<self>, when its encoding changed.
-  SimPeer& p = peers_[i];
-  placement::PeerStatus st;
-  for (const auto& [id, inst] : p.instances) {  // ordered by id
-    placement::InstanceStatus is;
-    is.id = id;
-    is.state = inst.mark ? *inst.mark : inst.local.state;
-    is.spec_hash = inst.local.spec_hash;
-    is.restarts = inst.restarts;
-    is.exit_code = inst.local.exit_code;
-    st.instances.push_back(std::move(is));
-  }
-  std::string enc = node::encode_status(st);
-  if (enc == p.last_status) return;
-  const std::string key = gossip::Store::status_key(p.name);
-  const gossip::Version v = p.engine->put(clock(p), key, gossip::string_to_bytes(enc));
-  shared_.remember_status(key, v, std::move(st));
-  status_changed(p, key);  // now, not at the engine's event: the hash must match the store
-  p.last_status = std::move(enc);
-  ++status_writes_;
-  checker_.track_write(key, v);
-}
-
-void World::integrate_unavailable() {
-  if (!all_running_at_) return;
-  unavailable_us_ += static_cast<double>(desired_ - std::min(desired_, running_)) *
-                     static_cast<double>(now() - unavailable_since_);
-  unavailable_since_ = now();
-}
-
-void World::copies_changed(const placement::InstanceId& id, int delta) {
-  integrate_unavailable();
-  int& c = copies_[id];
-  const int old = c;
-  c += delta;
-  if (old == 0 && c >= 1) ++running_;
-  if (old >= 1 && c == 0) --running_;
-  if (old < 2 && c >= 2) ++duplicated_;
-  if (old >= 2 && c < 2) --duplicated_;
-  duplicates_max_ = std::max(duplicates_max_, duplicated_);
-  if (c == 0) copies_.erase(id);
-  if (old == 0 && delta > 0) {
-    for (auto& f : failovers_) {
-      if (f.done || !f.waiting.erase(id)) continue;
-      if (f.waiting.empty()) f.done = now();
-    }
-  }
-  if (!all_running_at_ && running_ >= desired_ && desired_ > 0) {
-    all_running_at_ = now();
-    unavailable_since_ = now();
-  }
-}
-
-void World::drop_instances(std::uint32_t i) {
-  SimPeer& p = peers_[i];
-  for (const auto& [id, inst] : p.instances)
-    if (inst.local.state == placement::InstanceState::running) copies_changed(id, -1);
-  p.instances.clear();
-}
-
-void World::instance_running(std::uint32_t i, std::uint64_t serial) {
-  SimPeer& p = peers_[i];
-  if (!p.up) return;
-  for (auto& [id, inst] : p.instances) {
-    if (inst.serial != serial || inst.local.state != placement::InstanceState::starting) continue;
-    inst.local.state = placement::InstanceState::running;
-    copies_changed(id, +1);
-    if (x_.crash_rate > 0) {
-      // Exponential time to the next crash (rate per instance-hour). libm decides only the
-      // simulator's own workload here, never anything peers must agree on.
-      const double u = (static_cast<double>(workload_rng_->below(1ULL << 53)) + 1.0) / 9007199254740993.0;
-      const double hours = -std::log(u) / x_.crash_rate;
-      const double us = std::min(hours * 3600e6, 1e15);
-      Ev e;
-      e.time = now() + std::max<Micros>(1, static_cast<Micros>(us));
-      e.kind = Ev::instance_crash;
-      e.peer = i;
-      e.gen = p.gen;
-      e.arg = static_cast<std::uint32_t>(serial);
-      queue_.push(std::move(e));
-    }
-    p.local_changed = true;
-    wake(i, now());
-    return;
-  }
-}
-
-void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
-  SimPeer& p = peers_[i];
-  if (!p.up) return;
-  for (auto& [id, inst] : p.instances) {
-    if (inst.serial != serial || inst.local.state != placement::InstanceState::running) continue;
-    inst.local.state = placement::InstanceState::exited;
-    inst.local.exit_code = 1;
-    ++instance_crashes_;
-    copies_changed(id, -1);
-    p.local_changed = true;
-    wake(i, now());
-    return;
-  }
-}
+// ---- the reconcile loop --------------------------------------------------------------------------
 
 void World::on_reconcile(std::uint32_t i, bool periodic) {
-  SimPeer& p = peers_[i];
-  if (periodic) {  // the loop goes on while the peer lives, frozen or not
-    Ev e;
-    e.time = now() + 1 * kSeconds;
-    e.kind = Ev::reconcile;
-    e.peer = i;
-    e.gen = p.gen;
-    e.arg = 1;
-    queue_.push(std::move(e));
-  } else if (p.woken_for == now()) {
-    p.woken_for = kNever;
-  }
+  recon_.next_round(i, periodic);
+  const SimPeer& p = peers_[i];
   if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
-  p.readiness.observe(now(), p.engine->joined(), p.engine->live_members());
-  if (periodic && !p.meta.ready && p.readiness.ready_due(now())) {
-    p.meta.ready = true;  // synced and up for join_grace: announced as the agent does
-    p.readiness.announced();
-    checker_.peer_ready(static_cast<double>(now() - p.started_at) / 1e6);
-    gossip::Outbox out;
-    p.engine->set_meta(clock(p), p.meta, out);
-    flush(i, out);
-    reschedule(i);
-    p.hash_dirty = true;
-  }
-  // Desired state and the others' statuses come from this peer's own store (replicated state).
-  refresh_state_view(p);
-  if (p.specs->empty() && p.instances.empty()) return;  // nothing wanted, nothing running
-  const std::uint64_t before_key = p.view_key;
-  const bool had_view = static_cast<bool>(p.view);
-  auto view = view_for(p);
-  const bool view_changed = !had_view || p.view_key != before_key;
-  const bool synced = p.readiness.synced();
-  const bool health_bad = p.stall_gate.bad(now(), p.engine->stats().stalls);
-  const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
-                           !view_changed && !p.local_changed && now() < p.wake_at;
-  if (others_same && p.statuses_seen == p.status_hash) return;
-  // The others' statuses a step reads: Reconciler::step looks at them only for the instances
-  // this peer owns or runs (runs_elsewhere, remote_on) and, for a rolling replacement, at every
-  // instance of a service this peer runs at another spec hash (for_each_remote_of). So it gets
-  // exactly those, and does not step when they did not change. check_caches verifies both
-  // against a twin Reconciler fed the whole map.
-  std::set<placement::InstanceId> ids;
-  if (auto own = view->owned.find(p.name); own != view->owned.end())
-    for (const auto& id : own->second) ids.insert(ids.end(), id);
-  std::set<std::string> stale_services;
-  for (const auto& [id, inst] : p.instances) {
-    ids.insert(id);
-    auto h = view->spec_hash.find(id.service);
-    if (h != view->spec_hash.end() && h->second != inst.local.spec_hash)
-      stale_services.insert(id.service);
-  }
-  auto relevant = std::make_shared<const SharedState::StatusMap>(
-      p.status_scan ? shared_.relevant(p.engine->state(), ids, stale_services)
-                    : shared_.relevant(
-                          p.status_vals,
-                          [&](std::size_t j) -> const std::string& { return peers_[j].name; },
-                          ids, stale_services));
-  if (opt_.check_caches && !p.status_scan &&
-      *relevant != shared_.relevant(p.engine->state(), ids, stale_services))
-    fail(p.name + ": statuses kept from events differ from its store's");
-  p.statuses_seen = p.status_hash;
-  if (others_same && p.relevant && *relevant == *p.relevant) {
-    if (opt_.check_caches) check_skip(p, *view);
-    return;
-  }
-  p.relevant = relevant;
-  ++reconcile_steps_;
-  placement::ReconcileInputs in;
-  in.now = now() / kMillis;
-  in.self = p.name;
-  in.assignment = &view->assignment;
-  in.services = p.specs.get();
-  in.peers = relevant.get();
-  for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
-  for (const auto& [peer, st] : *relevant)  // the step asks only about these
-    if (view->live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
-  in.synced = synced;
-  if (auto alone = p.readiness.alone_since()) in.alone_since = *alone / kMillis;
-  in.health_bad = health_bad;
-  p.last_synced = synced;
-  p.last_health_bad = health_bad;
-  p.local_changed = false;
-  std::optional<placement::Reconciler> twin;
-  if (opt_.check_caches) twin = *p.reconciler;
-  const placement::Plan plan = p.reconciler->step(in);
-  if (twin) {
-    placement::ReconcileInputs full = in;
-    full.peers = p.statuses.get();
-    full.live_peers = view->live;
-    if (render(twin->step(full)) != render(plan))
-      fail(p.name + ": a step on the reduced statuses differs from one on all of them");
-  }
-  bool changed = false;
-  for (const auto& a : plan.actions) {
-    if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
-      auto it = p.instances.find(stop->id);
-      if (it == p.instances.end()) continue;
-      if (it->second.local.state == placement::InstanceState::running) copies_changed(stop->id, -1);
-      p.instances.erase(it);
-      changed = true;
-    } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
-      auto it = p.instances.find(mark->id);
-      if (it == p.instances.end()) continue;
-      it->second.mark = mark->state;
-      it->second.restarts = mark->restarts;
-      changed = true;
-    } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
-      auto it = p.instances.find(start->id);
-      if (it != p.instances.end() && it->second.local.state == placement::InstanceState::running)
-        copies_changed(start->id, -1);
-      SimPeer::Instance inst;
-      inst.local.id = start->id;
-      inst.local.spec_hash = start->spec_hash;
-      inst.local.state = placement::InstanceState::starting;
-      inst.serial = next_serial_++;
-      inst.restarts = start->restarts;
-      Ev e;
-      e.time = now() + x_.start_delay;
-      e.kind = Ev::instance_up;
-      e.peer = i;
-      e.gen = p.gen;
-      e.arg = static_cast<std::uint32_t>(inst.serial);
-      queue_.push(std::move(e));
-      p.instances[start->id] = std::move(inst);
-      changed = true;
-    }
-  }
-  if (changed) p.local_changed = true;  // the reconciler sees its own actions applied next step
-  publish_status(i);
-  p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
-  if (plan.wake_at) wake(i, std::max(now() + 1, p.wake_at));
+  if (recon_.ready_due(i, periodic)) announce_ready(i);
+  recon_.step(i);
+}
+
+void World::announce_ready(std::uint32_t i) {
+  // Synced and up for join_grace: `ready` in its metadata, as the agent announces it.
+  SimPeer& p = peers_[i];
+  p.meta.ready = true;
+  p.readiness.announced();
+  checker_.peer_ready(static_cast<double>(now() - p.started_at) / 1e6);
+  gossip::Outbox out;
+  p.engine->set_meta(clock(p), p.meta, out);
+  flush(i, out);
+  reschedule(i);
+  p.hash_dirty = true;
 }
 
 // ---- faults -------------------------------------------------------------------------------------
@@ -771,7 +383,7 @@ void World::fault_begin(std::uint32_t f) {
     case K::partition: {
       std::vector<std::uint32_t> all(peers_.size());
       for (std::uint32_t j = 0; j < all.size(); ++j) all[j] = j;
-      fault_rng_->shuffle(all);
+      fault_rng_.shuffle(all);
       std::vector<int> groups(all.size(), 0);
       std::size_t pos = 0;
       int g = 0;
@@ -810,7 +422,7 @@ void World::fault_begin(std::uint32_t f) {
       break;
     case K::restart: {
       fault_peers_[f] = pick_up(e.count, false);
-      fault_rng_->shuffle(fault_peers_[f]);
+      fault_rng_.shuffle(fault_peers_[f]);
       for (std::uint32_t k = 0; k < fault_peers_[f].size(); ++k) {
         queue_.push_at(e.at + e.every * k, Ev::restart_down, k, f);
       }
@@ -859,7 +471,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   // placement per peer per second at most.
   if (p.reconciler && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left ||
                        e.kind == EventKind::join_succeeded))  // ... or the sync gate may open
-    wake(i, now() + 10 * kMillis);
+    recon_.wake(i, now() + 10 * kMillis);
   checker_.member_event(i, e);
 }
 
@@ -867,9 +479,9 @@ void World::on_state_changed(std::uint32_t i, const std::string& key) {
   SimPeer& p = peers_[i];
   if (key.starts_with("spec/")) {
     p.hash_dirty = true;
-    if (p.reconciler) wake(i, now() + 10 * kMillis);  // new desired state: act on it soon
+    if (p.reconciler) recon_.wake(i, now() + 10 * kMillis);  // new desired state: act on it soon
   } else if (key.starts_with(gossip::kStatusPrefix)) {
-    status_changed(p, key);
+    recon_.status_changed(p, key);
   }
   checker_.write_seen(i, key);
 }
@@ -878,8 +490,9 @@ void World::write_specs() {
   // One live, joined peer writes every service as spec/<name> (node/'s encoding), as a peer
   // publishing its services directory does; the others learn them by gossip.
   specs_ = std::move(pending_specs_);
-  desired_ = 0;
-  for (const auto& sp : specs_) desired_ += static_cast<std::size_t>(sp.replicas);
+  std::size_t desired = 0;
+  for (const auto& sp : specs_) desired += static_cast<std::size_t>(sp.replicas);
+  runtime_.set_desired(desired);
   if (specs_.empty()) {
     write_probe();
     return;
@@ -894,7 +507,7 @@ void World::write_specs() {
     fail("no live peer to write the specs");
     return;
   }
-  const std::uint32_t w = pool[workload_rng_->below(pool.size())];
+  const std::uint32_t w = pool[workload_rng_.below(pool.size())];
   SimPeer& p = peers_[w];
   for (const auto& sp : specs_) {
     const std::string key = "spec/" + sp.name;
@@ -908,7 +521,7 @@ void World::write_probe() {
   for (std::uint32_t j = 0; j < peers_.size(); ++j)
     if (live(peers_[j]) && peers_[j].engine->joined()) pool.push_back(j);
   if (pool.empty()) return;
-  SimPeer& p = peers_[pool[workload_rng_->below(pool.size())]];
+  SimPeer& p = peers_[pool[workload_rng_.below(pool.size())]];
   const std::string key = "sim/probe/" + std::to_string(probe_writes_++);
   checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
 }
@@ -963,10 +576,10 @@ void World::dispatch(Ev& ev) {
       if (current()) on_reconcile(ev.peer, ev.arg == 1);
       break;
     case Ev::instance_up:
-      if (current()) instance_running(ev.peer, ev.arg);
+      if (current() && runtime_.started(peers_[ev.peer], ev.peer, ev.arg)) recon_.local_changed(ev.peer);
       break;
     case Ev::instance_crash:
-      if (current()) instance_crashed(ev.peer, ev.arg);
+      if (current() && runtime_.exited(peers_[ev.peer], ev.arg)) recon_.local_changed(ev.peer);
       break;
     case Ev::initial_join: start_peer(ev.peer, true); break;
     case Ev::fault_begin: fault_begin(ev.arg); break;
@@ -1006,7 +619,7 @@ void World::on_probe_write() {
 
 void World::on_sample() {
   std::optional<InstanceCounts> counts;
-  if (has_services()) counts = InstanceCounts{desired_, running_, duplicated_};
+  if (has_services()) counts = InstanceCounts{runtime_.desired(), runtime_.running(), runtime_.duplicated()};
   checker_.sample(network_.udp_msgs(), counts);
 }
 
@@ -1104,11 +717,11 @@ RunResult World::result(double wall) {
     // With join_grace: a peer's start until it announced `ready` (null without).
     j["ready"] = x_.join_grace && has_services() ? summary(m.ready_after, true) : nlohmann::json(nullptr);
     j["state"] = {{"spec_writer", spec_writer_.empty() ? nlohmann::json(nullptr) : nlohmann::json(spec_writer_)},
-                  {"status_writes", status_writes_},
+                  {"status_writes", recon_.status_writes()},
                   {"probe_writes", probe_writes_},
-                  {"values_decoded", shared_.values_decoded()},
-                  {"status_maps_built", shared_.status_maps_built()},
-                  {"status_maps_shared", shared_.status_maps_shared()}};
+                  {"values_decoded", recon_.shared().values_decoded()},
+                  {"status_maps_built", recon_.shared().status_maps_built()},
+                  {"status_maps_shared", recon_.shared().status_maps_shared()}};
   }
   {
     std::vector<double> first;
@@ -1121,29 +734,29 @@ RunResult World::result(double wall) {
   if (m.converged_at) j["convergence_s"] = static_cast<double>(*m.converged_at - m.last_event_end) / 1e6;
   else j["convergence_s"] = nullptr;
   if (has_services()) {
-    integrate_unavailable();
+    runtime_.finish();
     std::vector<double> fo;
     std::size_t incomplete = 0;
-    for (const auto& f : failovers_) {
+    for (const auto& f : runtime_.failovers()) {
       if (f.done) fo.push_back(static_cast<double>(*f.done - f.at) / 1e6);
       else ++incomplete;
     }
     j["failover"] = summary(fo, true);
     j["failover_incomplete"] = incomplete;
-    j["duplicates_max"] = duplicates_max_;
-    j["duplicates_final"] = duplicated_;
-    if (all_running_at_) {
-      j["unavailable_instance_seconds"] = round_to(unavailable_us_ / 1e6, 3);
-      j["all_running_s"] = static_cast<double>(*all_running_at_) / 1e6;
+    j["duplicates_max"] = runtime_.duplicates_max();
+    j["duplicates_final"] = runtime_.duplicated();
+    if (runtime_.all_running_at()) {
+      j["unavailable_instance_seconds"] = round_to(runtime_.unavailable_us() / 1e6, 3);
+      j["all_running_s"] = static_cast<double>(*runtime_.all_running_at()) / 1e6;
     } else {
       j["unavailable_instance_seconds"] = nullptr;
       j["all_running_s"] = nullptr;
     }
-    j["instances"] = {{"desired", desired_}, {"running", running_}, {"duplicated", duplicated_}};
-    j["placements_computed"] = placements_computed_;
-    j["placements_shared"] = placements_shared_;
-    j["reconcile_steps"] = reconcile_steps_;
-    j["instance_crashes"] = instance_crashes_;
+    j["instances"] = {{"desired", runtime_.desired()}, {"running", runtime_.running()}, {"duplicated", runtime_.duplicated()}};
+    j["placements_computed"] = recon_.placements_computed();
+    j["placements_shared"] = recon_.placements_shared();
+    j["reconcile_steps"] = recon_.reconcile_steps();
+    j["instance_crashes"] = runtime_.instance_crashes();
   } else {
     j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
     j["duplicates_max"] = nullptr;
