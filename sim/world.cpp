@@ -24,6 +24,7 @@
 #include "sim/checker.hpp"
 #include "sim/engine_access.hpp"
 #include "sim/fake_runtime.hpp"
+#include "sim/faults.hpp"
 #include "sim/reconcile_loop.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/input_hash.hpp"
@@ -44,7 +45,7 @@ using gossip::kNever;
 using gossip::kSeconds;
 using gossip::MemberState;
 
-class World {
+class World final : private FaultTarget {
  public:
   World(const Experiment& x, const RunOptions& opt)
       : x_(x),
@@ -53,12 +54,12 @@ class World {
         network_(x, seeds_.net, queue_, peers_),
         cfg_(gossip_config(x)),
         checker_(x, cfg_, queue_, peers_, network_),
-        fault_rng_(seeds_.fault),
         clock_rng_(seeds_.clock),
         join_rng_(seeds_.join),
         workload_rng_(seeds_.workload),
         runtime_(x, queue_, workload_rng_),
-        recon_(x, opt_, queue_, peers_, runtime_, checker_) {}
+        recon_(x, opt_, queue_, peers_, runtime_, checker_),
+        faults_(x, seeds_.fault, queue_, peers_, network_, *this) {}
 
   RunResult run();
 
@@ -66,8 +67,6 @@ class World {
   // --- the run: setup, one handler per event kind ---
   void schedule_start();
   void dispatch(Ev& ev);
-  void restart_down(std::uint32_t f, std::uint32_t k);
-  void restart_up(std::uint32_t f, std::uint32_t k);
   void on_specs();
   void on_probe_write();
   void on_sample();
@@ -81,22 +80,22 @@ class World {
   std::vector<Address> pick_seeds(std::uint32_t self, bool all_up = false);
   void prepare_peer(std::uint32_t i, bool fresh_engine);  // engine and runtime state, not joined
   void start_formed();  // every peer up at once, a formed cluster (`start = "formed"`)
-  void crash(std::uint32_t i, bool restart);
   void flush(std::uint32_t i, gossip::Outbox& out);
   void reschedule(std::uint32_t i, bool after_tick = false);
   void on_deliver(Ev& ev);
   void on_tick(std::uint32_t i);
-  void resume(std::uint32_t i);
-  std::vector<std::uint32_t> pick_up(int n, bool allow_frozen);
 
   // --- the reconcile loop ---
   bool has_services() const { return !x_.services.empty(); }
   void on_reconcile(std::uint32_t i, bool periodic);
   void announce_ready(std::uint32_t i);
 
-  // --- faults ---
-  void fault_begin(std::uint32_t f);
-  void fault_end(std::uint32_t f);
+  // --- what faults do to peers ---
+  void crash(std::uint32_t i, bool restart) override;
+  void freeze(const std::vector<std::uint32_t>& peers, Micros until) override;
+  void resume(std::uint32_t i) override;
+  void join(const ExperimentNode& n) override;
+  void restart(std::uint32_t i, bool keep_disk) override;
 
   // --- engine output: what the world and the checker learn from it ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
@@ -126,9 +125,10 @@ class World {
   Network network_;
   gossip::Config cfg_;
   Checker checker_;
-  gossip::Rng fault_rng_, clock_rng_, join_rng_, workload_rng_;
+  gossip::Rng clock_rng_, join_rng_, workload_rng_;
   FakeRuntime runtime_;
   ReconcileLoop recon_;
+  Faults faults_;
   // One table of names, addresses, metadata and broadcast parts shared by every engine.
   std::shared_ptr<gossip::Interner> interner_ = std::make_shared<gossip::Interner>();
 
@@ -137,15 +137,12 @@ class World {
   std::chrono::steady_clock::time_point last_progress_;
   std::uint64_t events_at_progress_ = 0;
   gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
-  std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
-  std::vector<std::string> slow_names_;
 
   // runtime state
   std::vector<config::ServiceSpec> specs_;          // written at specs_at (the desired state)
   std::vector<config::ServiceSpec> pending_specs_;  // before specs_at
   std::uint64_t probe_writes_ = 0;
   std::string spec_writer_;
-  std::uint64_t joined_peers_ = 0;
 };
 
 // ---- peers --------------------------------------------------------------------------------------
@@ -326,16 +323,6 @@ void World::on_tick(std::uint32_t i) {
   reschedule(i, true);
 }
 
-std::vector<std::uint32_t> World::pick_up(int n, bool allow_frozen) {
-  std::vector<std::uint32_t> pool;
-  for (std::uint32_t j = 0; j < peers_.size(); ++j)
-    if (peers_[j].up && peers_[j].started && (allow_frozen || !peers_[j].frozen)) pool.push_back(j);
-  fault_rng_.shuffle(pool);
-  if (n >= 0 && static_cast<std::size_t>(n) < pool.size()) pool.resize(static_cast<std::size_t>(n));
-  std::sort(pool.begin(), pool.end());
-  return pool;
-}
-
 
 // ---- the reconcile loop --------------------------------------------------------------------------
 
@@ -362,95 +349,25 @@ void World::announce_ready(std::uint32_t i) {
 
 // ---- faults -------------------------------------------------------------------------------------
 
-void World::fault_begin(std::uint32_t f) {
-  const FaultEvent& e = x_.events[f];
-  using K = FaultEvent::Kind;
-  switch (e.kind) {
-    case K::kill:
-      for (auto i : pick_up(e.count, false)) crash(i, false);
-      break;
-    case K::stop:
-      fault_peers_[f] = pick_up(e.count, false);
-      for (auto i : fault_peers_[f]) {
-        peers_[i].frozen = true;
-        peers_[i].ever_frozen = true;
-        peers_[i].tick_at = kNever;
-        checker_.peer_stopped(i, now() + e.length);
-      }
-      checker_.sweep_writes();
-      queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
-      break;
-    case K::partition: {
-      std::vector<std::uint32_t> all(peers_.size());
-      for (std::uint32_t j = 0; j < all.size(); ++j) all[j] = j;
-      fault_rng_.shuffle(all);
-      std::vector<int> groups(all.size(), 0);
-      std::size_t pos = 0;
-      int g = 0;
-      for (double frac : e.fractions) {
-        auto take = static_cast<std::size_t>(frac * static_cast<double>(all.size()));
-        for (std::size_t k = 0; k < take && pos < all.size(); ++k) groups[all[pos++]] = g;
-        ++g;
-      }
-      while (pos < all.size()) groups[all[pos++]] = g;
-      network_.partition(std::move(groups), e.oneway);
-      queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
-      break;
-    }
-    case K::slow:
-      fault_peers_[f] = pick_up(e.count, false);
-      for (auto i : fault_peers_[f]) {
-        network_.set_slow(i, e.delay);
-        slow_names_.push_back(peers_[i].name);
-      }
-      queue_.push_at(e.at + e.length, Ev::fault_end, 0, f);
-      break;
-    case K::join:
-      for (int k = 0; k < e.count; ++k) {
-        ExperimentNode n;
-        n.name = std::to_string(joined_peers_++);
-        n.name.insert(0, 1, 'j');
-        if (!x_.nodes.empty()) {
-          const auto& proto = x_.nodes[joined_peers_ % x_.nodes.size()];
-          n.cpu_milli = proto.cpu_milli;
-          n.memory_mib = proto.memory_mib;
-          n.zone = proto.zone;
-        }
-        auto i = add_peer(n);
-        start_peer(i, true);
-      }
-      break;
-    case K::restart: {
-      fault_peers_[f] = pick_up(e.count, false);
-      fault_rng_.shuffle(fault_peers_[f]);
-      for (std::uint32_t k = 0; k < fault_peers_[f].size(); ++k) {
-        queue_.push_at(e.at + e.every * k, Ev::restart_down, k, f);
-      }
-      break;
-    }
+void World::freeze(const std::vector<std::uint32_t>& peers, Micros until) {
+  for (auto i : peers) {
+    peers_[i].frozen = true;
+    peers_[i].ever_frozen = true;
+    peers_[i].tick_at = kNever;
+    checker_.peer_stopped(i, until);
   }
+  checker_.sweep_writes();
 }
 
-void World::fault_end(std::uint32_t f) {
-  const FaultEvent& e = x_.events[f];
-  using K = FaultEvent::Kind;
-  switch (e.kind) {
-    case K::stop:
-      for (auto i : fault_peers_[f]) resume(i);
-      break;
-    case K::partition: {
-      network_.heal();
-      break;
-    }
-    case K::slow:
-      for (auto i : fault_peers_[f]) network_.set_slow(i, 0);
-      break;
-    default:
-      break;
-  }
+void World::join(const ExperimentNode& n) { start_peer(add_peer(n), true); }
+
+void World::restart(std::uint32_t i, bool keep_disk) {
+  if (!keep_disk) peers_[i].incarnation = 0;
+  ++peers_[i].gen;
+  start_peer(i, true);
 }
 
-// ---- metrics ------------------------------------------------------------------------------------
+// ---- engine output --------------------------------------------------------------------------------
 
 void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   using gossip::EventKind;
@@ -530,7 +447,6 @@ void World::write_probe() {
 
 void World::schedule_start() {
   const std::size_t n0 = x_.nodes.size();
-  fault_peers_.resize(x_.events.size());
   // The desired state is written at specs_at (a membership-only run writes one small key then,
   // so dissemination is always measured).
   queue_.push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
@@ -555,11 +471,7 @@ void World::schedule_start() {
     Micros t = n0 > 1 ? x_.join_spread * static_cast<Micros>(i) / static_cast<Micros>(n0) : 0;
     queue_.push_at(t, Ev::initial_join, i);
   }
-  Micros last_event_end = 0;
-  for (std::uint32_t f = 0; f < x_.events.size(); ++f) {
-    queue_.push_at(x_.events[f].at, Ev::fault_begin, 0, f);
-    last_event_end = std::max(last_event_end, x_.events[f].end());
-  }
+  const Micros last_event_end = faults_.schedule();
   for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) queue_.push_at(t, Ev::sample);
   checker_.start_convergence(last_event_end);
 }
@@ -582,28 +494,15 @@ void World::dispatch(Ev& ev) {
       if (current() && runtime_.exited(peers_[ev.peer], ev.arg)) recon_.local_changed(ev.peer);
       break;
     case Ev::initial_join: start_peer(ev.peer, true); break;
-    case Ev::fault_begin: fault_begin(ev.arg); break;
-    case Ev::fault_end: fault_end(ev.arg); break;
-    case Ev::restart_down: restart_down(ev.arg, ev.peer); break;
-    case Ev::restart_up: restart_up(ev.arg, ev.peer); break;
+    case Ev::fault_begin: faults_.begin(ev.arg); break;
+    case Ev::fault_end: faults_.end(ev.arg); break;
+    case Ev::restart_down: faults_.restart_down(ev.arg, ev.peer); break;
+    case Ev::restart_up: faults_.restart_up(ev.arg, ev.peer); break;
     case Ev::specs: on_specs(); break;
     case Ev::probe_write: on_probe_write(); break;
     case Ev::sample: on_sample(); break;
     case Ev::converge_check: checker_.converge_check(); break;
   }
-}
-
-void World::restart_down(std::uint32_t f, std::uint32_t k) {
-  crash(fault_peers_[f][k], true);
-  queue_.push_at(now() + x_.events[f].length, Ev::restart_up, k, f);
-}
-
-void World::restart_up(std::uint32_t f, std::uint32_t k) {
-  const std::uint32_t i = fault_peers_[f][k];
-  if (peers_[i].up) return;
-  if (!x_.events[f].disk) peers_[i].incarnation = 0;
-  ++peers_[i].gen;
-  start_peer(i, true);
 }
 
 void World::on_specs() {
@@ -697,7 +596,7 @@ RunResult World::result(double wall) {
   j["virtual_s"] = static_cast<double>(x_.duration) / 1e6;
   j["events"] = events_;
   j["peers"] = n0;
-  j["peers_joined"] = joined_peers_;
+  j["peers_joined"] = faults_.joined();
   j["profile"] = x_.profile;
   j["lifeguard"] = x_.lifeguard;
   j["crashes"] = m.crashes.size();
@@ -705,7 +604,7 @@ RunResult World::result(double wall) {
   j["undetected"] = undetected;
   j["false_positives"] = fps;
   j["false_positive_peers"] = fp_names;  // the first 20, by name
-  j["slow_peers"] = slow_names_;
+  j["slow_peers"] = faults_.slow_names();
   j["stopped"] = {{"count", m.stops.size()}, {"declared_dead", stops_declared},
                   {"rejoined", stops_rejoined}};
   {
