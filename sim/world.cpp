@@ -26,6 +26,7 @@
 #include "sim/fake_runtime.hpp"
 #include "sim/faults.hpp"
 #include "sim/reconcile_loop.hpp"
+#include "sim/report.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/input_hash.hpp"
 #include "sim/metrics.hpp"
@@ -558,140 +559,19 @@ RunResult World::run() {
 }
 
 RunResult World::result(double wall) {
+  if (has_services()) runtime_.finish();  // unavailability up to the end
+  const bool views_equal = checker_.check_converged();
   Measures& m = checker_.measures();
-  RunSamples samples;
-  const std::size_t n0 = x_.nodes.size();
-  // ---- the report ----
-  std::vector<double> detection;
-  std::size_t undetected = 0, restarts_unseen = 0;
-  for (const auto& c : m.crashes) {
-    if (c.detected) detection.push_back(static_cast<double>(*c.detected - c.at) / 1e6);
-    else if (c.restart) ++restarts_unseen;
-    else ++undetected;
-  }
-  std::size_t fps = 0;
-  nlohmann::json fp_names = nlohmann::json::array();
-  for (auto x : m.fp_candidates)
-    if (!peers_[x].ever_crashed && !peers_[x].ever_frozen) {
-      ++fps;
-      if (fp_names.size() < 20) fp_names.push_back(peers_[x].name);
-    }
-  std::size_t stops_declared = 0, stops_rejoined = 0;
-  for (const auto& s : m.stops) {
-    if (s.declared_dead) ++stops_declared;
-    bool all = peers_[s.peer].up;
-    for (auto& p : peers_) {
-      if (!all) break;
-      if (!live(p)) continue;
-      if (member_state(*p.engine, peers_[s.peer].name) != std::optional<MemberState>(MemberState::alive))
-        all = false;
-    }
-    if (all) ++stops_rejoined;
-  }
-
-  nlohmann::json j;
-  j["name"] = x_.name;
-  j["seed"] = x_.seed;
-  j["wall_s"] = wall;
-  j["virtual_s"] = static_cast<double>(x_.duration) / 1e6;
-  j["events"] = events_;
-  j["peers"] = n0;
-  j["peers_joined"] = faults_.joined();
-  j["profile"] = x_.profile;
-  j["lifeguard"] = x_.lifeguard;
-  j["crashes"] = m.crashes.size();
-  j["detection"] = summary(detection, true);
-  j["undetected"] = undetected;
-  j["false_positives"] = fps;
-  j["false_positive_peers"] = fp_names;  // the first 20, by name
-  j["slow_peers"] = faults_.slow_names();
-  j["stopped"] = {{"count", m.stops.size()}, {"declared_dead", stops_declared},
-                  {"rejoined", stops_rejoined}};
-  {
-    std::size_t incomplete = 0;
-    for (const auto& [key, ws] : m.writes) incomplete += ws.size();
-    j["dissemination"] = summary(m.dissemination, true);  // every state write: specs, statuses
-    j["dissemination"]["incomplete"] = incomplete;       // not yet everywhere at the end
-    j["dissemination_specs"] = summary(m.dissemination_specs, true);
-    // With join_grace: a peer's start until it announced `ready` (null without).
-    j["ready"] = x_.join_grace && has_services() ? summary(m.ready_after, true) : nlohmann::json(nullptr);
-    j["state"] = {{"spec_writer", spec_writer_.empty() ? nlohmann::json(nullptr) : nlohmann::json(spec_writer_)},
-                  {"status_writes", recon_.status_writes()},
-                  {"probe_writes", probe_writes_},
-                  {"values_decoded", recon_.shared().values_decoded()},
-                  {"status_maps_built", recon_.shared().status_maps_built()},
-                  {"status_maps_shared", recon_.shared().status_maps_shared()}};
-  }
-  {
-    std::vector<double> first;
-    for (const auto& c : m.crashes)
-      if (c.first_suspected) first.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);
-    j["first_detection"] = summary(first, true);  // crash -> the first peer suspects it
-    samples.first_detection_s = std::move(first);
-    samples.dissemination_s = m.dissemination;
-  }
-  if (m.converged_at) j["convergence_s"] = static_cast<double>(*m.converged_at - m.last_event_end) / 1e6;
-  else j["convergence_s"] = nullptr;
-  if (has_services()) {
-    runtime_.finish();
-    std::vector<double> fo;
-    std::size_t incomplete = 0;
-    for (const auto& f : runtime_.failovers()) {
-      if (f.done) fo.push_back(static_cast<double>(*f.done - f.at) / 1e6);
-      else ++incomplete;
-    }
-    j["failover"] = summary(fo, true);
-    j["failover_incomplete"] = incomplete;
-    j["duplicates_max"] = runtime_.duplicates_max();
-    j["duplicates_final"] = runtime_.duplicated();
-    if (runtime_.all_running_at()) {
-      j["unavailable_instance_seconds"] = round_to(runtime_.unavailable_us() / 1e6, 3);
-      j["all_running_s"] = static_cast<double>(*runtime_.all_running_at()) / 1e6;
-    } else {
-      j["unavailable_instance_seconds"] = nullptr;
-      j["all_running_s"] = nullptr;
-    }
-    j["instances"] = {{"desired", runtime_.desired()}, {"running", runtime_.running()}, {"duplicated", runtime_.duplicated()}};
-    j["placements_computed"] = recon_.placements_computed();
-    j["placements_shared"] = recon_.placements_shared();
-    j["reconcile_steps"] = recon_.reconcile_steps();
-    j["instance_crashes"] = runtime_.instance_crashes();
-  } else {
-    j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
-    j["duplicates_max"] = nullptr;
-    j["duplicates_final"] = nullptr;
-    j["unavailable_instance_seconds"] = nullptr;
-  }
-  const double ps = m.peer_seconds > 0 ? m.peer_seconds : 1;
-  j["bytes_per_peer_per_s"] = round_to(static_cast<double>(network_.bytes()) / ps, 1);
-  j["msgs_per_peer_per_s"] = round_to(static_cast<double>(network_.msgs()) / ps, 3);
-  nlohmann::json fin;
-  std::size_t live_n = 0, amin = SIZE_MAX, amax = 0;
-  for (auto& p : peers_) {
-    if (!live(p)) continue;
-    ++live_n;
-    amin = std::min(amin, static_cast<std::size_t>(std::max(0L, p.live_seen)));
-    amax = std::max(amax, static_cast<std::size_t>(std::max(0L, p.live_seen)));
-  }
-  fin["live_peers"] = live_n;
-  fin["members_alive_min"] = live_n ? amin : 0;
-  fin["members_alive_max"] = amax;
-  fin["views_equal"] = checker_.check_converged();
-  fin["view_hash"] = nullptr;  // the engines' view hash, when every live peer has the same
-  if (fin["views_equal"].get<bool>())
-    for (auto& p : peers_)
-      if (live(p)) {
-        fin["view_hash"] = p.engine->view_hash_hex();
-        break;
-      }
-  j["final"] = fin;
-
   RunResult r;
-  r.report = std::move(j);
+  r.report = run_report(ReportInputs{x_, wall, events_, faults_.joined(), faults_.slow_names(),
+                                     spec_writer_, probe_writes_, views_equal, peers_, m, network_,
+                                     runtime_, recon_});
+  for (const auto& c : m.crashes)
+    if (c.first_suspected) r.samples.first_detection_s.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);
+  r.samples.dissemination_s = m.dissemination;
+  r.samples.load = std::move(m.load);
   r.series = std::move(m.series);
   r.failure = checker_.failure();
-  samples.load = std::move(m.load);
-  r.samples = std::move(samples);
   return r;
 }
 
