@@ -2,36 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <queue>
-#include <set>
-#include <unordered_map>
+#include <string>
+#include <vector>
 
 #include "gossip/config.hpp"
 #include "gossip/engine.hpp"
 #include "gossip/rng.hpp"
-#include "gossip/stall_gate.hpp"
-#include "gossip/suspicion.hpp"
-#include "placement/place.hpp"
-#include "placement/reconcile.hpp"
-#include "node/peer/placement_peer.hpp"
-#include "node/peer/readiness.hpp"
 #include "node/peer/state_codec.hpp"
-#include "placement/spec_hash.hpp"
 #include "sim/checker.hpp"
-#include "sim/engine_access.hpp"
+#include "sim/event_queue.hpp"
 #include "sim/fake_runtime.hpp"
 #include "sim/faults.hpp"
+#include "sim/network.hpp"
 #include "sim/reconcile_loop.hpp"
 #include "sim/report.hpp"
-#include "sim/event_queue.hpp"
-#include "sim/input_hash.hpp"
-#include "sim/metrics.hpp"
-#include "sim/network.hpp"
-#include "sim/shared_state.hpp"
 #include "sim/sim_peer.hpp"
 
 namespace shoal::sim {
@@ -39,13 +25,15 @@ namespace shoal::sim {
 namespace {
 
 using gossip::Address;
-using gossip::Bytes;
-using gossip::Channel;
 using gossip::kMillis;
 using gossip::kNever;
 using gossip::kSeconds;
-using gossip::MemberState;
 
+// The run: owns the peers (their engines' lives: start, crash, freeze, resume, ticks and
+// packets) and the parts around them, each told what happens and none calling back:
+//   EventQueue (the clock), Network (packets), Faults (what happens when), FakeRuntime
+//   (containers), ReconcileLoop (each peer's reconcile), Checker (invariants and measures),
+//   and run_report (R.json). Every event kind has one handler here.
 class World final : private FaultTarget {
  public:
   World(const Experiment& x, const RunOptions& opt)
@@ -98,11 +86,14 @@ class World final : private FaultTarget {
   void join(const ExperimentNode& n) override;
   void restart(std::uint32_t i, bool keep_disk) override;
 
-  // --- engine output: what the world and the checker learn from it ---
+  // --- engine output: what the world, the reconcile loop and the checker learn from it ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
   void on_state_changed(std::uint32_t i, const std::string& key);
-  void write_probe();
+
+  // --- the workload: the desired state, probe writes ---
   void write_specs();
+  void write_probe();
+
   void fail(const std::string& what) { checker_.fail(what); }
 
   static gossip::Config gossip_config(const Experiment& x) {
@@ -139,7 +130,7 @@ class World final : private FaultTarget {
   std::uint64_t events_at_progress_ = 0;
   gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
 
-  // runtime state
+  // the workload
   std::vector<config::ServiceSpec> specs_;          // written at specs_at (the desired state)
   std::vector<config::ServiceSpec> pending_specs_;  // before specs_at
   std::uint64_t probe_writes_ = 0;
@@ -348,7 +339,7 @@ void World::announce_ready(std::uint32_t i) {
   p.hash_dirty = true;
 }
 
-// ---- faults -------------------------------------------------------------------------------------
+// ---- what faults do to peers (crash and resume above) ---------------------------------------------
 
 void World::freeze(const std::vector<std::uint32_t>& peers, Micros until) {
   for (auto i : peers) {
@@ -403,6 +394,8 @@ void World::on_state_changed(std::uint32_t i, const std::string& key) {
   }
   checker_.write_seen(i, key);
 }
+
+// ---- the workload --------------------------------------------------------------------------------
 
 void World::write_specs() {
   // One live, joined peer writes every service as spec/<name> (node/'s encoding), as a peer
