@@ -1,5 +1,13 @@
 #include "sim/report.hpp"
 
+#include "sim/checker.hpp"
+#include "sim/engine_access.hpp"
+#include "sim/fake_runtime.hpp"
+#include "sim/metrics.hpp"
+#include "sim/network.hpp"
+#include "sim/reconcile_loop.hpp"
+#include "sim/sim_peer.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -143,6 +151,156 @@ bool write_text(const std::string& path, const std::string& text) {
   if (!out) return false;
   out << text;
   return static_cast<bool>(out);
+}
+
+// ---- R.json -------------------------------------------------------------------------------------
+
+namespace {
+
+using gossip::MemberState;
+
+void report_faults(nlohmann::json& j, const ReportInputs& in) {
+  const Measures& m = in.measures;
+  const Peers& peers = in.peers;
+  std::vector<double> detection;
+  std::size_t undetected = 0, restarts_unseen = 0;
+  for (const auto& c : m.crashes) {
+    if (c.detected) detection.push_back(static_cast<double>(*c.detected - c.at) / 1e6);
+    else if (c.restart) ++restarts_unseen;
+    else ++undetected;
+  }
+  std::size_t fps = 0;
+  nlohmann::json fp_names = nlohmann::json::array();
+  for (auto x : m.fp_candidates)
+    if (!peers[x].ever_crashed && !peers[x].ever_frozen) {
+      ++fps;
+      if (fp_names.size() < 20) fp_names.push_back(peers[x].name);
+    }
+  std::size_t stops_declared = 0, stops_rejoined = 0;
+  for (const auto& s : m.stops) {
+    if (s.declared_dead) ++stops_declared;
+    bool all = peers[s.peer].up;
+    for (const auto& p : peers) {
+      if (!all) break;
+      if (!live(p)) continue;
+      if (member_state(*p.engine, peers[s.peer].name) != std::optional<MemberState>(MemberState::alive))
+        all = false;
+    }
+    if (all) ++stops_rejoined;
+  }
+  j["crashes"] = m.crashes.size();
+  j["detection"] = summary(detection, true);
+  j["undetected"] = undetected;
+  j["false_positives"] = fps;
+  j["false_positive_peers"] = fp_names;  // the first 20, by name
+  j["slow_peers"] = in.slow_peers;
+  j["stopped"] = {{"count", m.stops.size()}, {"declared_dead", stops_declared},
+                  {"rejoined", stops_rejoined}};
+}
+
+void report_state(nlohmann::json& j, const ReportInputs& in) {
+  const Measures& m = in.measures;
+  std::size_t incomplete = 0;
+  for (const auto& [key, ws] : m.writes) incomplete += ws.size();
+  j["dissemination"] = summary(m.dissemination, true);  // every state write: specs, statuses
+  j["dissemination"]["incomplete"] = incomplete;       // not yet everywhere at the end
+  j["dissemination_specs"] = summary(m.dissemination_specs, true);
+  // With join_grace: a peer's start until it announced `ready` (null without).
+  j["ready"] = in.x.join_grace && !in.x.services.empty() ? summary(m.ready_after, true)
+                                                         : nlohmann::json(nullptr);
+  const SharedState& shared = in.recon.shared();
+  j["state"] = {{"spec_writer", in.spec_writer.empty() ? nlohmann::json(nullptr) : nlohmann::json(in.spec_writer)},
+                {"status_writes", in.recon.status_writes()},
+                {"probe_writes", in.probe_writes},
+                {"values_decoded", shared.values_decoded()},
+                {"status_maps_built", shared.status_maps_built()},
+                {"status_maps_shared", shared.status_maps_shared()}};
+  std::vector<double> first;
+  for (const auto& c : m.crashes)
+    if (c.first_suspected) first.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);
+  j["first_detection"] = summary(first, true);  // crash -> the first peer suspects it
+  if (m.converged_at) j["convergence_s"] = static_cast<double>(*m.converged_at - m.last_event_end) / 1e6;
+  else j["convergence_s"] = nullptr;
+}
+
+void report_runtime(nlohmann::json& j, const ReportInputs& in) {
+  if (in.x.services.empty()) {
+    j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
+    j["duplicates_max"] = nullptr;
+    j["duplicates_final"] = nullptr;
+    j["unavailable_instance_seconds"] = nullptr;
+    return;
+  }
+  const FakeRuntime& rt = in.runtime;
+  std::vector<double> fo;
+  std::size_t incomplete = 0;
+  for (const auto& f : rt.failovers()) {
+    if (f.done) fo.push_back(static_cast<double>(*f.done - f.at) / 1e6);
+    else ++incomplete;
+  }
+  j["failover"] = summary(fo, true);
+  j["failover_incomplete"] = incomplete;
+  j["duplicates_max"] = rt.duplicates_max();
+  j["duplicates_final"] = rt.duplicated();
+  if (rt.all_running_at()) {
+    j["unavailable_instance_seconds"] = round_to(rt.unavailable_us() / 1e6, 3);
+    j["all_running_s"] = static_cast<double>(*rt.all_running_at()) / 1e6;
+  } else {
+    j["unavailable_instance_seconds"] = nullptr;
+    j["all_running_s"] = nullptr;
+  }
+  j["instances"] = {{"desired", rt.desired()}, {"running", rt.running()}, {"duplicated", rt.duplicated()}};
+  j["placements_computed"] = in.recon.placements_computed();
+  j["placements_shared"] = in.recon.placements_shared();
+  j["reconcile_steps"] = in.recon.reconcile_steps();
+  j["instance_crashes"] = rt.instance_crashes();
+}
+
+nlohmann::json report_final(const ReportInputs& in) {
+  nlohmann::json fin;
+  std::size_t live_n = 0, amin = SIZE_MAX, amax = 0;
+  for (const auto& p : in.peers) {
+    if (!live(p)) continue;
+    ++live_n;
+    amin = std::min(amin, static_cast<std::size_t>(std::max(0L, p.live_seen)));
+    amax = std::max(amax, static_cast<std::size_t>(std::max(0L, p.live_seen)));
+  }
+  fin["live_peers"] = live_n;
+  fin["members_alive_min"] = live_n ? amin : 0;
+  fin["members_alive_max"] = amax;
+  fin["views_equal"] = in.views_equal;
+  fin["view_hash"] = nullptr;  // the engines' view hash, when every live peer has the same
+  if (in.views_equal)
+    for (const auto& p : in.peers)
+      if (live(p)) {
+        fin["view_hash"] = p.engine->view_hash_hex();
+        break;
+      }
+  return fin;
+}
+
+}  // namespace
+
+nlohmann::json run_report(const ReportInputs& in) {
+  const Experiment& x = in.x;
+  nlohmann::json j;
+  j["name"] = x.name;
+  j["seed"] = x.seed;
+  j["wall_s"] = in.wall_s;
+  j["virtual_s"] = static_cast<double>(x.duration) / 1e6;
+  j["events"] = in.events;
+  j["peers"] = x.nodes.size();
+  j["peers_joined"] = in.peers_joined;
+  j["profile"] = x.profile;
+  j["lifeguard"] = x.lifeguard;
+  report_faults(j, in);
+  report_state(j, in);
+  report_runtime(j, in);
+  const double ps = in.measures.peer_seconds > 0 ? in.measures.peer_seconds : 1;
+  j["bytes_per_peer_per_s"] = round_to(static_cast<double>(in.network.bytes()) / ps, 1);
+  j["msgs_per_peer_per_s"] = round_to(static_cast<double>(in.network.msgs()) / ps, 3);
+  j["final"] = report_final(in);
+  return j;
 }
 
 }  // namespace shoal::sim

@@ -2,374 +2,146 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <map>
 #include <memory>
-#include <queue>
-#include <set>
-#include <unordered_map>
+#include <string>
+#include <vector>
 
 #include "gossip/config.hpp"
 #include "gossip/engine.hpp"
 #include "gossip/rng.hpp"
-#include "gossip/stall_gate.hpp"
-#include "gossip/suspicion.hpp"
-#include "placement/place.hpp"
-#include "placement/reconcile.hpp"
-#include "node/peer/placement_peer.hpp"
-#include "node/peer/readiness.hpp"
 #include "node/peer/state_codec.hpp"
-#include "placement/spec_hash.hpp"
-#include "sim/engine_access.hpp"
-#include "sim/metrics.hpp"
-#include "sim/shared_state.hpp"
+#include "sim/checker.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/fake_runtime.hpp"
+#include "sim/faults.hpp"
+#include "sim/network.hpp"
+#include "sim/reconcile_loop.hpp"
+#include "sim/report.hpp"
+#include "sim/sim_peer.hpp"
 
 namespace shoal::sim {
 
 namespace {
 
 using gossip::Address;
-using gossip::Bytes;
-using gossip::Channel;
 using gossip::kMillis;
 using gossip::kNever;
 using gossip::kSeconds;
-using gossip::MemberState;
 
-constexpr Micros kEpoch = 1'767'225'600LL * kSeconds;  // 2026-01-01T00:00:00Z: every wall clock
-constexpr std::size_t kFrozenBuffer = 512;              // packets a stopped peer's sockets hold
-
-bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState::suspect; }
-
-std::uint64_t mix64(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h ^= h >> 31;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  return h ^ (h >> 29);
-}
-std::uint64_t mix_str(std::uint64_t h, const std::string& s) {
-  std::uint64_t f = 1469598103934665603ULL;
-  for (unsigned char c : s) f = (f ^ c) * 1099511628211ULL;
-  return mix64(h, f ^ s.size());
-}
-
-struct Ev {
-  enum Kind : std::uint8_t {
-    deliver, tick, fault_begin, fault_step, fault_end, resume, sample,
-    reconcile,   // a peer's reconcile loop (periodic, or woken)
-    instance_up,  // a container start completes (arg: the instance's serial)
-    specs,        // the services are applied
-    instance_crash,  // a running container exits on its own (crash_rate; arg: its serial)
-    probe_write      // RunOptions::probe_writes_every
-  };
-  Micros time = 0;
-  std::uint64_t seq = 0;
-  Kind kind = tick;
-  Channel channel = Channel::udp;
-  bool slowed = false;
-  std::uint32_t peer = 0;
-  std::uint32_t from = 0;
-  std::uint32_t gen = 0;
-  std::uint32_t arg = 0;  // fault index, or step index
-  Bytes bytes;
-};
-
-// What a peer's view yields for reconcile, shared between peers whose placement inputs (live
-// members with their metadata, and the specs) hash equal.
-struct ViewData {
-  placement::Assignment assignment;
-  std::set<std::string> live;  // alive + suspect member names
-  // Computed once for every peer sharing this view: the instances each owner is assigned, and
-  // each service's spec hash.
-  std::map<std::string, std::vector<placement::InstanceId>, std::less<>> owned;
-  std::map<std::string, std::string, std::less<>> spec_hash;
-};
-
-struct Buffered {
-  std::uint32_t from;
-  Channel channel;
-  Bytes bytes;
-};
-
-struct Peer {
-  std::string name;
-  Address addr;
-  gossip::Meta meta;
-  std::unique_ptr<gossip::Engine> engine;
-  bool started = false;  // joined at least once
-  bool up = false;       // running (not crashed)
-  bool frozen = false;
-  bool ever_crashed = false, ever_frozen = false;
-  Micros slow_delay = 0;
-  Micros skew = 0;
-  Micros started_at = 0;  // this life's start (readiness counts join_grace from it)
-  Micros tick_at = kNever;
-  std::uint32_t gen = 0;
-  std::uint64_t incarnation = 0;  // kept on "disk" across restarts
-  int group = 0;
-  long live_seen = 0;             // members alive/suspect in its view (self included)
-  // Exactly what placement reads, hashed: the live members (name, state, metadata) and the
-  // versions of the spec/ entries. Recomputed only after a member or spec/ event.
-  bool hash_dirty = true;
-  std::uint64_t members_hash = 0, spec_hash = 0;
-  std::vector<Buffered> buffered;  // while frozen
-
-  // --- the simulated runtime, driven by the real placement and reconcile step ---
-  struct Instance {
-    placement::LocalInstance local;
-    std::uint64_t serial = 0;  // to match its instance_up event
-    std::optional<placement::InstanceState> mark;  // pending/exited/failed recorded by a Mark
-    int restarts = 0;
-  };
-  std::unique_ptr<placement::Reconciler> reconciler;
-  std::map<placement::InstanceId, Instance> instances;
-  std::shared_ptr<const ViewData> view;
-  std::uint64_t view_key = 0;
-  std::shared_ptr<const SharedState::Specs> specs;        // decoded from its store's spec/
-  std::uint64_t specs_key = UINT64_MAX;
-  // SharedState::status_hash of its store, kept up to date entry by entry from state_changed
-  // events: status_part[j] is peer j's entry's share (no O(members) scan per step).
-  std::uint64_t status_hash = 0;
-  std::vector<std::uint64_t> status_part;
-  // Its store's status/<peer j> decoded, by j (kept from the same events), and whether some
-  // status/ key names no simulated peer (then steps scan the store instead).
-  std::vector<std::shared_ptr<const SharedState::StatusValue>> status_vals;
-  bool status_scan = false;
-  std::shared_ptr<const SharedState::StatusMap> statuses;  // decoded from its store's status/
-  std::uint64_t statuses_key = 0;
-  std::shared_ptr<const SharedState::StatusMap> relevant;  // what its last step was given
-  std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
-  std::string last_status;                                // what it last wrote as status/<name>
-  bool last_synced = false, last_health_bad = false;      // the gates at the last step
-  node::Readiness readiness{0, 0, 0};  // synced, ready and alone, as the agent decides them
-  gossip::StallGate stall_gate;  // the reconcile step's health gate: stalled recently
-  bool local_changed = true;
-  Micros wake_at = kNever;
-  Micros woken_for = kNever;                 // an immediate reconcile already queued for then
-};
-
-struct Crash {
-  std::uint32_t peer;
-  std::string name;
-  Micros at;
-  bool restart;              // the peer comes back: detection counts only if before that
-  std::optional<Micros> detected;
-  bool returned = false;
-  std::size_t cursor = 0;    // peers below have been seen to hold it non-live
-  std::optional<Micros> first_suspected;  // the first peer suspecting it (or declaring it dead)
-};
-
-// A replicated-state write, followed until every live peer holds it (or a newer version).
-struct Write {
-  std::string key;
-  gossip::Version version;
-  Micros at = 0;
-  std::size_t cursor = 0;    // peers below hold it (or were not live when passed)
-  bool spec = false;
-};
-
-struct Stop {
-  std::uint32_t peer;
-  Micros at, until;
-  bool declared_dead = false;
-};
-
-struct PartitionRecord {
-  std::vector<int> groups;
-  bool oneway = false;
-  Micros end;
-};
-
-class World {
+// The run: owns the peers (their engines' lives: start, crash, freeze, resume, ticks and
+// packets) and the parts around them, each told what happens and none calling back:
+//   EventQueue (the clock), Network (packets), Faults (what happens when), FakeRuntime
+//   (containers), ReconcileLoop (each peer's reconcile), Checker (invariants and measures),
+//   and run_report (R.json). Every event kind has one handler here.
+class World final : private FaultTarget {
  public:
-  World(const Experiment& x, const RunOptions& opt) : x_(x), opt_(opt) {
-    std::uint64_t s = x.seed;
-    net_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    fault_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    engine_seed_ = gossip::splitmix64(s);
-    clock_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    join_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    workload_rng_ = std::make_unique<gossip::Rng>(gossip::splitmix64(s));
-    cfg_ = x.gossip;
-    cfg_.lifeguard = x.lifeguard;
-  }
+  World(const Experiment& x, const RunOptions& opt)
+      : x_(x),
+        opt_(opt),
+        seeds_(x.seed),
+        network_(x, seeds_.net, queue_, peers_),
+        cfg_(gossip_config(x)),
+        checker_(x, cfg_, queue_, peers_, network_),
+        clock_rng_(seeds_.clock),
+        join_rng_(seeds_.join),
+        workload_rng_(seeds_.workload),
+        runtime_(x, queue_, workload_rng_),
+        recon_(x, opt_, queue_, peers_, runtime_, checker_),
+        faults_(x, seeds_.fault, queue_, peers_, network_, *this) {}
 
   RunResult run();
 
  private:
-  // --- the event queue ---
-  // The heap orders small keys; the events wait in a pool of reused slots (a heap of whole
-  // events moved ~64-byte records with every sift).
-  void push(Ev ev) {
-    ev.seq = seq_++;
-    std::uint32_t slot;
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-      pool_[slot] = std::move(ev);
-    } else {
-      slot = static_cast<std::uint32_t>(pool_.size());
-      pool_.push_back(std::move(ev));
-    }
-    queue_.push(EvKey{pool_[slot].time, pool_[slot].seq, slot});
-  }
-  Ev pop() {
-    const std::uint32_t slot = queue_.top().slot;
-    queue_.pop();
-    free_slots_.push_back(slot);
-    return std::move(pool_[slot]);
-  }
-  void push_at(Micros t, Ev::Kind k, std::uint32_t peer = 0, std::uint32_t arg = 0) {
-    Ev e;
-    e.time = t;
-    e.kind = k;
-    e.peer = peer;
-    e.arg = arg;
-    push(std::move(e));
-  }
+  // --- the run: setup, one handler per event kind ---
+  void schedule_start();
+  void dispatch(Ev& ev);
+  void on_specs();
+  void on_probe_write();
+  void on_sample();
+  void progress_line();
+  RunResult result(double wall);
 
   // --- peers ---
-  gossip::Clock clock(const Peer& p) const { return {now_, kEpoch + now_ + p.skew}; }
+  gossip::Clock clock(const SimPeer& p) const { return sim::clock(p, now()); }
   std::uint32_t add_peer(const ExperimentNode& n);
   void start_peer(std::uint32_t i, bool fresh_engine);
   std::vector<Address> pick_seeds(std::uint32_t self, bool all_up = false);
   void prepare_peer(std::uint32_t i, bool fresh_engine);  // engine and runtime state, not joined
   void start_formed();  // every peer up at once, a formed cluster (`start = "formed"`)
-  void crash(std::uint32_t i, bool restart);
   void flush(std::uint32_t i, gossip::Outbox& out);
   void reschedule(std::uint32_t i, bool after_tick = false);
   void on_deliver(Ev& ev);
   void on_tick(std::uint32_t i);
-  void resume(std::uint32_t i);
-  bool live(const Peer& p) const { return p.up && p.started && !p.frozen; }
-  bool blocked(std::uint32_t a, std::uint32_t b) const;  // a -> b cut by the partition
-  std::vector<std::uint32_t> pick_up(int n, bool allow_frozen);
 
-  // --- runtime (placement + reconcile + simulated containers) ---
+  // --- the reconcile loop ---
   bool has_services() const { return !x_.services.empty(); }
-  void wake(std::uint32_t i, Micros at);
   void on_reconcile(std::uint32_t i, bool periodic);
-  std::shared_ptr<const ViewData> view_for(Peer& p);
-  void instance_running(std::uint32_t i, std::uint64_t serial);
-  void instance_crashed(std::uint32_t i, std::uint64_t serial);
-  void copies_changed(const placement::InstanceId& id, int delta);
-  void drop_instances(std::uint32_t i);
-  void refresh_state_view(Peer& p);  // specs and statuses from its store, when changed
-  void publish_status(std::uint32_t i);
-  void status_changed(Peer& p, const std::string& key);  // keeps p.status_hash exact
-  void check_skip(Peer& p, const ViewData& view);  // a skipped step would not have acted
-  void integrate_unavailable();
+  void announce_ready(std::uint32_t i);
 
-  // --- faults ---
-  void fault_begin(std::uint32_t f);
-  void fault_end(std::uint32_t f);
+  // --- what faults do to peers ---
+  void crash(std::uint32_t i, bool restart) override;
+  void freeze(const std::vector<std::uint32_t>& peers, Micros until) override;
+  void resume(std::uint32_t i) override;
+  void join(const ExperimentNode& n) override;
+  void restart(std::uint32_t i, bool keep_disk) override;
 
-  // --- metrics ---
+  // --- engine output: what the world, the reconcile loop and the checker learn from it ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
-  void check_crashes();
-  void refresh_input_hash(Peer& p);  // members_hash and spec_hash, when dirty
-  std::uint64_t truth_hash() const;   // members_hash over the peers actually up
-  // --- dissemination: writes followed until every live peer has them ---
-  void track_write(const std::string& key, const gossip::Version& v);
   void on_state_changed(std::uint32_t i, const std::string& key);
-  bool advance(Write& w);
-  void sweep_writes();
-  void write_probe();
+
+  // --- the workload: the desired state, probe writes ---
   void write_specs();
-  void take_sample();
-  bool check_converged();
-  void check_invariants();
-  void fail(const std::string& what) {
-    if (failure_.empty()) failure_ = "t=" + std::to_string(now_ / 1000) + "ms: " + what;
+  void write_probe();
+
+  void fail(const std::string& what) { checker_.fail(what); }
+
+  static gossip::Config gossip_config(const Experiment& x) {
+    gossip::Config c = x.gossip;
+    c.lifeguard = x.lifeguard;
+    return c;
   }
+  // One seed split into one per concern, in this order.
+  struct Seeds {
+    std::uint64_t net, fault, engine, clock, join, workload;
+    explicit Seeds(std::uint64_t s)
+        : net(gossip::splitmix64(s)), fault(gossip::splitmix64(s)), engine(gossip::splitmix64(s)),
+          clock(gossip::splitmix64(s)), join(gossip::splitmix64(s)), workload(gossip::splitmix64(s)) {}
+  };
 
   const Experiment& x_;
   RunOptions opt_;
+  Seeds seeds_;
+  EventQueue queue_;
+  Peers peers_;
+  Network network_;
   gossip::Config cfg_;
-  std::unique_ptr<gossip::Rng> net_rng_, fault_rng_, clock_rng_, join_rng_, workload_rng_;
-  std::uint64_t engine_seed_ = 0;
+  Checker checker_;
+  gossip::Rng clock_rng_, join_rng_, workload_rng_;
+  FakeRuntime runtime_;
+  ReconcileLoop recon_;
+  Faults faults_;
   // One table of names, addresses, metadata and broadcast parts shared by every engine.
   std::shared_ptr<gossip::Interner> interner_ = std::make_shared<gossip::Interner>();
 
-  Micros now_ = 0;
-  std::uint64_t seq_ = 0;
+  Micros now() const { return queue_.now(); }
   std::uint64_t events_ = 0;
-  struct EvKey {
-    Micros time;
-    std::uint64_t seq;
-    std::uint32_t slot;  // in pool_
-  };
-  struct KeyLater {
-    bool operator()(const EvKey& a, const EvKey& b) const {
-      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
-    }
-  };
-  std::priority_queue<EvKey, std::vector<EvKey>, KeyLater> queue_;
-  std::vector<Ev> pool_;
-  std::vector<std::uint32_t> free_slots_;
+  std::chrono::steady_clock::time_point last_progress_;
+  std::uint64_t events_at_progress_ = 0;
   gossip::Outbox outbox_;  // for deliveries and ticks (flush empties it; nothing nests)
-  std::vector<Peer> peers_;
-  struct AddrHash {
-    std::size_t operator()(const Address& a) const {
-      return std::hash<std::string>{}(a.host) ^ (std::size_t{a.port} * 0x9e3779b97f4a7c15ULL);
-    }
-  };
-  std::unordered_map<Address, std::uint32_t, AddrHash> by_addr_;  // only looked up
-  std::map<std::string, std::uint32_t, std::less<>> by_name_;
-  std::vector<std::vector<std::uint32_t>> fault_peers_;  // the peers each fault picked
-  bool partitioned_ = false, partition_oneway_ = false;
-  std::vector<PartitionRecord> partitions_;
-  Micros partition_grace_ = 0;
 
-  // metrics
-  std::vector<Crash> crashes_;
-  std::vector<Stop> stops_;
-  std::set<std::uint32_t> fp_candidates_;
-  bool crash_check_due_ = false;
-  std::vector<std::string> slow_names_;
-
-  // runtime state
+  // the workload
   std::vector<config::ServiceSpec> specs_;          // written at specs_at (the desired state)
   std::vector<config::ServiceSpec> pending_specs_;  // before specs_at
-  SharedState shared_;
-  std::map<std::uint64_t, std::weak_ptr<const ViewData>> views_;
-  std::uint64_t placements_computed_ = 0, placements_shared_ = 0, reconcile_steps_ = 0;
-  std::map<placement::InstanceId, int> copies_;  // running copies on up peers
-  std::size_t desired_ = 0, running_ = 0, duplicated_ = 0, duplicates_max_ = 0;
-  std::uint64_t status_writes_ = 0;
-  std::uint64_t next_serial_ = 1;
-  std::uint64_t instance_crashes_ = 0;
-  std::optional<Micros> all_running_at_;       // first time every desired instance ran
-  Micros unavailable_since_ = 0;               // integration point
-  double unavailable_us_ = 0;                  // instance-microseconds, after all_running_at_
-  struct Failover {
-    Micros at;
-    std::set<placement::InstanceId> waiting;
-    std::optional<Micros> done;
-  };
-  std::vector<Failover> failovers_;
-  std::uint64_t msgs_ = 0, bytes_ = 0, udp_msgs_ = 0;
-  // dissemination
-  std::map<std::string, std::vector<Write>, std::less<>> writes_;  // pending, by key
-  std::vector<double> dissemination_, dissemination_specs_;
-  std::vector<double> ready_after_;  // a peer's start -> its `ready` (join_grace set)
   std::uint64_t probe_writes_ = 0;
   std::string spec_writer_;
-  RunSamples samples_;
-  double peer_seconds_ = 0;
-  Micros last_event_end_ = 0;
-  std::optional<Micros> converged_at_;
-  std::vector<Sample> series_;
-  std::string failure_;
-  std::uint64_t joined_peers_ = 0;
 };
 
 // ---- peers --------------------------------------------------------------------------------------
 
 std::uint32_t World::add_peer(const ExperimentNode& n) {
   const auto i = static_cast<std::uint32_t>(peers_.size());
-  Peer p;
+  SimPeer p;
   p.name = n.name;
   p.addr = Address{"10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) +
                        "." + std::to_string(i & 255),
@@ -378,10 +150,10 @@ std::uint32_t World::add_peer(const ExperimentNode& n) {
   p.meta.cpu_milli = n.cpu_milli;
   p.meta.memory_mib = n.memory_mib;
   p.meta.ready = true;
-  if (x_.clock_skew > 0) p.skew = clock_rng_->between(-x_.clock_skew, x_.clock_skew);
-  by_addr_[p.addr] = i;
-  if (!by_name_.emplace(p.name, i).second) fail("duplicate peer name " + p.name);
-  peers_.push_back(std::move(p));
+  if (x_.clock_skew > 0) p.skew = clock_rng_.between(-x_.clock_skew, x_.clock_skew);
+  const std::string name = p.name;
+  if (!peers_.add(std::move(p))) fail("duplicate peer name " + name);
+  network_.peer_added();
   return i;
 }
 
@@ -401,7 +173,7 @@ std::vector<Address> World::pick_seeds(std::uint32_t self, bool all_up) {
   if (size == 0) return seeds;
   if (at(0) == 0) seeds.push_back(peers_[0].addr);
   for (int k = 0; k < 3 && seeds.size() < 3; ++k) {
-    const Address& a = peers_[at(join_rng_->below(size))].addr;
+    const Address& a = peers_[at(join_rng_.below(size))].addr;
     if (std::find(seeds.begin(), seeds.end(), a) == seeds.end()) seeds.push_back(a);
   }
   return seeds;
@@ -427,11 +199,11 @@ void World::start_formed() {
     peers_[i].meta.ready = true;  // a running cluster: every peer has long been ready
     prepare_peer(i, true);
   }
-  for (const Peer& p : peers_)
+  for (const SimPeer& p : peers_)
     members.push_back({interner_->names.acquire(p.name), interner_->cards.acquire(p.addr, p.meta),
                        p.engine->incarnation()});
   for (std::uint32_t i = 0; i < peers_.size(); ++i) {
-    Peer& p = peers_[i];
+    SimPeer& p = peers_[i];
     const auto seeds = pick_seeds(i, true);
     p.engine->start_formed(clock(p), members, seeds);
     p.live_seen = static_cast<long>(peers_.size());
@@ -444,78 +216,45 @@ void World::start_formed() {
 }
 
 void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (fresh_engine || !p.engine) {
     gossip::Identity id{p.name, p.addr, p.incarnation, p.meta};
-    std::uint64_t s = engine_seed_ ^ (std::uint64_t{i} << 20) ^ p.gen;
+    std::uint64_t s = seeds_.engine ^ (std::uint64_t{i} << 20) ^ p.gen;
     p.engine = std::make_unique<gossip::Engine>(id, cfg_, gossip::splitmix64(s), interner_);
   }
   p.up = true;
   p.frozen = false;
   p.started = true;
-  p.started_at = now_;
+  p.started_at = now();
   p.live_seen = 1;
   p.hash_dirty = true;
   p.tick_at = kNever;
-  if (has_services()) {
-    p.reconciler = std::make_unique<placement::Reconciler>();
-    p.instances.clear();
-    p.view.reset();
-    p.specs.reset();
-    p.statuses.reset();
-    p.relevant.reset();
-    p.status_hash = 0;  // a fresh engine's store is empty
-    p.status_part.clear();
-    p.status_vals.clear();
-    p.status_scan = false;
-    p.statuses_seen = UINT64_MAX;
-    p.last_status.clear();  // a new life reports afresh (its store starts empty)
-    p.local_changed = true;
-    p.readiness = node::Readiness(now_, x_.join_grace.value_or(0),
-                                  config::PeerConfig::Reconcile{}.solo_after * kMillis);
-    p.woken_for = kNever;
-    Ev e;
-    e.time = now_ + 1 * kSeconds;
-    e.kind = Ev::reconcile;
-    e.peer = i;
-    e.gen = p.gen;
-    e.arg = 1;  // periodic
-    push(std::move(e));
-  }
+  if (has_services()) recon_.start(i);
 }
 
 void World::crash(std::uint32_t i, bool restart) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up) return;
   p.incarnation = p.engine->incarnation();
-  if (has_services()) {
-    Failover f{now_, {}, std::nullopt};
-    for (const auto& [id, inst] : p.instances)
-      if (inst.local.state == placement::InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
-    drop_instances(i);
-    if (!f.waiting.empty()) failovers_.push_back(std::move(f));
-  }
+  if (has_services()) runtime_.peer_crashed(p);
   p.up = false;
   p.frozen = false;
   p.ever_crashed = true;
-  p.buffered.clear();
+  network_.drop_buffered(i);
   ++p.gen;
   p.engine.reset();
   p.tick_at = kNever;
-  crashes_.push_back(Crash{i, p.name, now_, restart, std::nullopt, false, 0, std::nullopt});
-  check_crashes();  // the last peer that still held an earlier crash alive may be this one
-  sweep_writes();   // ... or the last that lacked a write
+  checker_.peer_crashed(i, restart);
 }
 
 void World::resume(std::uint32_t i) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up || !p.frozen) return;
   p.frozen = false;
-  if (has_services()) wake(i, now_);
+  if (has_services()) recon_.wake(i, now());
   // Timers first (the tick arrives late, so Lifeguard sees the stall), then the buffered input.
   on_tick(i);
-  auto buf = std::move(p.buffered);
-  p.buffered.clear();
+  auto buf = network_.take_buffered(i);
   for (auto& b : buf) {
     if (!p.up || p.frozen) break;
     gossip::Outbox out;
@@ -525,54 +264,15 @@ void World::resume(std::uint32_t i) {
   reschedule(i);
 }
 
-bool World::blocked(std::uint32_t a, std::uint32_t b) const {
-  if (!partitioned_) return false;
-  const int ga = peers_[a].group, gb = peers_[b].group;
-  if (ga == gb) return false;
-  return partition_oneway_ ? ga < gb : true;
-}
-
 void World::flush(std::uint32_t i, gossip::Outbox& out) {
-  for (auto& d : out.sends) {
-    ++msgs_;
-    if (d.channel == Channel::udp) ++udp_msgs_;
-    bytes_ += d.bytes.size();
-    auto it = by_addr_.find(d.to);
-    if (it == by_addr_.end()) continue;
-    const std::uint32_t j = it->second;
-    if (blocked(i, j)) continue;
-    Micros lat = net_rng_->between(x_.latency_min, x_.latency_max);
-    if (d.channel == Channel::udp) {
-      if (x_.loss > 0 && net_rng_->below(1'000'000) < static_cast<std::uint64_t>(x_.loss * 1e6)) continue;
-    } else {
-      lat *= x_.stream_latency_factor;
-    }
-    int copies = 1;
-    if (d.channel == Channel::udp && x_.duplicate > 0 &&
-        net_rng_->below(1'000'000) < static_cast<std::uint64_t>(x_.duplicate * 1e6))
-      copies = 2;
-    for (int c = 0; c < copies; ++c) {
-      Ev e;
-      e.time = now_ + (c == 0 ? lat : net_rng_->between(x_.latency_min, x_.latency_max));
-      e.kind = Ev::deliver;
-      e.channel = d.channel;
-      e.peer = j;
-      e.from = i;
-      e.gen = peers_[j].gen;
-      e.bytes = c + 1 == copies ? std::move(d.bytes) : d.bytes;
-      push(std::move(e));
-    }
-  }
+  network_.send(i, out.sends);
   for (const auto& e : out.events) on_engine_event(i, e);
   out.clear();
-  if (crash_check_due_) {
-    crash_check_due_ = false;
-    check_crashes();
-  }
+  checker_.after_flush();
 }
 
 void World::reschedule(std::uint32_t i, bool after_tick) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up || p.frozen || !p.engine) return;
   Micros d = p.engine->next_deadline();
   if (d == kNever) {
@@ -580,7 +280,7 @@ void World::reschedule(std::uint32_t i, bool after_tick) {
     return;
   }
   // After a tick, never spin on a deadline the engine did not move past now.
-  d = std::max(d, after_tick ? now_ + 1 : now_);
+  d = std::max(d, after_tick ? now() + 1 : now());
   if (d == p.tick_at) return;
   p.tick_at = d;
   Ev e;
@@ -588,22 +288,12 @@ void World::reschedule(std::uint32_t i, bool after_tick) {
   e.kind = Ev::tick;
   e.peer = i;
   e.gen = p.gen;
-  push(std::move(e));
+  queue_.push(std::move(e));
 }
 
 void World::on_deliver(Ev& ev) {
-  Peer& p = peers_[ev.peer];
-  if (!p.up || ev.gen != p.gen || !p.engine) return;
-  if (p.frozen) {
-    if (p.buffered.size() < kFrozenBuffer) p.buffered.push_back({ev.from, ev.channel, std::move(ev.bytes)});
-    return;
-  }
-  if (p.slow_delay > 0 && !ev.slowed) {
-    ev.slowed = true;
-    ev.time = now_ + p.slow_delay;
-    push(std::move(ev));
-    return;
-  }
+  if (!network_.arrive(ev)) return;
+  SimPeer& p = peers_[ev.peer];
   gossip::Outbox& out = outbox_;  // reused: its vectors keep their capacity
   p.engine->handle_packet(clock(p), peers_[ev.from].addr, ev.channel, ev.bytes, out);
   // The deadline is asked again only when the packet had an effect the caller can see (sends
@@ -616,7 +306,7 @@ void World::on_deliver(Ev& ev) {
 }
 
 void World::on_tick(std::uint32_t i) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (!p.up || p.frozen || !p.engine) return;
   p.tick_at = kNever;
   gossip::Outbox& out = outbox_;
@@ -625,480 +315,55 @@ void World::on_tick(std::uint32_t i) {
   reschedule(i, true);
 }
 
-std::vector<std::uint32_t> World::pick_up(int n, bool allow_frozen) {
-  std::vector<std::uint32_t> pool;
-  for (std::uint32_t j = 0; j < peers_.size(); ++j)
-    if (peers_[j].up && peers_[j].started && (allow_frozen || !peers_[j].frozen)) pool.push_back(j);
-  fault_rng_->shuffle(pool);
-  if (n >= 0 && static_cast<std::size_t>(n) < pool.size()) pool.resize(static_cast<std::size_t>(n));
-  std::sort(pool.begin(), pool.end());
-  return pool;
-}
 
-
-// ---- runtime: placement, reconcile, simulated containers -----------------------------------------
-
-void World::wake(std::uint32_t i, Micros at) {
-  Peer& p = peers_[i];
-  if (!p.up || p.woken_for == at) return;
-  p.woken_for = at;
-  Ev e;
-  e.time = at;
-  e.kind = Ev::reconcile;
-  e.peer = i;
-  e.gen = p.gen;
-  e.arg = 0;
-  push(std::move(e));
-}
-
-std::shared_ptr<const ViewData> World::view_for(Peer& p) {
-  // Keyed by exactly what placement reads: members (name, state, metadata) and spec versions.
-  refresh_input_hash(p);
-  const std::uint64_t key = mix64(p.members_hash, p.spec_hash);
-  if (p.view && p.view_key == key) return p.view;
-  p.view_key = key;
-  if (auto it = views_.find(key); it != views_.end()) {
-    if (auto v = it->second.lock()) {
-      ++placements_shared_;
-      p.view = v;
-      return v;
-    }
-  }
-  placement::View view;
-  auto data = std::make_shared<ViewData>();
-  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
-    if (!is_live(state)) return;
-    data->live.insert(name);
-    view.peers.push_back(node::placement_peer(name, state, meta));
-  });  // place() orders the peers by name itself
-  view.services = *p.specs;
-  data->assignment = placement::place(view);
-  for (const auto& pl : data->assignment.instances)  // sorted by id, so each list is too
-    if (pl.owner) data->owned[*pl.owner].push_back(pl.id);
-  for (const auto& sp : view.services) data->spec_hash[sp.name] = placement::spec_hash(sp);
-  ++placements_computed_;
-  if (views_.size() > 4096)
-    for (auto it = views_.begin(); it != views_.end();) it = it->second.expired() ? views_.erase(it) : std::next(it);
-  views_[key] = data;
-  p.view = data;
-  return data;
-}
-
-void World::refresh_state_view(Peer& p) {
-  refresh_input_hash(p);
-  if (!p.specs || p.specs_key != p.spec_hash) {
-    p.specs = shared_.specs(p.engine->state(), p.spec_hash);
-    p.specs_key = p.spec_hash;
-  }
-  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.engine->state()))
-    fail(p.name + ": status hash kept from events differs from its store's");
-  if (!opt_.check_caches) return;
-  // The whole status map is only needed to cross-check the reduced one a step gets.
-  if (!p.statuses || p.statuses_key != p.status_hash) {
-    p.statuses = shared_.statuses(p.engine->state(), p.status_hash);
-    p.statuses_key = p.status_hash;
-  }
-  {
-    SharedState fresh;  // nothing cached: every value decoded from this peer's own store
-    if (*fresh.statuses(p.engine->state(), p.status_hash) != *p.statuses)
-      fail(p.name + ": shared statuses differ from its store's");
-  }
-}
-
-std::string render(const placement::Plan& plan) {
-  std::string s;
-  for (const auto& a : plan.actions) {
-    if (const auto* x = std::get_if<placement::StopAction>(&a))
-      s += "stop " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
-    else if (const auto* x = std::get_if<placement::MarkAction>(&a))
-      s += "mark " + x->id.to_string() + " " + std::string(placement::to_string(x->state)) + ";";
-    else if (const auto* x = std::get_if<placement::AdoptAction>(&a))
-      s += "adopt " + x->id.to_string() + ";";
-    else if (const auto* x = std::get_if<placement::StartAction>(&a))
-      s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
-  }
-  return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
-}
-
-void World::check_skip(Peer& p, const ViewData& view) {
-  placement::Reconciler twin = *p.reconciler;
-  placement::ReconcileInputs full;
-  full.now = now_ / kMillis;
-  full.self = p.name;
-  full.assignment = &view.assignment;
-  full.services = p.specs.get();
-  full.peers = p.statuses.get();
-  for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
-  full.live_peers = view.live;
-  full.synced = p.last_synced;
-  if (auto alone = p.readiness.alone_since()) full.alone_since = *alone / kMillis;
-  full.health_bad = p.last_health_bad;
-  if (!twin.step(full).actions.empty())
-    fail(p.name + ": a skipped reconcile step would have acted");
-}
-
-void World::status_changed(Peer& p, const std::string& key) {
-  auto it = by_name_.find(std::string_view(key).substr(gossip::kStatusPrefix.size()));
-  const gossip::Entry* e = p.engine->state().find(key);
-  if (it == by_name_.end()) {  // not a simulated peer's name: rescan
-    p.status_hash = SharedState::status_hash(p.engine->state());
-    p.status_scan = true;
-    return;
-  }
-  if (p.status_part.size() < peers_.size()) {
-    p.status_part.resize(peers_.size(), 0);
-    p.status_vals.resize(peers_.size());
-  }
-  p.status_vals[it->second] = shared_.status_value(e);
-  std::uint64_t& part = p.status_part[it->second];
-  const std::uint64_t now_part = SharedState::status_entry_hash(e);
-  p.status_hash ^= part ^ now_part;
-  part = now_part;
-}
-
-void World::publish_status(std::uint32_t i) {
-  // What node/'s agent does after each reconcile step: status/<self>, when its encoding changed.
-  Peer& p = peers_[i];
-  placement::PeerStatus st;
-  for (const auto& [id, inst] : p.instances) {  // ordered by id
-    placement::InstanceStatus is;
-    is.id = id;
-    is.state = inst.mark ? *inst.mark : inst.local.state;
-    is.spec_hash = inst.local.spec_hash;
-    is.restarts = inst.restarts;
-    is.exit_code = inst.local.exit_code;
-    st.instances.push_back(std::move(is));
-  }
-  std::string enc = node::encode_status(st);
-  if (enc == p.last_status) return;
-  const std::string key = gossip::Store::status_key(p.name);
-  const gossip::Version v = p.engine->put(clock(p), key, gossip::string_to_bytes(enc));
-  shared_.remember_status(key, v, std::move(st));
-  status_changed(p, key);  // now, not at the engine's event: the hash must match the store
-  p.last_status = std::move(enc);
-  ++status_writes_;
-  track_write(key, v);
-}
-
-void World::integrate_unavailable() {
-  if (!all_running_at_) return;
-  unavailable_us_ += static_cast<double>(desired_ - std::min(desired_, running_)) *
-                     static_cast<double>(now_ - unavailable_since_);
-  unavailable_since_ = now_;
-}
-
-void World::copies_changed(const placement::InstanceId& id, int delta) {
-  integrate_unavailable();
-  int& c = copies_[id];
-  const int old = c;
-  c += delta;
-  if (old == 0 && c >= 1) ++running_;
-  if (old >= 1 && c == 0) --running_;
-  if (old < 2 && c >= 2) ++duplicated_;
-  if (old >= 2 && c < 2) --duplicated_;
-  duplicates_max_ = std::max(duplicates_max_, duplicated_);
-  if (c == 0) copies_.erase(id);
-  if (old == 0 && delta > 0) {
-    for (auto& f : failovers_) {
-      if (f.done || !f.waiting.erase(id)) continue;
-      if (f.waiting.empty()) f.done = now_;
-    }
-  }
-  if (!all_running_at_ && running_ >= desired_ && desired_ > 0) {
-    all_running_at_ = now_;
-    unavailable_since_ = now_;
-  }
-}
-
-void World::drop_instances(std::uint32_t i) {
-  Peer& p = peers_[i];
-  for (const auto& [id, inst] : p.instances)
-    if (inst.local.state == placement::InstanceState::running) copies_changed(id, -1);
-  p.instances.clear();
-}
-
-void World::instance_running(std::uint32_t i, std::uint64_t serial) {
-  Peer& p = peers_[i];
-  if (!p.up) return;
-  for (auto& [id, inst] : p.instances) {
-    if (inst.serial != serial || inst.local.state != placement::InstanceState::starting) continue;
-    inst.local.state = placement::InstanceState::running;
-    copies_changed(id, +1);
-    if (x_.crash_rate > 0) {
-      // Exponential time to the next crash (rate per instance-hour). libm decides only the
-      // simulator's own workload here, never anything peers must agree on.
-      const double u = (static_cast<double>(workload_rng_->below(1ULL << 53)) + 1.0) / 9007199254740993.0;
-      const double hours = -std::log(u) / x_.crash_rate;
-      const double us = std::min(hours * 3600e6, 1e15);
-      Ev e;
-      e.time = now_ + std::max<Micros>(1, static_cast<Micros>(us));
-      e.kind = Ev::instance_crash;
-      e.peer = i;
-      e.gen = p.gen;
-      e.arg = static_cast<std::uint32_t>(serial);
-      push(std::move(e));
-    }
-    p.local_changed = true;
-    wake(i, now_);
-    return;
-  }
-}
-
-void World::instance_crashed(std::uint32_t i, std::uint64_t serial) {
-  Peer& p = peers_[i];
-  if (!p.up) return;
-  for (auto& [id, inst] : p.instances) {
-    if (inst.serial != serial || inst.local.state != placement::InstanceState::running) continue;
-    inst.local.state = placement::InstanceState::exited;
-    inst.local.exit_code = 1;
-    ++instance_crashes_;
-    copies_changed(id, -1);
-    p.local_changed = true;
-    wake(i, now_);
-    return;
-  }
-}
+// ---- the reconcile loop --------------------------------------------------------------------------
 
 void World::on_reconcile(std::uint32_t i, bool periodic) {
-  Peer& p = peers_[i];
-  if (periodic) {  // the loop goes on while the peer lives, frozen or not
-    Ev e;
-    e.time = now_ + 1 * kSeconds;
-    e.kind = Ev::reconcile;
-    e.peer = i;
-    e.gen = p.gen;
-    e.arg = 1;
-    push(std::move(e));
-  } else if (p.woken_for == now_) {
-    p.woken_for = kNever;
-  }
+  recon_.next_round(i, periodic);
+  const SimPeer& p = peers_[i];
   if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
-  p.readiness.observe(now_, p.engine->joined(), p.engine->live_members());
-  if (periodic && !p.meta.ready && p.readiness.ready_due(now_)) {
-    p.meta.ready = true;  // synced and up for join_grace: announced as the agent does
-    p.readiness.announced();
-    ready_after_.push_back(static_cast<double>(now_ - p.started_at) / 1e6);
-    gossip::Outbox out;
-    p.engine->set_meta(clock(p), p.meta, out);
-    flush(i, out);
-    reschedule(i);
-    p.hash_dirty = true;
-  }
-  // Desired state and the others' statuses come from this peer's own store (replicated state).
-  refresh_state_view(p);
-  if (p.specs->empty() && p.instances.empty()) return;  // nothing wanted, nothing running
-  const std::uint64_t before_key = p.view_key;
-  const bool had_view = static_cast<bool>(p.view);
-  auto view = view_for(p);
-  const bool view_changed = !had_view || p.view_key != before_key;
-  const bool synced = p.readiness.synced();
-  const bool health_bad = p.stall_gate.bad(now_, p.engine->stats().stalls);
-  const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
-                           !view_changed && !p.local_changed && now_ < p.wake_at;
-  if (others_same && p.statuses_seen == p.status_hash) return;
-  // The others' statuses a step reads: Reconciler::step looks at them only for the instances
-  // this peer owns or runs (runs_elsewhere, remote_on) and, for a rolling replacement, at every
-  // instance of a service this peer runs at another spec hash (for_each_remote_of). So it gets
-  // exactly those, and does not step when they did not change. check_caches verifies both
-  // against a twin Reconciler fed the whole map.
-  std::set<placement::InstanceId> ids;
-  if (auto own = view->owned.find(p.name); own != view->owned.end())
-    for (const auto& id : own->second) ids.insert(ids.end(), id);
-  std::set<std::string> stale_services;
-  for (const auto& [id, inst] : p.instances) {
-    ids.insert(id);
-    auto h = view->spec_hash.find(id.service);
-    if (h != view->spec_hash.end() && h->second != inst.local.spec_hash)
-      stale_services.insert(id.service);
-  }
-  auto relevant = std::make_shared<const SharedState::StatusMap>(
-      p.status_scan ? shared_.relevant(p.engine->state(), ids, stale_services)
-                    : shared_.relevant(
-                          p.status_vals,
-                          [&](std::size_t j) -> const std::string& { return peers_[j].name; },
-                          ids, stale_services));
-  if (opt_.check_caches && !p.status_scan &&
-      *relevant != shared_.relevant(p.engine->state(), ids, stale_services))
-    fail(p.name + ": statuses kept from events differ from its store's");
-  p.statuses_seen = p.status_hash;
-  if (others_same && p.relevant && *relevant == *p.relevant) {
-    if (opt_.check_caches) check_skip(p, *view);
-    return;
-  }
-  p.relevant = relevant;
-  ++reconcile_steps_;
-  placement::ReconcileInputs in;
-  in.now = now_ / kMillis;
-  in.self = p.name;
-  in.assignment = &view->assignment;
-  in.services = p.specs.get();
-  in.peers = relevant.get();
-  for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
-  for (const auto& [peer, st] : *relevant)  // the step asks only about these
-    if (view->live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
-  in.synced = synced;
-  if (auto alone = p.readiness.alone_since()) in.alone_since = *alone / kMillis;
-  in.health_bad = health_bad;
-  p.last_synced = synced;
-  p.last_health_bad = health_bad;
-  p.local_changed = false;
-  std::optional<placement::Reconciler> twin;
-  if (opt_.check_caches) twin = *p.reconciler;
-  const placement::Plan plan = p.reconciler->step(in);
-  if (twin) {
-    placement::ReconcileInputs full = in;
-    full.peers = p.statuses.get();
-    full.live_peers = view->live;
-    if (render(twin->step(full)) != render(plan))
-      fail(p.name + ": a step on the reduced statuses differs from one on all of them");
-  }
-  bool changed = false;
-  for (const auto& a : plan.actions) {
-    if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
-      auto it = p.instances.find(stop->id);
-      if (it == p.instances.end()) continue;
-      if (it->second.local.state == placement::InstanceState::running) copies_changed(stop->id, -1);
-      p.instances.erase(it);
-      changed = true;
-    } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
-      auto it = p.instances.find(mark->id);
-      if (it == p.instances.end()) continue;
-      it->second.mark = mark->state;
-      it->second.restarts = mark->restarts;
-      changed = true;
-    } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
-      auto it = p.instances.find(start->id);
-      if (it != p.instances.end() && it->second.local.state == placement::InstanceState::running)
-        copies_changed(start->id, -1);
-      Peer::Instance inst;
-      inst.local.id = start->id;
-      inst.local.spec_hash = start->spec_hash;
-      inst.local.state = placement::InstanceState::starting;
-      inst.serial = next_serial_++;
-      inst.restarts = start->restarts;
-      Ev e;
-      e.time = now_ + x_.start_delay;
-      e.kind = Ev::instance_up;
-      e.peer = i;
-      e.gen = p.gen;
-      e.arg = static_cast<std::uint32_t>(inst.serial);
-      push(std::move(e));
-      p.instances[start->id] = std::move(inst);
-      changed = true;
-    }
-  }
-  if (changed) p.local_changed = true;  // the reconciler sees its own actions applied next step
-  publish_status(i);
-  p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
-  if (plan.wake_at) wake(i, std::max(now_ + 1, p.wake_at));
+  if (recon_.ready_due(i, periodic)) announce_ready(i);
+  recon_.step(i);
 }
 
-// ---- faults -------------------------------------------------------------------------------------
-
-void World::fault_begin(std::uint32_t f) {
-  const FaultEvent& e = x_.events[f];
-  using K = FaultEvent::Kind;
-  switch (e.kind) {
-    case K::kill:
-      for (auto i : pick_up(e.count, false)) crash(i, false);
-      break;
-    case K::stop:
-      fault_peers_[f] = pick_up(e.count, false);
-      for (auto i : fault_peers_[f]) {
-        peers_[i].frozen = true;
-        peers_[i].ever_frozen = true;
-        peers_[i].tick_at = kNever;
-        stops_.push_back(Stop{i, now_, now_ + e.length, false});
-      }
-      sweep_writes();
-      push_at(e.at + e.length, Ev::fault_end, 0, f);
-      break;
-    case K::partition: {
-      std::vector<std::uint32_t> all(peers_.size());
-      for (std::uint32_t j = 0; j < all.size(); ++j) all[j] = j;
-      fault_rng_->shuffle(all);
-      std::size_t pos = 0;
-      int g = 0;
-      for (double frac : e.fractions) {
-        auto take = static_cast<std::size_t>(frac * static_cast<double>(all.size()));
-        for (std::size_t k = 0; k < take && pos < all.size(); ++k) peers_[all[pos++]].group = g;
-        ++g;
-      }
-      while (pos < all.size()) peers_[all[pos++]].group = g;
-      partitioned_ = true;
-      partition_oneway_ = e.oneway;
-      push_at(e.at + e.length, Ev::fault_end, 0, f);
-      break;
-    }
-    case K::slow:
-      fault_peers_[f] = pick_up(e.count, false);
-      for (auto i : fault_peers_[f]) {
-        peers_[i].slow_delay = e.delay;
-        slow_names_.push_back(peers_[i].name);
-      }
-      push_at(e.at + e.length, Ev::fault_end, 0, f);
-      break;
-    case K::join:
-      for (int k = 0; k < e.count; ++k) {
-        ExperimentNode n;
-        n.name = std::to_string(joined_peers_++);
-        n.name.insert(0, 1, 'j');
-        if (!x_.nodes.empty()) {
-          const auto& proto = x_.nodes[joined_peers_ % x_.nodes.size()];
-          n.cpu_milli = proto.cpu_milli;
-          n.memory_mib = proto.memory_mib;
-          n.zone = proto.zone;
-        }
-        auto i = add_peer(n);
-        if (partitioned_) {
-          int last = 0;
-          for (const auto& p : peers_) last = std::max(last, p.group);
-          peers_[i].group = last;
-        }
-        start_peer(i, true);
-      }
-      break;
-    case K::restart: {
-      fault_peers_[f] = pick_up(e.count, false);
-      fault_rng_->shuffle(fault_peers_[f]);
-      for (std::uint32_t k = 0; k < fault_peers_[f].size(); ++k) {
-        push_at(e.at + e.every * k, Ev::fault_step, k, f);
-      }
-      break;
-    }
-  }
+void World::announce_ready(std::uint32_t i) {
+  // Synced and up for join_grace: `ready` in its metadata, as the agent announces it.
+  SimPeer& p = peers_[i];
+  p.meta.ready = true;
+  p.readiness.announced();
+  checker_.peer_ready(static_cast<double>(now() - p.started_at) / 1e6);
+  gossip::Outbox out;
+  p.engine->set_meta(clock(p), p.meta, out);
+  flush(i, out);
+  reschedule(i);
+  p.hash_dirty = true;
 }
 
-void World::fault_end(std::uint32_t f) {
-  const FaultEvent& e = x_.events[f];
-  using K = FaultEvent::Kind;
-  switch (e.kind) {
-    case K::stop:
-      for (auto i : fault_peers_[f]) resume(i);
-      break;
-    case K::partition: {
-      PartitionRecord r;
-      for (const auto& p : peers_) r.groups.push_back(p.group);
-      r.oneway = partition_oneway_;
-      r.end = now_;
-      partitions_.push_back(std::move(r));
-      partitioned_ = false;
-      for (auto& p : peers_) p.group = 0;
-      break;
-    }
-    case K::slow:
-      for (auto i : fault_peers_[f]) peers_[i].slow_delay = 0;
-      break;
-    default:
-      break;
+// ---- what faults do to peers (crash and resume above) ---------------------------------------------
+
+void World::freeze(const std::vector<std::uint32_t>& peers, Micros until) {
+  for (auto i : peers) {
+    peers_[i].frozen = true;
+    peers_[i].ever_frozen = true;
+    peers_[i].tick_at = kNever;
+    checker_.peer_stopped(i, until);
   }
+  checker_.sweep_writes();
 }
 
-// ---- metrics ------------------------------------------------------------------------------------
+void World::join(const ExperimentNode& n) { start_peer(add_peer(n), true); }
+
+void World::restart(std::uint32_t i, bool keep_disk) {
+  if (!keep_disk) peers_[i].incarnation = 0;
+  ++peers_[i].gen;
+  start_peer(i, true);
+}
+
+// ---- engine output --------------------------------------------------------------------------------
 
 void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   using gossip::EventKind;
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   switch (e.kind) {
     case EventKind::member_joined: ++p.live_seen; break;
     case EventKind::member_dead:
@@ -1115,126 +380,30 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
   // placement per peer per second at most.
   if (p.reconciler && (e.kind == EventKind::member_dead || e.kind == EventKind::member_left ||
                        e.kind == EventKind::join_succeeded))  // ... or the sync gate may open
-    wake(i, now_ + 10 * kMillis);
-  if (e.kind != EventKind::member_dead && e.kind != EventKind::member_suspect) return;
-  auto it = by_name_.find(e.name);
-  if (it == by_name_.end()) return;
-  const std::uint32_t x = it->second;
-  const Peer& target = peers_[x];
-  if (!target.up) {  // the first suspicion (or death) of a crashed peer: SWIM's first detection
-    for (auto c = crashes_.rbegin(); c != crashes_.rend(); ++c) {
-      if (c->peer != x) continue;
-      if (!c->first_suspected) c->first_suspected = now_;
-      break;
-    }
-  }
-  if (e.kind != EventKind::member_dead) return;
-  if (!target.up) {  // a crashed peer: is it now dead everywhere?
-    crash_check_due_ = true;
-    return;
-  }
-  if (target.frozen) {
-    for (auto& s : stops_)
-      if (s.peer == x && s.until > now_) s.declared_dead = true;
-    return;
-  }
-  // A live peer declared dead: a false positive unless the declarer was cut off from it (now,
-  // or by a partition that ended within the suspicion window).
-  std::uint32_t declarer = i;
-  if (auto d = by_name_.find(e.from); d != by_name_.end()) declarer = d->second;
-  if (blocked(declarer, x) || blocked(x, declarer)) return;
-  for (const auto& r : partitions_) {
-    if (now_ - r.end > partition_grace_) continue;
-    if (declarer < r.groups.size() && x < r.groups.size() && r.groups[declarer] != r.groups[x]) return;
-  }
-  fp_candidates_.insert(x);
-}
-
-void World::check_crashes() {
-  for (auto& c : crashes_) {
-    if (c.detected || c.returned) continue;
-    if (peers_[c.peer].up) {  // came back before everyone saw it dead
-      c.returned = true;
-      continue;
-    }
-    while (c.cursor < peers_.size()) {
-      const Peer& p = peers_[c.cursor];
-      if (live(p)) {
-        const auto st = member_state(*p.engine, c.name);
-        if (st && is_live(*st)) break;
-      }
-      ++c.cursor;
-    }
-    if (c.cursor == peers_.size()) c.detected = now_;
-  }
+    recon_.wake(i, now() + 10 * kMillis);
+  checker_.member_event(i, e);
 }
 
 void World::on_state_changed(std::uint32_t i, const std::string& key) {
-  Peer& p = peers_[i];
+  SimPeer& p = peers_[i];
   if (key.starts_with("spec/")) {
     p.hash_dirty = true;
-    if (p.reconciler) wake(i, now_ + 10 * kMillis);  // new desired state: act on it soon
+    if (p.reconciler) recon_.wake(i, now() + 10 * kMillis);  // new desired state: act on it soon
   } else if (key.starts_with(gossip::kStatusPrefix)) {
-    status_changed(p, key);
+    recon_.status_changed(p, key);
   }
-  auto it = writes_.find(key);
-  if (it == writes_.end()) return;
-  auto& ws = it->second;
-  for (std::size_t k = 0; k < ws.size();) {
-    if (ws[k].cursor == i && advance(ws[k])) {
-      ws.erase(ws.begin() + static_cast<std::ptrdiff_t>(k));
-    } else {
-      ++k;
-    }
-  }
-  if (ws.empty()) writes_.erase(it);
+  checker_.write_seen(i, key);
 }
 
-void World::track_write(const std::string& key, const gossip::Version& v) {
-  Write w;
-  w.key = key;
-  w.version = v;
-  w.at = now_;
-  w.spec = key.starts_with("spec/");
-  if (advance(w)) return;  // a cluster of one
-  writes_[key].push_back(std::move(w));
-}
-
-bool World::advance(Write& w) {
-  // Moves the cursor past every peer that holds the write (or a newer version) or is not live.
-  // The last live peer to receive it is the cursor's when it does, so completion is exact.
-  while (w.cursor < peers_.size()) {
-    const Peer& p = peers_[w.cursor];
-    if (live(p)) {
-      const gossip::Entry* e = p.engine->state().find(w.key);
-      if (!e || e->version < w.version) return false;
-    }
-    ++w.cursor;
-  }
-  const double s = static_cast<double>(now_ - w.at) / 1e6;
-  dissemination_.push_back(s);
-  if (w.spec) dissemination_specs_.push_back(s);
-  return true;
-}
-
-void World::sweep_writes() {
-  // After crashes, freezes and at every sample: a cursor may rest on a peer no longer live.
-  for (auto it = writes_.begin(); it != writes_.end();) {
-    auto& ws = it->second;
-    for (std::size_t k = 0; k < ws.size();) {
-      if (advance(ws[k])) ws.erase(ws.begin() + static_cast<std::ptrdiff_t>(k));
-      else ++k;
-    }
-    it = ws.empty() ? writes_.erase(it) : std::next(it);
-  }
-}
+// ---- the workload --------------------------------------------------------------------------------
 
 void World::write_specs() {
   // One live, joined peer writes every service as spec/<name> (node/'s encoding), as a peer
   // publishing its services directory does; the others learn them by gossip.
   specs_ = std::move(pending_specs_);
-  desired_ = 0;
-  for (const auto& sp : specs_) desired_ += static_cast<std::size_t>(sp.replicas);
+  std::size_t desired = 0;
+  for (const auto& sp : specs_) desired += static_cast<std::size_t>(sp.replicas);
+  runtime_.set_desired(desired);
   if (specs_.empty()) {
     write_probe();
     return;
@@ -1249,11 +418,11 @@ void World::write_specs() {
     fail("no live peer to write the specs");
     return;
   }
-  const std::uint32_t w = pool[workload_rng_->below(pool.size())];
-  Peer& p = peers_[w];
+  const std::uint32_t w = pool[workload_rng_.below(pool.size())];
+  SimPeer& p = peers_[w];
   for (const auto& sp : specs_) {
     const std::string key = "spec/" + sp.name;
-    track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
+    checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
   }
   spec_writer_ = p.name;
 }
@@ -1263,117 +432,18 @@ void World::write_probe() {
   for (std::uint32_t j = 0; j < peers_.size(); ++j)
     if (live(peers_[j]) && peers_[j].engine->joined()) pool.push_back(j);
   if (pool.empty()) return;
-  Peer& p = peers_[pool[workload_rng_->below(pool.size())]];
+  SimPeer& p = peers_[pool[workload_rng_.below(pool.size())]];
   const std::string key = "sim/probe/" + std::to_string(probe_writes_++);
-  track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
-}
-
-namespace {
-std::uint64_t member_hash(std::uint64_t h, const std::string& name, MemberState state,
-                          const gossip::Meta& meta) {
-  h = mix_str(h, name);
-  h = mix64(h, static_cast<std::uint64_t>(state));
-  h = mix_str(h, meta.zone);
-  h = mix64(h, static_cast<std::uint64_t>(meta.cpu_milli));
-  h = mix64(h, static_cast<std::uint64_t>(meta.memory_mib));
-  h = mix64(h, (meta.ready ? 1u : 0u) | (meta.schedulable ? 2u : 0u));
-  for (const auto& [k, v] : meta.labels) h = mix_str(mix_str(h, k), v);
-  return mix64(h, meta.algorithm_version);
-}
-}  // namespace
-
-void World::refresh_input_hash(Peer& p) {
-  if (!p.hash_dirty) return;
-  // Summed, so the engine's iteration order does not matter.
-  std::uint64_t h = 0x5eed;
-  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
-    if (is_live(state)) h += member_hash(0x5eed, name, state, meta);
-  });
-  p.members_hash = h;
-  p.spec_hash = SharedState::spec_hash(p.engine->state());
-  p.hash_dirty = false;
-}
-
-std::uint64_t World::truth_hash() const {
-  // Every peer that is up (frozen ones too: they are alive), alive, summed as above.
-  std::uint64_t h = 0x5eed;
-  for (const auto& [name, i] : by_name_)
-    if (peers_[i].up && peers_[i].started) h += member_hash(0x5eed, name, MemberState::alive, peers_[i].meta);
-  return h;
-}
-
-bool World::check_converged() {
-  // The engines' own view hashes (every member with incarnation, state and metadata, and the
-  // spec versions: what `shoal status` shows; O(1) each) are all equal, and the view they
-  // share sees exactly the peers that are up as alive (checked on one of them).
-  std::optional<std::uint64_t> view;
-  Peer* first = nullptr;
-  for (auto& p : peers_) {
-    if (!live(p)) continue;
-    const std::uint64_t h = p.engine->view_hash();
-    if (view && *view != h) return false;
-    view = h;
-    if (!first) first = &p;
-  }
-  if (!first) return true;
-  refresh_input_hash(*first);
-  return first->members_hash == truth_hash();
-}
-
-void World::take_sample() {
-  Sample s;
-  s.t_s = static_cast<double>(now_) / 1e6;
-  long total = 0;
-  s.alive_min = SIZE_MAX;
-  for (const auto& p : peers_) {
-    if (!live(p)) continue;
-    ++s.live_peers;
-    total += p.live_seen;
-    s.alive_min = std::min(s.alive_min, static_cast<std::size_t>(std::max(0L, p.live_seen)));
-  }
-  if (s.live_peers == 0) s.alive_min = 0;
-  s.alive_avg = s.live_peers ? static_cast<double>(total) / static_cast<double>(s.live_peers) : 0;
-  samples_.load.push_back({s.t_s, s.live_peers, udp_msgs_});
-  if (has_services()) {
-    s.desired = desired_;
-    s.running = running_;
-    s.duplicated = duplicated_;
-  }
-  series_.push_back(s);
-  peer_seconds_ += static_cast<double>(s.live_peers) * static_cast<double>(x_.sample) / 1e6;
-}
-
-void World::check_invariants() {
-  for (const auto& p : peers_) {
-    if (!live(p)) continue;
-    if (member_state(*p.engine, p.name) != std::optional<MemberState>(MemberState::alive)) {
-      fail(p.name + " does not see itself alive");
-      return;
-    }
-  }
+  checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
 }
 
 // ---- the run ------------------------------------------------------------------------------------
 
-RunResult World::run() {
-  const auto wall0 = std::chrono::steady_clock::now();
-  auto last_progress = wall0;
-  std::uint64_t events_at_progress = 0;
-
+void World::schedule_start() {
   const std::size_t n0 = x_.nodes.size();
-  fault_peers_.resize(x_.events.size());
-  {
-    const std::size_t n = n0 + [&] {
-      std::size_t j = 0;
-      for (const auto& e : x_.events) if (e.kind == FaultEvent::Kind::join) j += static_cast<std::size_t>(e.count);
-      return j;
-    }();
-    const Micros smin = gossip::suspicion_min_timeout(cfg_.suspicion_mult, n, cfg_.probe_interval);
-    partition_grace_ = smin * (cfg_.lifeguard ? cfg_.suspicion_max_mult : 1) + 2 * cfg_.probe_interval;
-  }
   // The desired state is written at specs_at (a membership-only run writes one small key then,
   // so dissemination is always measured).
-  push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
+  queue_.push_at(x_.specs_at.value_or(x_.join_spread + 10 * kSeconds), Ev::specs);
   for (const auto& sv : x_.services) {
     config::ServiceSpec spec;
     spec.name = sv.name;
@@ -1393,240 +463,108 @@ RunResult World::run() {
   if (x_.start_formed) start_formed();
   for (std::uint32_t i = 0; i < n0 && !x_.start_formed; ++i) {
     Micros t = n0 > 1 ? x_.join_spread * static_cast<Micros>(i) / static_cast<Micros>(n0) : 0;
-    push_at(t, Ev::fault_step, i, 0xffffffffu);  // arg all-ones: an initial join
+    queue_.push_at(t, Ev::initial_join, i);
   }
-  for (std::uint32_t f = 0; f < x_.events.size(); ++f) {
-    push_at(x_.events[f].at, Ev::fault_begin, 0, f);
-    last_event_end_ = std::max(last_event_end_, x_.events[f].end());
-  }
-  for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) push_at(t, Ev::sample);
-  // Convergence checks every 100 ms from the end of the last timed event.
-  const Micros conv_step = 100 * kMillis;
-  push_at(last_event_end_, Ev::resume, 0xffffffffu);
+  const Micros last_event_end = faults_.schedule();
+  for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) queue_.push_at(t, Ev::sample);
+  checker_.start_convergence(last_event_end);
+}
 
-  while (!queue_.empty() && failure_.empty()) {
-    if (queue_.top().time > x_.duration) break;
-    Ev ev = pop();
-    if (ev.time < now_) {
+void World::dispatch(Ev& ev) {
+  // Events of a peer's earlier life (before a crash) are stale: `gen` tells.
+  const auto current = [&] { return ev.gen == peers_[ev.peer].gen; };
+  switch (ev.kind) {
+    case Ev::deliver: on_deliver(ev); break;
+    case Ev::tick:
+      if (current() && ev.time == peers_[ev.peer].tick_at) on_tick(ev.peer);
+      break;
+    case Ev::reconcile:
+      if (current()) on_reconcile(ev.peer, ev.arg == 1);
+      break;
+    case Ev::instance_up:
+      if (current() && runtime_.started(peers_[ev.peer], ev.peer, ev.arg)) recon_.local_changed(ev.peer);
+      break;
+    case Ev::instance_crash:
+      if (current() && runtime_.exited(peers_[ev.peer], ev.arg)) recon_.local_changed(ev.peer);
+      break;
+    case Ev::initial_join: start_peer(ev.peer, true); break;
+    case Ev::fault_begin: faults_.begin(ev.arg); break;
+    case Ev::fault_end: faults_.end(ev.arg); break;
+    case Ev::restart_down: faults_.restart_down(ev.arg, ev.peer); break;
+    case Ev::restart_up: faults_.restart_up(ev.arg, ev.peer); break;
+    case Ev::specs: on_specs(); break;
+    case Ev::probe_write: on_probe_write(); break;
+    case Ev::sample: on_sample(); break;
+    case Ev::converge_check: checker_.converge_check(); break;
+  }
+}
+
+void World::on_specs() {
+  write_specs();
+  if (opt_.probe_writes_every > 0)
+    queue_.push_at(std::max(now() + opt_.probe_writes_every, opt_.probe_writes_from), Ev::probe_write);
+}
+
+void World::on_probe_write() {
+  write_probe();
+  queue_.push_at(now() + opt_.probe_writes_every, Ev::probe_write);
+}
+
+void World::on_sample() {
+  std::optional<InstanceCounts> counts;
+  if (has_services()) counts = InstanceCounts{runtime_.desired(), runtime_.running(), runtime_.duplicated()};
+  checker_.sample(network_.udp_msgs(), counts);
+}
+
+void World::progress_line() {
+  const auto t = std::chrono::steady_clock::now();
+  const double since = std::chrono::duration<double>(t - last_progress_).count();
+  if (since < 2.0) return;
+  std::fprintf(stderr, "shoal-sim: %s: virtual %.1f s of %.0f s, %.0f events/s\n",
+               x_.name.c_str(), static_cast<double>(now()) / 1e6,
+               static_cast<double>(x_.duration) / 1e6,
+               static_cast<double>(events_ - events_at_progress_) / since);
+  last_progress_ = t;
+  events_at_progress_ = events_;
+}
+
+RunResult World::run() {
+  const auto wall0 = std::chrono::steady_clock::now();
+  last_progress_ = wall0;
+  schedule_start();
+  while (!queue_.empty() && checker_.failure().empty()) {
+    if (queue_.next_time() > x_.duration) break;
+    Ev ev = queue_.pop();
+    if (ev.time < now()) {
       fail("time went backwards");
       break;
     }
-    now_ = ev.time;
+    queue_.set_now(ev.time);
     ++events_;
-    switch (ev.kind) {
-      case Ev::deliver: on_deliver(ev); break;
-      case Ev::tick: {
-        const Peer& p = peers_[ev.peer];
-        if (ev.gen == p.gen && ev.time == p.tick_at) on_tick(ev.peer);
-        break;
-      }
-      case Ev::fault_begin: fault_begin(ev.arg); break;
-      case Ev::fault_end: fault_end(ev.arg); break;
-      case Ev::fault_step:
-        if (ev.arg == 0xffffffffu) {
-          start_peer(ev.peer, true);
-        } else if (ev.peer & 0x80000000u) {
-          const std::uint32_t i = fault_peers_[ev.arg][ev.peer & 0x7fffffffu];
-          if (!peers_[i].up) {
-            if (!x_.events[ev.arg].disk) peers_[i].incarnation = 0;
-            ++peers_[i].gen;
-            start_peer(i, true);
-          }
-        } else {
-          const FaultEvent& e = x_.events[ev.arg];
-          const std::uint32_t i = fault_peers_[ev.arg][ev.peer];
-          crash(i, true);
-          Ev back;
-          back.time = now_ + e.length;
-          back.kind = Ev::fault_step;
-          back.arg = ev.arg;
-          back.peer = ev.peer | 0x80000000u;
-          push(std::move(back));
-        }
-        break;
-      case Ev::resume:
-        if (ev.peer == 0xffffffffu) {  // a convergence check
-          if (!converged_at_) {
-            if (check_converged()) converged_at_ = now_;
-            else push_at(now_ + conv_step, Ev::resume, 0xffffffffu);
-          }
-        }
-        break;
-      case Ev::reconcile:
-        if (ev.gen == peers_[ev.peer].gen) on_reconcile(ev.peer, ev.arg == 1);
-        break;
-      case Ev::specs:
-        write_specs();
-        if (opt_.probe_writes_every > 0)
-          push_at(std::max(now_ + opt_.probe_writes_every, opt_.probe_writes_from), Ev::probe_write);
-        break;
-      case Ev::probe_write:
-        write_probe();
-        push_at(now_ + opt_.probe_writes_every, Ev::probe_write);
-        break;
-      case Ev::instance_crash:
-        if (ev.gen == peers_[ev.peer].gen) instance_crashed(ev.peer, ev.arg);
-        break;
-      case Ev::instance_up:
-        if (ev.gen == peers_[ev.peer].gen) instance_running(ev.peer, ev.arg);
-        break;
-      case Ev::sample:
-        check_crashes();
-        check_invariants();
-        sweep_writes();
-        take_sample();
-        break;
-    }
-    if (opt_.progress && (events_ & 0xffff) == 0) {
-      const auto t = std::chrono::steady_clock::now();
-      const double since = std::chrono::duration<double>(t - last_progress).count();
-      if (since >= 2.0) {
-        std::fprintf(stderr, "shoal-sim: %s: virtual %.1f s of %.0f s, %.0f events/s\n",
-                     x_.name.c_str(), static_cast<double>(now_) / 1e6,
-                     static_cast<double>(x_.duration) / 1e6,
-                     static_cast<double>(events_ - events_at_progress) / since);
-        last_progress = t;
-        events_at_progress = events_;
-      }
-    }
+    dispatch(ev);
+    if (opt_.progress && (events_ & 0xffff) == 0) progress_line();
   }
-  if (failure_.empty()) {
-    now_ = x_.duration;
-    check_crashes();
+  if (checker_.failure().empty()) {
+    queue_.set_now(x_.duration);
+    checker_.check_crashes();
   }
+  return result(std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
+}
 
-  // ---- the report ----
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  std::vector<double> detection;
-  std::size_t undetected = 0, restarts_unseen = 0;
-  for (const auto& c : crashes_) {
-    if (c.detected) detection.push_back(static_cast<double>(*c.detected - c.at) / 1e6);
-    else if (c.restart) ++restarts_unseen;
-    else ++undetected;
-  }
-  std::size_t fps = 0;
-  nlohmann::json fp_names = nlohmann::json::array();
-  for (auto x : fp_candidates_)
-    if (!peers_[x].ever_crashed && !peers_[x].ever_frozen) {
-      ++fps;
-      if (fp_names.size() < 20) fp_names.push_back(peers_[x].name);
-    }
-  std::size_t stops_declared = 0, stops_rejoined = 0;
-  for (const auto& s : stops_) {
-    if (s.declared_dead) ++stops_declared;
-    bool all = peers_[s.peer].up;
-    for (auto& p : peers_) {
-      if (!all) break;
-      if (!live(p)) continue;
-      if (member_state(*p.engine, peers_[s.peer].name) != std::optional<MemberState>(MemberState::alive))
-        all = false;
-    }
-    if (all) ++stops_rejoined;
-  }
-
-  nlohmann::json j;
-  j["name"] = x_.name;
-  j["seed"] = x_.seed;
-  j["wall_s"] = wall;
-  j["virtual_s"] = static_cast<double>(x_.duration) / 1e6;
-  j["events"] = events_;
-  j["peers"] = n0;
-  j["peers_joined"] = joined_peers_;
-  j["profile"] = x_.profile;
-  j["lifeguard"] = x_.lifeguard;
-  j["crashes"] = crashes_.size();
-  j["detection"] = summary(detection, true);
-  j["undetected"] = undetected;
-  j["false_positives"] = fps;
-  j["false_positive_peers"] = fp_names;  // the first 20, by name
-  j["slow_peers"] = slow_names_;
-  j["stopped"] = {{"count", stops_.size()}, {"declared_dead", stops_declared},
-                  {"rejoined", stops_rejoined}};
-  {
-    std::size_t incomplete = 0;
-    for (const auto& [key, ws] : writes_) incomplete += ws.size();
-    j["dissemination"] = summary(dissemination_, true);  // every state write: specs, statuses
-    j["dissemination"]["incomplete"] = incomplete;       // not yet everywhere at the end
-    j["dissemination_specs"] = summary(dissemination_specs_, true);
-    // With join_grace: a peer's start until it announced `ready` (null without).
-    j["ready"] = x_.join_grace && has_services() ? summary(ready_after_, true) : nlohmann::json(nullptr);
-    j["state"] = {{"spec_writer", spec_writer_.empty() ? nlohmann::json(nullptr) : nlohmann::json(spec_writer_)},
-                  {"status_writes", status_writes_},
-                  {"probe_writes", probe_writes_},
-                  {"values_decoded", shared_.values_decoded()},
-                  {"status_maps_built", shared_.status_maps_built()},
-                  {"status_maps_shared", shared_.status_maps_shared()}};
-  }
-  {
-    std::vector<double> first;
-    for (const auto& c : crashes_)
-      if (c.first_suspected) first.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);
-    j["first_detection"] = summary(first, true);  // crash -> the first peer suspects it
-    samples_.first_detection_s = std::move(first);
-    samples_.dissemination_s = dissemination_;
-  }
-  if (converged_at_) j["convergence_s"] = static_cast<double>(*converged_at_ - last_event_end_) / 1e6;
-  else j["convergence_s"] = nullptr;
-  if (has_services()) {
-    integrate_unavailable();
-    std::vector<double> fo;
-    std::size_t incomplete = 0;
-    for (const auto& f : failovers_) {
-      if (f.done) fo.push_back(static_cast<double>(*f.done - f.at) / 1e6);
-      else ++incomplete;
-    }
-    j["failover"] = summary(fo, true);
-    j["failover_incomplete"] = incomplete;
-    j["duplicates_max"] = duplicates_max_;
-    j["duplicates_final"] = duplicated_;
-    if (all_running_at_) {
-      j["unavailable_instance_seconds"] = round_to(unavailable_us_ / 1e6, 3);
-      j["all_running_s"] = static_cast<double>(*all_running_at_) / 1e6;
-    } else {
-      j["unavailable_instance_seconds"] = nullptr;
-      j["all_running_s"] = nullptr;
-    }
-    j["instances"] = {{"desired", desired_}, {"running", running_}, {"duplicated", duplicated_}};
-    j["placements_computed"] = placements_computed_;
-    j["placements_shared"] = placements_shared_;
-    j["reconcile_steps"] = reconcile_steps_;
-    j["instance_crashes"] = instance_crashes_;
-  } else {
-    j["failover"] = {{"p50_s", nullptr}, {"p99_s", nullptr}, {"max_s", nullptr}};
-    j["duplicates_max"] = nullptr;
-    j["duplicates_final"] = nullptr;
-    j["unavailable_instance_seconds"] = nullptr;
-  }
-  const double ps = peer_seconds_ > 0 ? peer_seconds_ : 1;
-  j["bytes_per_peer_per_s"] = round_to(static_cast<double>(bytes_) / ps, 1);
-  j["msgs_per_peer_per_s"] = round_to(static_cast<double>(msgs_) / ps, 3);
-  nlohmann::json fin;
-  std::size_t live_n = 0, amin = SIZE_MAX, amax = 0;
-  for (auto& p : peers_) {
-    if (!live(p)) continue;
-    ++live_n;
-    amin = std::min(amin, static_cast<std::size_t>(std::max(0L, p.live_seen)));
-    amax = std::max(amax, static_cast<std::size_t>(std::max(0L, p.live_seen)));
-  }
-  fin["live_peers"] = live_n;
-  fin["members_alive_min"] = live_n ? amin : 0;
-  fin["members_alive_max"] = amax;
-  fin["views_equal"] = check_converged();
-  fin["view_hash"] = nullptr;  // the engines' view hash, when every live peer has the same
-  if (fin["views_equal"].get<bool>())
-    for (auto& p : peers_)
-      if (live(p)) {
-        fin["view_hash"] = p.engine->view_hash_hex();
-        break;
-      }
-  j["final"] = fin;
-
+RunResult World::result(double wall) {
+  if (has_services()) runtime_.finish();  // unavailability up to the end
+  const bool views_equal = checker_.check_converged();
+  Measures& m = checker_.measures();
   RunResult r;
-  r.report = std::move(j);
-  r.series = std::move(series_);
-  r.failure = failure_;
-  r.samples = std::move(samples_);
+  r.report = run_report(ReportInputs{x_, wall, events_, faults_.joined(), faults_.slow_names(),
+                                     spec_writer_, probe_writes_, views_equal, peers_, m, network_,
+                                     runtime_, recon_});
+  for (const auto& c : m.crashes)
+    if (c.first_suspected) r.samples.first_detection_s.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);
+  r.samples.dissemination_s = m.dissemination;
+  r.samples.load = std::move(m.load);
+  r.series = std::move(m.series);
+  r.failure = checker_.failure();
   return r;
 }
 

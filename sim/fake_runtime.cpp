@@ -1,0 +1,121 @@
+#include "sim/fake_runtime.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <variant>
+
+namespace shoal::sim {
+
+using placement::InstanceState;
+
+void FakeRuntime::peer_crashed(SimPeer& p) {
+  Failover f{queue_.now(), {}, std::nullopt};
+  for (const auto& [id, inst] : p.instances)
+    if (inst.local.state == InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
+  for (const auto& [id, inst] : p.instances)
+    if (inst.local.state == InstanceState::running) copies_changed(id, -1);
+  p.instances.clear();
+  if (!f.waiting.empty()) failovers_.push_back(std::move(f));
+}
+
+bool FakeRuntime::started(SimPeer& p, std::uint32_t i, std::uint64_t serial) {
+  if (!p.up) return false;
+  for (auto& [id, inst] : p.instances) {
+    if (inst.serial != serial || inst.local.state != InstanceState::starting) continue;
+    inst.local.state = InstanceState::running;
+    copies_changed(id, +1);
+    if (x_.crash_rate > 0) schedule_crash(p, i, serial);
+    return true;
+  }
+  return false;
+}
+
+void FakeRuntime::schedule_crash(const SimPeer& p, std::uint32_t i, std::uint64_t serial) {
+  // Exponential time to the next crash (rate per instance-hour). libm decides only the
+  // simulator's own workload here, never anything peers must agree on.
+  const double u = (static_cast<double>(rng_.below(1ULL << 53)) + 1.0) / 9007199254740993.0;
+  const double hours = -std::log(u) / x_.crash_rate;
+  const double us = std::min(hours * 3600e6, 1e15);
+  queue_.push_at(queue_.now() + std::max<Micros>(1, static_cast<Micros>(us)), Ev::instance_crash, i,
+                 static_cast<std::uint32_t>(serial), p.gen);
+}
+
+bool FakeRuntime::exited(SimPeer& p, std::uint64_t serial) {
+  if (!p.up) return false;
+  for (auto& [id, inst] : p.instances) {
+    if (inst.serial != serial || inst.local.state != InstanceState::running) continue;
+    inst.local.state = InstanceState::exited;
+    inst.local.exit_code = 1;
+    ++instance_crashes_;
+    copies_changed(id, -1);
+    return true;
+  }
+  return false;
+}
+
+bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan) {
+  bool changed = false;
+  for (const auto& a : plan.actions) {
+    if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
+      auto it = p.instances.find(stop->id);
+      if (it == p.instances.end()) continue;
+      if (it->second.local.state == InstanceState::running) copies_changed(stop->id, -1);
+      p.instances.erase(it);
+      changed = true;
+    } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
+      auto it = p.instances.find(mark->id);
+      if (it == p.instances.end()) continue;
+      it->second.mark = mark->state;
+      it->second.restarts = mark->restarts;
+      changed = true;
+    } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
+      auto it = p.instances.find(start->id);
+      if (it != p.instances.end() && it->second.local.state == InstanceState::running)
+        copies_changed(start->id, -1);
+      SimPeer::Instance inst;
+      inst.local.id = start->id;
+      inst.local.spec_hash = start->spec_hash;
+      inst.local.state = InstanceState::starting;
+      inst.serial = next_serial_++;
+      inst.restarts = start->restarts;
+      queue_.push_at(queue_.now() + x_.start_delay, Ev::instance_up, i,
+                     static_cast<std::uint32_t>(inst.serial), p.gen);
+      p.instances[start->id] = std::move(inst);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+void FakeRuntime::integrate_unavailable() {
+  if (!all_running_at_) return;
+  const Micros now = queue_.now();
+  unavailable_us_ += static_cast<double>(desired_ - std::min(desired_, running_)) *
+                     static_cast<double>(now - unavailable_since_);
+  unavailable_since_ = now;
+}
+
+void FakeRuntime::copies_changed(const placement::InstanceId& id, int delta) {
+  integrate_unavailable();
+  int& c = copies_[id];
+  const int old = c;
+  c += delta;
+  if (old == 0 && c >= 1) ++running_;
+  if (old >= 1 && c == 0) --running_;
+  if (old < 2 && c >= 2) ++duplicated_;
+  if (old >= 2 && c < 2) --duplicated_;
+  duplicates_max_ = std::max(duplicates_max_, duplicated_);
+  if (c == 0) copies_.erase(id);
+  if (old == 0 && delta > 0) {
+    for (auto& f : failovers_) {
+      if (f.done || !f.waiting.erase(id)) continue;
+      if (f.waiting.empty()) f.done = queue_.now();
+    }
+  }
+  if (!all_running_at_ && running_ >= desired_ && desired_ > 0) {
+    all_running_at_ = queue_.now();
+    unavailable_since_ = queue_.now();
+  }
+}
+
+}  // namespace shoal::sim

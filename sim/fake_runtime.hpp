@@ -1,0 +1,74 @@
+// The simulated container runtime: the instances each peer runs (starting after start_delay,
+// crashing at crash_rate), the running copies of every instance across the cluster, failovers
+// (a crashed peer's sole copies until they run again elsewhere) and unavailability. The
+// reconcile loop hands it each plan; it queues only its own instance_up and instance_crash
+// events, and never decides anything a peer decides.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "gossip/rng.hpp"
+#include "placement/reconcile.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/experiment.hpp"
+#include "sim/sim_peer.hpp"
+
+namespace shoal::sim {
+
+class FakeRuntime {
+ public:
+  // A crash's instances that ran nowhere else, until each runs again somewhere.
+  struct Failover {
+    Micros at;
+    std::set<placement::InstanceId> waiting;
+    std::optional<Micros> done;
+  };
+
+  FakeRuntime(const Experiment& x, EventQueue& queue, gossip::Rng& workload_rng)
+      : x_(x), queue_(queue), rng_(workload_rng) {}
+
+  // The desired state was written: this many instances in all.
+  void set_desired(std::size_t n) { desired_ = n; }
+  // Peer p crashed: its containers are gone.
+  void peer_crashed(SimPeer& p);
+  // Peer i's container with this serial finished starting / exited on its own. True when one
+  // did (p's instances changed).
+  bool started(SimPeer& p, std::uint32_t i, std::uint64_t serial);
+  bool exited(SimPeer& p, std::uint64_t serial);
+  // Carries out a reconcile plan's stops, marks and starts on peer i; true when any applied.
+  bool apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan);
+  // At the end of the run: unavailability counted up to now.
+  void finish() { integrate_unavailable(); }
+
+  std::size_t desired() const { return desired_; }
+  std::size_t running() const { return running_; }
+  std::size_t duplicated() const { return duplicated_; }
+  std::size_t duplicates_max() const { return duplicates_max_; }
+  std::uint64_t instance_crashes() const { return instance_crashes_; }
+  const std::vector<Failover>& failovers() const { return failovers_; }
+  std::optional<Micros> all_running_at() const { return all_running_at_; }  // every desired ran
+  double unavailable_us() const { return unavailable_us_; }  // instance-microseconds since
+
+ private:
+  void copies_changed(const placement::InstanceId& id, int delta);
+  void integrate_unavailable();
+  void schedule_crash(const SimPeer& p, std::uint32_t i, std::uint64_t serial);
+
+  const Experiment& x_;
+  EventQueue& queue_;
+  gossip::Rng& rng_;
+  std::map<placement::InstanceId, int> copies_;  // running copies on up peers
+  std::size_t desired_ = 0, running_ = 0, duplicated_ = 0, duplicates_max_ = 0;
+  std::uint64_t next_serial_ = 1;
+  std::uint64_t instance_crashes_ = 0;
+  std::optional<Micros> all_running_at_;  // first time every desired instance ran
+  Micros unavailable_since_ = 0;          // integration point
+  double unavailable_us_ = 0;             // instance-microseconds, after all_running_at_
+  std::vector<Failover> failovers_;
+};
+
+}  // namespace shoal::sim

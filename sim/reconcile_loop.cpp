@@ -1,0 +1,300 @@
+#include "sim/reconcile_loop.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+#include "config/spec.hpp"
+#include "gossip/store.hpp"
+#include "node/peer/placement_peer.hpp"
+#include "node/peer/state_codec.hpp"
+#include "placement/place.hpp"
+#include "placement/spec_hash.hpp"
+#include "sim/engine_access.hpp"
+#include "sim/input_hash.hpp"
+
+namespace shoal::sim {
+
+using gossip::kMillis;
+using gossip::kNever;
+using gossip::kSeconds;
+using gossip::MemberState;
+
+void ReconcileLoop::start(std::uint32_t i) {
+  SimPeer& p = peers_[i];
+  p.reconciler = std::make_unique<placement::Reconciler>();
+  p.instances.clear();
+  p.view.reset();
+  p.specs.reset();
+  p.statuses.reset();
+  p.relevant.reset();
+  p.status_hash = 0;  // a fresh engine's store is empty
+  p.status_part.clear();
+  p.status_vals.clear();
+  p.status_scan = false;
+  p.statuses_seen = UINT64_MAX;
+  p.last_status.clear();  // a new life reports afresh (its store starts empty)
+  p.local_changed = true;
+  p.readiness = node::Readiness(now(), x_.join_grace.value_or(0),
+                                config::PeerConfig::Reconcile{}.solo_after * kMillis);
+  p.woken_for = kNever;
+  queue_.push_at(now() + 1 * kSeconds, Ev::reconcile, i, 1, p.gen);  // arg 1: periodic
+}
+
+void ReconcileLoop::wake(std::uint32_t i, Micros at) {
+  SimPeer& p = peers_[i];
+  if (!p.up || p.woken_for == at) return;
+  p.woken_for = at;
+  queue_.push_at(at, Ev::reconcile, i, 0, p.gen);
+}
+
+void ReconcileLoop::local_changed(std::uint32_t i) {
+  peers_[i].local_changed = true;
+  wake(i, now());
+}
+
+void ReconcileLoop::next_round(std::uint32_t i, bool periodic) {
+  SimPeer& p = peers_[i];
+  if (periodic) {  // the loop goes on while the peer lives, frozen or not
+    queue_.push_at(now() + 1 * kSeconds, Ev::reconcile, i, 1, p.gen);
+  } else if (p.woken_for == now()) {
+    p.woken_for = kNever;
+  }
+}
+
+bool ReconcileLoop::ready_due(std::uint32_t i, bool periodic) {
+  SimPeer& p = peers_[i];
+  p.readiness.observe(now(), p.engine->joined(), p.engine->live_members());
+  return periodic && !p.meta.ready && p.readiness.ready_due(now());
+}
+
+void ReconcileLoop::step(std::uint32_t i) {
+  SimPeer& p = peers_[i];
+  // Desired state and the others' statuses come from this peer's own store (replicated state).
+  refresh_state_view(p);
+  if (p.specs->empty() && p.instances.empty()) return;  // nothing wanted, nothing running
+  const std::uint64_t before_key = p.view_key;
+  const bool had_view = static_cast<bool>(p.view);
+  auto view = view_for(p);
+  const bool view_changed = !had_view || p.view_key != before_key;
+  const bool synced = p.readiness.synced();
+  const bool health_bad = p.stall_gate.bad(now(), p.engine->stats().stalls);
+  const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
+                           !view_changed && !p.local_changed && now() < p.wake_at;
+  if (others_same && p.statuses_seen == p.status_hash) return;
+  auto relevant = relevant_statuses(p, *view);
+  p.statuses_seen = p.status_hash;
+  if (others_same && p.relevant && *relevant == *p.relevant) {
+    if (opt_.check_caches) check_skip(p, *view);
+    return;
+  }
+  p.relevant = relevant;
+  run_step(i, *view, synced, health_bad);
+}
+
+std::shared_ptr<const SharedState::StatusMap> ReconcileLoop::relevant_statuses(SimPeer& p,
+                                                                              const ViewData& view) {
+  // The others' statuses a step reads: Reconciler::step looks at them only for the instances
+  // this peer owns or runs (runs_elsewhere, remote_on) and, for a rolling replacement, at every
+  // instance of a service this peer runs at another spec hash (for_each_remote_of). So it gets
+  // exactly those, and does not step when they did not change. check_caches verifies both
+  // against a twin Reconciler fed the whole map.
+  std::set<placement::InstanceId> ids;
+  if (auto own = view.owned.find(p.name); own != view.owned.end())
+    for (const auto& id : own->second) ids.insert(ids.end(), id);
+  std::set<std::string> stale_services;
+  for (const auto& [id, inst] : p.instances) {
+    ids.insert(id);
+    auto h = view.spec_hash.find(id.service);
+    if (h != view.spec_hash.end() && h->second != inst.local.spec_hash)
+      stale_services.insert(id.service);
+  }
+  auto relevant = std::make_shared<const SharedState::StatusMap>(
+      p.status_scan ? shared_.relevant(p.engine->state(), ids, stale_services)
+                    : shared_.relevant(
+                          p.status_vals,
+                          [&](std::size_t j) -> const std::string& {
+                            return peers_[static_cast<std::uint32_t>(j)].name;
+                          },
+                          ids, stale_services));
+  if (opt_.check_caches && !p.status_scan &&
+      *relevant != shared_.relevant(p.engine->state(), ids, stale_services))
+    fail(p.name + ": statuses kept from events differ from its store's");
+  return relevant;
+}
+
+void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, bool synced, bool health_bad) {
+  SimPeer& p = peers_[i];
+  ++reconcile_steps_;
+  placement::ReconcileInputs in;
+  in.now = now() / kMillis;
+  in.self = p.name;
+  in.assignment = &view.assignment;
+  in.services = p.specs.get();
+  in.peers = p.relevant.get();
+  for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
+  for (const auto& [peer, st] : *p.relevant)  // the step asks only about these
+    if (view.live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
+  in.synced = synced;
+  if (auto alone = p.readiness.alone_since()) in.alone_since = *alone / kMillis;
+  in.health_bad = health_bad;
+  p.last_synced = synced;
+  p.last_health_bad = health_bad;
+  p.local_changed = false;
+  std::optional<placement::Reconciler> twin;
+  if (opt_.check_caches) twin = *p.reconciler;
+  const placement::Plan plan = p.reconciler->step(in);
+  if (twin) check_twin(*twin, in, p, view, plan);
+  // The reconciler sees its own actions applied next step.
+  if (runtime_.apply(p, i, plan)) p.local_changed = true;
+  publish_status(i);
+  p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
+  if (plan.wake_at) wake(i, std::max(now() + 1, p.wake_at));
+}
+
+std::shared_ptr<const ViewData> ReconcileLoop::view_for(SimPeer& p) {
+  // Keyed by exactly what placement reads: members (name, state, metadata) and spec versions.
+  refresh_input_hash(p);
+  const std::uint64_t key = mix64(p.members_hash, p.spec_hash);
+  if (p.view && p.view_key == key) return p.view;
+  p.view_key = key;
+  if (auto it = views_.find(key); it != views_.end()) {
+    if (auto v = it->second.lock()) {
+      ++placements_shared_;
+      p.view = v;
+      return v;
+    }
+  }
+  placement::View view;
+  auto data = std::make_shared<ViewData>();
+  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
+    if (!is_live(state)) return;
+    data->live.insert(name);
+    view.peers.push_back(node::placement_peer(name, state, meta));
+  });  // place() orders the peers by name itself
+  view.services = *p.specs;
+  data->assignment = placement::place(view);
+  for (const auto& pl : data->assignment.instances)  // sorted by id, so each list is too
+    if (pl.owner) data->owned[*pl.owner].push_back(pl.id);
+  for (const auto& sp : view.services) data->spec_hash[sp.name] = placement::spec_hash(sp);
+  ++placements_computed_;
+  if (views_.size() > 4096)
+    for (auto it = views_.begin(); it != views_.end();) it = it->second.expired() ? views_.erase(it) : std::next(it);
+  views_[key] = data;
+  p.view = data;
+  return data;
+}
+
+void ReconcileLoop::refresh_state_view(SimPeer& p) {
+  refresh_input_hash(p);
+  if (!p.specs || p.specs_key != p.spec_hash) {
+    p.specs = shared_.specs(p.engine->state(), p.spec_hash);
+    p.specs_key = p.spec_hash;
+  }
+  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.engine->state()))
+    fail(p.name + ": status hash kept from events differs from its store's");
+  if (!opt_.check_caches) return;
+  // The whole status map is only needed to cross-check the reduced one a step gets.
+  if (!p.statuses || p.statuses_key != p.status_hash) {
+    p.statuses = shared_.statuses(p.engine->state(), p.status_hash);
+    p.statuses_key = p.status_hash;
+  }
+  {
+    SharedState fresh;  // nothing cached: every value decoded from this peer's own store
+    if (*fresh.statuses(p.engine->state(), p.status_hash) != *p.statuses)
+      fail(p.name + ": shared statuses differ from its store's");
+  }
+}
+
+namespace {
+
+std::string render(const placement::Plan& plan) {
+  std::string s;
+  for (const auto& a : plan.actions) {
+    if (const auto* x = std::get_if<placement::StopAction>(&a))
+      s += "stop " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
+    else if (const auto* x = std::get_if<placement::MarkAction>(&a))
+      s += "mark " + x->id.to_string() + " " + std::string(placement::to_string(x->state)) + ";";
+    else if (const auto* x = std::get_if<placement::AdoptAction>(&a))
+      s += "adopt " + x->id.to_string() + ";";
+    else if (const auto* x = std::get_if<placement::StartAction>(&a))
+      s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
+  }
+  return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
+}
+
+}  // namespace
+
+void ReconcileLoop::check_skip(SimPeer& p, const ViewData& view) {
+  placement::Reconciler twin = *p.reconciler;
+  placement::ReconcileInputs full;
+  full.now = now() / kMillis;
+  full.self = p.name;
+  full.assignment = &view.assignment;
+  full.services = p.specs.get();
+  full.peers = p.statuses.get();
+  for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
+  full.live_peers = view.live;
+  full.synced = p.last_synced;
+  if (auto alone = p.readiness.alone_since()) full.alone_since = *alone / kMillis;
+  full.health_bad = p.last_health_bad;
+  if (!twin.step(full).actions.empty())
+    fail(p.name + ": a skipped reconcile step would have acted");
+}
+
+void ReconcileLoop::status_changed(SimPeer& p, const std::string& key) {
+  const auto j = peers_.named(std::string_view(key).substr(gossip::kStatusPrefix.size()));
+  const gossip::Entry* e = p.engine->state().find(key);
+  if (!j) {  // not a simulated peer's name: rescan
+    p.status_hash = SharedState::status_hash(p.engine->state());
+    p.status_scan = true;
+    return;
+  }
+  if (p.status_part.size() < peers_.size()) {
+    p.status_part.resize(peers_.size(), 0);
+    p.status_vals.resize(peers_.size());
+  }
+  p.status_vals[*j] = shared_.status_value(e);
+  std::uint64_t& part = p.status_part[*j];
+  const std::uint64_t now_part = SharedState::status_entry_hash(e);
+  p.status_hash ^= part ^ now_part;
+  part = now_part;
+}
+
+void ReconcileLoop::publish_status(std::uint32_t i) {
+  // What node/'s agent does after each reconcile step: status/<self>, when its encoding changed.
+  SimPeer& p = peers_[i];
+  placement::PeerStatus st;
+  for (const auto& [id, inst] : p.instances) {  // ordered by id
+    placement::InstanceStatus is;
+    is.id = id;
+    is.state = inst.mark ? *inst.mark : inst.local.state;
+    is.spec_hash = inst.local.spec_hash;
+    is.restarts = inst.restarts;
+    is.exit_code = inst.local.exit_code;
+    st.instances.push_back(std::move(is));
+  }
+  std::string enc = node::encode_status(st);
+  if (enc == p.last_status) return;
+  const std::string key = gossip::Store::status_key(p.name);
+  const gossip::Version v = p.engine->put(clock(p, now()), key, gossip::string_to_bytes(enc));
+  shared_.remember_status(key, v, std::move(st));
+  status_changed(p, key);  // now, not at the engine's event: the hash must match the store
+  p.last_status = std::move(enc);
+  ++status_writes_;
+  checker_.track_write(key, v);
+}
+
+
+void ReconcileLoop::check_twin(const placement::Reconciler& twin_in, const placement::ReconcileInputs& in,
+                               const SimPeer& p, const ViewData& view, const placement::Plan& plan) {
+  placement::Reconciler twin = twin_in;
+  placement::ReconcileInputs full = in;
+  full.peers = p.statuses.get();
+  full.live_peers = view.live;
+  if (render(twin.step(full)) != render(plan))
+    fail(p.name + ": a step on the reduced statuses differs from one on all of them");
+}
+
+}  // namespace shoal::sim
