@@ -1,6 +1,8 @@
 #include "node/cli_client.hpp"
 
+#include <signal.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iomanip>
@@ -324,6 +326,8 @@ int cmd_endpoints(const ApiTarget& api, const std::string& service, bool json, b
   auto j = call(api, "GET", path, "", err, "endpoints", 5000, &index);
   if (!j) return 1;
   out << (json ? json_text(*j) + "\n" : endpoints_table(*j)) << std::flush;
+  // Ctrl-C ends a watch as asked, not as a failure: exit 0 (all output is flushed already).
+  if (watch) ::signal(SIGINT, [](int) { ::_exit(0); });
   // --watch: a blocking query per change (the peer holds it up to kWatchWait); each new
   // answer is printed again, a blank line before each table.
   while (watch) {

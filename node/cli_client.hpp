@@ -49,7 +49,7 @@ int cmd_services(const ApiTarget& api, bool json, std::ostream& out, std::ostrea
 int cmd_ps(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 // GET /v1/catalog/SERVICE printed as a table or (json) the array; `watch`: printed again on
-// every change (blocking queries), until killed or the peer fails (1). 2: a bad name; 1: an
+// every change (blocking queries), until SIGINT (0) or the peer fails (1). 2: a bad name; 1: an
 // unknown service or an unreachable peer.
 int cmd_endpoints(const ApiTarget& api, const std::string& service, bool json, bool watch,
                   std::ostream& out, std::ostream& err);

@@ -279,8 +279,14 @@ TEST_CASE("catalog: a blocking query returns on a change well before wait, else 
   CHECK(wait_until(10s, [&] { return lines() == 1; }));
   write_service(c, "web", 2);
   CHECK(wait_until(20s, [&] { return lines() >= 2; }));
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
+  ::kill(pid, SIGINT);  // Ctrl-C: a watch ends with exit 0
+  int status = -1;
+  if (!wait_until(5s, [&] { return ::waitpid(pid, &status, WNOHANG) == pid; })) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
   const std::string text = shoal::test::read_text(out_path);
   const Json last = Json::parse(text.substr(text.rfind('\n', text.size() - 2) + 1), nullptr, false);
   CHECK(last.is_array());
