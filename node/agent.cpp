@@ -26,6 +26,7 @@
 #include "node/agent_setup.hpp"
 #include "node/api_guard.hpp"
 #include "node/api_json.hpp"
+#include "node/catalog_api.hpp"
 #include "node/host.hpp"
 #include "node/http.hpp"
 #include "node/keyring_setup.hpp"
@@ -40,6 +41,7 @@
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/services_dir.hpp"
+#include "node/peer/catalog.hpp"
 #include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/state_file.hpp"
@@ -617,6 +619,7 @@ class Agent {
   // --- reconcile ------------------------------------------------------------------------------
 
   void reconcile_soon() {
+    catalog_.maybe_changed();  // every change of members, statuses or specs comes through here
     if (reconcile_posted_ || leaving_) return;
     reconcile_posted_ = true;
     asio::post(io_, [this] {
@@ -717,6 +720,7 @@ class Agent {
     if (r.has_status) {
       local_status_ = std::move(r.status);
       have_status_ = true;
+      catalog_.maybe_changed();
       const std::string enc = encode_status(local_status_);
       if (enc != last_status_ && !leaving_) {
         gossip::Outbox out;
@@ -780,7 +784,7 @@ class Agent {
   Json ps_view() const {
     auto specs = store_specs();
     const placement::Assignment& asg = placed(specs);
-    return ps_json(asg, all_statuses());
+    return ps_json(asg, all_statuses(), engine_.members());
   }
   Json services_view() const {
     auto specs = store_specs();
@@ -1006,6 +1010,7 @@ class Agent {
     stream_.stop();
     if (api_) api_->close();
     if (api_unix_) api_unix_->close();
+    catalog_.close();
     wake_.cancel();
     drain_timer_.cancel();
     heartbeat_.cancel();
@@ -1025,6 +1030,7 @@ class Agent {
     if (r.method == "GET" && path == "/v1/status") return json_response(200, status_json());
     if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
     if (r.method == "GET" && path == "/v1/ps") return json_response(200, ps_view());
+    if (r.method == "GET" && path.rfind("/v1/catalog/", 0) == 0) return catalog_.get(r);
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
     if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
       auto reply = r.method == "GET" ? keys_.view() : keys_.apply(clock_now(), r.body);
@@ -1123,6 +1129,7 @@ class Agent {
              {"specs_refused", spec_gate_.refused()},
              {"placements", placements_},
              {"handler_errors", handler_errors_},
+             {"catalog_held", catalog_.held()},  // blocking queries held now
              {"push_pulls_limited", st.push_pulls_limited},
              {"stream_only_dropped", st.stream_only_dropped},
              {"stream", stream_json()},
@@ -1220,6 +1227,11 @@ class Agent {
   bool reconcile_posted_ = false;
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
+  // GET /v1/catalog/<service> and its held blocking queries (node/catalog_api.hpp).
+  CatalogApi catalog_{io_, [this](const std::string& service) {
+                        return catalog_answer(service, engine_.members(), all_statuses(),
+                                              store_specs());
+                      }};
 };
 
 }  // namespace

@@ -73,6 +73,23 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   CLI::App* ps_cmd = app.add_subcommand("ps", "List every instance, its peer and its state");
   ps_cmd->add_flag("--json", json, "Print a JSON array");
   add_api(ps_cmd);
+  std::string endpoints_service;
+  bool watch = false;
+  CLI::App* endpoints_cmd = app.add_subcommand(
+      "endpoints", "List where a service's instances run and how to reach them");
+  endpoints_cmd->add_option("SERVICE", endpoints_service, "The service name")->required();
+  endpoints_cmd->add_flag("--json", json,
+                          "Print the JSON array [{\"service\",\"index\",\"peer\",\"address\","
+                          "\"ports\",\"state\"}] (as GET /v1/catalog/SERVICE)");
+  endpoints_cmd->add_flag("--watch", watch,
+                          "Print again on every change (blocking queries) until Ctrl-C");
+  add_api(endpoints_cmd);
+  endpoints_cmd->footer(
+      "Every instance the peer's live members report, at its peer's advertise address with its\n"
+      "host ports, and its state (traffic goes to healthy ones, or running ones when the\n"
+      "service has no health check). --watch prints a blank line and the new table (with\n"
+      "--json: one array a line) each time the answer changes. Exit 0 ok, 1 unknown service\n"
+      "or peer unreachable, 2 bad input.");
   CLI::App* status_cmd = app.add_subcommand("status", "Show a peer's view of the cluster");
   status_cmd->add_flag("--json", json, "Print a JSON object");
   add_api(status_cmd);
@@ -115,12 +132,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // unexpected argument).
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
-                                          "version"};
+                                          "version", "endpoints"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: agent, members, services, ps, status, apply, delete, check, keygen, "
-           "keys, version; see `shoal --help`)\n";
+        << "` (commands: agent, members, services, ps, endpoints, status, apply, delete, check, "
+           "keygen, keys, version; see `shoal --help`)\n";
     return 2;
   }
   if (args.empty()) {
@@ -179,6 +196,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (members_cmd->parsed()) return cmd_members(api, json, out, err);
   if (services_cmd->parsed()) return cmd_services(api, json, out, err);
   if (ps_cmd->parsed()) return cmd_ps(api, json, out, err);
+  if (endpoints_cmd->parsed()) {
+    return cmd_endpoints(api, endpoints_service, json, watch, out, err);
+  }
   if (status_cmd->parsed()) return cmd_status(api, json, out, err);
   if (apply_cmd->parsed()) return cmd_apply(api, apply_file, out, err);
   if (delete_cmd->parsed()) return cmd_delete(api, delete_name, out, err);

@@ -1,6 +1,8 @@
 #include "node/cli_client.hpp"
 
+#include <signal.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iomanip>
@@ -8,6 +10,7 @@
 #include <sstream>
 
 #include "config/parse.hpp"
+#include "config/units.hpp"
 #include "gossip/keyring.hpp"
 #include "node/api_guard.hpp"
 #include "node/peer/json_text.hpp"
@@ -120,11 +123,11 @@ std::string table(const std::vector<std::string>& head,
 }
 
 HttpResult send(const ApiTarget& api, const std::string& method, const std::string& target,
-                const std::string& body) {
+                const std::string& body, int timeout_ms = 5000) {
   if (!api.unix_path.empty()) {
-    return http_call_unix(api.unix_path, method, target, body, api.token, 5000);
+    return http_call_unix(api.unix_path, method, target, body, api.token, timeout_ms);
   }
-  return http_call(api.host, api.port, method, target, body, api.token, 5000);
+  return http_call(api.host, api.port, method, target, body, api.token, timeout_ms);
 }
 
 bool loopback_host(const std::string& h) {
@@ -146,12 +149,14 @@ ApiTarget for_mutation(const ApiTarget& api) {
   return unix_socket_connectable(local.unix_path) ? local : api;
 }
 
-// GET/POST to the peer; prints a clear message and returns nullopt when it fails.
+// GET/POST to the peer; prints a clear message and returns nullopt when it fails. `index`:
+// where to put the answer's X-Shoal-Index.
 std::optional<Json> call(const ApiTarget& to, const std::string& method,
                          const std::string& target, const std::string& body, std::ostream& err,
-                         const char* cmd) {
+                         const char* cmd, int timeout_ms = 5000, std::string* index = nullptr) {
   const ApiTarget api = method == "GET" ? to : for_mutation(to);
-  HttpResult r = send(api, method, target, body);
+  HttpResult r = send(api, method, target, body, timeout_ms);
+  if (index != nullptr) *index = r.shoal_index;
   if (!r.ok) {
     err << "shoal " << cmd << ": cannot reach the peer at " << describe(api) << " (" << r.error
         << "); is `shoal agent` running there? (--api HOST:PORT|unix:PATH or SHOAL_API)\n";
@@ -273,20 +278,68 @@ std::string services_table(const Json& services) {
   return table({"NAME", "REPLICAS", "RUNNING", "HEALTHY", "VERSION"}, rows);
 }
 
+namespace {
+
+// {"http":31001,"admin":31002} -> "admin=31002,http=31001"; "-" when none.
+std::string ports_text(const Json& ports) {
+  std::string out;
+  if (ports.is_object()) {
+    for (const auto& [k, p] : ports.items()) out += (out.empty() ? "" : ",") + k + "=" + cell(p);
+  }
+  return out.empty() ? "-" : out;
+}
+
+// How long a `--watch` query is held at most, and the client's bound on it.
+constexpr const char* kWatchWait = "60s";
+constexpr int kWatchTimeoutMs = 75000;
+
+}  // namespace
+
 std::string ps_table(const Json& instances) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : instances) {
-    std::string ports;
-    if (v.contains("host_ports") && v["host_ports"].is_object()) {
-      for (const auto& [k, p] : v["host_ports"].items()) {
-        ports += (ports.empty() ? "" : ",") + k + "=" + cell(p);
-      }
-    }
     rows.push_back({cell(v.value("service", Json())), cell(v.value("index", Json())),
-                    cell(v.value("peer", Json())), cell(v.value("state", Json())),
-                    ports.empty() ? "-" : ports});
+                    cell(v.value("peer", Json())), cell(v.value("address", Json())),
+                    cell(v.value("state", Json())), ports_text(v.value("host_ports", Json()))});
   }
-  return table({"SERVICE", "INDEX", "PEER", "STATE", "PORTS"}, rows);
+  return table({"SERVICE", "INDEX", "PEER", "ADDRESS", "STATE", "PORTS"}, rows);
+}
+
+std::string endpoints_table(const Json& endpoints) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : endpoints) {
+    rows.push_back({cell(v.value("service", Json())), cell(v.value("index", Json())),
+                    cell(v.value("peer", Json())), cell(v.value("address", Json())),
+                    ports_text(v.value("ports", Json())), cell(v.value("state", Json()))});
+  }
+  return table({"SERVICE", "INDEX", "PEER", "ADDRESS", "PORTS", "STATE"}, rows);
+}
+
+int cmd_endpoints(const ApiTarget& api, const std::string& service, bool json, bool watch,
+                  std::ostream& out, std::ostream& err) {
+  if (std::string e = config::check_service_name(service); !e.empty()) {
+    err << "shoal endpoints: bad service name `" << service << "`: " << e << "\n";
+    return 2;
+  }
+  const std::string path = "/v1/catalog/" + service;
+  std::string index;
+  auto j = call(api, "GET", path, "", err, "endpoints", 5000, &index);
+  if (!j) return 1;
+  out << (json ? json_text(*j) + "\n" : endpoints_table(*j)) << std::flush;
+  // Ctrl-C ends a watch as asked, not as a failure: exit 0 (all output is flushed already).
+  if (watch) ::signal(SIGINT, [](int) { ::_exit(0); });
+  // --watch: a blocking query per change (the peer holds it up to kWatchWait); each new
+  // answer is printed again, a blank line before each table.
+  while (watch) {
+    std::string next;
+    j = call(api, "GET", path + "?index=" + index + "&wait=" + kWatchWait, "", err,
+             "endpoints", kWatchTimeoutMs, &next);
+    if (!j) return 1;
+    if (next == index) continue;  // the wait passed with no change
+    index = next;
+    out << (json ? json_text(*j) + "\n" : "\n" + endpoints_table(*j)) << std::flush;
+  }
+  return 0;
 }
 
 int cmd_services(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err) {

@@ -40,12 +40,19 @@ std::string status_text(const nlohmann::json& status);
 // when it has one (its writes are refused by the others: the spec will not propagate yet).
 std::string apply_text(const nlohmann::json& reply);
 std::string services_table(const nlohmann::json& services);  // NAME REPLICAS RUNNING HEALTHY VERSION
-std::string ps_table(const nlohmann::json& instances);       // SERVICE INDEX PEER STATE PORTS
+std::string ps_table(const nlohmann::json& instances);  // SERVICE INDEX PEER ADDRESS STATE PORTS
+// SERVICE INDEX PEER ADDRESS PORTS STATE, from GET /v1/catalog/<service>'s array.
+std::string endpoints_table(const nlohmann::json& endpoints);
 
 int cmd_members(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 int cmd_services(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 int cmd_ps(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
 int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream& err);
+// GET /v1/catalog/SERVICE printed as a table or (json) the array; `watch`: printed again on
+// every change (blocking queries), until SIGINT (0) or the peer fails (1). 2: a bad name; 1: an
+// unknown service or an unreachable peer.
+int cmd_endpoints(const ApiTarget& api, const std::string& service, bool json, bool watch,
+                  std::ostream& out, std::ostream& err);
 
 // Validates FILE locally (errors: exit 2), then asks the peer to write it into its services_dir.
 int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,

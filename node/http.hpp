@@ -6,10 +6,24 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace boost::asio { class io_context; }
 
 namespace shoal::node {
+
+struct HttpResponse;
+
+// A request its handler keeps open to answer later (a blocking query), on io's thread.
+class HttpHeld {
+ public:
+  virtual ~HttpHeld() = default;
+  // Sends `r`: once; later calls, and calls after the client left, do nothing.
+  virtual void answer(HttpResponse r) = 0;
+  // `f` runs (on io's thread) when the client closes its connection before the answer.
+  virtual void on_gone(std::function<void()> f) = 0;
+};
 
 struct HttpRequest {
   std::string method;         // "GET", "POST", ...
@@ -23,12 +37,17 @@ struct HttpRequest {
   std::string content_type;   // the Content-Type header, if any
   bool via_unix = false;      // arrived on the unix socket: its file mode admitted the caller
   bool from_loopback = false; // a TCP client connected from a loopback address (no authority)
+  // Holds the request: the handler's return value is then ignored, and the session waits
+  // (counted among the listener's open connections, no read timeout) for answer() on the
+  // handle. Call it only while the handler runs. Empty outside a server session.
+  std::function<std::shared_ptr<HttpHeld>()> hold;
 };
 
 struct HttpResponse {
   int status = 200;
   std::string body;           // JSON
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers = {};  // extra ones: X-Shoal-Index
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -65,6 +84,7 @@ struct HttpResult {
   std::string error;    // when !ok: why (connection refused, timeout, ...)
   int status = 0;
   std::string body;
+  std::string shoal_index;  // the X-Shoal-Index header, if any
 };
 
 // One blocking request (for the CLI). `timeout_ms` bounds connect + exchange. Every request

@@ -70,6 +70,7 @@ HttpResult exchange(asio::io_context& io, beast::basic_stream<Protocol>& stream,
   result.ok = true;
   result.status = static_cast<int>(res.result_int());
   result.body = std::move(res.body());
+  if (auto it = res.find("X-Shoal-Index"); it != res.end()) result.shoal_index = std::string(it->value());
   beast::error_code ignore;
   stream.socket().shutdown(Protocol::socket::shutdown_both, ignore);
   return result;

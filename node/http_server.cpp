@@ -2,8 +2,11 @@
 // both transports: TCP (api.listen) and the unix socket (api.socket).
 #include "node/asio.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -48,8 +51,11 @@ constexpr int kMaxSessions = 64;
 constexpr std::size_t kBodyLimit = 256u << 10;
 using SessionCount = std::shared_ptr<int>;
 
+// A session whose handler held the request (HttpRequest::hold) waits for answer() with no
+// timeout, watching its socket: a client that closes is noticed at once (on_gone), so its slot
+// is freed without waiting for the answer.
 template <class Protocol>
-class Session : public std::enable_shared_from_this<Session<Protocol>> {
+class Session : public HttpHeld, public std::enable_shared_from_this<Session<Protocol>> {
  public:
   using Socket = typename Protocol::socket;
   Session(Socket s, const HttpHandler* handler, SessionCount live)
@@ -81,7 +87,46 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     r.content_type = header(req_, bhttp::field::content_type, nullptr);
     r.via_unix = std::is_same_v<Protocol, local>;
     r.from_loopback = loopback_peer(stream_.socket());
+    r.hold = [this] {
+      held_ = true;
+      return std::static_pointer_cast<HttpHeld>(this->shared_from_this());
+    };
     return r;
+  }
+
+ public:
+  void answer(HttpResponse r) override {
+    if (!held_) return;
+    held_ = false;
+    gone_ = nullptr;
+    beast::error_code ignore;
+    stream_.socket().cancel(ignore);  // ends watch_gone()
+    write(std::move(r));
+  }
+  void on_gone(std::function<void()> f) override { gone_ = std::move(f); }
+
+ private:
+  // While held: readable with nothing to read is the client's close (or reset). Bytes sent
+  // early (a pipelined request) stay queued for after the answer; the watch ends there.
+  void watch_gone() {
+    stream_.socket().async_wait(
+        Socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
+          if (ec || !self->held_) return;
+          char c;
+          const auto n = ::recv(self->stream_.socket().native_handle(), &c, 1,
+                                MSG_PEEK | MSG_DONTWAIT);
+          if (n > 0) return;
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            self->watch_gone();
+            return;
+          }
+          self->held_ = false;
+          auto gone = std::move(self->gone_);
+          self->gone_ = nullptr;
+          beast::error_code ignore;
+          self->stream_.socket().close(ignore);
+          if (gone) gone();  // may drop the last other reference: `self` keeps us alive
+        });
   }
   void on_read(beast::error_code ec) {
     if (ec) {
@@ -94,17 +139,33 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     try {
       out = (*handler_)(to_request());
     } catch (const std::exception& e) {
+      if (held_) {
+        held_ = false;
+        gone_ = nullptr;
+      }
+      out = HttpResponse{};
       out.status = 500;
       out.body = std::string("{\"error\":\"internal error\"}");
     }
+    if (held_) {
+      stream_.expires_never();
+      watch_gone();
+      return;
+    }
+    write(std::move(out));
+  }
+
+  void write(HttpResponse out) {
     res_ = {};
     res_.result(static_cast<bhttp::status>(out.status));
     res_.version(req_.version());
     res_.set(bhttp::field::server, "shoal");
     res_.set(bhttp::field::content_type, out.content_type);
+    for (const auto& [name, value] : out.headers) res_.set(name, value);
     res_.keep_alive(req_.keep_alive());
     res_.body() = std::move(out.body);
     res_.prepare_payload();
+    stream_.expires_after(std::chrono::seconds(30));  // a held session had none
     bhttp::async_write(stream_, res_,
                        [self = this->shared_from_this()](beast::error_code wec, std::size_t) {
                          if (wec) return;
@@ -122,6 +183,8 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   SessionCount live_;
   beast::flat_buffer buf_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool held_ = false;               // the handler holds the request: no answer written yet
+  std::function<void()> gone_;      // the holder's, for a client that leaves first
   bhttp::request<bhttp::string_body> req_;
   bhttp::response<bhttp::string_body> res_;
 };

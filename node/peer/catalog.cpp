@@ -52,6 +52,18 @@ nlohmann::json endpoints_json(const std::vector<Endpoint>& endpoints) {
   return out;
 }
 
+std::optional<nlohmann::json> catalog_answer(
+    const std::string& service, const gossip::Members& members,
+    const std::map<std::string, placement::PeerStatus>& statuses,
+    const std::vector<config::ServiceSpec>& specs) {
+  const config::ServiceSpec* spec = nullptr;
+  for (const auto& s : specs)
+    if (s.name == service) spec = &s;
+  auto eps = endpoints(service, members, statuses, spec);
+  if (!spec && eps.empty()) return std::nullopt;
+  return endpoints_json(eps);
+}
+
 std::uint64_t catalog_index(const nlohmann::json& answer) {
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the answer's text
   for (unsigned char c : json_text(answer)) h = (h ^ c) * 1099511628211ULL;

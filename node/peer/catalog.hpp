@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,13 @@ bool serving(placement::InstanceState state, bool has_health_check);
 std::vector<Endpoint> endpoints(std::string_view service, const gossip::Members& members,
                                 const std::map<std::string, placement::PeerStatus>& statuses,
                                 const config::ServiceSpec* spec);
+
+// What GET /v1/catalog/<service> answers: endpoints_json of its endpoints (with its spec from
+// `specs`), or nullopt when the service is unknown: no spec and no instance reported.
+std::optional<nlohmann::json> catalog_answer(const std::string& service,
+                                             const gossip::Members& members,
+                                             const std::map<std::string, placement::PeerStatus>& statuses,
+                                             const std::vector<config::ServiceSpec>& specs);
 
 // [{"service","index","peer","address","ports":{"http":31001},"state"}] (DESIGN.md).
 nlohmann::json endpoints_json(const std::vector<Endpoint>& endpoints);

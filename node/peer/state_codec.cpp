@@ -186,17 +186,21 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
 }
 
 J ps_json(const placement::Assignment& assignment,
-          const std::map<std::string, placement::PeerStatus>& statuses) {
+          const std::map<std::string, placement::PeerStatus>& statuses,
+          const gossip::Members& members) {
   J out = J::array();
   for (const auto& p : assignment.instances) {
     J row{{"service", p.id.service}, {"index", p.id.index}};
     if (!p.owner) {
       row["peer"] = nullptr;
+      row["address"] = nullptr;
       row["state"] = "unplaced";
       row["host_ports"] = J::object();
       row["restarts"] = 0;
     } else {
       row["peer"] = *p.owner;
+      auto m = members.find(*p.owner);
+      row["address"] = m == members.end() ? J(nullptr) : J(m->second.addr.host);
       const placement::InstanceStatus* s = nullptr;
       if (auto it = statuses.find(*p.owner); it != statuses.end()) s = it->second.find(p.id);
       row["state"] = s ? std::string(placement::to_string(s->state)) : std::string("pending");

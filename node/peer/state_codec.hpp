@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/spec.hpp"
+#include "gossip/types.hpp"
 #include "placement/status.hpp"
 #include "placement/view.hpp"
 
@@ -32,10 +33,12 @@ std::string encode_spec(const config::ServiceSpec& spec);
 std::optional<config::ServiceSpec> decode_spec(std::string_view bytes);
 
 // `shoal ps`: every instance of the assignment joined with its owner's status:
-// [{"service","index","peer","state","host_ports"}]; unplaced -> peer null, state "unplaced";
-// placed but not (yet) reported by its owner -> "pending".
+// [{"service","index","peer","address","state","host_ports"}]; unplaced -> peer null, state
+// "unplaced"; placed but not (yet) reported by its owner -> "pending". address: the owner's
+// advertise address (host part) in `members`, null when unplaced or not a member.
 nlohmann::json ps_json(const placement::Assignment& assignment,
-                       const std::map<std::string, placement::PeerStatus>& statuses);
+                       const std::map<std::string, placement::PeerStatus>& statuses,
+                       const gossip::Members& members = {});
 
 // `shoal services`: [{"name","replicas","running","healthy","version"}], sorted by name.
 // running counts instances of the assignment whose owner reports running, healthy or unhealthy;

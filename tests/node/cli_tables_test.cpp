@@ -8,12 +8,23 @@ using Json = nlohmann::json;
 
 TEST_CASE("ps table: one row per instance, unplaced shows peer -", "[node][cli]") {
   Json ps = Json::parse(R"([
-    {"service":"web","index":0,"peer":"a","state":"running","host_ports":{"http":41000}},
-    {"service":"web","index":1,"peer":null,"state":"unplaced","host_ports":{}}])");
+    {"service":"web","index":0,"peer":"a","address":"127.0.0.11","state":"running","host_ports":{"http":41000}},
+    {"service":"web","index":1,"peer":null,"address":null,"state":"unplaced","host_ports":{}}])");
   const std::string t = node::ps_table(ps);
-  CHECK(t.rfind("SERVICE  INDEX  PEER  STATE", 0) == 0);
-  CHECK(t.find("web      0      a     running   http=41000") != std::string::npos);
-  CHECK(t.find("web      1      -     unplaced  -") != std::string::npos);
+  CHECK(t.rfind("SERVICE  INDEX  PEER  ADDRESS     STATE     PORTS", 0) == 0);
+  CHECK(t.find("web      0      a     127.0.0.11  running   http=41000") != std::string::npos);
+  CHECK(t.find("web      1      -     -           unplaced  -") != std::string::npos);
+}
+
+TEST_CASE("endpoints table: service, index, peer, address, ports, state", "[node][cli]") {
+  Json e = Json::parse(R"([
+    {"service":"web","index":0,"peer":"p1","address":"127.0.0.12","ports":{"http":31001,"admin":31002},"state":"healthy"},
+    {"service":"web","index":1,"peer":"p2","address":"127.0.0.13","ports":{},"state":"starting"}])");
+  const std::string t = node::endpoints_table(e);
+  CHECK(t.rfind("SERVICE  INDEX  PEER  ADDRESS     PORTS                   STATE", 0) == 0);
+  CHECK(t.find("web      0      p1    127.0.0.12  admin=31002,http=31001  healthy") != std::string::npos);
+  CHECK(t.find("web      1      p2    127.0.0.13  -                       starting") != std::string::npos);
+  CHECK(node::endpoints_table(Json::array()) == "SERVICE  INDEX  PEER  ADDRESS  PORTS  STATE\n");
 }
 
 TEST_CASE("services table: name, replicas, running, healthy, version", "[node][cli]") {

@@ -64,3 +64,19 @@ TEST_CASE("catalog: the index changes with the answer", "[node][peer][catalog]")
   CHECK(node::catalog_index(a) != node::catalog_index(b));
   CHECK(node::catalog_index(a) != 0);
 }
+
+TEST_CASE("catalog: the answer, or unknown when no spec and no instance", "[node][peer][catalog]") {
+  auto ms = members_of({{"a", "127.0.0.11", gossip::MemberState::alive}});
+  std::map<std::string, placement::PeerStatus> st;
+  st["a"].instances = {inst("old", 0, InstanceState::stopping, 31005)};
+  config::ServiceSpec web;
+  web.name = "web";
+  const std::vector<config::ServiceSpec> specs{web};
+  auto known = node::catalog_answer("web", ms, st, specs);  // a spec, no instance yet
+  REQUIRE(known);
+  CHECK(*known == nlohmann::json::array());
+  auto leaving = node::catalog_answer("old", ms, st, specs);  // deleted, still stopping
+  REQUIRE(leaving);
+  CHECK((*leaving)[0]["state"] == "stopping");
+  CHECK_FALSE(node::catalog_answer("nope", ms, st, specs));
+}

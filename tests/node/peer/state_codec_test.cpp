@@ -103,15 +103,20 @@ TEST_CASE("status encoding round-trips, ps and services join it with the assignm
                    {{"web", 2}, std::string("a"), ""},
                    {{"web", 3}, std::nullopt, "no peer has room"}};
   std::map<std::string, placement::PeerStatus> statuses{{"a", st}};
-  auto ps = node::ps_json(asg, statuses);
+  gossip::Members members;
+  members["a"].name = "a";
+  members["a"].addr = {"127.0.0.11", 7950};  // its advertise address
+  auto ps = node::ps_json(asg, statuses, members);
   REQUIRE(ps.size() == 4);
   CHECK(ps[0] == nlohmann::json{{"service", "web"}, {"index", 0}, {"peer", "a"},
-                                {"state", "running"}, {"host_ports", {{"http", 31000}}},
-                                {"restarts", 0}});
+                                {"address", "127.0.0.11"}, {"state", "running"},
+                                {"host_ports", {{"http", 31000}}}, {"restarts", 0}});
   CHECK(ps[1]["state"] == "pending");  // b reports nothing yet
+  CHECK(ps[1]["address"].is_null());   // and is not a member
   CHECK(ps[2]["state"] == "exited");
   CHECK(ps[2]["restarts"] == 2);
   CHECK(ps[3]["peer"].is_null());
+  CHECK(ps[3]["address"].is_null());
   CHECK(ps[3]["state"] == "unplaced");
 
   auto spec = full_spec();
