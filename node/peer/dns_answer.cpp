@@ -81,15 +81,15 @@ RrPtr address_rr(const ldns_rdf* owner, const DnsAddress& a, std::uint32_t ttl) 
   return rr;
 }
 
-RdfPtr dname(const std::string& text) { return RdfPtr(ldns_dname_new_frm_str(text.c_str())); }
+ldns_rdf* dname(const std::vector<std::uint8_t>& wire) {
+  return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire.size(), wire.data());
+}
 
 RrPtr soa_rr(const DnsView& v) {
-  RdfPtr apex = dname(v.domain + "."), ns = dname("ns." + v.domain + "."),
-         mbox = dname("hostmaster." + v.domain + ".");
-  if (!apex || !ns || !mbox) return nullptr;
-  RrPtr rr = make_rr(apex.release(), LDNS_RR_TYPE_SOA, v.ttl);
-  ldns_rr_push_rdf(rr.get(), ns.release());
-  ldns_rr_push_rdf(rr.get(), mbox.release());
+  if (v.apex.empty() || v.ns.empty() || v.mbox.empty()) return nullptr;
+  RrPtr rr = make_rr(dname(v.apex), LDNS_RR_TYPE_SOA, v.ttl);
+  ldns_rr_push_rdf(rr.get(), dname(v.ns));
+  ldns_rr_push_rdf(rr.get(), dname(v.mbox));
   for (std::uint32_t n : {1u, 3600u, 600u, 86400u, v.ttl})  // serial .. minimum (= the ttl)
     ldns_rr_push_rdf(rr.get(), ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, n));
   return rr;
@@ -125,8 +125,8 @@ void srv(Reply& r, const ldns_rdf* owner, ldns_rr_type q, const DnsService& s,
   rng.shuffle(order);
   std::vector<std::string> targets;
   for (const DnsInstance* i : order) {
-    RdfPtr target = dname(i->peer + ".peer." + v.domain + ".");
-    if (!target) continue;  // too long a name
+    if (i->target.empty()) continue;  // too long a name
+    RdfPtr target(dname(i->target));
     RrPtr rr = make_rr(ldns_rdf_clone(owner), LDNS_RR_TYPE_SRV, v.ttl);
     for (std::uint16_t n : {std::uint16_t{1}, std::uint16_t{1}, i->ports.at(port)})  // prio, weight
       ldns_rr_push_rdf(rr.get(), ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, n));
@@ -317,6 +317,24 @@ std::vector<std::byte> dns_answer(std::span<const std::byte> query, const DnsVie
   return wire(t.get());
 }
 
+std::vector<std::uint8_t> dns_wire_name(std::string_view text) {
+  std::vector<std::uint8_t> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t dot = text.find('.', start);
+    if (dot == std::string_view::npos) dot = text.size();
+    const std::size_t len = dot - start;
+    if (len == 0 || len > 63) return {};
+    out.push_back(static_cast<std::uint8_t>(len));
+    out.insert(out.end(), text.begin() + static_cast<std::ptrdiff_t>(start),
+               text.begin() + static_cast<std::ptrdiff_t>(dot));
+    start = dot + 1;
+  }
+  out.push_back(0);
+  if (out.size() > 255) return {};
+  return out;
+}
+
 std::uint64_t dns_view_key(std::uint64_t view_hash, const gossip::Store& store) {
   std::uint64_t h = view_hash;
   auto mix = [&h](std::uint64_t x) { h = (h ^ x) * 1099511628211ULL + 0x9e3779b97f4a7c15ULL; };
@@ -338,6 +356,9 @@ DnsView make_dns_view(const config::PeerConfig::Dns& cfg, const gossip::Members&
   while (!v.domain.empty() && v.domain.back() == '.') v.domain.pop_back();
   v.ttl = static_cast<std::uint32_t>(
       std::clamp<config::Millis>(cfg.ttl / 1000, 0, std::numeric_limits<std::int32_t>::max()));
+  v.apex = dns_wire_name(v.domain);
+  v.ns = dns_wire_name("ns." + v.domain);
+  v.mbox = dns_wire_name("hostmaster." + v.domain);
   for (const auto& [name, m] : members) {
     if (m.state != gossip::MemberState::alive && m.state != gossip::MemberState::suspect) continue;
     std::string host = m.addr.host;
@@ -366,7 +387,8 @@ DnsView make_dns_view(const config::PeerConfig::Dns& cfg, const gossip::Members&
     for (auto& e : endpoints(spec.name, members, statuses, &spec)) {
       auto peer = v.peers.find(lower(e.peer));
       if (!e.serving || peer == v.peers.end()) continue;
-      s.serving.push_back(DnsInstance{e.index, e.peer, peer->second, std::move(e.ports)});
+      s.serving.push_back(DnsInstance{e.index, e.peer, peer->second, std::move(e.ports),
+                                      dns_wire_name(e.peer + ".peer." + v.domain)});
     }
     v.services[lower(spec.name)] = std::move(s);
   }

@@ -10,6 +10,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/spec.hpp"
@@ -31,6 +32,7 @@ struct DnsInstance {
   std::string peer;                             // the member's name, as it spells it
   DnsAddress address;                           // its advertise address
   std::map<std::string, std::uint16_t> ports;  // port name -> host port
+  std::vector<std::uint8_t> target;             // PEER.peer.DOMAIN. in wire format (SRV)
 };
 
 struct DnsService {
@@ -44,7 +46,14 @@ struct DnsView {
   std::uint32_t ttl = 5;         // seconds
   std::map<std::string, DnsAddress> peers;      // live members whose advertise host is an IP
   std::map<std::string, DnsService> services;  // every known service (a spec exists)
+  // The SOA's names in wire format (made once here, not per answer): DOMAIN., ns.DOMAIN.,
+  // hostmaster.DOMAIN.; empty = no SOA.
+  std::vector<std::uint8_t> apex, ns, mbox;
 };
+
+// `text` (dot-separated, no trailing dot) as an absolute name in wire format; empty when a label
+// is empty or longer than 63 bytes or the name longer than 255.
+std::vector<std::uint8_t> dns_wire_name(std::string_view text);
 
 // Live members at their advertise addresses (a host that is not an IP literal is left out),
 // every spec's serving instances (node/peer/catalog.hpp endpoints()).

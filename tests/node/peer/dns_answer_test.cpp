@@ -329,3 +329,14 @@ TEST_CASE("dns: the domain and ttl come from the configuration", "[node][peer][d
                                   DnsTransport::udp, 1));
   CHECK(ldns_pkt_get_rcode(s.p.get()) == LDNS_RCODE_REFUSED);
 }
+
+TEST_CASE("dns: names in wire format, and none past DNS's limits", "[node][peer][dns]") {
+  CHECK(node::dns_wire_name("a.peer.shoal") ==
+        std::vector<std::uint8_t>{1, 'a', 4, 'p', 'e', 'e', 'r', 5, 's', 'h', 'o', 'a', 'l', 0});
+  CHECK(node::dns_wire_name("").size() == 1);  // the root
+  CHECK(node::dns_wire_name("a..b").empty());
+  CHECK(node::dns_wire_name(std::string(64, 'x') + ".shoal").empty());
+  std::string long_name;
+  for (int i = 0; i < 5; ++i) long_name += std::string(60, 'x') + ".";
+  CHECK(node::dns_wire_name(long_name + "shoal").empty());  // > 255 bytes
+}
