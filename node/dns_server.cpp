@@ -22,6 +22,7 @@ constexpr std::size_t kMaxConnections = 64;
 constexpr std::size_t kMaxTcpQuery = 4096;
 constexpr auto kIdle = std::chrono::seconds(5);
 constexpr auto kKeyEvery = std::chrono::milliseconds(50);
+constexpr auto kAcceptPause = std::chrono::milliseconds(200);
 }  // namespace
 
 struct DnsServer::Impl : std::enable_shared_from_this<DnsServer::Impl> {
@@ -39,11 +40,12 @@ struct DnsServer::Impl : std::enable_shared_from_this<DnsServer::Impl> {
   };
 
   Impl(asio::io_context& io, Key k, Build b)
-      : udp_sock(io), acceptor(io), key(std::move(k)), build(std::move(b)),
+      : udp_sock(io), acceptor(io), accept_pause(io), key(std::move(k)), build(std::move(b)),
         rng(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
 
   udp::socket udp_sock;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_pause;
   Key key;
   Build build;
   gossip::Rng rng;
@@ -99,8 +101,15 @@ struct DnsServer::Impl : std::enable_shared_from_this<DnsServer::Impl> {
     acceptor.async_accept([self = shared_from_this()](boost::system::error_code ec,
                                                       tcp::socket s) {
       if (!self->open || ec == asio::error::operation_aborted) return;
-      if (!ec) self->on_accept(std::move(s));
-      self->accept();
+      if (!ec) {
+        self->on_accept(std::move(s));
+        return self->accept();
+      }
+      ++self->stats.accept_errors;  // out of descriptors, most likely: pause, do not spin
+      self->accept_pause.expires_after(kAcceptPause);
+      self->accept_pause.async_wait([self](boost::system::error_code e) {
+        if (!e && self->open) self->accept();
+      });
     });
   }
 
@@ -214,6 +223,7 @@ void DnsServer::close() {
   boost::system::error_code ignore;
   impl_->udp_sock.close(ignore);
   impl_->acceptor.close(ignore);
+  impl_->accept_pause.cancel();
   for (auto& [id, w] : impl_->conns)
     if (auto c = w.lock()) Impl::finish(*c);
   impl_->conns.clear();

@@ -3,7 +3,7 @@
 // changes, the key looked at no more than every 50 ms. Bounded: UDP answers go out at once or
 // are dropped (never queued); TCP takes at most 64 connections (a 65th evicts the oldest), one
 // query in flight each, queries of at most 4 KiB (2-byte length framing), and closes a
-// connection idle for 5 s.
+// connection idle for 5 s. A failing accept (out of descriptors) pauses accepting for 200 ms.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,7 @@ struct DnsServerStats {
   std::uint64_t tcp_evicted = 0;    // the oldest, closed for a newer one at the cap
   std::uint64_t tcp_timed_out = 0;  // idle past the deadline
   std::uint64_t tcp_oversized = 0;  // a query longer than 4 KiB: closed
+  std::uint64_t accept_errors = 0;  // each pauses accepting for 200 ms (EMFILE: no spinning)
   std::uint64_t views_built = 0;
 };
 

@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster.hpp"
@@ -84,6 +87,25 @@ Dig dig(std::uint16_t port, const std::string& args) {
 }
 
 using Set = std::multiset<std::string>;
+
+// User + system CPU seconds of `pid` (read(2): the process may exit mid-read); -1 if unknown.
+double cpu_seconds(pid_t pid) {
+  const int fd = ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY);
+  if (fd < 0) return -1;
+  char buf[1024];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return -1;
+  const std::string text(buf, static_cast<std::size_t>(n));
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 void write_services(Cluster& c) {
   std::ofstream(c.peer(0).dir + "/services/web.toml")
@@ -299,4 +321,40 @@ TEST_CASE("dns: an explicit dns.listen that cannot be bound stops the start; the
   CHECK(shoal::test::read_text(c.peer(0).log).find("running without DNS") != std::string::npos);
   ::close(def);
   ::close(hold);
+}
+
+TEST_CASE("dns: out of file descriptors, the TCP accept loop pauses instead of spinning",
+          "[integration][dns][hostile]") {
+  if (run("command -v dig").empty()) SHOAL_SKIP("dig is missing (bind9-dnsutils)", true);
+  Cluster c(1);
+  const std::uint16_t port = free_port();
+  c.set_host(0, "127.0.0.11");
+  c.set_extra(0, kFast + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
+  REQUIRE(shoal::test::start_all_ready(c));
+  const pid_t pid = c.peer(0).pid;
+  rlimit low{40, 40};
+  REQUIRE(::prlimit(pid, RLIMIT_NOFILE, &low, nullptr) == 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<int> fds;  // more than the agent has descriptors left: accept fails (EMFILE)
+  for (int i = 0; i < 60; ++i) {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (s >= 0 && ::connect(s, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+      fds.push_back(s);
+    } else if (s >= 0) {
+      ::close(s);
+    }
+  }
+  std::this_thread::sleep_for(500ms);
+  const double before = cpu_seconds(pid);
+  std::this_thread::sleep_for(2s);  // a measurement window, not a wait for a condition
+  const double used = cpu_seconds(pid) - before;
+  WARN("agent CPU over 2 s with the DNS acceptor at EMFILE: " << used << " s");
+  CHECK(used < 0.5);
+  for (int fd : fds) ::close(fd);
+  rlimit back{1024, 1024};
+  ::prlimit(pid, RLIMIT_NOFILE, &back, nullptr);
+  CHECK(wait_until(10s, [&] { return dig(port, "+tcp p0.peer.shoal A").answer.size() == 1; }));
 }
