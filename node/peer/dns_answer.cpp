@@ -270,9 +270,11 @@ std::vector<std::byte> format_error(std::span<const std::byte> q) {
   return out;
 }
 
-std::size_t limit_of(const ldns_pkt* q, DnsTransport t) {
+// Over UDP without EDNS0 an answer is at most a few times the question (a spoofed source gains
+// little by reflecting off us); with EDNS0 the client's size, within 512..1232.
+std::size_t limit_of(const ldns_pkt* q, std::size_t query_size, DnsTransport t) {
   if (t == DnsTransport::tcp) return kDnsTcpMax;
-  if (!ldns_pkt_edns(q)) return kDnsUdpPlain;
+  if (!ldns_pkt_edns(q)) return std::min(kDnsUdpPlain, kDnsUdpFactor * query_size);
   return std::clamp<std::size_t>(ldns_pkt_edns_udp_size(q), kDnsUdpPlain, kDnsUdpMax);
 }
 
@@ -310,7 +312,7 @@ std::vector<std::byte> dns_answer(std::span<const std::byte> query, const DnsVie
       ldns_pkt_push_rr(p.get(), LDNS_SECTION_AUTHORITY, soa.release());
   for (auto& rr : r.additional) ldns_pkt_push_rr(p.get(), LDNS_SECTION_ADDITIONAL, rr.release());
   std::vector<std::byte> out = wire(p.get());
-  if (out.size() <= limit_of(q.get(), transport)) return out;
+  if (out.size() <= limit_of(q.get(), query.size(), transport)) return out;
   // Too large for this transport: the question alone with TC (the client retries over TCP).
   PktPtr t = header(q.get(), question, r.rcode, edns);
   ldns_pkt_set_tc(t.get(), true);

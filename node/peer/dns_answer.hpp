@@ -68,6 +68,7 @@ std::uint64_t dns_view_key(std::uint64_t view_hash, const gossip::Store& store);
 enum class DnsTransport { udp, tcp };
 
 inline constexpr std::size_t kDnsUdpPlain = 512;   // UDP without EDNS0 (RFC 1035)
+inline constexpr std::size_t kDnsUdpFactor = 8;    // ... and at most 8x the query's size
 inline constexpr std::size_t kDnsUdpMax = 1232;    // the most we send over UDP with EDNS0
 inline constexpr std::size_t kDnsTcpMax = 65535;   // a TCP message's length prefix
 

@@ -340,3 +340,34 @@ TEST_CASE("dns: names in wire format, and none past DNS's limits", "[node][peer]
   for (int i = 0; i < 5; ++i) long_name += std::string(60, 'x') + ".";
   CHECK(node::dns_wire_name(long_name + "shoal").empty());  // > 255 bytes
 }
+
+TEST_CASE("dns: over UDP without EDNS0 an answer is at most 8 times the query",
+          "[node][peer][dns]") {
+  gossip::Members ms;
+  std::map<std::string, placement::PeerStatus> st;
+  for (int i = 0; i < 20; ++i) {  // 20 A records: 35 + 20 x 16 bytes > 8 x 35, < 512
+    const std::string n = "p" + std::to_string(i);
+    ms[n] = member(n.c_str(), ("10.2.0." + std::to_string(i + 1)).c_str(),
+                   gossip::MemberState::alive);
+    st[n].instances = {inst("w", static_cast<std::uint32_t>(i), InstanceState::running, 30000)};
+  }
+  config::ServiceSpec w;
+  w.name = "w";
+  const node::DnsView v = node::make_dns_view({}, ms, st, {w});
+  const auto q = query_bytes("w.service.shoal", LDNS_RR_TYPE_A);
+  const auto plain = node::dns_answer(q, v, DnsTransport::udp, 1);
+  CHECK(plain.size() <= node::kDnsUdpFactor * q.size());
+  CHECK(ldns_pkt_tc(parse(plain).p.get()));
+  auto edns = parse(node::dns_answer(query_bytes("w.service.shoal", LDNS_RR_TYPE_A, 1232), v,
+                                     DnsTransport::udp, 1));
+  CHECK(ldns_pkt_ancount(edns.p.get()) == 20);
+  // the usual answers fit: 3 A, 3 SRV with 3 A additional, NXDOMAIN with the SOA
+  for (auto [name, type] : {std::pair{"web.service.shoal", LDNS_RR_TYPE_A},
+                            std::pair{"_http._tcp.web.service.shoal", LDNS_RR_TYPE_SRV},
+                            std::pair{"nope.service.shoal", LDNS_RR_TYPE_A}}) {
+    INFO(name);
+    auto r = ask(name, type);
+    CHECK_FALSE(ldns_pkt_tc(r.p.get()));
+    CHECK(r.size <= node::kDnsUdpFactor * query_bytes(name, type).size());
+  }
+}
