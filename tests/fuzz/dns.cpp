@@ -1,6 +1,7 @@
 // Any bytes as a DNS query to the pure answerer (node/peer/dns_answer.hpp), over UDP or TCP
 // (the first byte's low bit), against a view with peers, serving instances and an empty
-// service. A UDP answer larger than the EDNS0 cap, or one ldns cannot read back, is a failure.
+// service. A UDP answer larger than the EDNS0 cap (or 8x a query without EDNS0), or one ldns
+// cannot read back, is a failure.
 #include <cstdlib>
 
 #include "node/peer/dns_answer.hpp"
@@ -40,6 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto out = shoal::node::dns_answer(shoal::fuzz::bytes(split.data, split.size), view, t, size);
   if (out.empty()) return 0;
   if (t == shoal::node::DnsTransport::udp && out.size() > shoal::node::kDnsUdpMax) std::abort();
+  ldns_pkt* q = nullptr;  // a query ldns reads without EDNS0: the answer is at most 8x its size
+  if (t == shoal::node::DnsTransport::udp &&
+      ldns_wire2pkt(&q, split.data, split.size) == LDNS_STATUS_OK && !ldns_pkt_edns(q) &&
+      out.size() > shoal::node::kDnsUdpFactor * split.size)
+    std::abort();
+  if (q) ldns_pkt_free(q);
   ldns_pkt* p = nullptr;
   if (ldns_wire2pkt(&p, reinterpret_cast<const std::uint8_t*>(out.data()), out.size()) !=
       LDNS_STATUS_OK)
