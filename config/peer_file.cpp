@@ -28,6 +28,23 @@ std::string check_peer_name(std::string_view name) {
   return {};
 }
 
+// A domain DNS can carry: dot-separated labels of 1..63 letters, digits and '-', 253 at most.
+std::string check_dns_domain(std::string_view d) {
+  if (d.size() > 180) return "a domain is at most 180 characters";
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= d.size(); ++i) {
+    if (i == d.size() || d[i] == '.') {
+      if (label == 0 || label > 63) return "`" + std::string(d) + "` has an empty or too long label";
+      label = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(d[i])) || d[i] == '-') {
+      ++label;
+    } else {
+      return "`" + std::string(d) + "` may only contain letters, digits, '-' and dots";
+    }
+  }
+  return {};
+}
+
 void read_duration(Reader& r, const toml::table& t, std::string_view key, std::string_view where,
                    Millis min, Millis& out) {
   with(t, key, [&](const toml::node& v) {
@@ -213,11 +230,23 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   with(t, "dns", [&](const toml::node& v) {
     const toml::table* dt = r.table(v, "dns");
     if (dt == nullptr) return;
-    r.check_keys(*dt, {"listen", "domain"}, "dns");
+    r.check_keys(*dt, {"listen", "domain", "ttl", "enabled"}, "dns");
     with(*dt, "listen", [&](const toml::node& l) {
       if (auto a = r.address(l, "dns.listen")) p.dns.listen = *a;
     });
-    read_string(r, *dt, "domain", "dns.domain", false, p.dns.domain);
+    with(*dt, "domain", [&](const toml::node& d) {
+      auto s = r.string(d, "dns.domain", false);
+      if (!s) return;
+      if (std::string why = check_dns_domain(*s); !why.empty()) {
+        r.error(d, "dns.domain: " + why);
+      } else {
+        p.dns.domain = *s;
+      }
+    });
+    read_duration(r, *dt, "ttl", "dns", 0, p.dns.ttl);
+    with(*dt, "enabled", [&](const toml::node& n) {
+      if (auto b = r.boolean(n, "dns.enabled")) p.dns.enabled = *b;
+    });
   });
   out.errors = r.take();
   if (out.errors.empty()) out.value = std::move(p);

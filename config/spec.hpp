@@ -177,9 +177,13 @@ struct PeerConfig {
     int max_replicas = 10'000;  // per service, 0..100,000 (placement's instance budget)
     friend bool operator==(const Limits&, const Limits&) = default;
   } limits;
+  // The DNS interface (node/dns_server.hpp). listen absent = 127.0.0.1:7953 if that port is
+  // free (else none, with a warning); enabled = false turns it off.
   struct Dns {
     std::optional<Address> listen;
     std::string domain = "shoal";
+    Millis ttl = 5000;     // of every answer (whole seconds on the wire)
+    bool enabled = true;
     friend bool operator==(const Dns&, const Dns&) = default;
   } dns;
   friend bool operator==(const PeerConfig&, const PeerConfig&) = default;

@@ -1122,7 +1122,9 @@ std::vector<Entry> Store::graves_for(const Items& remote) const {
   }
   for (const auto& [key, v] : theirs) {  // the tombstone goes where the remote's is older
     const Version& grave = *graves_.find(key);
-    if (grave.hlc > v.first || (grave.hlc == v.first && grave.origin > v.second))
+    // (string_view both sides: clang 14 with libstdc++ 12 has no string <=> string_view)
+    if (grave.hlc > v.first ||
+        (grave.hlc == v.first && std::string_view(grave.origin) > v.second))
       out.push_back(Entry{std::string(key), grave, true, {}});
   }
   return out;

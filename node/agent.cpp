@@ -27,6 +27,7 @@
 #include "node/api_guard.hpp"
 #include "node/api_json.hpp"
 #include "node/catalog_api.hpp"
+#include "node/dns_server.hpp"
 #include "node/host.hpp"
 #include "node/http.hpp"
 #include "node/keyring_setup.hpp"
@@ -137,6 +138,26 @@ class Agent {
           [this](const HttpRequest& r) { return handle_api(r); });
     } catch (const std::exception& e) {
       return std::string("api.socket: ") + e.what();
+    }
+    return open_dns();
+  }
+
+  // dns.listen (node/dns_server.hpp); the default address, when taken, only warns.
+  std::string open_dns() {
+    if (!cfg_.dns.enabled) return "";
+    const config::Address at = cfg_.dns.listen.value_or(config::Address{"127.0.0.1", 7953});
+    try {
+      dns_ = std::make_unique<DnsServer>(
+          io_, at.host, at.port,
+          [this] { return dns_view_key(engine_.view_hash(), engine_.state()); },
+          [this] {
+            return make_dns_view(cfg_.dns, engine_.members(), all_statuses(), store_specs());
+          });
+      spdlog::info("dns on {} (UDP and TCP), domain {}", at.to_string(), cfg_.dns.domain);
+    } catch (const std::exception& e) {
+      if (cfg_.dns.listen) return std::string("dns: ") + e.what();
+      spdlog::warn("dns: {}; running without DNS (set dns.listen, or dns.enabled = false)",
+                   e.what());
     }
     return "";
   }
@@ -1011,6 +1032,7 @@ class Agent {
     if (api_) api_->close();
     if (api_unix_) api_unix_->close();
     catalog_.close();
+    if (dns_) dns_->close();
     wake_.cancel();
     drain_timer_.cancel();
     heartbeat_.cancel();
@@ -1189,6 +1211,7 @@ class Agent {
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
   std::unique_ptr<HttpServer> api_unix_;
+  std::unique_ptr<DnsServer> dns_;
   SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   mutable SpecGate spec_gate_{config::SpecLimits{cfg_.limits.max_replicas}};  // refuses invalid gossiped specs; lists them for /v1/status

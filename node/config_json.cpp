@@ -130,7 +130,10 @@ Json to_json(const config::PeerConfig& p) {
   j["security"] = Json{{"keyring", p.security.keyring},
                        {"label", p.security.label},
                        {"insecure", p.security.insecure}};
-  j["dns"] = Json{{"listen", address_or_null(p.dns.listen)}, {"domain", p.dns.domain}};
+  j["dns"] = Json{{"listen", address_or_null(p.dns.listen)},
+                  {"domain", p.dns.domain},
+                  {"ttl_ms", p.dns.ttl},
+                  {"enabled", p.dns.enabled}};
   j["limits"] = Json{{"max_replicas", p.limits.max_replicas}};
   return j;
 }

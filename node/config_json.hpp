@@ -26,7 +26,7 @@ Json to_json(const std::vector<config::ServiceSpec>& services);
 //  "resources": {"cpu_milli", "memory_mib"}, "gossip": {"profile", "probe_interval_ms", ...},
 //  "api": {"listen", "token_file"}, "runtime": {"driver", "socket", "orphan_timeout_ms"},
 //  "reconcile": {"solo_after_ms", "max_starts_per_second", "handoff_timeout_ms"},
-//  "security": {"keyring", "label"}, "dns": {"listen", "domain"}}
+//  "security": {"keyring", "label"}, "dns": {"listen", "domain", "ttl_ms", "enabled"}}
 Json to_json(const config::PeerConfig& p);
 
 }  // namespace shoal::node

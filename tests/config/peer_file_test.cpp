@@ -32,7 +32,7 @@ api = { listen = "127.0.0.1:8951", token_file = "/etc/shoal/token", socket = "/r
 runtime = { driver = "docker", socket = "/run/podman/podman.sock", orphan_timeout = "2m" }
 reconcile = { solo_after = "5s", max_starts_per_second = 10, handoff_timeout = "30s" }
 security = { keyring = "/etc/shoal/keyring", label = "prod" }
-dns = { listen = "127.0.0.1:7953", domain = "cluster" }
+dns = { listen = "127.0.0.1:7953", domain = "cluster", ttl = "30s", enabled = true }
 )");
   PeerConfig want;
   want.name = "host-a";
@@ -73,6 +73,7 @@ dns = { listen = "127.0.0.1:7953", domain = "cluster" }
   want.security.label = "prod";
   want.dns.listen = Address{"127.0.0.1", 7953};
   want.dns.domain = "cluster";
+  want.dns.ttl = 30000;
   CHECK(p.name == want.name);
   CHECK(p.bind == want.bind);
   CHECK(p.advertise == want.advertise);

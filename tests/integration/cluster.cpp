@@ -111,8 +111,8 @@ void Cluster::set_extra(int i, const std::string& extra) {
     PeerProc& p = peers_[i];
     std::ofstream f(p.config);
     f << "name = \"" << p.name << "\"\n"
-      << "bind = \"127.0.0.1:" << p.gossip_port << "\"\n"
-      << "join = [\"127.0.0.1:" << peers_[0].gossip_port << "\"]\n"
+      << "bind = \"" << p.host << ":" << p.gossip_port << "\"\n"
+      << "join = [\"" << peers_[0].host << ":" << peers_[0].gossip_port << "\"]\n"
       << "data_dir = \"" << p.dir << "/data\"\n"
       << "services_dir = \"" << p.dir << "/services\"\n"
       << "api = { listen = \"127.0.0.1:" << p.api_port << "\" }\n"
@@ -252,6 +252,7 @@ std::string Cluster::state_seen(int i, const std::string& who) {
 }
 
 void Cluster::set_name(int i, const std::string& name) { peers_[i].name = name; }
+void Cluster::set_host(int i, const std::string& host) { peers_[i].host = host; }
 
 // ---- Helpers for the peer's end-to-end tests (issue 6). ----
 
@@ -375,12 +376,12 @@ void set_join(Cluster& c, int i, const std::vector<int>& join, const std::string
   const PeerProc& p = c.peer(i);
   std::string seeds;
   for (int k : join) {
-    seeds += (seeds.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") +
+    seeds += (seeds.empty() ? "\"" : ", \"") + c.peer(k).host + ":" +
              std::to_string(c.peer(k).gossip_port) + "\"";
   }
   std::ofstream f(p.config);
   f << "name = \"" << p.name << "\"\n"
-    << "bind = \"127.0.0.1:" << p.gossip_port << "\"\n"
+    << "bind = \"" << p.host << ":" << p.gossip_port << "\"\n"
     << "join = [" << seeds << "]\n"
     << "data_dir = \"" << p.dir << "/data\"\n"
     << "services_dir = \"" << p.dir << "/services\"\n"

@@ -20,6 +20,7 @@ namespace shoal::test {
 
 struct PeerProc {
   std::string name;
+  std::string host = "127.0.0.1";  // gossip bind = advertise address (set_host)
   std::uint16_t gossip_port = 0;
   std::uint16_t api_port = 0;
   std::string dir;     // data_dir is dir/data, services_dir dir/services
@@ -72,6 +73,10 @@ class Cluster {
   // Renames peer i (before start; then rewrite its file with set_extra): tests sharing a
   // container engine need peer names of their own.
   void set_name(int i, const std::string& name);
+  // Gives peer i its own loopback address (e.g. 127.0.0.11) for gossip, so its advertise
+  // address differs from every other peer's (before start; then rewrite its file with
+  // set_extra). The API stays on 127.0.0.1.
+  void set_host(int i, const std::string& host);
 };
 
 // Polls `cond` every 50 ms until it holds or `limit` passes; returns whether it held.

@@ -106,6 +106,8 @@ TEST_CASE("peer JSON: auto stays a string, durations in _ms, unset overrides are
   CHECK(a["gossip"]["probe_interval_ms"].is_null());
   CHECK(a["dns"]["listen"].is_null());
   CHECK(a["dns"]["domain"] == "shoal");
+  CHECK(a["dns"]["ttl_ms"] == 5000);
+  CHECK(a["dns"]["enabled"] == true);
 
   const Json p = peer_json(R"(
 name = "host-a"
