@@ -180,3 +180,22 @@ TEST_CASE("what-if: the query takes exactly one of down and down_zone", "[what-i
     REQUIRE_FALSE(q.error.empty());
   }
 }
+
+TEST_CASE("what-if: hostile queries are answered, never thrown on", "[what-if]") {
+  sp::testing::Rng rng{18};
+  const sp::View v = five_peers();
+  const sp::Assignment now = sp::place(v);
+  for (int k = 0; k < 2000; ++k) {
+    std::string t = "/v1/what-if?";
+    const char* pieces[] = {"down=", "down_zone=", "&", ",", "%", "%2", "%41", "a", "\xff", "=", "?"};
+    for (std::uint64_t n = rng.below(12); n > 0; --n) t += pieces[rng.below(11)];
+    const auto q = parse_what_if_query(t);
+    REQUIRE(q.down.has_value() == q.error.empty());
+    if (q.down) {
+      const auto r = what_if(v, now, *q.down);
+      REQUIRE((r.error.empty() || (r.moves.empty() && r.unplaced.empty())));
+      (void)shoal::node::what_if_json(r).dump(-1, ' ', false,
+                                              nlohmann::json::error_handler_t::replace);
+    }
+  }
+}
