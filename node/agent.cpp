@@ -52,6 +52,8 @@
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
 #include "node/peer/state_codec.hpp"
+#include "node/peer/what_if.hpp"
+#include "node/log_format.hpp"
 #include "node/stream_transport.hpp"
 #include "placement/contained.hpp"
 #include "placement/place.hpp"
@@ -813,6 +815,17 @@ class Agent {
     return services_json(specs, asg, all_statuses());
   }
 
+  // GET /v1/what-if: the current placement against the view with those peers dead (pure,
+  // node/peer/what_if.hpp); the "now" side is the cached placement.
+  HttpResponse what_if_view(const std::string& target) const {
+    auto q = parse_what_if_query(target);
+    if (!q.down) return error_response(400, q.error);
+    auto specs = store_specs();
+    auto r = what_if(make_view(engine_.members(), specs), placed(specs), *q.down);
+    if (!r.error.empty()) return error_response(400, r.error);
+    return json_response(200, what_if_json(r));
+  }
+
   HttpResponse api_apply(const HttpRequest& r) {
     Json body = Json::parse(r.body, nullptr, false);
     if (!body.is_object() || !body.contains("file") || !body["file"].is_string() ||
@@ -1052,6 +1065,7 @@ class Agent {
     if (r.method == "GET" && path == "/v1/status") return json_response(200, status_json());
     if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
     if (r.method == "GET" && path == "/v1/ps") return json_response(200, ps_view());
+    if (r.method == "GET" && path == "/v1/what-if") return what_if_view(r.target);
     if (r.method == "GET" && path.rfind("/v1/catalog/", 0) == 0) return catalog_.get(r);
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
     if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
@@ -1263,7 +1277,12 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
   auto logger = spdlog::get("shoal");
   if (!logger) logger = spdlog::stderr_color_mt("shoal");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  auto formatter = make_log_formatter(opts.log_format);
+  if (!formatter) {
+    err << "shoal agent: --log-format: unknown format `" << opts.log_format << "` (text, json)\n";
+    return 2;
+  }
+  spdlog::set_formatter(std::move(formatter));
   auto level = spdlog::level::from_str(opts.log_level);
   if (level == spdlog::level::off && opts.log_level != "off") {
     err << "shoal agent: --log-level: unknown level `" << opts.log_level

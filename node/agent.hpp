@@ -27,6 +27,7 @@ namespace shoal::node {
 struct AgentOptions {
   std::string config_path;
   std::string log_level = "info";  // trace|debug|info|warn|error|off
+  std::string log_format = "text";  // text|json (node/log_format.hpp)
   // --rename: the name differs from data_dir/name on purpose; the old name's instances are
   // stopped before the start (node/rename_takeover.hpp), placement starts them afresh.
   bool rename = false;

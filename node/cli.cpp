@@ -10,6 +10,7 @@
 #include "node/agent.hpp"
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
+#include "node/cli_what_if.hpp"
 
 #ifndef SHOAL_VERSION
 #define SHOAL_VERSION "0.0.0"
@@ -45,6 +46,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   CLI::App* agent_cmd = app.add_subcommand("agent", "Run a peer (foreground, logs to stderr)");
   agent_cmd->add_option("--config", config_path, "The peer file (TOML)")->required();
   agent_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off");
+  std::string log_format = "text";
+  agent_cmd
+      ->add_option("--log-format", log_format,
+                   "text (the default) or json: one {\"ts\",\"level\",\"msg\"} object a line")
+      ->check(CLI::IsMember({"text", "json"}));
   bool rename = false;
   agent_cmd->add_flag("--rename", rename,
                       "Run under a name other than the one recorded in data_dir/name: the "
@@ -90,6 +96,24 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "service has no health check). --watch prints a blank line and the new table (with\n"
       "--json: one array a line) each time the answer changes. Exit 0 ok, 1 unknown service\n"
       "or peer unreachable, 2 bad input.");
+  std::string down_peers, down_zone;
+  CLI::App* what_if_cmd = app.add_subcommand(
+      "what-if", "Show what would move where, and what would go unplaced, if peers went down");
+  CLI::Option* down_opt =
+      what_if_cmd->add_option("--down", down_peers, "The peers to take down: PEER[,PEER...]");
+  CLI::Option* zone_opt =
+      what_if_cmd->add_option("--down-zone", down_zone, "Take down every peer of ZONE");
+  what_if_cmd->add_flag("--json", json,
+                        "Print the JSON object {\"moves\":[{\"service\",\"index\",\"from\","
+                        "\"to\"}],\"unplaced\":[{\"service\",\"index\",\"from\",\"reason\"}],"
+                        "\"down\":[PEER...]}");
+  add_api(what_if_cmd);
+  what_if_cmd->footer(
+      "Runs placement on the peer's current view as it is and with those peers dead, and\n"
+      "prints every instance whose peer would change (SERVICE INDEX FROM TO), then every one\n"
+      "that would find no peer (capacity short, constraints) with placement's reason. Nothing\n"
+      "changes in the cluster. Give exactly one of --down and --down-zone. Exit 0 ok, 1 peer\n"
+      "unreachable, 2 bad input (an unknown peer or zone is named).");
   CLI::App* status_cmd = app.add_subcommand("status", "Show a peer's view of the cluster");
   status_cmd->add_flag("--json", json, "Print a JSON object");
   add_api(status_cmd);
@@ -132,12 +156,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // unexpected argument).
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
-                                          "version", "endpoints"};
+                                          "version", "endpoints", "what-if"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: agent, members, services, ps, endpoints, status, apply, delete, check, "
-           "keygen, keys, version; see `shoal --help`)\n";
+        << "` (commands: agent, members, services, ps, endpoints, what-if, status, apply, "
+           "delete, check, keygen, keys, version; see `shoal --help`)\n";
     return 2;
   }
   if (args.empty()) {
@@ -178,7 +202,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     // A reader of stderr that goes away (`| head`, a dead log shipper) must not kill the peer:
     // writes then fail with EPIPE instead. Instances get SIGPIPE back (the supervisor resets it).
     ::signal(SIGPIPE, SIG_IGN);
-    return run_agent(AgentOptions{config_path, log_level, rename}, err);
+    return run_agent(AgentOptions{config_path, log_level, log_format, rename}, err);
   }
   if (keygen_cmd->parsed()) return cmd_keygen(out, err);
   if (keys_cmd->parsed() && (!keyring_flag.empty() || !config_path.empty())) {
@@ -200,6 +224,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return cmd_endpoints(api, endpoints_service, json, watch, out, err);
   }
   if (status_cmd->parsed()) return cmd_status(api, json, out, err);
+  if (what_if_cmd->parsed()) {
+    auto given = [](const CLI::Option* o, const std::string& v) {
+      return o->count() > 0 ? std::optional<std::string>(v) : std::nullopt;
+    };
+    return cmd_what_if(api, given(down_opt, down_peers), given(zone_opt, down_zone), json, out,
+                       err);
+  }
   if (apply_cmd->parsed()) return cmd_apply(api, apply_file, out, err);
   if (delete_cmd->parsed()) return cmd_delete(api, delete_name, out, err);
   err << app.help();

@@ -1,0 +1,124 @@
+#include "node/cli_what_if.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <sstream>
+#include <vector>
+
+#include "node/http.hpp"
+#include "node/peer/json_text.hpp"
+
+namespace shoal::node {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::string percent_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '.' || c == '_' || c == '~' || c == ',';
+    if (plain) out += static_cast<char>(c);
+    else (out += '%') += std::string{hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+std::string cell(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "-";
+  return json_text(v);
+}
+
+// Columns padded to the widest cell, two spaces apart (as the other tables of the CLI).
+void table(std::ostream& s, const std::vector<std::string>& head,
+           const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> w(head.size());
+  for (std::size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string l;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      l += r[i];
+      if (i + 1 < r.size()) l += std::string(w[i] - r[i].size() + 2, ' ');
+    }
+    s << l << "\n";
+  };
+  line(head);
+  for (const auto& r : rows) line(r);
+}
+
+const Json& array_at(const Json& j, const char* key) {
+  static const Json empty = Json::array();
+  return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : empty;
+}
+
+}  // namespace
+
+std::string what_if_target(const std::optional<std::string>& down,
+                           const std::optional<std::string>& down_zone) {
+  return down ? "/v1/what-if?down=" + percent_encode(*down)
+              : "/v1/what-if?down_zone=" + percent_encode(down_zone.value_or(""));
+}
+
+std::string what_if_text(const Json& reply) {
+  std::ostringstream s;
+  std::vector<std::vector<std::string>> moves, unplaced;
+  for (const auto& m : array_at(reply, "moves")) {
+    moves.push_back({cell(m.value("service", Json())), cell(m.value("index", Json())),
+                     cell(m.value("from", Json())), cell(m.value("to", Json()))});
+  }
+  for (const auto& u : array_at(reply, "unplaced")) {
+    unplaced.push_back({cell(u.value("service", Json())), cell(u.value("index", Json())),
+                        cell(u.value("from", Json())), cell(u.value("reason", Json()))});
+  }
+  if (moves.empty()) s << "no instance would move\n";
+  else table(s, {"SERVICE", "INDEX", "FROM", "TO"}, moves);
+  s << "\n";
+  if (unplaced.empty()) s << "no instance would go unplaced\n";
+  else {
+    s << "unplaced:\n";
+    table(s, {"SERVICE", "INDEX", "FROM", "REASON"}, unplaced);
+  }
+  return s.str();
+}
+
+int cmd_what_if(const ApiTarget& api, const std::optional<std::string>& down,
+                const std::optional<std::string>& down_zone, bool json, std::ostream& out,
+                std::ostream& err) {
+  if (down.has_value() == down_zone.has_value()) {
+    err << "shoal what-if: give exactly one of --down PEER[,PEER] and --down-zone ZONE (see "
+           "`shoal what-if --help`)\n";
+    return 2;
+  }
+  const std::string target = what_if_target(down, down_zone);
+  HttpResult r = api.unix_path.empty()
+                     ? http_call(api.host, api.port, "GET", target, "", api.token, 30000)
+                     : http_call_unix(api.unix_path, "GET", target, "", api.token, 30000);
+  if (!r.ok) {
+    err << "shoal what-if: cannot reach the peer at " << describe(api) << " (" << r.error
+        << "); is `shoal agent` running there? (--api HOST:PORT|unix:PATH or SHOAL_API)\n";
+    return 1;
+  }
+  Json j = Json::parse(r.body, nullptr, false);
+  if (r.status != 200) {
+    const std::string msg = j.is_object() && j.contains("error") && j["error"].is_string()
+                                ? j["error"].get<std::string>()
+                                : r.body;
+    err << "shoal what-if: " << (r.status == 400 ? "" : "the peer refused (HTTP " +
+                                                             std::to_string(r.status) + "): ")
+        << msg << "\n";
+    return r.status == 400 ? 2 : 1;
+  }
+  if (!j.is_object()) {
+    err << "shoal what-if: the peer sent a response that is not a JSON object\n";
+    return 1;
+  }
+  out << (json ? json_text(j) + "\n" : what_if_text(j));
+  return 0;
+}
+
+}  // namespace shoal::node
