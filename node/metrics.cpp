@@ -172,8 +172,8 @@ void render_gossip(Writer& w, const MetricsSnapshot& s) {
             "Push-pull requests dropped over the per-source rate.", g.push_pulls_limited);
   w.counter("shoal_gossip_stalls_total", "Ticks that came long after their deadline.", g.stalls);
   w.by_fixed("shoal_gossip_members_refused_total", "counter",
-       "Member updates refused: invalid, or over the per-sender intake limit.", "reason",
-       {{"capped", g.members_capped}, {"invalid", g.members_invalid}});
+             "Member updates refused: invalid, or over the per-sender intake limit.", "reason",
+             {{"capped", g.members_capped}, {"invalid", g.members_invalid}});
   w.counter("shoal_gossip_name_conflicts_total", "Claims of a live name from another address.",
             g.name_conflicts);
   w.gauge("shoal_gossip_pending_broadcasts", "Membership updates queued for piggybacking.",
@@ -192,15 +192,16 @@ void render_gossip(Writer& w, const MetricsSnapshot& s) {
 void render_state(Writer& w, const MetricsSnapshot& s) {
   const gossip::StoreStats& st = s.state;
   w.by_fixed("shoal_state_keys", "gauge",
-             "Keys of the replicated state, live or deleted (tombstones).", "kind", {{"deleted", s.keys_deleted}, {"live", s.keys_live}});
+             "Keys of the replicated state, live or deleted (tombstones).", "kind",
+             {{"deleted", s.keys_deleted}, {"live", s.keys_live}});
   w.by_fixed("shoal_state_entries_total", "counter",
-       "Remote state entries merged, by result (applied, or why not).", "result",
-       {{"applied", st.applied},
-        {"refused_expired", st.refused_expired},
-        {"refused_foreign", st.refused_foreign},
-        {"refused_skew", st.refused_skew},
-        {"refuted", st.refuted},
-        {"stale", st.stale}});
+             "Remote state entries merged, by result (applied, or why not).", "result",
+             {{"applied", st.applied},
+              {"refused_expired", st.refused_expired},
+              {"refused_foreign", st.refused_foreign},
+              {"refused_skew", st.refused_skew},
+              {"refuted", st.refuted},
+              {"stale", st.stale}});
   w.counter("shoal_state_batches_received_total", "State delta batches merged.",
             s.gossip.state_batches_in);
   w.counter("shoal_state_malformed_total", "State batches or sync messages that failed to decode.",
@@ -229,9 +230,13 @@ void render_work(Writer& w, const MetricsSnapshot& s) {
        with_all({"pending", "starting", "running", "healthy", "unhealthy", "stopping", "exited",
                  "failed"},
                 s.instances));
-  w.gauge("shoal_instance_restarts",
-          "Restarts of this peer's instances, summed, each counted since its latest placement.",
-          s.instance_restarts);
+  w.counter("shoal_instance_starts_total", "Instances that appeared on this peer (started).",
+            s.changes.starts);
+  w.counter("shoal_instance_stops_total",
+            "Instances that left this peer (stopped, moved away, or ended and forgotten).",
+            s.changes.stops);
+  w.counter("shoal_instance_restarts_total", "Restarts of this peer's instances.",
+            s.changes.restarts);
   w.family("shoal_api_requests_total", "counter",
            "API requests answered, by method, route class and status class.");
   for (const auto& [k, v] : s.api.counts()) {
@@ -244,7 +249,7 @@ void render_work(Writer& w, const MetricsSnapshot& s) {
             s.handler_errors);
   if (!s.dns) return;
   w.by_fixed("shoal_dns_queries_total", "counter", "DNS queries received over UDP.", "transport",
-       {{"udp", s.dns_stats.udp_queries}});
+             {{"udp", s.dns_stats.udp_queries}});
   w.counter("shoal_dns_udp_dropped_total", "DNS answers the UDP socket would not take at once.",
             s.dns_stats.udp_dropped);
   w.counter("shoal_dns_tcp_connections_total", "DNS TCP connections accepted.",

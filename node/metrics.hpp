@@ -17,6 +17,7 @@
 #include "gossip/engine.hpp"
 #include "gossip/store.hpp"
 #include "node/dns_server.hpp"
+#include "node/instance_changes.hpp"
 
 namespace shoal::node {
 
@@ -82,7 +83,7 @@ struct MetricsSnapshot {
   Histogram placement_seconds{{}};
   std::map<std::string, std::uint64_t> unplaced;   // service -> instances unplaced (0 shown)
   std::map<std::string, std::uint64_t> instances;  // this peer's, by state (every state shown)
-  std::uint64_t instance_restarts = 0;  // sum over this peer's instances, since each placement
+  InstanceChanges changes;  // starts, stops, restarts of this peer's instances since the start
   ApiCounts api;
   std::uint64_t catalog_held = 0;
   std::uint64_t handler_errors = 0;
