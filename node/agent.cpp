@@ -744,7 +744,7 @@ class Agent {
   void on_report(ExecReport r) {
     if (r.stepped) stepped_ = std::max(stepped_, r.seq);
     if (r.has_status) {
-      if (have_status_) instance_changes_.add(local_status_, r.status);  // the first: adopted
+      runner_counts_ = std::move(r.counts);
       local_status_ = std::move(r.status);
       have_status_ = true;
       catalog_.maybe_changed();
@@ -1206,7 +1206,7 @@ class Agent {
     for (const auto& i : local_status_.instances) {
       ++m.instances[std::string(placement::to_string(i.state))];
     }
-    m.changes = instance_changes_;
+    m.runner = runner_counts_;
     m.api = api_counts_;
     m.catalog_held = catalog_.held();
     m.handler_errors = handler_errors_;
@@ -1276,7 +1276,7 @@ class Agent {
   mutable std::uint64_t placements_ = 0;  // place_specs runs (/v1/status stats.placements)
   mutable Histogram placement_seconds_{placement_buckets()};  // place_specs' duration (/metrics)
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
-  InstanceChanges instance_changes_;  // from the Runner's successive reports (/metrics)
+  RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
   std::array<std::byte, 65536> rbuf_{};
   udp::endpoint rfrom_;
   gossip::Clock start_;

@@ -230,13 +230,15 @@ void render_work(Writer& w, const MetricsSnapshot& s) {
        with_all({"pending", "starting", "running", "healthy", "unhealthy", "stopping", "exited",
                  "failed"},
                 s.instances));
-  w.counter("shoal_instance_starts_total", "Instances that appeared on this peer (started).",
-            s.changes.starts);
-  w.counter("shoal_instance_stops_total",
-            "Instances that left this peer (stopped, moved away, or ended and forgotten).",
-            s.changes.stops);
-  w.counter("shoal_instance_restarts_total", "Restarts of this peer's instances.",
-            s.changes.restarts);
+  w.by("shoal_instance_starts_total", "counter",
+       "Instances this peer started, by the reconciler's reason.", "reason",
+       with_all({"fresh", "handoff", "restart", "replace"}, s.runner.starts));
+  w.counter("shoal_instance_start_failures_total", "Starts the driver refused.",
+            s.runner.start_failures);
+  w.by("shoal_instance_stops_total", "counter", "Instances this peer stopped, by reason.",
+       "reason",
+       with_all({"handed_off", "handoff_timeout", "not_owned", "replaced", "unwanted"},
+                s.runner.stops));
   w.family("shoal_api_requests_total", "counter",
            "API requests answered, by method, route class and status class.");
   for (const auto& [k, v] : s.api.counts()) {

@@ -17,7 +17,7 @@
 #include "gossip/engine.hpp"
 #include "gossip/store.hpp"
 #include "node/dns_server.hpp"
-#include "node/instance_changes.hpp"
+#include "node/runner_counts.hpp"
 
 namespace shoal::node {
 
@@ -83,7 +83,7 @@ struct MetricsSnapshot {
   Histogram placement_seconds{{}};
   std::map<std::string, std::uint64_t> unplaced;   // service -> instances unplaced (0 shown)
   std::map<std::string, std::uint64_t> instances;  // this peer's, by state (every state shown)
-  InstanceChanges changes;  // starts, stops, restarts of this peer's instances since the start
+  RunnerCounts runner;  // starts and stops this peer's Runner executed
   ApiCounts api;
   std::uint64_t catalog_held = 0;
   std::uint64_t handler_errors = 0;

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,24 +93,28 @@ TEST_CASE("metrics: a 3-peer cluster serves /metrics that promtool accepts, on b
       << "[service.sleeper]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 3\nstop_grace = \"1s\"\n";
   REQUIRE(shoal::test::start_all_ready(c));
   // The three instances start somewhere: 3 running over the peers, and what started minus what
-  // stopped is 3 (the first peer up may place them all on itself, then hand them off).
-  const auto summed = [&](const std::string& series) {
+  // stopped is 3 (the first peer up may place them all on itself, then hand them off); the
+  // first start of each instance is `fresh`.
+  // The sum over the peers of every sample whose series starts with `prefix`.
+  const auto summed = [&](const std::string& prefix) {
     std::uint64_t n = 0;
     for (int i = 0; i < 3; ++i) {
-      const std::string t = raw_get(c.peer(i).api_port, "/metrics");
-      const auto at = t.find("\n" + series + " ");
-      if (at != std::string::npos) n += std::stoull(t.substr(at + series.size() + 2));
+      std::istringstream t(raw_get(c.peer(i).api_port, "/metrics"));
+      for (std::string line; std::getline(t, line);) {
+        if (line.rfind(prefix, 0) == 0) n += std::stoull(line.substr(line.rfind(' ') + 1));
+      }
     }
     return n;
   };
   std::uint64_t starts = 0, stops = 0;
   CHECK(wait_until(30s, [&] {
-    starts = summed("shoal_instance_starts_total");
-    stops = summed("shoal_instance_stops_total");
+    starts = summed("shoal_instance_starts_total{");
+    stops = summed("shoal_instance_stops_total{");
     return summed("shoal_instances{state=\"running\"}") == 3 && starts == stops + 3;
   }));
   INFO("starts " << starts << ", stops " << stops);
-  CHECK(starts >= 3);
+  CHECK(summed("shoal_instance_starts_total{reason=\"fresh\"}") >= 3);
+  CHECK(summed("shoal_instance_start_failures_total") == 0);
   CHECK(summed("shoal_instances_unplaced{service=\"sleeper\"}") == 0);
   for (int i = 0; i < 3; ++i) {
     INFO("peer " << i);

@@ -36,8 +36,8 @@ MetricsSnapshot small() {
   s.placement_seconds.observe(0.5);
   s.unplaced = {{"web", 1}};
   s.instances = {{"running", 2}};
-  s.changes.starts = 3;
-  s.changes.stops = 1;
+  s.runner.starts = {{"fresh", 3}};
+  s.runner.stops = {{"handed_off", 1}};
   s.api.count("GET", "/v1/status", 200);
   s.api.count("GET", "/v1/status", 200);
   s.api.count("POST", "/v1/apply", 403);
@@ -96,11 +96,15 @@ TEST_CASE("metrics: exact text of labelled, fixed-label and histogram families")
   CHECK(inst.find("shoal_instances{state=\"running\"} 2\n") != std::string::npos);
   CHECK(inst.find("shoal_instances{state=\"failed\"} 0\n") != std::string::npos);
   CHECK(block(t, "# HELP shoal_instance_starts_total ") ==
-        "# HELP shoal_instance_starts_total Instances that appeared on this peer (started).\n"
+        "# HELP shoal_instance_starts_total Instances this peer started, by the reconciler's "
+        "reason.\n"
         "# TYPE shoal_instance_starts_total counter\n"
-        "shoal_instance_starts_total 3\n");
-  CHECK(block(t, "# HELP shoal_instance_stops_total ").find("shoal_instance_stops_total 1\n") !=
-        std::string::npos);
+        "shoal_instance_starts_total{reason=\"fresh\"} 3\n"
+        "shoal_instance_starts_total{reason=\"handoff\"} 0\n"
+        "shoal_instance_starts_total{reason=\"replace\"} 0\n"
+        "shoal_instance_starts_total{reason=\"restart\"} 0\n");
+  CHECK(block(t, "# HELP shoal_instance_stops_total ").find(
+            "shoal_instance_stops_total{reason=\"handed_off\"} 1\n") != std::string::npos);
   CHECK(block(t, "# HELP shoal_api_requests_total ") ==
         "# HELP shoal_api_requests_total API requests answered, by method, route class and "
         "status class.\n"
