@@ -137,10 +137,42 @@ TEST_CASE("metrics: a 3-peer cluster serves /metrics that promtool accepts, on b
     CHECK(rc == 0);
     CHECK(out.empty());
   }
-  // The earlier scrapes are counted by route and status class.
+  // Hostile requests (made-up methods, a new path each) cannot grow the series: they fold into
+  // `other`, and the text still passes promtool.
+  for (int k = 0; k < 40; ++k) {
+    raw_get(c.peer(0).api_port, "/nope-" + std::to_string(k) + "%22%7D%0A?x=%22");
+    raw_get(c.peer(0).api_port, "/v1/catalog/x" + std::to_string(k));
+  }
+  for (const char* m : {"BREW", "PROPFIND", "X\"Y"}) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(c.peer(0).api_port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      const std::string req = std::string(m) + " /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+      (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+      std::array<char, 512> buf{};
+      (void)!::recv(fd, buf.data(), buf.size(), 0);
+    }
+    ::close(fd);
+  }
+  // The earlier requests are counted by route and status class, in a handful of series.
   const std::string again = raw_get(c.peer(0).api_port, "/metrics");
+  INFO(again);
   CHECK(again.find("shoal_api_requests_total{code=\"2xx\",method=\"GET\",route=\"/metrics\"} ") !=
         std::string::npos);
+  CHECK(again.find("shoal_api_requests_total{code=\"4xx\",method=\"GET\",route=\"other\"} 40\n") !=
+        std::string::npos);
+  std::size_t api_series = 0;
+  const std::string series = "\nshoal_api_requests_total{";
+  for (auto at = again.find(series); at != std::string::npos; at = again.find(series, at + 1)) {
+    ++api_series;
+  }
+  CHECK(api_series <= 8);
+  CHECK(again.find("shoal_api_requests_total{code=\"4xx\",method=\"other\",route=\"other\"} 2\n") !=
+        std::string::npos);  // BREW and PROPFIND; the quoted method is refused by the parser
+  CHECK(promtool_check(c, again.substr(again.find("\r\n\r\n") + 4)).first == 0);
   // Over the unix socket too (its file mode is the authority; a read needs none anyway).
   const auto st = c.get(0, "/v1/status");
   REQUIRE(st);
