@@ -32,6 +32,8 @@
 #include "node/http.hpp"
 #include "node/keyring_setup.hpp"
 #include "node/keyring_sync.hpp"
+#include "node/cli.hpp"
+#include "node/metrics.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/known_peers.hpp"
 #include "node/persist.hpp"
@@ -610,7 +612,10 @@ class Agent {
   // listed in /v1/status (invalid_specs), the others are placed (placement/contained.hpp).
   placement::Assignment place_specs(const std::vector<config::ServiceSpec>& specs) const {
     ++placements_;
+    const auto t0 = std::chrono::steady_clock::now();
     auto c = placement::place_contained(make_view(engine_.members(), specs));
+    placement_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (const auto& [svc, e] : c.failed)
       if (!placement_failed_.count(svc)) spdlog::error("placing {} failed: {}", svc, e);
     placement_failed_.clear();
@@ -741,6 +746,7 @@ class Agent {
   void on_report(ExecReport r) {
     if (r.stepped) stepped_ = std::max(stepped_, r.seq);
     if (r.has_status) {
+      runner_counts_ = std::move(r.counts);
       local_status_ = std::move(r.status);
       have_status_ = true;
       catalog_.maybe_changed();
@@ -1055,6 +1061,12 @@ class Agent {
   // --- API -----------------------------------------------------------------------------------
 
   HttpResponse handle_api(const HttpRequest& r) {
+    HttpResponse out = route_api(r);
+    api_counts_.count(r.method, r.target.substr(0, r.target.find('?')), out.status);
+    return out;
+  }
+
+  HttpResponse route_api(const HttpRequest& r) {
     std::string path = r.target.substr(0, r.target.find('?'));
     if (auto refused = check_api_request(r, guard_)) {
       return error_response(refused->status, refused->message);
@@ -1066,6 +1078,9 @@ class Agent {
     if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
     if (r.method == "GET" && path == "/v1/ps") return json_response(200, ps_view());
     if (r.method == "GET" && path == "/v1/what-if") return what_if_view(r.target);
+    if (r.method == "GET" && path == "/metrics") {
+      return {200, render_metrics(metrics_snapshot()), std::string(kMetricsContentType)};
+    }
     if (r.method == "GET" && path.rfind("/v1/catalog/", 0) == 0) return catalog_.get(r);
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
     if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
@@ -1173,6 +1188,47 @@ class Agent {
     return j;
   }
 
+  // What GET /metrics shows (node/metrics.hpp): copies of the counters /v1/status shows, and more.
+  MetricsSnapshot metrics_snapshot() const {
+    MetricsSnapshot m;
+    m.peer = setup_.name;
+    m.version = version();
+    m.profile = setup_.gossip.profile;
+    m.uptime_seconds = static_cast<double>(clock_now().mono - start_.mono) / 1e6;
+    for (const auto& [n, mb] : engine_.members()) ++m.members[std::string(to_string(mb.state))];
+    m.gossip = engine_.stats();
+    m.packets_dropped = dropped_;
+    m.packets_unauthenticated = sealer_.rejected();
+    m.packets_replayed = sealer_.replayed();
+    m.pending_broadcasts = engine_.pending_broadcasts();
+    m.pending_deltas = engine_.state().pending_deltas();
+    m.pending_oversized = engine_.state().pending_oversized();
+    const auto& ss = stream_.stats();
+    m.stream_accepted = ss.accepted;
+    m.stream_refused = ss.refused_total + ss.refused_per_source;
+    m.stream_unauthenticated = ss.unauthenticated;
+    m.stream_timed_out = ss.timed_out;
+    for (const auto& [k, e] : engine_.state().entries()) {
+      ++(e.deleted ? m.keys_deleted : m.keys_live);
+    }
+    m.state = engine_.state().stats();
+    m.graves = engine_.state().graves();
+    m.specs_refused = spec_gate_.refused();
+    for (const auto& p : placed(store_specs()).instances) m.unplaced[p.id.service] += !p.owner;
+    m.placements = placements_;
+    m.placement_seconds = placement_seconds_;
+    for (const auto& i : local_status_.instances) {
+      ++m.instances[std::string(placement::to_string(i.state))];
+    }
+    m.runner = runner_counts_;
+    m.api = api_counts_;
+    m.catalog_held = catalog_.held();
+    m.handler_errors = handler_errors_;
+    m.dns = dns_ != nullptr;
+    if (dns_) m.dns_stats = dns_->stats();
+    return m;
+  }
+
   Json stream_json() const {
     const auto& s = stream_.stats();
     return Json{{"inbound", stream_.inbound()},        {"accepted", s.accepted},
@@ -1232,6 +1288,9 @@ class Agent {
   mutable std::map<std::string, std::string> placement_failed_;  // service -> why
   mutable PlacementCache placement_cache_{[this](const auto& s) { return place_specs(s); }};
   mutable std::uint64_t placements_ = 0;  // place_specs runs (/v1/status stats.placements)
+  mutable Histogram placement_seconds_{placement_buckets()};  // place_specs' duration (/metrics)
+  ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
+  RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
   std::array<std::byte, 65536> rbuf_{};
   udp::endpoint rfrom_;
   gossip::Clock start_;

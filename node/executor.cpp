@@ -130,6 +130,7 @@ void Executor::run() {
     if (send) {
       rep.has_status = runner_ != nullptr;
       if (runner_) rep.status = runner_->status();
+      if (runner_) rep.counts = runner_->counts();
       rep.available = available_;
       rep.error = error_;
       rep.socket = socket_;

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
+#include "node/runner_counts.hpp"
 #include "node/runtime/driver.hpp"
 #include "placement/status.hpp"
 #include "placement/view.hpp"
@@ -60,6 +61,7 @@ struct StepInputs {
 struct ExecReport {
   bool has_status = false;        // a Runner exists: `status` is what it runs
   placement::PeerStatus status;   // Runner::status() after the step (or the last one)
+  RunnerCounts counts;            // Runner::counts(), when has_status
   bool stepped = false;           // this report follows a step
   std::uint64_t seq = 0;          // when stepped: the seq of the inputs it stepped
   std::optional<config::Millis> wake_at;  // step again at this monotonic ms at the latest

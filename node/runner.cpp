@@ -345,7 +345,9 @@ void Runner::execute(const placement::Action& action) {
             }
             say("started " + a.id.to_string() + " (" + std::string(placement::to_string(a.reason)) +
                 ")");
+            ++counts_.starts[std::string(placement::to_string(a.reason))];
           } else {
+            ++counts_.start_failures;
             l.li.state = InstanceState::exited;
             l.li.exit_code = 127;
             say("start of " + a.id.to_string() + " failed: " + started.error().message);
@@ -358,9 +360,11 @@ void Runner::execute(const placement::Action& action) {
               ")");
           if (it->second.driver_id.empty() || it->second.li.state == InstanceState::exited) {
             local_.erase(it);  // nothing runs: forget it
+            ++counts_.stops[std::string(placement::to_string(a.reason))];
             return;
           }
           if (!request_stop(it->second, a.id)) return;  // state kept: retried after back-off
+          ++counts_.stops[std::string(placement::to_string(a.reason))];
           it->second.li.state = InstanceState::stopping;
           it->second.health_kill = false;  // its end is this stop's, not a failure
           it->second.health.reset();

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "node/probe_pool.hpp"
+#include "node/runner_counts.hpp"
 #include "node/runtime/driver.hpp"
 #include "node/runtime/health.hpp"
 #include "placement/reconcile.hpp"
@@ -81,6 +82,7 @@ class Runner {
   // What this peer runs, sorted by id: the payload of status/<self>.
   placement::PeerStatus status() const;
   std::size_t actions_executed() const { return actions_; }
+  const RunnerCounts& counts() const { return counts_; }  // starts and stops so far
   // Probes launched whose result no step has collected yet.
   std::size_t probes_in_flight() const { return probing_.size(); }
   // Waits (bounded) until `results` probes (0: every one in flight) have a result for the
@@ -135,6 +137,7 @@ class Runner {
   std::map<std::string, Retiring> retiring_;  // by driver id
   std::set<std::string> listed_;              // the last re-list (enforce_stop_deadlines)
   std::size_t actions_ = 0;
+  RunnerCounts counts_;
   config::Millis now_ = 0;  // of the current step
   std::uint64_t probe_keys_ = 0;                           // the last probe key given
   std::map<std::uint64_t, placement::InstanceId> probing_;  // probes in flight, by key

@@ -100,6 +100,7 @@ TEST_CASE("runner: starts what it owns, reports it, stops what is no longer want
   in.synced = true;
   r.step(in);
   CHECK(d.starts == 2);
+  CHECK(r.counts().starts == std::map<std::string, std::uint64_t>{{"fresh", 2}});
   auto st = r.status();
   REQUIRE(st.instances.size() == 2);
   CHECK(st.instances[0].id == placement::InstanceId{"web", 0});
@@ -129,6 +130,10 @@ TEST_CASE("runner: starts what it owns, reports it, stops what is no longer want
   in.now = 4000;
   r.step(in);
   CHECK(r.status().instances.empty());
+  // Both were stopped as unwanted: the running one, and the exited one forgotten at once.
+  CHECK(r.counts().stops == std::map<std::string, std::uint64_t>{{"unwanted", 2}});
+  CHECK(r.counts().starts == std::map<std::string, std::uint64_t>{{"fresh", 2}});
+  CHECK(r.counts().start_failures == 0);
 }
 
 TEST_CASE("runner: adopts its own instances from a previous run, a failed start is exited",
@@ -158,6 +163,8 @@ TEST_CASE("runner: adopts its own instances from a previous run, a failed start 
   in.synced = true;
   r.step(in);
   CHECK(d.starts == 2);  // nothing new for web/0 (adopted); bad/0 failed to start
+  CHECK(r.counts().starts.empty());  // an adoption is no start
+  CHECK(r.counts().start_failures == 1);
   auto st = r.status();
   REQUIRE(st.instances.size() == 2);
   CHECK(st.instances[0].id.service == "bad");
@@ -223,6 +230,7 @@ TEST_CASE("runner: a refused stop keeps the instance and is retried with back-of
   CHECK(t.state() == placement::InstanceState::stopping);
   t.at(5100);  // the driver reports the end
   CHECK(t.r.status().instances.empty());
+  CHECK(t.r.counts().stops == std::map<std::string, std::uint64_t>{{"unwanted", 1}});  // one stop, however often refused
   CHECK(t.d.running.empty());
   CHECK(t.d.forced.empty());
 }
