@@ -295,7 +295,7 @@ TEST_CASE("dns: garbage datagrams and a 1-byte TCP connection flood do not stop 
   CHECK(c.get(0, "/v1/status").has_value());  // the agent is still there
 }
 
-TEST_CASE("dns: an explicit dns.listen that cannot be bound stops the start; the default warns",
+TEST_CASE("dns: an explicit dns.listen that cannot be bound stops the start, the default warns",
           "[integration][dns]") {
   Cluster c(1);
   // a UDP socket on a port, held: an explicit dns.listen there is an error (exit 1)
