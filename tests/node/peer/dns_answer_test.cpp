@@ -275,7 +275,7 @@ TEST_CASE("dns: FORMERR, NOTIMP, BADVERS and what gets no answer", "[node][peer]
   CHECK(ldns_pkt_ancount(bad.p.get()) == 0);
 }
 
-TEST_CASE("dns: over UDP a large answer is truncated; TCP and EDNS0 carry it",
+TEST_CASE("dns: over UDP a large answer is truncated, TCP and EDNS0 carry it",
           "[node][peer][dns]") {
   auto udp = ask("big.service.shoal", LDNS_RR_TYPE_A);  // 40 A records > 512 bytes
   CHECK(ldns_pkt_tc(udp.p.get()));
