@@ -1,0 +1,289 @@
+// Issue 16, end to end: Debian's HAProxy in front of a 3-replica process service, following it
+// through Shoal's DNS with examples/haproxy/haproxy.cfg (SRV server-template, retries with
+// redispatch). 3 peers on their own loopback addresses; a client sends 200 requests a second
+// through HAProxy while a host dies (kill -9 of the peer and its instances) and comes back.
+// Measured (WARN, docs/benchmarks.md): requests failed, the time until HAProxy routes nothing
+// to the dead host, the time until all 3 replicas serve again (after the kill: the moved ones
+// from survivors; after the return: from the returned host too).
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster.hpp"
+#include "haproxy_proc.hpp"
+#include "tests/skip.hpp"
+
+using shoal::test::Cluster;
+using shoal::test::free_port;
+using shoal::test::Haproxy;
+using shoal::test::wait_until;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string kFast = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n";
+
+// The instance: answers every GET with "PEER INDEX" on its peer's address (argv holds the
+// peers' addresses by peer number, so an instance reached at another address is a failure),
+// and accepts bare TCP connections on 127.0.0.1 for Shoal's tcp health probe.
+const char* kServer = R"PY(import http.server, os, socket, sys, threading
+peer, index, port = os.environ["SHOAL_PEER"], os.environ["SHOAL_INDEX"], int(os.environ["PORT"])
+body = ("%s %s\n" % (peer, index)).encode()
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+def probe_only():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(64)
+    while True:
+        s.accept()[0].close()
+threading.Thread(target=probe_only, daemon=True).start()
+server = http.server.ThreadingHTTPServer((sys.argv[1 + int(peer[1:])], port), Handler)
+server.daemon_threads = True
+server.serve_forever()
+)PY";
+
+struct Reply {
+  std::string peer;
+  int index = -1;
+};
+
+// GET / through 127.0.0.1:port with HTTP/1.0, bounded to 5 s; the "PEER INDEX" of a 200.
+std::optional<Reply> get_once(std::uint16_t port) {
+  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return std::nullopt;
+  timeval five{5, 0};
+  ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
+  ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &five, sizeof five);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string text;
+  if (::connect(s, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+    const std::string req = "GET / HTTP/1.0\r\nHost: web\r\n\r\n";
+    if (::write(s, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      for (ssize_t n; text.size() < 65536 && (n = ::read(s, buf, sizeof buf)) > 0;)
+        text.append(buf, n);
+    }
+  }
+  ::close(s);
+  const auto body = text.find("\r\n\r\n");
+  if (text.rfind("HTTP/1.", 0) != 0 || text.compare(9, 3, "200") != 0 || body == text.npos)
+    return std::nullopt;
+  std::istringstream in(text.substr(body + 4));
+  Reply r;
+  if (!(in >> r.peer >> r.index)) return std::nullopt;
+  return r;
+}
+
+struct Sample {
+  double t;  // seconds since the client started
+  bool ok;
+  Reply reply;
+};
+
+// 200 requests a second through HAProxy, one at a time (a slow one delays the next; missed
+// ticks are not made up), until stopped.
+class Client {
+ public:
+  explicit Client(std::uint16_t port) : port_(port), t0_(Clock::now()) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Client() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  double now() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
+  std::vector<Sample> samples() {
+    std::lock_guard<std::mutex> l(mu_);
+    return samples_;
+  }
+
+ private:
+  void loop() {
+    auto next = Clock::now();
+    while (!stop_) {
+      std::this_thread::sleep_until(next);
+      const double t = now();
+      auto r = get_once(port_);
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        samples_.push_back({t, r.has_value(), r.value_or(Reply{})});
+      }
+      next = std::max(next + 5ms, Clock::now());
+    }
+  }
+  std::uint16_t port_;
+  Clock::time_point t0_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<Sample> samples_;
+  std::thread thread_;
+};
+
+// The addresses HAProxy sends traffic to now (servers UP, not in maintenance).
+std::multiset<std::string> serving(Haproxy& h) {
+  std::multiset<std::string> out;
+  for (const auto& s : h.servers())
+    if (s.serving()) out.insert(s.address);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("haproxy: a host dies and comes back under a steady request stream through HAProxy",
+          "[integration][haproxy]") {
+  if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
+  Cluster c(3);
+  std::vector<std::string> addr, nameservers;
+  for (int i = 0; i < 3; ++i) {
+    addr.push_back("127.0.0.1" + std::to_string(i + 1));
+    c.set_host(i, addr[i]);
+    nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
+  }
+  for (int i = 0; i < 3; ++i)
+    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n");
+  REQUIRE(shoal::test::start_all_ready(c));
+  std::ofstream(c.root() + "/server.py") << kServer;
+  std::ofstream(c.peer(0).dir + "/services/web.toml")
+      << "[service.web]\ncommand = [\"python3\", \"" << c.root() << "/server.py\", \"" << addr[0]
+      << "\", \"" << addr[1] << "\", \"" << addr[2] << "\"]\nreplicas = 3\n"
+      << "ports = { http = 8000 }\n"
+      << "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
+
+  Haproxy h(c.root(), free_port(), nameservers);
+  h.start();
+  // HAProxy found the 3 instances through DNS and its checks pass
+  if (!wait_until(60s, [&] { return h.running() && serving(h).size() == 3; })) {
+    std::ostringstream state;
+    for (const auto& s : h.servers())
+      state << s.name << " " << s.address << " " << s.op_state << " " << s.admin_state << "\n";
+    FAIL("HAProxy does not route to 3 instances; its servers:\n"
+         << state.str() << "its log: " << shoal::test::read_text(h.log()));
+  }
+  std::map<int, std::string> owner;  // index -> peer, as the instances answer through HAProxy
+  REQUIRE(wait_until(10s, [&] {
+    if (auto r = get_once(h.port())) owner[r->index] = r->peer;
+    return owner.size() == 3;
+  }));
+  // the victim: a peer other than the seed p0 that owns an instance
+  std::string victim_name;
+  for (const auto& [idx, p] : owner)
+    if (p != "p0") victim_name = p;
+  REQUIRE(!victim_name.empty());
+  const int victim = victim_name[1] - '0';
+  std::set<int> moved;
+  for (const auto& [idx, p] : owner)
+    if (p == victim_name) moved.insert(idx);
+
+  Client client(h.port());
+  std::this_thread::sleep_for(3s);  // a steady stream before the failure (a measurement window)
+  const double t_kill = client.now();
+  c.kill9(victim);
+  c.kill_instances(victim);
+  // HAProxy stops routing to the dead host's address
+  std::optional<double> t_unrouted;
+  CHECK(wait_until(30s, [&] {
+    if (serving(h).count(addr[victim]) != 0) return false;
+    t_unrouted = client.now();
+    return true;
+  }));
+  // every instance serves again through HAProxy, the moved ones from survivors
+  auto answered_since = [&](double since, auto pred) {
+    for (const auto& s : client.samples())
+      if (s.t >= since && s.ok && pred(s.reply)) return s.t;
+    return -1.0;
+  };
+  double t_moved = -1;
+  CHECK(wait_until(30s, [&] {
+    double last = 0;
+    for (int idx : moved) {
+      const double t = answered_since(
+          t_kill, [&](const Reply& r) { return r.index == idx && r.peer != victim_name; });
+      if (t < 0) return false;
+      last = std::max(last, t);
+    }
+    t_moved = last;
+    return true;
+  }));
+  // steady with 2 hosts until 10 s after the kill (a measurement window)
+  std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, t_kill + 10 - client.now())));
+
+  // the host comes back; its instances move back to it (make-before-break)
+  const double t_return = client.now();
+  c.start(victim);
+  double t_back = -1;
+  CHECK(wait_until(30s, [&] {
+    t_back = answered_since(t_return, [&](const Reply& r) { return r.peer == victim_name; });
+    return t_back >= 0;
+  }));
+  std::this_thread::sleep_for(7s);  // the old copies stop after the handoff
+  client.stop();
+  const long retries = h.stat("web", "BACKEND", "wretr");
+  const long redispatches = h.stat("web", "BACKEND", "wredis");
+
+  const auto samples = client.samples();
+  std::size_t failed = 0, failed_down = 0, failed_back = 0;
+  double last_fail = -1;
+  std::ostringstream fails;
+  for (const auto& s : samples) {
+    if (s.ok) continue;
+    ++failed;
+    (s.t < t_return ? failed_down : failed_back) += s.t >= t_kill ? 1 : 0;
+    last_fail = s.t;
+    if (failed <= 10) fails << " " << static_cast<int>((s.t - t_kill) * 1000) << "ms";
+  }
+  std::size_t from_dead = 0;  // answers from the dead host while it was down (after 0.5 s)
+  for (const auto& s : samples)
+    if (s.ok && s.t > t_kill + 0.5 && s.t < t_return && s.reply.peer == victim_name) ++from_dead;
+  std::set<std::string> peers_at_end;
+  for (const auto& s : samples)
+    if (s.ok && s.t > samples.back().t - 2) peers_at_end.insert(s.reply.peer);
+  const double pct = samples.empty() ? 100.0 : 100.0 * failed / samples.size();
+  WARN("haproxy e2e: " << samples.size() << " requests over " << samples.back().t << " s, "
+       << failed << " failed (" << pct << "%): " << failed_down << " while " << victim_name
+       << " was down, " << failed_back << " after it came back; failures at (ms after kill):"
+       << fails.str());
+  WARN("haproxy e2e: HAProxy routes nothing to the dead host "
+       << (t_unrouted ? static_cast<int>((*t_unrouted - t_kill) * 1000) : -1)
+       << " ms after the kill; the last failed request "
+       << (last_fail >= t_kill && last_fail < t_return ? static_cast<int>((last_fail - t_kill) * 1000)
+                                                        : -1)
+       << " ms after it; all 3 replicas serve again "
+       << static_cast<int>((t_moved - t_kill) * 1000) << " ms after the kill (moved index(es) "
+       << moved.size() << " from survivors); the returned host serves again "
+       << static_cast<int>((t_back - t_return) * 1000) << " ms after its restart; HAProxy "
+       << "retried " << retries << " connection(s), redispatched " << redispatches);
+  CHECK(from_dead == 0);
+  CHECK(failed * 100 < 5 * samples.size());
+  CHECK(samples.size() > 2000);  // the client really ran at ~200/s
+  CHECK(peers_at_end.size() == 3);
+  CHECK(h.running());
+}
