@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -156,28 +157,12 @@ std::multiset<std::string> serving(Haproxy& h) {
   return out;
 }
 
-}  // namespace
-
-TEST_CASE("haproxy: a host dies and comes back under a steady request stream through HAProxy",
-          "[integration][haproxy]") {
-  if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
-  Cluster c(3);
-  std::vector<std::string> addr, nameservers;
-  for (int i = 0; i < 3; ++i) {
-    addr.push_back("127.0.0.1" + std::to_string(i + 1));
-    c.set_host(i, addr[i]);
-    nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
-  }
-  for (int i = 0; i < 3; ++i)
-    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n");
-  REQUIRE(shoal::test::start_all_ready(c));
-  std::ofstream(c.root() + "/server.py") << kServer;
-  std::ofstream(c.peer(0).dir + "/services/web.toml")
-      << "[service.web]\ncommand = [\"python3\", \"" << c.root() << "/server.py\", \"" << addr[0]
-      << "\", \"" << addr[1] << "\", \"" << addr[2] << "\"]\nreplicas = 3\n"
-      << "ports = { http = 8000 }\n"
-      << "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
-
+// The scenario on a started cluster `c` (peer i gossips at addr[i], its DNS at nameservers[i])
+// whose service `web` (3 replicas, port `http`, answering "PEER INDEX") has been defined: HAProxy
+// in front, the client stream, the death of a host by `kill_host` and its restart.
+void host_dies_and_returns(Cluster& c, const std::vector<std::string>& addr,
+                           const std::vector<std::string>& nameservers,
+                           const std::function<void(int)>& kill_host, const std::string& label) {
   Haproxy h(c.root(), free_port(), nameservers);
   h.start();
   // HAProxy found the 3 instances through DNS and its checks pass
@@ -196,9 +181,11 @@ TEST_CASE("haproxy: a host dies and comes back under a steady request stream thr
   // the victim: a peer other than the seed p0 that owns an instance
   std::string victim_name;
   for (const auto& [idx, p] : owner)
-    if (p != "p0") victim_name = p;
+    if (p != c.peer(0).name) victim_name = p;
   REQUIRE(!victim_name.empty());
-  const int victim = victim_name[1] - '0';
+  int victim = 0;
+  while (victim < c.size() && c.peer(victim).name != victim_name) ++victim;
+  REQUIRE(victim < c.size());
   std::set<int> moved;
   for (const auto& [idx, p] : owner)
     if (p == victim_name) moved.insert(idx);
@@ -206,8 +193,7 @@ TEST_CASE("haproxy: a host dies and comes back under a steady request stream thr
   Client client(h.port());
   std::this_thread::sleep_for(3s);  // a steady stream before the failure (a measurement window)
   const double t_kill = client.now();
-  c.kill9(victim);
-  c.kill_instances(victim);
+  kill_host(victim);
   // HAProxy stops routing to the dead host's address
   std::optional<double> t_unrouted;
   CHECK(wait_until(30s, [&] {
@@ -267,11 +253,11 @@ TEST_CASE("haproxy: a host dies and comes back under a steady request stream thr
   for (const auto& s : samples)
     if (s.ok && s.t > samples.back().t - 2) peers_at_end.insert(s.reply.peer);
   const double pct = samples.empty() ? 100.0 : 100.0 * failed / samples.size();
-  WARN("haproxy e2e: " << samples.size() << " requests over " << samples.back().t << " s, "
+  WARN(label << ": " << samples.size() << " requests over " << samples.back().t << " s, "
        << failed << " failed (" << pct << "%): " << failed_down << " while " << victim_name
        << " was down, " << failed_back << " after it came back; failures at (ms after kill):"
        << fails.str());
-  WARN("haproxy e2e: HAProxy routes nothing to the dead host "
+  WARN(label << ": HAProxy routes nothing to the dead host "
        << (t_unrouted ? static_cast<int>((*t_unrouted - t_kill) * 1000) : -1)
        << " ms after the kill; the last failed request "
        << (last_fail >= t_kill && last_fail < t_return ? static_cast<int>((last_fail - t_kill) * 1000)
@@ -286,4 +272,35 @@ TEST_CASE("haproxy: a host dies and comes back under a steady request stream thr
   CHECK(samples.size() > 2000);  // the client really ran at ~200/s
   CHECK(peers_at_end.size() == 3);
   CHECK(h.running());
+}
+
+}  // namespace
+
+TEST_CASE("haproxy: a host dies and comes back under a steady request stream through HAProxy",
+          "[integration][haproxy]") {
+  if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
+  Cluster c(3);
+  std::vector<std::string> addr, nameservers;
+  for (int i = 0; i < 3; ++i) {
+    addr.push_back("127.0.0.1" + std::to_string(i + 1));
+    c.set_host(i, addr[i]);
+    nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
+  }
+  for (int i = 0; i < 3; ++i)
+    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n");
+  REQUIRE(shoal::test::start_all_ready(c));
+  std::ofstream(c.root() + "/server.py") << kServer;
+  std::ofstream(c.peer(0).dir + "/services/web.toml")
+      << "[service.web]\ncommand = [\"python3\", \"" << c.root() << "/server.py\", \"" << addr[0]
+      << "\", \"" << addr[1] << "\", \"" << addr[2] << "\"]\nreplicas = 3\n"
+      << "ports = { http = 8000 }\n"
+      << "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
+
+  host_dies_and_returns(
+      c, addr, nameservers,
+      [&](int i) {
+        c.kill9(i);
+        c.kill_instances(i);
+      },
+      "haproxy e2e (process driver)");
 }
