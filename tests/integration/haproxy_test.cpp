@@ -28,6 +28,8 @@
 
 #include "cluster.hpp"
 #include "haproxy_proc.hpp"
+#include "node/runtime/docker_api.hpp"
+#include "tests/runtime/docker_fixture.hpp"
 #include "tests/skip.hpp"
 
 using shoal::test::Cluster;
@@ -303,4 +305,66 @@ TEST_CASE("haproxy: a host dies and comes back under a steady request stream thr
         c.kill_instances(i);
       },
       "haproxy e2e (process driver)");
+}
+
+namespace {
+
+// Every container of `peer` (any state), removed by force: what a host death takes away.
+void remove_containers(const std::string& sock, const std::string& peer) {
+  const nlohmann::json f = {{"label", {"shoal.peer=" + peer}}};
+  shoal::runtime::DockerApi api(sock, 10000);
+  auto r = api.request("GET", "/containers/json?all=true&filters=" +
+                                  shoal::runtime::url_encode(f.dump()));
+  if (!r || r->status != 200) return;
+  const auto list = nlohmann::json::parse(r->body, nullptr, false);
+  if (!list.is_array()) return;
+  for (const auto& c : list)
+    if (c.is_object() && c.contains("Id") && c["Id"].is_string())
+      (void)api.request("DELETE", "/containers/" + c["Id"].get<std::string>() + "?force=true");
+}
+
+// The cluster's peers are killed before their containers are removed (so none is recreated).
+struct ContainersGone {
+  Cluster& c;
+  std::string sock;
+  ~ContainersGone() {
+    for (int i = 0; i < c.size(); ++i) c.kill9(i);
+    for (int i = 0; i < c.size(); ++i) remove_containers(sock, c.peer(i).name);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("haproxy: the same with the docker driver on Podman: a host and its containers die",
+          "[integration][haproxy][docker]") {
+  if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
+  SHOAL_REQUIRE_PODMAN();
+  Cluster c(3);
+  ContainersGone gone{c, podman_.socket};
+  std::vector<std::string> addr, nameservers;
+  for (int i = 0; i < 3; ++i) {
+    addr.push_back("127.0.0.1" + std::to_string(i + 1));
+    c.set_host(i, addr[i]);
+    c.set_name(i, "hx" + std::to_string(::getpid()) + "-" + std::to_string(i));
+    nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
+  }
+  for (int i = 0; i < 3; ++i)
+    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n" +
+                       "runtime = { driver = \"docker\", socket = \"" + podman_.socket + "\" }\n");
+  REQUIRE(shoal::test::start_all_ready(c));
+  // busybox httpd answering "PEER INDEX" (published on every host address: HAProxy reaches it
+  // at the peer's own one)
+  std::ofstream(c.peer(0).dir + "/services/web.toml")
+      << "[service.web]\nimage = \"localhost/busybox:latest\"\n"
+         "command = [\"/bin/sh\", \"-c\", \"/bin/busybox mkdir -p /www && echo $SHOAL_PEER "
+         "$SHOAL_INDEX > /www/index.html && exec /bin/busybox httpd -f -p 8080 -h /www\"]\n"
+         "replicas = 3\nports = { http = 8080 }\nstop_grace = \"1s\"\n"
+         "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
+  host_dies_and_returns(
+      c, addr, nameservers,
+      [&](int i) {
+        c.kill9(i);
+        remove_containers(podman_.socket, c.peer(i).name);
+      },
+      "haproxy e2e (docker driver, Podman)");
 }
