@@ -107,6 +107,7 @@ std::optional<Reply> get_once(std::uint16_t port) {
 
 struct Sample {
   double t;  // seconds since the client started
+  double took;  // seconds the request took
   bool ok;
   Reply reply;
 };
@@ -138,7 +139,7 @@ class Client {
       auto r = get_once(port_);
       {
         std::lock_guard<std::mutex> l(mu_);
-        samples_.push_back({t, r.has_value(), r.value_or(Reply{})});
+        samples_.push_back({t, now() - t, r.has_value(), r.value_or(Reply{})});
       }
       next = std::max(next + 5ms, Clock::now());
     }
@@ -249,8 +250,13 @@ void host_dies_and_returns(Cluster& c, const std::vector<std::string>& addr,
     if (failed <= 10) fails << " " << static_cast<int>((s.t - t_kill) * 1000) << "ms";
   }
   std::size_t from_dead = 0;  // answers from the dead host while it was down (after 0.5 s)
-  for (const auto& s : samples)
+  double slowest_steady = 0, slowest_down = 0, slowest_back = 0;  // request durations
+  for (const auto& s : samples) {
     if (s.ok && s.t > t_kill + 0.5 && s.t < t_return && s.reply.peer == victim_name) ++from_dead;
+    double& slowest = s.t < t_kill ? slowest_steady : s.t < t_return ? slowest_down : slowest_back;
+    slowest = std::max(slowest, s.took);
+  }
+  if (failed == 0) fails << " none";
   std::set<std::string> peers_at_end;
   for (const auto& s : samples)
     if (s.ok && s.t > samples.back().t - 2) peers_at_end.insert(s.reply.peer);
@@ -261,14 +267,19 @@ void host_dies_and_returns(Cluster& c, const std::vector<std::string>& addr,
        << fails.str());
   WARN(label << ": HAProxy routes nothing to the dead host "
        << (t_unrouted ? static_cast<int>((*t_unrouted - t_kill) * 1000) : -1)
-       << " ms after the kill; the last failed request "
-       << (last_fail >= t_kill && last_fail < t_return ? static_cast<int>((last_fail - t_kill) * 1000)
-                                                        : -1)
-       << " ms after it; all 3 replicas serve again "
+       << " ms after the kill; the last failed request while it was down: "
+       << (last_fail >= t_kill && last_fail < t_return
+               ? std::to_string(static_cast<int>((last_fail - t_kill) * 1000)) + " ms after it"
+               : std::string("none"))
+       << "; all 3 replicas serve again "
        << static_cast<int>((t_moved - t_kill) * 1000) << " ms after the kill (moved index(es) "
        << moved.size() << " from survivors); the returned host serves again "
        << static_cast<int>((t_back - t_return) * 1000) << " ms after its restart; HAProxy "
-       << "retried " << retries << " connection(s), redispatched " << redispatches);
+       << "retried " << retries << " connection(s), redispatched " << redispatches
+       << "; the slowest request took " << static_cast<int>(slowest_steady * 1000)
+       << " ms before the kill, " << static_cast<int>(slowest_down * 1000)
+       << " ms while the host was down, " << static_cast<int>(slowest_back * 1000)
+       << " ms after it came back");
   CHECK(from_dead == 0);
   CHECK(failed * 100 < 5 * samples.size());
   CHECK(samples.size() > 2000);  // the client really ran at ~200/s
