@@ -38,22 +38,32 @@ std::string haproxy_binary() {
   return "";
 }
 
-Haproxy::Haproxy(const std::string& dir, std::uint16_t port,
-                 const std::vector<std::string>& nameservers)
-    : config_(dir + "/haproxy.cfg"), log_(dir + "/haproxy.log"), socket_(dir + "/haproxy.sock"),
-      port_(port) {
-  std::ifstream in(example_path());
+std::string example_text(const std::string& name) {
+  std::ifstream in(SHOAL_EXAMPLES_DIR "/haproxy/" + name);
   std::stringstream buf;
   buf << in.rdbuf();
-  std::string text = buf.str();
+  return buf.str();
+}
+
+std::string render_example(const std::vector<std::string>& nameservers, const std::string& bind,
+                           const std::string& socket) {
+  std::string text = example_text("haproxy.cfg");
   std::string lines;
   for (std::size_t i = 0; i < nameservers.size(); ++i)
     lines += std::string(i == 0 ? "" : "\n    ") + "nameserver shoal" + std::to_string(i + 1) +
              " " + nameservers[i];
   replace_once(text, "nameserver shoal1 127.0.0.1:7953", lines);
-  replace_once(text, "bind 127.0.0.1:8080", "bind 127.0.0.1:" + std::to_string(port));
-  replace_once(text, "stats socket /tmp/haproxy-shoal.sock", "stats socket " + socket_);
-  std::ofstream(config_) << text;
+  replace_once(text, "bind 127.0.0.1:8080", "bind " + bind);
+  replace_once(text, "stats socket /tmp/haproxy-shoal.sock", "stats socket " + socket);
+  return text;
+}
+
+Haproxy::Haproxy(const std::string& dir, std::uint16_t port,
+                 const std::vector<std::string>& nameservers)
+    : config_(dir + "/haproxy.cfg"), log_(dir + "/haproxy.log"), socket_(dir + "/haproxy.sock"),
+      port_(port) {
+  std::ofstream(config_) << render_example(nameservers, "127.0.0.1:" + std::to_string(port),
+                                           socket_);
 }
 
 Haproxy::~Haproxy() {

@@ -25,11 +25,18 @@ struct HaServer {
 // The path of the haproxy binary, "" when it is not installed.
 std::string haproxy_binary();
 
+// The text of examples/haproxy/NAME ("" when it cannot be read).
+std::string example_text(const std::string& name);
+
+// examples/haproxy/haproxy.cfg with `bind` ("127.0.0.1:8080" in the example) and the stats
+// socket path replaced, and one nameserver line per address of `nameservers`
+// ("127.0.0.11:5353"). Throws when the example no longer holds what it replaces.
+std::string render_example(const std::vector<std::string>& nameservers, const std::string& bind,
+                           const std::string& socket);
+
 class Haproxy {
  public:
-  // Renders examples/haproxy/haproxy.cfg into `dir`: the listen address 127.0.0.1:`port`,
-  // one nameserver line per address of `nameservers` ("127.0.0.11:5353"), the stats socket
-  // inside `dir`. Throws when the example no longer holds what it replaces.
+  // Renders the example into `dir`: listening on 127.0.0.1:`port`, the stats socket in `dir`.
   Haproxy(const std::string& dir, std::uint16_t port, const std::vector<std::string>& nameservers);
   ~Haproxy();  // SIGKILL by PID, reaped
   Haproxy(const Haproxy&) = delete;

@@ -160,6 +160,29 @@ std::multiset<std::string> serving(Haproxy& h) {
   return out;
 }
 
+// The service `web` of the process-driver tests: 3 replicas of kServer, in p0's folder.
+void define_web(Cluster& c, const std::vector<std::string>& addr) {
+  std::ofstream(c.root() + "/server.py") << kServer;
+  std::ofstream(c.peer(0).dir + "/services/web.toml")
+      << "[service.web]\ncommand = [\"python3\", \"" << c.root() << "/server.py\", \"" << addr[0]
+      << "\", \"" << addr[1] << "\", \"" << addr[2] << "\"]\nreplicas = 3\n"
+      << "ports = { http = 8000 }\n"
+      << "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
+}
+
+// 3 peers on 127.0.0.11..13 with their DNS (nameservers[i]), ready.
+void start_three(Cluster& c, std::vector<std::string>& addr, std::vector<std::string>& nameservers,
+                 const std::string& extra = "") {
+  for (int i = 0; i < 3; ++i) {
+    addr.push_back("127.0.0.1" + std::to_string(i + 1));
+    c.set_host(i, addr[i]);
+    nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
+  }
+  for (int i = 0; i < 3; ++i)
+    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n" + extra);
+  REQUIRE(shoal::test::start_all_ready(c));
+}
+
 // The scenario on a started cluster `c` (peer i gossips at addr[i], its DNS at nameservers[i])
 // whose service `web` (3 replicas, port `http`, answering "PEER INDEX") has been defined: HAProxy
 // in front, the client stream, the death of a host by `kill_host` and its restart.
@@ -294,20 +317,8 @@ TEST_CASE("haproxy: a host dies and comes back under a steady request stream thr
   if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
   Cluster c(3);
   std::vector<std::string> addr, nameservers;
-  for (int i = 0; i < 3; ++i) {
-    addr.push_back("127.0.0.1" + std::to_string(i + 1));
-    c.set_host(i, addr[i]);
-    nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
-  }
-  for (int i = 0; i < 3; ++i)
-    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n");
-  REQUIRE(shoal::test::start_all_ready(c));
-  std::ofstream(c.root() + "/server.py") << kServer;
-  std::ofstream(c.peer(0).dir + "/services/web.toml")
-      << "[service.web]\ncommand = [\"python3\", \"" << c.root() << "/server.py\", \"" << addr[0]
-      << "\", \"" << addr[1] << "\", \"" << addr[2] << "\"]\nreplicas = 3\n"
-      << "ports = { http = 8000 }\n"
-      << "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
+  start_three(c, addr, nameservers);
+  define_web(c, addr);
 
   host_dies_and_returns(
       c, addr, nameservers,
@@ -353,16 +364,9 @@ TEST_CASE("haproxy: the same with the docker driver on Podman: a host and its co
   Cluster c(3);
   ContainersGone gone{c, podman_.socket};
   std::vector<std::string> addr, nameservers;
-  for (int i = 0; i < 3; ++i) {
-    addr.push_back("127.0.0.1" + std::to_string(i + 1));
-    c.set_host(i, addr[i]);
-    c.set_name(i, "hx" + std::to_string(::getpid()) + "-" + std::to_string(i));
-    nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
-  }
-  for (int i = 0; i < 3; ++i)
-    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n" +
-                       "runtime = { driver = \"docker\", socket = \"" + podman_.socket + "\" }\n");
-  REQUIRE(shoal::test::start_all_ready(c));
+  for (int i = 0; i < 3; ++i) c.set_name(i, "hx" + std::to_string(::getpid()) + "-" + std::to_string(i));
+  start_three(c, addr, nameservers,
+              "runtime = { driver = \"docker\", socket = \"" + podman_.socket + "\" }\n");
   // busybox httpd answering "PEER INDEX" (published on every host address: HAProxy reaches it
   // at the peer's own one)
   std::ofstream(c.peer(0).dir + "/services/web.toml")
@@ -378,4 +382,48 @@ TEST_CASE("haproxy: the same with the docker driver on Podman: a host and its co
         remove_containers(podman_.socket, c.peer(i).name);
       },
       "haproxy e2e (docker driver, Podman)");
+}
+
+TEST_CASE("haproxy: as a global Shoal service, the HAProxy on every peer reaches every replica",
+          "[integration][haproxy]") {
+  if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
+  Cluster c(3);
+  std::vector<std::string> addr, nameservers;
+  start_three(c, addr, nameservers);
+  define_web(c, addr);
+  // examples/haproxy as they are, but for 3 peers sharing one host: a dynamic port each (the
+  // example's static 8080 would collide) and a stats socket each; HAProxy expands "${...}"
+  std::ofstream(c.root() + "/haproxy-global.cfg") << shoal::test::render_example(
+      nameservers, "\"127.0.0.1:${PORT}\"", "\"" + c.root() + "/haproxy-${SHOAL_PEER}.sock\"");
+  std::string svc = shoal::test::example_text("haproxy-service.toml");
+  for (auto [from, to] : {std::pair<std::string, std::string>{"\"/etc/shoal/haproxy.cfg\"",
+                                                              "\"" + c.root() + "/haproxy-global.cfg\""},
+                          {"{ http = { container = 8080, host = 8080 } }", "{ http = 8080 }"},
+                          {"\"/usr/sbin/haproxy\"", "\"" + shoal::test::haproxy_binary() + "\""}}) {
+    const auto at = svc.find(from);
+    REQUIRE(at != std::string::npos);
+    svc.replace(at, from.size(), to);
+  }
+  std::ofstream(c.peer(0).dir + "/services/haproxy.toml") << svc;
+  // one HAProxy per peer, each with its port
+  std::map<std::string, std::uint16_t> port_of;  // peer -> its HAProxy's port
+  REQUIRE(wait_until(40s, [&] {
+    port_of.clear();
+    auto ps = c.get(0, "/v1/ps");
+    if (!ps || !ps->is_array()) return false;
+    for (const auto& r : *ps)
+      if (r.value("service", "") == "haproxy" && r["peer"].is_string() &&
+          r["host_ports"].is_object() && r["host_ports"].contains("http"))
+        port_of[r["peer"].get<std::string>()] = r["host_ports"]["http"].get<std::uint16_t>();
+    return port_of.size() == 3;
+  }));
+  // each of them reaches all 3 replicas through DNS
+  for (const auto& [peer, port] : port_of) {
+    INFO("the HAProxy on " << peer << " at 127.0.0.1:" << port);
+    std::set<std::string> seen;
+    CHECK(wait_until(40s, [&, port = port] {
+      if (auto r = get_once(port)) seen.insert(r->peer + " " + std::to_string(r->index));
+      return seen.size() == 3;
+    }));
+  }
 }
