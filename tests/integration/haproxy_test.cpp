@@ -246,7 +246,8 @@ void host_dies_and_returns(Cluster& c, const std::vector<std::string>& addr,
     return true;
   }));
   // steady with 2 hosts until 10 s after the kill (a measurement window)
-  std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, t_kill + 10 - client.now())));
+  std::this_thread::sleep_for(
+      std::chrono::duration<double>(std::max(0.0, t_kill + 10 - client.now())));
 
   // the host comes back; its instances move back to it (make-before-break)
   const double t_return = client.now();
@@ -364,7 +365,8 @@ TEST_CASE("haproxy: the same with the docker driver on Podman: a host and its co
   Cluster c(3);
   ContainersGone gone{c, podman_.socket};
   std::vector<std::string> addr, nameservers;
-  for (int i = 0; i < 3; ++i) c.set_name(i, "hx" + std::to_string(::getpid()) + "-" + std::to_string(i));
+  for (int i = 0; i < 3; ++i)
+    c.set_name(i, "hx" + std::to_string(::getpid()) + "-" + std::to_string(i));
   start_three(c, addr, nameservers,
               "runtime = { driver = \"docker\", socket = \"" + podman_.socket + "\" }\n");
   // busybox httpd answering "PEER INDEX" (published on every host address: HAProxy reaches it
@@ -396,10 +398,11 @@ TEST_CASE("haproxy: as a global Shoal service, the HAProxy on every peer reaches
   std::ofstream(c.root() + "/haproxy-global.cfg") << shoal::test::render_example(
       nameservers, "\"127.0.0.1:${PORT}\"", "\"" + c.root() + "/haproxy-${SHOAL_PEER}.sock\"");
   std::string svc = shoal::test::example_text("haproxy-service.toml");
-  for (auto [from, to] : {std::pair<std::string, std::string>{"\"/etc/shoal/haproxy.cfg\"",
-                                                              "\"" + c.root() + "/haproxy-global.cfg\""},
-                          {"{ http = { container = 8080, host = 8080 } }", "{ http = 8080 }"},
-                          {"\"/usr/sbin/haproxy\"", "\"" + shoal::test::haproxy_binary() + "\""}}) {
+  using Edit = std::pair<std::string, std::string>;
+  for (const auto& [from, to] :
+       {Edit{"\"/etc/shoal/haproxy.cfg\"", "\"" + c.root() + "/haproxy-global.cfg\""},
+        Edit{"{ http = { container = 8080, host = 8080 } }", "{ http = 8080 }"},
+        Edit{"\"/usr/sbin/haproxy\"", "\"" + shoal::test::haproxy_binary() + "\""}}) {
     const auto at = svc.find(from);
     REQUIRE(at != std::string::npos);
     svc.replace(at, from.size(), to);
