@@ -101,6 +101,16 @@ TEST_CASE("spec_hash: every instance-shaping field changes it") {
   add("health path", [](ServiceSpec& s) { s.health.http_path = "/ready"; });
   add("health interval", [](ServiceSpec& s) { s.health.interval = 6000; });
   add("health retries", [](ServiceSpec& s) { s.health.retries = 4; });
+  add("health timeout", [](ServiceSpec& s) { s.health.timeout = 2500; });
+  add("health port", [](ServiceSpec& s) { s.health.port = "admin"; });
+  add("health exec", [](ServiceSpec& s) {
+    s.health.kind = HealthCheck::Kind::exec;
+    s.health.exec = {"/bin/check", "--quick"};
+  });
+  add("health exec argv", [](ServiceSpec& s) {
+    s.health.kind = HealthCheck::Kind::exec;
+    s.health.exec = {"/bin/check", "--slow"};
+  });
   std::set<std::string> seen{h};
   for (const auto& [what, s] : variants) {
     INFO(what);
