@@ -165,3 +165,27 @@ TEST_CASE("SIGTERM with no other peer alive: no wait, instances stopped, exit 0"
   const std::string log = read_text(c.peer(0).log);
   CHECK(log.find("drain: no other peer is alive: not waiting") != std::string::npos);
 }
+
+TEST_CASE("SIGINT drains as SIGTERM does, and a second SIGINT quits at once with exit 0",
+          "[integration][drain]") {
+  Cluster c(1);
+  c.start(0);
+  REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));
+  // An instance that ignores SIGTERM with a long grace: the drain's stop phase waits it out
+  // (up to 30 s), so only the second interrupt can end the peer quickly.
+  std::ofstream(c.peer(0).dir + "/services/stubborn.toml")
+      << "[service.stubborn]\ncommand = [\"sh\", \"-c\", \"trap '' TERM; while true; do sleep 1; "
+         "done\"]\nreplicas = 1\nstop_grace = \"30s\"\n";
+  REQUIRE(wait_until(30s, [&] { return live_on(c, 0) == 1; }));
+  shoal::test::signal_peer(c, 0, SIGINT);
+  REQUIRE(wait_until(10s, [&] {
+    return read_text(c.peer(0).log).find("SIGINT: draining") != std::string::npos;
+  }));
+  CHECK(c.wait_exit(0, 1500ms) == -1);  // still draining: the instance ignores SIGTERM
+  const auto second = std::chrono::steady_clock::now();
+  shoal::test::signal_peer(c, 0, SIGINT);
+  CHECK(c.wait_exit(0, 5s) == 0);
+  CHECK(std::chrono::steady_clock::now() - second < 5s);
+  CHECK(read_text(c.peer(0).log).find("second interrupt: quitting at once") != std::string::npos);
+  c.kill_instances(0);  // what the peer left running (its supervisor would stop it as an orphan)
+}
