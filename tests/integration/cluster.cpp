@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -81,7 +82,41 @@ bool wait_until(std::chrono::milliseconds limit, const std::function<bool()>& co
   }
 }
 
+namespace {
+std::vector<Cluster*>& live_clusters() {
+  static std::vector<Cluster*> all;
+  return all;
+}
+}  // namespace
+
+const std::vector<Cluster*>& Cluster::live() { return live_clusters(); }
+
+void Cluster::diagnose(std::ostream& out) {
+  for (int i = 0; i < size(); ++i) {
+    const PeerProc& p = peers_[i];
+    const bool running = p.pid > 0 && ::kill(p.pid, 0) == 0;
+    out << "--- peer " << i << " (" << p.name << ", pid " << p.pid
+        << (running ? ", running" : ", not running") << ", log " << p.log << ")\n";
+    std::string text = read_text(p.log);
+    std::size_t from = text.size(), lines = 0;
+    while (from > 0 && lines < 30) {
+      from = text.rfind('\n', from - 1);
+      if (from == std::string::npos) {
+        from = 0;
+        break;
+      }
+      ++lines;
+    }
+    out << text.substr(from) << "\n";
+    if (running) {
+      auto ps = get(i, "/v1/ps");
+      out << "ps: " << (ps ? ps->dump() : std::string("(no answer)")) << "\n";
+    }
+  }
+}
+
 Cluster::Cluster(int n, std::string extra) {
+  live_clusters().push_back(this);
   char tmpl[] = "/tmp/shoal-it-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   root_ = tmpl;
@@ -124,6 +159,8 @@ void Cluster::set_extra(int i, const std::string& extra) {
 }
 
 Cluster::~Cluster() {
+  auto& all = live_clusters();
+  all.erase(std::remove(all.begin(), all.end(), this), all.end());
   for (auto& p : peers_) {
     if (p.pid > 0) {
       ::kill(p.pid, SIGKILL);

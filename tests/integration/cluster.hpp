@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "node/runtime/instance_record.hpp"
 
@@ -49,6 +50,11 @@ class Cluster {
   // Waits (bounded) for peer i to exit by itself: its exit status, or -1 (still running).
   int wait_exit(int i, std::chrono::milliseconds limit);
   PeerProc& peer(int i) { return peers_[i]; }
+  // What a failed test needs to be understood: per peer, its pid and whether it runs, the
+  // tail of its log, and its `ps` (diagnose.cpp writes it for every live cluster).
+  void diagnose(std::ostream& out);
+  // Every cluster alive now (the failure listener reads it).
+  static const std::vector<Cluster*>& live();
   int size() const { return static_cast<int>(peers_.size()); }
 
   // GET on peer i's API; nullopt when unreachable.
