@@ -93,16 +93,14 @@ std::string describe(const ApiTarget& api) {
   return (v6 ? "[" + api.host + "]" : api.host) + ":" + std::to_string(api.port);
 }
 
-namespace {
-
-std::string cell(const Json& v) {
+std::string table_cell(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "-";
   if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
   return json_text(v);
 }
 
-std::string table(const std::vector<std::string>& head,
+std::string text_table(const std::vector<std::string>& head,
                   const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> w(head.size());
   for (std::size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
@@ -121,6 +119,8 @@ std::string table(const std::vector<std::string>& head,
   for (const auto& r : rows) line(r);
   return s.str();
 }
+
+namespace {
 
 HttpResult send(const ApiTarget& api, const std::string& method, const std::string& target,
                 const std::string& body, int timeout_ms = 5000) {
@@ -182,64 +182,64 @@ std::optional<Json> call(const ApiTarget& to, const std::string& method,
 std::string members_table(const Json& members) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& m : members) {
-    rows.push_back({cell(m.value("name", Json())), cell(m.value("addr", Json())),
-                    cell(m.value("state", Json())),
-                    m.value("zone", std::string()).empty() ? "-" : cell(m["zone"]),
-                    cell(m.value("incarnation", Json())), cell(m.value("ready", Json()))});
+    rows.push_back({table_cell(m.value("name", Json())), table_cell(m.value("addr", Json())),
+                    table_cell(m.value("state", Json())),
+                    m.value("zone", std::string()).empty() ? "-" : table_cell(m["zone"]),
+                    table_cell(m.value("incarnation", Json())), table_cell(m.value("ready", Json()))});
   }
-  return table({"NAME", "ADDR", "STATE", "ZONE", "INCARNATION", "READY"}, rows);
+  return text_table({"NAME", "ADDR", "STATE", "ZONE", "INCARNATION", "READY"}, rows);
 }
 
 std::string status_text(const Json& s) {
   std::ostringstream o;
-  o << "name:       " << cell(s.value("name", Json())) << "\n"
-    << "view hash:  " << cell(s.value("view_hash", Json())) << "\n"
-    << "members:    " << cell(s.value("members", Json())) << " (" << cell(s.value("alive", Json()))
-    << " alive, " << cell(s.value("ready", Json())) << " ready)\n";
-  if (s.contains("incarnation")) o << "incarnation: " << cell(s["incarnation"]) << "\n";
+  o << "name:       " << table_cell(s.value("name", Json())) << "\n"
+    << "view hash:  " << table_cell(s.value("view_hash", Json())) << "\n"
+    << "members:    " << table_cell(s.value("members", Json())) << " (" << table_cell(s.value("alive", Json()))
+    << " alive, " << table_cell(s.value("ready", Json())) << " ready)\n";
+  if (s.contains("incarnation")) o << "incarnation: " << table_cell(s["incarnation"]) << "\n";
   if (s.contains("runtime") && s["runtime"].is_object()) {
     const Json& r = s["runtime"];
-    o << "runtime:    " << cell(r.value("driver", Json()));
-    if (r.contains("socket")) o << " on " << cell(r["socket"]);
+    o << "runtime:    " << table_cell(r.value("driver", Json()));
+    if (r.contains("socket")) o << " on " << table_cell(r["socket"]);
     if (r.value("available", true) == false) {
-      o << ", UNAVAILABLE: " << cell(r.value("error", Json()));
+      o << ", UNAVAILABLE: " << table_cell(r.value("error", Json()));
     }
     o << "\n";
   }
   if (s.value("draining", false) == true) o << "draining:   yes\n";
   if (s.contains("clock_warning") && s["clock_warning"].is_string())
-    o << "warning:    " << cell(s["clock_warning"]) << "\n";
+    o << "warning:    " << table_cell(s["clock_warning"]) << "\n";
   if (s.contains("stats") && s["stats"].is_object() && s["stats"].contains("state") &&
       s["stats"]["state"].is_object()) {
     const Json& st = s["stats"]["state"];
     const Json skew = st.value("refused_skew", Json(0));
     if (skew.is_number_unsigned() && skew.get<std::uint64_t>() > 0) {
-      o << "refused:    " << cell(skew)
+      o << "refused:    " << table_cell(skew)
         << " remote entries for clock skew (a peer's clock runs ahead of this host's)\n";
     }
   }
   if (s.contains("errors") && s["errors"].is_array()) {
-    for (const auto& e : s["errors"]) o << "error:      " << cell(e) << "\n";
+    for (const auto& e : s["errors"]) o << "error:      " << table_cell(e) << "\n";
   }
   if (s.contains("conflicts") && s["conflicts"].is_array()) {
     for (const auto& c : s["conflicts"]) {
-      o << "conflict:   service " << cell(c.value("service", Json())) << " is also defined by "
-        << cell(c.value("in_force", Json())) << ", whose newer edit is in force (ours: "
-        << cell(c.value("file", Json())) << ")\n";
+      o << "conflict:   service " << table_cell(c.value("service", Json())) << " is also defined by "
+        << table_cell(c.value("in_force", Json())) << ", whose newer edit is in force (ours: "
+        << table_cell(c.value("file", Json())) << ")\n";
     }
   }
   if (s.contains("invalid_specs") && s["invalid_specs"].is_array()) {
     for (const auto& v : s["invalid_specs"]) {
-      o << "refused:    spec " << cell(v.value("service", Json()));
-      if (v.contains("origin") && v["origin"].is_string()) o << " from " << cell(v["origin"]);
-      o << ": " << cell(v.value("error", Json())) << "\n";
+      o << "refused:    spec " << table_cell(v.value("service", Json()));
+      if (v.contains("origin") && v["origin"].is_string()) o << " from " << table_cell(v["origin"]);
+      o << ": " << table_cell(v.value("error", Json())) << "\n";
     }
   }
   if (s.contains("foreign_instances") && s["foreign_instances"].is_array()) {
     for (const auto& f : s["foreign_instances"]) {
-      o << "foreign:    " << cell(f.value("service", Json())) << "/"
-        << cell(f.value("index", Json())) << " (pid " << cell(f.value("pid", Json()))
-        << ") is labelled for peer " << cell(f.value("peer", Json()))
+      o << "foreign:    " << table_cell(f.value("service", Json())) << "/"
+        << table_cell(f.value("index", Json())) << " (pid " << table_cell(f.value("pid", Json()))
+        << ") is labelled for peer " << table_cell(f.value("peer", Json()))
         << ": not managed here, still running when the peer started\n";
     }
   }
@@ -271,11 +271,11 @@ int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream&
 std::string services_table(const Json& services) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : services) {
-    rows.push_back({cell(v.value("name", Json())), cell(v.value("replicas", Json())),
-                    cell(v.value("running", Json())), cell(v.value("healthy", Json())),
-                    cell(v.value("version", Json()))});
+    rows.push_back({table_cell(v.value("name", Json())), table_cell(v.value("replicas", Json())),
+                    table_cell(v.value("running", Json())), table_cell(v.value("healthy", Json())),
+                    table_cell(v.value("version", Json()))});
   }
-  return table({"NAME", "REPLICAS", "RUNNING", "HEALTHY", "VERSION"}, rows);
+  return text_table({"NAME", "REPLICAS", "RUNNING", "HEALTHY", "VERSION"}, rows);
 }
 
 namespace {
@@ -284,7 +284,7 @@ namespace {
 std::string ports_text(const Json& ports) {
   std::string out;
   if (ports.is_object()) {
-    for (const auto& [k, p] : ports.items()) out += (out.empty() ? "" : ",") + k + "=" + cell(p);
+    for (const auto& [k, p] : ports.items()) out += (out.empty() ? "" : ",") + k + "=" + table_cell(p);
   }
   return out.empty() ? "-" : out;
 }
@@ -298,21 +298,21 @@ constexpr int kWatchTimeoutMs = 75000;
 std::string ps_table(const Json& instances) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : instances) {
-    rows.push_back({cell(v.value("service", Json())), cell(v.value("index", Json())),
-                    cell(v.value("peer", Json())), cell(v.value("address", Json())),
-                    cell(v.value("state", Json())), ports_text(v.value("host_ports", Json()))});
+    rows.push_back({table_cell(v.value("service", Json())), table_cell(v.value("index", Json())),
+                    table_cell(v.value("peer", Json())), table_cell(v.value("address", Json())),
+                    table_cell(v.value("state", Json())), ports_text(v.value("host_ports", Json()))});
   }
-  return table({"SERVICE", "INDEX", "PEER", "ADDRESS", "STATE", "PORTS"}, rows);
+  return text_table({"SERVICE", "INDEX", "PEER", "ADDRESS", "STATE", "PORTS"}, rows);
 }
 
 std::string endpoints_table(const Json& endpoints) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : endpoints) {
-    rows.push_back({cell(v.value("service", Json())), cell(v.value("index", Json())),
-                    cell(v.value("peer", Json())), cell(v.value("address", Json())),
-                    ports_text(v.value("ports", Json())), cell(v.value("state", Json()))});
+    rows.push_back({table_cell(v.value("service", Json())), table_cell(v.value("index", Json())),
+                    table_cell(v.value("peer", Json())), table_cell(v.value("address", Json())),
+                    ports_text(v.value("ports", Json())), table_cell(v.value("state", Json()))});
   }
-  return table({"SERVICE", "INDEX", "PEER", "ADDRESS", "PORTS", "STATE"}, rows);
+  return text_table({"SERVICE", "INDEX", "PEER", "ADDRESS", "PORTS", "STATE"}, rows);
 }
 
 int cmd_endpoints(const ApiTarget& api, const std::string& service, bool json, bool watch,
@@ -474,11 +474,11 @@ int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
 std::string apply_text(const Json& j) {
   std::string names;
   if (j.contains("services") && j["services"].is_array())
-    for (const auto& n : j["services"]) names += (names.empty() ? "" : ", ") + cell(n);
-  std::string text = "applied " + names + " (" + cell(j.value("file", Json())) + " on " +
-                     cell(j.value("peer", Json())) + ")\n";
+    for (const auto& n : j["services"]) names += (names.empty() ? "" : ", ") + table_cell(n);
+  std::string text = "applied " + names + " (" + table_cell(j.value("file", Json())) + " on " +
+                     table_cell(j.value("peer", Json())) + ")\n";
   if (j.contains("warning") && j["warning"].is_string())
-    text += "warning: " + cell(j["warning"]) + "\n";
+    text += "warning: " + table_cell(j["warning"]) + "\n";
   return text;
 }
 
@@ -486,7 +486,7 @@ int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
                std::ostream& err) {
   auto j = call(api, "DELETE", "/v1/services/" + name, "", err, "delete");
   if (!j) return 1;
-  out << "deleted " << name << " (" << cell((*j)["file"]) << " on " << cell((*j)["peer"])
+  out << "deleted " << name << " (" << table_cell((*j)["file"]) << " on " << table_cell((*j)["peer"])
       << ")\n";
   return 0;
 }

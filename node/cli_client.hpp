@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,12 @@ bool read_cli_token(const std::string& path, ApiTarget& api, std::string& error)
 std::string describe(const ApiTarget& api);
 
 // Human renderings of the API's JSON (pure, tested).
+// A cell of the CLI's tables: a string as it is, null "-", a boolean yes/no, else its JSON.
+std::string table_cell(const nlohmann::json& v);
+// Columns padded to the widest cell, two spaces apart, one line a row.
+std::string text_table(const std::vector<std::string>& head,
+                       const std::vector<std::vector<std::string>>& rows);
+
 std::string members_table(const nlohmann::json& members);
 std::string status_text(const nlohmann::json& status);
 // What `shoal apply` prints for the API's answer: the services applied, and the peer's warning

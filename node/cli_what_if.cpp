@@ -5,6 +5,7 @@
 #include <sstream>
 #include <vector>
 
+#include "node/cli_client.hpp"
 #include "node/http.hpp"
 #include "node/peer/json_text.hpp"
 
@@ -26,31 +27,6 @@ std::string percent_encode(const std::string& s) {
   return out;
 }
 
-std::string cell(const Json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "-";
-  return json_text(v);
-}
-
-// Columns padded to the widest cell, two spaces apart (as the other tables of the CLI).
-void table(std::ostream& s, const std::vector<std::string>& head,
-           const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> w(head.size());
-  for (std::size_t i = 0; i < head.size(); ++i) w[i] = head[i].size();
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
-  auto line = [&](const std::vector<std::string>& r) {
-    std::string l;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      l += r[i];
-      if (i + 1 < r.size()) l += std::string(w[i] - r[i].size() + 2, ' ');
-    }
-    s << l << "\n";
-  };
-  line(head);
-  for (const auto& r : rows) line(r);
-}
-
 const Json& array_at(const Json& j, const char* key) {
   static const Json empty = Json::array();
   return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : empty;
@@ -68,20 +44,20 @@ std::string what_if_text(const Json& reply) {
   std::ostringstream s;
   std::vector<std::vector<std::string>> moves, unplaced;
   for (const auto& m : array_at(reply, "moves")) {
-    moves.push_back({cell(m.value("service", Json())), cell(m.value("index", Json())),
-                     cell(m.value("from", Json())), cell(m.value("to", Json()))});
+    moves.push_back({table_cell(m.value("service", Json())), table_cell(m.value("index", Json())),
+                     table_cell(m.value("from", Json())), table_cell(m.value("to", Json()))});
   }
   for (const auto& u : array_at(reply, "unplaced")) {
-    unplaced.push_back({cell(u.value("service", Json())), cell(u.value("index", Json())),
-                        cell(u.value("from", Json())), cell(u.value("reason", Json()))});
+    unplaced.push_back({table_cell(u.value("service", Json())), table_cell(u.value("index", Json())),
+                        table_cell(u.value("from", Json())), table_cell(u.value("reason", Json()))});
   }
   if (moves.empty()) s << "no instance would move\n";
-  else table(s, {"SERVICE", "INDEX", "FROM", "TO"}, moves);
+  else s << text_table({"SERVICE", "INDEX", "FROM", "TO"}, moves);
   s << "\n";
   if (unplaced.empty()) s << "no instance would go unplaced\n";
   else {
     s << "unplaced:\n";
-    table(s, {"SERVICE", "INDEX", "FROM", "REASON"}, unplaced);
+    s << text_table({"SERVICE", "INDEX", "FROM", "REASON"}, unplaced);
   }
   return s.str();
 }
