@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <thread>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -244,8 +245,15 @@ TEST_CASE("executor: steps return promptly while a health probe hangs, and its e
     std::lock_guard<std::mutex> lk(d->mu);
     return d->in_probe;
   };
-  // Started, then stepped until its first probe runs (and hangs).
-  for (int k = 0; k < 200 && !probing(); ++k) REQUIRE(step());
+  // Started, then stepped until its first probe runs (and hangs). The probe thread may start
+  // a moment after the step that handed it the probe: wait for it, bounded, after each step.
+  auto wait_probing = [&] {
+    const auto until = std::chrono::steady_clock::now() + 200ms;
+    while (!probing() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(1ms);
+    return probing();
+  };
+  for (int k = 0; k < 200 && !wait_probing(); ++k) REQUIRE(step());
   REQUIRE(probing());
   CHECK(inbox.reports.back().status.instances.at(0).state == placement::InstanceState::starting);
 
