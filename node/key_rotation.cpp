@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/peer/json_int.hpp"
 #include "node/services_dir.hpp"
 
 namespace shoal::node {
@@ -16,7 +17,7 @@ std::string encode_ring(const gossip::Keys& keys) {
 
 std::optional<gossip::Keys> decode_ring(std::string_view value) {
   Json j = Json::parse(value, nullptr, false);
-  if (!j.is_object() || j.value("v", 0) != 1 || !j.contains("keys") || !j["keys"].is_array()) {
+  if (!j.is_object() || !json_version_is(j, 1) || !j.contains("keys") || !j["keys"].is_array()) {
     return std::nullopt;
   }
   const Json& arr = j["keys"];

@@ -5,12 +5,24 @@
 #include <stdexcept>
 
 #include "config/constraint.hpp"
+#include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::node {
 
 using J = nlohmann::json;
+
+namespace {
+
+// An integer of T's range, else the decode fails (see json_int.hpp).
+template <typename T>
+T num(const J& v) {
+  if (auto n = json_int<T>(v)) return *n;
+  throw std::out_of_range("not an integer in range");
+}
+
+}  // namespace
 
 std::string encode_status(const placement::PeerStatus& status) {
   J list = J::array();
@@ -26,20 +38,20 @@ std::string encode_status(const placement::PeerStatus& status) {
 std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
   try {
     J j = J::parse(bytes);
-    if (!j.is_object() || j.value("v", 0) != 1 || !j["i"].is_array()) return std::nullopt;
+    if (!j.is_object() || !json_version_is(j, 1) || !j["i"].is_array()) return std::nullopt;
     placement::PeerStatus out;
     for (const auto& e : j["i"]) {
       if (!e.is_array() || e.size() != 7) return std::nullopt;
       placement::InstanceStatus s;
       s.id.service = e[0].get<std::string>();
-      s.id.index = e[1].get<std::uint32_t>();
+      s.id.index = num<std::uint32_t>(e[1]);
       auto st = placement::instance_state_from_string(e[2].get<std::string>());
       if (!st) return std::nullopt;
       s.state = *st;
       s.spec_hash = e[3].get<std::string>();
-      for (const auto& [n, p] : e[4].items()) s.host_ports[n] = p.get<std::uint16_t>();
-      s.restarts = e[5].get<int>();
-      s.exit_code = e[6].get<int>();
+      for (const auto& [n, p] : e[4].items()) s.host_ports[n] = num<std::uint16_t>(p);
+      s.restarts = num<int>(e[5]);
+      s.exit_code = num<int>(e[6]);
       out.instances.push_back(std::move(s));
     }
     std::sort(out.instances.begin(), out.instances.end(),
@@ -69,21 +81,6 @@ const char* health_name(config::HealthCheck::Kind k) {
     case config::HealthCheck::Kind::exec: return "exec";
   }
   return "none";
-}
-
-// An integer of T's range (nlohmann's get<T> would truncate 2^32 + 1 to 1, and 2.5 to 2).
-template <typename T>
-T num(const J& v) {
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
-  } else if (v.is_number_integer()) {
-    const auto i = v.get<std::int64_t>();
-    if (i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
-        (i < 0 || static_cast<std::uint64_t>(i) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
-      return static_cast<T>(i);
-  }
-  throw std::out_of_range("not an integer in range");
 }
 
 }  // namespace
@@ -122,7 +119,7 @@ std::string encode_spec(const config::ServiceSpec& s) {
 std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
   try {
     J j = J::parse(bytes);
-    if (!j.is_object() || j.value("v", 0) != 1) return std::nullopt;
+    if (!j.is_object() || !json_version_is(j, 1)) return std::nullopt;
     config::ServiceSpec s;
     s.name = j.at("name").get<std::string>();
     s.image = j.at("image").get<std::string>();

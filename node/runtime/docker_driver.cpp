@@ -11,6 +11,7 @@
 #include <random>
 #include <set>
 
+#include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/socket_detect.hpp"
@@ -43,8 +44,22 @@ std::string random_suffix() {
 }
 
 std::string str(const json& j, const char* key) {
+  if (!j.is_object()) return {};
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The engine's answers are outside input: a member of the wrong type reads as absent, never as
+// an exception (nlohmann's value() throws on a type mismatch).
+const json& object_at(const json& j, const char* key) {
+  static const json empty = json::object();
+  auto it = j.is_object() ? j.find(key) : j.end();
+  return j.is_object() && it != j.end() && it->is_object() ? *it : empty;
+}
+
+bool flag(const json& j, const char* key, bool absent) {
+  auto it = j.is_object() ? j.find(key) : j.end();
+  return j.is_object() && it != j.end() && it->is_boolean() ? it->get<bool>() : absent;
 }
 
 // Labels of a container (list or inspect JSON); false when they are not a complete shoal set.
@@ -275,11 +290,11 @@ Status DockerDriver::stop(const std::string& id, Millis grace) {
   auto j = json::parse(r->body, nullptr, false);
   if (!j.is_object()) return Error{"inspect " + id + ": malformed reply"};
   // Already ended on its own: poll() reports that exit (with its code), not a stop.
-  if (!j.value("State", json::object()).value("Running", false)) return {};
+  if (!flag(object_at(j, "State"), "Running", false)) return {};
   if (grace < 0) grace = 0;
   Labels labels;
   std::vector<HostPort> ignored;
-  if (labels_of(j.value("Config", json::object()).value("Labels", json::object()), labels,
+  if (labels_of(object_at(object_at(j, "Config"), "Labels"), labels,
                 ignored) &&
       labels.peer == opt_.peer) {
     auto& k = known_[id];
@@ -287,7 +302,7 @@ Status DockerDriver::stop(const std::string& id, Millis grace) {
     k.stopping = true;
     k.kill_at = mono() + grace;
   }  // not ours: signalled, but neither tracked nor reported
-  std::string sig = str(j.value("Config", json::object()), "StopSignal");
+  std::string sig = str(object_at(j, "Config"), "StopSignal");
   if (sig.empty()) sig = "SIGTERM";
   if (grace == 0) sig = "SIGKILL";
   if (auto s = kill(id, sig); !s) return s;
@@ -318,10 +333,12 @@ Result<std::vector<Instance>> DockerDriver::list_checked() {
     Instance inst;
     inst.id = str(c, "Id");
     if (inst.id.empty() || str(c, "State") != "running") continue;
-    if (!labels_of(c.value("Labels", json::object()), inst.labels, inst.ports)) continue;
+    if (!labels_of(object_at(c, "Labels"), inst.labels, inst.ports)) continue;
     if (inst.labels.peer != opt_.peer) continue;
-    if (c.contains("Created") && c["Created"].is_number_integer())
-      inst.started_at = c["Created"].get<Millis>() * 1000;
+    // Seconds since the epoch; a value past year 9999 is an engine's error, not a time.
+    if (auto created = node::json_int_at<Millis>(c, "Created"); created && *created >= 0 &&
+                                                          *created < 253402300800)
+      inst.started_at = *created * 1000;
     out.push_back(std::move(inst));
   }
   std::sort(out.begin(), out.end(), [](const Instance& a, const Instance& b) { return a.id < b.id; });
@@ -366,7 +383,7 @@ std::vector<Exit> DockerDriver::poll() {
     std::string id = str(c, "Id");
     Labels labels;
     std::vector<HostPort> ports;
-    if (id.empty() || !labels_of(c.value("Labels", json::object()), labels, ports)) continue;
+    if (id.empty() || !labels_of(object_at(c, "Labels"), labels, ports)) continue;
     if (labels.peer != opt_.peer) continue;
     seen.insert(id);
     std::string state = str(c, "State");
@@ -391,11 +408,11 @@ std::vector<Exit> DockerDriver::poll() {
     if (!ins) continue;  // try again next time
     if (ins->status == 200) {
       auto ij = json::parse(ins->body, nullptr, false);
-      json st = ij.is_object() ? ij.value("State", json::object()) : json::object();
+      const json& st = object_at(ij, "State");
       if (state == "created") {
         e.reason = Exit::Reason::lost;
-      } else if (st.contains("ExitCode") && st["ExitCode"].is_number_integer()) {
-        e.exit_code = st["ExitCode"].get<int>();
+      } else if (auto code = node::json_int_at<int>(st, "ExitCode")) {
+        e.exit_code = *code;
       }
     } else {
       e.reason = Exit::Reason::lost;
@@ -449,9 +466,8 @@ Result<ExecResult> DockerDriver::exec(const std::string& id, const std::vector<s
   auto i = call("GET", "/exec/" + exec_id + "/json");
   if (!i) return i.error();
   auto ij = json::parse(i->body, nullptr, false);
-  if (i->status == 200 && ij.is_object() && !ij.value("Running", true) &&
-      ij.contains("ExitCode") && ij["ExitCode"].is_number_integer())
-    return ExecResult{ij["ExitCode"].get<int>()};
+  const auto code = node::json_int_at<int>(ij, "ExitCode");
+  if (i->status == 200 && !flag(ij, "Running", true) && code) return ExecResult{*code};
   return Error{"exec " + argv[0] + " in " + short_id(id) + ": no exit code (" +
                (i->status == 200 ? std::string("still running") : engine_message(i.value())) + ")"};
 }

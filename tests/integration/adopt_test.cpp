@@ -39,7 +39,7 @@ std::map<int, std::int64_t> live_pids(Cluster& c, const std::string& svc) {
 }  // namespace
 
 TEST_CASE("restart of a peer's agent: it adopts its instances (same PIDs), nothing runs twice",
-          "[integration][e2e]") {
+          "[asan][integration][e2e]") {
   Cluster c(3);
   const auto all = peers_upto(3);
   REQUIRE(start_all_ready(c));

@@ -88,7 +88,7 @@ std::string log_of(Cluster& c) {
 }  // namespace
 
 TEST_CASE("no token: a web page, a local process and a rebinding page change nothing over TCP",
-          "[integration][security][api]") {
+          "[asan][integration][security][api]") {
   Cluster c(1);
   write_peer(c, "", keyring_line(c));
   c.start(0);
@@ -151,7 +151,7 @@ TEST_CASE("no token: a web page, a local process and a rebinding page change not
 }
 
 TEST_CASE("a local user who may not open the socket cannot change anything",
-          "[integration][security][api]") {
+          "[asan][integration][security][api]") {
   if (::geteuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) {
     WARN("needs root and setpriv: skipped");
     return;
@@ -185,7 +185,7 @@ TEST_CASE("a local user who may not open the socket cannot change anything",
 }
 
 TEST_CASE("with a token: the right one only over TCP, reloaded on SIGHUP, a stale socket is "
-          "replaced", "[integration][security][api]") {
+          "replaced", "[asan][integration][security][api]") {
   Cluster c(1);
   const std::string token = c.root() + "/token";
   std::ofstream(token) << "0123456789abcdef\n";

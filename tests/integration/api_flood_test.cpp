@@ -53,7 +53,7 @@ int half_request(std::uint16_t port) {
 }  // namespace
 
 TEST_CASE("api flood: 300 unfinished requests cost bounded memory, the socket still answers",
-          "[integration][security][api]") {
+          "[asan][integration][security][api]") {
   shoal::test::small_asan_quarantine();
   Cluster c(1);
   c.start(0);

@@ -294,7 +294,7 @@ TEST_CASE("catalog: a blocking query returns on a change well before wait, else 
 }
 
 TEST_CASE("catalog: 40 held blocking queries, the API still answers, a closed one frees its slot",
-          "[integration][catalog][api]") {
+          "[asan][integration][catalog][api]") {
   Cluster c(1);
   c.start(0);
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));

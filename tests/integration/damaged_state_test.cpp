@@ -33,7 +33,7 @@ int damaged_copies(const std::string& data) {
 }  // namespace
 
 TEST_CASE("a damaged state file is kept aside, never served, and the peer starts",
-          "[integration][persistence]") {
+          "[asan][integration][persistence]") {
   Cluster c(1);
   const std::string data = c.peer(0).dir + "/data";
   std::ofstream(c.peer(0).dir + "/services/web.toml")

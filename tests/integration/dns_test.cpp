@@ -242,7 +242,7 @@ TEST_CASE("dns: dig finds a 3-replica service on 3 peers by every name form, wit
 }
 
 TEST_CASE("dns: garbage datagrams and a 1-byte TCP connection flood do not stop the answers",
-          "[integration][dns][hostile]") {
+          "[asan][integration][dns][hostile]") {
   if (run("command -v dig").empty()) SHOAL_SKIP("dig is missing (bind9-dnsutils)", true);
   Cluster c(1);
   const std::uint16_t port = free_port();

@@ -74,7 +74,7 @@ bool all_running(Cluster& c, int i, const std::string& svc, int n,
 }  // namespace
 
 TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exits",
-          "[integration][drain]") {
+          "[asan][integration][drain]") {
   Cluster c(3);
   // Every peer alive and ready first, so no first-moment handoff (a peer becoming ready takes
   // its share) overlaps the drain.

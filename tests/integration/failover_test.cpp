@@ -64,7 +64,7 @@ std::map<int, std::vector<std::string>> live_by_index(Cluster& c, const std::vec
 }  // namespace
 
 TEST_CASE("3 peers run a 3-replica service once per instance, and fail over a host death",
-          "[integration]") {
+          "[asan][integration]") {
   Cluster c(3);
   // Every peer alive and ready (join_grace) before the service exists: otherwise instances
   // first placed on the ready ones move when the last one becomes ready, and the checks below

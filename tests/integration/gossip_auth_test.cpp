@@ -39,7 +39,7 @@ std::int64_t unauthenticated(Cluster& c, int i) {
 }  // namespace
 
 TEST_CASE("default configuration: the founding peer creates a 0600 key, a keyless joiner refuses",
-          "[integration][security]") {
+          "[asan][integration][security]") {
   Cluster c(2);
   write_plain_peer(c, 0, -1);
   write_plain_peer(c, 1, 0);
@@ -65,7 +65,7 @@ TEST_CASE("default configuration: the founding peer creates a 0600 key, a keyles
 }
 
 TEST_CASE("an unauthenticated peer's spec never runs on a default-configured peer",
-          "[integration][security]") {
+          "[asan][integration][security]") {
   Cluster c(2);
   write_plain_peer(c, 0, -1);
   write_plain_peer(c, 1, 0, "security = { insecure = true }\n");

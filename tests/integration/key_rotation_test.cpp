@@ -107,7 +107,7 @@ TEST_CASE("keys install/use/remove rotate every peer's key under writes, losing 
 }
 
 TEST_CASE("keys API: hostile bodies are refused and change no keyring",
-          "[integration][security][keys]") {
+          "[asan][integration][security][keys]") {
   Cluster c(1);
   c.start(0);
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/keys").has_value(); }));

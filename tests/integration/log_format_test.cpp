@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
 TEST_CASE("agent --log-format json writes one object a line, hostile names escaped",
-          "[integration]") {
+          "[asan][integration]") {
   Cluster c(1);
   c.start(0, {"--log-format", "json"});
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));

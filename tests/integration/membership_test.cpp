@@ -101,7 +101,8 @@ TEST_CASE("kill -9 of a peer: the others see it dead within a bound", "[integrat
   CHECK(all_see_alive(c, 2));
 }
 
-TEST_CASE("garbage UDP datagrams at the gossip port are dropped and counted", "[integration]") {
+TEST_CASE("garbage UDP datagrams at the gossip port are dropped and counted",
+          "[asan][integration]") {
   Cluster c(3);
   start_all(c);
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);

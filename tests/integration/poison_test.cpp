@@ -114,7 +114,7 @@ void send_udp(std::uint16_t port, const gossip::Bytes& packet) {
 }  // namespace
 
 TEST_CASE("a poisoned spec from gossip is refused and listed, the peers stay up and run the rest",
-          "[integration][poison]") {
+          "[asan][integration][poison]") {
   Cluster c(2);
   const std::string keyring = c.root() + "/cluster.keyring";
   std::ofstream(keyring) << keygen(c) << "\n";

@@ -82,7 +82,7 @@ bool status_error(Cluster& c, int i, const std::string& what) {
 }  // namespace
 
 TEST_CASE("malformed service files, garbage datagrams, a wrong-key peer: nothing running is lost",
-          "[integration][e2e]") {
+          "[asan][integration][e2e]") {
   Cluster c(4);
   const std::vector<int> three{0, 1, 2};
   const std::string good = c.root() + "/good.keyring", bad = c.root() + "/bad.keyring";

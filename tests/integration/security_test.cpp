@@ -35,7 +35,7 @@ int alive_seen(Cluster& c, int i) {
 }  // namespace
 
 TEST_CASE("a keyring seals gossip: a peer with the wrong key stays out, the cluster runs on",
-          "[integration][security]") {
+          "[asan][integration][security]") {
   Cluster c(3);
   const std::string good = c.root() + "/good.keyring", bad = c.root() + "/bad.keyring";
   std::ofstream(good) << keygen(c) << "\n";
@@ -57,7 +57,8 @@ TEST_CASE("a keyring seals gossip: a peer with the wrong key stays out, the clus
   CHECK((*s)["stats"]["packets_unauthenticated"].get<int>() > 0);
 }
 
-TEST_CASE("mutating API calls over TCP need the token, from loopback too", "[integration][security]") {
+TEST_CASE("mutating API calls over TCP need the token, from loopback too",
+          "[asan][integration][security]") {
   const std::string ip = shoal::node::first_non_loopback_ipv4();
   if (ip.empty()) {
     SHOAL_SKIP("no non-loopback IPv4 address here", false);

@@ -153,7 +153,7 @@ int stat_of(Cluster& c, int i, const std::string& k) {
 }  // namespace
 
 TEST_CASE("stream attack: 50 connections announcing 16 MiB frames cost no memory",
-          "[integration][security][stream]") {
+          "[asan][integration][security][stream]") {
   shoal::test::small_asan_quarantine();
   Cluster c(2);
   keyed(c);
@@ -194,7 +194,7 @@ TEST_CASE("stream attack: 50 connections announcing 16 MiB frames cost no memory
 }
 
 TEST_CASE("stream attack: connections beyond the per-source cap are refused",
-          "[integration][security][stream]") {
+          "[asan][integration][security][stream]") {
   Cluster c(1);
   keyed(c);
   c.start(0);
@@ -227,7 +227,7 @@ TEST_CASE("stream attack: connections beyond the per-source cap are refused",
 }
 
 TEST_CASE("stream attack: out of file descriptors, the accept loop backs off instead of spinning",
-          "[integration][security][stream]") {
+          "[asan][integration][security][stream]") {
   Cluster c(1);
   keyed(c);
   c.start(0);
@@ -253,7 +253,7 @@ TEST_CASE("stream attack: out of file descriptors, the accept loop backs off ins
 }
 
 TEST_CASE("stream attack: a push-pull over UDP is never answered with a connection back",
-          "[integration][security][stream]") {
+          "[asan][integration][security][stream]") {
   Cluster c(1);
   const std::string keyring = keyed(c);
   c.start(0);
@@ -283,7 +283,7 @@ TEST_CASE("stream attack: a push-pull over UDP is never answered with a connecti
 }
 
 TEST_CASE("stream attack: a connection that asks for push-pulls and never reads stays bounded",
-          "[integration][security][stream]") {
+          "[asan][integration][security][stream]") {
   shoal::test::small_asan_quarantine();
   Cluster c(1);
   const std::string keyring = keyed(c);
@@ -331,7 +331,7 @@ TEST_CASE("stream attack: a connection that asks for push-pulls and never reads 
 }
 
 TEST_CASE("stream attack: replayed or channel-swapped sealed packets are dropped and counted",
-          "[integration][security][stream]") {
+          "[asan][integration][security][stream]") {
   Cluster c(1);
   const std::string keyring = keyed(c);
   c.start(0);

@@ -77,6 +77,29 @@ TEST_CASE("spec encoding: every spread round-trips, older values decode, unknown
   CHECK_FALSE(node::decode_spec(old));
 }
 
+TEST_CASE("a gossiped status or spec with numbers out of range or of the wrong kind is refused",
+          "[node][codec]") {
+  // Found by the values fuzz target: a float index past uint32 was converted (undefined).
+  CHECK_FALSE(node::decode_status(R"({"i":[["web",888888888888888888989888888,0,{},0,0,0]],"v":1})"));
+  CHECK_FALSE(node::decode_status(R"({"v":1,"i":[["web",4294967296,"running","",{},0,0]]})"));
+  CHECK_FALSE(node::decode_status(R"({"v":1,"i":[["web",1.5,"running","",{},0,0]]})"));
+  CHECK_FALSE(node::decode_status(R"({"v":1,"i":[["web",0,"running","",{"http":70000},0,0]]})"));
+  CHECK_FALSE(node::decode_status(R"({"v":1,"i":[["web",0,"running","",{},1e30,0]]})"));
+  CHECK_FALSE(node::decode_status(R"({"v":1e300,"i":[]})"));
+  CHECK_FALSE(node::decode_status(R"({"v":"1","i":[]})"));
+  CHECK(node::decode_status(R"({"v":1,"i":[["web",0,"running","",{"http":8080},2,-1]]})"));
+  config::ServiceSpec web;
+  web.name = "web";
+  web.image = "nginx";
+  const auto spec = node::encode_spec(web);
+  REQUIRE(node::decode_spec(spec));
+  const auto pos = spec.find("\"replicas\":");
+  REQUIRE(pos != std::string::npos);
+  CHECK_FALSE(node::decode_spec(spec.substr(0, pos) + "\"replicas\":1e300," +
+                                spec.substr(spec.find(',', pos) + 1)));
+  CHECK_FALSE(node::decode_spec(R"({"v":1e300})"));
+}
+
 TEST_CASE("status encoding round-trips, ps and services join it with the assignment",
           "[node][codec]") {
   placement::PeerStatus st;

@@ -1,0 +1,173 @@
+// The docker driver against an engine whose answers are well-formed HTTP but hostile JSON:
+// members of the wrong type, integers past any range, floats where integers belong. The
+// driver must treat them as absent (an error or a default), never throw or overflow (the
+// sanitizer build aborts on undefined behaviour). A real engine does not answer like this,
+// so a small server on a unix socket plays one.
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "node/runtime/docker_driver.hpp"
+
+using namespace shoal::runtime;
+
+namespace {
+
+struct Answer {
+  int status = 200;
+  std::string body;
+};
+
+// Answers each request (one per connection, as the driver makes them) with route(method, path).
+class FakeEngine {
+ public:
+  using Route = std::function<Answer(const std::string& method, const std::string& path)>;
+  explicit FakeEngine(Route route) : route_(std::move(route)) {
+    char tmpl[] = "/tmp/shoal-hostile-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    path_ = dir_ + "/engine.sock";
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path_.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd_, 16) == 0);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeEngine() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      answer(c);
+      ::close(c);
+    }
+  }
+  void answer(int c) {
+    std::string req;
+    char buf[4096];
+    while (req.find("\r\n\r\n") == std::string::npos) {
+      pollfd p{c, POLLIN, 0};
+      if (::poll(&p, 1, 2000) <= 0) return;
+      const ssize_t n = ::read(c, buf, sizeof buf);
+      if (n <= 0) return;
+      req.append(buf, static_cast<std::size_t>(n));
+    }
+    const auto sp1 = req.find(' ');
+    const auto sp2 = req.find(' ', sp1 + 1);
+    const Answer a = route_(req.substr(0, sp1), req.substr(sp1 + 1, sp2 - sp1 - 1));
+    const std::string out = "HTTP/1.1 " + std::to_string(a.status) +
+                            " X\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(a.body.size()) + "\r\nConnection: close\r\n\r\n" +
+                            a.body;
+    (void)::write(c, out.data(), out.size());
+  }
+
+  Route route_;
+  std::string dir_, path_;
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+DockerDriver driver(const FakeEngine& engine) {
+  DockerDriverOptions o;
+  o.peer = "p";
+  o.socket = engine.path();
+  o.timeout = 2000;
+  return DockerDriver(o);
+}
+
+const std::string kLabels =
+    R"({"shoal.peer":"p","shoal.service":"web","shoal.index":"0","shoal.spec":"h"})";
+
+}  // namespace
+
+TEST_CASE("docker driver: a container list with absurd Created values reads them as unknown") {
+  FakeEngine engine([](const std::string&, const std::string&) {
+    return Answer{200, R"([{"Id":"a1","State":"running","Created":1e300,"Labels":)" + kLabels +
+                           R"(},{"Id":"b2","State":"running","Created":9223372036854775807,"Labels":)" +
+                           kLabels + R"(},{"Id":"c3","State":"running","Created":-5,"Labels":)" +
+                           kLabels + R"(},{"Id":"d4","State":"running","Created":1700000000,"Labels":)" +
+                           kLabels + R"(},{"Id":"e5","State":"running","Labels":"not an object"}])"};
+  });
+  auto d = driver(engine);
+  auto checked = d.list_checked();
+  REQUIRE(checked.ok());
+  const auto& list = checked.value();
+  REQUIRE(list.size() == 4);  // e5's labels are not a shoal set
+  CHECK(list[0].started_at == 0);
+  CHECK(list[1].started_at == 0);
+  CHECK(list[2].started_at == 0);
+  CHECK(list[3].started_at == 1700000000000);
+}
+
+TEST_CASE("docker driver: stop() with an inspect of wrongly typed members does not throw") {
+  for (const std::string body :
+       {R"({"State":"running","Config":5})", R"({"State":{"Running":"yes"},"Config":{"Labels":[]}})",
+        R"({"State":{"Running":true},"Config":{"Labels":7,"StopSignal":{}}})", R"([1,2])"}) {
+    INFO(body);
+    FakeEngine engine([&](const std::string&, const std::string&) { return Answer{200, body}; });
+    auto d = driver(engine);
+    CHECK_NOTHROW(d.stop("a1", 1000));
+  }
+}
+
+TEST_CASE("docker driver: poll() of an ended container with a float or huge ExitCode reports -1") {
+  for (const std::string state : {R"({"ExitCode":1e30})", R"({"ExitCode":4294967297})",
+                                  R"({"ExitCode":"3"})", R"("exited")"}) {
+    INFO(state);
+    FakeEngine engine([&](const std::string&, const std::string& path) {
+      if (has(path, "/containers/json"))
+        return Answer{200, R"([{"Id":"a1","State":"exited","Labels":)" + kLabels + "}]"};
+      if (has(path, "/containers/a1/json")) return Answer{200, R"({"State":)" + state + "}"};
+      return Answer{204, ""};
+    });
+    auto d = driver(engine);
+    std::vector<Exit> exits;
+    REQUIRE_NOTHROW(exits = d.poll());
+    REQUIRE(exits.size() == 1);
+    CHECK(exits[0].exit_code == -1);
+  }
+}
+
+TEST_CASE("docker driver: an exec whose result has a huge or float exit code fails the probe") {
+  for (const std::string result : {R"({"Running":false,"ExitCode":1e30})",
+                                   R"({"Running":"no","ExitCode":0})",
+                                   R"({"Running":false,"ExitCode":99999999999})"}) {
+    INFO(result);
+    FakeEngine engine([&](const std::string&, const std::string& path) {
+      if (has(path, "/containers/a1/exec")) return Answer{201, R"({"Id":"x9"})"};
+      if (has(path, "/exec/x9/start")) return Answer{200, ""};
+      return Answer{200, result};
+    });
+    auto d = driver(engine);
+    ProbeResult r;
+    REQUIRE_NOTHROW(r = d.exec_probe("a1", {"true"}, 1000));
+    CHECK_FALSE(r.ok);
+    CHECK(has(r.detail, "no exit code"));
+  }
+}
