@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 namespace shoal::gossip {
 
@@ -29,5 +30,18 @@ class Hlc {
  private:
   std::uint64_t last_;
 };
+
+// a - b, saturated instead of overflowing (walls and configs come from outside).
+inline std::int64_t sat_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t d = 0;
+  if (__builtin_sub_overflow(a, b, &d))
+    return a < b ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+  return d;
+}
+
+// How far `hlc`'s physical time lies behind `wall_us` (negative: ahead of it).
+inline std::int64_t age_us(std::uint64_t hlc, std::int64_t wall_us) {
+  return sat_sub(wall_us, Hlc::physical_us(hlc));
+}
 
 }  // namespace shoal::gossip

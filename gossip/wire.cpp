@@ -3,105 +3,29 @@
 #include <algorithm>
 #include <cstring>
 
+#include "gossip/msgpack_reader.hpp"
+#include "gossip/msgpack_writer.hpp"
+
 namespace shoal::gossip::wire {
 namespace {
 
 // ---- encoding -------------------------------------------------------------------------------
-// A msgpack writer appending to Bytes. Every header is the shortest form, exactly what
-// msgpack-c's packer writes (pack_str, pack_bin, pack_array, pack_map, pack_uintN, pack_int64),
-// so the bytes are those earlier versions of Shoal sent (tests/gossip/wire_bytes_test.cpp holds
-// it against msgpack-c).
-
-// Where a writer's bytes go: appended to Bytes (Append), or placed into memory the caller
-// sized for the worst case (Place: no capacity check per byte, for the large push-pull).
-struct Append {
-  Bytes& out;
-  void byte(std::uint8_t b) { out.push_back(std::byte{b}); }
-  void raw(const std::byte* p, std::size_t n) { out.insert(out.end(), p, p + n); }
-};
-struct Place {
-  std::byte* at;
-  void byte(std::uint8_t b) { *at++ = std::byte{b}; }
-  void raw(const std::byte* p, std::size_t n) {
-    std::memcpy(at, p, n);
-    at += n;
-  }
-};
+// msgpack_writer.hpp writes; these write the shapes of a packet.
 
 template <typename Sink>
-class BasicWriter {
+class BasicWriter : public MsgpackWriter<Sink> {
  public:
-  explicit BasicWriter(Sink sink) : sink_(sink) {}
-  const Sink& sink() const { return sink_; }
-  // At most how many bytes one header (str, bin, array, map, uint) takes.
-  static constexpr std::size_t kMaxHeader = 9;
-  void byte(std::uint8_t b) { sink_.byte(b); }
-  void be(std::uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
-  void raw(const void* p, std::size_t n) {
-    if (n == 0) return;
-    sink_.raw(static_cast<const std::byte*>(p), n);
-  }
-  void uint(std::uint64_t v) {
-    if (v < 0x80) byte(static_cast<std::uint8_t>(v));
-    else if (v < 0x100) { byte(0xcc); be(v, 1); }
-    else if (v < 0x10000) { byte(0xcd); be(v, 2); }
-    else if (v < 0x100000000ull) { byte(0xce); be(v, 4); }
-    else { byte(0xcf); be(v, 8); }
-  }
-  void int64(std::int64_t d) {
-    if (d < -(1LL << 5)) {
-      const auto u = static_cast<std::uint64_t>(d);
-      if (d < -(1LL << 15)) {
-        if (d < -(1LL << 31)) { byte(0xd3); be(u, 8); }
-        else { byte(0xd2); be(u, 4); }
-      } else if (d < -(1LL << 7)) { byte(0xd1); be(u, 2); }
-      else { byte(0xd0); be(u, 1); }
-    } else if (d < 0) {
-      byte(static_cast<std::uint8_t>(d));  // negative fixint
-    } else {
-      uint(static_cast<std::uint64_t>(d));
-    }
-  }
-  void boolean(bool b) { byte(b ? 0xc3 : 0xc2); }
-  void array(std::size_t n) {
-    if (n < 16) byte(static_cast<std::uint8_t>(0x90 | n));
-    else if (n < 0x10000) { byte(0xdc); be(n, 2); }
-    else { byte(0xdd); be(n, 4); }
-  }
-  void map(std::size_t n) {
-    if (n < 16) byte(static_cast<std::uint8_t>(0x80 | n));
-    else if (n < 0x10000) { byte(0xde); be(n, 2); }
-    else { byte(0xdf); be(n, 4); }
-  }
-  void str(std::string_view s) {
-    const std::size_t n = s.size();
-    if (n < 32) byte(static_cast<std::uint8_t>(0xa0 | n));
-    else if (n < 0x100) { byte(0xd9); be(n, 1); }
-    else if (n < 0x10000) { byte(0xda); be(n, 2); }
-    else { byte(0xdb); be(n, 4); }
-    raw(s.data(), n);
-  }
-  void bin(const void* p, std::size_t n) {
-    if (n < 0x100) { byte(0xc4); be(n, 1); }
-    else if (n < 0x10000) { byte(0xc5); be(n, 2); }
-    else { byte(0xc6); be(n, 4); }
-    raw(p, n);
-  }
+  using MsgpackWriter<Sink>::MsgpackWriter;
   void addr(const Address& a) {
-    array(2);
-    str(a.host);
-    uint(a.port);
+    this->array(2);
+    this->str(a.host);
+    this->uint(a.port);
   }
-
- private:
-  Sink sink_;
 };
 
-class Writer : public BasicWriter<Append> {
+class Writer : public BasicWriter<AppendTo> {
  public:
-  explicit Writer(Bytes& out) : BasicWriter<Append>(Append{out}) {}
+  explicit Writer(Bytes& out) : BasicWriter<AppendTo>(AppendTo{&out}) {}
 };
 
 void write_meta(Writer& w, const Meta& m) {
@@ -218,159 +142,24 @@ std::size_t size_hint(const Message& m) {
 }
 
 // ---- decoding -------------------------------------------------------------------------------
-// A bounds-checked msgpack reader over a byte range: each read checks the type byte and that
-// the bytes it claims are there, and moves past them. It accepts every encoding msgpack-c's
-// unpacker does for the types asked for (an integer in any width, signed forms included), and
-// nothing else; no allocation, strings and bins are views.
+// msgpack_reader.hpp reads; these read the shapes of a packet.
 
-class Reader {
- public:
-  Reader(const std::byte* p, std::size_t n)
-      : p_(reinterpret_cast<const std::uint8_t*>(p)), end_(p_ + n) {}
-  explicit Reader(std::span<const std::byte> b) : Reader(b.data(), b.size()) {}
-  bool done() const { return p_ == end_; }
-  std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+using Reader = MsgpackReader;
 
-  bool array(std::uint32_t& n) {
-    std::uint8_t t;
-    if (!head(t)) return false;
-    if (t >= 0x90 && t <= 0x9f) { n = t & 0x0f; return true; }
-    if (t == 0xdc) return len(2, n);
-    if (t == 0xdd) return len(4, n);
+bool read_addr(Reader& r, std::string_view& host, std::uint16_t& port) {
+  std::uint64_t p = 0;
+  if (!r.array_of(2, "address") || !r.str(host, kMaxNameBytes, "host") || !r.uint(p, 65535))
     return false;
-  }
-  bool array_of(std::uint32_t want) {
-    std::uint32_t n;
-    return array(n) && n == want;
-  }
-  bool map(std::uint32_t& n) {
-    std::uint8_t t;
-    if (!head(t)) return false;
-    if (t >= 0x80 && t <= 0x8f) { n = t & 0x0f; return true; }
-    if (t == 0xde) return len(2, n);
-    if (t == 0xdf) return len(4, n);
-    return false;
-  }
-  // Any integer; `negative` when msgpack-c would call it a NEGATIVE_INTEGER (then `v` holds
-  // the two's complement bits of the value).
-  bool integer(std::uint64_t& v, bool& negative) {
-    std::uint8_t t;
-    if (!head(t)) return false;
-    negative = false;
-    if (t <= 0x7f) [[likely]] { v = t; return true; }
-    return wide_integer(t, v, negative);
-  }
-  bool wide_integer(std::uint8_t t, std::uint64_t& v, bool& negative) {
-    if (t >= 0xe0) { v = static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int8_t>(t))); negative = true; return true; }
-    if (t >= 0xcc && t <= 0xcf) return be(1u << (t - 0xcc), v);
-    if (t >= 0xd0 && t <= 0xd3) {
-      const unsigned n = 1u << (t - 0xd0);
-      std::uint64_t u;
-      if (!be(n, u)) return false;
-      if (n < 8) {  // sign-extend
-        const std::uint64_t sign = 1ull << (8 * n - 1);
-        if (u & sign) u |= ~((sign << 1) - 1);
-      }
-      v = u;
-      negative = static_cast<std::int64_t>(u) < 0;
-      return true;
-    }
-    return false;
-  }
-  bool uint(std::uint64_t& v) {
-    bool neg;
-    return integer(v, neg) && !neg;
-  }
-  bool uint(std::uint64_t& v, std::uint64_t max) { return uint(v) && v <= max; }
-  bool u32(std::uint32_t& v) {
-    std::uint64_t x;
-    if (!uint(x, UINT32_MAX)) return false;
-    v = static_cast<std::uint32_t>(x);
-    return true;
-  }
-  bool int64(std::int64_t& v) {
-    std::uint64_t u;
-    bool neg;
-    if (!integer(u, neg)) return false;
-    if (!neg && u > static_cast<std::uint64_t>(INT64_MAX)) return false;
-    v = static_cast<std::int64_t>(u);
-    return true;
-  }
-  bool boolean(bool& v) {
-    std::uint8_t t;
-    if (!head(t) || (t != 0xc2 && t != 0xc3)) return false;
-    v = t == 0xc3;
-    return true;
-  }
-  bool str(std::string_view& v, std::size_t max) {
-    std::uint8_t t;
-    if (!head(t)) return false;
-    std::uint32_t n;
-    if (t >= 0xa0 && t <= 0xbf) n = t & 0x1f;
-    else if (t == 0xd9) { if (!len(1, n)) return false; }
-    else if (t == 0xda) { if (!len(2, n)) return false; }
-    else if (t == 0xdb) { if (!len(4, n)) return false; }
-    else return false;
-    if (n > max || n > left()) return false;
-    v = std::string_view(reinterpret_cast<const char*>(p_), n);
-    p_ += n;
-    return true;
-  }
-  bool str(std::string& v, std::size_t max) {
-    std::string_view s;
-    if (!str(s, max)) return false;
-    v.assign(s);
-    return true;
-  }
-  bool bin(std::span<const std::byte>& v) {
-    std::uint8_t t;
-    if (!head(t)) return false;
-    std::uint32_t n;
-    if (t == 0xc4) { if (!len(1, n)) return false; }
-    else if (t == 0xc5) { if (!len(2, n)) return false; }
-    else if (t == 0xc6) { if (!len(4, n)) return false; }
-    else return false;
-    if (n > left()) return false;
-    v = std::span<const std::byte>(reinterpret_cast<const std::byte*>(p_), n);
-    p_ += n;
-    return true;
-  }
-  bool addr(std::string_view& host, std::uint16_t& port) {
-    std::uint64_t p;
-    if (!array_of(2) || !str(host, kMaxNameBytes) || !uint(p, 65535)) return false;
-    port = static_cast<std::uint16_t>(p);
-    return true;
-  }
-  bool addr(Address& a) {
-    std::string_view host;
-    if (!addr(host, a.port)) return false;
-    a.host.assign(host);
-    return true;
-  }
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
 
- private:
-  bool head(std::uint8_t& t) {
-    if (p_ == end_) return false;
-    t = *p_++;
-    return true;
-  }
-  bool be(unsigned n, std::uint64_t& v) {
-    if (left() < n) return false;
-    v = 0;
-    for (unsigned i = 0; i < n; ++i) v = (v << 8) | p_[i];
-    p_ += n;
-    return true;
-  }
-  bool len(unsigned n, std::uint32_t& v) {
-    std::uint64_t x;
-    if (!be(n, x)) return false;
-    v = static_cast<std::uint32_t>(x);
-    return true;
-  }
-
-  const std::uint8_t* p_;
-  const std::uint8_t* end_;
-};
+bool read_addr(Reader& r, Address& a) {
+  std::string_view host;
+  if (!read_addr(r, host, a.port)) return false;
+  a.host.assign(host);
+  return true;
+}
 
 // Reads encoded metadata; with `out`, fills it. Duplicate label keys make it malformed. Without
 // `out` nothing is allocated unless the keys come unsorted (our encoder sorts them).
@@ -438,7 +227,7 @@ bool decode_body(Type t, Reader& r, PacketView& out) {
     case Type::ping: {
       Ping m;
       if (!r.array_of(4) || !r.u32(m.seq) || !r.str(m.target, kMaxNameBytes) ||
-          !r.str(m.source, kMaxNameBytes) || !r.addr(m.source_addr))
+          !r.str(m.source, kMaxNameBytes) || !read_addr(r, m.source_addr))
         return false;
       out.messages.emplace_back(std::move(m));
       return true;
@@ -446,7 +235,7 @@ bool decode_body(Type t, Reader& r, PacketView& out) {
     case Type::indirect_ping: {
       IndirectPing m;
       if (!r.array_of(5) || !r.u32(m.seq) || !r.str(m.target, kMaxNameBytes) ||
-          !r.addr(m.target_addr) || !r.boolean(m.nack) || !r.str(m.source, kMaxNameBytes))
+          !read_addr(r, m.target_addr) || !r.boolean(m.nack) || !r.str(m.source, kMaxNameBytes))
         return false;
       out.messages.emplace_back(std::move(m));
       return true;
@@ -461,7 +250,7 @@ bool decode_body(Type t, Reader& r, PacketView& out) {
     }
     case Type::alive: {
       AliveView m;
-      if (!r.array_of(4) || !read_name(r, m.name) || !r.addr(m.host, m.port) ||
+      if (!r.array_of(4) || !read_name(r, m.name) || !read_addr(r, m.host, m.port) ||
           !r.uint(m.incarnation) || !read_meta_bin(r, m.meta))
         return false;
       out.messages.emplace_back(m);
@@ -488,7 +277,7 @@ bool decode_body(Type t, Reader& r, PacketView& out) {
       for (std::uint32_t i = 0; i < n; ++i) {
         RecordView rec;
         std::uint64_t st;
-        if (!r.array_of(5) || !read_name(r, rec.name) || !r.addr(rec.host, rec.port) ||
+        if (!r.array_of(5) || !read_name(r, rec.name) || !read_addr(r, rec.host, rec.port) ||
             !r.uint(rec.incarnation) || !r.uint(st, static_cast<std::uint64_t>(MemberState::left)) ||
             !read_meta_bin(r, rec.meta))
           return false;
@@ -614,13 +403,13 @@ std::size_t compound_overhead(std::size_t part_size) {
 Bytes encode_push_pull(bool join, bool reply, std::span<const MemberRef> members,
                        std::span<const std::byte> state) {
   // Sized for the worst case of every header, written in place, then trimmed.
-  using W = BasicWriter<Place>;
+  using W = BasicWriter<PlaceAt>;
   constexpr std::size_t kRecordHeaders = 8 * W::kMaxHeader;  // 8 headers and values
   std::size_t size = 2 + 5 * W::kMaxHeader + state.size();
   for (const auto& r : members)
     size += kRecordHeaders + r.name->size() + r.addr->host.size() + r.meta.size();
   Bytes out(size);
-  W w(Place{out.data()});
+  W w(PlaceAt{out.data()});
   w.byte(kProtocolVersion);
   w.byte(static_cast<std::uint8_t>(Type::push_pull));
   w.array(4);
