@@ -45,6 +45,7 @@
 #include "node/seed_resolver.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/catalog.hpp"
+#include "node/peer/drain.hpp"
 #include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/state_file.hpp"
@@ -72,8 +73,6 @@ namespace {
 
 constexpr Micros kLeaveBound = 3 * gossip::kSeconds;   // graceful leave, at most
 constexpr auto kJoinWait = std::chrono::seconds(2);   // for the executor's first report
-constexpr config::Millis kDrainCap = 30000;            // drain wait, at most (and handoff_timeout)
-constexpr config::Millis kStopCap = 30000;             // stopping what remains, at most
 constexpr config::Millis kEngineTimeout = 5000;        // docker: per engine request
 
 gossip::Clock clock_now() {
@@ -709,7 +708,7 @@ class Agent {
     // Stalled recently (a tick far past its deadline: the process was stopped or starved), not
     // Lifeguard's awareness score, which failed probes raise under mere packet loss.
     in.health_bad = stall_gate_.bad(now.mono, engine_.stats().stalls);
-    if (drain_ == Drain::stopping || drain_ == Drain::done) {
+    if (drain_.stopping_all()) {
       // Draining, last phase: nothing is wanted here any more, so the reconciler stops every
       // local instance (grace honoured by the driver).
       in.services.clear();
@@ -778,14 +777,14 @@ class Agent {
   // schedulable = the engine answers and we are not draining; gossiped in our metadata.
   void update_schedulable() {
     if (leaving_) return;
-    const bool want = engine_available_ && drain_ == Drain::none;
+    const bool want = engine_available_ && !drain_.active();
     gossip::Meta m = engine_.members().at(setup_.name).meta;
     if (m.schedulable == want) return;
     m.schedulable = want;
     gossip::Outbox out;
     if (engine_.set_meta(clock_now(), m, out)) {
       spdlog::info("schedulable = {}{}", want ? "true" : "false",
-                   want ? "" : (drain_ != Drain::none ? " (draining)" : " (runtime unavailable)"));
+                   want ? "" : (drain_.active() ? " (draining)" : " (runtime unavailable)"));
     }
     flush(out);
   }
@@ -919,7 +918,7 @@ class Agent {
                        cfg_.api.token_file);
         }
       }
-    } else if (drain_ != Drain::none || leaving_) {
+    } else if (drain_.active() || leaving_) {
       if (sig == SIGINT) {
         spdlog::warn("second interrupt: quitting at once");
         spdlog::default_logger()->flush();
@@ -931,15 +930,7 @@ class Agent {
     signals_.async_wait([this](boost::system::error_code e, int s) { on_signal(e, s); });
   }
 
-  // --- drain (SIGTERM / SIGINT) ----------------------------------------------------------------
-  // handoff: schedulable cleared, reconciling goes on, so placement gives this peer's instances
-  //   to others and the reconciler stops each local copy once its new owner reports it ready
-  //   (make-before-break); until nothing runs here, or min(handoff_timeout, 30 s), or at once
-  //   when no other peer is alive.
-  // stopping: every local instance is stopped (the reconciler, told nothing is wanted here);
-  //   until nothing runs, or the largest stop_grace + 2 s (at most 30 s).
-  // done: the gossip leave (check_leave), then the process exits.
-  enum class Drain { none, handoff, stopping, done };
+  // --- drain (SIGTERM / SIGINT): node/peer/drain.hpp decides, this acts ----------------------
 
   bool others_alive() const {
     for (const auto& [n, m] : engine_.members()) {
@@ -951,61 +942,43 @@ class Agent {
     return false;
   }
 
+  DrainView drain_view() const {
+    DrainView v;
+    v.now = clock_now().mono / 1000;
+    v.others_alive = others_alive();
+    v.runtime_down = engine_checked_ && !engine_available_;
+    v.have_status = have_status_;
+    v.submitted = submitted_;
+    v.stepped = stepped_;
+    v.active = active_instances();
+    v.local = local_status_.instances.size();
+    if (drain_.phase() == Drain::Phase::handoff) {
+      for (const auto& sp : store_specs())
+        v.max_stop_grace = std::max(v.max_stop_grace, sp.stop_grace);
+    }
+    return v;
+  }
+
   void start_drain(const char* why) {
-    drain_ = Drain::handoff;
-    drain_seq_ = submitted_ + 1;  // a step in flight may still start something: wait for after
-    drain_start_ = clock_now().mono / 1000;
-    drain_bound_ = std::min<config::Millis>(cfg_.reconcile.handoff_timeout, kDrainCap);
+    drain_.start(drain_view(), cfg_.reconcile.handoff_timeout);
     spdlog::info("{}: draining: schedulable cleared; waiting up to {} ms for {} local instance(s) "
                  "to run elsewhere",
-                 why, drain_bound_, active_instances());
+                 why, drain_.handoff_bound(), active_instances());
     update_schedulable();
     reconcile_soon();
     check_drain();
   }
 
   void check_drain() {
-    const config::Millis now = clock_now().mono / 1000;
-    if (drain_ == Drain::handoff) {
-      std::string next;
-      if (!others_alive()) {
-        next = "no other peer is alive: not waiting";
-      } else if (engine_checked_ && !engine_available_) {
-        next = "runtime unavailable: nothing can be handed off";
-      } else if (have_status_ && stepped_ >= drain_seq_ && active_instances() == 0) {
-        next = "drained: nothing runs here any more";
-      } else if (now - drain_start_ >= drain_bound_) {
-        next = "drain bound reached with " + std::to_string(active_instances()) +
-               " instance(s) still here";
-      }
-      if (!next.empty()) {
-        spdlog::info("drain: {}", next);
-        drain_ = Drain::stopping;
-        stop_seq_ = submitted_ + 1;  // the first step told that nothing is wanted here
-        stop_start_ = now;
-        config::Millis grace = 0;
-        for (const auto& sp : store_specs()) grace = std::max(grace, sp.stop_grace);
-        stop_bound_ = std::min<config::Millis>(grace + 2000, kStopCap);
-        if (have_status_ && !local_status_.instances.empty()) {
-          spdlog::info("drain: stopping {} remaining instance(s) (up to {} ms)",
-                       local_status_.instances.size(), stop_bound_);
-        }
-      }
+    for (const auto& note : drain_.advance(drain_view())) {
+      if (note.warning) spdlog::warn("drain: {}", note.text);
+      else spdlog::info("drain: {}", note.text);
     }
-    if (drain_ == Drain::stopping) {
-      const bool empty = (engine_checked_ && !engine_available_) || !have_status_ ||
-                         (stepped_ >= stop_seq_ && local_status_.instances.empty());
-      if (empty || now - stop_start_ >= stop_bound_) {
-        if (!empty) {
-          spdlog::warn("drain: stop bound reached with {} instance(s) still here",
-                       local_status_.instances.size());
-        }
-        drain_ = Drain::done;
-        leave();
-        return;
-      }
-      reconcile_soon();  // each step polls the driver for the ends of the stops
+    if (drain_.phase() == Drain::Phase::done) {
+      leave();
+      return;
     }
+    if (drain_.phase() == Drain::Phase::stopping) reconcile_soon();  // polls the stops' ends
     drain_timer_.expires_after(std::chrono::milliseconds(200));
     drain_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) check_drain();
@@ -1027,14 +1000,7 @@ class Agent {
     const Micros waited = now - leave_start_;
     const bool drained = engine_.pending_broadcasts() == 0 &&
                          waited >= 2 * setup_.gossip.gossip_interval;
-    bool others = false;
-    for (const auto& [n, m] : engine_.members()) {
-      if (n != setup_.name && (m.state == gossip::MemberState::alive ||
-                               m.state == gossip::MemberState::suspect)) {
-        others = true;
-      }
-    }
-    if (drained || waited >= kLeaveBound || !others) {
+    if (drained || waited >= kLeaveBound || !others_alive()) {
       shutdown();
       return;
     }
@@ -1151,7 +1117,7 @@ class Agent {
            {"incarnation", engine_.incarnation()},
            {"synced", readiness_.synced()},
            {"leaving", leaving_},
-           {"draining", drain_ != Drain::none},
+           {"draining", drain_.active()},
            {"schedulable", ms.at(setup_.name).meta.schedulable},
            {"runtime", runtime_json()},
            {"unschedulable", unschedulable},
@@ -1307,11 +1273,9 @@ class Agent {
   std::string engine_error_;
   Json foreign_ = Json::array();
   std::string engine_socket_;
-  Drain drain_ = Drain::none;
+  Drain drain_;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
   std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
-  std::uint64_t drain_seq_ = 0, stop_seq_ = 0;
-  config::Millis drain_start_ = 0, drain_bound_ = 0, stop_start_ = 0, stop_bound_ = 0;
   std::map<std::string, std::string> published_;  // service -> hash of the spec we published
   std::string last_status_;
   bool state_dirty_ = false;
