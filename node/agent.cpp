@@ -48,6 +48,7 @@
 #include "node/peer/drain.hpp"
 #include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
+#include "node/peer/spec_publisher.hpp"
 #include "node/state_file.hpp"
 #include "node/state_report.hpp"
 #include "node/state_writer.hpp"
@@ -513,48 +514,37 @@ class Agent {
     return true;
   }
 
-  // Publishes changed local services as spec/<name>, erases removed ones, and renames the file
-  // of a service deleted cluster-wide whose content is what we last published.
+  // Applies node/peer/spec_publisher.hpp's plan: publishes changed local services as
+  // spec/<name>, erases removed ones, renames the file of a service deleted cluster-wide.
   void publish_specs() {
     if (publishing_) return;
     publishing_ = true;
-    bool changed = false, rescan = false;
-    const gossip::Clock now = clock_now();
-    std::set<std::string> local;
+    std::vector<LocalSpec> local;
     for (const auto& sv : services_.services()) {
-      local.insert(sv.name);
-      const std::string enc = encode_spec(sv);
-      const std::string h = content_hash(enc);
-      const std::string key = "spec/" + sv.name;
-      const gossip::Entry* e = engine_.state().find(key);
-      auto it = published_.find(sv.name);
-      if (it != published_.end() && it->second == h && e && e->deleted) {
-        if (rename_deleted(sv.name)) {
-          published_.erase(it);
-          changed = rescan = true;
-        }
-        continue;
-      }
-      if (it == published_.end() || it->second != h || !e) {
-        engine_.put(now, key, to_bytes(enc));
-        published_[sv.name] = h;
-        changed = true;
-        spdlog::info("published spec/{} ({})", sv.name, h);
-      }
+      std::string enc = encode_spec(sv);
+      std::string h = content_hash(enc);
+      local.push_back({sv.name, std::move(enc), std::move(h)});
     }
-    // Erase only on positive evidence: two good listings without it, or its file renamed by
-    // `shoal delete` (services_dir.hpp).
-    for (auto it = published_.begin(); it != published_.end();) {
-      if (local.count(it->first) || !services_.gone(it->first)) {
-        ++it;
-        continue;
-      }
-      engine_.erase(now, "spec/" + it->first);
-      spdlog::info("service {} left {}: spec/{} erased", it->first, cfg_.services_dir, it->first);
-      it = published_.erase(it);
-      changed = true;
+    const auto gone = [this](const std::string& n) { return services_.gone(n); };
+    const PublishPlan plan = plan_publish(local, published_, engine_.state(), gone);
+    bool rescan = false;
+    for (const auto& name : plan.rename) {
+      if (!rename_deleted(name)) continue;
+      published_.erase(name);
+      rescan = true;
     }
-    if (changed) {
+    const gossip::Clock now = clock_now();
+    for (const auto& sv : plan.put) {
+      engine_.put(now, "spec/" + sv.name, to_bytes(sv.encoded));
+      published_[sv.name] = sv.hash;
+      spdlog::info("published spec/{} ({})", sv.name, sv.hash);
+    }
+    for (const auto& name : plan.erase) {
+      engine_.erase(now, "spec/" + name);
+      spdlog::info("service {} left {}: spec/{} erased", name, cfg_.services_dir, name);
+      published_.erase(name);
+    }
+    if (rescan || !plan.put.empty() || !plan.erase.empty()) {
       save_published();
       state_dirty_ = specs_dirty_ = true;
       reconcile_soon();
