@@ -1,12 +1,7 @@
 // GET /v1/catalog/<service>[?index=N&wait=D]: the endpoints array (node/peer/catalog.hpp) with
-// its X-Shoal-Index, and Consul-style blocking queries: when `index` is the current one the
-// request is held (HttpRequest::hold) until the answer's index changes or `wait` passes
-// (node/peer/catalog_query.hpp: 5 min by default, 10 at most), then answered with the current
-// array and index. At most kMaxHeldQueries are held per peer (both listeners together); past
-// that a query is answered at once, with the current index (never refused). A held query still
-// counts among its listener's open connections; a client that closes frees both at once.
-// The agent calls maybe_changed() wherever statuses, members or specs may have changed: the
-// held queries' services are re-evaluated once per burst, on io's thread.
+// its X-Shoal-Index, and Consul-style blocking queries (node/blocking_api.hpp; `wait`: 5 min by
+// default, 10 at most, node/peer/catalog_query.hpp). The agent calls maybe_changed() wherever
+// statuses, members or specs may have changed.
 #pragma once
 
 #include <functional>
