@@ -27,6 +27,7 @@
 #include "node/api_guard.hpp"
 #include "node/api_json.hpp"
 #include "node/catalog_api.hpp"
+#include "node/events_api.hpp"
 #include "node/dns_server.hpp"
 #include "node/host.hpp"
 #include "node/http.hpp"
@@ -45,6 +46,7 @@
 #include "node/seed_resolver.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/catalog.hpp"
+#include "node/peer/event_log.hpp"
 #include "node/peer/drain.hpp"
 #include "node/peer/readiness.hpp"
 #include "node/peer/spec_gate.hpp"
@@ -365,7 +367,10 @@ class Agent {
       case K::state_changed:
         state_dirty_ = true;
         keys_.on_state_changed(clock_now(), e.name);
-        if (e.name.rfind("spec/", 0) == 0) specs_dirty_ = true;
+        if (e.name.rfind("spec/", 0) == 0) {
+          specs_dirty_ = true;
+          record_spec_event(e.name);
+        }
         break;
       case K::join_succeeded:
         spdlog::info("joined the cluster via {}", e.addr.to_string());
@@ -373,6 +378,7 @@ class Agent {
       case K::name_conflict:
         spdlog::error("name conflict: {} claims the name {} (refused)", e.addr.to_string(),
                       e.name);
+        record("member.name_conflict", e.name, "", -1, "claimed by " + e.addr.to_string());
         break;
       case K::member_updated:
         spdlog::debug("member {} updated (incarnation {})", e.name, e.incarnation);
@@ -380,7 +386,44 @@ class Agent {
       default:
         spdlog::info("member {} {} at {} (incarnation {}{}{})", e.name, gossip::to_string(e.kind),
                      e.addr.to_string(), e.incarnation, e.from.empty() ? "" : ", from ", e.from);
+        record(std::string("member.") + gossip::to_string(e.kind), e.name, "", -1,
+               e.from.empty() ? std::string() : "reported by " + e.from);
     }
+  }
+
+  // --- events (node/peer/event_log.hpp, GET /v1/events) ---------------------------------------
+
+  void record(std::string kind, std::string peer, std::string service, std::int64_t index,
+              std::string reason = {}) {
+    events_.record(PeerEvent{0, clock_now().wall / gossip::kMillis, std::move(kind),
+                             std::move(peer), std::move(service), index, std::move(reason)});
+    events_api_.maybe_changed();
+  }
+
+  void record_spec_event(const std::string& key) {
+    const gossip::Entry* e = engine_.state().find(key);
+    if (e == nullptr) return;
+    record(e->deleted ? "spec.deleted" : "spec.changed", e->version.origin, key.substr(5), -1);
+  }
+
+  // Each local instance that entered a state, or is gone, since the previous report.
+  void record_instance_events(const placement::PeerStatus& before,
+                              const placement::PeerStatus& now) {
+    std::map<placement::InstanceId, const placement::InstanceStatus*> was;
+    for (const auto& i : before.instances) was[i.id] = &i;
+    for (const auto& i : now.instances) {
+      auto it = was.find(i.id);
+      const bool same = it != was.end() && it->second->state == i.state;
+      if (it != was.end()) was.erase(it);
+      if (same) continue;
+      std::string detail;
+      if (i.state == placement::InstanceState::exited || i.state == placement::InstanceState::failed)
+        detail = "exit code " + std::to_string(i.exit_code) + ", " + std::to_string(i.restarts) +
+                 " restart(s)";
+      record("instance." + std::string(placement::to_string(i.state)), setup_.name, i.id.service,
+             i.id.index, detail);
+    }
+    for (const auto& [id, i] : was) record("instance.gone", setup_.name, id.service, id.index);
   }
 
   void arm() {
@@ -736,6 +779,7 @@ class Agent {
     if (r.stepped) stepped_ = std::max(stepped_, r.seq);
     if (r.has_status) {
       runner_counts_ = std::move(r.counts);
+      record_instance_events(local_status_, r.status);
       local_status_ = std::move(r.status);
       have_status_ = true;
       catalog_.maybe_changed();
@@ -1007,6 +1051,7 @@ class Agent {
     if (api_) api_->close();
     if (api_unix_) api_unix_->close();
     catalog_.close();
+    events_api_.close();
     if (dns_) dns_->close();
     wake_.cancel();
     drain_timer_.cancel();
@@ -1038,6 +1083,7 @@ class Agent {
       return {200, render_metrics(metrics_snapshot()), std::string(kMetricsContentType)};
     }
     if (r.method == "GET" && path.rfind("/v1/catalog/", 0) == 0) return catalog_.get(r);
+    if (r.method == "GET" && path == "/v1/events") return events_api_.get(r);
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
     if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
       auto reply = r.method == "GET" ? keys_.view() : keys_.apply(clock_now(), r.body);
@@ -1137,6 +1183,7 @@ class Agent {
              {"placements", placements_},
              {"handler_errors", handler_errors_},
              {"catalog_held", catalog_.held()},  // blocking queries held now
+             {"events_held", events_api_.held()},
              {"push_pulls_limited", st.push_pulls_limited},
              {"stream_only_dropped", st.stream_only_dropped},
              {"stream", stream_json()},
@@ -1277,6 +1324,8 @@ class Agent {
   bool reconcile_posted_ = false;
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
+  EventLog events_;
+  EventsApi events_api_{io_, setup_.name, events_};  // GET /v1/events
   // GET /v1/catalog/<service> and its held blocking queries (node/catalog_api.hpp).
   CatalogApi catalog_{io_, [this](const std::string& service) {
                         return catalog_answer(service, engine_.members(), all_statuses(),

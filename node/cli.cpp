@@ -10,6 +10,7 @@
 #include "node/agent.hpp"
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
+#include "node/cli_events.hpp"
 #include "node/cli_what_if.hpp"
 
 #ifndef SHOAL_VERSION
@@ -96,6 +97,23 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "service has no health check). --watch prints a blank line and the new table (with\n"
       "--json: one array a line) each time the answer changes. Exit 0 ok, 1 unknown service\n"
       "or peer unreachable, 2 bad input.");
+  bool follow = false;
+  CLI::App* events_cmd = app.add_subcommand("events", "Show what a peer saw happen: members, "
+                                                      "its instances, specs");
+  events_cmd->add_flag("-f,--follow", follow, "Then print each new event as it happens, until "
+                                               "Ctrl-C");
+  events_cmd->add_flag("--json", json,
+                       "One JSON object a line: {\"seq\",\"ts\",\"kind\",\"peer\",\"service\","
+                       "\"index\",\"reason\",\"seen_by\"}");
+  add_api(events_cmd);
+  events_cmd->footer(
+      "Oldest first, from the peer's bounded log (the last 1,000 events of this run):\n"
+      "  member.joined|alive|suspect|dead|left|forgotten   peer: the member (reason: who\n"
+      "      reported it)\n"
+      "  instance.pending|starting|running|healthy|unhealthy|stopping|exited|failed|gone\n"
+      "      one of this peer's instances entered that state\n"
+      "  spec.changed|deleted   peer: who wrote it (this peer's own writes included)\n"
+      "Exit 0 ok (Ctrl-C ends -f with 0), 1 peer unreachable, 2 bad input.");
   std::string down_peers, down_zone;
   CLI::App* what_if_cmd = app.add_subcommand(
       "what-if", "Show what would move where, and what would go unplaced, if peers went down");
@@ -156,11 +174,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // unexpected argument).
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
-                                          "version", "endpoints", "what-if"};
+                                          "version", "endpoints", "what-if", "events"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: agent, members, services, ps, endpoints, what-if, status, apply, "
+        << "` (commands: agent, members, services, ps, endpoints, what-if, events, status, apply, "
            "delete, check, keygen, keys, version; see `shoal --help`)\n";
     return 2;
   }
@@ -224,6 +242,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return cmd_endpoints(api, endpoints_service, json, watch, out, err);
   }
   if (status_cmd->parsed()) return cmd_status(api, json, out, err);
+  if (events_cmd->parsed()) return cmd_events(api, follow, json, out, err);
   if (what_if_cmd->parsed()) {
     auto given = [](const CLI::Option* o, const std::string& v) {
       return o->count() > 0 ? std::optional<std::string>(v) : std::nullopt;

@@ -497,8 +497,9 @@ namespace shoal::node {
 
 std::optional<nlohmann::json> api_call(const ApiTarget& api, const std::string& method,
                                        const std::string& target, const std::string& body,
-                                       std::ostream& err, const char* cmd) {
-  return call(api, method, target, body, err, cmd);
+                                       std::ostream& err, const char* cmd, int timeout_ms,
+                                       std::string* index) {
+  return call(api, method, target, body, err, cmd, timeout_ms, index);
 }
 
 }  // namespace shoal::node

@@ -72,10 +72,12 @@ int cmd_delete(const ApiTarget& api, const std::string& name, std::ostream& out,
 int cmd_keygen(std::ostream& out, std::ostream& err);
 
 // One API call with the CLI's error reporting (unreachable peer, refusal, not JSON) on `err`,
-// prefixed `shoal CMD:`; nullopt when it failed.
+// prefixed `shoal CMD:`; nullopt when it failed. `index`: where to put the answer's
+// X-Shoal-Index (blocking queries).
 std::optional<nlohmann::json> api_call(const ApiTarget& api, const std::string& method,
                                        const std::string& target, const std::string& body,
-                                       std::ostream& err, const char* cmd);
+                                       std::ostream& err, const char* cmd, int timeout_ms = 5000,
+                                       std::string* index = nullptr);
 // `shoal keys` without --keyring/--config: cluster-wide through the peer's API
 // (node/key_rotation.hpp). list prints key fingerprints and every peer's keyring; install, use
 // and remove wait (up to `wait_ms`) until every live peer has adopted the new keyring and

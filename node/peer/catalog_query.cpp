@@ -36,6 +36,29 @@ std::optional<config::Millis> parse_wait(std::string_view text) {
   return std::min(*d.value, kMaxCatalogWait);
 }
 
+std::string parse_blocking_params(std::string_view query, BlockingParams& out) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view kv = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = kv.find('=');
+    const std::string_view key = kv.substr(0, eq);
+    const std::string_view val = eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1);
+    if (key == "index") {
+      out.index = parse_index(val);
+      if (!out.index) return "index: expected a decimal X-Shoal-Index, got `" + shown(val) + "`";
+    } else if (key == "wait") {
+      auto w = parse_wait(val);
+      if (!w) {
+        return "wait: expected a duration like 30s, 2m or 1m30s (at most 10m), got `" +
+               shown(val) + "`";
+      }
+      out.wait = *w;
+    }
+  }
+  return {};
+}
+
 CatalogQueryResult parse_catalog_query(std::string_view target) {
   CatalogQueryResult r;
   if (target.substr(0, kPrefix.size()) != kPrefix) {
@@ -51,30 +74,12 @@ CatalogQueryResult parse_catalog_query(std::string_view target) {
   }
   CatalogQuery out;
   out.service = std::string(name);
-  std::string_view rest = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view kv = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    const auto eq = kv.find('=');
-    const std::string_view key = kv.substr(0, eq);
-    const std::string_view val = eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1);
-    if (key == "index") {
-      out.index = parse_index(val);
-      if (!out.index) {
-        r.error = "index: expected a decimal X-Shoal-Index, got `" + shown(val) + "`";
-        return r;
-      }
-    } else if (key == "wait") {
-      auto w = parse_wait(val);
-      if (!w) {
-        r.error = "wait: expected a duration like 30s, 2m or 1m30s (at most 10m), got `" +
-                  shown(val) + "`";
-        return r;
-      }
-      out.wait = *w;
-    }
-  }
+  BlockingParams params;
+  r.error = parse_blocking_params(
+      q == std::string_view::npos ? std::string_view() : target.substr(q + 1), params);
+  if (!r.error.empty()) return r;
+  out.index = params.index;
+  out.wait = params.wait;
   r.query = std::move(out);
   return r;
 }

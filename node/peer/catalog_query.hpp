@@ -30,6 +30,15 @@ struct CatalogQueryResult {
 // `target` is the request target, "/v1/catalog/web?index=12&wait=30s".
 CatalogQueryResult parse_catalog_query(std::string_view target);
 
+// The `index` and `wait` parameters of a blocking query, from the query string (after `?`;
+// other parameters are ignored).
+struct BlockingParams {
+  std::optional<std::uint64_t> index;
+  config::Millis wait = kDefaultCatalogWait;
+};
+// Fills `out`; returns what was wrong (a 400), or an empty string.
+std::string parse_blocking_params(std::string_view query, BlockingParams& out);
+
 // A blocking query's `wait` value: a duration, cut to kMaxCatalogWait; nullopt when malformed.
 std::optional<config::Millis> parse_wait(std::string_view text);
 

@@ -1,0 +1,27 @@
+#include "node/events_api.hpp"
+
+#include "node/peer/catalog_query.hpp"
+#include "node/peer/json_text.hpp"
+
+namespace shoal::node {
+
+EventsApi::EventsApi(boost::asio::io_context& io, std::string peer, const EventLog& log)
+    : blocking_(io, [peer = std::move(peer), &log](const std::string& after) {
+        // `after` is the key below: the decimal seq the client has seen.
+        const auto answer = events_answer(log, std::stoull(after), peer);
+        return BlockingApi::Current{{200, json_text(answer) + "\n"}, log.last_seq(), false};
+      }) {}
+
+HttpResponse EventsApi::get(const HttpRequest& r) {
+  const auto q = r.target.find('?');
+  BlockingParams params;
+  if (std::string e = parse_blocking_params(
+          q == std::string::npos ? std::string_view() : std::string_view(r.target).substr(q + 1),
+          params);
+      !e.empty()) {
+    return {400, json_text(nlohmann::json{{"error", e}}) + "\n"};
+  }
+  return blocking_.get(r, std::to_string(params.index.value_or(0)), params.index, params.wait);
+}
+
+}  // namespace shoal::node

@@ -1,0 +1,91 @@
+// The event log: a bounded ring with consecutive seqs, fields cut on UTF-8 boundaries, and the
+// answer of GET /v1/events (DESIGN: {"ts","kind","peer","service","index","reason",...}).
+#include <catch2/catch.hpp>
+
+#include "node/peer/event_log.hpp"
+
+using shoal::node::EventLog;
+using shoal::node::PeerEvent;
+
+namespace {
+
+PeerEvent member(std::int64_t t, const std::string& kind, const std::string& peer,
+                 const std::string& reason = "") {
+  return PeerEvent{0, t, kind, peer, "", -1, reason};
+}
+
+}  // namespace
+
+TEST_CASE("event log: seqs from 1, after() returns the newer ones in order", "[node][events]") {
+  EventLog log;
+  CHECK(log.last_seq() == 0);
+  CHECK(log.oldest_seq() == 1);
+  CHECK(log.after(0).empty());
+  log.record(member(1000, "member.suspect", "p2", "reported by p3"));
+  log.record(member(2000, "member.dead", "p2"));
+  log.record(PeerEvent{0, 3000, "instance.running", "p0", "web", 0, ""});
+  CHECK(log.last_seq() == 3);
+  auto all = log.after(0);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].seq == 1);
+  CHECK(all[0].reason == "reported by p3");
+  CHECK(all[2].service == "web");
+  auto newer = log.after(1);
+  REQUIRE(newer.size() == 2);
+  CHECK(newer[0].kind == "member.dead");
+  CHECK(log.after(3).empty());
+  CHECK(log.after(99).empty());
+  CHECK(log.after(0, 1).size() == 1);
+}
+
+TEST_CASE("event log: the ring keeps the newest `capacity` events, seqs go on", "[node][events]") {
+  EventLog log(3);
+  for (int i = 0; i < 10; ++i) log.record(member(i, "member.joined", "p" + std::to_string(i)));
+  CHECK(log.size() == 3);
+  CHECK(log.last_seq() == 10);
+  CHECK(log.oldest_seq() == 8);
+  auto kept = log.after(2);  // the asker missed 3..7
+  REQUIRE(kept.size() == 3);
+  CHECK(kept.front().seq == 8);
+  CHECK(kept.back().peer == "p9");
+  CHECK(log.after(8).size() == 2);
+}
+
+TEST_CASE("event log: hostile text is cut to 256 bytes, never inside a UTF-8 character",
+          "[node][events]") {
+  EventLog log;
+  std::string utf8(255, 'a');
+  utf8 += "\xc3\xa9tail";  // 'é' straddles byte 256
+  log.record(member(0, "member.dead", std::string(100000, 'x'), utf8));
+  const auto e = log.after(0).at(0);
+  CHECK(e.peer.size() == EventLog::kMaxFieldBytes);
+  CHECK(e.reason == std::string(255, 'a'));
+}
+
+TEST_CASE("event log: timestamps are UTC RFC 3339 with milliseconds", "[node][events]") {
+  using shoal::node::utc_timestamp;
+  CHECK(utc_timestamp(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(utc_timestamp(1765076400123) == "2025-12-07T03:00:00.123Z");
+  CHECK(utc_timestamp(951782400000) == "2000-02-29T00:00:00.000Z");
+  CHECK(utc_timestamp(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(utc_timestamp(INT64_MAX) == "-");
+  CHECK(utc_timestamp(INT64_MIN) == "-");
+}
+
+TEST_CASE("event log: GET /v1/events' answer", "[node][events]") {
+  EventLog log(2);
+  log.record(member(5, "member.joined", "p1"));
+  log.record(member(6, "member.joined", "p2"));
+  log.record(PeerEvent{0, 7, "instance.failed", "p0", "web", 2, "exit code 1"});
+  const auto j = shoal::node::events_answer(log, 0, "p0");
+  CHECK(j["seen_by"] == "p0");
+  CHECK(j["index"] == 3);
+  CHECK(j["oldest"] == 2);
+  REQUIRE(j["events"].size() == 2);
+  CHECK(j["events"][0] == nlohmann::json{{"seq", 2}, {"ts", "1970-01-01T00:00:00.006Z"},
+                                          {"kind", "member.joined"}, {"peer", "p2"},
+                                          {"service", nullptr}, {"index", nullptr},
+                                          {"reason", ""}});
+  CHECK(j["events"][1]["service"] == "web");
+  CHECK(j["events"][1]["index"] == 2);
+}
