@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "node/runtime/heartbeat_watch.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
 #include "node/runtime/proc.hpp"
 #include "tests/runtime/docker_fixture.hpp"
@@ -189,9 +190,9 @@ TEST_CASE("docker: a frozen peer's containers are removed by its orphan watchdog
        << kOrphanMs << " ms)");
   REQUIRE(gone >= 0);
   // Not before orphan_timeout less the heartbeat period (the last beat was <= 1 s before the
-  // stop); within it plus two reads (750 ms apart here) and the engine's removal.
+  // stop); within it plus two reads (heartbeat_check_every apart) and the engine's removal.
   CHECK(gone >= kOrphanMs - 1000);
-  CHECK(gone <= kOrphanMs + 2 * 750 + 2000);
+  CHECK(gone <= kOrphanMs + 2 * shoal::runtime::heartbeat_check_every(kOrphanMs) + 2000);
   CHECK(wait_until(5s, [&] { return !alive(*w1); }));  // it acted and exited
   const std::string wlog = read_text(shoal::runtime::watchdog_log_path(p.data()));
   INFO(wlog);
@@ -249,6 +250,6 @@ TEST_CASE("docker: a peer restarted within orphan_timeout keeps its container, a
        << kOrphanMs << " ms)");
   REQUIRE(gone >= 0);
   CHECK(gone >= kOrphanMs - 1000);
-  CHECK(gone <= kOrphanMs + 2 * 750 + 2000);
+  CHECK(gone <= kOrphanMs + 2 * shoal::runtime::heartbeat_check_every(kOrphanMs) + 2000);
   CHECK(wait_until(5s, [&] { return !alive(*w2); }));
 }
