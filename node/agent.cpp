@@ -222,13 +222,8 @@ class Agent {
     std::set<std::string> seed_names;  // resolved in the background from now on
     for (const auto& a : seeds_) seed_names.insert(a.host);
     seed_resolver_.set_names(std::move(seed_names));
-    // Join once the executor has listed what a previous run left running (or after a bound, when
-    // the engine does not answer), so a quick restart can announce `ready` at once.
-    start_executor();
-    join_timer_.expires_after(kJoinWait);
-    join_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) join_cluster(false);
-    });
+    // The heartbeat before the executor lists (adopts) what a previous run left: its orphan
+    // watchdog (docker) or supervisors then see the peer back before anything is adopted.
     if (cfg_.runtime.driver == "docker") {  // the containers' orphan watchdog (issue 14)
       watchdog_ = std::make_unique<runtime::WatchdogKeeper>(
           runtime::WatchdogOptions{cfg_.data_dir, setup_.name, cfg_.runtime.socket,
@@ -236,6 +231,13 @@ class Agent {
           [](std::string_view l) { spdlog::info("{}", l); });
     }
     beat();
+    // Join once the executor has listed what a previous run left running (or after a bound, when
+    // the engine does not answer), so a quick restart can announce `ready` at once.
+    start_executor();
+    join_timer_.expires_after(kJoinWait);
+    join_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) join_cluster(false);
+    });
     housekeeping();
     run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -98,16 +99,48 @@ int wait_signal(const sigset_t& set, config::Millis ms) {
   }
 }
 
+// Whether /proc/<pid>/cmdline is `... watchdog ...` (argv[1]): the agent signals the holder the
+// lock file names only when it is one (the file is data, the PID could be anybody's).
+bool is_watchdog_process(pid_t pid) {
+  int fd = ::open(("/proc/" + std::to_string(pid) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[512];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n <= 0) return false;
+  std::string_view args(buf, static_cast<std::size_t>(n));
+  std::size_t end0 = args.find('\0');
+  if (end0 == std::string_view::npos) return false;
+  return args.substr(end0 + 1).starts_with(std::string_view("watchdog\0", 9));
+}
+
+// Engine errors while acting, logged when they change or once a minute (an engine down for
+// hours must not fill the disk).
+class ErrorNote {
+ public:
+  void operator()(const Log& log, const std::string& text) {
+    const config::Millis now = mono_ms();
+    if (text == last_ && now - at_ < 60000) return;
+    last_ = text;
+    at_ = now;
+    log.line(text);
+  }
+
+ private:
+  std::string last_;
+  config::Millis at_ = 0;
+};
+
 enum class Outcome { done, heartbeat_back, retry };
 
 // Removes every running container of the peer, reading the heartbeat again before each one.
 Outcome stop_containers(DockerDriver& driver, HeartbeatWatch& watch, const WatchdogOptions& o,
-                        const Log& log) {
+                        const Log& log, ErrorNote& errors) {
   const std::string beat = o.data_dir + "/heartbeat";
   auto listed = driver.list_checked();
   if (!listed) {
-    log.line("cannot list the containers of peer " + o.peer + " (retrying): " +
-             listed.error().message);
+    errors(log, "cannot list the containers of peer " + o.peer + " (retrying): " +
+                    listed.error().message);
     return Outcome::retry;
   }
   bool failed = false;
@@ -121,7 +154,7 @@ Outcome stop_containers(DockerDriver& driver, HeartbeatWatch& watch, const Watch
     if (s) {
       log.line("removed " + what);
     } else {
-      log.line("cannot remove " + what + " (retrying): " + s.error().message);
+      errors(log, "cannot remove " + what + " (retrying): " + s.error().message);
       failed = true;
     }
   }
@@ -165,6 +198,7 @@ int run_orphan_watchdog(const WatchdogOptions& o) {
   log.line("watching " + beat + " for peer " + o.peer + ": orphan_timeout " +
            std::to_string(o.orphan_timeout) + " ms, read every " + std::to_string(every) + " ms");
   bool acting = false;
+  ErrorNote errors;
   for (;;) {
     if (int s = wait_signal(set, every); s != 0) {
       log.line(std::string("exiting on ") + ::strsignal(s) + ", nothing removed");
@@ -181,7 +215,7 @@ int run_orphan_watchdog(const WatchdogOptions& o) {
                " ms: removing the containers of peer " + o.peer);
     }
     acting = true;
-    switch (stop_containers(driver, watch, o, log)) {
+    switch (stop_containers(driver, watch, o, log, errors)) {
       case Outcome::done: return 0;
       case Outcome::heartbeat_back:
         log.line("the heartbeat changed again before the rest was removed: watching");
@@ -204,10 +238,17 @@ std::optional<WatchdogHolder> watchdog_holder(const std::string& data_dir) {
   ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
   ::close(fd);
   if (n <= 0) return out;
-  long long pid = 0;
-  unsigned long long start = 0;
-  if (std::sscanf(buf, "%lld %llu", &pid, &start) != 2 || pid <= 0 || start == 0) return out;
-  if (!process_matches(static_cast<pid_t>(pid), start)) return out;
+  // "<pid> <start time>\n", parsed strictly (std::from_chars: no overflow, no sign games).
+  const char* end = buf + n;
+  std::int32_t pid = 0;
+  std::uint64_t start = 0;
+  auto [p1, e1] = std::from_chars(buf, end, pid);
+  if (e1 != std::errc() || p1 == end || *p1 != ' ') return out;
+  auto [p2, e2] = std::from_chars(p1 + 1, end, start);
+  if (e2 != std::errc() || pid <= 0 || start == 0) return out;
+  if (!process_matches(static_cast<pid_t>(pid), start) ||
+      !is_watchdog_process(static_cast<pid_t>(pid)))
+    return out;
   return WatchdogHolder{static_cast<pid_t>(pid), start};
 }
 
