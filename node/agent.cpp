@@ -57,6 +57,7 @@
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/process_driver.hpp"
+#include "node/runtime/watchdog_keeper.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/peer/what_if.hpp"
 #include "node/log_format.hpp"
@@ -223,6 +224,15 @@ class Agent {
     std::set<std::string> seed_names;  // resolved in the background from now on
     for (const auto& a : seeds_) seed_names.insert(a.host);
     seed_resolver_.set_names(std::move(seed_names));
+    // The heartbeat before the executor lists (adopts) what a previous run left: its orphan
+    // watchdog (docker) or supervisors then see the peer back before anything is adopted.
+    if (cfg_.runtime.driver == "docker") {  // the containers' orphan watchdog (issue 14)
+      watchdog_ = std::make_unique<runtime::WatchdogKeeper>(
+          runtime::WatchdogOptions{cfg_.data_dir, setup_.name, cfg_.runtime.socket,
+                                   cfg_.runtime.orphan_timeout},
+          [](std::string_view l) { spdlog::info("{}", l); });
+    }
+    beat();
     // Join once the executor has listed what a previous run left running (or after a bound, when
     // the engine does not answer), so a quick restart can announce `ready` at once.
     start_executor();
@@ -230,7 +240,6 @@ class Agent {
     join_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) join_cluster(false);
     });
-    if (cfg_.runtime.driver == "process") beat();
     housekeeping();
     run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
@@ -452,13 +461,15 @@ class Agent {
     persisted_incarnation_ = engine_.incarnation();
   }
 
-  // Once a second, the process driver's orphan heartbeat (its supervisors stop their instances
-  // when it stops for orphan_timeout). From the io thread, not the worker: a step held up by a
-  // hung health probe must not make a live peer's instances stop as orphans.
+  // Once a second, the orphan heartbeat (the process driver's supervisors, or the docker
+  // driver's watchdog, stop the instances when it stops for orphan_timeout). From the io thread,
+  // not the worker: a step held up by a hung health probe must not make a live peer's instances
+  // stop as orphans.
   void beat() {
     if (std::string e = runtime::touch_heartbeat(cfg_.data_dir); !e.empty()) {
       spdlog::warn("{}", e);
     }
+    if (watchdog_) watchdog_->tick();
     heartbeat_.expires_after(std::chrono::seconds(1));
     heartbeat_.async_wait([this](boost::system::error_code ec) {
       if (!ec) beat();
@@ -1276,7 +1287,8 @@ class Agent {
   asio::steady_timer wake_;         // the Runner's next wake time
   asio::steady_timer drain_timer_;
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
-  asio::steady_timer heartbeat_;    // the process driver's orphan heartbeat, from this thread
+  asio::steady_timer heartbeat_;    // the orphan heartbeat, from this thread
+  std::unique_ptr<runtime::WatchdogKeeper> watchdog_;  // docker driver only
   gossip::StallGate stall_gate_;    // the reconcile step's own-health gate
   std::vector<gossip::Address> seeds_;
   std::string known_peers_;  // what data_dir/peers holds

@@ -12,6 +12,7 @@
 #include "node/cli_client.hpp"
 #include "node/cli_events.hpp"
 #include "node/cli_what_if.hpp"
+#include "node/runtime/orphan_watchdog.hpp"
 
 #ifndef SHOAL_VERSION
 #define SHOAL_VERSION "0.0.0"
@@ -57,6 +58,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                       "Run under a name other than the one recorded in data_dir/name: the "
                       "instances of the old name are stopped first (placement starts them "
                       "afresh under the new name), then the new name is recorded");
+
+  // Hidden: the docker driver's orphan watchdog, started by the agent (orphan_watchdog.hpp).
+  runtime::WatchdogOptions watchdog;
+  CLI::App* watchdog_cmd = app.add_subcommand("watchdog", "");
+  watchdog_cmd->group("");
+  watchdog_cmd->add_option("--data-dir", watchdog.data_dir)->required();
+  watchdog_cmd->add_option("--peer", watchdog.peer)->required();
+  watchdog_cmd->add_option("--socket", watchdog.socket);
+  watchdog_cmd->add_option("--orphan-timeout-ms", watchdog.orphan_timeout)
+      ->required()
+      ->check(CLI::Range(config::Millis{1}, config::Millis{1} << 40));
 
   std::string api_flag, token_file;
   auto add_api = [&api_flag, &token_file](CLI::App* c) {
@@ -174,7 +186,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // unexpected argument).
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
-                                          "version", "endpoints", "what-if", "events"};
+                                          "version", "endpoints", "what-if", "events",
+                                          "watchdog"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
@@ -222,6 +235,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     ::signal(SIGPIPE, SIG_IGN);
     return run_agent(AgentOptions{config_path, log_level, log_format, rename}, err);
   }
+  if (watchdog_cmd->parsed()) return runtime::run_orphan_watchdog(watchdog);
   if (keygen_cmd->parsed()) return cmd_keygen(out, err);
   if (keys_cmd->parsed() && (!keyring_flag.empty() || !config_path.empty())) {
     return cmd_keys(keys_op, keys_key, keyring_flag, config_path, out, err);

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "node/http.hpp"
+#include "node/runtime/orphan_watchdog.hpp"
 #include "node/runtime/proc.hpp"
 #include "node/sealer.hpp"
 
@@ -212,6 +213,8 @@ std::vector<runtime::InstanceRecord> Cluster::instances(int i) {
 }
 
 void Cluster::kill_instances(int i) {
+  // The docker driver's orphan watchdog (it outlives its peer): a host death takes it too.
+  if (auto w = runtime::watchdog_holder(peers_[i].dir + "/data")) ::kill(w->pid, SIGKILL);
   for (const auto& r : instances(i)) {
     if (r.supervisor_pid > 0 && r.supervisor_start != 0 &&
         runtime::process_exists(static_cast<pid_t>(r.supervisor_pid), r.supervisor_start)) {

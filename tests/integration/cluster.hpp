@@ -44,7 +44,8 @@ class Cluster {
   // The process driver's instance records under peer i's data_dir (running and exited).
   std::vector<runtime::InstanceRecord> instances(int i);
   // SIGKILL to the supervisors and instance process groups of peer i's records whose
-  // processes still are the ones recorded (/proc start time); what a host death takes away.
+  // processes still are the ones recorded (/proc start time), and its docker orphan watchdog
+  // (by the PID its lock records); what a host death takes away.
   void kill_instances(int i);
   int terminate(int i);       // SIGTERM, wait (<= 45 s: the peer drains); exit status or -1
   // Waits (bounded) for peer i to exit by itself: its exit status, or -1 (still running).
