@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <variant>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,7 @@
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/services_dir.hpp"
+#include "node/peer/apply_plan.hpp"
 #include "node/peer/catalog.hpp"
 #include "node/peer/event_log.hpp"
 #include "node/peer/drain.hpp"
@@ -876,38 +878,63 @@ class Agent {
     return json_response(200, what_if_json(r));
   }
 
-  HttpResponse api_apply(const HttpRequest& r) {
+  // The body of POST /v1/apply and /v1/plan, {"file": "NAME.toml", "content": "..."}, parsed
+  // and checked (an error response, else the file name and its services as published).
+  struct ApplyRequest {
+    std::string file, content;
+    std::vector<config::ServiceSpec> services;
+  };
+  std::variant<HttpResponse, ApplyRequest> parse_apply(const HttpRequest& r) const {
     Json body = Json::parse(r.body, nullptr, false);
     if (!body.is_object() || !body.contains("file") || !body["file"].is_string() ||
         !body.contains("content") || !body["content"].is_string()) {
       return error_response(400, "expected {\"file\": \"NAME.toml\", \"content\": \"...\"}");
     }
-    const std::string file = body["file"];
-    const std::string content = body["content"];
-    if (!safe_service_file_name(file)) {
-      return error_response(400, "file must be a plain NAME.toml, got `" + file + "`");
+    ApplyRequest a{body["file"], body["content"], {}};
+    if (!safe_service_file_name(a.file)) {
+      return error_response(400, "file must be a plain NAME.toml, got `" + a.file + "`");
     }
-    auto parsed = config::parse_service_file(content, file, cfg_.limits.max_replicas);
+    auto parsed = config::parse_service_file(a.content, a.file, cfg_.limits.max_replicas);
     if (!parsed.ok()) {
       Json errs = Json::array();
       for (const auto& d : parsed.errors) errs.push_back(d.to_string());
       return json_response(400, Json{{"error", "invalid service file"}, {"errors", errs}});
     }
-    for (const auto& sv : *parsed.value) {
+    for (auto& sv : *parsed.value) {
       std::string other = services_.file_of(sv.name);
-      if (!other.empty() && other != services_.path_of(file)) {
+      if (!other.empty() && other != services_.path_of(a.file)) {
         return error_response(409, "service `" + sv.name + "` is already defined in " + other);
       }
+      if (sv.placement.home) sv.home_peer = setup_.name;  // as services_dir publishes it
     }
+    a.services = std::move(*parsed.value);
+    return a;
+  }
+
+  // POST /v1/plan: what applying the file would change (node/peer/apply_plan.hpp), nothing
+  // written.
+  HttpResponse api_plan(const HttpRequest& r) const {
+    auto parsed = parse_apply(r);
+    if (auto* refused = std::get_if<HttpResponse>(&parsed)) return *refused;
+    const auto specs = store_specs();
+    const auto plan = plan_apply(make_view(engine_.members(), specs), placed(specs),
+                                 std::get<ApplyRequest>(parsed).services);
+    return json_response(200, apply_plan_json(plan));
+  }
+
+  HttpResponse api_apply(const HttpRequest& r) {
+    auto parsed = parse_apply(r);
+    if (auto* refused = std::get_if<HttpResponse>(&parsed)) return *refused;
+    const ApplyRequest& a = std::get<ApplyRequest>(parsed);
     if (std::string e = make_dirs(services_.dir()); !e.empty()) return error_response(500, e);
-    const std::string path = services_.path_of(file);
-    if (std::string e = write_file_atomic(path, content, FileMode::keep); !e.empty()) {
+    const std::string path = services_.path_of(a.file);
+    if (std::string e = write_file_atomic(path, a.content, FileMode::keep); !e.empty()) {
       return error_response(500, e);
     }
     spdlog::info("apply: wrote {}", path);
     scan_services(false);
     Json names = Json::array();
-    for (const auto& sv : *parsed.value) names.push_back(sv.name);
+    for (const auto& sv : a.services) names.push_back(sv.name);
     Json reply{{"peer", setup_.name}, {"file", path}, {"services", names}};
     const std::string warn = clock_warning(clock_ahead_ms(engine_.state(), clock_now().wall),
                                            setup_.gossip.max_clock_skew);
@@ -1096,6 +1123,7 @@ class Agent {
     if (r.method == "GET" && path.rfind("/v1/catalog/", 0) == 0) return catalog_.get(r);
     if (r.method == "GET" && path == "/v1/events") return events_api_.get(r);
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
+    if (r.method == "POST" && path == "/v1/plan") return api_plan(r);
     if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
       auto reply = r.method == "GET" ? keys_.view() : keys_.apply(clock_now(), r.body);
       return json_response(reply.status, reply.body);

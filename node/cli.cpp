@@ -11,6 +11,7 @@
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
 #include "node/cli_events.hpp"
+#include "node/cli_plan.hpp"
 #include "node/cli_what_if.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
 
@@ -153,6 +154,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       app.add_subcommand("apply", "Validate a service file and write it into the peer's "
                                   "services_dir");
   apply_cmd->add_option("FILE", apply_file, "A service file (TOML)")->required();
+  bool plan = false;
+  apply_cmd->add_flag("--plan", plan,
+                      "Write nothing: print what applying FILE would change (each service new, "
+                      "changed or unchanged; each instance's peer now and after, and its action: "
+                      "start, restart, move, stop, keep or unplaced)");
+  apply_cmd->add_flag("--json", json, "With --plan: print the plan as JSON {\"services\":[...]}");
   add_api(apply_cmd);
   CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service cluster-wide (its file "
                                                       "becomes NAME.toml.deleted)");
@@ -264,7 +271,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return cmd_what_if(api, given(down_opt, down_peers), given(zone_opt, down_zone), json, out,
                        err);
   }
-  if (apply_cmd->parsed()) return cmd_apply(api, apply_file, out, err);
+  if (apply_cmd->parsed()) {
+    if (json && !plan) {
+      err << "shoal apply: --json goes with --plan (see `shoal apply --help`)\n";
+      return 2;
+    }
+    return plan ? cmd_plan(api, apply_file, json, out, err) : cmd_apply(api, apply_file, out, err);
+  }
   if (delete_cmd->parsed()) return cmd_delete(api, delete_name, out, err);
   err << app.help();
   return 2;
