@@ -114,9 +114,18 @@ TEST_CASE("docker driver stop: a container ignoring SIGTERM is killed once the g
   SHOAL_REQUIRE_PODMAN();
   DockerHarness h(podman_.socket);
   auto inst = h.driver->start(busybox_spec(
-      h.peer, "stubborn", 0, {"/bin/sh", "-c", "trap '' TERM; /bin/sleep 1000 & wait; wait"}));
+      h.peer, "stubborn", 0,
+      {"/bin/sh", "-c", "trap '' TERM; touch /tmp/trapped; /bin/sleep 1000 & wait; wait"}));
   REQUIRE(inst.ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the trap be installed
+  // The trap is installed once /tmp/trapped exists (a stop must not beat it).
+  const auto trap_deadline = docker_now_ms() + 15000;
+  bool trapped = false;
+  while (!trapped && docker_now_ms() < trap_deadline) {
+    auto r = h.driver->exec(inst->id, {"/bin/sh", "-c", "[ -f /tmp/trapped ]"}, 5000);
+    trapped = r.ok() && r.value().exit_code == 0;
+    if (!trapped) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(trapped);
   auto t0 = docker_now_ms();
   REQUIRE(h.driver->stop(inst->id, 1000).ok());
   // Still running well inside the grace: SIGTERM was ignored.
