@@ -451,21 +451,26 @@ int cmd_keys(const std::string& op, const std::string& key, const std::string& k
 
 namespace shoal::node {
 
-int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
-              std::ostream& err) {
+std::optional<std::string> apply_body(const std::string& file, std::ostream& err) {
   auto text = read_file(file);
   if (!text) {
     err << file << ":0:0: cannot read file\n";
-    return 2;
+    return std::nullopt;
   }
   auto parsed = config::parse_service_file(*text, file);
   if (!parsed.ok()) {
     for (const auto& d : parsed.errors) err << d.to_string() << "\n";
-    return 2;
+    return std::nullopt;
   }
-  std::string base = file.substr(file.find_last_of('/') + 1);
-  Json body{{"file", base}, {"content", *text}};
-  auto j = call(api, "POST", "/v1/apply", json_text(body), err, "apply");
+  const std::string base = file.substr(file.find_last_of('/') + 1);
+  return json_text(Json{{"file", base}, {"content", *text}});
+}
+
+int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
+              std::ostream& err) {
+  const auto body = apply_body(file, err);
+  if (!body) return 2;
+  auto j = call(api, "POST", "/v1/apply", *body, err, "apply");
   if (!j) return 1;
   out << apply_text(*j);
   return 0;

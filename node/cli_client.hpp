@@ -61,6 +61,9 @@ int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream&
 int cmd_endpoints(const ApiTarget& api, const std::string& service, bool json, bool watch,
                   std::ostream& out, std::ostream& err);
 
+// The body of POST /v1/apply and /v1/plan for FILE ({"file": its base name, "content"}), once it
+// reads and validates locally; else nullopt, the errors printed as path:line:col.
+std::optional<std::string> apply_body(const std::string& file, std::ostream& err);
 // Validates FILE locally (errors: exit 2), then asks the peer to write it into its services_dir.
 int cmd_apply(const ApiTarget& api, const std::string& file, std::ostream& out,
               std::ostream& err);

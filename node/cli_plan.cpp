@@ -3,9 +3,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "config/parse.hpp"
 #include "node/peer/json_text.hpp"
-#include "node/persist.hpp"
 
 namespace shoal::node {
 
@@ -59,19 +57,9 @@ std::string plan_text(const Json& plan) {
 
 int cmd_plan(const ApiTarget& api, const std::string& file, bool json, std::ostream& out,
              std::ostream& err) {
-  auto text = read_file(file);
-  if (!text) {
-    err << file << ":0:0: cannot read file\n";
-    return 2;
-  }
-  auto parsed = config::parse_service_file(*text, file);
-  if (!parsed.ok()) {
-    for (const auto& d : parsed.errors) err << d.to_string() << "\n";
-    return 2;
-  }
-  const std::string base = file.substr(file.find_last_of('/') + 1);
-  auto j = api_call(api, "POST", "/v1/plan",
-                    json_text(Json{{"file", base}, {"content", *text}}), err, "apply --plan");
+  const auto body = apply_body(file, err);
+  if (!body) return 2;
+  auto j = api_call(api, "POST", "/v1/plan", *body, err, "apply --plan");
   if (!j) return 1;
   out << (json ? json_text(*j) + "\n" : plan_text(*j));
   return 0;
