@@ -417,26 +417,6 @@ class Agent {
     record(e->deleted ? "spec.deleted" : "spec.changed", e->version.origin, key.substr(5), -1);
   }
 
-  // Each local instance that entered a state, or is gone, since the previous report.
-  void record_instance_events(const placement::PeerStatus& before,
-                              const placement::PeerStatus& now) {
-    std::map<placement::InstanceId, const placement::InstanceStatus*> was;
-    for (const auto& i : before.instances) was[i.id] = &i;
-    for (const auto& i : now.instances) {
-      auto it = was.find(i.id);
-      const bool same = it != was.end() && it->second->state == i.state;
-      if (it != was.end()) was.erase(it);
-      if (same) continue;
-      std::string detail;
-      if (i.state == placement::InstanceState::exited || i.state == placement::InstanceState::failed)
-        detail = "exit code " + std::to_string(i.exit_code) + ", " + std::to_string(i.restarts) +
-                 " restart(s)";
-      record("instance." + std::string(placement::to_string(i.state)), setup_.name, i.id.service,
-             i.id.index, detail);
-    }
-    for (const auto& [id, i] : was) record("instance.gone", setup_.name, id.service, id.index);
-  }
-
   void arm() {
     const Micros d = engine_.next_deadline();
     if (d == gossip::kNever) {
@@ -792,7 +772,10 @@ class Agent {
     if (r.stepped) stepped_ = std::max(stepped_, r.seq);
     if (r.has_status) {
       runner_counts_ = std::move(r.counts);
-      record_instance_events(local_status_, r.status);
+      for (auto& e : instance_events(local_status_, r.status, setup_.name,
+                                     clock_now().wall / gossip::kMillis))
+        events_.record(std::move(e));
+      events_api_.maybe_changed();
       local_status_ = std::move(r.status);
       have_status_ = true;
       catalog_.maybe_changed();

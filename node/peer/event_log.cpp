@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 namespace shoal::node {
 
@@ -35,6 +36,32 @@ std::vector<PeerEvent> EventLog::after(std::uint64_t after, std::size_t limit) c
        it != events_.end() && out.size() < limit; ++it)
     out.push_back(*it);
   return out;
+}
+
+std::vector<PeerEvent> instance_events(const placement::PeerStatus& before,
+                                       const placement::PeerStatus& now, const std::string& peer,
+                                       std::int64_t time_ms) {
+  using placement::InstanceState;
+  std::map<placement::InstanceId, PeerEvent> out;
+  std::map<placement::InstanceId, InstanceState> was;
+  for (const auto& i : before.instances) was[i.id] = i.state;
+  for (const auto& i : now.instances) {
+    const auto it = was.find(i.id);
+    const bool same = it != was.end() && it->second == i.state;
+    if (it != was.end()) was.erase(it);
+    if (same) continue;
+    std::string reason;
+    if (i.state == InstanceState::exited || i.state == InstanceState::failed)
+      reason = "exit code " + std::to_string(i.exit_code) + ", " + std::to_string(i.restarts) +
+               " restart(s)";
+    out[i.id] = PeerEvent{0, time_ms, "instance." + std::string(placement::to_string(i.state)),
+                          peer, i.id.service, i.id.index, std::move(reason)};
+  }
+  for (const auto& [id, state] : was)
+    out[id] = PeerEvent{0, time_ms, "instance.gone", peer, id.service, id.index, ""};
+  std::vector<PeerEvent> list;
+  for (auto& [id, e] : out) list.push_back(std::move(e));
+  return list;
 }
 
 namespace {

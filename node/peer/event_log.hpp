@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "placement/status.hpp"
+
 namespace shoal::node {
 
 struct PeerEvent {
@@ -51,6 +53,13 @@ class EventLog {
   std::uint64_t next_seq_ = 1;
   std::deque<PeerEvent> events_;
 };
+
+// The events of `peer`'s instances between two of its status reports: instance.<state> for each
+// that entered a state (exited and failed with their exit code and restarts), instance.gone for
+// each no longer reported; in (service, index) order.
+std::vector<PeerEvent> instance_events(const placement::PeerStatus& before,
+                                       const placement::PeerStatus& now, const std::string& peer,
+                                       std::int64_t time_ms);
 
 // "2026-12-07T02:10:00.123Z" (UTC, RFC 3339 with milliseconds).
 std::string utc_timestamp(std::int64_t time_ms);

@@ -89,3 +89,36 @@ TEST_CASE("event log: GET /v1/events' answer", "[node][events]") {
   CHECK(j["events"][1]["service"] == "web");
   CHECK(j["events"][1]["index"] == 2);
 }
+
+TEST_CASE("event log: instance events between two status reports", "[node][events]") {
+  using shoal::placement::InstanceState;
+  using shoal::placement::InstanceStatus;
+  shoal::placement::PeerStatus before, now;
+  auto inst = [](const char* svc, std::uint32_t i, InstanceState s) {
+    InstanceStatus st;
+    st.id = {svc, i};
+    st.state = s;
+    return st;
+  };
+  before.instances = {inst("db", 0, InstanceState::running), inst("web", 0, InstanceState::starting),
+                      inst("web", 1, InstanceState::running)};
+  auto failed = inst("web", 1, InstanceState::failed);
+  failed.exit_code = 3;
+  failed.restarts = 5;
+  now.instances = {inst("web", 0, InstanceState::healthy), failed, inst("web", 2, InstanceState::starting)};
+  auto events = shoal::node::instance_events(before, now, "p1", 42);
+  REQUIRE(events.size() == 4);
+  CHECK(events[0].kind == "instance.gone");  // db/0
+  CHECK(events[0].service == "db");
+  CHECK(events[1].kind == "instance.healthy");
+  CHECK(events[1].index == 0);
+  CHECK(events[2].kind == "instance.failed");
+  CHECK(events[2].reason == "exit code 3, 5 restart(s)");
+  CHECK(events[3].kind == "instance.starting");
+  CHECK(events[3].index == 2);
+  for (const auto& e : events) {
+    CHECK(e.peer == "p1");
+    CHECK(e.time_ms == 42);
+  }
+  CHECK(shoal::node::instance_events(now, now, "p1", 43).empty());
+}
