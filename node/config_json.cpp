@@ -77,6 +77,9 @@ Json to_json(const config::ServiceSpec& s) {
       {"home", s.placement.home}};
   j["stop_grace_ms"] = s.stop_grace;
   j["mode"] = s.placement.mode == config::Placement::Mode::global ? "global" : "replicated";
+  Json volumes = Json::array();
+  for (const config::Volume& v : s.volumes) volumes.push_back(v.to_string());
+  j["volumes"] = std::move(volumes);
   return j;
 }
 

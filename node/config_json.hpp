@@ -18,7 +18,7 @@ using Json = nlohmann::ordered_json;
 //  "resources": {"cpu_milli", "memory_mib"}, "restart": {"condition", "delay_ms",
 //  "max_delay_ms", "max_attempts"}, "health": null | {"kind", "http"|"tcp"|"exec", "port",
 //  "interval_ms", "timeout_ms", "retries"}, "placement": {"constraints": [canonical text],
-//  "spread", "max_per_peer", "home"}, "stop_grace_ms"}
+//  "spread", "max_per_peer", "home"}, "stop_grace_ms", "mode", "volumes": [text as written]}
 Json to_json(const config::ServiceSpec& s);
 // {NAME: to_json(spec), ...}
 Json to_json(const std::vector<config::ServiceSpec>& services);
