@@ -116,7 +116,10 @@ struct Volume {
   std::string options;
   bool bind() const { return !source.empty() && source[0] == '/'; }
   bool read_only() const { return options == "ro"; }
-  std::string to_string() const;  // the text it was parsed from
+  std::string to_string() const {  // the text it was parsed from
+    if (target.empty() && options.empty()) return source;  // an entry without a ':'
+    return source + ":" + target + (options.empty() ? "" : ":" + options);
+  }
   friend bool operator==(const Volume&, const Volume&) = default;
 };
 

@@ -56,11 +56,6 @@ std::string shown(const Volume& v) {
 
 }  // namespace
 
-std::string Volume::to_string() const {
-  if (target.empty() && options.empty()) return source;  // an entry without a ':'
-  return source + ":" + target + (options.empty() ? "" : ":" + options);
-}
-
 Volume parse_volume(std::string_view text) {
   Volume v;
   const std::size_t a = text.find(':');

@@ -13,6 +13,7 @@
 
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
+#include "node/runtime/mounts.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/socket_detect.hpp"
 
@@ -209,6 +210,8 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
                  opt_.peer + "'"};
   if (svc.image.empty())
     return Error{"service " + labels.service + ": the docker driver needs an image"};
+  if (std::string why = missing_host_path(svc.volumes); !why.empty())
+    return Error{"service " + labels.service + ": " + why};
   if (auto s = ensure_image(svc.image); !s)
     return Error{"service " + labels.service + ": " + s.error().message};
 
@@ -242,6 +245,7 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
   json host_config = {{"PortBindings", bindings},
                       {"Init", opt_.init},
                       {"RestartPolicy", {{"Name", "no"}}}};
+  if (!svc.volumes.empty()) host_config["Mounts"] = docker_mounts(svc.volumes);
   // Saturating: the validator bounds both, but a product must never wrap into a negative limit.
   const auto scaled = [](std::int64_t v, std::int64_t by) {
     return v > std::numeric_limits<std::int64_t>::max() / by ? std::numeric_limits<std::int64_t>::max()
