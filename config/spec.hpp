@@ -173,6 +173,9 @@ struct PeerConfig {
     std::string driver = "process";  // process | docker
     std::string socket;              // docker: empty = auto-detect
     Millis orphan_timeout = 60000;
+    // docker: credentials for image pulls, Docker's config.json format (read at start, must
+    // be private: node/runtime/registry_auth.hpp); empty = pulls without credentials.
+    std::string registry_auth;
     friend bool operator==(const Runtime&, const Runtime&) = default;
   } runtime;
   struct Reconcile {

@@ -126,7 +126,8 @@ Json to_json(const config::PeerConfig& p) {
                   {"socket_group", p.api.socket_group}};
   j["runtime"] = Json{{"driver", p.runtime.driver},
                       {"socket", p.runtime.socket},
-                      {"orphan_timeout_ms", p.runtime.orphan_timeout}};
+                      {"orphan_timeout_ms", p.runtime.orphan_timeout},
+                      {"registry_auth", p.runtime.registry_auth}};
   j["reconcile"] = Json{{"solo_after_ms", p.reconcile.solo_after},
                         {"max_starts_per_second", p.reconcile.max_starts_per_second},
                         {"handoff_timeout_ms", p.reconcile.handoff_timeout}};

@@ -24,7 +24,8 @@ Json to_json(const config::ServiceSpec& s);
 Json to_json(const std::vector<config::ServiceSpec>& services);
 // {"name", "bind", "advertise", "join", "zone", "labels", "data_dir", "services_dir",
 //  "resources": {"cpu_milli", "memory_mib"}, "gossip": {"profile", "probe_interval_ms", ...},
-//  "api": {"listen", "token_file"}, "runtime": {"driver", "socket", "orphan_timeout_ms"},
+//  "api": {"listen", "token_file"}, "runtime": {"driver", "socket", "orphan_timeout_ms",
+//  "registry_auth"},
 //  "reconcile": {"solo_after_ms", "max_starts_per_second", "handoff_timeout_ms"},
 //  "security": {"keyring", "label"}, "dns": {"listen", "domain", "ttl_ms", "enabled"}}
 Json to_json(const config::PeerConfig& p);

@@ -147,9 +147,10 @@ Status DockerDriver::ensure_api() {
 }
 
 Result<HttpResponse> DockerDriver::call(std::string_view method, const std::string& target,
-                                        std::string_view body, Millis timeout) {
+                                        std::string_view body, Millis timeout,
+                                        const DockerApi::Headers& headers) {
   if (auto s = ensure_api(); !s) return s.error();
-  return DockerApi(socket_, opt_.timeout).request(method, target, body, timeout);
+  return DockerApi(socket_, opt_.timeout).request(method, target, body, timeout, headers);
 }
 
 Status DockerDriver::available() {
@@ -169,8 +170,13 @@ Status DockerDriver::ensure_image(const std::string& ref) {
   if (r->status == 200) return {};
   if (r->status != 404)
     return Error{"inspect image " + image + ": " + engine_message(r.value())};
-  note("pulling image " + image);
-  auto p = call("POST", "/images/create?fromImage=" + url_encode(image), {}, opt_.pull_timeout);
+  DockerApi::Headers auth;
+  if (std::string h = registry_auth_header(opt_.registry_auths, image); !h.empty())
+    auth.emplace_back("X-Registry-Auth", std::move(h));
+  note("pulling image " + image + (auth.empty() ? "" : " (with credentials for " +
+                                                           registry_of(image) + ")"));
+  auto p = call("POST", "/images/create?fromImage=" + url_encode(image), {}, opt_.pull_timeout,
+                auth);
   std::string why;
   if (!p) {
     why = p.error().message;

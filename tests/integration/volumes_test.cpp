@@ -1,5 +1,9 @@
-// Volumes through a real agent: a service with volumes on the process driver is reported
-// `failed` at once (never run without its data), while the same service without volumes runs.
+// Volumes and registry credentials through a real agent: a service with volumes on the process
+// driver is reported `failed` at once (never run without its data), while the same service
+// without volumes runs; an agent whose runtime.registry_auth file others may read refuses to
+// start, naming the file.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -55,4 +59,20 @@ TEST_CASE("volumes on the process driver: the instance is failed, not restarted 
   std::ofstream(c.peer(0).dir + "/services/db.toml")
       << "[service.db]\ncommand = [\"sleep\", \"1000\"]\n";
   CHECK(wait_until(20s, [&] { return db_state(c) == "running"; }));
+}
+
+TEST_CASE("runtime.registry_auth that others may read: the agent refuses to start",
+          "[integration][volumes][asan]") {
+  Cluster c(1);
+  const std::string auth = c.root() + "/registry.json";
+  std::ofstream(auth) << R"({"auths": {"127.0.0.1:5000": {"auth": "dTpw"}}})";
+  ::chmod(auth.c_str(), 0644);
+  c.set_extra(0, "gossip = { profile = \"fast\", join_grace = \"1s\" }\n"
+                 "runtime = { driver = \"docker\", socket = \"/nonexistent.sock\", "
+                 "registry_auth = \"" + auth + "\" }\n");
+  c.start(0);
+  CHECK(c.wait_exit(0, 10s) == 1);
+  CHECK(read_all(c.peer(0).log).find("shoal agent: runtime.registry_auth: " + auth +
+                                     ": mode 0644 lets group or others at the credentials") !=
+        std::string::npos);
 }
