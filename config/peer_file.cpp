@@ -198,7 +198,8 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
     with(*rt, "registry_auth", [&](const toml::node& a) {
       auto path = r.string(a, "runtime.registry_auth");
       if (path && (*path)[0] != '/')
-        r.error(a, "runtime.registry_auth must be an absolute path (like /etc/shoal/registry.json)");
+        r.error(a, "runtime.registry_auth must be an absolute path "
+                   "(like /etc/shoal/registry.json)");
       else if (path) p.runtime.registry_auth = *path;
     });
   });

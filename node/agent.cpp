@@ -664,7 +664,8 @@ class Agent {
     const config::PeerConfig cfg = cfg_;
     const std::string self = setup_.name;
     if (cfg_.runtime.driver == "docker") {
-      o.make_driver = [cfg, self, auths = setup_.registry_auths]() -> std::unique_ptr<runtime::Driver> {
+      o.make_driver = [cfg, self,
+                       auths = setup_.registry_auths]() -> std::unique_ptr<runtime::Driver> {
         runtime::DockerDriverOptions d;
         d.peer = self;
         d.socket = cfg.runtime.socket;  // empty: detected (and re-detected until found)

@@ -190,7 +190,8 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     // are more than 64). Past 1,024 the value is refused here, before the work of splitting.
     if (auto v = j.find("volumes"); v != j.end()) {
       if (!v->is_array() || v->size() > 16 * config::kMaxVolumes) return std::nullopt;
-      for (const auto& text : *v) s.volumes.push_back(config::parse_volume(text.get<std::string>()));
+      for (const auto& text : *v)
+        s.volumes.push_back(config::parse_volume(text.get<std::string>()));
     }
     return s;
   } catch (const std::exception&) {

@@ -148,8 +148,8 @@ Result<RegistryAuths> load_registry_auth(const std::string& path) {
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error{path + ": mode " + mode + " lets group or others at the credentials; run `chmod 600 " +
-                 path + "`"};
+    return Error{path + ": mode " + mode +
+                 " lets group or others at the credentials; run `chmod 600 " + path + "`"};
   }
   std::string text;
   char buf[16384];
