@@ -1,12 +1,14 @@
 // Service files: [service.NAME] tables -> ServiceSpec.
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "config/constraint.hpp"
 #include "config/parse.hpp"
 #include "config/toml_reader.hpp"
 #include "config/units.hpp"
 #include "config/validate_spec.hpp"
+#include "config/volume.hpp"
 
 namespace shoal::config {
 namespace {
@@ -270,7 +272,7 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   const std::string where = "service." + name;
   r.check_keys(t,
                {"image", "command", "replicas", "ports", "env", "resources", "restart", "health",
-                "placement", "stop_grace", "home_peer", "mode"},
+                "placement", "stop_grace", "home_peer", "mode", "volumes"},
                where);
   with(t, "home_peer", [&](const toml::node& v) {
     r.error(v, "home_peer is set by the peer that publishes the file; remove it "
@@ -302,6 +304,12 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   with(t, "stop_grace", [&](const toml::node& v) {
     if (auto d = r.duration(v, "stop_grace", 0)) s.stop_grace = *d;
   });
+  // Split here; checked with the rest by the validator (check_limits), at the entry's position.
+  with(t, "volumes", [&](const toml::node& v) {
+    if (const toml::array* a = v.as_array(); a != nullptr && a->empty()) return;  // none
+    if (auto list = r.string_array(v, "volumes"))
+      for (const std::string& text : *list) s.volumes.push_back(parse_volume(text));
+  });
   with(t, "mode", [&](const toml::node& v) {
     if (auto c = r.choice(v, "mode", {"replicated", "global"}))
       s.placement.mode = *c == "global" ? Placement::Mode::global : Placement::Mode::replicated;
@@ -317,11 +325,19 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   return s;
 }
 
-// The node a validator field ("resources.memory", "command[2]") names: its longest prefix that
-// exists under the service's table, else the table itself.
+// The node a validator field ("resources.memory", "volumes[2]") names: its longest prefix that
+// exists under the service's table (with the array's element for a top-level `key[N]`), else
+// the table itself.
 const toml::node& locate(const toml::node& service, const std::string& field) {
   const toml::node* at = &service;
   std::string_view rest(field);
+  if (const std::size_t open = rest.find('['); open != std::string_view::npos) {
+    const toml::table* t = service.as_table();
+    const toml::node* key = t ? t->get(rest.substr(0, open)) : nullptr;
+    const toml::array* a = key ? key->as_array() : nullptr;
+    const std::size_t i = std::strtoul(field.c_str() + open + 1, nullptr, 10);
+    if (a != nullptr && i < a->size()) return *a->get(i);
+  }
   rest = rest.substr(0, rest.find('['));
   while (!rest.empty()) {
     const std::size_t dot = rest.find('.');

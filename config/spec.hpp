@@ -106,6 +106,23 @@ inline std::optional<Placement::Spread> parse_spread(std::string_view text) {
   return std::nullopt;
 }
 
+// One volume of a service, compose's short form `SOURCE:TARGET[:OPTIONS]`: SOURCE starting
+// with '/' is a host path bind-mounted (bind mount), else the name of an engine volume (a
+// named volume, created on first use, kept on that host). OPTIONS: "" (= "rw"), "ro" or "rw".
+// Split by parse_volume (config/volume.hpp), checked by the validator (validate_spec.hpp).
+struct Volume {
+  std::string source;
+  std::string target;
+  std::string options;
+  bool bind() const { return !source.empty() && source[0] == '/'; }
+  bool read_only() const { return options == "ro"; }
+  std::string to_string() const {  // the text it was parsed from
+    if (target.empty() && options.empty()) return source;  // an entry without a ':'
+    return source + ":" + target + (options.empty() ? "" : ":" + options);
+  }
+  friend bool operator==(const Volume&, const Volume&) = default;
+};
+
 struct ServiceSpec {
   std::string name;                  // [a-z0-9-], 1..63 characters
   std::string image;                 // docker driver; empty for the process driver
@@ -119,6 +136,7 @@ struct ServiceSpec {
   Placement placement;
   Millis stop_grace = 10000;
   std::string home_peer;             // set when published, for placement.home services
+  std::vector<Volume> volumes;       // in the file's order; the docker driver mounts them
   friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };
 
@@ -155,6 +173,9 @@ struct PeerConfig {
     std::string driver = "process";  // process | docker
     std::string socket;              // docker: empty = auto-detect
     Millis orphan_timeout = 60000;
+    // docker: credentials for image pulls, Docker's config.json format (read at start, must
+    // be private: node/runtime/registry_auth.hpp); empty = pulls without credentials.
+    std::string registry_auth;
     friend bool operator==(const Runtime&, const Runtime&) = default;
   } runtime;
   struct Reconcile {

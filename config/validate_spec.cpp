@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/units.hpp"
+#include "config/volume.hpp"
 
 namespace shoal::config {
 namespace {
@@ -214,6 +215,7 @@ std::vector<SpecIssue> validate(const ServiceSpec& s, const SpecLimits& limits) 
   check_health(c, s);
   check_placement(c, s, limits);
   c.duration("stop_grace", s.stop_grace, 0);
+  for (SpecIssue& i : check_volumes(s.volumes)) out.push_back(std::move(i));
   return out;
 }
 

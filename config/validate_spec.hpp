@@ -23,6 +23,8 @@
 //                   each (Linux's MAX_ARG_STRLEN); env: <= 1,024 variables, names as a shell
 //                   takes them, values <= 128 KiB; command + exec + env <= 1 MiB in all;
 //                   health.http_path '/'..., <= 2 KiB; home_peer <= 253 bytes
+//   volumes         config/volume.hpp: at most 64; names [a-zA-Z0-9][a-zA-Z0-9_.-]* <= 255;
+//                   paths absolute, <= 4 KiB, no `..`; targets not `/`, distinct; ro or rw
 //   shape           an image or a command; health http needs a path and one of the service's
 //                   ports, tcp a port of the service, exec an argv
 #pragma once

@@ -689,12 +689,14 @@ class Agent {
     const config::PeerConfig cfg = cfg_;
     const std::string self = setup_.name;
     if (cfg_.runtime.driver == "docker") {
-      o.make_driver = [cfg, self]() -> std::unique_ptr<runtime::Driver> {
+      o.make_driver = [cfg, self,
+                       auths = setup_.registry_auths]() -> std::unique_ptr<runtime::Driver> {
         runtime::DockerDriverOptions d;
         d.peer = self;
         d.socket = cfg.runtime.socket;  // empty: detected (and re-detected until found)
         d.timeout = kEngineTimeout;
         d.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
+        d.registry_auths = auths;
         return std::make_unique<runtime::DockerDriver>(std::move(d));
       };
       o.engine_socket = [](runtime::Driver& d) {
@@ -1438,6 +1440,14 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
       return 1;
     }
     token = std::move(*t);
+  }
+  if (!cfg.runtime.registry_auth.empty()) {
+    auto auths = runtime::load_registry_auth(cfg.runtime.registry_auth);
+    if (!auths) {
+      err << "shoal agent: runtime.registry_auth: " << auths.error().message << "\n";
+      return 1;
+    }
+    setup.registry_auths = std::move(auths.value());
   }
   if (cfg.api.socket.empty()) cfg.api.socket = cfg.data_dir + "/api.sock";
   cfg.api.socket = std::filesystem::absolute(cfg.api.socket).lexically_normal().string();

@@ -77,6 +77,9 @@ Json to_json(const config::ServiceSpec& s) {
       {"home", s.placement.home}};
   j["stop_grace_ms"] = s.stop_grace;
   j["mode"] = s.placement.mode == config::Placement::Mode::global ? "global" : "replicated";
+  Json volumes = Json::array();
+  for (const config::Volume& v : s.volumes) volumes.push_back(v.to_string());
+  j["volumes"] = std::move(volumes);
   return j;
 }
 
@@ -123,7 +126,8 @@ Json to_json(const config::PeerConfig& p) {
                   {"socket_group", p.api.socket_group}};
   j["runtime"] = Json{{"driver", p.runtime.driver},
                       {"socket", p.runtime.socket},
-                      {"orphan_timeout_ms", p.runtime.orphan_timeout}};
+                      {"orphan_timeout_ms", p.runtime.orphan_timeout},
+                      {"registry_auth", p.runtime.registry_auth}};
   j["reconcile"] = Json{{"solo_after_ms", p.reconcile.solo_after},
                         {"max_starts_per_second", p.reconcile.max_starts_per_second},
                         {"handoff_timeout_ms", p.reconcile.handoff_timeout}};

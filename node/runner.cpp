@@ -350,6 +350,7 @@ void Runner::execute(const placement::Action& action) {
             ++counts_.start_failures;
             l.li.state = InstanceState::exited;
             l.li.exit_code = 127;
+            l.li.refused = started.error().permanent;
             say("start of " + a.id.to_string() + " failed: " + started.error().message);
           }
           local_[a.id] = std::move(l);

@@ -371,7 +371,7 @@ void Reconciler::Step::decide_exited(const InstanceId& id, const LocalInstance& 
     MarkAction m{id, InstanceState::exited, l.exit_code, t.restarts, 0};
     if (!restart) {
       t.gave_up = true;
-    } else if (p.max_attempts > 0 && t.restarts >= p.max_attempts) {
+    } else if (l.refused || (p.max_attempts > 0 && t.restarts >= p.max_attempts)) {
       m.state = InstanceState::failed;
       t.gave_up = true;
     } else {

@@ -38,6 +38,7 @@ struct LocalInstance {
   InstanceState state = InstanceState::starting;    // starting|running|healthy|unhealthy|
                                                     // stopping|exited (failed after a Mark)
   int exit_code = 0;                                // when exited
+  bool refused = false;  // exited because the driver can never start this spec: failed at once
 };
 
 struct ReconcileInputs {

@@ -81,6 +81,20 @@ std::vector<std::uint8_t> spec_canonical_bytes(const config::ServiceSpec& spec) 
     e.i64(h.timeout);
     e.i32(h.retries);
   }
+  // Appended only when there are volumes: every spec without them keeps its v1 bytes (so its
+  // running instances are not replaced by an upgrade).
+  if (!spec.volumes.empty()) {
+    std::vector<config::Volume> volumes = spec.volumes;
+    std::sort(volumes.begin(), volumes.end(),
+              [](const config::Volume& a, const config::Volume& b) { return a.target < b.target; });
+    e.str("volumes");
+    e.u32(static_cast<std::uint32_t>(volumes.size()));
+    for (const auto& v : volumes) {
+      e.str(v.source);
+      e.str(v.target);
+      e.u8(v.read_only() ? 1 : 0);
+    }
+  }
   return e.take();
 }
 

@@ -25,6 +25,10 @@ namespace shoal::placement {
 //   health                           u8 kind; then http: path, port; tcp: port; exec: argv;
 //                                    and, unless kind is none, i64 interval, i64 timeout,
 //                                    i32 retries
+//   then, only when the spec has volumes (a spec without them has exactly the bytes above):
+//   "volumes"                        string
+//   volumes                          list of (source, target, u8 read_only), sorted by target
+//                                    (engines mount in path order, whatever the file's order)
 // NOT covered (changing them restarts nothing): name, replicas, restart policy, placement,
 // stop_grace, home_peer.
 std::vector<std::uint8_t> spec_canonical_bytes(const config::ServiceSpec& spec);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "config/constraint.hpp"
+#include "config/volume.hpp"
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
 #include "placement/spec_hash.hpp"
@@ -113,13 +114,22 @@ std::string encode_spec(const config::ServiceSpec& s) {
       {"home", s.placement.home},
       {"stop_grace", s.stop_grace},
       {"home_peer", s.home_peer}};
+  // Version 2 = version 1 + "volumes". Only a spec with volumes says 2, so that a peer of an
+  // older version refuses it (never runs the service without its data) and still decodes
+  // every other spec.
+  if (!s.volumes.empty()) {
+    J volumes = J::array();
+    for (const auto& v : s.volumes) volumes.push_back(v.to_string());
+    j["v"] = 2;
+    j["volumes"] = std::move(volumes);
+  }
   return json_text(j);
 }
 
 std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
   try {
     J j = J::parse(bytes);
-    if (!j.is_object() || !json_version_is(j, 1)) return std::nullopt;
+    if (!j.is_object() || !(json_version_is(j, 1) || json_version_is(j, 2))) return std::nullopt;
     config::ServiceSpec s;
     s.name = j.at("name").get<std::string>();
     s.image = j.at("image").get<std::string>();
@@ -176,6 +186,13 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.placement.home = j.at("home").get<bool>();
     s.stop_grace = num<config::Millis>(j.at("stop_grace"));
     s.home_peer = j.at("home_peer").get<std::string>();
+    // Split as the file's reader does; the gate's validator checks them (and says when there
+    // are more than 64). Past 1,024 the value is refused here, before the work of splitting.
+    if (auto v = j.find("volumes"); v != j.end()) {
+      if (!v->is_array() || v->size() > 16 * config::kMaxVolumes) return std::nullopt;
+      for (const auto& text : *v)
+        s.volumes.push_back(config::parse_volume(text.get<std::string>()));
+    }
     return s;
   } catch (const std::exception&) {
     return std::nullopt;

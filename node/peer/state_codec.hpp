@@ -8,6 +8,9 @@
 //   delay, max_delay, max_attempts], "health": [kind, http_path, port, exec, interval, timeout,
 //   retries], "constraints": [canonical text], "spread", "max_per_peer", "home", "stop_grace",
 //   "home_peer"}  (durations in ms; enums by their TOML names)
+// Version 2 (only for a spec with volumes, so older peers refuse it rather than run it without
+// them): version 1 + "volumes": [text as written, "data:/data"]. Both decode; a spec without
+// "volumes" has none.
 // Decoders return nullopt on anything malformed (never throw).
 #pragma once
 

@@ -28,7 +28,8 @@ DockerApi::DockerApi(std::string socket_path, config::Millis timeout)
     : socket_path_(std::move(socket_path)), timeout_(timeout > 0 ? timeout : 10000) {}
 
 Result<HttpResponse> DockerApi::request(std::string_view method, std::string_view target,
-                                        std::string_view body, config::Millis timeout) const {
+                                        std::string_view body, config::Millis timeout,
+                                        const Headers& headers) const {
   if (timeout < 0) timeout = timeout_;
   std::string what = std::string(method) + " " + std::string(target) + " on unix://" + socket_path_;
   if (socket_path_.empty()) return Error{"no engine socket for " + what};
@@ -41,6 +42,7 @@ Result<HttpResponse> DockerApi::request(std::string_view method, std::string_vie
   req.set(http::field::host, "docker");
   req.set(http::field::user_agent, "shoal");
   req.set(http::field::connection, "close");
+  for (const auto& [name, value] : headers) req.set(name, value);
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
     req.body() = std::string(body);

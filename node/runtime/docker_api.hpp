@@ -6,6 +6,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "config/spec.hpp"
 #include "node/runtime/result.hpp"
@@ -25,9 +27,11 @@ class DockerApi {
   // `target` is relative to the API version, e.g. "/containers/json?all=true": the request goes
   // to "/v1.41" + target. `body`, when not empty, is sent as application/json. `timeout` < 0
   // means the default. Errors: connect refused / no such socket / timed out / malformed reply,
-  // each naming the socket and the request.
+  // each naming the socket and the request. `headers` are added as given (X-Registry-Auth).
+  using Headers = std::vector<std::pair<std::string, std::string>>;
   Result<HttpResponse> request(std::string_view method, std::string_view target,
-                               std::string_view body = {}, config::Millis timeout = -1) const;
+                               std::string_view body = {}, config::Millis timeout = -1,
+                               const Headers& headers = {}) const;
 
   const std::string& socket_path() const { return socket_path_; }
   config::Millis timeout() const { return timeout_; }

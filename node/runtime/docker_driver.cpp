@@ -13,6 +13,7 @@
 
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
+#include "node/runtime/mounts.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/socket_detect.hpp"
 
@@ -146,9 +147,10 @@ Status DockerDriver::ensure_api() {
 }
 
 Result<HttpResponse> DockerDriver::call(std::string_view method, const std::string& target,
-                                        std::string_view body, Millis timeout) {
+                                        std::string_view body, Millis timeout,
+                                        const DockerApi::Headers& headers) {
   if (auto s = ensure_api(); !s) return s.error();
-  return DockerApi(socket_, opt_.timeout).request(method, target, body, timeout);
+  return DockerApi(socket_, opt_.timeout).request(method, target, body, timeout, headers);
 }
 
 Status DockerDriver::available() {
@@ -168,8 +170,13 @@ Status DockerDriver::ensure_image(const std::string& ref) {
   if (r->status == 200) return {};
   if (r->status != 404)
     return Error{"inspect image " + image + ": " + engine_message(r.value())};
-  note("pulling image " + image);
-  auto p = call("POST", "/images/create?fromImage=" + url_encode(image), {}, opt_.pull_timeout);
+  DockerApi::Headers auth;
+  if (std::string h = registry_auth_header(opt_.registry_auths, image); !h.empty())
+    auth.emplace_back("X-Registry-Auth", std::move(h));
+  note("pulling image " + image + (auth.empty() ? "" : " (with credentials for " +
+                                                           registry_of(image) + ")"));
+  auto p = call("POST", "/images/create?fromImage=" + url_encode(image), {}, opt_.pull_timeout,
+                auth);
   std::string why;
   if (!p) {
     why = p.error().message;
@@ -209,6 +216,8 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
                  opt_.peer + "'"};
   if (svc.image.empty())
     return Error{"service " + labels.service + ": the docker driver needs an image"};
+  if (std::string why = missing_host_path(svc.volumes); !why.empty())
+    return Error{"service " + labels.service + ": " + why};
   if (auto s = ensure_image(svc.image); !s)
     return Error{"service " + labels.service + ": " + s.error().message};
 
@@ -242,6 +251,7 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
   json host_config = {{"PortBindings", bindings},
                       {"Init", opt_.init},
                       {"RestartPolicy", {{"Name", "no"}}}};
+  if (!svc.volumes.empty()) host_config["Mounts"] = docker_mounts(svc.volumes);
   // Saturating: the validator bounds both, but a product must never wrap into a negative limit.
   const auto scaled = [](std::int64_t v, std::int64_t by) {
     return v > std::numeric_limits<std::int64_t>::max() / by ? std::numeric_limits<std::int64_t>::max()

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "node/runtime/docker_api.hpp"
+#include "node/runtime/registry_auth.hpp"
 #include "node/runtime/driver.hpp"
 
 namespace shoal::runtime {
@@ -34,6 +35,7 @@ struct DockerDriverOptions {
   std::function<Millis()> wall_clock;  // ms since the epoch; default: CLOCK_REALTIME
   std::function<Millis()> mono_clock;  // ms; default: CLOCK_MONOTONIC
   std::function<void(std::string_view)> log;  // optional: one line per notable event
+  RegistryAuths registry_auths;        // runtime.registry_auth: credentials for pulls
 };
 
 // The result of running a command inside a container (exec()).
@@ -97,7 +99,8 @@ class DockerDriver final : public Driver {
   Status ensure_api();
   Status ensure_image(const std::string& image);
   Result<HttpResponse> call(std::string_view method, const std::string& target,
-                            std::string_view body = {}, Millis timeout = -1);
+                            std::string_view body = {}, Millis timeout = -1,
+                            const DockerApi::Headers& headers = {});
   void note(const std::string& line) const;
   Millis wall() const;
   Millis mono() const;

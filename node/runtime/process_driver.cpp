@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "node/runtime/health.hpp"
+#include "node/runtime/mounts.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/proc.hpp"
 #include "node/runtime/supervisor.hpp"
@@ -250,6 +251,9 @@ Result<Instance> ProcessDriver::start(const InstanceSpec& spec) {
   if (labels.index < 0) return Error{"invalid index " + std::to_string(labels.index)};
   if (svc.command.empty())
     return Error{"service " + labels.service + ": the process driver needs a command"};
+  // Run without them, the service would write its data where nothing keeps it.
+  if (std::string why = volumes_unsupported(svc, "process"); !why.empty())
+    return Error{why, true};
 
   std::string path = opt_.path;
   if (auto it = svc.env.find("PATH"); it != svc.env.end()) path = it->second;

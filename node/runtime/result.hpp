@@ -12,6 +12,9 @@ namespace shoal::runtime {
 
 struct Error {
   std::string message;  // what went wrong and on what, e.g. "exec /bin/nope: No such file ..."
+  // start(): the driver can never run this spec (not a passing fault): the instance is failed
+  // at once instead of restarted with back-off until the spec changes.
+  bool permanent = false;
 };
 
 template <class T>

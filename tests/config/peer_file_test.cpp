@@ -120,3 +120,17 @@ TEST_CASE("peer file: each gossip profile", "[config][peer]") {
     CHECK(p.gossip.profile == profile);
   }
 }
+
+TEST_CASE("peer file: runtime.registry_auth is an absolute path, empty by default", "[config][peer]") {
+  CHECK(peer("").runtime.registry_auth.empty());
+  CHECK(peer("runtime = { driver = \"docker\", registry_auth = \"/etc/shoal/registry.json\" }")
+            .runtime.registry_auth == "/etc/shoal/registry.json");
+  auto bad = parse_peer_file("runtime = { registry_auth = \"registry.json\" }", "p.toml");
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].to_string() ==
+        "p.toml:1:29: runtime.registry_auth must be an absolute path (like /etc/shoal/registry.json)");
+  auto typed = parse_peer_file("runtime = { registry_auth = 1 }", "p.toml");
+  REQUIRE(typed.errors.size() == 1);
+  CHECK(typed.errors[0].to_string().find("runtime.registry_auth must be a string") !=
+        std::string::npos);
+}

@@ -212,6 +212,13 @@ TEST_CASE("the examples pass check", "[node][cli][examples]") {
   CHECK(r.code == 0);
   CHECK(r.out == web + ": ok (service web)\n" + hello + ": ok (service hello)\n" + peer +
                      ": ok (peer host-a)\n");
+  const std::string db = kExamples + "services/db.toml";
+  const Run d = run({"check", db});
+  INFO(d.err);
+  CHECK(d.out == db + ": ok (service db)\n");
+  const Json dj = Json::parse(run({"check", "--json", db}).out);
+  CHECK(dj[0]["value"]["db"]["volumes"] ==
+        Json({"pgdata:/var/lib/postgresql/data", "/etc/shoal/db:/etc/db:ro"}));
   const Json j = Json::parse(run({"check", "--json", web, hello, peer}).out);
   REQUIRE(j.size() == 3);
   CHECK(j[0]["value"]["web"]["replicas"] == 3);
