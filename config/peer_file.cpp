@@ -3,6 +3,7 @@
 
 #include "config/parse.hpp"
 #include "config/toml_reader.hpp"
+#include "config/volume.hpp"
 
 namespace shoal::config {
 namespace {
@@ -189,7 +190,8 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   with(t, "runtime", [&](const toml::node& v) {
     const toml::table* rt = r.table(v, "runtime");
     if (rt == nullptr) return;
-    r.check_keys(*rt, {"driver", "socket", "orphan_timeout", "registry_auth"}, "runtime");
+    r.check_keys(*rt, {"driver", "socket", "orphan_timeout", "registry_auth", "bind_roots"},
+                 "runtime");
     with(*rt, "driver", [&](const toml::node& d) {
       if (auto c = r.choice(d, "runtime.driver", {"process", "docker"})) p.runtime.driver = *c;
     });
@@ -201,6 +203,22 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
         r.error(a, "runtime.registry_auth must be an absolute path "
                    "(like /etc/shoal/registry.json)");
       else if (path) p.runtime.registry_auth = *path;
+    });
+    with(*rt, "bind_roots", [&](const toml::node& b) {
+      const toml::array* a = b.as_array();
+      if (a == nullptr) {
+        r.error(b, "runtime.bind_roots must be an array of absolute paths like [\"/srv/shoal\"]");
+        return;
+      }
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::string key = "runtime.bind_roots[" + std::to_string(i) + "]";
+        auto path = r.string(*a->get(i), key);
+        if (!path) continue;
+        if (std::string why = path_problem(*path); !why.empty())
+          r.error(*a->get(i), key + ": " + why);
+        else
+          p.runtime.bind_roots.push_back(*path);
+      }
     });
   });
   with(t, "reconcile", [&](const toml::node& v) {

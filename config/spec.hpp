@@ -176,6 +176,11 @@ struct PeerConfig {
     // docker: credentials for image pulls, Docker's config.json format (read at start, must
     // be private: node/runtime/registry_auth.hpp); empty = pulls without credentials.
     std::string registry_auth;
+    // docker: the host folders a service's bind mounts may come from (a source equal to or
+    // below one of them, symlinks resolved); empty = no bind mount on this peer (named
+    // volumes need no permission). A spec can come from anyone who may write specs: a bind
+    // of / would be root on this host.
+    std::vector<std::string> bind_roots;
     friend bool operator==(const Runtime&, const Runtime&) = default;
   } runtime;
   struct Reconcile {

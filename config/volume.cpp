@@ -20,7 +20,8 @@ bool valid_name(std::string_view s) {
   return true;
 }
 
-// Empty when `path` is an absolute path within the bounds, else why not.
+}  // namespace
+
 std::string path_problem(std::string_view path) {
   if (path.empty() || path[0] != '/') return "must be an absolute path";
   if (path.size() > kMaxPath) return "is longer than 4096 bytes";
@@ -35,6 +36,8 @@ std::string path_problem(std::string_view path) {
   }
   return {};
 }
+
+namespace {
 
 // A target as the engine compares them: runs of '/' as one, no trailing '/'.
 std::string cleaned(std::string_view path) {

@@ -22,6 +22,10 @@ inline constexpr std::size_t kMaxVolumes = 64;
 // third ':' lands in OPTIONS and is refused there). Never fails: the checks say what is wrong.
 Volume parse_volume(std::string_view text);
 
+// Empty when `path` is an absolute path within the bounds above, else why not ("must be an
+// absolute path"); for host paths of a peer file too (runtime.bind_roots).
+std::string path_problem(std::string_view path);
+
 // Every problem of a service's volumes, each with its field ("volumes" or "volumes[2]").
 std::vector<SpecIssue> check_volumes(const std::vector<Volume>& volumes);
 

@@ -697,6 +697,7 @@ class Agent {
         d.timeout = kEngineTimeout;
         d.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
         d.registry_auths = auths;
+        d.bind_roots = cfg.runtime.bind_roots;
         return std::make_unique<runtime::DockerDriver>(std::move(d));
       };
       o.engine_socket = [](runtime::Driver& d) {

@@ -127,7 +127,8 @@ Json to_json(const config::PeerConfig& p) {
   j["runtime"] = Json{{"driver", p.runtime.driver},
                       {"socket", p.runtime.socket},
                       {"orphan_timeout_ms", p.runtime.orphan_timeout},
-                      {"registry_auth", p.runtime.registry_auth}};
+                      {"registry_auth", p.runtime.registry_auth},
+                      {"bind_roots", p.runtime.bind_roots}};
   j["reconcile"] = Json{{"solo_after_ms", p.reconcile.solo_after},
                         {"max_starts_per_second", p.reconcile.max_starts_per_second},
                         {"handoff_timeout_ms", p.reconcile.handoff_timeout}};

@@ -218,6 +218,8 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
     return Error{"service " + labels.service + ": the docker driver needs an image"};
   if (std::string why = missing_host_path(svc.volumes); !why.empty())
     return Error{"service " + labels.service + ": " + why};
+  if (std::string why = bind_outside_roots(svc.volumes, opt_.bind_roots); !why.empty())
+    return Error{"service " + labels.service + ": " + why, true};
   if (auto s = ensure_image(svc.image); !s)
     return Error{"service " + labels.service + ": " + s.error().message};
 

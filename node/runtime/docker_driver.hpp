@@ -36,6 +36,7 @@ struct DockerDriverOptions {
   std::function<Millis()> mono_clock;  // ms; default: CLOCK_MONOTONIC
   std::function<void(std::string_view)> log;  // optional: one line per notable event
   RegistryAuths registry_auths;        // runtime.registry_auth: credentials for pulls
+  std::vector<std::string> bind_roots; // runtime.bind_roots: where bind mounts may come from
 };
 
 // The result of running a command inside a container (exec()).

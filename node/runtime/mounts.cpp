@@ -1,5 +1,7 @@
 #include "node/runtime/mounts.hpp"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -16,6 +18,43 @@ nlohmann::json docker_mounts(const std::vector<config::Volume>& volumes) {
                    {"ReadOnly", v.read_only()}});
   }
   return out;
+}
+
+namespace {
+
+// `path` with every symlink resolved; empty when it does not resolve.
+std::string resolved(const std::string& path) {
+  char buf[PATH_MAX];
+  return ::realpath(path.c_str(), buf) != nullptr ? std::string(buf) : std::string();
+}
+
+bool at_or_below(const std::string& path, const std::string& root) {
+  if (root == "/") return true;
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          path[root.size()] == '/');
+}
+
+}  // namespace
+
+std::string bind_outside_roots(const std::vector<config::Volume>& volumes,
+                               const std::vector<std::string>& roots) {
+  for (const config::Volume& v : volumes) {
+    if (!v.bind()) continue;
+    const std::string real = resolved(v.source);
+    bool allowed = false;
+    for (const std::string& root : roots) {
+      const std::string real_root = resolved(root);
+      if (!real.empty() && !real_root.empty() && at_or_below(real, real_root)) allowed = true;
+    }
+    if (allowed) continue;
+    std::string list;
+    for (const std::string& root : roots) list += (list.empty() ? "" : ", ") + root;
+    return "volume `" + v.to_string() + "`: this peer allows bind mounts only below " +
+           (list.empty() ? std::string("nothing") : list) + " (runtime.bind_roots in its peer " +
+           "file" + (real.empty() || real == v.source ? "" : "; the path resolves to " + real) +
+           "); named volumes need no permission";
+  }
+  return {};
 }
 
 std::string missing_host_path(const std::vector<config::Volume>& volumes) {

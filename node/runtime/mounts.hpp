@@ -21,6 +21,12 @@ nlohmann::json docker_mounts(const std::vector<config::Volume>& volumes);
 // in place of its data initialises a fresh one. Not permanent: the path may appear.
 std::string missing_host_path(const std::vector<config::Volume>& volumes);
 
+// The first bind source that is not at or below one of `roots` (runtime.bind_roots), both
+// with symlinks resolved, as an error message (empty when all are allowed or there is no
+// bind). Permanent: only the peer's own file can allow it.
+std::string bind_outside_roots(const std::vector<config::Volume>& volumes,
+                               const std::vector<std::string>& roots);
+
 // Why a driver without mounts cannot run a spec with volumes (empty when it has none).
 std::string volumes_unsupported(const config::ServiceSpec& spec, const std::string& driver);
 

@@ -134,3 +134,21 @@ TEST_CASE("peer file: runtime.registry_auth is an absolute path, empty by defaul
   CHECK(typed.errors[0].to_string().find("runtime.registry_auth must be a string") !=
         std::string::npos);
 }
+
+TEST_CASE("peer file: runtime.bind_roots is a list of absolute paths, empty by default",
+          "[config][peer]") {
+  CHECK(peer("").runtime.bind_roots.empty());
+  CHECK(peer("runtime = { driver = \"docker\", bind_roots = [\"/srv/shoal\", \"/data\"] }")
+            .runtime.bind_roots == std::vector<std::string>{"/srv/shoal", "/data"});
+  auto relative = parse_peer_file("runtime = { bind_roots = [\"/ok\", \"srv\"] }", "p.toml");
+  REQUIRE(relative.errors.size() == 1);
+  CHECK(relative.errors[0].to_string().find("runtime.bind_roots[1]: must be an absolute path") !=
+        std::string::npos);
+  auto dotdot = parse_peer_file("runtime = { bind_roots = [\"/srv/../etc\"] }", "p.toml");
+  REQUIRE(dotdot.errors.size() == 1);
+  CHECK(dotdot.errors[0].to_string().find("`..`") != std::string::npos);
+  auto scalar = parse_peer_file("runtime = { bind_roots = \"/srv\" }", "p.toml");
+  REQUIRE(scalar.errors.size() == 1);
+  CHECK(scalar.errors[0].to_string().find("must be an array of absolute paths") !=
+        std::string::npos);
+}

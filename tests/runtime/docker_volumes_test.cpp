@@ -67,6 +67,9 @@ TEST_CASE("docker volumes: a named volume keeps a file from one container for th
 TEST_CASE("docker volumes: a read-only bind mount refuses writes, a read-write one takes them") {
   SHOAL_REQUIRE_PODMAN();
   DockerHarness h(podman_.socket);
+  auto o = h.options();
+  o.bind_roots = {"/tmp"};
+  h.driver = std::make_unique<DockerDriver>(o);
   char tmpl[] = "/tmp/shoal-bind-XXXXXX";
   const std::string dir = ::mkdtemp(tmpl);
   std::ofstream(dir + "/f") << "from the host\n";
@@ -85,15 +88,70 @@ TEST_CASE("docker volumes: a read-only bind mount refuses writes, a read-write o
 TEST_CASE("docker volumes: a bind mount of a missing host path fails the start") {
   SHOAL_REQUIRE_PODMAN();
   DockerHarness h(podman_.socket);
+  auto o = h.options();
+  o.bind_roots = {"/tmp"};
+  h.driver = std::make_unique<DockerDriver>(o);
   auto spec = busybox_spec(h.peer, "missing", 0, {"/bin/sh", "-c", "true"});
   const std::string path = "/tmp/shoal-no-such-dir-" + std::to_string(::getpid());
   spec.service.volumes = {Volume{path, "/x", ""}};
   auto inst = h.driver->start(spec);
   REQUIRE_FALSE(inst.ok());
   INFO(inst.error().message);
+  CHECK_FALSE(inst.error().permanent);  // the path may appear
   CHECK(inst.error().message == "service missing: volume `" + path + ":/x`: host path " + path +
                                     ": No such file or directory (a bind mount needs it on this "
                                     "peer)");
   CHECK_FALSE(std::filesystem::exists(path));  // not created behind the user's back
   CHECK(h.containers().empty());
+}
+
+TEST_CASE("docker volumes: bind mounts only below runtime.bind_roots, symlinks resolved") {
+  // Refused before the engine is asked, so no Podman is needed.
+  char tmpl[] = "/tmp/shoal-roots-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  struct Rm {
+    std::string d;
+    ~Rm() { std::error_code ec; std::filesystem::remove_all(d, ec); }
+  } rm{dir};
+  std::filesystem::create_directories(dir + "/allowed/data");
+  std::filesystem::create_symlink("/etc", dir + "/allowed/escape");
+  DockerDriverOptions o;
+  o.peer = "p";
+  o.socket = "/tmp/shoal-no-such-engine.sock";
+  auto start = [&](const std::vector<std::string>& roots, const std::string& source) {
+    o.bind_roots = roots;
+    DockerDriver d(o);
+    auto spec = busybox_spec("p", "web", 0, {"true"});
+    spec.service.volumes = {Volume{source, "/x", ""}};
+    return d.start(spec);
+  };
+  // The default: no bind mount at all, permanently (only the peer file can allow one).
+  auto none = start({}, dir + "/allowed/data");
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().permanent);
+  CHECK(none.error().message.find("allows bind mounts only below nothing (runtime.bind_roots") !=
+        std::string::npos);
+  // Outside the roots, or escaping them through a symlink: refused, saying where it resolves.
+  auto outside = start({dir + "/allowed"}, "/etc");
+  REQUIRE_FALSE(outside.ok());
+  CHECK(outside.error().permanent);
+  auto escape = start({dir + "/allowed"}, dir + "/allowed/escape");
+  REQUIRE_FALSE(escape.ok());
+  CHECK(escape.error().permanent);
+  CHECK(escape.error().message.find("resolves to /etc") != std::string::npos);
+  // A sibling whose name starts like a root is not below it.
+  std::filesystem::create_directories(dir + "/allowed-not");
+  CHECK(start({dir + "/allowed"}, dir + "/allowed-not").error().permanent);
+  // Below a root: past the check (then the missing engine is the error, not permanent).
+  auto inside = start({dir + "/allowed"}, dir + "/allowed/data");
+  REQUIRE_FALSE(inside.ok());
+  CHECK_FALSE(inside.error().permanent);
+  // A named volume needs no root.
+  o.bind_roots = {};
+  DockerDriver d(o);
+  auto spec = busybox_spec("p", "web", 0, {"true"});
+  spec.service.volumes = {Volume{"data", "/x", ""}};
+  auto named = d.start(spec);
+  REQUIRE_FALSE(named.ok());
+  CHECK_FALSE(named.error().permanent);
 }
