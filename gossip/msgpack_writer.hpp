@@ -17,9 +17,12 @@ namespace shoal::gossip {
 
 // Where a writer's bytes go: appended to Bytes (AppendTo), or placed into memory the caller
 // sized for the worst case (PlaceAt: no capacity check per write, for the large push-pull).
+// Both take n == 0 with p == nullptr (msgpack-c's packer writes an empty bin's body so): no
+// memcpy then, whose pointers must never be null.
 struct AppendTo {
   Bytes* out;
   void write(const char* p, std::size_t n) {
+    if (n == 0) return;
     const std::size_t at = out->size();
     out->resize(at + n);
     std::memcpy(out->data() + at, p, n);
@@ -28,6 +31,7 @@ struct AppendTo {
 struct PlaceAt {
   std::byte* at;
   void write(const char* p, std::size_t n) {
+    if (n == 0) return;
     std::memcpy(at, p, n);
     at += n;
   }
