@@ -312,7 +312,9 @@ std::optional<config::Millis> Runner::next_stop_timer() const {
   };
   for (const auto& [id, l] : local_) {
     if (l.li.state == InstanceState::stopping) at(l.stop_deadline);
-    else if (l.stop_retry_at > 0) at(l.stop_retry_at);
+    // A back-off still running; once past, a step retries only if the reconciler still asks
+    // (a wake in the past would step in a busy loop until then, or forever).
+    else if (l.stop_retry_at > now_) at(l.stop_retry_at);
   }
   for (const auto& [did, r] : retiring_) at(r.deadline);
   return next;

@@ -333,3 +333,19 @@ TEST_CASE("runner: a second copy nothing tracks is found by the re-list and stop
   CHECK(t.r.status().instances[0].state == placement::InstanceState::running);
   CHECK(t.d.starts == 2);  // nothing new started
 }
+
+TEST_CASE("runner: a stop back-off that ran out asks for no step in the past", "[node][runner]") {
+  OneRunning t(2000);
+  t.d.fail_stops = 1;
+  auto wake = t.at(2000);  // unwanted: the stop is refused, retried after 1 s
+  REQUIRE(wake);
+  CHECK(*wake == 3000);
+  // Wanted again before the retry: nothing asks for the stop any more.
+  t.services.push_back(web(1));
+  t.services[0].stop_grace = 2000;
+  t.asg.instances = {{{"web", 0}, std::string("a"), ""}};
+  wake = t.at(3500);
+  CHECK(t.d.stop_calls == 1);
+  CHECK(t.state() == placement::InstanceState::running);
+  CHECK((!wake || *wake > 3500));  // a wake at 3000 would make the executor step in a loop
+}
