@@ -376,3 +376,23 @@ TEST_CASE("5 peers with faulty process drivers go through 100 faults and end wit
                << " s");
   CHECK(polls < secs * 100);
 }
+
+TEST_CASE("the driver fault knob: off unless set, and a malformed value stops the agent",
+          "[integration]") {
+  Cluster c(2);
+  ::unsetenv(shoal::runtime::kDriverFaultsEnv);
+  c.start(0);
+  REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));
+  ::setenv(shoal::runtime::kDriverFaultsEnv, "seed=1,every=0", 1);
+  c.start(1);
+  ::unsetenv(shoal::runtime::kDriverFaultsEnv);
+  CHECK(c.wait_exit(1, 10s) == 2);
+  const std::string bad = shoal::test::read_text(c.peer(1).log);
+  CHECK(bad.find("SHOAL_TEST_DRIVER_FAULTS: bad value in `every=0`") != std::string::npos);
+  std::ofstream(c.peer(0).dir + "/services/one.toml")
+      << "[service.one]\ncommand = [\"sleep\", \"1000\"]\n";
+  CHECK(wait_until(10s, [&] { return shoal::test::live_owners(c, {0}, "one").size() == 1; }));
+  const std::string log = shoal::test::read_text(c.peer(0).log);
+  CHECK(log.find("SHOAL_TEST_DRIVER_FAULTS") == std::string::npos);
+  CHECK(log.find("injected driver fault") == std::string::npos);
+}
