@@ -355,15 +355,24 @@ TEST_CASE("5 peers with faulty process drivers go through 100 faults and end wit
   REQUIRE(injected + own >= kFaults);
   REQUIRE(own >= kOwnFaults);
 
-  // Settle (the drivers keep failing every kEvery-th call meanwhile).
+  // Settle (the drivers keep failing every kEvery-th call meanwhile). What it waited on, as it
+  // changed, goes into the report.
   std::string why;
+  std::string waited;
   const auto t1 = std::chrono::steady_clock::now();
-  const bool ok = wait_until(45s, [&] { return settled(c, svcs, why); });
-  INFO("seed " << seed << ": not settled: " << why);
+  auto since = [&t1] {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - t1).count());
+  };
+  const bool ok = wait_until(45s, [&] {
+    const std::string before = why;
+    const bool done = settled(c, svcs, why);
+    if (!done && why != before) waited += "\n  " + since() + " ms: " + why;
+    return done;
+  });
+  INFO("seed " << seed << ": not settled: " << why << "; waited on:" << waited);
   REQUIRE(ok);
-  WARN("settled " << std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - t1).count()
-                  << " ms after the last fault");
+  WARN("settled " << since() << " ms after the last fault; waited on:" << waited);
   // And it stays so: nothing was about to start or stop a second copy.
   const bool broke = wait_until(3s, [&] { return !settled(c, svcs, why); });
   INFO("seed " << seed << ": after settling: " << why);
