@@ -58,6 +58,7 @@
 #include "node/state_writer.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/docker_driver.hpp"
+#include "node/runtime/faulty_driver.hpp"
 #include "node/runtime/process_driver.hpp"
 #include "node/runtime/watchdog_keeper.hpp"
 #include "node/peer/state_codec.hpp"
@@ -296,6 +297,8 @@ class Agent {
       foreign_.push_back(Json{{"id", i.id}, {"peer", i.labels.peer}, {"service", i.labels.service},
                               {"index", i.labels.index}, {"pid", i.pid}});
   }
+  // Tests only (faulty_driver.hpp): the driver's calls fail as asked.
+  void set_driver_faults(std::optional<runtime::DriverFaults> f) { driver_faults_ = f; }
 
  private:
   static std::uint64_t random_seed() {
@@ -711,6 +714,10 @@ class Agent {
         po.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
         return std::make_unique<runtime::ProcessDriver>(std::move(po));
       };
+    }
+    if (driver_faults_) {
+      o.make_driver = runtime::with_faults(std::move(o.make_driver), *driver_faults_,
+                                           [](std::string_view l) { spdlog::warn("{}", l); });
     }
     o.log = [](std::string_view l) { spdlog::info("{}", l); };
     exec_ = std::make_unique<Executor>(
@@ -1335,6 +1342,7 @@ class Agent {
   bool engine_checked_ = false;
   std::string engine_error_;
   Json foreign_ = Json::array();
+  std::optional<runtime::DriverFaults> driver_faults_;  // tests only: SHOAL_TEST_DRIVER_FAULTS
   std::string engine_socket_;
   Drain drain_;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
@@ -1385,6 +1393,17 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
     return 1;
   }
 
+  auto faults = runtime::driver_faults_from_env();  // a test knob, read once
+  if (!faults.ok()) {
+    err << "shoal agent: " << runtime::kDriverFaultsEnv << ": " << faults.error().message << "\n";
+    return 2;
+  }
+  if (faults.value()) {
+    spdlog::warn("{} is set: this agent's driver fails calls on purpose (a test knob, never for "
+                 "production): seed={} every={} slow_ms={}",
+                 runtime::kDriverFaultsEnv, faults.value()->seed, faults.value()->every,
+                 faults.value()->slow_ms);
+  }
   auto text = read_file(opts.config_path);
   if (!text) {
     err << opts.config_path << ":0:0: cannot read file\n";
@@ -1457,6 +1476,7 @@ int run_agent(const AgentOptions& opts, std::ostream& err) {
   }
   auto agent = std::make_unique<Agent>(cfg, setup, incarnation, std::move(sealer), token);
   agent->set_foreign(foreign);
+  agent->set_driver_faults(faults.value());
   if (std::string e = agent->open(); !e.empty()) {
     err << "shoal agent: " << e << "\n";
     return 1;

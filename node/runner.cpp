@@ -14,6 +14,7 @@ namespace {
 constexpr config::Millis kStopMargin = 5000;    // past stop_grace before force_stop
 constexpr config::Millis kForceRecheck = 1000;  // after force_stop, re-list and force again
 constexpr config::Millis kStopBackoffMax = 30000;
+constexpr config::Millis kRelistInterval = 5000;  // looking for untracked instances
 
 config::Millis stop_backoff(int failures) {
   config::Millis d = 1000;
@@ -30,16 +31,53 @@ Runner::Runner(std::string self, runtime::Driver& driver, config::PeerConfig::Re
       log_(std::move(log)),
       probes_(std::make_unique<ProbePool>(probes.max_concurrent, std::move(probes.on_done))) {
   for (const runtime::Instance& inst : driver_.list()) {
-    if (inst.labels.peer != self_) continue;
-    Local l;
-    l.driver_id = inst.id;
-    l.li.id = {inst.labels.service, static_cast<std::uint32_t>(inst.labels.index)};
-    l.li.spec_hash = inst.labels.spec_hash;
-    l.li.state = InstanceState::running;
-    for (const auto& p : inst.ports) l.host_ports[p.name] = p.host;
-    l.ports = inst.ports;
-    say("found " + l.li.id.to_string() + " (" + inst.id + ") from a previous run");
-    local_[l.li.id] = std::move(l);
+    if (inst.labels.peer == self_) adopt(inst, "from a previous run");
+  }
+}
+
+void Runner::adopt(const runtime::Instance& inst, const std::string& why) {
+  Local l;
+  l.driver_id = inst.id;
+  l.li.id = {inst.labels.service, static_cast<std::uint32_t>(inst.labels.index)};
+  l.li.spec_hash = inst.labels.spec_hash;
+  l.li.state = InstanceState::running;
+  for (const auto& p : inst.ports) l.host_ports[p.name] = p.host;
+  l.ports = inst.ports;
+  if (auto old = local_.find(l.li.id); old != local_.end()) l.restarts = old->second.restarts;
+  say("found " + l.li.id.to_string() + " (" + inst.id + ") " + why);
+  local_[l.li.id] = std::move(l);
+}
+
+// A listing can fail and read as empty (the process driver's opendir under EMFILE), so what
+// the constructor or a re-list after a force-stop missed may still run. Every kRelistInterval
+// (and at the first step) the driver's list is compared with what is tracked: an instance of
+// this peer nothing tracks is adopted when no live copy of its id is tracked (the reconciler
+// then keeps or stops it), and otherwise stopped and retired as a second copy. A refused stop
+// is tried again at the next re-list.
+void Runner::relist() {
+  if (now_ < next_relist_) return;
+  next_relist_ = now_ + kRelistInterval;
+  std::set<std::string> known;
+  for (const auto& [id, l] : local_) known.insert(l.driver_id);
+  for (const auto& [driver_id, r] : retiring_) known.insert(driver_id);
+  for (const runtime::Instance& inst : driver_.list()) {
+    if (inst.labels.peer != self_ || known.count(inst.id) > 0) continue;
+    const placement::InstanceId id{inst.labels.service,
+                                   static_cast<std::uint32_t>(inst.labels.index)};
+    auto it = local_.find(id);
+    if (it == local_.end() || it->second.driver_id.empty() ||
+        it->second.li.state == InstanceState::exited) {
+      adopt(inst, "running untracked");
+      continue;
+    }
+    const config::Millis grace = std::max<config::Millis>(it->second.stop_grace, 0);
+    if (auto s = driver_.stop(inst.id, grace); !s.ok()) {
+      say("stop of untracked copy " + inst.id + " of " + id.to_string() + " failed: " +
+          s.error().message);
+      continue;
+    }
+    say("stopping untracked copy " + inst.id + " of " + id.to_string());
+    retiring_[inst.id] = Retiring{id, now_ + grace + kStopMargin, false};
   }
 }
 
@@ -274,7 +312,9 @@ std::optional<config::Millis> Runner::next_stop_timer() const {
   };
   for (const auto& [id, l] : local_) {
     if (l.li.state == InstanceState::stopping) at(l.stop_deadline);
-    else if (l.stop_retry_at > 0) at(l.stop_retry_at);
+    // A back-off still running; once past, a step retries only if the reconciler still asks
+    // (a wake in the past would step in a busy loop until then, or forever).
+    else if (l.stop_retry_at > now_) at(l.stop_retry_at);
   }
   for (const auto& [did, r] : retiring_) at(r.deadline);
   return next;
@@ -284,6 +324,7 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   now_ = in.now;
   poll_driver();
   enforce_stop_deadlines();
+  relist();
   learn_checks(in);
   collect_probes(in.now);
   placement::ReconcileInputs r;

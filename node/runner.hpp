@@ -27,6 +27,8 @@
 // instance has a deadline (stop_grace + kStopMargin) after which Driver::force_stop is sent and
 // the driver re-listed: gone -> forgotten, else forced again a second later. A copy replaced by
 // a new start of its id stays tracked (retiring) under the same deadline until it ends.
+// A listing may fail and read as empty, so the driver is re-listed at the first step and every
+// 5 s: an untracked instance of this peer is adopted, or stopped when it is a second copy.
 //
 // `shoal agent` owns one (with the process driver) and steps it on a 1 s timer and on every
 // membership or state change; its status is published as status/<self>.
@@ -114,6 +116,8 @@ class Runner {
     config::Millis deadline = 0;
     bool forced = false;
   };
+  void adopt(const runtime::Instance& inst, const std::string& why);
+  void relist();
   bool request_stop(Local& l, const placement::InstanceId& id);
   bool overdue(const std::string& driver_id, const std::string& what, config::Millis& deadline,
                bool& forced, const std::set<std::string>*& listed);
@@ -136,6 +140,7 @@ class Runner {
   std::map<placement::InstanceId, Local> local_;
   std::map<std::string, Retiring> retiring_;  // by driver id
   std::set<std::string> listed_;              // the last re-list (enforce_stop_deadlines)
+  config::Millis next_relist_ = 0;            // relist(): next look for untracked instances
   std::size_t actions_ = 0;
   RunnerCounts counts_;
   config::Millis now_ = 0;  // of the current step

@@ -38,6 +38,10 @@ class FakeDriver : public runtime::Driver {
     return {};
   }
   std::vector<runtime::Instance> list() override {
+    if (empty_lists > 0) {  // the process driver's opendir under EMFILE
+      --empty_lists;
+      return {};
+    }
     std::vector<runtime::Instance> out;
     for (auto& [id, i] : running) out.push_back(i);
     return out;
@@ -66,6 +70,7 @@ class FakeDriver : public runtime::Driver {
   int stop_calls = 0;
   int fail_stops = 0;       // the next N stops fail
   bool hang_stops = false;  // stops are accepted but nothing ends
+  int empty_lists = 0;      // the next N lists come back empty
   std::vector<std::string> forced;
 };
 
@@ -271,4 +276,76 @@ TEST_CASE("runner: a replaced copy whose stop is refused is not left running unt
   CHECK(t.d.forced.size() == 1);  // the old copy, forced past its deadline
   REQUIRE(t.d.running.size() == 1);
   CHECK(t.d.running.begin()->second.labels.spec_hash == placement::spec_hash(t.services[0]));
+}
+
+TEST_CASE("runner: an instance a failed listing hid at start is adopted, not started twice",
+          "[node][runner]") {
+  FakeDriver d;
+  auto spec = web(1);
+  runtime::InstanceSpec is;
+  is.labels = {"a", "web", 0, placement::spec_hash(spec)};
+  is.service = spec;
+  REQUIRE(d.start(is).ok());  // left running by the previous run
+  d.empty_lists = 1;          // the constructor's listing fails and reads as empty
+  node::Runner r("a", d, {});
+  CHECK(r.status().instances.empty());
+  std::vector<config::ServiceSpec> services{spec};
+  placement::Assignment asg;
+  asg.instances = {{{"web", 0}, std::string("a"), ""}};
+  node::RunnerInputs in;
+  in.now = 1;
+  in.assignment = &asg;
+  in.services = &services;
+  in.live_peers = {"a"};
+  in.synced = true;
+  r.step(in);
+  CHECK(d.starts == 1);  // re-listed at the first step: adopted, no second copy
+  CHECK(d.running.size() == 1);
+  REQUIRE(r.status().instances.size() == 1);
+  CHECK(r.status().instances[0].state == placement::InstanceState::running);
+}
+
+TEST_CASE("runner: a second copy nothing tracks is found by the re-list and stopped",
+          "[node][runner]") {
+  OneRunning t(2000);
+  t.services.push_back(web(1));
+  t.services[0].stop_grace = 2000;
+  t.asg.instances = {{{"web", 0}, std::string("a"), ""}};
+  // A copy the runner lost track of (a lost stop forgotten after a failed re-list, a start
+  // after a listing that hid it): same peer, same instance, another driver id.
+  runtime::InstanceSpec is;
+  is.labels = {"a", "web", 0, placement::spec_hash(t.services[0])};
+  is.service = t.services[0];
+  auto stray = t.d.start(is);
+  REQUIRE(stray.ok());
+  REQUIRE(t.d.running.size() == 2);
+  t.d.fail_stops = 1;  // the first stop of the stray is refused: tried at the next re-list
+  for (config::Millis now = 1100; now < 6000; now += 100) t.at(now);
+  CHECK(t.d.stop_calls == 0);  // re-listed at 1000 (the first step), next at 6000
+  for (config::Millis now = 6000; now < 11000; now += 100) t.at(now);
+  CHECK(t.d.stop_calls == 1);
+  CHECK(t.d.running.size() == 2);
+  for (config::Millis now = 11000; now <= 12000; now += 100) t.at(now);
+  CHECK(t.d.stop_calls == 2);
+  REQUIRE(t.d.running.size() == 1);
+  CHECK(t.d.running.count(stray->id) == 0);  // the tracked copy stays, the stray went
+  REQUIRE(t.r.status().instances.size() == 1);
+  CHECK(t.r.status().instances[0].state == placement::InstanceState::running);
+  CHECK(t.d.starts == 2);  // nothing new started
+}
+
+TEST_CASE("runner: a stop back-off that ran out asks for no step in the past", "[node][runner]") {
+  OneRunning t(2000);
+  t.d.fail_stops = 1;
+  auto wake = t.at(2000);  // unwanted: the stop is refused, retried after 1 s
+  REQUIRE(wake);
+  CHECK(*wake == 3000);
+  // Wanted again before the retry: nothing asks for the stop any more.
+  t.services.push_back(web(1));
+  t.services[0].stop_grace = 2000;
+  t.asg.instances = {{{"web", 0}, std::string("a"), ""}};
+  wake = t.at(3500);
+  CHECK(t.d.stop_calls == 1);
+  CHECK(t.state() == placement::InstanceState::running);
+  CHECK((!wake || *wake > 3500));  // a wake at 3000 would make the executor step in a loop
 }
