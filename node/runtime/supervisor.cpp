@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "node/runtime/close_fds.hpp"
+#include "node/runtime/heartbeat_watch.hpp"
 #include "node/runtime/proc.hpp"
 
 namespace shoal::runtime {
@@ -186,25 +187,6 @@ struct LogSink {
   }
 };
 
-struct HeartbeatSig {
-  ino_t ino = 0;
-  std::int64_t sec = 0, nsec = 0;
-  off_t size = 0;
-  bool operator==(const HeartbeatSig&) const = default;
-};
-
-HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
-  struct stat st;
-  HeartbeatSig s;
-  if (::stat(path.c_str(), &st) == 0) {
-    s.ino = st.st_ino;
-    s.sec = st.st_mtim.tv_sec;
-    s.nsec = st.st_mtim.tv_nsec;
-    s.size = st.st_size;
-  }
-  return s;
-}
-
 [[noreturn]] void fail_ready(int ready_fd, std::int32_t stage, int err) noexcept {
   ReadyMessage m;
   m.ok = 0;
@@ -333,12 +315,10 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
     ::close(ready);
   }
 
-  const std::int64_t check_every =
-      p.orphan_timeout / 4 < 100 ? 100 : (p.orphan_timeout / 4 > 1000 ? 1000 : p.orphan_timeout / 4);
+  const std::int64_t check_every = heartbeat_check_every(p.orphan_timeout);
   std::int64_t now = mono_ms();
   std::int64_t next_check = now + check_every;
-  std::int64_t heard = now;
-  HeartbeatSig beat = heartbeat_sig(p.heartbeat_path);
+  HeartbeatWatch heartbeat(read_heartbeat_sig(p.heartbeat_path), now);
   bool done = false, stopping = false;
   std::int64_t kill_at = LLONG_MAX, drain_until = 0;
   int status = 0;
@@ -401,11 +381,8 @@ HeartbeatSig heartbeat_sig(const std::string& path) noexcept {
     }
     if (!done && now >= next_check) {
       next_check = now + check_every;
-      HeartbeatSig b = heartbeat_sig(p.heartbeat_path);
-      if (!(b == beat)) {
-        beat = b;
-        heard = now;
-      } else if (!stopping && now - heard >= p.orphan_timeout) {
+      if (heartbeat.stale(read_heartbeat_sig(p.heartbeat_path), now, p.orphan_timeout) &&
+          !stopping) {
         begin_stop(p.default_grace, "orphaned");
       }
     }
