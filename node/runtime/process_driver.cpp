@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "node/runtime/cgroup.hpp"
 #include "node/runtime/health.hpp"
 #include "node/runtime/mounts.hpp"
 #include "node/runtime/ports.hpp"
@@ -158,6 +159,24 @@ ProcessDriver::ProcessDriver(ProcessDriverOptions options) : opt_(std::move(opti
     opt_.path = p != nullptr && *p != '\0' ? p : "/usr/local/bin:/usr/bin:/bin";
   }
   if (opt_.log_keep < 0) opt_.log_keep = 0;
+  if (opt_.cgroups) use_cgroups();
+}
+
+// This peer's cgroups go below the host's base in a folder of its data_dir's own (two peers on
+// a host may both run web-0.0); the empty ones a killed supervisor left are removed.
+void ProcessDriver::use_cgroups() {
+  CgroupBase base = find_cgroup_base();
+  if (!base.dir.empty()) {
+    const std::string mine = peer_cgroup_dir(base.dir, opt_.data_dir);
+    if (::mkdir(mine.c_str(), 0755) == 0 || errno == EEXIST) {
+      cgroup_base_ = mine;
+      remove_empty_cgroups(mine, false);
+    } else {
+      base.error = "cannot create " + mine + ": " + std::strerror(errno);
+    }
+  }
+  note(cgroup_base_.empty() ? "instances in process groups only (no cgroup: " + base.error + ")"
+                            : "instances in cgroups below " + cgroup_base_);
 }
 
 ProcessDriver::~ProcessDriver() { reap_children(); }
@@ -320,6 +339,7 @@ Result<Instance> ProcessDriver::start(const InstanceSpec& spec) {
   plan.heartbeat_path = heartbeat_path();
   plan.orphan_timeout = opt_.orphan_timeout;
   plan.default_grace = svc.stop_grace;
+  if (!cgroup_base_.empty()) plan.cgroup_dir = cgroup_base_ + "/" + id;
   plan.prepare();
 
   int ready[2];

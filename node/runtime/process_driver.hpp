@@ -46,6 +46,7 @@ struct ProcessDriverOptions {
   std::function<Millis()> wall_clock;     // ms since the epoch; default: CLOCK_REALTIME
   std::function<Millis()> mono_clock;     // ms; default: CLOCK_MONOTONIC
   std::function<void(std::string_view)> log;  // optional: one line per notable event
+  bool cgroups = true;  // each instance in a cgroup of its own when the host allows it (cgroup.hpp)
 };
 
 class ProcessDriver final : public Driver {
@@ -55,6 +56,10 @@ class ProcessDriver final : public Driver {
 
   ProcessDriver(const ProcessDriver&) = delete;
   ProcessDriver& operator=(const ProcessDriver&) = delete;
+
+  // Where instances' cgroups go; empty when the host allows none (then a command that
+  // daemonises out of its process group outlives a stop).
+  const std::string& cgroup_base() const { return cgroup_base_; }
 
   // Environment: PATH, the spec's env, then SHOAL_SERVICE, SHOAL_INDEX, SHOAL_PEER,
   // SHOAL_PORT_<NAME> (upper case, '-' -> '_') per port, and PORT when there is exactly one.
@@ -92,11 +97,13 @@ class ProcessDriver final : public Driver {
 
   std::vector<std::pair<std::string, InstanceRecord>> load_records();
   void reap_children();
+  void use_cgroups();
   void note(const std::string& line) const;
   Millis wall() const;
   Millis mono() const;
 
   ProcessDriverOptions opt_;
+  std::string cgroup_base_;                      // empty: process groups only
   std::set<Child> children_;                     // supervisors that may need reaping
   std::map<std::string, PendingKill> pending_;   // stop() of an instance without supervisor
 };

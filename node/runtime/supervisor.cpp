@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 
+#include "node/runtime/cgroup.hpp"
 #include "node/runtime/close_fds.hpp"
 #include "node/runtime/heartbeat_watch.hpp"
 #include "node/runtime/proc.hpp"
@@ -30,6 +31,10 @@ void SupervisorPlan::prepare() {
   record_tmp_path = record_path + ".tmp";
   auto slash = record_path.rfind('/');
   record_dir = slash == std::string::npos ? "." : record_path.substr(0, slash);
+  if (!cgroup_dir.empty()) {
+    cgroup_procs = cgroup_dir + "/cgroup.procs";
+    cgroup_kill = cgroup_dir + "/cgroup.kill";
+  }
   io_buf.assign(64 * 1024, '\0');
   rec_buf.assign(record_static.size() + 1024, '\0');
 }
@@ -197,7 +202,8 @@ struct LogSink {
 }
 
 // The instance: a new session and process group, the pipes as stdout/stderr, then exec.
-[[noreturn]] void exec_instance(SupervisorPlan& p, int out_w, int err_w, int ex_w) noexcept {
+[[noreturn]] void exec_instance(SupervisorPlan& p, bool in_cgroup, int out_w, int err_w,
+                                int ex_w) noexcept {
   struct sigaction sa{};
   sa.sa_handler = SIG_DFL;
   sigemptyset(&sa.sa_mask);
@@ -206,6 +212,7 @@ struct LogSink {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::setsid();
+  if (in_cgroup) cgroup_join(p.cgroup_procs.c_str());  // else the process group alone
   ::dup2(out_w, 1);
   ::dup2(err_w, 2);
   ::dup2(ex_w, 3);
@@ -273,9 +280,18 @@ struct LogSink {
   int sfd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) fail_ready(ready, ReadyMessage::kSetup, errno);
 
+  const bool in_cgroup =
+      !p.cgroup_dir.empty() && (::mkdir(p.cgroup_dir.c_str(), 0755) == 0 || errno == EEXIST);
   pid_t child = ::fork();
   if (child < 0) fail_ready(ready, ReadyMessage::kSetup, errno);
-  if (child == 0) exec_instance(p, out_pipe[1], err_pipe[1], ex_pipe[1]);
+  if (child == 0) exec_instance(p, in_cgroup, out_pipe[1], err_pipe[1], ex_pipe[1]);
+  // `sig` to the instance: its process group, and its cgroup (what left the group: setsid).
+  auto signal_all = [&](int sig) noexcept {
+    ::kill(-child, sig);
+    if (in_cgroup)
+      cgroup_signal(p.cgroup_procs.c_str(), p.cgroup_kill.c_str(), sig, p.io_buf.data(),
+                    p.io_buf.size());
+  };
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   ::close(ex_pipe[1]);
@@ -299,7 +315,7 @@ struct LogSink {
   if (read_proc_stat(child, &cs)) d.start_time = cs.start_time;  // a zombie still has it
   if (!write_record(p, d)) {
     int e = errno;
-    ::kill(-child, SIGKILL);
+    signal_all(SIGKILL);
     int status;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
@@ -330,7 +346,7 @@ struct LogSink {
     if (!stopping) {
       stopping = true;
       d.reason = why;
-      ::kill(-child, SIGTERM);
+      signal_all(SIGTERM);
       ::kill(-child, SIGCONT);  // a stopped process must run to see the SIGTERM
       kill_at = now + grace;
     } else if (now + grace < kill_at) {
@@ -371,12 +387,12 @@ struct LogSink {
       pid_t w = ::waitpid(child, &status, WNOHANG);
       if (w == child) {
         done = true;
-        ::kill(-child, SIGKILL);  // what the main process left behind in its group
+        signal_all(SIGKILL);  // what the main process left behind, in its group or cgroup
         drain_until = now + 500;
       }
     }
     if (!done && stopping && now >= kill_at) {
-      ::kill(-child, SIGKILL);
+      signal_all(SIGKILL);
       kill_at = LLONG_MAX;
     }
     if (!done && now >= next_check) {
@@ -389,6 +405,10 @@ struct LogSink {
     if (done && ((out_r < 0 && err_r < 0) || now >= drain_until)) break;
   }
 
+  if (in_cgroup) {
+    signal_all(SIGKILL);
+    cgroup_remove(p.cgroup_dir.c_str());
+  }
   d.exited = true;
   if (WIFEXITED(status)) d.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) d.signal = WTERMSIG(status);

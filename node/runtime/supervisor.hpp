@@ -3,7 +3,8 @@
 //   - reaps the instance and writes its exit (code or signal, and why) into the instance record,
 //     so a peer that was away while the instance ended still learns how it ended;
 //   - pumps the instance's stdout/stderr pipes into log files, rotating them by size;
-//   - stops the instance (SIGTERM to its process group, SIGKILL after the grace period) when
+//   - stops the instance (SIGTERM to its process group and its cgroup, SIGKILL after the grace
+//     period; what is left once the main process ends is killed too) when
 //     asked: SIGTERM to the supervisor, the grace in ms as sigqueue's value (plain kill: the
 //     spec's stop_grace);
 //   - watches the peer's heartbeat file and stops the instance the same way when the file has
@@ -34,10 +35,13 @@ struct SupervisorPlan {
   std::string heartbeat_path;
   config::Millis orphan_timeout = 60000;
   config::Millis default_grace = 10000;
+  // The instance's own cgroup (cgroup.hpp), created by the supervisor; empty: the process group
+  // alone (the host has no usable cgroup v2).
+  std::string cgroup_dir;
 
   // Filled by prepare(): pointers into the strings above and buffers of their final size.
   std::vector<char*> argv, envp;
-  std::string record_tmp_path, record_dir;
+  std::string record_tmp_path, record_dir, cgroup_procs, cgroup_kill;
   std::vector<char> io_buf, rec_buf;
   void prepare();
 };

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "node/http.hpp"
+#include "node/runtime/cgroup.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
 #include "node/runtime/proc.hpp"
 #include "node/sealer.hpp"
@@ -170,6 +171,16 @@ Cluster::~Cluster() {
     }
   }
   for (int i = 0; i < size(); ++i) kill_instances(i);
+  // The peers' instance cgroups (node/runtime/cgroup.hpp), once their processes are gone.
+  if (const std::string base = runtime::find_cgroup_base().dir; !base.empty()) {
+    for (const auto& p : peers_) {
+      const std::string dir = runtime::peer_cgroup_dir(base, p.dir + "/data");
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (e.is_directory(ec)) runtime::cgroup_remove(e.path().c_str());
+      runtime::remove_empty_cgroups(dir, true);
+    }
+  }
   if (std::getenv("SHOAL_KEEP_TEST_DIR") == nullptr) {
     std::error_code ec;
     std::filesystem::remove_all(root_, ec);
@@ -223,6 +234,17 @@ void Cluster::kill_instances(int i) {
     if (r.pgid > 0 && r.pid > 0 && r.start_time != 0 &&
         runtime::process_exists(static_cast<pid_t>(r.pid), r.start_time)) {
       ::kill(-static_cast<pid_t>(r.pgid), SIGKILL);
+    }
+  }
+  // And what left their process groups: the instances' cgroups (node/runtime/cgroup.hpp).
+  if (const std::string base = runtime::find_cgroup_base().dir; !base.empty()) {
+    const std::string dir = runtime::peer_cgroup_dir(base, peers_[i].dir + "/data");
+    std::vector<char> buf(64 * 1024);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string g = e.path().string();
+      runtime::cgroup_signal((g + "/cgroup.procs").c_str(), (g + "/cgroup.kill").c_str(), SIGKILL,
+                             buf.data(), buf.size());
     }
   }
 }

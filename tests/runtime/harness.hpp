@@ -23,6 +23,7 @@
 
 #include "node/runtime/instance_record.hpp"
 #include "node/runtime/proc.hpp"
+#include "node/runtime/cgroup.hpp"
 #include "node/runtime/process_driver.hpp"
 
 namespace shoal::runtime::test {
@@ -71,8 +72,10 @@ class Harness {
   }
 
   ~Harness() {
+    const std::string cgroups = driver ? driver->cgroup_base() : std::string();
     driver.reset();
     kill_everything();
+    if (!cgroups.empty()) remove_empty_cgroups(cgroups, true);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }

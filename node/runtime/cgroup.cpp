@@ -1,0 +1,144 @@
+#include "node/runtime/cgroup.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace shoal::runtime {
+
+namespace {
+
+std::string read_text(const char* path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The mount point of the cgroup2 filesystem in mountinfo ("36 25 0:30 / /sys/fs/cgroup/unified
+// rw,... - cgroup2 cgroup2 rw"): field 5 is the mount point, the type follows " - ".
+std::string cgroup2_mount(const std::string& mountinfo) {
+  std::istringstream lines(mountinfo);
+  for (std::string line; std::getline(lines, line);) {
+    const auto dash = line.find(" - ");
+    if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
+    std::istringstream f(line.substr(0, dash));
+    std::string id, parent, dev, root, point;
+    if (f >> id >> parent >> dev >> root >> point) return point;
+  }
+  return {};
+}
+
+// The unified hierarchy's line of /proc/self/cgroup: "0::/path".
+std::string own_cgroup(const std::string& self_cgroup) {
+  std::istringstream lines(self_cgroup);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("0::", 0) == 0) return line.substr(3);
+  return {};
+}
+
+}  // namespace
+
+CgroupBase find_cgroup_base(const std::string& mountinfo, const std::string& self_cgroup) {
+  const std::string mount = cgroup2_mount(mountinfo);
+  if (mount.empty()) return {{}, "no cgroup2 filesystem is mounted"};
+  const std::string own = own_cgroup(self_cgroup);
+  if (own.empty() || own[0] != '/' || own.find("/..") != std::string::npos)
+    return {{}, "no cgroup v2 membership in /proc/self/cgroup"};
+  const std::string dir = mount + (own == "/" ? "" : own) + "/shoal";
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return {{}, "cannot create " + dir + ": " + std::strerror(errno)};
+  if (::access((dir + "/cgroup.procs").c_str(), W_OK) != 0)
+    return {{}, dir + " is not a writable cgroup: " + std::strerror(errno)};
+  return {dir, {}};
+}
+
+CgroupBase find_cgroup_base() {
+  return find_cgroup_base(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"));
+}
+
+std::string peer_cgroup_dir(const std::string& base, const std::string& data_dir) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(std::hash<std::string>{}(data_dir)));
+  return base + "/" + hex;
+}
+
+void remove_empty_cgroups(const std::string& dir, bool and_dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.is_directory(ec)) ::rmdir(e.path().c_str());
+  if (and_dir) ::rmdir(dir.c_str());
+}
+
+// --- below: after fork, async-signal-safe calls only ---
+
+bool cgroup_join(const char* procs_path) noexcept {
+  const int fd = ::open(procs_path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, "0", 1) == 1;
+  ::close(fd);
+  return ok;
+}
+
+int cgroup_signal(const char* procs_path, const char* kill_path, int sig, char* buf,
+                  std::size_t n) noexcept {
+  if (sig == SIGKILL) {
+    const int k = ::open(kill_path, O_WRONLY | O_CLOEXEC);
+    if (k >= 0) {
+      (void)!::write(k, "1", 1);
+      ::close(k);
+    }
+  }
+  const int fd = ::open(procs_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  std::size_t len = 0;
+  for (ssize_t r; len + 1 < n && (r = ::read(fd, buf + len, n - 1 - len)) != 0;) {
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    len += static_cast<std::size_t>(r);
+  }
+  ::close(fd);
+  int count = 0;
+  long pid = 0;
+  bool digits = false;
+  for (std::size_t i = 0; i <= len; ++i) {
+    const char c = i < len ? buf[i] : '\n';
+    if (c >= '0' && c <= '9') {
+      pid = pid * 10 + (c - '0');
+      digits = true;
+    } else {
+      if (digits && pid > 1) {
+        ::kill(static_cast<pid_t>(pid), sig);
+        if (sig == SIGTERM) ::kill(static_cast<pid_t>(pid), SIGCONT);
+        ++count;
+      }
+      pid = 0;
+      digits = false;
+    }
+  }
+  return count;
+}
+
+void cgroup_remove(const char* dir) noexcept {
+  for (int i = 0; i < 100; ++i) {
+    if (::rmdir(dir) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY) return;
+    timespec ts{0, 10 * 1000 * 1000};
+    ::nanosleep(&ts, nullptr);
+  }
+}
+
+}  // namespace shoal::runtime
