@@ -77,7 +77,8 @@ std::string padded(long long v, int width) {
 std::string utc_timestamp(std::int64_t time_ms) {
   using namespace std::chrono;
   const auto day_ms = std::int64_t{86'400'000};
-  const std::int64_t days_n = time_ms >= 0 ? time_ms / day_ms : -((-time_ms + day_ms - 1) / day_ms);
+  std::int64_t days_n = time_ms / day_ms;  // rounded down, without negating (INT64_MIN)
+  if (time_ms % day_ms < 0) --days_n;
   if (days_n < -3'000'000 || days_n > 3'000'000) return "-";  // beyond years 0..10000
   const std::int64_t rest = time_ms - days_n * day_ms;  // 0 .. day_ms - 1
   const year_month_day ymd{sys_days{days{days_n}}};
