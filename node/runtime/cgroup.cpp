@@ -92,7 +92,7 @@ bool cgroup_join(const char* procs_path) noexcept {
 }
 
 int cgroup_signal(const char* procs_path, const char* kill_path, int sig, char* buf,
-                  std::size_t n) noexcept {
+                  std::size_t n, pid_t signalled_group) noexcept {
   if (sig == SIGKILL) {
     const int k = ::open(kill_path, O_WRONLY | O_CLOEXEC);
     if (k >= 0) {
@@ -120,9 +120,10 @@ int cgroup_signal(const char* procs_path, const char* kill_path, int sig, char* 
       pid = pid * 10 + (c - '0');
       digits = true;
     } else {
-      if (digits && pid > 1) {
-        ::kill(static_cast<pid_t>(pid), sig);
-        if (sig == SIGTERM) ::kill(static_cast<pid_t>(pid), SIGCONT);
+      const auto p = static_cast<pid_t>(pid);
+      if (digits && pid > 1 && (signalled_group == 0 || ::getpgid(p) != signalled_group)) {
+        ::kill(p, sig);
+        if (sig == SIGTERM) ::kill(p, SIGCONT);
         ++count;
       }
       pid = 0;

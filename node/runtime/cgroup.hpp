@@ -10,6 +10,8 @@
 // and makes async-signal-safe calls only, on paths and buffers prepared before it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 
@@ -35,11 +37,12 @@ void remove_empty_cgroups(const std::string& dir, bool and_dir);
 
 // After fork: moves the calling process into the cgroup whose cgroup.procs is `procs_path`.
 bool cgroup_join(const char* procs_path) noexcept;
-// After fork: `sig` to every process listed in `procs_path` (read into `buf`, `n` bytes); with
-// SIGKILL, cgroup.kill (`kill_path`) first where the kernel has it (5.14+). Returns how many
-// processes were listed.
+// After fork: `sig` to every process listed in `procs_path` (read into `buf`, `n` bytes) but
+// those of process group `signalled_group` (they had it already: a trap must not run twice);
+// with SIGKILL, cgroup.kill (`kill_path`) first where the kernel has it (5.14+). Returns how
+// many processes it signalled.
 int cgroup_signal(const char* procs_path, const char* kill_path, int sig, char* buf,
-                  std::size_t n) noexcept;
+                  std::size_t n, pid_t signalled_group = 0) noexcept;
 // After fork: removes the (empty) cgroup `dir`, retrying while its processes finish dying
 // (at most ~1 s).
 void cgroup_remove(const char* dir) noexcept;

@@ -290,7 +290,7 @@ struct LogSink {
     ::kill(-child, sig);
     if (in_cgroup)
       cgroup_signal(p.cgroup_procs.c_str(), p.cgroup_kill.c_str(), sig, p.io_buf.data(),
-                    p.io_buf.size());
+                    p.io_buf.size(), child);
   };
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);

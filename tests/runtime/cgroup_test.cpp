@@ -73,7 +73,8 @@ TEST_CASE("process driver: a command that daemonises out of its group is stopped
   ProcStat st;
   REQUIRE(read_proc_stat(daemon, &st));
   h.remember(daemon, st.start_time);  // killed at cleanup whatever happens
-  CHECK(::getpgid(daemon) != inst.pid);  // out of the instance's process group
+  // Out of the instance's process group once `setsid` has run (it may not have yet).
+  REQUIRE(wait_until([&] { return ::getpgid(daemon) != inst.pid; }, 5000));
   const std::string dir = h.driver->cgroup_base() + "/" + inst.id;
   CHECK(std::filesystem::exists(dir));
   REQUIRE(h.driver->stop(inst.id, 2000).ok());
