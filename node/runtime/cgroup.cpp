@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,8 +64,32 @@ CgroupBase find_cgroup_base(const std::string& mountinfo, const std::string& sel
   return {dir, {}};
 }
 
+namespace {
+
+// Whether a process may join a cgroup below `dir` here: a child tries it in a probe cgroup
+// (some hosts let one create cgroups but not move processes into them).
+std::string join_refused(const std::string& dir) {
+  const std::string probe = dir + "/probe-" + std::to_string(::getpid());
+  if (::mkdir(probe.c_str(), 0755) != 0 && errno != EEXIST)
+    return "cannot create " + probe + ": " + std::strerror(errno);
+  const std::string procs = probe + "/cgroup.procs";
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(cgroup_join(procs.c_str()) ? 0 : 1);
+  int status = 0;
+  const bool joined = child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+                      WEXITSTATUS(status) == 0;
+  cgroup_remove(probe.c_str());
+  return joined ? std::string() : "a process cannot join a cgroup below " + dir;
+}
+
+}  // namespace
+
 CgroupBase find_cgroup_base() {
-  return find_cgroup_base(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"));
+  CgroupBase base =
+      find_cgroup_base(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"));
+  if (base.dir.empty()) return base;
+  if (std::string why = join_refused(base.dir); !why.empty()) return {{}, why};
+  return base;
 }
 
 std::string peer_cgroup_dir(const std::string& base, const std::string& data_dir) {

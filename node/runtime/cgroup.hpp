@@ -25,7 +25,8 @@ struct CgroupBase {
 // Finds (and creates) the base; `mountinfo` and `self_cgroup` are the texts of
 // /proc/self/mountinfo and /proc/self/cgroup (read by the caller: testable).
 CgroupBase find_cgroup_base(const std::string& mountinfo, const std::string& self_cgroup);
-// The same, reading those files.
+// The same, reading those files, and checking that a process may join a cgroup there (a child
+// process tries, in a probe cgroup).
 CgroupBase find_cgroup_base();
 
 // The folder of the peer whose data_dir is `data_dir` below `base`: two peers on one host may
