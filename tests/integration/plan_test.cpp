@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cluster.hpp"
+#include "node/http.hpp"
 
 using shoal::test::api_addr;
 using shoal::test::Cluster;
@@ -77,6 +78,20 @@ TEST_CASE("apply --plan: what a file would change, with nothing written", "[inte
   std::this_thread::sleep_for(500ms);  // time enough for a write to have spread, were it made
   CHECK((*c.get(2, "/v1/services"))[0].value("version", "") == spec_before);
   CHECK(shoal::test::agreed_running(c, {0, 1, 2}, "web", 2) == running);
+
+  // Hostile bodies on the peer's socket: refused with 400, nothing written.
+  const std::string sock = c.peer(0).dir + "/data/api.sock";
+  for (const std::string body :
+       {std::string("not json"), std::string(R"({"file":5,"content":"x"})"),
+        std::string(R"({"file":"../x.toml","content":"[service.a]\ncommand=[\"true\"]\n"})"),
+        std::string(R"({"file":"a.toml","content":"[service.a]\nreplicas = 1e300\n"})"),
+        std::string(R"({"file":"a.toml","content":")") + std::string(200000, 'x') + "\"}"}) {
+    auto r = shoal::node::http_call_unix(sock, "POST", "/v1/plan", body, "", 5000);
+    REQUIRE(r.ok);
+    CHECK(r.status == 400);
+  }
+  CHECK(read_text(c.peer(0).dir + "/services/web.toml") == read_text(v1));
+  CHECK_FALSE(std::filesystem::exists(c.peer(0).dir + "/services/a.toml"));
 
   // --json goes with --plan only; a file that does not parse is refused locally.
   CHECK(c.cli({"apply", "--json", v1, "--api", api}).first == 2);
