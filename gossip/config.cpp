@@ -37,7 +37,7 @@ std::optional<Config> Config::for_profile(std::string_view name) {
     // Lifeguard stays whole (awareness_max 8, lan's): the reconcile step's gate is
     // gossip::StallGate, not the awareness score.
     c.profile = "fast";
-    c.probe_interval = 1300 * kMillis;
+    c.probe_interval = 1100 * kMillis;
     c.probe_timeout = 700 * kMillis;
     c.gossip_interval = 50 * kMillis;
     c.suspicion_mult = 1;

@@ -22,7 +22,6 @@
 
 #include "config/parse.hpp"
 #include "gossip/engine.hpp"
-#include "gossip/stall_gate.hpp"
 #include "node/agent.hpp"
 #include "node/agent_setup.hpp"
 #include "node/api_guard.hpp"
@@ -50,7 +49,7 @@
 #include "node/peer/catalog.hpp"
 #include "node/peer/event_log.hpp"
 #include "node/peer/drain.hpp"
-#include "node/peer/readiness.hpp"
+#include "node/peer/peer.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/peer/spec_publisher.hpp"
 #include "node/state_file.hpp"
@@ -99,8 +98,9 @@ class Agent {
         std::string token)
       : cfg_(std::move(cfg)),
         setup_(std::move(setup)),
-        engine_(gossip::Identity{setup_.name, setup_.advertise, incarnation, setup_.meta},
-                setup_.gossip, random_seed()),
+        peer_(gossip::Identity{setup_.name, setup_.advertise, incarnation, setup_.meta},
+              setup_.gossip, random_seed(), clock_now().mono,
+              PeerTiming{setup_.join_grace, cfg_.reconcile.solo_after * gossip::kMillis}),
         sealer_(std::move(sealer)),
         guard_{std::move(token), {cfg_.api.listen.host, setup_.name}, cfg_.api.socket},
         services_(cfg_.services_dir, setup_.name),
@@ -121,7 +121,7 @@ class Agent {
     signals_.add(SIGHUP);
     services_.set_max_replicas(cfg_.limits.max_replicas);
     persisted_incarnation_ = incarnation;
-    engine_socket_ = cfg_.runtime.socket;
+    runtime_socket_ = cfg_.runtime.socket;
     load_published();
   }
 
@@ -159,9 +159,9 @@ class Agent {
     try {
       dns_ = std::make_unique<DnsServer>(
           io_, at.host, at.port,
-          [this] { return dns_view_key(engine_.view_hash(), engine_.state()); },
+          [this] { return dns_view_key(gossip_.view_hash(), gossip_.state()); },
           [this] {
-            return make_dns_view(cfg_.dns, engine_.members(), all_statuses(), store_specs());
+            return make_dns_view(cfg_.dns, gossip_.members(), all_statuses(), store_specs());
           });
       spdlog::info("dns on {} (UDP and TCP), domain {}", at.to_string(), cfg_.dns.domain);
     } catch (const std::exception& e) {
@@ -201,20 +201,16 @@ class Agent {
       if (added > 0)
         spdlog::info("rejoining {} peer(s) remembered in {}/peers", added, cfg_.data_dir);
     }
-    // Remembered peers are seeds too: a restarted seed with `join = []` is not synced before
-    // one of them answered (or solo_after passed alone).
-    readiness_ = Readiness(start_.mono, setup_.join_grace,
-                           cfg_.reconcile.solo_after * gossip::kMillis);
     if (auto file = read_file(cfg_.data_dir + "/state")) {
       const StateFile snap = decode_state_file(*file);
       const auto* b = reinterpret_cast<const std::byte*>(snap.snapshot.data());
       std::string e = snap.error.empty()
-                          ? engine_.restore_state(start_, gossip::ByteView(b, snap.snapshot.size()))
+                          ? gossip_.restore_state(start_, gossip::ByteView(b, snap.snapshot.size()))
                           : snap.error;
       if (e.empty()) {
-        spdlog::info("restored {} state entries from {}/state", engine_.state().entries().size(),
+        spdlog::info("restored {} state entries from {}/state", gossip_.state().entries().size(),
                      cfg_.data_dir);
-        if (auto was = engine_.state().restore_capped_from(); was != 0)
+        if (auto was = gossip_.state().restore_capped_from(); was != 0)
           spdlog::warn("{}/state: its clock ({} ms) was ahead of this host's by more than "
                        "max_clock_skew (a clock stepped forward?): capped",
                        cfg_.data_dir, gossip::Hlc::physical_us(was) / 1000);
@@ -329,16 +325,16 @@ class Agent {
   // One opened packet into the engine. A packet that makes the engine run out of memory is
   // dropped and counted, not the end of the peer.
   void deliver(const gossip::Address& from, gossip::Channel ch, std::span<const std::byte> plain) {
-    const auto before = engine_.stats().packets_malformed;
+    const auto before = gossip_.stats().packets_malformed;
     gossip::Outbox out;
     try {
-      engine_.handle_packet(clock_now(), from, ch, plain, out);
+      gossip_.handle_packet(clock_now(), from, ch, plain, out);
     } catch (const std::bad_alloc&) {
       ++dropped_;
       spdlog::warn("dropped a packet from {}: out of memory handling it", from.to_string());
       return;
     }
-    if (engine_.stats().packets_malformed != before) ++dropped_;
+    if (gossip_.stats().packets_malformed != before) ++dropped_;
     flush(out);
   }
 
@@ -415,13 +411,13 @@ class Agent {
   }
 
   void record_spec_event(const std::string& key) {
-    const gossip::Entry* e = engine_.state().find(key);
+    const gossip::Entry* e = gossip_.state().find(key);
     if (e == nullptr) return;
     record(e->deleted ? "spec.deleted" : "spec.changed", e->version.origin, key.substr(5), -1);
   }
 
   void arm() {
-    const Micros d = engine_.next_deadline();
+    const Micros d = gossip_.next_deadline();
     if (d == gossip::kNever) {
       tick_.cancel();
       return;
@@ -430,20 +426,20 @@ class Agent {
     tick_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       gossip::Outbox out;
-      engine_.handle_tick(clock_now(), out);
+      gossip_.handle_tick(clock_now(), out);
       flush(out);
     });
   }
 
   void persist_incarnation() {
-    if (engine_.incarnation() == persisted_incarnation_) return;
+    if (gossip_.incarnation() == persisted_incarnation_) return;
     std::string e = write_file_atomic(cfg_.data_dir + "/incarnation",
-                                      std::to_string(engine_.incarnation()) + "\n");
+                                      std::to_string(gossip_.incarnation()) + "\n");
     if (!e.empty()) {
       spdlog::warn("cannot persist the incarnation: {}", e);
       return;
     }
-    persisted_incarnation_ = engine_.incarnation();
+    persisted_incarnation_ = gossip_.incarnation();
   }
 
   // Once a second, the orphan heartbeat (the process driver's supervisors, or the docker
@@ -464,15 +460,10 @@ class Agent {
   // Once a second: readiness (node/peer/readiness.hpp).
   void housekeeping() {
     const gossip::Clock now = clock_now();
-    readiness_.observe(now.mono, engine_.joined(), engine_.live_members());
-    if (!leaving_ && readiness_.ready_due(now.mono)) {
-      gossip::Meta m = engine_.members().at(setup_.name).meta;
-      m.ready = true;
+    if (peer_.ready_due(now.mono) && !leaving_) {
       gossip::Outbox out;
-      if (engine_.set_meta(now, m, out)) {
-        readiness_.announced();
+      if (peer_.announce_ready(now, out))
         spdlog::info("ready (synced, up {} ms)", (now.mono - start_.mono) / 1000);
-      }
       flush(out);
     }
     scan_services();
@@ -565,7 +556,7 @@ class Agent {
       local.push_back({sv.name, std::move(enc), std::move(h)});
     }
     const auto gone = [this](const std::string& n) { return services_.gone(n); };
-    const PublishPlan plan = plan_publish(local, published_, engine_.state(), gone);
+    const PublishPlan plan = plan_publish(local, published_, gossip_.state(), gone);
     bool rescan = false;
     for (const auto& name : plan.rename) {
       if (!rename_deleted(name)) continue;
@@ -574,12 +565,12 @@ class Agent {
     }
     const gossip::Clock now = clock_now();
     for (const auto& sv : plan.put) {
-      engine_.put(now, "spec/" + sv.name, to_bytes(sv.encoded));
+      gossip_.put(now, "spec/" + sv.name, to_bytes(sv.encoded));
       published_[sv.name] = sv.hash;
       spdlog::info("published spec/{} ({})", sv.name, sv.hash);
     }
     for (const auto& name : plan.erase) {
-      engine_.erase(now, "spec/" + name);
+      gossip_.erase(now, "spec/" + name);
       spdlog::info("service {} left {}: spec/{} erased", name, cfg_.services_dir, name);
       published_.erase(name);
     }
@@ -596,7 +587,7 @@ class Agent {
   // Rewritten only when the choice changes; kept as it is while this peer sees nobody alive.
   void remember_peers() {
     if (leaving_) return;
-    const auto pick = pick_known_peers(setup_.name, engine_.members());
+    const auto pick = pick_known_peers(setup_.name, gossip_.members());
     if (pick.empty()) return;
     std::string text = format_known_peers(pick);
     if (text == known_peers_) return;
@@ -621,7 +612,7 @@ class Agent {
   // The snapshot is taken here (the store is this thread's); the write and fsync happen on the
   // state writer's thread (node/state_writer.hpp), which retries a failed write itself.
   void persist_state() {
-    gossip::Bytes snap = engine_.state().snapshot();
+    gossip::Bytes snap = gossip_.state().snapshot();
     state_writer_.submit(encode_state_file(
         std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size())));
     state_dirty_ = false;
@@ -630,7 +621,7 @@ class Agent {
   // Every live spec/<name> of the store that passes the gate (node/spec_gate.hpp), by name.
   std::vector<config::ServiceSpec> store_specs() const {
     std::vector<InvalidSpec> fresh;
-    auto out = spec_gate_.specs(engine_.state(), &fresh);
+    auto out = spec_gate_.specs(gossip_.state(), &fresh);
     for (const auto& b : fresh)
       spdlog::warn("spec/{} from {} refused: {}", b.service, b.origin, b.error);
     return out;
@@ -641,7 +632,7 @@ class Agent {
   placement::Assignment place_specs(const std::vector<config::ServiceSpec>& specs) const {
     ++placements_;
     const auto t0 = std::chrono::steady_clock::now();
-    auto c = placement::place_contained(make_view(engine_.members(), specs));
+    auto c = placement::place_contained(peer_.placement_view(specs));
     placement_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (const auto& [svc, e] : c.failed)
@@ -652,24 +643,7 @@ class Agent {
   }
   // place_specs memoised per (view hash, specs): the reconciler and the API share one placement.
   const placement::Assignment& placed(const std::vector<config::ServiceSpec>& specs) const {
-    return placement_cache_.get(engine_.view_hash(), specs);
-  }
-
-  // status/<peer> of live members other than ourselves.
-  std::map<std::string, placement::PeerStatus> other_statuses() const {
-    std::map<std::string, placement::PeerStatus> out;
-    for (const auto& [n, m] : engine_.members()) {
-      if (n == setup_.name) continue;
-      if (m.state != gossip::MemberState::alive && m.state != gossip::MemberState::suspect) {
-        continue;
-      }
-      const gossip::Bytes* b = engine_.state().get("status/" + n);
-      if (!b) continue;
-      auto st =
-          decode_status(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
-      if (st) out[n] = std::move(*st);
-    }
-    return out;
+    return placement_cache_.get(gossip_.view_hash(), specs);
   }
 
   // --- reconcile ------------------------------------------------------------------------------
@@ -732,18 +706,12 @@ class Agent {
     StepInputs in;
     in.services = store_specs();
     in.assignment = placed(in.services);
-    in.peers = other_statuses();
-    for (const auto& [n, m] : engine_.members()) {
-      if (m.state == gossip::MemberState::alive || m.state == gossip::MemberState::suspect) {
-        in.live_peers.insert(n);
-      }
-    }
-    readiness_.observe(now.mono, engine_.joined(), engine_.live_members());
-    if (auto alone = readiness_.alone_since()) in.alone_since = *alone / gossip::kMillis;
-    in.synced = readiness_.synced();
-    // Stalled recently (a tick far past its deadline: the process was stopped or starved), not
-    // Lifeguard's awareness score, which failed probes raise under mere packet loss.
-    in.health_bad = stall_gate_.bad(now.mono, engine_.stats().stalls);
+    in.peers = peer_.other_statuses();
+    in.live_peers = peer_.live_peers();
+    const StepGates gates = peer_.gates(now.mono);
+    in.synced = gates.synced;
+    in.alone_since = gates.alone_since;
+    in.health_bad = gates.health_bad;
     if (drain_.stopping_all()) {
       // Draining, last phase: nothing is wanted here any more, so the reconciler stops every
       // local instance (grace honoured by the driver).
@@ -764,16 +732,11 @@ class Agent {
     joined_ = true;
     join_timer_.cancel();
     gossip::Outbox out;
-    if (adopted && !leaving_) {
-      gossip::Meta m = engine_.members().at(setup_.name).meta;
-      m.ready = true;
-      if (engine_.set_meta(clock_now(), m, out)) {
-        readiness_.announced();
-        spdlog::info("ready at once: {} instance(s) of a previous run still run here",
-                     local_status_.instances.size());
-      }
+    if (adopted && !leaving_ && peer_.announce_ready(clock_now(), out)) {
+      spdlog::info("ready at once: {} instance(s) of a previous run still run here",
+                   local_status_.instances.size());
     }
-    engine_.join(clock_now(), seeds_, out);
+    gossip_.join(clock_now(), seeds_, out);
     flush(out);
   }
 
@@ -789,23 +752,16 @@ class Agent {
       local_status_ = std::move(r.status);
       have_status_ = true;
       catalog_.maybe_changed();
-      const std::string enc = encode_status(local_status_);
-      if (enc != last_status_ && !leaving_) {
-        gossip::Outbox out;
-        engine_.put(clock_now(), "status/" + setup_.name, to_bytes(enc));
-        last_status_ = enc;
-        state_dirty_ = true;
-        flush(out);
-      }
+      if (!leaving_ && peer_.publish_status(clock_now(), local_status_)) state_dirty_ = true;
     }
     if (!joined_ && r.has_status) join_cluster(!local_status_.instances.empty());
-    if (!r.socket.empty()) engine_socket_ = r.socket;
-    const bool was = engine_available_;
-    engine_available_ = r.available;
-    engine_error_ = r.error;
-    engine_checked_ = true;
+    if (!r.socket.empty()) runtime_socket_ = r.socket;
+    const bool was = runtime_available_;
+    runtime_available_ = r.available;
+    runtime_error_ = r.error;
+    runtime_checked_ = true;
     update_schedulable();
-    if (!was && engine_available_) reconcile_soon();
+    if (!was && runtime_available_) reconcile_soon();
     if (r.wake_at) {
       wake_.expires_at(std::chrono::steady_clock::time_point(std::chrono::milliseconds(*r.wake_at)));
       wake_.async_wait([this](boost::system::error_code ec) {
@@ -817,12 +773,12 @@ class Agent {
   // schedulable = the engine answers and we are not draining; gossiped in our metadata.
   void update_schedulable() {
     if (leaving_) return;
-    const bool want = engine_available_ && !drain_.active();
-    gossip::Meta m = engine_.members().at(setup_.name).meta;
+    const bool want = runtime_available_ && !drain_.active();
+    gossip::Meta m = gossip_.members().at(setup_.name).meta;
     if (m.schedulable == want) return;
     m.schedulable = want;
     gossip::Outbox out;
-    if (engine_.set_meta(clock_now(), m, out)) {
+    if (gossip_.set_meta(clock_now(), m, out)) {
       spdlog::info("schedulable = {}{}", want ? "true" : "false",
                    want ? "" : (drain_.active() ? " (draining)" : " (runtime unavailable)"));
     }
@@ -844,7 +800,7 @@ class Agent {
 
   // A copy of what this peer's Runner last reported (never the Runner itself).
   std::map<std::string, placement::PeerStatus> all_statuses() const {
-    auto st = other_statuses();
+    auto st = peer_.other_statuses();
     if (have_status_) st[setup_.name] = local_status_;
     return st;
   }
@@ -852,7 +808,7 @@ class Agent {
   Json ps_view() const {
     auto specs = store_specs();
     const placement::Assignment& asg = placed(specs);
-    return ps_json(asg, all_statuses(), engine_.members());
+    return ps_json(asg, all_statuses(), gossip_.members());
   }
   Json services_view() const {
     auto specs = store_specs();
@@ -866,7 +822,7 @@ class Agent {
     auto q = parse_what_if_query(target);
     if (!q.down) return error_response(400, q.error);
     auto specs = store_specs();
-    auto r = what_if(make_view(engine_.members(), specs), placed(specs), *q.down);
+    auto r = what_if(peer_.placement_view(specs), placed(specs), *q.down);
     if (!r.error.empty()) return error_response(400, r.error);
     return json_response(200, what_if_json(r));
   }
@@ -910,7 +866,7 @@ class Agent {
     auto parsed = parse_apply(r);
     if (auto* refused = std::get_if<HttpResponse>(&parsed)) return *refused;
     const auto specs = store_specs();
-    const auto plan = plan_apply(make_view(engine_.members(), specs), placed(specs),
+    const auto plan = plan_apply(peer_.placement_view(specs), placed(specs),
                                  std::get<ApplyRequest>(parsed).services);
     return json_response(200, apply_plan_json(plan));
   }
@@ -929,7 +885,7 @@ class Agent {
     Json names = Json::array();
     for (const auto& sv : a.services) names.push_back(sv.name);
     Json reply{{"peer", setup_.name}, {"file", path}, {"services", names}};
-    const std::string warn = clock_warning(clock_ahead_ms(engine_.state(), clock_now().wall),
+    const std::string warn = clock_warning(clock_ahead_ms(gossip_.state(), clock_now().wall),
                                            setup_.gossip.max_clock_skew);
     if (!warn.empty()) reply["warning"] = warn;  // written here, refused by the others for now
     return json_response(200, reply);
@@ -939,8 +895,8 @@ class Agent {
     const std::string path = services_.file_of(name);
     const std::string key = "spec/" + name;
     if (path.empty()) {
-      if (!engine_.state().get(key)) return error_response(404, "no service `" + name + "`");
-      engine_.erase(clock_now(), key);
+      if (!gossip_.state().get(key)) return error_response(404, "no service `" + name + "`");
+      gossip_.erase(clock_now(), key);
       state_dirty_ = specs_dirty_ = true;
       reconcile_soon();
       spdlog::info("delete: spec/{} erased cluster-wide", name);
@@ -998,7 +954,7 @@ class Agent {
   // --- drain (SIGTERM / SIGINT): node/peer/drain.hpp decides, this acts ----------------------
 
   bool others_alive() const {
-    for (const auto& [n, m] : engine_.members()) {
+    for (const auto& [n, m] : gossip_.members()) {
       if (n != setup_.name && (m.state == gossip::MemberState::alive ||
                                m.state == gossip::MemberState::suspect)) {
         return true;
@@ -1011,7 +967,7 @@ class Agent {
     DrainView v;
     v.now = clock_now().mono / 1000;
     v.others_alive = others_alive();
-    v.runtime_down = engine_checked_ && !engine_available_;
+    v.runtime_down = runtime_checked_ && !runtime_available_;
     v.have_status = have_status_;
     v.submitted = submitted_;
     v.stepped = stepped_;
@@ -1055,7 +1011,7 @@ class Agent {
     spdlog::info("leaving the cluster");
     gossip::Outbox out;
     leave_start_ = clock_now().mono;
-    engine_.leave(clock_now(), out);
+    gossip_.leave(clock_now(), out);
     flush(out);
     check_leave();
   }
@@ -1063,7 +1019,7 @@ class Agent {
   void check_leave() {
     const Micros now = clock_now().mono;
     const Micros waited = now - leave_start_;
-    const bool drained = engine_.pending_broadcasts() == 0 &&
+    const bool drained = gossip_.pending_broadcasts() == 0 &&
                          waited >= 2 * setup_.gossip.gossip_interval;
     if (drained || waited >= kLeaveBound || !others_alive()) {
       shutdown();
@@ -1104,7 +1060,7 @@ class Agent {
       return error_response(refused->status, refused->message);
     }
     if (r.method == "GET" && path == "/v1/members") {
-      return json_response(200, members_json(engine_.members()));
+      return json_response(200, members_json(gossip_.members()));
     }
     if (r.method == "GET" && path == "/v1/status") return json_response(200, status_json());
     if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
@@ -1133,7 +1089,7 @@ class Agent {
   Json name_conflicts() const {
     Json out = Json::array();
     for (const auto& sv : services_.services()) {
-      const gossip::Entry* e = engine_.state().find("spec/" + sv.name);
+      const gossip::Entry* e = gossip_.state().find("spec/" + sv.name);
       if (!e || e->deleted || e->version.origin == setup_.name) continue;
       const std::string mine = encode_spec(sv);
       if (std::string_view(reinterpret_cast<const char*>(e->value.data()), e->value.size()) ==
@@ -1155,7 +1111,7 @@ class Agent {
   }
 
   Json status_json() const {
-    const auto& ms = engine_.members();
+    const auto& ms = gossip_.members();
     int alive = 0, ready = 0;
     for (const auto& [n, m] : ms) {
       if (m.state == gossip::MemberState::alive) ++alive;
@@ -1171,25 +1127,25 @@ class Agent {
         unschedulable.push_back(n);
       }
     }
-    const auto& st = engine_.stats();
-    const std::int64_t ahead_ms = clock_ahead_ms(engine_.state(), clock_now().wall);
+    const auto& st = gossip_.stats();
+    const std::int64_t ahead_ms = clock_ahead_ms(gossip_.state(), clock_now().wall);
     const std::string clock_warn = clock_warning(ahead_ms, setup_.gossip.max_clock_skew);
     Json j{{"name", setup_.name},
-           {"view_hash", engine_.view_hash_hex()},
+           {"view_hash", gossip_.view_hash_hex()},
            {"members", ms.size()},
            {"alive", alive},
            {"ready", ready},
-           {"self_ready", readiness_.ready()},
+           {"self_ready", peer_.readiness().ready()},
            {"addr", setup_.advertise.to_string()},
            {"api_socket", cfg_.api.socket},
-           {"incarnation", engine_.incarnation()},
-           {"synced", readiness_.synced()},
+           {"incarnation", gossip_.incarnation()},
+           {"synced", peer_.readiness().synced()},
            {"leaving", leaving_},
            {"draining", drain_.active()},
            {"schedulable", ms.at(setup_.name).meta.schedulable},
            {"runtime", runtime_json()},
            {"unschedulable", unschedulable},
-           {"local_health", engine_.local_health()},
+           {"local_health", gossip_.local_health()},
            {"profile", setup_.gossip.profile},
            {"sealed", sealer_.enabled()},
            {"uptime_ms", (clock_now().mono - start_.mono) / 1000},
@@ -1219,7 +1175,7 @@ class Agent {
              {"push_pulls_limited", st.push_pulls_limited},
              {"stream_only_dropped", st.stream_only_dropped},
              {"stream", stream_json()},
-             {"state", state_stats_json(engine_.state())}}}};
+             {"state", state_stats_json(gossip_.state())}}}};
     return j;
   }
 
@@ -1230,24 +1186,24 @@ class Agent {
     m.version = version();
     m.profile = setup_.gossip.profile;
     m.uptime_seconds = static_cast<double>(clock_now().mono - start_.mono) / 1e6;
-    for (const auto& [n, mb] : engine_.members()) ++m.members[std::string(to_string(mb.state))];
-    m.gossip = engine_.stats();
+    for (const auto& [n, mb] : gossip_.members()) ++m.members[std::string(to_string(mb.state))];
+    m.gossip = gossip_.stats();
     m.packets_dropped = dropped_;
     m.packets_unauthenticated = sealer_.rejected();
     m.packets_replayed = sealer_.replayed();
-    m.pending_broadcasts = engine_.pending_broadcasts();
-    m.pending_deltas = engine_.state().pending_deltas();
-    m.pending_oversized = engine_.state().pending_oversized();
+    m.pending_broadcasts = gossip_.pending_broadcasts();
+    m.pending_deltas = gossip_.state().pending_deltas();
+    m.pending_oversized = gossip_.state().pending_oversized();
     const auto& ss = stream_.stats();
     m.stream_accepted = ss.accepted;
     m.stream_refused = ss.refused_total + ss.refused_per_source;
     m.stream_unauthenticated = ss.unauthenticated;
     m.stream_timed_out = ss.timed_out;
-    for (const auto& [k, e] : engine_.state().entries()) {
+    for (const auto& [k, e] : gossip_.state().entries()) {
       ++(e.deleted ? m.keys_deleted : m.keys_live);
     }
-    m.state = engine_.state().stats();
-    m.graves = engine_.state().graves();
+    m.state = gossip_.state().stats();
+    m.graves = gossip_.state().graves();
     m.specs_refused = spec_gate_.refused();
     for (const auto& p : placed(store_specs()).instances) m.unplaced[p.id.service] += !p.owner;
     m.placements = placements_;
@@ -1284,19 +1240,20 @@ class Agent {
   }
 
   Json runtime_json() const {
-    Json r{{"driver", cfg_.runtime.driver}, {"available", engine_available_}};
-    if (cfg_.runtime.driver == "docker") r["socket"] = engine_socket_;
-    if (!engine_available_) r["error"] = engine_error_;
-    r["checked"] = engine_checked_;
+    Json r{{"driver", cfg_.runtime.driver}, {"available", runtime_available_}};
+    if (cfg_.runtime.driver == "docker") r["socket"] = runtime_socket_;
+    if (!runtime_available_) r["error"] = runtime_error_;
+    r["checked"] = runtime_checked_;
     return r;
   }
 
   asio::io_context io_;
   config::PeerConfig cfg_;
   AgentSetup setup_;
-  gossip::Engine engine_;
+  Peer peer_;  // the gossip engine and this peer's decisions over it (node/peer/peer.hpp)
+  gossip::Engine& gossip_ = peer_.engine();
   Sealer sealer_;
-  KeyringSync keys_{engine_, sealer_};
+  KeyringSync keys_{gossip_, sealer_};
   ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
   std::vector<std::string> reported_errors_;
@@ -1310,7 +1267,6 @@ class Agent {
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
   asio::steady_timer heartbeat_;    // the orphan heartbeat, from this thread
   std::unique_ptr<runtime::WatchdogKeeper> watchdog_;  // docker driver only
-  gossip::StallGate stall_gate_;    // the reconcile step's own-health gate
   std::vector<gossip::Address> seeds_;
   std::string known_peers_;  // what data_dir/peers holds
   bool joined_ = false;
@@ -1332,23 +1288,21 @@ class Agent {
   gossip::Clock start_;
   std::uint64_t persisted_incarnation_ = 0;
   std::uint64_t dropped_ = 0;
-  Readiness readiness_{0, 0, 0};  // set in run(), from the start time
   bool leaving_ = false;
   Micros leave_start_ = 0;
   std::unique_ptr<Executor> exec_;
   placement::PeerStatus local_status_;  // the Runner's last report (a copy)
   bool have_status_ = false;
-  bool engine_available_ = true;
-  bool engine_checked_ = false;
-  std::string engine_error_;
+  bool runtime_available_ = true;
+  bool runtime_checked_ = false;
+  std::string runtime_error_;
   Json foreign_ = Json::array();
   std::optional<runtime::DriverFaults> driver_faults_;  // tests only: SHOAL_TEST_DRIVER_FAULTS
-  std::string engine_socket_;
+  std::string runtime_socket_;
   Drain drain_;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
   std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
   std::map<std::string, std::string> published_;  // service -> hash of the spec we published
-  std::string last_status_;
   bool state_dirty_ = false;
   StateWriter state_writer_{cfg_.data_dir + "/state", [](const std::string& e) {
                               spdlog::warn("cannot persist the replicated state: {}", e);
@@ -1362,7 +1316,7 @@ class Agent {
   EventsApi events_api_{io_, setup_.name, events_};  // GET /v1/events
   // GET /v1/catalog/<service> and its held blocking queries (node/catalog_api.hpp).
   CatalogApi catalog_{io_, [this](const std::string& service) {
-                        return catalog_answer(service, engine_.members(), all_statuses(),
+                        return catalog_answer(service, gossip_.members(), all_statuses(),
                                               store_specs());
                       }};
 };

@@ -20,16 +20,4 @@ nlohmann::json members_json(const gossip::Members& members) {
   return out;
 }
 
-placement::View make_view(const gossip::Members& members,
-                          std::vector<config::ServiceSpec> services) {
-  placement::View v;
-  for (const auto& [name, m] : members) {
-    v.peers.push_back(placement_peer(name, m.state, m.meta));
-  }
-  std::sort(services.begin(), services.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
-  v.services = std::move(services);
-  return v;
-}
-
 }  // namespace shoal::node

@@ -14,10 +14,6 @@ namespace shoal::node {
 // [{"name","addr","state","zone","incarnation","ready"}], sorted by name.
 nlohmann::json members_json(const gossip::Members& members);
 
-// The placement view as this peer sees it: every member (dead and left included, placement
-// filters them) with its metadata, and the given services.
-placement::View make_view(const gossip::Members& members,
-                          std::vector<config::ServiceSpec> services);
 
 
 }  // namespace shoal::node

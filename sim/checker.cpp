@@ -80,7 +80,7 @@ void Checker::check_crashes() {
     while (c.cursor < peers_.size()) {
       const SimPeer& p = peers_[static_cast<std::uint32_t>(c.cursor)];
       if (live(p)) {
-        const auto st = member_state(*p.engine, c.name);
+        const auto st = member_state(p.peer->engine(), c.name);
         if (st && is_live(*st)) break;
       }
       ++c.cursor;
@@ -121,7 +121,7 @@ bool Checker::advance(Write& w) {
   while (w.cursor < peers_.size()) {
     const SimPeer& p = peers_[static_cast<std::uint32_t>(w.cursor)];
     if (live(p)) {
-      const gossip::Entry* e = p.engine->state().find(w.key);
+      const gossip::Entry* e = p.peer->engine().state().find(w.key);
       if (!e || e->version < w.version) return false;
     }
     ++w.cursor;
@@ -165,7 +165,7 @@ bool Checker::check_converged() {
   SimPeer* first = nullptr;
   for (auto& p : peers_) {
     if (!live(p)) continue;
-    const std::uint64_t h = p.engine->view_hash();
+    const std::uint64_t h = p.peer->engine().view_hash();
     if (view && *view != h) return false;
     view = h;
     if (!first) first = &p;
@@ -208,7 +208,7 @@ void Checker::take_sample(std::uint64_t udp_sent, std::optional<InstanceCounts> 
 void Checker::check_invariants() {
   for (const auto& p : peers_) {
     if (!live(p)) continue;
-    if (member_state(*p.engine, p.name) != std::optional<MemberState>(MemberState::alive)) {
+    if (member_state(p.peer->engine(), p.name) != std::optional<MemberState>(MemberState::alive)) {
       fail(p.name + " does not see itself alive");
       return;
     }

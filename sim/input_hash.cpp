@@ -37,13 +37,16 @@ std::uint64_t mix64(std::uint64_t h, std::uint64_t v) {
 void refresh_input_hash(SimPeer& p) {
   if (!p.hash_dirty) return;
   // Summed, so the engine's iteration order does not matter.
-  std::uint64_t h = 0x5eed;
-  for_each_member(*p.engine, [&](const std::string& name, gossip::MemberState state,
-                                 const gossip::Meta& meta) {
-    if (is_live(state)) h += member_hash(0x5eed, name, state, meta);
+  std::uint64_t live = 0x5eed, all = 0x5eed;
+  for_each_member(p.peer->engine(), [&](const std::string& name, gossip::MemberState state,
+                                        const gossip::Meta& meta) {
+    const std::uint64_t m = member_hash(0x5eed, name, state, meta);
+    all += m;
+    if (is_live(state)) live += m;
   });
-  p.members_hash = h;
-  p.spec_hash = SharedState::spec_hash(p.engine->state());
+  p.members_hash = live;
+  p.placement_members_hash = all;
+  p.spec_hash = SharedState::spec_hash(p.peer->engine().state());
   p.hash_dirty = false;
 }
 

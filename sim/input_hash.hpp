@@ -12,7 +12,7 @@ namespace shoal::sim {
 
 std::uint64_t mix64(std::uint64_t h, std::uint64_t v);
 
-// p.members_hash and p.spec_hash, recomputed when p.hash_dirty.
+// p.members_hash, p.placement_members_hash and p.spec_hash, recomputed when p.hash_dirty.
 void refresh_input_hash(SimPeer& p);
 
 // members_hash as a view that sees exactly the peers that are up (frozen ones too) alive would.

@@ -55,7 +55,7 @@ void Network::send(std::uint32_t i, std::vector<gossip::Datagram>& sends) {
 
 bool Network::arrive(Ev& ev) {
   const SimPeer& p = peers_[ev.peer];
-  if (!p.up || ev.gen != p.gen || !p.engine) return false;
+  if (!p.up || ev.gen != p.gen || !p.peer) return false;
   if (p.frozen) {
     auto& buf = buffered_[ev.peer];
     if (buf.size() < kFrozenBuffer) buf.push_back({ev.from, ev.channel, std::move(ev.bytes)});

@@ -8,7 +8,9 @@
 #include "config/spec.hpp"
 #include "gossip/store.hpp"
 #include "node/peer/placement_peer.hpp"
+#include "node/peer/spec_gate.hpp"
 #include "node/peer/state_codec.hpp"
+#include "placement/contained.hpp"
 #include "placement/place.hpp"
 #include "placement/spec_hash.hpp"
 #include "sim/engine_access.hpp"
@@ -34,10 +36,7 @@ void ReconcileLoop::start(std::uint32_t i) {
   p.status_vals.clear();
   p.status_scan = false;
   p.statuses_seen = UINT64_MAX;
-  p.last_status.clear();  // a new life reports afresh (its store starts empty)
   p.local_changed = true;
-  p.readiness = node::Readiness(now(), x_.join_grace.value_or(0),
-                                config::PeerConfig::Reconcile{}.solo_after * kMillis);
   p.woken_for = kNever;
   queue_.push_at(now() + 1 * kSeconds, Ev::reconcile, i, 1, p.gen);  // arg 1: periodic
 }
@@ -65,8 +64,8 @@ void ReconcileLoop::next_round(std::uint32_t i, bool periodic) {
 
 bool ReconcileLoop::ready_due(std::uint32_t i, bool periodic) {
   SimPeer& p = peers_[i];
-  p.readiness.observe(now(), p.engine->joined(), p.engine->live_members());
-  return periodic && !p.meta.ready && p.readiness.ready_due(now());
+  const bool due = p.peer->ready_due(now());  // observes readiness at every round
+  return periodic && !p.meta.ready && due;
 }
 
 void ReconcileLoop::step(std::uint32_t i) {
@@ -78,19 +77,18 @@ void ReconcileLoop::step(std::uint32_t i) {
   const bool had_view = static_cast<bool>(p.view);
   auto view = view_for(p);
   const bool view_changed = !had_view || p.view_key != before_key;
-  const bool synced = p.readiness.synced();
-  const bool health_bad = p.stall_gate.bad(now(), p.engine->stats().stalls);
-  const bool others_same = synced == p.last_synced && health_bad == p.last_health_bad &&
+  const node::StepGates gates = p.peer->gates(now());
+  const bool others_same = gates.synced == p.last_synced && gates.health_bad == p.last_health_bad &&
                            !view_changed && !p.local_changed && now() < p.wake_at;
   if (others_same && p.statuses_seen == p.status_hash) return;
   auto relevant = relevant_statuses(p, *view);
   p.statuses_seen = p.status_hash;
   if (others_same && p.relevant && *relevant == *p.relevant) {
-    if (opt_.check_caches) check_skip(p, *view);
+    if (opt_.check_caches) check_skip(p);
     return;
   }
   p.relevant = relevant;
-  run_step(i, *view, synced, health_bad);
+  run_step(i, *view, gates);
 }
 
 std::shared_ptr<const SharedState::StatusMap> ReconcileLoop::relevant_statuses(SimPeer& p,
@@ -111,7 +109,7 @@ std::shared_ptr<const SharedState::StatusMap> ReconcileLoop::relevant_statuses(S
       stale_services.insert(id.service);
   }
   auto relevant = std::make_shared<const SharedState::StatusMap>(
-      p.status_scan ? shared_.relevant(p.engine->state(), ids, stale_services)
+      p.status_scan ? shared_.relevant(p.peer->engine().state(), ids, stale_services)
                     : shared_.relevant(
                           p.status_vals,
                           [&](std::size_t j) -> const std::string& {
@@ -119,12 +117,12 @@ std::shared_ptr<const SharedState::StatusMap> ReconcileLoop::relevant_statuses(S
                           },
                           ids, stale_services));
   if (opt_.check_caches && !p.status_scan &&
-      *relevant != shared_.relevant(p.engine->state(), ids, stale_services))
+      *relevant != shared_.relevant(p.peer->engine().state(), ids, stale_services))
     fail(p.name + ": statuses kept from events differ from its store's");
   return relevant;
 }
 
-void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, bool synced, bool health_bad) {
+void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, const node::StepGates& gates) {
   SimPeer& p = peers_[i];
   ++reconcile_steps_;
   placement::ReconcileInputs in;
@@ -136,16 +134,16 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, bool synced,
   for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
   for (const auto& [peer, st] : *p.relevant)  // the step asks only about these
     if (view.live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
-  in.synced = synced;
-  if (auto alone = p.readiness.alone_since()) in.alone_since = *alone / kMillis;
-  in.health_bad = health_bad;
-  p.last_synced = synced;
-  p.last_health_bad = health_bad;
+  in.synced = gates.synced;
+  in.alone_since = gates.alone_since;
+  in.health_bad = gates.health_bad;
+  p.last_synced = gates.synced;
+  p.last_health_bad = gates.health_bad;
   p.local_changed = false;
   std::optional<placement::Reconciler> twin;
   if (opt_.check_caches) twin = *p.reconciler;
   const placement::Plan plan = p.reconciler->step(in);
-  if (twin) check_twin(*twin, in, p, view, plan);
+  if (twin) check_twin(*twin, in, p, plan);
   // The reconciler sees its own actions applied next step.
   if (runtime_.apply(p, i, plan)) p.local_changed = true;
   publish_status(i);
@@ -156,7 +154,7 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, bool synced,
 std::shared_ptr<const ViewData> ReconcileLoop::view_for(SimPeer& p) {
   // Keyed by exactly what placement reads: members (name, state, metadata) and spec versions.
   refresh_input_hash(p);
-  const std::uint64_t key = mix64(p.members_hash, p.spec_hash);
+  const std::uint64_t key = mix64(p.placement_members_hash, p.spec_hash);
   if (p.view && p.view_key == key) return p.view;
   p.view_key = key;
   if (auto it = views_.find(key); it != views_.end()) {
@@ -168,9 +166,10 @@ std::shared_ptr<const ViewData> ReconcileLoop::view_for(SimPeer& p) {
   }
   placement::View view;
   auto data = std::make_shared<ViewData>();
-  for_each_member(*p.engine, [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
-    if (!is_live(state)) return;
-    data->live.insert(name);
+  // Every member, dead and left too, as node::make_view gives the agent's placement (their
+  // capacity keeps the balance limits steady while they are gone).
+  for_each_member(p.peer->engine(), [&](const std::string& name, MemberState state, const gossip::Meta& meta) {
+    if (is_live(state)) data->live.insert(name);
     view.peers.push_back(node::placement_peer(name, state, meta));
   });  // place() orders the peers by name itself
   view.services = *p.specs;
@@ -189,25 +188,46 @@ std::shared_ptr<const ViewData> ReconcileLoop::view_for(SimPeer& p) {
 void ReconcileLoop::refresh_state_view(SimPeer& p) {
   refresh_input_hash(p);
   if (!p.specs || p.specs_key != p.spec_hash) {
-    p.specs = shared_.specs(p.engine->state(), p.spec_hash);
+    p.specs = shared_.specs(p.peer->engine().state(), p.spec_hash);
     p.specs_key = p.spec_hash;
   }
-  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.engine->state()))
+  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.peer->engine().state()))
     fail(p.name + ": status hash kept from events differs from its store's");
   if (!opt_.check_caches) return;
   // The whole status map is only needed to cross-check the reduced one a step gets.
   if (!p.statuses || p.statuses_key != p.status_hash) {
-    p.statuses = shared_.statuses(p.engine->state(), p.status_hash);
+    p.statuses = shared_.statuses(p.peer->engine().state(), p.status_hash);
     p.statuses_key = p.status_hash;
   }
   {
     SharedState fresh;  // nothing cached: every value decoded from this peer's own store
-    if (*fresh.statuses(p.engine->state(), p.status_hash) != *p.statuses)
+    if (*fresh.statuses(p.peer->engine().state(), p.status_hash) != *p.statuses)
       fail(p.name + ": shared statuses differ from its store's");
   }
 }
 
 namespace {
+
+// A step's inputs as node/'s agent builds them from the same peer (node/peer/peer.hpp): the
+// gated specs of its store, placed over all its members, and the decoded statuses of its live
+// others. check_caches holds the simulator's shared, cached and reduced inputs to the same plan.
+struct AgentInputs {
+  explicit AgentInputs(const node::Peer& peer)
+      : services(node::SpecGate().specs(peer.engine().state())),
+        assignment(placement::place_contained(peer.placement_view(services)).assignment),
+        peers(peer.other_statuses()),
+        live(peer.live_peers()) {}
+  void into(placement::ReconcileInputs& in) const {
+    in.services = &services;
+    in.assignment = &assignment;
+    in.peers = &peers;
+    in.live_peers = live;
+  }
+  std::vector<config::ServiceSpec> services;
+  placement::Assignment assignment;
+  std::map<std::string, placement::PeerStatus> peers;
+  std::set<std::string> live;
+};
 
 std::string render(const placement::Plan& plan) {
   std::string s;
@@ -226,28 +246,26 @@ std::string render(const placement::Plan& plan) {
 
 }  // namespace
 
-void ReconcileLoop::check_skip(SimPeer& p, const ViewData& view) {
+void ReconcileLoop::check_skip(SimPeer& p) {
   placement::Reconciler twin = *p.reconciler;
   placement::ReconcileInputs full;
   full.now = now() / kMillis;
   full.self = p.name;
-  full.assignment = &view.assignment;
-  full.services = p.specs.get();
-  full.peers = p.statuses.get();
   for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
-  full.live_peers = view.live;
   full.synced = p.last_synced;
-  if (auto alone = p.readiness.alone_since()) full.alone_since = *alone / kMillis;
+  if (auto alone = p.peer->readiness().alone_since()) full.alone_since = *alone / kMillis;
   full.health_bad = p.last_health_bad;
+  const AgentInputs agent(*p.peer);
+  agent.into(full);
   if (!twin.step(full).actions.empty())
-    fail(p.name + ": a skipped reconcile step would have acted");
+    fail(p.name + ": a skipped reconcile step would have acted on the agent's inputs");
 }
 
 void ReconcileLoop::status_changed(SimPeer& p, const std::string& key) {
   const auto j = peers_.named(std::string_view(key).substr(gossip::kStatusPrefix.size()));
-  const gossip::Entry* e = p.engine->state().find(key);
+  const gossip::Entry* e = p.peer->engine().state().find(key);
   if (!j) {  // not a simulated peer's name: rescan
-    p.status_hash = SharedState::status_hash(p.engine->state());
+    p.status_hash = SharedState::status_hash(p.peer->engine().state());
     p.status_scan = true;
     return;
   }
@@ -275,26 +293,36 @@ void ReconcileLoop::publish_status(std::uint32_t i) {
     is.exit_code = inst.local.exit_code;
     st.instances.push_back(std::move(is));
   }
-  std::string enc = node::encode_status(st);
-  if (enc == p.last_status) return;
+  const std::optional<gossip::Version> v = p.peer->publish_status(clock(p, now()), st);
+  if (!v) return;
   const std::string key = gossip::Store::status_key(p.name);
-  const gossip::Version v = p.engine->put(clock(p, now()), key, gossip::string_to_bytes(enc));
-  shared_.remember_status(key, v, std::move(st));
+  shared_.remember_status(key, *v, std::move(st));
   status_changed(p, key);  // now, not at the engine's event: the hash must match the store
-  p.last_status = std::move(enc);
   ++status_writes_;
-  checker_.track_write(key, v);
+  checker_.track_write(key, *v);
 }
 
 
 void ReconcileLoop::check_twin(const placement::Reconciler& twin_in, const placement::ReconcileInputs& in,
-                               const SimPeer& p, const ViewData& view, const placement::Plan& plan) {
+                               const SimPeer& p, const placement::Plan& plan) {
   placement::Reconciler twin = twin_in;
   placement::ReconcileInputs full = in;
-  full.peers = p.statuses.get();
-  full.live_peers = view.live;
-  if (render(twin.step(full)) != render(plan))
-    fail(p.name + ": a step on the reduced statuses differs from one on all of them");
+  const AgentInputs agent(*p.peer);
+  agent.into(full);
+  const std::string agent_plan = render(twin.step(full));
+  if (agent_plan == render(plan)) return;
+  // Which of the agent's inputs makes the difference, each alone in the simulator's.
+  auto with = [&](auto&& set) {
+    placement::Reconciler t = twin_in;
+    placement::ReconcileInputs x = in;
+    set(x);
+    return render(t.step(x));
+  };
+  fail(p.name + ": a step on the simulator's inputs differs from one on the agent's: " +
+       render(plan) + " vs " + agent_plan + "; with the agent's statuses alone: " +
+       with([&](auto& x) { x.peers = &agent.peers; x.live_peers = agent.live; }) +
+       "; its assignment alone: " + with([&](auto& x) { x.assignment = &agent.assignment; }) +
+       "; its specs alone: " + with([&](auto& x) { x.services = &agent.services; }));
 }
 
 }  // namespace shoal::sim

@@ -3,7 +3,8 @@
 // and the others' statuses from the peer's own store, takes the placement of its view (shared
 // between peers whose inputs hash equal), steps the real Reconciler, hands the plan to the
 // fake runtime and publishes status/<self>. Skips a step whose inputs did not change
-// (check_caches proves with a twin Reconciler that the skipped step would not have acted).
+// (check_caches proves with a twin Reconciler, fed the inputs node/'s agent would build, that
+// the skipped step would not have acted, and that every step's plan is the agent's).
 #pragma once
 
 #include <cstdint>
@@ -57,10 +58,11 @@ class ReconcileLoop {
   std::shared_ptr<const ViewData> view_for(SimPeer& p);
   void refresh_state_view(SimPeer& p);  // specs and statuses from its store, when changed
   std::shared_ptr<const SharedState::StatusMap> relevant_statuses(SimPeer& p, const ViewData& view);
-  void run_step(std::uint32_t i, const ViewData& view, bool synced, bool health_bad);
+  void run_step(std::uint32_t i, const ViewData& view, const node::StepGates& gates);
+  // check_caches: the plan on the agent's inputs for the same peer equals the simulator's.
   void check_twin(const placement::Reconciler& twin, const placement::ReconcileInputs& in,
-                  const SimPeer& p, const ViewData& view, const placement::Plan& plan);
-  void check_skip(SimPeer& p, const ViewData& view);  // a skipped step would not have acted
+                  const SimPeer& p, const placement::Plan& plan);
+  void check_skip(SimPeer& p);  // a skipped step would not have acted
   void publish_status(std::uint32_t i);
 
   const Experiment& x_;

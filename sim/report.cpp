@@ -183,7 +183,7 @@ void report_faults(nlohmann::json& j, const ReportInputs& in) {
     for (const auto& p : peers) {
       if (!all) break;
       if (!live(p)) continue;
-      if (member_state(*p.engine, peers[s.peer].name) != std::optional<MemberState>(MemberState::alive))
+      if (member_state(p.peer->engine(), peers[s.peer].name) != std::optional<MemberState>(MemberState::alive))
         all = false;
     }
     if (all) ++stops_rejoined;
@@ -273,7 +273,7 @@ nlohmann::json report_final(const ReportInputs& in) {
   if (in.views_equal)
     for (const auto& p : in.peers)
       if (live(p)) {
-        fin["view_hash"] = p.engine->view_hash_hex();
+        fin["view_hash"] = p.peer->engine().view_hash_hex();
         break;
       }
   return fin;

@@ -15,8 +15,7 @@
 #include <vector>
 
 #include "gossip/engine.hpp"
-#include "gossip/stall_gate.hpp"
-#include "node/peer/readiness.hpp"
+#include "node/peer/peer.hpp"
 #include "placement/reconcile.hpp"
 #include "sim/experiment.hpp"
 #include "sim/shared_state.hpp"
@@ -44,7 +43,7 @@ struct SimPeer {
   std::string name;
   gossip::Address addr;
   gossip::Meta meta;
-  std::unique_ptr<gossip::Engine> engine;
+  std::unique_ptr<node::Peer> peer;  // this life's engine and decisions (node/peer/peer.hpp)
   bool started = false;  // joined at least once
   bool up = false;       // running (not crashed)
   bool frozen = false;
@@ -55,10 +54,11 @@ struct SimPeer {
   std::uint32_t gen = 0;
   std::uint64_t incarnation = 0;  // kept on "disk" across restarts
   long live_seen = 0;             // members alive/suspect in its view (self included)
-  // Exactly what placement reads, hashed: the live members (name, state, metadata) and the
-  // versions of the spec/ entries. Recomputed only after a member or spec/ event.
+  // Exactly what placement reads, hashed: every member (name, state, metadata; dead and left
+  // ones too, as placement counts their capacity) and the versions of the spec/ entries; and
+  // the live members alone (convergence). Recomputed only after a member or spec/ event.
   bool hash_dirty = true;
-  std::uint64_t members_hash = 0, spec_hash = 0;
+  std::uint64_t members_hash = 0, placement_members_hash = 0, spec_hash = 0;
 
   // --- the simulated runtime, driven by the real placement and reconcile step ---
   struct Instance {
@@ -85,10 +85,7 @@ struct SimPeer {
   std::uint64_t statuses_key = 0;
   std::shared_ptr<const SharedState::StatusMap> relevant;  // what its last step was given
   std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
-  std::string last_status;                                // what it last wrote as status/<name>
   bool last_synced = false, last_health_bad = false;      // the gates at the last step
-  node::Readiness readiness{0, 0, 0};  // synced, ready and alone, as the agent decides them
-  gossip::StallGate stall_gate;  // the reconcile step's health gate: stalled recently
   bool local_changed = true;
   Micros wake_at = gossip::kNever;
   Micros woken_for = gossip::kNever;  // an immediate reconcile already queued for then

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -135,9 +136,10 @@ std::string sweep_experiment_toml(const SweepCandidate& c, SweepScenario s, std:
 
 std::vector<SweepCandidate> default_sweep_grid(const SweepOptions& o) {
   std::vector<SweepCandidate> grid;
-  for (Micros probe : {500 * kMillis, 1 * kSeconds, 1200 * kMillis, 1300 * kMillis,
-                       1400 * kMillis, 1500 * kMillis, 2 * kSeconds})
-    for (Micros timeout : {probe / 2, probe / 2 + 50 * kMillis, o.slow_delay + 100 * kMillis}) {
+  for (Micros probe : {500 * kMillis, 1 * kSeconds, 1100 * kMillis, 1200 * kMillis,
+                       1300 * kMillis, 1400 * kMillis, 1500 * kMillis, 2 * kSeconds})
+    for (Micros timeout : std::set<Micros>{probe / 2, probe / 2 + 50 * kMillis, 700 * kMillis,
+                                           o.slow_delay + 100 * kMillis}) {
       if (timeout > probe) continue;
       for (Micros gossip : {50 * kMillis, 100 * kMillis})
         for (int mult : {1, 2, 4}) {

@@ -186,7 +186,7 @@ void World::start_peer(std::uint32_t i, bool fresh_engine) {
   prepare_peer(i, fresh_engine);
   gossip::Outbox out;
   const auto seeds = pick_seeds(i);
-  peers_[i].engine->join(clock(peers_[i]), seeds, out);
+  peers_[i].peer->engine().join(clock(peers_[i]), seeds, out);
   flush(i, out);
   reschedule(i);
 }
@@ -201,11 +201,11 @@ void World::start_formed() {
   }
   for (const SimPeer& p : peers_)
     members.push_back({interner_->names.acquire(p.name), interner_->cards.acquire(p.addr, p.meta),
-                       p.engine->incarnation()});
+                       p.peer->engine().incarnation()});
   for (std::uint32_t i = 0; i < peers_.size(); ++i) {
     SimPeer& p = peers_[i];
     const auto seeds = pick_seeds(i, true);
-    p.engine->start_formed(clock(p), members, seeds);
+    p.peer->engine().start_formed(clock(p), members, seeds);
     p.live_seen = static_cast<long>(peers_.size());
     reschedule(i);
   }
@@ -217,10 +217,14 @@ void World::start_formed() {
 
 void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
   SimPeer& p = peers_[i];
-  if (fresh_engine || !p.engine) {
+  if (fresh_engine || !p.peer) {
     gossip::Identity id{p.name, p.addr, p.incarnation, p.meta};
     std::uint64_t s = seeds_.engine ^ (std::uint64_t{i} << 20) ^ p.gen;
-    p.engine = std::make_unique<gossip::Engine>(id, cfg_, gossip::splitmix64(s), interner_);
+    // Timing as the agent's: join_grace from the experiment, solo_after the peer file's default.
+    const node::PeerTiming timing{x_.join_grace.value_or(0),
+                                  config::PeerConfig::Reconcile{}.solo_after * gossip::kMillis};
+    p.peer = std::make_unique<node::Peer>(id, cfg_, gossip::splitmix64(s), now(), timing,
+                                          interner_);
   }
   p.up = true;
   p.frozen = false;
@@ -235,14 +239,14 @@ void World::prepare_peer(std::uint32_t i, bool fresh_engine) {
 void World::crash(std::uint32_t i, bool restart) {
   SimPeer& p = peers_[i];
   if (!p.up) return;
-  p.incarnation = p.engine->incarnation();
+  p.incarnation = p.peer->engine().incarnation();
   if (has_services()) runtime_.peer_crashed(p);
   p.up = false;
   p.frozen = false;
   p.ever_crashed = true;
   network_.drop_buffered(i);
   ++p.gen;
-  p.engine.reset();
+  p.peer.reset();
   p.tick_at = kNever;
   checker_.peer_crashed(i, restart);
 }
@@ -258,7 +262,7 @@ void World::resume(std::uint32_t i) {
   for (auto& b : buf) {
     if (!p.up || p.frozen) break;
     gossip::Outbox out;
-    p.engine->handle_packet(clock(p), peers_[b.from].addr, b.channel, b.bytes, out);
+    p.peer->engine().handle_packet(clock(p), peers_[b.from].addr, b.channel, b.bytes, out);
     flush(i, out);
   }
   reschedule(i);
@@ -273,8 +277,8 @@ void World::flush(std::uint32_t i, gossip::Outbox& out) {
 
 void World::reschedule(std::uint32_t i, bool after_tick) {
   SimPeer& p = peers_[i];
-  if (!p.up || p.frozen || !p.engine) return;
-  Micros d = p.engine->next_deadline();
+  if (!p.up || p.frozen || !p.peer) return;
+  Micros d = p.peer->engine().next_deadline();
   if (d == kNever) {
     p.tick_at = kNever;
     return;
@@ -295,7 +299,7 @@ void World::on_deliver(Ev& ev) {
   if (!network_.arrive(ev)) return;
   SimPeer& p = peers_[ev.peer];
   gossip::Outbox& out = outbox_;  // reused: its vectors keep their capacity
-  p.engine->handle_packet(clock(p), peers_[ev.from].addr, ev.channel, ev.bytes, out);
+  p.peer->engine().handle_packet(clock(p), peers_[ev.from].addr, ev.channel, ev.bytes, out);
   // The deadline is asked again only when the packet had an effect the caller can see (sends
   // or events: new relays, probes, suspicions). A deadline
   // moved earlier silently (a suspicion confirmed by another peer) fires at the tick already
@@ -307,10 +311,10 @@ void World::on_deliver(Ev& ev) {
 
 void World::on_tick(std::uint32_t i) {
   SimPeer& p = peers_[i];
-  if (!p.up || p.frozen || !p.engine) return;
+  if (!p.up || p.frozen || !p.peer) return;
   p.tick_at = kNever;
   gossip::Outbox& out = outbox_;
-  p.engine->handle_tick(clock(p), out);
+  p.peer->engine().handle_tick(clock(p), out);
   flush(i, out);
   reschedule(i, true);
 }
@@ -321,7 +325,7 @@ void World::on_tick(std::uint32_t i) {
 void World::on_reconcile(std::uint32_t i, bool periodic) {
   recon_.next_round(i, periodic);
   const SimPeer& p = peers_[i];
-  if (!p.up || p.frozen || !p.engine || !p.reconciler) return;
+  if (!p.up || p.frozen || !p.peer || !p.reconciler) return;
   if (recon_.ready_due(i, periodic)) announce_ready(i);
   recon_.step(i);
 }
@@ -329,11 +333,10 @@ void World::on_reconcile(std::uint32_t i, bool periodic) {
 void World::announce_ready(std::uint32_t i) {
   // Synced and up for join_grace: `ready` in its metadata, as the agent announces it.
   SimPeer& p = peers_[i];
-  p.meta.ready = true;
-  p.readiness.announced();
-  checker_.peer_ready(static_cast<double>(now() - p.started_at) / 1e6);
   gossip::Outbox out;
-  p.engine->set_meta(clock(p), p.meta, out);
+  if (!p.peer->announce_ready(clock(p), out)) return;
+  p.meta.ready = true;
+  checker_.peer_ready(static_cast<double>(now() - p.started_at) / 1e6);
   flush(i, out);
   reschedule(i);
   p.hash_dirty = true;
@@ -410,7 +413,7 @@ void World::write_specs() {
   }
   std::vector<std::uint32_t> pool;
   for (std::uint32_t j = 0; j < peers_.size(); ++j)
-    if (live(peers_[j]) && peers_[j].engine->joined()) pool.push_back(j);
+    if (live(peers_[j]) && peers_[j].peer->engine().joined()) pool.push_back(j);
   if (pool.empty())
     for (std::uint32_t j = 0; j < peers_.size(); ++j)
       if (live(peers_[j])) pool.push_back(j);
@@ -422,7 +425,7 @@ void World::write_specs() {
   SimPeer& p = peers_[w];
   for (const auto& sp : specs_) {
     const std::string key = "spec/" + sp.name;
-    checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
+    checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
   }
   spec_writer_ = p.name;
 }
@@ -430,11 +433,11 @@ void World::write_specs() {
 void World::write_probe() {
   std::vector<std::uint32_t> pool;
   for (std::uint32_t j = 0; j < peers_.size(); ++j)
-    if (live(peers_[j]) && peers_[j].engine->joined()) pool.push_back(j);
+    if (live(peers_[j]) && peers_[j].peer->engine().joined()) pool.push_back(j);
   if (pool.empty()) return;
   SimPeer& p = peers_[pool[workload_rng_.below(pool.size())]];
   const std::string key = "sim/probe/" + std::to_string(probe_writes_++);
-  checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(p.name)));
+  checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(p.name)));
 }
 
 // ---- the run ------------------------------------------------------------------------------------

@@ -33,8 +33,9 @@ struct RunOptions {
   // samples (`shoal-sim validate`).
   Micros probe_writes_every = 0;
   Micros probe_writes_from = 0;
-  // Cross-check the incrementally kept caches against full recomputation (tests): a mismatch
-  // fails the run.
+  // Cross-check the incrementally kept caches against full recomputation, and every step's
+  // plan against the plan on the inputs node/'s agent builds for the same peer (tests): a
+  // mismatch fails the run.
   bool check_caches = false;
 };
 

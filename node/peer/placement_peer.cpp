@@ -1,5 +1,7 @@
 #include "node/peer/placement_peer.hpp"
 
+#include <algorithm>
+
 namespace shoal::node {
 
 placement::Peer placement_peer(const std::string& name, gossip::MemberState state,
@@ -15,6 +17,16 @@ placement::Peer placement_peer(const std::string& name, gossip::MemberState stat
   p.memory_mib = meta.memory_mib;
   p.algorithm_version = meta.algorithm_version;
   return p;
+}
+
+placement::View make_view(const gossip::Members& members,
+                          std::vector<config::ServiceSpec> services) {
+  placement::View v;
+  for (const auto& [name, m] : members) v.peers.push_back(placement_peer(name, m.state, m.meta));
+  std::sort(services.begin(), services.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  v.services = std::move(services);
+  return v;
 }
 
 }  // namespace shoal::node

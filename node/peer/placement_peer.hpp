@@ -4,6 +4,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "config/spec.hpp"
 
 #include "gossip/types.hpp"
 #include "placement/view.hpp"
@@ -12,5 +15,10 @@ namespace shoal::node {
 
 placement::Peer placement_peer(const std::string& name, gossip::MemberState state,
                                const gossip::Meta& meta);
+
+// The placement view as a peer sees it: every member (dead and left included, placement
+// filters them) with its metadata, and the given services, by name.
+placement::View make_view(const gossip::Members& members,
+                          std::vector<config::ServiceSpec> services);
 
 }  // namespace shoal::node

@@ -24,7 +24,7 @@ TEST_CASE("every named profile exists, names itself and validates", "[gossip][co
 TEST_CASE("the fast profile has the swept timings", "[gossip][config]") {
   const Config f = *Config::for_profile("fast");
   const Config lan = *Config::for_profile("lan");
-  CHECK(f.probe_interval == 1300 * kMillis);
+  CHECK(f.probe_interval == 1100 * kMillis);
   CHECK(f.probe_timeout == 700 * kMillis);
   CHECK(f.gossip_interval == 50 * kMillis);
   CHECK(f.suspicion_mult == 1);

@@ -9,7 +9,7 @@
 
 #include "gossip/engine.hpp"
 #include "gossip/wire.hpp"
-#include "node/api_json.hpp"
+#include "node/peer/placement_peer.hpp"
 #include "node/placement_cache.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/peer/state_codec.hpp"

@@ -27,8 +27,9 @@ struct Net {
       p.name = "p" + std::to_string(i);
       p.addr = gossip::Address{"10.0.0." + std::to_string(i), 7950};
       p.up = p.started = true;
-      p.engine = std::make_unique<gossip::Engine>(gossip::Identity{p.name, p.addr, 0, p.meta},
-                                                  gossip::Config{}, 1, interner);
+      p.peer = std::make_unique<shoal::node::Peer>(gossip::Identity{p.name, p.addr, 0, p.meta},
+                                                   gossip::Config{}, 1, 0, shoal::node::PeerTiming{},
+                                                   interner);
       peers.add(std::move(p));
       net->peer_added();
     }

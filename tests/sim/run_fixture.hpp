@@ -22,7 +22,8 @@ inline RunResult run(const Experiment& x) {
   RunOptions opt;
   opt.check_caches = true;
   RunResult r = run_experiment(x, opt);
-  INFO("seed " << x.seed << " (replay: shoal-sim run <file> --seed " << x.seed << ")");
+  INFO("seed " << x.seed << " (replay: shoal-sim run <file> --seed " << x.seed << "): "
+                << r.failure);
   REQUIRE(r.failure.empty());
   return r;
 }

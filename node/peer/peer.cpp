@@ -1,0 +1,83 @@
+#include "node/peer/peer.hpp"
+
+#include <string_view>
+#include <utility>
+
+#include "gossip/bytes.hpp"
+#include "gossip/store.hpp"
+#include "node/peer/placement_peer.hpp"
+#include "node/peer/state_codec.hpp"
+
+namespace shoal::node {
+
+namespace {
+
+bool is_live(gossip::MemberState s) {
+  return s == gossip::MemberState::alive || s == gossip::MemberState::suspect;
+}
+
+}  // namespace
+
+Peer::Peer(gossip::Identity self, gossip::Config cfg, std::uint64_t seed,
+           gossip::Micros started_at, PeerTiming timing,
+           std::shared_ptr<gossip::Interner> interner)
+    : engine_(std::move(self), std::move(cfg), seed, std::move(interner)),
+      readiness_(started_at, timing.join_grace, timing.solo_after) {}
+
+bool Peer::ready_due(gossip::Micros now) {
+  readiness_.observe(now, engine_.joined(), engine_.live_members());
+  return readiness_.ready_due(now);
+}
+
+bool Peer::announce_ready(gossip::Clock now, gossip::Outbox& out) {
+  gossip::Meta meta = engine_.find_member(name())->meta;
+  meta.ready = true;
+  if (!engine_.set_meta(now, meta, out)) return false;
+  readiness_.announced();
+  return true;
+}
+
+StepGates Peer::gates(gossip::Micros now) {
+  readiness_.observe(now, engine_.joined(), engine_.live_members());
+  StepGates g;
+  g.synced = readiness_.synced();
+  if (auto alone = readiness_.alone_since()) g.alone_since = *alone / gossip::kMillis;
+  g.health_bad = stall_gate_.bad(now, engine_.stats().stalls);
+  return g;
+}
+
+std::optional<gossip::Version> Peer::publish_status(gossip::Clock now,
+                                                    const placement::PeerStatus& status) {
+  std::string enc = encode_status(status);
+  if (enc == last_status_) return std::nullopt;
+  const gossip::Version v =
+      engine_.put(now, gossip::Store::status_key(name()), gossip::string_to_bytes(enc));
+  last_status_ = std::move(enc);
+  return v;
+}
+
+std::set<std::string> Peer::live_peers() const {
+  std::set<std::string> out;
+  engine_.for_each_member([&](const gossip::MemberView& m) {
+    if (is_live(m.state)) out.insert(m.name);
+  });
+  return out;
+}
+
+std::map<std::string, placement::PeerStatus> Peer::other_statuses() const {
+  std::map<std::string, placement::PeerStatus> out;
+  engine_.for_each_member([&](const gossip::MemberView& m) {
+    if (m.name == name() || !is_live(m.state)) return;
+    const gossip::Bytes* b = engine_.state().get(gossip::Store::status_key(m.name));
+    if (!b) return;
+    auto st = decode_status(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
+    if (st) out[m.name] = std::move(*st);
+  });
+  return out;
+}
+
+placement::View Peer::placement_view(const std::vector<config::ServiceSpec>& specs) const {
+  return make_view(engine_.members(), specs);
+}
+
+}  // namespace shoal::node
