@@ -13,6 +13,7 @@
 #include "node/cli_events.hpp"
 #include "node/cli_plan.hpp"
 #include "node/cli_what_if.hpp"
+#include "node/version_info.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
 
 #ifndef SHOAL_VERSION
@@ -30,7 +31,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.set_version_flag("--version", std::string("shoal ") + version());
   app.fallthrough(false);
 
-  CLI::App* version_cmd = app.add_subcommand("version", "Print the version and exit");
+  CLI::App* version_cmd = app.add_subcommand(
+      "version", "Print the version, the git commit, the gossip protocol and placement algorithm "
+                 "versions");
+  bool version_json_flag = false;
+  version_cmd->add_flag("--json", version_json_flag,
+                        "Print {\"version\",\"commit\",\"gossip_protocol\","
+                        "\"placement_algorithm\"}");
 
   bool json = false;
   std::vector<std::string> files;
@@ -218,7 +225,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     out << (target == &app ? app.help() : target->help("shoal"));
     return 0;
   } catch (const CLI::CallForVersion&) {
-    out << "shoal " << version() << "\n";
+    out << version_text(version_info());
     return 0;
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
@@ -232,7 +239,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
 
   if (version_cmd->parsed()) {
-    out << "shoal " << version() << "\n";
+    const VersionInfo v = version_info();
+    out << (version_json_flag ? version_json(v).dump() + "\n" : version_text(v));
     return 0;
   }
   if (check_cmd->parsed()) return run_check(files, json, out, err);
