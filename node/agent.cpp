@@ -45,6 +45,7 @@
 #include "node/sealer.hpp"
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
+#include "node/sd_notify.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/apply_plan.hpp"
 #include "node/peer/catalog.hpp"
@@ -465,6 +466,7 @@ class Agent {
   void housekeeping() {
     const gossip::Clock now = clock_now();
     readiness_.observe(now.mono, engine_.joined(), engine_.live_members());
+    if (readiness_.synced()) ready_notice_.send_once();  // systemd: joined, or join timed out
     if (!leaving_ && readiness_.ready_due(now.mono)) {
       gossip::Meta m = engine_.members().at(setup_.name).meta;
       m.ready = true;
@@ -1314,6 +1316,7 @@ class Agent {
   std::vector<gossip::Address> seeds_;
   std::string known_peers_;  // what data_dir/peers holds
   bool joined_ = false;
+  ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET at construction
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
   std::unique_ptr<HttpServer> api_unix_;
