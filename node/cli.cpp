@@ -11,6 +11,7 @@
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
 #include "node/cli_events.hpp"
+#include "node/cli_examples.hpp"
 #include "node/cli_plan.hpp"
 #include "node/cli_what_if.hpp"
 #include "node/version_info.hpp"
@@ -195,6 +196,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "  shoal keys use NEW        # every peer seals with NEW (refused until all have it)\n"
       "  shoal keys remove OLD\n"
       "list shows key fingerprints, never keys.\n");
+
+  add_cli_examples(app);
 
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
   // unexpected argument).
