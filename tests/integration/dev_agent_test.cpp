@@ -6,8 +6,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -29,9 +34,29 @@ std::string banner_value(const std::string& text, const std::string& key) {
   return end == std::string::npos ? "" : text.substr(from, end - from);
 }
 
+// An abstract unix datagram socket standing in for systemd's NOTIFY_SOCKET.
+struct NotifyListener {
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  std::string name = "@shoal-it-notify-" + std::to_string(::getpid());
+  NotifyListener() {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path + 1, name.data() + 1, name.size() - 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a),
+                   static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size())) == 0);
+  }
+  ~NotifyListener() { ::close(fd); }
+  std::string take() const {
+    char buf[128];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    return n < 0 ? "" : std::string(buf, static_cast<std::size_t>(n));
+  }
+};
+
 }  // namespace
 
-TEST_CASE("agent --dev: prints its folders, runs a dropped service file", "[dev]") {
+TEST_CASE("agent --dev: prints its folders, tells systemd it is ready, runs a dropped service file",
+          "[dev]") {
   Cluster c(1);  // ports and a temporary root; the dev peer writes its own peer file
   const std::string gossip = "127.0.0.1:" + std::to_string(c.peer(0).gossip_port);
   const std::string api = "127.0.0.1:" + std::to_string(c.peer(0).api_port);
@@ -45,9 +70,11 @@ TEST_CASE("agent --dev: prints its folders, runs a dropped service file", "[dev]
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env{"TMPDIR=" + c.root()};  // this test's environment otherwise
+  NotifyListener notify;  // as systemd runs it (Type=notify): READY=1 once joined
+  std::vector<std::string> env{"TMPDIR=" + c.root(), "NOTIFY_SOCKET=" + notify.name};
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string(*e).rfind("TMPDIR=", 0) != 0) env.emplace_back(*e);
+    const std::string v(*e);
+    if (v.rfind("TMPDIR=", 0) != 0 && v.rfind("NOTIFY_SOCKET=", 0) != 0) env.push_back(v);
   }
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
@@ -66,6 +93,9 @@ TEST_CASE("agent --dev: prints its folders, runs a dropped service file", "[dev]
   }));
   CHECK(services.rfind(c.root() + "/shoal-dev-", 0) == 0);  // made by mkdtemp under TMPDIR
   REQUIRE(wait_until(15s, [&] { return c.get(0, "/v1/status").has_value(); }));
+  std::string said;
+  CHECK(wait_until(5s, [&] { return !(said = notify.take()).empty(); }));  // alone: joined at once
+  CHECK(said == "READY=1");
   // Its own fresh key: gossip is sealed, and nothing was asked of the user for it.
   struct stat st {};
   REQUIRE(::stat((data + "/keyring").c_str(), &st) == 0);
