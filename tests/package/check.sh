@@ -110,13 +110,18 @@ dpk --install "$deb"
   fail "install: the keyring holds no key"
 key=$(cat "$root/etc/shoal/keyring")
 "$root/usr/bin/shoal" check "$root/etc/shoal/peer.toml" >/dev/null || fail "the shipped peer.toml"
-# Bash completion: it completes a command and knows every command `shoal --help` lists.
+# Bash completion: every command `shoal --help` lists, and a command's flags.
 comp=$root/usr/share/bash-completion/completions/shoal
+complete_words() {  # WORD... -> what completing the last word offers
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _shoal
+           echo "${COMPREPLY[*]}"' _ "$comp" "$root/usr/bin/shoal" "$@"
+}
 for cmd in $commands; do
-  got=$(bash -c 'source "$1"; COMP_WORDS=(shoal "$2"); COMP_CWORD=1; _shoal; echo "${COMPREPLY[*]}"' \
-        _ "$comp" "$cmd")
-  grep -qw -- "$cmd" <<<"$got" || fail "bash completion does not complete \`$cmd\` ($got)"
+  got=$(complete_words "${cmd:0:3}")
+  grep -qw -- "$cmd" <<<"$got" || fail "bash completion: \`${cmd:0:3}\` does not offer $cmd ($got)"
 done
+got=$(complete_words agent --d)
+[ "$got" = "--dev" ] || fail "bash completion: \`agent --d\` offers \`$got\`, not --dev"
 echo "# edited" >> "$root/etc/shoal/peer.toml"
 dpk --remove shoal
 [ ! -e "$root/usr/bin/shoal" ] || fail "remove: /usr/bin/shoal is still there"
