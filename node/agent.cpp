@@ -1316,7 +1316,7 @@ class Agent {
   std::vector<gossip::Address> seeds_;
   std::string known_peers_;  // what data_dir/peers holds
   bool joined_ = false;
-  ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET at construction
+  ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET (unsetenv): before any thread starts
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
   std::unique_ptr<HttpServer> api_unix_;

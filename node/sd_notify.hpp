@@ -15,7 +15,8 @@ std::string sd_notify_to(const std::string& notify_socket, const std::string& st
 
 // The agent's one notification. The constructor takes $NOTIFY_SOCKET and removes it from the
 // environment, so the instances the process driver starts do not inherit it (systemd would
-// ignore them under NotifyAccess=main anyway, but they need not see it).
+// ignore them under NotifyAccess=main anyway, but they need not see it). It calls unsetenv:
+// construct it before the process starts any thread.
 class ReadyNotice {
  public:
   ReadyNotice();
