@@ -44,6 +44,7 @@
 #include "node/sealer.hpp"
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
+#include "node/sd_notify.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/apply_plan.hpp"
 #include "node/peer/catalog.hpp"
@@ -460,7 +461,9 @@ class Agent {
   // Once a second: readiness (node/peer/readiness.hpp).
   void housekeeping() {
     const gossip::Clock now = clock_now();
-    if (peer_.ready_due(now.mono) && !leaving_) {
+    const bool ready_due = peer_.ready_due(now.mono);  // observes readiness
+    if (peer_.readiness().synced()) ready_notice_.send_once();  // systemd: joined, or join timed out
+    if (ready_due && !leaving_) {
       gossip::Outbox out;
       if (peer_.announce_ready(now, out))
         spdlog::info("ready (synced, up {} ms)", (now.mono - start_.mono) / 1000);
@@ -1270,6 +1273,7 @@ class Agent {
   std::vector<gossip::Address> seeds_;
   std::string known_peers_;  // what data_dir/peers holds
   bool joined_ = false;
+  ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET (unsetenv): before any thread starts
   asio::signal_set signals_;
   std::unique_ptr<HttpServer> api_;
   std::unique_ptr<HttpServer> api_unix_;

@@ -11,8 +11,11 @@
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
 #include "node/cli_events.hpp"
+#include "node/cli_examples.hpp"
 #include "node/cli_plan.hpp"
 #include "node/cli_what_if.hpp"
+#include "node/dev_agent.hpp"
+#include "node/version_info.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
 
 #ifndef SHOAL_VERSION
@@ -30,7 +33,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.set_version_flag("--version", std::string("shoal ") + version());
   app.fallthrough(false);
 
-  CLI::App* version_cmd = app.add_subcommand("version", "Print the version and exit");
+  CLI::App* version_cmd = app.add_subcommand(
+      "version", "Print the version, the git commit, the gossip protocol and placement algorithm "
+                 "versions");
+  bool version_json_flag = false;
+  version_cmd->add_flag("--json", version_json_flag,
+                        "Print {\"version\",\"commit\",\"gossip_protocol\","
+                        "\"placement_algorithm\"}");
 
   bool json = false;
   std::vector<std::string> files;
@@ -47,7 +56,18 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   std::string config_path, log_level = "info";
   CLI::App* agent_cmd = app.add_subcommand("agent", "Run a peer (foreground, logs to stderr)");
-  agent_cmd->add_option("--config", config_path, "The peer file (TOML)")->required();
+  CLI::Option* agent_config =
+      agent_cmd->add_option("--config", config_path, "The peer file (TOML)");
+  bool dev = false;
+  DevOptions dev_opts;
+  CLI::Option* dev_flag = agent_cmd->add_flag(
+      "--dev", dev, "Instead of --config: one peer on loopback with temporary folders (printed "
+                    "at start), the process driver and the fast profile, for trying Shoal");
+  agent_cmd->add_option("--bind", dev_opts.bind, "With --dev: the gossip address")
+      ->capture_default_str();
+  agent_cmd->add_option("--api-listen", dev_opts.api, "With --dev: the API address")
+      ->capture_default_str();
+  agent_config->excludes(dev_flag);
   agent_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error|off");
   std::string log_format = "text";
   agent_cmd
@@ -189,6 +209,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "  shoal keys remove OLD\n"
       "list shows key fingerprints, never keys.\n");
 
+  add_cli_examples(app);
+
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
   // unexpected argument).
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
@@ -218,7 +240,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     out << (target == &app ? app.help() : target->help("shoal"));
     return 0;
   } catch (const CLI::CallForVersion&) {
-    out << "shoal " << version() << "\n";
+    out << version_text(version_info());
     return 0;
   } catch (const CLI::CallForAllHelp&) {
     out << app.help("", CLI::AppFormatMode::All);
@@ -232,7 +254,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
 
   if (version_cmd->parsed()) {
-    out << "shoal " << version() << "\n";
+    const VersionInfo v = version_info();
+    out << (version_json_flag ? version_json(v).dump() + "\n" : version_text(v));
     return 0;
   }
   if (check_cmd->parsed()) return run_check(files, json, out, err);
@@ -240,7 +263,18 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     // A reader of stderr that goes away (`| head`, a dead log shipper) must not kill the peer:
     // writes then fail with EPIPE instead. Instances get SIGPIPE back (the supervisor resets it).
     ::signal(SIGPIPE, SIG_IGN);
-    return run_agent(AgentOptions{config_path, log_level, log_format, rename}, err);
+    const AgentOptions opts{config_path, log_level, log_format, rename};
+    const bool dev_only = agent_cmd->count("--bind") + agent_cmd->count("--api-listen") > 0;
+    if (!dev && config_path.empty()) {
+      err << "shoal agent: --config FILE is required (or --dev; see `shoal agent --help`)\n";
+      return 2;
+    }
+    if (!dev && dev_only) {
+      err << "shoal agent: --bind and --api-listen go with --dev (a peer file sets bind and "
+             "api.listen)\n";
+      return 2;
+    }
+    return dev ? run_dev_agent(opts, dev_opts, out, err) : run_agent(opts, err);
   }
   if (watchdog_cmd->parsed()) return runtime::run_orphan_watchdog(watchdog);
   if (keygen_cmd->parsed()) return cmd_keygen(out, err);

@@ -51,12 +51,20 @@ const std::string kExamples = std::string(SHOAL_SOURCE_DIR) + "/examples/";
 
 }  // namespace
 
-TEST_CASE("shoal version prints the version", "[node][cli]") {
+TEST_CASE("shoal version prints the version, commit, protocol and algorithm", "[node][cli]") {
   const Run r = run({"version"});
   CHECK(r.code == 0);
-  CHECK(r.out == "shoal 0.1.0\n");
+  CHECK(r.out.rfind("shoal 0.1.0\ncommit: ", 0) == 0);  // the first line as before
+  CHECK(r.out.find("\ngossip protocol: 1\nplacement algorithm: 2\n") != std::string::npos);
   CHECK(r.err.empty());
-  CHECK(run({"--version"}).out == "shoal 0.1.0\n");
+  CHECK(run({"--version"}).out == r.out);
+  const Run j = run({"version", "--json"});
+  CHECK(j.code == 0);
+  const Json v = Json::parse(j.out);
+  CHECK(v["version"] == "0.1.0");
+  CHECK(v["gossip_protocol"] == 1);
+  CHECK(v["placement_algorithm"] == 2);
+  CHECK(r.out.find("commit: " + v["commit"].get<std::string>() + "\n") != std::string::npos);
 }
 
 TEST_CASE("help exits 0 and names the subcommands", "[node][cli]") {
