@@ -26,6 +26,8 @@
 #include "node/agent_setup.hpp"
 #include "node/api_guard.hpp"
 #include "node/api_json.hpp"
+#include "node/api_response.hpp"
+#include "node/api_routes.hpp"
 #include "node/catalog_api.hpp"
 #include "node/events_api.hpp"
 #include "node/dns_server.hpp"
@@ -64,7 +66,7 @@
 #include "node/peer/state_codec.hpp"
 #include "node/peer/what_if.hpp"
 #include "node/log_format.hpp"
-#include "node/stream_transport.hpp"
+#include "node/gossip_transport.hpp"
 #include "placement/contained.hpp"
 #include "placement/place.hpp"
 
@@ -88,10 +90,6 @@ gossip::Clock clock_now() {
           duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
 }
 
-HttpResponse json_response(int status, const Json& j) { return {status, json_text(j) + "\n"}; }
-HttpResponse error_response(int status, const std::string& msg) {
-  return json_response(status, Json{{"error", msg}});
-}
 
 class Agent {
  public:
@@ -105,12 +103,9 @@ class Agent {
         sealer_(std::move(sealer)),
         guard_{std::move(token), {cfg_.api.listen.host, setup_.name}, cfg_.api.socket},
         services_(cfg_.services_dir, setup_.name),
-        udp_(io_),
-        stream_(io_, StreamLimits{},
-                [this](const gossip::Address& from, std::span<const std::byte> f) {
-                  return on_stream_frame(from, f);
-                },
-                hello_fn()),
+        transport_(io_, sealer_, seed_resolver_,
+                   [this](const gossip::Address& from, gossip::Channel ch,
+                          std::span<const std::byte> plain) { return deliver(from, ch, plain); }),
         tick_(io_),
         house_(io_),
         leave_timer_(io_),
@@ -128,15 +123,7 @@ class Agent {
 
   // Binds everything; empty on success, else the error.
   std::string open() {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(setup_.bind.host, ec);
-    if (ec) return "bind: bad address " + setup_.bind.host;
-    udp::endpoint uep(addr, setup_.bind.port);
-    udp_.open(uep.protocol(), ec);
-    if (!ec) udp_.bind(uep, ec);
-    if (ec) return "cannot bind UDP " + setup_.bind.to_string() + ": " + ec.message();
-    if (std::string e = stream_.listen(tcp::endpoint(addr, setup_.bind.port)); !e.empty())
-      return "cannot bind TCP " + setup_.bind.to_string() + ": " + e;
+    if (std::string e = transport_.open(setup_.bind); !e.empty()) return e;
     try {
       api_ = std::make_unique<HttpServer>(io_, cfg_.api.listen.host, cfg_.api.listen.port,
                                           [this](const HttpRequest& r) { return handle_api(r); });
@@ -180,8 +167,7 @@ class Agent {
                  cfg_.api.listen.to_string(), cfg_.api.socket, setup_.gossip.profile,
                  sealer_.enabled() ? "sealed (" + std::to_string(sealer_.key_count()) + " keys)"
                                    : std::string("PLAINTEXT (security.insecure)"));
-    receive_udp();
-    stream_.start();
+    transport_.start();
     signals_.async_wait([this](boost::system::error_code ec, int sig) { on_signal(ec, sig); });
     std::vector<gossip::Address> seeds;
     for (const auto& a : cfg_.join) {
@@ -264,29 +250,7 @@ class Agent {
     }
   }
 
-  // --- transport ---------------------------------------------------------------------------
-
-  // A frame of the stream channel; whether it authenticated (one that does not closes its
-  // connection). An empty plaintext is a connection's hello (stream_transport.hpp).
-  bool on_stream_frame(const gossip::Address& from, std::span<const std::byte> frame) {
-    auto plain = sealer_.open(frame, gossip::Channel::stream);
-    if (!plain) {
-      ++dropped_;
-      spdlog::debug("dropped a stream frame from {} (does not authenticate)", from.to_string());
-      return false;
-    }
-    if (plain->empty()) return true;
-    deliver(from, gossip::Channel::stream, *plain);
-    return true;
-  }
-
   asio::io_context& io() { return io_; }
-
-  // The stream hello: a sealed empty frame (none in plaintext: nothing to authenticate).
-  StreamTransport::HelloFn hello_fn() {
-    if (!sealer_.enabled()) return nullptr;
-    return [this] { return sealer_.seal({}, gossip::Channel::stream); };
-  }
 
   // Instances of data_dir labelled for another peer name, found at start (rename_takeover.hpp).
   void set_foreign(const std::vector<runtime::Instance>& found) {
@@ -304,68 +268,24 @@ class Agent {
     return s;
   }
 
-  void receive_udp() {
-    udp_.async_receive_from(asio::buffer(rbuf_), rfrom_,
-                            [this](boost::system::error_code ec, std::size_t n) {
-                              if (ec == asio::error::operation_aborted) return;
-                              if (!ec) on_udp(n);
-                              receive_udp();
-                            });
-  }
-
-  void on_udp(std::size_t n) {
-    auto plain = sealer_.open(std::span<const std::byte>(rbuf_.data(), n), gossip::Channel::udp);
-    if (!plain) {
-      ++dropped_;
-      return;
-    }
-    deliver(gossip::Address{rfrom_.address().to_string(), rfrom_.port()}, gossip::Channel::udp,
-            *plain);
-  }
-
-  // One opened packet into the engine. A packet that makes the engine run out of memory is
-  // dropped and counted, not the end of the peer.
-  void deliver(const gossip::Address& from, gossip::Channel ch, std::span<const std::byte> plain) {
+  // One opened packet into the engine; false when it refused it. A packet that makes the
+  // engine run out of memory is dropped, not the end of the peer.
+  bool deliver(const gossip::Address& from, gossip::Channel ch, std::span<const std::byte> plain) {
     const auto before = gossip_.stats().packets_malformed;
     gossip::Outbox out;
     try {
       gossip_.handle_packet(clock_now(), from, ch, plain, out);
     } catch (const std::bad_alloc&) {
-      ++dropped_;
       spdlog::warn("dropped a packet from {}: out of memory handling it", from.to_string());
-      return;
+      return false;
     }
-    if (gossip_.stats().packets_malformed != before) ++dropped_;
     flush(out);
-  }
-
-  // Never blocks: IP literals, or seed names resolved in the background (node/seed_resolver.hpp).
-  std::optional<asio::ip::address> resolve(const std::string& host) {
-    return seed_resolver_.lookup(host);
-  }
-
-  void send(gossip::Datagram& d) {
-    gossip::Bytes bytes = sealer_.seal(d.bytes, d.channel);
-    if (d.channel == gossip::Channel::udp) {
-      auto a = resolve(d.to.host);
-      if (!a) return;
-      boost::system::error_code ec;
-      udp_.send_to(asio::buffer(bytes), udp::endpoint(*a, d.to.port), 0, ec);
-      if (ec) spdlog::debug("udp send to {}: {}", d.to.to_string(), ec.message());
-      return;
-    }
-    if (d.reply) {  // back on the connection the request came in on, or nowhere
-      stream_.reply(d.to, std::move(bytes));
-      return;
-    }
-    if (stream_.has(d.to)) return stream_.send(d.to, {}, std::move(bytes));
-    auto a = resolve(d.to.host);
-    if (a) stream_.send(d.to, tcp::endpoint(*a, d.to.port), std::move(bytes));
+    return gossip_.stats().packets_malformed == before;
   }
 
   // After every engine call: send, log events, persist the incarnation, re-arm the timer.
   void flush(gossip::Outbox& out) {
-    for (auto& d : out.sends) send(d);
+    for (auto& d : out.sends) transport_.send(d);
     for (const auto& e : out.events) log_event(e);
     persist_incarnation();
     arm();
@@ -1035,9 +955,7 @@ class Agent {
   }
 
   void shutdown() {
-    boost::system::error_code ignore;
-    udp_.close(ignore);
-    stream_.stop();
+    transport_.close();
     if (api_) api_->close();
     if (api_unix_) api_unix_->close();
     catalog_.close();
@@ -1052,38 +970,42 @@ class Agent {
   // --- API -----------------------------------------------------------------------------------
 
   HttpResponse handle_api(const HttpRequest& r) {
-    HttpResponse out = route_api(r);
-    api_counts_.count(r.method, r.target.substr(0, r.target.find('?')), out.status);
+    HttpResponse out = routes_.answer(r, guard_);
+    api_counts_.count(r.method, target_path(r.target), out.status);
     return out;
   }
 
-  HttpResponse route_api(const HttpRequest& r) {
-    std::string path = r.target.substr(0, r.target.find('?'));
-    if (auto refused = check_api_request(r, guard_)) {
-      return error_response(refused->status, refused->message);
-    }
-    if (r.method == "GET" && path == "/v1/members") {
-      return json_response(200, members_json(gossip_.members()));
-    }
-    if (r.method == "GET" && path == "/v1/status") return json_response(200, status_json());
-    if (r.method == "GET" && path == "/v1/services") return json_response(200, services_view());
-    if (r.method == "GET" && path == "/v1/ps") return json_response(200, ps_view());
-    if (r.method == "GET" && path == "/v1/what-if") return what_if_view(r.target);
-    if (r.method == "GET" && path == "/metrics") {
-      return {200, render_metrics(metrics_snapshot()), std::string(kMetricsContentType)};
-    }
-    if (r.method == "GET" && path.rfind("/v1/catalog/", 0) == 0) return catalog_.get(r);
-    if (r.method == "GET" && path == "/v1/events") return events_api_.get(r);
-    if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
-    if (r.method == "POST" && path == "/v1/plan") return api_plan(r);
-    if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
-      auto reply = r.method == "GET" ? keys_.view() : keys_.apply(clock_now(), r.body);
-      return json_response(reply.status, reply.body);
-    }
-    if (r.method == "DELETE" && path.rfind("/v1/services/", 0) == 0) {
-      return api_delete(path.substr(13));
-    }
-    return error_response(404, "no such endpoint: " + r.method + " " + path);
+  // Every endpoint of the API (DESIGN.md "API"), answered on the io thread.
+  std::vector<ApiRoute> api_routes() {
+    using R = const HttpRequest&;
+    using Rest = const std::string&;
+    auto view = [](Json j) { return json_response(200, j); };
+    return {
+        {"GET", "/v1/members", [=, this](R, Rest) { return view(members_json(gossip_.members())); }},
+        {"GET", "/v1/status", [=, this](R, Rest) { return view(status_json()); }},
+        {"GET", "/v1/services", [=, this](R, Rest) { return view(services_view()); }},
+        {"GET", "/v1/ps", [=, this](R, Rest) { return view(ps_view()); }},
+        {"GET", "/v1/what-if", [this](R r, Rest) { return what_if_view(r.target); }},
+        {"GET", "/metrics",
+         [this](R, Rest) -> HttpResponse {
+           return {200, render_metrics(metrics_snapshot()), std::string(kMetricsContentType)};
+         }},
+        {"GET", "/v1/catalog/", [this](R r, Rest) { return catalog_.get(r); }},
+        {"GET", "/v1/events", [this](R r, Rest) { return events_api_.get(r); }},
+        {"POST", "/v1/apply", [this](R r, Rest) { return api_apply(r); }},
+        {"POST", "/v1/plan", [this](R r, Rest) { return api_plan(r); }},
+        {"GET", "/v1/keys",
+         [this](R, Rest) {
+           auto reply = keys_.view();
+           return json_response(reply.status, reply.body);
+         }},
+        {"POST", "/v1/keys",
+         [this](R r, Rest) {
+           auto reply = keys_.apply(clock_now(), r.body);
+           return json_response(reply.status, reply.body);
+         }},
+        {"DELETE", "/v1/services/", [this](R, Rest name) { return api_delete(name); }},
+    };
   }
 
   // Services defined in our services_dir whose cluster-wide spec is another peer's different
@@ -1161,7 +1083,7 @@ class Agent {
            {"clock_warning", clock_warn.empty() ? Json() : Json(clock_warn)},
            {"stats",
             {{"packets_in", st.packets_in},
-             {"packets_dropped", dropped_},
+             {"packets_dropped", transport_.dropped()},
              {"packets_malformed", st.packets_malformed},
              {"packets_unauthenticated", sealer_.rejected()},
              {"packets_replayed", sealer_.replayed()},
@@ -1191,13 +1113,13 @@ class Agent {
     m.uptime_seconds = static_cast<double>(clock_now().mono - start_.mono) / 1e6;
     for (const auto& [n, mb] : gossip_.members()) ++m.members[std::string(to_string(mb.state))];
     m.gossip = gossip_.stats();
-    m.packets_dropped = dropped_;
+    m.packets_dropped = transport_.dropped();
     m.packets_unauthenticated = sealer_.rejected();
     m.packets_replayed = sealer_.replayed();
     m.pending_broadcasts = gossip_.pending_broadcasts();
     m.pending_deltas = gossip_.state().pending_deltas();
     m.pending_oversized = gossip_.state().pending_oversized();
-    const auto& ss = stream_.stats();
+    const auto& ss = transport_.stream().stats();
     m.stream_accepted = ss.accepted;
     m.stream_refused = ss.refused_total + ss.refused_per_source;
     m.stream_unauthenticated = ss.unauthenticated;
@@ -1224,8 +1146,8 @@ class Agent {
   }
 
   Json stream_json() const {
-    const auto& s = stream_.stats();
-    return Json{{"inbound", stream_.inbound()},        {"accepted", s.accepted},
+    const auto& s = transport_.stream().stats();
+    return Json{{"inbound", transport_.stream().inbound()},        {"accepted", s.accepted},
                 {"refused_total", s.refused_total},    {"refused_per_source", s.refused_per_source},
                 {"frames_refused", s.frames_refused},  {"unauthenticated", s.unauthenticated},
                 {"timed_out", s.timed_out},            {"overflowed", s.overflowed},
@@ -1260,8 +1182,8 @@ class Agent {
   ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
   std::vector<std::string> reported_errors_;
-  udp::socket udp_;
-  StreamTransport stream_;
+  SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
+  GossipTransport transport_;  // UDP and the stream channel, sealed
   asio::steady_timer tick_;
   asio::steady_timer house_;
   asio::steady_timer leave_timer_;
@@ -1278,20 +1200,17 @@ class Agent {
   std::unique_ptr<HttpServer> api_;
   std::unique_ptr<HttpServer> api_unix_;
   std::unique_ptr<DnsServer> dns_;
-  SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   mutable SpecGate spec_gate_{config::SpecLimits{cfg_.limits.max_replicas}};  // refuses invalid gossiped specs; lists them for /v1/status
   mutable std::map<std::string, std::string> placement_failed_;  // service -> why
   mutable PlacementCache placement_cache_{[this](const auto& s) { return place_specs(s); }};
   mutable std::uint64_t placements_ = 0;  // place_specs runs (/v1/status stats.placements)
   mutable Histogram placement_seconds_{placement_buckets()};  // place_specs' duration (/metrics)
+  ApiRoutes routes_{api_routes()};
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
   RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
-  std::array<std::byte, 65536> rbuf_{};
-  udp::endpoint rfrom_;
   gossip::Clock start_;
   std::uint64_t persisted_incarnation_ = 0;
-  std::uint64_t dropped_ = 0;
   bool leaving_ = false;
   Micros leave_start_ = 0;
   std::unique_ptr<Executor> exec_;
