@@ -24,6 +24,7 @@
 #include "gossip/engine.hpp"
 #include "node/agent.hpp"
 #include "node/agent_setup.hpp"
+#include "node/agent_start.hpp"
 #include "node/api_guard.hpp"
 #include "node/api_json.hpp"
 #include "node/api_response.hpp"
@@ -58,8 +59,9 @@
 #include "node/state_file.hpp"
 #include "node/state_report.hpp"
 #include "node/state_writer.hpp"
+#include "node/status_view.hpp"
+#include "node/driver_choice.hpp"
 #include "node/executor.hpp"
-#include "node/runtime/docker_driver.hpp"
 #include "node/runtime/faulty_driver.hpp"
 #include "node/runtime/process_driver.hpp"
 #include "node/runtime/watchdog_keeper.hpp"
@@ -82,7 +84,6 @@ namespace {
 
 constexpr Micros kLeaveBound = 3 * gossip::kSeconds;   // graceful leave, at most
 constexpr auto kJoinWait = std::chrono::seconds(2);   // for the executor's first report
-constexpr config::Millis kEngineTimeout = 5000;        // docker: per engine request
 
 gossip::Clock clock_now() {
   using namespace std::chrono;
@@ -583,42 +584,9 @@ class Agent {
 
   // The executor: Runner + driver on one worker thread; reports come back through io_.
   void start_executor() {
-    ExecutorOptions o;
-    o.self = setup_.name;
-    o.reconcile = cfg_.reconcile;
-    const config::PeerConfig cfg = cfg_;
-    const std::string self = setup_.name;
-    if (cfg_.runtime.driver == "docker") {
-      o.make_driver = [cfg, self,
-                       auths = setup_.registry_auths]() -> std::unique_ptr<runtime::Driver> {
-        runtime::DockerDriverOptions d;
-        d.peer = self;
-        d.socket = cfg.runtime.socket;  // empty: detected (and re-detected until found)
-        d.timeout = kEngineTimeout;
-        d.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
-        d.registry_auths = auths;
-        d.bind_roots = cfg.runtime.bind_roots;
-        return std::make_unique<runtime::DockerDriver>(std::move(d));
-      };
-      o.engine_socket = [](runtime::Driver& d) {
-        return static_cast<runtime::DockerDriver&>(d).socket();
-      };
-    } else {
-      o.make_driver = [cfg]() -> std::unique_ptr<runtime::Driver> {
-        runtime::ProcessDriverOptions po;
-        po.data_dir = cfg.data_dir;
-        po.orphan_timeout = cfg.runtime.orphan_timeout;
-        po.log = [](std::string_view l) { spdlog::info("driver: {}", l); };
-        return std::make_unique<runtime::ProcessDriver>(std::move(po));
-      };
-    }
-    if (driver_faults_) {
-      o.make_driver = runtime::with_faults(std::move(o.make_driver), *driver_faults_,
-                                           [](std::string_view l) { spdlog::warn("{}", l); });
-    }
-    o.log = [](std::string_view l) { spdlog::info("{}", l); };
     exec_ = std::make_unique<Executor>(
-        std::move(o), [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
+        executor_options(cfg_, setup_, driver_faults_),
+        [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
         [this](ExecReport r) { on_report(std::move(r)); });
   }
 
@@ -1036,72 +1004,35 @@ class Agent {
   }
 
   Json status_json() const {
-    const auto& ms = gossip_.members();
-    int alive = 0, ready = 0;
-    for (const auto& [n, m] : ms) {
-      if (m.state == gossip::MemberState::alive) ++alive;
-      if (m.meta.ready && (m.state == gossip::MemberState::alive ||
-                           m.state == gossip::MemberState::suspect)) {
-        ++ready;
-      }
-    }
-    Json unschedulable = Json::array();  // live members that placement skips for it
-    for (const auto& [n, m] : ms) {
-      if (!m.meta.schedulable && (m.state == gossip::MemberState::alive ||
-                                  m.state == gossip::MemberState::suspect)) {
-        unschedulable.push_back(n);
-      }
-    }
-    const auto& st = gossip_.stats();
-    const std::int64_t ahead_ms = clock_ahead_ms(gossip_.state(), clock_now().wall);
-    const std::string clock_warn = clock_warning(ahead_ms, setup_.gossip.max_clock_skew);
-    Json j{{"name", setup_.name},
-           {"view_hash", gossip_.view_hash_hex()},
-           {"members", ms.size()},
-           {"alive", alive},
-           {"ready", ready},
-           {"self_ready", peer_.readiness().ready()},
-           {"addr", setup_.advertise.to_string()},
-           {"api_socket", cfg_.api.socket},
-           {"incarnation", gossip_.incarnation()},
-           {"synced", peer_.readiness().synced()},
-           {"leaving", leaving_},
-           {"draining", drain_.active()},
-           {"schedulable", ms.at(setup_.name).meta.schedulable},
-           {"runtime", runtime_json()},
-           {"unschedulable", unschedulable},
-           {"local_health", gossip_.local_health()},
-           {"profile", setup_.gossip.profile},
-           {"sealed", sealer_.enabled()},
-           {"uptime_ms", (clock_now().mono - start_.mono) / 1000},
-           {"errors", services_.errors()},
-           {"conflicts", name_conflicts()},
-           {"invalid_specs", invalid_specs_json()},
-           {"local_services", local_names()},
-           {"foreign_instances", foreign_},
-           {"clock_ahead_ms", ahead_ms},
-           {"clock_warning", clock_warn.empty() ? Json() : Json(clock_warn)},
-           {"stats",
-            {{"packets_in", st.packets_in},
-             {"packets_dropped", transport_.dropped()},
-             {"packets_malformed", st.packets_malformed},
-             {"packets_unauthenticated", sealer_.rejected()},
-             {"packets_replayed", sealer_.replayed()},
-             {"datagrams_out", st.datagrams_out},
-             {"probes", st.probes},
-             {"probes_failed", st.probes_failed},
-             {"push_pulls", st.push_pulls},
-             {"members_capped", st.members_capped},
-             {"specs_refused", spec_gate_.refused()},
-             {"placements", placements_},
-             {"handler_errors", handler_errors_},
-             {"catalog_held", catalog_.held()},  // blocking queries held now
-             {"events_held", events_api_.held()},
-             {"push_pulls_limited", st.push_pulls_limited},
-             {"stream_only_dropped", st.stream_only_dropped},
-             {"stream", stream_json()},
-             {"state", state_stats_json(gossip_.state())}}}};
-    return j;
+    const gossip::Clock now = clock_now();
+    StatusFacts f(gossip_, transport_.stream());
+    f.name = setup_.name;
+    f.addr = setup_.advertise.to_string();
+    f.api_socket = cfg_.api.socket;
+    f.profile = setup_.gossip.profile;
+    f.self_ready = peer_.readiness().ready();
+    f.synced = peer_.readiness().synced();
+    f.leaving = leaving_;
+    f.draining = drain_.active();
+    f.sealed = sealer_.enabled();
+    f.runtime = runtime_json();
+    f.uptime_ms = (now.mono - start_.mono) / 1000;
+    f.wall_us = now.wall;
+    f.max_clock_skew_us = setup_.gossip.max_clock_skew;
+    f.errors = services_.errors();
+    f.conflicts = name_conflicts();
+    f.invalid_specs = invalid_specs_json();
+    f.local_services = local_names();
+    f.foreign_instances = foreign_;
+    f.packets_dropped = transport_.dropped();
+    f.packets_unauthenticated = sealer_.rejected();
+    f.packets_replayed = sealer_.replayed();
+    f.specs_refused = spec_gate_.refused();
+    f.placements = placements_;
+    f.handler_errors = handler_errors_;
+    f.catalog_held = catalog_.held();
+    f.events_held = events_api_.held();
+    return node::status_json(f);
   }
 
   // What GET /metrics shows (node/metrics.hpp): copies of the counters /v1/status shows, and more.
@@ -1143,15 +1074,6 @@ class Agent {
     m.dns = dns_ != nullptr;
     if (dns_) m.dns_stats = dns_->stats();
     return m;
-  }
-
-  Json stream_json() const {
-    const auto& s = transport_.stream().stats();
-    return Json{{"inbound", transport_.stream().inbound()},        {"accepted", s.accepted},
-                {"refused_total", s.refused_total},    {"refused_per_source", s.refused_per_source},
-                {"frames_refused", s.frames_refused},  {"unauthenticated", s.unauthenticated},
-                {"timed_out", s.timed_out},            {"overflowed", s.overflowed},
-                {"replies_dropped", s.replies_dropped}, {"accept_errors", s.accept_errors}};
   }
 
   Json invalid_specs_json() const {
@@ -1247,113 +1169,12 @@ class Agent {
 }  // namespace
 
 int run_agent(const AgentOptions& opts, std::ostream& err) {
-  auto logger = spdlog::get("shoal");
-  if (!logger) logger = spdlog::stderr_color_mt("shoal");
-  spdlog::set_default_logger(logger);
-  auto formatter = make_log_formatter(opts.log_format);
-  if (!formatter) {
-    err << "shoal agent: --log-format: unknown format `" << opts.log_format << "` (text, json)\n";
-    return 2;
-  }
-  spdlog::set_formatter(std::move(formatter));
-  auto level = spdlog::level::from_str(opts.log_level);
-  if (level == spdlog::level::off && opts.log_level != "off") {
-    err << "shoal agent: --log-level: unknown level `" << opts.log_level
-        << "` (trace, debug, info, warn, error, off)\n";
-    return 2;
-  }
-  spdlog::set_level(level);
-  // Many peers, many connections: the soft limit of open files up to the hard one.
-  spdlog::debug("open files: at most {}", raise_fd_limit());
-  if (sodium_init() < 0) {
-    err << "shoal agent: libsodium failed to initialise\n";
-    return 1;
-  }
-
-  auto faults = runtime::driver_faults_from_env();  // a test knob, read once
-  if (!faults.ok()) {
-    err << "shoal agent: " << runtime::kDriverFaultsEnv << ": " << faults.error().message << "\n";
-    return 2;
-  }
-  if (faults.value()) {
-    spdlog::warn("{} is set: this agent's driver fails calls on purpose (a test knob, never for "
-                 "production): seed={} every={} slow_ms={}",
-                 runtime::kDriverFaultsEnv, faults.value()->seed, faults.value()->every,
-                 faults.value()->slow_ms);
-  }
-  auto text = read_file(opts.config_path);
-  if (!text) {
-    err << opts.config_path << ":0:0: cannot read file\n";
-    return 2;
-  }
-  auto parsed = config::parse_peer_file(*text, opts.config_path);
-  if (!parsed.ok()) {
-    for (const auto& d : parsed.errors) err << d.to_string() << "\n";
-    return 2;
-  }
-  config::PeerConfig cfg = std::move(*parsed.value);
-  HostFacts facts{host_name(), host_cpu_milli(), host_memory_mib(), first_non_loopback_ipv4()};
-  AgentSetup setup = resolve_setup(cfg, facts);
-  if (!setup.error.empty()) {
-    err << opts.config_path << ":0:0: " << setup.error << "\n";
-    return 2;
-  }
-  if (std::string e = resolve_advertise(setup.advertise.host); !e.empty()) {
-    err << opts.config_path << ":0:0: " << e << "\n";
-    return 2;
-  }
-  std::string dir_warning;
-  if (std::string e = make_private_dir(cfg.data_dir, dir_warning); !e.empty()) {
-    err << "shoal agent: data_dir: " << e << "\n";
-    return 1;
-  }
-  if (!dir_warning.empty()) spdlog::warn("data_dir: {}", dir_warning);
-  std::vector<runtime::Instance> foreign;  // labelled for another name: reported, not managed
-  if (int rc = settle_identity(cfg, setup.name, opts.rename, err, foreign); rc != 0) return rc;
-  for (const auto& [what, path] : {std::pair{"security.keyring", cfg.security.keyring},
-                                   std::pair{"api.token_file", cfg.api.token_file}}) {
-    if (std::string w = loose_mode_warning(path, what); !path.empty() && !w.empty()) {
-      spdlog::warn("{}", w);
-    }
-  }
-  std::uint64_t incarnation = 0;
-  if (auto inc = read_file(cfg.data_dir + "/incarnation")) {
-    try {
-      incarnation = std::stoull(*inc);
-    } catch (const std::exception&) {
-      spdlog::warn("{}/incarnation is unreadable: starting from 0", cfg.data_dir);
-    }
-  }
-  Sealer sealer;
-  if (int rc = setup_sealer(cfg, setup.advertise, setup.bind, sealer, err); rc != 0) return rc;
-  // Replay window: the clock skew the store tolerates between peers, plus 5 s of transit.
-  sealer.set_window(setup.gossip.max_clock_skew / gossip::kMillis + 5000);
-  std::string token;
-  if (!cfg.api.token_file.empty()) {
-    auto t = read_token_file(cfg.api.token_file);
-    if (!t) {
-      err << "shoal agent: api.token_file: cannot read a token from " << cfg.api.token_file
-          << "\n";
-      return 1;
-    }
-    token = std::move(*t);
-  }
-  if (!cfg.runtime.registry_auth.empty()) {
-    auto auths = runtime::load_registry_auth(cfg.runtime.registry_auth);
-    if (!auths) {
-      err << "shoal agent: runtime.registry_auth: " << auths.error().message << "\n";
-      return 1;
-    }
-    setup.registry_auths = std::move(auths.value());
-  }
-  if (cfg.api.socket.empty()) cfg.api.socket = cfg.data_dir + "/api.sock";
-  cfg.api.socket = std::filesystem::absolute(cfg.api.socket).lexically_normal().string();
-  if (std::string w = socket_reach_warning(cfg.api.socket, cfg.api.socket_group); !w.empty()) {
-    spdlog::warn("{}", w);
-  }
-  auto agent = std::make_unique<Agent>(cfg, setup, incarnation, std::move(sealer), token);
-  agent->set_foreign(foreign);
-  agent->set_driver_faults(faults.value());
+  auto prepared = prepare_agent(opts, err);
+  if (auto* rc = std::get_if<int>(&prepared)) return *rc;
+  AgentStart& s = std::get<AgentStart>(prepared);
+  auto agent = std::make_unique<Agent>(s.cfg, s.setup, s.incarnation, std::move(s.sealer), s.token);
+  agent->set_foreign(s.foreign);
+  agent->set_driver_faults(s.faults);
   if (std::string e = agent->open(); !e.empty()) {
     err << "shoal agent: " << e << "\n";
     return 1;
