@@ -48,6 +48,7 @@
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/sd_notify.hpp"
+#include "node/services_api.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/apply_plan.hpp"
 #include "node/peer/catalog.hpp"
@@ -451,23 +452,6 @@ class Agent {
     return gossip::Bytes(b, b + s.size());
   }
 
-  // Renames the file holding only `name` to FILE.deleted; false when it cannot.
-  bool rename_deleted(const std::string& name) {
-    const std::string path = services_.file_of(name);
-    if (path.empty()) return false;
-    std::size_t defined = 0;
-    for (const auto& sv : services_.services()) defined += services_.file_of(sv.name) == path;
-    if (defined > 1) {
-      spdlog::warn("service {} was deleted but {} defines other services too: edit that file",
-                   name, path);
-      return false;
-    }
-    if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) return false;
-    services_.forget(path);
-    spdlog::info("delete: {} renamed to {}.deleted", path, path);
-    return true;
-  }
-
   // Applies node/peer/spec_publisher.hpp's plan: publishes changed local services as
   // spec/<name>, erases removed ones, renames the file of a service deleted cluster-wide.
   void publish_specs() {
@@ -483,7 +467,11 @@ class Agent {
     const PublishPlan plan = plan_publish(local, published_, gossip_.state(), gone);
     bool rescan = false;
     for (const auto& name : plan.rename) {
-      if (!rename_deleted(name)) continue;
+      if (auto refused = rename_deleted(services_, name)) {
+        if (refused->status == 409)
+          spdlog::warn("service {} was deleted but {}", name, refused->message);
+        continue;
+      }
       published_.erase(name);
       rescan = true;
     }
@@ -718,96 +706,6 @@ class Agent {
     return json_response(200, what_if_json(r));
   }
 
-  // The body of POST /v1/apply and /v1/plan, {"file": "NAME.toml", "content": "..."}, parsed
-  // and checked (an error response, else the file name and its services as published).
-  struct ApplyRequest {
-    std::string file, content;
-    std::vector<config::ServiceSpec> services;
-  };
-  std::variant<HttpResponse, ApplyRequest> parse_apply(const HttpRequest& r) const {
-    Json body = Json::parse(r.body, nullptr, false);
-    if (!body.is_object() || !body.contains("file") || !body["file"].is_string() ||
-        !body.contains("content") || !body["content"].is_string()) {
-      return error_response(400, "expected {\"file\": \"NAME.toml\", \"content\": \"...\"}");
-    }
-    ApplyRequest a{body["file"], body["content"], {}};
-    if (!safe_service_file_name(a.file)) {
-      return error_response(400, "file must be a plain NAME.toml, got `" + a.file + "`");
-    }
-    auto parsed = config::parse_service_file(a.content, a.file, cfg_.limits.max_replicas);
-    if (!parsed.ok()) {
-      Json errs = Json::array();
-      for (const auto& d : parsed.errors) errs.push_back(d.to_string());
-      return json_response(400, Json{{"error", "invalid service file"}, {"errors", errs}});
-    }
-    for (auto& sv : *parsed.value) {
-      std::string other = services_.file_of(sv.name);
-      if (!other.empty() && other != services_.path_of(a.file)) {
-        return error_response(409, "service `" + sv.name + "` is already defined in " + other);
-      }
-      if (sv.placement.home) sv.home_peer = setup_.name;  // as services_dir publishes it
-    }
-    a.services = std::move(*parsed.value);
-    return a;
-  }
-
-  // POST /v1/plan: what applying the file would change (node/peer/apply_plan.hpp), nothing
-  // written.
-  HttpResponse api_plan(const HttpRequest& r) const {
-    auto parsed = parse_apply(r);
-    if (auto* refused = std::get_if<HttpResponse>(&parsed)) return *refused;
-    const auto specs = store_specs();
-    const auto plan = plan_apply(peer_.placement_view(specs), placed(specs),
-                                 std::get<ApplyRequest>(parsed).services);
-    return json_response(200, apply_plan_json(plan));
-  }
-
-  HttpResponse api_apply(const HttpRequest& r) {
-    auto parsed = parse_apply(r);
-    if (auto* refused = std::get_if<HttpResponse>(&parsed)) return *refused;
-    const ApplyRequest& a = std::get<ApplyRequest>(parsed);
-    if (std::string e = make_dirs(services_.dir()); !e.empty()) return error_response(500, e);
-    const std::string path = services_.path_of(a.file);
-    if (std::string e = write_file_atomic(path, a.content, FileMode::keep); !e.empty()) {
-      return error_response(500, e);
-    }
-    spdlog::info("apply: wrote {}", path);
-    scan_services(false);
-    Json names = Json::array();
-    for (const auto& sv : a.services) names.push_back(sv.name);
-    Json reply{{"peer", setup_.name}, {"file", path}, {"services", names}};
-    const std::string warn = clock_warning(clock_ahead_ms(gossip_.state(), clock_now().wall),
-                                           setup_.gossip.max_clock_skew);
-    if (!warn.empty()) reply["warning"] = warn;  // written here, refused by the others for now
-    return json_response(200, reply);
-  }
-
-  HttpResponse api_delete(const std::string& name) {
-    const std::string path = services_.file_of(name);
-    const std::string key = "spec/" + name;
-    if (path.empty()) {
-      if (!gossip_.state().get(key)) return error_response(404, "no service `" + name + "`");
-      gossip_.erase(clock_now(), key);
-      state_dirty_ = specs_dirty_ = true;
-      reconcile_soon();
-      spdlog::info("delete: spec/{} erased cluster-wide", name);
-      return json_response(200, Json{{"peer", setup_.name}, {"deleted", name}, {"file", nullptr}});
-    }
-    std::size_t defined = 0;
-    for (const auto& sv : services_.services()) defined += services_.file_of(sv.name) == path;
-    if (defined > 1) {
-      return error_response(409, path + " defines other services too: edit that file");
-    }
-    if (std::rename(path.c_str(), (path + ".deleted").c_str()) != 0) {
-      return error_response(500, "cannot rename " + path);
-    }
-    services_.forget(path);
-    spdlog::info("delete: {} renamed to {}.deleted", path, path);
-    scan_services(false);  // publishes the tombstone
-    return json_response(200, Json{{"peer", setup_.name}, {"deleted", name},
-                                   {"file", path + ".deleted"}});
-  }
-
   void on_signal(boost::system::error_code ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
@@ -943,6 +841,27 @@ class Agent {
     return out;
   }
 
+  ServicesApi::Hooks services_hooks() {
+    ServicesApi::Hooks h;
+    h.rescan = [this] { scan_services(false); };
+    h.erase_spec = [this](const std::string& name) {
+      if (!gossip_.state().get("spec/" + name)) return false;
+      gossip_.erase(clock_now(), "spec/" + name);
+      state_dirty_ = specs_dirty_ = true;
+      reconcile_soon();
+      return true;
+    };
+    h.plan = [this](const std::vector<config::ServiceSpec>& services) {
+      const auto specs = store_specs();
+      return plan_apply(peer_.placement_view(specs), placed(specs), services);
+    };
+    h.clock_warning = [this] {
+      return clock_warning(clock_ahead_ms(gossip_.state(), clock_now().wall),
+                           setup_.gossip.max_clock_skew);
+    };
+    return h;
+  }
+
   // Every endpoint of the API (DESIGN.md "API"), answered on the io thread.
   std::vector<ApiRoute> api_routes() {
     using R = const HttpRequest&;
@@ -960,8 +879,8 @@ class Agent {
          }},
         {"GET", "/v1/catalog/", [this](R r, Rest) { return catalog_.get(r); }},
         {"GET", "/v1/events", [this](R r, Rest) { return events_api_.get(r); }},
-        {"POST", "/v1/apply", [this](R r, Rest) { return api_apply(r); }},
-        {"POST", "/v1/plan", [this](R r, Rest) { return api_plan(r); }},
+        {"POST", "/v1/apply", [this](R r, Rest) { return services_api_.apply(r); }},
+        {"POST", "/v1/plan", [this](R r, Rest) { return services_api_.plan(r); }},
         {"GET", "/v1/keys",
          [this](R, Rest) {
            auto reply = keys_.view();
@@ -972,7 +891,7 @@ class Agent {
            auto reply = keys_.apply(clock_now(), r.body);
            return json_response(reply.status, reply.body);
          }},
-        {"DELETE", "/v1/services/", [this](R, Rest name) { return api_delete(name); }},
+        {"DELETE", "/v1/services/", [this](R, Rest name) { return services_api_.remove(name); }},
     };
   }
 
@@ -1128,6 +1047,7 @@ class Agent {
   mutable PlacementCache placement_cache_{[this](const auto& s) { return place_specs(s); }};
   mutable std::uint64_t placements_ = 0;  // place_specs runs (/v1/status stats.placements)
   mutable Histogram placement_seconds_{placement_buckets()};  // place_specs' duration (/metrics)
+  ServicesApi services_api_{services_, setup_.name, cfg_.limits.max_replicas, services_hooks()};
   ApiRoutes routes_{api_routes()};
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
   RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
