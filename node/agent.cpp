@@ -48,6 +48,7 @@
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/sd_notify.hpp"
+#include "node/folder_publisher.hpp"
 #include "node/services_api.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/apply_plan.hpp"
@@ -120,7 +121,6 @@ class Agent {
     services_.set_max_replicas(cfg_.limits.max_replicas);
     persisted_incarnation_ = incarnation;
     runtime_socket_ = cfg_.runtime.socket;
-    load_published();
   }
 
   // Binds everything; empty on success, else the error.
@@ -300,10 +300,7 @@ class Agent {
       case K::state_changed:
         state_dirty_ = true;
         keys_.on_state_changed(clock_now(), e.name);
-        if (e.name.rfind("spec/", 0) == 0) {
-          specs_dirty_ = true;
-          record_spec_event(e.name);
-        }
+        if (e.name.rfind("spec/", 0) == 0) record_spec_event(e.name);
         break;
       case K::join_succeeded:
         spdlog::info("joined the cluster via {}", e.addr.to_string());
@@ -423,76 +420,11 @@ class Agent {
     publish_specs();
   }
 
-  // --- desired state through gossip ----------------------------------------------------------
-
-  // data_dir/published: `name hash` lines, what this peer last wrote as spec/<name>.
-  void load_published() {
-    auto t = read_file(cfg_.data_dir + "/published");
-    if (!t) return;
-    std::size_t pos = 0;
-    while (pos < t->size()) {
-      std::size_t nl = t->find('\n', pos);
-      if (nl == std::string::npos) nl = t->size();
-      std::string line = t->substr(pos, nl - pos);
-      pos = nl + 1;
-      auto sp = line.find(' ');
-      if (sp != std::string::npos) published_[line.substr(0, sp)] = line.substr(sp + 1);
-    }
-  }
-  void save_published() {
-    std::string t;
-    for (const auto& [n, h] : published_) t += n + " " + h + "\n";
-    if (std::string e = write_file_atomic(cfg_.data_dir + "/published", t); !e.empty()) {
-      spdlog::warn("cannot persist {}/published: {}", cfg_.data_dir, e);
-    }
-  }
-
-  static gossip::Bytes to_bytes(const std::string& s) {
-    const auto* b = reinterpret_cast<const std::byte*>(s.data());
-    return gossip::Bytes(b, b + s.size());
-  }
-
-  // Applies node/peer/spec_publisher.hpp's plan: publishes changed local services as
-  // spec/<name>, erases removed ones, renames the file of a service deleted cluster-wide.
+  // The services folder into spec/ keys (node/folder_publisher.hpp).
   void publish_specs() {
-    if (publishing_) return;
-    publishing_ = true;
-    std::vector<LocalSpec> local;
-    for (const auto& sv : services_.services()) {
-      std::string enc = encode_spec(sv);
-      std::string h = content_hash(enc);
-      local.push_back({sv.name, std::move(enc), std::move(h)});
-    }
-    const auto gone = [this](const std::string& n) { return services_.gone(n); };
-    const PublishPlan plan = plan_publish(local, published_, gossip_.state(), gone);
-    bool rescan = false;
-    for (const auto& name : plan.rename) {
-      if (auto refused = rename_deleted(services_, name)) {
-        if (refused->status == 409)
-          spdlog::warn("service {} was deleted but {}", name, refused->message);
-        continue;
-      }
-      published_.erase(name);
-      rescan = true;
-    }
-    const gossip::Clock now = clock_now();
-    for (const auto& sv : plan.put) {
-      gossip_.put(now, "spec/" + sv.name, to_bytes(sv.encoded));
-      published_[sv.name] = sv.hash;
-      spdlog::info("published spec/{} ({})", sv.name, sv.hash);
-    }
-    for (const auto& name : plan.erase) {
-      gossip_.erase(now, "spec/" + name);
-      spdlog::info("service {} left {}: spec/{} erased", name, cfg_.services_dir, name);
-      published_.erase(name);
-    }
-    if (rescan || !plan.put.empty() || !plan.erase.empty()) {
-      save_published();
-      state_dirty_ = specs_dirty_ = true;
-      reconcile_soon();
-    }
-    if (rescan) services_.scan();
-    publishing_ = false;
+    if (!publisher_.publish(gossip_, clock_now())) return;
+    state_dirty_ = true;
+    reconcile_soon();
   }
 
   // data_dir/peers: a few live members to rejoin at the next start (node/known_peers.hpp).
@@ -847,7 +779,7 @@ class Agent {
     h.erase_spec = [this](const std::string& name) {
       if (!gossip_.state().get("spec/" + name)) return false;
       gossip_.erase(clock_now(), "spec/" + name);
-      state_dirty_ = specs_dirty_ = true;
+      state_dirty_ = true;
       reconcile_soon();
       return true;
     };
@@ -1022,6 +954,7 @@ class Agent {
   KeyringSync keys_{gossip_, sealer_};
   ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
+  FolderPublisher publisher_{services_, cfg_.data_dir};
   std::vector<std::string> reported_errors_;
   SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
   GossipTransport transport_;  // UDP and the stream channel, sealed
@@ -1067,13 +1000,10 @@ class Agent {
   Drain drain_;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
   std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
-  std::map<std::string, std::string> published_;  // service -> hash of the spec we published
   bool state_dirty_ = false;
   StateWriter state_writer_{cfg_.data_dir + "/state", [](const std::string& e) {
                               spdlog::warn("cannot persist the replicated state: {}", e);
                             }};
-  bool specs_dirty_ = false;
-  bool publishing_ = false;
   bool reconcile_posted_ = false;
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
