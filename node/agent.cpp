@@ -62,6 +62,7 @@
 #include "node/state_report.hpp"
 #include "node/state_writer.hpp"
 #include "node/status_view.hpp"
+#include "node/desired_state.hpp"
 #include "node/driver_choice.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/faulty_driver.hpp"
@@ -462,32 +463,9 @@ class Agent {
     state_dirty_ = false;
   }
 
-  // Every live spec/<name> of the store that passes the gate (node/spec_gate.hpp), by name.
-  std::vector<config::ServiceSpec> store_specs() const {
-    std::vector<InvalidSpec> fresh;
-    auto out = spec_gate_.specs(gossip_.state(), &fresh);
-    for (const auto& b : fresh)
-      spdlog::warn("spec/{} from {} refused: {}", b.service, b.origin, b.error);
-    return out;
-  }
-
-  // Placement of `specs` over the members; a service whose placement throws is left out and
-  // listed in /v1/status (invalid_specs), the others are placed (placement/contained.hpp).
-  placement::Assignment place_specs(const std::vector<config::ServiceSpec>& specs) const {
-    ++placements_;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto c = placement::place_contained(peer_.placement_view(specs));
-    placement_seconds_.observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    for (const auto& [svc, e] : c.failed)
-      if (!placement_failed_.count(svc)) spdlog::error("placing {} failed: {}", svc, e);
-    placement_failed_.clear();
-    for (auto& [svc, e] : c.failed) placement_failed_[svc] = "placement failed: " + e;
-    return std::move(c.assignment);
-  }
-  // place_specs memoised per (view hash, specs): the reconciler and the API share one placement.
+  std::vector<config::ServiceSpec> store_specs() const { return desired_.specs(); }
   const placement::Assignment& placed(const std::vector<config::ServiceSpec>& specs) const {
-    return placement_cache_.get(gossip_.view_hash(), specs);
+    return desired_.placed(specs);
   }
 
   // --- reconcile ------------------------------------------------------------------------------
@@ -872,14 +850,14 @@ class Agent {
     f.max_clock_skew_us = setup_.gossip.max_clock_skew;
     f.errors = services_.errors();
     f.conflicts = name_conflicts();
-    f.invalid_specs = invalid_specs_json();
+    f.invalid_specs = desired_.invalid_json();
     f.local_services = local_names();
     f.foreign_instances = foreign_;
     f.packets_dropped = transport_.dropped();
     f.packets_unauthenticated = sealer_.rejected();
     f.packets_replayed = sealer_.replayed();
-    f.specs_refused = spec_gate_.refused();
-    f.placements = placements_;
+    f.specs_refused = desired_.refused();
+    f.placements = desired_.placements();
     f.handler_errors = handler_errors_;
     f.catalog_held = catalog_.held();
     f.events_held = events_api_.held();
@@ -911,10 +889,10 @@ class Agent {
     }
     m.state = gossip_.state().stats();
     m.graves = gossip_.state().graves();
-    m.specs_refused = spec_gate_.refused();
+    m.specs_refused = desired_.refused();
     for (const auto& p : placed(store_specs()).instances) m.unplaced[p.id.service] += !p.owner;
-    m.placements = placements_;
-    m.placement_seconds = placement_seconds_;
+    m.placements = desired_.placements();
+    m.placement_seconds = desired_.placement_seconds();
     for (const auto& i : local_status_.instances) {
       ++m.instances[std::string(placement::to_string(i.state))];
     }
@@ -925,16 +903,6 @@ class Agent {
     m.dns = dns_ != nullptr;
     if (dns_) m.dns_stats = dns_->stats();
     return m;
-  }
-
-  Json invalid_specs_json() const {
-    store_specs();  // refreshes the gate's list
-    Json out = Json::array();
-    for (const auto& b : spec_gate_.invalid())
-      out.push_back(Json{{"service", b.service}, {"origin", b.origin}, {"error", b.error}});
-    for (const auto& [svc, e] : placement_failed_)
-      out.push_back(Json{{"service", svc}, {"origin", nullptr}, {"error", e}});
-    return out;
   }
 
   Json runtime_json() const {
@@ -975,11 +943,7 @@ class Agent {
   std::unique_ptr<HttpServer> api_unix_;
   std::unique_ptr<DnsServer> dns_;
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
-  mutable SpecGate spec_gate_{config::SpecLimits{cfg_.limits.max_replicas}};  // refuses invalid gossiped specs; lists them for /v1/status
-  mutable std::map<std::string, std::string> placement_failed_;  // service -> why
-  mutable PlacementCache placement_cache_{[this](const auto& s) { return place_specs(s); }};
-  mutable std::uint64_t placements_ = 0;  // place_specs runs (/v1/status stats.placements)
-  mutable Histogram placement_seconds_{placement_buckets()};  // place_specs' duration (/metrics)
+  DesiredState desired_{peer_, cfg_.limits.max_replicas};  // specs and their placement
   ServicesApi services_api_{services_, setup_.name, cfg_.limits.max_replicas, services_hooks()};
   ApiRoutes routes_{api_routes()};
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
