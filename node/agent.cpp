@@ -62,6 +62,7 @@
 #include "node/state_report.hpp"
 #include "node/state_writer.hpp"
 #include "node/status_view.hpp"
+#include "node/departure.hpp"
 #include "node/desired_state.hpp"
 #include "node/driver_choice.hpp"
 #include "node/executor.hpp"
@@ -85,7 +86,6 @@ using gossip::Micros;
 
 namespace {
 
-constexpr Micros kLeaveBound = 3 * gossip::kSeconds;   // graceful leave, at most
 constexpr auto kJoinWait = std::chrono::seconds(2);   // for the executor's first report
 
 gossip::Clock clock_now() {
@@ -112,9 +112,7 @@ class Agent {
                           std::span<const std::byte> plain) { return deliver(from, ch, plain); }),
         tick_(io_),
         house_(io_),
-        leave_timer_(io_),
         wake_(io_),
-        drain_timer_(io_),
         join_timer_(io_),
         heartbeat_(io_),
         signals_(io_, SIGINT, SIGTERM) {
@@ -383,7 +381,7 @@ class Agent {
     const gossip::Clock now = clock_now();
     const bool ready_due = peer_.ready_due(now.mono);  // observes readiness
     if (peer_.readiness().synced()) ready_notice_.send_once();  // systemd: joined, or join timed out
-    if (ready_due && !leaving_) {
+    if (ready_due && !departure_.leaving()) {
       gossip::Outbox out;
       if (peer_.announce_ready(now, out))
         spdlog::info("ready (synced, up {} ms)", (now.mono - start_.mono) / 1000);
@@ -431,7 +429,7 @@ class Agent {
   // data_dir/peers: a few live members to rejoin at the next start (node/known_peers.hpp).
   // Rewritten only when the choice changes; kept as it is while this peer sees nobody alive.
   void remember_peers() {
-    if (leaving_) return;
+    if (departure_.leaving()) return;
     const auto pick = pick_known_peers(setup_.name, gossip_.members());
     if (pick.empty()) return;
     std::string text = format_known_peers(pick);
@@ -472,7 +470,7 @@ class Agent {
 
   void reconcile_soon() {
     catalog_.maybe_changed();  // every change of members, statuses or specs comes through here
-    if (reconcile_posted_ || leaving_) return;
+    if (reconcile_posted_ || departure_.leaving()) return;
     reconcile_posted_ = true;
     asio::post(io_, [this] {
       reconcile_posted_ = false;
@@ -490,7 +488,7 @@ class Agent {
 
   // Computes the inputs here (copies) and hands the step to the worker (coalesced there).
   void reconcile() {
-    if (leaving_ || !exec_) return;
+    if (departure_.leaving() || !exec_) return;
     const gossip::Clock now = clock_now();
     StepInputs in;
     in.services = store_specs();
@@ -501,7 +499,7 @@ class Agent {
     in.synced = gates.synced;
     in.alone_since = gates.alone_since;
     in.health_bad = gates.health_bad;
-    if (drain_.stopping_all()) {
+    if (departure_.drain().stopping_all()) {
       // Draining, last phase: nothing is wanted here any more, so the reconciler stops every
       // local instance (grace honoured by the driver).
       in.services.clear();
@@ -521,7 +519,7 @@ class Agent {
     joined_ = true;
     join_timer_.cancel();
     gossip::Outbox out;
-    if (adopted && !leaving_ && peer_.announce_ready(clock_now(), out)) {
+    if (adopted && !departure_.leaving() && peer_.announce_ready(clock_now(), out)) {
       spdlog::info("ready at once: {} instance(s) of a previous run still run here",
                    local_status_.instances.size());
     }
@@ -541,7 +539,7 @@ class Agent {
       local_status_ = std::move(r.status);
       have_status_ = true;
       catalog_.maybe_changed();
-      if (!leaving_ && peer_.publish_status(clock_now(), local_status_)) state_dirty_ = true;
+      if (!departure_.leaving() && peer_.publish_status(clock_now(), local_status_)) state_dirty_ = true;
     }
     if (!joined_ && r.has_status) join_cluster(!local_status_.instances.empty());
     if (!r.socket.empty()) runtime_socket_ = r.socket;
@@ -561,15 +559,15 @@ class Agent {
 
   // schedulable = the engine answers and we are not draining; gossiped in our metadata.
   void update_schedulable() {
-    if (leaving_) return;
-    const bool want = runtime_available_ && !drain_.active();
+    if (departure_.leaving()) return;
+    const bool want = runtime_available_ && !departure_.drain().active();
     gossip::Meta m = gossip_.members().at(setup_.name).meta;
     if (m.schedulable == want) return;
     m.schedulable = want;
     gossip::Outbox out;
     if (gossip_.set_meta(clock_now(), m, out)) {
       spdlog::info("schedulable = {}{}", want ? "true" : "false",
-                   want ? "" : (drain_.active() ? " (draining)" : " (runtime unavailable)"));
+                   want ? "" : (departure_.drain().active() ? " (draining)" : " (runtime unavailable)"));
     }
     flush(out);
   }
@@ -638,19 +636,17 @@ class Agent {
                        cfg_.api.token_file);
         }
       }
-    } else if (drain_.active() || leaving_) {
+    } else if (departure_.drain().active() || departure_.leaving()) {
       if (sig == SIGINT) {
         spdlog::warn("second interrupt: quitting at once");
         spdlog::default_logger()->flush();
         std::_Exit(0);
       }
     } else {
-      start_drain(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      departure_.start(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     }
     signals_.async_wait([this](boost::system::error_code e, int s) { on_signal(e, s); });
   }
-
-  // --- drain (SIGTERM / SIGINT): node/peer/drain.hpp decides, this acts ----------------------
 
   bool others_alive() const {
     for (const auto& [n, m] : gossip_.members()) {
@@ -662,7 +658,7 @@ class Agent {
     return false;
   }
 
-  DrainView drain_view() const {
+  DrainView drain_view(const Drain& drain) const {
     DrainView v;
     v.now = clock_now().mono / 1000;
     v.others_alive = others_alive();
@@ -672,62 +668,33 @@ class Agent {
     v.stepped = stepped_;
     v.active = active_instances();
     v.local = local_status_.instances.size();
-    if (drain_.phase() == Drain::Phase::handoff) {
+    if (drain.phase() == Drain::Phase::handoff) {
       for (const auto& sp : store_specs())
         v.max_stop_grace = std::max(v.max_stop_grace, sp.stop_grace);
     }
     return v;
   }
 
-  void start_drain(const char* why) {
-    drain_.start(drain_view(), cfg_.reconcile.handoff_timeout);
-    spdlog::info("{}: draining: schedulable cleared; waiting up to {} ms for {} local instance(s) "
-                 "to run elsewhere",
-                 why, drain_.handoff_bound(), active_instances());
-    update_schedulable();
-    reconcile_soon();
-    check_drain();
-  }
-
-  void check_drain() {
-    for (const auto& note : drain_.advance(drain_view())) {
-      if (note.warning) spdlog::warn("drain: {}", note.text);
-      else spdlog::info("drain: {}", note.text);
-    }
-    if (drain_.phase() == Drain::Phase::done) {
-      leave();
-      return;
-    }
-    if (drain_.phase() == Drain::Phase::stopping) reconcile_soon();  // polls the stops' ends
-    drain_timer_.expires_after(std::chrono::milliseconds(200));
-    drain_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) check_drain();
-    });
-  }
-
-  void leave() {
-    leaving_ = true;
-    spdlog::info("leaving the cluster");
-    gossip::Outbox out;
-    leave_start_ = clock_now().mono;
-    gossip_.leave(clock_now(), out);
-    flush(out);
-    check_leave();
-  }
-
-  void check_leave() {
-    const Micros now = clock_now().mono;
-    const Micros waited = now - leave_start_;
-    const bool drained = gossip_.pending_broadcasts() == 0 &&
-                         waited >= 2 * setup_.gossip.gossip_interval;
-    if (drained || waited >= kLeaveBound || !others_alive()) {
-      shutdown();
-      return;
-    }
-    leave_timer_.expires_after(std::chrono::milliseconds(50));
-    leave_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) check_leave();
-    });
+  Departure::Hooks departure_hooks() {
+    Departure::Hooks h;
+    h.view = [this](const Drain& d) { return drain_view(d); };
+    h.drain_started = [this] {
+      update_schedulable();
+      reconcile_soon();
+    };
+    h.reconcile = [this] { reconcile_soon(); };
+    h.leave = [this] {
+      gossip::Outbox out;
+      gossip_.leave(clock_now(), out);
+      flush(out);
+    };
+    h.leave_gossiped = [this](Micros waited) {
+      return gossip_.pending_broadcasts() == 0 && waited >= 2 * setup_.gossip.gossip_interval;
+    };
+    h.others_alive = [this] { return others_alive(); };
+    h.shutdown = [this] { shutdown(); };
+    h.mono_now = [] { return clock_now().mono; };
+    return h;
   }
 
   void shutdown() {
@@ -738,7 +705,7 @@ class Agent {
     events_api_.close();
     if (dns_) dns_->close();
     wake_.cancel();
-    drain_timer_.cancel();
+    departure_.cancel();
     heartbeat_.cancel();
     io_.stop();
   }
@@ -841,8 +808,8 @@ class Agent {
     f.profile = setup_.gossip.profile;
     f.self_ready = peer_.readiness().ready();
     f.synced = peer_.readiness().synced();
-    f.leaving = leaving_;
-    f.draining = drain_.active();
+    f.leaving = departure_.leaving();
+    f.draining = departure_.drain().active();
     f.sealed = sealer_.enabled();
     f.runtime = runtime_json();
     f.uptime_ms = (now.mono - start_.mono) / 1000;
@@ -928,9 +895,7 @@ class Agent {
   GossipTransport transport_;  // UDP and the stream channel, sealed
   asio::steady_timer tick_;
   asio::steady_timer house_;
-  asio::steady_timer leave_timer_;
   asio::steady_timer wake_;         // the Runner's next wake time
-  asio::steady_timer drain_timer_;
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
   asio::steady_timer heartbeat_;    // the orphan heartbeat, from this thread
   std::unique_ptr<runtime::WatchdogKeeper> watchdog_;  // docker driver only
@@ -944,14 +909,13 @@ class Agent {
   std::unique_ptr<DnsServer> dns_;
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   DesiredState desired_{peer_, cfg_.limits.max_replicas};  // specs and their placement
+  Departure departure_{io_, cfg_.reconcile.handoff_timeout, departure_hooks()};
   ServicesApi services_api_{services_, setup_.name, cfg_.limits.max_replicas, services_hooks()};
   ApiRoutes routes_{api_routes()};
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
   RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
   gossip::Clock start_;
   std::uint64_t persisted_incarnation_ = 0;
-  bool leaving_ = false;
-  Micros leave_start_ = 0;
   std::unique_ptr<Executor> exec_;
   placement::PeerStatus local_status_;  // the Runner's last report (a copy)
   bool have_status_ = false;
@@ -961,7 +925,6 @@ class Agent {
   Json foreign_ = Json::array();
   std::optional<runtime::DriverFaults> driver_faults_;  // tests only: SHOAL_TEST_DRIVER_FAULTS
   std::string runtime_socket_;
-  Drain drain_;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
   std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
   bool state_dirty_ = false;
