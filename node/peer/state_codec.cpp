@@ -33,7 +33,18 @@ std::string encode_status(const placement::PeerStatus& status) {
     list.push_back(J::array({s.id.service, s.id.index, std::string(placement::to_string(s.state)),
                              s.spec_hash, ports, s.restarts, s.exit_code}));
   }
-  return json_text(J{{"v", 1}, {"i", list}});
+  J j{{"v", 1}, {"i", list}};
+  // "s": the positions in "i" of settled instances, present once any instance says (an update
+  // policy); older peers ignore the key, so the value stays version 1.
+  J settled = J::array();
+  bool says = false;
+  for (std::size_t k = 0; k < status.instances.size(); ++k) {
+    const auto& v = status.instances[k].settled;
+    says = says || v.has_value();
+    if (v.value_or(false)) settled.push_back(k);
+  }
+  if (says) j["s"] = std::move(settled);
+  return json_text(j);
 }
 
 std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
@@ -54,6 +65,15 @@ std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
       s.restarts = num<int>(e[5]);
       s.exit_code = num<int>(e[6]);
       out.instances.push_back(std::move(s));
+    }
+    if (auto s = j.find("s"); s != j.end()) {  // settled positions (absent: an older peer)
+      if (!s->is_array()) return std::nullopt;
+      for (auto& i : out.instances) i.settled = false;
+      for (const auto& k : *s) {
+        const auto at = num<std::size_t>(k);
+        if (at >= out.instances.size()) return std::nullopt;
+        out.instances[at].settled = true;
+      }
     }
     std::sort(out.instances.begin(), out.instances.end(),
               [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -114,6 +134,11 @@ std::string encode_spec(const config::ServiceSpec& s) {
       {"home", s.placement.home},
       {"stop_grace", s.stop_grace},
       {"home_peer", s.home_peer}};
+  // "update" (the rolling-update policy) only when the file has the table; older peers ignore
+  // the key and replace one instance at a time, as they always did.
+  if (const auto& u = s.update)
+    j["update"] = J::array({u->parallelism, config::order_name(u->order), u->min_healthy_time,
+                            u->healthy_deadline, u->auto_revert, u->canary});
   // Version 2 = version 1 + "volumes". Only a spec with volumes says 2, so that a peer of an
   // older version refuses it (never runs the service without its data) and still decodes
   // every other spec.
@@ -186,6 +211,19 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.placement.home = j.at("home").get<bool>();
     s.stop_grace = num<config::Millis>(j.at("stop_grace"));
     s.home_peer = j.at("home_peer").get<std::string>();
+    if (auto u = j.find("update"); u != j.end()) {
+      config::UpdatePolicy p;
+      p.parallelism = num<int>(u->at(0));
+      const std::string order = u->at(1).get<std::string>();
+      if (order != "stop-first" && order != "start-first") return std::nullopt;
+      p.order = order == "start-first" ? config::UpdatePolicy::Order::start_first
+                                       : config::UpdatePolicy::Order::stop_first;
+      p.min_healthy_time = num<config::Millis>(u->at(2));
+      p.healthy_deadline = num<config::Millis>(u->at(3));
+      p.auto_revert = u->at(4).get<bool>();
+      p.canary = num<int>(u->at(5));
+      s.update = p;
+    }
     // Split as the file's reader does; the gate's validator checks them (and says when there
     // are more than 64). Past 1,024 the value is refused here, before the work of splitting.
     if (auto v = j.find("volumes"); v != j.end()) {

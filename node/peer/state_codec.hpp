@@ -3,11 +3,15 @@
 //
 // status/<peer> (compact JSON, version 1), instances sorted by id:
 //   {"v":1,"i":[[service, index, state, spec_hash, {port: host_port}, restarts, exit_code], ...]}
+//   plus "s": [positions in "i" of settled instances] once any instance says whether it is
+//   settled (services with an update policy); without "s" (an older peer) settled is unset.
 // spec/<service> (JSON, version 1): {"v":1, "name", "image", "command", "replicas", "ports":
 //   [[name, container, host|null]], "env", "cpu_milli", "memory_mib", "restart": [condition,
 //   delay, max_delay, max_attempts], "health": [kind, http_path, port, exec, interval, timeout,
 //   retries], "constraints": [canonical text], "spread", "max_per_peer", "home", "stop_grace",
 //   "home_peer"}  (durations in ms; enums by their TOML names)
+// "update": [parallelism, order, min_healthy_time, healthy_deadline, auto_revert, canary] only
+// for a spec with an update table (older peers ignore it: they replace one at a time).
 // Version 2 (only for a spec with volumes, so older peers refuse it rather than run it without
 // them): version 1 + "volumes": [text as written, "data:/data"]. Both decode; a spec without
 // "volumes" has none.
