@@ -340,6 +340,8 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
   for (const auto& a : plan.actions) execute(a);
+  for (const auto& [id, settled] : plan.settled)
+    if (auto it = local_.find(id); it != local_.end()) it->second.settled = settled;
   launch_probes(in.now);  // after the plan: nothing probes a copy this step stops
   std::optional<config::Millis> wake = plan.wake_at;
   if (auto probe = next_probe(); probe && (!wake || *probe < *wake)) wake = probe;
@@ -433,6 +435,7 @@ placement::PeerStatus Runner::status() const {
     s.host_ports = l.host_ports;
     s.restarts = l.restarts;
     s.exit_code = l.li.exit_code;
+    s.settled = l.settled;
     st.instances.push_back(std::move(s));
   }
   return st;  // std::map: sorted by id

@@ -148,6 +148,8 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, bool synced,
   if (twin) check_twin(*twin, in, p, view, plan);
   // The reconciler sees its own actions applied next step.
   if (runtime_.apply(p, i, plan)) p.local_changed = true;
+  for (const auto& [id, settled] : plan.settled)
+    if (auto it = p.instances.find(id); it != p.instances.end()) it->second.settled = settled;
   publish_status(i);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
   if (plan.wake_at) wake(i, std::max(now() + 1, p.wake_at));
@@ -221,6 +223,7 @@ std::string render(const placement::Plan& plan) {
     else if (const auto* x = std::get_if<placement::StartAction>(&a))
       s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
   }
+  for (const auto& [id, settled] : plan.settled) s += "settled " + id.to_string() + (settled ? " 1;" : " 0;");
   return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
 }
 
@@ -273,6 +276,7 @@ void ReconcileLoop::publish_status(std::uint32_t i) {
     is.spec_hash = inst.local.spec_hash;
     is.restarts = inst.restarts;
     is.exit_code = inst.local.exit_code;
+    is.settled = inst.settled;
     st.instances.push_back(std::move(is));
   }
   std::string enc = node::encode_status(st);

@@ -66,6 +66,7 @@ struct SimPeer {
     std::uint64_t serial = 0;  // to match its instance_up event
     std::optional<placement::InstanceState> mark;  // pending/exited/failed recorded by a Mark
     int restarts = 0;
+    std::optional<bool> settled;  // the reconciler's word (update policy), for status
   };
   std::unique_ptr<placement::Reconciler> reconciler;
   std::map<placement::InstanceId, Instance> instances;
