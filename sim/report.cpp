@@ -254,6 +254,21 @@ void report_runtime(nlohmann::json& j, const ReportInputs& in) {
   j["placements_shared"] = in.recon.placements_shared();
   j["reconcile_steps"] = in.recon.reconcile_steps();
   j["instance_crashes"] = rt.instance_crashes();
+  if (!rt.rollouts().empty()) {  // only runs with [[event]] update (older reports unchanged)
+    nlohmann::json rs = nlohmann::json::array();
+    for (const auto& r : rt.rollouts()) {
+      rs.push_back({{"service", r.service},
+                    {"at_s", static_cast<double>(r.at) / 1e6},
+                    {"replicas", r.replicas},
+                    {"parallelism", r.parallelism},
+                    {"min_available", r.min_available},
+                    {"min_available_by_10s", r.min_by_10s},
+                    {"old_copies_left", r.old_copies},
+                    {"duration_s", r.done ? nlohmann::json(static_cast<double>(*r.done - r.at) / 1e6)
+                                          : nlohmann::json(nullptr)}});
+    }
+    j["rollouts"] = std::move(rs);
+  }
 }
 
 nlohmann::json report_final(const ReportInputs& in) {
