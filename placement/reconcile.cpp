@@ -506,6 +506,9 @@ void Reconciler::Step::take_starts() {
     t.gave_up = false;
     t.up_since.reset();
     t.ready_since.reset();
+    // A new copy is not settled: say so, or its status would read as an older peer's (whose
+    // ready copies count as settled) until the next step.
+    if (d->spec->update) plan_.settled[c.id] = false;
     started_.push_back(StartAction{c.id, *d->spec, d->hash, c.restarts, c.reason});
   }
 }

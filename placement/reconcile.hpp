@@ -119,7 +119,8 @@ struct Plan {
   std::optional<Millis> wake_at;
   // For each local instance of a service with an `update` policy: whether it is settled (ready
   // at its spec hash for update.min_healthy_time). The caller reports it in status (see
-  // placement/rollout.hpp); instances of services without the policy are not listed.
+  // placement/rollout.hpp); instances of services without the policy are not listed. A copy
+  // started by this plan is listed as not settled (apply this after the actions).
   std::map<InstanceId, bool> settled;
 };
 

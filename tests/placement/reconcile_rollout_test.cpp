@@ -70,6 +70,7 @@ struct Cluster {
   std::vector<Harness> peers;
   std::vector<Driver> drivers;
   Millis lag;  // a status reaches the others this late
+  bool instant = false;  // a started copy runs at once (the process driver), no health check
   std::deque<std::tuple<Millis, std::string, PeerStatus>> in_flight;
   std::vector<std::uint32_t> replaced_order;  // indices in the order their old copies stopped
 
@@ -101,13 +102,26 @@ struct Cluster {
       for (const auto& [id, reason] : stopped(p))
         if (reason == StopReason::replaced) replaced_order.push_back(static_cast<std::uint32_t>(id.back() - '0'));
       drivers[i].applied(p, now);
+      if (instant)
+        for (const auto& id : started(p))
+          for (auto& l : peers[i].local)
+            if (l.id.to_string() == id) l.state = InstanceState::running;
       in_flight.emplace_back(now + lag, peers[i].self, status_of(peers[i]));
     }
+  }
+  static bool ready(const LocalInstance& l) {
+    return l.state == InstanceState::healthy || l.state == InstanceState::running;
   }
   int healthy() const {
     int n = 0;
     for (const auto& h : peers)
       for (const auto& l : h.local) n += l.state == InstanceState::healthy;
+    return n;
+  }
+  int running_at(const std::string& hash) const {
+    int n = 0;
+    for (const auto& h : peers)
+      for (const auto& l : h.local) n += ready(l) && l.spec_hash == hash;
     return n;
   }
   int at_hash_healthy(const std::string& hash) const {
@@ -195,4 +209,28 @@ TEST_CASE("reconcile rollout: without an update table a spec change is replaced 
   for (; now < 60'000; now += 100) c.tick(now);
   CHECK(c.at_hash_healthy(spec_hash(v2)) == Cluster::kReplicas);
   for (const auto& h : c.peers) CHECK(h.last.settled.empty());  // nothing said without a policy
+}
+
+TEST_CASE("reconcile rollout: a copy running at once is not settled before min_healthy_time") {
+  // The process driver reports a started copy `running` at once; without a health check that
+  // is ready. Its status must still say "not settled" from the start, or the next wave would
+  // begin without waiting min_healthy_time (found on real peers).
+  auto v1 = web(1, "1");
+  v1.health = {};
+  Cluster c(v1, 0);
+  c.instant = true;
+  Millis now = 0;
+  for (; now < 5000; now += 100) c.tick(now);
+  auto v2 = web(1, "2");
+  v2.health = {};
+  c.set_spec(v2);
+  const Millis t0 = now;
+  Millis done_at = -1;
+  for (; now < 60'000 && done_at < 0; now += 100) {
+    c.tick(now);
+    if (c.running_at(spec_hash(v2)) == Cluster::kReplicas) done_at = now;
+  }
+  REQUIRE(done_at > 0);
+  CHECK(done_at - t0 >= 3 * 2000);  // three waits of min_healthy_time between four waves
+  CHECK(c.replaced_order == std::vector<std::uint32_t>{0, 1, 2, 3});
 }
