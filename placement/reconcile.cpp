@@ -320,23 +320,37 @@ void Reconciler::Step::choose_replacements() {
   }
 }
 
-// Services with an update policy: since when each local copy is ready at its hash, and
-// whether it is settled (ready for min_healthy_time); a wake-up when one will settle.
+// Services with an update policy: since when each local copy is ready at its hash, whether it
+// is settled (ready for min_healthy_time), and whether it is overdue (not settled within
+// healthy_deadline of its first start at that hash, restarts included: a crash loop fails the
+// version too); wake-ups when one will settle or fall due.
 void Reconciler::Step::observe_settled() {
   for (const auto& [id, l] : local_) {
     auto it = desired_.find(id.service);
     if (it == desired_.end() || !it->second.spec->update) continue;
     Track& t = r_.tracks_[id];
+    const config::UpdatePolicy& u = *it->second.spec->update;
+    if (t.deadline_hash != l->spec_hash) {  // restarts at one hash keep its deadline running
+      t.deadline_hash = l->spec_hash;
+      t.deadline_from = now_;
+      t.deadline_met = false;
+    }
+    bool settled = false;
     if (!is_ready(l->state, *it->second.spec)) {
       t.ready_since.reset();
-      plan_.settled[id] = false;
-      continue;
+    } else {
+      if (!t.ready_since) t.ready_since = now_;
+      settled = settled_at(now_, *t.ready_since, u.min_healthy_time);
+      if (!settled) wake(*t.ready_since + u.min_healthy_time);
     }
-    if (!t.ready_since) t.ready_since = now_;
-    const Millis min = it->second.spec->update->min_healthy_time;
-    const bool settled = settled_at(now_, *t.ready_since, min);
     plan_.settled[id] = settled;
-    if (!settled) wake(*t.ready_since + min);
+    t.deadline_met = t.deadline_met || settled;
+    if (t.deadline_met) continue;
+    if (now_ - t.deadline_from >= u.healthy_deadline) {
+      plan_.overdue.insert(id);
+    } else {
+      wake(t.deadline_from + u.healthy_deadline);
+    }
   }
 }
 
@@ -353,11 +367,11 @@ void Reconciler::Step::choose_rollout(const std::string& service,
     RolloutReport r{it->id};
     if (*it->owner == in_.self) {
       if (auto l = local_.find(it->id); l != local_.end()) {
-        r = {it->id, true, l->second->state, l->second->spec_hash, std::nullopt};
+        r = {it->id, true, l->second->state, l->second->spec_hash, std::nullopt, false};
         if (auto s = plan_.settled.find(it->id); s != plan_.settled.end()) r.settled = s->second;
       }
     } else if (const InstanceStatus* s = remote_on(it->id, *it->owner)) {
-      r = {it->id, true, s->state, s->spec_hash, s->settled};
+      r = {it->id, true, s->state, s->spec_hash, s->settled, s->overdue};
     }
     reports.push_back(std::move(r));
   }

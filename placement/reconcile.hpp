@@ -122,6 +122,9 @@ struct Plan {
   // placement/rollout.hpp); instances of services without the policy are not listed. A copy
   // started by this plan is listed as not settled (apply this after the actions).
   std::map<InstanceId, bool> settled;
+  // The local instances of services with an update policy that missed healthy_deadline at
+  // their spec hash (InstanceStatus::overdue); the caller reports them, and no others, overdue.
+  std::set<InstanceId> overdue;
 };
 
 // Decisions beyond DESIGN.md's text, made here:
@@ -163,6 +166,9 @@ class Reconciler {
     int restarts = 0;                  // restarts since the last reset
     std::optional<Millis> up_since;    // first seen running/healthy in the current run
     std::optional<Millis> ready_since;  // update policy only: first seen ready in this run
+    std::string deadline_hash;          // update policy only: the hash healthy_deadline runs for
+    Millis deadline_from = 0;           // first start (or sight) at deadline_hash
+    bool deadline_met = false;          // settled at deadline_hash once: never overdue for it
     std::optional<Millis> exited_at;   // first seen exited (current exit)
     bool exit_decided = false;         // the current exit was handled (marked)
     bool gave_up = false;              // exited for good or failed: never restart this run

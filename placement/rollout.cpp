@@ -54,4 +54,23 @@ std::vector<InstanceId> replaceable_now(const config::ServiceSpec& spec, const s
   return out;
 }
 
+std::string_view to_string(Deployment d) {
+  switch (d) {
+    case Deployment::rolling: return "rolling";
+    case Deployment::healthy: return "healthy";
+    case Deployment::failed: return "failed";
+  }
+  return "rolling";
+}
+
+Deployment deployment_state(const config::ServiceSpec& spec, const std::string& hash,
+                            const std::vector<RolloutReport>& reports) {
+  bool all_done = true;
+  for (const auto& r : reports) {
+    if (r.reported && r.spec_hash == hash && r.overdue) return Deployment::failed;
+    all_done = all_done && classify(r, spec, hash) == RolloutClass::done;
+  }
+  return all_done ? Deployment::healthy : Deployment::rolling;
+}
+
 }  // namespace shoal::placement

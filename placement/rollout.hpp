@@ -21,6 +21,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/spec.hpp"
@@ -38,6 +39,7 @@ struct RolloutReport {
   InstanceState state = InstanceState::pending;
   std::string spec_hash;
   std::optional<bool> settled;  // nullopt: the owner does not say (an older peer)
+  bool overdue = false;         // the owner says it missed healthy_deadline at spec_hash
 };
 
 enum class RolloutClass { done, stale, not_ready };
@@ -49,6 +51,15 @@ RolloutClass classify(const RolloutReport& r, const config::ServiceSpec& spec,
 // the service, sorted by id; `hash`: the spec hash of `spec`; spec.update must be set.
 std::vector<InstanceId> replaceable_now(const config::ServiceSpec& spec, const std::string& hash,
                                         const std::vector<RolloutReport>& reports);
+
+// Where the rollout to `hash` stands, from the same reports: failed once any instance at
+// `hash` is reported overdue (it did not settle within healthy_deadline of its first start
+// there, as its owner measured), healthy once every instance is done, else rolling. Every peer
+// derives the same verdict from the same statuses, with no coordinator.
+enum class Deployment { rolling, healthy, failed };
+std::string_view to_string(Deployment d);
+Deployment deployment_state(const config::ServiceSpec& spec, const std::string& hash,
+                            const std::vector<RolloutReport>& reports);
 
 // A local copy ready (healthy, or running without a health check) since `ready_since` is
 // settled at `now` once min_healthy_time has passed.

@@ -42,6 +42,9 @@ struct InstanceStatus {
   // Services with an update policy: ready at spec_hash for update.min_healthy_time, as its
   // peer measured it (placement/rollout.hpp). nullopt: not said (no policy, or an older peer).
   std::optional<bool> settled;
+  // Services with an update policy: at spec_hash, not yet settled, healthy_deadline after the
+  // first start at that hash (restarts included), as its peer measured it: the version failed.
+  bool overdue = false;
   friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
 };
 

@@ -148,8 +148,10 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, bool synced,
   if (twin) check_twin(*twin, in, p, view, plan);
   // The reconciler sees its own actions applied next step.
   if (runtime_.apply(p, i, plan)) p.local_changed = true;
-  for (const auto& [id, settled] : plan.settled)
-    if (auto it = p.instances.find(id); it != p.instances.end()) it->second.settled = settled;
+  for (auto& [id, inst] : p.instances) {
+    if (auto s = plan.settled.find(id); s != plan.settled.end()) inst.settled = s->second;
+    inst.overdue = plan.overdue.count(id) > 0;
+  }
   publish_status(i);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
   if (plan.wake_at) wake(i, std::max(now() + 1, p.wake_at));
@@ -224,6 +226,7 @@ std::string render(const placement::Plan& plan) {
       s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
   }
   for (const auto& [id, settled] : plan.settled) s += "settled " + id.to_string() + (settled ? " 1;" : " 0;");
+  for (const auto& id : plan.overdue) s += "overdue " + id.to_string() + ";";
   return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
 }
 
@@ -277,6 +280,7 @@ void ReconcileLoop::publish_status(std::uint32_t i) {
     is.restarts = inst.restarts;
     is.exit_code = inst.local.exit_code;
     is.settled = inst.settled;
+    is.overdue = inst.overdue;
     st.instances.push_back(std::move(is));
   }
   std::string enc = node::encode_status(st);

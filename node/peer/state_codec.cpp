@@ -8,6 +8,7 @@
 #include "config/volume.hpp"
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
+#include "placement/rollout.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::node {
@@ -44,6 +45,11 @@ std::string encode_status(const placement::PeerStatus& status) {
     if (v.value_or(false)) settled.push_back(k);
   }
   if (says) j["s"] = std::move(settled);
+  // "o": the positions of overdue instances (missed healthy_deadline), only when there are.
+  J overdue = J::array();
+  for (std::size_t k = 0; k < status.instances.size(); ++k)
+    if (status.instances[k].overdue) overdue.push_back(k);
+  if (!overdue.empty()) j["o"] = std::move(overdue);
   return json_text(j);
 }
 
@@ -73,6 +79,14 @@ std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
         const auto at = num<std::size_t>(k);
         if (at >= out.instances.size()) return std::nullopt;
         out.instances[at].settled = true;
+      }
+    }
+    if (auto o = j.find("o"); o != j.end()) {  // overdue positions
+      if (!o->is_array()) return std::nullopt;
+      for (const auto& k : *o) {
+        const auto at = num<std::size_t>(k);
+        if (at >= out.instances.size()) return std::nullopt;
+        out.instances[at].overdue = true;
       }
     }
     std::sort(out.instances.begin(), out.instances.end(),
@@ -291,13 +305,28 @@ J services_json(const std::vector<config::ServiceSpec>& services,
         ++healthy;
       }
     }
+    J deployment = nullptr;
+    if (spec->update) {
+      std::vector<placement::RolloutReport> reports;
+      for (const auto& p : assignment.instances) {
+        if (p.id.service != spec->name || !p.owner) continue;
+        placement::RolloutReport r{p.id};
+        if (auto it = statuses.find(*p.owner); it != statuses.end())
+          if (const auto* s = it->second.find(p.id))
+            r = {p.id, true, s->state, s->spec_hash, s->settled, s->overdue};
+        reports.push_back(std::move(r));
+      }
+      const std::string hash = placement::spec_hash(*spec);
+      deployment = std::string(to_string(placement::deployment_state(*spec, hash, reports)));
+    }
     out.push_back(J{{"name", spec->name},
                     // global: one a peer, as many as the assignment has
                     {"replicas", spec->placement.mode == config::Placement::Mode::global ? instances
                                                                                          : spec->replicas},
                     {"running", running},
                     {"healthy", healthy},
-                    {"version", placement::spec_hash(*spec)}});
+                    {"version", placement::spec_hash(*spec)},
+                    {"deployment", deployment}});
   }
   return out;
 }

@@ -6,8 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <deque>
+#include <set>
 #include <map>
 
+#include "placement/rollout.hpp"
 #include "tests/placement/reconcile_fixture.hpp"
 
 using namespace shoal::placement;
@@ -57,6 +59,7 @@ PeerStatus status_of(const Harness& h) {
     s.state = l.state;
     s.spec_hash = l.spec_hash;
     if (auto it = h.last.settled.find(l.id); it != h.last.settled.end()) s.settled = it->second;
+    s.overdue = h.last.overdue.count(l.id) > 0;
     ps.instances.push_back(s);
   }
   std::sort(ps.instances.begin(), ps.instances.end(),
@@ -192,6 +195,45 @@ TEST_CASE("reconcile rollout: a version that never turns healthy stays at parall
   CHECK(c.not_ready_new(spec_hash(bad)) == parallelism);
   CHECK(c.healthy() == Cluster::kReplicas - parallelism);
   CHECK(c.replaced_order.size() == static_cast<std::size_t>(parallelism));
+}
+
+TEST_CASE("reconcile rollout: a version not healthy within healthy_deadline is failed by all") {
+  auto v1 = web(2, "1");
+  Cluster c(v1, 300);
+  Millis now = 0;
+  for (; now < 5000; now += 100) c.tick(now);
+  auto bad = web(2, "broken");
+  bad.update->healthy_deadline = 10'000;
+  for (auto& d : c.drivers) d.broken = spec_hash(bad);
+  c.set_spec(bad);
+  // Each peer's verdict from the statuses it holds (its own from its last plan).
+  auto verdicts = [&] {
+    std::set<Deployment> out;
+    for (const auto& h : c.peers) {
+      std::vector<RolloutReport> reports;
+      for (const auto& p : h.assignment.instances) {
+        const PeerStatus st = *p.owner == h.self ? status_of(h) : h.peers.at(*p.owner);
+        RolloutReport r{p.id};
+        if (const auto* s = st.find(p.id))
+          r = {p.id, true, s->state, s->spec_hash, s->settled, s->overdue};
+        reports.push_back(r);
+      }
+      out.insert(deployment_state(bad, spec_hash(bad), reports));
+    }
+    return out;
+  };
+  const Millis t0 = now;
+  for (; now < t0 + 9'000; now += 100) {
+    c.tick(now);
+    REQUIRE(verdicts() == std::set<Deployment>{Deployment::rolling});
+  }
+  for (; now < t0 + 13'000; now += 100) c.tick(now);
+  CHECK(verdicts() == std::set<Deployment>{Deployment::failed});
+  // The two stuck copies are the ones overdue, reported by their owners.
+  std::set<std::string> overdue;
+  for (const auto& h : c.peers)
+    for (const auto& id : h.last.overdue) overdue.insert(id.to_string());
+  CHECK(overdue == std::set<std::string>{"web/0", "web/1"});
 }
 
 TEST_CASE("reconcile rollout: without an update table a spec change is replaced as before") {

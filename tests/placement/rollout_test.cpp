@@ -73,6 +73,18 @@ TEST_CASE("rollout: an older peer's report (settled unsaid) counts a ready copy 
   CHECK(classify(r[0], spec, "new") == RolloutClass::not_ready);
 }
 
+TEST_CASE("rollout: the deployment verdict every peer derives from the same reports") {
+  const auto spec = with_update(4, 2);
+  CHECK(deployment_state(spec, "new", reports("DDUS")) == Deployment::rolling);
+  CHECK(deployment_state(spec, "new", reports("DDDD")) == Deployment::healthy);
+  auto r = reports("DUUS");
+  r[2].overdue = true;
+  CHECK(deployment_state(spec, "new", r) == Deployment::failed);
+  r[2].spec_hash = "old";  // an overdue copy of another version says nothing about this one
+  CHECK(deployment_state(spec, "new", r) == Deployment::rolling);
+  CHECK(to_string(Deployment::failed) == "failed");
+}
+
 TEST_CASE("rollout: settled once ready for min_healthy_time") {
   CHECK_FALSE(settled_at(10'999, 1'000, 10'000));
   CHECK(settled_at(11'000, 1'000, 10'000));

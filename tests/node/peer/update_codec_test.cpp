@@ -1,13 +1,15 @@
 // The rolling-update policy and settledness in replicated values: spec/<service> carries
 // "update" only when the file has the table (older peers ignore it), status/<peer> carries
-// "s" (settled positions) only when its peer says; an older peer's status (no "s") decodes
-// with settledness unsaid, and hostile "s" values are refused. `check --json` shows the policy.
+// "s" (settled positions) only when its peer says and "o" (overdue positions) only when there
+// are; an older peer's status (no "s") decodes with settledness unsaid, and hostile positions
+// are refused. `check --json` shows the policy; `shoal services` the deployment verdict.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include "node/config_json.hpp"
 #include "node/peer/state_codec.hpp"
+#include "placement/spec_hash.hpp"
 
 using namespace shoal;
 using J = nlohmann::json;
@@ -76,12 +78,54 @@ TEST_CASE("status settled: round-trips, absent when unsaid, an older value decod
   CHECK_FALSE(o->instances[0].settled.has_value());
 }
 
-TEST_CASE("status settled: hostile positions are refused", "[node][codec][update]") {
-  J j = J::parse(node::encode_status(two(true, true)));
-  for (const J& s : {J(5), J::array({2}), J::array({-1}), J::array({"0"}), J::array({1.5})}) {
-    j["s"] = s;
-    CHECK_FALSE(node::decode_status(j.dump()));
+TEST_CASE("status settled and overdue: hostile positions are refused", "[node][codec][update]") {
+  for (const char* key : {"s", "o"}) {
+    J j = J::parse(node::encode_status(two(true, true)));
+    for (const J& s : {J(5), J::array({2}), J::array({-1}), J::array({"0"}), J::array({1.5})}) {
+      j[key] = s;
+      CHECK_FALSE(node::decode_status(j.dump()));
+    }
   }
+}
+
+TEST_CASE("status overdue: round-trips, written only when some instance is", "[node][codec][update]") {
+  auto st = two(false, false);
+  CHECK_FALSE(J::parse(node::encode_status(st)).contains("o"));
+  st.instances[1].overdue = true;
+  const std::string bytes = node::encode_status(st);
+  CHECK(J::parse(bytes)["o"] == J::array({1}));
+  auto back = node::decode_status(bytes);
+  REQUIRE(back);
+  CHECK(*back == st);
+}
+
+TEST_CASE("services: deployment is rolling, healthy or failed from the statuses (null without update)",
+          "[node][update]") {
+  auto s = web();
+  s.replicas = 2;
+  placement::Assignment asg;
+  asg.instances = {{{"web", 0}, std::string("a"), ""}, {{"web", 1}, std::string("b"), ""}};
+  const std::string h = placement::spec_hash(s);
+  auto status = [&](std::uint32_t i, bool settled, bool overdue) {
+    placement::PeerStatus st;
+    placement::InstanceStatus x;
+    x.id = {"web", i};
+    x.state = placement::InstanceState::running;
+    x.spec_hash = h;
+    x.settled = settled;
+    x.overdue = overdue;
+    st.instances.push_back(x);
+    return st;
+  };
+  std::map<std::string, placement::PeerStatus> statuses{{"a", status(0, true, false)},
+                                                         {"b", status(1, false, false)}};
+  CHECK(node::services_json({s}, asg, statuses)[0]["deployment"].is_null());
+  s.update = config::UpdatePolicy{};
+  CHECK(node::services_json({s}, asg, statuses)[0]["deployment"] == "rolling");
+  statuses["b"] = status(1, true, false);
+  CHECK(node::services_json({s}, asg, statuses)[0]["deployment"] == "healthy");
+  statuses["b"] = status(1, false, true);
+  CHECK(node::services_json({s}, asg, statuses)[0]["deployment"] == "failed");
 }
 
 TEST_CASE("check --json shows the update policy (null without the table)", "[node][update]") {
