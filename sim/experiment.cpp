@@ -296,11 +296,13 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
         if (auto* v = t.get("update")) {
           const toml::table* u = v->as_table();
           if (!u) rd.fail(*v, "`update` must be a table, e.g. { parallelism = 5 }");
-          rd.keys(*u, {"parallelism", "min_healthy_time"}, " in update");
+          rd.keys(*u, {"parallelism", "min_healthy_time", "healthy_deadline"}, " in update");
           s.update = config::UpdatePolicy{};
           if (auto* w = u->get("parallelism")) s.update->parallelism = static_cast<int>(rd.integer(*w, "parallelism", 1, 10'000));
           if (auto* w = u->get("min_healthy_time"))
             s.update->min_healthy_time = rd.duration(*w, "min_healthy_time") / gossip::kMillis;
+          if (auto* w = u->get("healthy_deadline"))
+            s.update->healthy_deadline = rd.duration(*w, "healthy_deadline") / gossip::kMillis;
         }
         x.services.push_back(s);
       }
@@ -312,7 +314,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
       for (const auto& el : *a) {
         const toml::table& t = *el.as_table();
         rd.keys(t, {"at", "kill", "stop", "partition", "slow", "join", "restart", "for", "delay",
-                    "oneway", "every", "disk", "update"}, " in [[event]]");
+                    "oneway", "every", "disk", "update", "broken"}, " in [[event]]");
         FaultEvent e;
         e.line = static_cast<int>(t.source().begin.line);
         if (auto* v = t.get("at")) e.at = rd.duration(*v, "at");
@@ -385,6 +387,10 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
         if (auto* v = t.get("disk")) {
           if (e.kind != FaultEvent::Kind::restart) rd.fail(*v, "`disk` only applies to restart");
           e.disk = rd.boolean(*v, "disk");
+        }
+        if (auto* v = t.get("broken")) {
+          if (e.kind != FaultEvent::Kind::update) rd.fail(*v, "`broken` only applies to update");
+          e.broken = rd.boolean(*v, "broken");
         }
         if (e.at > x.duration) rd.fail(*t.get("at"), "`at` is past the experiment's duration");
         x.events.push_back(e);

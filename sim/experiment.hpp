@@ -20,7 +20,8 @@
 // lose their incarnation), `restart = "all"`; [[service]] `update = { parallelism,
 // min_healthy_time }` (a rolling-update policy); [[event]] `update = "web"` (a peer writes a
 // new version of web's spec: its env VERSION changes, so every instance is replaced; the
-// report's `rollouts` measures it).
+// report's `rollouts` measures it); `broken = true` with update: that version's instances exit
+// as they start (a version that never turns healthy); update's `healthy_deadline` then fails it.
 // `profile` is any gossip::Config::for_profile name (lan, wan, local, fast). An optional
 // [gossip] table overrides single timings by the peer file's names and units (DESIGN.md
 // "Peer file"): profile, probe_interval, probe_timeout, gossip_interval, push_pull_interval,
@@ -77,6 +78,7 @@ struct FaultEvent {
   Micros every = 0;               // restart: stagger between peers
   bool disk = true;               // restart: keep the incarnation
   std::string service;            // update: the service whose spec changes (a new version)
+  bool broken = false;            // update: the new version's instances exit as they start
   Micros end() const;             // when its effect is over (at, or the last resume)
   int line = 0;                   // for messages
 };

@@ -22,6 +22,13 @@ bool FakeRuntime::started(SimPeer& p, std::uint32_t i, std::uint64_t serial) {
   if (!p.up) return false;
   for (auto& [id, inst] : p.instances) {
     if (inst.serial != serial || inst.local.state != InstanceState::starting) continue;
+    bool broken = false;
+    for (const auto& r : rollouts_) broken = broken || (r.broken && r.hash == inst.local.spec_hash);
+    if (broken) {  // a version that never turns healthy: it exits as it starts
+      inst.local.state = InstanceState::exited;
+      inst.local.exit_code = 1;
+      return true;
+    }
     inst.local.state = InstanceState::running;
     copies_changed(id, inst.local.spec_hash, +1);
     if (x_.crash_rate > 0) schedule_crash(p, i, serial);
@@ -97,14 +104,20 @@ void FakeRuntime::integrate_unavailable() {
 }
 
 void FakeRuntime::begin_rollout(const Peers& peers, const std::string& service,
-                                const std::string& hash, std::size_t replicas, int parallelism) {
+                                const std::string& hash, std::size_t replicas, int parallelism,
+                                bool broken) {
   Rollout r{service, hash, queue_.now(), replicas, parallelism, available_[service], {}, 0, {},
-            available_[service]};
+            available_[service], broken, {}};
   for (const auto& p : peers)
     for (const auto& [id, inst] : p.instances)
       r.old_copies += p.up && id.service == service && inst.local.state == InstanceState::running &&
                       inst.local.spec_hash != hash;
   rollouts_.push_back(std::move(r));
+}
+
+void FakeRuntime::overdue(const placement::InstanceId& id, const std::string& hash) {
+  for (auto& r : rollouts_)
+    if (!r.failed && r.service == id.service && r.hash == hash) r.failed = queue_.now();
 }
 
 void FakeRuntime::rollout_changed(const placement::InstanceId& id, const std::string& hash,

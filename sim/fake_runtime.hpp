@@ -41,6 +41,8 @@ class FakeRuntime {
     long old_copies = 0;  // running copies at another hash
     std::optional<Micros> done;
     std::size_t last = 0;  // instances with a running copy after the last change
+    bool broken = false;   // its instances exit as they start
+    std::optional<Micros> failed;  // the first status saying one of its instances is overdue
   };
 
   FakeRuntime(const Experiment& x, EventQueue& queue, gossip::Rng& workload_rng)
@@ -58,7 +60,9 @@ class FakeRuntime {
   bool apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan);
   // A new version of `service` was written (spec hash `hash`): measure its rollout.
   void begin_rollout(const Peers& peers, const std::string& service, const std::string& hash,
-                     std::size_t replicas, int parallelism);
+                     std::size_t replicas, int parallelism, bool broken);
+  // A peer reports this instance (at `hash`) overdue: the rollout to `hash` has failed.
+  void overdue(const placement::InstanceId& id, const std::string& hash);
   const std::vector<Rollout>& rollouts() const { return rollouts_; }
   // At the end of the run: unavailability counted up to now.
   void finish() { integrate_unavailable(); }

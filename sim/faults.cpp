@@ -46,7 +46,7 @@ void Faults::begin(std::uint32_t f) {
       join(e);
       break;
     case K::update:
-      target_.update_spec(e.service);
+      target_.update_spec(e.service, e.broken);
       break;
     case K::restart:
       picked_[f] = pick_up(e.count, false);

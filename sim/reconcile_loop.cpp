@@ -151,6 +151,7 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, bool synced,
   for (auto& [id, inst] : p.instances) {
     if (auto s = plan.settled.find(id); s != plan.settled.end()) inst.settled = s->second;
     inst.overdue = plan.overdue.count(id) > 0;
+    if (inst.overdue) runtime_.overdue(id, inst.local.spec_hash);
   }
   publish_status(i);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;

@@ -86,7 +86,7 @@ class World final : private FaultTarget {
   void resume(std::uint32_t i) override;
   void join(const ExperimentNode& n) override;
   void restart(std::uint32_t i, bool keep_disk) override;
-  void update_spec(const std::string& service) override;
+  void update_spec(const std::string& service, bool broken) override;
 
   // --- engine output: what the world, the reconcile loop and the checker learn from it ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
@@ -361,7 +361,7 @@ void World::restart(std::uint32_t i, bool keep_disk) {
   start_peer(i, true);
 }
 
-void World::update_spec(const std::string& service) {
+void World::update_spec(const std::string& service, bool broken) {
   // A new version: the spec writer (or the first live, joined peer) writes it with env VERSION
   // bumped, which changes the spec hash and so replaces every instance.
   auto sp = std::find_if(specs_.begin(), specs_.end(),
@@ -386,7 +386,8 @@ void World::update_spec(const std::string& service) {
   const std::string key = "spec/" + sp->name;
   checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(*sp))));
   runtime_.begin_rollout(peers_, service, placement::spec_hash(*sp),
-                         static_cast<std::size_t>(sp->replicas), sp->update ? sp->update->parallelism : 1);
+                         static_cast<std::size_t>(sp->replicas), sp->update ? sp->update->parallelism : 1,
+                         broken);
 }
 
 // ---- engine output --------------------------------------------------------------------------------

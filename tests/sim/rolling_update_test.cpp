@@ -38,3 +38,23 @@ TEST_CASE("sim: an update event names a known service", "[sim]") {
   REQUIRE(std::holds_alternative<ExperimentError>(r));
   CHECK(std::get<ExperimentError>(r).message.find("no [[service]] named `db`") != std::string::npos);
 }
+
+TEST_CASE("sim: a version that never turns healthy is failed after healthy_deadline, stuck at parallelism",
+          "[sim]") {
+  const auto path = std::filesystem::path(SHOAL_SOURCE_DIR) / "sim" / "experiments" /
+                    "rolling_update_broken.toml";
+  auto loaded = load_experiment(path.string());
+  REQUIRE(std::holds_alternative<Experiment>(loaded));
+  const RunResult r = testing::run(std::get<Experiment>(loaded));
+  INFO(r.report.dump(1));
+  const auto& ro = r.report["rollouts"].at(0);
+  CHECK(ro["broken"] == true);
+  REQUIRE(ro["failed_s"].is_number());
+  // The deadline (30 s) runs from each copy's first start at the new hash (about 1 s in).
+  CHECK(ro["failed_s"].get<double>() >= 30.0);
+  CHECK(ro["failed_s"].get<double>() <= 35.0);
+  CHECK(ro["duration_s"].is_null());                  // never done
+  CHECK(ro["new_version_instances_end"] == 5);        // stuck at parallelism
+  CHECK(ro["min_available"].get<int>() >= 20 - 5);
+  CHECK(r.report["instances"]["running"] == 15);
+}
