@@ -14,8 +14,9 @@ std::optional<std::vector<std::string>> read_test(Walk& w, const YAML::Node& n,
   auto words = w.words(n, key, false);
   if (!words) return std::nullopt;
   for (std::string& s : *words) s = literal(w, n, key, s);
-  if (n.IsScalar()) return std::vector<std::string>{"/bin/sh", "-c", (*words)[0]};
-  if (words->empty()) {
+  if (n.IsScalar() && !(*words)[0].empty())
+    return std::vector<std::string>{"/bin/sh", "-c", (*words)[0]};
+  if (words->empty() || n.IsScalar()) {
     w.error(n, key, "must not be empty (use [\"NONE\"] to turn the check off)");
     return std::nullopt;
   }

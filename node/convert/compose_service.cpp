@@ -98,6 +98,11 @@ void read_restart(Walk& w, const YAML::Node& n, const std::string& key, ServiceD
 void read_command(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d) {
   auto argv = w.words(n, key, true);
   if (!argv) return;
+  if (argv->empty()) {
+    not_converted(w, d, n, key, "an empty command (no CMD) has no Shoal equivalent; the "
+                                "image's CMD runs");
+    return;
+  }
   for (std::string& a : *argv) a = literal(w, n, key, a);
   d.command = std::move(*argv);
 }

@@ -107,6 +107,15 @@ TEST_CASE("command and environment take both compose forms") {
   CHECK(s.env == std::map<std::string, std::string>{{"A", "1"}, {"B", "x=y"}, {"C", ""}});
 }
 
+TEST_CASE("an empty command leaves the image's CMD, and says so") {
+  for (const char* empty : {"[]", "''"}) {
+    Converted c;
+    auto s = one(std::string("services:\n  a: {image: x, command: ") + empty + "}\n", &c);
+    CHECK(s.command.empty());
+    CHECK(warned_keys(c) == std::vector<std::string>{"services.a.command"});
+  }
+}
+
 TEST_CASE("variables without a value and names Shoal refuses are reported") {
   Converted c;
   auto s = one("services:\n  a:\n    image: x\n    environment:\n      HOME:\n      discovery.type: "

@@ -169,6 +169,7 @@ TEST_CASE("a wrong type anywhere is an error at its line naming the key") {
       {"healthcheck: {test: {a: 1}}", "services.web.healthcheck.test"},
       {"healthcheck: {test: [PING]}", "services.web.healthcheck.test"},
       {"healthcheck: {test: []}", "services.web.healthcheck.test"},
+      {"healthcheck: {test: ''}", "services.web.healthcheck.test"},
       {"healthcheck: {test: [CMD]}", "services.web.healthcheck.test"},
       {"healthcheck: {test: [CMD, x], retries: x}", "services.web.healthcheck.retries"},
       {"healthcheck: {test: [CMD, x], disable: maybe}", "services.web.healthcheck.disable"},
