@@ -113,8 +113,9 @@ void read_services(Walk& w, const YAML::Node& n, std::vector<Read>& out) {
   }
 }
 
+// Notes without a position ("N more not shown") last.
 bool by_position(const Note& a, const Note& b) {
-  return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+  return std::make_tuple(a.line == 0, a.line, a.col) < std::make_tuple(b.line == 0, b.line, b.col);
 }
 
 }  // namespace

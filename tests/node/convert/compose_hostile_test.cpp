@@ -102,6 +102,16 @@ TEST_CASE("long lists cost time in proportion to their length") {
   require_refused(convert(ports));
 }
 
+TEST_CASE("warnings stop at 500, the rest counted in a last line") {
+  std::string yaml = "services:\n  web:\n    image: nginx\n    environment:\n";
+  for (int i = 0; i < 600; ++i) yaml += "      - V" + std::to_string(i) + "\n";  // no value
+  Converted c = convert(yaml);
+  REQUIRE(c.ok());
+  REQUIRE(c.warnings.size() == 501);
+  CHECK(c.warnings[0].key == "services.web.environment.V0");
+  CHECK(c.warnings.back().message == "100 more not shown");
+}
+
 TEST_CASE("bytes that are not UTF-8 are refused at their line and column") {
   Converted c = convert("services:\n  web:\n    image: ng\xffinx\n");
   require_refused(c);
