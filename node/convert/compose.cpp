@@ -156,7 +156,7 @@ Converted convert_compose(std::string_view yaml, std::string_view path,
                               "invalid YAML: " + e.msg});
     return out;
   }
-  Walk w(limits.max_nodes);
+  Walk w(limits.max_nodes, limits.max_text_bytes);
   if (docs.empty() || !docs[0].IsMap()) {
     const YAML::Node at = docs.empty() ? YAML::Node() : docs[0];
     w.error(at, "", "not a compose file: the top level must be a mapping with `services`");

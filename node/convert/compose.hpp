@@ -8,8 +8,10 @@
 // duplicate key) is an error, and then no service is returned.
 //
 // Hostile input: the text is refused above kMaxComposeBytes, and the walk counts every YAML node
-// it visits (aliases are shared by yaml-cpp, so `*a` repeated a billion times costs nothing until
-// walked): past kMaxComposeNodes it stops with an error. yaml-cpp bounds nesting (2,000 levels).
+// it visits and every byte of text it copies out (aliases are shared by yaml-cpp, so `*a`
+// repeated a billion times costs nothing until walked): past kMaxComposeNodes or
+// kMaxComposeTextBytes it stops with an error. yaml-cpp bounds nesting; messages quote at most
+// a few hundred bytes of the file.
 // Extension fields (`x-*`) are ignored, as compose does; merge keys (`<<: *anchor`) are applied.
 #pragma once
 
@@ -22,6 +24,7 @@ namespace shoal::convert {
 
 inline constexpr std::size_t kMaxComposeBytes = std::size_t{1} << 20;  // 1 MiB
 inline constexpr std::size_t kMaxComposeNodes = 100'000;
+inline constexpr std::size_t kMaxComposeTextBytes = std::size_t{4} << 20;  // 4 MiB
 inline constexpr std::size_t kMaxComposeServices = 1'000;
 
 // Something at a position of the compose file: `path:line:col: key: message`.
@@ -50,6 +53,7 @@ struct Converted {
 struct ConvertLimits {
   std::size_t max_bytes = kMaxComposeBytes;
   std::size_t max_nodes = kMaxComposeNodes;
+  std::size_t max_text_bytes = kMaxComposeTextBytes;
 };
 
 // `path` is only used in the comment at the top of each service file.

@@ -12,6 +12,7 @@ namespace {
 constexpr std::size_t kMaxNotes = 500;
 // `<<: *a` where `a` merges `b` ...: real files go one or two deep.
 constexpr int kMaxMergeDepth = 8;
+constexpr std::size_t kMaxKey = 1024;
 
 }  // namespace
 
@@ -26,14 +27,24 @@ std::string yaml_type(const YAML::Node& n) {
   return "nothing";
 }
 
+// A note quotes the file (keys, values): each is cut, so that one long string aliased into
+// every note cannot multiply memory.
+std::string cut(std::string text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;  // whole UTF-8
+  text.resize(n);
+  return text + "...";
+}
+
 Note Walk::note_at(const YAML::Node& at, std::string key, std::string message) {
   YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
   // yaml-cpp marks an empty value (`key:`) at the next token, often the next line.
   if (m.is_null() || at.IsNull()) m = last_;
   Note n;
   if (!m.is_null()) n.line = m.line + 1, n.col = m.column + 1;
-  n.key = std::move(key);
-  n.message = std::move(message);
+  n.key = cut(std::move(key), 256);
+  n.message = cut(std::move(message), 512);
   return n;
 }
 
@@ -66,6 +77,19 @@ bool Walk::visit(const YAML::Node& at) {
   return true;
 }
 
+bool Walk::copy(const YAML::Node& at, std::size_t bytes) {
+  if (spent_) return false;
+  if (bytes > text_budget_) {
+    spent_ = true;
+    error(at, "", "the document's strings add up to more than " +
+                      std::to_string(kMaxComposeTextBytes >> 20) +
+                      " MiB once its aliases are expanded (a YAML bomb?): not converted");
+    return false;
+  }
+  text_budget_ -= bytes;
+  return true;
+}
+
 void Walk::merge_into(const YAML::Node& source, const std::string& key, int depth,
                       std::vector<Entry>& out) {
   if (depth > kMaxMergeDepth) {
@@ -83,6 +107,7 @@ void Walk::merge_into(const YAML::Node& source, const std::string& key, int dept
     std::vector<YAML::Node> nested;
     for (auto it = map.begin(); it != map.end() && visit(it->first); ++it) {
       if (!it->first.IsScalar()) continue;  // reported where the mapping itself is walked
+      if (!copy(it->first, it->first.Scalar().size())) return;
       if (it->first.Scalar() == "<<") nested.push_back(it->second);
       else merged.push_back(Entry{it->first.Scalar(), it->first, it->second});
     }
@@ -118,6 +143,13 @@ std::optional<std::vector<Entry>> Walk::mapping(const YAML::Node& n, const std::
       continue;
     }
     const std::string& k = it->first.Scalar();
+    if (!copy(it->first, k.size())) return std::nullopt;
+    if (k.size() > kMaxKey) {
+      // Key paths repeat their parents' keys: a long one would be copied into every child's.
+      error(it->first, key, "a key longer than " + std::to_string(kMaxKey) + " bytes");
+      ok = false;
+      continue;
+    }
     if (!seen.insert(k).second) {
       error(it->first, key.empty() ? k : key + "." + k, "the key is given twice");
       ok = false;
@@ -159,6 +191,7 @@ std::optional<std::string> Walk::scalar(const YAML::Node& n, const std::string& 
     error(n, key, "must be a string or a number, not " + yaml_type(n));
     return std::nullopt;
   }
+  if (!copy(n, n.Scalar().size())) return std::nullopt;
   return n.Scalar();
 }
 
@@ -184,9 +217,10 @@ std::optional<std::int64_t> Walk::integer(const YAML::Node& n, const std::string
 std::optional<std::vector<std::string>> Walk::words(const YAML::Node& n, const std::string& key,
                                                     bool split) {
   if (n.IsScalar()) {
-    if (!split) return std::vector<std::string>{n.Scalar()};
-    auto w = shell_split(n.Scalar());
-    if (!w) error(n, key, "a quote is not closed in `" + n.Scalar() + "`");
+    auto text = scalar(n, key);
+    if (!text || !split) return text ? std::optional(std::vector<std::string>{*text}) : std::nullopt;
+    auto w = shell_split(*text);
+    if (!w) error(n, key, "a quote is not closed in `" + *text + "`");
     return w;
   }
   if (!n.IsSequence()) {

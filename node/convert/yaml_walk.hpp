@@ -2,7 +2,8 @@
 //
 // yaml-cpp shares the node of an anchor between its aliases, so a tiny text can describe a huge
 // tree ("billion laughs"): every entry or element this walk hands out counts against a budget,
-// and once it is spent every accessor returns nothing (one error says why). Type mistakes are
+// and so does every byte of text copied out of it; once either is spent every accessor returns
+// nothing (one error says why). Type mistakes are
 // errors at the value's line and column; what has no Shoal equivalent is a warning.
 #pragma once
 
@@ -25,7 +26,8 @@ struct Entry {
 
 class Walk {
  public:
-  explicit Walk(std::size_t max_nodes) : budget_(max_nodes) {}
+  Walk(std::size_t max_nodes, std::size_t max_text_bytes)
+      : budget_(max_nodes), text_budget_(max_text_bytes) {}
 
   // The entries of a mapping, `<<` merge keys applied (the mapping's own keys win), `x-*`
   // extension keys skipped. A null node (`deploy:` with nothing) has no entries. Not a mapping,
@@ -53,11 +55,13 @@ class Walk {
 
  private:
   bool visit(const YAML::Node& at);
+  // Counts `bytes` of text copied out of the document (a key or a scalar).
+  bool copy(const YAML::Node& at, std::size_t bytes);
   void merge_into(const YAML::Node& source, const std::string& key, int depth,
                   std::vector<Entry>& out);
   Note note_at(const YAML::Node& at, std::string key, std::string message);
 
-  std::size_t budget_;
+  std::size_t budget_, text_budget_;
   bool spent_ = false;
   YAML::Mark last_;  // the last good position, for nodes without one
   std::vector<Note> warnings_, errors_;

@@ -39,6 +39,24 @@ TEST_CASE("a YAML bomb of nested aliases stops at the node budget") {
   CHECK(all_errors(c).find("more nodes than 100000") != std::string::npos);
 }
 
+TEST_CASE("a long string aliased everywhere stops at the text budget") {
+  // 256 KB once in the file, 100 times in each of 1,000 services: 25 GB if copied each time.
+  std::string yaml = "x-big: &big " + std::string(256 << 10, 'v') + "\nx-env: &env {";
+  for (int i = 0; i < 100; ++i) yaml += (i ? ", V" : "V") + std::to_string(i) + ": *big";
+  yaml += "}\nservices:\n";
+  for (int i = 0; i < 1000; ++i) yaml += "  s" + std::to_string(i) + ": {image: *big, environment: *env}\n";
+  Converted c = convert(yaml);
+  require_refused(c);
+  CHECK(all_errors(c).find("more than 4 MiB once its aliases are expanded") != std::string::npos);
+  for (const auto& e : c.errors) CHECK(e.message.size() < 600);  // quotes are cut
+}
+
+TEST_CASE("a key longer than 1 KiB is refused") {
+  Converted c = convert("services:\n  ? " + std::string(2000, 'k') + "\n  : {image: x}\n");
+  require_refused(c);
+  CHECK(c.errors[0].message == "a key longer than 1024 bytes");
+}
+
 TEST_CASE("billion laughs through sequences is walked only as deep as compose goes") {
   std::string yaml = "x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
   for (char level = 'b'; level <= 'i'; ++level) {
