@@ -143,9 +143,12 @@ Converted convert_compose(std::string_view yaml, std::string_view path,
                                   : "not UTF-8: a compose file is UTF-8 text"));
     return out;
   }
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
+  std::size_t documents = 0;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    const std::string text(yaml);
+    documents = yaml_documents(text, 2);
+    if (documents > 0) root = YAML::Load(text);
   } catch (const YAML::DeepRecursion& e) {
     out.errors.push_back(Note{e.mark.line + 1, e.mark.column + 1, "",
                               "invalid YAML: nested too deeply (more than a few hundred levels)"});
@@ -157,13 +160,12 @@ Converted convert_compose(std::string_view yaml, std::string_view path,
     return out;
   }
   Walk w(limits.max_nodes, limits.max_text_bytes);
-  if (docs.empty() || !docs[0].IsMap()) {
-    const YAML::Node at = docs.empty() ? YAML::Node() : docs[0];
-    w.error(at, "", "not a compose file: the top level must be a mapping with `services`");
-  } else if (docs.size() > 1) {
-    w.error(docs[1], "", "a second YAML document: a compose file has one");
+  if (documents == 0 || !root.IsMap()) {
+    w.error(root, "", "not a compose file: the top level must be a mapping with `services`");
+  } else if (documents > 1) {
+    w.error(root, "", "a second YAML document (---): a compose file has one");
   } else {
-    auto top = w.mapping(docs[0], "");
+    auto top = w.mapping(root, "");
     std::vector<Read> reads;
     bool has_services = false;
     for (const Entry& e : top.value_or(std::vector<Entry>{})) {
@@ -171,7 +173,7 @@ Converted convert_compose(std::string_view yaml, std::string_view path,
       else read_top_level(w, e);
     }
     if (top && !has_services)
-      w.error(docs[0], "", "not a compose file: no `services` mapping");
+      w.error(root, "", "not a compose file: no `services` mapping");
     for (Read& r : reads) {
       if (w.error_count() > 0) break;
       std::string toml = to_toml(r.draft, path);

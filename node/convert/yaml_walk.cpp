@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 namespace shoal::convert {
 namespace {
@@ -252,6 +255,35 @@ std::vector<Note> Walk::take_errors() {
     errors_.push_back(Note{0, 0, "", std::to_string(dropped_errors_) + " more errors not shown"});
   dropped_errors_ = 0;
   return std::move(errors_);
+}
+
+namespace {
+
+// Parses and drops every event: documents are counted by the loop that drives it.
+struct Ignore : YAML::EventHandler {
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
+std::size_t yaml_documents(const std::string& text, std::size_t max) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  Ignore ignore;
+  std::size_t n = 0;
+  while (n < max && parser.HandleNextDocument(ignore)) ++n;
+  return n;
 }
 
 std::optional<std::vector<std::string>> shell_split(const std::string& text) {

@@ -71,6 +71,11 @@ class Walk {
 // "a mapping", "a sequence", "null", "a string": for messages.
 std::string yaml_type(const YAML::Node& n);
 
+// How many YAML documents `text` holds, counting at most `max` (yaml-cpp's LoadAll never ends
+// on some inputs, "," among them: one empty document after another). Throws YAML::Exception on
+// a syntax error.
+std::size_t yaml_documents(const std::string& text, std::size_t max);
+
 // Splits `text` into words as a POSIX shell would (quotes and backslashes; no expansion);
 // nullopt when a quote is not closed.
 std::optional<std::vector<std::string>> shell_split(const std::string& text);

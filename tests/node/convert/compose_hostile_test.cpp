@@ -152,7 +152,7 @@ TEST_CASE("text that is not YAML is refused at the parser's position") {
 }
 
 TEST_CASE("YAML that is not a compose file is refused") {
-  for (const char* yaml : {"", "- a\n- b\n", "just text\n", "name: x\n", "services:\n",
+  for (const char* yaml : {"", ",", "- a\n- b\n", "just text\n", "name: x\n", "services:\n",
                            "services: {}\n", "services: {web: {image: a}}\n---\nb: 1\n"}) {
     INFO(yaml);
     require_refused(convert(yaml));
