@@ -99,7 +99,8 @@ CLI::App* add_convert_command(CLI::App& app, ConvertOptions& o) {
                 "Exit 2 and write nothing when anything was not converted");
   cmd->footer(
       "Maps image, command, environment, ports (TCP, named p<PORT>), deploy.replicas,\n"
-      "deploy.mode global, deploy.resources (limits, else reservations), restart and\n"
+      "deploy.mode global, deploy.resources (limits, else reservations; or cpus, mem_limit,\n"
+      "mem_reservation), restart and\n"
       "deploy.restart_policy, deploy.placement (node.labels.KEY and node.hostname constraints,\n"
       "max_replicas_per_node), healthcheck (CMD, CMD-SHELL, NONE), stop_grace_period and\n"
       "volumes (named, absolute binds). Everything else, deploy.update_config included, is\n"

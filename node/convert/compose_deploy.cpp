@@ -89,6 +89,32 @@ void read_placement(Walk& w, const YAML::Node& n, const std::string& key, Servic
 
 }  // namespace
 
+void read_service_resources(Walk& w, const std::vector<Entry>& entries, const std::string& key,
+                            ServiceDraft& d) {
+  const bool deploy_cpu = d.cpu_milli.has_value(), deploy_memory = d.memory_mib.has_value();
+  bool limit = false;
+  for (const char* which : {"cpus", "mem_limit", "mem_reservation"}) {
+    for (const Entry& e : entries) {
+      if (e.key != which) continue;
+      const std::string k = key + "." + e.key;
+      const bool cpu = e.key == "cpus";
+      auto text = w.scalar(e.value, k);
+      if (!text) continue;
+      auto v = cpu ? parse_cpus(*text) : parse_memory_mib(*text);
+      if (!v.ok()) {
+        w.error(e.value, k, v.error);
+      } else if (cpu ? deploy_cpu : deploy_memory) {
+        not_converted(w, d, e.key_node, k, "deploy.resources is used");
+      } else if (e.key == "mem_reservation" && limit) {
+        not_converted(w, d, e.key_node, k, "Shoal reserves what it limits: mem_limit is used");
+      } else {
+        (cpu ? d.cpu_milli : d.memory_mib) = *v.value;
+        limit = limit || e.key == "mem_limit";
+      }
+    }
+  }
+}
+
 void read_deploy(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d) {
   for (const Entry& e : w.mapping(n, key).value_or(Entries{})) {
     const std::string k = key + "." + e.key;

@@ -23,6 +23,10 @@ std::optional<config::Millis> read_duration(Walk& w, ServiceDraft& d, const YAML
 std::string literal(Walk& w, const YAML::Node& at, const std::string& key,
                     const std::string& text);
 
+// The service-level cpus, mem_limit and mem_reservation (compose v2's resources), after the
+// deploy key: deploy.resources wins.
+void read_service_resources(Walk& w, const std::vector<Entry>& entries, const std::string& key,
+                            ServiceDraft& d);
 void read_deploy(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d);
 void read_ports(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d);
 void read_healthcheck(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d);

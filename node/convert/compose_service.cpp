@@ -31,7 +31,29 @@ std::string why_not(const std::string& k) {
       {"profiles", "every service of the file is converted"},
   };
   auto it = kHints.find(k);
-  return it == kHints.end() ? "Shoal has no equivalent" : it->second;
+  if (it != kHints.end()) return it->second;
+  // The Compose Specification's service keys: any other is a typo or from another tool.
+  static const std::set<std::string_view> kCompose = {
+      "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup",
+      "cgroup_parent", "command", "configs", "container_name", "cpu_count", "cpu_percent",
+      "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpus",
+      "cpuset", "credential_spec", "depends_on", "deploy", "develop", "device_cgroup_rules",
+      "devices", "dns", "dns_opt", "dns_search", "domainname", "driver_opts", "entrypoint",
+      "env_file", "environment", "expose", "extends", "external_links", "extra_hosts", "gpus",
+      "group_add", "healthcheck", "hostname", "image", "init", "ipc", "isolation", "labels",
+      "label_file", "links", "logging", "mac_address", "mem_limit", "mem_reservation",
+      "mem_swappiness", "memswap_limit", "network_mode", "networks", "oom_kill_disable",
+      "oom_score_adj", "pid", "pids_limit", "platform", "ports", "post_start", "pre_stop",
+      "privileged", "profiles", "pull_policy", "read_only", "restart", "runtime", "scale",
+      "secrets", "security_opt", "shm_size", "stdin_open", "stop_grace_period", "stop_signal",
+      "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "user", "userns_mode", "uts",
+      "volumes", "volumes_from", "working_dir"};
+  if (kCompose.count(k) > 0) return "Shoal has no equivalent";
+  const std::string hint =
+      closest(k, {"image", "command", "environment", "ports", "deploy", "healthcheck",
+                  "volumes", "restart", "scale", "stop_grace_period", "cpus", "mem_limit",
+                  "mem_reservation"});
+  return "not a compose key" + (hint.empty() ? "" : " (did you mean `" + hint + "`?)");
 }
 
 void read_environment(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d) {
@@ -186,10 +208,13 @@ bool read_service(Walk& w, const YAML::Node& n, const std::string& key, ServiceD
       else if (v) d.replicas = *v;
     } else if (e.key == "stop_grace_period") {
       d.stop_grace = read_duration(w, d, e.value, k);
+    } else if (e.key == "cpus" || e.key == "mem_limit" || e.key == "mem_reservation") {
+      // read after deploy, which wins (read_service_resources)
     } else {
       not_converted(w, d, e.key_node, k, why_not(e.key));
     }
   }
+  read_service_resources(w, *entries, key, d);
   if (d.image.empty() && w.error_count() == 0) {
     w.warn(image_at, key, "not converted: the service has no image (Shoal runs images; build "
                           "and push it, then set `image`)");

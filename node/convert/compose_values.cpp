@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 
 #include "config/constraint.hpp"
@@ -47,6 +48,33 @@ bool word_char(char c) {
 }
 
 }  // namespace
+
+std::string closest(std::string_view word, const std::vector<std::string_view>& candidates) {
+  if (word.size() > 32) return {};  // keys can be 1 KiB: the table below is |word| x |candidate|
+  std::string best;
+  std::size_t best_d = word.size() <= 3 ? 1 : word.size() <= 6 ? 2 : 3;
+  for (std::string_view c : candidates) {
+    // Optimal string alignment: insertions, deletions, substitutions, adjacent transpositions.
+    std::vector<std::vector<std::size_t>> d(word.size() + 1,
+                                            std::vector<std::size_t>(c.size() + 1));
+    for (std::size_t i = 0; i <= word.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= c.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= word.size(); ++i) {
+      for (std::size_t j = 1; j <= c.size(); ++j) {
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                            d[i - 1][j - 1] + (word[i - 1] == c[j - 1] ? 0 : 1)});
+        if (i > 1 && j > 1 && word[i - 1] == c[j - 2] && word[i - 2] == c[j - 1])
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+    if (d[word.size()][c.size()] <= best_d) {
+      best_d = d[word.size()][c.size()];
+      best = std::string(c);
+      if (best_d == 0) break;
+    }
+  }
+  return best;
+}
 
 config::Checked<std::int64_t> parse_cpus(std::string_view text) {
   auto v = decimal(trim(text));

@@ -33,6 +33,9 @@ config::Checked<PortSpec> parse_port_spec(std::string_view text);
 // anything else (node.role, node.id, node.platform.*, engine.labels.*) says why not.
 config::Checked<std::string> translate_constraint(std::string_view text);
 
+// The candidate closest to `word` (a typo's "did you mean"), or empty when none is close.
+std::string closest(std::string_view word, const std::vector<std::string_view>& candidates);
+
 // Compose replaces `$VAR` and `${VAR...}` from the shell and `$$` by `$`. Shoal substitutes
 // nothing: `$$` becomes `$`, `${VAR:-default}` and `${VAR-default}` become their default (what
 // compose gives when VAR is unset), and any other variable stays as written.

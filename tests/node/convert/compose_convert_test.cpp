@@ -188,6 +188,30 @@ TEST_CASE("deploy: global mode, reservations, restart and the update policy") {
                               "services.a.deploy.labels"});
 }
 
+TEST_CASE("cpus, mem_limit and mem_reservation outside deploy, where deploy wins") {
+  auto s = one("services:\n  a: {image: x, cpus: 1.5, mem_limit: 300m}\n");
+  CHECK(s.resources.cpu_milli == 1500);
+  CHECK(s.resources.memory_mib == 300);
+  CHECK(one("services:\n  a: {image: x, mem_reservation: 64m}\n").resources.memory_mib == 64);
+  Converted c;
+  s = one("services:\n  a:\n    image: x\n    mem_limit: 1g\n    mem_reservation: 64m\n"
+          "    cpus: 2\n    deploy: {resources: {limits: {cpus: '0.5'}}}\n",
+          &c);
+  CHECK(s.resources.cpu_milli == 500);
+  CHECK(s.resources.memory_mib == 1024);
+  CHECK(warned_keys(c) == std::vector<std::string>{"services.a.mem_reservation", "services.a.cpus"});
+}
+
+TEST_CASE("a key that is not compose's is reported with the key it resembles") {
+  Converted c;
+  one("services:\n  a:\n    image: x\n    enviroment: {A: 1}\n    shm_size: 1g\n    frobs: 1\n",
+      &c);
+  REQUIRE(c.warnings.size() == 3);
+  CHECK(c.warnings[0].message == "not converted: not a compose key (did you mean `environment`?)");
+  CHECK(c.warnings[1].message == "not converted: Shoal has no equivalent");
+  CHECK(c.warnings[2].message == "not converted: not a compose key");
+}
+
 TEST_CASE("restart and scale outside deploy") {
   CHECK(one("services:\n  a: {image: x, restart: 'on-failure:5'}\n").restart.max_attempts == 5);
   CHECK(one("services:\n  a: {image: x, restart: 'no'}\n").restart.condition ==
