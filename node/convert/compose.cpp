@@ -174,6 +174,8 @@ Converted convert_compose(std::string_view yaml, std::string_view path,
     }
     if (top && !has_services)
       w.error(root, "", "not a compose file: no `services` mapping");
+    else if (top && reads.empty() && w.error_count() == 0)
+      w.error(root, "services", "no service has an image: nothing to convert");
     for (Read& r : reads) {
       if (w.error_count() > 0) break;
       std::string toml = to_toml(r.draft, path);

@@ -285,6 +285,9 @@ TEST_CASE("service names become Shoal names, a clash is an error, no image is sk
   CHECK(warned_keys(c) == std::vector<std::string>{"services.My_App.v2", "services.builder",
                                                    "services.builder.build"});
   CHECK_FALSE(convert("services:\n  a_b: {image: x}\n  a-b: {image: y}\n").ok());
+  Converted none = convert("services:\n  builder: {build: .}\n");
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.errors[0].message == "no service has an image: nothing to convert");
 }
 
 TEST_CASE("every key without an equivalent is reported at its line, top level too") {
