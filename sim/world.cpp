@@ -376,10 +376,10 @@ void World::update_spec(const std::string& service, bool broken) {
   const auto v = sp->env.count("VERSION") ? std::stoi(sp->env["VERSION"]) : 1;
   sp->env["VERSION"] = std::to_string(v + 1);
   std::optional<std::uint32_t> w = peers_.named(spec_writer_);
-  if (!w || !live(peers_[*w]) || !peers_[*w].engine->joined()) {
+  if (!w || !live(peers_[*w]) || !peers_[*w].peer->engine().joined()) {
     w.reset();
     for (std::uint32_t j = 0; j < peers_.size() && !w; ++j)
-      if (live(peers_[j]) && peers_[j].engine->joined()) w = j;
+      if (live(peers_[j]) && peers_[j].peer->engine().joined()) w = j;
   }
   if (!w) {
     fail("no live peer to write the update of " + service);
@@ -387,7 +387,7 @@ void World::update_spec(const std::string& service, bool broken) {
   }
   SimPeer& p = peers_[*w];
   const std::string key = "spec/" + sp->name;
-  checker_.track_write(key, p.engine->put(clock(p), key, gossip::string_to_bytes(node::encode_spec(*sp))));
+  checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(node::encode_spec(*sp))));
   runtime_.begin_rollout(peers_, service, placement::spec_hash(*sp),
                          static_cast<std::size_t>(sp->replicas), sp->update ? sp->update->parallelism : 1,
                          broken);
