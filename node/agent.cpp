@@ -40,6 +40,7 @@
 #include "node/metrics.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/known_peers.hpp"
+#include "node/peer_memory.hpp"
 #include "node/persist.hpp"
 #include "node/placement_cache.hpp"
 #include "node/rename_takeover.hpp"
@@ -105,6 +106,7 @@ class Agent {
               setup_.gossip, random_seed(), clock_now().mono,
               PeerTiming{setup_.join_grace, cfg_.reconcile.solo_after * gossip::kMillis}),
         sealer_(std::move(sealer)),
+        memory_(cfg_.data_dir, incarnation),
         guard_{std::move(token), {cfg_.api.listen.host, setup_.name}, cfg_.api.socket},
         services_(cfg_.services_dir, setup_.name),
         transport_(io_, sealer_, seed_resolver_,
@@ -118,7 +120,6 @@ class Agent {
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
     services_.set_max_replicas(cfg_.limits.max_replicas);
-    persisted_incarnation_ = incarnation;
     runtime_socket_ = cfg_.runtime.socket;
   }
 
@@ -177,35 +178,8 @@ class Agent {
     }
     // The members this peer remembered at its last run join the seeds (they do not gate
     // readiness: a configured seed still must answer first, as before).
-    if (auto known = read_file(cfg_.data_dir + "/peers")) {
-      known_peers_ = *known;
-      std::size_t added = 0;
-      for (auto& a : parse_known_peers(*known)) {
-        if (a == setup_.advertise || std::find(seeds.begin(), seeds.end(), a) != seeds.end())
-          continue;
-        seeds.push_back(std::move(a));
-        ++added;
-      }
-      if (added > 0)
-        spdlog::info("rejoining {} peer(s) remembered in {}/peers", added, cfg_.data_dir);
-    }
-    if (auto file = read_file(cfg_.data_dir + "/state")) {
-      const StateFile snap = decode_state_file(*file);
-      const auto* b = reinterpret_cast<const std::byte*>(snap.snapshot.data());
-      std::string e = snap.error.empty()
-                          ? gossip_.restore_state(start_, gossip::ByteView(b, snap.snapshot.size()))
-                          : snap.error;
-      if (e.empty()) {
-        spdlog::info("restored {} state entries from {}/state", gossip_.state().entries().size(),
-                     cfg_.data_dir);
-        if (auto was = gossip_.state().restore_capped_from(); was != 0)
-          spdlog::warn("{}/state: its clock ({} ms) was ahead of this host's by more than "
-                       "max_clock_skew (a clock stepped forward?): capped",
-                       cfg_.data_dir, gossip::Hlc::physical_us(was) / 1000);
-      } else {
-        keep_damaged_state(e);
-      }
-    }
+    memory_.add_remembered(seeds, setup_.advertise);
+    memory_.restore_state(gossip_, start_);
     keys_.acknowledge(start_);  // in the first push-pull: rotations wait for every peer's
     seeds_ = std::move(seeds);
     std::set<std::string> seed_names;  // resolved in the background from now on
@@ -231,8 +205,8 @@ class Agent {
     run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
     if (state_dirty_) persist_state();
-    state_writer_.stop();  // the last snapshot is on disk before the peer exits
-    persist_incarnation();
+    memory_.stop();  // the last snapshot is on disk before the peer exits
+    memory_.save_incarnation(gossip_.incarnation());
     spdlog::info("peer {} stopped", setup_.name);
     return 0;
   }
@@ -288,7 +262,7 @@ class Agent {
   void flush(gossip::Outbox& out) {
     for (auto& d : out.sends) transport_.send(d);
     for (const auto& e : out.events) log_event(e);
-    persist_incarnation();
+    memory_.save_incarnation(gossip_.incarnation());
     arm();
   }
 
@@ -350,17 +324,6 @@ class Agent {
     });
   }
 
-  void persist_incarnation() {
-    if (gossip_.incarnation() == persisted_incarnation_) return;
-    std::string e = write_file_atomic(cfg_.data_dir + "/incarnation",
-                                      std::to_string(gossip_.incarnation()) + "\n");
-    if (!e.empty()) {
-      spdlog::warn("cannot persist the incarnation: {}", e);
-      return;
-    }
-    persisted_incarnation_ = gossip_.incarnation();
-  }
-
   // Once a second, the orphan heartbeat (the process driver's supervisors, or the docker
   // driver's watchdog, stop the instances when it stops for orphan_timeout). From the io thread,
   // not the worker: a step held up by a hung health probe must not make a live peer's instances
@@ -389,7 +352,7 @@ class Agent {
     }
     scan_services();
     if (state_dirty_) persist_state();
-    remember_peers();
+    if (!departure_.leaving()) memory_.remember_peers(setup_.name, gossip_.members());
     reconcile();
     house_.expires_after(std::chrono::seconds(1));
     house_.async_wait([this](boost::system::error_code ec) {
@@ -426,38 +389,8 @@ class Agent {
     reconcile_soon();
   }
 
-  // data_dir/peers: a few live members to rejoin at the next start (node/known_peers.hpp).
-  // Rewritten only when the choice changes; kept as it is while this peer sees nobody alive.
-  void remember_peers() {
-    if (departure_.leaving()) return;
-    const auto pick = pick_known_peers(setup_.name, gossip_.members());
-    if (pick.empty()) return;
-    std::string text = format_known_peers(pick);
-    if (text == known_peers_) return;
-    if (std::string e = write_file_atomic(cfg_.data_dir + "/peers", text); !e.empty()) {
-      spdlog::warn("cannot persist {}/peers: {}", cfg_.data_dir, e);
-      return;
-    }
-    known_peers_ = std::move(text);
-  }
-
-  // A state file that does not restore is moved aside (never overwritten: it may be all that
-  // is left of a cluster's desired state) and the peer starts empty, taking the cluster's state.
-  void keep_damaged_state(const std::string& why) {
-    const std::string path = cfg_.data_dir + "/state";
-    const std::string aside =
-        path + ".damaged-" + std::to_string(clock_now().wall / gossip::kSeconds);
-    const bool kept = std::rename(path.c_str(), aside.c_str()) == 0;
-    spdlog::error("{} is damaged ({}): {}; starting with no state and taking the cluster's", path,
-                  why, kept ? "kept as " + aside : std::string("could not be moved aside"));
-  }
-
-  // The snapshot is taken here (the store is this thread's); the write and fsync happen on the
-  // state writer's thread (node/state_writer.hpp), which retries a failed write itself.
   void persist_state() {
-    gossip::Bytes snap = gossip_.state().snapshot();
-    state_writer_.submit(encode_state_file(
-        std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size())));
+    memory_.save_state(gossip_.state());
     state_dirty_ = false;
   }
 
@@ -886,6 +819,7 @@ class Agent {
   Peer peer_;  // the gossip engine and this peer's decisions over it (node/peer/peer.hpp)
   gossip::Engine& gossip_ = peer_.engine();
   Sealer sealer_;
+  PeerMemory memory_;  // data_dir/state, incarnation and peers
   KeyringSync keys_{gossip_, sealer_};
   ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
@@ -900,7 +834,6 @@ class Agent {
   asio::steady_timer heartbeat_;    // the orphan heartbeat, from this thread
   std::unique_ptr<runtime::WatchdogKeeper> watchdog_;  // docker driver only
   std::vector<gossip::Address> seeds_;
-  std::string known_peers_;  // what data_dir/peers holds
   bool joined_ = false;
   ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET (unsetenv): before any thread starts
   asio::signal_set signals_;
@@ -915,7 +848,6 @@ class Agent {
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
   RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
   gossip::Clock start_;
-  std::uint64_t persisted_incarnation_ = 0;
   std::unique_ptr<Executor> exec_;
   placement::PeerStatus local_status_;  // the Runner's last report (a copy)
   bool have_status_ = false;
@@ -928,9 +860,6 @@ class Agent {
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
   std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
   bool state_dirty_ = false;
-  StateWriter state_writer_{cfg_.data_dir + "/state", [](const std::string& e) {
-                              spdlog::warn("cannot persist the replicated state: {}", e);
-                            }};
   bool reconcile_posted_ = false;
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
