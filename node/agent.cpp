@@ -35,6 +35,7 @@
 #include "node/host.hpp"
 #include "node/http.hpp"
 #include "node/keyring_setup.hpp"
+#include "node/listeners.hpp"
 #include "node/keyring_sync.hpp"
 #include "node/cli.hpp"
 #include "node/metrics.hpp"
@@ -126,40 +127,10 @@ class Agent {
   // Binds everything; empty on success, else the error.
   std::string open() {
     if (std::string e = transport_.open(setup_.bind); !e.empty()) return e;
-    try {
-      api_ = std::make_unique<HttpServer>(io_, cfg_.api.listen.host, cfg_.api.listen.port,
-                                          [this](const HttpRequest& r) { return handle_api(r); });
-    } catch (const std::exception& e) {
-      return std::string("api: ") + e.what();
-    }
-    try {  // the same API on a unix socket, where mutations need no token (its mode decides)
-      api_unix_ = std::make_unique<HttpServer>(
-          io_, UnixListen{cfg_.api.socket, cfg_.api.socket_group},
-          [this](const HttpRequest& r) { return handle_api(r); });
-    } catch (const std::exception& e) {
-      return std::string("api.socket: ") + e.what();
-    }
-    return open_dns();
-  }
-
-  // dns.listen (node/dns_server.hpp); the default address, when taken, only warns.
-  std::string open_dns() {
-    if (!cfg_.dns.enabled) return "";
-    const config::Address at = cfg_.dns.listen.value_or(config::Address{"127.0.0.1", 7953});
-    try {
-      dns_ = std::make_unique<DnsServer>(
-          io_, at.host, at.port,
-          [this] { return dns_view_key(gossip_.view_hash(), gossip_.state()); },
-          [this] {
-            return make_dns_view(cfg_.dns, gossip_.members(), all_statuses(), store_specs());
-          });
-      spdlog::info("dns on {} (UDP and TCP), domain {}", at.to_string(), cfg_.dns.domain);
-    } catch (const std::exception& e) {
-      if (cfg_.dns.listen) return std::string("dns: ") + e.what();
-      spdlog::warn("dns: {}; running without DNS (set dns.listen, or dns.enabled = false)",
-                   e.what());
-    }
-    return "";
+    return listeners_.open(
+        io_, cfg_, [this](const HttpRequest& r) { return handle_api(r); },
+        [this] { return dns_view_key(gossip_.view_hash(), gossip_.state()); },
+        [this] { return make_dns_view(cfg_.dns, gossip_.members(), all_statuses(), store_specs()); });
   }
 
   int run() {
@@ -269,44 +240,23 @@ class Agent {
   void log_event(const gossip::Event& e) {
     using K = gossip::EventKind;
     reconcile_soon();  // membership, metadata (ready) and state all feed placement
-    switch (e.kind) {
-      case K::state_changed:
-        state_dirty_ = true;
-        keys_.on_state_changed(clock_now(), e.name);
-        if (e.name.rfind("spec/", 0) == 0) record_spec_event(e.name);
-        break;
-      case K::join_succeeded:
-        spdlog::info("joined the cluster via {}", e.addr.to_string());
-        break;
-      case K::name_conflict:
-        spdlog::error("name conflict: {} claims the name {} (refused)", e.addr.to_string(),
-                      e.name);
-        record("member.name_conflict", e.name, "", -1, "claimed by " + e.addr.to_string());
-        break;
-      case K::member_updated:
-        spdlog::debug("member {} updated (incarnation {})", e.name, e.incarnation);
-        break;
-      default:
-        spdlog::info("member {} {} at {} (incarnation {}{}{})", e.name, gossip::to_string(e.kind),
-                     e.addr.to_string(), e.incarnation, e.from.empty() ? "" : ", from ", e.from);
-        record(std::string("member.") + gossip::to_string(e.kind), e.name, "", -1,
-               e.from.empty() ? std::string() : "reported by " + e.from);
+    if (e.kind == K::state_changed) {
+      state_dirty_ = true;
+      keys_.on_state_changed(clock_now(), e.name);
+    } else if (e.kind == K::join_succeeded) {
+      spdlog::info("joined the cluster via {}", e.addr.to_string());
+    } else if (e.kind == K::name_conflict) {
+      spdlog::error("name conflict: {} claims the name {} (refused)", e.addr.to_string(), e.name);
+    } else if (e.kind == K::member_updated) {
+      spdlog::debug("member {} updated (incarnation {})", e.name, e.incarnation);
+    } else {
+      spdlog::info("member {} {} at {} (incarnation {}{}{})", e.name, gossip::to_string(e.kind),
+                   e.addr.to_string(), e.incarnation, e.from.empty() ? "" : ", from ", e.from);
     }
-  }
-
-  // --- events (node/peer/event_log.hpp, GET /v1/events) ---------------------------------------
-
-  void record(std::string kind, std::string peer, std::string service, std::int64_t index,
-              std::string reason = {}) {
-    events_.record(PeerEvent{0, clock_now().wall / gossip::kMillis, std::move(kind),
-                             std::move(peer), std::move(service), index, std::move(reason)});
-    events_api_.maybe_changed();
-  }
-
-  void record_spec_event(const std::string& key) {
-    const gossip::Entry* e = gossip_.state().find(key);
-    if (e == nullptr) return;
-    record(e->deleted ? "spec.deleted" : "spec.changed", e->version.origin, key.substr(5), -1);
+    if (auto ev = gossip_event(e, gossip_.state(), clock_now().wall / gossip::kMillis)) {
+      events_.record(std::move(*ev));  // GET /v1/events (node/peer/event_log.hpp)
+      events_api_.maybe_changed();
+    }
   }
 
   void arm() {
@@ -632,11 +582,9 @@ class Agent {
 
   void shutdown() {
     transport_.close();
-    if (api_) api_->close();
-    if (api_unix_) api_unix_->close();
+    listeners_.close();
     catalog_.close();
     events_api_.close();
-    if (dns_) dns_->close();
     wake_.cancel();
     departure_.cancel();
     heartbeat_.cancel();
@@ -800,8 +748,8 @@ class Agent {
     m.api = api_counts_;
     m.catalog_held = catalog_.held();
     m.handler_errors = handler_errors_;
-    m.dns = dns_ != nullptr;
-    if (dns_) m.dns_stats = dns_->stats();
+    m.dns = listeners_.dns() != nullptr;
+    if (m.dns) m.dns_stats = listeners_.dns()->stats();
     return m;
   }
 
@@ -837,9 +785,7 @@ class Agent {
   bool joined_ = false;
   ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET (unsetenv): before any thread starts
   asio::signal_set signals_;
-  std::unique_ptr<HttpServer> api_;
-  std::unique_ptr<HttpServer> api_unix_;
-  std::unique_ptr<DnsServer> dns_;
+  Listeners listeners_;  // the API (TCP and unix) and DNS
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   DesiredState desired_{peer_, cfg_.limits.max_replicas};  // specs and their placement
   Departure departure_{io_, cfg_.reconcile.handoff_timeout, departure_hooks()};
