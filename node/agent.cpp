@@ -41,6 +41,7 @@
 #include "node/metrics.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/known_peers.hpp"
+#include "node/orphan_heartbeat.hpp"
 #include "node/peer_memory.hpp"
 #include "node/persist.hpp"
 #include "node/placement_cache.hpp"
@@ -51,6 +52,7 @@
 #include "node/seed_resolver.hpp"
 #include "node/sd_notify.hpp"
 #include "node/folder_publisher.hpp"
+#include "node/runtime_health.hpp"
 #include "node/services_api.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/apply_plan.hpp"
@@ -69,8 +71,6 @@
 #include "node/driver_choice.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/faulty_driver.hpp"
-#include "node/runtime/process_driver.hpp"
-#include "node/runtime/watchdog_keeper.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/peer/what_if.hpp"
 #include "node/log_format.hpp"
@@ -117,11 +117,10 @@ class Agent {
         house_(io_),
         wake_(io_),
         join_timer_(io_),
-        heartbeat_(io_),
+        heartbeat_(io_, cfg_, setup_.name),
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
     services_.set_max_replicas(cfg_.limits.max_replicas);
-    runtime_socket_ = cfg_.runtime.socket;
   }
 
   // Binds everything; empty on success, else the error.
@@ -156,15 +155,7 @@ class Agent {
     std::set<std::string> seed_names;  // resolved in the background from now on
     for (const auto& a : seeds_) seed_names.insert(a.host);
     seed_resolver_.set_names(std::move(seed_names));
-    // The heartbeat before the executor lists (adopts) what a previous run left: its orphan
-    // watchdog (docker) or supervisors then see the peer back before anything is adopted.
-    if (cfg_.runtime.driver == "docker") {  // the containers' orphan watchdog (issue 14)
-      watchdog_ = std::make_unique<runtime::WatchdogKeeper>(
-          runtime::WatchdogOptions{cfg_.data_dir, setup_.name, cfg_.runtime.socket,
-                                   cfg_.runtime.orphan_timeout},
-          [](std::string_view l) { spdlog::info("{}", l); });
-    }
-    beat();
+    heartbeat_.start();  // before the executor adopts what a previous run left
     // Join once the executor has listed what a previous run left running (or after a bound, when
     // the engine does not answer), so a quick restart can announce `ready` at once.
     start_executor();
@@ -271,21 +262,6 @@ class Agent {
       gossip::Outbox out;
       gossip_.handle_tick(clock_now(), out);
       flush(out);
-    });
-  }
-
-  // Once a second, the orphan heartbeat (the process driver's supervisors, or the docker
-  // driver's watchdog, stop the instances when it stops for orphan_timeout). From the io thread,
-  // not the worker: a step held up by a hung health probe must not make a live peer's instances
-  // stop as orphans.
-  void beat() {
-    if (std::string e = runtime::touch_heartbeat(cfg_.data_dir); !e.empty()) {
-      spdlog::warn("{}", e);
-    }
-    if (watchdog_) watchdog_->tick();
-    heartbeat_.expires_after(std::chrono::seconds(1));
-    heartbeat_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) beat();
     });
   }
 
@@ -425,13 +401,9 @@ class Agent {
       if (!departure_.leaving() && peer_.publish_status(clock_now(), local_status_)) state_dirty_ = true;
     }
     if (!joined_ && r.has_status) join_cluster(!local_status_.instances.empty());
-    if (!r.socket.empty()) runtime_socket_ = r.socket;
-    const bool was = runtime_available_;
-    runtime_available_ = r.available;
-    runtime_error_ = r.error;
-    runtime_checked_ = true;
+    const bool back = runtime_.update(r);
     update_schedulable();
-    if (!was && runtime_available_) reconcile_soon();
+    if (back) reconcile_soon();
     if (r.wake_at) {
       wake_.expires_at(std::chrono::steady_clock::time_point(std::chrono::milliseconds(*r.wake_at)));
       wake_.async_wait([this](boost::system::error_code ec) {
@@ -443,7 +415,7 @@ class Agent {
   // schedulable = the engine answers and we are not draining; gossiped in our metadata.
   void update_schedulable() {
     if (departure_.leaving()) return;
-    const bool want = runtime_available_ && !departure_.drain().active();
+    const bool want = runtime_.available() && !departure_.drain().active();
     gossip::Meta m = gossip_.members().at(setup_.name).meta;
     if (m.schedulable == want) return;
     m.schedulable = want;
@@ -545,7 +517,7 @@ class Agent {
     DrainView v;
     v.now = clock_now().mono / 1000;
     v.others_alive = others_alive();
-    v.runtime_down = runtime_checked_ && !runtime_available_;
+    v.runtime_down = runtime_.down();
     v.have_status = have_status_;
     v.submitted = submitted_;
     v.stepped = stepped_;
@@ -587,7 +559,7 @@ class Agent {
     events_api_.close();
     wake_.cancel();
     departure_.cancel();
-    heartbeat_.cancel();
+    heartbeat_.stop();
     io_.stop();
   }
 
@@ -692,7 +664,7 @@ class Agent {
     f.leaving = departure_.leaving();
     f.draining = departure_.drain().active();
     f.sealed = sealer_.enabled();
-    f.runtime = runtime_json();
+    f.runtime = runtime_.json();
     f.uptime_ms = (now.mono - start_.mono) / 1000;
     f.wall_us = now.wall;
     f.max_clock_skew_us = setup_.gossip.max_clock_skew;
@@ -753,13 +725,6 @@ class Agent {
     return m;
   }
 
-  Json runtime_json() const {
-    Json r{{"driver", cfg_.runtime.driver}, {"available", runtime_available_}};
-    if (cfg_.runtime.driver == "docker") r["socket"] = runtime_socket_;
-    if (!runtime_available_) r["error"] = runtime_error_;
-    r["checked"] = runtime_checked_;
-    return r;
-  }
 
   asio::io_context io_;
   config::PeerConfig cfg_;
@@ -779,8 +744,7 @@ class Agent {
   asio::steady_timer house_;
   asio::steady_timer wake_;         // the Runner's next wake time
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
-  asio::steady_timer heartbeat_;    // the orphan heartbeat, from this thread
-  std::unique_ptr<runtime::WatchdogKeeper> watchdog_;  // docker driver only
+  OrphanHeartbeat heartbeat_;       // node/orphan_heartbeat.hpp
   std::vector<gossip::Address> seeds_;
   bool joined_ = false;
   ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET (unsetenv): before any thread starts
@@ -797,12 +761,9 @@ class Agent {
   std::unique_ptr<Executor> exec_;
   placement::PeerStatus local_status_;  // the Runner's last report (a copy)
   bool have_status_ = false;
-  bool runtime_available_ = true;
-  bool runtime_checked_ = false;
-  std::string runtime_error_;
   Json foreign_ = Json::array();
+  RuntimeHealth runtime_{cfg_.runtime.driver, cfg_.runtime.socket};  // the driver answers?
   std::optional<runtime::DriverFaults> driver_faults_;  // tests only: SHOAL_TEST_DRIVER_FAULTS
-  std::string runtime_socket_;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
   std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
   bool state_dirty_ = false;
