@@ -2,28 +2,18 @@
 #include "node/asio.hpp"
 
 #include <sodium.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <deque>
-#include <filesystem>
-#include <fstream>
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <variant>
-#include <ostream>
 
 #include <nlohmann/json.hpp>
 
-#include "config/parse.hpp"
-#include "gossip/engine.hpp"
 #include "node/agent.hpp"
-#include "node/agent_setup.hpp"
 #include "node/agent_start.hpp"
 #include "node/api_guard.hpp"
 #include "node/api_json.hpp"
@@ -31,52 +21,33 @@
 #include "node/api_routes.hpp"
 #include "node/catalog_api.hpp"
 #include "node/events_api.hpp"
-#include "node/dns_server.hpp"
-#include "node/host.hpp"
 #include "node/http.hpp"
-#include "node/keyring_setup.hpp"
 #include "node/listeners.hpp"
 #include "node/keyring_sync.hpp"
 #include "node/cli.hpp"
 #include "node/metrics.hpp"
-#include "node/peer/json_text.hpp"
-#include "node/known_peers.hpp"
 #include "node/orphan_heartbeat.hpp"
 #include "node/peer_memory.hpp"
-#include "node/persist.hpp"
-#include "node/placement_cache.hpp"
-#include "node/rename_takeover.hpp"
-#include "node/unix_socket_file.hpp"
-#include "node/sealer.hpp"
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/sd_notify.hpp"
 #include "node/folder_publisher.hpp"
 #include "node/runtime_health.hpp"
+#include "node/secrets_reload.hpp"
 #include "node/services_api.hpp"
-#include "node/services_dir.hpp"
 #include "node/peer/apply_plan.hpp"
 #include "node/peer/catalog.hpp"
 #include "node/peer/event_log.hpp"
-#include "node/peer/drain.hpp"
 #include "node/peer/peer.hpp"
-#include "node/peer/spec_gate.hpp"
-#include "node/peer/spec_publisher.hpp"
-#include "node/state_file.hpp"
 #include "node/state_report.hpp"
-#include "node/state_writer.hpp"
 #include "node/status_view.hpp"
 #include "node/departure.hpp"
 #include "node/desired_state.hpp"
 #include "node/driver_choice.hpp"
-#include "node/executor.hpp"
 #include "node/runtime/faulty_driver.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/peer/what_if.hpp"
-#include "node/log_format.hpp"
 #include "node/gossip_transport.hpp"
-#include "placement/contained.hpp"
-#include "placement/place.hpp"
 
 namespace shoal::node {
 
@@ -474,23 +445,8 @@ class Agent {
     if (sig == SIGHUP) {
       spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
       scan_services();
-      if (sealer_.enabled()) {
-        if (std::string e = sealer_.reload(); !e.empty()) {
-          spdlog::error("SIGHUP: keyring not reloaded (the keys in use stay): {}", e);
-        } else {
-          spdlog::info("SIGHUP: keyring reloaded ({} keys)", sealer_.key_count());
-          keys_.acknowledge(clock_now());
-        }
-      }
-      if (!cfg_.api.token_file.empty()) {
-        if (auto t = read_token_file(cfg_.api.token_file)) {
-          guard_.token = std::move(*t);
-          spdlog::info("SIGHUP: api token reloaded from {}", cfg_.api.token_file);
-        } else {
-          spdlog::warn("SIGHUP: cannot read a token from {}: keeping the previous one",
-                       cfg_.api.token_file);
-        }
-      }
+      if (reload_keyring(sealer_)) keys_.acknowledge(clock_now());
+      reload_token(guard_, cfg_.api.token_file);
     } else if (departure_.drain().active() || departure_.leaving()) {
       if (sig == SIGINT) {
         spdlog::warn("second interrupt: quitting at once");
@@ -625,32 +581,7 @@ class Agent {
     };
   }
 
-  // Services defined in our services_dir whose cluster-wide spec is another peer's different
-  // edit (the newer edit wins, DESIGN "Service file"): [{"service","file","origins","in_force"}],
-  // origins being this peer and in_force, the peer whose version is in force.
-  Json name_conflicts() const {
-    Json out = Json::array();
-    for (const auto& sv : services_.services()) {
-      const gossip::Entry* e = gossip_.state().find("spec/" + sv.name);
-      if (!e || e->deleted || e->version.origin == setup_.name) continue;
-      const std::string mine = encode_spec(sv);
-      if (std::string_view(reinterpret_cast<const char*>(e->value.data()), e->value.size()) ==
-          mine) {
-        continue;
-      }
-      out.push_back(Json{{"service", sv.name},
-                         {"file", services_.file_of(sv.name)},
-                         {"origins", Json::array({setup_.name, e->version.origin})},
-                         {"in_force", e->version.origin}});
-    }
-    return out;
-  }
 
-  Json local_names() const {
-    Json names = Json::array();
-    for (const auto& sv : services_.services()) names.push_back(sv.name);
-    return names;
-  }
 
   Json status_json() const {
     const gossip::Clock now = clock_now();
@@ -669,9 +600,9 @@ class Agent {
     f.wall_us = now.wall;
     f.max_clock_skew_us = setup_.gossip.max_clock_skew;
     f.errors = services_.errors();
-    f.conflicts = name_conflicts();
+    f.conflicts = publisher_.conflicts(gossip_.state(), setup_.name);
     f.invalid_specs = desired_.invalid_json();
-    f.local_services = local_names();
+    f.local_services = publisher_.names();
     f.foreign_instances = foreign_;
     f.packets_dropped = transport_.dropped();
     f.packets_unauthenticated = sealer_.rejected();

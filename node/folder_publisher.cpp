@@ -70,4 +70,25 @@ bool FolderPublisher::publish(gossip::Engine& gossip, gossip::Clock now) {
   return true;
 }
 
+nlohmann::json FolderPublisher::conflicts(const gossip::Store& store,
+                                          const std::string& self) const {
+  auto out = nlohmann::json::array();
+  for (const auto& sv : dir_.services()) {
+    const gossip::Entry* e = store.find("spec/" + sv.name);
+    if (!e || e->deleted || e->version.origin == self) continue;
+    if (gossip::bytes_to_string(e->value) == encode_spec(sv)) continue;
+    out.push_back({{"service", sv.name},
+                   {"file", dir_.file_of(sv.name)},
+                   {"origins", nlohmann::json::array({self, e->version.origin})},
+                   {"in_force", e->version.origin}});
+  }
+  return out;
+}
+
+nlohmann::json FolderPublisher::names() const {
+  auto names = nlohmann::json::array();
+  for (const auto& sv : dir_.services()) names.push_back(sv.name);
+  return names;
+}
+
 }  // namespace shoal::node

@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "gossip/engine.hpp"
 #include "node/services_dir.hpp"
 
@@ -19,6 +21,13 @@ class FolderPublisher {
 
   // True when the store changed (the caller persists the state and reconciles).
   bool publish(gossip::Engine& gossip, gossip::Clock now);
+
+  // The folder's services whose spec in force is another peer's different edit (the newer
+  // edit wins, DESIGN "Service file"): [{"service","file","origins","in_force"}], origins
+  // being `self` and the peer whose version is in force.
+  nlohmann::json conflicts(const gossip::Store& store, const std::string& self) const;
+  // The folder's service names, sorted.
+  nlohmann::json names() const;
 
  private:
   void save() const;
