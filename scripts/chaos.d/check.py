@@ -189,6 +189,21 @@ def view_of(s):
     return s["status"].get("view_hash"), members, ps
 
 
+def agreeing_since(rounds, world, expect, part):
+    """The first round from which, to the end, every peer of `expect` answers with one `part`
+    of its view and none sees a peer that is down (killed, frozen) alive (the simulator's
+    convergence); None: not even in the last round."""
+    since = None
+    for t, r in reversed(rounds):
+        down, _ = world.at(t)
+        if not all(r.get(p, {}).get("ok") for p in expect) or \
+                len({json.dumps(part(view_of(r[p]))) for p in expect}) != 1 or \
+                any(m["name"] in down and m["state"] == "alive" for p in expect for m in r[p]["members"]):
+            break
+        since = t
+    return since
+
+
 def check_views_converge(rounds, world, faults):
     if not rounds:
         return {"pass": False, "why": "no samples"}
@@ -199,19 +214,17 @@ def check_views_converge(rounds, world, faults):
     silent = [p for p in expect if not final.get(p, {}).get("ok")]
     views = {p: view_of(final[p]) for p in expect if p not in silent}
     agree = not silent and len({json.dumps(v) for v in views.values()}) == 1
-    converged_at = None
-    for t, r in reversed(rounds):
-        ok = all(r.get(p, {}).get("ok") for p in expect)
-        if not ok or len({json.dumps(view_of(r[p])) for p in expect}) != 1:
-            break
-        converged_at = t
     out = {"pass": agree, "peers_up_at_end": expect, "not_answering": silent,
            "view_hashes": {p: v[0] for p, v in views.items()}}
     if not agree:
         out["final_views"] = {p: {"members": v[1], "ps": v[2]} for p, v in views.items()}
-    if converged_at is not None:
-        out["agreeing_since"] = converged_at
-        out["agreeing_after_last_fault_s"] = round(max(0.0, converged_at - last_fault), 2)
+    # Since when they agree: on the view hash (the placement inputs), and on everything
+    # (member states and every instance's reported state too, which status/<peer> carries).
+    for key, part in (("view_hash", lambda v: v[0]), ("everything", lambda v: v)):
+        since = agreeing_since(rounds, world, expect, part)
+        if since is not None:
+            out[f"{key}_agreeing_since"] = since
+            out[f"{key}_agreeing_after_last_fault_s"] = round(max(0.0, since - last_fault), 2)
     return out
 
 
@@ -230,9 +243,25 @@ def check_no_false_dead(rounds, faults):
             "false_deaths": false[:MAX_EVIDENCE], "count": len(false)}
 
 
-def recoveries(run, faults, truths):
-    """For each fault that takes instances away: seconds until all run again (real processes),
-    the failover time as a user meets it (within the 0.5 s sampling)."""
+def detected_after(f, rounds, world):
+    """Seconds from the fault until every other peer that is up and hears the target answers
+    with the target dead (None: not within the run)."""
+    victim = f["peer"]
+    for t, r in rounds:
+        if t < f["t"]:
+            continue
+        down, deaf = world.at(t)
+        judges = [p for p in world.names if p != victim and p not in down and (victim, p) not in deaf]
+        if judges and all(r.get(p, {}).get("ok") and any(
+                m["name"] == victim and m["state"] == "dead" for m in r[p]["members"]) for p in judges):
+            return round(t - f["t"], 2)
+    return None
+
+
+def recoveries(run, faults, truths, rounds, world):
+    """For each fault that takes instances away: seconds until every other peer sees the target
+    dead, and until all instances run again (real processes): the failover time as a user meets
+    it (within the 0.5 s sampling)."""
     out = []
     for f in faults:
         if f["action"] not in ("kill", "stop", "partition", "oneway", "cpu"):
@@ -242,6 +271,8 @@ def recoveries(run, faults, truths):
         back = next((x["t"] for x in after if lost is not None and x["t"] > lost
                      and len(indexes_running(x)) == run["replicas"]), None)
         r = {"t": f["t"], "action": f["action"], "peer": f["peer"]}
+        if f["action"] in ("kill", "stop", "partition"):
+            r["dead_everywhere_after_s"] = detected_after(f, rounds, world)
         if lost is None:
             r["lost"] = False
         else:
@@ -250,10 +281,10 @@ def recoveries(run, faults, truths):
     return out
 
 
-def measured(run, faults, truths, gaps):
+def measured(run, faults, truths, rounds, world, gaps):
     ended = [g["to"] - g["from"] for g in gaps if g["to"] is not None]
     out = {"not_emulated": [f"{f['action']}: {f['note']}" for f in faults if f.get("note")],
-           "recovery": recoveries(run, faults, truths)}
+           "recovery": recoveries(run, faults, truths, rounds, world)}
     if ended:
         out["instance_down_s"] = {"n": len(ended), "p50": round(statistics.median(ended), 2),
                                   "max": round(max(ended), 2)}
@@ -281,7 +312,7 @@ def main(argv):
               "peers": run["peers"], "replicas": run["replicas"],
               "faults": [{k: f[k] for k in ("t", "action", "peer", "arg", "note") if f.get(k)}
                          for f in faults],
-              "measured": measured(run, faults, truths, gaps), "checks": checks}
+              "measured": measured(run, faults, truths, rounds, world, gaps), "checks": checks}
     with open(argv[1], "w") as f:
         json.dump(report, f, indent=1)
     if len(argv) == 3:
