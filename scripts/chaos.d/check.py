@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot  # noqa: E402
 
 SERVICE = "chaos"
-HEALS = {"heal", "cont", "restart", "unloss", "uncpu"}
+HEALS = {"heal", "cont", "restart", "unloss", "uncpu", "undisk"}
 CUT_OFF = {"partition", "oneway"}  # the target's own view of the others is not to be trusted
 MAX_EVIDENCE = 10
 
@@ -243,15 +243,18 @@ def check_no_false_dead(rounds, faults):
             "false_deaths": false[:MAX_EVIDENCE], "count": len(false)}
 
 
-def detected_after(f, rounds, world):
-    """Seconds from the fault until every other peer that is up and hears the target answers
-    with the target dead (None: not within the run)."""
+def detected_after(f, faults, rounds, world):
+    """Seconds from the fault until every other peer that is up answers with the target dead,
+    before the fault is undone (None: not by then)."""
     victim = f["peer"]
+    until = next((g["t"] for g in faults if g["t"] > f["t"] and g["action"] in HEALS), float("inf"))
     for t, r in rounds:
         if t < f["t"]:
             continue
-        down, deaf = world.at(t)
-        judges = [p for p in world.names if p != victim and p not in down and (victim, p) not in deaf]
+        if t >= until:
+            break
+        down, _ = world.at(t)
+        judges = [p for p in world.names if p != victim and p not in down]
         if judges and all(r.get(p, {}).get("ok") and any(
                 m["name"] == victim and m["state"] == "dead" for m in r[p]["members"]) for p in judges):
             return round(t - f["t"], 2)
@@ -272,7 +275,7 @@ def recoveries(run, faults, truths, rounds, world):
                      and len(indexes_running(x)) == run["replicas"]), None)
         r = {"t": f["t"], "action": f["action"], "peer": f["peer"]}
         if f["action"] in ("kill", "stop", "partition"):
-            r["dead_everywhere_after_s"] = detected_after(f, rounds, world)
+            r["dead_everywhere_after_s"] = detected_after(f, faults, rounds, world)
         if lost is None:
             r["lost"] = False
         else:

@@ -12,8 +12,9 @@ import tomllib
 
 DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45}
 ACTIONS = {"kill", "restart", "stop", "cont", "partition", "oneway", "heal", "loss", "unloss",
-           "delay", "cpu", "uncpu"}
-TARGETED = {"kill", "restart", "stop", "cont", "partition", "oneway", "cpu", "uncpu"}
+           "delay", "cpu", "uncpu", "disk", "undisk"}
+TARGETED = {"kill", "restart", "stop", "cont", "partition", "oneway", "cpu", "uncpu", "disk",
+            "undisk"}
 
 
 def load(path):
@@ -33,14 +34,17 @@ def pick_time(rng, at):
     return float(at)
 
 
-def pick_target(rng, target, names, down, last):
-    """`any`: a peer the seed picks among those not down; `same`: the previous fault's."""
+def pick_target(rng, target, names, down, hit):
+    """`any`: a peer the seed picks among those not down; `other`: the same, but none that an
+    earlier fault targeted; `same`: the previous fault's target."""
     if target == "same":
-        if last is None:
+        if not hit:
             raise ValueError("target = \"same\" with no earlier targeted fault")
-        return last
-    if target == "any":
-        up = [n for n in names if n not in down]
+        return hit[-1]
+    if target in ("any", "other"):
+        up = [n for n in names if n not in down and (target == "any" or n not in hit)]
+        if not up:
+            raise ValueError(f"target = \"{target}\": no peer left to pick")
         return rng.choice(up)
     if target not in names:
         raise ValueError(f"target {target!r} is not one of {names}")
@@ -52,16 +56,17 @@ def plan(sc, seed):
     names = [f"p{i}" for i in range(int(sc["peers"]))]
     faults = [(pick_time(rng, f.get("at", 0)), i, f) for i, f in enumerate(sc.get("fault", []))]
     faults.sort(key=lambda x: (x[0], x[1]))
-    steps, down, last = [], set(), None
+    steps, down, hit = [], set(), []
     for t, _, f in faults:
         action, args = f["action"], ["-"]  # "-": no peer
         if action in TARGETED:
-            last = pick_target(rng, f.get("target", "any"), names, down, last)
-            args = [last]
+            target = pick_target(rng, f.get("target", "any"), names, down, hit)
+            hit.append(target)
+            args = [target]
             if action == "kill":
-                down.add(last)
+                down.add(target)
             elif action == "restart":
-                down.discard(last)
+                down.discard(target)
         if action == "loss":
             args.append(str(f.get("probability", 0.25)))
         if action == "delay":
