@@ -189,16 +189,20 @@ def view_of(s):
     return s["status"].get("view_hash"), members, ps
 
 
+def agreeing(r, world, t, expect, part):
+    """Whether every peer of `expect` answers with one `part` of its view and none sees a peer
+    that is down (killed, frozen) alive (the simulator's convergence)."""
+    down, _ = world.at(t)
+    return all(r.get(p, {}).get("ok") for p in expect) and \
+        len({json.dumps(part(view_of(r[p]))) for p in expect}) == 1 and \
+        not any(m["name"] in down and m["state"] == "alive" for p in expect for m in r[p]["members"])
+
+
 def agreeing_since(rounds, world, expect, part):
-    """The first round from which, to the end, every peer of `expect` answers with one `part`
-    of its view and none sees a peer that is down (killed, frozen) alive (the simulator's
-    convergence); None: not even in the last round."""
+    """The first round from which they agree to the end (None: not even in the last round)."""
     since = None
     for t, r in reversed(rounds):
-        down, _ = world.at(t)
-        if not all(r.get(p, {}).get("ok") for p in expect) or \
-                len({json.dumps(part(view_of(r[p]))) for p in expect}) != 1 or \
-                any(m["name"] in down and m["state"] == "alive" for p in expect for m in r[p]["members"]):
+        if not agreeing(r, world, t, expect, part):
             break
         since = t
     return since
@@ -220,11 +224,16 @@ def check_views_converge(rounds, world, faults):
         out["final_views"] = {p: {"members": v[1], "ps": v[2]} for p, v in views.items()}
     # Since when they agree: on the view hash (the placement inputs), and on everything
     # (member states and every instance's reported state too, which status/<peer> carries).
+    # The first agreement after the last fault is the simulator's measure; a later transient
+    # disagreement (a false suspicion refuted) moves "agreeing since" but not that one.
     for key, part in (("view_hash", lambda v: v[0]), ("everything", lambda v: v)):
         since = agreeing_since(rounds, world, expect, part)
         if since is not None:
             out[f"{key}_agreeing_since"] = since
             out[f"{key}_agreeing_after_last_fault_s"] = round(max(0.0, since - last_fault), 2)
+        first = next((t for t, r in rounds if t >= last_fault and agreeing(r, world, t, expect, part)), None)
+        if first is not None:
+            out[f"{key}_first_agreeing_after_last_fault_s"] = round(first - last_fault, 2)
     return out
 
 

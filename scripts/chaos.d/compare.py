@@ -2,8 +2,9 @@
 """Simulator against reality: for each scenario, the chaos runs already made (OUT/SCENARIO-SEED/
 report.json, from scripts/chaos) beside `shoal-sim run` of the same scenario with the same
 seeds (to_sim.py), as a markdown table: failover and detection (p50 / max over the faults of
-every seed), false positives, convergence after the last fault (the view hash, and the
-simulator's: one view that sees the peers that are down as not alive), duplicates at the end.
+every seed), false positives, convergence after the last fault (the first time the view
+hashes agree with no down peer seen alive: the simulator's measure; and, real only, since when
+everything agrees to the end, every instance's reported state included), duplicates at the end.
 Usage: compare.py SHOAL_SIM OUT SCENARIO...   (e.g. compare.py build/bin/shoal-sim chaos-out kill loss25)
 """
 import glob
@@ -33,7 +34,7 @@ def real(report):
                          or (r["action"] == "stop")],
             "detection": [r.get("dead_everywhere_after_s") for r in rec if r["action"] in ("kill", "stop")],
             "false_positives": c["no_false_dead"]["count"],
-            "convergence": c["views_converge"].get("view_hash_agreeing_after_last_fault_s"),
+            "convergence": c["views_converge"].get("view_hash_first_agreeing_after_last_fault_s"),
             "ps_agree": c["views_converge"].get("everything_agreeing_after_last_fault_s"),
             "duplicates_final": 0 if c["no_duplicates_after_heal"]["pass"] else 1}
 
@@ -80,7 +81,7 @@ def main(argv):
     sim, out = argv[0], argv[1]
     print("| scenario | seeds | failover p50 / max (s): real | sim | dead everywhere p50 / max: "
           "real | sim | false deaths: real | sim | converged after last fault p50 / max: real | "
-          "sim | every `ps` agreeing after last fault: real | duplicates at the end: real | sim |")
+          "sim | every `ps` agreeing for good after last fault: real | duplicates at the end: real | sim |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for scenario in argv[2:]:
         line = row(scenario, sim, out)
