@@ -37,4 +37,10 @@ assert kill[0]["all_running_again_after_s"] <= 8, kill
 print("failover after kill -9:", kill[0]["all_running_again_after_s"], "s")
 PY
 grep -q "<polyline" "$out/plot.svg" || fail "the plot has no lines"
+# Nothing of the run is left: its namespaces (and with them its veths, bridge and rules).
+prefix=$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["netns_prefix"])' \
+  "$out/timeline.jsonl")
+[ -n "$prefix" ] || fail "the timeline names no namespace prefix"
+left=$(ip netns list | grep "^$prefix" || true)
+[ -z "$left" ] || fail "namespaces left behind: $left"
 echo "ok: smoke in $(( $(date +%s) - started )) s"
