@@ -303,6 +303,12 @@ def measured(run, faults, truths, rounds, world, gaps):
     return out
 
 
+def replay_name(run):
+    """The scenario's name when it is one of scripts/chaos.d/, else its file."""
+    f = run.get("file", "")
+    return run.get("scenario") if os.path.dirname(f).endswith("chaos.d") else f
+
+
 def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
@@ -319,7 +325,7 @@ def main(argv):
     }
     ok = all(c["pass"] for c in checks.values())
     report = {"pass": ok, "scenario": run.get("scenario"), "seed": run.get("seed"),
-              "replay": f"scripts/chaos {run.get('scenario')} --seed {run.get('seed')}",
+              "replay": f"scripts/chaos {replay_name(run)} --seed {run.get('seed')}",
               "commit": run.get("commit"), "host": run.get("host"), "cpus": run.get("cpus"),
               "peers": run["peers"], "replicas": run["replicas"],
               "faults": [{k: f[k] for k in ("t", "action", "peer", "arg", "note") if f.get(k)}
