@@ -2,7 +2,7 @@
 # The chaos checker must catch what it claims to: on fabricated timelines (fabricate.py) the
 # clean one passes every check, and each broken one fails exactly the check of the promise it
 # breaks (a duplicate kept after the heal, a lost spec, a false death, a long outage, views
-# that do not converge), with evidence in the report.
+# that do not converge), with evidence in the report; and a seed replays the same plan.
 # Usage: tests/chaos/checker.sh SOURCE_DIR (ctest runs it: tests/chaos/CMakeLists.txt)
 set -euo pipefail
 src=$1
@@ -44,3 +44,8 @@ d = c["duplicates"][0]
 assert c["window_from"] == 55.0 and d["t"] >= 55.0 and d["running_twice"] == {"0": ["p0", "p1"]}, c' \
   "$tmp/dup-after-heal.json" || fail "the duplicate's evidence is wrong"
 echo "ok: every broken promise caught"
+# A seed replays a run: the planner gives the same steps for the same seed, others for another.
+plan() { python3 "$src/scripts/chaos.d/plan.py" "$src/scripts/chaos.d/partition-heal.toml" "$1"; }
+[ "$(plan 7)" = "$(plan 7)" ] || fail "plan.py: seed 7 gave two different plans"
+[ "$(plan 7)" != "$(plan 8)" ] || fail "plan.py: seeds 7 and 8 gave the same plan"
+echo "ok: a seed replays its plan"
