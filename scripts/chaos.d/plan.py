@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Turns a chaos scenario (TOML) and a seed into the steps scripts/chaos runs.
+
+The seed picks every free choice (which peer, when within a range), so one seed replays one run.
+Output, one a line:  `var NAME VALUE` for the scenario's settings, then
+`step SECONDS ACTION PEER|- [ARG]` in time order (seconds after the spec is applied).
+Usage: plan.py SCENARIO.toml SEED
+"""
+import random
+import sys
+import tomllib
+
+DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45}
+ACTIONS = {"kill", "restart", "stop", "cont", "partition", "oneway", "heal", "loss", "unloss",
+           "delay", "cpu", "uncpu", "disk", "undisk"}
+TARGETED = {"kill", "restart", "stop", "cont", "partition", "oneway", "cpu", "uncpu", "disk",
+            "undisk"}
+
+
+def load(path):
+    with open(path, "rb") as f:
+        sc = tomllib.load(f)
+    for k, v in DEFAULTS.items():
+        sc.setdefault(k, v)
+    for i, fault in enumerate(sc.get("fault", [])):
+        if fault.get("action") not in ACTIONS:
+            raise ValueError(f"{path}: fault {i + 1}: action must be one of {sorted(ACTIONS)}")
+    return sc
+
+
+def pick_time(rng, at):
+    if isinstance(at, list):
+        return round(rng.uniform(float(at[0]), float(at[1])), 2)
+    return float(at)
+
+
+def pick_target(rng, target, names, down, hit):
+    """`any`: a peer the seed picks among those not down; `other`: the same, but none that an
+    earlier fault targeted; `same`: the previous fault's target."""
+    if target == "same":
+        if not hit:
+            raise ValueError("target = \"same\" with no earlier targeted fault")
+        return hit[-1]
+    if target in ("any", "other"):
+        up = [n for n in names if n not in down and (target == "any" or n not in hit)]
+        if not up:
+            raise ValueError(f"target = \"{target}\": no peer left to pick")
+        return rng.choice(up)
+    if target not in names:
+        raise ValueError(f"target {target!r} is not one of {names}")
+    return target
+
+
+def plan(sc, seed):
+    rng = random.Random(seed)
+    names = [f"p{i}" for i in range(int(sc["peers"]))]
+    faults = [(pick_time(rng, f.get("at", 0)), i, f) for i, f in enumerate(sc.get("fault", []))]
+    faults.sort(key=lambda x: (x[0], x[1]))
+    steps, down, hit = [], set(), []
+    for t, _, f in faults:
+        action, args = f["action"], ["-"]  # "-": no peer
+        if action in TARGETED:
+            target = pick_target(rng, f.get("target", "any"), names, down, hit)
+            hit.append(target)
+            args = [target]
+            if action == "kill":
+                down.add(target)
+            elif action == "restart":
+                down.discard(target)
+        if action == "loss":
+            args.append(str(f.get("probability", 0.25)))
+        if action == "delay":
+            args.append(str(f.get("ms", 100)))
+        if action == "cpu":
+            args.append(str(f.get("percent", 5)))
+        steps.append((t, action, args))
+    return names, steps
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: plan.py SCENARIO.toml SEED", file=sys.stderr)
+        return 2
+    try:
+        sc = load(sys.argv[1])
+        names, steps = plan(sc, int(sys.argv[2]))
+    except (OSError, ValueError, tomllib.TOMLDecodeError) as e:
+        print(f"chaos: {e}", file=sys.stderr)
+        return 2
+    for k in DEFAULTS:
+        print(f"var {k} {sc[k]}")
+    for t, action, args in steps:
+        print(" ".join(["step", f"{t:.2f}", action] + args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
