@@ -158,8 +158,6 @@ class Agent {
     }
   }
 
-  asio::io_context& io() { return io_; }
-
   // Instances of data_dir labelled for another peer name, found at start (rename_takeover.hpp).
   void set_foreign(const std::vector<runtime::Instance>& found) {
     for (const auto& i : found)
@@ -260,22 +258,7 @@ class Agent {
   // `timed`: the once-a-second scan (the only one whose listing counts as evidence of absence).
   void scan_services(bool timed = true) {
     if (timed) watch_.ensure();
-    if (services_.scan(timed)) {
-      std::string names;
-      for (const auto& sv : services_.services()) names += (names.empty() ? "" : ", ") + sv.name;
-      spdlog::info("services_dir {}: {} service(s){}{}", cfg_.services_dir,
-                   services_.services().size(), names.empty() ? "" : ": ", names);
-    }
-    auto errs = services_.errors();
-    if (errs != reported_errors_) {
-      for (const auto& e : errs) {
-        if (std::find(reported_errors_.begin(), reported_errors_.end(), e) ==
-            reported_errors_.end()) {
-          spdlog::error("{}", e);
-        }
-      }
-      reported_errors_ = std::move(errs);
-    }
+    publisher_.scan(timed);
     publish_specs();
   }
 
@@ -622,31 +605,21 @@ class Agent {
     m.version = version();
     m.profile = setup_.gossip.profile;
     m.uptime_seconds = static_cast<double>(clock_now().mono - start_.mono) / 1e6;
-    for (const auto& [n, mb] : gossip_.members()) ++m.members[std::string(to_string(mb.state))];
-    m.gossip = gossip_.stats();
+    take_gossip_metrics(m, gossip_);
     m.packets_dropped = transport_.dropped();
     m.packets_unauthenticated = sealer_.rejected();
     m.packets_replayed = sealer_.replayed();
-    m.pending_broadcasts = gossip_.pending_broadcasts();
-    m.pending_deltas = gossip_.state().pending_deltas();
-    m.pending_oversized = gossip_.state().pending_oversized();
     const auto& ss = transport_.stream().stats();
     m.stream_accepted = ss.accepted;
     m.stream_refused = ss.refused_total + ss.refused_per_source;
     m.stream_unauthenticated = ss.unauthenticated;
     m.stream_timed_out = ss.timed_out;
-    for (const auto& [k, e] : gossip_.state().entries()) {
-      ++(e.deleted ? m.keys_deleted : m.keys_live);
-    }
-    m.state = gossip_.state().stats();
-    m.graves = gossip_.state().graves();
     m.specs_refused = desired_.refused();
     for (const auto& p : placed(store_specs()).instances) m.unplaced[p.id.service] += !p.owner;
     m.placements = desired_.placements();
     m.placement_seconds = desired_.placement_seconds();
-    for (const auto& i : local_status_.instances) {
+    for (const auto& i : local_status_.instances)
       ++m.instances[std::string(placement::to_string(i.state))];
-    }
     m.runner = runner_counts_;
     m.api = api_counts_;
     m.catalog_held = catalog_.held();
@@ -668,7 +641,6 @@ class Agent {
   ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
   FolderPublisher publisher_{services_, cfg_.data_dir};
-  std::vector<std::string> reported_errors_;
   SeedResolver seed_resolver_{io_, [](const std::string& m) { spdlog::warn("{}", m); }};
   GossipTransport transport_;  // UDP and the stream channel, sealed
   asio::steady_timer tick_;

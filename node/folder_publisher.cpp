@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "gossip/bytes.hpp"
@@ -33,6 +34,21 @@ void FolderPublisher::save() const {
   if (std::string e = write_file_atomic(file_, t); !e.empty()) {
     spdlog::warn("cannot persist {}: {}", file_, e);
   }
+}
+
+void FolderPublisher::scan(bool timed) {
+  if (dir_.scan(timed)) {
+    std::string names;
+    for (const auto& sv : dir_.services()) names += (names.empty() ? "" : ", ") + sv.name;
+    spdlog::info("services_dir {}: {} service(s){}{}", dir_.dir(), dir_.services().size(),
+                 names.empty() ? "" : ": ", names);
+  }
+  auto errs = dir_.errors();
+  if (errs == reported_errors_) return;
+  for (const auto& e : errs)
+    if (std::find(reported_errors_.begin(), reported_errors_.end(), e) == reported_errors_.end())
+      spdlog::error("{}", e);
+  reported_errors_ = std::move(errs);
 }
 
 bool FolderPublisher::publish(gossip::Engine& gossip, gossip::Clock now) {

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,10 @@ class FolderPublisher {
  public:
   FolderPublisher(ServicesDir& dir, std::string data_dir);
 
+  // Reads the folder (ServicesDir::scan: `timed`, the once-a-second listing, is the only one
+  // that counts as evidence of absence); logs what it defines when that changed, and each
+  // error once.
+  void scan(bool timed);
   // True when the store changed (the caller persists the state and reconciles).
   bool publish(gossip::Engine& gossip, gossip::Clock now);
 
@@ -35,6 +40,7 @@ class FolderPublisher {
   ServicesDir& dir_;
   std::string file_;                               // data_dir/published
   std::map<std::string, std::string> published_;  // service -> hash of the spec written
+  std::vector<std::string> reported_errors_;      // logged already
 };
 
 }  // namespace shoal::node

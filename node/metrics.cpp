@@ -273,4 +273,15 @@ std::string render_metrics(const MetricsSnapshot& s) {
   return w.take();
 }
 
+void take_gossip_metrics(MetricsSnapshot& s, const gossip::Engine& gossip) {
+  for (const auto& [n, m] : gossip.members()) ++s.members[std::string(to_string(m.state))];
+  s.gossip = gossip.stats();
+  s.pending_broadcasts = gossip.pending_broadcasts();
+  s.pending_deltas = gossip.state().pending_deltas();
+  s.pending_oversized = gossip.state().pending_oversized();
+  for (const auto& [k, e] : gossip.state().entries()) ++(e.deleted ? s.keys_deleted : s.keys_live);
+  s.state = gossip.state().stats();
+  s.graves = gossip.state().graves();
+}
+
 }  // namespace shoal::node

@@ -97,6 +97,10 @@ std::vector<double> placement_buckets();
 // The exposition text: every family with `# HELP` and `# TYPE`, in a fixed order.
 std::string render_metrics(const MetricsSnapshot& s);
 
+// The engine's share of a snapshot: members by state, gossip counters and queues, the store's
+// keys, stats and graves.
+void take_gossip_metrics(MetricsSnapshot& s, const gossip::Engine& gossip);
+
 // The Content-Type of render_metrics' text.
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
