@@ -65,6 +65,7 @@
 #include "node/peer/what_if.hpp"
 #include "node/log_format.hpp"
 #include "node/stream_transport.hpp"
+#include "node/logs_api.hpp"
 #include "placement/contained.hpp"
 #include "placement/place.hpp"
 
@@ -276,6 +277,7 @@ class Agent {
       return false;
     }
     if (plain->empty()) return true;
+    if (is_logs_frame(*plain)) return logs_api_.on_frame(from, *plain);  // node/logs_wire.hpp
     deliver(from, gossip::Channel::stream, *plain);
     return true;
   }
@@ -1042,6 +1044,7 @@ class Agent {
     if (api_unix_) api_unix_->close();
     catalog_.close();
     events_api_.close();
+    logs_api_.close();
     if (dns_) dns_->close();
     wake_.cancel();
     drain_timer_.cancel();
@@ -1074,6 +1077,7 @@ class Agent {
     }
     if (r.method == "GET" && path.rfind("/v1/catalog/", 0) == 0) return catalog_.get(r);
     if (r.method == "GET" && path == "/v1/events") return events_api_.get(r);
+    if (r.method == "GET" && path == "/v1/logs") return logs_api_.get(r);
     if (r.method == "POST" && path == "/v1/apply") return api_apply(r);
     if (r.method == "POST" && path == "/v1/plan") return api_plan(r);
     if (path == "/v1/keys" && (r.method == "GET" || r.method == "POST")) {
@@ -1318,6 +1322,18 @@ class Agent {
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
   EventLog events_;
   EventsApi events_api_{io_, setup_.name, events_};  // GET /v1/events
+  LogsApi logs_api_{  // GET /v1/logs, and logs frames on the stream channel (node/logs_api.hpp)
+      io_,
+      [this] { return LocalLogsSetup{setup_.name, cfg_.data_dir, cfg_.runtime.driver, runtime_socket_}; },
+      [this](const std::string& s, std::optional<int> i) {
+        return log_owners(gossip_.members(), all_statuses(), s, i);
+      },
+      [this](const std::string& n) { return live_member(gossip_.members(), n); },
+      [this](const gossip::Address& to, gossip::Bytes b, bool reply) {
+        gossip::Datagram d{to, gossip::Channel::stream, std::move(b), reply};
+        send(d);
+      },
+      [] { return clock_now().wall / gossip::kMillis; }};
   // GET /v1/catalog/<service> and its held blocking queries (node/catalog_api.hpp).
   CatalogApi catalog_{io_, [this](const std::string& service) {
                         return catalog_answer(service, gossip_.members(), all_statuses(),

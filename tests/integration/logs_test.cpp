@@ -1,0 +1,175 @@
+// `shoal logs` from any peer (issue 18 item 1): a service prints known lines on one peer of a
+// sealed 2-peer cluster; the other peer, asked, forwards over the sealed stream channel and
+// returns them with their keys. Then, as an attacker holding the cluster key would, raw sealed
+// logs frames that do not decode on the owner's stream port: the connection is closed, the
+// peer goes on answering.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "cluster.hpp"
+#include "node/http.hpp"
+#include "node/logs_wire.hpp"
+#include "node/sealer.hpp"
+
+using shoal::test::Cluster;
+using shoal::test::wait_until;
+using namespace std::chrono_literals;
+namespace gossip = shoal::gossip;
+
+namespace {
+
+int tcp_connect(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the far end closed the connection (EOF or reset), within 50 ms.
+bool closed_by_peer(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 50) <= 0) return false;
+  char b[256];
+  ssize_t n = ::recv(fd, b, sizeof b, MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+// One stream-channel frame: a 4-byte big-endian length, then the bytes.
+bool send_frame(int fd, const gossip::Bytes& b) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((b.size() >> (24 - 8 * i)) & 0xff);
+  s.append(reinterpret_cast<const char*>(b.data()), b.size());
+  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+}
+
+gossip::Bytes bytes(const std::string& s) {
+  gossip::Bytes b;
+  for (char c : s) b.push_back(static_cast<std::byte>(c));
+  return b;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& out) {
+  std::vector<nlohmann::json> v;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) v.push_back(nlohmann::json::parse(line, nullptr, false));
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("logs: the peer that does not run the service returns its lines, forwarded sealed",
+          "[integration][logs]") {
+  Cluster c(2);
+  REQUIRE(shoal::test::start_all_ready(c));
+  std::ofstream(c.peer(0).dir + "/services/talk.toml")
+      << "[service.talk]\ncommand = [\"sh\", \"-c\", "
+         "\"echo first-out; echo second-out; echo an-error >&2; exec sleep 1000\"]\n"
+         "replicas = 1\n";
+  std::optional<std::map<int, std::string>> where;
+  REQUIRE(wait_until(30s, [&] {
+    where = shoal::test::agreed_running(c, {0, 1}, "talk", 1);
+    return where.has_value();
+  }));
+  const std::string owner_name = where->at(0);
+  const int owner = owner_name == c.peer(0).name ? 0 : 1;
+  const int other = 1 - owner;
+
+  // From the peer that does not run it: every line, with its keys.
+  std::vector<nlohmann::json> lines;
+  REQUIRE(wait_until(15s, [&] {
+    auto [code, out] = c.cli({"logs", "talk/0", "--json", "--api", shoal::test::api_addr(c, other)});
+    lines = json_lines(out);
+    return code == 0 && lines.size() == 3;
+  }));
+  std::map<std::string, std::string> stream_of;
+  for (const auto& l : lines) {
+    REQUIRE(l.is_object());
+    CHECK(l["service"] == "talk");
+    CHECK(l["index"] == 0);
+    CHECK(l["peer"] == owner_name);
+    CHECK(l["ts"].get<std::string>().size() == 24);  // 2026-12-07T05:20:00.123Z
+    stream_of[l["line"].get<std::string>()] = l["stream"].get<std::string>();
+  }
+  CHECK(stream_of == std::map<std::string, std::string>{
+                         {"first-out", "stdout"}, {"second-out", "stdout"}, {"an-error", "stderr"}});
+  // The order within a stream is kept; the text form names the instance and the peer.
+  auto [code, text] = c.cli({"logs", "talk", "--tail", "1", "--api", shoal::test::api_addr(c, other)});
+  CHECK(code == 0);
+  CHECK_THAT(text, Catch::Contains("talk/0 " + owner_name + "| second-out"));
+  CHECK_THAT(text, Catch::Contains("talk/0 " + owner_name + " stderr| an-error"));
+  CHECK(text.find("first-out") == std::string::npos);
+  // Bad input: exit 2; nothing runs it: exit 1; an unknown parameter: 400 naming it.
+  CHECK(c.cli({"logs", "talk/x", "--api", shoal::test::api_addr(c, other)}).first == 2);
+  CHECK(c.cli({"logs", "nosuch", "--api", shoal::test::api_addr(c, other)}).first == 1);
+  auto bad = shoal::node::http_call("127.0.0.1", c.peer(other).api_port, "GET",
+                                    "/v1/logs?service=talk&follow=1", "", "", 5000);
+  REQUIRE(bad.ok);
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("unknown parameter `follow`"));
+
+  // Sealed logs frames that do not decode, on the owner's stream port: the connection closes.
+  REQUIRE(sodium_init() >= 0);
+  shoal::node::Sealer sealer;
+  REQUIRE(sealer.load(c.keyring_of(owner), "").empty());
+  const std::string head("\xF1\x01\x01\x00\x00\x00\x01", 7);
+  for (const std::string& hostile :
+       {head + "{not json", head + std::string(5000, '['), std::string("\xF1\x09\x01\x00\x00\x00\x01{}", 9),
+        head + R"({"service":"talk","index":0,"tail":99999999,"since_ms":0})",
+        std::string("\xF1\x01", 2)}) {
+    int fd = tcp_connect(c.peer(owner).gossip_port);
+    REQUIRE(fd >= 0);
+    REQUIRE(send_frame(fd, sealer.seal({}, gossip::Channel::stream)));  // the hello
+    REQUIRE(send_frame(fd, sealer.seal(bytes(hostile), gossip::Channel::stream)));
+    CHECK(wait_until(5s, [&] { return closed_by_peer(fd); }));
+    ::close(fd);
+  }
+  // A well-formed request on a raw connection gets its answer back on that connection.
+  {
+    int fd = tcp_connect(c.peer(owner).gossip_port);
+    REQUIRE(fd >= 0);
+    REQUIRE(send_frame(fd, sealer.seal({}, gossip::Channel::stream)));
+    shoal::node::LogsRequest req{4242, "talk", 0, 10, 0, {}};
+    REQUIRE(send_frame(fd, sealer.seal(shoal::node::encode_logs_request(req), gossip::Channel::stream)));
+    std::string got;
+    REQUIRE(wait_until(5s, [&] {
+      char b[65536];
+      ssize_t n = ::recv(fd, b, sizeof b, MSG_DONTWAIT);
+      if (n > 0) got.append(b, static_cast<std::size_t>(n));
+      if (got.size() < 4) return false;
+      std::size_t len = 0;
+      for (int i = 0; i < 4; ++i) len = (len << 8) | static_cast<unsigned char>(got[i]);
+      return got.size() >= 4 + len;
+    }));
+    auto plain = sealer.open(std::span<const std::byte>(reinterpret_cast<const std::byte*>(got.data()) + 4,
+                                                        got.size() - 4),
+                             gossip::Channel::stream);
+    REQUIRE(plain);
+    auto f = shoal::node::decode_logs_frame(*plain);
+    REQUIRE(f.response);
+    CHECK(f.response->id == 4242);
+    CHECK(f.response->lines.size() == 3);
+    ::close(fd);
+  }
+  // The owner still answers, forwarded.
+  auto [after, out] = c.cli({"logs", "talk/0", "--json", "--api", shoal::test::api_addr(c, other)});
+  CHECK(after == 0);
+  CHECK(json_lines(out).size() == 3);
+}
