@@ -1,6 +1,6 @@
 // `shoal logs` from any peer (issue 18 item 1): a service prints known lines on one peer of a
 // sealed 2-peer cluster; the other peer, asked, forwards over the sealed stream channel and
-// returns them with their keys. Then, as an attacker holding the cluster key would, raw sealed
+// returns them with their keys, and `-f` there prints a line printed later. Then, as an attacker holding the cluster key would, raw sealed
 // logs frames that do not decode on the owner's stream port: the connection is closed, the
 // peer goes on answering.
 #include <arpa/inet.h>
@@ -11,6 +11,11 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <sstream>
@@ -76,12 +81,13 @@ std::vector<nlohmann::json> json_lines(const std::string& out) {
 }  // namespace
 
 TEST_CASE("logs: the peer that does not run the service returns its lines, forwarded sealed",
-          "[integration][logs]") {
+          "[integration][logs][asan]") {
   Cluster c(2);
   REQUIRE(shoal::test::start_all_ready(c));
   std::ofstream(c.peer(0).dir + "/services/talk.toml")
       << "[service.talk]\ncommand = [\"sh\", \"-c\", "
-         "\"echo first-out; echo second-out; echo an-error >&2; exec sleep 1000\"]\n"
+         "\"echo first-out; echo second-out; echo an-error >&2; "
+         "while [ ! -e go ]; do sleep 0.1; done; echo after-go; exec sleep 1000\"]\n"
          "replicas = 1\n";
   std::optional<std::map<int, std::string>> where;
   REQUIRE(wait_until(30s, [&] {
@@ -116,6 +122,49 @@ TEST_CASE("logs: the peer that does not run the service returns its lines, forwa
   CHECK_THAT(text, Catch::Contains("talk/0 " + owner_name + "| second-out"));
   CHECK_THAT(text, Catch::Contains("talk/0 " + owner_name + " stderr| an-error"));
   CHECK(text.find("first-out") == std::string::npos);
+  // The answer's cursor (what -f polls with) over the forwarded path: nothing twice.
+  auto api_get = [&](const std::string& target) {
+    auto r = shoal::node::http_call("127.0.0.1", c.peer(other).api_port, "GET", target, "", "", 10000);
+    REQUIRE(r.ok);
+    REQUIRE(r.status == 200);
+    return nlohmann::json::parse(r.body);
+  };
+  auto first = api_get("/v1/logs?service=talk&index=0");
+  CHECK(first["lines"].size() == 3);
+  REQUIRE(first["cursor"].contains(owner_name));
+  std::string enc;
+  for (unsigned char ch : first["cursor"].dump()) {
+    static const char* hex = "0123456789ABCDEF";
+    if (std::isalnum(ch)) enc += static_cast<char>(ch);
+    else (enc += '%') += std::string{hex[ch >> 4], hex[ch & 15]};
+  }
+  auto next = api_get("/v1/logs?service=talk&index=0&cursor=" + enc);
+  CHECK(next["lines"].empty());
+  CHECK(next["errors"].empty());
+  CHECK(next["cursor"] == first["cursor"]);
+  // -f from the non-owner: a line printed later arrives; Ctrl-C ends it with 0.
+  const std::string follow_out = c.root() + "/follow.out";
+  std::vector<std::string> args{SHOAL_BIN, "logs", "talk/0", "-f", "--json", "--api",
+                                shoal::test::api_addr(c, other)};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, follow_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t follower = -1;
+  REQUIRE(posix_spawn(&follower, SHOAL_BIN, &fa, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  CHECK(wait_until(10s, [&] { return json_lines(shoal::test::read_text(follow_out)).size() == 3; }));
+  std::ofstream(c.peer(owner).dir + "/data/work/talk-0/go") << "";
+  CHECK(wait_until(10s, [&] {
+    auto got = json_lines(shoal::test::read_text(follow_out));
+    return got.size() == 4 && got[3]["line"] == "after-go" && got[3]["peer"] == owner_name;
+  }));
+  ::kill(follower, SIGINT);
+  int status = -1;
+  ::waitpid(follower, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
   // Bad input: exit 2; nothing runs it: exit 1; an unknown parameter: 400 naming it.
   CHECK(c.cli({"logs", "talk/x", "--api", shoal::test::api_addr(c, other)}).first == 2);
   CHECK(c.cli({"logs", "nosuch", "--api", shoal::test::api_addr(c, other)}).first == 1);
@@ -165,11 +214,11 @@ TEST_CASE("logs: the peer that does not run the service returns its lines, forwa
     auto f = shoal::node::decode_logs_frame(*plain);
     REQUIRE(f.response);
     CHECK(f.response->id == 4242);
-    CHECK(f.response->lines.size() == 3);
+    CHECK(f.response->lines.size() == 4);  // after-go too
     ::close(fd);
   }
   // The owner still answers, forwarded.
   auto [after, out] = c.cli({"logs", "talk/0", "--json", "--api", shoal::test::api_addr(c, other)});
   CHECK(after == 0);
-  CHECK(json_lines(out).size() == 3);
+  CHECK(json_lines(out).size() == 4);
 }
