@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -164,6 +165,63 @@ void read_process(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t 
   }
 }
 
+// One container's log stream (live, or saved when it ended): its lines after the cursor's
+// time `after_ns`, within since and tail; the source's new cursor.
+void add_docker_lines(const std::string& body, const std::string& source, int idx,
+                      const LogsRequest& req, std::int64_t now_ms, std::int64_t after_ns,
+                      const std::string& peer, LogsResponse& out) {
+  DockerFrames frames;
+  if (looks_multiplexed(body)) frames = parse_docker_frames(body);
+  else frames.chunks.push_back({1, body});  // a TTY: the raw output
+  std::vector<StampedLine> lines = docker_lines(frames);
+  if (lines.size() > static_cast<std::size_t>(req.tail))
+    lines.erase(lines.begin(), lines.end() - req.tail);
+  std::int64_t last_ns = after_ns;
+  for (auto& l : lines) {
+    if (after_ns >= 0 && l.ts_ns <= after_ns) continue;
+    if (req.since_ms > 0 && l.ts_ms > 0 && l.ts_ms < now_ms - req.since_ms) continue;
+    last_ns = std::max(last_ns, l.ts_ns);
+    out.lines.push_back(LogLine{l.ts_ms, req.service, idx, peer,
+                                l.stream == 2 ? "stderr" : "stdout", safe_utf8(l.text)});
+  }
+  if (last_ns > 0) out.cursor[source] = std::to_string(last_ns);
+}
+
+std::int64_t cursor_ns(const LogsRequest& req, const std::string& source) {
+  std::int64_t ns = -1;
+  if (auto cur = req.cursor.find(source); cur != req.cursor.end())
+    std::from_chars(cur->second.data(), cur->second.data() + cur->second.size(), ns);
+  return ns;
+}
+
+// The copies of ended containers' logs (node/runtime/saved_logs.hpp):
+// <service>-<index>.<short id>.docker, parsed as hostile input like the live stream.
+void read_saved(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t now_ms,
+                const std::set<std::string>& shown, LogsResponse& out) {
+  std::error_code ec;
+  const std::string prefix = req.service + "-";
+  for (auto it = std::filesystem::directory_iterator(s.data_dir + "/logs", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.size() < prefix.size() + 7 ||
+        name.compare(name.size() - 7, 7, ".docker") != 0)
+      continue;
+    const auto dot = name.find('.', prefix.size());
+    int idx = -1;
+    auto [p, e] = std::from_chars(name.data() + prefix.size(), name.data() + dot, idx);
+    if (e != std::errc() || p != name.data() + dot || idx < 0 || (req.index && idx != *req.index))
+      continue;
+    const std::string short_id = name.substr(dot + 1, name.size() - 7 - dot - 1);
+    if (short_id.empty() || shown.count(short_id)) continue;
+    auto f = stat_file(it->path().string());
+    if (!f || f->size > kMaxSavedLogFileBytes) continue;
+    if (req.since_ms > 0 && f->mtime_ms < now_ms - req.since_ms) continue;
+    const std::string source = req.service + "/" + std::to_string(idx) + "/" + short_id;
+    add_docker_lines(read_range(f->path, 0, f->size, f->size), source, idx, req, now_ms,
+                     cursor_ns(req, source), s.peer, out);
+  }
+}
+
 void read_docker(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t now_ms,
                  LogsResponse& out) {
   using Json = nlohmann::json;
@@ -172,12 +230,14 @@ void read_docker(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t n
   if (req.index) labels.push_back("shoal.index=" + std::to_string(*req.index));
   auto list = api.request("GET", "/containers/json?all=true&filters=" +
                                      runtime::url_encode(json_text(Json{{"label", labels}})));
-  if (!list.ok() || list.value().status != 200) {
+  if (!list.ok() || list.value().status != 200) {  // the saved copies are still read
     out.error = list.ok() ? runtime::engine_message(list.value()) : list.error().message;
+    read_saved(s, req, now_ms, {}, out);
     return;
   }
   Json arr = Json::parse(list.value().body, nullptr, false);
-  if (!arr.is_array()) return;
+  if (!arr.is_array()) arr = Json::array();
+  std::set<std::string> shown;  // short ids of the containers read live
   for (const auto& c : arr) {
     if (!c.is_object() || !c.contains("Id") || !c["Id"].is_string()) continue;
     const std::string id = c["Id"].get<std::string>();
@@ -188,9 +248,7 @@ void read_docker(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t n
       std::from_chars(t.data(), t.data() + t.size(), idx);
     }
     const std::string source = req.service + "/" + std::to_string(idx) + "/" + id.substr(0, 12);
-    std::int64_t after_ns = -1;
-    if (auto cur = req.cursor.find(source); cur != req.cursor.end())
-      std::from_chars(cur->second.data(), cur->second.data() + cur->second.size(), after_ns);
+    const std::int64_t after_ns = cursor_ns(req, source);
     std::string target = "/containers/" + runtime::url_encode(id) +
                          "/logs?stdout=1&stderr=1&timestamps=1&tail=" + std::to_string(req.tail);
     std::int64_t since_s = req.since_ms > 0 ? (now_ms - req.since_ms) / 1000 : 0;
@@ -201,20 +259,10 @@ void read_docker(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t n
       out.error = got.ok() ? runtime::engine_message(got.value()) : got.error().message;
       continue;
     }
-    const std::string& body = got.value().body;
-    DockerFrames frames;
-    if (looks_multiplexed(body)) frames = parse_docker_frames(body);
-    else frames.chunks.push_back({1, body});  // a TTY: the raw output
-    std::int64_t last_ns = after_ns;
-    for (auto& l : docker_lines(frames)) {
-      if (after_ns >= 0 && l.ts_ns <= after_ns) continue;
-      if (req.since_ms > 0 && l.ts_ms > 0 && l.ts_ms < now_ms - req.since_ms) continue;
-      last_ns = std::max(last_ns, l.ts_ns);
-      out.lines.push_back(LogLine{l.ts_ms, req.service, idx, s.peer,
-                                  l.stream == 2 ? "stderr" : "stdout", safe_utf8(l.text)});
-    }
-    if (last_ns > 0) out.cursor[source] = std::to_string(last_ns);
+    shown.insert(id.substr(0, 12));
+    add_docker_lines(got.value().body, source, idx, req, now_ms, after_ns, s.peer, out);
   }
+  read_saved(s, req, now_ms, shown, out);
 }
 
 }  // namespace

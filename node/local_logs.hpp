@@ -9,7 +9,9 @@
 //   as with tail -F).
 // - docker: the containers labelled shoal.peer=<this peer>, shoal.service, shoal.index (every
 //   one still kept, an exited one too), through GET /containers/{id}/logs with timestamps; the
-//   cursor is the last line's time in ns.
+//   cursor is the last line's time in ns. An ended container's logs are read from the copy
+//   the driver kept before removing it (<service>-<index>.<short id>.docker, for
+//   runtime.log_retention: node/runtime/saved_logs.hpp).
 // Reads are bounded: at most kMaxLogReadBytes from the end of each stream, `tail` lines per
 // stream and instance.
 #pragma once
@@ -25,6 +27,7 @@
 namespace shoal::node {
 
 constexpr std::int64_t kMaxLogReadBytes = 4 << 20;
+constexpr std::int64_t kMaxSavedLogFileBytes = 16 << 20;  // node/runtime/saved_logs.hpp's bound
 
 struct LocalLogsSetup {
   std::string peer;         // this peer's name (docker label shoal.peer)

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <unistd.h>
@@ -87,4 +88,50 @@ TEST_CASE("local logs: every instance of the service, both streams, keys filled"
   // since: files not written in the window are left out.
   req.since_ms = 1000;
   CHECK(read_local_logs(s, req, 4'000'000'000'000).lines.empty());
+}
+
+namespace {
+
+std::string frame(int stream, const std::string& payload, std::int64_t announced = -1) {
+  const auto n = static_cast<std::uint32_t>(
+      announced < 0 ? static_cast<std::int64_t>(payload.size()) : announced);
+  return std::string{static_cast<char>(stream), 0, 0, 0, static_cast<char>(n >> 24),
+                     static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)} +
+         payload;
+}
+
+}  // namespace
+
+TEST_CASE("local logs: an ended container's kept copy is read (hostile bytes too), engine down",
+          "[node][logs]") {
+  TempDir d;
+  write(d.path / "logs/web-2.a1b2c3d4e5f6.docker",
+        frame(1, "2026-12-07T05:20:00.5Z out line\n") + frame(2, "2026-12-07T05:20:01Z err \xff\n"));
+  // Hostile copies: a length beyond what is there, a header cut short, garbage.
+  write(d.path / "logs/web-3.bbbbbbbbbbbb.docker", frame(1, "2026-12-07T05:20:02Z cut", 1u << 31));
+  write(d.path / "logs/web-4.cccccccccccc.docker", frame(2, "x\n") + std::string("\x02\x00", 2));
+  write(d.path / "logs/web-5.dddddddddddd.docker", "\x07garbage that is no frame");
+  LocalLogsSetup s{"p1", d.path.string(), "docker", (d.path / "no-engine.sock").string()};
+  LogsRequest req{1, "web", 2, 10, 0, {}};
+  auto r = read_local_logs(s, req, 0);
+  CHECK_FALSE(r.error.empty());  // the engine is not there: said, and the copy still read
+  REQUIRE(r.lines.size() == 2);
+  CHECK(r.lines[0].line == "out line");
+  CHECK(r.lines[0].stream == "stdout");
+  CHECK(r.lines[0].ts_ms == 1796620800500);
+  CHECK(r.lines[0].index == 2);
+  CHECK(r.lines[1].line == "err \xEF\xBF\xBD");
+  CHECK(r.lines[1].stream == "stderr");
+  // The cursor: nothing twice.
+  req.cursor = r.cursor;
+  CHECK(read_local_logs(s, req, 0).lines.empty());
+  // Every instance: the hostile copies give what arrived, nothing more.
+  req = LogsRequest{1, "web", std::nullopt, 10, 0, {}};
+  r = read_local_logs(s, req, 0);
+  std::map<int, std::vector<std::string>> by_index;
+  for (const auto& l : r.lines) by_index[l.index].push_back(l.line);
+  CHECK(by_index[2].size() == 2);
+  CHECK(by_index[3] == std::vector<std::string>{"cut"});
+  CHECK(by_index[4] == std::vector<std::string>{"x"});
+  CHECK(by_index[5] == std::vector<std::string>{"\x07garbage that is no frame"});  // as a TTY's
 }
