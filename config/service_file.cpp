@@ -7,6 +7,7 @@
 #include "config/parse.hpp"
 #include "config/toml_reader.hpp"
 #include "config/units.hpp"
+#include "config/update_policy.hpp"
 #include "config/validate_spec.hpp"
 #include "config/volume.hpp"
 
@@ -272,7 +273,7 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   const std::string where = "service." + name;
   r.check_keys(t,
                {"image", "command", "replicas", "ports", "env", "resources", "restart", "health",
-                "placement", "stop_grace", "home_peer", "mode", "volumes"},
+                "placement", "stop_grace", "home_peer", "mode", "volumes", "update"},
                where);
   with(t, "home_peer", [&](const toml::node& v) {
     r.error(v, "home_peer is set by the peer that publishes the file; remove it "
@@ -301,6 +302,7 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   with(t, "restart", [&](const toml::node& v) { read_restart(r, v, s); });
   with(t, "health", [&](const toml::node& v) { read_health(r, v, s, ports_known); });
   with(t, "placement", [&](const toml::node& v) { read_placement(r, v, s); });
+  with(t, "update", [&](const toml::node& v) { detail::read_update(r, v, s); });
   with(t, "stop_grace", [&](const toml::node& v) {
     if (auto d = r.duration(v, "stop_grace", 0)) s.stop_grace = *d;
   });

@@ -106,6 +106,24 @@ inline std::optional<Placement::Spread> parse_spread(std::string_view text) {
   return std::nullopt;
 }
 
+// A service's rolling-update policy (the service file's `update` table; compose and Nomad
+// names). Absent (ServiceSpec::update unset): a changed spec is replaced one instance at a
+// time with no minimum healthy time, as before the table existed.
+struct UpdatePolicy {
+  enum class Order { stop_first, start_first };
+  int parallelism = 1;             // at most this many instances not yet healthy at the new spec
+  Order order = Order::stop_first;
+  Millis min_healthy_time = 10000;  // healthy this long at the new spec before it counts
+  Millis healthy_deadline = 300000;  // (auto_revert) time for a new instance to turn healthy
+  bool auto_revert = false;
+  int canary = 0;
+  friend bool operator==(const UpdatePolicy&, const UpdatePolicy&) = default;
+};
+
+inline const char* order_name(UpdatePolicy::Order o) {
+  return o == UpdatePolicy::Order::start_first ? "start-first" : "stop-first";
+}
+
 // One volume of a service, compose's short form `SOURCE:TARGET[:OPTIONS]`: SOURCE starting
 // with '/' is a host path bind-mounted (bind mount), else the name of an engine volume (a
 // named volume, created on first use, kept on that host). OPTIONS: "" (= "rw"), "ro" or "rw".
@@ -137,6 +155,7 @@ struct ServiceSpec {
   Millis stop_grace = 10000;
   std::string home_peer;             // set when published, for placement.home services
   std::vector<Volume> volumes;       // in the file's order; the docker driver mounts them
+  std::optional<UpdatePolicy> update;  // the `update` table; unset = the legacy replacement
   friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };
 

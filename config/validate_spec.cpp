@@ -215,6 +215,12 @@ std::vector<SpecIssue> validate(const ServiceSpec& s, const SpecLimits& limits) 
   check_health(c, s);
   check_placement(c, s, limits);
   c.duration("stop_grace", s.stop_grace, 0);
+  if (s.update) {
+    c.range("update.parallelism", s.update->parallelism, 1, limits.max_replicas);
+    c.duration("update.min_healthy_time", s.update->min_healthy_time, 0);
+    c.duration("update.healthy_deadline", s.update->healthy_deadline, 1);
+    c.range("update.canary", s.update->canary, 0, limits.max_replicas);
+  }
   for (SpecIssue& i : check_volumes(s.volumes)) out.push_back(std::move(i));
   return out;
 }

@@ -1,5 +1,7 @@
 #include "node/catalog_api.hpp"
 
+#include "node/api_response.hpp"
+
 #include "node/blocking_api.hpp"
 #include "node/peer/catalog.hpp"
 #include "node/peer/catalog_query.hpp"
@@ -9,21 +11,13 @@ namespace shoal::node {
 
 using Json = nlohmann::json;
 
-namespace {
-
-HttpResponse error(int status, const std::string& msg) {
-  return {status, json_text(Json{{"error", msg}}) + "\n"};
-}
-
-}  // namespace
-
 struct CatalogApi::Impl {
   Impl(boost::asio::io_context& io, Answer answer)
       : blocking(io, [answer = std::move(answer)](const std::string& service) {
           auto a = answer(service);
           if (!a) {
             return BlockingApi::Current{
-                error(404, "no service `" + service + "`: no spec and no instance of it"), 0,
+                error_response(404, "no service `" + service + "`: no spec and no instance of it"), 0,
                 true};
           }
           return BlockingApi::Current{{200, json_text(*a) + "\n"}, catalog_index(*a), false};
@@ -38,7 +32,7 @@ CatalogApi::~CatalogApi() { close(); }
 
 HttpResponse CatalogApi::get(const HttpRequest& r) {
   auto parsed = parse_catalog_query(r.target);
-  if (!parsed.query) return error(400, parsed.error);
+  if (!parsed.query) return error_response(400, parsed.error);
   const CatalogQuery& q = *parsed.query;
   return impl_->blocking.get(r, q.service, q.index, q.wait);
 }

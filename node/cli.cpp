@@ -10,6 +10,7 @@
 #include "node/agent.hpp"
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
+#include "node/cli_convert.hpp"
 #include "node/cli_events.hpp"
 #include "node/cli_logs.hpp"
 #include "node/cli_examples.hpp"
@@ -224,6 +225,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "  shoal keys remove OLD\n"
       "list shows key fingerprints, never keys.\n");
 
+  ConvertOptions convert;
+  CLI::App* convert_cmd = add_convert_command(app, convert);
   add_cli_examples(app);
 
   // An unknown first word is an unknown command, said plainly (CLI11 would call it an
@@ -231,12 +234,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
                                           "version", "endpoints", "what-if", "events", "logs",
-                                          "watchdog"};
+                                          "watchdog", "convert"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
         << "` (commands: agent, members, services, ps, endpoints, what-if, events, logs, status, apply, "
-           "delete, check, keygen, keys, version; see `shoal --help`)\n";
+           "delete, check, convert, keygen, keys, version; see `shoal --help`)\n";
     return 2;
   }
   if (args.empty()) {
@@ -274,6 +277,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return 0;
   }
   if (check_cmd->parsed()) return run_check(files, json, out, err);
+  if (convert_cmd->parsed()) return run_convert(convert, out, err);
   if (agent_cmd->parsed()) {
     // A reader of stderr that goes away (`| head`, a dead log shipper) must not kill the peer:
     // writes then fail with EPIPE instead. Instances get SIGPIPE back (the supervisor resets it).

@@ -269,12 +269,21 @@ int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream&
 }
 
 std::string services_table(const Json& services) {
+  // A DEPLOYMENT column (rolling | healthy | failed) once some service has an update policy.
+  bool deployments = false;
+  for (const auto& v : services) deployments = deployments || !v.value("deployment", Json()).is_null();
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : services) {
     rows.push_back({table_cell(v.value("name", Json())), table_cell(v.value("replicas", Json())),
                     table_cell(v.value("running", Json())), table_cell(v.value("healthy", Json())),
                     table_cell(v.value("version", Json()))});
+    if (deployments) {
+      const Json d = v.value("deployment", Json());
+      rows.back().push_back(d.is_null() ? "-" : table_cell(d));
+    }
   }
+  if (deployments)
+    return text_table({"NAME", "REPLICAS", "RUNNING", "HEALTHY", "VERSION", "DEPLOYMENT"}, rows);
   return text_table({"NAME", "REPLICAS", "RUNNING", "HEALTHY", "VERSION"}, rows);
 }
 

@@ -46,7 +46,8 @@ std::string status_text(const nlohmann::json& status);
 // What `shoal apply` prints for the API's answer: the services applied, and the peer's warning
 // when it has one (its writes are refused by the others: the spec will not propagate yet).
 std::string apply_text(const nlohmann::json& reply);
-std::string services_table(const nlohmann::json& services);  // NAME REPLICAS RUNNING HEALTHY VERSION
+// NAME REPLICAS RUNNING HEALTHY VERSION [DEPLOYMENT: once a service has an update policy]
+std::string services_table(const nlohmann::json& services);
 std::string ps_table(const nlohmann::json& instances);  // SERVICE INDEX PEER ADDRESS STATE PORTS
 // SERVICE INDEX PEER ADDRESS PORTS STATE, from GET /v1/catalog/<service>'s array.
 std::string endpoints_table(const nlohmann::json& endpoints);

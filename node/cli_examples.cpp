@@ -38,6 +38,9 @@ std::string cli_examples(const std::string& command) {
       {"keys",
        "  shoal keys list\n  shoal keys list --keyring /etc/shoal/keyring   # offline\n"},
       {"version", "  shoal version\n  shoal version --json\n"},
+      {"convert",
+       "  shoal convert compose.yml -o converted/   # one NAME.toml per service\n"
+       "  shoal convert compose.yml --strict --json\n"},
   };
   auto it = examples.find(command);
   return it == examples.end() ? "" : it->second;

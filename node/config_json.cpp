@@ -80,6 +80,14 @@ Json to_json(const config::ServiceSpec& s) {
   Json volumes = Json::array();
   for (const config::Volume& v : s.volumes) volumes.push_back(v.to_string());
   j["volumes"] = std::move(volumes);
+  j["update"] = nullptr;  // no update table: replaced one at a time (DESIGN.md)
+  if (const auto& u = s.update)
+    j["update"] = Json{{"parallelism", u->parallelism},
+                       {"order", config::order_name(u->order)},
+                       {"min_healthy_time_ms", u->min_healthy_time},
+                       {"healthy_deadline_ms", u->healthy_deadline},
+                       {"auto_revert", u->auto_revert},
+                       {"canary", u->canary}};
   return j;
 }
 

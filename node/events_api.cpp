@@ -1,5 +1,7 @@
 #include "node/events_api.hpp"
 
+#include "node/api_response.hpp"
+
 #include "node/peer/catalog_query.hpp"
 #include "node/peer/json_text.hpp"
 
@@ -19,7 +21,7 @@ HttpResponse EventsApi::get(const HttpRequest& r) {
           q == std::string::npos ? std::string_view() : std::string_view(r.target).substr(q + 1),
           params);
       !e.empty()) {
-    return {400, json_text(nlohmann::json{{"error", e}}) + "\n"};
+    return error_response(400, e);
   }
   return blocking_.get(r, std::to_string(params.index.value_or(0)), params.index, params.wait);
 }

@@ -35,7 +35,7 @@ constexpr std::size_t kMaxPendingLogQueries = 32;
 
 struct LogsStats {
   std::uint64_t served = 0;          // requests from other peers answered
-  std::uint64_t refused_frames = 0;  // logs frames that did not decode (their connection closed)
+  std::uint64_t refused_frames = 0;  // logs frames that did not decode
   std::uint64_t stray_answers = 0;   // answers nobody waits for (late, or from another address)
   std::uint64_t busy = 0;            // refused: the worker's queue was full
 };
@@ -67,7 +67,8 @@ class LogsApi {
 
   HttpResponse get(const HttpRequest& r);
   // A stream-channel plaintext for which is_logs_frame() holds, from `from` (the connection's
-  // key). False when it does not decode: the caller closes the connection.
+  // key). False when it does not decode (the agent counts it dropped, as a malformed gossip
+  // frame; the connection stays).
   bool on_frame(const gossip::Address& from, std::span<const std::byte> plain);
   void close();  // answers nothing more; joins the worker
   const LogsStats& stats() const { return stats_; }

@@ -340,6 +340,10 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
   for (const auto& a : plan.actions) execute(a);
+  for (auto& [id, l] : local_) {
+    if (auto s = plan.settled.find(id); s != plan.settled.end()) l.settled = s->second;
+    l.overdue = plan.overdue.count(id) > 0;
+  }
   launch_probes(in.now);  // after the plan: nothing probes a copy this step stops
   std::optional<config::Millis> wake = plan.wake_at;
   if (auto probe = next_probe(); probe && (!wake || *probe < *wake)) wake = probe;
@@ -433,6 +437,8 @@ placement::PeerStatus Runner::status() const {
     s.host_ports = l.host_ports;
     s.restarts = l.restarts;
     s.exit_code = l.li.exit_code;
+    s.settled = l.settled;
+    s.overdue = l.overdue;
     st.instances.push_back(std::move(s));
   }
   return st;  // std::map: sorted by id

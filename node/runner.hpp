@@ -109,6 +109,8 @@ class Runner {
     config::Millis stop_deadline = 0;   // stopping: force it at this time
     bool forced = false;                // force_stop sent: re-list at the deadline
     std::uint64_t probe = 0;            // key of its probe in flight (0: none)
+    std::optional<bool> settled;        // the reconciler's word (update policy), for status
+    bool overdue = false;               // likewise: missed update.healthy_deadline
   };
   // A copy replaced by a new start of the same id, stopping: tracked until its end.
   struct Retiring {

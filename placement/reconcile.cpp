@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "placement/rollout.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::placement {
@@ -134,6 +135,7 @@ class Reconciler::Step {
     observe_local();  // always, even while the gate is closed
     if (!pass_gate()) return std::move(plan_);
     index_inputs();
+    observe_settled();
     choose_replacements();
     for (const auto& id : ids_) decide(id);
     take_starts();
@@ -154,7 +156,9 @@ class Reconciler::Step {
   template <typename F>
   void for_each_remote_of(const std::string& service, F&& f) const;
   bool owner_is_self(const InstanceId& id) const { return owned_.count(id) > 0; }
+  void observe_settled();
   void choose_replacements();
+  void choose_rollout(const std::string& service, const std::vector<InstanceId>& stale);
   void decide(const InstanceId& id);
   void decide_owned(const InstanceId& id, const LocalInstance* l, const Desired& d, Track& t);
   void decide_exited(const InstanceId& id, const LocalInstance& l, const Desired& d, Track& t);
@@ -296,6 +300,10 @@ void Reconciler::Step::choose_replacements() {
     }
   }
   for (const auto& [service, stale] : stale_here) {
+    if (desired_.at(service).spec->update) {  // the rolling-update policy decides
+      choose_rollout(service, stale);
+      continue;
+    }
     if (busy_here[service]) continue;
     const Desired& d = desired_.at(service);
     bool my_turn = true;
@@ -309,6 +317,67 @@ void Reconciler::Step::choose_replacements() {
       }
     });
     if (!busy && my_turn) replace_now_.insert(stale.front());
+  }
+}
+
+// Services with an update policy: since when each local copy is ready at its hash, whether it
+// is settled (ready for min_healthy_time), and whether it is overdue (not settled within
+// healthy_deadline of its first start at that hash, restarts included: a crash loop fails the
+// version too); wake-ups when one will settle or fall due.
+void Reconciler::Step::observe_settled() {
+  for (const auto& [id, l] : local_) {
+    auto it = desired_.find(id.service);
+    if (it == desired_.end() || !it->second.spec->update) continue;
+    Track& t = r_.tracks_[id];
+    const config::UpdatePolicy& u = *it->second.spec->update;
+    if (t.deadline_hash != l->spec_hash) {  // restarts at one hash keep its deadline running
+      t.deadline_hash = l->spec_hash;
+      t.deadline_from = now_;
+      t.deadline_met = false;
+    }
+    bool settled = false;
+    if (!is_ready(l->state, *it->second.spec)) {
+      t.ready_since.reset();
+    } else {
+      if (!t.ready_since) t.ready_since = now_;
+      settled = settled_at(now_, *t.ready_since, u.min_healthy_time);
+      if (!settled) wake(*t.ready_since + u.min_healthy_time);
+    }
+    plan_.settled[id] = settled;
+    t.deadline_met = t.deadline_met || settled;
+    if (t.deadline_met) continue;
+    if (now_ - t.deadline_from >= u.healthy_deadline) {
+      plan_.overdue.insert(id);
+    } else {
+      wake(t.deadline_from + u.healthy_deadline);
+    }
+  }
+}
+
+// The rollout rule (placement/rollout.hpp) over every placed instance of `service`, as each
+// owner reports it (this peer from its own copies); replaces the chosen ones among `stale`.
+void Reconciler::Step::choose_rollout(const std::string& service,
+                                      const std::vector<InstanceId>& stale) {
+  const auto& all = in_.assignment->instances;
+  auto it = std::lower_bound(all.begin(), all.end(), InstanceId{service, 0},
+                             [](const Placed& p, const InstanceId& x) { return p.id < x; });
+  std::vector<RolloutReport> reports;
+  for (; it != all.end() && it->id.service == service; ++it) {
+    if (!it->owner || !want(it->id)) continue;
+    RolloutReport r{it->id};
+    if (*it->owner == in_.self) {
+      if (auto l = local_.find(it->id); l != local_.end()) {
+        r = {it->id, true, l->second->state, l->second->spec_hash, std::nullopt, false};
+        if (auto s = plan_.settled.find(it->id); s != plan_.settled.end()) r.settled = s->second;
+      }
+    } else if (const InstanceStatus* s = remote_on(it->id, *it->owner)) {
+      r = {it->id, true, s->state, s->spec_hash, s->settled, s->overdue};
+    }
+    reports.push_back(std::move(r));
+  }
+  const Desired& d = desired_.at(service);
+  for (const auto& id : replaceable_now(*d.spec, d.hash, reports)) {
+    if (std::binary_search(stale.begin(), stale.end(), id)) replace_now_.insert(id);
   }
 }
 
@@ -450,6 +519,10 @@ void Reconciler::Step::take_starts() {
     t.exit_decided = false;
     t.gave_up = false;
     t.up_since.reset();
+    t.ready_since.reset();
+    // A new copy is not settled: say so, or its status would read as an older peer's (whose
+    // ready copies count as settled) until the next step.
+    if (d->spec->update) plan_.settled[c.id] = false;
     started_.push_back(StartAction{c.id, *d->spec, d->hash, c.restarts, c.reason});
   }
 }

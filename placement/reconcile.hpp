@@ -117,6 +117,14 @@ struct Plan {
   // The next time a timer in here may act (backoff expiry, handoff timeout, start rate, solo
   // gate); nullopt when nothing is pending. Call step() again at this time at the latest.
   std::optional<Millis> wake_at;
+  // For each local instance of a service with an `update` policy: whether it is settled (ready
+  // at its spec hash for update.min_healthy_time). The caller reports it in status (see
+  // placement/rollout.hpp); instances of services without the policy are not listed. A copy
+  // started by this plan is listed as not settled (apply this after the actions).
+  std::map<InstanceId, bool> settled;
+  // The local instances of services with an update policy that missed healthy_deadline at
+  // their spec hash (InstanceStatus::overdue); the caller reports them, and no others, overdue.
+  std::set<InstanceId> overdue;
 };
 
 // Decisions beyond DESIGN.md's text, made here:
@@ -134,6 +142,9 @@ struct Plan {
 //    live stale copy takes its turn. Limit: peers see each other through gossip, so two peers
 //    acting on views a gossip round apart may still replace at the same time; and a peer that
 //    never replaces its stale copies (stalled, without the new spec) holds the others back.
+//  - A service with an `update` policy is replaced by placement/rollout.hpp's rule instead
+//    (up to update.parallelism at a time, in id order, each counted once settled); this peer
+//    stops the chosen stale copies it owns, all in one step.
 //  - An exited-for-good or failed instance starts again (restarts 0) when its spec hash changes.
 //  - Restart count (backoff and max_attempts budget) resets when a run stayed up 10 minutes.
 //  - Backoff counts from the `now` of the first step that sees the exit (gate closed or not):
@@ -154,6 +165,10 @@ class Reconciler {
     bool known = false;                // started or adopted by this Reconciler
     int restarts = 0;                  // restarts since the last reset
     std::optional<Millis> up_since;    // first seen running/healthy in the current run
+    std::optional<Millis> ready_since;  // update policy only: first seen ready in this run
+    std::string deadline_hash;          // update policy only: the hash healthy_deadline runs for
+    Millis deadline_from = 0;           // first start (or sight) at deadline_hash
+    bool deadline_met = false;          // settled at deadline_hash once: never overdue for it
     std::optional<Millis> exited_at;   // first seen exited (current exit)
     bool exit_decided = false;         // the current exit was handled (marked)
     bool gave_up = false;              // exited for good or failed: never restart this run

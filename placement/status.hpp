@@ -39,6 +39,12 @@ struct InstanceStatus {
   std::map<std::string, std::uint16_t> host_ports;  // port name -> host port chosen
   int restarts = 0;                                 // restarts since its last (re)placement
   int exit_code = 0;                                // meaningful when exited / failed
+  // Services with an update policy: ready at spec_hash for update.min_healthy_time, as its
+  // peer measured it (placement/rollout.hpp). nullopt: not said (no policy, or an older peer).
+  std::optional<bool> settled;
+  // Services with an update policy: at spec_hash, not yet settled, healthy_deadline after the
+  // first start at that hash (restarts included), as its peer measured it: the version failed.
+  bool overdue = false;
   friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
 };
 

@@ -259,7 +259,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
       if (!a || !a->is_array_of_tables()) rd.fail(*n, "`service` must be [[service]] tables");
       for (const auto& el : *a) {
         const toml::table& t = *el.as_table();
-        rd.keys(t, {"name", "replicas", "cpu", "memory", "spread", "max_per_peer"}, " in [[service]]");
+        rd.keys(t, {"name", "replicas", "cpu", "memory", "spread", "max_per_peer", "update"}, " in [[service]]");
         ExperimentService s;
         if (auto* v = t.get("name")) s.name = rd.string(*v, "name");
         else rd.fail(t, "[[service]] needs `name`");
@@ -293,6 +293,17 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
           s.spread = *parsed;
         }
         if (auto* v = t.get("max_per_peer")) s.max_per_peer = static_cast<int>(rd.integer(*v, "max_per_peer", 0, 1'000'000));
+        if (auto* v = t.get("update")) {
+          const toml::table* u = v->as_table();
+          if (!u) rd.fail(*v, "`update` must be a table, e.g. { parallelism = 5 }");
+          rd.keys(*u, {"parallelism", "min_healthy_time", "healthy_deadline"}, " in update");
+          s.update = config::UpdatePolicy{};
+          if (auto* w = u->get("parallelism")) s.update->parallelism = static_cast<int>(rd.integer(*w, "parallelism", 1, 10'000));
+          if (auto* w = u->get("min_healthy_time"))
+            s.update->min_healthy_time = rd.duration(*w, "min_healthy_time") / gossip::kMillis;
+          if (auto* w = u->get("healthy_deadline"))
+            s.update->healthy_deadline = rd.duration(*w, "healthy_deadline") / gossip::kMillis;
+        }
         x.services.push_back(s);
       }
     }
@@ -303,7 +314,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
       for (const auto& el : *a) {
         const toml::table& t = *el.as_table();
         rd.keys(t, {"at", "kill", "stop", "partition", "slow", "join", "restart", "for", "delay",
-                    "oneway", "every", "disk"}, " in [[event]]");
+                    "oneway", "every", "disk", "update", "broken"}, " in [[event]]");
         FaultEvent e;
         e.line = static_cast<int>(t.source().begin.line);
         if (auto* v = t.get("at")) e.at = rd.duration(*v, "at");
@@ -341,8 +352,16 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
           }
           if (sum >= 1.0) rd.fail(*v, "`partition` fractions must add up to less than 1 (the rest is the last group)");
         }
+        if (auto* v = t.get("update")) {
+          ++kinds;
+          e.kind = FaultEvent::Kind::update;
+          e.service = rd.string(*v, "update");
+          bool known = false;
+          for (const auto& sv : x.services) known = known || sv.name == e.service;
+          if (!known) rd.fail(*v, "`update`: no [[service]] named `" + e.service + "`");
+        }
         if (kinds != 1)
-          rd.fail(t, "[[event]] needs exactly one of kill, stop, partition, slow, join, restart");
+          rd.fail(t, "[[event]] needs exactly one of kill, stop, partition, slow, join, restart, update");
         const bool needs_for = e.kind == FaultEvent::Kind::stop || e.kind == FaultEvent::Kind::partition ||
                                e.kind == FaultEvent::Kind::slow || e.kind == FaultEvent::Kind::restart;
         if (auto* v = t.get("for")) {
@@ -368,6 +387,10 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
         if (auto* v = t.get("disk")) {
           if (e.kind != FaultEvent::Kind::restart) rd.fail(*v, "`disk` only applies to restart");
           e.disk = rd.boolean(*v, "disk");
+        }
+        if (auto* v = t.get("broken")) {
+          if (e.kind != FaultEvent::Kind::update) rd.fail(*v, "`broken` only applies to update");
+          e.broken = rd.boolean(*v, "broken");
         }
         if (e.at > x.duration) rd.fail(*t.get("at"), "`at` is past the experiment's duration");
         x.events.push_back(e);

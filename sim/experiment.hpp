@@ -5,7 +5,7 @@
 //   [network] latency = ["1ms","5ms"], loss = 0.01
 //   [[service]] name, replicas, cpu, memory, spread, max_per_peer
 //   [[event]] at + one of kill = N | stop = N, for | partition = [fractions], for |
-//             slow = N, delay, for | join = N
+//             slow = N, delay, for | join = N | update = "SERVICE"
 //
 // Extensions (all optional): top level `start` ("join", the default: every peer joins through
 // a seed, over `join_spread`; "formed": the run starts from a cluster that is already formed and
@@ -17,7 +17,11 @@
 // crashes per instance-hour); [network] `duplicate`, `stream_latency_factor`; [[event]]
 // `oneway = true` with partition (only lower groups -> higher groups are cut), `restart = N`
 // (crash N random peers and bring them back after `for`, one every `every`, `disk = false` to
-// lose their incarnation), `restart = "all"`.
+// lose their incarnation), `restart = "all"`; [[service]] `update = { parallelism,
+// min_healthy_time }` (a rolling-update policy); [[event]] `update = "web"` (a peer writes a
+// new version of web's spec: its env VERSION changes, so every instance is replaced; the
+// report's `rollouts` measures it); `broken = true` with update: that version's instances exit
+// as they start (a version that never turns healthy); update's `healthy_deadline` then fails it.
 // `profile` is any gossip::Config::for_profile name (lan, wan, local, fast). An optional
 // [gossip] table overrides single timings by the peer file's names and units (DESIGN.md
 // "Peer file"): profile, probe_interval, probe_timeout, gossip_interval, push_pull_interval,
@@ -50,6 +54,9 @@ struct ExperimentService {
   std::int64_t memory_mib = 64;
   config::Placement::Spread spread = config::Placement::Spread::automatic;  // as a service file
   int max_per_peer = 0;
+  // `update = { parallelism, min_healthy_time }`: the service's rolling-update policy (the
+  // service file's keys); unset: the legacy replacement, one at a time.
+  std::optional<config::UpdatePolicy> update;
 };
 
 struct ExperimentNode {  // one peer's capacity (from `nodes` or the synthetic default)
@@ -60,7 +67,7 @@ struct ExperimentNode {  // one peer's capacity (from `nodes` or the synthetic d
 };
 
 struct FaultEvent {
-  enum class Kind { kill, stop, partition, slow, join, restart };
+  enum class Kind { kill, stop, partition, slow, join, restart, update };
   Kind kind = Kind::kill;
   Micros at = 0;
   int count = 0;                  // kill/stop/slow/join/restart: how many peers (-1 = all)
@@ -70,6 +77,8 @@ struct FaultEvent {
   Micros delay = 0;               // slow
   Micros every = 0;               // restart: stagger between peers
   bool disk = true;               // restart: keep the incarnation
+  std::string service;            // update: the service whose spec changes (a new version)
+  bool broken = false;            // update: the new version's instances exit as they start
   Micros end() const;             // when its effect is over (at, or the last resume)
   int line = 0;                   // for messages
 };

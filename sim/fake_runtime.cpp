@@ -13,7 +13,7 @@ void FakeRuntime::peer_crashed(SimPeer& p) {
   for (const auto& [id, inst] : p.instances)
     if (inst.local.state == InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
   for (const auto& [id, inst] : p.instances)
-    if (inst.local.state == InstanceState::running) copies_changed(id, -1);
+    if (inst.local.state == InstanceState::running) copies_changed(id, inst.local.spec_hash, -1);
   p.instances.clear();
   if (!f.waiting.empty()) failovers_.push_back(std::move(f));
 }
@@ -22,8 +22,15 @@ bool FakeRuntime::started(SimPeer& p, std::uint32_t i, std::uint64_t serial) {
   if (!p.up) return false;
   for (auto& [id, inst] : p.instances) {
     if (inst.serial != serial || inst.local.state != InstanceState::starting) continue;
+    bool broken = false;
+    for (const auto& r : rollouts_) broken = broken || (r.broken && r.hash == inst.local.spec_hash);
+    if (broken) {  // a version that never turns healthy: it exits as it starts
+      inst.local.state = InstanceState::exited;
+      inst.local.exit_code = 1;
+      return true;
+    }
     inst.local.state = InstanceState::running;
-    copies_changed(id, +1);
+    copies_changed(id, inst.local.spec_hash, +1);
     if (x_.crash_rate > 0) schedule_crash(p, i, serial);
     return true;
   }
@@ -47,7 +54,7 @@ bool FakeRuntime::exited(SimPeer& p, std::uint64_t serial) {
     inst.local.state = InstanceState::exited;
     inst.local.exit_code = 1;
     ++instance_crashes_;
-    copies_changed(id, -1);
+    copies_changed(id, inst.local.spec_hash, -1);
     return true;
   }
   return false;
@@ -59,7 +66,8 @@ bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan
     if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
       auto it = p.instances.find(stop->id);
       if (it == p.instances.end()) continue;
-      if (it->second.local.state == InstanceState::running) copies_changed(stop->id, -1);
+      if (it->second.local.state == InstanceState::running)
+        copies_changed(stop->id, it->second.local.spec_hash, -1);
       p.instances.erase(it);
       changed = true;
     } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
@@ -71,7 +79,7 @@ bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan
     } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
       auto it = p.instances.find(start->id);
       if (it != p.instances.end() && it->second.local.state == InstanceState::running)
-        copies_changed(start->id, -1);
+        copies_changed(start->id, it->second.local.spec_hash, -1);
       SimPeer::Instance inst;
       inst.local.id = start->id;
       inst.local.spec_hash = start->spec_hash;
@@ -95,13 +103,47 @@ void FakeRuntime::integrate_unavailable() {
   unavailable_since_ = now;
 }
 
-void FakeRuntime::copies_changed(const placement::InstanceId& id, int delta) {
+void FakeRuntime::begin_rollout(const Peers& peers, const std::string& service,
+                                const std::string& hash, std::size_t replicas, int parallelism,
+                                bool broken) {
+  Rollout r{service, hash, queue_.now(), replicas, parallelism, available_[service], {}, 0, {},
+            available_[service], broken, {}};
+  for (const auto& p : peers)
+    for (const auto& [id, inst] : p.instances)
+      r.old_copies += p.up && id.service == service && inst.local.state == InstanceState::running &&
+                      inst.local.spec_hash != hash;
+  rollouts_.push_back(std::move(r));
+}
+
+void FakeRuntime::overdue(const placement::InstanceId& id, const std::string& hash) {
+  for (auto& r : rollouts_)
+    if (!r.failed && r.service == id.service && r.hash == hash) r.failed = queue_.now();
+}
+
+void FakeRuntime::rollout_changed(const placement::InstanceId& id, const std::string& hash,
+                                  int delta) {
+  for (auto& r : rollouts_) {
+    if (r.done || r.service != id.service) continue;
+    if (hash != r.hash) r.old_copies += delta;
+    const std::size_t now_available = available_[id.service];
+    r.min_available = std::min(r.min_available, now_available);
+    const auto bucket = static_cast<std::size_t>((queue_.now() - r.at) / (10 * gossip::kSeconds));
+    if (r.min_by_10s.size() <= bucket) r.min_by_10s.resize(bucket + 1, r.last);  // unchanged since
+    r.min_by_10s[bucket] = std::min(r.min_by_10s[bucket], now_available);
+    r.last = now_available;
+    if (r.old_copies == 0 && now_available >= r.replicas) r.done = queue_.now();
+  }
+}
+
+void FakeRuntime::copies_changed(const placement::InstanceId& id, const std::string& hash,
+                                 int delta) {
   integrate_unavailable();
   int& c = copies_[id];
   const int old = c;
   c += delta;
-  if (old == 0 && c >= 1) ++running_;
-  if (old >= 1 && c == 0) --running_;
+  if (old == 0 && c >= 1) ++running_, ++available_[id.service];
+  if (old >= 1 && c == 0) --running_, --available_[id.service];
+  if (!rollouts_.empty()) rollout_changed(id, hash, delta);
   if (old < 2 && c >= 2) ++duplicated_;
   if (old >= 2 && c < 2) --duplicated_;
   duplicates_max_ = std::max(duplicates_max_, duplicated_);

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "gossip/rng.hpp"
@@ -28,6 +29,22 @@ class FakeRuntime {
     std::optional<Micros> done;
   };
 
+  // A rolling update of one service, from its spec write until no copy of an older version
+  // runs and every instance runs: the fewest instances with a running copy meanwhile.
+  struct Rollout {
+    std::string service, hash;
+    Micros at = 0;
+    std::size_t replicas = 0;
+    int parallelism = 1;  // 1 for the legacy replacement (no update table)
+    std::size_t min_available = 0;
+    std::vector<std::size_t> min_by_10s;  // the fewest in each 10 s since `at`
+    long old_copies = 0;  // running copies at another hash
+    std::optional<Micros> done;
+    std::size_t last = 0;  // instances with a running copy after the last change
+    bool broken = false;   // its instances exit as they start
+    std::optional<Micros> failed;  // the first status saying one of its instances is overdue
+  };
+
   FakeRuntime(const Experiment& x, EventQueue& queue, gossip::Rng& workload_rng)
       : x_(x), queue_(queue), rng_(workload_rng) {}
 
@@ -41,6 +58,12 @@ class FakeRuntime {
   bool exited(SimPeer& p, std::uint64_t serial);
   // Carries out a reconcile plan's stops, marks and starts on peer i; true when any applied.
   bool apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan);
+  // A new version of `service` was written (spec hash `hash`): measure its rollout.
+  void begin_rollout(const Peers& peers, const std::string& service, const std::string& hash,
+                     std::size_t replicas, int parallelism, bool broken);
+  // A peer reports this instance (at `hash`) overdue: the rollout to `hash` has failed.
+  void overdue(const placement::InstanceId& id, const std::string& hash);
+  const std::vector<Rollout>& rollouts() const { return rollouts_; }
   // At the end of the run: unavailability counted up to now.
   void finish() { integrate_unavailable(); }
 
@@ -54,7 +77,8 @@ class FakeRuntime {
   double unavailable_us() const { return unavailable_us_; }  // instance-microseconds since
 
  private:
-  void copies_changed(const placement::InstanceId& id, int delta);
+  void copies_changed(const placement::InstanceId& id, const std::string& hash, int delta);
+  void rollout_changed(const placement::InstanceId& id, const std::string& hash, int delta);
   void integrate_unavailable();
   void schedule_crash(const SimPeer& p, std::uint32_t i, std::uint64_t serial);
 
@@ -69,6 +93,8 @@ class FakeRuntime {
   Micros unavailable_since_ = 0;          // integration point
   double unavailable_us_ = 0;             // instance-microseconds, after all_running_at_
   std::vector<Failover> failovers_;
+  std::vector<Rollout> rollouts_;
+  std::map<std::string, std::size_t> available_;  // by service: instances with a running copy
 };
 
 }  // namespace shoal::sim

@@ -45,6 +45,9 @@ void Faults::begin(std::uint32_t f) {
     case K::join:
       join(e);
       break;
+    case K::update:
+      target_.update_spec(e.service, e.broken);
+      break;
     case K::restart:
       picked_[f] = pick_up(e.count, false);
       rng_.shuffle(picked_[f]);

@@ -23,6 +23,7 @@ class FaultTarget {
   virtual void resume(std::uint32_t i) = 0;
   virtual void join(const ExperimentNode& n) = 0;                  // a new peer
   virtual void restart(std::uint32_t i, bool keep_disk) = 0;       // a crashed peer comes back
+  virtual void update_spec(const std::string& service, bool broken) = 0;  // a new version
 
  protected:
   ~FaultTarget() = default;

@@ -146,6 +146,11 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, const node::
   if (twin) check_twin(*twin, in, p, plan);
   // The reconciler sees its own actions applied next step.
   if (runtime_.apply(p, i, plan)) p.local_changed = true;
+  for (auto& [id, inst] : p.instances) {
+    if (auto s = plan.settled.find(id); s != plan.settled.end()) inst.settled = s->second;
+    inst.overdue = plan.overdue.count(id) > 0;
+    if (inst.overdue) runtime_.overdue(id, inst.local.spec_hash);
+  }
   publish_status(i);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
   if (plan.wake_at) wake(i, std::max(now() + 1, p.wake_at));
@@ -241,6 +246,8 @@ std::string render(const placement::Plan& plan) {
     else if (const auto* x = std::get_if<placement::StartAction>(&a))
       s += "start " + x->id.to_string() + " " + std::string(placement::to_string(x->reason)) + ";";
   }
+  for (const auto& [id, settled] : plan.settled) s += "settled " + id.to_string() + (settled ? " 1;" : " 0;");
+  for (const auto& id : plan.overdue) s += "overdue " + id.to_string() + ";";
   return s + "wake " + (plan.wake_at ? std::to_string(*plan.wake_at) : "-");
 }
 
@@ -291,6 +298,8 @@ void ReconcileLoop::publish_status(std::uint32_t i) {
     is.spec_hash = inst.local.spec_hash;
     is.restarts = inst.restarts;
     is.exit_code = inst.local.exit_code;
+    is.settled = inst.settled;
+    is.overdue = inst.overdue;
     st.instances.push_back(std::move(is));
   }
   const std::optional<gossip::Version> v = p.peer->publish_status(clock(p, now()), st);

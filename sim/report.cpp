@@ -254,6 +254,34 @@ void report_runtime(nlohmann::json& j, const ReportInputs& in) {
   j["placements_shared"] = in.recon.placements_shared();
   j["reconcile_steps"] = in.recon.reconcile_steps();
   j["instance_crashes"] = rt.instance_crashes();
+  if (!rt.rollouts().empty()) {  // only runs with [[event]] update (older reports unchanged)
+    // Instances of a version on live peers at the end, in any state (a broken one crash-loops).
+    auto at_hash = [&](const std::string& service, const std::string& hash) {
+      std::size_t n = 0;
+      for (const auto& p : in.peers)
+        if (p.up)
+          for (const auto& [id, inst] : p.instances)
+            n += id.service == service && inst.local.spec_hash == hash;
+      return n;
+    };
+    nlohmann::json rs = nlohmann::json::array();
+    for (const auto& r : rt.rollouts()) {
+      rs.push_back({{"service", r.service},
+                    {"at_s", static_cast<double>(r.at) / 1e6},
+                    {"replicas", r.replicas},
+                    {"parallelism", r.parallelism},
+                    {"min_available", r.min_available},
+                    {"min_available_by_10s", r.min_by_10s},
+                    {"old_copies_left", r.old_copies},
+                    {"broken", r.broken},
+                    {"failed_s", r.failed ? nlohmann::json(static_cast<double>(*r.failed - r.at) / 1e6)
+                                          : nlohmann::json(nullptr)},
+                    {"new_version_instances_end", at_hash(r.service, r.hash)},
+                    {"duration_s", r.done ? nlohmann::json(static_cast<double>(*r.done - r.at) / 1e6)
+                                          : nlohmann::json(nullptr)}});
+    }
+    j["rollouts"] = std::move(rs);
+  }
 }
 
 nlohmann::json report_final(const ReportInputs& in) {

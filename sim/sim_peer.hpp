@@ -66,6 +66,8 @@ struct SimPeer {
     std::uint64_t serial = 0;  // to match its instance_up event
     std::optional<placement::InstanceState> mark;  // pending/exited/failed recorded by a Mark
     int restarts = 0;
+    std::optional<bool> settled;  // the reconciler's word (update policy), for status
+    bool overdue = false;         // likewise: missed update.healthy_deadline
   };
   std::unique_ptr<placement::Reconciler> reconciler;
   std::map<placement::InstanceId, Instance> instances;

@@ -11,6 +11,7 @@
 #include "gossip/engine.hpp"
 #include "gossip/rng.hpp"
 #include "node/peer/state_codec.hpp"
+#include "placement/spec_hash.hpp"
 #include "sim/checker.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/fake_runtime.hpp"
@@ -85,6 +86,7 @@ class World final : private FaultTarget {
   void resume(std::uint32_t i) override;
   void join(const ExperimentNode& n) override;
   void restart(std::uint32_t i, bool keep_disk) override;
+  void update_spec(const std::string& service, bool broken) override;
 
   // --- engine output: what the world, the reconcile loop and the checker learn from it ---
   void on_engine_event(std::uint32_t i, const gossip::Event& e);
@@ -362,6 +364,35 @@ void World::restart(std::uint32_t i, bool keep_disk) {
   start_peer(i, true);
 }
 
+void World::update_spec(const std::string& service, bool broken) {
+  // A new version: the spec writer (or the first live, joined peer) writes it with env VERSION
+  // bumped, which changes the spec hash and so replaces every instance.
+  auto sp = std::find_if(specs_.begin(), specs_.end(),
+                         [&](const config::ServiceSpec& s) { return s.name == service; });
+  if (sp == specs_.end()) {
+    fail("update of " + service + " before its spec was written (specs_at)");
+    return;
+  }
+  const auto v = sp->env.count("VERSION") ? std::stoi(sp->env["VERSION"]) : 1;
+  sp->env["VERSION"] = std::to_string(v + 1);
+  std::optional<std::uint32_t> w = peers_.named(spec_writer_);
+  if (!w || !live(peers_[*w]) || !peers_[*w].peer->engine().joined()) {
+    w.reset();
+    for (std::uint32_t j = 0; j < peers_.size() && !w; ++j)
+      if (live(peers_[j]) && peers_[j].peer->engine().joined()) w = j;
+  }
+  if (!w) {
+    fail("no live peer to write the update of " + service);
+    return;
+  }
+  SimPeer& p = peers_[*w];
+  const std::string key = "spec/" + sp->name;
+  checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(node::encode_spec(*sp))));
+  runtime_.begin_rollout(peers_, service, placement::spec_hash(*sp),
+                         static_cast<std::size_t>(sp->replicas), sp->update ? sp->update->parallelism : 1,
+                         broken);
+}
+
 // ---- engine output --------------------------------------------------------------------------------
 
 void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
@@ -456,6 +487,7 @@ void World::schedule_start() {
     spec.resources.memory_mib = sv.memory_mib;
     spec.placement.spread = sv.spread;
     spec.placement.max_per_peer = sv.max_per_peer;
+    spec.update = sv.update;
     pending_specs_.push_back(std::move(spec));
   }
   std::sort(pending_specs_.begin(), pending_specs_.end(),

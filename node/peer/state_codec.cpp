@@ -8,6 +8,7 @@
 #include "config/volume.hpp"
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
+#include "placement/rollout.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::node {
@@ -33,7 +34,23 @@ std::string encode_status(const placement::PeerStatus& status) {
     list.push_back(J::array({s.id.service, s.id.index, std::string(placement::to_string(s.state)),
                              s.spec_hash, ports, s.restarts, s.exit_code}));
   }
-  return json_text(J{{"v", 1}, {"i", list}});
+  J j{{"v", 1}, {"i", list}};
+  // "s": the positions in "i" of settled instances, present once any instance says (an update
+  // policy); older peers ignore the key, so the value stays version 1.
+  J settled = J::array();
+  bool says = false;
+  for (std::size_t k = 0; k < status.instances.size(); ++k) {
+    const auto& v = status.instances[k].settled;
+    says = says || v.has_value();
+    if (v.value_or(false)) settled.push_back(k);
+  }
+  if (says) j["s"] = std::move(settled);
+  // "o": the positions of overdue instances (missed healthy_deadline), only when there are.
+  J overdue = J::array();
+  for (std::size_t k = 0; k < status.instances.size(); ++k)
+    if (status.instances[k].overdue) overdue.push_back(k);
+  if (!overdue.empty()) j["o"] = std::move(overdue);
+  return json_text(j);
 }
 
 std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
@@ -54,6 +71,23 @@ std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
       s.restarts = num<int>(e[5]);
       s.exit_code = num<int>(e[6]);
       out.instances.push_back(std::move(s));
+    }
+    if (auto s = j.find("s"); s != j.end()) {  // settled positions (absent: an older peer)
+      if (!s->is_array()) return std::nullopt;
+      for (auto& i : out.instances) i.settled = false;
+      for (const auto& k : *s) {
+        const auto at = num<std::size_t>(k);
+        if (at >= out.instances.size()) return std::nullopt;
+        out.instances[at].settled = true;
+      }
+    }
+    if (auto o = j.find("o"); o != j.end()) {  // overdue positions
+      if (!o->is_array()) return std::nullopt;
+      for (const auto& k : *o) {
+        const auto at = num<std::size_t>(k);
+        if (at >= out.instances.size()) return std::nullopt;
+        out.instances[at].overdue = true;
+      }
     }
     std::sort(out.instances.begin(), out.instances.end(),
               [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -114,6 +148,11 @@ std::string encode_spec(const config::ServiceSpec& s) {
       {"home", s.placement.home},
       {"stop_grace", s.stop_grace},
       {"home_peer", s.home_peer}};
+  // "update" (the rolling-update policy) only when the file has the table; older peers ignore
+  // the key and replace one instance at a time, as they always did.
+  if (const auto& u = s.update)
+    j["update"] = J::array({u->parallelism, config::order_name(u->order), u->min_healthy_time,
+                            u->healthy_deadline, u->auto_revert, u->canary});
   // Version 2 = version 1 + "volumes". Only a spec with volumes says 2, so that a peer of an
   // older version refuses it (never runs the service without its data) and still decodes
   // every other spec.
@@ -186,6 +225,19 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.placement.home = j.at("home").get<bool>();
     s.stop_grace = num<config::Millis>(j.at("stop_grace"));
     s.home_peer = j.at("home_peer").get<std::string>();
+    if (auto u = j.find("update"); u != j.end()) {
+      config::UpdatePolicy p;
+      p.parallelism = num<int>(u->at(0));
+      const std::string order = u->at(1).get<std::string>();
+      if (order != "stop-first" && order != "start-first") return std::nullopt;
+      p.order = order == "start-first" ? config::UpdatePolicy::Order::start_first
+                                       : config::UpdatePolicy::Order::stop_first;
+      p.min_healthy_time = num<config::Millis>(u->at(2));
+      p.healthy_deadline = num<config::Millis>(u->at(3));
+      p.auto_revert = u->at(4).get<bool>();
+      p.canary = num<int>(u->at(5));
+      s.update = p;
+    }
     // Split as the file's reader does; the gate's validator checks them (and says when there
     // are more than 64). Past 1,024 the value is refused here, before the work of splitting.
     if (auto v = j.find("volumes"); v != j.end()) {
@@ -253,13 +305,28 @@ J services_json(const std::vector<config::ServiceSpec>& services,
         ++healthy;
       }
     }
+    J deployment = nullptr;
+    if (spec->update) {
+      std::vector<placement::RolloutReport> reports;
+      for (const auto& p : assignment.instances) {
+        if (p.id.service != spec->name || !p.owner) continue;
+        placement::RolloutReport r{p.id};
+        if (auto it = statuses.find(*p.owner); it != statuses.end())
+          if (const auto* s = it->second.find(p.id))
+            r = {p.id, true, s->state, s->spec_hash, s->settled, s->overdue};
+        reports.push_back(std::move(r));
+      }
+      const std::string hash = placement::spec_hash(*spec);
+      deployment = std::string(to_string(placement::deployment_state(*spec, hash, reports)));
+    }
     out.push_back(J{{"name", spec->name},
                     // global: one a peer, as many as the assignment has
                     {"replicas", spec->placement.mode == config::Placement::Mode::global ? instances
                                                                                          : spec->replicas},
                     {"running", running},
                     {"healthy", healthy},
-                    {"version", placement::spec_hash(*spec)}});
+                    {"version", placement::spec_hash(*spec)},
+                    {"deployment", deployment}});
   }
   return out;
 }

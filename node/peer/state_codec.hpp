@@ -3,11 +3,16 @@
 //
 // status/<peer> (compact JSON, version 1), instances sorted by id:
 //   {"v":1,"i":[[service, index, state, spec_hash, {port: host_port}, restarts, exit_code], ...]}
+//   plus "s": [positions in "i" of settled instances] once any instance says whether it is
+//   settled (services with an update policy); without "s" (an older peer) settled is unset;
+//   and "o": [positions of overdue instances] when there are any.
 // spec/<service> (JSON, version 1): {"v":1, "name", "image", "command", "replicas", "ports":
 //   [[name, container, host|null]], "env", "cpu_milli", "memory_mib", "restart": [condition,
 //   delay, max_delay, max_attempts], "health": [kind, http_path, port, exec, interval, timeout,
 //   retries], "constraints": [canonical text], "spread", "max_per_peer", "home", "stop_grace",
 //   "home_peer"}  (durations in ms; enums by their TOML names)
+// "update": [parallelism, order, min_healthy_time, healthy_deadline, auto_revert, canary] only
+// for a spec with an update table (older peers ignore it: they replace one at a time).
 // Version 2 (only for a spec with volumes, so older peers refuse it rather than run it without
 // them): version 1 + "volumes": [text as written, "data:/data"]. Both decode; a spec without
 // "volumes" has none.
@@ -46,7 +51,8 @@ nlohmann::json ps_json(const placement::Assignment& assignment,
 // `shoal services`: [{"name","replicas","running","healthy","version"}], sorted by name.
 // running counts instances of the assignment whose owner reports running, healthy or unhealthy;
 // healthy counts healthy ones, plus running ones when the service has no health check; version
-// is the spec hash (16 hex digits).
+// is the spec hash (16 hex digits); deployment (services with an update table, else null):
+// "rolling", "healthy" or "failed" (placement/rollout.hpp's verdict from the same statuses).
 nlohmann::json services_json(const std::vector<config::ServiceSpec>& services,
                              const placement::Assignment& assignment,
                              const std::map<std::string, placement::PeerStatus>& statuses);

@@ -33,6 +33,17 @@ TEST_CASE("services table: name, replicas, running, healthy, version", "[node][c
   const std::string t = node::services_table(s);
   CHECK(t.rfind("NAME  REPLICAS  RUNNING  HEALTHY  VERSION", 0) == 0);
   CHECK(t.find("web   3         2        2        00112233aabbccdd") != std::string::npos);
+  CHECK(t.find("DEPLOYMENT") == std::string::npos);  // no service has an update policy
+}
+
+TEST_CASE("services table: a DEPLOYMENT column once a service has an update policy", "[node][cli]") {
+  Json s = Json::parse(
+      R"([{"name":"api","replicas":1,"running":1,"healthy":1,"version":"aa","deployment":null},
+          {"name":"web","replicas":3,"running":2,"healthy":2,"version":"bb","deployment":"failed"}])");
+  const std::string t = node::services_table(s);
+  CHECK(t.rfind("NAME  REPLICAS  RUNNING  HEALTHY  VERSION  DEPLOYMENT", 0) == 0);
+  CHECK(t.find("api   1         1        1        aa       -") != std::string::npos);
+  CHECK(t.find("web   3         2        2        bb       failed") != std::string::npos);
 }
 
 TEST_CASE("status text: refused specs, one line each", "[node][cli]") {

@@ -1,0 +1,44 @@
+#include "config/update_policy.hpp"
+
+#include "config/validate_spec.hpp"
+
+namespace shoal::config::detail {
+
+void read_update(Reader& r, const toml::node& n, ServiceSpec& s) {
+  const toml::table* t = r.table(n, "update");
+  if (t == nullptr) return;
+  r.check_keys(*t, {"parallelism", "order", "min_healthy_time", "healthy_deadline",
+                    "auto_revert", "canary"},
+               "update");
+  UpdatePolicy u;
+  with(*t, "parallelism", [&](const toml::node& v) {
+    if (auto i = r.integer(v, "update.parallelism", 1, SpecLimits{}.max_replicas))
+      u.parallelism = static_cast<int>(*i);
+  });
+  with(*t, "order", [&](const toml::node& v) {
+    auto c = r.choice(v, "update.order", {"stop-first", "start-first"});
+    if (c && *c == "start-first")
+      r.error(v, "update.order = \"start-first\" is not supported yet: a peer runs one copy of "
+                 "an instance at a time; use \"stop-first\"");
+  });
+  with(*t, "min_healthy_time", [&](const toml::node& v) {
+    if (auto d = r.duration(v, "update.min_healthy_time", 0)) u.min_healthy_time = *d;
+  });
+  with(*t, "healthy_deadline", [&](const toml::node& v) {
+    if (auto d = r.duration(v, "update.healthy_deadline", 1)) u.healthy_deadline = *d;
+  });
+  with(*t, "auto_revert", [&](const toml::node& v) {
+    auto b = r.boolean(v, "update.auto_revert");
+    if (b && *b)
+      r.error(v, "update.auto_revert = true is not supported yet (a failed version is not "
+                 "reverted by itself); remove it or set false");
+  });
+  with(*t, "canary", [&](const toml::node& v) {
+    auto i = r.integer(v, "update.canary", 0);
+    if (i && *i > 0)
+      r.error(v, "update.canary > 0 is not supported yet (needs `shoal promote`); use 0");
+  });
+  s.update = u;
+}
+
+}  // namespace shoal::config::detail

@@ -1,0 +1,22 @@
+// The service file's `update` table (the rolling-update policy) -> ServiceSpec::update.
+// Keys and defaults (Nomad's, with compose's `order`):
+//   parallelism      = 1            instances replaced at a time (1..replicas limit)
+//   order            = "stop-first" "start-first" is refused for now: a peer runs one copy of
+//                                   an instance at a time, so it cannot start the new copy
+//                                   before it stops the old one
+//   min_healthy_time = "10s"        an instance counts as updated once healthy (or running,
+//                                   without a health check) this long at the new spec
+//   healthy_deadline = "5m"         for auto_revert
+//   auto_revert      = false        true is refused for now (not implemented yet)
+//   canary           = 0            > 0 is refused for now (needs `shoal promote`)
+#pragma once
+
+#include "config/spec.hpp"
+#include "config/toml_reader.hpp"
+
+namespace shoal::config::detail {
+
+// Reads `update = {...}` into s.update, reporting every problem at its key.
+void read_update(Reader& r, const toml::node& n, ServiceSpec& s);
+
+}  // namespace shoal::config::detail

@@ -1,0 +1,76 @@
+#include "placement/rollout.hpp"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace shoal::placement {
+
+namespace {
+
+bool is_ready(InstanceState s, const config::ServiceSpec& spec) {
+  return s == InstanceState::healthy ||
+         (s == InstanceState::running && spec.health.kind == config::HealthCheck::Kind::none);
+}
+
+bool is_live_copy(InstanceState s) {
+  return s == InstanceState::starting || s == InstanceState::running ||
+         s == InstanceState::healthy || s == InstanceState::unhealthy;
+}
+
+}  // namespace
+
+RolloutClass classify(const RolloutReport& r, const config::ServiceSpec& spec,
+                      const std::string& hash) {
+  if (!r.reported) return RolloutClass::not_ready;
+  if (r.spec_hash != hash)
+    return is_live_copy(r.state) ? RolloutClass::stale : RolloutClass::not_ready;
+  if (!is_ready(r.state, spec)) return RolloutClass::not_ready;
+  return r.settled.value_or(true) ? RolloutClass::done : RolloutClass::not_ready;
+}
+
+std::vector<InstanceId> replaceable_now(const config::ServiceSpec& spec, const std::string& hash,
+                                        const std::vector<RolloutReport>& reports) {
+  const int parallelism = spec.update ? spec.update->parallelism : 1;
+  const auto p = static_cast<std::size_t>(std::max(parallelism, 1));
+  std::vector<RolloutClass> cls;
+  cls.reserve(reports.size());
+  std::size_t not_ready = 0;
+  std::size_t first_not_done = reports.size();
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    cls.push_back(classify(reports[i], spec, hash));
+    if (cls.back() == RolloutClass::not_ready) ++not_ready;
+    if (cls.back() != RolloutClass::done && first_not_done == reports.size()) first_not_done = i;
+  }
+  std::vector<InstanceId> out;
+  if (not_ready >= p) return out;
+  std::size_t slots = p - not_ready;
+  // The window: ranks below first_not_done + p (every rank <= r - p is done).
+  const std::size_t end = std::min(reports.size(), first_not_done + p);
+  for (std::size_t i = first_not_done; i < end && slots > 0; ++i) {
+    if (cls[i] != RolloutClass::stale) continue;
+    out.push_back(reports[i].id);
+    --slots;
+  }
+  return out;
+}
+
+std::string_view to_string(Deployment d) {
+  switch (d) {
+    case Deployment::rolling: return "rolling";
+    case Deployment::healthy: return "healthy";
+    case Deployment::failed: return "failed";
+  }
+  return "rolling";
+}
+
+Deployment deployment_state(const config::ServiceSpec& spec, const std::string& hash,
+                            const std::vector<RolloutReport>& reports) {
+  bool all_done = true;
+  for (const auto& r : reports) {
+    if (r.reported && r.spec_hash == hash && r.overdue) return Deployment::failed;
+    all_done = all_done && classify(r, spec, hash) == RolloutClass::done;
+  }
+  return all_done ? Deployment::healthy : Deployment::rolling;
+}
+
+}  // namespace shoal::placement

@@ -1,0 +1,78 @@
+// The service file's `update` table: defaults, every key, and errors that name the key (at its
+// position); the validator bounds a gossiped spec's policy without a reader in front.
+#include <catch2/catch.hpp>
+
+#include "config/parse.hpp"
+#include "config/validate_spec.hpp"
+
+using namespace shoal::config;
+
+namespace {
+
+std::string diagnose(const std::string& update) {
+  auto r = parse_service_file("[service.web]\nimage = \"nginx\"\nupdate = " + update + "\n", "f.toml");
+  std::string out;
+  for (const auto& e : r.errors) out += (out.empty() ? "" : "\n") + e.to_string();
+  return out;
+}
+
+std::optional<UpdatePolicy> policy(const std::string& file) {
+  auto r = parse_service_file(file, "f.toml");
+  REQUIRE(r.ok());
+  return r.value->at(0).update;
+}
+
+}  // namespace
+
+TEST_CASE("update: absent means no policy, an empty table means the defaults", "[config][update]") {
+  CHECK_FALSE(policy("[service.web]\nimage = \"nginx\"\n"));
+  auto u = policy("[service.web]\nimage = \"nginx\"\nupdate = {}\n");
+  REQUIRE(u);
+  CHECK(*u == UpdatePolicy{});
+  CHECK(u->parallelism == 1);
+  CHECK(u->order == UpdatePolicy::Order::stop_first);
+  CHECK(u->min_healthy_time == 10'000);
+  CHECK(u->healthy_deadline == 300'000);
+  CHECK_FALSE(u->auto_revert);
+  CHECK(u->canary == 0);
+}
+
+TEST_CASE("update: every key is read", "[config][update]") {
+  auto u = policy(
+      "[service.web]\nimage = \"nginx\"\nreplicas = 4\n[service.web.update]\nparallelism = 2\n"
+      "order = \"stop-first\"\nmin_healthy_time = \"30s\"\nhealthy_deadline = \"2m\"\n"
+      "auto_revert = false\ncanary = 0\n");
+  REQUIRE(u);
+  CHECK(u->parallelism == 2);
+  CHECK(u->min_healthy_time == 30'000);
+  CHECK(u->healthy_deadline == 120'000);
+}
+
+TEST_CASE("update: errors name the key and its position", "[config][update]") {
+  CHECK(diagnose("{ parallelism = 0 }") ==
+        "f.toml:3:26: update.parallelism must be from 1 to 10000");
+  CHECK_THAT(diagnose("{ order = \"first\" }"), Catch::Matchers::StartsWith("f.toml:3:20: update.order"));
+  CHECK_THAT(diagnose("{ order = \"start-first\" }"), Catch::Matchers::StartsWith("f.toml:3:20: update.order = \"start-first\" is not supported yet"));
+  CHECK_THAT(diagnose("{ min_healthy_time = \"soon\" }"), Catch::Matchers::StartsWith("f.toml:3:31: update.min_healthy_time"));
+  CHECK_THAT(diagnose("{ auto_revert = true }"), Catch::Matchers::StartsWith("f.toml:3:26: update.auto_revert = true is not supported yet"));
+  CHECK_THAT(diagnose("{ canary = 1 }"), Catch::Matchers::StartsWith("f.toml:3:21: update.canary > 0 is not supported yet"));
+  CHECK(diagnose("{ paralelism = 2 }") ==
+        "f.toml:3:12: unknown key `paralelism` in update (did you mean `parallelism`?)");
+  CHECK_THAT(diagnose("5"), Catch::Matchers::StartsWith("f.toml:3:10: update must be a table"));
+}
+
+TEST_CASE("update: the validator bounds a gossiped policy", "[config][update]") {
+  ServiceSpec s;
+  s.name = "web";
+  s.image = "nginx";
+  s.update = UpdatePolicy{};
+  CHECK(validate(s).empty());
+  s.update->parallelism = 0;
+  s.update->min_healthy_time = -1;
+  s.update->healthy_deadline = 0;
+  s.update->canary = -2;
+  std::vector<std::string> fields;
+  for (const auto& i : validate(s)) fields.push_back(i.field);
+  CHECK(fields == std::vector<std::string>{"update.parallelism", "update.min_healthy_time",
+                                           "update.healthy_deadline", "update.canary"});
+}
