@@ -165,10 +165,33 @@ void read_process(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t 
   }
 }
 
-// One container's log stream (live, or saved when it ended): its lines after the cursor's
-// time `after_ns`, within since and tail; the source's new cursor.
+// Where a container's stream was read up to: lines up to time `ns`, the last `at` of them
+// stamped exactly `ns` (Podman stamps by the second: many lines share one time). Cursor text
+// "<ns>:<at>"; none: {-1, 0}.
+struct DockerPos {
+  std::int64_t ns = -1;
+  std::int64_t at = 0;
+};
+
+DockerPos docker_pos(const LogsRequest& req, const std::string& source) {
+  auto cur = req.cursor.find(source);
+  if (cur == req.cursor.end()) return {};
+  const std::string& t = cur->second;
+  const auto colon = t.find(':');
+  if (colon == std::string::npos) return {};
+  DockerPos p;
+  auto a = std::from_chars(t.data(), t.data() + colon, p.ns);
+  auto b = std::from_chars(t.data() + colon + 1, t.data() + t.size(), p.at);
+  if (a.ec != std::errc() || a.ptr != t.data() + colon || b.ec != std::errc() ||
+      b.ptr != t.data() + t.size() || p.ns < 0 || p.at < 0)
+    return {};
+  return p;
+}
+
+// One container's log stream (live, or saved when it ended): its lines after `after`, within
+// since and tail; the source's new cursor.
 void add_docker_lines(const std::string& body, const std::string& source, int idx,
-                      const LogsRequest& req, std::int64_t now_ms, std::int64_t after_ns,
+                      const LogsRequest& req, std::int64_t now_ms, DockerPos after,
                       const std::string& peer, LogsResponse& out) {
   DockerFrames frames;
   if (looks_multiplexed(body)) frames = parse_docker_frames(body);
@@ -176,22 +199,21 @@ void add_docker_lines(const std::string& body, const std::string& source, int id
   std::vector<StampedLine> lines = docker_lines(frames);
   if (lines.size() > static_cast<std::size_t>(req.tail))
     lines.erase(lines.begin(), lines.end() - req.tail);
-  std::int64_t last_ns = after_ns;
+  DockerPos last = after;
+  std::int64_t skip = after.at;
   for (auto& l : lines) {
-    if (after_ns >= 0 && l.ts_ns <= after_ns) continue;
+    if (after.ns >= 0 && l.ts_ns < after.ns) continue;
+    if (after.ns >= 0 && l.ts_ns == after.ns && skip > 0) {
+      --skip;
+      continue;
+    }
     if (req.since_ms > 0 && l.ts_ms > 0 && l.ts_ms < now_ms - req.since_ms) continue;
-    last_ns = std::max(last_ns, l.ts_ns);
+    if (l.ts_ns > last.ns) last = {l.ts_ns, 1};
+    else if (l.ts_ns == last.ns) ++last.at;
     out.lines.push_back(LogLine{l.ts_ms, req.service, idx, peer,
                                 l.stream == 2 ? "stderr" : "stdout", safe_utf8(l.text)});
   }
-  if (last_ns > 0) out.cursor[source] = std::to_string(last_ns);
-}
-
-std::int64_t cursor_ns(const LogsRequest& req, const std::string& source) {
-  std::int64_t ns = -1;
-  if (auto cur = req.cursor.find(source); cur != req.cursor.end())
-    std::from_chars(cur->second.data(), cur->second.data() + cur->second.size(), ns);
-  return ns;
+  if (last.ns > 0) out.cursor[source] = std::to_string(last.ns) + ":" + std::to_string(last.at);
 }
 
 // The copies of ended containers' logs (node/runtime/saved_logs.hpp):
@@ -218,7 +240,7 @@ void read_saved(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t no
     if (req.since_ms > 0 && f->mtime_ms < now_ms - req.since_ms) continue;
     const std::string source = req.service + "/" + std::to_string(idx) + "/" + short_id;
     add_docker_lines(read_range(f->path, 0, f->size, f->size), source, idx, req, now_ms,
-                     cursor_ns(req, source), s.peer, out);
+                     docker_pos(req, source), s.peer, out);
   }
 }
 
@@ -248,11 +270,11 @@ void read_docker(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t n
       std::from_chars(t.data(), t.data() + t.size(), idx);
     }
     const std::string source = req.service + "/" + std::to_string(idx) + "/" + id.substr(0, 12);
-    const std::int64_t after_ns = cursor_ns(req, source);
+    const DockerPos after = docker_pos(req, source);
     std::string target = "/containers/" + runtime::url_encode(id) +
                          "/logs?stdout=1&stderr=1&timestamps=1&tail=" + std::to_string(req.tail);
     std::int64_t since_s = req.since_ms > 0 ? (now_ms - req.since_ms) / 1000 : 0;
-    if (after_ns > 0) since_s = std::max(since_s, after_ns / 1'000'000'000);
+    if (after.ns > 0) since_s = std::max(since_s, after.ns / 1'000'000'000);
     if (since_s > 0) target += "&since=" + std::to_string(since_s);
     auto got = api.request("GET", target);
     if (!got.ok() || got.value().status != 200) {
@@ -260,7 +282,7 @@ void read_docker(const LocalLogsSetup& s, const LogsRequest& req, std::int64_t n
       continue;
     }
     shown.insert(id.substr(0, 12));
-    add_docker_lines(got.value().body, source, idx, req, now_ms, after_ns, s.peer, out);
+    add_docker_lines(got.value().body, source, idx, req, now_ms, after, s.peer, out);
   }
   read_saved(s, req, now_ms, shown, out);
 }

@@ -9,7 +9,8 @@
 //   as with tail -F).
 // - docker: the containers labelled shoal.peer=<this peer>, shoal.service, shoal.index (every
 //   one still kept, an exited one too), through GET /containers/{id}/logs with timestamps; the
-//   cursor is the last line's time in ns. An ended container's logs are read from the copy
+//   cursor is "<ns>:<n>": the last line's time and how many lines read had exactly that time
+//   (Podman stamps by the second). An ended container's logs are read from the copy
 //   the driver kept before removing it (<service>-<index>.<short id>.docker, for
 //   runtime.log_retention: node/runtime/saved_logs.hpp).
 // Reads are bounded: at most kMaxLogReadBytes from the end of each stream, `tail` lines per

@@ -135,3 +135,32 @@ TEST_CASE("local logs: an ended container's kept copy is read (hostile bytes too
   CHECK(by_index[4] == std::vector<std::string>{"x"});
   CHECK(by_index[5] == std::vector<std::string>{"\x07garbage that is no frame"});  // as a TTY's
 }
+
+TEST_CASE("local logs: a follow cursor loses no line when the engine stamps by the second",
+          "[node][logs]") {
+  TempDir d;
+  const auto path = d.path / "logs/web-0.aaaaaaaaaaaa.docker";
+  const std::string a = frame(1, "2026-12-07T05:20:00Z a\n");
+  const std::string b = frame(1, "2026-12-07T05:20:00Z b\n");  // the same second as a
+  const std::string c = frame(2, "2026-12-07T05:20:01Z c\n");
+  write(path, a);
+  LocalLogsSetup s{"p1", d.path.string(), "docker", (d.path / "no-engine.sock").string()};
+  LogsRequest req{1, "web", 0, 100, 0, {}};
+  auto r = read_local_logs(s, req, 0);
+  REQUIRE(r.lines.size() == 1);
+  write(path, a + b);
+  req.cursor = r.cursor;
+  r = read_local_logs(s, req, 0);
+  REQUIRE(r.lines.size() == 1);
+  CHECK(r.lines[0].line == "b");
+  write(path, a + b + c);
+  req.cursor = r.cursor;
+  r = read_local_logs(s, req, 0);
+  REQUIRE(r.lines.size() == 1);
+  CHECK(r.lines[0].line == "c");
+  req.cursor = r.cursor;
+  CHECK(read_local_logs(s, req, 0).lines.empty());
+  // A cursor that is not one reads as none.
+  req.cursor = {{"web/0/aaaaaaaaaaaa", "12:x"}};
+  CHECK(read_local_logs(s, req, 0).lines.size() == 3);
+}
