@@ -43,15 +43,15 @@ std::optional<int> whole(std::string_view s, int lo, int hi) {
   return v;
 }
 
-bool is_name(std::string_view s) {
+}  // namespace
+
+bool is_log_name(std::string_view s) {
   if (s.empty() || s.size() > 255) return false;
   for (char c : s)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
       return false;
   return true;
 }
-
-}  // namespace
 
 std::size_t json_depth(std::string_view text) {
   std::size_t depth = 0, deepest = 0;
@@ -88,7 +88,7 @@ std::optional<std::map<std::string, LogCursor>> parse_cursor(const nlohmann::jso
   std::map<std::string, LogCursor> out;
   for (const auto& [peer, c] : j.items()) {
     auto pc = parse_peer_cursor(c);
-    if (!is_name(peer) || !pc) return std::nullopt;
+    if (!is_log_name(peer) || !pc) return std::nullopt;
     out[peer] = std::move(*pc);
   }
   return out;
@@ -127,7 +127,7 @@ LogsQueryParse parse_logs_query(std::string_view target) {
   LogsQuery q;
   if (!seen.count("service")) return fail("service: required (?service=NAME)");
   q.service = seen["service"];
-  if (!is_name(q.service)) return fail("service: not a service name");
+  if (!is_log_name(q.service)) return fail("service: not a service name");
   if (seen.count("index")) {
     q.index = whole(seen["index"], 0, 1'000'000);
     if (!q.index) return fail("index: expected a whole number 0..1000000");
@@ -145,7 +145,7 @@ LogsQueryParse parse_logs_query(std::string_view target) {
   }
   if (seen.count("peer")) {
     q.peer = seen["peer"];
-    if (!is_name(q.peer)) return fail("peer: not a peer name");
+    if (!is_log_name(q.peer)) return fail("peer: not a peer name");
   }
   if (seen.count("cursor")) {
     const std::string& text = seen["cursor"];

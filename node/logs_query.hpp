@@ -39,6 +39,8 @@ struct LogsQueryParse {
 };
 
 LogsQueryParse parse_logs_query(std::string_view target);
+// A service or peer name as logs take it: 1..255 of [A-Za-z0-9._-] (no `/`: it names files).
+bool is_log_name(std::string_view s);
 // The cursor as the API returns it and takes it back: {"peer": {"source": "position"}}.
 nlohmann::json cursor_json(const std::map<std::string, LogCursor>& c);
 // Strict: an object of objects of strings, within the bounds above; else nullopt.

@@ -51,7 +51,7 @@ std::optional<LogsRequest> request_from(const Json& j, std::uint32_t id) {
   LogsRequest r;
   r.id = id;
   std::int64_t index = 0, tail = 0;
-  if (!j.is_object() || !is_text(j, "service", 255, r.service) || r.service.empty() ||
+  if (!j.is_object() || !is_text(j, "service", 255, r.service) || !is_log_name(r.service) ||
       !is_int(j, "index", -1, 1'000'000, index) || !is_int(j, "tail", 1, kMaxLogTail, tail) ||
       !is_int(j, "since_ms", 0, kMaxLogSinceMs, r.since_ms))
     return std::nullopt;

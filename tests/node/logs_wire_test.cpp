@@ -42,6 +42,9 @@ TEST_CASE("logs wire: hostile frames are refused with a reason", "[node][logs]")
   CHECK_FALSE(decode_logs_frame(raw(kRespHead, R"({"lines":[{"t":1,"i":0,"s":"stdin","l":"x"}]})")).error.empty());
   CHECK_FALSE(decode_logs_frame(raw(kRespHead, R"({"lines":[{"t":-1,"i":0,"s":"stdout","l":"x"}]})")).error.empty());
   CHECK_FALSE(decode_logs_frame(raw(kRespHead, "{\"lines\":[{\"t\":1,\"i\":0,\"s\":\"stdout\",\"l\":\"\xff\"}]}")).error.empty());
+  // A service that would name a file elsewhere.
+  CHECK_FALSE(decode_logs_frame(raw(kReqHead, R"({"service":"../../etc/x","index":0,"tail":10,"since_ms":0})")).error.empty());
+  CHECK_FALSE(decode_logs_frame(raw(kReqHead, R"({"service":"","index":0,"tail":10,"since_ms":0})")).error.empty());
   CHECK(decode_logs_frame(raw(kReqHead, R"({"service":"web","index":0,"tail":10,"since_ms":0})")).request);
 }
 
