@@ -35,11 +35,14 @@
 #include "node/host.hpp"
 #include "node/http.hpp"
 #include "node/keyring_setup.hpp"
+#include "node/listeners.hpp"
 #include "node/keyring_sync.hpp"
 #include "node/cli.hpp"
 #include "node/metrics.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/known_peers.hpp"
+#include "node/orphan_heartbeat.hpp"
+#include "node/peer_memory.hpp"
 #include "node/persist.hpp"
 #include "node/placement_cache.hpp"
 #include "node/rename_takeover.hpp"
@@ -49,6 +52,7 @@
 #include "node/seed_resolver.hpp"
 #include "node/sd_notify.hpp"
 #include "node/folder_publisher.hpp"
+#include "node/runtime_health.hpp"
 #include "node/services_api.hpp"
 #include "node/services_dir.hpp"
 #include "node/peer/apply_plan.hpp"
@@ -67,8 +71,6 @@
 #include "node/driver_choice.hpp"
 #include "node/executor.hpp"
 #include "node/runtime/faulty_driver.hpp"
-#include "node/runtime/process_driver.hpp"
-#include "node/runtime/watchdog_keeper.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/peer/what_if.hpp"
 #include "node/log_format.hpp"
@@ -106,6 +108,7 @@ class Agent {
               setup_.gossip, random_seed(), clock_now().mono,
               PeerTiming{setup_.join_grace, cfg_.reconcile.solo_after * gossip::kMillis}),
         sealer_(std::move(sealer)),
+        memory_(cfg_.data_dir, incarnation),
         guard_{std::move(token), {cfg_.api.listen.host, setup_.name}, cfg_.api.socket},
         services_(cfg_.services_dir, setup_.name),
         transport_(io_, sealer_, seed_resolver_,
@@ -115,51 +118,19 @@ class Agent {
         house_(io_),
         wake_(io_),
         join_timer_(io_),
-        heartbeat_(io_),
+        heartbeat_(io_, cfg_, setup_.name),
         signals_(io_, SIGINT, SIGTERM) {
     signals_.add(SIGHUP);
     services_.set_max_replicas(cfg_.limits.max_replicas);
-    persisted_incarnation_ = incarnation;
-    runtime_socket_ = cfg_.runtime.socket;
   }
 
   // Binds everything; empty on success, else the error.
   std::string open() {
     if (std::string e = transport_.open(setup_.bind); !e.empty()) return e;
-    try {
-      api_ = std::make_unique<HttpServer>(io_, cfg_.api.listen.host, cfg_.api.listen.port,
-                                          [this](const HttpRequest& r) { return handle_api(r); });
-    } catch (const std::exception& e) {
-      return std::string("api: ") + e.what();
-    }
-    try {  // the same API on a unix socket, where mutations need no token (its mode decides)
-      api_unix_ = std::make_unique<HttpServer>(
-          io_, UnixListen{cfg_.api.socket, cfg_.api.socket_group},
-          [this](const HttpRequest& r) { return handle_api(r); });
-    } catch (const std::exception& e) {
-      return std::string("api.socket: ") + e.what();
-    }
-    return open_dns();
-  }
-
-  // dns.listen (node/dns_server.hpp); the default address, when taken, only warns.
-  std::string open_dns() {
-    if (!cfg_.dns.enabled) return "";
-    const config::Address at = cfg_.dns.listen.value_or(config::Address{"127.0.0.1", 7953});
-    try {
-      dns_ = std::make_unique<DnsServer>(
-          io_, at.host, at.port,
-          [this] { return dns_view_key(gossip_.view_hash(), gossip_.state()); },
-          [this] {
-            return make_dns_view(cfg_.dns, gossip_.members(), all_statuses(), store_specs());
-          });
-      spdlog::info("dns on {} (UDP and TCP), domain {}", at.to_string(), cfg_.dns.domain);
-    } catch (const std::exception& e) {
-      if (cfg_.dns.listen) return std::string("dns: ") + e.what();
-      spdlog::warn("dns: {}; running without DNS (set dns.listen, or dns.enabled = false)",
-                   e.what());
-    }
-    return "";
+    return listeners_.open(
+        io_, cfg_, [this](const HttpRequest& r) { return handle_api(r); },
+        [this] { return dns_view_key(gossip_.view_hash(), gossip_.state()); },
+        [this] { return make_dns_view(cfg_.dns, gossip_.members(), all_statuses(), store_specs()); });
   }
 
   int run() {
@@ -178,49 +149,14 @@ class Agent {
     }
     // The members this peer remembered at its last run join the seeds (they do not gate
     // readiness: a configured seed still must answer first, as before).
-    if (auto known = read_file(cfg_.data_dir + "/peers")) {
-      known_peers_ = *known;
-      std::size_t added = 0;
-      for (auto& a : parse_known_peers(*known)) {
-        if (a == setup_.advertise || std::find(seeds.begin(), seeds.end(), a) != seeds.end())
-          continue;
-        seeds.push_back(std::move(a));
-        ++added;
-      }
-      if (added > 0)
-        spdlog::info("rejoining {} peer(s) remembered in {}/peers", added, cfg_.data_dir);
-    }
-    if (auto file = read_file(cfg_.data_dir + "/state")) {
-      const StateFile snap = decode_state_file(*file);
-      const auto* b = reinterpret_cast<const std::byte*>(snap.snapshot.data());
-      std::string e = snap.error.empty()
-                          ? gossip_.restore_state(start_, gossip::ByteView(b, snap.snapshot.size()))
-                          : snap.error;
-      if (e.empty()) {
-        spdlog::info("restored {} state entries from {}/state", gossip_.state().entries().size(),
-                     cfg_.data_dir);
-        if (auto was = gossip_.state().restore_capped_from(); was != 0)
-          spdlog::warn("{}/state: its clock ({} ms) was ahead of this host's by more than "
-                       "max_clock_skew (a clock stepped forward?): capped",
-                       cfg_.data_dir, gossip::Hlc::physical_us(was) / 1000);
-      } else {
-        keep_damaged_state(e);
-      }
-    }
+    memory_.add_remembered(seeds, setup_.advertise);
+    memory_.restore_state(gossip_, start_);
     keys_.acknowledge(start_);  // in the first push-pull: rotations wait for every peer's
     seeds_ = std::move(seeds);
     std::set<std::string> seed_names;  // resolved in the background from now on
     for (const auto& a : seeds_) seed_names.insert(a.host);
     seed_resolver_.set_names(std::move(seed_names));
-    // The heartbeat before the executor lists (adopts) what a previous run left: its orphan
-    // watchdog (docker) or supervisors then see the peer back before anything is adopted.
-    if (cfg_.runtime.driver == "docker") {  // the containers' orphan watchdog (issue 14)
-      watchdog_ = std::make_unique<runtime::WatchdogKeeper>(
-          runtime::WatchdogOptions{cfg_.data_dir, setup_.name, cfg_.runtime.socket,
-                                   cfg_.runtime.orphan_timeout},
-          [](std::string_view l) { spdlog::info("{}", l); });
-    }
-    beat();
+    heartbeat_.start();  // before the executor adopts what a previous run left
     // Join once the executor has listed what a previous run left running (or after a bound, when
     // the engine does not answer), so a quick restart can announce `ready` at once.
     start_executor();
@@ -232,8 +168,8 @@ class Agent {
     run_io();
     exec_->stop();  // lets a running step finish; Runner and driver go with the worker
     if (state_dirty_) persist_state();
-    state_writer_.stop();  // the last snapshot is on disk before the peer exits
-    persist_incarnation();
+    memory_.stop();  // the last snapshot is on disk before the peer exits
+    memory_.save_incarnation(gossip_.incarnation());
     spdlog::info("peer {} stopped", setup_.name);
     return 0;
   }
@@ -291,51 +227,30 @@ class Agent {
   void flush(gossip::Outbox& out) {
     for (auto& d : out.sends) transport_.send(d);
     for (const auto& e : out.events) log_event(e);
-    persist_incarnation();
+    memory_.save_incarnation(gossip_.incarnation());
     arm();
   }
 
   void log_event(const gossip::Event& e) {
     using K = gossip::EventKind;
     reconcile_soon();  // membership, metadata (ready) and state all feed placement
-    switch (e.kind) {
-      case K::state_changed:
-        state_dirty_ = true;
-        keys_.on_state_changed(clock_now(), e.name);
-        if (e.name.rfind("spec/", 0) == 0) record_spec_event(e.name);
-        break;
-      case K::join_succeeded:
-        spdlog::info("joined the cluster via {}", e.addr.to_string());
-        break;
-      case K::name_conflict:
-        spdlog::error("name conflict: {} claims the name {} (refused)", e.addr.to_string(),
-                      e.name);
-        record("member.name_conflict", e.name, "", -1, "claimed by " + e.addr.to_string());
-        break;
-      case K::member_updated:
-        spdlog::debug("member {} updated (incarnation {})", e.name, e.incarnation);
-        break;
-      default:
-        spdlog::info("member {} {} at {} (incarnation {}{}{})", e.name, gossip::to_string(e.kind),
-                     e.addr.to_string(), e.incarnation, e.from.empty() ? "" : ", from ", e.from);
-        record(std::string("member.") + gossip::to_string(e.kind), e.name, "", -1,
-               e.from.empty() ? std::string() : "reported by " + e.from);
+    if (e.kind == K::state_changed) {
+      state_dirty_ = true;
+      keys_.on_state_changed(clock_now(), e.name);
+    } else if (e.kind == K::join_succeeded) {
+      spdlog::info("joined the cluster via {}", e.addr.to_string());
+    } else if (e.kind == K::name_conflict) {
+      spdlog::error("name conflict: {} claims the name {} (refused)", e.addr.to_string(), e.name);
+    } else if (e.kind == K::member_updated) {
+      spdlog::debug("member {} updated (incarnation {})", e.name, e.incarnation);
+    } else {
+      spdlog::info("member {} {} at {} (incarnation {}{}{})", e.name, gossip::to_string(e.kind),
+                   e.addr.to_string(), e.incarnation, e.from.empty() ? "" : ", from ", e.from);
     }
-  }
-
-  // --- events (node/peer/event_log.hpp, GET /v1/events) ---------------------------------------
-
-  void record(std::string kind, std::string peer, std::string service, std::int64_t index,
-              std::string reason = {}) {
-    events_.record(PeerEvent{0, clock_now().wall / gossip::kMillis, std::move(kind),
-                             std::move(peer), std::move(service), index, std::move(reason)});
-    events_api_.maybe_changed();
-  }
-
-  void record_spec_event(const std::string& key) {
-    const gossip::Entry* e = gossip_.state().find(key);
-    if (e == nullptr) return;
-    record(e->deleted ? "spec.deleted" : "spec.changed", e->version.origin, key.substr(5), -1);
+    if (auto ev = gossip_event(e, gossip_.state(), clock_now().wall / gossip::kMillis)) {
+      events_.record(std::move(*ev));  // GET /v1/events (node/peer/event_log.hpp)
+      events_api_.maybe_changed();
+    }
   }
 
   void arm() {
@@ -353,32 +268,6 @@ class Agent {
     });
   }
 
-  void persist_incarnation() {
-    if (gossip_.incarnation() == persisted_incarnation_) return;
-    std::string e = write_file_atomic(cfg_.data_dir + "/incarnation",
-                                      std::to_string(gossip_.incarnation()) + "\n");
-    if (!e.empty()) {
-      spdlog::warn("cannot persist the incarnation: {}", e);
-      return;
-    }
-    persisted_incarnation_ = gossip_.incarnation();
-  }
-
-  // Once a second, the orphan heartbeat (the process driver's supervisors, or the docker
-  // driver's watchdog, stop the instances when it stops for orphan_timeout). From the io thread,
-  // not the worker: a step held up by a hung health probe must not make a live peer's instances
-  // stop as orphans.
-  void beat() {
-    if (std::string e = runtime::touch_heartbeat(cfg_.data_dir); !e.empty()) {
-      spdlog::warn("{}", e);
-    }
-    if (watchdog_) watchdog_->tick();
-    heartbeat_.expires_after(std::chrono::seconds(1));
-    heartbeat_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) beat();
-    });
-  }
-
   // Once a second: readiness (node/peer/readiness.hpp).
   void housekeeping() {
     const gossip::Clock now = clock_now();
@@ -392,7 +281,7 @@ class Agent {
     }
     scan_services();
     if (state_dirty_) persist_state();
-    remember_peers();
+    if (!departure_.leaving()) memory_.remember_peers(setup_.name, gossip_.members());
     reconcile();
     house_.expires_after(std::chrono::seconds(1));
     house_.async_wait([this](boost::system::error_code ec) {
@@ -429,38 +318,8 @@ class Agent {
     reconcile_soon();
   }
 
-  // data_dir/peers: a few live members to rejoin at the next start (node/known_peers.hpp).
-  // Rewritten only when the choice changes; kept as it is while this peer sees nobody alive.
-  void remember_peers() {
-    if (departure_.leaving()) return;
-    const auto pick = pick_known_peers(setup_.name, gossip_.members());
-    if (pick.empty()) return;
-    std::string text = format_known_peers(pick);
-    if (text == known_peers_) return;
-    if (std::string e = write_file_atomic(cfg_.data_dir + "/peers", text); !e.empty()) {
-      spdlog::warn("cannot persist {}/peers: {}", cfg_.data_dir, e);
-      return;
-    }
-    known_peers_ = std::move(text);
-  }
-
-  // A state file that does not restore is moved aside (never overwritten: it may be all that
-  // is left of a cluster's desired state) and the peer starts empty, taking the cluster's state.
-  void keep_damaged_state(const std::string& why) {
-    const std::string path = cfg_.data_dir + "/state";
-    const std::string aside =
-        path + ".damaged-" + std::to_string(clock_now().wall / gossip::kSeconds);
-    const bool kept = std::rename(path.c_str(), aside.c_str()) == 0;
-    spdlog::error("{} is damaged ({}): {}; starting with no state and taking the cluster's", path,
-                  why, kept ? "kept as " + aside : std::string("could not be moved aside"));
-  }
-
-  // The snapshot is taken here (the store is this thread's); the write and fsync happen on the
-  // state writer's thread (node/state_writer.hpp), which retries a failed write itself.
   void persist_state() {
-    gossip::Bytes snap = gossip_.state().snapshot();
-    state_writer_.submit(encode_state_file(
-        std::string_view(reinterpret_cast<const char*>(snap.data()), snap.size())));
+    memory_.save_state(gossip_.state());
     state_dirty_ = false;
   }
 
@@ -545,13 +404,9 @@ class Agent {
       if (!departure_.leaving() && peer_.publish_status(clock_now(), local_status_)) state_dirty_ = true;
     }
     if (!joined_ && r.has_status) join_cluster(!local_status_.instances.empty());
-    if (!r.socket.empty()) runtime_socket_ = r.socket;
-    const bool was = runtime_available_;
-    runtime_available_ = r.available;
-    runtime_error_ = r.error;
-    runtime_checked_ = true;
+    const bool back = runtime_.update(r);
     update_schedulable();
-    if (!was && runtime_available_) reconcile_soon();
+    if (back) reconcile_soon();
     if (r.wake_at) {
       wake_.expires_at(std::chrono::steady_clock::time_point(std::chrono::milliseconds(*r.wake_at)));
       wake_.async_wait([this](boost::system::error_code ec) {
@@ -563,7 +418,7 @@ class Agent {
   // schedulable = the engine answers and we are not draining; gossiped in our metadata.
   void update_schedulable() {
     if (departure_.leaving()) return;
-    const bool want = runtime_available_ && !departure_.drain().active();
+    const bool want = runtime_.available() && !departure_.drain().active();
     gossip::Meta m = gossip_.members().at(setup_.name).meta;
     if (m.schedulable == want) return;
     m.schedulable = want;
@@ -665,7 +520,7 @@ class Agent {
     DrainView v;
     v.now = clock_now().mono / 1000;
     v.others_alive = others_alive();
-    v.runtime_down = runtime_checked_ && !runtime_available_;
+    v.runtime_down = runtime_.down();
     v.have_status = have_status_;
     v.submitted = submitted_;
     v.stepped = stepped_;
@@ -702,15 +557,13 @@ class Agent {
 
   void shutdown() {
     transport_.close();
-    if (api_) api_->close();
-    if (api_unix_) api_unix_->close();
+    listeners_.close();
     catalog_.close();
     events_api_.close();
     logs_api_.close();
-    if (dns_) dns_->close();
     wake_.cancel();
     departure_.cancel();
-    heartbeat_.cancel();
+    heartbeat_.stop();
     io_.stop();
   }
 
@@ -816,7 +669,7 @@ class Agent {
     f.leaving = departure_.leaving();
     f.draining = departure_.drain().active();
     f.sealed = sealer_.enabled();
-    f.runtime = runtime_json();
+    f.runtime = runtime_.json();
     f.uptime_ms = (now.mono - start_.mono) / 1000;
     f.wall_us = now.wall;
     f.max_clock_skew_us = setup_.gossip.max_clock_skew;
@@ -872,18 +725,11 @@ class Agent {
     m.api = api_counts_;
     m.catalog_held = catalog_.held();
     m.handler_errors = handler_errors_;
-    m.dns = dns_ != nullptr;
-    if (dns_) m.dns_stats = dns_->stats();
+    m.dns = listeners_.dns() != nullptr;
+    if (m.dns) m.dns_stats = listeners_.dns()->stats();
     return m;
   }
 
-  Json runtime_json() const {
-    Json r{{"driver", cfg_.runtime.driver}, {"available", runtime_available_}};
-    if (cfg_.runtime.driver == "docker") r["socket"] = runtime_socket_;
-    if (!runtime_available_) r["error"] = runtime_error_;
-    r["checked"] = runtime_checked_;
-    return r;
-  }
 
   asio::io_context io_;
   config::PeerConfig cfg_;
@@ -891,6 +737,7 @@ class Agent {
   Peer peer_;  // the gossip engine and this peer's decisions over it (node/peer/peer.hpp)
   gossip::Engine& gossip_ = peer_.engine();
   Sealer sealer_;
+  PeerMemory memory_;  // data_dir/state, incarnation and peers
   KeyringSync keys_{gossip_, sealer_};
   ApiGuard guard_;  // who may call the API (token swapped on SIGHUP)
   ServicesDir services_;
@@ -902,16 +749,12 @@ class Agent {
   asio::steady_timer house_;
   asio::steady_timer wake_;         // the Runner's next wake time
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
-  asio::steady_timer heartbeat_;    // the orphan heartbeat, from this thread
-  std::unique_ptr<runtime::WatchdogKeeper> watchdog_;  // docker driver only
+  OrphanHeartbeat heartbeat_;       // node/orphan_heartbeat.hpp
   std::vector<gossip::Address> seeds_;
-  std::string known_peers_;  // what data_dir/peers holds
   bool joined_ = false;
   ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET (unsetenv): before any thread starts
   asio::signal_set signals_;
-  std::unique_ptr<HttpServer> api_;
-  std::unique_ptr<HttpServer> api_unix_;
-  std::unique_ptr<DnsServer> dns_;
+  Listeners listeners_;  // the API (TCP and unix) and DNS
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   DesiredState desired_{peer_, cfg_.limits.max_replicas};  // specs and their placement
   Departure departure_{io_, cfg_.reconcile.handoff_timeout, departure_hooks()};
@@ -920,22 +763,15 @@ class Agent {
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
   RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
   gossip::Clock start_;
-  std::uint64_t persisted_incarnation_ = 0;
   std::unique_ptr<Executor> exec_;
   placement::PeerStatus local_status_;  // the Runner's last report (a copy)
   bool have_status_ = false;
-  bool runtime_available_ = true;
-  bool runtime_checked_ = false;
-  std::string runtime_error_;
   Json foreign_ = Json::array();
+  RuntimeHealth runtime_{cfg_.runtime.driver, cfg_.runtime.socket};  // the driver answers?
   std::optional<runtime::DriverFaults> driver_faults_;  // tests only: SHOAL_TEST_DRIVER_FAULTS
-  std::string runtime_socket_;
   std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
   std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
   bool state_dirty_ = false;
-  StateWriter state_writer_{cfg_.data_dir + "/state", [](const std::string& e) {
-                              spdlog::warn("cannot persist the replicated state: {}", e);
-                            }};
   bool reconcile_posted_ = false;
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
@@ -943,7 +779,7 @@ class Agent {
   EventsApi events_api_{io_, setup_.name, events_};  // GET /v1/events
   LogsApi logs_api_{  // GET /v1/logs, and logs frames on the stream channel (node/logs_api.hpp)
       io_,
-      [this] { return LocalLogsSetup{setup_.name, cfg_.data_dir, cfg_.runtime.driver, runtime_socket_}; },
+      [this] { return LocalLogsSetup{setup_.name, cfg_.data_dir, cfg_.runtime.driver, runtime_.socket()}; },
       [this](const std::string& s, std::optional<int> i) {
         return log_owners(gossip_.members(), all_statuses(), s, i);
       },

@@ -110,4 +110,27 @@ nlohmann::json events_answer(const EventLog& log, std::uint64_t after, const std
           {"events", std::move(list)}};
 }
 
+std::optional<PeerEvent> gossip_event(const gossip::Event& e, const gossip::Store& store,
+                                      std::int64_t time_ms) {
+  using K = gossip::EventKind;
+  switch (e.kind) {
+    case K::state_changed: {
+      if (e.name.rfind("spec/", 0) != 0) return std::nullopt;
+      const gossip::Entry* entry = store.find(e.name);
+      if (entry == nullptr) return std::nullopt;
+      return PeerEvent{0, time_ms, entry->deleted ? "spec.deleted" : "spec.changed",
+                       entry->version.origin, e.name.substr(5), -1, {}};
+    }
+    case K::join_succeeded:
+    case K::member_updated:
+      return std::nullopt;
+    case K::name_conflict:
+      return PeerEvent{0, time_ms, "member.name_conflict", e.name, {}, -1,
+                       "claimed by " + e.addr.to_string()};
+    default:
+      return PeerEvent{0, time_ms, std::string("member.") + gossip::to_string(e.kind), e.name, {},
+                       -1, e.from.empty() ? std::string() : "reported by " + e.from};
+  }
+}
+
 }  // namespace shoal::node

@@ -10,12 +10,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "gossip/store.hpp"
+#include "gossip/types.hpp"
 #include "placement/status.hpp"
 
 namespace shoal::node {
@@ -60,6 +63,12 @@ class EventLog {
 std::vector<PeerEvent> instance_events(const placement::PeerStatus& before,
                                        const placement::PeerStatus& now, const std::string& peer,
                                        std::int64_t time_ms);
+
+// The event of a gossip engine's event, if it is one users see: a member's change of state
+// (member.<kind>, "reported by" whom), a name conflict, a spec written or deleted (its writer
+// from `store`). nullopt for the rest (state other than spec/, metadata updates, joins).
+std::optional<PeerEvent> gossip_event(const gossip::Event& e, const gossip::Store& store,
+                                      std::int64_t time_ms);
 
 // "2026-12-07T02:10:00.123Z" (UTC, RFC 3339 with milliseconds).
 std::string utc_timestamp(std::int64_t time_ms);

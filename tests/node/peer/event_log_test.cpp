@@ -122,3 +122,23 @@ TEST_CASE("event log: instance events between two status reports", "[node][event
   }
   CHECK(shoal::node::instance_events(now, now, "p1", 43).empty());
 }
+
+TEST_CASE("event log: gossip events users see, and only those", "[node][peer][events]") {
+  using shoal::gossip::EventKind;
+  shoal::gossip::Store store("a");
+  shoal::gossip::Event dead{EventKind::member_dead, "p2", {"10.0.0.2", 7950}, 4, "p3"};
+  auto e = shoal::node::gossip_event(dead, store, 1000);
+  REQUIRE(e);
+  CHECK(e->kind == "member.dead");
+  CHECK(e->peer == "p2");
+  CHECK(e->reason == "reported by p3");
+  CHECK(e->time_ms == 1000);
+  shoal::gossip::Event conflict{EventKind::name_conflict, "p2", {"10.0.0.9", 7950}, 1, ""};
+  CHECK(shoal::node::gossip_event(conflict, store, 1)->reason == "claimed by 10.0.0.9:7950");
+  shoal::gossip::Event updated{EventKind::member_updated, "p2", {}, 5, ""};
+  CHECK_FALSE(shoal::node::gossip_event(updated, store, 1));
+  shoal::gossip::Event status{EventKind::state_changed, "status/p2", {}, 0, ""};
+  CHECK_FALSE(shoal::node::gossip_event(status, store, 1));
+  shoal::gossip::Event unknown_spec{EventKind::state_changed, "spec/web", {}, 0, ""};
+  CHECK_FALSE(shoal::node::gossip_event(unknown_spec, store, 1));  // not in the store
+}
