@@ -190,13 +190,15 @@ Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path)
   with(t, "runtime", [&](const toml::node& v) {
     const toml::table* rt = r.table(v, "runtime");
     if (rt == nullptr) return;
-    r.check_keys(*rt, {"driver", "socket", "orphan_timeout", "registry_auth", "bind_roots"},
+    r.check_keys(*rt, {"driver", "socket", "orphan_timeout", "registry_auth", "bind_roots",
+                       "log_retention"},
                  "runtime");
     with(*rt, "driver", [&](const toml::node& d) {
       if (auto c = r.choice(d, "runtime.driver", {"process", "docker"})) p.runtime.driver = *c;
     });
     read_string(r, *rt, "socket", "runtime.socket", false, p.runtime.socket);
     read_duration(r, *rt, "orphan_timeout", "runtime", 1, p.runtime.orphan_timeout);
+    read_duration(r, *rt, "log_retention", "runtime", 1, p.runtime.log_retention);
     with(*rt, "registry_auth", [&](const toml::node& a) {
       auto path = r.string(a, "runtime.registry_auth");
       if (path && (*path)[0] != '/')

@@ -192,6 +192,9 @@ struct PeerConfig {
     std::string driver = "process";  // process | docker
     std::string socket;              // docker: empty = auto-detect
     Millis orphan_timeout = 60000;
+    // docker: how long the logs of an ended container stay readable (`shoal logs`) after it is
+    // removed (node/runtime/saved_logs.hpp); the process driver's log files stay until reused.
+    Millis log_retention = 24 * 3600 * 1000;
     // docker: credentials for image pulls, Docker's config.json format (read at start, must
     // be private: node/runtime/registry_auth.hpp); empty = pulls without credentials.
     std::string registry_auth;

@@ -48,6 +48,7 @@
 #include "node/peer/state_codec.hpp"
 #include "node/peer/what_if.hpp"
 #include "node/gossip_transport.hpp"
+#include "node/logs_api.hpp"
 
 namespace shoal::node {
 
@@ -177,6 +178,8 @@ class Agent {
   // One opened packet into the engine; false when it refused it. A packet that makes the
   // engine run out of memory is dropped, not the end of the peer.
   bool deliver(const gossip::Address& from, gossip::Channel ch, std::span<const std::byte> plain) {
+    if (ch == gossip::Channel::stream && is_logs_frame(plain))  // node/logs_wire.hpp
+      return logs_api_.on_frame(from, plain);
     const auto before = gossip_.stats().packets_malformed;
     gossip::Outbox out;
     try {
@@ -496,6 +499,7 @@ class Agent {
     listeners_.close();
     catalog_.close();
     events_api_.close();
+    logs_api_.close();
     wake_.cancel();
     departure_.cancel();
     heartbeat_.stop();
@@ -548,6 +552,7 @@ class Agent {
          }},
         {"GET", "/v1/catalog/", [this](R r, Rest) { return catalog_.get(r); }},
         {"GET", "/v1/events", [this](R r, Rest) { return events_api_.get(r); }},
+        {"GET", "/v1/logs", [this](R r, Rest) { return logs_api_.get(r); }},
         {"POST", "/v1/apply", [this](R r, Rest) { return services_api_.apply(r); }},
         {"POST", "/v1/plan", [this](R r, Rest) { return services_api_.plan(r); }},
         {"GET", "/v1/keys",
@@ -675,6 +680,18 @@ class Agent {
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};
   EventLog events_;
   EventsApi events_api_{io_, setup_.name, events_};  // GET /v1/events
+  LogsApi logs_api_{  // GET /v1/logs, and logs frames on the stream channel (node/logs_api.hpp)
+      io_,
+      [this] { return LocalLogsSetup{setup_.name, cfg_.data_dir, cfg_.runtime.driver, runtime_.socket()}; },
+      [this](const std::string& s, std::optional<int> i) {
+        return log_owners(gossip_.members(), all_statuses(), s, i);
+      },
+      [this](const std::string& n) { return live_member(gossip_.members(), n); },
+      [this](const gossip::Address& to, gossip::Bytes b, bool reply) {
+        gossip::Datagram d{to, gossip::Channel::stream, std::move(b), reply};
+        transport_.send(d);
+      },
+      [] { return clock_now().wall / gossip::kMillis; }};
   // GET /v1/catalog/<service> and its held blocking queries (node/catalog_api.hpp).
   CatalogApi catalog_{io_, [this](const std::string& service) {
                         return catalog_answer(service, gossip_.members(), all_statuses(),

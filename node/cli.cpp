@@ -12,6 +12,7 @@
 #include "node/cli_client.hpp"
 #include "node/cli_convert.hpp"
 #include "node/cli_events.hpp"
+#include "node/cli_logs.hpp"
 #include "node/cli_examples.hpp"
 #include "node/cli_plan.hpp"
 #include "node/cli_what_if.hpp"
@@ -148,6 +149,20 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "      one of this peer's instances entered that state\n"
       "  spec.changed|deleted   peer: who wrote it (this peer's own writes included)\n"
       "Exit 0 ok (Ctrl-C ends -f with 0), 1 peer unreachable, 2 bad input.");
+  LogsOptions logs_opts;
+  CLI::App* logs_cmd = app.add_subcommand("logs", "Show a service's output, from any peer");
+  logs_cmd->add_option("SERVICE[/INDEX]", logs_opts.what, "The service, or one instance")->required();
+  logs_cmd->add_flag("-f,--follow", logs_opts.follow, "Then print new lines (polled each second) until Ctrl-C");
+  logs_cmd->add_option("--since", logs_opts.since, "Only lines written in the last D (10m, 1h30m)");
+  logs_cmd->add_option("--tail", logs_opts.tail, "At most N lines per instance and stream (default 100, max 10000)");
+  logs_cmd->add_option("--peer", logs_opts.peer, "Ask only peer P (an instance that ran there)");
+  logs_cmd->add_flag("--json", logs_opts.json, "One JSON object a line: {\"ts\",\"service\",\"index\",\"peer\",\"stream\",\"line\"}");
+  add_api(logs_cmd);
+  logs_cmd->footer(
+      "The peer asked forwards to every peer that runs an instance (over the sealed gossip\n"
+      "stream) and merges the lines by time. Process-driver lines carry their log file's last\n"
+      "write time (the files have no time per line); docker lines the engine's. Exit 0 ok\n"
+      "(Ctrl-C ends -f with 0), 1 no live peer runs it or peer unreachable, 2 bad input.");
   std::string down_peers, down_zone;
   CLI::App* what_if_cmd = app.add_subcommand(
       "what-if", "Show what would move where, and what would go unplaced, if peers went down");
@@ -218,12 +233,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // unexpected argument).
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
-                                          "version", "endpoints", "what-if", "events",
+                                          "version", "endpoints", "what-if", "events", "logs",
                                           "watchdog", "convert"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: agent, members, services, ps, endpoints, what-if, events, status, apply, "
+        << "` (commands: agent, members, services, ps, endpoints, what-if, events, logs, status, apply, "
            "delete, check, convert, keygen, keys, version; see `shoal --help`)\n";
     return 2;
   }
@@ -302,6 +317,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   if (status_cmd->parsed()) return cmd_status(api, json, out, err);
   if (events_cmd->parsed()) return cmd_events(api, follow, json, out, err);
+  if (logs_cmd->parsed()) return cmd_logs(api, logs_opts, out, err);
   if (what_if_cmd->parsed()) {
     auto given = [](const CLI::Option* o, const std::string& v) {
       return o->count() > 0 ? std::optional<std::string>(v) : std::nullopt;

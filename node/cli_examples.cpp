@@ -21,6 +21,9 @@ std::string cli_examples(const std::string& command) {
        "  shoal what-if --down host-b\n  shoal what-if --down host-b,host-c --json\n"
        "  shoal what-if --down-zone eu-1\n"},
       {"events", "  shoal events\n  shoal events -f --json\n"},
+      {"logs",
+       "  shoal logs web/2 --tail 50\n  shoal logs web -f --since 10m\n"
+       "  shoal logs web/2 --peer host-b --json   # where it ran before a failover\n"},
       {"status", "  shoal status\n  shoal status --json --api 10.0.0.5:7951 --token-file token\n"},
       {"apply",
        "  shoal apply web.toml                 # validate, write into the peer's services_dir\n"

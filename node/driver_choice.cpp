@@ -30,6 +30,8 @@ ExecutorOptions executor_options(const config::PeerConfig& cfg, const AgentSetup
       d.log = driver_log;
       d.registry_auths = auths;
       d.bind_roots = cfg.runtime.bind_roots;
+      d.logs_dir = cfg.data_dir + "/logs";  // ended containers' logs (`shoal logs`)
+      d.log_retention = cfg.runtime.log_retention;
       return std::make_unique<runtime::DockerDriver>(std::move(d));
     };
     o.engine_socket = [](runtime::Driver& d) {

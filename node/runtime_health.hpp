@@ -20,6 +20,7 @@ class RuntimeHealth {
   bool update(const ExecReport& r);
   bool available() const { return available_; }
   bool down() const { return checked_ && !available_; }  // checked, and does not answer
+  const std::string& socket() const { return socket_; }  // docker: the engine socket in use
   // {"driver","available","checked"[,"socket"][,"error"]}
   nlohmann::json json() const;
 

@@ -1,4 +1,5 @@
 #include "node/runtime/docker_driver.hpp"
+#include "node/runtime/saved_logs.hpp"
 #include "node/runtime/image_ref.hpp"
 
 #include <signal.h>
@@ -151,6 +152,14 @@ Result<HttpResponse> DockerDriver::call(std::string_view method, const std::stri
                                         const DockerApi::Headers& headers) {
   if (auto s = ensure_api(); !s) return s.error();
   return DockerApi(socket_, opt_.timeout).request(method, target, body, timeout, headers);
+}
+
+void DockerDriver::keep_logs(const std::string& id, const Labels& labels) {
+  if (opt_.logs_dir.empty() || !ensure_api()) return;
+  const std::string e = save_container_logs(DockerApi(socket_, opt_.timeout), opt_.logs_dir,
+                                            labels, id);
+  if (!e.empty()) note(e);
+  prune_saved_logs(opt_.logs_dir, wall(), opt_.log_retention);
 }
 
 Status DockerDriver::available() {
@@ -433,6 +442,7 @@ std::vector<Exit> DockerDriver::poll() {
     out.push_back(e);
     note("instance " + short_id(id) + " ended: " + to_string(e.reason) + " code " +
          std::to_string(e.exit_code));
+    keep_logs(id, labels);
     (void)remove(id);
   }
   // Known containers that vanished (removed behind our back).

@@ -37,6 +37,10 @@ struct DockerDriverOptions {
   std::function<void(std::string_view)> log;  // optional: one line per notable event
   RegistryAuths registry_auths;        // runtime.registry_auth: credentials for pulls
   std::vector<std::string> bind_roots; // runtime.bind_roots: where bind mounts may come from
+  // Where an ended container's logs are copied before it is removed (saved_logs.hpp); empty:
+  // not kept. Copies older than log_retention are removed.
+  std::string logs_dir;
+  Millis log_retention = 24 * 3600 * 1000;
 };
 
 // The result of running a command inside a container (exec()).
@@ -103,6 +107,8 @@ class DockerDriver final : public Driver {
                             std::string_view body = {}, Millis timeout = -1,
                             const DockerApi::Headers& headers = {});
   void note(const std::string& line) const;
+  // Copies an ended container's logs out before its removal (saved_logs.hpp).
+  void keep_logs(const std::string& id, const Labels& labels);
   Millis wall() const;
   Millis mono() const;
 

@@ -152,3 +152,13 @@ TEST_CASE("peer file: runtime.bind_roots is a list of absolute paths, empty by d
   CHECK(scalar.errors[0].to_string().find("must be an array of absolute paths") !=
         std::string::npos);
 }
+
+TEST_CASE("peer file: runtime.log_retention is a duration, 24 h by default", "[config][peer]") {
+  CHECK(peer("").runtime.log_retention == 24 * 3600 * 1000);
+  CHECK(peer("runtime = { log_retention = \"2h30m\" }").runtime.log_retention == 9000000);
+  auto zero = parse_peer_file("runtime = { log_retention = \"0s\" }", "p.toml");
+  REQUIRE(zero.errors.size() == 1);
+  CHECK(zero.errors[0].to_string().find("runtime.log_retention") != std::string::npos);
+  auto typed = parse_peer_file("runtime = { log_retention = 5 }", "p.toml");
+  REQUIRE(typed.errors.size() == 1);
+}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -170,4 +171,41 @@ TEST_CASE("docker driver: an exec whose result has a huge or float exit code fai
     CHECK_FALSE(r.ok);
     CHECK(has(r.detail, "no exit code"));
   }
+}
+
+TEST_CASE("docker driver: an ended container's logs are kept before its removal, old copies pruned") {
+  const std::string logs(std::string("\x01\x00\x00\x00\x00\x00\x00\x20", 8) +
+                         "2026-12-07T05:20:00Z last words\n");
+  bool removed = false;
+  FakeEngine engine([&](const std::string& method, const std::string& path) {
+    if (has(path, "/containers/json"))
+      return Answer{200, removed ? "[]" : R"([{"Id":"a1b2c3d4e5f6a7","State":"exited","Labels":)" + kLabels + "}]"};
+    if (has(path, "/logs?")) return Answer{200, logs};
+    if (has(path, "/json")) return Answer{200, R"({"State":{"ExitCode":3}})"};
+    if (method == "DELETE") removed = true;
+    return Answer{204, ""};
+  });
+  char tmpl[] = "/tmp/shoal-saved-logs-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string old_copy = dir + "/web-1.000000000000.docker";
+  { std::FILE* f = std::fopen(old_copy.c_str(), "w"); std::fclose(f); }
+  std::filesystem::last_write_time(old_copy, std::filesystem::file_time_type::clock::now() -
+                                                 std::chrono::hours(48));
+  DockerDriverOptions o;
+  o.peer = "p";
+  o.socket = engine.path();
+  o.timeout = 2000;
+  o.logs_dir = dir;
+  o.log_retention = 24 * 3600 * 1000;
+  DockerDriver d(o);
+  auto exits = d.poll();
+  REQUIRE(exits.size() == 1);
+  CHECK(removed);
+  const std::string kept = dir + "/web-0.a1b2c3d4e5f6.docker";
+  REQUIRE(std::filesystem::exists(kept));
+  CHECK(std::filesystem::file_size(kept) == logs.size());
+  CHECK((std::filesystem::status(kept).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  CHECK_FALSE(std::filesystem::exists(old_copy));  // older than the retention window
+  std::filesystem::remove_all(dir);
 }

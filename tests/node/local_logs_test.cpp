@@ -1,0 +1,166 @@
+// Reading the process driver's rotated log files (node/local_logs.hpp): tail across rotations,
+// a follow cursor that survives a rotation and a truncation, bounded reads.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <unistd.h>
+
+#include "node/local_logs.hpp"
+
+using namespace shoal::node;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/shoal-logs-test-XXXXXX";
+    path = ::mkdtemp(tmpl);
+    fs::create_directories(path / "logs");
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+void write(const fs::path& p, const std::string& text, bool append = false) {
+  std::ofstream f(p, append ? std::ios::app : std::ios::trunc);
+  f << text;
+}
+
+}  // namespace
+
+TEST_CASE("local logs: tail reads across the rotated file, oldest first", "[node][logs]") {
+  TempDir d;
+  write(d.path / "logs/web-0.out.1", "a\nb\nc\n");
+  write(d.path / "logs/web-0.out", "d\ne\n");
+  auto r = read_process_stream((d.path / "logs/web-0.out").string(), "", 3, 0);
+  REQUIRE(r.lines == std::vector<std::string>{"c", "d", "e"});
+  CHECK_FALSE(r.position.empty());
+  // Nothing new: nothing read.
+  auto again = read_process_stream((d.path / "logs/web-0.out").string(), r.position, 100, 0);
+  CHECK(again.lines.empty());
+  // New lines after the cursor only; then a rotation: the rest of the old file, then the new.
+  write(d.path / "logs/web-0.out", "f\n", true);
+  auto more = read_process_stream((d.path / "logs/web-0.out").string(), r.position, 100, 0);
+  CHECK(more.lines == std::vector<std::string>{"f"});
+  write(d.path / "logs/web-0.out", "g\n", true);
+  fs::rename(d.path / "logs/web-0.out", d.path / "logs/web-0.out.1");
+  write(d.path / "logs/web-0.out", "h\n");
+  auto rotated = read_process_stream((d.path / "logs/web-0.out").string(), more.position, 100, 0);
+  CHECK(rotated.lines == std::vector<std::string>{"g", "h"});
+  // Truncated in place (log_keep = 0): read from the start again.
+  write(d.path / "logs/web-0.out", "a longer line\n", true);
+  auto longer = read_process_stream((d.path / "logs/web-0.out").string(), rotated.position, 100, 0);
+  CHECK(longer.lines == std::vector<std::string>{"a longer line"});
+  write(d.path / "logs/web-0.out", "i\n");
+  auto trunc = read_process_stream((d.path / "logs/web-0.out").string(), longer.position, 100, 0);
+  CHECK(trunc.lines == std::vector<std::string>{"i"});
+  // A cursor that is garbage reads as no cursor.
+  auto junk = read_process_stream((d.path / "logs/web-0.out").string(), "x.y", 1, 0);
+  CHECK(junk.lines == std::vector<std::string>{"i"});
+}
+
+TEST_CASE("local logs: every instance of the service, both streams, keys filled", "[node][logs]") {
+  TempDir d;
+  write(d.path / "logs/web-0.out", "zero\n");
+  write(d.path / "logs/web-3.err", "three \xff\n");
+  write(d.path / "logs/webx-1.out", "other service\n");
+  LocalLogsSetup s{"p1", d.path.string(), "process", ""};
+  LogsRequest req{1, "web", std::nullopt, 10, 0, {}};
+  auto r = read_local_logs(s, req, 0);
+  REQUIRE(r.lines.size() == 2);
+  bool saw0 = false, saw3 = false;
+  for (const auto& l : r.lines) {
+    CHECK(l.service == "web");
+    CHECK(l.peer == "p1");
+    CHECK(l.ts_ms > 0);
+    if (l.index == 0) saw0 = l.stream == "stdout" && l.line == "zero";
+    if (l.index == 3) saw3 = l.stream == "stderr" && l.line == "three \xEF\xBF\xBD";
+  }
+  CHECK(saw0);
+  CHECK(saw3);
+  CHECK(r.cursor.count("web/0/stdout") == 1);
+  CHECK(r.cursor.count("web/3/stderr") == 1);
+  // since: files not written in the window are left out.
+  req.since_ms = 1000;
+  CHECK(read_local_logs(s, req, 4'000'000'000'000).lines.empty());
+}
+
+namespace {
+
+std::string frame(int stream, const std::string& payload, std::int64_t announced = -1) {
+  const auto n = static_cast<std::uint32_t>(
+      announced < 0 ? static_cast<std::int64_t>(payload.size()) : announced);
+  return std::string{static_cast<char>(stream), 0, 0, 0, static_cast<char>(n >> 24),
+                     static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)} +
+         payload;
+}
+
+}  // namespace
+
+TEST_CASE("local logs: an ended container's kept copy is read (hostile bytes too), engine down",
+          "[node][logs]") {
+  TempDir d;
+  write(d.path / "logs/web-2.a1b2c3d4e5f6.docker",
+        frame(1, "2026-12-07T05:20:00.5Z out line\n") + frame(2, "2026-12-07T05:20:01Z err \xff\n"));
+  // Hostile copies: a length beyond what is there, a header cut short, garbage.
+  write(d.path / "logs/web-3.bbbbbbbbbbbb.docker", frame(1, "2026-12-07T05:20:02Z cut", 1u << 31));
+  write(d.path / "logs/web-4.cccccccccccc.docker", frame(2, "x\n") + std::string("\x02\x00", 2));
+  write(d.path / "logs/web-5.dddddddddddd.docker", "\x07garbage that is no frame");
+  LocalLogsSetup s{"p1", d.path.string(), "docker", (d.path / "no-engine.sock").string()};
+  LogsRequest req{1, "web", 2, 10, 0, {}};
+  auto r = read_local_logs(s, req, 0);
+  CHECK_FALSE(r.error.empty());  // the engine is not there: said, and the copy still read
+  REQUIRE(r.lines.size() == 2);
+  CHECK(r.lines[0].line == "out line");
+  CHECK(r.lines[0].stream == "stdout");
+  CHECK(r.lines[0].ts_ms == 1796620800500);
+  CHECK(r.lines[0].index == 2);
+  CHECK(r.lines[1].line == "err \xEF\xBF\xBD");
+  CHECK(r.lines[1].stream == "stderr");
+  // The cursor: nothing twice.
+  req.cursor = r.cursor;
+  CHECK(read_local_logs(s, req, 0).lines.empty());
+  // Every instance: the hostile copies give what arrived, nothing more.
+  req = LogsRequest{1, "web", std::nullopt, 10, 0, {}};
+  r = read_local_logs(s, req, 0);
+  std::map<int, std::vector<std::string>> by_index;
+  for (const auto& l : r.lines) by_index[l.index].push_back(l.line);
+  CHECK(by_index[2].size() == 2);
+  CHECK(by_index[3] == std::vector<std::string>{"cut"});
+  CHECK(by_index[4] == std::vector<std::string>{"x"});
+  CHECK(by_index[5] == std::vector<std::string>{"\x07garbage that is no frame"});  // as a TTY's
+}
+
+TEST_CASE("local logs: a follow cursor loses no line when the engine stamps by the second",
+          "[node][logs]") {
+  TempDir d;
+  const auto path = d.path / "logs/web-0.aaaaaaaaaaaa.docker";
+  const std::string a = frame(1, "2026-12-07T05:20:00Z a\n");
+  const std::string b = frame(1, "2026-12-07T05:20:00Z b\n");  // the same second as a
+  const std::string c = frame(2, "2026-12-07T05:20:01Z c\n");
+  write(path, a);
+  LocalLogsSetup s{"p1", d.path.string(), "docker", (d.path / "no-engine.sock").string()};
+  LogsRequest req{1, "web", 0, 100, 0, {}};
+  auto r = read_local_logs(s, req, 0);
+  REQUIRE(r.lines.size() == 1);
+  write(path, a + b);
+  req.cursor = r.cursor;
+  r = read_local_logs(s, req, 0);
+  REQUIRE(r.lines.size() == 1);
+  CHECK(r.lines[0].line == "b");
+  write(path, a + b + c);
+  req.cursor = r.cursor;
+  r = read_local_logs(s, req, 0);
+  REQUIRE(r.lines.size() == 1);
+  CHECK(r.lines[0].line == "c");
+  req.cursor = r.cursor;
+  CHECK(read_local_logs(s, req, 0).lines.empty());
+  // A cursor that is not one reads as none.
+  req.cursor = {{"web/0/aaaaaaaaaaaa", "12:x"}};
+  CHECK(read_local_logs(s, req, 0).lines.size() == 3);
+}
