@@ -182,25 +182,6 @@ std::string check_env_name(std::string_view name) {
   return msg;
 }
 
-bool valid_utf8(std::string_view s) {
-  static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (n < 0 || s.size() - i <= static_cast<std::size_t>(n)) return false;
-    std::uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1fu) : n == 2 ? (c & 0x0fu) : (c & 0x07u);
-    for (int k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-      if ((d >> 6) != 0x2) return false;
-      cp = (cp << 6) | (d & 0x3fu);
-    }
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += static_cast<std::size_t>(n) + 1;
-  }
-  return true;
-}
-
 std::vector<SpecIssue> validate(const ServiceSpec& s, const SpecLimits& limits) {
   std::vector<SpecIssue> out;
   Checker c(out);

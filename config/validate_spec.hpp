@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
+#include "config/utf8.hpp"
 
 namespace shoal::config {
 
@@ -62,8 +63,6 @@ std::vector<SpecIssue> validate(const ServiceSpec& spec, const SpecLimits& limit
 // Empty when valid, else why not (shared with the TOML reader, which reports at the key).
 std::string check_port_name(std::string_view name);
 std::string check_env_name(std::string_view name);
-// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-bool valid_utf8(std::string_view text);
 
 // The problems joined with "; " (empty when valid), for logs and `shoal status`.
 std::string validation_error(const ServiceSpec& spec, const SpecLimits& limits = {});

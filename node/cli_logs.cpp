@@ -10,24 +10,13 @@
 #include "node/log_line.hpp"
 #include "node/logs_query.hpp"
 #include "node/peer/json_text.hpp"
+#include "node/peer/query_string.hpp"
 
 namespace shoal::node {
 
 namespace {
 
 using Json = nlohmann::json;
-
-std::string percent_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '.' || c == '_' || c == '~';
-    if (plain) out += static_cast<char>(c);
-    else (out += '%') += std::string{hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
 
 std::string text_of(const Json& l, const char* key) {
   auto it = l.find(key);

@@ -8,24 +8,13 @@
 #include "node/cli_client.hpp"
 #include "node/http.hpp"
 #include "node/peer/json_text.hpp"
+#include "node/peer/query_string.hpp"
 
 namespace shoal::node {
 
 namespace {
 
 using Json = nlohmann::json;
-
-std::string percent_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '.' || c == '_' || c == '~' || c == ',';
-    if (plain) out += static_cast<char>(c);
-    else (out += '%') += std::string{hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
 
 const Json& array_at(const Json& j, const char* key) {
   static const Json empty = Json::array();
@@ -36,8 +25,8 @@ const Json& array_at(const Json& j, const char* key) {
 
 std::string what_if_target(const std::optional<std::string>& down,
                            const std::optional<std::string>& down_zone) {
-  return down ? "/v1/what-if?down=" + percent_encode(*down)
-              : "/v1/what-if?down_zone=" + percent_encode(down_zone.value_or(""));
+  return down ? "/v1/what-if?down=" + percent_encode(*down, ",")
+              : "/v1/what-if?down_zone=" + percent_encode(down_zone.value_or(""), ",");
 }
 
 std::string what_if_text(const Json& reply) {

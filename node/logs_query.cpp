@@ -5,35 +5,11 @@
 #include <charconv>
 
 #include "config/units.hpp"
+#include "node/peer/query_string.hpp"
 
 namespace shoal::node {
 
 namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view v) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '+') {
-      out += ' ';
-    } else if (v[i] != '%') {
-      out += v[i];
-    } else {
-      if (i + 2 >= v.size()) return std::nullopt;
-      const int hi = hex(v[i + 1]), lo = hex(v[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-  }
-  return out;
-}
 
 std::optional<int> whole(std::string_view s, int lo, int hi) {
   int v = 0;
@@ -120,7 +96,7 @@ LogsQueryParse parse_logs_query(std::string_view target) {
         key != "cursor")
       return fail("unknown parameter `" + key.substr(0, 40) +
                   "` (known: service, index, tail, since, peer, cursor)");
-    auto val = percent_decode(eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1));
+    auto val = percent_decode(eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1), true);
     if (!val) return fail(key + ": bad percent-encoding");
     if (!seen.emplace(key, std::move(*val)).second) return fail(key + ": given twice");
   }

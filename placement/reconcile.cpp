@@ -364,7 +364,8 @@ void Reconciler::Step::choose_rollout(const std::string& service,
   std::vector<RolloutReport> reports;
   for (; it != all.end() && it->id.service == service; ++it) {
     if (!it->owner || !want(it->id)) continue;
-    RolloutReport r{it->id};
+    RolloutReport r;
+    r.id = it->id;
     if (*it->owner == in_.self) {
       if (auto l = local_.find(it->id); l != local_.end()) {
         r = {it->id, true, l->second->state, l->second->spec_hash, std::nullopt, false};

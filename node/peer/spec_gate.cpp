@@ -1,5 +1,7 @@
 #include "node/peer/spec_gate.hpp"
 
+#include "config/utf8.hpp"
+
 #include "node/peer/state_codec.hpp"
 
 namespace shoal::node {
@@ -53,26 +55,7 @@ std::vector<config::ServiceSpec> SpecGate::specs(const gossip::Store& store,
 }
 
 std::string printable(std::string_view text) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size() && out.size() < 256) {
-    // The longest valid UTF-8 sequence starting at i (1 to 4 bytes), else one '?'.
-    std::size_t n = 0;
-    for (std::size_t len = 1; len <= 4 && i + len <= text.size(); ++len) {
-      if (config::valid_utf8(text.substr(i, len))) {
-        n = len;
-        break;
-      }
-    }
-    if (n == 0) {
-      out += '?';
-      ++i;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
+  return config::replace_invalid_utf8(text, "?", 256);
 }
 
 }  // namespace shoal::node

@@ -310,7 +310,8 @@ J services_json(const std::vector<config::ServiceSpec>& services,
       std::vector<placement::RolloutReport> reports;
       for (const auto& p : assignment.instances) {
         if (p.id.service != spec->name || !p.owner) continue;
-        placement::RolloutReport r{p.id};
+        placement::RolloutReport r;
+        r.id = p.id;
         if (auto it = statuses.find(*p.owner); it != statuses.end())
           if (const auto* s = it->second.find(p.id))
             r = {p.id, true, s->state, s->spec_hash, s->settled, s->overdue};

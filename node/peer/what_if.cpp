@@ -5,6 +5,7 @@
 #include <set>
 
 #include "placement/contained.hpp"
+#include "node/peer/query_string.hpp"
 
 namespace shoal::node {
 
@@ -87,34 +88,6 @@ nlohmann::json what_if_json(const WhatIfResult& r) {
   return {{"moves", std::move(moves)}, {"unplaced", std::move(unplaced)}, {"down", r.down}};
 }
 
-namespace {
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] != '%') {
-      out += v[i];
-      continue;
-    }
-    if (i + 2 >= v.size()) return std::nullopt;
-    const int hi = hex(v[i + 1]), lo = hex(v[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
-}  // namespace
-
 WhatIfQuery parse_what_if_query(std::string_view target) {
   WhatIfQuery q;
   const auto qm = target.find('?');
@@ -127,7 +100,7 @@ WhatIfQuery parse_what_if_query(std::string_view target) {
     const auto eq = kv.find('=');
     const std::string_view key = kv.substr(0, eq);
     if (key != "down" && key != "down_zone") continue;
-    auto val = percent_decode(eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1));
+    auto val = percent_decode(eq == std::string_view::npos ? std::string_view() : kv.substr(eq + 1), false);
     if (!val) {
       q.error = std::string(key) + ": bad percent-encoding in `" + shown(kv) + "`";
       return q;
