@@ -262,6 +262,104 @@ void ProcessDriver::reap_children() {
   }
 }
 
+namespace {
+
+// <service>-<index>.<n>, n the smallest unused (two copies may overlap in an update).
+std::string free_instance_id(const Labels& labels,
+                             const std::vector<std::pair<std::string, InstanceRecord>>& records) {
+  const std::string base = labels.service + "-" + std::to_string(labels.index) + ".";
+  for (int n = 0;; ++n) {
+    std::string id = base + std::to_string(n);
+    if (std::none_of(records.begin(), records.end(), [&](const auto& r) { return r.first == id; }))
+      return id;
+  }
+}
+
+// The instance's environment: PATH, the spec's env, then SHOAL_* and its host ports.
+std::vector<std::string> instance_env(const std::string& path, const config::ServiceSpec& svc,
+                                      const Labels& labels, const std::vector<HostPort>& ports) {
+  std::map<std::string, std::string> env;
+  env["PATH"] = path;
+  for (const auto& [k, v] : svc.env) env[k] = v;
+  env["SHOAL_SERVICE"] = labels.service;
+  env["SHOAL_INDEX"] = std::to_string(labels.index);
+  env["SHOAL_PEER"] = labels.peer;
+  for (const auto& p : ports) env[port_env_name(p.name)] = std::to_string(p.host);
+  if (ports.size() == 1) env["PORT"] = std::to_string(ports[0].host);
+  std::vector<std::string> out;
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+// Forks the supervisor (every signal blocked in the child) and waits up to kReadyTimeoutMs for
+// its ready message: the message, or why not (the supervisor is then gone and reaped).
+Result<std::pair<pid_t, ReadyMessage>> spawn_supervisor(SupervisorPlan& plan) {
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return Error{std::string("pipe: ") + std::strerror(errno)};
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t sup = ::fork();
+  if (sup == 0) run_supervisor(plan, ready[1]);
+  int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ::close(ready[1]);
+  if (sup < 0) {
+    ::close(ready[0]);
+    return Error{std::string("fork: ") + std::strerror(fork_errno)};
+  }
+  ReadyMessage msg;
+  std::size_t got = 0;
+  Millis deadline = clock_ms(CLOCK_MONOTONIC) + kReadyTimeoutMs;
+  while (got < sizeof msg) {
+    Millis left = deadline - clock_ms(CLOCK_MONOTONIC);
+    if (left <= 0) break;
+    pollfd pfd{ready[0], POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left)) < 0 && errno != EINTR) break;
+    ssize_t n = ::read(ready[0], reinterpret_cast<char*>(&msg) + got, sizeof msg - got);
+    if (n > 0) got += static_cast<std::size_t>(n);
+    else if (n == 0 || (errno != EINTR && errno != EAGAIN)) break;
+  }
+  ::close(ready[0]);
+  if (got == sizeof msg && msg.ok == 1) return std::pair{sup, msg};
+  if (got < sizeof msg) ::kill(sup, SIGKILL);  // silent or hung: make sure it is gone
+  int status;
+  while (::waitpid(sup, &status, 0) < 0 && errno == EINTR) {
+  }
+  return Error{got < sizeof msg ? std::string("supervisor did not report")
+                                : stage_text(msg.stage) + " " + plan.exec_path + ": " +
+                                      std::strerror(msg.error)};
+}
+
+}  // namespace
+
+SupervisorPlan ProcessDriver::supervisor_plan(const config::ServiceSpec& svc,
+                                              const InstanceRecord& rec, std::string exe,
+                                              std::vector<std::string> env,
+                                              std::string work_dir) const {
+  SupervisorPlan plan;
+  plan.exec_path = std::move(exe);
+  plan.args = svc.command;
+  plan.env = std::move(env);
+  plan.work_dir = std::move(work_dir);
+  std::string out = log_path(rec.labels, false), err = log_path(rec.labels, true);
+  plan.out_paths.push_back(out);
+  plan.err_paths.push_back(err);
+  for (int i = 1; i <= opt_.log_keep; ++i) {
+    plan.out_paths.push_back(out + "." + std::to_string(i));
+    plan.err_paths.push_back(err + "." + std::to_string(i));
+  }
+  plan.rotate_bytes = opt_.log_rotate_bytes;
+  plan.record_path = record_path(rec.id);
+  plan.record_static = encode_record_static(rec);
+  plan.heartbeat_path = heartbeat_path();
+  plan.orphan_timeout = opt_.orphan_timeout;
+  plan.default_grace = svc.stop_grace;
+  if (!cgroup_base_.empty()) plan.cgroup_dir = cgroup_base_ + "/" + rec.id;
+  plan.prepare();
+  return plan;
+}
+
 Result<Instance> ProcessDriver::start(const InstanceSpec& spec) {
   const config::ServiceSpec& svc = spec.service;
   const Labels& labels = spec.labels;
@@ -280,22 +378,10 @@ Result<Instance> ProcessDriver::start(const InstanceSpec& spec) {
   if (!exe) return Error{"service " + labels.service + ": " + exe.error().message};
 
   std::string wdir = work_dir(labels);
-  for (const std::string& dir :
-       {opt_.data_dir + "/instances", opt_.data_dir + "/logs", wdir}) {
+  for (const std::string& dir : {opt_.data_dir + "/instances", opt_.data_dir + "/logs", wdir}) {
     if (auto s = mkdir_p(dir); !s) return s.error();
   }
-
-  // id = <service>-<index>.<n>, n the smallest unused (two copies may overlap in an update).
   auto records = load_records();
-  std::string base = labels.service + "-" + std::to_string(labels.index) + ".";
-  std::string id;
-  for (int n = 0;; ++n) {
-    id = base + std::to_string(n);
-    bool taken = std::any_of(records.begin(), records.end(),
-                             [&](const auto& r) { return r.first == id; });
-    if (!taken) break;
-  }
-
   // Host ports: static ones as given, dynamic ones free now and not handed to another instance.
   std::set<std::uint16_t> used;
   for (const auto& [rid, r] : records)
@@ -303,89 +389,25 @@ Result<Instance> ProcessDriver::start(const InstanceSpec& spec) {
       for (const auto& p : r.ports) used.insert(p.host);
   auto assigned = assign_host_ports(svc.ports, opt_.host_address, used);
   if (!assigned) return Error{"service " + labels.service + ": " + assigned.error().message};
-  std::vector<HostPort> ports = std::move(assigned.value());
-
-  std::map<std::string, std::string> env;
-  env["PATH"] = opt_.path;
-  for (const auto& [k, v] : svc.env) env[k] = v;
-  env["SHOAL_SERVICE"] = labels.service;
-  env["SHOAL_INDEX"] = std::to_string(labels.index);
-  env["SHOAL_PEER"] = labels.peer;
-  for (const auto& p : ports) env[port_env_name(p.name)] = std::to_string(p.host);
-  if (ports.size() == 1) env["PORT"] = std::to_string(ports[0].host);
 
   InstanceRecord rec;
-  rec.id = id;
+  rec.id = free_instance_id(labels, records);
   rec.labels = labels;
-  rec.ports = ports;
+  rec.ports = std::move(assigned.value());
   rec.stop_grace = svc.stop_grace;
   rec.started_at = wall();
-
-  SupervisorPlan plan;
-  plan.exec_path = exe.value();
-  plan.args = svc.command;
-  for (const auto& [k, v] : env) plan.env.push_back(k + "=" + v);
-  plan.work_dir = wdir;
-  std::string out = log_path(labels, false), err = log_path(labels, true);
-  plan.out_paths.push_back(out);
-  plan.err_paths.push_back(err);
-  for (int i = 1; i <= opt_.log_keep; ++i) {
-    plan.out_paths.push_back(out + "." + std::to_string(i));
-    plan.err_paths.push_back(err + "." + std::to_string(i));
+  SupervisorPlan plan = supervisor_plan(svc, rec, exe.value(),
+                                        instance_env(opt_.path, svc, labels, rec.ports), wdir);
+  auto spawned = spawn_supervisor(plan);
+  if (!spawned) {
+    note("start " + rec.id + " failed: " + spawned.error().message);
+    return Error{"service " + labels.service + ": " + spawned.error().message};
   }
-  plan.rotate_bytes = opt_.log_rotate_bytes;
-  plan.record_path = record_path(id);
-  plan.record_static = encode_record_static(rec);
-  plan.heartbeat_path = heartbeat_path();
-  plan.orphan_timeout = opt_.orphan_timeout;
-  plan.default_grace = svc.stop_grace;
-  if (!cgroup_base_.empty()) plan.cgroup_dir = cgroup_base_ + "/" + id;
-  plan.prepare();
-
-  int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) return Error{std::string("pipe: ") + std::strerror(errno)};
-  sigset_t all, old;
-  sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &old);  // the child starts with every signal blocked
-  pid_t sup = ::fork();
-  if (sup == 0) run_supervisor(plan, ready[1]);
-  int fork_errno = errno;
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  ::close(ready[1]);
-  if (sup < 0) {
-    ::close(ready[0]);
-    return Error{std::string("fork: ") + std::strerror(fork_errno)};
-  }
-
-  ReadyMessage msg;
-  std::size_t got = 0;
-  Millis deadline = clock_ms(CLOCK_MONOTONIC) + kReadyTimeoutMs;
-  while (got < sizeof msg) {
-    Millis left = deadline - clock_ms(CLOCK_MONOTONIC);
-    if (left <= 0) break;
-    pollfd pfd{ready[0], POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(left)) < 0 && errno != EINTR) break;
-    ssize_t n = ::read(ready[0], reinterpret_cast<char*>(&msg) + got, sizeof msg - got);
-    if (n > 0) got += static_cast<std::size_t>(n);
-    else if (n == 0 || (errno != EINTR && errno != EAGAIN)) break;
-  }
-  ::close(ready[0]);
-  if (got < sizeof msg || msg.ok != 1) {
-    if (got < sizeof msg) ::kill(sup, SIGKILL);  // silent or hung: make sure it is gone
-    int status;
-    while (::waitpid(sup, &status, 0) < 0 && errno == EINTR) {
-    }
-    std::string why = got < sizeof msg
-                          ? std::string("supervisor did not report")
-                          : stage_text(msg.stage) + " " + plan.exec_path + ": " +
-                                std::strerror(msg.error);
-    note("start " + id + " failed: " + why);
-    return Error{"service " + labels.service + ": " + why};
-  }
+  const auto& [sup, msg] = spawned.value();
   children_.insert({sup, msg.supervisor_start});
-  note("started " + id + " pid " + std::to_string(msg.pid) + " supervisor " +
+  note("started " + rec.id + " pid " + std::to_string(msg.pid) + " supervisor " +
        std::to_string(sup));
-  return Instance{id, labels, ports, msg.pid, rec.started_at};
+  return Instance{rec.id, labels, rec.ports, msg.pid, rec.started_at};
 }
 
 Status ProcessDriver::stop(const std::string& id, Millis grace) {

@@ -26,6 +26,7 @@
 
 #include "node/runtime/driver.hpp"
 #include "node/runtime/instance_record.hpp"
+#include "node/runtime/supervisor.hpp"
 
 namespace shoal::runtime {
 
@@ -96,6 +97,10 @@ class ProcessDriver final : public Driver {
   };
 
   std::vector<std::pair<std::string, InstanceRecord>> load_records();
+  // What the supervisor of `rec` runs: the command, its logs, record, heartbeat and cgroup.
+  SupervisorPlan supervisor_plan(const config::ServiceSpec& svc, const InstanceRecord& rec,
+                                 std::string exe, std::vector<std::string> env,
+                                 std::string work_dir) const;
   void reap_children();
   void use_cgroups();
   void note(const std::string& line) const;
