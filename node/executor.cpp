@@ -67,59 +67,18 @@ void Executor::run() {
 
     bool send = false;
     if (now >= next_check) {
-      runtime::Status st = driver_->available();
-      const bool ok = st.ok();
-      const std::string err = ok ? std::string() : st.error().message;
-      if (opt_.engine_socket) socket_ = opt_.engine_socket(*driver_);
-      if (!checked_ || ok != available_ || err != error_) {
-        if (!ok) {
-          say("runtime unavailable: " + err);
-        } else if (checked_) {
-          say("runtime available again");
-        }
-        send = true;
-      }
-      checked_ = true;
-      available_ = ok;
-      error_ = err;
+      send |= check_driver();
       next_check = mono() + opt_.check_interval;
     }
     if (now >= next_heartbeat) {
       driver_->heartbeat();
       next_heartbeat = mono() + opt_.heartbeat_interval;
     }
-    if (!runner_ && available_) {
-      // Adopts what the driver lists as ours (the engine answered a moment ago).
-      ProbeOptions po;
-      po.max_concurrent = opt_.max_probes;
-      po.on_done = [this] {
-        {
-          std::lock_guard<std::mutex> g(mu_);
-          probe_news_ = true;
-        }
-        cv_.notify_one();
-      };
-      runner_ = std::make_unique<Runner>(opt_.self, *driver_, opt_.reconcile,
-                                         [this](std::string_view l) { say(std::string(l)); },
-                                         std::move(po));
-      send = true;
-    }
+    if (!runner_ && available_) send |= make_runner();
     ExecReport rep;
-    if (in && runner_ && available_) {
-      RunnerInputs ri;
-      ri.now = mono();
-      ri.assignment = &in->assignment;
-      ri.services = &in->services;
-      ri.peers = &in->peers;
-      ri.live_peers = std::move(in->live_peers);
-      ri.synced = in->synced;
-      ri.alone_since = in->alone_since;
-      ri.health_bad = in->health_bad;
-      last_step_ = ri.now;
-      probe_wake_sent_ = false;
-      rep.wake_at = runner_->step(ri);
-      rep.stepped = true;
-      rep.seq = in->seq;
+    const bool stepped = in && runner_ && available_;
+    if (stepped) {
+      step(std::move(*in), rep);
       send = true;
     } else if (probe_news && runner_ && available_ && !probe_wake_sent_) {
       // A probe result waits: ask the io thread for a step (with fresh inputs) to collect it.
@@ -127,21 +86,71 @@ void Executor::run() {
       probe_wake_sent_ = true;
       send = true;
     }
-    if (send) {
-      rep.has_status = runner_ != nullptr;
-      if (runner_) rep.status = runner_->status();
-      if (runner_) rep.counts = runner_->counts();
-      rep.available = available_;
-      rep.error = error_;
-      rep.socket = socket_;
-      post_([cb = on_report_, rep = std::move(rep)]() mutable { cb(std::move(rep)); });
-    }
+    if (send) report(std::move(rep));
     lk.lock();
-    if (in && runner_ && available_) ++steps_;
+    if (stepped) ++steps_;
   }
   lk.unlock();
   runner_.reset();
   driver_.reset();
+}
+
+bool Executor::check_driver() {
+  runtime::Status st = driver_->available();
+  const bool ok = st.ok();
+  const std::string err = ok ? std::string() : st.error().message;
+  if (opt_.engine_socket) socket_ = opt_.engine_socket(*driver_);
+  const bool changed = !checked_ || ok != available_ || err != error_;
+  if (changed && !ok) say("runtime unavailable: " + err);
+  if (changed && ok && checked_) say("runtime available again");
+  checked_ = true;
+  available_ = ok;
+  error_ = err;
+  return changed;
+}
+
+// Adopts what the driver lists as ours (the engine answered a moment ago).
+bool Executor::make_runner() {
+  ProbeOptions po;
+  po.max_concurrent = opt_.max_probes;
+  po.on_done = [this] {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      probe_news_ = true;
+    }
+    cv_.notify_one();
+  };
+  runner_ = std::make_unique<Runner>(opt_.self, *driver_, opt_.reconcile,
+                                     [this](std::string_view l) { say(std::string(l)); },
+                                     std::move(po));
+  return true;
+}
+
+void Executor::step(StepInputs in, ExecReport& rep) {
+  RunnerInputs ri;
+  ri.now = mono();
+  ri.assignment = &in.assignment;
+  ri.services = &in.services;
+  ri.peers = &in.peers;
+  ri.live_peers = std::move(in.live_peers);
+  ri.synced = in.synced;
+  ri.alone_since = in.alone_since;
+  ri.health_bad = in.health_bad;
+  last_step_ = ri.now;
+  probe_wake_sent_ = false;
+  rep.wake_at = runner_->step(ri);
+  rep.stepped = true;
+  rep.seq = in.seq;
+}
+
+void Executor::report(ExecReport rep) {
+  rep.has_status = runner_ != nullptr;
+  if (runner_) rep.status = runner_->status();
+  if (runner_) rep.counts = runner_->counts();
+  rep.available = available_;
+  rep.error = error_;
+  rep.socket = socket_;
+  post_([cb = on_report_, rep = std::move(rep)]() mutable { cb(std::move(rep)); });
 }
 
 }  // namespace shoal::node

@@ -107,6 +107,10 @@ class Executor {
 
  private:
   void run();
+  bool check_driver();  // Driver::available(); true when what it says changed
+  bool make_runner();
+  void step(StepInputs in, ExecReport& rep);  // `in` kept alive until the step returns
+  void report(ExecReport rep);                // to the io thread, with the Runner's status
   config::Millis mono() const;
   void say(const std::string& line) const;
 

