@@ -12,7 +12,7 @@
 using namespace shoal::sim;
 
 TEST_CASE("sim: rolling update keeps replicas - parallelism running, ends on the new version",
-          "[sim]") {
+          "[sim][heavy]") {
   const auto path = std::filesystem::path(SHOAL_SOURCE_DIR) / "sim" / "experiments" / "rolling_update.toml";
   auto loaded = load_experiment(path.string());
   REQUIRE(std::holds_alternative<Experiment>(loaded));
@@ -40,7 +40,7 @@ TEST_CASE("sim: an update event names a known service", "[sim]") {
 }
 
 TEST_CASE("sim: a version that never turns healthy is failed after healthy_deadline, stuck at parallelism",
-          "[sim]") {
+          "[sim][heavy]") {
   const auto path = std::filesystem::path(SHOAL_SOURCE_DIR) / "sim" / "experiments" /
                     "rolling_update_broken.toml";
   auto loaded = load_experiment(path.string());

@@ -173,7 +173,8 @@ TEST_CASE("the CSV and SVG outputs carry the series") {
   CHECK(output_stem("r/x.json") == "r/x");
 }
 
-TEST_CASE("start = \"formed\": whole views from the start, no join storm, faults still found") {
+TEST_CASE("start = \"formed\": whole views from the start, no join storm, faults still found",
+          "[heavy]") {
   auto text = [](bool formed) {
     return std::string("name = \"formed\"\npeers = 60\nduration = \"60s\"\n") +
            (formed ? "start = \"formed\"\n" : "join_spread = \"2s\"\n") + kBase +
