@@ -13,6 +13,7 @@
 #include <vector>
 #include <fstream>
 
+#include "agent_binary.hpp"
 #include "cluster.hpp"
 
 extern char** environ;
@@ -46,13 +47,13 @@ TEST_CASE("agent: stderr to a pipe whose reader closed, services_dir with a trai
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
   posix_spawn_file_actions_addclose(&fa, fds[0]);
-  std::vector<std::string> args{SHOAL_BIN, "agent", "--config", c.peer(0).config,
+  std::vector<std::string> args{shoal_bin(), "agent", "--config", c.peer(0).config,
                                 "--log-level", "debug"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, SHOAL_BIN, &fa, nullptr, argv.data(), environ) == 0);
+  REQUIRE(posix_spawn(&pid, shoal_bin(), &fa, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&fa);
   c.peer(0).pid = pid;  // the fixture kills it by PID
   ::close(fds[1]);

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent_binary.hpp"
 #include "cluster.hpp"
 #include "node/http.hpp"
 
@@ -170,7 +171,7 @@ TEST_CASE("a local user who may not open the socket cannot change anything",
   fs::permissions(file, fs::perms(0644));
   auto as_nobody = [&](const std::string& api) {
     const std::string cmd = "setpriv --reuid=nobody --regid=nogroup --clear-groups '" +
-                            std::string(SHOAL_BIN) + "' apply '" + file + "' --api '" + api +
+                            std::string(shoal_bin()) + "' apply '" + file + "' --api '" + api +
                             "' >/dev/null 2>&1";
     int status = std::system(cmd.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

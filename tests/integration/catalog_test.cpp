@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent_binary.hpp"
 #include "cluster.hpp"
 #include "node/http.hpp"
 
@@ -261,7 +262,7 @@ TEST_CASE("catalog: a blocking query returns on a change well before wait, else 
   // `shoal endpoints --watch`: printed once, then again after a change (replicas 1 -> 2).
   const std::string out_path = c.root() + "/watch.out";
   const std::string api = shoal::test::api_addr(c, 0);
-  std::vector<std::string> args{SHOAL_BIN, "endpoints", "web", "--json", "--watch", "--api", api};
+  std::vector<std::string> args{shoal_bin(), "endpoints", "web", "--json", "--watch", "--api", api};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -270,7 +271,7 @@ TEST_CASE("catalog: a blocking query returns on a change well before wait, else 
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, SHOAL_BIN, &fa, nullptr, argv.data(), environ) == 0);
+  REQUIRE(posix_spawn(&pid, shoal_bin(), &fa, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&fa);
   auto lines = [&] {
     const std::string t = shoal::test::read_text(out_path);

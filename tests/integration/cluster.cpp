@@ -27,6 +27,7 @@
 #include "node/runtime/orphan_watchdog.hpp"
 #include "node/runtime/proc.hpp"
 #include "node/sealer.hpp"
+#include "agent_binary.hpp"
 
 extern char** environ;
 
@@ -193,13 +194,13 @@ void Cluster::start(int i, const std::vector<std::string>& flags) {
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, p.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  std::vector<std::string> args{SHOAL_BIN, "agent", "--config", p.config, "--log-level", "debug"};
+  std::vector<std::string> args{shoal_bin(), "agent", "--config", p.config, "--log-level", "debug"};
   args.insert(args.end(), flags.begin(), flags.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, SHOAL_BIN, &fa, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, shoal_bin(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("posix_spawn failed");
   p.pid = pid;
@@ -291,7 +292,7 @@ std::optional<nlohmann::json> Cluster::get(int i, const std::string& path) {
 }
 
 std::pair<int, std::string> Cluster::cli(const std::vector<std::string>& args) {
-  std::string cmd = std::string("'") + SHOAL_BIN + "'";
+  std::string cmd = std::string("'") + shoal_bin() + "'";
   for (const auto& a : args) cmd += " '" + a + "'";
   cmd += " 2>/dev/null";
   FILE* f = ::popen(cmd.c_str(), "r");

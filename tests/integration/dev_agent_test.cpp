@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agent_binary.hpp"
 #include "tests/integration/cluster.hpp"
 
 extern char** environ;
@@ -66,7 +67,7 @@ TEST_CASE("agent --dev: prints its folders, tells systemd it is ready, runs a dr
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&fa, 2, c.peer(0).log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
-  std::vector<std::string> args{SHOAL_BIN, "agent", "--dev", "--bind", gossip, "--api-listen", api};
+  std::vector<std::string> args{shoal_bin(), "agent", "--dev", "--bind", gossip, "--api-listen", api};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -80,7 +81,7 @@ TEST_CASE("agent --dev: prints its folders, tells systemd it is ready, runs a dr
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, SHOAL_BIN, &fa, nullptr, argv.data(), envp.data()) == 0);
+  REQUIRE(posix_spawn(&pid, shoal_bin(), &fa, nullptr, argv.data(), envp.data()) == 0);
   posix_spawn_file_actions_destroy(&fa);
   c.peer(0).pid = pid;  // the fixture kills it by PID
 

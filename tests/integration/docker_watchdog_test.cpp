@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_binary.hpp"
 #include "cluster.hpp"
 #include "node/runtime/heartbeat_watch.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
@@ -127,7 +128,7 @@ long ms_since(std::chrono::steady_clock::time_point t0) {
 // Runs `shoal ARGS` with /dev/null as stdio for at most `limit`: its exit status, or -1 (then
 // killed by its PID).
 int run_bounded(const std::vector<std::string>& args, std::chrono::milliseconds limit) {
-  std::vector<std::string> a{SHOAL_BIN};
+  std::vector<std::string> a{shoal_bin()};
   a.insert(a.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : a) argv.push_back(s.data());
@@ -137,7 +138,7 @@ int run_bounded(const std::vector<std::string>& args, std::chrono::milliseconds 
   for (int fd = 0; fd <= 2; ++fd)
     posix_spawn_file_actions_addopen(&fa, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, SHOAL_BIN, &fa, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, shoal_bin(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return -2;
   int status = 0;

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "agent_binary.hpp"
 #include "cluster.hpp"
 #include "node/http.hpp"
 
@@ -57,7 +58,7 @@ pid_t follow(Cluster& c, int i, const std::string& path) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(fd, 1);
     const std::string api = api_addr(c, i);
-    ::execl(SHOAL_BIN, "shoal", "events", "-f", "--json", "--api", api.c_str(),
+    ::execl(shoal_bin(), "shoal", "events", "-f", "--json", "--api", api.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);
   }

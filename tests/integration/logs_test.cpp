@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 
+#include "agent_binary.hpp"
 #include "cluster.hpp"
 #include "node/http.hpp"
 #include "node/logs_wire.hpp"
@@ -135,7 +136,7 @@ TEST_CASE("logs: the peer that does not run the service returns its lines, forwa
   CHECK(next["cursor"] == first["cursor"]);
   // -f from the non-owner: a line printed later arrives; Ctrl-C ends it with 0.
   const std::string follow_out = c.root() + "/follow.out";
-  std::vector<std::string> args{SHOAL_BIN, "logs", "talk/0", "-f", "--json", "--api",
+  std::vector<std::string> args{shoal_bin(), "logs", "talk/0", "-f", "--json", "--api",
                                 shoal::test::api_addr(c, other)};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -144,7 +145,7 @@ TEST_CASE("logs: the peer that does not run the service returns its lines, forwa
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, follow_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t follower = -1;
-  REQUIRE(posix_spawn(&follower, SHOAL_BIN, &fa, nullptr, argv.data(), environ) == 0);
+  REQUIRE(posix_spawn(&follower, shoal_bin(), &fa, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&fa);
   CHECK(wait_until(10s, [&] { return json_lines(shoal::test::read_text(follow_out)).size() == 3; }));
   std::ofstream(c.peer(owner).dir + "/data/work/talk-0/go") << "";

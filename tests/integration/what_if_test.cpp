@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "agent_binary.hpp"
 #include "cluster.hpp"
 
 using namespace shoal::test;
@@ -93,7 +94,7 @@ TEST_CASE("what-if refuses unknown peers and zones by name", "[integration]") {
   CHECK(zcode == 2);
   // The API itself: 400 with the name, both ways; a read needs no token.
   const std::string err_file = c.root() + "/what-if.err";
-  const std::string cmd = std::string("'") + SHOAL_BIN + "' what-if --down ghost --api " +
+  const std::string cmd = std::string("'") + shoal_bin() + "' what-if --down ghost --api " +
                           api_addr(c, 0) + " 2>'" + err_file + "'";
   CHECK(WEXITSTATUS(std::system(cmd.c_str())) == 2);
   CHECK(read_text(err_file) == "shoal what-if: unknown peer `ghost`\n");
