@@ -1,7 +1,9 @@
-// deploy: replicas, mode, resources, restart_policy, placement; update_config and the rest are
-// reported (Shoal's service file has no update policy).
+// deploy: replicas, mode, resources, restart_policy, placement, update_config (as much as
+// Shoal's `update` table expresses); the rest is reported.
 #include "node/convert/compose_parts.hpp"
 #include "node/convert/compose_values.hpp"
+
+#include "config/validate_spec.hpp"
 
 namespace shoal::convert {
 namespace {
@@ -115,6 +117,31 @@ void read_service_resources(Walk& w, const std::vector<Entry>& entries, const st
   }
 }
 
+// parallelism, order (stop-first) and monitor (as min_healthy_time) map; Shoal has no delay
+// between batches, no failure ratio and no automatic rollback yet.
+void read_update_config(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d) {
+  for (const Entry& e : w.mapping(n, key).value_or(Entries{})) {
+    const std::string k = key + "." + e.key;
+    if (e.key == "parallelism") {
+      auto v = w.integer(e.value, k, 0, config::SpecLimits{}.max_replicas);
+      if (v && *v == 0) not_converted(w, d, e.value, k, "Shoal replaces at most N at a time, N >= 1");
+      else if (v) d.update_parallelism = *v;
+    } else if (e.key == "order") {
+      auto o = w.scalar(e.value, k);
+      if (o && *o == "stop-first") d.update_order = *o;
+      else if (o && *o == "start-first")
+        not_converted(w, d, e.value, k, "Shoal replaces stop-first only, for now");
+      else if (o) w.error(e.value, k, "must be stop-first or start-first, not `" + *o + "`");
+    } else if (e.key == "monitor") {
+      if (auto ms = read_duration(w, d, e.value, k)) d.update_min_healthy_time = *ms;
+    } else if (e.key == "failure_action") {
+      not_converted(w, d, e.key_node, k, "Shoal marks a failed version and stops there (no rollback yet)");
+    } else {
+      not_converted(w, d, e.key_node, k, "Shoal has no equivalent");
+    }
+  }
+}
+
 void read_deploy(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d) {
   for (const Entry& e : w.mapping(n, key).value_or(Entries{})) {
     const std::string k = key + "." + e.key;
@@ -134,11 +161,12 @@ void read_deploy(Walk& w, const YAML::Node& n, const std::string& key, ServiceDr
       read_restart_policy(w, e.value, k, d);
     } else if (e.key == "placement") {
       read_placement(w, e.value, k, d);
-    } else if (e.key == "update_config" || e.key == "rollback_config") {
+    } else if (e.key == "update_config") {
+      read_update_config(w, e.value, k, d);
+    } else if (e.key == "rollback_config") {
       // Every key by name, so that the list says exactly what the file asked for.
       for (const Entry& u : w.mapping(e.value, k).value_or(Entries{}))
-        not_converted(w, d, u.key_node, k + "." + u.key,
-                      "Shoal's service file has no update policy yet");
+        not_converted(w, d, u.key_node, k + "." + u.key, "Shoal has no rollback yet");
     } else {
       not_converted(w, d, e.key_node, k, "Shoal has no equivalent");
     }

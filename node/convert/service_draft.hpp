@@ -38,6 +38,10 @@ struct ServiceDraft {
   std::optional<std::int64_t> max_per_peer;
   std::optional<config::Millis> stop_grace;
   std::vector<std::string> volumes;                        // Shoal's volume text
+  // deploy.update_config as the `update` table (written when one of its keys maps).
+  std::optional<std::int64_t> update_parallelism;
+  std::optional<std::string> update_order;                 // stop-first only, for now
+  std::optional<config::Millis> update_min_healthy_time;   // compose's monitor
   std::vector<std::string> not_converted;                  // key paths, for the header comment
 };
 

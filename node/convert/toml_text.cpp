@@ -69,6 +69,14 @@ void write_health(const ServiceDraft& d, std::string& out) {
   out += "health = " + h.text() + "\n";
 }
 
+void write_update(const ServiceDraft& d, std::string& out) {
+  Inline u;
+  if (d.update_parallelism) u.add("parallelism", std::to_string(*d.update_parallelism));
+  if (d.update_order) u.add("order", toml_string(*d.update_order));
+  if (d.update_min_healthy_time) u.add("min_healthy_time", duration(*d.update_min_healthy_time));
+  if (!u.parts.empty()) out += "update = " + u.text() + "\n";
+}
+
 }  // namespace
 
 std::string toml_string(std::string_view text) {
@@ -117,6 +125,7 @@ std::string to_toml(const ServiceDraft& d, std::string_view source_path) {
   if (!d.constraints.empty()) place.add("constraints", array(d.constraints));
   if (d.max_per_peer) place.add("max_per_peer", std::to_string(*d.max_per_peer));
   if (!place.parts.empty()) out += "placement = " + place.text() + "\n";
+  write_update(d, out);
   if (d.stop_grace) out += "stop_grace = " + duration(*d.stop_grace) + "\n";
   if (!d.volumes.empty()) out += "volumes = " + array(d.volumes) + "\n";
   if (!d.ports.empty()) {

@@ -175,17 +175,37 @@ TEST_CASE("deploy: global mode, reservations, restart and the update policy") {
   CHECK(s.restart.max_delay == 120000);
   REQUIRE(s.placement.constraints.size() == 1);
   CHECK(s.placement.constraints[0].to_string() == "label.zone == \"eu 1\"");
+  REQUIRE(s.update);
+  CHECK(s.update->parallelism == 2);  // start-first is reported, stop-first stays
+  CHECK(s.update->order == shoal::config::UpdatePolicy::Order::stop_first);
   CHECK(warned_keys(c) == std::vector<std::string>{
                               "services.a.restart",
                               "services.a.deploy.replicas",
                               "services.a.deploy.resources.reservations",
                               "services.a.deploy.restart_policy.window",
-                              "services.a.deploy.update_config.parallelism",
                               "services.a.deploy.update_config.delay",
                               "services.a.deploy.update_config.order",
                               "services.a.deploy.placement.constraints",
                               "services.a.deploy.placement.preferences",
                               "services.a.deploy.labels"});
+}
+
+TEST_CASE("deploy.update_config: parallelism, stop-first and monitor become the update table") {
+  Converted c;
+  auto s = one(R"(services:
+  a:
+    image: x
+    deploy:
+      update_config: {parallelism: 3, order: stop-first, monitor: 30s, failure_action: rollback}
+      rollback_config: {parallelism: 1}
+)",
+               &c);
+  REQUIRE(s.update);
+  CHECK(s.update->parallelism == 3);
+  CHECK(s.update->min_healthy_time == 30000);
+  CHECK(warned_keys(c) == std::vector<std::string>{"services.a.deploy.update_config.failure_action",
+                                                   "services.a.deploy.rollback_config.parallelism"});
+  CHECK_FALSE(one("services:\n  a: {image: x, deploy: {update_config: {delay: 5s}}}\n").update);
 }
 
 TEST_CASE("cpus, mem_limit and mem_reservation outside deploy, where deploy wins") {
