@@ -28,6 +28,7 @@
 #include "node/metrics.hpp"
 #include "node/orphan_heartbeat.hpp"
 #include "node/peer_memory.hpp"
+#include "node/process_signals.hpp"
 #include "node/dir_watch.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/sd_notify.hpp"
@@ -90,8 +91,9 @@ class Agent {
         wake_(io_),
         join_timer_(io_),
         heartbeat_(io_, cfg_, setup_.name),
-        signals_(io_, SIGINT, SIGTERM) {
-    signals_.add(SIGHUP);
+        signals_(io_, {[this] { reload(); },
+                       [this] { return departure_.drain().active() || departure_.leaving(); },
+                       [this](const char* why) { departure_.start(why); }}) {
     services_.set_max_replicas(cfg_.limits.max_replicas);
   }
 
@@ -112,7 +114,7 @@ class Agent {
                  sealer_.enabled() ? "sealed (" + std::to_string(sealer_.key_count()) + " keys)"
                                    : std::string("PLAINTEXT (security.insecure)"));
     transport_.start();
-    signals_.async_wait([this](boost::system::error_code ec, int sig) { on_signal(ec, sig); });
+    signals_.start();
     std::vector<gossip::Address> seeds;
     for (const auto& a : cfg_.join) {
       gossip::Address s{a.host, a.port};
@@ -426,23 +428,12 @@ class Agent {
     return json_response(200, what_if_json(r));
   }
 
-  void on_signal(boost::system::error_code ec, int sig) {
-    if (ec) return;
-    if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
-      scan_services();
-      if (reload_keyring(sealer_)) keys_.acknowledge(clock_now());
-      reload_token(guard_, cfg_.api.token_file);
-    } else if (departure_.drain().active() || departure_.leaving()) {
-      if (sig == SIGINT) {
-        spdlog::warn("second interrupt: quitting at once");
-        spdlog::default_logger()->flush();
-        std::_Exit(0);
-      }
-    } else {
-      departure_.start(sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    }
-    signals_.async_wait([this](boost::system::error_code e, int s) { on_signal(e, s); });
+  // SIGHUP (node/process_signals.hpp).
+  void reload() {
+    spdlog::info("SIGHUP: rescanning {}", cfg_.services_dir);
+    scan_services();
+    if (reload_keyring(sealer_)) keys_.acknowledge(clock_now());
+    reload_token(guard_, cfg_.api.token_file);
   }
 
   bool others_alive() const {
@@ -656,7 +647,7 @@ class Agent {
   std::vector<gossip::Address> seeds_;
   bool joined_ = false;
   ReadyNotice ready_notice_;  // takes $NOTIFY_SOCKET (unsetenv): before any thread starts
-  asio::signal_set signals_;
+  ProcessSignals signals_;  // SIGHUP, SIGTERM, SIGINT
   Listeners listeners_;  // the API (TCP and unix) and DNS
   std::uint64_t handler_errors_ = 0;  // exceptions contained by run_io
   DesiredState desired_{peer_, cfg_.limits.max_replicas};  // specs and their placement
