@@ -169,7 +169,23 @@ class Placer {
   // The greedy: every instance proposes to its peers in rank order; proposals are taken in
   // one global order (home instances first; then by pass, rank, key, instance, peer).
   // `watch` (an index into order_, or -1) records the verdicts for explain().
+  //
+  // Proposals are bucketed by pass and rank. Pass = 2 x relax level + spill; rank = (segment,
+  // position in it), so a peer joining or forgotten in one zone shifts no rank in the zones
+  // after it (segments: the home peer, each zone, a candidate group and its rest). A proposal
+  // made while those of (pass, rank) are taken has a higher rank or a later pass, so each
+  // bucket is complete when its turn comes, and taking the buckets in turn, each sorted, is
+  // the one global order.
   void solve(int watch);
+  bool restart(Cursor& c);
+  void propose_next(std::uint32_t i);  // the instance's next proposal, or its unplaced reason
+  void take(const Proposal& pr, bool spill, bool first);  // commit, or refuse and propose again
+  void run_class(const std::vector<std::uint32_t>& members);  // every bucket in turn
+  void run_by_class(const std::vector<std::uint32_t>& instances);  // home instances first
+  std::vector<std::uint32_t> unplace_orphans();  // phase B: those phase A put on ineligible peers
+  std::vector<Cursor> cursors_;  // solve(): per order_ index
+  std::vector<std::vector<std::vector<std::vector<Proposal>>>> passes_;  // [pass][segment][position]
+  int watch_ = -1;
 
   struct Result {
     int peer = -1;

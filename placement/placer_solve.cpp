@@ -117,105 +117,93 @@ void Placer::place_global() {
   }
 }
 
-void Placer::solve(int watch) {
-  results_.assign(order_.size(), Result{});
-  watched_.clear();
-  skip_ineligible_ = false;
-  place_global();
-  std::vector<Cursor> cursors(order_.size());
-  // Proposals by pass and rank. Pass = 2 x relax level + spill; rank = (segment, position in
-  // it), so a peer joining or forgotten in one zone shifts no rank in the zones after it
-  // (version 1 ranked by position in the whole ranking; segments: the home peer, each zone,
-  // a candidate group and its rest). A
-  // proposal made while those of (pass, rank) are taken has a higher rank or a later pass,
-  // so each bucket is complete when its turn comes, and taking the buckets in turn, each
-  // sorted, is the one global order.
-  std::vector<std::vector<std::vector<std::vector<Proposal>>>> passes;  // [pass][segment][position]
-  auto push_next = [&](std::uint32_t i) {
-    Cursor& c = cursors[i];
-    std::pair<Key, std::uint32_t> next;
-    while (!next_eligible(order_[i], c, next)) {
-      const std::uint32_t relax = c.relax, next_relax = c.next_relax;
-      if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again over it
-        c = Cursor{};
-        c.spill = true;
-        c.relax = relax;
-        c.next_relax = next_relax;
-      } else if (next_relax > relax) {  // a peer with room refused only for spread: relax it
-        c = Cursor{};
-        c.relax = next_relax;
-      } else {
-        c.done = true;
-        break;
+// The cursor found no next peer: walk again past the balance cap, or at the next relax level
+// of spread; false when neither is left.
+bool Placer::restart(Cursor& c) {
+  const std::uint32_t relax = c.relax, next_relax = c.next_relax;
+  if (!c.spill && c.saw_cap) {  // some peer refused only for the cap: walk again over it
+    c = Cursor{};
+    c.spill = true;
+    c.relax = relax;
+    c.next_relax = next_relax;
+    return true;
+  }
+  if (next_relax > relax) {  // a peer with room refused only for spread: relax it
+    c = Cursor{};
+    c.relax = next_relax;
+    return true;
+  }
+  return false;
+}
+
+void Placer::propose_next(std::uint32_t i) {
+  Cursor& c = cursors_[i];
+  std::pair<Key, std::uint32_t> next;
+  while (!next_eligible(order_[i], c, next)) {
+    if (restart(c)) continue;
+    results_[i].reason = unplaced_reason(order_[i]);
+    c = Cursor{};
+    return;
+  }
+  const std::size_t pass = std::size_t{c.relax} * 2 + (c.spill ? 1 : 0);
+  if (passes_.size() <= pass) passes_.resize(pass + 1);
+  auto& segments = passes_[pass];
+  if (segments.size() <= c.segment) segments.resize(c.segment + 1);
+  if (segments[c.segment].size() <= c.proposals) segments[c.segment].resize(c.proposals + 1);
+  segments[c.segment][c.proposals].push_back(Proposal{next.first, i, next.second});
+  ++c.proposals;
+}
+
+void Placer::take(const Proposal& pr, bool spill, bool first) {
+  const Inst& in = order_[pr.inst];
+  ServiceRt& s = services_[in.service];
+  Cursor& c = cursors_[pr.inst];
+  const bool at_home = in.home && s.home_list && first;  // segment 0, first peer
+  const bool room = (s.soft_zones || zone_open(s, pr.peer)) && has_room(s, pr.peer);
+  const std::uint32_t need = at_home ? 0 : spread_level(s, pr.peer);
+  const bool spread_ok = need <= c.relax;
+  if (room && spread_ok && (spill || at_home || under_cap(s, pr.peer))) {
+    commit(in, pr.peer);
+    results_[pr.inst].peer = static_cast<int>(pr.peer);
+    results_[pr.inst].spilled = spill;
+    results_[pr.inst].relax = c.relax;
+    c = Cursor{};  // frees its batch
+    return;
+  }
+  if (static_cast<int>(pr.inst) == watch_) watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer, c.relax));
+  if (room && !spread_ok && (c.next_relax == 0 || need < c.next_relax)) c.next_relax = need;
+  if (room && spread_ok) {  // refused for the balance cap alone: this peer closes (see place.hpp)
+    c.saw_cap = true;
+    peers_[pr.peer].closed = true;
+  }
+  if (!zone_open(s, pr.peer, c.relax)) skip_segment(c);  // the zone stays full: pass it over
+  propose_next(pr.inst);
+}
+
+void Placer::run_class(const std::vector<std::uint32_t>& members) {
+  for (std::uint32_t i : members) propose_next(i);
+  for (std::size_t pass = 0; pass < passes_.size(); ++pass) {
+    for (std::size_t seg = 0; seg < passes_[pass].size(); ++seg) {
+      for (std::size_t pos = 0; pos < passes_[pass][seg].size(); ++pos) {
+        std::vector<Proposal> bucket = std::move(passes_[pass][seg][pos]);
+        std::sort(bucket.begin(), bucket.end());
+        for (const Proposal& pr : bucket) take(pr, pass % 2 == 1, seg == 0 && pos == 0);
       }
     }
-    if (c.done) {
-      results_[i].reason = unplaced_reason(order_[i]);
-      cursors[i] = Cursor{};
-      return;
-    }
-    const std::size_t pass = std::size_t{c.relax} * 2 + (c.spill ? 1 : 0);
-    if (passes.size() <= pass) passes.resize(pass + 1);
-    auto& segments = passes[pass];
-    if (segments.size() <= c.segment) segments.resize(c.segment + 1);
-    if (segments[c.segment].size() <= c.proposals) segments[c.segment].resize(c.proposals + 1);
-    segments[c.segment][c.proposals].push_back(Proposal{next.first, i, next.second});
-    ++c.proposals;
-  };
-  auto take = [&](const Proposal& pr, bool spill, bool first) {
-    const Inst& in = order_[pr.inst];
-    ServiceRt& s = services_[in.service];
-    Cursor& c = cursors[pr.inst];
-    const bool at_home = in.home && s.home_list && first;  // segment 0, first peer
-    const bool room = (s.soft_zones || zone_open(s, pr.peer)) && has_room(s, pr.peer);
-    const std::uint32_t need = at_home ? 0 : spread_level(s, pr.peer);
-    const bool spread_ok = need <= c.relax;
-    if (room && spread_ok && (spill || at_home || under_cap(s, pr.peer))) {
-      commit(in, pr.peer);
-      results_[pr.inst].peer = static_cast<int>(pr.peer);
-      results_[pr.inst].spilled = spill;
-      results_[pr.inst].relax = c.relax;
-      c = Cursor{};  // frees its batch
-      return;
-    }
-    if (static_cast<int>(pr.inst) == watch) watched_.emplace_back(pr.peer, peer_verdict(in, pr.peer, c.relax));
-    if (room && !spread_ok && (c.next_relax == 0 || need < c.next_relax)) c.next_relax = need;
-    if (room && spread_ok) {  // refused for the balance cap alone: this peer closes (see place.hpp)
-      c.saw_cap = true;
-      peers_[pr.peer].closed = true;
-    }
-    if (!zone_open(s, pr.peer, c.relax)) skip_segment(c);  // the zone stays full: pass it over
-    push_next(pr.inst);
-  };
-  auto run_class = [&](const std::vector<std::uint32_t>& members) {
-    for (std::uint32_t i : members) push_next(i);
-    for (std::size_t pass = 0; pass < passes.size(); ++pass) {
-      for (std::size_t seg = 0; seg < passes[pass].size(); ++seg) {
-        for (std::size_t pos = 0; pos < passes[pass][seg].size(); ++pos) {
-          std::vector<Proposal> bucket = std::move(passes[pass][seg][pos]);
-          std::sort(bucket.begin(), bucket.end());
-          for (const Proposal& pr : bucket) take(pr, pass % 2 == 1, seg == 0 && pos == 0);
-        }
-      }
-    }
-    passes.clear();
-  };
-  auto by_class = [&](const std::vector<std::uint32_t>& all) {
-    for (const bool home_class : {true, false}) {
-      std::vector<std::uint32_t> members;
-      for (std::uint32_t i : all)
-        if (order_[i].home == home_class) members.push_back(i);
-      run_class(members);
-    }
-  };
-  // Phase A: every ranked peer as if it were eligible. A peer failing stays ranked until it is
-  // forgotten, so this part of the result does not change when it fails.
-  std::vector<std::uint32_t> all(order_.size());
-  std::iota(all.begin(), all.end(), 0u);
-  by_class(all);
-  // Phase B: the instances phase A gave to ineligible peers (orphans) go, in the same global
-  // order, to eligible peers with what phase A left: no instance placed on an eligible peer
-  // moves for them, so a peer failing moves its own instances only.
+  }
+  passes_.clear();
+}
+
+void Placer::run_by_class(const std::vector<std::uint32_t>& instances) {
+  for (const bool home_class : {true, false}) {
+    std::vector<std::uint32_t> members;
+    for (std::uint32_t i : instances)
+      if (order_[i].home == home_class) members.push_back(i);
+    run_class(members);
+  }
+}
+
+std::vector<std::uint32_t> Placer::unplace_orphans() {
   std::vector<std::uint32_t> orphans;
   for (std::uint32_t i = 0; i < order_.size(); ++i) {
     const int p = results_[i].peer;
@@ -223,9 +211,29 @@ void Placer::solve(int watch) {
     results_[i] = Result{};
     orphans.push_back(i);
   }
+  return orphans;
+}
+
+void Placer::solve(int watch) {
+  results_.assign(order_.size(), Result{});
+  watched_.clear();
+  watch_ = watch;
+  skip_ineligible_ = false;
+  place_global();
+  cursors_.assign(order_.size(), Cursor{});
+  // Phase A: every ranked peer as if it were eligible. A peer failing stays ranked until it is
+  // forgotten, so this part of the result does not change when it fails.
+  std::vector<std::uint32_t> all(order_.size());
+  std::iota(all.begin(), all.end(), 0u);
+  run_by_class(all);
+  // Phase B: the instances phase A gave to ineligible peers (orphans) go, in the same global
+  // order, to eligible peers with what phase A left: no instance placed on an eligible peer
+  // moves for them, so a peer failing moves its own instances only.
+  const std::vector<std::uint32_t> orphans = unplace_orphans();
   skip_ineligible_ = true;
   reset_zones_to_eligible();
-  by_class(orphans);
+  run_by_class(orphans);
+  cursors_.clear();
 }
 
 Assignment Placer::run() {

@@ -1,7 +1,7 @@
 #include "sim/input_hash.hpp"
 
 #include "sim/engine_access.hpp"
-#include "sim/shared_state.hpp"
+#include "sim/decoded_state_cache.hpp"
 
 namespace shoal::sim {
 
@@ -46,7 +46,7 @@ void refresh_input_hash(SimPeer& p) {
   });
   p.members_hash = live;
   p.placement_members_hash = all;
-  p.spec_hash = SharedState::spec_hash(p.peer->engine().state());
+  p.spec_hash = DecodedStateCache::spec_hash(p.peer->engine().state());
   p.hash_dirty = false;
 }
 

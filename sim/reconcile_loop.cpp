@@ -91,7 +91,7 @@ void ReconcileLoop::step(std::uint32_t i) {
   run_step(i, *view, gates);
 }
 
-std::shared_ptr<const SharedState::StatusMap> ReconcileLoop::relevant_statuses(SimPeer& p,
+std::shared_ptr<const DecodedStateCache::StatusMap> ReconcileLoop::relevant_statuses(SimPeer& p,
                                                                               const ViewData& view) {
   // The others' statuses a step reads: Reconciler::step looks at them only for the instances
   // this peer owns or runs (runs_elsewhere, remote_on) and, for a rolling replacement, at every
@@ -108,16 +108,16 @@ std::shared_ptr<const SharedState::StatusMap> ReconcileLoop::relevant_statuses(S
     if (h != view.spec_hash.end() && h->second != inst.local.spec_hash)
       stale_services.insert(id.service);
   }
-  auto relevant = std::make_shared<const SharedState::StatusMap>(
-      p.status_scan ? shared_.relevant(p.peer->engine().state(), ids, stale_services)
-                    : shared_.relevant(
+  auto relevant = std::make_shared<const DecodedStateCache::StatusMap>(
+      p.status_scan ? decoded_cache_.relevant(p.peer->engine().state(), ids, stale_services)
+                    : decoded_cache_.relevant(
                           p.status_vals,
                           [&](std::size_t j) -> const std::string& {
                             return peers_[static_cast<std::uint32_t>(j)].name;
                           },
                           ids, stale_services));
   if (opt_.check_caches && !p.status_scan &&
-      *relevant != shared_.relevant(p.peer->engine().state(), ids, stale_services))
+      *relevant != decoded_cache_.relevant(p.peer->engine().state(), ids, stale_services))
     fail(p.name + ": statuses kept from events differ from its store's");
   return relevant;
 }
@@ -193,19 +193,19 @@ std::shared_ptr<const ViewData> ReconcileLoop::view_for(SimPeer& p) {
 void ReconcileLoop::refresh_state_view(SimPeer& p) {
   refresh_input_hash(p);
   if (!p.specs || p.specs_key != p.spec_hash) {
-    p.specs = shared_.specs(p.peer->engine().state(), p.spec_hash);
+    p.specs = decoded_cache_.specs(p.peer->engine().state(), p.spec_hash);
     p.specs_key = p.spec_hash;
   }
-  if (opt_.check_caches && p.status_hash != SharedState::status_hash(p.peer->engine().state()))
+  if (opt_.check_caches && p.status_hash != DecodedStateCache::status_hash(p.peer->engine().state()))
     fail(p.name + ": status hash kept from events differs from its store's");
   if (!opt_.check_caches) return;
   // The whole status map is only needed to cross-check the reduced one a step gets.
   if (!p.statuses || p.statuses_key != p.status_hash) {
-    p.statuses = shared_.statuses(p.peer->engine().state(), p.status_hash);
+    p.statuses = decoded_cache_.statuses(p.peer->engine().state(), p.status_hash);
     p.statuses_key = p.status_hash;
   }
   {
-    SharedState fresh;  // nothing cached: every value decoded from this peer's own store
+    DecodedStateCache fresh;  // nothing cached: every value decoded from this peer's own store
     if (*fresh.statuses(p.peer->engine().state(), p.status_hash) != *p.statuses)
       fail(p.name + ": shared statuses differ from its store's");
   }
@@ -272,7 +272,7 @@ void ReconcileLoop::status_changed(SimPeer& p, const std::string& key) {
   const auto j = peers_.named(std::string_view(key).substr(gossip::kStatusPrefix.size()));
   const gossip::Entry* e = p.peer->engine().state().find(key);
   if (!j) {  // not a simulated peer's name: rescan
-    p.status_hash = SharedState::status_hash(p.peer->engine().state());
+    p.status_hash = DecodedStateCache::status_hash(p.peer->engine().state());
     p.status_scan = true;
     return;
   }
@@ -280,9 +280,9 @@ void ReconcileLoop::status_changed(SimPeer& p, const std::string& key) {
     p.status_part.resize(peers_.size(), 0);
     p.status_vals.resize(peers_.size());
   }
-  p.status_vals[*j] = shared_.status_value(e);
+  p.status_vals[*j] = decoded_cache_.status_value(e);
   std::uint64_t& part = p.status_part[*j];
-  const std::uint64_t now_part = SharedState::status_entry_hash(e);
+  const std::uint64_t now_part = DecodedStateCache::status_entry_hash(e);
   p.status_hash ^= part ^ now_part;
   part = now_part;
 }
@@ -305,7 +305,7 @@ void ReconcileLoop::publish_status(std::uint32_t i) {
   const std::optional<gossip::Version> v = p.peer->publish_status(clock(p, now()), st);
   if (!v) return;
   const std::string key = gossip::Store::status_key(p.name);
-  shared_.remember_status(key, *v, std::move(st));
+  decoded_cache_.remember_status(key, *v, std::move(st));
   status_changed(p, key);  // now, not at the engine's event: the hash must match the store
   ++status_writes_;
   checker_.track_write(key, *v);

@@ -18,7 +18,7 @@
 #include "sim/event_queue.hpp"
 #include "sim/experiment.hpp"
 #include "sim/fake_runtime.hpp"
-#include "sim/shared_state.hpp"
+#include "sim/decoded_state_cache.hpp"
 #include "sim/sim_peer.hpp"
 #include "sim/world.hpp"
 
@@ -46,7 +46,7 @@ class ReconcileLoop {
   // A status/ key changed in p's store: keeps p.status_hash and p.status_vals exact.
   void status_changed(SimPeer& p, const std::string& key);
 
-  const SharedState& shared() const { return shared_; }
+  const DecodedStateCache& decoded_cache() const { return decoded_cache_; }
   std::uint64_t placements_computed() const { return placements_computed_; }
   std::uint64_t placements_shared() const { return placements_shared_; }
   std::uint64_t reconcile_steps() const { return reconcile_steps_; }
@@ -57,7 +57,7 @@ class ReconcileLoop {
   void fail(const std::string& what) { checker_.fail(what); }
   std::shared_ptr<const ViewData> view_for(SimPeer& p);
   void refresh_state_view(SimPeer& p);  // specs and statuses from its store, when changed
-  std::shared_ptr<const SharedState::StatusMap> relevant_statuses(SimPeer& p, const ViewData& view);
+  std::shared_ptr<const DecodedStateCache::StatusMap> relevant_statuses(SimPeer& p, const ViewData& view);
   void run_step(std::uint32_t i, const ViewData& view, const node::StepGates& gates);
   // check_caches: the plan on the agent's inputs for the same peer equals the simulator's.
   void check_twin(const placement::Reconciler& twin, const placement::ReconcileInputs& in,
@@ -71,7 +71,7 @@ class ReconcileLoop {
   Peers& peers_;
   FakeRuntime& runtime_;
   Checker& checker_;
-  SharedState shared_;
+  DecodedStateCache decoded_cache_;
   std::map<std::uint64_t, std::weak_ptr<const ViewData>> views_;
   std::uint64_t placements_computed_ = 0, placements_shared_ = 0, reconcile_steps_ = 0;
   std::uint64_t status_writes_ = 0;

@@ -208,13 +208,13 @@ void report_state(nlohmann::json& j, const ReportInputs& in) {
   // With join_grace: a peer's start until it announced `ready` (null without).
   j["ready"] = in.x.join_grace && !in.x.services.empty() ? summary(m.ready_after, true)
                                                          : nlohmann::json(nullptr);
-  const SharedState& shared = in.recon.shared();
+  const DecodedStateCache& cache = in.recon.decoded_cache();
   j["state"] = {{"spec_writer", in.spec_writer.empty() ? nlohmann::json(nullptr) : nlohmann::json(in.spec_writer)},
                 {"status_writes", in.recon.status_writes()},
                 {"probe_writes", in.probe_writes},
-                {"values_decoded", shared.values_decoded()},
-                {"status_maps_built", shared.status_maps_built()},
-                {"status_maps_shared", shared.status_maps_shared()}};
+                {"values_decoded", cache.values_decoded()},
+                {"status_maps_built", cache.status_maps_built()},
+                {"status_maps_shared", cache.status_maps_shared()}};
   std::vector<double> first;
   for (const auto& c : m.crashes)
     if (c.first_suspected) first.push_back(static_cast<double>(*c.first_suspected - c.at) / 1e6);

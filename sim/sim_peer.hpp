@@ -18,7 +18,7 @@
 #include "node/peer/peer.hpp"
 #include "placement/reconcile.hpp"
 #include "sim/experiment.hpp"
-#include "sim/shared_state.hpp"
+#include "sim/decoded_state_cache.hpp"
 
 namespace shoal::sim {
 
@@ -73,19 +73,19 @@ struct SimPeer {
   std::map<placement::InstanceId, Instance> instances;
   std::shared_ptr<const ViewData> view;
   std::uint64_t view_key = 0;
-  std::shared_ptr<const SharedState::Specs> specs;        // decoded from its store's spec/
+  std::shared_ptr<const DecodedStateCache::Specs> specs;        // decoded from its store's spec/
   std::uint64_t specs_key = UINT64_MAX;
-  // SharedState::status_hash of its store, kept up to date entry by entry from state_changed
+  // DecodedStateCache::status_hash of its store, kept up to date entry by entry from state_changed
   // events: status_part[j] is peer j's entry's share (no O(members) scan per step).
   std::uint64_t status_hash = 0;
   std::vector<std::uint64_t> status_part;
   // Its store's status/<peer j> decoded, by j (kept from the same events), and whether some
   // status/ key names no simulated peer (then steps scan the store instead).
-  std::vector<std::shared_ptr<const SharedState::StatusValue>> status_vals;
+  std::vector<std::shared_ptr<const DecodedStateCache::StatusValue>> status_vals;
   bool status_scan = false;
-  std::shared_ptr<const SharedState::StatusMap> statuses;  // decoded from its store's status/
+  std::shared_ptr<const DecodedStateCache::StatusMap> statuses;  // decoded from its store's status/
   std::uint64_t statuses_key = 0;
-  std::shared_ptr<const SharedState::StatusMap> relevant;  // what its last step was given
+  std::shared_ptr<const DecodedStateCache::StatusMap> relevant;  // what its last step was given
   std::uint64_t statuses_seen = UINT64_MAX;               // status_hash at the last step
   bool last_synced = false, last_health_bad = false;      // the gates at the last step
   bool local_changed = true;

@@ -50,8 +50,8 @@ void check_same(Store& fast, Store& plain) {
 
 }  // namespace
 
-TEST_CASE("store fast path: merge_encoded agrees with decode + merge_all (property)",
-          "[store][fastpath]") {
+TEST_CASE("store merge_encoded: merge_encoded agrees with decode + merge_all (property)",
+          "[store][merge_encoded]") {
   const std::uint64_t seed = GENERATE(21, 22, 23, 24);
   INFO("seed " << seed);
   TestRng rng(seed);
@@ -88,7 +88,7 @@ TEST_CASE("store fast path: merge_encoded agrees with decode + merge_all (proper
   CHECK(fast.stats().applied > 0);
 }
 
-TEST_CASE("store fast path: a malformed batch merges nothing", "[store][fastpath]") {
+TEST_CASE("store merge_encoded: a malformed batch merges nothing", "[store][merge_encoded]") {
   Store s("me");
   std::vector<Entry> batch = {Entry{"k1", Version{Hlc::from_wall(kT0), "a"}, false, bytes_of("x")},
                               Entry{"k2", Version{Hlc::from_wall(kT0), "a"}, false, bytes_of("y")}};
@@ -101,8 +101,8 @@ TEST_CASE("store fast path: a malformed batch merges nothing", "[store][fastpath
   CHECK(s.pending_deltas() == 0);
 }
 
-TEST_CASE("store fast path: find() follows forget_member, garbage collection and restore",
-          "[store][fastpath]") {
+TEST_CASE("store merge_encoded: find() follows forget_member, garbage collection and restore",
+          "[store][merge_encoded]") {
   StoreConfig cfg;
   cfg.tombstone_ttl_us = 10 * kSecond;
   Store s("me", cfg);
@@ -136,8 +136,8 @@ TEST_CASE("store fast path: find() follows forget_member, garbage collection and
   CHECK(*moved.get("a") == bytes_of("1"));
 }
 
-TEST_CASE("store fast path: missing_for walks a sorted digest as it looks up an unsorted one "
-          "(property)", "[store][fastpath]") {
+TEST_CASE("store merge_encoded: missing_for walks a sorted digest as it looks up an unsorted one "
+          "(property)", "[store][merge_encoded]") {
   const std::uint64_t seed = GENERATE(41, 42, 43);
   INFO("seed " << seed);
   TestRng rng(seed);
@@ -186,8 +186,8 @@ TEST_CASE("store fast path: missing_for walks a sorted digest as it looks up an 
   }
 }
 
-TEST_CASE("store fast path: the key index finds every entry and nothing else through growth and "
-          "removals (property)", "[store][fastpath]") {
+TEST_CASE("store merge_encoded: the key index finds every entry and nothing else through growth and "
+          "removals (property)", "[store][merge_encoded]") {
   const std::uint64_t seed = GENERATE(51, 52, 53);
   INFO("seed " << seed);
   TestRng rng(seed);
@@ -235,8 +235,8 @@ TEST_CASE("store fast path: the key index finds every entry and nothing else thr
   CHECK(s.entries().size() > 300);
 }
 
-TEST_CASE("store fast path: merges keep the highest version of every key, long keys and short "
-          "(property)", "[store][fastpath]") {
+TEST_CASE("store merge_encoded: merges keep the highest version of every key, long keys and short "
+          "(property)", "[store][merge_encoded]") {
   const std::uint64_t seed = GENERATE(61, 62, 63);
   INFO("seed " << seed);
   TestRng rng(seed);

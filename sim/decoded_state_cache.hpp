@@ -3,7 +3,7 @@
 // same version), so a value is decoded once, and peers whose `status/` (or `spec/`) entries are
 // all equal share one decoded map. Reading stays per peer and honest: what a peer sees is built
 // from the entries of its own store only. Deterministic (ordered containers; the caches change
-// cost, never results). The value encodings are node/state_codec's, the ones real peers gossip.
+// cost, never results). The value encodings are node/peer/state_codec's, the ones real peers gossip.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,7 @@
 
 namespace shoal::sim {
 
-class SharedState {
+class DecodedStateCache {
  public:
   using StatusMap = std::map<std::string, placement::PeerStatus>;  // peer name -> status
   using Specs = std::vector<config::ServiceSpec>;                   // sorted by name

@@ -1,4 +1,4 @@
-#include "sim/shared_state.hpp"
+#include "sim/decoded_state_cache.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -53,23 +53,23 @@ std::string_view as_text(const gossip::Bytes& b) {
 
 }  // namespace
 
-std::uint64_t SharedState::status_entry_hash(const gossip::Entry* e) {
+std::uint64_t DecodedStateCache::status_entry_hash(const gossip::Entry* e) {
   if (!e || e->deleted) return 0;
   return mix(mix(mix(0x57a7, e->key), e->version.hlc), e->version.origin) | 1;
 }
 
-std::uint64_t SharedState::status_hash(const gossip::Store& store) {
+std::uint64_t DecodedStateCache::status_hash(const gossip::Store& store) {
   std::uint64_t h = 0;
   for_prefix(store, kStatus, [&](const gossip::Entry& e) { h ^= status_entry_hash(&e); });
   return h;
 }
-std::uint64_t SharedState::spec_hash(const gossip::Store& store) { return prefix_hash(store, kSpec); }
+std::uint64_t DecodedStateCache::spec_hash(const gossip::Store& store) { return prefix_hash(store, kSpec); }
 
-std::size_t SharedState::ValueKeyHash::operator()(const ValueKey& k) const {
+std::size_t DecodedStateCache::ValueKeyHash::operator()(const ValueKey& k) const {
   return static_cast<std::size_t>(mix(mix(mix(0x7a1, k.first), k.second.hlc), k.second.origin));
 }
 
-std::uint32_t SharedState::number(const placement::InstanceId& id) {
+std::uint32_t DecodedStateCache::number(const placement::InstanceId& id) {
   auto [it, added] = numbers_.try_emplace(id, static_cast<std::uint32_t>(numbers_.size()));
   if (added) {
     numbers_of_service_[id.service].push_back(it->second);
@@ -78,7 +78,7 @@ std::uint32_t SharedState::number(const placement::InstanceId& id) {
   return it->second;
 }
 
-std::shared_ptr<const SharedState::StatusValue> SharedState::decode_value(const gossip::Entry& e) {
+std::shared_ptr<const DecodedStateCache::StatusValue> DecodedStateCache::decode_value(const gossip::Entry& e) {
   ValueKey k{e.key, e.version};
   auto it = status_values_.find(k);
   if (it != status_values_.end()) return it->second;
@@ -91,7 +91,7 @@ std::shared_ptr<const SharedState::StatusValue> SharedState::decode_value(const 
   return v;
 }
 
-std::shared_ptr<const SharedState::StatusValue> SharedState::make_value(
+std::shared_ptr<const DecodedStateCache::StatusValue> DecodedStateCache::make_value(
     placement::PeerStatus status) {
   auto v = std::make_shared<StatusValue>();
   v->status = std::move(status);
@@ -100,18 +100,18 @@ std::shared_ptr<const SharedState::StatusValue> SharedState::make_value(
   return v;
 }
 
-std::shared_ptr<const SharedState::StatusValue> SharedState::status_value(const gossip::Entry* e) {
+std::shared_ptr<const DecodedStateCache::StatusValue> DecodedStateCache::status_value(const gossip::Entry* e) {
   if (!e || e->deleted) return nullptr;
   return decode_value(*e);
 }
 
-void SharedState::remember_status(const std::string& key, const gossip::Version& version,
+void DecodedStateCache::remember_status(const std::string& key, const gossip::Version& version,
                                   placement::PeerStatus status) {
   if (status_values_.size() > 65536) status_values_.clear();
   status_values_[{key, version}] = make_value(std::move(status));
 }
 
-bool SharedState::mark(const std::set<placement::InstanceId>& ids,
+bool DecodedStateCache::mark(const std::set<placement::InstanceId>& ids,
                        const std::set<std::string>& services) {
   for (const auto& id : ids) {
     auto it = numbers_.find(id);  // an instance no status ever mentioned matches nothing
@@ -129,13 +129,13 @@ bool SharedState::mark(const std::set<placement::InstanceId>& ids,
   return !marked_.empty();
 }
 
-void SharedState::unmark() {
+void DecodedStateCache::unmark() {
   for (auto n : marked_) wanted_[n] = 0;
   marked_.clear();
   wanted_mask_ = 0;
 }
 
-std::shared_ptr<const SharedState::StatusMap> SharedState::statuses(const gossip::Store& store,
+std::shared_ptr<const DecodedStateCache::StatusMap> DecodedStateCache::statuses(const gossip::Store& store,
                                                                     std::uint64_t hash) {
   if (auto it = status_maps_.find(hash); it != status_maps_.end()) {
     if (auto m = it->second.lock()) {
@@ -159,7 +159,7 @@ std::shared_ptr<const SharedState::StatusMap> SharedState::statuses(const gossip
   return out;
 }
 
-SharedState::StatusMap SharedState::relevant(const gossip::Store& store,
+DecodedStateCache::StatusMap DecodedStateCache::relevant(const gossip::Store& store,
                                              const std::set<placement::InstanceId>& ids,
                                              const std::set<std::string>& services) {
   StatusMap out;
@@ -177,7 +177,7 @@ SharedState::StatusMap SharedState::relevant(const gossip::Store& store,
   return out;
 }
 
-std::shared_ptr<const SharedState::Specs> SharedState::specs(const gossip::Store& store,
+std::shared_ptr<const DecodedStateCache::Specs> DecodedStateCache::specs(const gossip::Store& store,
                                                              std::uint64_t hash) {
   if (auto it = spec_sets_.find(hash); it != spec_sets_.end()) return it->second;
   auto specs = std::make_shared<Specs>();
