@@ -107,100 +107,107 @@ int validate_command(const std::string& sizes, std::uint64_t seed, const std::st
   return 0;
 }
 
-}  // namespace
+// `shoal-sim run EXP.toml [--out R.json] [--seed N] [--quiet]`.
+struct RunCommand {
+  CLI::App* sub;
+  std::string path, out;
+  std::optional<std::uint64_t> seed;
+  bool quiet = false;
+  explicit RunCommand(CLI::App& app) {
+    sub = app.add_subcommand(
+        "run",
+        "Run an experiment (TOML) on virtual time with the real gossip engine; writes one JSON\n"
+        "object to stdout, or to --out R.json with R.csv (time series) and R.svg (plot) beside it.");
+    sub->add_option("experiment", path, "the experiment file (.toml)")->required();
+    sub->add_option("--out", out, "write the report here (and .csv/.svg beside it)");
+    sub->add_option("--seed", seed, "override the experiment's seed (replays a failure)");
+    sub->add_flag("--quiet", quiet, "no progress lines on stderr");
+  }
+  int run() const { return run_command(path, out, seed, quiet); }
+};
 
-int main(int argc, char** argv) {
-  CLI::App app{"shoal-sim: the Shoal simulator (deterministic; one seed decides everything)"};
-  app.require_subcommand(1);
+// `shoal-sim validate [--sizes 16,64,256] [--json] ...`.
+struct ValidateCommand {
+  CLI::App* sub;
+  std::string sizes = "16,64,256", profile = "lan";
+  std::uint64_t seed = 1;
+  int budget = shoal::sim::ValidateOptions{}.runs_budget;
+  int crashes = shoal::sim::ValidateOptions{}.crashes_per_run;
+  bool json = false, quiet = false;
+  explicit ValidateCommand(CLI::App& app) {
+    sub = app.add_subcommand(
+        "validate",
+        "Run seeded experiments at several sizes and print the simulator next to theory, with\n"
+        "ratio columns: first detection vs SWIM's e/(e-1) probe periods, dissemination vs the push\n"
+        "epidemic model, message load vs SWIM's constant (see sim/README.md).");
+    sub->add_option("--sizes", sizes, "cluster sizes, comma-separated")->capture_default_str();
+    sub->add_option("--seed", seed, "seed of the seeds")->capture_default_str();
+    sub->add_option("--profile", profile, "gossip timing profile")->capture_default_str();
+    sub->add_option("--runs-budget", budget, "runs per size = max(1, this / size)")->capture_default_str();
+    sub->add_option("--crashes", crashes, "crash-and-restart events per run")->capture_default_str();
+    sub->add_flag("--json", json, "one JSON object instead of the table");
+    sub->add_flag("--quiet", quiet, "no progress lines on stderr");
+  }
+  int run() const { return validate_command(sizes, seed, profile, budget, crashes, json, quiet); }
+};
 
-  auto* run = app.add_subcommand(
-      "run",
-      "Run an experiment (TOML) on virtual time with the real gossip engine; writes one JSON\n"
-      "object to stdout, or to --out R.json with R.csv (time series) and R.svg (plot) beside it.");
-  std::string run_path, run_out;
-  std::optional<std::uint64_t> run_seed;
-  bool run_quiet = false;
-  run->add_option("experiment", run_path, "the experiment file (.toml)")->required();
-  run->add_option("--out", run_out, "write the report here (and .csv/.svg beside it)");
-  run->add_option("--seed", run_seed, "override the experiment's seed (replays a failure)");
-  run->add_flag("--quiet", run_quiet, "no progress lines on stderr");
-
-  auto* validate = app.add_subcommand(
-      "validate",
-      "Run seeded experiments at several sizes and print the simulator next to theory, with\n"
-      "ratio columns: first detection vs SWIM's e/(e-1) probe periods, dissemination vs the push\n"
-      "epidemic model, message load vs SWIM's constant (see sim/README.md).");
-  std::string v_sizes = "16,64,256", v_profile = "lan";
-  std::uint64_t v_seed = 1;
-  int v_budget = shoal::sim::ValidateOptions{}.runs_budget;
-  int v_crashes = shoal::sim::ValidateOptions{}.crashes_per_run;
-  bool v_json = false, v_quiet = false;
-  validate->add_option("--sizes", v_sizes, "cluster sizes, comma-separated")->capture_default_str();
-  validate->add_option("--seed", v_seed, "seed of the seeds")->capture_default_str();
-  validate->add_option("--profile", v_profile, "gossip timing profile")->capture_default_str();
-  validate->add_option("--runs-budget", v_budget, "runs per size = max(1, this / size)")->capture_default_str();
-  validate->add_option("--crashes", v_crashes, "crash-and-restart events per run")->capture_default_str();
-  validate->add_flag("--json", v_json, "one JSON object instead of the table");
-  validate->add_flag("--quiet", v_quiet, "no progress lines on stderr");
-
-  auto* placement = app.add_subcommand(
-      "placement",
-      "Benchmark placement::place against baselines (ring, jump, rendezvous, random, ffd) on\n"
-      "real or synthetic data; prints one JSON object. Each pod row is one instance.");
+// `shoal-sim placement (--nodes N.csv --pods P.csv | --synthetic PEERS,INSTANCES) ...`.
+struct PlacementCommand {
+  CLI::App* sub;
   std::string nodes, pods, synthetic, baselines = "ring,jump,rendezvous,random,ffd", caps;
   std::uint64_t seed = 1;
   int removals = 10, adds = -1;
   std::size_t subset_above = shoal::placement::Tuning{}.subset_above;
   double balance = 1.25;
   bool sweep = false, forget = false;
-  placement->add_option("--nodes", nodes, "nodes CSV with a header: name|sn, cpu_milli, memory_mib[, zone]");
-  placement->add_option("--pods", pods, "pods CSV with a header: name|sn, cpu_milli, memory_mib");
-  placement->add_option("--synthetic", synthetic, "PEERS,INSTANCES: a seeded synthetic cluster instead of CSVs");
-  placement->add_option("--seed", seed, "seed for the synthetic cluster and the removal/add picks")->capture_default_str();
-  placement->add_option("--removals", removals, "peers removed, one at a time, to measure movement")->capture_default_str();
-  placement->add_option("--adds", adds, "peers added, one at a time, to measure movement (default: --removals)");
-  placement->add_option("--baselines", baselines, "comma-separated baselines to run, or none")->capture_default_str();
-  placement->add_option("--balance", balance, "balance cap for place(), x fair share; 0 = no cap (1.25 is the protocol's)")->capture_default_str();
-  placement->add_option("--subset-above", subset_above, "eligible peers past which candidate groups are ranked first (the protocol's value by default)")->capture_default_str();
-  placement->add_flag("--forget", forget, "removal erases the peer from the view (default: it is marked dead, as a failed peer stays in the view until forgotten)");
-  placement->add_flag("--balance-sweep", sweep, "print the balance/movement trade-off across caps instead");
-  placement->add_option("--caps", caps, "caps for --balance-sweep, comma-separated (0 = none); default 0,1.05,1.1,1.15,1.25,1.5,2");
 
-  shoal::sim::SweepCommand sweep_command(app);
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+  explicit PlacementCommand(CLI::App& app) {
+    sub = app.add_subcommand(
+        "placement",
+        "Benchmark placement::place against baselines (ring, jump, rendezvous, random, ffd) on\n"
+        "real or synthetic data; prints one JSON object. Each pod row is one instance.");
+    sub->add_option("--nodes", nodes, "nodes CSV with a header: name|sn, cpu_milli, memory_mib[, zone]");
+    sub->add_option("--pods", pods, "pods CSV with a header: name|sn, cpu_milli, memory_mib");
+    sub->add_option("--synthetic", synthetic, "PEERS,INSTANCES: a seeded synthetic cluster instead of CSVs");
+    sub->add_option("--seed", seed, "seed for the synthetic cluster and the removal/add picks")->capture_default_str();
+    sub->add_option("--removals", removals, "peers removed, one at a time, to measure movement")->capture_default_str();
+    sub->add_option("--adds", adds, "peers added, one at a time, to measure movement (default: --removals)");
+    sub->add_option("--baselines", baselines, "comma-separated baselines to run, or none")->capture_default_str();
+    sub->add_option("--balance", balance, "balance cap for place(), x fair share; 0 = no cap (1.25 is the protocol's)")->capture_default_str();
+    sub->add_option("--subset-above", subset_above, "eligible peers past which candidate groups are ranked first (the protocol's value by default)")->capture_default_str();
+    sub->add_flag("--forget", forget, "removal erases the peer from the view (default: it is marked dead, as a failed peer stays in the view until forgotten)");
+    sub->add_flag("--balance-sweep", sweep, "print the balance/movement trade-off across caps instead");
+    sub->add_option("--caps", caps, "caps for --balance-sweep, comma-separated (0 = none); default 0,1.05,1.1,1.15,1.25,1.5,2");
   }
 
-  if (run->parsed()) return run_command(run_path, run_out, run_seed, run_quiet);
-  if (sweep_command.parsed()) return sweep_command.run();
-  if (validate->parsed())
-    return validate_command(v_sizes, v_seed, v_profile, v_budget, v_crashes, v_json, v_quiet);
-
-  if (placement->parsed()) {
-    shoal::placement::View view;
+  // The view to place: synthetic, or read from the two CSV files. Empty `error` on success.
+  shoal::placement::View load_view(std::string& error) const {
     if (!synthetic.empty()) {
-      if (!nodes.empty() || !pods.empty()) return bad_input("--synthetic excludes --nodes/--pods");
       std::size_t p = 0, i = 0;
-      if (!parse_synthetic(synthetic, p, i))
-        return bad_input("--synthetic: expected PEERS,INSTANCES (e.g. 1000,10000), got `" + synthetic + "`");
-      view = shoal::sim::synthetic_view(p, i, seed);
-    } else {
-      if (nodes.empty() || pods.empty()) return bad_input("placement: give --nodes and --pods, or --synthetic PEERS,INSTANCES");
-      auto nt = shoal::sim::read_file(nodes);
-      if (auto* e = std::get_if<shoal::sim::CsvError>(&nt)) return bad_input(e->message);
-      auto pt = shoal::sim::read_file(pods);
-      if (auto* e = std::get_if<shoal::sim::CsvError>(&pt)) return bad_input(e->message);
-      auto nr = shoal::sim::parse_nodes(std::get<std::string>(nt), nodes);
-      if (auto* e = std::get_if<shoal::sim::CsvError>(&nr)) return bad_input(e->message);
-      auto pr = shoal::sim::parse_pods(std::get<std::string>(pt), pods);
-      if (auto* e = std::get_if<shoal::sim::CsvError>(&pr)) return bad_input(e->message);
-      view = shoal::sim::view_from_rows(std::get<std::vector<shoal::sim::NodeRow>>(nr),
-                                        std::get<std::vector<shoal::sim::PodRow>>(pr));
+      if (!nodes.empty() || !pods.empty()) error = "--synthetic excludes --nodes/--pods";
+      else if (!parse_synthetic(synthetic, p, i))
+        error = "--synthetic: expected PEERS,INSTANCES (e.g. 1000,10000), got `" + synthetic + "`";
+      return error.empty() ? shoal::sim::synthetic_view(p, i, seed) : shoal::placement::View{};
     }
+    if (nodes.empty() || pods.empty()) {
+      error = "placement: give --nodes and --pods, or --synthetic PEERS,INSTANCES";
+      return {};
+    }
+    using shoal::sim::CsvError;
+    auto nt = shoal::sim::read_file(nodes);
+    auto pt = shoal::sim::read_file(pods);
+    if (auto* e = std::get_if<CsvError>(&nt)) return error = e->message, shoal::placement::View{};
+    if (auto* e = std::get_if<CsvError>(&pt)) return error = e->message, shoal::placement::View{};
+    auto nr = shoal::sim::parse_nodes(std::get<std::string>(nt), nodes);
+    auto pr = shoal::sim::parse_pods(std::get<std::string>(pt), pods);
+    if (auto* e = std::get_if<CsvError>(&nr)) return error = e->message, shoal::placement::View{};
+    if (auto* e = std::get_if<CsvError>(&pr)) return error = e->message, shoal::placement::View{};
+    return shoal::sim::view_from_rows(std::get<std::vector<shoal::sim::NodeRow>>(nr),
+                                      std::get<std::vector<shoal::sim::PodRow>>(pr));
+  }
+
+  // The benchmark's options from the flags. Empty `error` on success.
+  shoal::sim::BenchOptions options(std::string& error) const {
     shoal::sim::BenchOptions opt;
     opt.seed = seed;
     opt.removals = std::max(0, removals);
@@ -211,31 +218,68 @@ int main(int argc, char** argv) {
     if (baselines != "none") {
       std::stringstream ss(baselines);
       for (std::string b; std::getline(ss, b, ',');) {
-        if (b != "ring" && b != "jump" && b != "rendezvous" && b != "random" && b != "ffd")
-          return bad_input("--baselines: unknown baseline `" + b + "` (ring, jump, rendezvous, random, ffd)");
+        if (b != "ring" && b != "jump" && b != "rendezvous" && b != "random" && b != "ffd" &&
+            error.empty())
+          error = "--baselines: unknown baseline `" + b + "` (ring, jump, rendezvous, random, ffd)";
         opt.baselines.push_back(b);
       }
     }
-    if (balance < 0) return bad_input("--balance must be >= 0");
+    if (balance < 0 && error.empty()) error = "--balance must be >= 0";
     opt.tuning.balance_den = 1000;
     opt.tuning.balance_num = static_cast<std::uint32_t>(balance * 1000.0 + 0.5);
-    if (sweep) {
-      std::vector<double> list = {0, 1.05, 1.1, 1.15, 1.25, 1.5, 2.0};
-      if (!caps.empty()) {
-        list.clear();
-        std::stringstream ss(caps);
-        for (std::string c; std::getline(ss, c, ',');) {
-          try {
-            list.push_back(std::stod(c));
-          } catch (...) {
-            return bad_input("--caps: bad number `" + c + "`");
-          }
-        }
-      }
-      std::cout << shoal::sim::balance_sweep(view, opt, list).dump(2) << "\n";
-    } else {
-      std::cout << shoal::sim::run_bench(view, opt).dump(2) << "\n";
-    }
+    return opt;
   }
+
+  // --caps as numbers (the default list when not given). Empty `error` on success.
+  std::vector<double> cap_list(std::string& error) const {
+    if (caps.empty()) return {0, 1.05, 1.1, 1.15, 1.25, 1.5, 2.0};
+    std::vector<double> list;
+    std::stringstream ss(caps);
+    for (std::string c; std::getline(ss, c, ',');) {
+      try {
+        list.push_back(std::stod(c));
+      } catch (...) {
+        if (error.empty()) error = "--caps: bad number `" + c + "`";
+      }
+    }
+    return list;
+  }
+
+  int run() const {
+    std::string error;
+    const shoal::placement::View view = load_view(error);
+    if (!error.empty()) return bad_input(error);
+    const shoal::sim::BenchOptions opt = options(error);
+    if (!error.empty()) return bad_input(error);
+    if (!sweep) {
+      std::cout << shoal::sim::run_bench(view, opt).dump(2) << "\n";
+      return 0;
+    }
+    const std::vector<double> list = cap_list(error);
+    if (!error.empty()) return bad_input(error);
+    std::cout << shoal::sim::balance_sweep(view, opt, list).dump(2) << "\n";
+    return 0;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"shoal-sim: the Shoal simulator (deterministic; one seed decides everything)"};
+  app.require_subcommand(1);
+  const RunCommand run(app);
+  const ValidateCommand validate(app);
+  const PlacementCommand placement(app);
+  const shoal::sim::SweepCommand sweep(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (run.sub->parsed()) return run.run();
+  if (sweep.parsed()) return sweep.run();
+  if (validate.sub->parsed()) return validate.run();
+  if (placement.sub->parsed()) return placement.run();
   return 0;
 }

@@ -268,6 +268,62 @@ SweepCommand::SweepCommand(CLI::App& app) {
 
 bool SweepCommand::parsed() const { return sub_->parsed(); }
 
+// The product of the grid options given; the --base profile's timing where one is not.
+// Empty `error` on success.
+std::vector<SweepCandidate> SweepCommand::custom_grid(const gossip::Config& base,
+                                                      std::string& error) const {
+  std::vector<Micros> probes, timeouts, gossips;
+  std::vector<int> mults, maxes, indirects, awareness;
+  if (!duration_list(probe_interval_, probes, error) || !duration_list(probe_timeout_, timeouts, error) ||
+      !duration_list(gossip_interval_, gossips, error) || !int_list(suspicion_mult_, 1, mults, error) ||
+      !int_list(suspicion_max_mult_, 1, maxes, error) || !int_list(indirect_checks_, 0, indirects, error) ||
+      !int_list(awareness_max_, 1, awareness, error))
+    return {};
+  if (probes.empty()) probes = {base.probe_interval};
+  if (gossips.empty()) gossips = {base.gossip_interval};
+  if (mults.empty()) mults = {base.suspicion_mult};
+  if (maxes.empty()) maxes = {base.suspicion_max_mult};
+  if (indirects.empty()) indirects = {base.indirect_checks};
+  if (awareness.empty()) awareness = {base.awareness_max};
+  std::vector<SweepCandidate> grid;
+  for (Micros p : probes) {
+    std::vector<Micros> ts = timeouts.empty() ? std::vector<Micros>{p / 2} : timeouts;
+    for (Micros t : ts)
+      for (Micros g : gossips)
+        for (int m : mults)
+          for (int mx : maxes)
+            for (int ic : indirects)
+              for (int aw : awareness) {
+                if (t > p) continue;  // Config::validate refuses it
+                grid.push_back(SweepCandidate{p, t, g, m, mx, ic, aw});
+              }
+  }
+  if (grid.empty()) error = "the grid is empty (every probe_timeout above its probe_interval?)";
+  return grid;
+}
+
+void SweepCommand::print(const SweepOptions& o, const std::vector<SweepRow>& rows,
+                         std::optional<std::size_t> winner) const {
+  std::cout << "Failover over " << o.seeds << " seeds x 2 scenarios x 2 crashes at " << o.peers
+            << " peers, " << o.loss * 100 << "% loss; starved peer delay "
+            << format_sweep_duration(o.slow_delay) << "; base profile " << o.base_profile
+            << "; targets p50 <= " << o.p50_target_s << " s, p99 <= " << o.p99_target_s
+            << " s, 0 false positives.\n\n";
+  std::cout << sweep_table(rows, winner, top_);
+  if (!winner) {
+    std::cout << "\nno candidate qualifies\n";
+    return;
+  }
+  const SweepCandidate& w = rows[*winner].candidate;
+  std::cout << "\nwinner: probe_interval = " << format_sweep_duration(w.probe_interval)
+            << ", probe_timeout = " << format_sweep_duration(w.probe_timeout)
+            << ", gossip_interval = " << format_sweep_duration(w.gossip_interval)
+            << ", suspicion_mult = " << w.suspicion_mult
+            << ", suspicion_max_mult = " << w.suspicion_max_mult
+            << ", indirect_checks = " << w.indirect_checks << ", awareness_max = " << w.awareness_max
+            << "\n";
+}
+
 int SweepCommand::run() const {
   auto bad = [](const std::string& m) {
     std::cerr << "shoal-sim sweep: " << m << "\n";
@@ -281,50 +337,16 @@ int SweepCommand::run() const {
   if (!(o.loss >= 0 && o.loss < 1)) return bad("--loss must be in [0, 1)");
   const auto base = gossip::Config::for_profile(o.base_profile);
   if (!base) return bad("--base: unknown profile `" + o.base_profile + "`");
-
-  std::vector<SweepCandidate> grid;
   const bool custom = !(probe_interval_ + probe_timeout_ + gossip_interval_ + suspicion_mult_ +
                         suspicion_max_mult_ + indirect_checks_ + awareness_max_)
                            .empty();
-  if (!custom) {
-    grid = default_sweep_grid(o);
-  } else {
-    const SweepCandidate d{base->probe_interval, base->probe_timeout, base->gossip_interval,
-                           base->suspicion_mult, base->suspicion_max_mult, base->indirect_checks,
-                           base->awareness_max};
-    std::vector<Micros> probes, timeouts, gossips;
-    std::vector<int> mults, maxes, indirects, awareness;
-    std::string e;
-    if (!duration_list(probe_interval_, probes, e) || !duration_list(probe_timeout_, timeouts, e) ||
-        !duration_list(gossip_interval_, gossips, e) || !int_list(suspicion_mult_, 1, mults, e) ||
-        !int_list(suspicion_max_mult_, 1, maxes, e) || !int_list(indirect_checks_, 0, indirects, e) ||
-        !int_list(awareness_max_, 1, awareness, e))
-      return bad(e);
-    if (probes.empty()) probes = {d.probe_interval};
-    if (gossips.empty()) gossips = {d.gossip_interval};
-    if (mults.empty()) mults = {d.suspicion_mult};
-    if (maxes.empty()) maxes = {d.suspicion_max_mult};
-    if (indirects.empty()) indirects = {d.indirect_checks};
-    if (awareness.empty()) awareness = {d.awareness_max};
-    for (Micros p : probes) {
-      std::vector<Micros> ts = timeouts.empty() ? std::vector<Micros>{p / 2} : timeouts;
-      for (Micros t : ts)
-        for (Micros g : gossips)
-          for (int m : mults)
-            for (int mx : maxes)
-              for (int ic : indirects)
-                for (int aw : awareness) {
-                  if (t > p) continue;  // Config::validate refuses it
-                  grid.push_back(SweepCandidate{p, t, g, m, mx, ic, aw});
-                }
-    }
-    if (grid.empty()) return bad("the grid is empty (every probe_timeout above its probe_interval?)");
-  }
+  std::string error;
+  const std::vector<SweepCandidate> grid = custom ? custom_grid(*base, error) : default_sweep_grid(o);
+  if (!error.empty()) return bad(error);
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<SweepRow> rows;
   for (std::size_t i = 0; i < grid.size(); ++i) {
-    std::string error;
     rows.push_back(evaluate_candidate(grid[i], o, error));
     if (!error.empty()) return bad("candidate " + std::to_string(i + 1) + ": " + error);
     if (!quiet_) {
@@ -334,25 +356,8 @@ int SweepCommand::run() const {
     }
   }
   const auto winner = pick_sweep_winner(rows);
-  std::cout << "Failover over " << o.seeds << " seeds x 2 scenarios x 2 crashes at " << o.peers
-            << " peers, " << o.loss * 100 << "% loss; starved peer delay "
-            << format_sweep_duration(o.slow_delay) << "; base profile " << o.base_profile
-            << "; targets p50 <= " << o.p50_target_s << " s, p99 <= " << o.p99_target_s
-            << " s, 0 false positives.\n\n";
-  std::cout << sweep_table(rows, winner, top_);
-  if (!winner) {
-    std::cout << "\nno candidate qualifies\n";
-    return 1;
-  }
-  const SweepCandidate& w = rows[*winner].candidate;
-  std::cout << "\nwinner: probe_interval = " << format_sweep_duration(w.probe_interval)
-            << ", probe_timeout = " << format_sweep_duration(w.probe_timeout)
-            << ", gossip_interval = " << format_sweep_duration(w.gossip_interval)
-            << ", suspicion_mult = " << w.suspicion_mult
-            << ", suspicion_max_mult = " << w.suspicion_max_mult
-            << ", indirect_checks = " << w.indirect_checks << ", awareness_max = " << w.awareness_max
-            << "\n";
-  return 0;
+  print(o, rows, winner);
+  return winner ? 0 : 1;
 }
 
 }  // namespace shoal::sim

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "gossip/config.hpp"
 #include "gossip/types.hpp"
 
 namespace CLI {
@@ -102,6 +103,9 @@ class SweepCommand {
   int run() const;
 
  private:
+  std::vector<SweepCandidate> custom_grid(const gossip::Config& base, std::string& error) const;
+  void print(const SweepOptions& o, const std::vector<SweepRow>& rows,
+             std::optional<std::size_t> winner) const;
   CLI::App* sub_;
   SweepOptions opt_;
   std::string probe_interval_, probe_timeout_, gossip_interval_, suspicion_mult_,
