@@ -178,10 +178,7 @@ void read_restart(Reader& r, const toml::node& n, ServiceSpec& s) {
   RestartPolicy& p = s.restart;
   with(*t, "condition", [&](const toml::node& v) {
     auto c = r.choice(v, "restart.condition", {"any", "on-failure", "none"});
-    if (!c) return;
-    p.condition = *c == "any"          ? RestartPolicy::Condition::any
-                  : *c == "on-failure" ? RestartPolicy::Condition::on_failure
-                                       : RestartPolicy::Condition::none;
+    if (c) p.condition = *restart_condition_from_name(*c);
   });
   bool delays_ok = true;
   with(*t, "delay", [&](const toml::node& v) {

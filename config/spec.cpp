@@ -7,6 +7,22 @@
 
 namespace shoal::config {
 
+const char* restart_condition_name(RestartPolicy::Condition c) {
+  switch (c) {
+    case RestartPolicy::Condition::any: return "any";
+    case RestartPolicy::Condition::on_failure: return "on-failure";
+    case RestartPolicy::Condition::none: return "none";
+  }
+  return "any";
+}
+
+std::optional<RestartPolicy::Condition> restart_condition_from_name(std::string_view name) {
+  for (auto c : {RestartPolicy::Condition::any, RestartPolicy::Condition::on_failure,
+                 RestartPolicy::Condition::none})
+    if (name == restart_condition_name(c)) return c;
+  return std::nullopt;
+}
+
 std::string Address::to_string() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);

@@ -60,6 +60,9 @@ struct RestartPolicy {
   int max_attempts = 0;      // 0 = no limit; past it the instance is `failed`
   friend bool operator==(const RestartPolicy&, const RestartPolicy&) = default;
 };
+// "any", "on-failure", "none": the names in service files, JSON and the spec value.
+const char* restart_condition_name(RestartPolicy::Condition c);
+std::optional<RestartPolicy::Condition> restart_condition_from_name(std::string_view name);
 
 struct HealthCheck {
   enum class Kind { none, http, tcp, exec };

@@ -7,21 +7,13 @@
 
 #include "node/cli_client.hpp"
 #include "node/http.hpp"
+#include "node/json_read.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/peer/query_string.hpp"
 
 namespace shoal::node {
 
-namespace {
-
 using Json = nlohmann::json;
-
-const Json& array_at(const Json& j, const char* key) {
-  static const Json empty = Json::array();
-  return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : empty;
-}
-
-}  // namespace
 
 std::string what_if_target(const std::optional<std::string>& down,
                            const std::optional<std::string>& down_zone) {

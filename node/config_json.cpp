@@ -12,15 +12,6 @@ Json address_or_null(const std::optional<config::Address>& a) {
   return a ? Json(a->to_string()) : Json(nullptr);
 }
 
-const char* condition_name(config::RestartPolicy::Condition c) {
-  switch (c) {
-    case config::RestartPolicy::Condition::any: return "any";
-    case config::RestartPolicy::Condition::on_failure: return "on-failure";
-    case config::RestartPolicy::Condition::none: return "none";
-  }
-  return "any";
-}
-
 Json health_json(const config::HealthCheck& h) {
   using Kind = config::HealthCheck::Kind;
   if (h.kind == Kind::none) return nullptr;
@@ -63,7 +54,7 @@ Json to_json(const config::ServiceSpec& s) {
   j["env"] = std::move(env);
   j["resources"] = Json{{"cpu_milli", s.resources.cpu_milli},
                         {"memory_mib", s.resources.memory_mib}};
-  j["restart"] = Json{{"condition", condition_name(s.restart.condition)},
+  j["restart"] = Json{{"condition", config::restart_condition_name(s.restart.condition)},
                       {"delay_ms", s.restart.delay},
                       {"max_delay_ms", s.restart.max_delay},
                       {"max_attempts", s.restart.max_attempts}};

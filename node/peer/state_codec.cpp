@@ -99,15 +99,6 @@ std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
 
 namespace {
 
-const char* condition_name(config::RestartPolicy::Condition c) {
-  switch (c) {
-    case config::RestartPolicy::Condition::any: return "any";
-    case config::RestartPolicy::Condition::on_failure: return "on-failure";
-    case config::RestartPolicy::Condition::none: return "none";
-  }
-  return "any";
-}
-
 const char* health_name(config::HealthCheck::Kind k) {
   switch (k) {
     case config::HealthCheck::Kind::none: return "none";
@@ -136,7 +127,7 @@ std::string encode_spec(const config::ServiceSpec& s) {
       {"env", s.env},
       {"cpu_milli", s.resources.cpu_milli},
       {"memory_mib", s.resources.memory_mib},
-      {"restart", J::array({condition_name(s.restart.condition), s.restart.delay,
+      {"restart", J::array({config::restart_condition_name(s.restart.condition), s.restart.delay,
                             s.restart.max_delay, s.restart.max_attempts})},
       {"health", J::array({health_name(s.health.kind), s.health.http_path, s.health.port,
                            s.health.exec, s.health.interval, s.health.timeout,
@@ -185,11 +176,9 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
     s.resources.cpu_milli = num<std::int64_t>(j.at("cpu_milli"));
     s.resources.memory_mib = num<std::int64_t>(j.at("memory_mib"));
     const J& r = j.at("restart");
-    const std::string cond = r.at(0).get<std::string>();
-    if (cond != "any" && cond != "on-failure" && cond != "none") return std::nullopt;
-    s.restart.condition = cond == "none"         ? config::RestartPolicy::Condition::none
-                          : cond == "on-failure" ? config::RestartPolicy::Condition::on_failure
-                                                 : config::RestartPolicy::Condition::any;
+    const auto cond = config::restart_condition_from_name(r.at(0).get<std::string>());
+    if (!cond) return std::nullopt;
+    s.restart.condition = *cond;
     s.restart.delay = num<config::Millis>(r.at(1));
     s.restart.max_delay = num<config::Millis>(r.at(2));
     s.restart.max_attempts = num<int>(r.at(3));
