@@ -4,11 +4,22 @@
 
 namespace shoal::node {
 
+// Placement keeps its own member states (it does not depend on gossip); named one to one.
+placement::MemberState placement_state(gossip::MemberState s) {
+  switch (s) {
+    case gossip::MemberState::alive: return placement::MemberState::alive;
+    case gossip::MemberState::suspect: return placement::MemberState::suspect;
+    case gossip::MemberState::dead: return placement::MemberState::dead;
+    case gossip::MemberState::left: return placement::MemberState::left;
+  }
+  return placement::MemberState::dead;
+}
+
 placement::Peer placement_peer(const std::string& name, gossip::MemberState state,
                                const gossip::Meta& meta) {
   placement::Peer p;
   p.name = name;
-  p.state = static_cast<placement::MemberState>(state);  // same order: alive..left
+  p.state = placement_state(state);
   p.ready = meta.ready;
   p.schedulable = meta.schedulable;
   p.zone = meta.zone;

@@ -13,6 +13,7 @@
 
 namespace shoal::node {
 
+placement::MemberState placement_state(gossip::MemberState s);
 placement::Peer placement_peer(const std::string& name, gossip::MemberState state,
                                const gossip::Meta& meta);
 
