@@ -214,53 +214,37 @@ Status DockerDriver::ensure_image(const std::string& ref) {
   return Error{"image " + image + " not found locally and pull failed: " + why};
 }
 
-Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
+namespace {
+
+// The spec and labels the driver can start at all; the first problem otherwise.
+Status startable(const InstanceSpec& spec, const DockerDriverOptions& opt) {
   const config::ServiceSpec& svc = spec.service;
   const Labels& labels = spec.labels;
   if (!valid_service_name(labels.service))
     return Error{"invalid service name '" + labels.service + "'"};
   if (labels.index < 0) return Error{"invalid index " + std::to_string(labels.index)};
-  if (labels.peer != opt_.peer)
+  if (labels.peer != opt.peer)
     return Error{"instance labelled for peer '" + labels.peer + "' but this driver is peer '" +
-                 opt_.peer + "'"};
+                 opt.peer + "'"};
   if (svc.image.empty())
     return Error{"service " + labels.service + ": the docker driver needs an image"};
   if (std::string why = missing_host_path(svc.volumes); !why.empty())
     return Error{"service " + labels.service + ": " + why};
-  if (std::string why = bind_outside_roots(svc.volumes, opt_.bind_roots); !why.empty())
+  if (std::string why = bind_outside_roots(svc.volumes, opt.bind_roots); !why.empty())
     return Error{"service " + labels.service + ": " + why, true};
-  if (auto s = ensure_image(svc.image); !s)
-    return Error{"service " + labels.service + ": " + s.error().message};
+  return {};
+}
 
-  // Host ports: static as given; dynamic free now and not published by another of ours.
-  std::set<std::uint16_t> used;
-  if (auto cur = list_checked(); cur)
-    for (const auto& inst : cur.value())
-      for (const auto& p : inst.ports) used.insert(p.host);
-  auto assigned = assign_host_ports(svc.ports, opt_.host_address, used);
-  if (!assigned) return Error{"service " + labels.service + ": " + assigned.error().message};
-  std::vector<HostPort> ports = std::move(assigned.value());
-
-  json env = json::array();
-  for (const auto& [k, v] : svc.env) env.push_back(k + "=" + v);
-  env.push_back("SHOAL_SERVICE=" + labels.service);
-  env.push_back("SHOAL_INDEX=" + std::to_string(labels.index));
-  env.push_back("SHOAL_PEER=" + labels.peer);
-
-  json label_json = json::object();
-  for (const auto& [k, v] : to_label_map(labels)) label_json[k] = v;
-  label_json["shoal.ports"] = encode_ports_label(ports);
-
-  json exposed = json::object(), bindings = json::object();
-  std::string host_ip = opt_.host_address == "0.0.0.0" ? "" : opt_.host_address;
-  for (const auto& p : ports) {
-    std::string key = std::to_string(p.container) + "/tcp";
-    exposed[key] = json::object();
-    bindings[key].push_back({{"HostIp", host_ip}, {"HostPort", std::to_string(p.host)}});
-  }
-
+// HostConfig: ports, the init process, no engine restarts, mounts and limits.
+json host_config_json(const config::ServiceSpec& svc, const std::vector<HostPort>& ports,
+                      const DockerDriverOptions& opt) {
+  json bindings = json::object();
+  const std::string host_ip = opt.host_address == "0.0.0.0" ? "" : opt.host_address;
+  for (const auto& p : ports)
+    bindings[std::to_string(p.container) + "/tcp"].push_back(
+        {{"HostIp", host_ip}, {"HostPort", std::to_string(p.host)}});
   json host_config = {{"PortBindings", bindings},
-                      {"Init", opt_.init},
+                      {"Init", opt.init},
                       {"RestartPolicy", {{"Name", "no"}}}};
   if (!svc.volumes.empty()) host_config["Mounts"] = docker_mounts(svc.volumes);
   // Saturating: the validator bounds both, but a product must never wrap into a negative limit.
@@ -271,36 +255,75 @@ Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
   if (svc.resources.cpu_milli > 0) host_config["NanoCpus"] = scaled(svc.resources.cpu_milli, 1000000);
   if (svc.resources.memory_mib > 0)
     host_config["Memory"] = scaled(svc.resources.memory_mib, std::int64_t{1024} * 1024);
+  return host_config;
+}
 
+// The body of POST /containers/create.
+json create_body(const InstanceSpec& spec, const std::vector<HostPort>& ports,
+                 const DockerDriverOptions& opt) {
+  const config::ServiceSpec& svc = spec.service;
+  const Labels& labels = spec.labels;
+  json env = json::array();
+  for (const auto& [k, v] : svc.env) env.push_back(k + "=" + v);
+  env.push_back("SHOAL_SERVICE=" + labels.service);
+  env.push_back("SHOAL_INDEX=" + std::to_string(labels.index));
+  env.push_back("SHOAL_PEER=" + labels.peer);
+  json label_json = json::object();
+  for (const auto& [k, v] : to_label_map(labels)) label_json[k] = v;
+  label_json["shoal.ports"] = encode_ports_label(ports);
+  json exposed = json::object();
+  for (const auto& p : ports) exposed[std::to_string(p.container) + "/tcp"] = json::object();
   json body = {{"Image", svc.image},
                {"Env", env},
                {"Labels", label_json},
                {"ExposedPorts", exposed},
                {"StopTimeout", std::max<Millis>(0, (svc.stop_grace + 999) / 1000)},
-               {"HostConfig", host_config}};
+               {"HostConfig", host_config_json(svc, ports, opt)}};
   if (!svc.command.empty()) body["Cmd"] = svc.command;
+  return body;
+}
 
-  std::string name =
-      "shoal-" + labels.service + "-" + std::to_string(labels.index) + "-" + random_suffix();
-  auto created = call("POST", "/containers/create?name=" + name, node::json_text(body));
-  if (!created) return Error{"service " + labels.service + ": " + created.error().message};
+}  // namespace
+
+Result<std::vector<HostPort>> DockerDriver::host_ports(const config::ServiceSpec& svc) {
+  // Static as given; dynamic free now and not published by another of ours.
+  std::set<std::uint16_t> used;
+  if (auto cur = list_checked(); cur)
+    for (const auto& inst : cur.value())
+      for (const auto& p : inst.ports) used.insert(p.host);
+  return assign_host_ports(svc.ports, opt_.host_address, used);
+}
+
+Result<Instance> DockerDriver::start(const InstanceSpec& spec) {
+  const Labels& labels = spec.labels;
+  const std::string& service = labels.service;
+  if (auto ok = startable(spec, opt_); !ok) return ok.error();
+  if (auto s = ensure_image(spec.service.image); !s)
+    return Error{"service " + service + ": " + s.error().message};
+  auto ports = host_ports(spec.service);
+  if (!ports) return Error{"service " + service + ": " + ports.error().message};
+
+  const std::string name =
+      "shoal-" + service + "-" + std::to_string(labels.index) + "-" + random_suffix();
+  auto created = call("POST", "/containers/create?name=" + name,
+                      node::json_text(create_body(spec, ports.value(), opt_)));
+  if (!created) return Error{"service " + service + ": " + created.error().message};
   if (created->status != 201)
-    return Error{"service " + labels.service + ": create container: " +
-                 engine_message(created.value())};
+    return Error{"service " + service + ": create container: " + engine_message(created.value())};
   auto cj = json::parse(created->body, nullptr, false);
   std::string id = cj.is_object() ? str(cj, "Id") : "";
-  if (id.empty()) return Error{"service " + labels.service + ": create answered no Id"};
+  if (id.empty()) return Error{"service " + service + ": create answered no Id"};
 
   Millis started_at = wall();
   auto started = call("POST", "/containers/" + id + "/start");
   if (!started || (started->status != 204 && started->status != 304)) {
     std::string why = started ? engine_message(started.value()) : started.error().message;
     (void)remove(id);
-    return Error{"service " + labels.service + ": start container " + name + ": " + why};
+    return Error{"service " + service + ": start container " + name + ": " + why};
   }
   known_[id] = Known{labels, false, 0};
   note("started " + name + " (" + short_id(id) + ")");
-  return Instance{id, labels, ports, 0, started_at};
+  return Instance{id, labels, std::move(ports.value()), 0, started_at};
 }
 
 Status DockerDriver::stop(const std::string& id, Millis grace) {

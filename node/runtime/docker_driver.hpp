@@ -103,6 +103,8 @@ class DockerDriver final : public Driver {
 
   Status ensure_api();
   Status ensure_image(const std::string& image);
+  // Host ports for a new container: static as given, dynamic ones free and not ours already.
+  Result<std::vector<HostPort>> host_ports(const config::ServiceSpec& svc);
   Result<HttpResponse> call(std::string_view method, const std::string& target,
                             std::string_view body = {}, Millis timeout = -1,
                             const DockerApi::Headers& headers = {});
