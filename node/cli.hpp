@@ -1,5 +1,5 @@
 // The `shoal` command line: parses arguments, runs one subcommand, returns the exit code
-// (0 ok, 1 operation failed, 2 bad input). Subcommands so far: version, check.
+// (0 ok, 1 operation failed, 2 bad input). Each subcommand: node/cli_command.hpp.
 #pragma once
 
 #include <iosfwd>
