@@ -88,7 +88,7 @@ std::string enable_v2_limits(const std::string& base, const std::string& peer_di
     if (!offers(offered, c)) missing += missing.empty() ? c : std::string(", ") + c;
   if (!missing.empty())
     return "the cgroup2 parent of " + base + " does not delegate " + missing +
-           " (its cgroup.subtree_control)";
+           " (its cgroup.subtree_control; it cannot while the agent's own process is in it)";
   for (const std::string& dir : {base, peer_dir})
     if (std::string e = write_value(dir + "/cgroup.subtree_control", "+cpu +memory"); !e.empty())
       return e;

@@ -66,7 +66,8 @@ TEST_CASE("cgroup limits: v2 controllers enabled for the instances when the pare
   const std::string peer = t.cgroup("svc/shoal/0123", {"cgroup.subtree_control"});
   std::ofstream(base + "/cgroup.controllers") << "io pids\n";
   CHECK(enable_v2_limits(base, peer) ==
-        "the cgroup2 parent of " + base + " does not delegate cpu, memory (its cgroup.subtree_control)");
+        "the cgroup2 parent of " + base + " does not delegate cpu, memory (its "
+        "cgroup.subtree_control; it cannot while the agent's own process is in it)");
   std::ofstream(base + "/cgroup.controllers") << "cpuset cpu io memory pids\n";
   CHECK(enable_v2_limits(base, peer).empty());
   CHECK(read_text(base + "/cgroup.subtree_control") == "+cpu +memory");
