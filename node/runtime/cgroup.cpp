@@ -52,16 +52,16 @@ std::string own_cgroup(const std::string& self_cgroup) {
 
 CgroupBase find_cgroup_base(const std::string& mountinfo, const std::string& self_cgroup) {
   const std::string mount = cgroup2_mount(mountinfo);
-  if (mount.empty()) return {{}, "no cgroup2 filesystem is mounted"};
+  if (mount.empty()) return {{}, "no cgroup2 filesystem is mounted", {}};
   const std::string own = own_cgroup(self_cgroup);
   if (own.empty() || own[0] != '/' || own.find("/..") != std::string::npos)
-    return {{}, "no cgroup v2 membership in /proc/self/cgroup"};
+    return {{}, "no cgroup v2 membership in /proc/self/cgroup", {}};
   const std::string dir = mount + (own == "/" ? "" : own) + "/shoal";
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return {{}, "cannot create " + dir + ": " + std::strerror(errno)};
+    return {{}, "cannot create " + dir + ": " + std::strerror(errno), {}};
   if (::access((dir + "/cgroup.procs").c_str(), W_OK) != 0)
-    return {{}, dir + " is not a writable cgroup: " + std::strerror(errno)};
-  return {dir, {}};
+    return {{}, dir + " is not a writable cgroup: " + std::strerror(errno), {}};
+  return {dir, {}, mount + (own == "/" ? "" : own)};
 }
 
 std::string cgroup_join_refused(const std::string& dir) {
@@ -82,7 +82,7 @@ CgroupBase find_cgroup_base() {
   CgroupBase base =
       find_cgroup_base(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"));
   if (base.dir.empty()) return base;
-  if (std::string why = cgroup_join_refused(base.dir); !why.empty()) return {{}, why};
+  if (std::string why = cgroup_join_refused(base.dir); !why.empty()) return {{}, why, {}};
   return base;
 }
 

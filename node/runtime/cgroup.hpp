@@ -20,6 +20,7 @@ namespace shoal::runtime {
 struct CgroupBase {
   std::string dir;    // "/sys/fs/cgroup/<own>/shoal", created; empty when cgroups are not usable
   std::string error;  // why not (for the log), when dir is empty
+  std::string own;    // "/sys/fs/cgroup/<own>": this process's cgroup (dir's parent)
 };
 
 // Finds (and creates) the base; `mountinfo` and `self_cgroup` are the texts of

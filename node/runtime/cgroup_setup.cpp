@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "node/runtime/cgroup.hpp"
+#include "node/runtime/cgroup_delegate.hpp"
 #include "node/runtime/cgroup_limits.hpp"
 
 namespace shoal::runtime {
@@ -130,7 +131,8 @@ CgroupSetup set_up_cgroups(const std::string& dir) {
   if (!base.dir.empty()) s.v2_dir = peer_dir(base.dir, data_dir, &s.v2_error);
   else s.v2_error = base.error;
   if (s.v2_dir.empty()) why2 = s.v2_error;
-  else why2 = enable_v2_limits(base.dir, s.v2_dir);
+  else why2 = delegate_v2_controllers(base.own, ::getpid());
+  if (why2.empty()) why2 = enable_v2_limits(base.dir, s.v2_dir);
   if (why2.empty()) {
     s.mode = "cgroup2";
     return s;

@@ -2,7 +2,7 @@
 //   - membership: a cgroup per instance, so a stop reaches what daemonised out of its process
 //     group (v2 below the base of cgroup.hpp; on a cgroup v1 host, the memory controller's);
 //   - limits (cgroup_limits.hpp), in one mode:
-//       "cgroup2"  the cpu and memory controllers are delegated to the v2 base;
+//       "cgroup2"  the cpu and memory controllers reach the v2 base (cgroup_delegate.hpp);
 //       "cgroup1"  else, writable cpu and memory v1 hierarchies (own cgroup + "/shoal");
 //       "none"     neither (`why` says what was missing): resources are not enforced.
 // Every folder below is this peer's own (peer_cgroup_dir: a hash of its data_dir), created.

@@ -16,6 +16,7 @@
 #include <initializer_list>
 
 #include "node/runtime/cgroup.hpp"
+#include "node/runtime/cgroup_delegate.hpp"
 #include "node/runtime/cgroup_instance.hpp"
 #include "node/runtime/cgroup_limits.hpp"
 #include "node/runtime/cgroup_setup.hpp"
@@ -79,6 +80,36 @@ TEST_CASE("cgroup limits: v2 controllers enabled for the instances when the pare
   CHECK(read_text(peer + "/cgroup.subtree_control") == "+cpu +memory");
   std::filesystem::remove(peer + "/cgroup.subtree_control");  // not a cgroup: named
   CHECK(enable_v2_limits(base, peer).find("cannot write " + peer + "/cgroup.subtree_control") == 0);
+}
+
+TEST_CASE("cgroup limits: v2, an agent alone in its delegated cgroup moves to a leaf to pass "
+          "cpu and memory on", "[cgroup]") {
+  TempTree t;
+  const char* files[] = {"cgroup.type", "cgroup.controllers", "cgroup.subtree_control",
+                         "cgroup.procs"};
+  const std::string own = t.cgroup("svc", {files[0], files[1], files[2], files[3]});
+  t.cgroup("svc/agent", {"cgroup.procs"});
+  auto put = [&](const char* f, const std::string& v) { std::ofstream(own + "/" + f) << v; };
+  put("cgroup.controllers", "io pids\n");
+  CHECK(delegate_v2_controllers(own, 42) ==
+        "the agent's cgroup " + own + " is not offered cpu and memory (cgroup.controllers; a "
+        "service manager delegates them, e.g. systemd Delegate=yes)");
+  put("cgroup.controllers", "cpuset cpu io memory pids\n");
+  put("cgroup.procs", "42\n77\n");
+  CHECK(delegate_v2_controllers(own, 42) ==
+        "the agent's cgroup " + own + " holds process 77 besides the agent, so it cannot pass "
+        "cpu and memory on");
+  CHECK(read_text(own + "/cgroup.subtree_control").empty());
+  put("cgroup.procs", "42\n");
+  CHECK(delegate_v2_controllers(own, 42).empty());
+  CHECK(read_text(own + "/agent/cgroup.procs") == "42");  // the agent moved to the leaf
+  CHECK(read_text(own + "/cgroup.subtree_control") == "+cpu +memory");
+  // Already enabled: nothing moves. The root (no cgroup.type): nothing to do.
+  put("cgroup.procs", "42\n77\n");
+  CHECK(delegate_v2_controllers(own, 42).empty());
+  const std::string root = t.cgroup("root", {"cgroup.procs"});
+  CHECK(delegate_v2_controllers(root, 42).empty());
+  CHECK_FALSE(std::filesystem::exists(root + "/agent"));
 }
 
 TEST_CASE("cgroup limits: a v2 instance gets cpu.max, memory.max and no swap", "[cgroup]") {
