@@ -15,6 +15,11 @@ namespace {
 
 constexpr std::int64_t kMiB = 1024 * 1024;
 
+// Bounded as validation bounds them (a spec that skipped it must not overflow here).
+std::string bytes_of(std::int64_t mib) {
+  return std::to_string(std::min(mib, config::kMaxMemoryMib) * kMiB);
+}
+
 std::string read_small(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream s;
@@ -44,7 +49,8 @@ bool offers(const std::string& controllers, const std::string& name) {
 }  // namespace
 
 std::int64_t cpu_quota_us(std::int64_t cpu_milli) {
-  return std::max<std::int64_t>(1000, cpu_milli * kCpuPeriodUs / 1000);
+  return std::max<std::int64_t>(1000,
+                                std::min(cpu_milli, config::kMaxCpuMilli) * kCpuPeriodUs / 1000);
 }
 
 std::vector<LimitFile> v2_limit_files(const std::string& dir, const config::Resources& r) {
@@ -53,7 +59,7 @@ std::vector<LimitFile> v2_limit_files(const std::string& dir, const config::Reso
     out.push_back({dir + "/cpu.max",
                    std::to_string(cpu_quota_us(r.cpu_milli)) + " " + std::to_string(kCpuPeriodUs)});
   if (r.memory_mib > 0) {
-    out.push_back({dir + "/memory.max", std::to_string(r.memory_mib * kMiB)});
+    out.push_back({dir + "/memory.max", bytes_of(r.memory_mib)});
     out.push_back({dir + "/memory.swap.max", "0", true});
   }
   return out;
@@ -67,7 +73,7 @@ std::vector<LimitFile> v1_cpu_files(const std::string& dir, std::int64_t cpu_mil
 
 std::vector<LimitFile> v1_memory_files(const std::string& dir, std::int64_t memory_mib) {
   if (memory_mib <= 0) return {};
-  const std::string bytes = std::to_string(memory_mib * kMiB);
+  const std::string bytes = bytes_of(memory_mib);
   // memsw (memory + swap) after the memory limit: the kernel wants memsw >= it.
   return {{dir + "/memory.limit_in_bytes", bytes},
           {dir + "/memory.memsw.limit_in_bytes", bytes, true}};

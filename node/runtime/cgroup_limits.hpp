@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
+#include "config/validate_spec.hpp"
 
 namespace shoal::runtime {
 

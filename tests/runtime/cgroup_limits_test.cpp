@@ -60,6 +60,9 @@ TEST_CASE("cgroup limits: cpu quota from millicores, at least the kernel's 1 ms"
   CHECK(cpu_quota_us(100) == 10000);
   CHECK(cpu_quota_us(1500) == 150000);
   CHECK(cpu_quota_us(1) == 1000);
+  // Past what validation allows (a spec that skipped it): bounded, no overflow.
+  CHECK(cpu_quota_us(INT64_MAX) == shoal::config::kMaxCpuMilli * 100);
+  CHECK(v1_memory_files("/x", INT64_MAX)[0].value == std::to_string(std::int64_t{1} << 60));
   CHECK(v1_cpu_files("/x", 0).empty());
   CHECK(v1_memory_files("/x", 0).empty());
   CHECK(v2_limit_files("/x", res(0, 0)).empty());
