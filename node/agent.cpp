@@ -33,6 +33,7 @@
 #include "node/seed_resolver.hpp"
 #include "node/sd_notify.hpp"
 #include "node/folder_publisher.hpp"
+#include "node/limits_status.hpp"
 #include "node/runtime_health.hpp"
 #include "node/secrets_reload.hpp"
 #include "node/services_api.hpp"
@@ -575,6 +576,7 @@ class Agent {
     f.draining = departure_.drain().active();
     f.sealed = sealer_.enabled();
     f.runtime = runtime_.json();
+    if (cfg_.runtime.driver == "process") f.runtime["limits"] = limits_json(setup_.cgroups);
     f.uptime_ms = (now.mono - start_.mono) / 1000;
     f.wall_us = now.wall;
     f.max_clock_skew_us = setup_.gossip.max_clock_skew;

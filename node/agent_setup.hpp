@@ -9,6 +9,7 @@
 #include "config/spec.hpp"
 #include "gossip/config.hpp"
 #include "gossip/types.hpp"
+#include "node/runtime/cgroup_setup.hpp"
 #include "node/runtime/registry_auth.hpp"
 
 namespace shoal::node {
@@ -29,6 +30,7 @@ struct AgentSetup {
   gossip::Meta meta;           // zone, labels, capacity, api, algorithm version; not ready yet
   std::string error;           // non-empty: cannot run (e.g. unknown profile)
   runtime::RegistryAuths registry_auths;  // runtime.registry_auth, read by run_agent at start
+  runtime::CgroupSetup cgroups;  // process driver: its cgroups and limits, found at start
 };
 
 // Profiles: lan (default), wan, local (memberlist's values, from gossip/), and fast — defined

@@ -10,6 +10,7 @@
 #include "config/parse.hpp"
 #include "node/api_guard.hpp"
 #include "node/host.hpp"
+#include "node/limits_status.hpp"
 #include "node/keyring_setup.hpp"
 #include "node/log_format.hpp"
 #include "node/persist.hpp"
@@ -153,6 +154,10 @@ std::variant<int, AgentStart> prepare_agent(const AgentOptions& opts, std::ostre
   if (int rc = read_peer_file(opts.config_path, s, err); rc != 0) return rc;
   if (int rc = settle_data_dir(opts, s, err); rc != 0) return rc;
   if (int rc = read_secrets(s, err); rc != 0) return rc;
+  if (s.cfg.runtime.driver == "process") {
+    s.setup.cgroups = runtime::set_up_cgroups(s.cfg.data_dir);
+    if (std::string w = limits_warning(s.setup.cgroups); !w.empty()) spdlog::warn("{}", w);
+  }
   auto& api = s.cfg.api;
   if (api.socket.empty()) api.socket = s.cfg.data_dir + "/api.sock";
   api.socket = std::filesystem::absolute(api.socket).lexically_normal().string();

@@ -205,6 +205,12 @@ std::string status_text(const Json& s) {
       o << ", UNAVAILABLE: " << table_cell(r.value("error", Json()));
     }
     o << "\n";
+    if (r.contains("limits") && r["limits"].is_object()) {
+      const Json& l = r["limits"];
+      o << "limits:     " << table_cell(l.value("mode", Json()));
+      if (l.contains("error")) o << ": resources not enforced (" << table_cell(l["error"]) << ")";
+      o << "\n";
+    }
   }
   if (s.value("draining", false) == true) o << "draining:   yes\n";
   if (s.contains("clock_warning") && s["clock_warning"].is_string())

@@ -38,9 +38,10 @@ ExecutorOptions executor_options(const config::PeerConfig& cfg, const AgentSetup
       return static_cast<runtime::DockerDriver&>(d).socket();
     };
   } else {
-    o.make_driver = [cfg]() -> std::unique_ptr<runtime::Driver> {
+    o.make_driver = [cfg, cgroups = setup.cgroups]() -> std::unique_ptr<runtime::Driver> {
       runtime::ProcessDriverOptions po;
       po.data_dir = cfg.data_dir;
+      po.cgroup_setup = cgroups;
       po.orphan_timeout = cfg.runtime.orphan_timeout;
       po.log = driver_log;
       return std::make_unique<runtime::ProcessDriver>(std::move(po));

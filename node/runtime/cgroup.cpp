@@ -52,23 +52,19 @@ std::string own_cgroup(const std::string& self_cgroup) {
 
 CgroupBase find_cgroup_base(const std::string& mountinfo, const std::string& self_cgroup) {
   const std::string mount = cgroup2_mount(mountinfo);
-  if (mount.empty()) return {{}, "no cgroup2 filesystem is mounted"};
+  if (mount.empty()) return {{}, "no cgroup2 filesystem is mounted", {}};
   const std::string own = own_cgroup(self_cgroup);
   if (own.empty() || own[0] != '/' || own.find("/..") != std::string::npos)
-    return {{}, "no cgroup v2 membership in /proc/self/cgroup"};
+    return {{}, "no cgroup v2 membership in /proc/self/cgroup", {}};
   const std::string dir = mount + (own == "/" ? "" : own) + "/shoal";
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return {{}, "cannot create " + dir + ": " + std::strerror(errno)};
+    return {{}, "cannot create " + dir + ": " + std::strerror(errno), {}};
   if (::access((dir + "/cgroup.procs").c_str(), W_OK) != 0)
-    return {{}, dir + " is not a writable cgroup: " + std::strerror(errno)};
-  return {dir, {}};
+    return {{}, dir + " is not a writable cgroup: " + std::strerror(errno), {}};
+  return {dir, {}, mount + (own == "/" ? "" : own)};
 }
 
-namespace {
-
-// Whether a process may join a cgroup below `dir` here: a child tries it in a probe cgroup
-// (some hosts let one create cgroups but not move processes into them).
-std::string join_refused(const std::string& dir) {
+std::string cgroup_join_refused(const std::string& dir) {
   const std::string probe = dir + "/probe-" + std::to_string(::getpid());
   if (::mkdir(probe.c_str(), 0755) != 0 && errno != EEXIST)
     return "cannot create " + probe + ": " + std::strerror(errno);
@@ -82,13 +78,11 @@ std::string join_refused(const std::string& dir) {
   return joined ? std::string() : "a process cannot join a cgroup below " + dir;
 }
 
-}  // namespace
-
 CgroupBase find_cgroup_base() {
   CgroupBase base =
       find_cgroup_base(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"));
   if (base.dir.empty()) return base;
-  if (std::string why = join_refused(base.dir); !why.empty()) return {{}, why};
+  if (std::string why = cgroup_join_refused(base.dir); !why.empty()) return {{}, why, {}};
   return base;
 }
 
@@ -156,6 +150,31 @@ int cgroup_signal(const char* procs_path, const char* kill_path, int sig, char* 
     }
   }
   return count;
+}
+
+long long oom_kill_count(const char* text, std::size_t len) noexcept {
+  static const char kKey[] = "oom_kill ";
+  const std::size_t k = sizeof kKey - 1;
+  for (std::size_t i = 0; i + k <= len; ++i) {
+    if ((i == 0 || text[i - 1] == '\n') && std::memcmp(text + i, kKey, k) == 0) {
+      long long v = 0;
+      for (std::size_t j = i + k; j < len && text[j] >= '0' && text[j] <= '9' && v < (1LL << 58); ++j)
+        v = v * 10 + (text[j] - '0');
+      return v;
+    }
+  }
+  return 0;
+}
+
+long long cgroup_oom_kills(const char* path, char* buf, std::size_t n) noexcept {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t r;
+  do {
+    r = ::read(fd, buf, n);
+  } while (r < 0 && errno == EINTR);
+  ::close(fd);
+  return r > 0 ? oom_kill_count(buf, static_cast<std::size_t>(r)) : 0;
 }
 
 void cgroup_remove(const char* dir) noexcept {

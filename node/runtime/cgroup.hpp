@@ -20,6 +20,7 @@ namespace shoal::runtime {
 struct CgroupBase {
   std::string dir;    // "/sys/fs/cgroup/<own>/shoal", created; empty when cgroups are not usable
   std::string error;  // why not (for the log), when dir is empty
+  std::string own;    // "/sys/fs/cgroup/<own>": this process's cgroup (dir's parent)
 };
 
 // Finds (and creates) the base; `mountinfo` and `self_cgroup` are the texts of
@@ -28,6 +29,10 @@ CgroupBase find_cgroup_base(const std::string& mountinfo, const std::string& sel
 // The same, reading those files, and checking that a process may join a cgroup there (a child
 // process tries, in a probe cgroup).
 CgroupBase find_cgroup_base();
+
+// Empty when a process may join a cgroup below `dir` (a child tries, in a probe cgroup; some
+// hosts let one create cgroups but not move processes into them), else why not.
+std::string cgroup_join_refused(const std::string& dir);
 
 // The folder of the peer whose data_dir is `data_dir` below `base`: two peers on one host may
 // both run web-0.0, so each has its own.
@@ -44,6 +49,11 @@ bool cgroup_join(const char* procs_path) noexcept;
 // many processes it signalled.
 int cgroup_signal(const char* procs_path, const char* kill_path, int sig, char* buf,
                   std::size_t n, pid_t signalled_group = 0) noexcept;
+// The kernel's count of OOM kills in an instance cgroup: the "oom_kill N" line of `text`
+// (v2 memory.events, v1 memory.oom_control); 0 when absent. Async-signal-safe.
+long long oom_kill_count(const char* text, std::size_t len) noexcept;
+// After fork: the same, read from `path` into `buf` (`n` bytes).
+long long cgroup_oom_kills(const char* path, char* buf, std::size_t n) noexcept;
 // After fork: removes the (empty) cgroup `dir`, retrying while its processes finish dying
 // (at most ~1 s).
 void cgroup_remove(const char* dir) noexcept;

@@ -147,6 +147,8 @@ Result<InstanceRecord> decode_record(std::string_view text) {
       ok = parse_num(val, &r.signal);
     } else if (key == "ended_at_ms") {
       ok = parse_num(val, &r.ended_at);
+    } else if (key == "oom_kills") {
+      ok = parse_num(val, &r.oom_kills);
     }  // unknown keys: written by a newer version; ignored
     if (!ok)
       return Error{"line " + std::to_string(line_no) + ": bad value for '" + std::string(key) +

@@ -13,6 +13,7 @@
 //   pid=...  pgid=...  start_time=...
 //   state=running | exited
 //   reason=exited|stopped|orphaned  exit_code=N  signal=N  ended_at_ms=...   (when exited)
+//   oom_kills=N                           (when exited and the kernel killed for memory)
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,7 @@ struct InstanceRecord {
   int exit_code = -1;
   int signal = 0;
   Millis ended_at = 0;
+  std::int64_t oom_kills = 0;  // OOM kills the kernel counted in its cgroup (a memory limit)
 };
 
 // The lines known before the supervisor forks (id .. started_at_ms).

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "node/runtime/cgroup.hpp"
+#include "node/runtime/cgroup_instance.hpp"
 #include "node/runtime/health.hpp"
 #include "node/runtime/mounts.hpp"
 #include "node/runtime/ports.hpp"
@@ -63,6 +64,7 @@ std::string stage_text(std::int32_t stage) {
     case ReadyMessage::kExec: return "exec";
     case ReadyMessage::kChdir: return "chdir";
     case ReadyMessage::kRecord: return "write instance record";
+    case ReadyMessage::kCgroup: return "join its limited cgroup, for";
     default: return "supervisor setup";
   }
 }
@@ -162,21 +164,14 @@ ProcessDriver::ProcessDriver(ProcessDriverOptions options) : opt_(std::move(opti
   if (opt_.cgroups) use_cgroups();
 }
 
-// This peer's cgroups go below the host's base in a folder of its data_dir's own (two peers on
+// This peer's cgroups go below the host's bases in a folder of its data_dir's own (two peers on
 // a host may both run web-0.0); the empty ones a killed supervisor left are removed.
 void ProcessDriver::use_cgroups() {
-  CgroupBase base = find_cgroup_base();
-  if (!base.dir.empty()) {
-    const std::string mine = peer_cgroup_dir(base.dir, opt_.data_dir);
-    if (::mkdir(mine.c_str(), 0755) == 0 || errno == EEXIST) {
-      cgroup_base_ = mine;
-      remove_empty_cgroups(mine, false);
-    } else {
-      base.error = "cannot create " + mine + ": " + std::strerror(errno);
-    }
-  }
-  note(cgroup_base_.empty() ? "instances in process groups only (no cgroup: " + base.error + ")"
-                            : "instances in cgroups below " + cgroup_base_);
+  cgroups_ = opt_.cgroup_setup ? *opt_.cgroup_setup : set_up_cgroups(opt_.data_dir);
+  note((cgroups_.v2_dir.empty()
+            ? "instances in process groups only (no cgroup: " + cgroups_.v2_error + ")"
+            : "instances in cgroups below " + cgroups_.v2_dir) +
+       "; resource limits: " + describe_limits(cgroups_));
 }
 
 ProcessDriver::~ProcessDriver() { reap_children(); }
@@ -336,7 +331,8 @@ Result<std::pair<pid_t, ReadyMessage>> spawn_supervisor(SupervisorPlan& plan) {
 SupervisorPlan ProcessDriver::supervisor_plan(const config::ServiceSpec& svc,
                                               const InstanceRecord& rec, std::string exe,
                                               std::vector<std::string> env,
-                                              std::string work_dir) const {
+                                              std::string work_dir,
+                                              InstanceCgroups groups) const {
   SupervisorPlan plan;
   plan.exec_path = std::move(exe);
   plan.args = svc.command;
@@ -355,7 +351,9 @@ SupervisorPlan ProcessDriver::supervisor_plan(const config::ServiceSpec& svc,
   plan.heartbeat_path = heartbeat_path();
   plan.orphan_timeout = opt_.orphan_timeout;
   plan.default_grace = svc.stop_grace;
-  if (!cgroup_base_.empty()) plan.cgroup_dir = cgroup_base_ + "/" + rec.id;
+  plan.cgroup_dirs = std::move(groups.dirs);
+  plan.cgroup_limited = groups.limited;
+  plan.oom_path = std::move(groups.oom_file);
   plan.prepare();
   return plan;
 }
@@ -396,10 +394,14 @@ Result<Instance> ProcessDriver::start(const InstanceSpec& spec) {
   rec.ports = std::move(assigned.value());
   rec.stop_grace = svc.stop_grace;
   rec.started_at = wall();
+  auto groups = make_instance_cgroups(cgroups_, rec.id, svc.resources);
+  if (!groups) return Error{"service " + labels.service + ": " + groups.error().message};
   SupervisorPlan plan = supervisor_plan(svc, rec, exe.value(),
-                                        instance_env(opt_.path, svc, labels, rec.ports), wdir);
+                                        instance_env(opt_.path, svc, labels, rec.ports), wdir,
+                                        groups.value());
   auto spawned = spawn_supervisor(plan);
   if (!spawned) {
+    remove_instance_cgroups(groups.value());
     note("start " + rec.id + " failed: " + spawned.error().message);
     return Error{"service " + labels.service + ": " + spawned.error().message};
   }
@@ -494,7 +496,8 @@ std::vector<Exit> ProcessDriver::poll() {
     out.push_back(Exit{id, r.labels, r.reason, r.exit_code, r.signal, r.ended_at});
     ::unlink(record_path(id).c_str());
     note("instance " + id + " ended: " + to_string(r.reason) + " code " +
-         std::to_string(r.exit_code) + " signal " + std::to_string(r.signal));
+         std::to_string(r.exit_code) + " signal " + std::to_string(r.signal) +
+         (r.oom_kills > 0 ? " (out of memory: killed by the kernel at its memory limit)" : ""));
   }
   reap_children();
   return out;

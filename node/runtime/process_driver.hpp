@@ -18,12 +18,14 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "node/runtime/cgroup_instance.hpp"
 #include "node/runtime/driver.hpp"
 #include "node/runtime/instance_record.hpp"
 #include "node/runtime/supervisor.hpp"
@@ -48,6 +50,8 @@ struct ProcessDriverOptions {
   std::function<Millis()> mono_clock;     // ms; default: CLOCK_MONOTONIC
   std::function<void(std::string_view)> log;  // optional: one line per notable event
   bool cgroups = true;  // each instance in a cgroup of its own when the host allows it (cgroup.hpp)
+  // The host's cgroups as the agent found them at start (cgroup_setup.hpp); unset: found here.
+  std::optional<CgroupSetup> cgroup_setup;
 };
 
 class ProcessDriver final : public Driver {
@@ -60,7 +64,9 @@ class ProcessDriver final : public Driver {
 
   // Where instances' cgroups go; empty when the host allows none (then a command that
   // daemonises out of its process group outlives a stop).
-  const std::string& cgroup_base() const { return cgroup_base_; }
+  const std::string& cgroup_base() const { return cgroups_.v2_dir; }
+  // Membership and limits mode (cgroup_setup.hpp); mode "none" without cgroups.
+  const CgroupSetup& cgroups() const { return cgroups_; }
 
   // Environment: PATH, the spec's env, then SHOAL_SERVICE, SHOAL_INDEX, SHOAL_PEER,
   // SHOAL_PORT_<NAME> (upper case, '-' -> '_') per port, and PORT when there is exactly one.
@@ -100,7 +106,7 @@ class ProcessDriver final : public Driver {
   // What the supervisor of `rec` runs: the command, its logs, record, heartbeat and cgroup.
   SupervisorPlan supervisor_plan(const config::ServiceSpec& svc, const InstanceRecord& rec,
                                  std::string exe, std::vector<std::string> env,
-                                 std::string work_dir) const;
+                                 std::string work_dir, InstanceCgroups groups) const;
   void reap_children();
   void use_cgroups();
   void note(const std::string& line) const;
@@ -108,7 +114,7 @@ class ProcessDriver final : public Driver {
   Millis mono() const;
 
   ProcessDriverOptions opt_;
-  std::string cgroup_base_;                      // empty: process groups only
+  CgroupSetup cgroups_;                          // v2_dir empty: process groups only
   std::set<Child> children_;                     // supervisors that may need reaping
   std::map<std::string, PendingKill> pending_;   // stop() of an instance without supervisor
 };

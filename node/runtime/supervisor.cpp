@@ -31,9 +31,11 @@ void SupervisorPlan::prepare() {
   record_tmp_path = record_path + ".tmp";
   auto slash = record_path.rfind('/');
   record_dir = slash == std::string::npos ? "." : record_path.substr(0, slash);
-  if (!cgroup_dir.empty()) {
-    cgroup_procs = cgroup_dir + "/cgroup.procs";
-    cgroup_kill = cgroup_dir + "/cgroup.kill";
+  cgroup_joins.clear();
+  for (const auto& d : cgroup_dirs) cgroup_joins.push_back(d + "/cgroup.procs");
+  if (!cgroup_dirs.empty()) {
+    cgroup_procs = cgroup_joins[0];
+    cgroup_kill = cgroup_dirs[0] + "/cgroup.kill";
   }
   io_buf.assign(64 * 1024, '\0');
   rec_buf.assign(record_static.size() + 1024, '\0');
@@ -97,6 +99,7 @@ struct Dynamic {
   const char* reason = "exited";
   int exit_code = -1, signal = 0;
   std::int64_t ended_at = 0;
+  long long oom_kills = 0;
 };
 
 bool write_record(SupervisorPlan& p, const Dynamic& d) noexcept {
@@ -115,6 +118,7 @@ bool write_record(SupervisorPlan& p, const Dynamic& d) noexcept {
     b.kv("exit_code", d.exit_code);
     b.kv("signal", d.signal);
     b.kv("ended_at_ms", d.ended_at);
+    if (d.oom_kills > 0) b.kv("oom_kills", d.oom_kills);
   }
   int fd = ::open(p.record_tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
@@ -202,8 +206,7 @@ struct LogSink {
 }
 
 // The instance: a new session and process group, the pipes as stdout/stderr, then exec.
-[[noreturn]] void exec_instance(SupervisorPlan& p, bool in_cgroup, int out_w, int err_w,
-                                int ex_w) noexcept {
+[[noreturn]] void exec_instance(SupervisorPlan& p, int out_w, int err_w, int ex_w) noexcept {
   struct sigaction sa{};
   sa.sa_handler = SIG_DFL;
   sigemptyset(&sa.sa_mask);
@@ -212,13 +215,20 @@ struct LogSink {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::setsid();
-  if (in_cgroup) cgroup_join(p.cgroup_procs.c_str());  // else the process group alone
+  std::int32_t report[2] = {ReadyMessage::kCgroup, 0};
+  for (const auto& procs : p.cgroup_joins) {  // none: the process group alone
+    if (!cgroup_join(procs.c_str()) && p.cgroup_limited) {
+      report[1] = errno;
+      write_all(ex_w, reinterpret_cast<const char*>(report), sizeof report);
+      ::_exit(127);
+    }
+  }
   ::dup2(out_w, 1);
   ::dup2(err_w, 2);
   ::dup2(ex_w, 3);
   ::fcntl(3, F_SETFD, FD_CLOEXEC);
   close_fds_from(4);
-  std::int32_t report[2] = {ReadyMessage::kChdir, 0};
+  report[0] = ReadyMessage::kChdir;
   if (::chdir(p.work_dir.c_str()) == 0) {
     ::execve(p.exec_path.c_str(), p.argv.data(), p.envp.data());
     report[0] = ReadyMessage::kExec;
@@ -280,11 +290,10 @@ struct LogSink {
   int sfd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) fail_ready(ready, ReadyMessage::kSetup, errno);
 
-  const bool in_cgroup =
-      !p.cgroup_dir.empty() && (::mkdir(p.cgroup_dir.c_str(), 0755) == 0 || errno == EEXIST);
+  const bool in_cgroup = !p.cgroup_dirs.empty();
   pid_t child = ::fork();
   if (child < 0) fail_ready(ready, ReadyMessage::kSetup, errno);
-  if (child == 0) exec_instance(p, in_cgroup, out_pipe[1], err_pipe[1], ex_pipe[1]);
+  if (child == 0) exec_instance(p, out_pipe[1], err_pipe[1], ex_pipe[1]);
   // `sig` to the instance: its process group, and its cgroup (what left the group: setsid).
   auto signal_all = [&](int sig) noexcept {
     ::kill(-child, sig);
@@ -407,7 +416,9 @@ struct LogSink {
 
   if (in_cgroup) {
     signal_all(SIGKILL);
-    cgroup_remove(p.cgroup_dir.c_str());
+    if (!p.oom_path.empty())
+      d.oom_kills = cgroup_oom_kills(p.oom_path.c_str(), p.io_buf.data(), p.io_buf.size());
+    for (const auto& dir : p.cgroup_dirs) cgroup_remove(dir.c_str());
   }
   d.exited = true;
   if (WIFEXITED(status)) d.exit_code = WEXITSTATUS(status);

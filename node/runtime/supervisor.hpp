@@ -35,13 +35,17 @@ struct SupervisorPlan {
   std::string heartbeat_path;
   config::Millis orphan_timeout = 60000;
   config::Millis default_grace = 10000;
-  // The instance's own cgroup (cgroup.hpp), created by the supervisor; empty: the process group
-  // alone (the host has no usable cgroup v2).
-  std::string cgroup_dir;
+  // The instance's own cgroups (cgroup_instance.hpp), made by the peer: [0] lists all its
+  // processes (stops reach what left the process group), the others hold v1 limits; all are
+  // joined by the instance and removed at its end. Empty: the process group alone.
+  std::vector<std::string> cgroup_dirs;
+  bool cgroup_limited = false;  // a join that fails fails the start (the limits would not hold)
+  std::string oom_path;         // "oom_kill N" read there at the end, into the record
 
   // Filled by prepare(): pointers into the strings above and buffers of their final size.
   std::vector<char*> argv, envp;
   std::string record_tmp_path, record_dir, cgroup_procs, cgroup_kill;
+  std::vector<std::string> cgroup_joins;  // each dir's cgroup.procs
   std::vector<char> io_buf, rec_buf;
   void prepare();
 };
@@ -49,7 +53,7 @@ struct SupervisorPlan {
 // What the supervisor writes to the ready pipe once the instance runs (ok = 1) or failed to
 // start (ok = 0; stage says where, error is an errno).
 struct ReadyMessage {
-  enum Stage : std::int32_t { kExec = 0, kChdir = 1, kSetup = 2, kRecord = 3 };
+  enum Stage : std::int32_t { kExec = 0, kChdir = 1, kSetup = 2, kRecord = 3, kCgroup = 4 };
   std::int32_t ok = 0;
   std::int32_t stage = 0;
   std::int32_t error = 0;

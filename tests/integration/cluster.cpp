@@ -24,6 +24,7 @@
 
 #include "node/http.hpp"
 #include "node/runtime/cgroup.hpp"
+#include "node/runtime/cgroup_setup.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
 #include "node/runtime/proc.hpp"
 #include "node/sealer.hpp"
@@ -172,10 +173,9 @@ Cluster::~Cluster() {
     }
   }
   for (int i = 0; i < size(); ++i) kill_instances(i);
-  // The peers' instance cgroups (node/runtime/cgroup.hpp), once their processes are gone.
-  if (const std::string base = runtime::find_cgroup_base().dir; !base.empty()) {
-    for (const auto& p : peers_) {
-      const std::string dir = runtime::peer_cgroup_dir(base, p.dir + "/data");
+  // The peers' instance cgroups (node/runtime/cgroup_setup.hpp), once their processes are gone.
+  for (const auto& p : peers_) {
+    for (const std::string& dir : runtime::peer_cgroup_dirs(p.dir + "/data")) {
       std::error_code ec;
       for (const auto& e : std::filesystem::directory_iterator(dir, ec))
         if (e.is_directory(ec)) runtime::cgroup_remove(e.path().c_str());

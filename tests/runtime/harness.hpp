@@ -72,10 +72,14 @@ class Harness {
   }
 
   ~Harness() {
-    const std::string cgroups = driver ? driver->cgroup_base() : std::string();
+    std::vector<std::string> cgroups;  // this peer's folders: v2, and v1 cpu and memory
+    if (driver)
+      for (const auto& c : {driver->cgroups().v2_dir, driver->cgroups().v1_cpu,
+                            driver->cgroups().v1_memory})
+        if (!c.empty()) cgroups.push_back(c);
     driver.reset();
     kill_everything();
-    if (!cgroups.empty()) remove_empty_cgroups(cgroups, true);
+    for (const auto& c : cgroups) remove_empty_cgroups(c, true);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
