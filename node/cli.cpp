@@ -11,6 +11,8 @@
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
 #include "node/cli_convert.hpp"
+#include "node/cli_deploy.hpp"
+#include "config/units.hpp"
 #include "node/cli_events.hpp"
 #include "node/cli_logs.hpp"
 #include "node/cli_examples.hpp"
@@ -195,7 +197,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                       "Write nothing: print what applying FILE would change (each service new, "
                       "changed or unchanged; each instance's peer now and after, and its action: "
                       "start, restart, move, stop, keep or unplaced)");
-  apply_cmd->add_flag("--json", json, "With --plan: print the plan as JSON {\"services\":[...]}");
+  apply_cmd->add_flag("--json", json, "With --plan: print the plan as JSON {\"services\":[...]}; "
+                                      "with --wait: one JSON object a line");
+  bool wait = false;
+  std::string wait_timeout = "10m";
+  apply_cmd->add_flag("--wait", wait, "Then show the deployment until it is healthy (exit 0), or "
+                                      "failed or reverted (exit 1)");
+  apply_cmd->add_option("--timeout", wait_timeout, "With --wait: give up (exit 1) after this long (10m)");
   add_api(apply_cmd);
   CLI::App* delete_cmd = app.add_subcommand("delete", "Delete a service cluster-wide (its file "
                                                       "becomes NAME.toml.deleted)");
@@ -225,6 +233,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "  shoal keys remove OLD\n"
       "list shows key fingerprints, never keys.\n");
 
+  DeployOptions deploy;
+  add_deploy_commands(app, deploy, add_api);
   ConvertOptions convert;
   CLI::App* convert_cmd = add_convert_command(app, convert);
   add_cli_examples(app);
@@ -234,12 +244,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
                                           "version", "endpoints", "what-if", "events", "logs",
-                                          "watchdog", "convert"};
+                                          "watchdog", "convert", "history", "revert"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
         << "` (commands: agent, members, services, ps, endpoints, what-if, events, logs, status, apply, "
-           "delete, check, convert, keygen, keys, version; see `shoal --help`)\n";
+           "history, revert, delete, check, convert, keygen, keys, version; see `shoal --help`)\n";
     return 2;
   }
   if (args.empty()) {
@@ -326,13 +336,23 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                        err);
   }
   if (apply_cmd->parsed()) {
-    if (json && !plan) {
-      err << "shoal apply: --json goes with --plan (see `shoal apply --help`)\n";
+    if ((json && !plan && !wait) || (plan && wait)) {
+      err << "shoal apply: --json goes with --plan or --wait, and --plan writes nothing to wait "
+             "for (see `shoal apply --help`)\n";
       return 2;
+    }
+    if (wait) {
+      auto t = config::parse_duration(wait_timeout);
+      if (!t.ok()) {
+        err << "shoal apply: --timeout: " << t.error << "\n";
+        return 2;
+      }
+      return cmd_apply_wait(api, apply_file, *t.value, json, out, err);
     }
     return plan ? cmd_plan(api, apply_file, json, out, err) : cmd_apply(api, apply_file, out, err);
   }
   if (delete_cmd->parsed()) return cmd_delete(api, delete_name, out, err);
+  if (int rc = run_deploy(deploy, api, out, err); rc >= 0) return rc;
   err << app.help();
   return 2;
 }
