@@ -13,6 +13,8 @@
 //   "home_peer"}  (durations in ms; enums by their TOML names)
 // "update": [parallelism, order, min_healthy_time, healthy_deadline, auto_revert, canary] only
 // for a spec with an update table (older peers ignore it: they replace one at a time).
+// Beside the spec, a value may carry its deployment record ("last_good", "good_version",
+// "history", "revert_of": node/peer/spec_history.hpp); decode_spec ignores them, as older peers do.
 // Version 2 (only for a spec with volumes, so older peers refuse it rather than run it without
 // them): version 1 + "volumes": [text as written, "data:/data"]. Both decode; a spec without
 // "volumes" has none.
