@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cluster.hpp"
+#include "node/http.hpp"
 
 using shoal::test::api_addr;
 using shoal::test::Cluster;
@@ -79,6 +80,23 @@ TEST_CASE("auto-revert on 2 real peers: a failing version reverts, apply --wait 
   CHECK(h[0]["outcome"] == "healthy");
   CHECK(h[1]["spec_hash"] == failed);
   CHECK(h[1]["outcome"] == "reverted");
+
+  // Revert is a change: over TCP without the token it is refused, as apply; hostile bodies
+  // on the socket are refused with 400, nothing written.
+  auto tcp = shoal::node::http_call("127.0.0.1", c.peer(1).api_port, "POST", "/v1/revert",
+                                    R"({"service":"web"})", "", 5000);
+  REQUIRE(tcp.ok);
+  CHECK(tcp.status == 403);
+  const std::string sock = c.peer(1).dir + "/data/api.sock";
+  for (const std::string& body : {std::string("not json"), std::string(R"({"service":5})"),
+                                 std::string(R"({"service":"../x"})"),
+                                 std::string(R"({"service":"web","to":")") + std::string(100, '9') + "\"}"}) {
+    auto r = shoal::node::http_call_unix(sock, "POST", "/v1/revert", body, "", 5000);
+    REQUIRE(r.ok);
+    CHECK(r.status == 400);
+  }
+  CHECK(shoal::node::http_call_unix(sock, "POST", "/v1/revert", R"({"service":"nope"})", "", 5000).status == 404);
+  CHECK((*c.get(1, "/v1/services"))[0].value("deployment", Json()) == "reverted");
 
   // `shoal revert` from the other peer: the healthy version is desired again (version 3),
   // nothing restarts, and the file on peer 0 keeps the failed version.
