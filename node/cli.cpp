@@ -7,12 +7,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/units.hpp"
 #include "node/agent.hpp"
 #include "node/cli_check.hpp"
 #include "node/cli_client.hpp"
 #include "node/cli_convert.hpp"
 #include "node/cli_deploy.hpp"
-#include "config/units.hpp"
 #include "node/cli_events.hpp"
 #include "node/cli_logs.hpp"
 #include "node/cli_examples.hpp"

@@ -53,6 +53,9 @@ HttpResponse DeployApi::revert(const HttpRequest& r) {
 
 bool DeployApi::latch_failed(const std::vector<config::ServiceSpec>& running,
                              const placement::Assignment& assignment) {
+  bool any = false;  // the statuses are copied only for a service that may need them
+  for (const auto& s : running) any = any || (s.update && s.update->auto_revert);
+  if (!any) return false;
   const auto due = verdicts_due(running, desired_.reverts(), assignment, statuses_(), gossip_.state());
   for (const auto& [key, value] : due) {
     spdlog::warn("{}: the version in force failed; reverting to the last healthy one", key);

@@ -78,3 +78,14 @@ TEST_CASE("apply text: the peer's warning follows the applied line", "[node][cli
         "applied web, db (/s/web.toml on p0)\n"
         "warning: this peer's clock runs 3600000 ms ahead of its wall clock\n");
 }
+
+TEST_CASE("services table and status text: a reverted service names both versions", "[node][cli]") {
+  Json s = Json::parse(
+      R"([{"name":"web","replicas":3,"running":3,"healthy":3,"version":"aa","deployment":"reverted",
+           "reverted_from":"bb"}])");
+  CHECK(node::services_table(s).find("web   3         3        3        aa       reverted from bb") !=
+        std::string::npos);
+  const std::string t =
+      node::status_text(Json::parse(R"({"name":"p0","reverted":[{"service":"web","from":"bb","to":"aa"}]})"));
+  CHECK(t.find("reverted:   service web runs aa again: version bb failed") != std::string::npos);
+}
