@@ -126,8 +126,9 @@ int cmd_apply_wait(const ApiTarget& api, const std::string& file, long long time
   const auto body = apply_body(file, err);
   if (!body) return 2;
   std::map<std::string, Waited> wait;
-  if (auto parsed = config::parse_service_file(*read_file(file), file); parsed.ok())
-    for (const auto& sv : *parsed.value) wait[sv.name].hash = placement::spec_hash(sv);
+  if (auto text = read_file(file))
+    if (auto parsed = config::parse_service_file(*text, file); parsed.ok())
+      for (const auto& sv : *parsed.value) wait[sv.name].hash = placement::spec_hash(sv);
   auto applied = api_call(api, "POST", "/v1/apply", *body, err, "apply");
   if (!applied) return 1;
   if (!json) out << apply_text(*applied) << std::flush;
