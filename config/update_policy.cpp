@@ -28,10 +28,7 @@ void read_update(Reader& r, const toml::node& n, ServiceSpec& s) {
     if (auto d = r.duration(v, "update.healthy_deadline", 1)) u.healthy_deadline = *d;
   });
   with(*t, "auto_revert", [&](const toml::node& v) {
-    auto b = r.boolean(v, "update.auto_revert");
-    if (b && *b)
-      r.error(v, "update.auto_revert = true is not supported yet (a failed version is not "
-                 "reverted by itself); remove it or set false");
+    if (auto b = r.boolean(v, "update.auto_revert")) u.auto_revert = *b;
   });
   with(*t, "canary", [&](const toml::node& v) {
     auto i = r.integer(v, "update.canary", 0);

@@ -7,7 +7,8 @@
 //   min_healthy_time = "10s"        an instance counts as updated once healthy (or running,
 //                                   without a health check) this long at the new spec
 //   healthy_deadline = "5m"         for auto_revert
-//   auto_revert      = false        true is refused for now (not implemented yet)
+//   auto_revert      = false        true: a failed version is replaced by the last healthy
+//                                   one on every peer (node/peer/auto_revert.hpp)
 //   canary           = 0            > 0 is refused for now (needs `shoal promote`)
 #pragma once
 

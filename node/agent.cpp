@@ -19,6 +19,7 @@
 #include "node/api_json.hpp"
 #include "node/api_response.hpp"
 #include "node/api_routes.hpp"
+#include "node/deploy_api.hpp"
 #include "node/catalog_api.hpp"
 #include "node/events_api.hpp"
 #include "node/http.hpp"
@@ -270,7 +271,8 @@ class Agent {
 
   // The services folder into spec/ keys (node/folder_publisher.hpp).
   void publish_specs() {
-    if (!publisher_.publish(gossip_, clock_now())) return;
+    if (!publisher_.publish(gossip_, clock_now(), [this](const auto& n) { return deploy_api_.outcome(n); }))
+      return;
     state_dirty_ = true;
     reconcile_soon();
   }
@@ -312,6 +314,7 @@ class Agent {
     StepInputs in;
     in.services = store_specs();
     in.assignment = placed(in.services);
+    if (deploy_api_.latch_failed(in.services, in.assignment)) return;  // reverts at the next step
     in.peers = peer_.other_statuses();
     in.live_peers = peer_.live_peers();
     const StepGates gates = peer_.gates(now.mono);
@@ -415,7 +418,7 @@ class Agent {
   Json services_view() const {
     auto specs = store_specs();
     const placement::Assignment& asg = placed(specs);
-    return services_json(specs, asg, all_statuses());
+    return services_json(specs, asg, all_statuses(), desired_.reverts());
   }
 
   // GET /v1/what-if: the current placement against the view with those peers dead (pure,
@@ -547,6 +550,8 @@ class Agent {
         {"GET", "/v1/logs", [this](R r, Rest) { return logs_api_.get(r); }},
         {"POST", "/v1/apply", [this](R r, Rest) { return services_api_.apply(r); }},
         {"POST", "/v1/plan", [this](R r, Rest) { return services_api_.plan(r); }},
+        {"GET", "/v1/history/", [this](R, Rest name) { return deploy_api_.history(name); }},
+        {"POST", "/v1/revert", [this](R r, Rest) { return deploy_api_.revert(r); }},
         {"GET", "/v1/keys",
          [this](R, Rest) {
            auto reply = keys_.view();
@@ -593,7 +598,9 @@ class Agent {
     f.handler_errors = handler_errors_;
     f.catalog_held = catalog_.held();
     f.events_held = events_api_.held();
-    return node::status_json(f);
+    Json j = node::status_json(f);
+    j["reverted"] = reverts_json(desired_.reverts());
+    return j;
   }
 
   // What GET /metrics shows (node/metrics.hpp): copies of the counters /v1/status shows, and more.
@@ -655,6 +662,8 @@ class Agent {
   DesiredState desired_{peer_, cfg_.limits.max_replicas};  // specs and their placement
   Departure departure_{io_, cfg_.reconcile.handoff_timeout, departure_hooks()};
   ServicesApi services_api_{services_, setup_.name, cfg_.limits.max_replicas, services_hooks()};
+  DeployApi deploy_api_{gossip_, desired_, [this] { return all_statuses(); }, [this] { return clock_now(); },
+                       [this] { state_dirty_ = true; reconcile_soon(); }};  // history, revert, deploy/
   ApiRoutes routes_{api_routes()};
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
   RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)

@@ -234,6 +234,13 @@ std::string status_text(const Json& s) {
         << table_cell(c.value("file", Json())) << ")\n";
     }
   }
+  if (s.contains("reverted") && s["reverted"].is_array()) {
+    for (const auto& r : s["reverted"]) {
+      o << "reverted:   service " << table_cell(r.value("service", Json())) << " runs "
+        << table_cell(r.value("to", Json())) << " again: version " << table_cell(r.value("from", Json()))
+        << " failed (it stays in spec/ and its file until a new version is applied)\n";
+    }
+  }
   if (s.contains("invalid_specs") && s["invalid_specs"].is_array()) {
     for (const auto& v : s["invalid_specs"]) {
       o << "refused:    spec " << table_cell(v.value("service", Json()));
@@ -285,7 +292,10 @@ std::string services_table(const Json& services) {
                     table_cell(v.value("version", Json()))});
     if (deployments) {
       const Json d = v.value("deployment", Json());
-      rows.back().push_back(d.is_null() ? "-" : table_cell(d));
+      const Json from = v.value("reverted_from", Json());
+      rows.back().push_back(d.is_null()          ? "-"
+                            : from.is_string() ? table_cell(d) + " from " + table_cell(from)
+                                               : table_cell(d));
     }
   }
   if (deployments)

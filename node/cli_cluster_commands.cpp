@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/units.hpp"
 #include "node/cli_command.hpp"
+#include "node/cli_deploy.hpp"
 #include "node/cli_events.hpp"
 #include "node/cli_logs.hpp"
 #include "node/cli_plan.hpp"
@@ -161,8 +163,8 @@ Command what_if_command(CLI::App& app, ApiFlags& api, CliIo io) {
 
 Command apply_command(CLI::App& app, ApiFlags& api, CliIo io) {
   struct Options {
-    std::string file;
-    bool plan = false, json = false;
+    std::string file, timeout = "10m";
+    bool plan = false, json = false, wait = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("apply", "Validate a service file and write it into the "
@@ -172,12 +174,25 @@ Command apply_command(CLI::App& app, ApiFlags& api, CliIo io) {
                 "Write nothing: print what applying FILE would change (each service new, "
                 "changed or unchanged; each instance's peer now and after, and its action: "
                 "start, restart, move, stop, keep or unplaced)");
-  sub->add_flag("--json", o->json, "With --plan: print the plan as JSON {\"services\":[...]}");
+  sub->add_flag("--json", o->json, "With --plan: print the plan as JSON {\"services\":[...]}; "
+                                   "with --wait: one JSON object a line");
+  sub->add_flag("--wait", o->wait, "Then show the deployment until it is healthy (exit 0), or "
+                                   "failed or reverted (exit 1)");
+  sub->add_option("--timeout", o->timeout, "With --wait: give up (exit 1) after this long (10m)");
   add_api_flags(sub, api);
   return {sub, nullptr, [o, io](const ApiTarget& t) {
-            if (o->json && !o->plan) {
-              io.err << "shoal apply: --json goes with --plan (see `shoal apply --help`)\n";
+            if ((o->json && !o->plan && !o->wait) || (o->plan && o->wait)) {
+              io.err << "shoal apply: --json goes with --plan or --wait, and --plan writes "
+                        "nothing to wait for (see `shoal apply --help`)\n";
               return 2;
+            }
+            if (o->wait) {
+              auto timeout = config::parse_duration(o->timeout);
+              if (!timeout.ok()) {
+                io.err << "shoal apply: --timeout: " << timeout.error << "\n";
+                return 2;
+              }
+              return cmd_apply_wait(t, o->file, *timeout.value, o->json, io.out, io.err);
             }
             return o->plan ? cmd_plan(t, o->file, o->json, io.out, io.err)
                            : cmd_apply(t, o->file, io.out, io.err);

@@ -54,5 +54,8 @@ Command what_if_command(CLI::App& app, ApiFlags& api, CliIo io);
 Command status_command(CLI::App& app, ApiFlags& api, CliIo io);
 Command apply_command(CLI::App& app, ApiFlags& api, CliIo io);
 Command delete_command(CLI::App& app, ApiFlags& api, CliIo io);
+// history and revert: node/cli_deploy.cpp.
+Command history_command(CLI::App& app, ApiFlags& api, CliIo io);
+Command revert_command(CLI::App& app, ApiFlags& api, CliIo io);
 
 }  // namespace shoal::node

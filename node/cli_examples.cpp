@@ -27,7 +27,10 @@ std::string cli_examples(const std::string& command) {
       {"status", "  shoal status\n  shoal status --json --api 10.0.0.5:7951 --token-file token\n"},
       {"apply",
        "  shoal apply web.toml                 # validate, write into the peer's services_dir\n"
-       "  shoal apply --plan web.toml          # only show what would change\n"},
+       "  shoal apply --plan web.toml          # only show what would change\n"
+       "  shoal apply --wait --timeout 5m web.toml   # exit 0 healthy, 1 failed or reverted\n"},
+      {"history", "  shoal history web\n  shoal history web --json\n"},
+      {"revert", "  shoal revert web\n  shoal revert web --to 3\n"},
       {"delete", "  shoal delete web\n"},
       {"check",
        "  shoal check web.toml\n  shoal check /etc/shoal/peer.toml /etc/shoal/services/*.toml\n"

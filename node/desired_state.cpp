@@ -9,13 +9,18 @@
 namespace shoal::node {
 
 DesiredState::DesiredState(const Peer& peer, int max_replicas)
-    : peer_(peer), gate_(config::SpecLimits{max_replicas}) {}
+    : peer_(peer), limits_{max_replicas}, gate_(limits_) {}
 
 std::vector<config::ServiceSpec> DesiredState::specs() const {
   std::vector<InvalidSpec> fresh;
   auto out = gate_.specs(peer_.engine().state(), &fresh);
   for (const auto& b : fresh)
     spdlog::warn("spec/{} from {} refused: {}", b.service, b.origin, b.error);
+  Reverts now;
+  out = running_specs(std::move(out), peer_.engine().state(), &now, limits_);
+  for (const auto& [svc, r] : now)
+    if (!reverts_.count(svc)) spdlog::warn("{}: version {} failed, running {} again", svc, r.from, r.to);
+  reverts_ = std::move(now);
   return out;
 }
 

@@ -14,6 +14,7 @@
 
 #include "config/spec.hpp"
 #include "node/metrics.hpp"
+#include "node/peer/auto_revert.hpp"
 #include "node/peer/peer.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/placement_cache.hpp"
@@ -24,8 +25,11 @@ class DesiredState {
  public:
   explicit DesiredState(const Peer& peer, int max_replicas);
 
-  // Every live spec/<name> that passes the gate, by name (a newly refused one is logged).
+  // Every live spec/<name> that passes the gate, by name (a newly refused one is logged), a
+  // reverted service's as its last good version (node/peer/auto_revert.hpp).
   std::vector<config::ServiceSpec> specs() const;
+  // The services specs() reverted, as of its last call.
+  const Reverts& reverts() const { return reverts_; }
   // Their placement over the peer's current view.
   const placement::Assignment& placed(const std::vector<config::ServiceSpec>& specs) const;
 
@@ -39,7 +43,9 @@ class DesiredState {
   placement::Assignment place(const std::vector<config::ServiceSpec>& specs) const;
 
   const Peer& peer_;
+  config::SpecLimits limits_;
   mutable SpecGate gate_;
+  mutable Reverts reverts_;
   mutable std::map<std::string, std::string> failed_;  // service -> why placement failed
   mutable PlacementCache cache_{[this](const auto& s) { return place(s); }};
   mutable std::uint64_t placements_ = 0;

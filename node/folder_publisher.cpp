@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gossip/bytes.hpp"
+#include "node/peer/spec_history.hpp"
 #include "node/peer/spec_publisher.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/persist.hpp"
@@ -51,7 +52,7 @@ void FolderPublisher::scan(bool timed) {
   reported_errors_ = std::move(errs);
 }
 
-bool FolderPublisher::publish(gossip::Engine& gossip, gossip::Clock now) {
+bool FolderPublisher::publish(gossip::Engine& gossip, gossip::Clock now, const Outcome& outcome) {
   std::vector<LocalSpec> local;
   for (const auto& sv : dir_.services()) {
     std::string enc = encode_spec(sv);
@@ -71,7 +72,11 @@ bool FolderPublisher::publish(gossip::Engine& gossip, gossip::Clock now) {
     renamed = true;
   }
   for (const auto& sv : plan.put) {
-    gossip.put(now, "spec/" + sv.name, gossip::string_to_bytes(sv.encoded));
+    const gossip::Entry* cur = gossip.state().find("spec/" + sv.name);
+    const std::string value =
+        spec_value(sv.encoded, current_value(cur, outcome ? outcome(sv.name) : std::string()),
+                   now.wall / 1000, gossip.name());
+    gossip.put(now, "spec/" + sv.name, gossip::string_to_bytes(value));
     published_[sv.name] = sv.hash;
     spdlog::info("published spec/{} ({})", sv.name, sv.hash);
   }
@@ -92,7 +97,12 @@ nlohmann::json FolderPublisher::conflicts(const gossip::Store& store,
   for (const auto& sv : dir_.services()) {
     const gossip::Entry* e = store.find("spec/" + sv.name);
     if (!e || e->deleted || e->version.origin == self) continue;
-    if (gossip::bytes_to_string(e->value) == encode_spec(sv)) continue;
+    // The spec alone is compared: a value's record (history, last good version) is not the
+    // file's; a value `shoal revert` wrote is no other file's edit.
+    const std::string value = gossip::bytes_to_string(e->value);
+    if (read_record(value).revert_of) continue;
+    if (auto in_force = decode_spec(value); in_force && encode_spec(*in_force) == encode_spec(sv))
+      continue;
     out.push_back({{"service", sv.name},
                    {"file", dir_.file_of(sv.name)},
                    {"origins", nlohmann::json::array({self, e->version.origin})},

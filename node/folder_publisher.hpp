@@ -5,6 +5,7 @@
 // unchanged and an edit made elsewhere meanwhile is not overwritten by a stale local file.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,8 +25,11 @@ class FolderPublisher {
   // that counts as evidence of absence); logs what it defines when that changed, and each
   // error once.
   void scan(bool timed);
-  // True when the store changed (the caller persists the state and reconciles).
-  bool publish(gossip::Engine& gossip, gossip::Clock now);
+  // True when the store changed (the caller persists the state and reconciles). `outcome(name)`
+  // is the deployment in force of that service in this peer's view (node/peer/auto_revert.hpp):
+  // a new value records it in its history (node/peer/spec_history.hpp).
+  using Outcome = std::function<std::string(const std::string& name)>;
+  bool publish(gossip::Engine& gossip, gossip::Clock now, const Outcome& outcome = {});
 
   // The folder's services whose spec in force is another peer's different edit (the newer
   // edit wins, DESIGN "Service file"): [{"service","file","origins","in_force"}], origins

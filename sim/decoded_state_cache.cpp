@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "node/peer/auto_revert.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/peer/state_codec.hpp"
 
@@ -63,7 +64,10 @@ std::uint64_t DecodedStateCache::status_hash(const gossip::Store& store) {
   for_prefix(store, kStatus, [&](const gossip::Entry& e) { h ^= status_entry_hash(&e); });
   return h;
 }
-std::uint64_t DecodedStateCache::spec_hash(const gossip::Store& store) { return prefix_hash(store, kSpec); }
+// deploy/ keys too: a latched verdict changes the specs a peer runs (node/peer/auto_revert.hpp).
+std::uint64_t DecodedStateCache::spec_hash(const gossip::Store& store) {
+  return mix(prefix_hash(store, kSpec), prefix_hash(store, node::kDeployPrefix));
+}
 
 std::size_t DecodedStateCache::ValueKeyHash::operator()(const ValueKey& k) const {
   return static_cast<std::size_t>(mix(mix(mix(0x7a1, k.first), k.second.hlc), k.second.origin));
@@ -188,10 +192,23 @@ std::shared_ptr<const DecodedStateCache::Specs> DecodedStateCache::specs(const g
   });
   std::sort(specs->begin(), specs->end(),
             [](const config::ServiceSpec& a, const config::ServiceSpec& b) { return a.name < b.name; });
-  if (spec_sets_.size() > 1024) spec_sets_.clear();
+  // As a peer does: a reverted service runs its last good version.
+  node::Reverts reverts;
+  *specs = node::running_specs(std::move(*specs), store, &reverts);
+  if (spec_sets_.size() > 1024) {
+    spec_sets_.clear();
+    reverts_.clear();
+  }
+  reverts_[hash] = std::move(reverts);
   std::shared_ptr<const Specs> out = std::move(specs);
   spec_sets_.emplace(hash, out);
   return out;
+}
+
+const node::Reverts& DecodedStateCache::reverts(std::uint64_t hash) const {
+  static const node::Reverts none;
+  auto it = reverts_.find(hash);
+  return it == reverts_.end() ? none : it->second;
 }
 
 }  // namespace shoal::sim

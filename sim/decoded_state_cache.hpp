@@ -17,6 +17,7 @@
 
 #include "config/spec.hpp"
 #include "gossip/store.hpp"
+#include "node/peer/auto_revert.hpp"
 #include "placement/status.hpp"
 
 namespace shoal::sim {
@@ -36,7 +37,11 @@ class DecodedStateCache {
   // Every decodable `status/<peer>` of `store`, keyed by peer; `hash` is status_hash(store).
   std::shared_ptr<const StatusMap> statuses(const gossip::Store& store, std::uint64_t hash);
   // Every decodable `spec/<name>` of `store`, by name; `hash` is spec_hash(store).
+  // A reverted service is its last good version (node/peer/auto_revert.hpp); `spec_hash`
+  // covers deploy/ keys too.
   std::shared_ptr<const Specs> specs(const gossip::Store& store, std::uint64_t hash);
+  // The services specs(store, hash) reverted (empty before that call).
+  const node::Reverts& reverts(std::uint64_t hash) const;
 
   // One decoded `status/<peer>` value, shared by every peer holding that (key, version); `nums`
   // numbers its instances (parallel to status.instances) so matching them costs no compares.
@@ -104,6 +109,7 @@ class DecodedStateCache {
   std::uint64_t wanted_mask_ = 0;       // StatusValue::mask's bits of the marked numbers
   std::map<std::uint64_t, std::weak_ptr<const StatusMap>> status_maps_;
   std::map<std::uint64_t, std::shared_ptr<const Specs>> spec_sets_;
+  std::map<std::uint64_t, node::Reverts> reverts_;  // by the same hash
   std::uint64_t decoded_ = 0, maps_built_ = 0, maps_shared_ = 0;
 };
 

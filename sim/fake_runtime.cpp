@@ -132,6 +132,7 @@ void FakeRuntime::rollout_changed(const placement::InstanceId& id, const std::st
     r.min_by_10s[bucket] = std::min(r.min_by_10s[bucket], now_available);
     r.last = now_available;
     if (r.old_copies == 0 && now_available >= r.replicas) r.done = queue_.now();
+    if (r.failed && !r.reverted && now_available >= r.replicas) r.reverted = queue_.now();
   }
 }
 

@@ -43,6 +43,8 @@ class FakeRuntime {
     std::size_t last = 0;  // instances with a running copy after the last change
     bool broken = false;   // its instances exit as they start
     std::optional<Micros> failed;  // the first status saying one of its instances is overdue
+    // After `failed`: when every replica ran again (the last healthy version, by auto-revert).
+    std::optional<Micros> reverted;
   };
 
   FakeRuntime(const Experiment& x, EventQueue& queue, gossip::Rng& workload_rng)

@@ -8,6 +8,7 @@
 #include "config/spec.hpp"
 #include "gossip/store.hpp"
 #include "node/peer/placement_peer.hpp"
+#include "node/peer/auto_revert.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/peer/state_codec.hpp"
 #include "placement/contained.hpp"
@@ -152,6 +153,7 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, const node::
     if (inst.overdue) runtime_.overdue(id, inst.local.spec_hash);
   }
   publish_status(i);
+  latch_failed(i, view);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;
   if (plan.wake_at) wake(i, std::max(now() + 1, p.wake_at));
 }
@@ -218,7 +220,7 @@ namespace {
 // others. check_caches holds the simulator's shared, cached and reduced inputs to the same plan.
 struct AgentInputs {
   explicit AgentInputs(const node::Peer& peer)
-      : services(node::SpecGate().specs(peer.engine().state())),
+      : services(node::running_specs(node::SpecGate().specs(peer.engine().state()), peer.engine().state())),
         assignment(placement::place_contained(peer.placement_view(services)).assignment),
         peers(peer.other_statuses()),
         live(peer.live_peers()) {}
@@ -285,6 +287,47 @@ void ReconcileLoop::status_changed(SimPeer& p, const std::string& key) {
   const std::uint64_t now_part = DecodedStateCache::status_entry_hash(e);
   p.status_hash ^= part ^ now_part;
   part = now_part;
+}
+
+// What node/'s agent does after computing a step's inputs (node/deploy_api.hpp): deploy/<name>
+// for a version failed in its view. Only an owner of an overdue copy can see that from the
+// statuses a simulated step keeps (its own); that owner is enough to latch it.
+void ReconcileLoop::latch_failed(std::uint32_t i, const ViewData& view) {
+  SimPeer& p = peers_[i];
+  bool overdue = false;
+  for (const auto& [id, inst] : p.instances) overdue = overdue || inst.overdue;
+  if (!overdue) return;
+  DecodedStateCache::StatusMap statuses = *p.relevant;
+  placement::PeerStatus& mine = statuses[p.name];
+  mine.instances.clear();
+  for (const auto& [id, inst] : p.instances) {
+    placement::InstanceStatus is;
+    is.id = id;
+    is.state = inst.mark ? *inst.mark : inst.local.state;
+    is.spec_hash = inst.local.spec_hash;
+    is.settled = inst.settled;
+    is.overdue = inst.overdue;
+    mine.instances.push_back(std::move(is));
+  }
+  const auto due = node::verdicts_due(*p.specs, decoded_cache_.reverts(p.specs_key), view.assignment, statuses,
+                                      p.peer->engine().state());
+  for (const auto& [key, value] : due) {
+    const gossip::Version v = p.peer->engine().put(clock(p, now()), key, gossip::string_to_bytes(value));
+    checker_.track_write(key, v);
+    p.hash_dirty = true;
+    wake(i, now() + 10 * kMillis);
+  }
+}
+
+std::string ReconcileLoop::outcome(std::uint32_t i, const std::string& service) {
+  SimPeer& p = peers_[i];
+  refresh_state_view(p);
+  const auto view = view_for(p);
+  const auto all = decoded_cache_.statuses(p.peer->engine().state(), DecodedStateCache::status_hash(p.peer->engine().state()));
+  for (const auto& sp : *p.specs)
+    if (sp.name == service)
+      return node::deployment_outcome(sp, decoded_cache_.reverts(p.specs_key), view->assignment, *all);
+  return "";
 }
 
 void ReconcileLoop::publish_status(std::uint32_t i) {

@@ -45,6 +45,9 @@ class ReconcileLoop {
   void step(std::uint32_t i);
   // A status/ key changed in p's store: keeps p.status_hash and p.status_vals exact.
   void status_changed(SimPeer& p, const std::string& key);
+  // The deployment of `service` in peer i's view, with every status its store holds (as an
+  // agent's writer of a new version records it, node/peer/spec_history.hpp); "" for none.
+  std::string outcome(std::uint32_t i, const std::string& service);
 
   const DecodedStateCache& decoded_cache() const { return decoded_cache_; }
   std::uint64_t placements_computed() const { return placements_computed_; }
@@ -57,6 +60,7 @@ class ReconcileLoop {
   void fail(const std::string& what) { checker_.fail(what); }
   std::shared_ptr<const ViewData> view_for(SimPeer& p);
   void refresh_state_view(SimPeer& p);  // specs and statuses from its store, when changed
+  void latch_failed(std::uint32_t i, const ViewData& view);  // deploy/<name> for a failed version
   std::shared_ptr<const DecodedStateCache::StatusMap> relevant_statuses(SimPeer& p, const ViewData& view);
   void run_step(std::uint32_t i, const ViewData& view, const node::StepGates& gates);
   // check_caches: the plan on the agent's inputs for the same peer equals the simulator's.

@@ -277,6 +277,8 @@ void report_runtime(nlohmann::json& j, const ReportInputs& in) {
                     {"failed_s", r.failed ? nlohmann::json(static_cast<double>(*r.failed - r.at) / 1e6)
                                           : nlohmann::json(nullptr)},
                     {"new_version_instances_end", at_hash(r.service, r.hash)},
+                    {"reverted_s", r.reverted ? nlohmann::json(static_cast<double>(*r.reverted - r.at) / 1e6)
+                                              : nlohmann::json(nullptr)},
                     {"duration_s", r.done ? nlohmann::json(static_cast<double>(*r.done - r.at) / 1e6)
                                           : nlohmann::json(nullptr)}});
     }

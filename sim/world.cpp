@@ -10,6 +10,8 @@
 #include "gossip/config.hpp"
 #include "gossip/engine.hpp"
 #include "gossip/rng.hpp"
+#include "node/peer/auto_revert.hpp"
+#include "node/peer/spec_history.hpp"
 #include "node/peer/state_codec.hpp"
 #include "placement/spec_hash.hpp"
 #include "sim/checker.hpp"
@@ -387,7 +389,12 @@ void World::update_spec(const std::string& service, bool broken) {
   }
   SimPeer& p = peers_[*w];
   const std::string key = "spec/" + sp->name;
-  checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(node::encode_spec(*sp))));
+  // As an agent publishing a new version: the value records the one it replaces.
+  const std::string value =
+      node::spec_value(node::encode_spec(*sp),
+                       node::current_value(p.peer->engine().state().find(key), recon_.outcome(*w, sp->name)),
+                       clock(p).wall / 1000, p.name);
+  checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(value)));
   runtime_.begin_rollout(peers_, service, placement::spec_hash(*sp),
                          static_cast<std::size_t>(sp->replicas), sp->update ? sp->update->parallelism : 1,
                          broken);
@@ -420,7 +427,7 @@ void World::on_engine_event(std::uint32_t i, const gossip::Event& e) {
 
 void World::on_state_changed(std::uint32_t i, const std::string& key) {
   SimPeer& p = peers_[i];
-  if (key.starts_with("spec/")) {
+  if (key.starts_with("spec/") || key.starts_with(node::kDeployPrefix)) {
     p.hash_dirty = true;
     if (p.reconciler) recon_.wake(i, now() + 10 * kMillis);  // new desired state: act on it soon
   } else if (key.starts_with(gossip::kStatusPrefix)) {
@@ -456,7 +463,10 @@ void World::write_specs() {
   SimPeer& p = peers_[w];
   for (const auto& sp : specs_) {
     const std::string key = "spec/" + sp.name;
-    checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(node::encode_spec(sp))));
+    const std::string value = node::spec_value(
+        node::encode_spec(sp), node::current_value(p.peer->engine().state().find(key), ""),
+        clock(p).wall / 1000, p.name);
+    checker_.track_write(key, p.peer->engine().put(clock(p), key, gossip::string_to_bytes(value)));
   }
   spec_writer_ = p.name;
 }

@@ -6,6 +6,7 @@
 
 #include "config/constraint.hpp"
 #include "config/volume.hpp"
+#include "node/peer/auto_revert.hpp"
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
 #include "placement/rollout.hpp"
@@ -273,7 +274,8 @@ J ps_json(const placement::Assignment& assignment,
 
 J services_json(const std::vector<config::ServiceSpec>& services,
                 const placement::Assignment& assignment,
-                const std::map<std::string, placement::PeerStatus>& statuses) {
+                const std::map<std::string, placement::PeerStatus>& statuses,
+                const Reverts& reverts) {
   std::vector<const config::ServiceSpec*> sorted;
   for (const auto& s : services) sorted.push_back(&s);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
@@ -295,20 +297,10 @@ J services_json(const std::vector<config::ServiceSpec>& services,
       }
     }
     J deployment = nullptr;
-    if (spec->update) {
-      std::vector<placement::RolloutReport> reports;
-      for (const auto& p : assignment.instances) {
-        if (p.id.service != spec->name || !p.owner) continue;
-        placement::RolloutReport r;
-        r.id = p.id;
-        if (auto it = statuses.find(*p.owner); it != statuses.end())
-          if (const auto* s = it->second.find(p.id))
-            r = {p.id, true, s->state, s->spec_hash, s->settled, s->overdue};
-        reports.push_back(std::move(r));
-      }
-      const std::string hash = placement::spec_hash(*spec);
-      deployment = std::string(to_string(placement::deployment_state(*spec, hash, reports)));
-    }
+    J reverted_from = nullptr;
+    if (spec->update || reverts.count(spec->name))
+      deployment = deployment_outcome(*spec, reverts, assignment, statuses);
+    if (auto r = reverts.find(spec->name); r != reverts.end()) reverted_from = r->second.from;
     out.push_back(J{{"name", spec->name},
                     // global: one a peer, as many as the assignment has
                     {"replicas", spec->placement.mode == config::Placement::Mode::global ? instances
@@ -316,7 +308,8 @@ J services_json(const std::vector<config::ServiceSpec>& services,
                     {"running", running},
                     {"healthy", healthy},
                     {"version", placement::spec_hash(*spec)},
-                    {"deployment", deployment}});
+                    {"deployment", deployment},
+                    {"reverted_from", reverted_from}});
   }
   return out;
 }

@@ -13,6 +13,8 @@
 //   "home_peer"}  (durations in ms; enums by their TOML names)
 // "update": [parallelism, order, min_healthy_time, healthy_deadline, auto_revert, canary] only
 // for a spec with an update table (older peers ignore it: they replace one at a time).
+// Beside the spec, a value may carry its deployment record ("last_good", "good_version",
+// "history", "revert_of": node/peer/spec_history.hpp); decode_spec ignores them, as older peers do.
 // Version 2 (only for a spec with volumes, so older peers refuse it rather than run it without
 // them): version 1 + "volumes": [text as written, "data:/data"]. Both decode; a spec without
 // "volumes" has none.
@@ -28,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/spec.hpp"
+#include "node/peer/auto_revert.hpp"
 #include "gossip/types.hpp"
 #include "placement/status.hpp"
 #include "placement/view.hpp"
@@ -52,9 +55,12 @@ nlohmann::json ps_json(const placement::Assignment& assignment,
 // running counts instances of the assignment whose owner reports running, healthy or unhealthy;
 // healthy counts healthy ones, plus running ones when the service has no health check; version
 // is the spec hash (16 hex digits); deployment (services with an update table, else null):
-// "rolling", "healthy" or "failed" (placement/rollout.hpp's verdict from the same statuses).
+// "rolling", "healthy" or "failed" (placement/rollout.hpp's verdict from the same statuses), or
+// "reverted" for a service in `reverts` (node/peer/auto_revert.hpp): then `services` holds the
+// version that runs, "version" is its hash and "reverted_from" the failed one (else null).
 nlohmann::json services_json(const std::vector<config::ServiceSpec>& services,
                              const placement::Assignment& assignment,
-                             const std::map<std::string, placement::PeerStatus>& statuses);
+                             const std::map<std::string, placement::PeerStatus>& statuses,
+                             const Reverts& reverts = {});
 
 }  // namespace shoal::node

@@ -101,3 +101,14 @@ TEST_CASE("limits status: the mode, and the reason when none", "[node][cli]") {
   CHECK(node::status_text(s).find("\nlimits:     none: resources not enforced (" + none.why +
                                   ")\n") != std::string::npos);
 }
+
+TEST_CASE("services table and status text: a reverted service names both versions", "[node][cli]") {
+  Json s = Json::parse(
+      R"([{"name":"web","replicas":3,"running":3,"healthy":3,"version":"aa","deployment":"reverted",
+           "reverted_from":"bb"}])");
+  CHECK(node::services_table(s).find("web   3         3        3        aa       reverted from bb") !=
+        std::string::npos);
+  const std::string t =
+      node::status_text(Json::parse(R"({"name":"p0","reverted":[{"service":"web","from":"bb","to":"aa"}]})"));
+  CHECK(t.find("reverted:   service web runs aa again: version bb failed") != std::string::npos);
+}

@@ -58,3 +58,29 @@ TEST_CASE("sim: a version that never turns healthy is failed after healthy_deadl
   CHECK(ro["min_available"].get<int>() >= 20 - 5);
   CHECK(r.report["instances"]["running"] == 15);
 }
+
+// [heavy]: 0.8 s of CPU in the Release build, but 100 peers for 50 s would take some 15-20 s
+// under the sanitizers (as the other 100-peer experiments); the logic runs there anyway in
+// tests/node/peer/auto_revert_test.cpp.
+TEST_CASE("sim: a version that never turns healthy is reverted by every peer, none of it left",
+          "[sim][heavy]") {
+  const auto path = std::filesystem::path(SHOAL_SOURCE_DIR) / "sim" / "experiments" /
+                    "rolling_update_revert.toml";
+  auto loaded = load_experiment(path.string());
+  REQUIRE(std::holds_alternative<Experiment>(loaded));
+  const RunResult r = testing::run(std::get<Experiment>(loaded));
+  INFO(r.report.dump(1));
+  const auto& ro = r.report["rollouts"].at(0);
+  CHECK(ro["broken"] == true);
+  REQUIRE(ro["failed_s"].is_number());
+  // healthy_deadline (10 s) from each copy's first start at the new hash (about 1 s in).
+  CHECK(ro["failed_s"].get<double>() >= 10.0);
+  CHECK(ro["failed_s"].get<double>() <= 15.0);
+  // Every replica runs the last healthy version again within seconds of the verdict.
+  REQUIRE(ro["reverted_s"].is_number());
+  CHECK(ro["reverted_s"].get<double>() - ro["failed_s"].get<double>() <= 5.0);
+  CHECK(ro["new_version_instances_end"] == 0);
+  CHECK(ro["min_available"].get<int>() >= 20 - 5);
+  CHECK(r.report["instances"]["running"] == 20);
+  CHECK(r.report["instances"]["duplicated"] == 0);
+}
