@@ -13,6 +13,7 @@
 #include "node/cli_convert.hpp"
 #include "node/cli_events.hpp"
 #include "node/cli_logs.hpp"
+#include "node/cli_top.hpp"
 #include "node/cli_examples.hpp"
 #include "node/cli_plan.hpp"
 #include "node/cli_what_if.hpp"
@@ -163,6 +164,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "stream) and merges the lines by time. Process-driver lines carry their log file's last\n"
       "write time (the files have no time per line); docker lines the engine's. Exit 0 ok\n"
       "(Ctrl-C ends -f with 0), 1 no live peer runs it or peer unreachable, 2 bad input.");
+  TopOptions top_opts;
+  CLI::App* top_cmd = add_top_command(app, top_opts, add_api);
   std::string down_peers, down_zone;
   CLI::App* what_if_cmd = app.add_subcommand(
       "what-if", "Show what would move where, and what would go unplaced, if peers went down");
@@ -233,12 +236,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // unexpected argument).
   const std::vector<std::string> commands{"agent", "members", "services", "ps",     "status",
                                           "apply", "delete",  "check",    "keygen", "keys",
-                                          "version", "endpoints", "what-if", "events", "logs",
+                                          "version", "endpoints", "what-if", "events", "logs", "top",
                                           "watchdog", "convert"};
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(commands.begin(), commands.end(), args[0]) == commands.end()) {
     err << "shoal: unknown command `" << args[0]
-        << "` (commands: agent, members, services, ps, endpoints, what-if, events, logs, status, apply, "
+        << "` (commands: agent, members, services, ps, endpoints, what-if, events, logs, top, status, apply, "
            "delete, check, convert, keygen, keys, version; see `shoal --help`)\n";
     return 2;
   }
@@ -318,6 +321,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (status_cmd->parsed()) return cmd_status(api, json, out, err);
   if (events_cmd->parsed()) return cmd_events(api, follow, json, out, err);
   if (logs_cmd->parsed()) return cmd_logs(api, logs_opts, out, err);
+  if (top_cmd->parsed()) return cmd_top(api, top_opts, out, err);
   if (what_if_cmd->parsed()) {
     auto given = [](const CLI::Option* o, const std::string& v) {
       return o->count() > 0 ? std::optional<std::string>(v) : std::nullopt;
