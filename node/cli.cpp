@@ -165,7 +165,25 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "write time (the files have no time per line); docker lines the engine's. Exit 0 ok\n"
       "(Ctrl-C ends -f with 0), 1 no live peer runs it or peer unreachable, 2 bad input.");
   TopOptions top_opts;
-  CLI::App* top_cmd = add_top_command(app, top_opts, add_api);
+  CLI::App* top_cmd = app.add_subcommand("top", "Show CPU and memory in use per peer and instance, live");
+  top_cmd->add_flag("--json", top_opts.json,
+                    "Print the JSON object once: {\"peers\":[{\"peer\",\"cpu_milli\","
+                    "\"cpu_capacity_milli\",\"memory_mib\",\"memory_capacity_mib\",\"age_ms\",...}],"
+                    "\"instances\":[{\"service\",\"index\",\"peer\",\"cpu_milli\",\"rss_mib\","
+                    "\"age_ms\"}]}");
+  top_cmd->add_flag("--once", top_opts.once, "Print one frame and exit");
+  top_cmd->add_option("--interval", top_opts.interval, "Time between two frames (default 2s)");
+  add_api(top_cmd);
+  top_cmd->footer(
+      "Every peer measures the CPU (milli-cores, m) and memory (MiB) in use on its host, by the\n"
+      "agent itself and by each instance (process driver: its processes or cgroup; docker: the\n"
+      "engine's stats) every 5 s, and gossips a compact summary (cpu: the mean since its last\n"
+      "one) when it changed by a meaningful amount: at most every 30 s (longer past 20 peers),\n"
+      "at least every 5 min. So other peers' rows are coarse and up to AGE old; the peer asked\n"
+      "shows its own latest reading (--api that peer for fresh numbers of one host). PEER: host\n"
+      "used / capacity; AGENT: the shoal agent's own cpu and rss. Instances follow, busiest\n"
+      "first. A peer that has not measured yet is absent. Exit 0 ok (Ctrl-C ends the live view\n"
+      "with 0), 1 peer unreachable, 2 bad input.");
   std::string down_peers, down_zone;
   CLI::App* what_if_cmd = app.add_subcommand(
       "what-if", "Show what would move where, and what would go unplaced, if peers went down");

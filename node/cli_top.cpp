@@ -9,8 +9,6 @@
 #include <ostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-
 #include "config/units.hpp"
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
@@ -89,30 +87,6 @@ std::string top_frame(const Json& usage, std::size_t max_instances) {
                   text_table({"SERVICE", "INDEX", "PEER", "CPU", "RSS"}, rows);
   if (shown < inst.size()) s += "(" + std::to_string(inst.size() - shown) + " more)\n";
   return s;
-}
-
-CLI::App* add_top_command(CLI::App& app, TopOptions& o,
-                          const std::function<void(CLI::App*)>& add_api) {
-  CLI::App* cmd = app.add_subcommand("top", "Show CPU and memory in use per peer and instance, live");
-  cmd->add_flag("--json", o.json,
-                "Print the JSON object once: {\"peers\":[{\"peer\",\"cpu_milli\","
-                "\"cpu_capacity_milli\",\"memory_mib\",\"memory_capacity_mib\",\"age_ms\",...}],"
-                "\"instances\":[{\"service\",\"index\",\"peer\",\"cpu_milli\",\"rss_mib\","
-                "\"age_ms\"}]}");
-  cmd->add_flag("--once", o.once, "Print one frame and exit");
-  cmd->add_option("--interval", o.interval, "Time between two frames (default 2s)");
-  add_api(cmd);
-  cmd->footer(
-      "Every peer measures the CPU (milli-cores, m) and memory (MiB) in use on its host, by the\n"
-      "agent itself and by each instance (process driver: its processes or cgroup; docker: the\n"
-      "engine's stats) every 5 s, and gossips a compact summary (cpu: the mean since its last\n"
-      "one) when it changed by a meaningful amount: at most every 30 s (longer past 20 peers),\n"
-      "at least every 5 min. So other peers' rows are coarse and up to AGE old; the peer asked\n"
-      "shows its own latest reading (--api that peer for fresh numbers of one host). PEER: host\n"
-      "used / capacity; AGENT: the shoal agent's own cpu and rss. Instances follow, busiest\n"
-      "first. A peer that has not measured yet is absent. Exit 0 ok (Ctrl-C ends the live view\n"
-      "with 0), 1 peer unreachable, 2 bad input.");
-  return cmd;
 }
 
 int cmd_top(const ApiTarget& api, const TopOptions& opts, std::ostream& out, std::ostream& err) {

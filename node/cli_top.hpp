@@ -5,17 +5,12 @@
 // refresh), 2 for a bad interval.
 #pragma once
 
-#include <functional>
 #include <iosfwd>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "node/cli_client.hpp"
-
-namespace CLI {
-class App;
-}
 
 namespace shoal::node {
 
@@ -31,9 +26,6 @@ struct TopOptions {
 // print as "-".
 std::string top_frame(const nlohmann::json& usage, std::size_t max_instances = 0);
 
-// Adds `top` with its flags and help to `app`; `add_api` adds the API flags (--api, ...).
-CLI::App* add_top_command(CLI::App& app, TopOptions& o,
-                          const std::function<void(CLI::App*)>& add_api);
 int cmd_top(const ApiTarget& api, const TopOptions& opts, std::ostream& out, std::ostream& err);
 
 }  // namespace shoal::node
