@@ -5,6 +5,8 @@
 #include <cstring>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "gossip/bytes.hpp"
 
 namespace shoal::node {
@@ -45,6 +47,8 @@ void UsageService::offer(UsageSummary u) {
     return;
   engine_.put(now_(), std::string(gossip::kUsagePrefix) + self_,
               gossip::string_to_bytes(encode_usage(mean)));
+  spdlog::debug("usage/{} written: cpu {}m, memory {} MiB, {} instances", self_, mean.cpu_milli,
+                mean.memory_mib, mean.instances.size());
   last_ = std::move(mean);
   window_.clear();
   ++writes_;

@@ -137,8 +137,8 @@ bool usage_worth_writing(const std::optional<UsageSummary>& last, const UsageSum
   const std::int64_t since = now.measured_ms - last->measured_ms;
   if (since < policy.min_interval_ms && since >= 0) return false;  // a clock step back: write
   if (since >= policy.refresh_ms || since < 0) return true;
-  if (moved(now.cpu_milli, last->cpu_milli, 250, cpu_capacity_milli, 10) ||
-      moved(now.memory_mib, last->memory_mib, 128, memory_capacity_mib, 5) ||
+  if (moved(now.cpu_milli, last->cpu_milli, 250, cpu_capacity_milli, 20) ||
+      moved(now.memory_mib, last->memory_mib, 256, memory_capacity_mib, 10) ||
       moved(now.agent_cpu_milli, last->agent_cpu_milli, 100, last->agent_cpu_milli, 50) ||
       moved(now.agent_rss_mib, last->agent_rss_mib, 16, last->agent_rss_mib, 25))
     return true;

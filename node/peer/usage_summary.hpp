@@ -71,8 +71,9 @@ UsageSummary usage_mean(const std::vector<UsageSummary>& readings);
 
 // Whether `now` (a quantised mean) is worth a write over `last` (what this peer last wrote, if
 // anything), given the peer's capacity. Meaningful: the set of instances changed, or host cpu
-// moved by max(250 milli, 10% of capacity), host memory by max(128 MiB, 5% of capacity), the
-// agent's or an instance's cpu by max(100 milli, 50%) or memory by max(16 MiB, 25%).
+// moved by max(250 milli, 20% of capacity), host memory by max(256 MiB, 10% of capacity) (a
+// host's load moves every peer on it, and a usage bar needs no finer steps), the agent's or an
+// instance's cpu by max(100 milli, 50%) or memory by max(16 MiB, 25%).
 bool usage_worth_writing(const std::optional<UsageSummary>& last, const UsageSummary& now,
                          std::int64_t cpu_capacity_milli, std::int64_t memory_capacity_mib,
                          const UsagePolicy& policy);

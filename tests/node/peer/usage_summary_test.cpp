@@ -78,8 +78,8 @@ TEST_CASE("usage summary: a peer rewrites its value only when worth it", "[usage
   CHECK(usage_worth_writing(first, busy, 2000, 4096, kPolicy));
   // Noise below the thresholds stays unwritten.
   UsageSummary noise = later(30'000);
-  noise.cpu_milli += 240;          // < max(250, 10% of 2000)
-  noise.memory_mib += 120;         // < max(128, 5% of 4096)
+  noise.cpu_milli += 390;          // < max(250, 20% of 2000)
+  noise.memory_mib += 250;         // < max(256, 10% of 4096)
   noise.instances[1].cpu_milli += 2000;  // web/0 at 5000: < 50%
   noise.instances[2].cpu_milli += 90;    // web/1 at 120: < 100 milli
   noise.instances[2].rss_mib += 7;       // < 16 MiB
