@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <ostream>
 #include <thread>
 
@@ -33,7 +34,8 @@ std::string used_of(std::optional<std::int64_t> used, std::optional<std::int64_t
                     const char* unit) {
   if (!used) return "-";
   std::string s = std::to_string(*used) + (cap && *cap > 0 ? "/" + std::to_string(*cap) : "") + unit;
-  if (cap && *cap > 0) s += " " + std::to_string(*used * 100 / *cap) + "%";
+  if (cap && *cap > 0 && *used >= 0 && *used < INT64_MAX / 100)
+    s += " " + std::to_string(*used * 100 / *cap) + "%";
   return s;
 }
 

@@ -27,6 +27,8 @@ TEST_CASE("top: odd answers", "[cli][usage]") {
   CHECK(top_frame(Json{{"peers", Json::array()}}).find("no measurement yet") != std::string::npos);
   const Json odd = Json::parse(R"({"peers":[{"peer":7,"cpu_milli":"x","cpu_capacity_milli":0}],
       "instances":[{"service":null},"junk",{"cpu_milli":1e40}]})");
+  CHECK(top_frame(Json::parse(R"({"peers":[{"peer":"a","cpu_milli":9223372036854775807,
+      "cpu_capacity_milli":1,"memory_mib":-5,"memory_capacity_mib":1}]})")).find("a") != std::string::npos);
   const std::string f = top_frame(odd);
   CHECK(f.find("PEER") != std::string::npos);
   CHECK(f.find("-") != std::string::npos);
