@@ -1,6 +1,7 @@
-// Measured usage across real peers: a busy process-driver instance on p0 shows cpu > 0 in p1's
-// GET /v1/usage (measured on p0, gossiped as usage/p0), and `shoal top` prints it; an
-// unreachable peer is exit 1. Peers measure every 300 ms here (SHOAL_USAGE_INTERVAL_MS).
+// Measured usage across real peers: a process-driver instance on p0 whose child process is busy
+// (its main process only waits: the child must be counted) shows cpu > 0 in p1's GET /v1/usage
+// (measured on p0, gossiped as usage/p0), and `shoal top` prints it; an unreachable peer is
+// exit 1. Peers measure every 300 ms here (SHOAL_USAGE_INTERVAL_MS).
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -37,7 +38,8 @@ TEST_CASE("usage: a busy instance on one peer shows cpu on another peer's /v1/us
   Cluster c(2);
   REQUIRE(start_all_ready(c));
   std::ofstream(c.peer(0).dir + "/services/busy.toml")
-      << "[service.busy]\ncommand = [\"sh\", \"-c\", \"while :; do :; done\"]\nreplicas = 1\n"
+      << "[service.busy]\ncommand = [\"sh\", \"-c\", \"sh -c 'while :; do :; done' & wait\"]\n"
+         "replicas = 1\n"
          "placement = { home = true }\nstop_grace = \"1s\"\n";
   Json usage;
   REQUIRE(wait_until(15s, [&] { return busy_seen(c, usage); }));
