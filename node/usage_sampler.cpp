@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <set>
@@ -84,7 +85,8 @@ std::int64_t UsageMeter::rate(Counter& c, bool fresh, std::uint64_t value, std::
   if (fresh || dt <= 0 || value < before.value) return 0;  // a reused id, a counter reset
   const double d = static_cast<double>(value - before.value);
   const double per_ms = ticks ? d * 1000.0 / static_cast<double>(tick_hz_) : d / 1e6;
-  return static_cast<std::int64_t>(per_ms / static_cast<double>(dt) * 1000.0 + 0.5);
+  const double milli = per_ms / static_cast<double>(dt) * 1000.0 + 0.5;
+  return milli < 1e9 ? static_cast<std::int64_t>(milli) : 1'000'000'000;  // a counter gone wild
 }
 
 std::optional<UsageSummary> UsageMeter::read(std::int64_t mono_ms, std::int64_t wall_ms) {
@@ -96,9 +98,10 @@ std::optional<UsageSummary> UsageMeter::read(std::int64_t mono_ms, std::int64_t 
   u.measured_ms = wall_ms;
   const bool first = !primed_;
   if (!first && cpu->total > host_total_ && cpu->busy >= host_busy_) {
-    u.cpu_milli = static_cast<std::int64_t>(static_cast<double>(cpu->busy - host_busy_) /
-                                            static_cast<double>(cpu->total - host_total_) *
-                                            cpu->cpus * 1000.0 + 0.5);
+    u.cpu_milli = static_cast<std::int64_t>(
+        std::min(static_cast<double>(cpu->busy - host_busy_) /
+                     static_cast<double>(cpu->total - host_total_), 1.0) *
+            std::min(cpu->cpus, 1 << 16) * 1000.0 + 0.5);
   }
   host_busy_ = cpu->busy;
   host_total_ = cpu->total;

@@ -44,7 +44,8 @@ class UsageMeter {
     std::uint64_t value = 0;  // ticks, or nanoseconds for the engine
     std::int64_t at_ms = 0;
   };
-  // Milli-cores from the change of `c` to `value` (ticks when `per_tick`, else ns).
+  // Milli-cores from the change of `c` to `value` (clock ticks when `ticks`, else ns); 0 when
+  // `fresh` (no earlier value), or the counter went back.
   std::int64_t rate(Counter& c, bool fresh, std::uint64_t value, std::int64_t now_ms,
                     bool ticks);
   void read_processes(std::int64_t now_ms, UsageSummary& out);
