@@ -47,8 +47,8 @@ MergeResult Store::merge(std::int64_t wall_us, Entry entry) {
 MergeResult Store::merge_one(std::int64_t wall_us, std::string_view key, std::uint64_t hash,
                              std::uint64_t hlc, std::string_view origin, bool deleted,
                              ByteView value, Entry* owned) {
-  if (key.starts_with(kStatusPrefix) && key.substr(kStatusPrefix.size()) != origin) {
-    ++stats_.refused_foreign;  // status/<peer> is written only by that peer
+  if (const auto owner = per_peer_owner(key); owner && *owner != origin) {
+    ++stats_.refused_foreign;  // status/<peer> and usage/<peer> are written only by that peer
     return MergeResult::refused_foreign;
   }
   if (sat_sub(Hlc::physical_us(hlc), wall_us) > config_.max_clock_skew_us) {
@@ -197,14 +197,26 @@ std::string Store::status_key(std::string_view peer) {
   return k;
 }
 
+std::optional<std::string_view> per_peer_owner(std::string_view key) {
+  for (const std::string_view prefix : {kStatusPrefix, kUsagePrefix})
+    if (key.starts_with(prefix)) return key.substr(prefix.size());
+  return std::nullopt;
+}
+
 bool Store::forget_member(std::string_view peer) {
-  const std::string key = status_key(peer);
-  dequeue(key);
-  const bool held = held_.erase(key) > 0;
-  erase_cell(key);  // before the node (and the key it views) goes
-  if (entries_.erase(key) == 0) return held;
-  changed_.insert(key);
-  return true;
+  bool any = false;
+  for (std::string key : {status_key(peer), std::string(kUsagePrefix).append(peer)}) {
+    dequeue(key);
+    const bool held = held_.erase(key) > 0;
+    erase_cell(key);  // before the node (and the key it views) goes
+    if (entries_.erase(key) == 0) {
+      any = any || held;
+      continue;
+    }
+    changed_.insert(key);
+    any = true;
+  }
+  return any;
 }
 
 std::size_t Store::collect_garbage(std::int64_t wall_us) {

@@ -41,6 +41,11 @@ struct Entry {
 };
 
 inline constexpr std::string_view kStatusPrefix = "status/";
+// usage/<peer>: that peer's measured CPU and memory (node/peer/usage_summary.hpp). Owned like
+// status/<peer>: written only by <peer>, dropped with its member, in the status lane.
+inline constexpr std::string_view kUsagePrefix = "usage/";
+// The owner of a per-peer key (status/<peer>, usage/<peer>), or nullopt for any other key.
+std::optional<std::string_view> per_peer_owner(std::string_view key);
 
 struct StoreConfig {
   // A remote version whose physical part is further than this ahead of our wall is refused.
@@ -201,8 +206,9 @@ class Store {
   void on_pull_succeeded(std::int64_t wall_us);
   void on_cold_start(std::int64_t wall_us);
 
-  // ---- Membership: `status/<peer>` lives as long as its member and is written only by <peer>
-  // (merge refuses other origins). forget_member drops it locally, no tombstone; the engine
+  // ---- Membership: `status/<peer>` (and `usage/<peer>`) lives as long as its member and is
+  // written only by <peer> (merge refuses other origins). forget_member drops both locally, no
+  // tombstone; the engine
   // should also ignore status entries of peers that are not (or no longer) members.
   static std::string status_key(std::string_view peer);
   bool forget_member(std::string_view peer);

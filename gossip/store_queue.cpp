@@ -85,7 +85,7 @@ void Store::enqueue(Slot& slot) {
   if (!oversized_.empty()) oversized_.erase(entry.key);
   count_size(slot.encoded.size(), +1);
   // Never transmitted and the newest: the back of bucket 0 of its lane.
-  slot.lane = entry.key.starts_with(kStatusPrefix) ? kLaneStatus : kLaneState;
+  slot.lane = per_peer_owner(entry.key) ? kLaneStatus : kLaneState;  // bulk, per-peer values
   std::vector<Bucket>& lane = lane_of(slot);
   if (lane.empty()) lane.emplace_back();
   slot.transmits = 0;

@@ -52,6 +52,7 @@
 #include "node/peer/what_if.hpp"
 #include "node/gossip_transport.hpp"
 #include "node/logs_api.hpp"
+#include "node/usage_service.hpp"
 
 namespace shoal::node {
 
@@ -206,6 +207,7 @@ class Agent {
 
   void log_event(const gossip::Event& e) {
     using K = gossip::EventKind;
+    if (e.kind == K::state_changed && UsageService::is_usage_key(e.name)) return;  // no input
     reconcile_soon();  // membership, metadata (ready) and state all feed placement
     if (e.kind == K::state_changed) {
       state_dirty_ = true;
@@ -548,6 +550,7 @@ class Agent {
         {"GET", "/v1/catalog/", [this](R r, Rest) { return catalog_.get(r); }},
         {"GET", "/v1/events", [this](R r, Rest) { return events_api_.get(r); }},
         {"GET", "/v1/logs", [this](R r, Rest) { return logs_api_.get(r); }},
+        {"GET", "/v1/usage", [=, this](R, Rest) { return view(usage_.view(clock_now().wall / 1000)); }},
         {"POST", "/v1/apply", [this](R r, Rest) { return services_api_.apply(r); }},
         {"POST", "/v1/plan", [this](R r, Rest) { return services_api_.plan(r); }},
         {"GET", "/v1/history/", [this](R, Rest name) { return deploy_api_.history(name); }},
@@ -699,6 +702,9 @@ class Agent {
                         return catalog_answer(service, gossip_.members(), all_statuses(),
                                               store_specs());
                       }};
+  UsageService usage_{gossip_, {setup_.name, cfg_.data_dir, cfg_.runtime.driver, runtime_.socket()},
+                      [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
+                      [] { return clock_now(); }};  // GET /v1/usage (node/usage_service.hpp)
 };
 
 }  // namespace

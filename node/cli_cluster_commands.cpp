@@ -10,6 +10,7 @@
 #include "node/cli_events.hpp"
 #include "node/cli_logs.hpp"
 #include "node/cli_plan.hpp"
+#include "node/cli_top.hpp"
 #include "node/cli_what_if.hpp"
 
 namespace shoal::node {
@@ -129,6 +130,30 @@ Command logs_command(CLI::App& app, ApiFlags& api, CliIo io) {
       "write time (the files have no time per line); docker lines the engine's. Exit 0 ok\n"
       "(Ctrl-C ends -f with 0), 1 no live peer runs it or peer unreachable, 2 bad input.");
   return {sub, nullptr, [o, io](const ApiTarget& t) { return cmd_logs(t, *o, io.out, io.err); }};
+}
+
+Command top_command(CLI::App& app, ApiFlags& api, CliIo io) {
+  auto o = std::make_shared<TopOptions>();
+  CLI::App* sub = app.add_subcommand("top", "Show CPU and memory in use per peer and instance, live");
+  sub->add_flag("--json", o->json,
+                "Print the JSON object once: {\"peers\":[{\"peer\",\"cpu_milli\","
+                "\"cpu_capacity_milli\",\"memory_mib\",\"memory_capacity_mib\",\"age_ms\",...}],"
+                "\"instances\":[{\"service\",\"index\",\"peer\",\"cpu_milli\",\"rss_mib\","
+                "\"age_ms\"}]}");
+  sub->add_flag("--once", o->once, "Print one frame and exit");
+  sub->add_option("--interval", o->interval, "Time between two frames (default 2s)");
+  add_api_flags(sub, api);
+  sub->footer(
+      "Every peer measures the CPU (milli-cores, m) and memory (MiB) in use on its host, by the\n"
+      "agent itself and by each instance (process driver: its processes or cgroup; docker: the\n"
+      "engine's stats) every 5 s, and gossips a compact summary (cpu: the mean since its last\n"
+      "one) when it changed by a meaningful amount: at most every 30 s (longer past 20 peers),\n"
+      "at least every 5 min. So other peers' rows are coarse and up to AGE old; the peer asked\n"
+      "shows its own latest reading (--api that peer for fresh numbers of one host). PEER: host\n"
+      "used / capacity; AGENT: the shoal agent's own cpu and rss. Instances follow, busiest\n"
+      "first. A peer that has not measured yet is absent. Exit 0 ok (Ctrl-C ends the live view\n"
+      "with 0), 1 peer unreachable, 2 bad input.");
+  return {sub, nullptr, [o, io](const ApiTarget& t) { return cmd_top(t, *o, io.out, io.err); }};
 }
 
 Command what_if_command(CLI::App& app, ApiFlags& api, CliIo io) {

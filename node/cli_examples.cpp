@@ -24,6 +24,9 @@ std::string cli_examples(const std::string& command) {
       {"logs",
        "  shoal logs web/2 --tail 50\n  shoal logs web -f --since 10m\n"
        "  shoal logs web/2 --peer host-b --json   # where it ran before a failover\n"},
+      {"top",
+       "  shoal top                            # live, redrawn every 2 s until Ctrl-C\n"
+       "  shoal top --once --api 10.0.0.5:7951\n  shoal top --json\n"},
       {"status", "  shoal status\n  shoal status --json --api 10.0.0.5:7951 --token-file token\n"},
       {"apply",
        "  shoal apply web.toml                 # validate, write into the peer's services_dir\n"

@@ -82,7 +82,7 @@ TEST_CASE("bad command lines exit 2 with a message", "[node][cli]") {
   const Run unknown = run({"frobnicate"});
   CHECK(unknown.code == 2);
   CHECK(unknown.err ==
-        "shoal: unknown command `frobnicate` (commands: agent, members, services, ps, endpoints, what-if, events, logs, status, apply, history, revert, delete, check, convert, keygen, keys, version; see `shoal --help`)\n");
+        "shoal: unknown command `frobnicate` (commands: agent, members, services, ps, endpoints, what-if, events, logs, top, status, apply, history, revert, delete, check, convert, keygen, keys, version; see `shoal --help`)\n");
   CHECK(unknown.out.empty());
   // Missing arguments (`agent` without --config, ...) and unknown flags are bad input.
   for (const char* later : {"agent", "apply", "delete"}) CHECK(run({later}).code == 2);
