@@ -257,6 +257,10 @@
   }
 
   byId('what-if-run').addEventListener('click', whatIf);
+  if (snapshot) {
+    byId('live').textContent = 'snapshot';
+    byId('live').title = 'read once: reload for the current view';
+  }
   refresh();
   if (!snapshot) {
     follow();
