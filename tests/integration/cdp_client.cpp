@@ -160,14 +160,17 @@ std::string Chromium::connect(std::chrono::milliseconds limit) {
 }
 
 std::optional<Json> Chromium::eval(const std::string& expression, std::chrono::milliseconds limit) {
+  auto r = call("Runtime.evaluate",
+                {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}, limit);
+  if (!r || r->contains("exceptionDetails") || !r->contains("result")) return std::nullopt;
+  return (*r)["result"].value("value", Json());
+}
+
+std::optional<Json> Chromium::call(const std::string& method, const Json& params,
+                                   std::chrono::milliseconds limit) {
   if (!ws_ || !ws_->open) return std::nullopt;
   const int id = next_id_++;
-  const std::string msg =
-      Json{{"id", id},
-           {"method", "Runtime.evaluate"},
-           {"params",
-            {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}}}
-          .dump();
+  const std::string msg = Json{{"id", id}, {"method", method}, {"params", params}}.dump();
   bool done = false;
   std::optional<Json> out;
   beast::flat_buffer buf;
@@ -184,9 +187,7 @@ std::optional<Json> Chromium::eval(const std::string& expression, std::chrono::m
         return;
       }
       done = true;
-      if (j.contains("result") && !j["result"].contains("exceptionDetails") &&
-          j["result"].contains("result"))
-        out = j["result"]["result"].value("value", Json());
+      if (j.contains("result")) out = j["result"];
     });
   };
   ws_->ws.text(true);

@@ -31,6 +31,9 @@ class Chromium {
   // lost connection or an exception thrown in the page.
   std::optional<nlohmann::json> eval(const std::string& expression,
                                      std::chrono::milliseconds limit = std::chrono::seconds(5));
+  // Any DevTools method on the page: its `result`, or nullopt (timeout, lost connection, error).
+  std::optional<nlohmann::json> call(const std::string& method, const nlohmann::json& params,
+                                     std::chrono::milliseconds limit = std::chrono::seconds(5));
   pid_t pid() const { return pid_; }
   std::string log_tail() const;
 

@@ -33,7 +33,10 @@ const char* kSnapshot = R"JS(JSON.stringify({
   members: Array.from(document.querySelectorAll('#members-body tr')).map(
       (t) => ({name: t.dataset.member, state: t.dataset.state, zone: t.cells[1].textContent})),
   instances: Array.from(document.querySelectorAll('#instances-body tr')).map(
-      (t) => ({id: t.dataset.instance, peer: t.dataset.peer, state: t.dataset.state})),
+      (t) => ({id: t.dataset.instance, peer: t.dataset.peer, state: t.dataset.state,
+               cpu: t.cells[4].textContent, memory: t.cells[5].textContent})),
+  meters: document.querySelectorAll('#members-body meter').length,
+  cpu: Array.from(document.querySelectorAll('#members-body tr')).map((t) => t.cells[4].textContent),
   services: Array.from(document.querySelectorAll('#services-body tr')).map(
       (t) => t.dataset.service),
   events: Array.from(document.querySelectorAll('#events-list li')).map(
@@ -202,6 +205,42 @@ TEST_CASE("dashboard: Chromium shows every member and instance and a host's deat
     return unplaced == 1 && elsewhere == 3;
   }));
   CHECK(page["page"] == page_id);
+
+  // Usage bars, from GET /v1/usage in the shape the usage measurement serves. Until a peer
+  // answers it (404 here) the page shows capacity alone; a stand-in installed before the page's
+  // script answers it, and one reload reads it.
+  CHECK(page["meters"] == 0);
+  Json usage = {{"peers", Json::array()}, {"instances", Json::array()}};
+  for (const char* p : {"p0", "p1"})
+    usage["peers"].push_back({{"peer", p}, {"cpu_milli", 500}, {"cpu_capacity_milli", 2000},
+                              {"memory_mib", 300}, {"memory_capacity_mib", 4096}, {"age_ms", 800}});
+  for (const auto& i : page["instances"]) {
+    if (i["peer"] == "") continue;
+    const std::string id = i["id"];
+    usage["instances"].push_back({{"service", id.substr(0, id.find('/'))},
+                                  {"index", std::stoi(id.substr(id.find('/') + 1))},
+                                  {"peer", i["peer"]}, {"cpu_milli", 120}, {"rss_mib", 42},
+                                  {"age_ms", 800}});
+  }
+  const std::string stand_in =
+      "const real = window.fetch; window.fetch = (u, o) => String(u).endsWith('/v1/usage') ? "
+      "Promise.resolve(new Response(" + Json(usage.dump()).dump() +
+      ", {status: 200, headers: {'Content-Type': 'application/json'}})) : real(u, o);";
+  REQUIRE(b.call("Page.enable", Json::object()).has_value());  // new-document scripts need it
+  REQUIRE(b.call("Page.addScriptToEvaluateOnNewDocument", {{"source", stand_in}}).has_value());
+  REQUIRE(b.call("Page.reload", Json::object()).has_value());
+  CHECK(wait_until(5s, [&] {
+    page = snapshot(b);
+    return page.is_object() && page["meters"] == 4 && page["page"] != page_id;
+  }));
+  INFO(page.dump());
+  CHECK(page["cpu"][0] == "500 / 2000m");
+  CHECK(page["cpu"][2] == "2000m");  // the dead peer: no usage, its capacity
+  for (const auto& i : page["instances"]) {
+    if (i["peer"] == "") continue;
+    CHECK(i["cpu"] == "120m");
+    CHECK(i["memory"] == "42 MiB");
+  }
 }
 
 TEST_CASE("dashboard: only the files of /ui/ with strict headers, and bounded event streams",
