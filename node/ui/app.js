@@ -8,7 +8,7 @@
   const REFRESH_MS = 2000;     // the tables are re-read this often, and after each event
   const MAX_EVENTS = 200;      // events kept on the page
   const byId = (id) => document.getElementById(id);
-  let usageMissing = false;    // GET /v1/usage answered 404: this peer has no usage yet
+  let usageAgainAt = 0;       // GET /v1/usage answered 404 (not measured): ask again then
   let refreshTimer = null;
   let refreshing = false;
   let members = [];
@@ -81,11 +81,11 @@
   }
 
   async function usage() {
-    if (usageMissing) return null;
+    if (Date.now() < usageAgainAt) return null;
     try {
       return await getJson('/v1/usage');
     } catch (e) {
-      if (e.status === 404) usageMissing = true;  // not measured by this peer: no bars
+      if (e.status === 404) usageAgainAt = Date.now() + 30000;  // no bars; an upgrade may add it
       return null;
     }
   }
