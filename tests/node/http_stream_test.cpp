@@ -99,7 +99,7 @@ TEST_CASE("http stream: a reader that does not read is dropped at 256 KiB waitin
           "[node][http][sse]") {
   Fixture f;
   const int fd = f.client(4096);
-  const std::string chunk(16 << 10, 'x');
+  const std::string chunk(64 << 10, 'x');
   std::size_t sent = 0;
   bool refused = false;
   // Kernel buffers take some megabytes at most; past them the queue fills and the send fails.
