@@ -38,6 +38,7 @@
 #include "node/runtime_health.hpp"
 #include "node/secrets_reload.hpp"
 #include "node/services_api.hpp"
+#include "node/ui_api.hpp"
 #include "node/peer/apply_plan.hpp"
 #include "node/peer/catalog.hpp"
 #include "node/peer/event_log.hpp"
@@ -551,6 +552,8 @@ class Agent {
         {"GET", "/v1/events", [this](R r, Rest) { return events_api_.get(r); }},
         {"GET", "/v1/logs", [this](R r, Rest) { return logs_api_.get(r); }},
         {"GET", "/v1/usage", [=, this](R, Rest) { return view(usage_.view(clock_now().wall / 1000)); }},
+        {"GET", "/ui", [](R, Rest) { return ui_redirect(); }},  // the dashboard: node/ui_api.hpp
+        {"GET", "/ui/", [](R, Rest file) { return ui_response(file); }},
         {"POST", "/v1/apply", [this](R r, Rest) { return services_api_.apply(r); }},
         {"POST", "/v1/plan", [this](R r, Rest) { return services_api_.plan(r); }},
         {"GET", "/v1/history/", [this](R, Rest name) { return deploy_api_.history(name); }},

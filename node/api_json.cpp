@@ -15,7 +15,10 @@ nlohmann::json members_json(const gossip::Members& members) {
                    {"state", gossip::to_string(m.state)},
                    {"zone", m.meta.zone},
                    {"incarnation", m.incarnation},
-                   {"ready", m.meta.ready}});
+                   {"ready", m.meta.ready},
+                   {"schedulable", m.meta.schedulable},
+                   {"cpu_milli", m.meta.cpu_milli},
+                   {"memory_mib", m.meta.memory_mib}});
   }
   return out;
 }

@@ -11,7 +11,8 @@
 
 namespace shoal::node {
 
-// [{"name","addr","state","zone","incarnation","ready"}], sorted by name.
+// [{"name","addr","state","zone","incarnation","ready","schedulable","cpu_milli","memory_mib"}]
+// (the last two: the capacity the member announces), sorted by name.
 nlohmann::json members_json(const gossip::Members& members);
 
 

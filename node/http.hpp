@@ -2,6 +2,7 @@
 // exposing plain types so the rest of node/ never includes Beast.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,8 +22,18 @@ class HttpHeld {
   virtual ~HttpHeld() = default;
   // Sends `r`: once; later calls, and calls after the client left, do nothing.
   virtual void answer(HttpResponse r) = 0;
-  // `f` runs (on io's thread) when the client closes its connection before the answer.
+  // `f` runs (on io's thread) when the client closes its connection before the answer (or,
+  // streaming, when the stream fails: the client left, or a write took over 10 s).
   virtual void on_gone(std::function<void()> f) = 0;
+  // Answers with a stream instead (server-sent events): `head`'s status and headers now, with
+  // `Connection: close` and no length, then each stream_send() chunk as written; the
+  // connection carries nothing else and stays counted among its listener's connections.
+  virtual void stream_begin(HttpResponse head) = 0;
+  // Queues `chunk`; false when the stream is gone, or was dropped now because more than
+  // kStreamQueueBytes would wait unsent (a reader too slow: its connection is closed, never
+  // buffered without bound). on_gone's `f` does not run for a drop reported here.
+  virtual bool stream_send(std::string chunk) = 0;
+  static constexpr std::size_t kStreamQueueBytes = 256u << 10;
 };
 
 struct HttpRequest {
@@ -35,6 +46,8 @@ struct HttpRequest {
   std::string origin;         // the Origin header (has_origin: it was sent, by a web page)
   bool has_origin = false;
   std::string content_type;   // the Content-Type header, if any
+  std::string accept;         // the Accept header, if any (text/event-stream: a stream)
+  std::string last_event_id;  // the Last-Event-ID header (an EventSource resuming), if any
   bool via_unix = false;      // arrived on the unix socket: its file mode admitted the caller
   bool from_loopback = false; // a TCP client connected from a loopback address (no authority)
   // Holds the request: the handler's return value is then ignored, and the session waits

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <deque>
 #include <optional>
 #include <stdexcept>
 
@@ -27,7 +28,8 @@ using local = asio::local::stream_protocol;
 
 namespace {
 
-std::string header(const bhttp::request<bhttp::string_body>& req, bhttp::field f, bool* had) {
+template <class Field>
+std::string header(const bhttp::request<bhttp::string_body>& req, Field f, bool* had) {
   auto it = req.find(f);
   if (had != nullptr) *had = it != req.end();
   return it == req.end() ? std::string() : std::string(it->value());
@@ -85,6 +87,8 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
     r.host = header(req_, bhttp::field::host, &r.has_host);
     r.origin = header(req_, bhttp::field::origin, &r.has_origin);
     r.content_type = header(req_, bhttp::field::content_type, nullptr);
+    r.accept = header(req_, bhttp::field::accept, nullptr);
+    r.last_event_id = header(req_, "Last-Event-ID", nullptr);
     r.via_unix = std::is_same_v<Protocol, local>;
     r.from_loopback = loopback_peer(stream_.socket());
     r.hold = [this] {
@@ -96,7 +100,7 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
 
  public:
   void answer(HttpResponse r) override {
-    if (!held_) return;
+    if (!held_ || streaming_) return;
     held_ = false;
     gone_ = nullptr;
     beast::error_code ignore;
@@ -105,7 +109,65 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
   }
   void on_gone(std::function<void()> f) override { gone_ = std::move(f); }
 
+  void stream_begin(HttpResponse head) override {
+    if (!held_ || streaming_) return;
+    streaming_ = true;
+    std::string h = "HTTP/1.1 " + std::to_string(head.status) + " " +
+                    std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(head.status))) +
+                    "\r\nServer: shoal\r\nContent-Type: " + head.content_type +
+                    "\r\nX-Content-Type-Options: nosniff\r\n";
+    for (const auto& [name, value] : head.headers) h += name + ": " + value + "\r\n";
+    h += "Connection: close\r\n\r\n";
+    queue(std::move(h));
+  }
+  bool stream_send(std::string chunk) override {
+    if (!held_ || !streaming_) return false;
+    if (queued_ + chunk.size() > kStreamQueueBytes) {  // a slow reader: dropped, not buffered
+      end_stream(false);
+      return false;
+    }
+    queue(std::move(chunk));
+    return true;
+  }
+
  private:
+  void queue(std::string bytes) {
+    queued_ += bytes.size();
+    out_.push_back(std::move(bytes));
+    pump();
+  }
+  // One write at a time, each bounded by 10 s (the stream's timer closes the socket).
+  void pump() {
+    if (writing_ || out_.empty() || !held_) return;
+    writing_ = true;
+    stream_.expires_after(std::chrono::seconds(10));
+    asio::async_write(stream_, asio::buffer(out_.front()),
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (!self->held_) return;
+                        if (ec) {
+                          self->end_stream(true);
+                          return;
+                        }
+                        self->queued_ -= self->out_.front().size();
+                        self->out_.pop_front();
+                        self->stream_.expires_never();
+                        self->pump();
+                      });
+  }
+  // Closes a stream; `tell`: the holder learns it through on_gone.
+  void end_stream(bool tell) {
+    held_ = false;
+    // A write in flight keeps its bytes until it completes (aborted).
+    while (out_.size() > (writing_ ? 1u : 0u)) out_.pop_back();
+    queued_ = 0;
+    auto gone = std::move(gone_);
+    gone_ = nullptr;
+    beast::error_code ignore;
+    stream_.socket().close(ignore);
+    if (tell && gone) gone();
+  }
+
   // While held: readable with nothing to read is the client's close (or reset). Bytes sent
   // early (a pipelined request) stay queued for after the answer; the watch ends there.
   void watch_gone() {
@@ -115,6 +177,10 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
           char c;
           const auto n = ::recv(self->stream_.socket().native_handle(), &c, 1,
                                 MSG_PEEK | MSG_DONTWAIT);
+          if (n > 0 && self->streaming_) {  // a stream's client has nothing more to say
+            self->end_stream(true);
+            return;
+          }
           if (n > 0) return;
           if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
             self->watch_gone();
@@ -148,7 +214,7 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
       out.body = std::string("{\"error\":\"internal error\"}");
     }
     if (held_) {
-      stream_.expires_never();
+      if (!streaming_) stream_.expires_never();  // a stream's first write keeps its bound
       watch_gone();
       return;
     }
@@ -161,6 +227,7 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
     res_.version(req_.version());
     res_.set(bhttp::field::server, "shoal");
     res_.set(bhttp::field::content_type, out.content_type);
+    res_.set("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : out.headers) res_.set(name, value);
     res_.keep_alive(req_.keep_alive());
     res_.body() = std::move(out.body);
@@ -184,6 +251,10 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
   beast::flat_buffer buf_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool held_ = false;               // the handler holds the request: no answer written yet
+  bool streaming_ = false;          // held as a stream (stream_begin): writes until closed
+  bool writing_ = false;
+  std::deque<std::string> out_;     // a stream's bytes not yet written, queued_ in all
+  std::size_t queued_ = 0;
   std::function<void()> gone_;      // the holder's, for a client that leaves first
   bhttp::request<bhttp::string_body> req_;
   bhttp::response<bhttp::string_body> res_;

@@ -39,7 +39,11 @@ TEST_CASE("members JSON: exactly the contract's keys, sorted by name", "[node][a
   CHECK(j[0]["zone"] == "eu-1");
   CHECK(j[0]["incarnation"] == 3);
   CHECK(j[0]["ready"] == true);
-  CHECK(j[0].size() == 6);
+  // Added for the dashboard: the capacity each member announces, and whether it takes work.
+  CHECK(j[0]["cpu_milli"] == 2000);
+  CHECK(j[0]["memory_mib"] == 4096);
+  CHECK(j[0]["schedulable"] == true);
+  CHECK(j[0].size() == 9);
   CHECK(j[1]["state"] == "dead");
   CHECK(j[1]["ready"] == false);
   const std::string table = node::members_table(j);
