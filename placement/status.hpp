@@ -51,6 +51,10 @@ struct InstanceStatus {
 // The value of `status/<peer>`: every instance that peer runs, sorted by id.
 struct PeerStatus {
   std::vector<InstanceStatus> instances;
+  // Reschedule (placement/reschedule.hpp): instances that failed on this peer and that every
+  // peer places elsewhere while listed here (the owner lists each for reschedule.interval),
+  // sorted. Older peers ignore it.
+  std::vector<InstanceId> failed_here;
   // The entry for `id`, or nullptr. Binary search: `instances` must be sorted by id.
   const InstanceStatus* find(const InstanceId& id) const;
   friend bool operator==(const PeerStatus&, const PeerStatus&) = default;
