@@ -60,6 +60,7 @@ void Runner::relist() {
   std::set<std::string> known;
   for (const auto& [id, l] : local_) known.insert(l.driver_id);
   for (const auto& [driver_id, r] : retiring_) known.insert(driver_id);
+  for (const auto& [id, l] : outgoing_) known.insert(l.driver_id);
   for (const runtime::Instance& inst : driver_.list()) {
     if (inst.labels.peer != self_ || known.count(inst.id) > 0) continue;
     const placement::InstanceId id{inst.labels.service,
@@ -101,6 +102,11 @@ void Runner::poll_driver() {
       continue;
     }
     placement::InstanceId id{e.labels.service, static_cast<std::uint32_t>(e.labels.index)};
+    if (auto o = outgoing_.find(id); o != outgoing_.end() && o->second.driver_id == e.id) {
+      say("outgoing copy of " + id.to_string() + " ended");
+      outgoing_.erase(o);
+      continue;
+    }
     auto it = local_.find(id);
     if (it == local_.end() || it->second.driver_id != e.id) continue;
     Local& l = it->second;
@@ -334,11 +340,17 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.services = in.services;
   r.peers = in.peers;
   for (const auto& [id, l] : local_) r.local.push_back(l.li);
+  for (const auto& [id, l] : outgoing_) {
+    r.local.push_back(l.li);
+    r.local.back().outgoing = true;
+  }
+  r.capacity = in.capacity;
   r.live_peers = in.live_peers;
   r.synced = in.synced;
   r.alone_since = in.alone_since;
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
+  failed_here_ = plan.failed_here;
   for (const auto& a : plan.actions) execute(a);
   for (auto& [id, l] : local_) {
     if (auto s = plan.settled.find(id); s != plan.settled.end()) l.settled = s->second;
@@ -359,6 +371,7 @@ void Runner::execute(const placement::Action& action) {
         if constexpr (std::is_same_v<T, placement::StartAction>) {
           // A replaced local copy still running is stopped first and tracked until it ends;
           // when the driver refuses, nothing starts (the reconciler asks again).
+          if (a.keep_old) keep_outgoing(a.id);
           if (auto it = local_.find(a.id); it != local_.end() && !it->second.driver_id.empty() &&
                                            it->second.li.state != InstanceState::exited) {
             Local& old = it->second;
@@ -400,6 +413,10 @@ void Runner::execute(const placement::Action& action) {
           }
           local_[a.id] = std::move(l);
         } else if constexpr (std::is_same_v<T, placement::StopAction>) {
+          if (a.outgoing) {
+            stop_outgoing(a);
+            return;
+          }
           auto it = local_.find(a.id);
           if (it == local_.end()) return;
           say("stopping " + a.id.to_string() + " (" + std::string(placement::to_string(a.reason)) +
@@ -427,6 +444,33 @@ void Runner::execute(const placement::Action& action) {
       action);
 }
 
+// Start-first: the running copy of `id` becomes its outgoing copy (kept up, no longer probed)
+// so the new one can start beside it.
+void Runner::keep_outgoing(const placement::InstanceId& id) {
+  auto it = local_.find(id);
+  if (it == local_.end() || it->second.driver_id.empty() || outgoing_.count(id) ||
+      it->second.li.state == InstanceState::exited || it->second.li.state == InstanceState::failed ||
+      it->second.li.state == InstanceState::stopping)
+    return;
+  Local old = std::move(it->second);
+  local_.erase(it);
+  old.health.reset();
+  old.probe = 0;
+  say("keeping " + id.to_string() + " up until its new copy is ready (start-first)");
+  outgoing_[id] = std::move(old);
+}
+
+void Runner::stop_outgoing(const placement::StopAction& a) {
+  auto it = outgoing_.find(a.id);
+  if (it == outgoing_.end()) return;
+  say("stopping the outgoing copy of " + a.id.to_string() + " (" +
+      std::string(placement::to_string(a.reason)) + ")");
+  if (!request_stop(it->second, a.id)) return;  // kept: retried after back-off
+  ++counts_.stops[std::string(placement::to_string(a.reason))];
+  retiring_[it->second.driver_id] = Retiring{a.id, it->second.stop_deadline, false};
+  outgoing_.erase(it);
+}
+
 placement::PeerStatus Runner::status() const {
   placement::PeerStatus st;
   for (const auto& [id, l] : local_) {
@@ -441,6 +485,7 @@ placement::PeerStatus Runner::status() const {
     s.overdue = l.overdue;
     st.instances.push_back(std::move(s));
   }
+  st.failed_here = failed_here_;
   return st;  // std::map: sorted by id
 }
 

@@ -61,6 +61,7 @@ struct RunnerInputs {
   bool synced = false;
   std::optional<config::Millis> alone_since;
   bool health_bad = false;
+  config::Resources capacity;  // this peer's, for start-first copies (0: not checked)
 };
 
 struct ProbeOptions {
@@ -133,6 +134,8 @@ class Runner {
   void launch_probes(config::Millis now);
   std::optional<config::Millis> next_probe() const;
   void execute(const placement::Action& a);
+  void keep_outgoing(const placement::InstanceId& id);
+  void stop_outgoing(const placement::StopAction& a);
   void say(const std::string& line) const;
 
   std::string self_;
@@ -141,6 +144,11 @@ class Runner {
   std::function<void(std::string_view)> log_;
   std::map<placement::InstanceId, Local> local_;
   std::map<std::string, Retiring> retiring_;  // by driver id
+  // Start-first (placement/start_first.hpp): the old copy of an id kept running beside its
+  // new one until the reconciler stops it; not probed, not in status. Stopping moves it to
+  // retiring_.
+  std::map<placement::InstanceId, Local> outgoing_;
+  std::vector<placement::InstanceId> failed_here_;  // the last plan's (reschedule), for status
   std::set<std::string> listed_;              // the last re-list (enforce_stop_deadlines)
   config::Millis next_relist_ = 0;            // relist(): next look for untracked instances
   std::size_t actions_ = 0;
