@@ -15,6 +15,9 @@ constexpr config::Millis kStopMargin = 5000;    // past stop_grace before force_
 constexpr config::Millis kForceRecheck = 1000;  // after force_stop, re-list and force again
 constexpr config::Millis kStopBackoffMax = 30000;
 constexpr config::Millis kRelistInterval = 5000;  // looking for untracked instances
+// Start-first: an outgoing copy leaves status (so the catalog and DNS) this long before it is
+// stopped, so that clients resolving through DNS (HAProxy: 1 s hold) have moved away.
+constexpr config::Millis kOutgoingDrain = 2000;
 
 config::Millis stop_backoff(int failures) {
   config::Millis d = 1000;
@@ -323,12 +326,15 @@ std::optional<config::Millis> Runner::next_stop_timer() const {
     else if (l.stop_retry_at > now_) at(l.stop_retry_at);
   }
   for (const auto& [did, r] : retiring_) at(r.deadline);
+  for (const auto& [id, l] : outgoing_)
+    if (l.drain_until != 0) at(std::max(l.drain_until, l.stop_retry_at));
   return next;
 }
 
 std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   now_ = in.now;
   poll_driver();
+  finish_drains();
   enforce_stop_deadlines();
   relist();
   learn_checks(in);
@@ -447,6 +453,13 @@ void Runner::execute(const placement::Action& action) {
 // Start-first: the running copy of `id` becomes its outgoing copy (kept up, no longer probed)
 // so the new one can start beside it.
 void Runner::keep_outgoing(const placement::InstanceId& id) {
+  if (auto o = outgoing_.find(id); o != outgoing_.end() && o->second.drain_until != 0 &&
+                                   request_stop(o->second, id)) {
+    // A newer replacement while the previous old copy drains: that one goes now.
+    ++counts_.stops[o->second.drain_reason];
+    retiring_[o->second.driver_id] = Retiring{id, o->second.stop_deadline, false};
+    outgoing_.erase(o);
+  }
   auto it = local_.find(id);
   if (it == local_.end() || it->second.driver_id.empty() || outgoing_.count(id) ||
       it->second.li.state == InstanceState::exited || it->second.li.state == InstanceState::failed ||
@@ -462,13 +475,28 @@ void Runner::keep_outgoing(const placement::InstanceId& id) {
 
 void Runner::stop_outgoing(const placement::StopAction& a) {
   auto it = outgoing_.find(a.id);
-  if (it == outgoing_.end()) return;
-  say("stopping the outgoing copy of " + a.id.to_string() + " (" +
-      std::string(placement::to_string(a.reason)) + ")");
-  if (!request_stop(it->second, a.id)) return;  // kept: retried after back-off
-  ++counts_.stops[std::string(placement::to_string(a.reason))];
-  retiring_[it->second.driver_id] = Retiring{a.id, it->second.stop_deadline, false};
-  outgoing_.erase(it);
+  if (it == outgoing_.end() || it->second.drain_until != 0) return;
+  say("draining the outgoing copy of " + a.id.to_string() + " (" +
+      std::string(placement::to_string(a.reason)) + "): stopped in " +
+      std::to_string(kOutgoingDrain) + " ms");
+  it->second.drain_until = now_ + kOutgoingDrain;
+  it->second.drain_reason = std::string(placement::to_string(a.reason));
+  it->second.li.state = InstanceState::stopping;  // the reconciler leaves it alone
+}
+
+// Outgoing copies whose drain is over are stopped (a refused stop is retried after back-off).
+void Runner::finish_drains() {
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+    Local& l = it->second;
+    if (l.drain_until == 0 || now_ < l.drain_until || !request_stop(l, it->first)) {
+      ++it;
+      continue;
+    }
+    say("stopping the outgoing copy of " + it->first.to_string());
+    ++counts_.stops[l.drain_reason];
+    retiring_[l.driver_id] = Retiring{it->first, l.stop_deadline, false};
+    it = outgoing_.erase(it);
+  }
 }
 
 placement::PeerStatus Runner::status() const {
@@ -483,6 +511,8 @@ placement::PeerStatus Runner::status() const {
     s.exit_code = l.li.exit_code;
     s.settled = l.settled;
     s.overdue = l.overdue;
+    if (auto o = outgoing_.find(id); o != outgoing_.end() && o->second.drain_until == 0)
+      s.outgoing_ports = o->second.host_ports;
     st.instances.push_back(std::move(s));
   }
   st.failed_here = failed_here_;

@@ -45,6 +45,10 @@ struct InstanceStatus {
   // Services with an update policy: at spec_hash, not yet settled, healthy_deadline after the
   // first start at that hash (restarts included), as its peer measured it: the version failed.
   bool overdue = false;
+  // Start-first: the host ports of the instance's old copy, still running and serving beside
+  // this one until it is ready (empty: none). The catalog and DNS list it as a serving
+  // endpoint, so an instance never leaves them while it is replaced.
+  std::map<std::string, std::uint16_t> outgoing_ports;
   friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
 };
 

@@ -50,6 +50,17 @@ std::string encode_status(const placement::PeerStatus& status) {
   for (std::size_t k = 0; k < status.instances.size(); ++k)
     if (status.instances[k].overdue) overdue.push_back(k);
   if (!overdue.empty()) j["o"] = std::move(overdue);
+  // "r": [position, {port: host port}] of instances whose old copy still serves beside them
+  // (start-first), only when there are; older peers ignore it.
+  J outgoing = J::array();
+  for (std::size_t k = 0; k < status.instances.size(); ++k) {
+    const auto& ports = status.instances[k].outgoing_ports;
+    if (ports.empty()) continue;
+    J p = J::object();
+    for (const auto& [n, port] : ports) p[n] = port;
+    outgoing.push_back(J::array({k, p}));
+  }
+  if (!outgoing.empty()) j["r"] = std::move(outgoing);
   // "f": [service, index] of instances failed here that every peer places elsewhere for now
   // (reschedule), only when there are; older peers ignore the key.
   if (!status.failed_here.empty()) {
@@ -94,6 +105,16 @@ std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
         const auto at = num<std::size_t>(k);
         if (at >= out.instances.size()) return std::nullopt;
         out.instances[at].overdue = true;
+      }
+    }
+    if (auto r = j.find("r"); r != j.end()) {  // old copies still serving (start-first)
+      if (!r->is_array()) return std::nullopt;
+      for (const auto& e : *r) {
+        if (!e.is_array() || e.size() != 2 || !e[1].is_object()) return std::nullopt;
+        const auto at = num<std::size_t>(e[0]);
+        if (at >= out.instances.size()) return std::nullopt;
+        for (const auto& [n, p] : e[1].items())
+          out.instances[at].outgoing_ports[n] = num<std::uint16_t>(p);
       }
     }
     if (auto f = j.find("f"); f != j.end()) {  // failed here (reschedule)

@@ -91,12 +91,18 @@ TEST_CASE("runner: start-first keeps the old copy until the new one is ready",
   REQUIRE(st.instances.size() == 1);  // the status shows the new copy only
   CHECK(st.instances[0].spec_hash == h2);
   CHECK(st.instances[0].host_ports.at("http") == 30002);
+  // ... and the old one as still serving, for the catalog
+  CHECK(st.instances[0].outgoing_ports == std::map<std::string, std::uint16_t>{{"http", 30001}});
   CHECK(r.counts().starts.at("replace") == 1);
 
   in.now = 7000;  // past the re-list interval: the kept copy is not an untracked second copy
-  r.step(in);     // the new copy runs (no health check: ready): the old one goes
+  r.step(in);     // the new copy runs (no health check: ready): the old one drains
+  CHECK(d.stopped.empty());
+  CHECK(r.status().instances[0].outgoing_ports.empty());  // out of the catalog first
+  in.now = 9000;  // 2 s later it is stopped
+  r.step(in);
   CHECK(d.stopped == std::vector<std::string>{"i1"});
-  in.now = 8000;
+  in.now = 10000;
   r.step(in);
   CHECK(d.running.size() == 1);
   CHECK(d.running.count("i2"));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/config_json.hpp"
+#include "node/peer/catalog.hpp"
 #include "node/peer/state_codec.hpp"
 
 using namespace shoal;
@@ -54,6 +55,37 @@ TEST_CASE("status failed_here: round-trips as \"f\", absent when empty, hostile 
     INFO(hostile);
     CHECK_FALSE(node::decode_status(j.dump()));
   }
+}
+
+TEST_CASE("status outgoing_ports: round-trip as \"r\", the catalog lists the old copy as serving",
+          "[node][codec]") {
+  placement::PeerStatus st;
+  st.instances.push_back({{"web", 0}, placement::InstanceState::starting, "0123456789abcdef"});
+  st.instances[0].host_ports = {{"http", 30002}};
+  CHECK_FALSE(J::parse(node::encode_status(st)).contains("r"));
+  st.instances[0].outgoing_ports = {{"http", 30001}};
+  const std::string bytes = node::encode_status(st);
+  CHECK(J::parse(bytes)["r"] == J::parse(R"([[0,{"http":30001}]])"));
+  auto back = node::decode_status(bytes);
+  REQUIRE(back);
+  CHECK(*back == st);
+  J j = J::parse(bytes);
+  for (const char* hostile : {R"([[1,{"http":1}]])", R"([[0,{"http":70000}]])", R"([[0]])",
+                              R"([[0,[1]]])", R"({"0":1})", R"([[-1,{}]])"}) {
+    j["r"] = J::parse(hostile);
+    INFO(hostile);
+    CHECK_FALSE(node::decode_status(j.dump()));
+  }
+  gossip::Members members;
+  gossip::Member m;
+  m.state = gossip::MemberState::alive;
+  m.addr.host = "10.0.0.1";
+  members["a"] = m;
+  const auto eps = node::endpoints("web", members, {{"a", st}}, nullptr);
+  REQUIRE(eps.size() == 2);
+  int serving = 0;
+  for (const auto& e : eps) serving += e.serving ? 1 : 0;
+  CHECK(serving == 1);  // the old copy; the new one is starting
 }
 
 TEST_CASE("check --json shows the reschedule policy, null without the table",
