@@ -3,6 +3,7 @@
 // instance alone to the next peer of its ranking; `attempts` bounds how many peers it leaves.
 #include <catch2/catch.hpp>
 
+#include "placement/explain.hpp"
 #include "placement/place.hpp"
 #include "placement/reschedule.hpp"
 #include "tests/placement/reconcile_fixture.hpp"
@@ -48,6 +49,11 @@ TEST_CASE("reschedule: an avoided peer loses that instance only", "[placement][r
   CHECK(owner(after, 1) != was);
   CHECK(owner(after, 0) == owner(before, 0));
   CHECK(owner(after, 2) == owner(before, 2));
+  // explain says why the peer was passed over
+  bool said = false;
+  for (const auto& r : explain(v, InstanceId{"web", 1}).ranked)
+    if (r.peer == was) said = r.verdict == "skipped: the instance failed here (reschedule)";
+  CHECK(said);
   // Unknown peers and instances in the list change nothing.
   View w = three_peers(3);
   w.avoid[{"web", 7}] = {"a"};
