@@ -7,6 +7,7 @@
 #include "config/parse.hpp"
 #include "config/toml_reader.hpp"
 #include "config/units.hpp"
+#include "config/reschedule_policy.hpp"
 #include "config/update_policy.hpp"
 #include "config/validate_spec.hpp"
 #include "config/volume.hpp"
@@ -270,7 +271,8 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
   const std::string where = "service." + name;
   r.check_keys(t,
                {"image", "command", "replicas", "ports", "env", "resources", "restart", "health",
-                "placement", "stop_grace", "home_peer", "mode", "volumes", "update"},
+                "placement", "stop_grace", "home_peer", "mode", "volumes", "update",
+                "reschedule"},
                where);
   with(t, "home_peer", [&](const toml::node& v) {
     r.error(v, "home_peer is set by the peer that publishes the file; remove it "
@@ -313,6 +315,7 @@ ServiceSpec read_service(Reader& r, const std::string& name, const toml::node& n
     if (auto c = r.choice(v, "mode", {"replicated", "global"}))
       s.placement.mode = *c == "global" ? Placement::Mode::global : Placement::Mode::replicated;
   });
+  with(t, "reschedule", [&](const toml::node& v) { detail::read_reschedule(r, v, s); });
   if (s.placement.mode == Placement::Mode::global) {
     with(t, "replicas", [&](const toml::node& v) {
       r.error(v, "replicas has no meaning with mode = \"global\" (one instance on every eligible "

@@ -127,6 +127,19 @@ inline const char* order_name(UpdatePolicy::Order o) {
   return o == UpdatePolicy::Order::start_first ? "start-first" : "stop-first";
 }
 
+// A service's reschedule policy (the service file's `reschedule` table, Nomad's names; see
+// config/reschedule_policy.hpp and placement/reschedule.hpp). Absent: a failed instance stays
+// failed on its peer.
+struct ReschedulePolicy {
+  static constexpr int kMaxAttempts = 100;
+  static constexpr Millis kMaxInterval = 7LL * 24 * 3600 * 1000;
+  static constexpr Millis kMaxDelay = 3600 * 1000;
+  int attempts = 3;           // peers one instance may move away from within `interval`
+  Millis interval = 3600000;  // a peer where it failed is skipped for it this long
+  Millis delay = 30000;       // a failed instance waits this long on its peer before it moves
+  friend bool operator==(const ReschedulePolicy&, const ReschedulePolicy&) = default;
+};
+
 // One volume of a service, compose's short form `SOURCE:TARGET[:OPTIONS]`: SOURCE starting
 // with '/' is a host path bind-mounted (bind mount), else the name of an engine volume (a
 // named volume, created on first use, kept on that host). OPTIONS: "" (= "rw"), "ro" or "rw".
@@ -159,6 +172,7 @@ struct ServiceSpec {
   std::string home_peer;             // set when published, for placement.home services
   std::vector<Volume> volumes;       // in the file's order; the docker driver mounts them
   std::optional<UpdatePolicy> update;  // the `update` table; unset = the legacy replacement
+  std::optional<ReschedulePolicy> reschedule;  // the `reschedule` table; unset = none
   friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };
 

@@ -17,9 +17,7 @@ void read_update(Reader& r, const toml::node& n, ServiceSpec& s) {
   });
   with(*t, "order", [&](const toml::node& v) {
     auto c = r.choice(v, "update.order", {"stop-first", "start-first"});
-    if (c && *c == "start-first")
-      r.error(v, "update.order = \"start-first\" is not supported yet: a peer runs one copy of "
-                 "an instance at a time; use \"stop-first\"");
+    if (c && *c == "start-first") u.order = UpdatePolicy::Order::start_first;
   });
   with(*t, "min_healthy_time", [&](const toml::node& v) {
     if (auto d = r.duration(v, "update.min_healthy_time", 0)) u.min_healthy_time = *d;

@@ -1,9 +1,9 @@
 // The service file's `update` table (the rolling-update policy) -> ServiceSpec::update.
 // Keys and defaults (Nomad's, with compose's `order`):
 //   parallelism      = 1            instances replaced at a time (1..replicas limit)
-//   order            = "stop-first" "start-first" is refused for now: a peer runs one copy of
-//                                   an instance at a time, so it cannot start the new copy
-//                                   before it stops the old one
+//   order            = "stop-first" "start-first": the owner starts the new copy next to the
+//                                   old one and stops the old one once the new one is ready
+//                                   (placement/start_first.hpp; stop-first when no room)
 //   min_healthy_time = "10s"        an instance counts as updated once healthy (or running,
 //                                   without a health check) this long at the new spec
 //   healthy_deadline = "5m"         for auto_revert

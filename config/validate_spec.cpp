@@ -202,6 +202,11 @@ std::vector<SpecIssue> validate(const ServiceSpec& s, const SpecLimits& limits) 
     c.duration("update.healthy_deadline", s.update->healthy_deadline, 1);
     c.range("update.canary", s.update->canary, 0, limits.max_replicas);
   }
+  if (const auto& p = s.reschedule) {
+    c.range("reschedule.attempts", p->attempts, 1, ReschedulePolicy::kMaxAttempts);
+    c.range("reschedule.interval", p->interval, 1000, ReschedulePolicy::kMaxInterval, " ms");
+    c.range("reschedule.delay", p->delay, 0, ReschedulePolicy::kMaxDelay, " ms");
+  }
   for (SpecIssue& i : check_volumes(s.volumes)) out.push_back(std::move(i));
   return out;
 }

@@ -324,6 +324,7 @@ class Agent {
     in.synced = gates.synced;
     in.alone_since = gates.alone_since;
     in.health_bad = gates.health_bad;
+    in.capacity = {setup_.meta.cpu_milli, setup_.meta.memory_mib};
     if (departure_.drain().stopping_all()) {
       // Draining, last phase: nothing is wanted here any more, so the reconciler stops every
       // local instance (grace honoured by the driver).

@@ -79,6 +79,11 @@ Json to_json(const config::ServiceSpec& s) {
                        {"healthy_deadline_ms", u->healthy_deadline},
                        {"auto_revert", u->auto_revert},
                        {"canary", u->canary}};
+  j["reschedule"] = nullptr;  // no reschedule table: a failed instance stays where it is
+  if (const auto& p = s.reschedule)
+    j["reschedule"] = Json{{"attempts", p->attempts},
+                           {"interval_ms", p->interval},
+                           {"delay_ms", p->delay}};
   return j;
 }
 

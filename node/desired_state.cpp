@@ -26,7 +26,7 @@ std::vector<config::ServiceSpec> DesiredState::specs() const {
 
 const placement::Assignment& DesiredState::placed(
     const std::vector<config::ServiceSpec>& specs) const {
-  return cache_.get(peer_.engine().view_hash(), specs);
+  return cache_.get(peer_.engine().view_hash(), specs, peer_.avoid());
 }
 
 placement::Assignment DesiredState::place(const std::vector<config::ServiceSpec>& specs) const {

@@ -136,6 +136,7 @@ void Executor::step(StepInputs in, ExecReport& rep) {
   ri.synced = in.synced;
   ri.alone_since = in.alone_since;
   ri.health_bad = in.health_bad;
+  ri.capacity = in.capacity;
   last_step_ = ri.now;
   probe_wake_sent_ = false;
   rep.wake_at = runner_->step(ri);

@@ -54,6 +54,7 @@ struct StepInputs {
   bool synced = false;
   std::optional<config::Millis> alone_since;
   bool health_bad = false;
+  config::Resources capacity;  // this peer's (start-first copies); 0: not checked
   std::uint64_t seq = 0;  // the caller's number for these inputs, echoed in the report
 };
 

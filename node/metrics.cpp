@@ -237,7 +237,8 @@ void render_work(Writer& w, const MetricsSnapshot& s) {
             s.runner.start_failures);
   w.by("shoal_instance_stops_total", "counter", "Instances this peer stopped, by reason.",
        "reason",
-       with_all({"handed_off", "handoff_timeout", "not_owned", "replaced", "unwanted"},
+       with_all({"handed_off", "handoff_timeout", "not_owned", "replaced", "replaced_no_room",
+                 "unwanted"},
                 s.runner.stops));
   w.family("shoal_api_requests_total", "counter",
            "API requests answered, by method, route class and status class.");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
+#include "placement/reschedule.hpp"
 #include "placement/view.hpp"
 
 namespace shoal::node {
@@ -24,8 +25,10 @@ class PlacementCache {
 
   // The assignment `place(specs)` gave for this (view_hash, specs); calls `place` only when
   // either differs from the previous call. The reference stays valid until the next call.
+  // `avoid` (reschedule, from statuses) is part of the key too.
   const placement::Assignment& get(std::uint64_t view_hash,
-                                   const std::vector<config::ServiceSpec>& specs);
+                                   const std::vector<config::ServiceSpec>& specs,
+                                   const placement::Avoid& avoid = {});
 
   // How many times `place` ran (for /v1/status stats.placements).
   std::uint64_t placements() const { return placements_; }
@@ -34,6 +37,7 @@ class PlacementCache {
   Place place_;
   std::optional<std::uint64_t> view_hash_;  // unset until the first placement
   std::vector<config::ServiceSpec> specs_;
+  placement::Avoid avoid_;
   placement::Assignment assignment_;
   std::uint64_t placements_ = 0;
 };

@@ -15,6 +15,9 @@ constexpr config::Millis kStopMargin = 5000;    // past stop_grace before force_
 constexpr config::Millis kForceRecheck = 1000;  // after force_stop, re-list and force again
 constexpr config::Millis kStopBackoffMax = 30000;
 constexpr config::Millis kRelistInterval = 5000;  // looking for untracked instances
+// Start-first: an outgoing copy leaves status (so the catalog and DNS) this long before it is
+// stopped, so that clients resolving through DNS (HAProxy: 1 s hold) have moved away.
+constexpr config::Millis kOutgoingDrain = 2000;
 
 config::Millis stop_backoff(int failures) {
   config::Millis d = 1000;
@@ -60,6 +63,7 @@ void Runner::relist() {
   std::set<std::string> known;
   for (const auto& [id, l] : local_) known.insert(l.driver_id);
   for (const auto& [driver_id, r] : retiring_) known.insert(driver_id);
+  for (const auto& [id, l] : outgoing_) known.insert(l.driver_id);
   for (const runtime::Instance& inst : driver_.list()) {
     if (inst.labels.peer != self_ || known.count(inst.id) > 0) continue;
     const placement::InstanceId id{inst.labels.service,
@@ -101,6 +105,11 @@ void Runner::poll_driver() {
       continue;
     }
     placement::InstanceId id{e.labels.service, static_cast<std::uint32_t>(e.labels.index)};
+    if (auto o = outgoing_.find(id); o != outgoing_.end() && o->second.driver_id == e.id) {
+      say("outgoing copy of " + id.to_string() + " ended");
+      outgoing_.erase(o);
+      continue;
+    }
     auto it = local_.find(id);
     if (it == local_.end() || it->second.driver_id != e.id) continue;
     Local& l = it->second;
@@ -317,12 +326,15 @@ std::optional<config::Millis> Runner::next_stop_timer() const {
     else if (l.stop_retry_at > now_) at(l.stop_retry_at);
   }
   for (const auto& [did, r] : retiring_) at(r.deadline);
+  for (const auto& [id, l] : outgoing_)
+    if (l.drain_until != 0) at(std::max(l.drain_until, l.stop_retry_at));
   return next;
 }
 
 std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   now_ = in.now;
   poll_driver();
+  finish_drains();
   enforce_stop_deadlines();
   relist();
   learn_checks(in);
@@ -334,11 +346,17 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.services = in.services;
   r.peers = in.peers;
   for (const auto& [id, l] : local_) r.local.push_back(l.li);
+  for (const auto& [id, l] : outgoing_) {
+    r.local.push_back(l.li);
+    r.local.back().outgoing = true;
+  }
+  r.capacity = in.capacity;
   r.live_peers = in.live_peers;
   r.synced = in.synced;
   r.alone_since = in.alone_since;
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
+  failed_here_ = plan.failed_here;
   for (const auto& a : plan.actions) execute(a);
   for (auto& [id, l] : local_) {
     if (auto s = plan.settled.find(id); s != plan.settled.end()) l.settled = s->second;
@@ -359,6 +377,7 @@ void Runner::execute(const placement::Action& action) {
         if constexpr (std::is_same_v<T, placement::StartAction>) {
           // A replaced local copy still running is stopped first and tracked until it ends;
           // when the driver refuses, nothing starts (the reconciler asks again).
+          if (a.keep_old) keep_outgoing(a.id);
           if (auto it = local_.find(a.id); it != local_.end() && !it->second.driver_id.empty() &&
                                            it->second.li.state != InstanceState::exited) {
             Local& old = it->second;
@@ -400,6 +419,10 @@ void Runner::execute(const placement::Action& action) {
           }
           local_[a.id] = std::move(l);
         } else if constexpr (std::is_same_v<T, placement::StopAction>) {
+          if (a.outgoing) {
+            stop_outgoing(a);
+            return;
+          }
           auto it = local_.find(a.id);
           if (it == local_.end()) return;
           say("stopping " + a.id.to_string() + " (" + std::string(placement::to_string(a.reason)) +
@@ -427,6 +450,55 @@ void Runner::execute(const placement::Action& action) {
       action);
 }
 
+// Start-first: the running copy of `id` becomes its outgoing copy (kept up, no longer probed)
+// so the new one can start beside it.
+void Runner::keep_outgoing(const placement::InstanceId& id) {
+  if (auto o = outgoing_.find(id); o != outgoing_.end() && o->second.drain_until != 0 &&
+                                   request_stop(o->second, id)) {
+    // A newer replacement while the previous old copy drains: that one goes now.
+    ++counts_.stops[o->second.drain_reason];
+    retiring_[o->second.driver_id] = Retiring{id, o->second.stop_deadline, false};
+    outgoing_.erase(o);
+  }
+  auto it = local_.find(id);
+  if (it == local_.end() || it->second.driver_id.empty() || outgoing_.count(id) ||
+      it->second.li.state == InstanceState::exited || it->second.li.state == InstanceState::failed ||
+      it->second.li.state == InstanceState::stopping)
+    return;
+  Local old = std::move(it->second);
+  local_.erase(it);
+  old.health.reset();
+  old.probe = 0;
+  say("keeping " + id.to_string() + " up until its new copy is ready (start-first)");
+  outgoing_[id] = std::move(old);
+}
+
+void Runner::stop_outgoing(const placement::StopAction& a) {
+  auto it = outgoing_.find(a.id);
+  if (it == outgoing_.end() || it->second.drain_until != 0) return;
+  say("draining the outgoing copy of " + a.id.to_string() + " (" +
+      std::string(placement::to_string(a.reason)) + "): stopped in " +
+      std::to_string(kOutgoingDrain) + " ms");
+  it->second.drain_until = now_ + kOutgoingDrain;
+  it->second.drain_reason = std::string(placement::to_string(a.reason));
+  it->second.li.state = InstanceState::stopping;  // the reconciler leaves it alone
+}
+
+// Outgoing copies whose drain is over are stopped (a refused stop is retried after back-off).
+void Runner::finish_drains() {
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+    Local& l = it->second;
+    if (l.drain_until == 0 || now_ < l.drain_until || !request_stop(l, it->first)) {
+      ++it;
+      continue;
+    }
+    say("stopping the outgoing copy of " + it->first.to_string());
+    ++counts_.stops[l.drain_reason];
+    retiring_[l.driver_id] = Retiring{it->first, l.stop_deadline, false};
+    it = outgoing_.erase(it);
+  }
+}
+
 placement::PeerStatus Runner::status() const {
   placement::PeerStatus st;
   for (const auto& [id, l] : local_) {
@@ -439,8 +511,11 @@ placement::PeerStatus Runner::status() const {
     s.exit_code = l.li.exit_code;
     s.settled = l.settled;
     s.overdue = l.overdue;
+    if (auto o = outgoing_.find(id); o != outgoing_.end() && o->second.drain_until == 0)
+      s.outgoing_ports = o->second.host_ports;
     st.instances.push_back(std::move(s));
   }
+  st.failed_here = failed_here_;
   return st;  // std::map: sorted by id
 }
 

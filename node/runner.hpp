@@ -61,6 +61,7 @@ struct RunnerInputs {
   bool synced = false;
   std::optional<config::Millis> alone_since;
   bool health_bad = false;
+  config::Resources capacity;  // this peer's, for start-first copies (0: not checked)
 };
 
 struct ProbeOptions {
@@ -111,6 +112,8 @@ class Runner {
     std::uint64_t probe = 0;            // key of its probe in flight (0: none)
     std::optional<bool> settled;        // the reconciler's word (update policy), for status
     bool overdue = false;               // likewise: missed update.healthy_deadline
+    config::Millis drain_until = 0;     // outgoing copy told to stop: stopped at this time
+    std::string drain_reason;           // ... for counts_.stops
   };
   // A copy replaced by a new start of the same id, stopping: tracked until its end.
   struct Retiring {
@@ -133,6 +136,9 @@ class Runner {
   void launch_probes(config::Millis now);
   std::optional<config::Millis> next_probe() const;
   void execute(const placement::Action& a);
+  void keep_outgoing(const placement::InstanceId& id);
+  void stop_outgoing(const placement::StopAction& a);
+  void finish_drains();
   void say(const std::string& line) const;
 
   std::string self_;
@@ -141,6 +147,12 @@ class Runner {
   std::function<void(std::string_view)> log_;
   std::map<placement::InstanceId, Local> local_;
   std::map<std::string, Retiring> retiring_;  // by driver id
+  // Start-first (placement/start_first.hpp): the old copy of an id kept running beside its
+  // new one until the reconciler stops it; not probed; in status as the id's outgoing_ports
+  // (the catalog lists it). A stop first drains it: out of status at once, stopped
+  // kOutgoingDrain later (clients that resolve through DNS move away first), then retiring_.
+  std::map<placement::InstanceId, Local> outgoing_;
+  std::vector<placement::InstanceId> failed_here_;  // the last plan's (reschedule), for status
   std::set<std::string> listed_;              // the last re-list (enforce_stop_deadlines)
   config::Millis next_relist_ = 0;            // relist(): next look for untracked instances
   std::size_t actions_ = 0;

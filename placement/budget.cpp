@@ -16,7 +16,7 @@ Budgeted apply_budget(const View& view, std::size_t max_instances) {
   for (const auto* s : specs) total += static_cast<std::size_t>(std::max(0, s->replicas));
   if (total <= max_instances) return out;
 
-  out.admitted = View{view.peers, {}};
+  out.admitted = View{view.peers, {}, view.avoid};
   std::size_t used = 0;
   const std::string* last = nullptr;
   for (const auto* s : specs) {

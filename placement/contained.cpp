@@ -26,10 +26,10 @@ Contained place_contained(const View& view, const Tuning& tuning, PlaceFn place_
   } catch (const std::exception&) {
     first = std::current_exception();
   }
-  View rest{view.peers, {}};
+  View rest{view.peers, {}, view.avoid};
   for (const auto& s : view.services) {
     try {
-      (void)place_fn(View{view.peers, {s}}, tuning);
+      (void)place_fn(View{view.peers, {s}, view.avoid}, tuning);
       rest.services.push_back(s);
     } catch (const std::exception&) {
       out.failed.emplace_back(s.name, what(std::current_exception()));

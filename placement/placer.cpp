@@ -40,6 +40,7 @@ Placer::Placer(const View& view, const Tuning& tuning) : tuning_(tuning) {
     add_service(static_cast<std::uint32_t>(si), *specs[si], by_constraints);
   sort_order();
   set_balance_limits(demand);
+  take_avoid(view);
 }
 
 // Peers, canonical by name (names are unique in a view: they key the membership), and why each

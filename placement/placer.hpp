@@ -209,6 +209,16 @@ class Placer {
   std::vector<Result> global_results_;
   void place_global();
   bool skip_ineligible_ = false;  // phase B (see solve())
+  // Reschedule (placer_avoid.cpp): per (service, index), the peers the instance skips, sorted.
+  // Such a peer counts as ineligible for that instance only: phase A still ranks it (nothing
+  // else moves), phase B places the instance elsewhere.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::uint32_t>> avoid_;
+  void take_avoid(const View& view);
+  bool avoids(const Inst& in, std::uint32_t peer) const;
+  // Ineligible for the instance: for every instance (dead, draining...) or for it (avoid).
+  bool unfit(const Inst& in, std::uint32_t peer) const {
+    return !peers_[peer].ineligible.empty() || (!avoid_.empty() && avoids(in, peer));
+  }
   std::uint64_t ref_weight_ = 1;
   std::vector<std::uint32_t> scratch_;  // batch(): indices of the draws past the threshold
   std::map<std::uint64_t, std::uint64_t> threshold_cache_[kLevels];  // per level: inverse weight -> draw

@@ -176,6 +176,8 @@ Explanation Placer::explain(const InstanceId& id) {
       rp.verdict = is_home ? "chosen: home peer" : "chosen";
       if (res.spilled) rp.verdict += " (over the balance cap: no peer under it had room)";
       if (res.relax > 0) rp.verdict += " (spread relaxed: no peer with room held fewer instances of the service)";
+    } else if (!avoid_.empty() && avoids(in, p)) {
+      rp.verdict = "skipped: the instance failed here (reschedule)";
     } else if (it != refused.end()) {
       rp.verdict = it->second;
     } else if (!peers_[p].ineligible.empty()) {

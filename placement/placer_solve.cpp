@@ -207,7 +207,7 @@ std::vector<std::uint32_t> Placer::unplace_orphans() {
   std::vector<std::uint32_t> orphans;
   for (std::uint32_t i = 0; i < order_.size(); ++i) {
     const int p = results_[i].peer;
-    if (p < 0 || peers_[static_cast<std::size_t>(p)].ineligible.empty()) continue;
+    if (p < 0 || !unfit(order_[i], static_cast<std::uint32_t>(p))) continue;
     results_[i] = Result{};
     orphans.push_back(i);
   }

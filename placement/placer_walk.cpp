@@ -166,7 +166,7 @@ void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {
 
 bool Placer::next_eligible(const Inst& in, Cursor& c, std::pair<Key, std::uint32_t>& next) {
   while (advance(in, c, next)) {
-    if (!skip_ineligible_ || peers_[next.second].ineligible.empty()) return true;
+    if (!skip_ineligible_ || !unfit(in, next.second)) return true;
     ++c.proposals;  // an ineligible peer keeps its rank
   }
   return false;

@@ -8,6 +8,7 @@
 
 #include "placement/rollout.hpp"
 #include "placement/spec_hash.hpp"
+#include "placement/start_first.hpp"
 
 namespace shoal::placement {
 
@@ -70,6 +71,7 @@ struct StartCandidate {
   InstanceId id;
   StartReason reason;
   int restarts;
+  bool keep_old = false;  // start-first: the running copy stays as the outgoing one
 };
 
 int start_priority(StartReason r) {
@@ -101,6 +103,7 @@ std::string_view to_string(StopReason r) {
     case StopReason::handoff_timeout: return "handoff_timeout";
     case StopReason::not_owned: return "not_owned";
     case StopReason::replaced: return "replaced";
+    case StopReason::replaced_no_room: return "replaced_no_room";
   }
   return "unknown";
 }
@@ -138,8 +141,10 @@ class Reconciler::Step {
     observe_settled();
     choose_replacements();
     for (const auto& id : ids_) decide(id);
+    decide_outgoing();
     take_starts();
     forget_tracks();
+    list_failures();
     return assemble();
   }
 
@@ -163,8 +168,13 @@ class Reconciler::Step {
   void decide_owned(const InstanceId& id, const LocalInstance* l, const Desired& d, Track& t);
   void decide_exited(const InstanceId& id, const LocalInstance& l, const Desired& d, Track& t);
   void decide_elsewhere(const InstanceId& id, const LocalInstance& l, const Desired& d, Track& t);
+  void replace_owned(const InstanceId& id, const Desired& d, Track& t);
+  SurgeLoad surge_load(const std::string& service) const;
+  void decide_outgoing();
   void take_starts();
   void forget_tracks();
+  void note_failure(const InstanceId& id, const Desired& d);
+  void list_failures();
   Plan assemble();
 
   Reconciler& r_;
@@ -172,6 +182,8 @@ class Reconciler::Step {
   const Millis now_;
   Plan plan_;
   std::map<InstanceId, const LocalInstance*> local_;
+  std::map<InstanceId, const LocalInstance*> outgoing_;  // start-first: old copies still up
+  std::map<std::string, int> surges_;  // start-first copies started this step, by service
   std::map<std::string, Desired> desired_;
   std::vector<std::pair<const std::string*, const PeerStatus*>> others_;
   std::set<InstanceId> owned_;  // the ids this peer owns
@@ -186,6 +198,10 @@ Plan Reconciler::step(const ReconcileInputs& in) { return Step(*this, in).run();
 // What runs here: exits and (re)starts seen since the last step.
 void Reconciler::Step::observe_local() {
   for (const auto& l : in_.local) {
+    if (l.outgoing) {  // not tracked: decide_outgoing() stops it once the current copy is ready
+      outgoing_[l.id] = &l;
+      continue;
+    }
     local_[l.id] = &l;
     Track& t = r_.tracks_[l.id];
     if (is_dead(l.state)) {
@@ -421,9 +437,67 @@ void Reconciler::Step::decide_owned(const InstanceId& id, const LocalInstance* l
     t.known = true;
     adopts_.push_back(AdoptAction{id});
   }
-  if (replace_now_.count(id)) {
-    t.replacing = true;
-    stops_.push_back(StopAction{id, StopReason::replaced});
+  if (replace_now_.count(id)) replace_owned(id, d, t);
+}
+
+// A stale copy the rollout picked: stop-first (stop now, start when gone), or start-first (the
+// new copy starts beside it) when the policy says so and this peer has room for both; with an
+// outgoing copy already up (the current copy is a newer one not yet ready), the current copy
+// is replaced and the outgoing one keeps serving.
+void Reconciler::Step::replace_owned(const InstanceId& id, const Desired& d, Track& t) {
+  if (start_first(*d.spec)) {
+    auto o = outgoing_.find(id);
+    auto cur = local_.find(id);
+    if (o != outgoing_.end() && o->second->state != InstanceState::stopping &&
+        !outgoing_done(o->second->state, &cur->second->state, *d.spec)) {
+      starts_.push_back({id, StartReason::replace, 0, false});
+      return;
+    }
+    if (surge_room(*d.spec, surge_load(id.service)).empty()) {
+      ++surges_[id.service];
+      starts_.push_back({id, StartReason::replace, 0, true});
+      return;
+    }
+  }
+  t.replacing = true;
+  stops_.push_back(
+      StopAction{id, start_first(*d.spec) ? StopReason::replaced_no_room : StopReason::replaced});
+}
+
+// What this peer holds for a start-first copy of `service`: every local copy not yet gone
+// (outgoing ones included) at its service's desired resources, plus the copies started this
+// step.
+SurgeLoad Reconciler::Step::surge_load(const std::string& service) const {
+  SurgeLoad load;
+  load.capacity = in_.capacity;
+  auto add = [&](const InstanceId& id, int n) {
+    auto it = desired_.find(id.service);
+    if (it == desired_.end()) return;
+    load.used.cpu_milli += n * it->second.spec->resources.cpu_milli;
+    load.used.memory_mib += n * it->second.spec->resources.memory_mib;
+    if (id.service == service) load.copies_of_service += n;
+  };
+  for (const auto* m : {&local_, &outgoing_})
+    for (const auto& [id, l] : *m)
+      if (!is_dead(l->state)) add(id, 1);
+  for (const auto& [svc, n] : surges_) add(InstanceId{svc, 0}, n);
+  return load;
+}
+
+// Outgoing copies (start-first) stop once their instance's current copy is ready or gone, or
+// at once when no service wants the instance any more.
+void Reconciler::Step::decide_outgoing() {
+  for (const auto& [id, o] : outgoing_) {
+    if (o->state == InstanceState::stopping) continue;
+    const Desired* d = want(id);
+    if (!d) {
+      stops_.push_back(StopAction{id, StopReason::unwanted, true});
+      continue;
+    }
+    auto cur = local_.find(id);
+    const InstanceState* state = cur == local_.end() ? nullptr : &cur->second->state;
+    if (outgoing_done(o->state, state, *d->spec))
+      stops_.push_back(StopAction{id, StopReason::replaced, true});
   }
 }
 
@@ -444,6 +518,7 @@ void Reconciler::Step::decide_exited(const InstanceId& id, const LocalInstance& 
     } else if (l.refused || (p.max_attempts > 0 && t.restarts >= p.max_attempts)) {
       m.state = InstanceState::failed;
       t.gave_up = true;
+      note_failure(id, d);
     } else {
       t.retry_at = exited_at + backoff_delay(p, t.restarts);
       m.state = InstanceState::pending;
@@ -524,7 +599,7 @@ void Reconciler::Step::take_starts() {
     // A new copy is not settled: say so, or its status would read as an older peer's (whose
     // ready copies count as settled) until the next step.
     if (d->spec->update) plan_.settled[c.id] = false;
-    started_.push_back(StartAction{c.id, *d->spec, d->hash, c.restarts, c.reason});
+    started_.push_back(StartAction{c.id, *d->spec, d->hash, c.restarts, c.reason, c.keep_old});
   }
 }
 
@@ -536,6 +611,33 @@ void Reconciler::Step::forget_tracks() {
     } else {
       ++it;
     }
+  }
+}
+
+// Reschedule: a failure here is listed in status for the policy's interval (after its delay),
+// unless the instance already failed on `attempts` other live peers.
+void Reconciler::Step::note_failure(const InstanceId& id, const Desired& d) {
+  const auto& policy = d.spec->reschedule;
+  if (!policy || r_.listings_.count(id)) return;
+  if (in_.peers && failed_listings(*in_.peers, in_.live_peers, id) >= policy->attempts) return;
+  r_.listings_[id] = listing_for(now_, *policy);
+}
+
+// The listings due now go in the plan; expired ones are forgotten.
+void Reconciler::Step::list_failures() {
+  for (auto it = r_.listings_.begin(); it != r_.listings_.end();) {
+    const FailureListing& f = it->second;
+    if (now_ >= f.until) {
+      it = r_.listings_.erase(it);
+      continue;
+    }
+    if (now_ >= f.from) {
+      plan_.failed_here.push_back(it->first);  // map order: sorted
+      wake(f.until);
+    } else {
+      wake(f.from);
+    }
+    ++it;
   }
 }
 

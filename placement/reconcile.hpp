@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
+#include "placement/reschedule.hpp"
 #include "placement/status.hpp"
 #include "placement/view.hpp"
 
@@ -39,6 +40,9 @@ struct LocalInstance {
                                                     // stopping|exited (failed after a Mark)
   int exit_code = 0;                                // when exited
   bool refused = false;  // exited because the driver can never start this spec: failed at once
+  // The old copy of a start-first replacement (placement/start_first.hpp), still running next
+  // to the instance's current copy until that one is ready: at most one per id.
+  bool outgoing = false;
 };
 
 struct ReconcileInputs {
@@ -54,6 +58,7 @@ struct ReconcileInputs {
   // status/<peer> of the others, each PeerStatus sorted by id; may be null (none).
   const std::map<std::string, PeerStatus>* peers = nullptr;
   std::vector<LocalInstance> local;     // what this peer runs, any order, one entry per id
+                                        // (plus at most one with `outgoing` set)
   std::set<std::string> live_peers;     // alive + suspect members (self may be included)
   // Gates. The step acts once `synced` (a push-pull with another peer completed) or once no
   // other peer has been reachable for solo_after (`alone_since` = since when nobody was
@@ -65,6 +70,8 @@ struct ReconcileInputs {
   // stops backed by evidence (service deleted or scaled down, handoff completed by a healthy
   // new copy, dead local copies of instances owned elsewhere) still happen.
   bool health_bad = false;
+  // This peer's capacity, for a start-first copy beside the old one (0 = not checked).
+  config::Resources capacity;
 };
 
 enum class StartReason : std::uint8_t {
@@ -79,6 +86,7 @@ enum class StopReason : std::uint8_t {
   handoff_timeout,  // owned elsewhere and the new owner made no progress for handoff_timeout
   not_owned,        // owned elsewhere and this copy is not running (exited/failed): clean up
   replaced,         // the spec hash changed: the old copy of a rolling replacement
+  replaced_no_room, // start-first wanted, no room for both copies: replaced stop-first
 };
 std::string_view to_string(StartReason r);
 std::string_view to_string(StopReason r);
@@ -89,10 +97,14 @@ struct StartAction {
   std::string spec_hash;
   int restarts = 0;  // restarts counted so far (0 for a first start); report it in status
   StartReason reason = StartReason::fresh;
+  // Start-first: the running copy of the id stays, as its outgoing copy, until a StopAction
+  // with `outgoing` set (its state then reads from LocalInstance::outgoing).
+  bool keep_old = false;
 };
 struct StopAction {
   InstanceId id;
   StopReason reason = StopReason::unwanted;
+  bool outgoing = false;  // stop the id's outgoing copy (start-first), not its current one
 };
 // A local instance this peer owns but did not start itself (e.g. found after a peer restart):
 // keep it. Emitted once per instance.
@@ -125,6 +137,9 @@ struct Plan {
   // The local instances of services with an update policy that missed healthy_deadline at
   // their spec hash (InstanceStatus::overdue); the caller reports them, and no others, overdue.
   std::set<InstanceId> overdue;
+  // Reschedule (placement/reschedule.hpp): the instances this peer lists as failed here
+  // (PeerStatus::failed_here), sorted; the caller publishes exactly these.
+  std::vector<InstanceId> failed_here;
 };
 
 // Decisions beyond DESIGN.md's text, made here:
@@ -144,12 +159,16 @@ struct Plan {
 //    never replaces its stale copies (stalled, without the new spec) holds the others back.
 //  - A service with an `update` policy is replaced by placement/rollout.hpp's rule instead
 //    (up to update.parallelism at a time, in id order, each counted once settled); this peer
-//    stops the chosen stale copies it owns, all in one step.
+//    stops the chosen stale copies it owns, all in one step; with order = "start-first" it
+//    starts their new copies beside them instead (placement/start_first.hpp), when it has room.
 //  - An exited-for-good or failed instance starts again (restarts 0) when its spec hash changes.
 //  - Restart count (backoff and max_attempts budget) resets when a run stayed up 10 minutes.
 //  - Backoff counts from the `now` of the first step that sees the exit (gate closed or not):
 //    step promptly on driver news. max_attempts = N allows N restarts; the next exit is failed.
 //  - `unhealthy` is not acted on here (the driver may kill it; its exit then counts).
+//  - Reschedule: a `failed` mark of a service with a reschedule policy is listed (failed_here)
+//    from delay to delay + interval after it, unless `attempts` other live peers list the
+//    instance already; the listing outlives the local copy (it is what moves the instance).
 class Reconciler {
  public:
   explicit Reconciler(config::PeerConfig::Reconcile cfg = {});
@@ -187,6 +206,7 @@ class Reconciler {
   config::PeerConfig::Reconcile cfg_;
   bool gate_open_ = false;
   std::map<InstanceId, Track> tracks_;
+  std::map<InstanceId, FailureListing> listings_;  // reschedule: failures listed in status
   std::deque<Millis> recent_starts_;  // start times within the last second
 };
 

@@ -45,12 +45,20 @@ struct InstanceStatus {
   // Services with an update policy: at spec_hash, not yet settled, healthy_deadline after the
   // first start at that hash (restarts included), as its peer measured it: the version failed.
   bool overdue = false;
+  // Start-first: the host ports of the instance's old copy, still running and serving beside
+  // this one until it is ready (empty: none). The catalog and DNS list it as a serving
+  // endpoint, so an instance never leaves them while it is replaced.
+  std::map<std::string, std::uint16_t> outgoing_ports;
   friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
 };
 
 // The value of `status/<peer>`: every instance that peer runs, sorted by id.
 struct PeerStatus {
   std::vector<InstanceStatus> instances;
+  // Reschedule (placement/reschedule.hpp): instances that failed on this peer and that every
+  // peer places elsewhere while listed here (the owner lists each for reschedule.interval),
+  // sorted. Older peers ignore it.
+  std::vector<InstanceId> failed_here;
   // The entry for `id`, or nullptr. Binary search: `instances` must be sorted by id.
   const InstanceStatus* find(const InstanceId& id) const;
   friend bool operator==(const PeerStatus&, const PeerStatus&) = default;

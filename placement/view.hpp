@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/spec.hpp"
@@ -31,6 +32,9 @@ struct Peer {
 struct View {
   std::vector<Peer> peers;
   std::vector<config::ServiceSpec> services;  // desired state (spec/<service>)
+  // Reschedule: per instance (service, index), the peers it skips (they reported it failed,
+  // PeerStatus::failed_here; placement/reschedule.hpp), sorted. Replicated services only.
+  std::map<std::pair<std::string, std::uint32_t>, std::vector<std::string>> avoid;
 };
 
 struct InstanceId {

@@ -296,8 +296,15 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
         if (auto* v = t.get("update")) {
           const toml::table* u = v->as_table();
           if (!u) rd.fail(*v, "`update` must be a table, e.g. { parallelism = 5 }");
-          rd.keys(*u, {"parallelism", "min_healthy_time", "healthy_deadline", "auto_revert"}, " in update");
+          rd.keys(*u, {"parallelism", "min_healthy_time", "healthy_deadline", "auto_revert", "order"},
+                  " in update");
           s.update = config::UpdatePolicy{};
+          if (auto* w = u->get("order")) {
+            const auto o = rd.string(*w, "order");
+            if (o != "stop-first" && o != "start-first")
+              rd.fail(*w, "`order` must be \"stop-first\" or \"start-first\"");
+            if (o == "start-first") s.update->order = config::UpdatePolicy::Order::start_first;
+          }
           if (auto* w = u->get("parallelism")) s.update->parallelism = static_cast<int>(rd.integer(*w, "parallelism", 1, 10'000));
           if (auto* w = u->get("min_healthy_time"))
             s.update->min_healthy_time = rd.duration(*w, "min_healthy_time") / gossip::kMillis;

@@ -18,7 +18,7 @@
 // `oneway = true` with partition (only lower groups -> higher groups are cut), `restart = N`
 // (crash N random peers and bring them back after `for`, one every `every`, `disk = false` to
 // lose their incarnation), `restart = "all"`; [[service]] `update = { parallelism,
-// min_healthy_time }` (a rolling-update policy); [[event]] `update = "web"` (a peer writes a
+// min_healthy_time, healthy_deadline, order }` (a rolling-update policy); [[event]] `update = "web"` (a peer writes a
 // new version of web's spec: its env VERSION changes, so every instance is replaced; the
 // report's `rollouts` measures it); `broken = true` with update: that version's instances exit
 // as they start (a version that never turns healthy); update's `healthy_deadline` then fails it.

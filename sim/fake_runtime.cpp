@@ -14,7 +14,10 @@ void FakeRuntime::peer_crashed(SimPeer& p) {
     if (inst.local.state == InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
   for (const auto& [id, inst] : p.instances)
     if (inst.local.state == InstanceState::running) copies_changed(id, inst.local.spec_hash, -1);
+  for (const auto& [id, inst] : p.outgoing)
+    if (inst.local.state == InstanceState::running) copies_changed(id, inst.local.spec_hash, -1);
   p.instances.clear();
+  p.outgoing.clear();
   if (!f.waiting.empty()) failovers_.push_back(std::move(f));
 }
 
@@ -49,6 +52,13 @@ void FakeRuntime::schedule_crash(const SimPeer& p, std::uint32_t i, std::uint64_
 
 bool FakeRuntime::exited(SimPeer& p, std::uint64_t serial) {
   if (!p.up) return false;
+  for (auto& [id, inst] : p.outgoing) {  // an outgoing copy crashed: it is simply gone
+    if (inst.serial != serial || inst.local.state != InstanceState::running) continue;
+    ++instance_crashes_;
+    copies_changed(id, inst.local.spec_hash, -1);
+    p.outgoing.erase(id);
+    return true;
+  }
   for (auto& [id, inst] : p.instances) {
     if (inst.serial != serial || inst.local.state != InstanceState::running) continue;
     inst.local.state = InstanceState::exited;
@@ -64,11 +74,12 @@ bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan
   bool changed = false;
   for (const auto& a : plan.actions) {
     if (const auto* stop = std::get_if<placement::StopAction>(&a)) {
-      auto it = p.instances.find(stop->id);
-      if (it == p.instances.end()) continue;
+      auto& from = stop->outgoing ? p.outgoing : p.instances;
+      auto it = from.find(stop->id);
+      if (it == from.end()) continue;
       if (it->second.local.state == InstanceState::running)
         copies_changed(stop->id, it->second.local.spec_hash, -1);
-      p.instances.erase(it);
+      from.erase(it);
       changed = true;
     } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
       auto it = p.instances.find(mark->id);
@@ -78,8 +89,12 @@ bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan
       changed = true;
     } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
       auto it = p.instances.find(start->id);
-      if (it != p.instances.end() && it->second.local.state == InstanceState::running)
+      if (start->keep_old && it != p.instances.end() && !p.outgoing.count(start->id) &&
+          it->second.local.state == InstanceState::running) {
+        p.outgoing[start->id] = std::move(it->second);  // start-first: it keeps running
+      } else if (it != p.instances.end() && it->second.local.state == InstanceState::running) {
         copies_changed(start->id, it->second.local.spec_hash, -1);
+      }
       SimPeer::Instance inst;
       inst.local.id = start->id;
       inst.local.spec_hash = start->spec_hash;

@@ -28,6 +28,7 @@ void ReconcileLoop::start(std::uint32_t i) {
   SimPeer& p = peers_[i];
   p.reconciler = std::make_unique<placement::Reconciler>();
   p.instances.clear();
+  p.outgoing.clear();
   p.view.reset();
   p.specs.reset();
   p.statuses.reset();
@@ -73,7 +74,7 @@ void ReconcileLoop::step(std::uint32_t i) {
   SimPeer& p = peers_[i];
   // Desired state and the others' statuses come from this peer's own store (replicated state).
   refresh_state_view(p);
-  if (p.specs->empty() && p.instances.empty()) return;  // nothing wanted, nothing running
+  if (p.specs->empty() && p.instances.empty() && p.outgoing.empty()) return;  // nothing wanted, nothing running
   const std::uint64_t before_key = p.view_key;
   const bool had_view = static_cast<bool>(p.view);
   auto view = view_for(p);
@@ -133,6 +134,10 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, const node::
   in.services = p.specs.get();
   in.peers = p.relevant.get();
   for (const auto& [id, inst] : p.instances) in.local.push_back(inst.local);
+  for (const auto& [id, inst] : p.outgoing) {
+    in.local.push_back(inst.local);
+    in.local.back().outgoing = true;
+  }
   for (const auto& [peer, st] : *p.relevant)  // the step asks only about these
     if (view.live.count(peer)) in.live_peers.insert(in.live_peers.end(), peer);
   in.synced = gates.synced;
@@ -261,6 +266,10 @@ void ReconcileLoop::check_skip(SimPeer& p) {
   full.now = now() / kMillis;
   full.self = p.name;
   for (const auto& [id, inst] : p.instances) full.local.push_back(inst.local);
+  for (const auto& [id, inst] : p.outgoing) {
+    full.local.push_back(inst.local);
+    full.local.back().outgoing = true;
+  }
   full.synced = p.last_synced;
   if (auto alone = p.peer->readiness().alone_since()) full.alone_since = *alone / kMillis;
   full.health_bad = p.last_health_bad;

@@ -71,6 +71,8 @@ struct SimPeer {
   };
   std::unique_ptr<placement::Reconciler> reconciler;
   std::map<placement::InstanceId, Instance> instances;
+  // Start-first: old copies kept running beside their new ones until the reconciler stops them.
+  std::map<placement::InstanceId, Instance> outgoing;
   std::shared_ptr<const ViewData> view;
   std::uint64_t view_key = 0;
   std::shared_ptr<const DecodedStateCache::Specs> specs;        // decoded from its store's spec/

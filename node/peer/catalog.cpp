@@ -29,6 +29,9 @@ std::vector<Endpoint> endpoints(std::string_view service, const gossip::Members&
     for (; it != status.instances.end() && it->id.service == service; ++it) {
       out.push_back(Endpoint{it->id.service, it->id.index, peer, m->second.addr.host,
                              it->host_ports, it->state, serving(it->state, checked)});
+      if (!it->outgoing_ports.empty())  // start-first: the old copy serves until it stops
+        out.push_back(Endpoint{it->id.service, it->id.index, peer, m->second.addr.host,
+                               it->outgoing_ports, placement::InstanceState::healthy, true});
     }
   }
   std::sort(out.begin(), out.end(), [](const Endpoint& a, const Endpoint& b) {

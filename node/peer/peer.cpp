@@ -77,7 +77,26 @@ std::map<std::string, placement::PeerStatus> Peer::other_statuses() const {
 }
 
 placement::View Peer::placement_view(const std::vector<config::ServiceSpec>& specs) const {
-  return make_view(engine_.members(), specs);
+  placement::View v = make_view(engine_.members(), specs);
+  v.avoid = avoid();
+  return v;
+}
+
+placement::Avoid Peer::avoid() const {
+  std::map<std::string, placement::PeerStatus> listing;
+  std::set<std::string> live;
+  engine_.for_each_member([&](const gossip::MemberView& m) {
+    if (!is_live(m.state)) return;
+    const gossip::Bytes* b = engine_.state().get(gossip::Store::status_key(m.name));
+    if (!b) return;
+    const std::string_view text(reinterpret_cast<const char*>(b->data()), b->size());
+    if (text.find("\"f\"") == std::string_view::npos) return;  // lists no failure: skip the decode
+    if (auto st = decode_status(text)) {
+      live.insert(m.name);
+      listing[m.name] = std::move(*st);
+    }
+  });
+  return placement::avoid_of(listing, live);
 }
 
 }  // namespace shoal::node

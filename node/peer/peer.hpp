@@ -18,6 +18,7 @@
 #include "gossip/engine.hpp"
 #include "gossip/stall_gate.hpp"
 #include "node/peer/readiness.hpp"
+#include "placement/reschedule.hpp"
 #include "placement/status.hpp"
 #include "placement/view.hpp"
 
@@ -63,8 +64,11 @@ class Peer {
   std::set<std::string> live_peers() const;
   std::map<std::string, placement::PeerStatus> other_statuses() const;
 
-  // What placement reads: the live members with their metadata, and `specs`.
+  // What placement reads: the live members with their metadata, `specs`, and avoid().
   placement::View placement_view(const std::vector<config::ServiceSpec>& specs) const;
+  // Reschedule: View::avoid from the status/<peer> of live members, itself included (only
+  // values that list a failure are decoded).
+  placement::Avoid avoid() const;
 
  private:
   gossip::Engine engine_;

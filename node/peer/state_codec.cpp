@@ -51,6 +51,24 @@ std::string encode_status(const placement::PeerStatus& status) {
   for (std::size_t k = 0; k < status.instances.size(); ++k)
     if (status.instances[k].overdue) overdue.push_back(k);
   if (!overdue.empty()) j["o"] = std::move(overdue);
+  // "r": [position, {port: host port}] of instances whose old copy still serves beside them
+  // (start-first), only when there are; older peers ignore it.
+  J outgoing = J::array();
+  for (std::size_t k = 0; k < status.instances.size(); ++k) {
+    const auto& ports = status.instances[k].outgoing_ports;
+    if (ports.empty()) continue;
+    J p = J::object();
+    for (const auto& [n, port] : ports) p[n] = port;
+    outgoing.push_back(J::array({k, p}));
+  }
+  if (!outgoing.empty()) j["r"] = std::move(outgoing);
+  // "f": [service, index] of instances failed here that every peer places elsewhere for now
+  // (reschedule), only when there are; older peers ignore the key.
+  if (!status.failed_here.empty()) {
+    J failed = J::array();
+    for (const auto& id : status.failed_here) failed.push_back(J::array({id.service, id.index}));
+    j["f"] = std::move(failed);
+  }
   return json_text(j);
 }
 
@@ -89,6 +107,26 @@ std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
         if (at >= out.instances.size()) return std::nullopt;
         out.instances[at].overdue = true;
       }
+    }
+    if (auto r = j.find("r"); r != j.end()) {  // old copies still serving (start-first)
+      if (!r->is_array()) return std::nullopt;
+      for (const auto& e : *r) {
+        if (!e.is_array() || e.size() != 2 || !e[1].is_object()) return std::nullopt;
+        const auto at = num<std::size_t>(e[0]);
+        if (at >= out.instances.size()) return std::nullopt;
+        for (const auto& [n, p] : e[1].items())
+          out.instances[at].outgoing_ports[n] = num<std::uint16_t>(p);
+      }
+    }
+    if (auto f = j.find("f"); f != j.end()) {  // failed here (reschedule)
+      if (!f->is_array()) return std::nullopt;
+      for (const auto& e : *f) {
+        if (!e.is_array() || e.size() != 2) return std::nullopt;
+        out.failed_here.push_back({e[0].get<std::string>(), num<std::uint32_t>(e[1])});
+      }
+      std::sort(out.failed_here.begin(), out.failed_here.end());
+      out.failed_here.erase(std::unique(out.failed_here.begin(), out.failed_here.end()),
+                            out.failed_here.end());
     }
     std::sort(out.instances.begin(), out.instances.end(),
               [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -145,6 +183,10 @@ std::string encode_spec(const config::ServiceSpec& s) {
   if (const auto& u = s.update)
     j["update"] = J::array({u->parallelism, config::order_name(u->order), u->min_healthy_time,
                             u->healthy_deadline, u->auto_revert, u->canary});
+  // "reschedule" [attempts, interval, delay] only when the file has the table; older peers
+  // ignore it (a failed instance then stays failed where it is, as it always did).
+  if (const auto& p = s.reschedule)
+    j["reschedule"] = J::array({p->attempts, p->interval, p->delay});
   // Version 2 = version 1 + "volumes". Only a spec with volumes says 2, so that a peer of an
   // older version refuses it (never runs the service without its data) and still decodes
   // every other spec.
@@ -227,6 +269,13 @@ std::optional<config::ServiceSpec> decode_spec(std::string_view bytes) {
       p.auto_revert = u->at(4).get<bool>();
       p.canary = num<int>(u->at(5));
       s.update = p;
+    }
+    if (auto rs = j.find("reschedule"); rs != j.end()) {
+      config::ReschedulePolicy p;
+      p.attempts = num<int>(rs->at(0));
+      p.interval = num<config::Millis>(rs->at(1));
+      p.delay = num<config::Millis>(rs->at(2));
+      s.reschedule = p;
     }
     // Split as the file's reader does; the gate's validator checks them (and says when there
     // are more than 64). Past 1,024 the value is refused here, before the work of splitting.

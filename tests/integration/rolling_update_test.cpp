@@ -24,11 +24,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void write_service(Cluster& c, int version) {
+void write_service(Cluster& c, int version, const std::string& order = "stop-first") {
   std::ofstream(c.peer(0).dir + "/services/roll.toml")
       << "[service.roll]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 4\n"
       << "env = { VERSION = \"" << version << "\" }\n"
-      << "update = { parallelism = 1, min_healthy_time = \"1s\" }\n";
+      << "update = { parallelism = 1, min_healthy_time = \"1s\", order = \"" << order << "\" }\n";
 }
 
 // Live processes of `roll` on every peer: index -> spec hashes.
@@ -74,4 +74,41 @@ TEST_CASE("rolling update on 3 real peers: never fewer than replicas - paralleli
   CHECK(fewest >= 3);
   // Three waits of min_healthy_time (1 s) between the four replacements, at least.
   CHECK(took >= 3s);
+}
+
+// The same with order = "start-first": every index keeps a live process throughout (the new
+// copy starts beside the old one, which stops once the new one runs), and both copies of one
+// index run at once at some point.
+TEST_CASE("rolling update on 3 real peers with start-first: never fewer than replicas processes",
+          "[integration][e2e]") {
+  Cluster c(3);
+  REQUIRE(start_all_ready(c));
+  write_service(c, 1, "start-first");
+  REQUIRE(wait_until(30s, [&] { return agreed_running(c, peers_upto(3), "roll", 4).has_value(); }));
+  std::set<std::string> old_hash;
+  REQUIRE(wait_until(5s, [&] {
+    auto live = live_roll(c);
+    old_hash.clear();
+    for (const auto& [idx, hs] : live) old_hash.insert(hs.begin(), hs.end());
+    return live.size() == 4 && old_hash.size() == 1;
+  }));
+  write_service(c, 2, "start-first");
+  const auto t0 = std::chrono::steady_clock::now();
+  std::size_t fewest = 4;
+  std::size_t most_copies = 0;  // live processes of one index at once
+  bool done = false;
+  while (!done && std::chrono::steady_clock::now() - t0 < 40s) {
+    const auto live = live_roll(c);
+    fewest = std::min(fewest, live.size());
+    done = live.size() == 4;
+    for (const auto& [idx, hs] : live) {
+      most_copies = std::max(most_copies, hs.size());
+      done = done && hs.size() == 1 && !old_hash.count(*hs.begin());
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  INFO("fewest " << fewest << ", most copies of one index " << most_copies);
+  CHECK(done);
+  CHECK(fewest == 4);
+  CHECK(most_copies == 2);
 }

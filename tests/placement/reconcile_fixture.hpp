@@ -84,6 +84,7 @@ struct Harness {
   bool synced = true;
   std::optional<Millis> alone_since;
   bool health_bad = false;
+  shoal::config::Resources capacity;  // 0: not checked
   Plan last;
 
   Plan step(Millis now) {
@@ -98,6 +99,7 @@ struct Harness {
     in.synced = synced;
     in.alone_since = alone_since;
     in.health_bad = health_bad;
+    in.capacity = capacity;
     last = reconciler.step(in);
     return last;
   }
@@ -108,10 +110,16 @@ struct Harness {
     Plan p = step(now);
     for (const auto& a : p.actions) {
       if (const auto* s = std::get_if<StartAction>(&a)) {
-        erase(s->id);
+        auto* old = find(s->id);
+        if (s->keep_old && old && old->state != InstanceState::stopping) {
+          old->outgoing = true;  // start-first: the old copy stays up beside the new one
+        } else {
+          erase(s->id);
+        }
         local.push_back(LocalInstance{s->id, s->spec_hash, InstanceState::starting, 0});
       } else if (const auto* s = std::get_if<StopAction>(&a)) {
-        if (auto* l = find(s->id)) l->state = InstanceState::stopping;
+        if (auto* l = s->outgoing ? find_outgoing(s->id) : find(s->id))
+          l->state = InstanceState::stopping;
       } else if (const auto* m = std::get_if<MarkAction>(&a)) {
         if (auto* l = find(m->id); l && m->state == InstanceState::failed) {
           l->state = InstanceState::failed;
@@ -121,15 +129,21 @@ struct Harness {
     return p;
   }
 
-  LocalInstance* find(const InstanceId& id) {
+  LocalInstance* find(const InstanceId& id) {  // the current copy
     for (auto& l : local) {
-      if (l.id == id) return &l;
+      if (l.id == id && !l.outgoing) return &l;
     }
     return nullptr;
   }
-  void erase(const InstanceId& id) {
+  LocalInstance* find_outgoing(const InstanceId& id) {  // start-first: the old copy
+    for (auto& l : local) {
+      if (l.id == id && l.outgoing) return &l;
+    }
+    return nullptr;
+  }
+  void erase(const InstanceId& id) {  // the current copy
     local.erase(std::remove_if(local.begin(), local.end(),
-                               [&](const LocalInstance& l) { return l.id == id; }),
+                               [&](const LocalInstance& l) { return l.id == id && !l.outgoing; }),
                 local.end());
   }
   // Driver news about a local instance.

@@ -34,7 +34,7 @@ TEST_CASE("the shipped experiments parse") {
   for (const char* name : {"failover", "slow_peer_lifeguard_on", "slow_peer_lifeguard_off",
                            "partition_heal", "churn", "rolling_restart", "large_10k", "bench_1k",
                            "rolling_update", "rolling_update_1k", "rolling_update_broken",
-                           "rolling_update_revert"}) {
+                           "rolling_update_revert", "rolling_update_start_first"}) {
     const Experiment x = load_ok(name);
     CHECK(x.name == name);
     if (x.name == "large_10k") CHECK(x.nodes.size() == 10000);

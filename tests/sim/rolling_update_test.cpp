@@ -31,6 +31,23 @@ TEST_CASE("sim: rolling update keeps replicas - parallelism running, ends on the
   CHECK(r.report["instances"]["running"] == 20);
 }
 
+TEST_CASE("sim: a start-first rolling update never runs fewer than replicas", "[sim]") {
+  const auto path = std::filesystem::path(SHOAL_SOURCE_DIR) / "sim" / "experiments" /
+                    "rolling_update_start_first.toml";
+  auto loaded = load_experiment(path.string());
+  REQUIRE(std::holds_alternative<Experiment>(loaded));
+  const RunResult r = testing::run(std::get<Experiment>(loaded));
+  INFO(r.report.dump(1));
+  const auto& ro = r.report["rollouts"].at(0);
+  WARN("start-first: min_available " << ro["min_available"] << ", duration_s " << ro["duration_s"]);
+  CHECK(ro["min_available"].get<int>() == 8);  // make-before-break: never a dip
+  CHECK(ro["old_copies_left"] == 0);
+  REQUIRE(ro["duration_s"].is_number());
+  // 4 waves of 2, each at least start_delay (1 s) + min_healthy_time (3 s) before the next.
+  CHECK(ro["duration_s"].get<double>() >= 3 * 4.0);
+  CHECK(r.report["instances"]["running"] == 8);
+}
+
 TEST_CASE("sim: an update event names a known service", "[sim]") {
   auto r = parse_experiment_text(
       "name = \"x\"\npeers = 3\n[[service]]\nname = \"web\"\n[[event]]\nat = \"10s\"\nupdate = \"db\"\n",
