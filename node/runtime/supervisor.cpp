@@ -238,11 +238,10 @@ struct LogSink {
   ::_exit(127);
 }
 
-}  // namespace
-
-[[noreturn]] void run_supervisor(SupervisorPlan& p, int ready_fd) noexcept {
-  // Signals: defaults everywhere (the peer's handlers mean nothing here), ignore the terminal
-  // ones and SIGPIPE, and take SIGCHLD and SIGTERM through a signalfd.
+// Out of the peer's world: default signal handling (the terminal ones and SIGPIPE ignored,
+// SIGCHLD and SIGTERM blocked for the signalfd), a session of its own, /dev/null on 0-2 and
+// the ready pipe on 3, nothing else inherited. Returns the ready pipe's fd (3).
+int isolate(int ready_fd, const sigset_t& handled) noexcept {
   struct sigaction sa{};
   sigemptyset(&sa.sa_mask);
   sa.sa_handler = SIG_DFL;
@@ -250,18 +249,11 @@ struct LogSink {
     if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &sa, nullptr);
   sa.sa_handler = SIG_IGN;
   for (int s : {SIGPIPE, SIGHUP, SIGINT, SIGQUIT}) ::sigaction(s, &sa, nullptr);
-  sigset_t handled;
-  sigemptyset(&handled);
-  sigaddset(&handled, SIGCHLD);
-  sigaddset(&handled, SIGTERM);
   ::sigprocmask(SIG_SETMASK, &handled, nullptr);
-
   ::setsid();  // out of the peer's session: its terminal's ^C and hangup do not reach us
   ::prctl(PR_SET_NAME, "shoal-supervise", 0, 0, 0);  // how `ps` shows it
-
-  // File descriptors: /dev/null on 0-2, the ready pipe on 3, nothing else inherited. The
-  // ready pipe moves out of 0-2 first (so /dev/null does not replace it) to the lowest free fd
-  // above them: any fixed higher number fails (EINVAL) under a small RLIMIT_NOFILE.
+  // The ready pipe moves out of 0-2 first (so /dev/null does not replace it) to the lowest free
+  // fd above them: any fixed higher number fails (EINVAL) under a small RLIMIT_NOFILE.
   int ready = ready_fd > 2 ? ready_fd : ::fcntl(ready_fd, F_DUPFD, 3);
   if (ready < 0) ::_exit(1);
   int null_fd = ::open("/dev/null", O_RDWR);
@@ -269,42 +261,30 @@ struct LogSink {
     for (int fd = 0; fd <= 2; ++fd) ::dup2(null_fd, fd);
   }
   ::dup2(ready, 3);
-  ready = 3;
   close_fds_from(4);
   if (::chdir("/") != 0) {  // hold no directory busy; every path in the plan is absolute
   }
+  return 3;
+}
 
-  Dynamic d;
-  d.supervisor_pid = ::getpid();
-  ProcStat self;
-  if (read_proc_stat(::getpid(), &self)) d.supervisor_start = self.start_time;
+// The instance's process after fork and its output pipes (the supervisor's read ends).
+struct Launched {
+  pid_t child = -1;
+  int out_r = -1, err_r = -1;
+};
 
-  LogSink out{p.out_paths.data(), static_cast<int>(p.out_paths.size()), p.rotate_bytes};
-  LogSink err{p.err_paths.data(), static_cast<int>(p.err_paths.size()), p.rotate_bytes};
-  out.open_live();
-  err.open_live();
+// Forks and execs the instance; fails the ready pipe (and exits) if it cannot run.
+Launched launch(SupervisorPlan& p, int ready) noexcept {
   int out_pipe[2], err_pipe[2], ex_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
       ::pipe2(ex_pipe, O_CLOEXEC) != 0)
     fail_ready(ready, ReadyMessage::kSetup, errno);
-  int sfd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) fail_ready(ready, ReadyMessage::kSetup, errno);
-
-  const bool in_cgroup = !p.cgroup_dirs.empty();
   pid_t child = ::fork();
   if (child < 0) fail_ready(ready, ReadyMessage::kSetup, errno);
   if (child == 0) exec_instance(p, out_pipe[1], err_pipe[1], ex_pipe[1]);
-  // `sig` to the instance: its process group, and its cgroup (what left the group: setsid).
-  auto signal_all = [&](int sig) noexcept {
-    ::kill(-child, sig);
-    if (in_cgroup)
-      cgroup_signal(p.cgroup_procs.c_str(), p.cgroup_kill.c_str(), sig, p.io_buf.data(),
-                    p.io_buf.size(), child);
-  };
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   ::close(ex_pipe[1]);
-
   // EOF on the exec pipe = execve succeeded (it is close-on-exec); data = the errno.
   std::int32_t report[2];
   ssize_t got;
@@ -318,114 +298,184 @@ struct LogSink {
     }
     fail_ready(ready, report[0], report[1]);
   }
+  return {child, out_pipe[0], err_pipe[0]};
+}
 
-  d.pid = child;
-  ProcStat cs;
-  if (read_proc_stat(child, &cs)) d.start_time = cs.start_time;  // a zombie still has it
-  if (!write_record(p, d)) {
-    int e = errno;
-    signal_all(SIGKILL);
-    int status;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    fail_ready(ready, ReadyMessage::kRecord, e);
-  }
-  {
-    ReadyMessage m;
-    m.ok = 1;
-    m.pid = child;
-    m.start_time = d.start_time;
-    m.supervisor_start = d.supervisor_start;
-    write_all(ready, reinterpret_cast<const char*>(&m), sizeof m);
-    ::close(ready);
-  }
-
-  const std::int64_t check_every = heartbeat_check_every(p.orphan_timeout);
-  std::int64_t now = mono_ms();
-  std::int64_t next_check = now + check_every;
-  HeartbeatWatch heartbeat(read_heartbeat_sig(p.heartbeat_path), now);
+// The instance from its start to its end and the last of its output: stops on SIGTERM (the
+// peer's grace, or the default), SIGKILL past the grace, stops an orphan whose peer's
+// heartbeat went stale.
+struct Supervision {
+  SupervisorPlan& p;
+  Dynamic& d;
+  LogSink& out;
+  LogSink& err;
+  Launched l;
+  int sfd;
+  bool in_cgroup;
+  std::int64_t now, check_every, next_check, kill_at = LLONG_MAX, drain_until = 0;
+  HeartbeatWatch heartbeat;
   bool done = false, stopping = false;
-  std::int64_t kill_at = LLONG_MAX, drain_until = 0;
   int status = 0;
-  int out_r = out_pipe[0], err_r = err_pipe[0];
 
-  auto begin_stop = [&](std::int64_t grace, const char* why) noexcept {
+  Supervision(SupervisorPlan& plan, Dynamic& dyn, LogSink& o, LogSink& e, Launched launched, int signal_fd)
+      : p(plan), d(dyn), out(o), err(e), l(launched), sfd(signal_fd),
+        in_cgroup(!plan.cgroup_dirs.empty()), now(mono_ms()),
+        check_every(heartbeat_check_every(plan.orphan_timeout)), next_check(now + check_every),
+        heartbeat(read_heartbeat_sig(plan.heartbeat_path), now) {}
+
+  // `sig` to the instance: its process group, and its cgroup (what left the group: setsid).
+  void signal_all(int sig) noexcept {
+    ::kill(-l.child, sig);
+    if (in_cgroup)
+      cgroup_signal(p.cgroup_procs.c_str(), p.cgroup_kill.c_str(), sig, p.io_buf.data(),
+                    p.io_buf.size(), l.child);
+  }
+
+  void begin_stop(std::int64_t grace, const char* why) noexcept {
     if (done) return;
     if (grace < 0) grace = 0;
     if (!stopping) {
       stopping = true;
       d.reason = why;
       signal_all(SIGTERM);
-      ::kill(-child, SIGCONT);  // a stopped process must run to see the SIGTERM
+      ::kill(-l.child, SIGCONT);  // a stopped process must run to see the SIGTERM
       kill_at = now + grace;
     } else if (now + grace < kill_at) {
       kill_at = now + grace;
     }
-  };
+  }
 
-  for (;;) {
-    now = mono_ms();
-    std::int64_t wake = done ? drain_until : (next_check < kill_at ? next_check : kill_at);
-    std::int64_t timeout = wake - now;
-    if (timeout < 0) timeout = 0;
-    pollfd fds[3] = {{sfd, POLLIN, 0}, {out_r, POLLIN, 0}, {err_r, POLLIN, 0}};
-    int n = ::poll(fds, 3, static_cast<int>(timeout));
-    now = mono_ms();
-    if (n > 0) {
-      for (int i = 1; i <= 2; ++i) {
-        if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-        ssize_t r = ::read(fds[i].fd, p.io_buf.data(), p.io_buf.size());
-        if (r > 0) {
-          (i == 1 ? out : err).write(p.io_buf.data(), static_cast<std::size_t>(r));
-        } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-          ::close(fds[i].fd);
-          (i == 1 ? out_r : err_r) = -1;
-        }
-      }
-      if (fds[0].revents != 0) {
-        signalfd_siginfo si;
-        while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-          if (si.ssi_signo == SIGTERM) {
-            std::int64_t grace = si.ssi_code == SI_QUEUE ? si.ssi_int : p.default_grace;
-            begin_stop(grace, "stopped");
-          }
-        }
+  // The instance's output into the log files; a closed pipe stops being read.
+  void pump(const pollfd* fds) noexcept {
+    for (int i = 1; i <= 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      ssize_t r = ::read(fds[i].fd, p.io_buf.data(), p.io_buf.size());
+      if (r > 0) {
+        (i == 1 ? out : err).write(p.io_buf.data(), static_cast<std::size_t>(r));
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        ::close(fds[i].fd);
+        (i == 1 ? l.out_r : l.err_r) = -1;
       }
     }
-    if (!done) {
-      pid_t w = ::waitpid(child, &status, WNOHANG);
-      if (w == child) {
-        done = true;
-        signal_all(SIGKILL);  // what the main process left behind, in its group or cgroup
-        drain_until = now + 500;
+  }
+
+  // SIGTERM from the peer: a stop with the grace it queued (sigqueue), else the default.
+  void take_signals() noexcept {
+    signalfd_siginfo si;
+    while (::read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      if (si.ssi_signo == SIGTERM) {
+        std::int64_t grace = si.ssi_code == SI_QUEUE ? si.ssi_int : p.default_grace;
+        begin_stop(grace, "stopped");
       }
     }
-    if (!done && stopping && now >= kill_at) {
+  }
+
+  // Reaped? Past the grace? An orphan?
+  void check() noexcept {
+    if (done) return;
+    if (::waitpid(l.child, &status, WNOHANG) == l.child) {
+      done = true;
+      signal_all(SIGKILL);  // what the main process left behind, in its group or cgroup
+      drain_until = now + 500;
+      return;
+    }
+    if (stopping && now >= kill_at) {
       signal_all(SIGKILL);
       kill_at = LLONG_MAX;
     }
-    if (!done && now >= next_check) {
+    if (now >= next_check) {
       next_check = now + check_every;
-      if (heartbeat.stale(read_heartbeat_sig(p.heartbeat_path), now, p.orphan_timeout) &&
-          !stopping) {
+      if (heartbeat.stale(read_heartbeat_sig(p.heartbeat_path), now, p.orphan_timeout) && !stopping)
         begin_stop(p.default_grace, "orphaned");
-      }
     }
-    if (done && ((out_r < 0 && err_r < 0) || now >= drain_until)) break;
   }
 
-  if (in_cgroup) {
-    signal_all(SIGKILL);
-    if (!p.oom_path.empty())
-      d.oom_kills = cgroup_oom_kills(p.oom_path.c_str(), p.io_buf.data(), p.io_buf.size());
-    for (const auto& dir : p.cgroup_dirs) cgroup_remove(dir.c_str());
+  void run() noexcept {
+    for (;;) {
+      now = mono_ms();
+      std::int64_t wake = done ? drain_until : (next_check < kill_at ? next_check : kill_at);
+      std::int64_t timeout = wake - now;
+      if (timeout < 0) timeout = 0;
+      pollfd fds[3] = {{sfd, POLLIN, 0}, {l.out_r, POLLIN, 0}, {l.err_r, POLLIN, 0}};
+      int n = ::poll(fds, 3, static_cast<int>(timeout));
+      now = mono_ms();
+      if (n > 0) {
+        pump(fds);
+        if (fds[0].revents != 0) take_signals();
+      }
+      check();
+      if (done && ((l.out_r < 0 && l.err_r < 0) || now >= drain_until)) return;
+    }
   }
-  d.exited = true;
-  if (WIFEXITED(status)) d.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) d.signal = WTERMSIG(status);
-  d.ended_at = wall_ms();
-  write_record(p, d);
-  ::_exit(0);
+
+  // The end: nothing of the instance left, its cgroups gone, the record says how it ended.
+  [[noreturn]] void finish() noexcept {
+    if (in_cgroup) {
+      signal_all(SIGKILL);
+      if (!p.oom_path.empty())
+        d.oom_kills = cgroup_oom_kills(p.oom_path.c_str(), p.io_buf.data(), p.io_buf.size());
+      for (const auto& dir : p.cgroup_dirs) cgroup_remove(dir.c_str());
+    }
+    d.exited = true;
+    if (WIFEXITED(status)) d.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) d.signal = WTERMSIG(status);
+    d.ended_at = wall_ms();
+    write_record(p, d);
+    ::_exit(0);
+  }
+};
+
+// The instance runs: its record written (else it is killed and the start fails), then the
+// ready message to the peer.
+void report_started(SupervisorPlan& p, Dynamic& d, pid_t child, int ready) noexcept {
+  d.pid = child;
+  ProcStat cs;
+  if (read_proc_stat(child, &cs)) d.start_time = cs.start_time;  // a zombie still has it
+  if (!write_record(p, d)) {
+    int e = errno;
+    ::kill(-child, SIGKILL);
+    if (!p.cgroup_dirs.empty())
+      cgroup_signal(p.cgroup_procs.c_str(), p.cgroup_kill.c_str(), SIGKILL, p.io_buf.data(),
+                    p.io_buf.size(), child);
+    int status;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    fail_ready(ready, ReadyMessage::kRecord, e);
+  }
+  ReadyMessage m;
+  m.ok = 1;
+  m.pid = child;
+  m.start_time = d.start_time;
+  m.supervisor_start = d.supervisor_start;
+  write_all(ready, reinterpret_cast<const char*>(&m), sizeof m);
+  ::close(ready);
+}
+
+}  // namespace
+
+[[noreturn]] void run_supervisor(SupervisorPlan& p, int ready_fd) noexcept {
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGCHLD);
+  sigaddset(&handled, SIGTERM);
+  const int ready = isolate(ready_fd, handled);
+
+  Dynamic d;
+  d.supervisor_pid = ::getpid();
+  ProcStat self;
+  if (read_proc_stat(::getpid(), &self)) d.supervisor_start = self.start_time;
+
+  LogSink out{p.out_paths.data(), static_cast<int>(p.out_paths.size()), p.rotate_bytes};
+  LogSink err{p.err_paths.data(), static_cast<int>(p.err_paths.size()), p.rotate_bytes};
+  out.open_live();
+  err.open_live();
+  int sfd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) fail_ready(ready, ReadyMessage::kSetup, errno);
+  const Launched l = launch(p, ready);
+  report_started(p, d, l.child, ready);
+  Supervision s(p, d, out, err, l, sfd);
+  s.run();
+  s.finish();
 }
 
 }  // namespace shoal::runtime
