@@ -61,6 +61,8 @@ std::vector<LimitFile> v2_limit_files(const std::string& dir, const config::Reso
   if (r.memory_mib > 0) {
     out.push_back({dir + "/memory.max", bytes_of(r.memory_mib)});
     out.push_back({dir + "/memory.swap.max", "0", true});
+    // Past the limit the kernel kills the whole instance, not one of its processes (4.19+).
+    out.push_back({dir + "/memory.oom.group", "1", true});
   }
   return out;
 }

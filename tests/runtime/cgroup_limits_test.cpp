@@ -115,13 +115,14 @@ TEST_CASE("cgroup limits: v2, an agent alone in its delegated cgroup moves to a 
   CHECK_FALSE(std::filesystem::exists(root + "/agent"));
 }
 
-TEST_CASE("cgroup limits: a v2 instance gets cpu.max, memory.max and no swap", "[cgroup]") {
+TEST_CASE("cgroup limits: a v2 instance gets cpu.max, memory.max, no swap, and is killed whole", "[cgroup]") {
   TempTree t;
   CgroupSetup s;
   s.mode = "cgroup2";
   s.v2_dir = t.cgroup("peer", {});
   const std::string dir =
-      t.cgroup("peer/web-0.0", {"cgroup.procs", "cpu.max", "memory.max", "memory.swap.max"});
+      t.cgroup("peer/web-0.0",
+               {"cgroup.procs", "cpu.max", "memory.max", "memory.swap.max", "memory.oom.group"});
   auto g = make_instance_cgroups(s, "web-0.0", res(1500, 64));
   REQUIRE(g.ok());
   CHECK(g->dirs == std::vector<std::string>{dir});
@@ -130,6 +131,7 @@ TEST_CASE("cgroup limits: a v2 instance gets cpu.max, memory.max and no swap", "
   CHECK(read_text(dir + "/cpu.max") == "150000 100000");
   CHECK(read_text(dir + "/memory.max") == std::to_string(64 * 1024 * 1024));
   CHECK(read_text(dir + "/memory.swap.max") == "0");
+  CHECK(read_text(dir + "/memory.oom.group") == "1");  // the whole instance, not one process
 
   // No swap accounting: memory.swap.max absent, skipped. A missing cpu.max: the start fails,
   // naming it.
