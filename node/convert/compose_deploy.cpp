@@ -117,8 +117,8 @@ void read_service_resources(Walk& w, const std::vector<Entry>& entries, const st
   }
 }
 
-// parallelism, order (stop-first) and monitor (as min_healthy_time) map; Shoal has no delay
-// between batches, no failure ratio and no automatic rollback yet.
+// parallelism, order, monitor (as min_healthy_time) and failure_action (rollback: auto_revert;
+// pause: what Shoal does anyway) map; Shoal has no delay between batches and no failure ratio.
 void read_update_config(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d) {
   for (const Entry& e : w.mapping(n, key).value_or(Entries{})) {
     const std::string k = key + "." + e.key;
@@ -128,14 +128,17 @@ void read_update_config(Walk& w, const YAML::Node& n, const std::string& key, Se
       else if (v) d.update_parallelism = *v;
     } else if (e.key == "order") {
       auto o = w.scalar(e.value, k);
-      if (o && *o == "stop-first") d.update_order = *o;
-      else if (o && *o == "start-first")
-        not_converted(w, d, e.value, k, "Shoal replaces stop-first only, for now");
+      if (o && (*o == "stop-first" || *o == "start-first")) d.update_order = *o;
       else if (o) w.error(e.value, k, "must be stop-first or start-first, not `" + *o + "`");
     } else if (e.key == "monitor") {
       if (auto ms = read_duration(w, d, e.value, k)) d.update_min_healthy_time = *ms;
     } else if (e.key == "failure_action") {
-      not_converted(w, d, e.key_node, k, "Shoal marks a failed version and stops there (no rollback yet)");
+      auto a = w.scalar(e.value, k);
+      if (a && *a == "rollback") d.update_auto_revert = true;
+      else if (a && *a == "pause") d.update_pause = true;  // Shoal stops at a failed version
+      else if (a && *a == "continue")
+        not_converted(w, d, e.value, k, "Shoal marks a failed version and stops there (pause)");
+      else if (a) w.error(e.value, k, "must be continue, pause or rollback, not `" + *a + "`");
     } else {
       not_converted(w, d, e.key_node, k, "Shoal has no equivalent");
     }

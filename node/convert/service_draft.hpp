@@ -40,7 +40,9 @@ struct ServiceDraft {
   std::vector<std::string> volumes;                        // Shoal's volume text
   // deploy.update_config as the `update` table (written when one of its keys maps).
   std::optional<std::int64_t> update_parallelism;
-  std::optional<std::string> update_order;                 // stop-first only, for now
+  std::optional<std::string> update_order;                 // stop-first or start-first
+  bool update_auto_revert = false;                         // failure_action: rollback
+  bool update_pause = false;                               // failure_action: pause (the default)
   std::optional<config::Millis> update_min_healthy_time;   // compose's monitor
   std::vector<std::string> not_converted;                  // key paths, for the header comment
 };

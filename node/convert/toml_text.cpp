@@ -74,7 +74,8 @@ void write_update(const ServiceDraft& d, std::string& out) {
   if (d.update_parallelism) u.add("parallelism", std::to_string(*d.update_parallelism));
   if (d.update_order) u.add("order", toml_string(*d.update_order));
   if (d.update_min_healthy_time) u.add("min_healthy_time", duration(*d.update_min_healthy_time));
-  if (!u.parts.empty()) out += "update = " + u.text() + "\n";
+  if (d.update_auto_revert) u.add("auto_revert", "true");
+  if (!u.parts.empty() || d.update_pause) out += "update = " + u.text() + "\n";
 }
 
 }  // namespace

@@ -176,21 +176,20 @@ TEST_CASE("deploy: global mode, reservations, restart and the update policy") {
   REQUIRE(s.placement.constraints.size() == 1);
   CHECK(s.placement.constraints[0].to_string() == "label.zone == \"eu 1\"");
   REQUIRE(s.update);
-  CHECK(s.update->parallelism == 2);  // start-first is reported, stop-first stays
-  CHECK(s.update->order == shoal::config::UpdatePolicy::Order::stop_first);
+  CHECK(s.update->parallelism == 2);
+  CHECK(s.update->order == shoal::config::UpdatePolicy::Order::start_first);
   CHECK(warned_keys(c) == std::vector<std::string>{
                               "services.a.restart",
                               "services.a.deploy.replicas",
                               "services.a.deploy.resources.reservations",
                               "services.a.deploy.restart_policy.window",
                               "services.a.deploy.update_config.delay",
-                              "services.a.deploy.update_config.order",
                               "services.a.deploy.placement.constraints",
                               "services.a.deploy.placement.preferences",
                               "services.a.deploy.labels"});
 }
 
-TEST_CASE("deploy.update_config: parallelism, stop-first and monitor become the update table") {
+TEST_CASE("deploy.update_config: parallelism, order, monitor and rollback become the update table") {
   Converted c;
   auto s = one(R"(services:
   a:
@@ -203,9 +202,17 @@ TEST_CASE("deploy.update_config: parallelism, stop-first and monitor become the 
   REQUIRE(s.update);
   CHECK(s.update->parallelism == 3);
   CHECK(s.update->min_healthy_time == 30000);
-  CHECK(warned_keys(c) == std::vector<std::string>{"services.a.deploy.update_config.failure_action",
-                                                   "services.a.deploy.rollback_config.parallelism"});
+  CHECK(s.update->auto_revert);
+  CHECK(s.update->order == shoal::config::UpdatePolicy::Order::stop_first);
+  CHECK(warned_keys(c) == std::vector<std::string>{"services.a.deploy.rollback_config.parallelism"});
   CHECK_FALSE(one("services:\n  a: {image: x, deploy: {update_config: {delay: 5s}}}\n").update);
+  // pause is what a failed version does in Shoal anyway: the table, with its defaults.
+  const auto paused = one("services:\n  a: {image: x, deploy: {update_config: {failure_action: pause}}}\n");
+  REQUIRE(paused.update);
+  CHECK_FALSE(paused.update->auto_revert);
+  Converted k;
+  one("services:\n  a: {image: x, deploy: {update_config: {failure_action: continue}}}\n", &k);
+  CHECK(warned_keys(k) == std::vector<std::string>{"services.a.deploy.update_config.failure_action"});
 }
 
 TEST_CASE("cpus, mem_limit and mem_reservation outside deploy, where deploy wins") {
