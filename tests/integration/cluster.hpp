@@ -97,7 +97,9 @@ bool instance_alive(const runtime::InstanceRecord& r);
 // quarantine, not what the agent holds). No effect on a build without ASan.
 void small_asan_quarantine();
 
-// A port free for both TCP and UDP on 127.0.0.1 right now.
+// A port free for both TCP and UDP on 127.0.0.1, which no other test process is handed while
+// this one runs, and which no port-0 bind or outgoing connection can take before the agent
+// binds it (ports.cpp).
 std::uint16_t free_port();
 
 
