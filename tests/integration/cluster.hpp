@@ -1,6 +1,7 @@
-// A test fixture for multi-process tests: N `shoal agent` processes on loopback with ephemeral
-// ports and a temporary folder; the destructor kills (SIGKILL, by PID) everything it started,
-// including the instances (supervisors and process groups) the peers' process drivers started.
+// A test fixture for multi-process tests: N `shoal agent` processes on loopback with ports no
+// other test process is handed (free_port) and a temporary folder of their own; the destructor
+// kills (SIGKILL, by PID) everything it started, including the instances (supervisors and
+// process groups) the peers' process drivers started.
 #pragma once
 
 #include <sys/types.h>
