@@ -1,6 +1,8 @@
 // The stream channel's connections: bounded reading, bounded sending, caps on accepting.
 #include "node/stream_transport.hpp"
 
+#include "node/stream_frame.hpp"
+
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -25,7 +27,7 @@ class StreamTransport::Conn : public std::enable_shared_from_this<Conn> {
     source_ = std::move(source);
     connected_ = true;
     arm();
-    read_header();
+    read_next();
   }
   void connect(const tcp::endpoint& ep) {
     arm();
@@ -36,7 +38,7 @@ class StreamTransport::Conn : public std::enable_shared_from_this<Conn> {
         return self->close();
       }
       self->connected_ = true;
-      self->read_header();
+      self->read_next();
       if (!self->writing_) self->write_next();
     });
   }
@@ -48,9 +50,7 @@ class StreamTransport::Conn : public std::enable_shared_from_this<Conn> {
       spdlog::debug("stream {}: closed, {} bytes waiting to be sent", key_.to_string(), queued_);
       return close();
     }
-    std::array<std::byte, 4> hdr;
-    const auto len = static_cast<std::uint32_t>(frame.size());
-    for (int i = 0; i < 4; ++i) hdr[i] = static_cast<std::byte>((len >> (24 - 8 * i)) & 0xff);
+    const auto hdr = frame_header(static_cast<std::uint32_t>(frame.size()));
     frame.insert(frame.begin(), hdr.begin(), hdr.end());
     queued_ += n;
     queue_.push_back(std::move(frame));
@@ -95,66 +95,54 @@ class StreamTransport::Conn : public std::enable_shared_from_this<Conn> {
                         self->arm();
                         if (self->paused_ && self->queued_ <= self->t_.limits_.pause_reading) {
                           self->paused_ = false;
-                          self->read_header();
+                          self->read_next();
                         }
                         self->write_next();
                       });
   }
-  void read_header() {
-    asio::async_read(sock_, asio::buffer(hdr_),
-                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                       if (self->closed_) return;
-                       if (ec) return self->close();
-                       self->on_header();
-                     });
+  // Reads go where the frame reader asks (node/stream_frame.hpp): memory follows the bytes
+  // that arrived, never the length announced.
+  void read_next() {
+    const auto buf = reader_.next(t_.limits_.chunk);
+    sock_.async_read_some(asio::buffer(buf.data(), buf.size()),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t k) {
+                            if (self->closed_) return;
+                            if (ec) return self->close();
+                            self->on_bytes(k);
+                          });
   }
-  void on_header() {
-    std::uint32_t n = 0;
-    for (unsigned char c : hdr_) n = (n << 8) | c;
+  void on_bytes(std::size_t k) {
     const std::size_t limit = trusted_ ? t_.limits_.max_frame : t_.limits_.max_untrusted_frame;
-    if (n == 0 || n > limit) {
-      ++t_.stats_.frames_refused;
-      spdlog::debug("stream {}: frame of {} bytes refused ({} at most{})", key_.to_string(), n,
-                    limit, trusted_ ? "" : " before one authenticates");
-      return close();
+    switch (reader_.arrived(k, limit)) {
+      case FrameReader::State::refused:
+        ++t_.stats_.frames_refused;
+        spdlog::debug("stream {}: frame of {} bytes refused ({} at most{})", key_.to_string(),
+                      reader_.announced(), limit, trusted_ ? "" : " before one authenticates");
+        return close();
+      case FrameReader::State::ready:
+        return on_frame();
+      case FrameReader::State::body:
+        if (trusted_) arm();  // progress: only a trusted peer may be slow
+        return read_next();
+      case FrameReader::State::header:
+        return read_next();
     }
-    want_ = n;
-    body_.clear();
-    read_chunk();
-  }
-  // Memory follows the bytes that arrived: the buffer grows by one chunk per read.
-  void read_chunk() {
-    const std::size_t got = body_.size();
-    const std::size_t step = std::min(t_.limits_.chunk, want_ - got);
-    body_.resize(got + step);
-    sock_.async_read_some(
-        asio::buffer(body_.data() + got, step),
-        [self = shared_from_this(), got](boost::system::error_code ec, std::size_t k) {
-          if (self->closed_) return;
-          if (ec) return self->close();
-          self->body_.resize(got + k);
-          if (self->body_.size() < self->want_) {
-            if (self->trusted_) self->arm();  // progress: only a trusted peer may be slow
-            return self->read_chunk();
-          }
-          self->on_frame();
-        });
   }
   void on_frame() {
     arm();
-    const bool ok = t_.on_frame_(key_, body_);
+    const bool ok = t_.on_frame_(key_, reader_.frame());
     if (closed_) return;
     if (!ok) {
       ++t_.stats_.unauthenticated;
       return close();
     }
     trusted_ = true;
-    if (body_.capacity() > t_.limits_.chunk) gossip::Bytes().swap(body_);
+    reader_.reset(t_.limits_.chunk);
     if (queued_ > t_.limits_.pause_reading) {
       paused_ = true;  // resumed by write_next once the queue drained
       return;
     }
-    read_header();
+    read_next();
   }
 
   StreamTransport& t_;
@@ -170,9 +158,7 @@ class StreamTransport::Conn : public std::enable_shared_from_this<Conn> {
   bool closed_ = false;
   std::deque<gossip::Bytes> queue_;
   std::size_t queued_ = 0;  // bytes in queue_
-  std::array<unsigned char, 4> hdr_{};
-  std::size_t want_ = 0;
-  gossip::Bytes body_;
+  FrameReader reader_;
 };
 
 StreamTransport::StreamTransport(asio::io_context& io, StreamLimits limits, FrameFn on_frame,

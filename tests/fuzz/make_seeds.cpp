@@ -10,8 +10,10 @@
 #include "config/parse.hpp"
 #include "gossip/engine.hpp"
 #include "gossip/seal.hpp"
+#include "node/logs_wire.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/state_file.hpp"
+#include "node/stream_frame.hpp"
 
 using namespace shoal;
 namespace fs = std::filesystem;
@@ -27,6 +29,8 @@ void write(const std::string& target, const std::string& name, std::string_view 
 void write(const std::string& target, const std::string& name, const gossip::Bytes& b) {
   write(target, name, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
 }
+
+std::vector<gossip::Bytes> stream_messages;  // gossip's stream-channel plaintexts, by packets()
 
 // Two engines exchanging packets for a while: every datagram either sends is a seed.
 void packets() {
@@ -49,6 +53,7 @@ void packets() {
       // The target reads the channel from the first byte.
       const char ch = d.channel == gossip::Channel::stream ? '\x01' : '\x00';
       write("packet", "p" + std::to_string(n++), std::string(1, ch) + bytes);
+      if (d.channel == gossip::Channel::stream) stream_messages.push_back(d.bytes);
       to.handle_packet({t, t}, {from, 7950}, d.channel, d.bytes, out);
     }
   }
@@ -105,6 +110,40 @@ void values_and_toml() {
   write("values", "status", std::string("\x01", 1) + node::encode_status(st));
 }
 
+// What arrives on a stream connection: length-prefixed frames after the target's first byte
+// (bit 0: trusted from the start; the rest: the size of every read, 0 as much as asked).
+void streams() {
+  const auto framed = [](char first, const std::vector<gossip::Bytes>& frames) {
+    std::string out(1, first);
+    for (const auto& f : frames) {
+      const auto h = node::frame_header(static_cast<std::uint32_t>(f.size()));
+      out.append(reinterpret_cast<const char*>(h.data()), h.size());
+      out.append(reinterpret_cast<const char*>(f.data()), f.size());
+    }
+    return out;
+  };
+  node::LogsRequest req;
+  req.id = 7;
+  req.service = "web";
+  req.index = 1;
+  req.tail = 50;
+  req.since_ms = 1000;
+  req.cursor = {{"/var/lib/shoal/logs/web-1", "123"}};
+  node::LogsResponse resp;
+  resp.id = 7;
+  resp.lines = {{1000, "", 1, "", "stdout", "hello"}, {1001, "", 1, "", "stderr", "world"}};
+  resp.cursor = req.cursor;
+  resp.dropped = 2;
+  const gossip::Bytes lq = node::encode_logs_request(req), lr = node::encode_logs_response(resp);
+  write("stream", "logs-request", framed('\x00', {lq}));
+  write("stream", "logs-response", framed('\x01', {lr}));
+  write("stream", "logs-in-reads-of-3", framed('\x06', {lq, lr}));
+  int n = 0;
+  for (const auto& m : stream_messages)
+    if (n < 4) write("stream", "gossip" + std::to_string(n++), framed('\x00', {m, lq}));
+  write("stream", "length-too-long", std::string("\x00\xff\xff\xff\xff", 5));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,5 +156,6 @@ int main(int argc, char** argv) {
   stores();
   sealed();
   values_and_toml();
+  streams();
   return 0;
 }

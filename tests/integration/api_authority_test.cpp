@@ -18,6 +18,7 @@
 
 #include "agent_binary.hpp"
 #include "cluster.hpp"
+#include "net.hpp"
 #include "node/http.hpp"
 
 using shoal::test::Cluster;
@@ -29,21 +30,10 @@ namespace {
 
 // Sends `bytes` to 127.0.0.1:port and returns the HTTP status of the answer (0: none).
 int raw_http(std::uint16_t port, const std::string& bytes, std::string* reply = nullptr) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = shoal::test::tcp_connect(port);
   REQUIRE(fd >= 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(bytes.size()));
-  std::string in;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) in.append(buf, static_cast<std::size_t>(n));
+  REQUIRE(shoal::test::send_all(fd, bytes));
+  const std::string in = shoal::test::recv_all(fd);
   ::close(fd);
   if (reply != nullptr) *reply = in;
   if (in.rfind("HTTP/1.1 ", 0) != 0 || in.size() < 12) return 0;

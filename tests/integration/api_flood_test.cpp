@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "net.hpp"
 #include "node/http.hpp"
 
 using shoal::test::Cluster;
@@ -33,15 +34,8 @@ long rss_kib(pid_t pid) {
 
 // A connection that sends all but the last byte of a 256 KiB apply; -1 when refused.
 int half_request(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
+  const int fd = shoal::test::tcp_connect(port);
+  if (fd < 0) return -1;
   const std::string head = "POST /v1/apply HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                            "Content-Type: application/json\r\nContent-Length: 262144\r\n\r\n";
   const std::string body(262143, 'x');

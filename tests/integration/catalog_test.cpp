@@ -30,6 +30,7 @@
 
 #include "agent_binary.hpp"
 #include "cluster.hpp"
+#include "net.hpp"
 #include "node/http.hpp"
 
 extern char** environ;
@@ -90,15 +91,8 @@ std::map<std::string, std::string> member_hosts(Cluster& c, int i) {
 
 // A raw blocking query on its own connection (target "": an idle one); the socket, or -1.
 int raw_query(std::uint16_t port, const std::string& target) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
+  const int fd = shoal::test::tcp_connect(port);
+  if (fd < 0) return -1;
   if (!target.empty()) {  // else an idle connection
     const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);

@@ -34,40 +34,6 @@ extern char** environ;
 
 namespace shoal::test {
 
-namespace {
-
-bool bind_ok(int type, std::uint16_t port, std::uint16_t* got) {
-  int fd = ::socket(AF_INET, type, 0);
-  if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  if (ok && got != nullptr) {
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    *got = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return ok;
-}
-
-}  // namespace
-
-std::uint16_t free_port() {
-  static std::set<std::uint16_t> handed_out;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    std::uint16_t p = 0;
-    if (!bind_ok(SOCK_STREAM, 0, &p)) continue;
-    if (p < 20000 || handed_out.count(p) != 0) continue;
-    if (!bind_ok(SOCK_DGRAM, p, nullptr)) continue;
-    handed_out.insert(p);
-    return p;
-  }
-  throw std::runtime_error("no free port");
-}
-
 void small_asan_quarantine() {
   const char* old = std::getenv("ASAN_OPTIONS");
   std::string opts = old != nullptr ? old : "";

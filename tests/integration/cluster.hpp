@@ -1,6 +1,7 @@
-// A test fixture for multi-process tests: N `shoal agent` processes on loopback with ephemeral
-// ports and a temporary folder; the destructor kills (SIGKILL, by PID) everything it started,
-// including the instances (supervisors and process groups) the peers' process drivers started.
+// A test fixture for multi-process tests: N `shoal agent` processes on loopback with ports no
+// other test process is handed (free_port) and a temporary folder of their own; the destructor
+// kills (SIGKILL, by PID) everything it started, including the instances (supervisors and
+// process groups) the peers' process drivers started.
 #pragma once
 
 #include <sys/types.h>
@@ -97,7 +98,9 @@ bool instance_alive(const runtime::InstanceRecord& r);
 // quarantine, not what the agent holds). No effect on a build without ASan.
 void small_asan_quarantine();
 
-// A port free for both TCP and UDP on 127.0.0.1 right now.
+// A port free for both TCP and UDP on 127.0.0.1, which no other test process is handed while
+// this one runs, and which no port-0 bind or outgoing connection can take before the agent
+// binds it (ports.cpp).
 std::uint16_t free_port();
 
 

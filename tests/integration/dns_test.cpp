@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "net.hpp"
 #include "tests/skip.hpp"
 
 using shoal::test::Cluster;
@@ -298,15 +299,15 @@ TEST_CASE("dns: garbage datagrams and a 1-byte TCP connection flood do not stop 
 TEST_CASE("dns: an explicit dns.listen that cannot be bound stops the start, the default warns",
           "[integration][dns]") {
   Cluster c(1);
-  // a UDP socket on a port, held: an explicit dns.listen there is an error (exit 1)
+  // a UDP socket on a port, held (bound once, to a port the kernel picks): an explicit
+  // dns.listen there is an error (exit 1)
   const int hold = ::socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(hold >= 0);
-  sockaddr_in at{};
-  at.sin_family = AF_INET;
-  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const std::uint16_t port = free_port();
-  at.sin_port = htons(port);
+  sockaddr_in at = shoal::test::loopback(0);
   REQUIRE(::bind(hold, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0);
+  socklen_t at_len = sizeof at;
+  REQUIRE(::getsockname(hold, reinterpret_cast<sockaddr*>(&at), &at_len) == 0);
+  const std::uint16_t port = ntohs(at.sin_port);
   c.set_extra(0, kFast + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
   c.start(0);
   CHECK(c.wait_exit(0, 20s) == 1);

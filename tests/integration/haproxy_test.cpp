@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "net.hpp"
 #include "haproxy_proc.hpp"
 #include "node/runtime/docker_api.hpp"
 #include "tests/runtime/docker_fixture.hpp"
@@ -77,23 +78,17 @@ struct Reply {
 
 // GET / through 127.0.0.1:port with HTTP/1.0, bounded to 5 s; the "PEER INDEX" of a 200.
 std::optional<Reply> get_once(std::uint16_t port) {
-  const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int s = shoal::test::tcp_connect(port);
   if (s < 0) return std::nullopt;
   timeval five{5, 0};
   ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
   ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &five, sizeof five);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string text;
-  if (::connect(s, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
-    const std::string req = "GET / HTTP/1.0\r\nHost: web\r\n\r\n";
-    if (::write(s, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      for (ssize_t n; text.size() < 65536 && (n = ::read(s, buf, sizeof buf)) > 0;)
-        text.append(buf, n);
-    }
+  const std::string req = "GET / HTTP/1.0\r\nHost: web\r\n\r\n";
+  if (::write(s, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+    char buf[4096];
+    for (ssize_t n; text.size() < 65536 && (n = ::read(s, buf, sizeof buf)) > 0;)
+      text.append(buf, n);
   }
   ::close(s);
   const auto body = text.find("\r\n\r\n");

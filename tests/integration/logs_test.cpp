@@ -23,6 +23,7 @@
 
 #include "agent_binary.hpp"
 #include "cluster.hpp"
+#include "net.hpp"
 #include "node/http.hpp"
 #include "node/logs_wire.hpp"
 #include "node/sealer.hpp"
@@ -34,26 +35,13 @@ namespace gossip = shoal::gossip;
 
 namespace {
 
-int tcp_connect(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+using shoal::test::tcp_connect;
 
 // One stream-channel frame: a 4-byte big-endian length, then the bytes.
 bool send_frame(int fd, const gossip::Bytes& b) {
-  std::string s(4, '\0');
-  for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((b.size() >> (24 - 8 * i)) & 0xff);
+  std::string s = shoal::test::frame_header(static_cast<std::uint32_t>(b.size()));
   s.append(reinterpret_cast<const char*>(b.data()), b.size());
-  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+  return shoal::test::send_all(fd, s);
 }
 
 gossip::Bytes bytes(const std::string& s) {

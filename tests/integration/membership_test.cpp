@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cluster.hpp"
+#include "net.hpp"
 
 using shoal::test::Cluster;
 using shoal::test::wait_until;
@@ -107,18 +108,15 @@ TEST_CASE("garbage UDP datagrams at the gossip port are dropped and counted",
   start_all(c);
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(c.peer(0).gossip_port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in a = shoal::test::loopback(c.peer(0).gossip_port);
   std::mt19937 rng(12345);  // fixed seed: the same garbage every run
   for (int i = 0; i < 500; ++i) {
     std::vector<unsigned char> junk(1 + rng() % 1400);
     for (auto& b : junk) b = static_cast<unsigned char>(rng());
     if (i % 3 == 0) junk[0] = static_cast<unsigned char>(i % 8);  // plausible version bytes
-    ::sendto(fd, junk.data(), junk.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::sendto(fd, junk.data(), junk.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof a);
   }
-  ::sendto(fd, "", 0, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::sendto(fd, "", 0, 0, reinterpret_cast<const sockaddr*>(&a), sizeof a);
   ::close(fd);
   REQUIRE(wait_until(5s, [&] {
     auto s = c.get(0, "/v1/status");

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster.hpp"
+#include "net.hpp"
 #include "node/http.hpp"
 #include "tests/skip.hpp"
 
@@ -40,22 +41,12 @@ bool on_path(const std::string& tool) {
 
 // One raw HTTP/1.1 exchange (Connection: close) with 127.0.0.1:port: headers and body as sent.
 std::string raw_get(std::uint16_t port, const std::string& target) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const int fd = shoal::test::tcp_connect(port);
+  if (fd < 0) return "";
   std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    const std::string req =
-        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-      std::array<char, 8192> buf{};
-      for (ssize_t n; (n = ::recv(fd, buf.data(), buf.size(), 0)) > 0;) out.append(buf.data(), n);
-    }
-  }
+  const std::string req =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (shoal::test::send_all(fd, req)) out = shoal::test::recv_all(fd);
   ::close(fd);
   return out;
 }
@@ -144,17 +135,11 @@ TEST_CASE("metrics: a 3-peer cluster serves /metrics that promtool accepts, on b
     raw_get(c.peer(0).api_port, "/v1/catalog/x" + std::to_string(k));
   }
   for (const char* m : {"BREW", "PROPFIND", "X\"Y"}) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(c.peer(0).api_port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-      const std::string req = std::string(m) + " /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-      (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-      std::array<char, 512> buf{};
-      (void)!::recv(fd, buf.data(), buf.size(), 0);
-    }
+    const int fd = shoal::test::tcp_connect(c.peer(0).api_port);
+    if (fd < 0) continue;
+    (void)shoal::test::send_all(fd, std::string(m) + " /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::array<char, 512> buf{};
+    (void)!::recv(fd, buf.data(), buf.size(), 0);
     ::close(fd);
   }
   // The earlier requests are counted by route and status class, in a handful of series.

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "cluster.hpp"
+#include "net.hpp"
 #include "gossip/store.hpp"
 #include "node/sealer.hpp"
 #include "node/peer/state_codec.hpp"
@@ -103,11 +104,8 @@ gossip::Bytes alive_packet(const std::string& name, const std::string& host) {
 void send_udp(std::uint16_t port, const gossip::Bytes& packet) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  const sockaddr_in a = shoal::test::loopback(port);
+  ::sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof a);
   ::close(fd);
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "net.hpp"
 
 using shoal::test::agreed_running;
 using shoal::test::all_ready;
@@ -54,16 +55,13 @@ std::map<int, std::int64_t> live_pids(Cluster& c, const std::string& svc) {
 void send_garbage(std::uint16_t port, unsigned seed) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in a = shoal::test::loopback(port);
   std::mt19937 rng(seed);  // fixed seed: the same garbage every run
   for (int i = 0; i < 300; ++i) {
     std::vector<unsigned char> junk(1 + rng() % 1400);
     for (auto& b : junk) b = static_cast<unsigned char>(rng());
     if (i % 3 == 0) junk[0] = static_cast<unsigned char>(i % 8);  // plausible version bytes
-    ::sendto(fd, junk.data(), junk.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::sendto(fd, junk.data(), junk.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof a);
   }
   ::close(fd);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "net.hpp"
 #include "gossip/keyring.hpp"
 #include "gossip/seal.hpp"
 #include "gossip/store.hpp"
@@ -30,7 +31,10 @@
 #include "node/sealer.hpp"
 
 using shoal::test::Cluster;
-using shoal::test::free_port;
+using shoal::test::frame_header;
+using shoal::test::loopback;
+using shoal::test::send_all;
+using shoal::test::tcp_connect;
 using shoal::test::see_all_alive;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
@@ -84,28 +88,6 @@ double cpu_seconds(pid_t pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-// A connected TCP socket to 127.0.0.1:port (-1 on failure); `rcvbuf` > 0 shrinks its
-// receive buffer first.
-int tcp_connect(std::uint16_t port, int rcvbuf = 0) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  sockaddr_in a = loopback(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Whether the far end closed the connection (EOF or reset), without waiting.
 bool closed_by_peer(int fd) {
   pollfd p{fd, POLLIN, 0};
@@ -113,16 +95,6 @@ bool closed_by_peer(int fd) {
   char b;
   ssize_t n = ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
   return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
-std::string header(std::uint32_t n) {
-  std::string h(4, '\0');
-  for (int i = 0; i < 4; ++i) h[i] = static_cast<char>((n >> (24 - 8 * i)) & 0xff);
-  return h;
-}
-
-bool send_all(int fd, const std::string& s) {
-  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
 }
 
 std::string as_string(const gossip::Bytes& b) {
@@ -170,7 +142,7 @@ TEST_CASE("stream attack: 50 connections announcing 16 MiB frames cost no memory
     REQUIRE(fd >= 0);
     // Half announce the largest frame, half one just under the unauthenticated bound; each
     // then sends 1 KiB and waits.
-    send_all(fd, header(i % 2 ? 16u << 20 : 60u << 10) + junk);
+    send_all(fd, frame_header(i % 2 ? 16u << 20 : 60u << 10) + junk);
     fds.push_back(fd);
   }
   std::this_thread::sleep_for(2s);
@@ -259,16 +231,25 @@ TEST_CASE("stream attack: a push-pull over UDP is never answered with a connecti
   c.start(0);
   REQUIRE(wait_until(15s, [&] { return c.get(0, "/v1/status").has_value(); }));
   auto sealer = sealer_for(keyring);
-  // The spoofed source: a UDP socket and a TCP listener on the same port.
-  const std::uint16_t port = free_port();
-  int lfd = ::socket(AF_INET, SOCK_STREAM, 0), ufd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  REQUIRE((lfd >= 0 && ufd >= 0));
-  int one = 1;
-  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in me = loopback(port);
-  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&me), sizeof me) == 0);
+  // The spoofed source: a UDP socket and a TCP listener on the same port (the UDP socket bound
+  // to a port the kernel picks, the listener then on it; again if a TCP socket has that port).
+  int lfd = -1, ufd = -1;
+  for (int tries = 0; tries < 20 && lfd < 0; ++tries) {
+    if (ufd >= 0) ::close(ufd);
+    ufd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE((lfd >= 0 && ufd >= 0));
+    sockaddr_in me = loopback(0);
+    socklen_t me_len = sizeof me;
+    REQUIRE(::bind(ufd, reinterpret_cast<sockaddr*>(&me), sizeof me) == 0);
+    REQUIRE(::getsockname(ufd, reinterpret_cast<sockaddr*>(&me), &me_len) == 0);
+    if (::bind(lfd, reinterpret_cast<sockaddr*>(&me), sizeof me) != 0) {
+      ::close(lfd);
+      lfd = -1;
+    }
+  }
+  REQUIRE(lfd >= 0);
   REQUIRE(::listen(lfd, 16) == 0);
-  REQUIRE(::bind(ufd, reinterpret_cast<sockaddr*>(&me), sizeof me) == 0);
   sockaddr_in to = loopback(c.peer(0).gossip_port);
   const gossip::Bytes plain = push_pull_request();
   const gossip::Bytes sealed = sealer.seal(plain, gossip::Channel::udp);
@@ -305,7 +286,7 @@ TEST_CASE("stream attack: a connection that asks for push-pulls and never reads 
   int fd = tcp_connect(c.peer(0).gossip_port, 4096);
   REQUIRE(fd >= 0);
   const gossip::Bytes frame = sealer.seal(push_pull_request(), gossip::Channel::stream);
-  std::string one = header(static_cast<std::uint32_t>(frame.size())) + as_string(frame);
+  std::string one = frame_header(static_cast<std::uint32_t>(frame.size())) + as_string(frame);
   std::size_t sent = 0;
   for (int i = 0; i < 300; ++i) {  // until the agent stops reading (send would block)
     ssize_t n = ::send(fd, one.data(), one.size(), MSG_DONTWAIT | MSG_NOSIGNAL);

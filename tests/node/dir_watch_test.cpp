@@ -1,5 +1,7 @@
 // DirWatch: inotify on a real folder wakes the caller; the watch is dropped when the folder
 // is renamed away and added again on the path by ensure().
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -26,7 +28,8 @@ bool woken_after(boost::asio::io_context& io, const int& woken, int before) {
 TEST_CASE("dir watch: wakes on changes, re-watches a folder renamed away and back",
           "[node][services]") {
   namespace fs = std::filesystem;
-  const std::string dir = fs::temp_directory_path() / "shoal-dir-watch-test";
+  const std::string dir =
+      fs::temp_directory_path() / ("shoal-dir-watch-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::remove_all(dir + ".away");
   boost::asio::io_context io;

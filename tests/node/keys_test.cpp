@@ -1,4 +1,6 @@
 // shoal keygen and shoal keys on a local keyring file.
+#include <unistd.h>
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -35,7 +37,8 @@ TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/lis
   CHECK(a.size() == 44);  // base64 of 32 bytes
   CHECK(a != b);
 
-  const std::string dir = std::filesystem::temp_directory_path() / "shoal-keys-test";
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("shoal-keys-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string ring = dir + "/keyring";
@@ -60,7 +63,9 @@ TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/lis
 }
 
 TEST_CASE("keys install|use|remove keep a 0600 keyring 0600", "[node][cli][keys][files]") {
-  const std::string dir = std::filesystem::temp_directory_path() / "shoal-keys-mode-test";
+  const std::string dir =
+      std::filesystem::temp_directory_path() /
+      ("shoal-keys-mode-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string ring = dir + "/keyring";
@@ -87,7 +92,8 @@ TEST_CASE("keys install|use|remove keep a 0600 keyring 0600", "[node][cli][keys]
 }
 
 TEST_CASE("agent: a bad peer file is bad input (exit 2, path:line:col)", "[node][cli][agent]") {
-  const std::string dir = std::filesystem::temp_directory_path() / "shoal-agent-test";
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("shoal-agent-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string p = dir + "/peer.toml";
   REQUIRE(shoal::node::write_file_atomic(p, "name = \"x\"\nbnd = \"1.2.3.4:5\"\n").empty());

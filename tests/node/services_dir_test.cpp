@@ -10,7 +10,8 @@
 TEST_CASE("services_dir: parse on change, keep the last good version, set home_peer",
           "[node][services]") {
   namespace fs = std::filesystem;
-  const std::string dir = fs::temp_directory_path() / "shoal-services-dir-test";
+  const std::string dir =
+      fs::temp_directory_path() / ("shoal-services-dir-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   shoal::node::ServicesDir sd(dir, "peer-a");
@@ -70,7 +71,7 @@ namespace fs = std::filesystem;
 
 // A fresh folder holding web.toml and db.toml, scanned twice.
 std::string two_services(const std::string& name, shoal::node::ServicesDir*& out) {
-  const std::string dir = fs::temp_directory_path() / name;
+  const std::string dir = fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::remove_all(dir + ".away");
   fs::create_directories(dir);

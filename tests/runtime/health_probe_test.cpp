@@ -91,14 +91,23 @@ TEST_CASE("http probe: 200..399 passes, 500 fails, with the status in the detail
 }
 
 TEST_CASE("http and tcp probes fail on a closed port and time out on a silent server") {
-  auto closed = find_free_port("127.0.0.1");
-  REQUIRE(closed.ok());
-  auto h = probe_http("127.0.0.1", closed.value(), "/", 1000);
+  // A closed port: bound here and never listened on, so it stays closed while the test runs
+  // (a port found free and let go could be taken by someone else's listener).
+  const int hold = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(hold, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(hold, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  const std::uint16_t closed = ntohs(a.sin_port);
+  auto h = probe_http("127.0.0.1", closed, "/", 1000);
   CHECK_FALSE(h.ok);
   CHECK(h.detail.find("Connection refused") != std::string::npos);
-  auto t = probe_tcp("127.0.0.1", closed.value(), 1000);
+  auto t = probe_tcp("127.0.0.1", closed, 1000);
   CHECK_FALSE(t.ok);
   CHECK(t.detail.find("Connection refused") != std::string::npos);
+  ::close(hold);
 
   TinyServer silent(true);
   CHECK(probe_tcp("127.0.0.1", silent.port, 1000).ok);  // connect is enough for tcp
