@@ -47,7 +47,7 @@ std::size_t big_unplaced(const nlohmann::json& ps) {
 }  // namespace
 
 TEST_CASE("a GET /v1/ps loop places once per view and starves no gossip",
-          "[integration][api]") {
+          "[serial][integration][api]") {
   Cluster c(3);
   const auto all = peers_upto(3);
   REQUIRE(start_all_ready(c));

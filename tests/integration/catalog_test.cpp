@@ -362,7 +362,7 @@ TEST_CASE("catalog: 40 held blocking queries, the API still answers, a closed on
 // after the poller's last unchanged answer was sent and before its first changed one, so the
 // held answer's delay lies between (arrival - first changed poll received) and (arrival - last
 // unchanged poll sent).
-TEST_CASE("catalog: latency a held query adds to a change (measured)", "[integration][catalog]") {
+TEST_CASE("catalog: latency a held query adds to a change (measured)", "[serial][integration][catalog]") {
   Cluster c(1);
   c.start(0);
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));

@@ -116,7 +116,7 @@ std::pair<int, std::string> open_stream(std::uint16_t port) {
 }  // namespace
 
 TEST_CASE("dashboard: Chromium shows every member and instance and a host's death, live",
-          "[integration][ui]") {
+          "[serial][integration][ui]") {
   const std::string binary = shoal::test::chromium_path();
   if (binary.empty()) SHOAL_SKIP("chromium is not installed (scripts/deps test installs it)", true);
   Cluster c(3);

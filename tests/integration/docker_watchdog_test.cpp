@@ -169,7 +169,7 @@ long gone_after(Peer& p, std::chrono::steady_clock::time_point t0) {
 
 TEST_CASE("docker: a frozen peer's containers are removed by its orphan watchdog, and after SIGCONT "
           "it reports the end, runs the instance again and starts a fresh watchdog",
-          "[integration][docker]") {
+          "[serial][integration][docker]") {
   SHOAL_REQUIRE_PODMAN();
   Peer p(podman_.socket);
   const std::string first = start_with_container(p);

@@ -266,7 +266,7 @@ bool settled(Cluster& c, const std::vector<Svc>& svcs, std::string& why) {
 
 TEST_CASE("5 peers with faulty process drivers go through 100 faults and end with every instance "
           "running exactly once and one view",
-          "[integration]") {
+          "[serial][integration]") {
   std::uint64_t seed = kDefaultSeed;
   if (const char* s = std::getenv("SHOAL_FAULTS_SEED")) seed = std::strtoull(s, nullptr, 10);
   WARN("driver faults seed " << seed << " (replay: SHOAL_FAULTS_SEED=" << seed << ")");

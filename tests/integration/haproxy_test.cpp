@@ -309,7 +309,7 @@ void host_dies_and_returns(Cluster& c, const std::vector<std::string>& addr,
 }  // namespace
 
 TEST_CASE("haproxy: a host dies and comes back under a steady request stream through HAProxy",
-          "[integration][haproxy]") {
+          "[serial][integration][haproxy]") {
   if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
   Cluster c(3);
   std::vector<std::string> addr, nameservers;
@@ -354,7 +354,7 @@ struct ContainersGone {
 }  // namespace
 
 TEST_CASE("haproxy: the same with the docker driver on Podman: a host and its containers die",
-          "[integration][haproxy][docker]") {
+          "[serial][integration][haproxy][docker]") {
   if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
   SHOAL_REQUIRE_PODMAN();
   Cluster c(3);
@@ -382,7 +382,7 @@ TEST_CASE("haproxy: the same with the docker driver on Podman: a host and its co
 }
 
 TEST_CASE("haproxy: as a global Shoal service, the HAProxy on every peer reaches every replica",
-          "[integration][haproxy]") {
+          "[serial][integration][haproxy]") {
   if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
   Cluster c(3);
   std::vector<std::string> addr, nameservers;
@@ -465,7 +465,7 @@ int running_web(const std::string& sock, const std::string& prefix) {
 // serving servers and never routes to a stopped copy. Never fewer than 4 containers run, both
 // copies of an instance run at once, and no request fails (0 in 12 runs, 6.5-8.5 s each).
 TEST_CASE("haproxy: a start-first update of 4 replicas on Podman keeps 4 running under a request stream",
-          "[integration][haproxy][docker]") {
+          "[serial][integration][haproxy][docker]") {
   if (shoal::test::haproxy_binary().empty()) SHOAL_SKIP("haproxy is missing", true);
   SHOAL_REQUIRE_PODMAN();
   Cluster c(3);

@@ -17,7 +17,7 @@ using shoal::test::wait_until;
 using namespace std::chrono_literals;
 
 TEST_CASE("a hung health probe does not make a live peer's instances stop as orphans",
-          "[integration][health]") {
+          "[serial][integration][health]") {
   // Orphan timeout 3 s; every probe hangs for its whole 5 s timeout (a timeout must be below
   // the interval), the first one 6 s after the start.
   Cluster c(1, "gossip = { profile = \"fast\", join_grace = \"1s\" }\n"
@@ -46,7 +46,7 @@ TEST_CASE("a hung health probe does not make a live peer's instances stop as orp
 }
 
 TEST_CASE("a hung health probe does not hold up another service's failing check and restarts",
-          "[integration][health]") {
+          "[serial][integration][health]") {
   // `hang`'s probe hangs 7 s of every 8 (from 8 s after its start); `sick` fails its check at
   // once, every time, and is restarted 500 ms after each end. Probed one after another (or
   // inside the step), sick's restarts would stall for the whole 7 s; off the step, they go on.

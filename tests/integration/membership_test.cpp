@@ -88,7 +88,7 @@ TEST_CASE("an unreachable peer: client commands exit 1", "[integration]") {
   CHECK(out.empty());
 }
 
-TEST_CASE("kill -9 of a peer: the others see it dead within a bound", "[integration]") {
+TEST_CASE("kill -9 of a peer: the others see it dead within a bound", "[serial][integration]") {
   Cluster c(3);
   start_all(c);
   const auto t0 = std::chrono::steady_clock::now();

@@ -125,7 +125,7 @@ int stat_of(Cluster& c, int i, const std::string& k) {
 }  // namespace
 
 TEST_CASE("stream attack: 50 connections announcing 16 MiB frames cost no memory",
-          "[asan][integration][security][stream]") {
+          "[serial][asan][integration][security][stream]") {
   shoal::test::small_asan_quarantine();
   Cluster c(2);
   keyed(c);
@@ -264,7 +264,7 @@ TEST_CASE("stream attack: a push-pull over UDP is never answered with a connecti
 }
 
 TEST_CASE("stream attack: a connection that asks for push-pulls and never reads stays bounded",
-          "[asan][integration][security][stream]") {
+          "[serial][asan][integration][security][stream]") {
   shoal::test::small_asan_quarantine();
   Cluster c(1);
   const std::string keyring = keyed(c);
