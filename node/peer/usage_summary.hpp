@@ -2,7 +2,7 @@
 // peer rewrites it, and the GET /v1/usage view of every peer's. Pure (no I/O).
 //
 // Why a key of its own, and not status/<peer> or a fetch from the owners: status writes already
-// fill the gossip budget at scale (issue 21), and every write costs each peer
+// fill the gossip budget at scale, and every write costs each peer
 // retransmit_mult * ceil(log10(n+1)) transmissions of it. So usage/<peer> is small (positional
 // JSON, cpu in steps of 10 milli-cores, memory in MiB), rides the bulk (status) lane, lives and
 // dies with its member like status/<peer> (gossip/store.hpp), carries the mean CPU since the last

@@ -1,4 +1,4 @@
-// Issue 14: a service's resources enforced on process-driver instances. `shoal status` and
+// A service's resources enforced on process-driver instances. `shoal status` and
 // /v1/status say how (runtime.limits: "cgroup2", "cgroup1", or "none" with the reason, which
 // the agent also logs at start); where they are enforced, an instance past its memory limit is
 // killed by the kernel, the agent logs why, and the peer restarts it.
