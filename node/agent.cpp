@@ -24,6 +24,7 @@
 #include "node/events_api.hpp"
 #include "node/http.hpp"
 #include "node/listeners.hpp"
+#include "node/local_instances.hpp"
 #include "node/keyring_sync.hpp"
 #include "node/cli.hpp"
 #include "node/metrics.hpp"
@@ -58,8 +59,6 @@
 namespace shoal::node {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
-using asio::ip::udp;
 using Json = nlohmann::json;
 using gossip::Micros;
 
@@ -72,7 +71,6 @@ gossip::Clock clock_now() {
   return {duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count(),
           duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
 }
-
 
 class Agent {
  public:
@@ -143,7 +141,7 @@ class Agent {
     });
     housekeeping();
     run_io();
-    exec_->stop();  // lets a running step finish; Runner and driver go with the worker
+    local_.stop();
     if (state_dirty_) persist_state();
     memory_.stop();  // the last snapshot is on disk before the peer exits
     memory_.save_incarnation(gossip_.incarnation());
@@ -304,15 +302,14 @@ class Agent {
 
   // The executor: Runner + driver on one worker thread; reports come back through io_.
   void start_executor() {
-    exec_ = std::make_unique<Executor>(
-        executor_options(cfg_, setup_, driver_faults_),
-        [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
-        [this](ExecReport r) { on_report(std::move(r)); });
+    local_.start(executor_options(cfg_, setup_, driver_faults_),
+                 [this](std::function<void()> f) { asio::post(io_, std::move(f)); },
+                 [this](ExecReport r) { on_report(std::move(r)); });
   }
 
   // Computes the inputs here (copies) and hands the step to the worker (coalesced there).
   void reconcile() {
-    if (departure_.leaving() || !exec_) return;
+    if (departure_.leaving() || !local_.started()) return;
     const gossip::Clock now = clock_now();
     StepInputs in;
     in.services = store_specs();
@@ -332,8 +329,7 @@ class Agent {
       in.assignment = placement::Assignment{};
       in.synced = true;
     }
-    in.seq = ++submitted_;
-    exec_->submit(std::move(in));
+    local_.submit(std::move(in));
   }
 
   // Joins the cluster (once). `adopted`: instances of a previous run still run here. This peer
@@ -347,7 +343,7 @@ class Agent {
     gossip::Outbox out;
     if (adopted && !departure_.leaving() && peer_.announce_ready(clock_now(), out)) {
       spdlog::info("ready at once: {} instance(s) of a previous run still run here",
-                   local_status_.instances.size());
+                   local_.status().instances.size());
     }
     gossip_.join(clock_now(), seeds_, out);
     flush(out);
@@ -355,19 +351,16 @@ class Agent {
 
   // On the io thread: what the worker did.
   void on_report(ExecReport r) {
-    if (r.stepped) stepped_ = std::max(stepped_, r.seq);
     if (r.has_status) {
-      runner_counts_ = std::move(r.counts);
-      for (auto& e : instance_events(local_status_, r.status, setup_.name,
+      for (auto& e : instance_events(local_.status(), r.status, setup_.name,
                                      clock_now().wall / gossip::kMillis))
         events_.record(std::move(e));
       events_api_.maybe_changed();
-      local_status_ = std::move(r.status);
-      have_status_ = true;
+      local_.set_status(std::move(r.status));
       catalog_.maybe_changed();
-      if (!departure_.leaving() && peer_.publish_status(clock_now(), local_status_)) state_dirty_ = true;
+      if (!departure_.leaving() && peer_.publish_status(clock_now(), local_.status())) state_dirty_ = true;
     }
-    if (!joined_ && r.has_status) join_cluster(!local_status_.instances.empty());
+    if (!joined_ && r.has_status) join_cluster(!local_.status().instances.empty());
     const bool back = runtime_.update(r);
     update_schedulable();
     if (back) reconcile_soon();
@@ -394,23 +387,10 @@ class Agent {
     flush(out);
   }
 
-  // Local instances that still run (or are on their way up or down).
-  std::size_t active_instances() const {
-    std::size_t n = 0;
-    for (const auto& i : local_status_.instances) {
-      using S = placement::InstanceState;
-      if (i.state == S::starting || i.state == S::running || i.state == S::healthy ||
-          i.state == S::unhealthy || i.state == S::stopping) {
-        ++n;
-      }
-    }
-    return n;
-  }
-
   // A copy of what this peer's Runner last reported (never the Runner itself).
   std::map<std::string, placement::PeerStatus> all_statuses() const {
     auto st = peer_.other_statuses();
-    if (have_status_) st[setup_.name] = local_status_;
+    if (local_.have_status()) st[setup_.name] = local_.status();
     return st;
   }
 
@@ -459,11 +439,11 @@ class Agent {
     v.now = clock_now().mono / 1000;
     v.others_alive = others_alive();
     v.runtime_down = runtime_.down();
-    v.have_status = have_status_;
-    v.submitted = submitted_;
-    v.stepped = stepped_;
-    v.active = active_instances();
-    v.local = local_status_.instances.size();
+    v.have_status = local_.have_status();
+    v.submitted = local_.submitted();
+    v.stepped = local_.stepped();
+    v.active = local_.active();
+    v.local = local_.status().instances.size();
     if (drain.phase() == Drain::Phase::handoff) {
       for (const auto& sp : store_specs())
         v.max_stop_grace = std::max(v.max_stop_grace, sp.stop_grace);
@@ -573,8 +553,6 @@ class Agent {
     };
   }
 
-
-
   Json status_json() const {
     const gossip::Clock now = clock_now();
     StatusFacts f(gossip_, transport_.stream());
@@ -630,9 +608,9 @@ class Agent {
     for (const auto& p : placed(store_specs()).instances) m.unplaced[p.id.service] += !p.owner;
     m.placements = desired_.placements();
     m.placement_seconds = desired_.placement_seconds();
-    for (const auto& i : local_status_.instances)
+    for (const auto& i : local_.status().instances)
       ++m.instances[std::string(placement::to_string(i.state))];
-    m.runner = runner_counts_;
+    m.runner = local_.counts();
     m.api = api_counts_;
     m.catalog_held = catalog_.held();
     m.handler_errors = handler_errors_;
@@ -640,7 +618,6 @@ class Agent {
     if (m.dns) m.dns_stats = listeners_.dns()->stats();
     return m;
   }
-
 
   asio::io_context io_;
   config::PeerConfig cfg_;
@@ -673,16 +650,11 @@ class Agent {
                        [this] { state_dirty_ = true; reconcile_soon(); }};  // history, revert, deploy/
   ApiRoutes routes_{api_routes()};
   ApiCounts api_counts_;  // API requests by method, route class, status class (/metrics)
-  RunnerCounts runner_counts_;  // the Runner's starts and stops, from its last report (/metrics)
   gossip::Clock start_;
-  std::unique_ptr<Executor> exec_;
-  placement::PeerStatus local_status_;  // the Runner's last report (a copy)
-  bool have_status_ = false;
+  LocalInstances local_;  // the executor, and what the Runner last reported (a copy)
   Json foreign_ = Json::array();
   RuntimeHealth runtime_{cfg_.runtime.driver, cfg_.runtime.socket};  // the driver answers?
   std::optional<runtime::DriverFaults> driver_faults_;  // tests only: SHOAL_TEST_DRIVER_FAULTS
-  std::uint64_t submitted_ = 0;  // seq of the last inputs handed to the executor
-  std::uint64_t stepped_ = 0;    // highest seq the executor reported stepped
   bool state_dirty_ = false;
   bool reconcile_posted_ = false;
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
