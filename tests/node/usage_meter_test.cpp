@@ -20,69 +20,12 @@
 
 #include "node/usage_sampler.hpp"
 #include "tests/runtime/docker_fixture.hpp"
+#include "tests/runtime/fake_engine.hpp"
 
 using namespace shoal::node;
 using namespace shoal::runtime::test;
 
 namespace {
-
-// Answers each request (one per connection, as DockerApi makes them) with route(path).
-class FakeEngine {
- public:
-  explicit FakeEngine(std::function<std::string(const std::string& path)> route)
-      : route_(std::move(route)) {
-    char tmpl[] = "/tmp/shoal-usage-engine-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    path_ = dir_ + "/engine.sock";
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path_.c_str());
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd_, 16) == 0);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeEngine() {
-    stop_ = true;
-    thread_.join();
-    ::close(fd_);
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  void serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) continue;
-      std::string req;
-      char buf[4096];
-      while (req.find("\r\n\r\n") == std::string::npos) {
-        pollfd q{c, POLLIN, 0};
-        if (::poll(&q, 1, 2000) <= 0) break;
-        const ssize_t n = ::read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        req.append(buf, static_cast<std::size_t>(n));
-      }
-      const auto sp1 = req.find(' ');
-      const auto sp2 = req.find(' ', sp1 + 1);
-      const std::string body = route_(req.substr(sp1 + 1, sp2 - sp1 - 1));
-      const std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-      (void)::write(c, out.data(), out.size());
-      ::close(c);
-    }
-  }
-
-  std::function<std::string(const std::string&)> route_;
-  std::string dir_, path_;
-  int fd_ = -1;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 const char* kList = R"([
   {"Id":"good","Labels":{"shoal.peer":"p","shoal.service":"web","shoal.index":"2"}},
@@ -109,14 +52,14 @@ std::int64_t wall_ms() {
 TEST_CASE("usage meter: hostile container lists and stats are skipped, good ones read",
           "[usage]") {
   std::atomic<std::uint64_t> ns{1'000'000'000};
-  FakeEngine engine([&](const std::string& path) -> std::string {
-    if (path.find("/containers/json") != std::string::npos) return kList;
+  FakeEngine engine([&](const std::string&, const std::string& path) -> Answer {
+    if (path.find("/containers/json") != std::string::npos) return {200, kList};
     if (path.find("/containers/good/stats") != std::string::npos)
-      return R"({"cpu_stats":{"cpu_usage":{"total_usage":)" + std::to_string(ns.load()) +
-             R"(}},"memory_stats":{"usage":20971520}})";
+      return {200, R"({"cpu_stats":{"cpu_usage":{"total_usage":)" + std::to_string(ns.load()) +
+                       R"(}},"memory_stats":{"usage":20971520}})"};
     if (path.find("/containers/badstats/stats") != std::string::npos)
-      return R"({"cpu_stats":{"cpu_usage":{"total_usage":-1}}})";
-    return "not json at all";
+      return {200, R"({"cpu_stats":{"cpu_usage":{"total_usage":-1}}})"};
+    return {200, "not json at all"};
   });
   UsageMeter m({"p", "", "docker", engine.path()});
   CHECK_FALSE(m.read(now_ms(), 1000));  // priming
