@@ -9,7 +9,9 @@ void Placer::take_avoid(const View& view) {
   if (view.avoid.empty()) return;
   for (std::uint32_t si = 0; si < services_.size(); ++si) {
     const ServiceRt& s = services_[si];
-    if (s.global) continue;  // one instance per peer: nowhere else to go
+    // Only a service that asks to be rescheduled moves (a listing is a peer's word); a global
+    // one has one instance per peer: nowhere else to go.
+    if (s.global || !s.spec->reschedule) continue;
     auto it = view.avoid.lower_bound({s.spec->name, 0});
     for (; it != view.avoid.end() && it->first.first == s.spec->name; ++it) {
       std::vector<std::uint32_t> peers;

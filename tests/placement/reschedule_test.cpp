@@ -60,6 +60,12 @@ TEST_CASE("reschedule: an avoided peer loses that instance only", "[placement][r
   w.avoid[{"web", 0}] = {"zz"};
   CHECK(place(w).instances.size() == before.instances.size());
   for (std::uint32_t i = 0; i < 3; ++i) CHECK(owner(place(w), i) == owner(before, i));
+  // A service without a reschedule table stays where it is, whatever a peer lists.
+  View n = three_peers(3);
+  n.services[0].reschedule.reset();
+  const Assignment plain = place(n);
+  n.avoid[{"web", 1}] = {owner(plain, 1)};
+  for (std::uint32_t i = 0; i < 3; ++i) CHECK(owner(place(n), i) == owner(plain, i));
 }
 
 TEST_CASE("reschedule: avoid_of reads live peers' lists", "[placement][reschedule]") {
