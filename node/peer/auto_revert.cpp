@@ -74,9 +74,13 @@ std::vector<placement::RolloutReport> rollout_reports(
     const std::map<std::string, placement::PeerStatus>& statuses) {
   std::vector<placement::RolloutReport> reports;
   for (const auto& p : assignment.instances) {
-    if (p.id.service != service || !p.owner) continue;
-    placement::RolloutReport r;
+    if (p.id.service != service) continue;
+    placement::RolloutReport r;  // unplaced or unreported: not done (never "healthy")
     r.id = p.id;
+    if (!p.owner) {
+      reports.push_back(std::move(r));
+      continue;
+    }
     if (auto it = statuses.find(*p.owner); it != statuses.end())
       if (const auto* s = it->second.find(p.id))
         r = {p.id, true, s->state, s->spec_hash, s->settled, s->overdue};

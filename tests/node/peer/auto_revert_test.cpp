@@ -244,3 +244,28 @@ TEST_CASE("spec record: bounded, ignored by older decoders, hostile records drop
   CHECK(node::read_record(j.dump()) == node::SpecRecord{});
   CHECK(node::decode_spec(j.dump()));
 }
+
+TEST_CASE("deployment outcome: a version with an instance no peer can take is never healthy",
+          "[node][deploy]") {
+  const auto spec = web(1);
+  const std::string hash = placement::spec_hash(spec);
+  placement::Assignment a;
+  std::map<std::string, placement::PeerStatus> statuses;
+  for (std::uint32_t i = 0; i < 3; ++i) a.instances.push_back({{"web", i}, std::nullopt, "no room"});
+  CHECK(node::deployment_outcome(spec, {}, a, statuses) == "rolling");
+  // The same with every instance placed, running and settled at the hash: healthy.
+  placement::PeerStatus st;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    a.instances[i].owner = "p";
+    placement::InstanceStatus is;
+    is.id = {"web", i};
+    is.state = InstanceState::healthy;
+    is.spec_hash = hash;
+    is.settled = true;
+    st.instances.push_back(is);
+  }
+  statuses["p"] = st;
+  CHECK(node::deployment_outcome(spec, {}, a, statuses) == "healthy");
+  a.instances[2].owner.reset();  // one of three unplaced
+  CHECK(node::deployment_outcome(spec, {}, a, statuses) == "rolling");
+}
