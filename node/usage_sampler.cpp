@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,10 @@ constexpr std::size_t kMaxFile = 64 * 1024;    // /proc files and cgroup.procs r
 constexpr std::size_t kMaxProcesses = 4096;     // per instance
 constexpr std::size_t kMaxInstances = 1024;
 constexpr config::Millis kEngineTimeout = 2000;
+// All of one reading's stats calls together: a slow engine with many containers must not hold
+// the sampler (and the agent's exit, which waits for it) for minutes. The containers not asked
+// this time keep their counters for the next reading.
+constexpr auto kStatsBudget = std::chrono::seconds(4);
 
 // A small file, at most kMaxFile bytes ("" when unreadable). /proc files are read in one go.
 std::string read_small(const std::string& path) {
@@ -157,8 +162,13 @@ void UsageMeter::read_containers(std::int64_t now_ms, UsageSummary& out) {
   const Json arr = Json::parse(list->body, nullptr, false);
   if (!arr.is_array()) return;
   std::map<std::string, Counter> next;
+  const auto deadline = std::chrono::steady_clock::now() + kStatsBudget;
   for (const auto& c : arr) {
     if (next.size() >= kMaxInstances) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      for (const auto& [id, k] : instances_) next.emplace(id, k);
+      break;
+    }
     if (!c.is_object() || !c.contains("Id") || !c["Id"].is_string() || !c.contains("Labels") ||
         !c["Labels"].is_object())
       continue;

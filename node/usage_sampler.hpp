@@ -65,7 +65,7 @@ class UsageSampler {
  public:
   UsageSampler(UsageSource src, std::chrono::milliseconds interval,
                std::function<void(UsageSummary)> deliver);
-  ~UsageSampler();  // stops the thread (waits for a reading under way: at most a few s)
+  ~UsageSampler();  // stops the thread (waits for a reading under way: its engine calls stop after ~6 s)
   UsageSampler(const UsageSampler&) = delete;
   UsageSampler& operator=(const UsageSampler&) = delete;
 
