@@ -11,6 +11,7 @@
 #include "config/parse.hpp"
 #include "node/cli_command.hpp"
 #include "node/peer/json_text.hpp"
+#include "node/peer/query_string.hpp"
 #include "node/persist.hpp"
 #include "placement/spec_hash.hpp"
 
@@ -35,7 +36,7 @@ Command history_command(CLI::App& app, ApiFlags& api, CliIo io) {
       "for the version in force rolling|healthy|failed|reverted. Exit 0 ok, 1 unknown service or\n"
       "peer unreachable, 2 bad input.");
   return {sub, nullptr, [o, io](const ApiTarget& t) {
-            auto j = api_call(t, "GET", "/v1/history/" + o->service, "", io.err, "history");
+            auto j = api_call(t, "GET", "/v1/history/" + percent_encode(o->service), "", io.err, "history");
             if (!j) return 1;
             io.out << (o->json ? json_text(*j) + "\n" : history_table(*j));
             return 0;
@@ -139,6 +140,10 @@ int cmd_apply_wait(const ApiTarget& api, const std::string& file, long long time
   if (auto text = read_file(file))
     if (auto parsed = config::parse_service_file(*text, file); parsed.ok())
       for (const auto& sv : *parsed.value) wait[sv.name].hash = placement::spec_hash(sv);
+  if (wait.empty()) {  // the file changed under us: nothing known to wait for
+    err << "shoal apply: " << file << " could not be read again to wait for its services\n";
+    return 2;
+  }
   auto applied = api_call(api, "POST", "/v1/apply", *body, err, "apply");
   if (!applied) return 1;
   if (!json) out << apply_text(*applied) << std::flush;
@@ -150,7 +155,7 @@ int cmd_apply_wait(const ApiTarget& api, const std::string& file, long long time
     bool all_done = true, any_bad = false;
     for (auto& [name, w] : wait) {
       if (w.verdict == WaitVerdict::waiting) {
-        auto h = api_call(api, "GET", "/v1/history/" + name, "", err, "apply");
+        auto h = api_call(api, "GET", "/v1/history/" + percent_encode(name), "", err, "apply");
         if (!h) return 1;
         const bool now_seen = h->is_array() && !h->empty() &&
                               h->back().value("spec_hash", Json()) == w.hash;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config/units.hpp"
+#include "node/json_read.hpp"
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
 
@@ -43,12 +44,6 @@ std::string age_of(std::optional<std::int64_t> ms) {
   if (!ms) return "-";
   return *ms < 10000 ? std::to_string(*ms / 100 / 10.0).substr(0, 3) + "s"
                      : std::to_string(*ms / 1000) + "s";
-}
-
-const Json& array_at(const Json& usage, const char* key) {
-  static const Json empty = Json::array();
-  if (!usage.is_object() || !usage.contains(key) || !usage[key].is_array()) return empty;
-  return usage[key];
 }
 
 // Rows that fit the terminal (all when stdout is not one).

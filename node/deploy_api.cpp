@@ -1,5 +1,7 @@
 #include "node/deploy_api.hpp"
 
+#include "config/units.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -16,12 +18,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-bool valid_name(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  return true;
-}
+bool valid_name(const std::string& s) { return config::check_service_name(s).empty(); }
 
 }  // namespace
 
