@@ -169,7 +169,7 @@ void read_deploy(Walk& w, const YAML::Node& n, const std::string& key, ServiceDr
     } else if (e.key == "rollback_config") {
       // Every key by name, so that the list says exactly what the file asked for.
       for (const Entry& u : w.mapping(e.value, k).value_or(Entries{}))
-        not_converted(w, d, u.key_node, k + "." + u.key, "Shoal has no rollback yet");
+        not_converted(w, d, u.key_node, k + "." + u.key, "Shoal reverts to the last healthy version at once (auto_revert), with no rollback policy");
     } else {
       not_converted(w, d, e.key_node, k, "Shoal has no equivalent");
     }
