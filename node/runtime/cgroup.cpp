@@ -1,5 +1,7 @@
 #include "node/runtime/cgroup.hpp"
 
+#include "node/runtime/cgroup_files.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -18,13 +20,6 @@
 namespace shoal::runtime {
 
 namespace {
-
-std::string read_text(const char* path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The mount point of the cgroup2 filesystem in mountinfo ("36 25 0:30 / /sys/fs/cgroup/unified
 // rw,... - cgroup2 cgroup2 rw"): field 5 is the mount point, the type follows " - ".
@@ -80,7 +75,7 @@ std::string cgroup_join_refused(const std::string& dir) {
 
 CgroupBase find_cgroup_base() {
   CgroupBase base =
-      find_cgroup_base(read_text("/proc/self/mountinfo"), read_text("/proc/self/cgroup"));
+      find_cgroup_base(read_cgroup_file("/proc/self/mountinfo"), read_cgroup_file("/proc/self/cgroup"));
   if (base.dir.empty()) return base;
   if (std::string why = cgroup_join_refused(base.dir); !why.empty()) return {{}, why, {}};
   return base;

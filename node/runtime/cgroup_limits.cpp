@@ -1,5 +1,7 @@
 #include "node/runtime/cgroup_limits.hpp"
 
+#include "node/runtime/cgroup_files.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -20,31 +22,6 @@ std::string bytes_of(std::int64_t mib) {
   return std::to_string(std::min(mib, config::kMaxMemoryMib) * kMiB);
 }
 
-std::string read_small(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// One write(2) of the whole value: a cgroup file takes a value per write.
-std::string write_value(const std::string& path, const std::string& value) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return "cannot write " + path + ": " + std::strerror(errno);
-  const ssize_t w = ::write(fd, value.data(), value.size());
-  const int e = errno;
-  ::close(fd);
-  if (w != static_cast<ssize_t>(value.size()))
-    return "cannot write " + path + ": " + std::strerror(w < 0 ? e : EIO);
-  return {};
-}
-
-bool offers(const std::string& controllers, const std::string& name) {
-  std::istringstream words(controllers);
-  for (std::string w; words >> w;)
-    if (w == name) return true;
-  return false;
-}
 
 }  // namespace
 
@@ -84,21 +61,21 @@ std::vector<LimitFile> v1_memory_files(const std::string& dir, std::int64_t memo
 std::string write_limit_files(const std::vector<LimitFile>& files) {
   for (const auto& f : files) {
     if (f.optional && ::access(f.path.c_str(), F_OK) != 0) continue;
-    if (std::string e = write_value(f.path, f.value); !e.empty()) return e;
+    if (std::string e = write_cgroup_value(f.path, f.value); !e.empty()) return e;
   }
   return {};
 }
 
 std::string enable_v2_limits(const std::string& base, const std::string& peer_dir) {
-  const std::string offered = read_small(base + "/cgroup.controllers");
+  const std::string offered = read_cgroup_file(base + "/cgroup.controllers");
   std::string missing;
   for (const char* c : {"cpu", "memory"})
-    if (!offers(offered, c)) missing += missing.empty() ? c : std::string(", ") + c;
+    if (!controller_listed(offered, c)) missing += missing.empty() ? c : std::string(", ") + c;
   if (!missing.empty())
     return "the cgroup2 parent of " + base + " does not delegate " + missing +
            " (its cgroup.subtree_control; it cannot while the agent's own process is in it)";
   for (const std::string& dir : {base, peer_dir})
-    if (std::string e = write_value(dir + "/cgroup.subtree_control", "+cpu +memory"); !e.empty())
+    if (std::string e = write_cgroup_value(dir + "/cgroup.subtree_control", "+cpu +memory"); !e.empty())
       return e;
   return {};
 }

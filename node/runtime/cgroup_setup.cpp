@@ -1,5 +1,7 @@
 #include "node/runtime/cgroup_setup.hpp"
 
+#include "node/runtime/cgroup_files.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,13 +17,6 @@
 namespace shoal::runtime {
 
 namespace {
-
-std::string read_text(const char* path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool in_list(const std::string& list, const std::string& name) {
   std::istringstream items(list);
@@ -100,8 +95,8 @@ std::string peer_dir(const std::string& base, const std::string& data_dir, std::
 
 // The cgroup v1 mode: both controllers usable, else `why`.
 bool set_up_v1(CgroupSetup& s, const std::string& data_dir, std::string* why) {
-  const std::string mountinfo = read_text("/proc/self/mountinfo");
-  const std::string self = read_text("/proc/self/cgroup");
+  const std::string mountinfo = read_cgroup_file("/proc/self/mountinfo");
+  const std::string self = read_cgroup_file("/proc/self/cgroup");
   V1Base cpu = find_v1_base(mountinfo, self, "cpu");
   V1Base mem = find_v1_base(mountinfo, self, "memory");
   if (cpu.dir.empty() || mem.dir.empty()) {
@@ -149,8 +144,8 @@ CgroupSetup set_up_cgroups(const std::string& dir) {
 }
 
 std::vector<std::string> peer_cgroup_dirs(const std::string& data_dir) {
-  const std::string mountinfo = read_text("/proc/self/mountinfo");
-  const std::string self = read_text("/proc/self/cgroup");
+  const std::string mountinfo = read_cgroup_file("/proc/self/mountinfo");
+  const std::string self = read_cgroup_file("/proc/self/cgroup");
   std::vector<std::string> out;
   if (auto b = find_cgroup_base(mountinfo, self); !b.dir.empty())
     out.push_back(peer_cgroup_dir(b.dir, data_dir));
