@@ -11,22 +11,13 @@ namespace shoal::node {
 
 using J = nlohmann::json;
 
-namespace {
-
-std::string hash_of(const std::string& bytes) {
-  auto s = decode_spec(bytes);
-  return s ? placement::spec_hash(*s) : std::string();
-}
-
-}  // namespace
-
 J history_json(const gossip::Entry* e, const std::string& outcome) {
   J out = J::array();
   if (e == nullptr || e->deleted) return out;
   const CurrentValue cur = current_value(e, outcome);
   const std::string value(cur.bytes);
   std::vector<HistoryEntry> h = read_record(value).history;
-  const std::string hash = hash_of(value);
+  const std::string hash = spec_hash_of(value);
   if (h.empty() || h.back().spec_hash != hash)
     h.push_back({h.empty() ? 1 : h.back().version + 1, hash, cur.time_ms, cur.origin, ""});
   h.back().outcome = outcome;
@@ -48,8 +39,8 @@ RevertPlan plan_revert(const std::string& service, const gossip::Entry* e, const
   const SpecRecord rec = read_record(value);
   if (!rec.last_good)
     return {409, "service `" + service + "` has no earlier healthy version to revert to"};
-  p.from = hash_of(value);
-  p.to = hash_of(*rec.last_good);
+  p.from = spec_hash_of(value);
+  p.to = spec_hash_of(*rec.last_good);
   p.version = rec.good_version;
   if (!to.empty() && to != std::to_string(rec.good_version) && to != p.to)
     return {409, "version " + to + " of `" + service + "` cannot be restored: only the last "

@@ -29,12 +29,12 @@ std::optional<HistoryEntry> read_entry(const J& e) {
   return h;
 }
 
+}  // namespace
+
 std::string spec_hash_of(std::string_view bytes) {
   auto s = decode_spec(bytes);
   return s ? placement::spec_hash(*s) : std::string();
 }
-
-}  // namespace
 
 SpecRecord read_record(std::string_view value) {
   try {

@@ -67,4 +67,7 @@ CurrentValue current_value(const gossip::Entry* e, std::string outcome);
 std::string spec_value(std::string_view encoded, const CurrentValue& current, std::int64_t now_ms,
                        const std::string& self, std::optional<int> revert_of = std::nullopt);
 
+// The spec hash of a spec/ value's bytes; "" when they do not decode.
+std::string spec_hash_of(std::string_view bytes);
+
 }  // namespace shoal::node

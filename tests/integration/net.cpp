@@ -4,6 +4,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "node/stream_frame.hpp"
+
 namespace shoal::test {
 
 sockaddr_in loopback(std::uint16_t port) {
@@ -41,9 +43,8 @@ std::string recv_all(int fd, int timeout_s) {
 }
 
 std::string frame_header(std::uint32_t n) {
-  std::string h(4, '\0');
-  for (int i = 0; i < 4; ++i) h[i] = static_cast<char>((n >> (24 - 8 * i)) & 0xff);
-  return h;
+  const auto h = node::frame_header(n);
+  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
 }  // namespace shoal::test
