@@ -58,6 +58,13 @@ struct Config {
   // leaves unused, so neither starves the other (memberlist issue 299).
   int state_share_percent = 40;
 
+  // Per-peer values (`status/<peer>`, `usage/<peer>`) spread along a broadcast tree (Plumtree,
+  // gossip/tree.hpp) instead of the epidemic: each peer receives each value about once. Used
+  // only while every live member says it speaks it; otherwise the epidemic carries them.
+  bool tree_broadcast = true;
+  // A value announced to us but not received along the tree this long after: we graft.
+  Micros graft_timeout = 400 * kMillis;
+
   // Replicated state.
   Micros max_clock_skew = 10 * kSeconds;          // remote versions further ahead are refused
   Micros tombstone_ttl = 7 * 24 * 3600 * kSeconds;

@@ -21,6 +21,7 @@ Engine::Engine(Identity self, Config cfg, std::uint64_t seed, std::shared_ptr<In
       interner_(interner ? std::move(interner) : std::make_shared<Interner>()),
       broadcasts_(interner_.get()), store_(self_.name, store_config(cfg_)),
       reply_limiter_(cfg_.push_pull_reply_burst, cfg_.push_pull_reply_interval) {
+  self_.meta.tree_broadcast = cfg_.tree_broadcast;
   self_slot_ = add_slot(self_.name, Interner::kNone,
                         interner_->cards.acquire(self_.addr, self_.meta), incarnation_,
                         MemberState::alive, 0);
@@ -74,12 +75,14 @@ std::uint32_t Engine::add_slot(std::string_view name, std::uint32_t name_id, std
   members_digest_ += digest_of(s);
   if (is_live(state)) ++live_;
   else departed_.emplace(now, i);
+  legacy_live_ += legacy(s);
   changed();
   return i;
 }
 
 void Engine::drop_slot(std::uint32_t i) {
   Slot& s = slots_[i];
+  legacy_live_ -= legacy(s);
   if (is_live(s.state())) --live_;
   else departed_.erase({s.state_change(), i});
   broadcasts_.remove(i);
@@ -100,9 +103,11 @@ void Engine::set_slot_card(std::uint32_t i, std::uint32_t card) {
     return;
   }
   members_digest_ -= digest_of(s);  // before the release: it may clear the old card
+  legacy_live_ -= legacy(s);
   interner_->cards.release(s.card);
   s.card = card;
   members_digest_ += digest_of(s);
+  legacy_live_ += legacy(s);
   changed();
 }
 
@@ -262,10 +267,12 @@ void Engine::leave(Clock now, Outbox& out) {
 bool Engine::set_meta(Clock now, const Meta& meta, Outbox& out) {
   (void)now;
   (void)out;
-  if (wire::meta_size(meta) > cfg_.max_meta_bytes) return false;
-  self_.meta = meta;
+  Meta said = meta;
+  said.tree_broadcast = cfg_.tree_broadcast;
+  if (wire::meta_size(said) > cfg_.max_meta_bytes) return false;
+  self_.meta = said;
   ++incarnation_;
-  set_slot_card(self_slot_, interner_->cards.acquire(self_.addr, meta));
+  set_slot_card(self_slot_, interner_->cards.acquire(self_.addr, said));
   set_incarnation(self_slot_, incarnation_);
   changed();
   broadcast_alive_self();
@@ -306,6 +313,8 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
           else if constexpr (std::is_same_v<T, wire::StateSyncView>) {
             if (channel != Channel::stream) ++stats_.stream_only_dropped;
             else if (may_answer(now, from)) on_state_sync(now, from, m, out);
+          } else if constexpr (std::is_same_v<T, wire::TreeView>) {
+            on_tree(now, m, std::span<const wire::TreeIdView>(packet.tree_ids).subspan(m.first, m.count), out);
           }
         },
         msg);

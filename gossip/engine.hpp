@@ -25,6 +25,7 @@
 #include "gossip/reply_limiter.hpp"
 #include "gossip/rng.hpp"
 #include "gossip/store.hpp"
+#include "gossip/tree.hpp"
 #include "gossip/types.hpp"
 
 namespace shoal::gossip {
@@ -33,6 +34,7 @@ namespace wire {
 struct Ping; struct IndirectPing; struct Ack; struct Nack;
 struct Alive; struct Suspect; struct Dead; struct PushPull; struct StateDelta; struct StateSync;
 struct AliveView; struct RecordView; struct PushPullView; struct StateDeltaView; struct StateSyncView;
+struct TreeView; struct TreeIdView; struct Tree;
 class PacketBuilder;
 }  // namespace wire
 
@@ -59,6 +61,12 @@ struct Stats {
   std::uint64_t members_capped = 0;     // new members refused by the intake limit (per sender)
   std::uint64_t stream_only_dropped = 0;   // push-pulls / state syncs that came over udp
   std::uint64_t push_pulls_limited = 0;    // requests over the per-source answer rate: dropped
+  // The broadcast tree (tree.hpp).
+  std::uint64_t tree_pushes_out = 0;    // push datagrams (values) to eager links
+  std::uint64_t tree_ihaves_out = 0;    // announcement datagrams to lazy links
+  std::uint64_t tree_grafts_out = 0;    // values asked for that the tree did not bring in time
+  std::uint64_t tree_prunes_out = 0;    // eager links made lazy after a duplicate
+  std::uint64_t tree_refused = 0;       // tree messages from a non-member or to a non-speaker
 };
 
 // A member as the engine holds it, by reference into its tables: valid until the engine is next
@@ -207,6 +215,21 @@ class Engine {
                     std::span<const wire::RecordView> records, Outbox& out);
   void on_state_delta(Clock now, const wire::StateDeltaView& m);
   void on_state_sync(Clock now, const Address& from, const wire::StateSyncView& m, Outbox& out);
+  // The broadcast tree (engine_tree.cpp, tree.hpp).
+  void on_tree(Clock now, const wire::TreeView& m, std::span<const wire::TreeIdView> ids,
+               Outbox& out);
+  bool tree_on() const { return cfg_.tree_broadcast && legacy_live_ == 0; }
+  void tree_round(Clock now, Outbox& out);
+  void tree_keep_links(Clock now);
+  void tree_flush(Outbox& out);
+  void tree_graft_missing(Clock now, Outbox& out);
+  void tree_collect(const std::string& source);
+  bool tree_link(const std::string& name, bool eager);
+  void tree_note_missing(Clock now, const wire::TreeIdView& id, const std::string& from);
+  void tree_answer_graft(const std::string& to, std::span<const wire::TreeIdView> ids,
+                         Outbox& out);
+  void tree_send(const std::string& to, const wire::Tree& m, Outbox& out);
+  std::size_t tree_room() const;  // bytes of values or ids one tree datagram may carry
   // The store's encoded reply to an encoded push-pull step (none after the last step, or when
   // malformed: counted).
   std::optional<Bytes> handle_state_push_pull(Clock now, ByteView encoded);
@@ -331,6 +354,9 @@ class Engine {
   std::vector<std::uint32_t> slot_of_name_;  // by interned name id; kNoSlot when not a member
   std::uint32_t self_slot_ = 0;
   std::size_t live_ = 0;                     // alive + suspect, ourselves included
+  // Live members that do not speak the broadcast tree: while any, the epidemic carries all.
+  std::size_t legacy_live_ = 0;
+  bool legacy(const Slot& s) const { return is_live(s.state()) && !meta_of(s).tree_broadcast; }
   std::uint64_t members_digest_ = 0;         // sum of digest_of over the slots (view_hash)
   // Dead and left members by (state change, slot): forgetting, reconnects, recent dead.
   std::set<std::pair<Micros, std::uint32_t>> departed_;
@@ -369,6 +395,7 @@ class Engine {
   ReplyLimiter reply_limiter_;
   Stats stats_;
   IntakeLimit intake_;  // new members per sender (intake_limit.hpp)
+  BroadcastTree tree_;
 };
 
 }  // namespace shoal::gossip

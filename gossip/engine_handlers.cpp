@@ -336,8 +336,10 @@ void Engine::set_state(std::uint32_t i, MemberState s, Micros now) {
   const bool was_live = is_live(m.state()), live = is_live(s);
   if (!was_live) departed_.erase({m.state_change(), i});
   members_digest_ -= digest_of(m);
+  legacy_live_ -= legacy(m);
   m.set(s, now);
   members_digest_ += digest_of(m);
+  legacy_live_ += legacy(m);
   if (!live) departed_.emplace(now, i);
   if (was_live && !live) --live_;
   if (!was_live && live) ++live_;

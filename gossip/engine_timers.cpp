@@ -99,6 +99,7 @@ void Engine::gossip_timer(Clock now, Outbox& out) {
   next_gossip_ = std::max(next_gossip_ + cfg_.gossip_interval, t + 1);
   if (next_gossip_ < t) next_gossip_ = t + cfg_.gossip_interval;
   gossip_round(now, out);
+  tree_round(now, out);
   send_oversized(now, out);
 }
 

@@ -180,6 +180,29 @@ class Store {
   // memberlist's retransmit_mult * ceil(log10(n + 1)), in integers, at least 1.
   static int retransmit_limit(int retransmit_mult, std::size_t members);
 
+  // ---- The broadcast tree (gossip/tree.hpp). While on, per-peer entries (status/, usage/)
+  // that fit a delta skip the delta queue and are listed for take_fresh() instead; turning it
+  // off queues the listed ones as deltas. Oversized entries take the stream channel either way.
+  void set_tree_lane(bool on);
+  bool tree_lane() const { return tree_lane_; }
+  struct Fresh {
+    std::string key;
+    std::uint64_t hlc = 0;
+    Bytes encoded;  // the entry alone (a batch element, no batch header)
+  };
+  // Per-peer entries changed since the last call (local writes, merges), each key once at its
+  // current version, in the order they changed.
+  std::vector<Fresh> take_fresh();
+  // Lists `key` again (tree lane on) or queues it as a delta (off), at its current version.
+  void refresh(std::string_view key);
+  std::size_t pending_fresh() const { return fresh_.size(); }
+  // The current entries of `keys` (those held, live or tombstone), as encoded batches of at
+  // most `budget_bytes` each (an entry larger than that alone in its batch).
+  std::vector<Bytes> batches_of(std::span<const std::string_view> keys,
+                                std::size_t budget_bytes) const;
+  // An encoded batch of already encoded entries (Fresh::encoded).
+  static Bytes batch_of(std::span<const Bytes* const> encoded);
+
   // ---- Push-pull.
   Digest digest() const;  // every live and tombstoned key with its version (held-back excluded)
   std::vector<Entry> missing_for(const Digest& remote) const;  // what the remote lacks or has older
@@ -338,6 +361,9 @@ class Store {
   std::vector<std::uint32_t> size_counts_;
   std::size_t smallest_ = SIZE_MAX;
   std::map<std::string, Bytes, std::less<>> oversized_;
+  bool tree_lane_ = false;
+  std::vector<std::string> fresh_;                    // keys, in the order they changed
+  std::set<std::string, std::less<>> fresh_keys_;     // the same, for lookups
   std::set<std::string, std::less<>> changed_;
   std::uint64_t next_seq_ = 0;
   // collect_garbage() walks every entry only when a tombstone may be due: after a walk,

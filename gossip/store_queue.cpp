@@ -83,6 +83,11 @@ void Store::enqueue(Slot& slot) {
     return;
   }
   if (!oversized_.empty()) oversized_.erase(entry.key);
+  if (tree_lane_ && per_peer_owner(entry.key)) {
+    slot.encoded = Bytes{};
+    if (fresh_keys_.insert(entry.key).second) fresh_.push_back(entry.key);
+    return;
+  }
   count_size(slot.encoded.size(), +1);
   // Never transmitted and the newest: the back of bucket 0 of its lane.
   slot.lane = per_peer_owner(entry.key) ? kLaneStatus : kLaneState;  // bulk, per-peer values

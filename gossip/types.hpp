@@ -62,6 +62,9 @@ struct Meta {
   std::uint32_t algorithm_version = 1;
   bool ready = false;
   bool schedulable = true;
+  // Speaks the broadcast tree (gossip/tree.hpp). Set by the engine from Config::tree_broadcast;
+  // on the wire a reserved label (wire::kTreeLabel), so older peers still read the metadata.
+  bool tree_broadcast = false;
   friend bool operator==(const Meta&, const Meta&) = default;
 };
 

@@ -31,10 +31,20 @@ class Writer : public BasicWriter<AppendTo> {
 void write_meta(Writer& w, const Meta& m) {
   w.array(8);
   w.str(m.zone);
-  w.map(m.labels.size());
+  w.map(m.labels.size() + (m.tree_broadcast ? 1 : 0));
+  bool tree_written = !m.tree_broadcast;
   for (const auto& [k, v] : m.labels) {  // std::map: sorted, deterministic
+    if (!tree_written && kTreeLabel < std::string_view(k)) {
+      w.str(kTreeLabel);
+      w.str(kTreeLabelValue);
+      tree_written = true;
+    }
     w.str(k);
     w.str(v);
+  }
+  if (!tree_written) {
+    w.str(kTreeLabel);
+    w.str(kTreeLabelValue);
   }
   w.int64(m.cpu_milli);
   w.int64(m.memory_mib);
@@ -99,6 +109,18 @@ struct BodyWriter {
   }
   void operator()(const StateDelta& m) { w.bin(m.batch.data(), m.batch.size()); }
   void operator()(const StateSync& m) { w.bin(m.message.data(), m.message.size()); }
+  void operator()(const Tree& m) {
+    w.array(4);
+    w.uint(static_cast<std::uint8_t>(m.kind));
+    w.str(m.from);
+    w.array(m.ids.size());
+    for (const auto& id : m.ids) {
+      w.array(2);
+      w.str(id.key);
+      w.uint(id.hlc);
+    }
+    w.bin(m.batch.data(), m.batch.size());
+  }
   void operator()(const PushPull& m) {
     w.array(4);
     w.boolean(m.join);
@@ -129,6 +151,7 @@ Type type_of(const Message& m) {
         else if constexpr (std::is_same_v<T, Dead>) return Type::dead;
         else if constexpr (std::is_same_v<T, StateDelta>) return Type::state;
         else if constexpr (std::is_same_v<T, StateSync>) return Type::state_sync;
+        else if constexpr (std::is_same_v<T, Tree>) return Type::tree;
         else return Type::push_pull;
       },
       m);
@@ -137,6 +160,7 @@ Type type_of(const Message& m) {
 std::size_t size_hint(const Message& m) {
   if (const auto* s = std::get_if<StateDelta>(&m)) return 16 + s->batch.size();
   if (const auto* s = std::get_if<StateSync>(&m)) return 16 + s->message.size();
+  if (const auto* t = std::get_if<Tree>(&m)) return 32 + t->ids.size() * 32 + t->batch.size();
   if (const auto* p = std::get_if<PushPull>(&m)) return 64 + p->members.size() * 128 + p->state.size();
   return 128;
 }
@@ -172,6 +196,7 @@ bool read_meta(std::span<const std::byte> bytes, Meta* out) {
   if (out) {
     out->zone.assign(zone);
     out->labels.clear();
+    out->tree_broadcast = false;
   }
   const Reader labels_at = r;
   bool sorted = true;
@@ -179,7 +204,10 @@ bool read_meta(std::span<const std::byte> bytes, Meta* out) {
   for (std::uint32_t i = 0; i < labels; ++i) {
     std::string_view k, v;
     if (!r.str(k, kMaxMetaBytes) || !r.str(v, kMaxMetaBytes)) return false;
-    if (out) {
+    if (out && k == kTreeLabel) {
+      if (out->tree_broadcast) return false;  // twice
+      out->tree_broadcast = v == kTreeLabelValue;
+    } else if (out) {
       if (!out->labels.emplace(std::string(k), std::string(v)).second) return false;
     } else if (i > 0 && !(prev < k)) {
       sorted = false;
@@ -220,6 +248,32 @@ bool read_meta_bin(Reader& r, std::span<const std::byte>& meta) {
 
 bool read_name(Reader& r, std::string_view& name) {
   return r.str(name, kMaxNameBytes) && !name.empty();
+}
+
+// [kind, from, [[key, hlc]...], batch]: a push carries a batch and no ids, the others ids
+// (a prune none) and an empty batch.
+bool read_tree(Reader& r, PacketView& out) {
+  TreeView m;
+  std::uint64_t kind;
+  std::uint32_t n;
+  if (!r.array_of(4) || !r.uint(kind, static_cast<std::uint64_t>(TreeKind::prune)) ||
+      !read_name(r, m.from) || !r.array(n))
+    return false;
+  m.kind = static_cast<TreeKind>(kind);
+  m.first = out.tree_ids.size();
+  out.tree_ids.reserve(m.first + std::min<std::size_t>(n, r.left() / 4));  // >= 4 bytes an id
+  for (std::uint32_t i = 0; i < n; ++i) {
+    TreeIdView id;
+    if (!r.array_of(2) || !r.str(id.key, kMaxTreeKeyBytes) || id.key.empty() || !r.uint(id.hlc))
+      return false;
+    out.tree_ids.push_back(id);
+  }
+  m.count = n;
+  if (!r.bin(m.batch)) return false;
+  const bool push = m.kind == TreeKind::push;
+  if (push != !m.batch.empty() || (push || m.kind == TreeKind::prune) != (n == 0)) return false;
+  out.messages.emplace_back(m);
+  return true;
 }
 
 bool decode_body(Type t, Reader& r, PacketView& out) {
@@ -301,13 +355,15 @@ bool decode_body(Type t, Reader& r, PacketView& out) {
       out.messages.emplace_back(m);
       return true;
     }
+    case Type::tree:
+      return read_tree(r, out);
     case Type::compound:
       return false;
   }
   return false;
 }
 
-bool is_known_type(std::uint8_t t) { return t >= 1 && t <= 11; }
+bool is_known_type(std::uint8_t t) { return t >= 1 && t <= 12; }
 
 // type byte + msgpack body, exactly one object filling the rest
 bool decode_part(std::span<const std::byte> part, PacketView& out) {
@@ -456,6 +512,7 @@ bool decode_meta(std::span<const std::byte> bytes, Meta& out) { return read_meta
 bool decode_view(std::span<const std::byte> packet, PacketView& out) {
   out.messages.clear();
   out.records.clear();
+  out.tree_ids.clear();
   if (packet.size() < 3) return false;
   if (static_cast<std::uint8_t>(packet[0]) != kProtocolVersion) return false;
   const auto t = static_cast<std::uint8_t>(packet[1]);
@@ -476,6 +533,7 @@ bool decode_view(std::span<const std::byte> packet, PacketView& out) {
   if (!ok) {
     out.messages.clear();
     out.records.clear();
+    out.tree_ids.clear();
   }
   return ok;
 }
@@ -522,6 +580,13 @@ bool decode(std::span<const std::byte> packet, std::vector<Message>& out) {
             out.emplace_back(StateDelta{Bytes(v.batch.begin(), v.batch.end())});
           } else if constexpr (std::is_same_v<T, StateSyncView>) {
             out.emplace_back(StateSync{Bytes(v.message.begin(), v.message.end())});
+          } else if constexpr (std::is_same_v<T, TreeView>) {
+            Tree t{v.kind, std::string(v.from), {}, Bytes(v.batch.begin(), v.batch.end())};
+            for (std::size_t i = 0; i < v.count; ++i) {
+              const TreeIdView& id = view.tree_ids[v.first + i];
+              t.ids.push_back(TreeId{std::string(id.key), id.hlc});
+            }
+            out.emplace_back(std::move(t));
           } else {
             out.emplace_back(std::move(v));
           }

@@ -17,6 +17,11 @@ namespace shoal::gossip::wire {
 constexpr std::uint8_t kProtocolVersion = 1;
 constexpr std::size_t kMaxMetaBytes = 1024;     // hard decode bound; Config narrows it
 constexpr std::size_t kMaxNameBytes = 255;
+constexpr std::size_t kMaxTreeKeyBytes = 512;  // a per-peer key: a short prefix and a name
+// The metadata label that says a peer speaks the broadcast tree (Meta::tree_broadcast). Peer
+// files refuse '@' in label keys, so no user label can collide; older peers show it as a label.
+inline constexpr std::string_view kTreeLabel = "@gossip";
+inline constexpr std::string_view kTreeLabelValue = "tree";
 constexpr std::size_t kMaxCompoundParts = 255;
 
 enum class Type : std::uint8_t {
@@ -31,6 +36,8 @@ enum class Type : std::uint8_t {
   compound = 9,
   state = 10,       // replicated-state deltas: a Store batch (piggybacked, or whole on stream)
   state_sync = 11,  // the last step of a state push-pull (stream channel only)
+  tree = 12,        // broadcast tree of per-peer values (tree.hpp); sent only to peers that say
+                    // they speak it (Meta::tree_broadcast): older peers refuse the type
 };
 
 struct Ping {
@@ -89,9 +96,22 @@ struct StateDelta {
 struct StateSync {
   Bytes message;  // an encoded store push-pull message (the final step)
 };
+// The broadcast tree's messages (Plumtree: eager push, lazy announcement, graft, prune).
+enum class TreeKind : std::uint8_t { push = 0, ihave = 1, graft = 2, prune = 3 };
+struct TreeId {
+  std::string key;  // a per-peer key (status/<peer>, usage/<peer>): its owner is the origin
+  std::uint64_t hlc = 0;
+  friend bool operator==(const TreeId&, const TreeId&) = default;
+};
+struct Tree {
+  TreeKind kind = TreeKind::push;
+  std::string from;          // the sender's member name
+  std::vector<TreeId> ids;   // ihave, graft
+  Bytes batch;               // push: a Store batch
+};
 
 using Message = std::variant<Ping, IndirectPing, Ack, Nack, Alive, Suspect, Dead, PushPull,
-                             StateDelta, StateSync>;
+                             StateDelta, StateSync, Tree>;
 
 // A whole packet: version + type + body.
 Bytes encode(const Message& m);
@@ -181,11 +201,23 @@ struct StateDeltaView {
 struct StateSyncView {
   std::span<const std::byte> message;
 };
+struct TreeIdView {
+  std::string_view key;
+  std::uint64_t hlc = 0;
+};
+struct TreeView {
+  TreeKind kind = TreeKind::push;
+  std::string_view from;
+  std::size_t first = 0;  // its ids are PacketView::tree_ids[first, first + count)
+  std::size_t count = 0;
+  std::span<const std::byte> batch;
+};
 using MessageView = std::variant<Ping, IndirectPing, Ack, Nack, AliveView, Suspect, Dead,
-                                 PushPullView, StateDeltaView, StateSyncView>;
+                                 PushPullView, StateDeltaView, StateSyncView, TreeView>;
 struct PacketView {
   std::vector<MessageView> messages;
-  std::vector<RecordView> records;  // of every push-pull in the packet
+  std::vector<RecordView> records;   // of every push-pull in the packet
+  std::vector<TreeIdView> tree_ids;  // of every tree message in the packet
 };
 bool decode_view(std::span<const std::byte> packet, PacketView& out);
 

@@ -82,7 +82,8 @@ void read_gossip(const Reader& rd, const toml::table& root, Experiment& x) {
             {"profile", "probe_interval", "probe_timeout", "gossip_interval", "push_pull_interval",
              "reconnect_timeout", "tombstone_ttl", "max_clock_skew", "indirect_checks",
              "suspicion_mult", "suspicion_max_mult", "gossip_nodes", "retransmit_mult",
-             "awareness_max", "gossip_to_the_dead", "stall_threshold", "stream_ping"},
+             "awareness_max", "gossip_to_the_dead", "stall_threshold", "stream_ping",
+             "tree_broadcast", "graft_timeout"},
             " in [gossip]");
     if (const auto* p = t->get("profile")) {
       std::string name = rd.string(*p, "gossip.profile");
@@ -117,6 +118,7 @@ void read_gossip(const Reader& rd, const toml::table& root, Experiment& x) {
   dur("max_clock_skew", c.max_clock_skew);
   dur("gossip_to_the_dead", c.gossip_to_the_dead);
   dur("stall_threshold", c.stall_threshold);
+  dur("graft_timeout", c.graft_timeout);
   num("indirect_checks", 0, c.indirect_checks);
   num("suspicion_mult", 1, c.suspicion_mult);
   num("suspicion_max_mult", 1, c.suspicion_max_mult);
@@ -124,6 +126,8 @@ void read_gossip(const Reader& rd, const toml::table& root, Experiment& x) {
   num("retransmit_mult", 1, c.retransmit_mult);
   num("awareness_max", 1, c.awareness_max);
   if (const auto* v = t->get("stream_ping")) c.stream_ping = rd.boolean(*v, "gossip.stream_ping");
+  if (const auto* v = t->get("tree_broadcast"))
+    c.tree_broadcast = rd.boolean(*v, "gossip.tree_broadcast");
   if (std::string why = c.validate(); !why.empty()) rd.fail(*n, "[gossip]: " + why);
 }
 

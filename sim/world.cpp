@@ -153,6 +153,7 @@ std::uint32_t World::add_peer(const ExperimentNode& n) {
   p.meta.zone = n.zone;
   p.meta.cpu_milli = n.cpu_milli;
   p.meta.memory_mib = n.memory_mib;
+  p.meta.tree_broadcast = x_.gossip.tree_broadcast;  // as the engine says of itself
   p.meta.ready = true;
   if (x_.clock_skew > 0) p.skew = clock_rng_.between(-x_.clock_skew, x_.clock_skew);
   const std::string name = p.name;

@@ -55,6 +55,7 @@ Meta any_meta(Rng& r) {
   m.algorithm_version = static_cast<std::uint32_t>(any_uint(r));
   m.ready = r.chance(1, 2);
   m.schedulable = r.chance(1, 2);
+  m.tree_broadcast = r.chance(1, 2);
   return m;
 }
 Bytes any_bytes(Rng& r) {
@@ -65,7 +66,7 @@ Bytes any_bytes(Rng& r) {
 }
 
 Message any_message(Rng& r) {
-  switch (r.below(10)) {
+  switch (r.below(11)) {
     case 0: return Ping{static_cast<std::uint32_t>(any_uint(r)), any_str(r), any_str(r), any_addr(r)};
     case 1: return IndirectPing{static_cast<std::uint32_t>(any_uint(r)), any_str(r), any_addr(r),
                                 r.chance(1, 2), any_str(r)};
@@ -86,6 +87,14 @@ Message any_message(Rng& r) {
       return p;
     }
     case 8: return StateDelta{any_bytes(r)};
+    case 9: {  // the shapes decoding accepts: a push with a batch, ids otherwise, a bare prune
+      Tree t{static_cast<TreeKind>(r.below(4)), any_name(r), {}, {}};
+      if (t.kind == TreeKind::push) t.batch = any_bytes(r);
+      if (t.kind == TreeKind::ihave || t.kind == TreeKind::graft)
+        for (std::size_t i = 0, n = 1 + r.below(20); i < n; ++i)
+          t.ids.push_back(TreeId{any_name(r), any_uint(r)});
+      return t;
+    }
     default: return StateSync{any_bytes(r)};
   }
 }

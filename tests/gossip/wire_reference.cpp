@@ -36,8 +36,10 @@ msgpack::sbuffer meta_buffer(const Meta& m) {
   Packer pk(&buf);
   pk.pack_array(8);
   pack_str(pk, m.zone);
-  pk.pack_map(static_cast<std::uint32_t>(m.labels.size()));
-  for (const auto& [k, v] : m.labels) {  // std::map: sorted, deterministic
+  std::map<std::string, std::string> labels = m.labels;  // the tree label in its sorted place
+  if (m.tree_broadcast) labels.emplace(std::string(kTreeLabel), std::string(kTreeLabelValue));
+  pk.pack_map(static_cast<std::uint32_t>(labels.size()));
+  for (const auto& [k, v] : labels) {  // std::map: sorted, deterministic
     pack_str(pk, k);
     pack_str(pk, v);
   }
@@ -104,6 +106,18 @@ struct BodyPacker {
   void operator()(const StateSync& m) {
     pack_bin(pk, reinterpret_cast<const char*>(m.message.data()), m.message.size());
   }
+  void operator()(const Tree& m) {
+    pk.pack_array(4);
+    pk.pack_uint8(static_cast<std::uint8_t>(m.kind));
+    pack_str(pk, m.from);
+    pk.pack_array(static_cast<std::uint32_t>(m.ids.size()));
+    for (const auto& id : m.ids) {
+      pk.pack_array(2);
+      pack_str(pk, id.key);
+      pk.pack_uint64(id.hlc);
+    }
+    pack_bin(pk, reinterpret_cast<const char*>(m.batch.data()), m.batch.size());
+  }
   void operator()(const PushPull& m) {
     pk.pack_array(4);
     pack_bool(pk, m.join);
@@ -134,6 +148,7 @@ Type type_of(const Message& m) {
         else if constexpr (std::is_same_v<T, Dead>) return Type::dead;
         else if constexpr (std::is_same_v<T, StateDelta>) return Type::state;
         else if constexpr (std::is_same_v<T, StateSync>) return Type::state_sync;
+        else if constexpr (std::is_same_v<T, Tree>) return Type::tree;
         else return Type::push_pull;
       },
       m);
@@ -230,11 +245,17 @@ bool get_meta(const Obj& o, Meta& m, std::size_t& bytes) {
   if (!f || !get_str(f[0], m.zone, kMaxMetaBytes)) return false;
   if (f[1].type != msgpack::type::MAP) return false;
   m.labels.clear();
+  m.tree_broadcast = false;
   for (std::uint32_t i = 0; i < f[1].via.map.size; ++i) {
     std::string k, v;
     if (!get_str(f[1].via.map.ptr[i].key, k, kMaxMetaBytes) ||
         !get_str(f[1].via.map.ptr[i].val, v, kMaxMetaBytes))
       return false;
+    if (k == kTreeLabel) {
+      if (m.tree_broadcast) return false;
+      m.tree_broadcast = v == kTreeLabelValue;
+      continue;
+    }
     if (!m.labels.emplace(std::move(k), std::move(v)).second) return false;  // duplicate key
   }
   return get_i64(f[2], m.cpu_milli) && get_i64(f[3], m.memory_mib) &&
@@ -328,13 +349,36 @@ bool decode_body(Type t, const Obj& o, std::vector<Message>& out) {
       out.emplace_back(std::move(m));
       return true;
     }
+    case Type::tree: {
+      Tree m;
+      const Obj* f = get_array(o, 4);
+      std::uint64_t kind;
+      if (!f || !get_u64(f[0], kind) || kind > static_cast<std::uint64_t>(TreeKind::prune) ||
+          !get_str(f[1], m.from, kMaxNameBytes) || m.from.empty() ||
+          f[2].type != msgpack::type::ARRAY || !get_bin(f[3], m.batch))
+        return false;
+      m.kind = static_cast<TreeKind>(kind);
+      for (std::uint32_t i = 0; i < f[2].via.array.size; ++i) {
+        TreeId id;
+        const Obj* g = get_array(f[2].via.array.ptr[i], 2);
+        if (!g || !get_str(g[0], id.key, kMaxTreeKeyBytes) || id.key.empty() ||
+            !get_u64(g[1], id.hlc))
+          return false;
+        m.ids.push_back(std::move(id));
+      }
+      const bool push = m.kind == TreeKind::push;
+      if (push == m.batch.empty() || (push || m.kind == TreeKind::prune) != m.ids.empty())
+        return false;
+      out.emplace_back(std::move(m));
+      return true;
+    }
     case Type::compound:
       return false;
   }
   return false;
 }
 
-bool is_known_type(std::uint8_t t) { return t >= 1 && t <= 11; }
+bool is_known_type(std::uint8_t t) { return t >= 1 && t <= 12; }
 
 // type byte + msgpack body
 bool decode_part(const char* p, std::size_t len, std::vector<Message>& out) {

@@ -1,0 +1,54 @@
+// The broadcast tree's state: Plumtree (Leitao, Pereira, Rodrigues, "Epidemic Broadcast Trees",
+// SRDS 2007) over SWIM's membership, for per-peer values (status/<peer>, usage/<peer>).
+//
+// Each peer keeps a few links to other members, each eager or lazy. A value new to us goes at
+// once (each gossip interval) whole to the eager links and as an id (key, hlc) to the lazy
+// ones. A value that arrives twice proves a cycle: the second sender is pruned to lazy, so the
+// eager links settle into a spanning tree and each peer receives each value about once instead
+// of retransmit_mult * log10(n) times. An id announced by a lazy link whose value the tree did
+// not bring within graft_timeout is asked for (graft), which also makes that link eager: the
+// tree repairs itself around loss and departed members. Push-pull still repairs the rest.
+// Links are picked at random among live members (gossip_nodes + 1 of our own choosing, plus
+// whoever links to us, up to kMaxLinks); a departed member's link is dropped.
+//
+// Plain data, owned and driven by the engine (engine_tree.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gossip/store.hpp"
+#include "gossip/types.hpp"
+
+namespace shoal::gossip {
+
+struct BroadcastTree {
+  static constexpr std::size_t kMaxLinks = 16;
+  static constexpr std::size_t kMaxAnnouncers = 4;  // remembered per missing value
+
+  struct Pending {
+    Store::Fresh fresh;
+    std::string source;  // the link it came from (empty: ours, or from push-pull)
+  };
+  struct Missing {
+    std::uint64_t hlc = 0;
+    std::vector<std::string> announcers;  // lazy links that have it, in the order they said
+    Micros deadline = 0;                  // graft the next announcer then
+  };
+
+  std::map<std::string, bool, std::less<>> links;  // member name -> eager
+  std::vector<Pending> pending;                    // to send at the next gossip interval
+  std::map<std::string, Missing, std::less<>> missing;  // by key
+
+  std::size_t eager_count() const {
+    std::size_t n = 0;
+    for (const auto& [name, eager] : links) n += eager;
+    return n;
+  }
+};
+
+}  // namespace shoal::gossip
