@@ -61,6 +61,8 @@ std::string Config::validate() const {
   if (suspicion_max_mult < 1) return "suspicion_max_mult must be >= 1";
   if (gossip_interval <= 0) return "gossip_interval must be > 0";
   if (gossip_nodes < 1) return "gossip_nodes must be >= 1";
+  if (graft_timeout <= 0) return "graft_timeout must be > 0";
+  if (tree_min_members < 2) return "tree_min_members must be >= 2";
   if (retransmit_mult < 1) return "retransmit_mult must be >= 1";
   if (push_pull_interval <= 0) return "push_pull_interval must be > 0";
   if (push_pull_reply_burst < 1 || push_pull_reply_interval < 0)

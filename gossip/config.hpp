@@ -62,6 +62,10 @@ struct Config {
   // gossip/tree.hpp) instead of the epidemic: each peer receives each value about once. Used
   // only while every live member says it speaks it; otherwise the epidemic carries them.
   bool tree_broadcast = true;
+  // ... and only from this many live members on: below it the epidemic costs little (8 sends
+  // of a value per peer) and rides on every probe packet at once, which the tree's flush each
+  // gossip interval cannot beat under heavy loss.
+  int tree_min_members = 32;
   // A value announced to us but not received along the tree this long after: we graft.
   Micros graft_timeout = 400 * kMillis;
 

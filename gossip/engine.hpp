@@ -218,7 +218,10 @@ class Engine {
   // The broadcast tree (engine_tree.cpp, tree.hpp).
   void on_tree(Clock now, const wire::TreeView& m, std::span<const wire::TreeIdView> ids,
                Outbox& out);
-  bool tree_on() const { return cfg_.tree_broadcast && legacy_live_ == 0; }
+  bool tree_on() const {
+    return cfg_.tree_broadcast && legacy_live_ == 0 &&
+           live_ >= static_cast<std::size_t>(cfg_.tree_min_members);
+  }
   void tree_round(Clock now, Outbox& out);
   void tree_keep_links(Clock now);
   void tree_flush(Outbox& out);

@@ -41,8 +41,16 @@ void Engine::tree_keep_links(Clock now) {
   });
   const std::size_t want = static_cast<std::size_t>(cfg_.gossip_nodes) + 1;
   if (tree_.links.size() >= want) return;
-  for (std::uint32_t i : pick_random(want - tree_.links.size(), kNoSlot, now.mono, false))
-    tree_link(name_of(slots_[i]), true);
+  // New links start eager up to kEagerLinks, lazy after: random 2-out graphs are connected, and
+  // lazy links announce what we push from the start, so a push lost before the tree has
+  // formed is grafted rather than left to push-pull.
+  std::size_t eager = tree_.eager_count();
+  for (std::uint32_t i : pick_random(want - tree_.links.size(), kNoSlot, now.mono, false)) {
+    const std::string& name = name_of(slots_[i]);
+    if (tree_.links.count(name)) continue;
+    tree_link(name, eager < BroadcastTree::kEagerLinks);
+    ++eager;
+  }
 }
 
 bool Engine::tree_link(const std::string& name, bool eager) {
@@ -76,7 +84,7 @@ void Engine::tree_send(const std::string& to, const wire::Tree& m, Outbox& out) 
 // Each pending value goes whole to every eager link and as an id to every lazy one, except
 // the link it came from; as many datagrams as it takes.
 void Engine::tree_flush(Outbox& out) {
-  if (tree_.pending.empty()) return;
+  if (tree_.pending.empty() && tree_.recent.empty()) return;
   const std::size_t room = tree_room();
   for (const auto& [name, eager] : tree_.links) {
     wire::Tree m{eager ? wire::TreeKind::push : wire::TreeKind::ihave, self_.name, {}, {}};
@@ -89,16 +97,21 @@ void Engine::tree_flush(Outbox& out) {
       m.ids.clear();
       used = 0;
     };
-    for (const auto& p : tree_.pending) {
-      if (p.source == name) continue;
+    auto add = [&](const BroadcastTree::Pending& p) {
+      if (p.source == name) return;
       const std::size_t size = eager ? p.fresh.encoded.size() : p.fresh.key.size() + kIdOverhead;
       if (used > 0 && used + size > room) send();
       used += size;
       if (eager) batch.push_back(&p.fresh.encoded);
       else m.ids.push_back(wire::TreeId{p.fresh.key, p.fresh.hlc});
-    }
+    };
+    for (const auto& p : tree_.pending) add(p);
+    if (!eager)
+      for (const auto& p : tree_.recent) add(p);
     send();
   }
+  for (auto& p : tree_.pending) p.fresh.encoded = Bytes{};  // ids are all `recent` needs
+  tree_.recent = std::move(tree_.pending);
   tree_.pending.clear();
 }
 
@@ -108,14 +121,15 @@ void Engine::tree_graft_missing(Clock now, Outbox& out) {
   std::map<std::string, std::vector<wire::TreeId>> grafts;
   for (auto it = tree_.missing.begin(); it != tree_.missing.end();) {
     BroadcastTree::Missing& m = it->second;
-    const auto held = store_.version_of(it->first);
-    if ((held && held->hlc >= m.hlc) || (m.deadline <= now.mono && m.announcers.empty())) {
-      it = tree_.missing.erase(it);  // arrived, or nobody left to ask: push-pull repairs it
+    if (store_.held_hlc(it->first) >= m.hlc ||
+        (m.deadline <= now.mono && m.grafts >= BroadcastTree::kMaxGrafts)) {
+      it = tree_.missing.erase(it);  // arrived, or asked often enough: push-pull repairs it
       continue;
     }
     if (m.deadline <= now.mono) {
-      grafts[m.announcers.front()].push_back(wire::TreeId{it->first, m.hlc});
-      m.announcers.erase(m.announcers.begin());
+      const std::string& from = m.announcers[static_cast<std::size_t>(m.grafts) % m.announcers.size()];
+      grafts[from].push_back(wire::TreeId{it->first, m.hlc});
+      ++m.grafts;
       m.deadline = now.mono + cfg_.graft_timeout;
     }
     ++it;
@@ -140,13 +154,12 @@ void Engine::tree_graft_missing(Clock now, Outbox& out) {
 }
 
 void Engine::tree_note_missing(Clock now, const wire::TreeIdView& id, const std::string& from) {
-  // Only a per-peer key of a member can be missing: the table is bounded by the membership.
-  const auto owner = per_peer_owner(id.key);
-  if (!owner || find_slot(*owner) == kNoSlot) return;
-  const auto held = store_.version_of(id.key);
-  if (held && held->hlc >= id.hlc) return;
+  if (store_.held_hlc(id.key) >= id.hlc) return;  // the common case: we have it
   auto it = tree_.missing.find(id.key);
   if (it == tree_.missing.end()) {
+    // Only a per-peer key of a member can be missing: the table is bounded by the membership.
+    const auto owner = per_peer_owner(id.key);
+    if (!owner || find_slot(*owner) == kNoSlot) return;
     if (tree_.missing.size() >= 2 * member_count() + 16) return;
     it = tree_.missing.emplace(std::string(id.key), BroadcastTree::Missing{}).first;
     it->second.deadline = now.mono + cfg_.graft_timeout;
@@ -186,10 +199,10 @@ void Engine::on_tree(Clock now, const wire::TreeView& m, std::span<const wire::T
       }
       ++stats_.state_batches_in;
       if (store_.tree_lane()) tree_collect(from);
-      if (counts->applied > 0) {
+      if (counts->stale <= counts->applied) {
         tree_link(from, true);
-      } else if (counts->stale > 0 && tree_.eager_count() > 1) {
-        // All of it we had: a second path. Prune it, unless it is our last eager link.
+      } else if (tree_.eager_count() > 1) {
+        // Mostly what we had: a second path. Prune it, unless it is our last eager link.
         const auto it = tree_.links.find(from);
         if (it != tree_.links.end() && it->second) {
           it->second = false;

@@ -155,6 +155,7 @@ class Store {
   const Entry* find(std::string_view key) const;   // tombstones included
   const Bytes* get(std::string_view key) const;    // live values only
   std::optional<Version> version_of(std::string_view key) const;  // tombstones included
+  std::uint64_t held_hlc(std::string_view key) const;  // its version's hlc; 0 for no entry
   // Live keys starting with `prefix` and their versions, ordered by key.
   std::vector<std::pair<std::string, Version>> versions_with_prefix(std::string_view prefix) const;
   // The view-hash input: versions of the live `spec/` keys.

@@ -126,6 +126,11 @@ std::optional<Version> Store::version_of(std::string_view key) const {
   return e->version;
 }
 
+std::uint64_t Store::held_hlc(std::string_view key) const {
+  const std::size_t cell = find_cell(key, hash_of(key));
+  return cell == kNoCell ? 0 : cells_[cell].hlc;
+}
+
 std::vector<std::pair<std::string, Version>> Store::versions_with_prefix(
     std::string_view prefix) const {
   std::vector<std::pair<std::string, Version>> out;

@@ -27,7 +27,8 @@
 // "Peer file"): profile, probe_interval, probe_timeout, gossip_interval, push_pull_interval,
 // reconnect_timeout, tombstone_ttl, max_clock_skew (durations); indirect_checks, suspicion_mult,
 // suspicion_max_mult, gossip_nodes, retransmit_mult (integers); plus the simulator's own
-// awareness_max (integer), gossip_to_the_dead, stall_threshold (durations), stream_ping (bool).
+// awareness_max (integer), gossip_to_the_dead, stall_threshold (durations), stream_ping (bool),
+// tree_broadcast (bool) and graft_timeout (duration) (gossip/tree.hpp).
 // The result, validated by gossip::Config::validate, is Experiment::gossip.
 // `nodes` is resolved relative to the experiment file's folder (absolute paths as given).
 // Pure parsing apart from reading the files: errors are values `path:line:col: message`.

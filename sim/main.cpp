@@ -40,7 +40,7 @@ bool parse_synthetic(const std::string& text, std::size_t& peers, std::size_t& i
 // `shoal-sim run EXP.toml [--out R.json] [--seed N]`: exit 0 ok, 1 an invariant failed or an
 // output could not be written, 2 bad input.
 int run_command(const std::string& path, const std::string& out, std::optional<std::uint64_t> seed,
-                bool quiet) {
+                const std::string& tree, bool quiet) {
   auto loaded = shoal::sim::load_experiment(path);
   if (auto* e = std::get_if<shoal::sim::ExperimentError>(&loaded)) {
     std::cerr << e->message << "\n";
@@ -48,9 +48,11 @@ int run_command(const std::string& path, const std::string& out, std::optional<s
   }
   auto x = std::get<shoal::sim::Experiment>(std::move(loaded));
   if (seed) x.seed = *seed;
+  if (!tree.empty()) x.gossip.tree_broadcast = tree == "on";
   shoal::sim::RunOptions opt;
   opt.progress = !quiet;
   auto r = shoal::sim::run_experiment(x, opt);
+  r.report["tree_broadcast"] = x.gossip.tree_broadcast;
   const std::string replay = "shoal-sim run " + path + " --seed " + std::to_string(x.seed);
   if (!r.failure.empty()) {
     std::cerr << "shoal-sim: invariant failed: " << r.failure << "\n"
@@ -112,6 +114,7 @@ struct RunCommand {
   CLI::App* sub;
   std::string path, out;
   std::optional<std::uint64_t> seed;
+  std::string tree;
   bool quiet = false;
   explicit RunCommand(CLI::App& app) {
     sub = app.add_subcommand(
@@ -121,9 +124,13 @@ struct RunCommand {
     sub->add_option("experiment", path, "the experiment file (.toml)")->required();
     sub->add_option("--out", out, "write the report here (and .csv/.svg beside it)");
     sub->add_option("--seed", seed, "override the experiment's seed (replays a failure)");
+    sub->add_option("--tree-broadcast", tree,
+                    "override [gossip] tree_broadcast: per-peer values along the broadcast tree "
+                    "(on) or by the epidemic (off)")
+        ->check(CLI::IsMember({"on", "off"}));
     sub->add_flag("--quiet", quiet, "no progress lines on stderr");
   }
-  int run() const { return run_command(path, out, seed, quiet); }
+  int run() const { return run_command(path, out, seed, tree, quiet); }
 };
 
 // `shoal-sim validate [--sizes 16,64,256] [--json] ...`.

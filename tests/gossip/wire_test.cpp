@@ -156,3 +156,39 @@ TEST_CASE("wire: encode_push_pull from references gives the bytes of encode(Push
   pp.state.clear();
   CHECK(encode_push_pull(true, false, {}, {}) == encode(pp));
 }
+
+TEST_CASE("wire: tree messages round-trip, and a shape of one kind with another's fields is refused") {
+  auto ih = roundtrip(Tree{TreeKind::ihave, "p1", {{"status/p2", 77}, {"usage/p3", 1}}, {}});
+  CHECK(ih.kind == TreeKind::ihave);
+  CHECK(ih.from == "p1");
+  CHECK(ih.ids == std::vector<TreeId>{{"status/p2", 77}, {"usage/p3", 1}});
+  CHECK(roundtrip(Tree{TreeKind::push, "p1", {}, Bytes(3, std::byte{1})}).batch.size() == 3);
+  CHECK(roundtrip(Tree{TreeKind::graft, "p1", {{"status/p2", 5}}, {}}).ids.size() == 1);
+  CHECK(roundtrip(Tree{TreeKind::prune, "p1", {}, {}}).kind == TreeKind::prune);
+  std::vector<Message> out;
+  const Bytes one(1, std::byte{1});
+  CHECK_FALSE(decode(encode(Tree{TreeKind::push, "p1", {}, {}}), out));  // push without values
+  CHECK_FALSE(decode(encode(Tree{TreeKind::push, "p1", {{"status/a", 1}}, one}), out));
+  CHECK_FALSE(decode(encode(Tree{TreeKind::ihave, "p1", {}, {}}), out));  // nothing announced
+  CHECK_FALSE(decode(encode(Tree{TreeKind::graft, "p1", {{"status/a", 1}}, one}), out));
+  CHECK_FALSE(decode(encode(Tree{TreeKind::prune, "p1", {{"status/a", 1}}, {}}), out));
+  CHECK_FALSE(decode(encode(Tree{TreeKind::prune, "", {}, {}}), out));  // no sender
+  CHECK_FALSE(decode(encode(Tree{TreeKind::ihave, "p1", {{"", 1}}, {}}), out));  // empty key
+  CHECK_FALSE(decode(encode(Tree{TreeKind::ihave, "p1", {{std::string(600, 'k'), 1}}, {}}), out));
+  Bytes bad_kind = encode(Tree{TreeKind::prune, "p1", {}, {}});
+  bad_kind[3] = std::byte{4};  // after version, type and the array header: the kind
+  CHECK_FALSE(decode(bad_kind, out));
+}
+
+TEST_CASE("wire: the tree label rides in metadata, in its sorted place, and never as a label") {
+  Meta m = sample_meta();
+  m.labels["0rack"] = "1";  // sorts before '@'
+  m.tree_broadcast = true;
+  const Bytes b = encode_meta(m);
+  Meta back;
+  REQUIRE(decode_meta(b, back));
+  CHECK(back == m);
+  CHECK(back.labels.count(std::string(kTreeLabel)) == 0);
+  m.tree_broadcast = false;
+  CHECK(encode_meta(m).size() < b.size());
+}
