@@ -67,6 +67,13 @@ TEST_CASE("canary on 2 real peers: one canary waits for shoal promote, then the 
         Json::parse(R"([{"service":"web","version":")" + v2 + R"(","canaries":1}])"));
   CHECK(live_hashes(c) == std::multiset<std::string>{v1, v2});
 
+  // A promotion is a change: over TCP without the token it is refused (nothing written).
+  auto tcp = shoal::node::http_call("127.0.0.1", c.peer(1).api_port, "POST", "/v1/promote",
+                                    R"({"service":"web"})", "", 5000);
+  REQUIRE(tcp.ok);
+  CHECK(tcp.status == 403);
+  CHECK((*c.get(0, "/v1/services"))[0].value("deployment", Json()) == "awaiting_promotion");
+
   // Promote through peer 1: peer 0 reads the same key and both roll on.
   auto [prc, pout] = c.cli({"promote", "web", "--api", api_addr(c, 1)});
   INFO(pout);
