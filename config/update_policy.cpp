@@ -29,9 +29,9 @@ void read_update(Reader& r, const toml::node& n, ServiceSpec& s) {
     if (auto b = r.boolean(v, "update.auto_revert")) u.auto_revert = *b;
   });
   with(*t, "canary", [&](const toml::node& v) {
-    auto i = r.integer(v, "update.canary", 0);
-    if (i && *i > 0)
-      r.error(v, "update.canary > 0 is not supported yet (needs `shoal promote`); use 0");
+    // At most replicas: the validator says so (it knows the mode, read after this table).
+    if (auto i = r.integer(v, "update.canary", 0, SpecLimits{}.max_replicas))
+      u.canary = static_cast<int>(*i);
   });
   s.update = u;
 }

@@ -9,7 +9,9 @@
 //   healthy_deadline = "5m"         for auto_revert
 //   auto_revert      = false        true: a failed version is replaced by the last healthy
 //                                   one on every peer (node/peer/auto_revert.hpp)
-//   canary           = 0            > 0 is refused for now (needs `shoal promote`)
+//   canary           = 0            N > 0: only the N lowest-ranked instances take a new
+//                                   version until `shoal promote` (node/peer/canary.hpp);
+//                                   0..replicas, 0 with mode = "global"
 #pragma once
 
 #include "config/spec.hpp"

@@ -148,6 +148,19 @@ void check_exec(Checker& c, const ServiceSpec& s) {
                       " bytes, more than " + std::to_string(kMaxExecBytes));
 }
 
+// Canaries are the lowest-ranked instances of a replicated service (placement/rollout.hpp):
+// at most `replicas` of them; a global service has no such count (as Nomad's system jobs).
+void check_canary(Checker& c, const ServiceSpec& s) {
+  const int n = s.update->canary;
+  if (n <= 0) return;
+  if (s.placement.mode == Placement::Mode::global) {
+    c.fail("update.canary", "update.canary has no meaning with mode = \"global\"; use 0 or remove it");
+  } else if (n > s.replicas) {
+    c.fail("update.canary", "update.canary must be from 0 to replicas (" + std::to_string(s.replicas) +
+                                "), not " + std::to_string(n));
+  }
+}
+
 void check_placement(Checker& c, const ServiceSpec& s, const SpecLimits& limits) {
   c.range("placement.max_per_peer", s.placement.max_per_peer, 0, limits.max_replicas);
   if (s.placement.constraints.size() > kMaxConstraints)
@@ -201,6 +214,7 @@ std::vector<SpecIssue> validate(const ServiceSpec& s, const SpecLimits& limits) 
     c.duration("update.min_healthy_time", s.update->min_healthy_time, 0);
     c.duration("update.healthy_deadline", s.update->healthy_deadline, 1);
     c.range("update.canary", s.update->canary, 0, limits.max_replicas);
+    check_canary(c, s);
   }
   if (const auto& p = s.reschedule) {
     c.range("reschedule.attempts", p->attempts, 1, ReschedulePolicy::kMaxAttempts);

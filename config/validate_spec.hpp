@@ -17,7 +17,7 @@
 //                   interval), and a gossiped spec is not refused for it; probes cap it at run
 //                   time (runtime::capped_timeout)
 //   update          parallelism 1..max_replicas; min_healthy_time 0 .. 1 year; healthy_deadline
-//                   1 ms .. 1 year; canary 0..max_replicas
+//                   1 ms .. 1 year; canary 0..replicas (0 with mode = "global")
 //   counts          restart.max_attempts 0..1,000,000; health.retries 1..1,000;
 //                   placement.max_per_peer 0..max_replicas; at most 64 constraints
 //   strings         every string valid UTF-8 without NUL (argv and env reach execve and JSON);

@@ -539,6 +539,7 @@ class Agent {
         {"POST", "/v1/plan", [this](R r, Rest) { return services_api_.plan(r); }},
         {"GET", "/v1/history/", [this](R, Rest name) { return deploy_api_.history(name); }},
         {"POST", "/v1/revert", [this](R r, Rest) { return deploy_api_.revert(r); }},
+        {"POST", "/v1/promote", [this](R r, Rest) { return deploy_api_.promote(r); }},
         {"GET", "/v1/keys",
          [this](R, Rest) {
            auto reply = keys_.view();
@@ -585,6 +586,7 @@ class Agent {
     f.events_held = events_api_.held();
     Json j = node::status_json(f);
     j["reverted"] = reverts_json(desired_.reverts());
+    j["awaiting_promotion"] = deploy_api_.awaiting_promotion();
     return j;
   }
 

@@ -26,7 +26,7 @@ std::vector<Command> all_commands(CLI::App& app, ApiFlags& api, CliIo io) {
           endpoints_command(app, api, io), what_if_command(app, api, io),
           events_command(app, api, io),   logs_command(app, api, io),
           top_command(app, api, io),      status_command(app, api, io),   apply_command(app, api, io),
-          history_command(app, api, io),  revert_command(app, api, io),
+          history_command(app, api, io),  revert_command(app, api, io),   promote_command(app, api, io),
           delete_command(app, api, io),   check_command(app, io),
           convert_command(app, io),       keygen_command(app, io),
           keys_command(app, api, io),     version_command(app, io),

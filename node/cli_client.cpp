@@ -13,6 +13,7 @@
 #include "config/units.hpp"
 #include "gossip/keyring.hpp"
 #include "node/api_guard.hpp"
+#include "node/cli_deploy.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/http.hpp"
 #include "node/persist.hpp"
@@ -241,6 +242,15 @@ std::string status_text(const Json& s) {
         << " failed (it stays in spec/ and its file until a new version is applied)\n";
     }
   }
+  if (s.contains("awaiting_promotion") && s["awaiting_promotion"].is_array()) {
+    for (const auto& a : s["awaiting_promotion"]) {
+      const std::string svc = table_cell(a.value("service", Json()));
+      o << "canaries:   service " << svc << " waits for promotion: version "
+        << table_cell(a.value("version", Json())) << " runs on " << canaries_text(a.value("canaries", Json()))
+        << " (`shoal promote " << svc << "` rolls it on, `shoal revert " << svc
+        << "` goes back)\n";
+    }
+  }
   if (s.contains("invalid_specs") && s["invalid_specs"].is_array()) {
     for (const auto& v : s["invalid_specs"]) {
       o << "refused:    spec " << table_cell(v.value("service", Json()));
@@ -282,7 +292,8 @@ int cmd_status(const ApiTarget& api, bool json, std::ostream& out, std::ostream&
 }
 
 std::string services_table(const Json& services) {
-  // A DEPLOYMENT column (rolling | healthy | failed) once some service has an update policy.
+  // A DEPLOYMENT column (rolling | healthy | failed | awaiting_promotion (N canaries) |
+  // reverted from HASH) once some service has an update policy.
   bool deployments = false;
   for (const auto& v : services) deployments = deployments || !v.value("deployment", Json()).is_null();
   std::vector<std::vector<std::string>> rows;
@@ -293,9 +304,11 @@ std::string services_table(const Json& services) {
     if (deployments) {
       const Json d = v.value("deployment", Json());
       const Json from = v.value("reverted_from", Json());
-      rows.back().push_back(d.is_null()          ? "-"
-                            : from.is_string() ? table_cell(d) + " from " + table_cell(from)
-                                               : table_cell(d));
+      std::string cell = d.is_null()          ? "-"
+                         : from.is_string() ? table_cell(d) + " from " + table_cell(from)
+                                            : table_cell(d);
+      if (d == "awaiting_promotion") cell += " (" + canaries_text(v.value("canaries", Json())) + ")";
+      rows.back().push_back(std::move(cell));
     }
   }
   if (deployments)

@@ -201,8 +201,9 @@ Command apply_command(CLI::App& app, ApiFlags& api, CliIo io) {
                 "start, restart, move, stop, keep or unplaced)");
   sub->add_flag("--json", o->json, "With --plan: print the plan as JSON {\"services\":[...]}; "
                                    "with --wait: one JSON object a line");
-  sub->add_flag("--wait", o->wait, "Then show the deployment until it is healthy (exit 0), or "
-                                   "failed or reverted (exit 1)");
+  sub->add_flag("--wait", o->wait, "Then show the deployment until it is healthy or waits for "
+                                   "`shoal promote` with its canaries (exit 0), or failed or "
+                                   "reverted (exit 1)");
   sub->add_option("--timeout", o->timeout, "With --wait: give up (exit 1) after this long (10m)");
   add_api_flags(sub, api);
   return {sub, nullptr, [o, io](const ApiTarget& t) {

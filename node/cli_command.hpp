@@ -55,8 +55,9 @@ Command status_command(CLI::App& app, ApiFlags& api, CliIo io);
 Command apply_command(CLI::App& app, ApiFlags& api, CliIo io);
 Command delete_command(CLI::App& app, ApiFlags& api, CliIo io);
 Command top_command(CLI::App& app, ApiFlags& api, CliIo io);  // node/cli_top.cpp
-// history and revert: node/cli_deploy.cpp.
+// history, revert and promote: node/cli_deploy.cpp.
 Command history_command(CLI::App& app, ApiFlags& api, CliIo io);
 Command revert_command(CLI::App& app, ApiFlags& api, CliIo io);
+Command promote_command(CLI::App& app, ApiFlags& api, CliIo io);
 
 }  // namespace shoal::node

@@ -72,6 +72,31 @@ Command revert_command(CLI::App& app, ApiFlags& api, CliIo io) {
           }};
 }
 
+Command promote_command(CLI::App& app, ApiFlags& api, CliIo io) {
+  auto service = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand("promote", "Let a deployment waiting with its canaries roll on");
+  sub->add_option("SERVICE", *service, "The service name")->required();
+  add_api_flags(sub, api);
+  sub->footer(
+      "For a service with update.canary = N: its version in force runs on N canaries until\n"
+      "this, from any peer (a change: authorised as `apply`); then the rollout replaces the rest\n"
+      "by its update policy. `shoal revert SERVICE` instead goes back to the last healthy\n"
+      "version. Exit 0 promoted, 1 refused (the deployment is not awaiting promotion: no\n"
+      "canaries, not yet healthy, already promoted) or peer unreachable, 2 bad input.");
+  return {sub, nullptr, [service, io](const ApiTarget& t) {
+            auto j = api_call(t, "POST", "/v1/promote", json_text(Json{{"service", *service}}), io.err,
+                              "promote");
+            if (!j) return 1;
+            io.out << "promoted " << *service << " version " << table_cell(j->value("version", Json()))
+                   << " on " << table_cell(j->value("peer", Json())) << "\n";
+            return 0;
+          }};
+}
+
+std::string canaries_text(const Json& n) {
+  return table_cell(n) + (n == 1 ? " canary" : " canaries");
+}
+
 std::string history_table(const Json& history) {
   std::vector<std::vector<std::string>> rows;
   if (history.is_array())
@@ -89,6 +114,7 @@ WaitVerdict judge_wait(const Json& history, const std::string& target_hash) {
   const Json outcome = last.value("outcome", Json());
   if (outcome == "healthy") return WaitVerdict::healthy;
   if (outcome == "failed" || outcome == "reverted") return WaitVerdict::failed;
+  if (outcome == "awaiting_promotion") return WaitVerdict::canary;
   return WaitVerdict::waiting;
 }
 
@@ -111,7 +137,7 @@ Json progress(const std::string& name, const Json& history, const Json& services
   if (services.is_array())
     for (const auto& s : services)
       if (s.value("name", Json()) == name) {
-        for (const char* k : {"replicas", "running", "healthy", "version", "reverted_from"})
+        for (const char* k : {"replicas", "running", "healthy", "version", "reverted_from", "canaries"})
           row[k] = s.value(k, Json());
       }
   return row;
@@ -127,6 +153,9 @@ std::string progress_text(const Json& p, double secs) {
                      table_cell(p.value("version", Json()));
   if (p.value("reverted_from", Json()).is_string())
     line += " (reverted from " + table_cell(p["reverted_from"]) + ")";
+  if (p.value("outcome", Json()) == "awaiting_promotion")
+    line += " on " + canaries_text(p.value("canaries", Json())) + ": `shoal promote " +
+            table_cell(p.value("service", Json())) + "` rolls it on, `shoal revert` goes back";
   return line;
 }
 
@@ -178,7 +207,7 @@ int cmd_apply_wait(const ApiTarget& api, const std::string& file, long long time
       all_done = all_done && w.verdict != WaitVerdict::waiting;
       any_bad = any_bad || w.verdict == WaitVerdict::failed || w.verdict == WaitVerdict::superseded;
     }
-    if (all_done) return any_bad ? 1 : 0;
+    if (all_done) return any_bad ? 1 : 0;  // a canary wait is done for --wait (0)
     if (secs * 1000 >= static_cast<double>(timeout_ms)) {
       err << "shoal apply: --wait: not healthy after " << timeout_ms / 1000.0 << " s\n";
       return 1;

@@ -31,9 +31,12 @@ std::string cli_examples(const std::string& command) {
       {"apply",
        "  shoal apply web.toml                 # validate, write into the peer's services_dir\n"
        "  shoal apply --plan web.toml          # only show what would change\n"
-       "  shoal apply --wait --timeout 5m web.toml   # exit 0 healthy, 1 failed or reverted\n"},
+       "  shoal apply --wait --timeout 5m web.toml   # exit 0 healthy (or canaries waiting for\n"
+       "                                             # `shoal promote`), 1 failed or reverted\n"},
       {"history", "  shoal history web\n  shoal history web --json\n"},
       {"revert", "  shoal revert web\n  shoal revert web --to 3\n"},
+      {"promote",
+       "  shoal promote web   # after `shoal apply --wait web.toml` exited 0 at the canaries\n"},
       {"delete", "  shoal delete web\n"},
       {"check",
        "  shoal check web.toml\n  shoal check /etc/shoal/peer.toml /etc/shoal/services/*.toml\n"

@@ -9,8 +9,10 @@
 #include "gossip/bytes.hpp"
 #include "node/api_response.hpp"
 #include "node/desired_state.hpp"
+#include "node/peer/canary.hpp"
 #include "node/peer/deploy_history.hpp"
 #include "node/peer/spec_gate.hpp"
+#include "placement/rollout.hpp"
 
 namespace shoal::node {
 
@@ -46,6 +48,33 @@ HttpResponse DeployApi::revert(const HttpRequest& r) {
   spdlog::info("{}: reverted to version {} ({}), was {}", service, p.version, p.to, p.from);
   return json_response(200, Json{{"service", service}, {"version", p.version}, {"from", p.from},
                                  {"to", p.to}, {"peer", gossip_.name()}});
+}
+
+HttpResponse DeployApi::promote(const HttpRequest& r) {
+  const Json body = Json::parse(r.body, nullptr, false);
+  if (!body.is_object() || !body.contains("service") || !body["service"].is_string())
+    return error_response(400, "expected {\"service\": \"NAME\"}");
+  const std::string service = body["service"].get<std::string>();
+  if (!valid_name(service)) return error_response(400, "not a service name: `" + printable(service) + "`");
+  const auto specs = desired_.specs();
+  const config::ServiceSpec* running = nullptr;
+  for (const auto& s : specs)
+    if (s.name == service) running = &s;
+  const std::string outcome =
+      running ? deployment_outcome(*running, desired_.reverts(), desired_.placed(specs), statuses_()) : "";
+  const PromotePlan p = plan_promote(service, running, running && running->update ? outcome : "");
+  if (p.status != 200) return error_response(p.status, p.error);
+  put(p.key, p.value);
+  spdlog::info("{}: version {} promoted: its rollout goes on past the canaries", service, p.hash);
+  return json_response(200, Json{{"service", service}, {"version", p.hash}, {"peer", gossip_.name()}});
+}
+
+Json DeployApi::awaiting_promotion() const {
+  const auto specs = desired_.specs();
+  bool any = false;  // the statuses are copied only when some service holds canaries
+  for (const auto& s : specs) any = any || placement::canaries_of(s) > 0;
+  if (!any) return Json::array();
+  return awaiting_json(specs, desired_.reverts(), desired_.placed(specs), statuses_());
 }
 
 bool DeployApi::latch_failed(const std::vector<config::ServiceSpec>& running,

@@ -1,7 +1,7 @@
 // Deployments on the peer's API and in its store (DESIGN "Deployments"): GET /v1/history/<name>,
-// POST /v1/revert (a write: the API guard lets it through as it does /v1/apply), and the latch
-// of failed versions as deploy/<name> (node/peer/auto_revert.hpp). The rules are node/peer's;
-// this holds the hooks into the agent. Io thread only.
+// POST /v1/revert and POST /v1/promote (writes: the API guard lets them through as it does
+// /v1/apply), and the latch of failed versions as deploy/<name> (node/peer/auto_revert.hpp).
+// The rules are node/peer's; this holds the hooks into the agent. Io thread only.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,11 @@ class DeployApi {
   HttpResponse history(const std::string& service) const;
   // {"service","to"?} -> {"service","version","from","to","peer"}
   HttpResponse revert(const HttpRequest& r);
+  // {"service"} -> {"service","version","peer"}: writes deploy/<name>/promoted
+  // (node/peer/canary.hpp) when the deployment awaits promotion in this view, else 409.
+  HttpResponse promote(const HttpRequest& r);
+  // `shoal status`'s "awaiting_promotion": [{"service","version","canaries"}].
+  nlohmann::json awaiting_promotion() const;
   // Writes deploy/<name> for each auto_revert version failed in this view (`running` and
   // `assignment`: DesiredState's); true when it did.
   bool latch_failed(const std::vector<config::ServiceSpec>& running,

@@ -45,7 +45,9 @@ std::vector<InstanceId> replaceable_now(const config::ServiceSpec& spec, const s
   if (not_ready >= p) return out;
   std::size_t slots = p - not_ready;
   // The window: ranks below first_not_done + p (every rank <= r - p is done).
-  const std::size_t end = std::min(reports.size(), first_not_done + p);
+  std::size_t end = std::min(reports.size(), first_not_done + p);
+  // Canaries: nothing past the first `canary` ranks until the version is promoted.
+  if (const int c = canaries_of(spec); c > 0) end = std::min(end, static_cast<std::size_t>(c));
   for (std::size_t i = first_not_done; i < end && slots > 0; ++i) {
     if (cls[i] != RolloutClass::stale) continue;
     out.push_back(reports[i].id);
@@ -59,18 +61,25 @@ std::string_view to_string(Deployment d) {
     case Deployment::rolling: return "rolling";
     case Deployment::healthy: return "healthy";
     case Deployment::failed: return "failed";
+    case Deployment::awaiting_promotion: return "awaiting_promotion";
   }
   return "rolling";
 }
 
 Deployment deployment_state(const config::ServiceSpec& spec, const std::string& hash,
                             const std::vector<RolloutReport>& reports) {
+  const auto canaries = static_cast<std::size_t>(canaries_of(spec));
   bool all_done = true;
-  for (const auto& r : reports) {
+  bool canaries_done = canaries > 0;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const RolloutReport& r = reports[i];
     if (r.reported && r.spec_hash == hash && r.overdue) return Deployment::failed;
-    all_done = all_done && classify(r, spec, hash) == RolloutClass::done;
+    const bool done = classify(r, spec, hash) == RolloutClass::done;
+    all_done = all_done && done;
+    if (i < canaries) canaries_done = canaries_done && done;
   }
-  return all_done ? Deployment::healthy : Deployment::rolling;
+  if (all_done) return Deployment::healthy;
+  return canaries_done ? Deployment::awaiting_promotion : Deployment::rolling;
 }
 
 }  // namespace shoal::placement

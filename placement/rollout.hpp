@@ -17,8 +17,13 @@
 // lowest instance not done, and at most `parallelism` are down because of the rollout. The
 // budget is evaluated on the peer's view: a failure it has not heard of yet is not counted.
 // A new version that never turns healthy stays at `parallelism` unready instances.
+// Canaries (update.canary = N > 0 in the spec passed in; node/peer/canary.hpp zeroes it once
+// the version is promoted, reverted or a revert): only the N lowest-ranked instances may be
+// replaced, so N copies of the new version run beside the old ones until the promotion, which
+// every peer reads from the same replicated key; then the rule above goes on from rank N.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,15 +59,22 @@ std::vector<InstanceId> replaceable_now(const config::ServiceSpec& spec, const s
 
 // Where the rollout to `hash` stands, from the same reports: failed once any instance at
 // `hash` is reported overdue (it did not settle within healthy_deadline of its first start
-// there, as its owner measured), healthy once every instance is done, else rolling. Every peer
-// derives the same verdict from the same statuses, with no coordinator.
-enum class Deployment { rolling, healthy, failed };
+// there, as its owner measured), healthy once every instance is done, awaiting_promotion when
+// the spec holds canaries and its canaries (the first min(canary, size) reports) are done but
+// not every instance, else rolling. Every peer derives the same verdict from the same
+// statuses, with no coordinator.
+enum class Deployment { rolling, healthy, failed, awaiting_promotion };
 std::string_view to_string(Deployment d);
 Deployment deployment_state(const config::ServiceSpec& spec, const std::string& hash,
                             const std::vector<RolloutReport>& reports);
 
 // A local copy ready (healthy, or running without a health check) since `ready_since` is
 // settled at `now` once min_healthy_time has passed.
+// The canaries `spec` holds back the rollout for: update.canary, 0 without a policy.
+inline int canaries_of(const config::ServiceSpec& spec) {
+  return spec.update ? std::max(spec.update->canary, 0) : 0;
+}
+
 inline bool settled_at(Millis now, Millis ready_since, Millis min_healthy_time) {
   return now - ready_since >= min_healthy_time;
 }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "placement/contained.hpp"
+#include "placement/rollout.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::node {
@@ -47,6 +48,18 @@ PlannedInstance plan_instance(std::uint32_t index, const placement::Placed* befo
   return p;
 }
 
+// A changed spec held by canaries (node/peer/canary.hpp): its N lowest-ranked placed
+// instances restart now, the others' restarts wait for `shoal promote`.
+void mark_canaries(PlannedService& ps, int canaries) {
+  if (canaries <= 0) return;
+  int rank = 0;
+  for (PlannedInstance& i : ps.instances) {
+    if (!i.to) continue;
+    const bool canary = rank++ < canaries;
+    if (i.action == "restart") i.reason = canary ? "canary" : "after shoal promote";
+  }
+}
+
 }  // namespace
 
 ApplyPlan plan_apply(const placement::View& view, const placement::Assignment& now,
@@ -80,6 +93,7 @@ ApplyPlan plan_apply(const placement::View& view, const placement::Assignment& n
                                            a == later.end() ? nullptr : a->second,
                                            ps.change == "changed"));
     }
+    if (ps.change == "changed") mark_canaries(ps, placement::canaries_of(sv));
     plan.services.push_back(std::move(ps));
   }
   // The others: same spec, so an owner that changes is a move (or an unplaced one).

@@ -3,7 +3,9 @@
 // (its spec hash differs: every instance is replaced) or unchanged, and for each instance
 // where it runs now, where it would run, and what happens to it: start, restart (replaced at
 // the new spec, on the same peer), move (replaced on another peer), stop (past the new replica
-// count), keep, or unplaced (with placement's reason). Pure: the agent hands in its view.
+// count), keep, or unplaced (with placement's reason). A changed spec with update.canary = N
+// gives its restarts the reason "canary" (the N lowest-ranked placed instances) or "after shoal
+// promote" (node/peer/canary.hpp). Pure: the agent hands in its view.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,7 @@ struct PlannedInstance {
   std::uint32_t index = 0;
   std::optional<std::string> from, to;  // owner now / after (none: not placed)
   std::string action;                   // start, restart, move, stop, keep, unplaced
-  std::string reason;                   // unplaced: why
+  std::string reason;                   // unplaced: why; restart: "canary" or "after shoal promote"
 };
 
 struct PlannedService {

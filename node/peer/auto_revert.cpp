@@ -4,6 +4,7 @@
 
 #include "gossip/bytes.hpp"
 #include "node/peer/json_int.hpp"
+#include "node/peer/canary.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/peer/spec_history.hpp"
@@ -48,6 +49,7 @@ const gossip::Entry* live(const gossip::Store& store, const std::string& key) {
 std::vector<config::ServiceSpec> running_specs(std::vector<config::ServiceSpec> gated,
                                                const gossip::Store& store, Reverts* reverts,
                                                const config::SpecLimits& limits) {
+  Reverts mine;
   for (auto& spec : gated) {
     if (!spec.update || !spec.update->auto_revert) continue;
     const gossip::Entry* d = live(store, std::string(kDeployPrefix) + spec.name);
@@ -63,9 +65,11 @@ std::vector<config::ServiceSpec> running_specs(std::vector<config::ServiceSpec> 
     if (!good.spec) continue;
     const std::string to = placement::spec_hash(*good.spec);
     if (to == hash) continue;
-    if (reverts) (*reverts)[spec.name] = {hash, to};
+    mine[spec.name] = {hash, to};
     spec = std::move(*good.spec);
   }
+  release_canaries(gated, store, mine);  // a promoted version, or a way back, is not held
+  if (reverts) *reverts = std::move(mine);
   return gated;
 }
 

@@ -47,7 +47,8 @@ using Reverts = std::map<std::string, Reverted>;
 nlohmann::json reverts_json(const Reverts& reverts);
 
 // `gated` (the gate's accepted specs, as SpecGate::specs) with every reverted service replaced
-// by its last good spec; `reverts` (if given) receives which.
+// by its last good spec; `reverts` (if given) receives which (and only those). The canary
+// hold is lifted where node/peer/canary.hpp says so.
 std::vector<config::ServiceSpec> running_specs(std::vector<config::ServiceSpec> gated,
                                                const gossip::Store& store, Reverts* reverts = nullptr,
                                                const config::SpecLimits& limits = {});
@@ -57,8 +58,9 @@ std::vector<placement::RolloutReport> rollout_reports(
     const std::string& service, const placement::Assignment& assignment,
     const std::map<std::string, placement::PeerStatus>& statuses);
 
-// The deployment of `spec` in this view: "rolling", "healthy", "failed", or "reverted" when it
-// is in `reverts` (then `spec` is the one that runs).
+// The deployment of `spec` in this view: "rolling", "healthy", "failed", "awaiting_promotion"
+// (its canaries are done: node/peer/canary.hpp), or "reverted" when it is in `reverts` (then
+// `spec` is the one that runs).
 std::string deployment_outcome(const config::ServiceSpec& spec, const Reverts& reverts,
                                const placement::Assignment& assignment,
                                const std::map<std::string, placement::PeerStatus>& statuses);

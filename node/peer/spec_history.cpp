@@ -92,7 +92,12 @@ SpecRecord next_record(const CurrentValue& current, const std::string& next_hash
     out.history.push_back({out.history.empty() ? 1 : out.history.back().version + 1, hash,
                            current.time_ms, current.origin, ""});
   HistoryEntry& now = out.history.back();
-  now.outcome = current.outcome == "rolling" || current.outcome.empty() ? "replaced" : current.outcome;
+  // Not promoted is not healthy: a version replaced while its canaries waited never becomes
+  // last_good.
+  now.outcome = current.outcome == "rolling" || current.outcome == "awaiting_promotion" ||
+                        current.outcome.empty()
+                    ? "replaced"
+                    : current.outcome;
   if (current.outcome == "healthy") {
     // The spec alone: a record inside last_good would nest without bound.
     if (auto s = decode_spec(current.bytes)) {

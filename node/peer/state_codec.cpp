@@ -7,6 +7,7 @@
 #include "config/constraint.hpp"
 #include "config/volume.hpp"
 #include "node/peer/auto_revert.hpp"
+#include "node/peer/canary.hpp"
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
 #include "placement/rollout.hpp"
@@ -358,7 +359,8 @@ J services_json(const std::vector<config::ServiceSpec>& services,
                     {"healthy", healthy},
                     {"version", placement::spec_hash(*spec)},
                     {"deployment", deployment},
-                    {"reverted_from", reverted_from}});
+                    {"reverted_from", reverted_from},
+                    {"canaries", canaries_held(*spec, instances)}});
   }
   return out;
 }

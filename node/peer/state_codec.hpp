@@ -55,9 +55,11 @@ nlohmann::json ps_json(const placement::Assignment& assignment,
 // running counts instances of the assignment whose owner reports running, healthy or unhealthy;
 // healthy counts healthy ones, plus running ones when the service has no health check; version
 // is the spec hash (16 hex digits); deployment (services with an update table, else null):
-// "rolling", "healthy" or "failed" (placement/rollout.hpp's verdict from the same statuses), or
-// "reverted" for a service in `reverts` (node/peer/auto_revert.hpp): then `services` holds the
-// version that runs, "version" is its hash and "reverted_from" the failed one (else null).
+// "rolling", "healthy", "failed" or "awaiting_promotion" (placement/rollout.hpp's verdict from
+// the same statuses), or "reverted" for a service in `reverts` (node/peer/auto_revert.hpp):
+// then `services` holds the version that runs, "version" is its hash and "reverted_from" the
+// failed one (else null). canaries: how many canaries its deployment is held with
+// (node/peer/canary.hpp; 0: no hold, e.g. canary = 0 or the version was promoted).
 nlohmann::json services_json(const std::vector<config::ServiceSpec>& services,
                              const placement::Assignment& assignment,
                              const std::map<std::string, placement::PeerStatus>& statuses,

@@ -64,7 +64,6 @@ TEST_CASE("update: errors name the key and its position", "[config][update]") {
   CHECK_THAT(diagnose("{ order = \"first\" }"), Catch::Matchers::StartsWith("f.toml:3:20: update.order"));
   CHECK_THAT(diagnose("{ min_healthy_time = \"soon\" }"), Catch::Matchers::StartsWith("f.toml:3:31: update.min_healthy_time"));
   CHECK_THAT(diagnose("{ auto_revert = 1 }"), Catch::Matchers::StartsWith("f.toml:3:26: update.auto_revert"));
-  CHECK_THAT(diagnose("{ canary = 1 }"), Catch::Matchers::StartsWith("f.toml:3:21: update.canary > 0 is not supported yet"));
   CHECK(diagnose("{ paralelism = 2 }") ==
         "f.toml:3:12: unknown key `paralelism` in update (did you mean `parallelism`?)");
   CHECK_THAT(diagnose("5"), Catch::Matchers::StartsWith("f.toml:3:10: update must be a table"));
@@ -84,4 +83,36 @@ TEST_CASE("update: the validator bounds a gossiped policy", "[config][update]") 
   for (const auto& i : validate(s)) fields.push_back(i.field);
   CHECK(fields == std::vector<std::string>{"update.parallelism", "update.min_healthy_time",
                                            "update.healthy_deadline", "update.canary"});
+}
+
+TEST_CASE("update: canary is an integer from 0 to replicas, named at its position", "[config][update]") {
+  auto u = policy("[service.web]\nimage = \"nginx\"\nreplicas = 3\nupdate = { canary = 3 }\n");
+  REQUIRE(u);
+  CHECK(u->canary == 3);
+  auto parsed = [](const std::string& update, const std::string& extra = "replicas = 3\n") {
+    auto r = parse_service_file("[service.web]\nimage = \"nginx\"\n" + extra + "update = " + update + "\n",
+                                "f.toml");
+    std::string out;
+    for (const auto& e : r.errors) out += (out.empty() ? "" : "\n") + e.to_string();
+    return out;
+  };
+  CHECK(parsed("{ canary = 4 }") == "f.toml:4:21: update.canary must be from 0 to replicas (3), not 4");
+  CHECK(diagnose("{ canary = 2 }") == "f.toml:3:21: update.canary must be from 0 to replicas (1), not 2");
+  CHECK(parsed("{ canary = -1 }") == "f.toml:4:21: update.canary must be from 0 to 10000");
+  CHECK(parsed("{ canary = 1.5 }") == "f.toml:4:21: update.canary must be an integer, not a float");
+  CHECK(parsed("{ canary = \"1\" }") == "f.toml:4:21: update.canary must be an integer, not a string");
+  CHECK(parsed("{ canary = 1 }", "mode = \"global\"\n") ==
+        "f.toml:4:21: update.canary has no meaning with mode = \"global\"; use 0 or remove it");
+  CHECK(parsed("{ canary = 0 }", "mode = \"global\"\n").empty());
+  // The validator bounds a gossiped spec the same way (no reader in front).
+  ServiceSpec s;
+  s.name = "web";
+  s.image = "nginx";
+  s.replicas = 2;
+  s.update = UpdatePolicy{};
+  s.update->canary = 2;
+  CHECK(validate(s).empty());
+  s.update->canary = 3;
+  REQUIRE(validate(s).size() == 1);
+  CHECK(validate(s)[0].field == "update.canary");
 }

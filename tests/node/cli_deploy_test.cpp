@@ -26,6 +26,9 @@ TEST_CASE("apply --wait: the verdict on the file's version", "[node][cli][deploy
         WaitVerdict::healthy);
   CHECK(judge_wait(J::array({entry(2, "bbbb", "failed")}), "bbbb") == WaitVerdict::failed);
   CHECK(judge_wait(J::array({entry(2, "bbbb", "reverted")}), "bbbb") == WaitVerdict::failed);
+  // Canaries done, waiting for `shoal promote`: --wait is done with it (exit 0).
+  CHECK(judge_wait(J::array({entry(2, "bbbb", "awaiting_promotion")}), "bbbb") == WaitVerdict::canary);
+  CHECK(judge_wait(J::array({entry(2, "bbbb", "awaiting_promotion")}), "cccc") == WaitVerdict::waiting);
   // Whatever a peer answers, nothing throws.
   CHECK(judge_wait(J(), "bbbb") == WaitVerdict::waiting);
   CHECK(judge_wait(J::array({5}), "bbbb") == WaitVerdict::waiting);

@@ -112,3 +112,15 @@ TEST_CASE("services table and status text: a reverted service names both version
       node::status_text(Json::parse(R"({"name":"p0","reverted":[{"service":"web","from":"bb","to":"aa"}]})"));
   CHECK(t.find("reverted:   service web runs aa again: version bb failed") != std::string::npos);
 }
+
+TEST_CASE("services table and status text: a deployment waiting with its canaries", "[node][cli]") {
+  Json s = Json::parse(
+      R"([{"name":"web","replicas":3,"running":3,"healthy":3,"version":"aa","deployment":"awaiting_promotion",
+           "reverted_from":null,"canaries":1}])");
+  CHECK(node::services_table(s).find("web   3         3        3        aa       awaiting_promotion (1 canary)") !=
+        std::string::npos);
+  const std::string t = node::status_text(
+      Json::parse(R"({"name":"p0","awaiting_promotion":[{"service":"web","version":"aa","canaries":1}]})"));
+  CHECK(t.find("canaries:   service web waits for promotion: version aa runs on 1 canary "
+               "(`shoal promote web` rolls it on, `shoal revert web` goes back)\n") != std::string::npos);
+}

@@ -82,10 +82,12 @@ TEST_CASE("bad command lines exit 2 with a message", "[node][cli]") {
   const Run unknown = run({"frobnicate"});
   CHECK(unknown.code == 2);
   CHECK(unknown.err ==
-        "shoal: unknown command `frobnicate` (commands: agent, members, services, ps, endpoints, what-if, events, logs, top, status, apply, history, revert, delete, check, convert, keygen, keys, version; see `shoal --help`)\n");
+        "shoal: unknown command `frobnicate` (commands: agent, members, services, ps, endpoints, what-if, events, logs, top, status, apply, history, revert, promote, delete, check, convert, keygen, keys, version; see `shoal --help`)\n");
   CHECK(unknown.out.empty());
   // Missing arguments (`agent` without --config, ...) and unknown flags are bad input.
-  for (const char* later : {"agent", "apply", "delete"}) CHECK(run({later}).code == 2);
+  for (const char* later : {"agent", "apply", "delete", "promote"}) CHECK(run({later}).code == 2);
+  CHECK(run({"promote", "web", "extra"}).code == 2);
+  CHECK(run({"promote", "web", "--bogus"}).code == 2);
   CHECK(run({"services", "--bogus"}).code == 2);
   CHECK(run({"ps", "--api", "no-port"}).code == 2);
   const Run none = run({});

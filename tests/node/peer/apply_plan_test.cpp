@@ -133,3 +133,30 @@ TEST_CASE("plan: other services' instances are listed only when the file moves t
   CHECK(lost.from == std::optional<std::string>("p0"));
   CHECK_FALSE(lost.reason.empty());
 }
+
+TEST_CASE("plan: a changed spec held by canaries restarts its canaries, the rest after promote",
+          "[node][plan][canary]") {
+  auto view = three_peers();
+  view.services = {service("web", 3, "1")};
+  const auto now = placement::place_contained(view).assignment;
+  auto next = service("web", 3, "2");
+  next.update = config::UpdatePolicy{};
+  next.update->canary = 1;
+  const auto plan = plan_apply(view, now, {next});
+  const auto& web = plan.services[0];
+  REQUIRE(web.instances.size() == 3);
+  for (const auto& i : web.instances) REQUIRE(i.action == "restart");  // the same placement
+  CHECK(at(web, 0).reason == "canary");
+  CHECK(at(web, 1).reason == "after shoal promote");
+  CHECK(at(web, 2).reason == "after shoal promote");
+  // A new service, or canary = 0, is never held.
+  next.update->canary = 0;
+  CHECK(plan_apply(view, now, {next}).services[0].instances[1].reason.empty());
+  next.update->canary = 1;
+  view.services.clear();
+  const auto fresh = plan_apply(view, placement::Assignment{}, {next});
+  for (const auto& i : fresh.services[0].instances) {
+    CHECK(i.action == "start");
+    CHECK(i.reason.empty());
+  }
+}
