@@ -183,6 +183,8 @@ struct GossipSettings {
       reconnect_timeout, tombstone_ttl, max_clock_skew, join_grace;
   std::optional<int> indirect_checks, suspicion_mult, suspicion_max_mult, gossip_nodes,
       retransmit_mult;
+  // Per-peer values along the broadcast tree (gossip/tree.hpp); absent = on.
+  std::optional<bool> tree_broadcast;
   friend bool operator==(const GossipSettings&, const GossipSettings&) = default;
 };
 

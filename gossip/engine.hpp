@@ -345,7 +345,10 @@ class Engine {
                       s.state_change()};
   }
   Member to_member(const Slot& s) const;
-  void changed() { members_dirty_ = true; }
+  void changed() {
+    members_dirty_ = true;
+    ++member_changes_;
+  }
 
   Identity self_;
   Config cfg_;
@@ -365,6 +368,7 @@ class Engine {
   std::set<std::pair<Micros, std::uint32_t>> departed_;
   mutable Members members_copy_;
   mutable bool members_dirty_ = true;
+  std::uint64_t member_changes_ = 0;  // bumped by changed(): the tree rechecks its links then
   std::map<std::string, Suspicion> suspicions_;
   std::map<std::uint32_t, Relay> relays_;  // by our sequence number: deadlines ascend with it
   BroadcastQueue broadcasts_;

@@ -35,11 +35,13 @@ void Engine::tree_round(Clock now, Outbox& out) {
 }
 
 void Engine::tree_keep_links(Clock now) {
+  const std::size_t want = static_cast<std::size_t>(cfg_.gossip_nodes) + 1;
+  if (tree_.links_checked_at == member_changes_ && tree_.links.size() >= want) return;
+  tree_.links_checked_at = member_changes_;
   std::erase_if(tree_.links, [&](const auto& link) {
     const std::uint32_t i = find_slot(link.first);
     return i == kNoSlot || !is_live(slots_[i].state());
   });
-  const std::size_t want = static_cast<std::size_t>(cfg_.gossip_nodes) + 1;
   if (tree_.links.size() >= want) return;
   // New links start eager up to kEagerLinks, lazy after: random 2-out graphs are connected, and
   // lazy links announce what we push from the start, so a push lost before the tree has

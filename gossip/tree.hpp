@@ -45,6 +45,7 @@ struct BroadcastTree {
   };
 
   std::map<std::string, bool, std::less<>> links;  // member name -> eager
+  std::uint64_t links_checked_at = UINT64_MAX;     // the engine's member_changes_ then
   std::vector<Pending> pending;                    // to send at the next gossip interval
   // Ids sent in the last flush: announced once more in the next, so that one lost datagram
   // does not leave a peer to push-pull (the tree's links are lossy UDP, not TCP as in Plumtree).
