@@ -5,17 +5,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/mix64.hpp"
+
 namespace shoal::gossip {
 
-// A bijective 64-bit finalizer (MurmurHash3's fmix64).
-inline std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+using base::mix64;  // MurmurHash3's fmix64, the one placement's draw uses too
 
 // The bytes of `s` read as little-endian 64-bit words, each mixed in; the length first.
 inline std::uint64_t digest64(std::string_view s, std::uint64_t seed) {

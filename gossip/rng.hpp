@@ -7,9 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "base/splitmix64.hpp"
+
 namespace shoal::gossip {
 
-std::uint64_t splitmix64(std::uint64_t& state);
+using base::splitmix64;
 
 class Rng {
  public:

@@ -197,6 +197,12 @@ std::string Store::status_key(std::string_view peer) {
   return k;
 }
 
+std::string Store::usage_key(std::string_view peer) {
+  std::string k(kUsagePrefix);
+  k.append(peer);
+  return k;
+}
+
 std::optional<std::string_view> per_peer_owner(std::string_view key) {
   for (const std::string_view prefix : {kStatusPrefix, kUsagePrefix})
     if (key.starts_with(prefix)) return key.substr(prefix.size());
@@ -205,7 +211,7 @@ std::optional<std::string_view> per_peer_owner(std::string_view key) {
 
 bool Store::forget_member(std::string_view peer) {
   bool any = false;
-  for (std::string key : {status_key(peer), std::string(kUsagePrefix).append(peer)}) {
+  for (std::string key : {status_key(peer), usage_key(peer)}) {
     dequeue(key);
     const bool held = held_.erase(key) > 0;
     erase_cell(key);  // before the node (and the key it views) goes

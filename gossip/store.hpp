@@ -235,6 +235,7 @@ class Store {
   // tombstone; the engine
   // should also ignore status entries of peers that are not (or no longer) members.
   static std::string status_key(std::string_view peer);
+  static std::string usage_key(std::string_view peer);
   bool forget_member(std::string_view peer);
 
   // ---- Tombstones older than tombstone_ttl (by version time) are removed. Returns the count.

@@ -43,19 +43,6 @@ void each_line(std::string_view text, F f) {
 
 }  // namespace
 
-std::optional<ProcTimes> parse_proc_stat(std::string_view text) {
-  const std::size_t close = text.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  text.remove_prefix(close + 1);
-  text = text.substr(0, text.find('\n'));
-  // After ')' come fields 3 (state), 4, ...: utime is the 12th token, stime 13th, rss 22nd.
-  const auto t = tokens(text, 22);
-  if (t.size() < 22) return std::nullopt;
-  const auto ut = number(t[11]), st = number(t[12]), rss = number(t[21]);
-  if (!ut || !st || !rss || *ut > UINT64_MAX - *st) return std::nullopt;
-  return ProcTimes{*ut + *st, *rss};
-}
-
 std::optional<HostCpu> parse_proc_cpu(std::string_view text) {
   std::optional<HostCpu> out;
   int cpus = 0;
@@ -94,33 +81,6 @@ std::optional<HostMemory> parse_meminfo(std::string_view text) {
   });
   if (!total || !avail || *avail > *total) return std::nullopt;
   return HostMemory{*total, *avail};
-}
-
-std::string cgroup2_mount(std::string_view mountinfo) {
-  std::string out;
-  each_line(mountinfo, [&](std::string_view line) {
-    // "id parent maj:min root mountpoint options [optional...] - fstype source superoptions"
-    const std::size_t dash = line.find(" - ");
-    if (dash == std::string_view::npos) return true;
-    const auto after = tokens(line.substr(dash + 3), 1);
-    const auto before = tokens(line.substr(0, dash), 5);
-    if (!after.empty() && after[0] == "cgroup2" && before.size() == 5) {
-      out = std::string(before[4]);
-      return false;
-    }
-    return true;
-  });
-  return out;
-}
-
-std::string cgroup2_path(std::string_view proc_cgroup) {
-  std::string out;
-  each_line(proc_cgroup, [&](std::string_view line) {
-    if (!line.starts_with("0::/")) return true;
-    out = std::string(line.substr(3));
-    return false;
-  });
-  return out;
 }
 
 std::vector<std::int64_t> parse_pid_list(std::string_view text, std::size_t max) {

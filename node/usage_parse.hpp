@@ -1,24 +1,16 @@
-// Parsers of what the usage sampler (node/usage_sampler.hpp) reads: /proc/<pid>/stat,
-// /proc/stat, /proc/meminfo, /proc/<pid>/cgroup, /proc/self/mountinfo and the container
-// engine's `GET /containers/{id}/stats` answer. All of it is treated as hostile: any text
-// gives a value or nullopt, never an exception or a read past the input.
+// Parsers of what the usage sampler (node/usage_sampler.hpp) reads: /proc/stat, /proc/meminfo,
+// cgroup.procs and the container engine's `GET /containers/{id}/stats` answer (/proc/<pid>/stat
+// and the cgroup v2 paths have their parsers in node/runtime/: proc.hpp, cgroup2_paths.hpp).
+// All of it is treated as hostile: any text gives a value or nullopt, never an exception or a
+// read past it.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <vector>
 
 namespace shoal::node {
-
-struct ProcTimes {
-  std::uint64_t ticks = 0;      // utime + stime (fields 14 and 15), in clock ticks
-  std::uint64_t rss_pages = 0;  // field 24
-};
-// One /proc/<pid>/stat line. The command (field 2) may hold spaces and ')': the fields
-// are counted after the last ')'.
-std::optional<ProcTimes> parse_proc_stat(std::string_view text);
 
 struct HostCpu {
   std::uint64_t busy = 0;   // all time but idle and iowait, in ticks
@@ -35,10 +27,6 @@ struct HostMemory {
 // /proc/meminfo: MemTotal and MemAvailable (both needed).
 std::optional<HostMemory> parse_meminfo(std::string_view text);
 
-// The cgroup v2 mount point in a /proc/self/mountinfo text ("" when there is none).
-std::string cgroup2_mount(std::string_view mountinfo);
-// The v2 path ("0::/a/b" -> "/a/b") in a /proc/<pid>/cgroup text ("" when there is none).
-std::string cgroup2_path(std::string_view proc_cgroup);
 // PIDs listed in a cgroup.procs text (at most `max`; junk lines skipped).
 std::vector<std::int64_t> parse_pid_list(std::string_view text, std::size_t max);
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "node/peer/json_text.hpp"
+#include "node/runtime/cgroup2_paths.hpp"
 #include "node/runtime/docker_api.hpp"
 #include "node/runtime/instance_record.hpp"
 #include "node/runtime/proc.hpp"
@@ -56,7 +57,7 @@ std::string proc_file(std::int64_t pid, const char* name) {
 std::vector<std::int64_t> instance_pids(const runtime::InstanceRecord& r,
                                         const std::string& cgroup_mount) {
   if (!cgroup_mount.empty()) {
-    const std::string path = cgroup2_path(read_small(proc_file(r.pid, "cgroup")));
+    const std::string path = runtime::cgroup2_path(read_small(proc_file(r.pid, "cgroup")));
     if (path.size() > r.id.size() && path.ends_with("/" + r.id)) {
       auto pids = parse_pid_list(read_small(cgroup_mount + path + "/cgroup.procs"), kMaxProcesses);
       if (!pids.empty()) return pids;
@@ -78,7 +79,7 @@ std::vector<std::int64_t> instance_pids(const runtime::InstanceRecord& r,
 
 UsageMeter::UsageMeter(UsageSource src)
     : src_(std::move(src)),
-      cgroup_mount_(cgroup2_mount(read_small("/proc/self/mountinfo"))),
+      cgroup_mount_(runtime::cgroup2_mount(read_small("/proc/self/mountinfo"))),
       tick_hz_(std::max(1L, ::sysconf(_SC_CLK_TCK))),
       page_size_(std::max(1L, ::sysconf(_SC_PAGESIZE))) {}
 
@@ -97,8 +98,8 @@ std::int64_t UsageMeter::rate(Counter& c, bool fresh, std::uint64_t value, std::
 std::optional<UsageSummary> UsageMeter::read(std::int64_t mono_ms, std::int64_t wall_ms) {
   const auto cpu = parse_proc_cpu(read_small("/proc/stat"));
   const auto mem = parse_meminfo(read_small("/proc/meminfo"));
-  const auto self = parse_proc_stat(read_small("/proc/self/stat"));
-  if (!cpu || !mem || !self) return std::nullopt;
+  runtime::ProcStat self;
+  if (!cpu || !mem || !runtime::read_proc_stat(::getpid(), &self)) return std::nullopt;
   UsageSummary u;
   u.measured_ms = wall_ms;
   const bool first = !primed_;
@@ -111,8 +112,8 @@ std::optional<UsageSummary> UsageMeter::read(std::int64_t mono_ms, std::int64_t 
   host_busy_ = cpu->busy;
   host_total_ = cpu->total;
   u.memory_mib = static_cast<std::int64_t>((mem->total_kib - mem->available_kib) / 1024);
-  u.agent_cpu_milli = rate(agent_, first, self->ticks, mono_ms, true);
-  u.agent_rss_mib = static_cast<std::int64_t>(self->rss_pages * page_size_ >> 20);
+  u.agent_cpu_milli = rate(agent_, first, self.cpu_ticks, mono_ms, true);
+  u.agent_rss_mib = static_cast<std::int64_t>(self.rss_pages * page_size_ >> 20);
   if (src_.driver == "docker") read_containers(mono_ms, u);
   else read_processes(mono_ms, u);
   primed_ = true;
@@ -136,9 +137,10 @@ void UsageMeter::read_processes(std::int64_t now_ms, UsageSummary& out) {
       continue;
     std::uint64_t ticks = 0, pages = 0;
     for (std::int64_t pid : instance_pids(r.value(), cgroup_mount_)) {
-      if (const auto t = parse_proc_stat(read_small(proc_file(pid, "stat")))) {
-        ticks += t->ticks;
-        pages += t->rss_pages;
+      runtime::ProcStat t;
+      if (runtime::read_proc_stat(static_cast<pid_t>(pid), &t)) {
+        ticks += t.cpu_ticks;
+        pages += t.rss_pages;
       }
     }
     const auto it = instances_.find(r->id);

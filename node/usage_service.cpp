@@ -45,7 +45,7 @@ void UsageService::offer(UsageSummary u) {
   if (!usage_worth_writing(last_, mean, me->second.meta.cpu_milli, me->second.meta.memory_mib,
                            policy))
     return;
-  engine_.put(now_(), std::string(gossip::kUsagePrefix) + self_,
+  engine_.put(now_(), gossip::Store::usage_key(self_),
               gossip::string_to_bytes(encode_usage(mean)));
   spdlog::debug("usage/{} written: cpu {}m, memory {} MiB, {} instances", self_, mean.cpu_milli,
                 mean.memory_mib, mean.instances.size());

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "base/splitmix64.hpp"
 #include "placement/hash.hpp"
 
 namespace shoal::sim {
@@ -18,12 +19,7 @@ using placement::View;
 
 struct Rng {  // splitmix64
   std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return shoal::base::splitmix64(s); }
   std::uint64_t below(std::uint64_t n) {
     __extension__ typedef unsigned __int128 u128;
     return static_cast<std::uint64_t>((u128(next()) * n) >> 64);

@@ -19,6 +19,28 @@
 
 namespace shoal::sim {
 
+namespace {
+
+// What a simulated peer says of its instances in status/<self> (node/'s Runner::status), for
+// publishing it and for judging its own copies when latching a failed version.
+placement::PeerStatus own_status(const SimPeer& p) {
+  placement::PeerStatus st;
+  for (const auto& [id, inst] : p.instances) {  // ordered by id
+    placement::InstanceStatus is;
+    is.id = id;
+    is.state = inst.mark ? *inst.mark : inst.local.state;
+    is.spec_hash = inst.local.spec_hash;
+    is.restarts = inst.restarts;
+    is.exit_code = inst.local.exit_code;
+    is.settled = inst.settled;
+    is.overdue = inst.overdue;
+    st.instances.push_back(std::move(is));
+  }
+  return st;
+}
+
+}  // namespace
+
 using gossip::kMillis;
 using gossip::kNever;
 using gossip::kSeconds;
@@ -307,17 +329,7 @@ void ReconcileLoop::latch_failed(std::uint32_t i, const ViewData& view) {
   for (const auto& [id, inst] : p.instances) overdue = overdue || inst.overdue;
   if (!overdue) return;
   DecodedStateCache::StatusMap statuses = *p.relevant;
-  placement::PeerStatus& mine = statuses[p.name];
-  mine.instances.clear();
-  for (const auto& [id, inst] : p.instances) {
-    placement::InstanceStatus is;
-    is.id = id;
-    is.state = inst.mark ? *inst.mark : inst.local.state;
-    is.spec_hash = inst.local.spec_hash;
-    is.settled = inst.settled;
-    is.overdue = inst.overdue;
-    mine.instances.push_back(std::move(is));
-  }
+  statuses[p.name] = own_status(p);
   const auto due = node::verdicts_due(*p.specs, decoded_cache_.reverts(p.specs_key), view.assignment, statuses,
                                       p.peer->engine().state());
   for (const auto& [key, value] : due) {
@@ -342,18 +354,7 @@ std::string ReconcileLoop::outcome(std::uint32_t i, const std::string& service) 
 void ReconcileLoop::publish_status(std::uint32_t i) {
   // What node/'s agent does after each reconcile step: status/<self>, when its encoding changed.
   SimPeer& p = peers_[i];
-  placement::PeerStatus st;
-  for (const auto& [id, inst] : p.instances) {  // ordered by id
-    placement::InstanceStatus is;
-    is.id = id;
-    is.state = inst.mark ? *inst.mark : inst.local.state;
-    is.spec_hash = inst.local.spec_hash;
-    is.restarts = inst.restarts;
-    is.exit_code = inst.local.exit_code;
-    is.settled = inst.settled;
-    is.overdue = inst.overdue;
-    st.instances.push_back(std::move(is));
-  }
+  placement::PeerStatus st = own_status(p);
   const std::optional<gossip::Version> v = p.peer->publish_status(clock(p, now()), st);
   if (!v) return;
   const std::string key = gossip::Store::status_key(p.name);

@@ -1,5 +1,6 @@
 #include "node/runtime/cgroup.hpp"
 
+#include "node/runtime/cgroup2_paths.hpp"
 #include "node/runtime/cgroup_files.hpp"
 
 #include <fcntl.h>
@@ -15,40 +16,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <sstream>
 
 namespace shoal::runtime {
-
-namespace {
-
-// The mount point of the cgroup2 filesystem in mountinfo ("36 25 0:30 / /sys/fs/cgroup/unified
-// rw,... - cgroup2 cgroup2 rw"): field 5 is the mount point, the type follows " - ".
-std::string cgroup2_mount(const std::string& mountinfo) {
-  std::istringstream lines(mountinfo);
-  for (std::string line; std::getline(lines, line);) {
-    const auto dash = line.find(" - ");
-    if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
-    std::istringstream f(line.substr(0, dash));
-    std::string id, parent, dev, root, point;
-    if (f >> id >> parent >> dev >> root >> point) return point;
-  }
-  return {};
-}
-
-// The unified hierarchy's line of /proc/self/cgroup: "0::/path".
-std::string own_cgroup(const std::string& self_cgroup) {
-  std::istringstream lines(self_cgroup);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("0::", 0) == 0) return line.substr(3);
-  return {};
-}
-
-}  // namespace
 
 CgroupBase find_cgroup_base(const std::string& mountinfo, const std::string& self_cgroup) {
   const std::string mount = cgroup2_mount(mountinfo);
   if (mount.empty()) return {{}, "no cgroup2 filesystem is mounted", {}};
-  const std::string own = own_cgroup(self_cgroup);
+  const std::string own = cgroup2_path(self_cgroup);
   if (own.empty() || own[0] != '/' || own.find("/..") != std::string::npos)
     return {{}, "no cgroup v2 membership in /proc/self/cgroup", {}};
   const std::string dir = mount + (own == "/" ? "" : own) + "/shoal";

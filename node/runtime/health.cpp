@@ -83,6 +83,18 @@ int connect_to(const std::string& host, std::uint16_t port, Millis deadline, std
   return fd;
 }
 
+// After a send or recv that failed (errno set): true to try again once the socket is ready
+// before `deadline`; else false, with `why` (the error, or "timed out").
+bool may_retry(int fd, short events, Millis deadline, std::string& why) {
+  if (errno != EAGAIN && errno != EINTR) {
+    why = std::strerror(errno);
+    return false;
+  }
+  if (wait_fd(fd, events, deadline)) return true;
+  why = "timed out";
+  return false;
+}
+
 }  // namespace
 
 ProbeResult probe_tcp(const std::string& host, std::uint16_t port, Millis timeout) {
@@ -102,41 +114,25 @@ ProbeResult probe_http(const std::string& host, std::uint16_t port, const std::s
   std::string p = path.empty() || path[0] != '/' ? "/" + path : path;
   std::string req = "GET " + p + " HTTP/1.0\r\nHost: " + endpoint(host, port) +
                     "\r\nUser-Agent: shoal-health\r\nConnection: close\r\n\r\n";
+  std::string why;
+  auto failed = [&] {
+    ::close(fd);
+    return ProbeResult{false, "GET " + p + " on " + endpoint(host, port) + ": " + why};
+  };
   std::size_t sent = 0;
   while (sent < req.size()) {
     ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-      if (!wait_fd(fd, POLLOUT, deadline)) {
-        ::close(fd);
-        return {false, "GET " + p + " on " + endpoint(host, port) + ": timed out"};
-      }
-    } else {
-      std::string e = std::strerror(errno);
-      ::close(fd);
-      return {false, "GET " + p + " on " + endpoint(host, port) + ": " + e};
-    }
+    if (n > 0) sent += static_cast<std::size_t>(n);
+    else if (!may_retry(fd, POLLOUT, deadline, why)) return failed();
   }
   // Only the status line is needed: "HTTP/1.x NNN ...".
   std::string got;
   while (got.find("\r\n") == std::string::npos && got.size() < 4096) {
     char buf[512];
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      got.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno == EAGAIN || errno == EINTR) {
-      if (!wait_fd(fd, POLLIN, deadline)) {
-        ::close(fd);
-        return {false, "GET " + p + " on " + endpoint(host, port) + ": timed out"};
-      }
-    } else {
-      std::string e = std::strerror(errno);
-      ::close(fd);
-      return {false, "GET " + p + " on " + endpoint(host, port) + ": " + e};
-    }
+    if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+    else if (n == 0) break;
+    else if (!may_retry(fd, POLLIN, deadline, why)) return failed();
   }
   ::close(fd);
   int status = 0;

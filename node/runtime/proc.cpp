@@ -24,6 +24,58 @@ int format_int(std::int64_t v, char* buf) noexcept {
   return 1 + format_uint(static_cast<std::uint64_t>(-(v + 1)) + 1, buf + 1);
 }
 
+namespace {
+
+// A whole token of decimal digits that fits 64 bits.
+bool decimal(std::string_view t, std::uint64_t* out) noexcept {
+  if (t.empty()) return false;
+  std::uint64_t v = 0;
+  for (char c : t) {
+    if (c < '0' || c > '9') return false;
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+bool parse_proc_stat(std::string_view text, ProcStat* out) noexcept {
+  const std::size_t close = text.rfind(')');
+  if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ' ')
+    return false;
+  text.remove_prefix(close + 2);
+  text = text.substr(0, text.find('\n'));
+  ProcStat st;
+  std::uint64_t utime = 0, stime = 0;
+  // After ") " the space-separated tokens are fields 3 (state), 4, ...
+  for (int field = 3; field <= 24; ++field) {
+    const std::size_t sp = text.find(' ');
+    const std::string_view t = text.substr(0, sp);
+    bool ok = !t.empty();
+    if (field == 3) {
+      ok = t.size() == 1;
+      st.state = ok ? t[0] : '?';
+    } else if (field == 14) {
+      ok = decimal(t, &utime);
+    } else if (field == 15) {
+      ok = decimal(t, &stime);
+    } else if (field == 22) {
+      ok = decimal(t, &st.start_time);
+    } else if (field == 24) {
+      ok = decimal(t, &st.rss_pages);
+    }
+    if (!ok || (sp == std::string_view::npos && field < 24)) return false;
+    if (sp != std::string_view::npos) text.remove_prefix(sp + 1);
+  }
+  if (utime > UINT64_MAX - stime) return false;
+  st.cpu_ticks = utime + stime;
+  *out = st;
+  return true;
+}
+
 bool read_proc_stat(pid_t pid, ProcStat* out) noexcept {
   if (pid <= 0) return false;
   char path[48] = "/proc/";
@@ -35,35 +87,10 @@ bool read_proc_stat(pid_t pid, ProcStat* out) noexcept {
   char buf[1024];
   ssize_t len;
   do {
-    len = ::read(fd, buf, sizeof buf - 1);
+    len = ::read(fd, buf, sizeof buf);
   } while (len < 0 && errno == EINTR);
   ::close(fd);
-  if (len <= 0) return false;
-  buf[len] = '\0';
-  // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so find the LAST ')'.
-  char* p = nullptr;
-  for (char* q = buf; *q != '\0'; ++q)
-    if (*q == ')') p = q;
-  if (p == nullptr || p[1] != ' ') return false;
-  p += 2;
-  out->state = *p;
-  // After ')' the tokens are fields 3, 4, ...; starttime is field 22.
-  int field = 3;
-  while (*p != '\0' && field < 22) {
-    if (*p == ' ') ++field;
-    ++p;
-  }
-  if (field != 22) return false;
-  std::uint64_t v = 0;
-  bool any = false;
-  while (*p >= '0' && *p <= '9') {
-    v = v * 10 + static_cast<std::uint64_t>(*p - '0');
-    ++p;
-    any = true;
-  }
-  if (!any) return false;
-  out->start_time = v;
-  return true;
+  return len > 0 && parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(len)), out);
 }
 
 bool process_matches(pid_t pid, std::uint64_t start_time) noexcept {

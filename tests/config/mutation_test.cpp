@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/splitmix64.hpp"
 #include "config/parse.hpp"
 
 using namespace shoal::config;
@@ -15,12 +16,7 @@ namespace {
 
 struct SplitMix64 {
   std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return shoal::base::splitmix64(s); }
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
 };
 

@@ -20,6 +20,7 @@ TEST_CASE("store: usage/<peer> is written only by <peer> and forgotten with it",
   CHECK(s.find("usage/p1") == nullptr);
   CHECK(s.take_changed() == std::vector<std::string>{"usage/p1"});
   CHECK_FALSE(s.forget_member("p1"));
+  CHECK(Store::usage_key("a") == "usage/a");
   CHECK(per_peer_owner("usage/a") == std::optional<std::string_view>("a"));
   CHECK(per_peer_owner("status/b") == std::optional<std::string_view>("b"));
   CHECK_FALSE(per_peer_owner("spec/usage/a"));

@@ -9,31 +9,6 @@
 
 using namespace shoal::node;
 
-namespace {
-// Fields 3.. of a stat line with utime = 7, stime = 5, rss = 300.
-const std::string kTail =
-    " S 1 2 3 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0 12345 1000000 300 18446744073709551615";
-}  // namespace
-
-TEST_CASE("usage parse: /proc/<pid>/stat, a command with spaces and parentheses", "[usage]") {
-  auto t = parse_proc_stat("42 (a) b (c)" + kTail + "\n");
-  REQUIRE(t);
-  CHECK(t->ticks == 12);
-  CHECK(t->rss_pages == 300);
-  CHECK(parse_proc_stat("42 (sleep)" + kTail));
-}
-
-TEST_CASE("usage parse: hostile /proc/<pid>/stat texts", "[usage]") {
-  CHECK_FALSE(parse_proc_stat(""));
-  CHECK_FALSE(parse_proc_stat("42 sleep S 1 2"));                 // no ')'
-  CHECK_FALSE(parse_proc_stat("42 (sleep) S 1 2 3"));              // cut short
-  CHECK_FALSE(parse_proc_stat("42 (x)" + std::string(kTail).replace(kTail.find(" 7 "), 3, " -7 ")));
-  CHECK_FALSE(parse_proc_stat("42 (x) S 1 2 3 0 -1 4 1 0 0 0 99999999999999999999999 5 0 0 20 0 1 0 1 1 3"));
-  // utime + stime overflowing 64 bits.
-  CHECK_FALSE(parse_proc_stat("42 (x) S 1 2 3 0 -1 4 1 0 0 0 18446744073709551615 5 0 0 20 0 1 0 1 1 3"));
-  CHECK_FALSE(parse_proc_stat(std::string(100000, ')')));
-}
-
 TEST_CASE("usage parse: /proc/stat", "[usage]") {
   const auto c = parse_proc_cpu(
       "cpu  100 10 50 800 40 0 5 0 30 0\ncpu0 50 5 25 400 20 0 2 0 0 0\ncpu1 50 5 25 400 20 0 3 0 0 0\n"
@@ -62,14 +37,7 @@ TEST_CASE("usage parse: /proc/meminfo", "[usage]") {
   CHECK_FALSE(parse_meminfo(std::string(70000, '\n')));
 }
 
-TEST_CASE("usage parse: cgroup v2 mount, path and procs", "[usage]") {
-  CHECK(cgroup2_mount("22 1 0:20 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
-                      "30 22 0:26 / /sys/fs/cgroup/unified rw shared:9 - cgroup2 cgroup2 rw\n") ==
-        "/sys/fs/cgroup/unified");
-  CHECK(cgroup2_mount("22 1 0:20 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n").empty());
-  CHECK(cgroup2_mount("garbage - cgroup2\n").empty());
-  CHECK(cgroup2_path("12:cpu:/x\n0::/system.slice/shoal/web-0.0\n") == "/system.slice/shoal/web-0.0");
-  CHECK(cgroup2_path("0::\n").empty());
+TEST_CASE("usage parse: cgroup.procs", "[usage]") {
   CHECK(parse_pid_list("12\n13\nx\n-4\n0\n99999999999\n14", 10) == std::vector<std::int64_t>{12, 13, 14});
   CHECK(parse_pid_list("1\n2\n3\n", 2).size() == 2);
 }

@@ -6,18 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "base/splitmix64.hpp"
 #include "placement/view.hpp"
 
 namespace shoal::placement::testing {
 
 struct Rng {  // splitmix64: our own, identical everywhere
   std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return shoal::base::splitmix64(s); }
   std::uint64_t below(std::uint64_t n) { return n ? next() % n : 0; }
   bool chance(int percent) { return below(100) < static_cast<std::uint64_t>(percent); }
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 
+#include "base/splitmix64.hpp"
 #include "tests/placement/reconcile_fixture.hpp"
 
 using namespace shoal::placement;
@@ -134,12 +135,7 @@ TEST_CASE("reconcile pair: the plan does not depend on the order of the local li
   const std::uint64_t seed = Catch::rngSeed() ? Catch::rngSeed() : 20261126;
   INFO("seed " << seed << " (rerun with --rng-seed " << seed << ")");
   std::uint64_t x = seed;
-  auto next = [&x] {  // splitmix64
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  };
+  auto next = [&x] { return shoal::base::splitmix64(x); };
   auto web = make_service("web", 6);
   auto v2 = web;
   v2.image = "web:2";

@@ -114,6 +114,7 @@ TEST_CASE("http and tcp probes fail on a closed port and time out on a silent se
   auto hung = probe_http("127.0.0.1", silent.port, "/ok", 200);
   CHECK_FALSE(hung.ok);
   CHECK(hung.detail.find("timed out") != std::string::npos);
+  CHECK(hung.detail.rfind("GET /ok on 127.0.0.1:", 0) == 0);  // names the request it waited on
 }
 
 TEST_CASE("run_probe picks the check's port by name and the right probe") {
