@@ -5,11 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "base/mix64.hpp"
+#include "gossip/mix64.hpp"
 
 namespace shoal::gossip {
-
-using base::mix64;  // MurmurHash3's fmix64, the one placement's draw uses too
 
 // The bytes of `s` read as little-endian 64-bit words, each mixed in; the length first.
 inline std::uint64_t digest64(std::string_view s, std::uint64_t seed) {

@@ -7,11 +7,10 @@
 #include <utility>
 #include <vector>
 
-#include "base/splitmix64.hpp"
+#include "gossip/splitmix64.hpp"
 
 namespace shoal::gossip {
 
-using base::splitmix64;
 
 class Rng {
  public:

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "base/mix64.hpp"
+#include "gossip/mix64.hpp"
 
 namespace shoal::placement {
 
@@ -24,7 +24,7 @@ std::uint64_t zone_hash(std::string_view service, std::string_view zone);    // 
 
 // Combines an instance hash and a peer hash into the pair's uniform 64-bit draw
 // (murmur3's fmix64 of their xor: a few multiplies, no hashing per pair).
-constexpr std::uint64_t mix(std::uint64_t a, std::uint64_t b) { return base::mix64(a ^ b); }
+constexpr std::uint64_t mix(std::uint64_t a, std::uint64_t b) { return gossip::mix64(a ^ b); }
 
 // -log2(u) in Q32 fixed point for the draw u = (x | 1) / 2^64, from a 1,025-entry table of
 // log2(1 + i/1024) built at compile time by integer squaring, linearly interpolated.

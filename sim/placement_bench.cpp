@@ -9,7 +9,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "base/splitmix64.hpp"
+#include "gossip/splitmix64.hpp"
 #include "placement/hash.hpp"
 
 namespace shoal::sim {
@@ -19,7 +19,7 @@ using placement::View;
 
 struct Rng {  // splitmix64
   std::uint64_t s;
-  std::uint64_t next() { return shoal::base::splitmix64(s); }
+  std::uint64_t next() { return shoal::gossip::splitmix64(s); }
   std::uint64_t below(std::uint64_t n) {
     __extension__ typedef unsigned __int128 u128;
     return static_cast<std::uint64_t>((u128(next()) * n) >> 64);

@@ -2,7 +2,7 @@
 # no clocks, sockets, threads, files or logging inside (that is what lets sim/ run the peers'
 # real decisions). Fails listing every source of a core that reaches for one of them.
 # cmake -DROOT=<repository> -P purity.cmake
-set(cores base config gossip placement node/peer node/convert)
+set(cores config gossip placement node/peer node/convert)
 set(forbidden
   "#include <(thread|mutex|shared_mutex|condition_variable|future|atomic|fstream|iostream|filesystem|random|ctime|cstdio)>"
   "#include <(unistd|fcntl|netdb|poll|signal)\\.h>"

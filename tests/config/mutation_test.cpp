@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "base/splitmix64.hpp"
+#include "gossip/splitmix64.hpp"
 #include "config/parse.hpp"
 
 using namespace shoal::config;
@@ -16,7 +16,7 @@ namespace {
 
 struct SplitMix64 {
   std::uint64_t s;
-  std::uint64_t next() { return shoal::base::splitmix64(s); }
+  std::uint64_t next() { return shoal::gossip::splitmix64(s); }
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
 };
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "base/splitmix64.hpp"
+#include "gossip/splitmix64.hpp"
 #include "gossip/bytes.hpp"
 #include "gossip/store.hpp"
 
@@ -13,7 +13,7 @@ namespace store_test {
 class TestRng {
  public:
   explicit TestRng(std::uint64_t seed) : s_(seed) {}
-  std::uint64_t next() { return shoal::base::splitmix64(s_); }
+  std::uint64_t next() { return shoal::gossip::splitmix64(s_); }
   // Uniform in [0, n) (n > 0); the tiny modulo bias is irrelevant for tests.
   std::uint64_t below(std::uint64_t n) { return next() % n; }
   bool chance(int percent) { return below(100) < static_cast<std::uint64_t>(percent); }

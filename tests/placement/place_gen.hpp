@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "base/splitmix64.hpp"
+#include "gossip/splitmix64.hpp"
 #include "placement/view.hpp"
 
 namespace shoal::placement::testing {
 
 struct Rng {  // splitmix64: our own, identical everywhere
   std::uint64_t s;
-  std::uint64_t next() { return shoal::base::splitmix64(s); }
+  std::uint64_t next() { return shoal::gossip::splitmix64(s); }
   std::uint64_t below(std::uint64_t n) { return n ? next() % n : 0; }
   bool chance(int percent) { return below(100) < static_cast<std::uint64_t>(percent); }
 };

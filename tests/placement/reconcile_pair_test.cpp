@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <map>
 
-#include "base/splitmix64.hpp"
+#include "gossip/splitmix64.hpp"
 #include "tests/placement/reconcile_fixture.hpp"
 
 using namespace shoal::placement;
@@ -135,7 +135,7 @@ TEST_CASE("reconcile pair: the plan does not depend on the order of the local li
   const std::uint64_t seed = Catch::rngSeed() ? Catch::rngSeed() : 20261126;
   INFO("seed " << seed << " (rerun with --rng-seed " << seed << ")");
   std::uint64_t x = seed;
-  auto next = [&x] { return shoal::base::splitmix64(x); };
+  auto next = [&x] { return shoal::gossip::splitmix64(x); };
   auto web = make_service("web", 6);
   auto v2 = web;
   v2.image = "web:2";

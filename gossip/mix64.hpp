@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace shoal::base {
+namespace shoal::gossip {
 
 // A bijection on 64-bit words whose output bits each depend on every input bit.
 constexpr std::uint64_t mix64(std::uint64_t x) {
@@ -17,4 +17,4 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
-}  // namespace shoal::base
+}  // namespace shoal::gossip

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace shoal::base {
+namespace shoal::gossip {
 
 // Advances `state` and returns its next output.
 constexpr std::uint64_t splitmix64(std::uint64_t& state) {
@@ -15,4 +15,4 @@ constexpr std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-}  // namespace shoal::base
+}  // namespace shoal::gossip
