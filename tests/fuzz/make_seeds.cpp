@@ -10,6 +10,7 @@
 #include "config/parse.hpp"
 #include "gossip/engine.hpp"
 #include "gossip/seal.hpp"
+#include "gossip/wire.hpp"
 #include "node/logs_wire.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/state_file.hpp"
@@ -56,6 +57,19 @@ void packets() {
       if (d.channel == gossip::Channel::stream) stream_messages.push_back(d.bytes);
       to.handle_packet({t, t}, {from, 7950}, d.channel, d.bytes, out);
     }
+  }
+  // The broadcast tree's messages (two engines never form a tree: below tree_min_members).
+  namespace w = gossip::wire;
+  const gossip::Bytes batch = gossip::encode_entries(
+      std::vector<gossip::Entry>{{"status/a", {1, "a"}, false, gossip::string_to_bytes("{}")}});
+  const w::Tree trees[] = {{w::TreeKind::push, "a", {}, batch},
+                           {w::TreeKind::ihave, "a", {{"status/a", 7}, {"usage/a", 3}}, {}},
+                           {w::TreeKind::graft, "a", {{"status/b", 9}}, {}},
+                           {w::TreeKind::prune, "a", {}, {}}};
+  for (const auto& tree : trees) {
+    const gossip::Bytes b = w::encode(tree);
+    write("packet", "tree" + std::to_string(static_cast<int>(tree.kind)),
+          std::string(1, '\0') + std::string(reinterpret_cast<const char*>(b.data()), b.size()));
   }
 }
 
