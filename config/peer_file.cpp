@@ -81,7 +81,7 @@ void read_gossip(Reader& r, const toml::table& t, GossipSettings& g) {
                {"profile", "probe_interval", "probe_timeout", "gossip_interval",
                 "push_pull_interval", "reconnect_timeout", "tombstone_ttl", "max_clock_skew",
                 "join_grace", "indirect_checks", "suspicion_mult", "suspicion_max_mult",
-                "gossip_nodes", "retransmit_mult", "tree_broadcast"},
+                "gossip_nodes", "retransmit_mult", "tree_broadcast", "tree_min_members"},
                "gossip");
   with(t, "profile", [&](const toml::node& v) {
     if (auto c = r.choice(v, "gossip.profile", {"lan", "wan", "local", "fast"})) g.profile = *c;
@@ -99,6 +99,7 @@ void read_gossip(Reader& r, const toml::table& t, GossipSettings& g) {
   read_int(r, t, "suspicion_max_mult", "gossip", 1, g.suspicion_max_mult);
   read_int(r, t, "gossip_nodes", "gossip", 1, g.gossip_nodes);
   read_int(r, t, "retransmit_mult", "gossip", 1, g.retransmit_mult);
+  read_int(r, t, "tree_min_members", "gossip", 2, g.tree_min_members);
   with(t, "tree_broadcast", [&](const toml::node& v) {
     if (auto b = r.boolean(v, "gossip.tree_broadcast")) g.tree_broadcast = *b;
   });

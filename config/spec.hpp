@@ -182,7 +182,7 @@ struct GossipSettings {
   std::optional<Millis> probe_interval, probe_timeout, gossip_interval, push_pull_interval,
       reconnect_timeout, tombstone_ttl, max_clock_skew, join_grace;
   std::optional<int> indirect_checks, suspicion_mult, suspicion_max_mult, gossip_nodes,
-      retransmit_mult;
+      retransmit_mult, tree_min_members;
   // Per-peer values along the broadcast tree (gossip/tree.hpp); absent = on.
   std::optional<bool> tree_broadcast;
   friend bool operator==(const GossipSettings&, const GossipSettings&) = default;

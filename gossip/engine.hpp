@@ -67,6 +67,7 @@ struct Stats {
   std::uint64_t tree_grafts_out = 0;    // values asked for that the tree did not bring in time
   std::uint64_t tree_prunes_out = 0;    // eager links made lazy after a duplicate
   std::uint64_t tree_refused = 0;       // tree messages from a non-member or to a non-speaker
+  std::uint64_t tree_values_in = 0;     // values new to us that a tree push brought
 };
 
 // A member as the engine holds it, by reference into its tables: valid until the engine is next
@@ -167,6 +168,10 @@ class Engine {
   bool joined() const { return joined_; }
   std::size_t live_members() const { return live_; }  // alive + suspect, ourselves included
   std::size_t pending_broadcasts() const { return broadcasts_.size(); }
+  // The broadcast tree (tree.hpp): whether it carries per-peer values now, and its links.
+  bool tree_active() const { return store_.tree_lane(); }
+  std::size_t tree_links() const { return tree_.links.size(); }
+  std::size_t tree_eager_links() const { return tree_.eager_count(); }
   const Stats& stats() const { return stats_; }
   const Config& config() const { return cfg_; }
 

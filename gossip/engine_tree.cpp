@@ -200,6 +200,7 @@ void Engine::on_tree(Clock now, const wire::TreeView& m, std::span<const wire::T
         return;
       }
       ++stats_.state_batches_in;
+      stats_.tree_values_in += counts->applied;
       if (store_.tree_lane()) tree_collect(from);
       if (counts->stale <= counts->applied) {
         tree_link(from, true);

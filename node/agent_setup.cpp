@@ -45,6 +45,7 @@ AgentSetup resolve_setup(const config::PeerConfig& cfg, const HostFacts& host) {
   if (g.gossip_nodes) c.gossip_nodes = *g.gossip_nodes;
   if (g.retransmit_mult) c.retransmit_mult = *g.retransmit_mult;
   if (g.tree_broadcast) c.tree_broadcast = *g.tree_broadcast;
+  if (g.tree_min_members) c.tree_min_members = *g.tree_min_members;
   if (std::string e = c.validate(); !e.empty()) {
     s.error = "gossip: " + e;
     return s;

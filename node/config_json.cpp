@@ -124,7 +124,8 @@ Json to_json(const config::PeerConfig& p) {
                      {"suspicion_max_mult", or_null(g.suspicion_max_mult)},
                      {"gossip_nodes", or_null(g.gossip_nodes)},
                      {"retransmit_mult", or_null(g.retransmit_mult)},
-                     {"tree_broadcast", or_null(g.tree_broadcast)}};
+                     {"tree_broadcast", or_null(g.tree_broadcast)},
+                     {"tree_min_members", or_null(g.tree_min_members)}};
   j["api"] = Json{{"listen", p.api.listen.to_string()},
                   {"token_file", p.api.token_file},
                   {"socket", p.api.socket.empty() ? p.data_dir + "/api.sock" : p.api.socket},

@@ -171,6 +171,13 @@ void render_gossip(Writer& w, const MetricsSnapshot& s) {
   w.counter("shoal_gossip_push_pulls_limited_total",
             "Push-pull requests dropped over the per-source rate.", g.push_pulls_limited);
   w.counter("shoal_gossip_stalls_total", "Ticks that came long after their deadline.", g.stalls);
+  w.by_fixed("shoal_gossip_tree_sent_total", "counter",
+             "Broadcast-tree datagrams sent: values to eager links, ids to lazy ones, grafts and "
+             "prunes.", "kind",
+             {{"push", g.tree_pushes_out}, {"ihave", g.tree_ihaves_out},
+              {"graft", g.tree_grafts_out}, {"prune", g.tree_prunes_out}});
+  w.counter("shoal_gossip_tree_refused_total", "Broadcast-tree messages from a non-member.",
+            g.tree_refused);
   w.by_fixed("shoal_gossip_members_refused_total", "counter",
              "Member updates refused: invalid, or over the per-sender intake limit.", "reason",
              {{"capped", g.members_capped}, {"invalid", g.members_invalid}});

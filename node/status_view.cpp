@@ -32,6 +32,15 @@ Json stats_json(const StatusFacts& f) {
               {"push_pulls_limited", st.push_pulls_limited},
               {"stream_only_dropped", st.stream_only_dropped},
               {"stream", stream_json(f.stream)},
+              {"tree", Json{{"active", f.gossip.tree_active()},
+                            {"links", f.gossip.tree_links()},
+                            {"eager_links", f.gossip.tree_eager_links()},
+                            {"pushes_out", st.tree_pushes_out},
+                            {"ihaves_out", st.tree_ihaves_out},
+                            {"grafts_out", st.tree_grafts_out},
+                            {"prunes_out", st.tree_prunes_out},
+                            {"refused", st.tree_refused},
+                            {"values_in", st.tree_values_in}}},
               {"state", state_stats_json(f.gossip.state())}};
 }
 

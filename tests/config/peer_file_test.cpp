@@ -27,7 +27,7 @@ labels = { ssd = "true", rack = 7, gpu = false }
 data_dir = "/var/lib/shoal-a"
 services_dir = "/etc/shoal/a"
 resources = { cpu = "1500m", memory = "4GiB" }
-gossip = { profile = "wan", probe_interval = "2s", probe_timeout = "800ms", gossip_interval = "300ms", push_pull_interval = "1m", reconnect_timeout = "24h", tombstone_ttl = "168h", max_clock_skew = "10s", join_grace = "0s", indirect_checks = 0, suspicion_mult = 5, suspicion_max_mult = 7, gossip_nodes = 4, retransmit_mult = 3, tree_broadcast = false }
+gossip = { profile = "wan", probe_interval = "2s", probe_timeout = "800ms", gossip_interval = "300ms", push_pull_interval = "1m", reconnect_timeout = "24h", tombstone_ttl = "168h", max_clock_skew = "10s", join_grace = "0s", indirect_checks = 0, suspicion_mult = 5, suspicion_max_mult = 7, gossip_nodes = 4, retransmit_mult = 3, tree_broadcast = false, tree_min_members = 50 }
 api = { listen = "127.0.0.1:8951", token_file = "/etc/shoal/token", socket = "/run/shoal/api.sock", socket_group = "shoal" }
 runtime = { driver = "docker", socket = "/run/podman/podman.sock", orphan_timeout = "2m" }
 reconcile = { solo_after = "5s", max_starts_per_second = 10, handoff_timeout = "30s" }
@@ -60,6 +60,7 @@ dns = { listen = "127.0.0.1:7953", domain = "cluster", ttl = "30s", enabled = tr
   want.gossip.gossip_nodes = 4;
   want.gossip.retransmit_mult = 3;
   want.gossip.tree_broadcast = false;
+  want.gossip.tree_min_members = 50;
   want.api.listen = Address{"127.0.0.1", 8951};
   want.api.token_file = "/etc/shoal/token";
   want.api.socket = "/run/shoal/api.sock";

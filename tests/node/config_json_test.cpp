@@ -160,7 +160,7 @@ TEST_CASE("JSON keys carry units only in their suffix", "[node][json]") {
     const bool is_count = key == "profile" || key == "indirect_checks" ||
                           key == "suspicion_mult" || key == "suspicion_max_mult" ||
                           key == "gossip_nodes" || key == "retransmit_mult" ||
-                          key == "tree_broadcast";
+                          key == "tree_broadcast" || key == "tree_min_members";
     CHECK((is_count || key.size() > 3));
     if (!is_count) CHECK(key.substr(key.size() - 3) == "_ms");
   }
