@@ -29,23 +29,28 @@ struct EventStreams::Impl : std::enable_shared_from_this<EventStreams::Impl> {
   std::map<std::uint64_t, Stream> streams;
 
   // Sends `text` on stream `id`; drops it (the session closed it) when refused.
-  void send(std::uint64_t id, std::string text) {
+  void send(std::uint64_t id, std::shared_ptr<const std::string> text) {
     auto it = streams.find(id);
     if (it == streams.end()) return;
-    if (!it->second.held->stream_send(std::move(text))) streams.erase(it);
+    if (!it->second.held->stream_send_shared(std::move(text))) streams.erase(it);
   }
 
+  // The new events to every stream behind: formatted once, the bytes shared (sse_fanout).
   void push() {
-    const std::uint64_t last = log.last_seq();
-    std::vector<std::uint64_t> behind;
+    std::vector<std::uint64_t> behind, seen;
     for (const auto& [id, s] : streams)
-      if (s.seen < last) behind.push_back(id);
+      if (s.seen < log.last_seq()) {
+        behind.push_back(id);
+        seen.push_back(s.seen);
+      }
+    if (behind.empty()) return;
+    SseFanout out = sse_fanout(log, seen, peer, HttpHeld::kStreamQueueBytes);
     for (auto id : behind) {
       auto it = streams.find(id);
       if (it == streams.end()) continue;
-      auto batch = sse_frames(log, it->second.seen, peer, HttpHeld::kStreamQueueBytes);
-      it->second.seen = batch.last;
-      send(id, std::move(batch.text));
+      auto text = out.text.at(it->second.seen);
+      it->second.seen = out.last;
+      send(id, std::move(text));
     }
   }
 
@@ -60,7 +65,8 @@ struct EventStreams::Impl : std::enable_shared_from_this<EventStreams::Impl> {
       if (ec) return;
       std::vector<std::uint64_t> ids;
       for (const auto& [id, s] : self->streams) ids.push_back(id);
-      for (auto id : ids) self->send(id, ": ping\n\n");
+      const auto ping = std::make_shared<const std::string>(": ping\n\n");
+      for (auto id : ids) self->send(id, ping);
       self->arm_ping();
     });
   }
@@ -90,7 +96,7 @@ HttpResponse EventStreams::open(const HttpRequest& r, std::uint64_t after) {
   auto batch = sse_frames(impl_->log, after, impl_->peer, kStreamReplayBytes);
   // `retry`: how long a browser waits before it reconnects after a drop.
   impl_->streams[id] = {held, batch.last};
-  impl_->send(id, "retry: 2000\n\n" + batch.text);
+  impl_->send(id, std::make_shared<const std::string>("retry: 2000\n\n" + batch.text));
   impl_->arm_ping();
   return {};
 }

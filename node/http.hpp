@@ -32,7 +32,11 @@ class HttpHeld {
   // Queues `chunk`; false when the stream is gone, or was dropped now because more than
   // kStreamQueueBytes would wait unsent (a reader too slow: its connection is closed, never
   // buffered without bound). on_gone's `f` does not run for a drop reported here.
-  virtual bool stream_send(std::string chunk) = 0;
+  // The same for bytes several streams share (each stream counts them in its own queue).
+  virtual bool stream_send_shared(std::shared_ptr<const std::string> chunk) = 0;
+  bool stream_send(std::string chunk) {
+    return stream_send_shared(std::make_shared<const std::string>(std::move(chunk)));
+  }
   static constexpr std::size_t kStreamQueueBytes = 256u << 10;
 };
 

@@ -118,11 +118,11 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
                     "\r\nX-Content-Type-Options: nosniff\r\n";
     for (const auto& [name, value] : head.headers) h += name + ": " + value + "\r\n";
     h += "Connection: close\r\n\r\n";
-    queue(std::move(h));
+    queue(std::make_shared<const std::string>(std::move(h)));
   }
-  bool stream_send(std::string chunk) override {
-    if (!held_ || !streaming_) return false;
-    if (queued_ + chunk.size() > kStreamQueueBytes) {  // a slow reader: dropped, not buffered
+  bool stream_send_shared(std::shared_ptr<const std::string> chunk) override {
+    if (!held_ || !streaming_ || !chunk) return false;
+    if (queued_ + chunk->size() > kStreamQueueBytes) {  // a slow reader: dropped, not buffered
       end_stream(false);
       return false;
     }
@@ -131,8 +131,8 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
   }
 
  private:
-  void queue(std::string bytes) {
-    queued_ += bytes.size();
+  void queue(std::shared_ptr<const std::string> bytes) {
+    queued_ += bytes->size();
     out_.push_back(std::move(bytes));
     pump();
   }
@@ -141,7 +141,7 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
     if (writing_ || out_.empty() || !held_) return;
     writing_ = true;
     stream_.expires_after(std::chrono::seconds(10));
-    asio::async_write(stream_, asio::buffer(out_.front()),
+    asio::async_write(stream_, asio::buffer(*out_.front()),
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->writing_ = false;
                         if (!self->held_) return;
@@ -149,7 +149,7 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
                           self->end_stream(true);
                           return;
                         }
-                        self->queued_ -= self->out_.front().size();
+                        self->queued_ -= self->out_.front()->size();
                         self->out_.pop_front();
                         self->stream_.expires_never();
                         self->pump();
@@ -253,7 +253,8 @@ class Session : public HttpHeld, public std::enable_shared_from_this<Session<Pro
   bool held_ = false;               // the handler holds the request: no answer written yet
   bool streaming_ = false;          // held as a stream (stream_begin): writes until closed
   bool writing_ = false;
-  std::deque<std::string> out_;     // a stream's bytes not yet written, queued_ in all
+  std::deque<std::shared_ptr<const std::string>> out_;  // a stream's bytes not yet written
+                                                        // (maybe shared), queued_ in all
   std::size_t queued_ = 0;
   std::function<void()> gone_;      // the holder's, for a client that leaves first
   bhttp::request<bhttp::string_body> req_;

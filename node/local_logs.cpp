@@ -15,6 +15,7 @@
 
 #include "node/docker_log_frames.hpp"
 #include "node/runtime/docker_api.hpp"
+#include "node/runtime/log_stamp.hpp"
 
 namespace shoal::node {
 
@@ -54,15 +55,32 @@ std::string read_range(const std::string& path, std::int64_t from, std::int64_t 
   return out;
 }
 
-void split_into(const std::string& text, std::int64_t ms, StreamRead& r) {
+// The lines of `text` (bytes of one file) into `r`: each with the time its supervisor stamped
+// it (node/runtime/log_stamp.hpp), else the file's last write `ms`; lines stamped before
+// `not_before_ms` left out. With `hold_partial` (the live file) a stamped last line still
+// without its newline is left for the next read (the supervisor ends it: at its newline, when
+// cut at 16 KiB, or when the instance ends); returns how many bytes at the end were left.
+std::size_t split_into(const std::string& text, std::int64_t ms, std::int64_t not_before_ms,
+                       bool hold_partial, StreamRead& r) {
   std::size_t at = 0;
   while (at < text.size()) {
     auto nl = text.find('\n', at);
-    if (nl == std::string::npos) nl = text.size();
-    r.lines.push_back(text.substr(at, nl - at));
-    r.line_ms.push_back(ms);
+    const bool partial = nl == std::string::npos;
+    if (partial) nl = text.size();
+    std::string_view line(text.data() + at, nl - at);
+    std::int64_t line_ms = ms;
+    if (auto ns = runtime::parse_log_stamp(line)) {
+      if (partial && hold_partial) return text.size() - at;
+      line_ms = *ns / 1'000'000;
+      line.remove_prefix(runtime::kLogStampBytes);
+    }
+    if (line_ms >= not_before_ms) {
+      r.lines.emplace_back(line);
+      r.line_ms.push_back(line_ms);
+    }
     at = nl + 1;
   }
+  return 0;
 }
 
 // "<ino>.<offset>" -> (ino, offset)
@@ -109,7 +127,10 @@ StreamRead read_process_stream(const std::string& base, const std::string& posit
     texts[i] = read_range(files[i].path, from[i], files[i].size, budget);
     budget -= static_cast<std::int64_t>(texts[i].size());
   }
-  for (std::size_t i = 0; i < files.size(); ++i) split_into(texts[i], files[i].mtime_ms, r);
+  std::size_t held = 0;  // bytes at the live file's end left for the next read
+  for (std::size_t i = 0; i < files.size(); ++i)
+    held = split_into(texts[i], files[i].mtime_ms, not_before_ms,
+                      live && i + 1 == files.size(), r);
   if (r.lines.size() > static_cast<std::size_t>(tail)) {
     const auto cut = r.lines.size() - static_cast<std::size_t>(tail);
     r.lines.erase(r.lines.begin(), r.lines.begin() + static_cast<std::ptrdiff_t>(cut));
@@ -117,7 +138,8 @@ StreamRead read_process_stream(const std::string& base, const std::string& posit
   }
   if (live) {
     r.mtime_ms = live->mtime_ms;
-    r.position = std::to_string(live->ino) + "." + std::to_string(live->size);
+    r.position = std::to_string(live->ino) + "." +
+                 std::to_string(live->size - static_cast<std::int64_t>(held));
   }
   return r;
 }

@@ -1,9 +1,10 @@
 // Reads this peer's own instances' logs for `shoal logs` (blocking: file reads, engine calls;
 // node/logs_api.hpp runs it off the io thread).
 // - process driver: data_dir/logs/<service>-<index>.out and .err, and their rotated copies
-//   .out.1 ... .out.9 (node/runtime/supervisor.cpp rotates them by size). The files carry no
-//   time per line, so each line is stamped with its file's last write (an upper bound; lines of
-//   one file keep their order). The follow cursor is "<inode>.<offset>" of the live file: the
+//   .out.1 ... .out.9 (node/runtime/supervisor.cpp rotates them by size). Each line carries
+//   the time it arrived (node/runtime/log_stamp.hpp); a line without one (written by an older
+//   supervisor) takes its file's last write (an upper bound; lines of one file keep their
+//   order). The follow cursor is "<inode>.<offset>" of the live file: the
 //   next read starts there (after a rotation, in the rotated file that has that inode; a
 //   file truncated in place reads from its start, unless it grew past the offset again first,
 //   as with tail -F).

@@ -55,17 +55,17 @@ void UsageService::offer(UsageSummary u) {
 }
 
 nlohmann::json UsageService::view(std::int64_t now_ms) const {
-  std::map<std::string, UsageSummary> by_peer;
+  UsageViews by_peer;
   const auto& entries = engine_.state().entries();
   for (auto it = entries.lower_bound(gossip::kUsagePrefix);
        it != entries.end() && it->first.starts_with(gossip::kUsagePrefix); ++it) {
     if (it->second.deleted) continue;
-    const auto& v = it->second.value;
-    auto u = decode_usage(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
-    if (u) by_peer.emplace(it->first.substr(gossip::kUsagePrefix.size()), std::move(*u));
+    if (const UsageSummary* u = decoded_.get(it->first, it->second.version, it->second.value))
+      by_peer.emplace(it->first.substr(gossip::kUsagePrefix.size()), u);
   }
-  if (latest_) by_peer[self_] = *latest_;  // fresher than what it gossiped
-  return usage_json(by_peer, engine_.members(), now_ms);
+  decoded_.forget_unseen();
+  if (latest_) by_peer[self_] = &*latest_;  // fresher than what it gossiped
+  return usage_views_json(by_peer, engine_.members(), now_ms);
 }
 
 }  // namespace shoal::node

@@ -1,7 +1,8 @@
 // The agent's side of measured usage: a UsageSampler (node/usage_sampler.hpp) measures this
 // peer off the io thread; each reading comes back through `post` to the io thread, where
 // usage/<self> is rewritten only when worth it (node/peer/usage_summary.hpp); GET /v1/usage
-// answers from the local store (every peer's value, no fan-out).
+// answers from the local store (every peer's value, no fan-out), decoding only the values that
+// changed since the last request (node/peer/usage_cache.hpp).
 //
 // The measuring interval is 5 s; SHOAL_USAGE_INTERVAL_MS overrides it (tests, benchmarks;
 // 0 turns measuring off). The write policy follows it and the cluster's size (usage_policy:
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gossip/engine.hpp"
+#include "node/peer/usage_cache.hpp"
 #include "node/peer/usage_summary.hpp"
 #include "node/usage_sampler.hpp"
 
@@ -48,6 +50,7 @@ class UsageService {
   std::optional<UsageSummary> latest_;  // its newest reading
   std::vector<UsageSummary> window_;    // the readings since the last write (bounded)
   std::uint64_t writes_ = 0;
+  mutable UsageCache decoded_;  // the usage/ values decoded, by key and version (view())
   std::unique_ptr<UsageSampler> sampler_;  // last: its thread stops before the rest goes
 };
 

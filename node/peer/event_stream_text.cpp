@@ -34,6 +34,37 @@ SseBatch sse_frames(const EventLog& log, std::uint64_t after, const std::string&
   return b;
 }
 
+SseFanout sse_fanout(const EventLog& log, const std::vector<std::uint64_t>& seen,
+                     const std::string& seen_by, std::size_t max_bytes) {
+  SseFanout out;
+  out.last = log.last_seq();
+  if (seen.empty()) return out;
+  const std::uint64_t oldest = *std::min_element(seen.begin(), seen.end());
+  const auto events = log.after(oldest);
+  // Newest first, each formatted once, until no stream could take an older one (the budget).
+  std::vector<std::string> frames;  // frames[i]: events[events.size() - 1 - i]
+  std::size_t bytes = 0;
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    frames.push_back(sse_frame(*it, seen_by));
+    ++out.formatted;
+    bytes += frames.back().size();
+    if (bytes > max_bytes) break;
+  }
+  for (std::uint64_t after : seen) {
+    if (out.text.count(after)) continue;
+    // The newest frames after `after` that fit in max_bytes, put back in order.
+    std::size_t n = 0, size = 0;
+    while (n < frames.size() && events[events.size() - 1 - n].seq > after &&
+           size + frames[n].size() <= max_bytes)
+      size += frames[n++].size();
+    std::string text;
+    text.reserve(size);
+    for (std::size_t i = n; i-- > 0;) text += frames[i];
+    out.text[after] = std::make_shared<const std::string>(std::move(text));
+  }
+  return out;
+}
+
 bool wants_event_stream(std::string_view accept) {
   while (!accept.empty()) {
     const auto comma = accept.find(',');

@@ -5,9 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "node/peer/event_log.hpp"
 
@@ -28,6 +31,20 @@ struct SseBatch {
 // `id` shows the rest, which GET /v1/events?index= still answers while the ring holds them).
 SseBatch sse_frames(const EventLog& log, std::uint64_t after, const std::string& seen_by,
                     std::size_t max_bytes);
+
+// The frames for every open stream at once (at most 16): each new event is formatted once
+// (sse_frame) and the streams that have seen the same seq share one text, instead of each
+// stream formatting and holding its own copy.
+struct SseFanout {
+  // For each seq a stream has seen: the same text sse_frames(log, seen, seen_by, max_bytes)
+  // gives, shared.
+  std::map<std::uint64_t, std::shared_ptr<const std::string>> text;
+  std::uint64_t last = 0;     // log.last_seq(): what every stream has seen after this
+  std::size_t formatted = 0;  // sse_frame calls made (at most one per event)
+};
+
+SseFanout sse_fanout(const EventLog& log, const std::vector<std::uint64_t>& seen,
+                     const std::string& seen_by, std::size_t max_bytes);
 
 // Whether an Accept header asks for text/event-stream (a media range of its list, any case,
 // parameters ignored; "*/*" alone does not: plain GETs keep their JSON).

@@ -153,8 +153,16 @@ bool usage_worth_writing(const std::optional<UsageSummary>& last, const UsageSum
 
 Json usage_json(const std::map<std::string, UsageSummary>& by_peer, const gossip::Members& members,
                 std::int64_t now_ms) {
+  UsageViews views;
+  for (const auto& [name, u] : by_peer) views.emplace(name, &u);
+  return usage_views_json(views, members, now_ms);
+}
+
+Json usage_views_json(const UsageViews& by_peer, const gossip::Members& members,
+                      std::int64_t now_ms) {
   Json peers = Json::array(), instances = Json::array();
-  for (const auto& [name, u] : by_peer) {
+  for (const auto& [name, up] : by_peer) {
+    const UsageSummary& u = *up;
     const auto m = members.find(name);
     if (m == members.end() || (m->second.state != gossip::MemberState::alive &&
                                m->second.state != gossip::MemberState::suspect))

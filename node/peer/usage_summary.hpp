@@ -85,5 +85,9 @@ bool usage_worth_writing(const std::optional<UsageSummary>& last, const UsageSum
 // service, index. age_ms = now - measured_at, never negative (a peer's clock ahead of ours).
 nlohmann::json usage_json(const std::map<std::string, UsageSummary>& by_peer,
                           const gossip::Members& members, std::int64_t now_ms);
+// The same over values held elsewhere (node/peer/usage_cache.hpp), by peer; none null.
+using UsageViews = std::map<std::string, const UsageSummary*>;
+nlohmann::json usage_views_json(const UsageViews& by_peer, const gossip::Members& members,
+                                std::int64_t now_ms);
 
 }  // namespace shoal::node

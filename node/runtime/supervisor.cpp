@@ -17,6 +17,7 @@
 #include "node/runtime/cgroup.hpp"
 #include "node/runtime/close_fds.hpp"
 #include "node/runtime/heartbeat_watch.hpp"
+#include "node/runtime/log_stamp.hpp"
 #include "node/runtime/proc.hpp"
 
 namespace shoal::runtime {
@@ -38,6 +39,7 @@ void SupervisorPlan::prepare() {
     cgroup_kill = cgroup_dirs[0] + "/cgroup.kill";
   }
   io_buf.assign(64 * 1024, '\0');
+  stamp_buf.assign(64 * 1024, '\0');
   rec_buf.assign(record_static.size() + 1024, '\0');
 }
 
@@ -51,11 +53,13 @@ std::int64_t mono_ms() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-std::int64_t wall_ms() noexcept {
+std::int64_t wall_ns() noexcept {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
+
+std::int64_t wall_ms() noexcept { return wall_ns() / 1'000'000; }
 
 bool write_all(int fd, const char* p, std::size_t n) noexcept {
   while (n > 0) {
@@ -141,8 +145,16 @@ struct LogSink {
   int fd = -1;
 
   void open_live() noexcept {
-    fd = ::open(paths[0].c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0) ::fchmod(fd, 0600);  // a log an older version left 0644
+    fd = ::open(paths[0].c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    ::fchmod(fd, 0600);  // a log an older version left 0644
+    // A line the last writer left unfinished (killed mid-line) ends here, so the next line
+    // starts with its own time.
+    struct stat st;
+    char last = '\n';
+    if (::fstat(fd, &st) == 0 && st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) == 1 &&
+        last != '\n')
+      write_all(fd, "\n", 1);
   }
   void rotate() noexcept {
     struct stat live, mine;
@@ -309,6 +321,7 @@ struct Supervision {
   Dynamic& d;
   LogSink& out;
   LogSink& err;
+  LineStamper out_lines, err_lines;  // per-line arrival times (log_stamp.hpp)
   Launched l;
   int sfd;
   bool in_cgroup;
@@ -318,7 +331,9 @@ struct Supervision {
   int status = 0;
 
   Supervision(SupervisorPlan& plan, Dynamic& dyn, LogSink& o, LogSink& e, Launched launched, int signal_fd)
-      : p(plan), d(dyn), out(o), err(e), l(launched), sfd(signal_fd),
+      : p(plan), d(dyn), out(o), err(e),
+        out_lines(plan.stamp_buf.data(), plan.stamp_buf.size()),
+        err_lines(plan.stamp_buf.data(), plan.stamp_buf.size()), l(launched), sfd(signal_fd),
         in_cgroup(!plan.cgroup_dirs.empty()), now(mono_ms()),
         check_every(heartbeat_check_every(plan.orphan_timeout)), next_check(now + check_every),
         heartbeat(read_heartbeat_sig(plan.heartbeat_path), now) {}
@@ -351,7 +366,10 @@ struct Supervision {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
       ssize_t r = ::read(fds[i].fd, p.io_buf.data(), p.io_buf.size());
       if (r > 0) {
-        (i == 1 ? out : err).write(p.io_buf.data(), static_cast<std::size_t>(r));
+        LogSink& sink = i == 1 ? out : err;
+        (i == 1 ? out_lines : err_lines)
+            .feed(p.io_buf.data(), static_cast<std::size_t>(r), wall_ns(),
+                  [&sink](const char* data, std::size_t n) { sink.write(data, n); });
       } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
         ::close(fds[i].fd);
         (i == 1 ? l.out_r : l.err_r) = -1;
@@ -404,7 +422,11 @@ struct Supervision {
         if (fds[0].revents != 0) take_signals();
       }
       check();
-      if (done && ((l.out_r < 0 && l.err_r < 0) || now >= drain_until)) return;
+      if (done && ((l.out_r < 0 && l.err_r < 0) || now >= drain_until)) {
+        out_lines.finish([this](const char* data, std::size_t n) { out.write(data, n); });
+        err_lines.finish([this](const char* data, std::size_t n) { err.write(data, n); });
+        return;
+      }
     }
   }
 

@@ -2,7 +2,8 @@
 // execs the instance and stays its parent. It
 //   - reaps the instance and writes its exit (code or signal, and why) into the instance record,
 //     so a peer that was away while the instance ended still learns how it ended;
-//   - pumps the instance's stdout/stderr pipes into log files, rotating them by size;
+//   - pumps the instance's stdout/stderr pipes into log files, each line stamped with the time
+//     it arrived (log_stamp.hpp), rotating them by size;
 //   - stops the instance (SIGTERM to its process group and its cgroup, SIGKILL after the grace
 //     period; what is left once the main process ends is killed too) when
 //     asked: SIGTERM to the supervisor, the grace in ms as sigqueue's value (plain kill: the
@@ -46,7 +47,7 @@ struct SupervisorPlan {
   std::vector<char*> argv, envp;
   std::string record_tmp_path, record_dir, cgroup_procs, cgroup_kill;
   std::vector<std::string> cgroup_joins;  // each dir's cgroup.procs
-  std::vector<char> io_buf, rec_buf;
+  std::vector<char> io_buf, rec_buf, stamp_buf;
   void prepare();
 };
 

@@ -1,7 +1,8 @@
 // `shoal logs` from any peer (issue 18 item 1): a service prints known lines on one peer of a
 // sealed 2-peer cluster; the other peer, asked, forwards over the sealed stream channel and
-// returns them with their keys, and `-f` there prints a line printed later. Then, as an
-// attacker holding the cluster key would, raw sealed logs frames that do not decode on the
+// returns them with their keys and each line's arrival time, and `-f` there prints a line
+// printed later. Then, as an attacker holding the cluster key would, raw sealed logs frames
+// that do not decode on the
 // owner's stream port: refused and counted, and the peer goes on answering.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,6 +27,7 @@
 #include "net.hpp"
 #include "node/http.hpp"
 #include "node/logs_wire.hpp"
+#include "node/peer/event_log.hpp"
 #include "node/sealer.hpp"
 
 using shoal::test::Cluster;
@@ -136,11 +138,25 @@ TEST_CASE("logs: the peer that does not run the service returns its lines, forwa
   REQUIRE(posix_spawn(&follower, shoal_bin(), &fa, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&fa);
   CHECK(wait_until(10s, [&] { return json_lines(shoal::test::read_text(follow_out)).size() == 3; }));
+  const std::string go_ts = shoal::node::utc_timestamp(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
   std::ofstream(c.peer(owner).dir + "/data/work/talk-0/go") << "";
   CHECK(wait_until(10s, [&] {
     auto got = json_lines(shoal::test::read_text(follow_out));
     return got.size() == 4 && got[3]["line"] == "after-go" && got[3]["peer"] == owner_name;
   }));
+  // Each line carries the time it arrived, not its file's last write: the lines printed at the
+  // start are older than the go file, after-go is not (RFC 3339 strings sort as times).
+  auto timed = json_lines(
+      c.cli({"logs", "talk/0", "--json", "--api", shoal::test::api_addr(c, other)}).second);
+  REQUIRE(timed.size() == 4);
+  for (const auto& l : timed) {
+    INFO(l.dump() << " go at " << go_ts);
+    if (l["line"] == "after-go") CHECK(l["ts"].get<std::string>() >= go_ts);
+    else CHECK(l["ts"].get<std::string>() < go_ts);
+  }
   ::kill(follower, SIGINT);
   int status = -1;
   ::waitpid(follower, &status, 0);

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "node/local_logs.hpp"
@@ -29,6 +31,13 @@ struct TempDir {
 void write(const fs::path& p, const std::string& text, bool append = false) {
   std::ofstream f(p, append ? std::ios::app : std::ios::trunc);
   f << text;
+}
+
+// Sets `p`'s last write to `ms` since the epoch (a test's time, not the machine's).
+void set_mtime(const fs::path& p, std::int64_t ms) {
+  const timespec t{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000 * 1'000'000)};
+  const timespec times[2] = {t, t};
+  REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
 }
 
 }  // namespace
@@ -163,4 +172,50 @@ TEST_CASE("local logs: a follow cursor loses no line when the engine stamps by t
   // A cursor that is not one reads as none.
   req.cursor = {{"web/0/aaaaaaaaaaaa", "12:x"}};
   CHECK(read_local_logs(s, req, 0).lines.size() == 3);
+}
+
+TEST_CASE("local logs: each line's own arrival time, since by line, an unended line waits",
+          "[node][logs]") {
+  TempDir d;
+  // 2026-12-07T05:20:00Z = 1796620800000 ms. An older supervisor's line (no time) first: it
+  // takes the file's last write, 05:20:10.
+  const auto out = d.path / "logs/web-0.out", err = d.path / "logs/web-0.err";
+  write(out, "legacy\n"
+             "2026-12-07T05:20:00.100000000Z a\n"
+             "2026-12-07T05:20:05.250000000Z b 2026-12-07T05:20:00.1Z\n"
+             "2026-12-07T05:20:09.000000000Z not ended");
+  write(err, "2026-12-07T05:20:03.000000000Z e\n");
+  set_mtime(out, 1796620810000);
+  set_mtime(err, 1796620803000);
+  LocalLogsSetup s{"p1", d.path.string(), "process", ""};
+  LogsRequest req{1, "web", 0, 100, 0, {}};
+  auto r = read_local_logs(s, req, 1796620811000);
+  REQUIRE(r.lines.size() == 4);
+  // In time order across stdout and stderr.
+  CHECK(r.lines[0].line == "a");
+  CHECK(r.lines[0].ts_ms == 1796620800100);
+  CHECK(r.lines[1].line == "e");
+  CHECK(r.lines[1].stream == "stderr");
+  CHECK(r.lines[1].ts_ms == 1796620803000);
+  CHECK(r.lines[2].line == "b 2026-12-07T05:20:00.1Z");  // only the supervisor's time is taken
+  CHECK(r.lines[2].ts_ms == 1796620805250);
+  CHECK(r.lines[3].line == "legacy");
+  CHECK(r.lines[3].ts_ms == 1796620810000);
+  CHECK(to_json(r.lines[0])["ts"] == "2026-12-07T05:20:00.100Z");
+  // The line still being written is not shown; once it ends it is, with its first byte's time.
+  req.cursor = r.cursor;
+  CHECK(read_local_logs(s, req, 1796620811000).lines.empty());
+  write(out, " now\n", true);
+  set_mtime(out, 1796620810000);
+  r = read_local_logs(s, req, 1796620811000);
+  REQUIRE(r.lines.size() == 1);
+  CHECK(r.lines[0].line == "not ended now");
+  CHECK(r.lines[0].ts_ms == 1796620809000);
+  // --since counts by each line's time, not the file's: 6 s before 05:20:11 leaves out a (and
+  // the stderr file, last written before then).
+  req = LogsRequest{1, "web", 0, 100, 6000, {}};
+  r = read_local_logs(s, req, 1796620811000);
+  std::vector<std::string> got;
+  for (const auto& l : r.lines) got.push_back(l.line);
+  CHECK(got == std::vector<std::string>{"b 2026-12-07T05:20:00.1Z", "not ended now", "legacy"});
 }

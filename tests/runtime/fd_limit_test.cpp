@@ -34,9 +34,9 @@ std::string start_under_limit(int busy_fds) {
       h.remember(rec->supervisor_pid, rec->supervisor_start);
     }
     const std::string log = h.driver->log_path(s.labels, false);
-    if (!wait_until([&] { return lines_of(read_text(log)).size() >= 2; }, 5000))
+    if (!wait_until([&] { return log_lines(log).size() >= 2; }, 5000))
       return "no log lines, log: " + read_text(log);
-    const auto lines = lines_of(read_text(log));
+    const auto lines = log_lines(log);
     if (lines[0] != "started" || lines[1] != "32") return "log: " + read_text(log);
     if (auto st = h.driver->stop(r->id, 2000); !st) return "stop failed: " + st.error().message;
     auto exits = h.wait_exits(1, 5000);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "node/runtime/instance_record.hpp"
+#include "node/runtime/log_stamp.hpp"
 #include "node/runtime/proc.hpp"
 #include "node/runtime/cgroup.hpp"
 #include "node/runtime/process_driver.hpp"
@@ -55,6 +56,15 @@ inline std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
   for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// The lines of a process-driver log file without their arrival times (log_stamp.hpp); a line
+// that has none is marked "<no stamp> ...", so a test comparing lines sees it.
+inline std::vector<std::string> log_lines(const std::string& path) {
+  std::vector<std::string> out;
+  for (auto& l : lines_of(read_text(path)))
+    out.push_back(parse_log_stamp(l) ? l.substr(kLogStampBytes) : "<no stamp> " + l);
   return out;
 }
 

@@ -44,7 +44,7 @@ TEST_CASE("process driver passes env, ports and a working directory to the comma
   CHECK(exits[0].exit_code == 0);
   CHECK(exits[0].reason == Exit::Reason::exited);
 
-  auto out = lines_of(read_text(h.driver->log_path(s.labels, false)));
+  auto out = log_lines(h.driver->log_path(s.labels, false));
   CHECK(has_line(out, "FOO=bar baz"));
   CHECK(has_line(out, "SHOAL_SERVICE=web"));
   CHECK(has_line(out, "SHOAL_INDEX=2"));
@@ -62,7 +62,7 @@ TEST_CASE("process driver sets PORT when the service has exactly one port") {
   s.service.ports = {{"main", 80, std::nullopt}};
   Instance inst = h.start(s);
   REQUIRE(h.wait_exits(1).size() == 1);
-  auto out = lines_of(read_text(h.driver->log_path(s.labels, false)));
+  auto out = log_lines(h.driver->log_path(s.labels, false));
   std::string port = std::to_string(inst.ports.at(0).host);
   CHECK(has_line(out, "PORT=" + port));
   CHECK(has_line(out, "NAMED=" + port));
@@ -115,7 +115,7 @@ TEST_CASE("process driver stop: SIGTERM to the group, the instance exits on its 
   CHECK(exits[0].id == inst.id);
   CHECK(exits[0].reason == Exit::Reason::stopped);
   CHECK(exits[0].exit_code == 7);
-  CHECK(lines_of(read_text(h.driver->log_path(s.labels, false))) ==
+  CHECK(log_lines(h.driver->log_path(s.labels, false)) ==
         std::vector<std::string>{"got-term"});
   CHECK(h.driver->stop(inst.id, 0).ok() == false);  // record consumed: unknown now
 }
@@ -155,8 +155,8 @@ TEST_CASE("process driver writes stdout and stderr to log files and rotates them
   CHECK(fs::file_size(out + ".1") > 2048);
   // Rotation happens on line boundaries: .1 then the live file hold consecutive lines that
   // end with the last one written.
-  auto older = lines_of(read_text(out + ".1"));
-  auto live = lines_of(read_text(out));
+  auto older = log_lines(out + ".1");
+  auto live = log_lines(out);
   std::vector<std::string> all = older;
   all.insert(all.end(), live.begin(), live.end());
   REQUIRE(!all.empty());
@@ -165,7 +165,7 @@ TEST_CASE("process driver writes stdout and stderr to log files and rotates them
     REQUIRE(all[i] == "line-" + std::to_string(first + static_cast<int>(i)) +
                           "-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
   CHECK(all.back().rfind("line-299-", 0) == 0);
-  CHECK(read_text(h.driver->log_path(s.labels, true)) == "to-stderr\n");
+  CHECK(log_lines(h.driver->log_path(s.labels, true)) == std::vector<std::string>{"to-stderr"});
 }
 
 TEST_CASE("process driver start errors are values") {
@@ -209,7 +209,7 @@ TEST_CASE("process driver with log_keep = 0 starts the log over instead of keepi
   namespace fs = std::filesystem;
   CHECK_FALSE(fs::exists(out + ".1"));
   CHECK(fs::file_size(out) <= 1024);
-  auto live = lines_of(read_text(out));
+  auto live = log_lines(out);
   REQUIRE(!live.empty());
   CHECK(live.back() == "line-299-yyyyyyyyyyyyyyyyyyyy");
   CHECK(live.front().rfind("line-", 0) == 0);  // starts on a line boundary
@@ -231,9 +231,9 @@ TEST_CASE("process driver: instances and supervisors inherit no file descriptor 
   ::close(leak[0]);
 
   std::string out = h.driver->log_path(s.labels, false);
-  REQUIRE(wait_until([&] { return lines_of(read_text(out)).size() >= 5; }, 3000));
+  REQUIRE(wait_until([&] { return log_lines(out).size() >= 5; }, 3000));
   // stdin /dev/null; 0-2 and ls's own directory fd (3), nothing else.
-  CHECK(lines_of(read_text(out)) ==
+  CHECK(log_lines(out) ==
         std::vector<std::string>{"/dev/null", "0", "1", "2", "3"});
   auto rec = read_record(h.driver->record_path(inst.id));
   REQUIRE(rec.ok());

@@ -1,5 +1,5 @@
-// GET /v1/events as server-sent events: the frames, the replay bound, the Accept test and where
-// a stream starts.
+// GET /v1/events as server-sent events: the frames, the replay bound, the Accept test, where
+// a stream starts, and the frames for several streams at once (each event formatted once).
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +12,14 @@ namespace {
 
 PeerEvent ev(const std::string& kind, const std::string& peer, const std::string& reason = "") {
   return PeerEvent{0, 1'700'000'000'000, kind, peer, "", -1, reason};
+}
+
+
+EventLog log_of(int n) {
+  EventLog log;
+  for (int i = 0; i < n; ++i)
+    log.record(PeerEvent{0, 1'700'000'000'000 + i, "member.alive", "p" + std::to_string(i), "", -1, ""});
+  return log;
 }
 
 }  // namespace
@@ -77,4 +85,32 @@ TEST_CASE("sse: a stream starts at ?index, else a decimal Last-Event-ID, else th
   CHECK(stream_start(std::nullopt, "12abc") == 0);
   CHECK(stream_start(std::nullopt, "-1") == 0);
   CHECK(stream_start(std::nullopt, "99999999999999999999999") == 0);  // too long: not a seq
+}
+
+TEST_CASE("sse fanout: 16 streams, each new event formatted once, one shared text",
+          "[node][events][sse]") {
+  EventLog log = log_of(5);
+  const std::vector<std::uint64_t> seen(16, 2);  // every stream has seen 1..2
+  auto out = sse_fanout(log, seen, "p0", 1u << 20);
+  CHECK(out.formatted == 3);
+  CHECK(out.last == 5);
+  REQUIRE(out.text.size() == 1);
+  CHECK(*out.text.at(2) == sse_frames(log, 2, "p0", 1u << 20).text);
+}
+
+TEST_CASE("sse fanout: streams at different points share the formatting, texts as alone",
+          "[node][events][sse]") {
+  EventLog log = log_of(10);
+  const std::vector<std::uint64_t> seen{3, 7, 3, 9, 7};
+  auto out = sse_fanout(log, seen, "p0", 1u << 20);
+  CHECK(out.formatted == 7);  // events 4..10, once each
+  REQUIRE(out.text.size() == 3);
+  for (std::uint64_t after : {3, 7, 9}) CHECK(*out.text.at(after) == sse_frames(log, after, "p0", 1u << 20).text);
+  // Within a budget: the newest that fit, as sse_frames gives them; older ones not formatted.
+  const std::size_t one = sse_frame(log.after(9).at(0), "p0").size();
+  auto small = sse_fanout(log, {0, 8}, "p0", 3 * one + 2);
+  CHECK(small.formatted <= 4);
+  CHECK(*small.text.at(0) == sse_frames(log, 0, "p0", 3 * one + 2).text);
+  CHECK(*small.text.at(8) == sse_frames(log, 8, "p0", 3 * one + 2).text);
+  CHECK(sse_fanout(log, {}, "p0", 1u << 20).text.empty());
 }
