@@ -20,7 +20,8 @@ std::size_t Engine::tree_room() const {
 void Engine::tree_round(Clock now, Outbox& out) {
   const bool on = tree_on() && !leaving_;
   if (!on && store_.tree_lane()) {
-    // A member that does not speak the tree came: what we hold goes back to the epidemic.
+    // Off now (a live member that does not speak it, fewer than tree_min_members live, or we
+    // leave): what we hold goes back to the epidemic.
     tree_collect({});
     for (const auto& p : tree_.pending) store_.refresh(p.fresh.key);
     store_.set_tree_lane(false);
