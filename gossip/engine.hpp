@@ -230,6 +230,7 @@ class Engine {
   void tree_round(Clock now, Outbox& out);
   void tree_keep_links(Clock now);
   void tree_flush(Outbox& out);
+  void tree_flush_link(const std::string& name, bool eager, Outbox& out);
   void tree_graft_missing(Clock now, Outbox& out);
   void tree_collect(const std::string& source);
   bool tree_link(const std::string& name, bool eager);

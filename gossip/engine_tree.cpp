@@ -85,37 +85,40 @@ void Engine::tree_send(const std::string& to, const wire::Tree& m, Outbox& out) 
 }
 
 // Each pending value goes whole to every eager link and as an id to every lazy one, except
-// the link it came from; as many datagrams as it takes.
+// the link it came from; the ids of the last flush go to the lazy links once more.
 void Engine::tree_flush(Outbox& out) {
   if (tree_.pending.empty() && tree_.recent.empty()) return;
-  const std::size_t room = tree_room();
-  for (const auto& [name, eager] : tree_.links) {
-    wire::Tree m{eager ? wire::TreeKind::push : wire::TreeKind::ihave, self_.name, {}, {}};
-    std::vector<const Bytes*> batch;
-    std::size_t used = 0;
-    auto send = [&] {
-      if (eager && !batch.empty()) m.batch = Store::batch_of(batch);
-      if (!batch.empty() || !m.ids.empty()) tree_send(name, m, out);
-      batch.clear();
-      m.ids.clear();
-      used = 0;
-    };
-    auto add = [&](const BroadcastTree::Pending& p) {
-      if (p.source == name) return;
-      const std::size_t size = eager ? p.fresh.encoded.size() : p.fresh.key.size() + kIdOverhead;
-      if (used > 0 && used + size > room) send();
-      used += size;
-      if (eager) batch.push_back(&p.fresh.encoded);
-      else m.ids.push_back(wire::TreeId{p.fresh.key, p.fresh.hlc});
-    };
-    for (const auto& p : tree_.pending) add(p);
-    if (!eager)
-      for (const auto& p : tree_.recent) add(p);
-    send();
-  }
+  for (const auto& link : tree_.links) tree_flush_link(link.first, link.second, out);
   for (auto& p : tree_.pending) p.fresh.encoded = Bytes{};  // ids are all `recent` needs
   tree_.recent = std::move(tree_.pending);
   tree_.pending.clear();
+}
+
+// What tree_flush sends one link, in as many datagrams as it takes.
+void Engine::tree_flush_link(const std::string& name, bool eager, Outbox& out) {
+  const std::size_t room = tree_room();
+  wire::Tree m{eager ? wire::TreeKind::push : wire::TreeKind::ihave, self_.name, {}, {}};
+  std::vector<const Bytes*> batch;
+  std::size_t used = 0;
+  auto send = [&] {
+    if (!batch.empty()) m.batch = Store::batch_of(batch);
+    if (!batch.empty() || !m.ids.empty()) tree_send(name, m, out);
+    batch.clear();
+    m.ids.clear();
+    used = 0;
+  };
+  auto add = [&](const BroadcastTree::Pending& p) {
+    if (p.source == name) return;
+    const std::size_t size = eager ? p.fresh.encoded.size() : p.fresh.key.size() + kIdOverhead;
+    if (used > 0 && used + size > room) send();
+    used += size;
+    if (eager) batch.push_back(&p.fresh.encoded);
+    else m.ids.push_back(wire::TreeId{p.fresh.key, p.fresh.hlc});
+  };
+  for (const auto& p : tree_.pending) add(p);
+  if (!eager)
+    for (const auto& p : tree_.recent) add(p);
+  send();
 }
 
 // Values announced to us that the tree has not brought by their deadline: ask the next
@@ -130,8 +133,8 @@ void Engine::tree_graft_missing(Clock now, Outbox& out) {
       continue;
     }
     if (m.deadline <= now.mono) {
-      const std::string& from = m.announcers[static_cast<std::size_t>(m.grafts) % m.announcers.size()];
-      grafts[from].push_back(wire::TreeId{it->first, m.hlc});
+      const std::size_t next = static_cast<std::size_t>(m.grafts) % m.announcers.size();
+      grafts[m.announcers[next]].push_back(wire::TreeId{it->first, m.hlc});
       ++m.grafts;
       m.deadline = now.mono + cfg_.graft_timeout;
     }
