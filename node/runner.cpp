@@ -140,8 +140,9 @@ void Runner::learn_checks(const RunnerInputs& in) {
   std::map<std::string, std::string> hashes;  // service -> spec hash, computed when needed
   for (auto& [id, l] : local_) {
     if (l.check_known) continue;
+    const std::string& service = id.service;  // (a structured binding: clang cannot capture it)
     auto spec = std::find_if(in.services->begin(), in.services->end(),
-                             [&](const config::ServiceSpec& s) { return s.name == id.service; });
+                             [&](const config::ServiceSpec& s) { return s.name == service; });
     if (spec == in.services->end()) continue;
     auto h = hashes.find(id.service);
     if (h == hashes.end()) h = hashes.emplace(id.service, placement::spec_hash(*spec)).first;
