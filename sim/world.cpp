@@ -511,7 +511,10 @@ void World::schedule_start() {
     Micros t = n0 > 1 ? x_.join_spread * static_cast<Micros>(i) / static_cast<Micros>(n0) : 0;
     queue_.push_at(t, Ev::initial_join, i);
   }
-  const Micros last_event_end = faults_.schedule();
+  // Convergence is measured from the end of the last fault, and never before the last initial
+  // join (otherwise a join storm "converges" at once, while peer 0 is alone).
+  Micros last_event_end = faults_.schedule();
+  if (!x_.start_formed && n0 > 1) last_event_end = std::max(last_event_end, x_.join_spread);
   for (Micros t = x_.sample; t <= x_.duration; t += x_.sample) queue_.push_at(t, Ev::sample);
   checker_.start_convergence(last_event_end);
 }
