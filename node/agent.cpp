@@ -598,14 +598,7 @@ class Agent {
     m.profile = setup_.gossip.profile;
     m.uptime_seconds = static_cast<double>(clock_now().mono - start_.mono) / 1e6;
     take_gossip_metrics(m, gossip_);
-    m.packets_dropped = transport_.dropped();
-    m.packets_unauthenticated = sealer_.rejected();
-    m.packets_replayed = sealer_.replayed();
-    const auto& ss = transport_.stream().stats();
-    m.stream_accepted = ss.accepted;
-    m.stream_refused = ss.refused_total + ss.refused_per_source;
-    m.stream_unauthenticated = ss.unauthenticated;
-    m.stream_timed_out = ss.timed_out;
+    transport_.take_metrics(m);
     m.specs_refused = desired_.refused();
     for (const auto& p : placed(store_specs()).instances) m.unplaced[p.id.service] += !p.owner;
     m.placements = desired_.placements();

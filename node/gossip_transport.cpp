@@ -103,4 +103,15 @@ void GossipTransport::send(gossip::Datagram& d) {
   if (a) stream_.send(d.to, tcp::endpoint(*a, d.to.port), std::move(bytes));
 }
 
+void GossipTransport::take_metrics(MetricsSnapshot& m) const {
+  m.packets_dropped = dropped_;
+  m.packets_unauthenticated = sealer_.rejected();
+  m.packets_replayed = sealer_.replayed();
+  const auto& ss = stream_.stats();
+  m.stream_accepted = ss.accepted;
+  m.stream_refused = ss.refused_total + ss.refused_per_source;
+  m.stream_unauthenticated = ss.unauthenticated;
+  m.stream_timed_out = ss.timed_out;
+}
+
 }  // namespace shoal::node

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "gossip/types.hpp"
+#include "node/metrics.hpp"
 #include "node/sealer.hpp"
 #include "node/seed_resolver.hpp"
 #include "node/stream_transport.hpp"
@@ -38,6 +39,9 @@ class GossipTransport {
   // Packets and frames dropped: not authenticated, or refused by the engine.
   std::uint64_t dropped() const { return dropped_; }
   const StreamTransport& stream() const { return stream_; }
+  // The wire's share of a metrics snapshot: packets dropped, unauthenticated and replayed, and
+  // the stream channel's connections.
+  void take_metrics(MetricsSnapshot& m) const;
 
  private:
   void receive_udp();
