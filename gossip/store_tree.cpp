@@ -16,9 +16,7 @@ void Store::set_tree_lane(bool on) {
   std::vector<std::string> keys;
   keys.swap(fresh_);
   fresh_keys_.clear();
-  for (const std::string& key : keys)
-    if (const std::size_t cell = find_cell(key, hash_of(key)); cell != kNoCell)
-      enqueue(*cells_[cell].slot);
+  for (const std::string& key : keys) refresh(key);
 }
 
 void Store::refresh(std::string_view key) {
