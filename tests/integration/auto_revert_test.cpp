@@ -31,11 +31,8 @@ void write_version(const std::string& path, const char* check) {
 
 // The spec hashes of web's live processes on both peers.
 std::set<std::string> live_hashes(Cluster& c) {
-  std::set<std::string> out;
-  for (int i : {0, 1})
-    for (const auto& r : c.instances(i))
-      if (r.labels.service == "web" && shoal::test::instance_alive(r)) out.insert(r.labels.spec_hash);
-  return out;
+  const auto all = shoal::test::live_spec_hashes(c, {0, 1}, "web");
+  return {all.begin(), all.end()};
 }
 
 }  // namespace

@@ -311,6 +311,15 @@ std::optional<std::map<std::pair<std::string, int>, std::string>> running_map(
   return out;
 }
 
+std::multiset<std::string> live_spec_hashes(Cluster& c, const std::vector<int>& peers,
+                                            const std::string& svc) {
+  std::multiset<std::string> out;
+  for (int i : peers)
+    for (const auto& r : c.instances(i))
+      if (r.labels.service == svc && instance_alive(r)) out.insert(r.labels.spec_hash);
+  return out;
+}
+
 std::map<int, std::vector<std::string>> live_owners(Cluster& c, const std::vector<int>& peers,
                                                       const std::string& svc) {
   std::map<int, std::vector<std::string>> out;

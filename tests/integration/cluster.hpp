@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,6 +122,9 @@ std::optional<std::map<std::pair<std::string, int>, std::string>> running_map(
 // records: index -> the names of the peers whose records hold a live one.
 std::map<int, std::vector<std::string>> live_owners(Cluster& c, const std::vector<int>& peers,
                                                       const std::string& svc);
+// The spec hashes of `svc`'s live instance processes over those peers, one per instance.
+std::multiset<std::string> live_spec_hashes(Cluster& c, const std::vector<int>& peers,
+                                            const std::string& svc);
 
 // Whether every peer of `who` (that was started) sees every peer of `whom` alive.
 bool see_all_alive(Cluster& c, const std::vector<int>& who, const std::vector<int>& whom);
