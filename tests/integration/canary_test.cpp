@@ -29,11 +29,7 @@ void write_version(const std::string& path, int version) {
 
 // The spec hashes of web's live processes on both peers, one per instance index.
 std::multiset<std::string> live_hashes(Cluster& c) {
-  std::multiset<std::string> out;
-  for (int i : {0, 1})
-    for (const auto& r : c.instances(i))
-      if (r.labels.service == "web" && shoal::test::instance_alive(r)) out.insert(r.labels.spec_hash);
-  return out;
+  return shoal::test::live_spec_hashes(c, {0, 1}, "web");
 }
 
 }  // namespace
@@ -92,5 +88,9 @@ TEST_CASE("canary on 2 real peers: one canary waits for shoal promote, then the 
   auto again = shoal::node::http_call_unix(sock, "POST", "/v1/promote", R"({"service":"web"})", "", 5000);
   CHECK(again.status == 409);
   CHECK(again.body.find("is not waiting for promotion (deployment: healthy") != std::string::npos);
-  CHECK(shoal::node::http_call_unix(sock, "POST", "/v1/promote", R"({"service":5})", "", 5000).status == 400);
+  const std::string long_name = R"({"service":")" + std::string(5000, 'w') + R"("})";
+  for (const std::string body : {std::string(R"({"service":5})"), std::string(R"({"service":"web")"),
+                                 std::string("[]"), std::string(), long_name,
+                                 std::string(R"({"service":"../../etc"})")})
+    CHECK(shoal::node::http_call_unix(sock, "POST", "/v1/promote", body, "", 5000).status == 400);
 }
