@@ -293,7 +293,6 @@ class Engine {
   void set_state(std::uint32_t slot, MemberState s, Micros now);
   void emit(Outbox& out, EventKind k, std::uint32_t slot, std::string from = {});
   std::size_t live_count() const { return live_; }  // alive + suspect, ourselves included
-  static bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState::suspect; }
   Micros scaled(Micros t) const;
   void add_health(int delta);
   void start_suspicion(Clock now, const std::string& name, const std::string& from);

@@ -50,6 +50,8 @@ struct Datagram {
 };
 
 enum class MemberState : std::uint8_t { alive, suspect, dead, left };
+// Alive or suspect: a member still counted on (a suspect may yet refute).
+inline bool is_live(MemberState s) { return s == MemberState::alive || s == MemberState::suspect; }
 const char* to_string(MemberState s);
 
 // Member metadata, gossiped with alive messages; bounded to Config::max_meta_bytes encoded.

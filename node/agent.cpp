@@ -426,8 +426,7 @@ class Agent {
 
   bool others_alive() const {
     for (const auto& [n, m] : gossip_.members()) {
-      if (n != setup_.name && (m.state == gossip::MemberState::alive ||
-                               m.state == gossip::MemberState::suspect)) {
+      if (n != setup_.name && gossip::is_live(m.state)) {
         return true;
       }
     }

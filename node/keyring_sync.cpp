@@ -20,10 +20,6 @@ gossip::Bytes bytes_of(const std::string& s) {
   return gossip::Bytes(p, p + s.size());
 }
 
-bool live(gossip::MemberState s) {
-  return s == gossip::MemberState::alive || s == gossip::MemberState::suspect;
-}
-
 }  // namespace
 
 void KeyringSync::acknowledge(gossip::Clock now) {
@@ -60,7 +56,7 @@ void KeyringSync::adopt(gossip::Clock now, const gossip::Keys& keys, const char*
 bool KeyringSync::converged() const {
   const std::string mine = ring_digest(sealer_.keys());
   for (const auto& [name, m] : engine_.members()) {
-    if (!live(m.state)) continue;
+    if (!gossip::is_live(m.state)) continue;
     if (text_of(engine_.state().get(std::string(kKeyAckPrefix) + name)) != mine) return false;
   }
   return true;

@@ -291,9 +291,7 @@ std::vector<LogsApi::Owner> log_owners(const gossip::Members& members,
 
 std::optional<gossip::Address> live_member(const gossip::Members& members, const std::string& name) {
   auto it = members.find(name);
-  if (it == members.end() || (it->second.state != gossip::MemberState::alive &&
-                              it->second.state != gossip::MemberState::suspect))
-    return std::nullopt;
+  if (it == members.end() || !gossip::is_live(it->second.state)) return std::nullopt;
   return it->second.addr;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <type_traits>
 
+#include "placement/instance_state.hpp"
 #include "placement/spec_hash.hpp"
 
 namespace shoal::node {
@@ -463,8 +464,7 @@ void Runner::keep_outgoing(const placement::InstanceId& id) {
   }
   auto it = local_.find(id);
   if (it == local_.end() || it->second.driver_id.empty() || outgoing_.count(id) ||
-      it->second.li.state == InstanceState::exited || it->second.li.state == InstanceState::failed ||
-      it->second.li.state == InstanceState::stopping)
+      placement::is_dead(it->second.li.state) || it->second.li.state == InstanceState::stopping)
     return;
   Local old = std::move(it->second);
   local_.erase(it);

@@ -8,10 +8,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-bool is_live(gossip::MemberState s) {
-  return s == gossip::MemberState::alive || s == gossip::MemberState::suspect;
-}
-
 Json stats_json(const StatusFacts& f) {
   const auto& st = f.gossip.stats();
   return Json{{"packets_in", st.packets_in},

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "placement/instance_state.hpp"
 #include "placement/rollout.hpp"
 #include "placement/spec_hash.hpp"
 #include "placement/start_first.hpp"
@@ -23,24 +24,6 @@ struct Desired {
   const config::ServiceSpec* spec = nullptr;
   std::string hash;
 };
-
-bool is_dead(InstanceState s) { return s == InstanceState::exited || s == InstanceState::failed; }
-
-bool is_up(InstanceState s) {
-  return s == InstanceState::running || s == InstanceState::healthy ||
-         s == InstanceState::unhealthy;
-}
-
-bool is_live_copy(InstanceState s) { return s == InstanceState::starting || is_up(s); }
-
-bool has_health(const config::ServiceSpec& spec) {
-  return spec.health.kind != config::HealthCheck::Kind::none;
-}
-
-// The new copy is as good as the old: healthy, or running when there is no health check.
-bool is_ready(InstanceState s, const config::ServiceSpec& spec) {
-  return s == InstanceState::healthy || (s == InstanceState::running && !has_health(spec));
-}
 
 // Progress of a new copy during a handoff: a higher rank is progress.
 int progress_rank(InstanceState s) {

@@ -3,21 +3,9 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "placement/instance_state.hpp"
+
 namespace shoal::placement {
-
-namespace {
-
-bool is_ready(InstanceState s, const config::ServiceSpec& spec) {
-  return s == InstanceState::healthy ||
-         (s == InstanceState::running && spec.health.kind == config::HealthCheck::Kind::none);
-}
-
-bool is_live_copy(InstanceState s) {
-  return s == InstanceState::starting || s == InstanceState::running ||
-         s == InstanceState::healthy || s == InstanceState::unhealthy;
-}
-
-}  // namespace
 
 RolloutClass classify(const RolloutReport& r, const config::ServiceSpec& spec,
                       const std::string& hash) {

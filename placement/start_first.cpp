@@ -1,5 +1,7 @@
 #include "placement/start_first.hpp"
 
+#include "placement/instance_state.hpp"
+
 namespace shoal::placement {
 
 std::string surge_room(const config::ServiceSpec& spec, const SurgeLoad& load) {
@@ -21,11 +23,9 @@ bool start_first(const config::ServiceSpec& spec) {
 
 bool outgoing_done(InstanceState outgoing, const InstanceState* current,
                    const config::ServiceSpec& spec) {
-  if (outgoing == InstanceState::exited || outgoing == InstanceState::failed) return true;
+  if (is_dead(outgoing)) return true;
   if (current == nullptr || *current == InstanceState::stopping) return true;
-  return *current == InstanceState::healthy ||
-         (*current == InstanceState::running &&
-          spec.health.kind == config::HealthCheck::Kind::none);
+  return is_ready(*current, spec);
 }
 
 }  // namespace shoal::placement

@@ -24,10 +24,6 @@ namespace shoal::sim {
 
 inline constexpr Micros kEpoch = 1'767'225'600LL * gossip::kSeconds;  // 2026-01-01T00:00:00Z: every wall clock
 
-inline bool is_live(gossip::MemberState s) {
-  return s == gossip::MemberState::alive || s == gossip::MemberState::suspect;
-}
-
 // What a peer's view yields for reconcile, shared between peers whose placement inputs (live
 // members with their metadata, and the specs) hash equal.
 struct ViewData {

@@ -46,7 +46,7 @@ void add_port(Walk& w, ServiceDraft& d, const YAML::Node& at, const std::string&
   d.ports.push_back(config::Port{port_name(d, name, p.container), p.container, p.host});
 }
 
-void read_long(Walk& w, ServiceDraft& d, const YAML::Node& n, const std::string& key) {
+void read_long_port(Walk& w, ServiceDraft& d, const YAML::Node& n, const std::string& key) {
   PortSpec p;
   std::string name;
   bool ok = true;
@@ -102,7 +102,7 @@ void read_ports(Walk& w, const YAML::Node& n, const std::string& key, ServiceDra
     const YAML::Node& item = (*items)[i];
     const std::string k = key + "[" + std::to_string(i) + "]";
     if (item.IsMap()) {
-      read_long(w, d, item, k);
+      read_long_port(w, d, item, k);
       continue;
     }
     auto text = w.scalar(item, k);

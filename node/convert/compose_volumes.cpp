@@ -23,7 +23,7 @@ config::Checked<std::string> shoal_volume(const std::string& source, const std::
   return R{v.to_string(), {}};
 }
 
-void read_long(Walk& w, ServiceDraft& d, const YAML::Node& n, const std::string& key) {
+void read_long_volume(Walk& w, ServiceDraft& d, const YAML::Node& n, const std::string& key) {
   std::string type = "volume", source, target;
   bool read_only = false;
   for (const Entry& e : w.mapping(n, key).value_or(std::vector<Entry>{})) {
@@ -56,7 +56,7 @@ void read_volumes(Walk& w, const YAML::Node& n, const std::string& key, ServiceD
     const YAML::Node& item = (*items)[i];
     const std::string k = key + "[" + std::to_string(i) + "]";
     if (item.IsMap()) {
-      read_long(w, d, item, k);
+      read_long_volume(w, d, item, k);
       continue;
     }
     auto text = w.scalar(item, k);

@@ -21,7 +21,7 @@ std::vector<Endpoint> endpoints(std::string_view service, const gossip::Members&
     auto m = members.find(peer);
     if (m == members.end()) continue;
     const auto st = m->second.state;
-    if (st != gossip::MemberState::alive && st != gossip::MemberState::suspect) continue;
+    if (!gossip::is_live(st)) continue;
     const placement::InstanceId first{std::string(service), 0};
     auto it = std::lower_bound(
         status.instances.begin(), status.instances.end(), first,

@@ -362,7 +362,7 @@ DnsView make_dns_view(const config::PeerConfig::Dns& cfg, const gossip::Members&
   v.ns = dns_wire_name("ns." + v.domain);
   v.mbox = dns_wire_name("hostmaster." + v.domain);
   for (const auto& [name, m] : members) {
-    if (m.state != gossip::MemberState::alive && m.state != gossip::MemberState::suspect) continue;
+    if (!gossip::is_live(m.state)) continue;
     std::string host = m.addr.host;
     if (host.size() > 2 && host.front() == '[' && host.back() == ']')
       host = host.substr(1, host.size() - 2);

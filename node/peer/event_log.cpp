@@ -4,6 +4,8 @@
 #include <chrono>
 #include <map>
 
+#include "placement/instance_state.hpp"
+
 namespace shoal::node {
 
 namespace {
@@ -51,7 +53,7 @@ std::vector<PeerEvent> instance_events(const placement::PeerStatus& before,
     if (it != was.end()) was.erase(it);
     if (same) continue;
     std::string reason;
-    if (i.state == InstanceState::exited || i.state == InstanceState::failed)
+    if (placement::is_dead(i.state))
       reason = "exit code " + std::to_string(i.exit_code) + ", " + std::to_string(i.restarts) +
                " restart(s)";
     out[i.id] = PeerEvent{0, time_ms, "instance." + std::string(placement::to_string(i.state)),

@@ -10,14 +10,6 @@
 
 namespace shoal::node {
 
-namespace {
-
-bool is_live(gossip::MemberState s) {
-  return s == gossip::MemberState::alive || s == gossip::MemberState::suspect;
-}
-
-}  // namespace
-
 Peer::Peer(gossip::Identity self, gossip::Config cfg, std::uint64_t seed,
            gossip::Micros started_at, PeerTiming timing,
            std::shared_ptr<gossip::Interner> interner)

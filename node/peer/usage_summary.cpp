@@ -164,9 +164,7 @@ Json usage_views_json(const UsageViews& by_peer, const gossip::Members& members,
   for (const auto& [name, up] : by_peer) {
     const UsageSummary& u = *up;
     const auto m = members.find(name);
-    if (m == members.end() || (m->second.state != gossip::MemberState::alive &&
-                               m->second.state != gossip::MemberState::suspect))
-      continue;
+    if (m == members.end() || !gossip::is_live(m->second.state)) continue;
     const std::int64_t age = std::max<std::int64_t>(0, now_ms - u.measured_ms);
     peers.push_back({{"peer", name},
                      {"cpu_milli", u.cpu_milli},
