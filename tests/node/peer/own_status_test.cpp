@@ -196,3 +196,45 @@ TEST_CASE("own status: the agent's path and the simulator's give the same status
   CHECK(h.runner.status().instances[1].outgoing_ports.empty());
   CHECK(h.step(64000).empty());
 }
+
+TEST_CASE("own status: a mark shows while its copy is ended, verdicts as the plan last said",
+          "[node][peer]") {
+  node::OwnInstance web;
+  web.local.id = {"web", 0};
+  web.local.spec_hash = "h1";
+  web.local.state = placement::InstanceState::running;
+  web.host_ports = {{"http", 32768}};
+  node::record_exit(web, 3);
+  node::record_mark(web, {{"web", 0}, placement::InstanceState::pending, 3, 2, 5000});
+  auto st = node::own_status(std::vector<node::OwnRow>{{&web}}, {});
+  REQUIRE(st.instances.size() == 1);
+  CHECK(st.instances[0].state == placement::InstanceState::pending);
+  CHECK(st.instances[0].restarts == 2);
+  CHECK(st.instances[0].exit_code == 3);
+  CHECK(st.instances[0].host_ports == web.host_ports);
+
+  web.local.state = placement::InstanceState::running;  // the mark was of an earlier exit
+  CHECK(node::own_status(std::vector<node::OwnRow>{{&web}}, {}).instances[0].state ==
+        placement::InstanceState::running);
+  node::record_exit(web, 1);  // a new exit: unmarked until the reconciler decides
+  CHECK_FALSE(web.mark);
+  node::record_mark(web, {{"web", 0}, placement::InstanceState::failed, 1, 3, 0});
+  CHECK(web.local.state == placement::InstanceState::failed);  // what the reconciler reads back
+
+  placement::Plan plan;
+  plan.settled[{"web", 0}] = true;
+  plan.overdue.insert({"web", 0});
+  node::record_verdicts({"web", 0}, web, plan);
+  CHECK(web.settled == true);
+  CHECK(web.overdue);
+  node::record_verdicts({"web", 0}, web, placement::Plan{});  // silent: settled kept
+  CHECK(web.settled == true);
+  CHECK_FALSE(web.overdue);
+
+  node::OwnInstance old = web;
+  old.host_ports = {{"http", 32767}};
+  st = node::own_status(std::vector<node::OwnRow>{{&web, &old}}, {{"web", 0}});
+  CHECK(st.instances[0].state == placement::InstanceState::failed);
+  CHECK(st.instances[0].outgoing_ports == old.host_ports);
+  CHECK(st.failed_here == std::vector<placement::InstanceId>{{"web", 0}});
+}
