@@ -127,12 +127,8 @@ void read_resources(Reader& r, const toml::table& t, PeerConfig& p) {
 
 Parsed<PeerConfig> parse_peer_file(std::string_view text, std::string_view path) {
   Parsed<PeerConfig> out;
-  Diagnostic syntax;
-  auto root = detail::parse_toml(text, path, syntax);
-  if (!root) {
-    out.errors.push_back(std::move(syntax));
-    return out;
-  }
+  auto root = detail::parse_toml(text, path, out.errors);
+  if (!root) return out;
   Reader r(path);
   const toml::table& t = *root;
   PeerConfig p;

@@ -369,12 +369,8 @@ Parsed<std::vector<ServiceSpec>> parse_service_file(std::string_view text, std::
                                                      int max_replicas) {
   const SpecLimits limits{max_replicas};
   Parsed<std::vector<ServiceSpec>> out;
-  Diagnostic syntax;
-  auto root = detail::parse_toml(text, path, syntax);
-  if (!root) {
-    out.errors.push_back(std::move(syntax));
-    return out;
-  }
+  auto root = detail::parse_toml(text, path, out.errors);
+  if (!root) return out;
   Reader r(path);
   r.check_keys(*root, {"service"}, "");
   std::vector<ServiceSpec> services;

@@ -329,4 +329,12 @@ std::optional<toml::table> parse_toml(std::string_view text, std::string_view pa
   }
 }
 
+std::optional<toml::table> parse_toml(std::string_view text, std::string_view path,
+                                      std::vector<Diagnostic>& errors) {
+  Diagnostic syntax;
+  auto root = parse_toml(text, path, syntax);
+  if (!root) errors.push_back(std::move(syntax));
+  return root;
+}
+
 }  // namespace shoal::config::detail

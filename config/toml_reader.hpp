@@ -79,5 +79,8 @@ void with(const toml::table& t, std::string_view key, F&& f) {
 // Parses `text` with toml++; on a syntax error returns nullopt and sets `error`.
 std::optional<toml::table> parse_toml(std::string_view text, std::string_view path,
                                       Diagnostic& error);
+// The same for a file's parser: the syntax error, if any, is added to `errors`.
+std::optional<toml::table> parse_toml(std::string_view text, std::string_view path,
+                                      std::vector<Diagnostic>& errors);
 
 }  // namespace shoal::config::detail

@@ -42,14 +42,14 @@ Runner::Runner(std::string self, runtime::Driver& driver, config::PeerConfig::Re
 void Runner::adopt(const runtime::Instance& inst, const std::string& why) {
   Local l;
   l.driver_id = inst.id;
-  l.li.id = {inst.labels.service, static_cast<std::uint32_t>(inst.labels.index)};
-  l.li.spec_hash = inst.labels.spec_hash;
-  l.li.state = InstanceState::running;
+  l.local.id = {inst.labels.service, static_cast<std::uint32_t>(inst.labels.index)};
+  l.local.spec_hash = inst.labels.spec_hash;
+  l.local.state = InstanceState::running;
   for (const auto& p : inst.ports) l.host_ports[p.name] = p.host;
   l.ports = inst.ports;
-  if (auto old = local_.find(l.li.id); old != local_.end()) l.restarts = old->second.restarts;
-  say("found " + l.li.id.to_string() + " (" + inst.id + ") " + why);
-  local_[l.li.id] = std::move(l);
+  if (auto old = local_.find(l.local.id); old != local_.end()) l.restarts = old->second.restarts;
+  say("found " + l.local.id.to_string() + " (" + inst.id + ") " + why);
+  local_[l.local.id] = std::move(l);
 }
 
 // A listing can fail and read as empty (the process driver's opendir under EMFILE), so what
@@ -71,7 +71,7 @@ void Runner::relist() {
                                    static_cast<std::uint32_t>(inst.labels.index)};
     auto it = local_.find(id);
     if (it == local_.end() || it->second.driver_id.empty() ||
-        it->second.li.state == InstanceState::exited) {
+        it->second.local.state == InstanceState::exited) {
       adopt(inst, "running untracked");
       continue;
     }
@@ -119,20 +119,18 @@ void Runner::poll_driver() {
       local_.erase(it);
       continue;
     }
-    l.li.state = InstanceState::exited;
-    l.li.exit_code = e.exit_code >= 0 ? e.exit_code : 128 + e.signal;
-    l.marked.reset();
+    record_exit(l, e.exit_code >= 0 ? e.exit_code : 128 + e.signal);
     l.health.reset();
     if (l.health_kill) {
       // Stopped for failing its health check: a failure for the restart policy.
-      if (l.li.exit_code == 0) l.li.exit_code = 1;
+      if (l.local.exit_code == 0) l.local.exit_code = 1;
       l.health_kill = false;
       say("exited " + id.to_string() + " (stopped: unhealthy, code " +
-          std::to_string(l.li.exit_code) + ")");
+          std::to_string(l.local.exit_code) + ")");
       continue;
     }
     say("exited " + id.to_string() + " (" + runtime::to_string(e.reason) + ", code " +
-        std::to_string(l.li.exit_code) + ")");
+        std::to_string(l.local.exit_code) + ")");
   }
 }
 
@@ -147,13 +145,13 @@ void Runner::learn_checks(const RunnerInputs& in) {
     if (spec == in.services->end()) continue;
     auto h = hashes.find(id.service);
     if (h == hashes.end()) h = hashes.emplace(id.service, placement::spec_hash(*spec)).first;
-    if (h->second != l.li.spec_hash) continue;  // a stale copy: replaced, not probed
+    if (h->second != l.local.spec_hash) continue;  // a stale copy: replaced, not probed
     l.check_known = true;
     l.check = spec->health;
     l.stop_grace = spec->stop_grace;
-    if (l.check.kind != config::HealthCheck::Kind::none && l.li.state == InstanceState::running) {
+    if (l.check.kind != config::HealthCheck::Kind::none && l.local.state == InstanceState::running) {
       l.health.emplace(l.check, in.now);  // found from a previous run: probe it at once
-      l.li.state = InstanceState::starting;
+      l.local.state = InstanceState::starting;
     }
   }
 }
@@ -177,7 +175,7 @@ void Runner::collect_probes(config::Millis now) {
     if (it == local_.end() || it->second.probe != d.key) continue;
     Local& l = it->second;
     l.probe = 0;
-    if (!l.health || l.health_kill || l.driver_id.empty() || !probed_state(l.li.state)) continue;
+    if (!l.health || l.health_kill || l.driver_id.empty() || !probed_state(l.local.state)) continue;
     record_probe(id, l, now, d.result);
   }
 }
@@ -187,9 +185,9 @@ void Runner::record_probe(const placement::InstanceId& id, Local& l, config::Mil
   using HS = runtime::HealthTracker::State;
   if (auto changed = l.health->record(now, r.ok)) {
     switch (*changed) {
-      case HS::starting: l.li.state = InstanceState::starting; break;
-      case HS::healthy: l.li.state = InstanceState::healthy; break;
-      case HS::unhealthy: l.li.state = InstanceState::unhealthy; break;
+      case HS::starting: l.local.state = InstanceState::starting; break;
+      case HS::healthy: l.local.state = InstanceState::healthy; break;
+      case HS::unhealthy: l.local.state = InstanceState::unhealthy; break;
     }
     if (*changed == HS::unhealthy) {
       say(id.to_string() + " unhealthy after " + std::to_string(l.health->consecutive_failures()) +
@@ -215,7 +213,7 @@ void Runner::launch_probes(config::Millis now) {
   for (auto& [id, l] : local_) {
     if (!l.health || l.health_kill || l.driver_id.empty() || l.probe != 0 || !l.health->due(now))
       continue;
-    if (!probed_state(l.li.state)) continue;
+    if (!probed_state(l.local.state)) continue;
     l.probe = ++probe_keys_;
     probing_[l.probe] = id;
     probes_->submit(l.probe, [&driver = driver_, check = l.check, ports = l.ports,
@@ -233,7 +231,7 @@ std::optional<config::Millis> Runner::next_probe() const {
   std::optional<config::Millis> next;
   for (const auto& [id, l] : local_) {
     if (!l.health || l.health_kill || l.driver_id.empty() || l.probe != 0) continue;
-    if (!probed_state(l.li.state)) continue;
+    if (!probed_state(l.local.state)) continue;
     if (!next || l.health->next_due() < *next) next = l.health->next_due();
   }
   return next;
@@ -291,7 +289,7 @@ void Runner::enforce_stop_deadlines() {
   const std::set<std::string>* listed = nullptr;
   for (auto it = local_.begin(); it != local_.end();) {
     Local& l = it->second;
-    if (l.li.state != InstanceState::stopping || l.driver_id.empty() ||
+    if (l.local.state != InstanceState::stopping || l.driver_id.empty() ||
         now_ < l.stop_deadline) {
       ++it;
       continue;
@@ -322,7 +320,7 @@ std::optional<config::Millis> Runner::next_stop_timer() const {
     if (!next || t < *next) next = t;
   };
   for (const auto& [id, l] : local_) {
-    if (l.li.state == InstanceState::stopping) at(l.stop_deadline);
+    if (l.local.state == InstanceState::stopping) at(l.stop_deadline);
     // A back-off still running; once past, a step retries only if the reconciler still asks
     // (a wake in the past would step in a busy loop until then, or forever).
     else if (l.stop_retry_at > now_) at(l.stop_retry_at);
@@ -347,9 +345,9 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.assignment = in.assignment;
   r.services = in.services;
   r.peers = in.peers;
-  for (const auto& [id, l] : local_) r.local.push_back(l.li);
+  for (const auto& [id, l] : local_) r.local.push_back(l.local);
   for (const auto& [id, l] : outgoing_) {
-    r.local.push_back(l.li);
+    r.local.push_back(l.local);
     r.local.back().outgoing = true;
   }
   r.capacity = in.capacity;
@@ -360,10 +358,7 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   placement::Plan plan = reconciler_.step(r);
   failed_here_ = plan.failed_here;
   for (const auto& a : plan.actions) execute(a);
-  for (auto& [id, l] : local_) {
-    if (auto s = plan.settled.find(id); s != plan.settled.end()) l.settled = s->second;
-    l.overdue = plan.overdue.count(id) > 0;
-  }
+  for (auto& [id, l] : local_) record_verdicts(id, l, plan);
   launch_probes(in.now);  // after the plan: nothing probes a copy this step stops
   std::optional<config::Millis> wake = plan.wake_at;
   if (auto probe = next_probe(); probe && (!wake || *probe < *wake)) wake = probe;
@@ -381,9 +376,9 @@ void Runner::execute(const placement::Action& action) {
           // when the driver refuses, nothing starts (the reconciler asks again).
           if (a.keep_old) keep_outgoing(a.id);
           if (auto it = local_.find(a.id); it != local_.end() && !it->second.driver_id.empty() &&
-                                           it->second.li.state != InstanceState::exited) {
+                                           it->second.local.state != InstanceState::exited) {
             Local& old = it->second;
-            if (old.li.state != InstanceState::stopping) {
+            if (old.local.state != InstanceState::stopping) {
               if (!request_stop(old, a.id)) return;
             }
             retiring_[old.driver_id] = Retiring{a.id, old.stop_deadline, old.forced};
@@ -392,8 +387,8 @@ void Runner::execute(const placement::Action& action) {
           spec.labels = {self_, a.id.service, static_cast<int>(a.id.index), a.spec_hash};
           spec.service = a.spec;
           Local l;
-          l.li.id = a.id;
-          l.li.spec_hash = a.spec_hash;
+          l.local.id = a.id;
+          l.local.spec_hash = a.spec_hash;
           l.stop_grace = a.spec.stop_grace;
           l.restarts = a.restarts;
           l.check_known = true;
@@ -401,22 +396,22 @@ void Runner::execute(const placement::Action& action) {
           auto started = driver_.start(spec);
           if (started.ok()) {
             l.driver_id = started.value().id;
-            l.li.state = InstanceState::running;
+            l.local.state = InstanceState::running;
             for (const auto& p : started.value().ports) l.host_ports[p.name] = p.host;
             l.ports = started.value().ports;
             if (l.check.kind != config::HealthCheck::Kind::none) {
               // First probe one interval after the start: the instance needs time to listen.
               l.health.emplace(l.check, now_ + l.check.interval);
-              l.li.state = InstanceState::starting;
+              l.local.state = InstanceState::starting;
             }
             say("started " + a.id.to_string() + " (" + std::string(placement::to_string(a.reason)) +
                 ")");
             ++counts_.starts[std::string(placement::to_string(a.reason))];
           } else {
             ++counts_.start_failures;
-            l.li.state = InstanceState::exited;
-            l.li.exit_code = 127;
-            l.li.refused = started.error().permanent;
+            l.local.state = InstanceState::exited;
+            l.local.exit_code = 127;
+            l.local.refused = started.error().permanent;
             say("start of " + a.id.to_string() + " failed: " + started.error().message);
           }
           local_[a.id] = std::move(l);
@@ -429,22 +424,20 @@ void Runner::execute(const placement::Action& action) {
           if (it == local_.end()) return;
           say("stopping " + a.id.to_string() + " (" + std::string(placement::to_string(a.reason)) +
               ")");
-          if (it->second.driver_id.empty() || it->second.li.state == InstanceState::exited) {
+          if (it->second.driver_id.empty() || it->second.local.state == InstanceState::exited) {
             local_.erase(it);  // nothing runs: forget it
             ++counts_.stops[std::string(placement::to_string(a.reason))];
             return;
           }
           if (!request_stop(it->second, a.id)) return;  // state kept: retried after back-off
           ++counts_.stops[std::string(placement::to_string(a.reason))];
-          it->second.li.state = InstanceState::stopping;
+          it->second.local.state = InstanceState::stopping;
           it->second.health_kill = false;  // its end is this stop's, not a failure
           it->second.health.reset();
         } else if constexpr (std::is_same_v<T, placement::MarkAction>) {
           auto it = local_.find(a.id);
           if (it == local_.end()) return;
-          it->second.marked = a.state;
-          it->second.restarts = a.restarts;
-          if (a.state == InstanceState::failed) it->second.li.state = InstanceState::failed;
+          record_mark(it->second, a);
         } else if constexpr (std::is_same_v<T, placement::AdoptAction>) {
           say("adopted " + a.id.to_string());
         }
@@ -464,7 +457,7 @@ void Runner::keep_outgoing(const placement::InstanceId& id) {
   }
   auto it = local_.find(id);
   if (it == local_.end() || it->second.driver_id.empty() || outgoing_.count(id) ||
-      placement::is_dead(it->second.li.state) || it->second.li.state == InstanceState::stopping)
+      placement::is_dead(it->second.local.state) || it->second.local.state == InstanceState::stopping)
     return;
   Local old = std::move(it->second);
   local_.erase(it);
@@ -482,7 +475,7 @@ void Runner::stop_outgoing(const placement::StopAction& a) {
       std::to_string(kOutgoingDrain) + " ms");
   it->second.drain_until = now_ + kOutgoingDrain;
   it->second.drain_reason = std::string(placement::to_string(a.reason));
-  it->second.li.state = InstanceState::stopping;  // the reconciler leaves it alone
+  it->second.local.state = InstanceState::stopping;  // the reconciler leaves it alone
 }
 
 // Outgoing copies whose drain is over are stopped (a refused stop is retried after back-off).
@@ -501,23 +494,13 @@ void Runner::finish_drains() {
 }
 
 placement::PeerStatus Runner::status() const {
-  placement::PeerStatus st;
-  for (const auto& [id, l] : local_) {
-    placement::InstanceStatus s;
-    s.id = id;
-    s.state = l.marked && l.li.state == InstanceState::exited ? *l.marked : l.li.state;
-    s.spec_hash = l.li.spec_hash;
-    s.host_ports = l.host_ports;
-    s.restarts = l.restarts;
-    s.exit_code = l.li.exit_code;
-    s.settled = l.settled;
-    s.overdue = l.overdue;
-    if (auto o = outgoing_.find(id); o != outgoing_.end() && o->second.drain_until == 0)
-      s.outgoing_ports = o->second.host_ports;
-    st.instances.push_back(std::move(s));
+  std::vector<OwnRow> rows;
+  rows.reserve(local_.size());
+  for (const auto& [id, l] : local_) {  // std::map: sorted by id
+    auto o = outgoing_.find(id);
+    rows.push_back({&l, o != outgoing_.end() && o->second.drain_until == 0 ? &o->second : nullptr});
   }
-  st.failed_here = failed_here_;
-  return st;  // std::map: sorted by id
+  return own_status(rows, failed_here_);
 }
 
 }  // namespace shoal::node

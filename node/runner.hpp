@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "node/peer/own_status.hpp"
 #include "node/probe_pool.hpp"
 #include "node/runner_counts.hpp"
 #include "node/runtime/driver.hpp"
@@ -93,13 +94,10 @@ class Runner {
   bool await_probes(config::Millis timeout_ms, std::size_t results = 0);
 
  private:
-  struct Local {
+  // What status reports (node/peer/own_status.hpp), and the driver's side of the instance.
+  struct Local : OwnInstance {
     std::string driver_id;       // empty when the driver never started it (start failed)
-    placement::LocalInstance li;
     config::Millis stop_grace = 10000;
-    int restarts = 0;
-    std::map<std::string, std::uint16_t> host_ports;
-    std::optional<placement::InstanceState> marked;  // pending / exited / failed from a Mark
     std::vector<runtime::HostPort> ports;            // as the driver reported them
     bool check_known = false;           // `check` is the spec's (false: adopted, spec unseen)
     config::HealthCheck check;          // kind none: no health check
@@ -110,8 +108,6 @@ class Runner {
     config::Millis stop_deadline = 0;   // stopping: force it at this time
     bool forced = false;                // force_stop sent: re-list at the deadline
     std::uint64_t probe = 0;            // key of its probe in flight (0: none)
-    std::optional<bool> settled;        // the reconciler's word (update policy), for status
-    bool overdue = false;               // likewise: missed update.healthy_deadline
     config::Millis drain_until = 0;     // outgoing copy told to stop: stopped at this time
     std::string drain_reason;           // ... for counts_.stops
   };

@@ -86,13 +86,10 @@ PeerList* Placer::segment(const Inst& in, std::uint32_t k, std::int32_t* zone) c
   };
   auto parts = [](const PeerList& list) -> std::uint32_t { return list.group_bits ? 2 : 1; };
   if (s.zones.empty()) return k < parts(*s.ranked) ? pick(*s.ranked, k) : nullptr;
-  if (s.zones.size() <= 16) {  // the common case, without allocating: zone_order() on the stack
-    std::array<std::pair<std::uint64_t, std::size_t>, 16> keyed;
-    const std::size_t n = s.zones.size();
-    for (std::size_t z = 0; z < n; ++z) keyed[z] = {mix(in.hash, s.zones[z].hash), z};
-    std::sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n));
+  // The k-th segment over the zones, the r-th of n zones in this instance's order being zone_at(r).
+  auto walk = [&](std::size_t n, auto zone_at) -> PeerList* {
     for (std::size_t r = 0; r < n; ++r) {
-      const std::size_t z = keyed[r].second;
+      const std::size_t z = zone_at(r);
       PeerList& list = *s.zones[z].list;
       if (k < parts(list)) {
         if (zone) *zone = static_cast<std::int32_t>(z);
@@ -101,16 +98,16 @@ PeerList* Placer::segment(const Inst& in, std::uint32_t k, std::int32_t* zone) c
       k -= parts(list);
     }
     return nullptr;
+  };
+  if (s.zones.size() <= 16) {  // the common case, without allocating: zone_order() on the stack
+    std::array<std::pair<std::uint64_t, std::size_t>, 16> keyed;
+    const std::size_t n = s.zones.size();
+    for (std::size_t z = 0; z < n; ++z) keyed[z] = {mix(in.hash, s.zones[z].hash), z};
+    std::sort(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(n));
+    return walk(n, [&](std::size_t r) { return keyed[r].second; });
   }
-  for (std::size_t z : zone_order(in, s)) {
-    PeerList& list = *s.zones[z].list;
-    if (k < parts(list)) {
-      if (zone) *zone = static_cast<std::int32_t>(z);
-      return pick(list, k);
-    }
-    k -= parts(list);
-  }
-  return nullptr;
+  const std::vector<std::size_t> order = zone_order(in, s);
+  return walk(order.size(), [&](std::size_t r) { return order[r]; });
 }
 
 void Placer::batch(const Inst& in, PeerList& list, Cursor& c) {

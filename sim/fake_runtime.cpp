@@ -28,8 +28,7 @@ bool FakeRuntime::started(SimPeer& p, std::uint32_t i, std::uint64_t serial) {
     bool broken = false;
     for (const auto& r : rollouts_) broken = broken || (r.broken && r.hash == inst.local.spec_hash);
     if (broken) {  // a version that never turns healthy: it exits as it starts
-      inst.local.state = InstanceState::exited;
-      inst.local.exit_code = 1;
+      node::record_exit(inst, 1);
       return true;
     }
     inst.local.state = InstanceState::running;
@@ -61,8 +60,7 @@ bool FakeRuntime::exited(SimPeer& p, std::uint64_t serial) {
   }
   for (auto& [id, inst] : p.instances) {
     if (inst.serial != serial || inst.local.state != InstanceState::running) continue;
-    inst.local.state = InstanceState::exited;
-    inst.local.exit_code = 1;
+    node::record_exit(inst, 1);
     ++instance_crashes_;
     copies_changed(id, inst.local.spec_hash, -1);
     return true;
@@ -84,8 +82,7 @@ bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan
     } else if (const auto* mark = std::get_if<placement::MarkAction>(&a)) {
       auto it = p.instances.find(mark->id);
       if (it == p.instances.end()) continue;
-      it->second.mark = mark->state;
-      it->second.restarts = mark->restarts;
+      node::record_mark(it->second, *mark);
       changed = true;
     } else if (const auto* start = std::get_if<placement::StartAction>(&a)) {
       auto it = p.instances.find(start->id);
@@ -101,11 +98,18 @@ bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan
       inst.local.state = InstanceState::starting;
       inst.serial = next_serial_++;
       inst.restarts = start->restarts;
+      for (const auto& port : start->spec.ports)  // a dynamic one: the next of 32768-60999
+        inst.host_ports[port.name] = port.host ? *port.host : static_cast<std::uint16_t>(32768 + next_port_++ % 28232);
       queue_.push_at(queue_.now() + x_.start_delay, Ev::instance_up, i,
                      static_cast<std::uint32_t>(inst.serial), p.gen);
       p.instances[start->id] = std::move(inst);
       changed = true;
     }
+  }
+  p.failed_here = plan.failed_here;
+  for (auto& [id, inst] : p.instances) {
+    node::record_verdicts(id, inst, plan);
+    if (inst.overdue) overdue(id, inst.local.spec_hash);
   }
   return changed;
 }
@@ -174,6 +178,16 @@ void FakeRuntime::copies_changed(const placement::InstanceId& id, const std::str
     all_running_at_ = queue_.now();
     unavailable_since_ = queue_.now();
   }
+}
+
+placement::PeerStatus own_status(const SimPeer& p) {
+  std::vector<node::OwnRow> rows;
+  rows.reserve(p.instances.size());
+  for (const auto& [id, inst] : p.instances) {  // ordered by id
+    auto o = p.outgoing.find(id);  // an old copy serves until the reconciler stops it
+    rows.push_back({&inst, o != p.outgoing.end() ? &o->second : nullptr});
+  }
+  return node::own_status(rows, p.failed_here);
 }
 
 }  // namespace shoal::sim

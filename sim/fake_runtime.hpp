@@ -58,7 +58,8 @@ class FakeRuntime {
   // did (p's instances changed).
   bool started(SimPeer& p, std::uint32_t i, std::uint64_t serial);
   bool exited(SimPeer& p, std::uint64_t serial);
-  // Carries out a reconcile plan's stops, marks and starts on peer i; true when any applied.
+  // Carries out a reconcile plan's stops, marks and starts on peer i (true when any applied),
+  // and records its verdicts (settled, overdue, failed_here) for p's status, as node/'s Runner.
   bool apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan);
   // A new version of `service` was written (spec hash `hash`): measure its rollout.
   void begin_rollout(const Peers& peers, const std::string& service, const std::string& hash,
@@ -90,6 +91,7 @@ class FakeRuntime {
   std::map<placement::InstanceId, int> copies_;  // running copies on up peers
   std::size_t desired_ = 0, running_ = 0, duplicated_ = 0, duplicates_max_ = 0;
   std::uint64_t next_serial_ = 1;
+  std::uint32_t next_port_ = 0;  // dynamic host ports, handed out in turn
   std::uint64_t instance_crashes_ = 0;
   std::optional<Micros> all_running_at_;  // first time every desired instance ran
   Micros unavailable_since_ = 0;          // integration point
@@ -98,5 +100,8 @@ class FakeRuntime {
   std::vector<Rollout> rollouts_;
   std::map<std::string, std::size_t> available_;  // by service: instances with a running copy
 };
+
+// status/<self> of peer p: what its table says (node/peer/own_status.hpp, as the agent's Runner).
+placement::PeerStatus own_status(const SimPeer& p);
 
 }  // namespace shoal::sim

@@ -19,28 +19,6 @@
 
 namespace shoal::sim {
 
-namespace {
-
-// What a simulated peer says of its instances in status/<self> (node/'s Runner::status), for
-// publishing it and for judging its own copies when latching a failed version.
-placement::PeerStatus own_status(const SimPeer& p) {
-  placement::PeerStatus st;
-  for (const auto& [id, inst] : p.instances) {  // ordered by id
-    placement::InstanceStatus is;
-    is.id = id;
-    is.state = inst.mark ? *inst.mark : inst.local.state;
-    is.spec_hash = inst.local.spec_hash;
-    is.restarts = inst.restarts;
-    is.exit_code = inst.local.exit_code;
-    is.settled = inst.settled;
-    is.overdue = inst.overdue;
-    st.instances.push_back(std::move(is));
-  }
-  return st;
-}
-
-}  // namespace
-
 using gossip::kMillis;
 using gossip::kNever;
 using gossip::kSeconds;
@@ -51,6 +29,7 @@ void ReconcileLoop::start(std::uint32_t i) {
   p.reconciler = std::make_unique<placement::Reconciler>();
   p.instances.clear();
   p.outgoing.clear();
+  p.failed_here.clear();
   p.view.reset();
   p.specs.reset();
   p.statuses.reset();
@@ -174,11 +153,6 @@ void ReconcileLoop::run_step(std::uint32_t i, const ViewData& view, const node::
   if (twin) check_twin(*twin, in, p, plan);
   // The reconciler sees its own actions applied next step.
   if (runtime_.apply(p, i, plan)) p.local_changed = true;
-  for (auto& [id, inst] : p.instances) {
-    if (auto s = plan.settled.find(id); s != plan.settled.end()) inst.settled = s->second;
-    inst.overdue = plan.overdue.count(id) > 0;
-    if (inst.overdue) runtime_.overdue(id, inst.local.spec_hash);
-  }
   publish_status(i);
   latch_failed(i, view);
   p.wake_at = plan.wake_at ? *plan.wake_at * kMillis : kNever;

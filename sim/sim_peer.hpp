@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gossip/engine.hpp"
+#include "node/peer/own_status.hpp"
 #include "node/peer/peer.hpp"
 #include "placement/reconcile.hpp"
 #include "sim/experiment.hpp"
@@ -57,18 +58,15 @@ struct SimPeer {
   std::uint64_t members_hash = 0, placement_members_hash = 0, spec_hash = 0;
 
   // --- the simulated runtime, driven by the real placement and reconcile step ---
-  struct Instance {
-    placement::LocalInstance local;
+  // What status reports, as node/'s Runner keeps it (node/peer/own_status.hpp).
+  struct Instance : node::OwnInstance {
     std::uint64_t serial = 0;  // to match its instance_up event
-    std::optional<placement::InstanceState> mark;  // pending/exited/failed recorded by a Mark
-    int restarts = 0;
-    std::optional<bool> settled;  // the reconciler's word (update policy), for status
-    bool overdue = false;         // likewise: missed update.healthy_deadline
   };
   std::unique_ptr<placement::Reconciler> reconciler;
   std::map<placement::InstanceId, Instance> instances;
   // Start-first: old copies kept running beside their new ones until the reconciler stops them.
   std::map<placement::InstanceId, Instance> outgoing;
+  std::vector<placement::InstanceId> failed_here;  // the last plan's (reschedule), for status
   std::shared_ptr<const ViewData> view;
   std::uint64_t view_key = 0;
   std::shared_ptr<const DecodedStateCache::Specs> specs;        // decoded from its store's spec/

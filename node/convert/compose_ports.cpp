@@ -98,19 +98,13 @@ void read_ports(Walk& w, const YAML::Node& n, const std::string& key, ServiceDra
     w.error(n, key, "more than " + std::to_string(kMaxPorts) + " ports (Shoal's bound)");
     return;
   }
-  for (std::size_t i = 0; i < items->size(); ++i) {
-    const YAML::Node& item = (*items)[i];
-    const std::string k = key + "[" + std::to_string(i) + "]";
-    if (item.IsMap()) {
-      read_long_port(w, d, item, k);
-      continue;
-    }
-    auto text = w.scalar(item, k);
-    if (!text) continue;
-    auto spec = parse_port_spec(*text);
-    if (!spec.ok()) not_converted(w, d, item, k, spec.error);
-    else add_port(w, d, item, k, *spec.value, "");
-  }
+  each_item(
+      w, *items, key, [&](const YAML::Node& item, const std::string& k) { read_long_port(w, d, item, k); },
+      [&](const YAML::Node& item, const std::string& k, const std::string& text) {
+        auto spec = parse_port_spec(text);
+        if (!spec.ok()) not_converted(w, d, item, k, spec.error);
+        else add_port(w, d, item, k, *spec.value, "");
+      });
 }
 
 }  // namespace shoal::convert

@@ -47,42 +47,41 @@ void read_long_volume(Walk& w, ServiceDraft& d, const YAML::Node& n, const std::
   else not_converted(w, d, n, key, v.error);
 }
 
+// The short syntax: SOURCE:TARGET[:MODE]; MODE may list options ("ro,z"): ro and rw are Shoal's.
+void read_short(Walk& w, ServiceDraft& d, const YAML::Node& item, const std::string& k,
+                const std::string& text) {
+  const std::size_t a = text.find(':');
+  const std::size_t b = a == std::string::npos ? a : text.find(':', a + 1);
+  std::string source = a == std::string::npos ? "" : text.substr(0, a);
+  std::string target = a == std::string::npos ? text : text.substr(a + 1, b - a - 1);
+  bool read_only = false;
+  if (b != std::string::npos) {
+    std::string mode = text.substr(b + 1), other;
+    for (std::size_t p = 0; p <= mode.size();) {
+      const std::size_t comma = std::min(mode.find(',', p), mode.size());
+      const std::string opt = mode.substr(p, comma - p);
+      if (opt == "ro") read_only = true;
+      else if (opt != "rw") other += (other.empty() ? "" : ",") + opt;
+      p = comma + 1;
+    }
+    if (!other.empty())
+      not_converted(w, d, item, k, "options `" + other + "` (Shoal takes ro or rw)");
+  }
+  auto v = shoal_volume(source, target, read_only);
+  if (v.ok()) d.volumes.push_back(*v.value);
+  else not_converted(w, d, item, k, v.error);
+}
+
 }  // namespace
 
 void read_volumes(Walk& w, const YAML::Node& n, const std::string& key, ServiceDraft& d) {
   auto items = w.sequence(n, key);
   if (!items) return;
-  for (std::size_t i = 0; i < items->size(); ++i) {
-    const YAML::Node& item = (*items)[i];
-    const std::string k = key + "[" + std::to_string(i) + "]";
-    if (item.IsMap()) {
-      read_long_volume(w, d, item, k);
-      continue;
-    }
-    auto text = w.scalar(item, k);
-    if (!text) continue;
-    // SOURCE:TARGET[:MODE]; MODE may list options ("ro,z"): ro and rw are Shoal's.
-    const std::size_t a = text->find(':');
-    const std::size_t b = a == std::string::npos ? a : text->find(':', a + 1);
-    std::string source = a == std::string::npos ? "" : text->substr(0, a);
-    std::string target = a == std::string::npos ? *text : text->substr(a + 1, b - a - 1);
-    bool read_only = false;
-    if (b != std::string::npos) {
-      std::string mode = text->substr(b + 1), other;
-      for (std::size_t p = 0; p <= mode.size();) {
-        const std::size_t comma = std::min(mode.find(',', p), mode.size());
-        const std::string opt = mode.substr(p, comma - p);
-        if (opt == "ro") read_only = true;
-        else if (opt != "rw") other += (other.empty() ? "" : ",") + opt;
-        p = comma + 1;
-      }
-      if (!other.empty())
-        not_converted(w, d, item, k, "options `" + other + "` (Shoal takes ro or rw)");
-    }
-    auto v = shoal_volume(source, target, read_only);
-    if (v.ok()) d.volumes.push_back(*v.value);
-    else not_converted(w, d, item, k, v.error);
-  }
+  each_item(
+      w, *items, key, [&](const YAML::Node& item, const std::string& k) { read_long_volume(w, d, item, k); },
+      [&](const YAML::Node& item, const std::string& k, const std::string& text) {
+        read_short(w, d, item, k, text);
+      });
 }
 
 }  // namespace shoal::convert

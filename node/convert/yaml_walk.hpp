@@ -68,6 +68,23 @@ class Walk {
   std::size_t dropped_warnings_ = 0, dropped_errors_ = 0;
 };
 
+// A Compose list whose items take a long syntax (a mapping) or a short one (a string), as
+// `ports` and `volumes` do: on_long(item, k) or on_short(item, k, text) for each item, k being
+// "<key>[i]"; a short item that is not a scalar is an error (Walk::scalar), and skipped.
+template <class OnLong, class OnShort>
+void each_item(Walk& w, const std::vector<YAML::Node>& items, const std::string& key,
+               OnLong on_long, OnShort on_short) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const YAML::Node& item = items[i];
+    const std::string k = key + "[" + std::to_string(i) + "]";
+    if (item.IsMap()) {
+      on_long(item, k);
+    } else if (auto text = w.scalar(item, k)) {
+      on_short(item, k, *text);
+    }
+  }
+}
+
 // "a mapping", "a sequence", "null", "a string": for messages.
 std::string yaml_type(const YAML::Node& n);
 

@@ -3,9 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gossip/bytes.hpp"
-#include "node/peer/json_int.hpp"
 #include "node/peer/canary.hpp"
-#include "node/peer/json_text.hpp"
+#include "node/peer/hash_record.hpp"
 #include "node/peer/spec_gate.hpp"
 #include "node/peer/spec_history.hpp"
 #include "placement/spec_hash.hpp"
@@ -15,20 +14,11 @@ namespace shoal::node {
 using J = nlohmann::json;
 
 std::string encode_verdict(const std::string& failed_hash) {
-  return json_text(J{{"v", 1}, {"failed", failed_hash}});
+  return encode_hash_record("failed", failed_hash);
 }
 
 std::optional<std::string> decode_failed(std::string_view bytes) {
-  try {
-    const J j = J::parse(bytes);
-    if (!json_version_is(j, 1)) return std::nullopt;
-    auto f = j.find("failed");
-    if (f == j.end() || !f->is_string() || f->get_ref<const std::string&>().size() > 64)
-      return std::nullopt;
-    return f->get<std::string>();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return decode_hash_record(bytes, "failed");
 }
 
 J reverts_json(const Reverts& reverts) {

@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "gossip/bytes.hpp"
-#include "node/peer/json_int.hpp"
-#include "node/peer/json_text.hpp"
+#include "node/peer/hash_record.hpp"
 #include "node/peer/spec_history.hpp"
 #include "placement/rollout.hpp"
 #include "placement/spec_hash.hpp"
@@ -18,20 +17,11 @@ std::string promoted_key(const std::string& service) {
 }
 
 std::string encode_promotion(const std::string& hash) {
-  return json_text(J{{"v", 1}, {"promoted", hash}});
+  return encode_hash_record("promoted", hash);
 }
 
 std::optional<std::string> decode_promoted(std::string_view bytes) {
-  try {
-    const J j = J::parse(bytes);
-    if (!json_version_is(j, 1)) return std::nullopt;
-    auto p = j.find("promoted");
-    if (p == j.end() || !p->is_string() || p->get_ref<const std::string&>().size() > 64)
-      return std::nullopt;
-    return p->get<std::string>();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return decode_hash_record(bytes, "promoted");
 }
 
 namespace {
