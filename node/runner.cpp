@@ -149,7 +149,7 @@ void Runner::learn_checks(const RunnerInputs& in) {
     l.check_known = true;
     l.check = spec->health;
     l.stop_grace = spec->stop_grace;
-    if (l.check.kind != config::HealthCheck::Kind::none && l.local.state == InstanceState::running) {
+    if (placement::has_health(*spec) && l.local.state == InstanceState::running) {
       l.health.emplace(l.check, in.now);  // found from a previous run: probe it at once
       l.local.state = InstanceState::starting;
     }
@@ -456,9 +456,9 @@ void Runner::keep_outgoing(const placement::InstanceId& id) {
     outgoing_.erase(o);
   }
   auto it = local_.find(id);
-  if (it == local_.end() || it->second.driver_id.empty() || outgoing_.count(id) ||
-      placement::is_dead(it->second.local.state) || it->second.local.state == InstanceState::stopping)
-    return;
+  if (it == local_.end() || it->second.driver_id.empty() || outgoing_.count(id)) return;
+  const InstanceState was = it->second.local.state;
+  if (placement::is_dead(was) || was == InstanceState::stopping) return;
   Local old = std::move(it->second);
   local_.erase(it);
   old.health.reset();

@@ -99,7 +99,8 @@ void read_ports(Walk& w, const YAML::Node& n, const std::string& key, ServiceDra
     return;
   }
   each_item(
-      w, *items, key, [&](const YAML::Node& item, const std::string& k) { read_long_port(w, d, item, k); },
+      w, *items, key,
+      [&](const YAML::Node& item, const std::string& k) { read_long_port(w, d, item, k); },
       [&](const YAML::Node& item, const std::string& k, const std::string& text) {
         auto spec = parse_port_spec(text);
         if (!spec.ok()) not_converted(w, d, item, k, spec.error);

@@ -78,7 +78,8 @@ void read_volumes(Walk& w, const YAML::Node& n, const std::string& key, ServiceD
   auto items = w.sequence(n, key);
   if (!items) return;
   each_item(
-      w, *items, key, [&](const YAML::Node& item, const std::string& k) { read_long_volume(w, d, item, k); },
+      w, *items, key,
+      [&](const YAML::Node& item, const std::string& k) { read_long_volume(w, d, item, k); },
       [&](const YAML::Node& item, const std::string& k, const std::string& text) {
         read_short(w, d, item, k, text);
       });
