@@ -358,6 +358,7 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
   failed_here_ = plan.failed_here;
+  shed_ = plan.shed;
   for (const auto& a : plan.actions) execute(a);
   for (auto& [id, l] : local_) {
     if (auto s = plan.settled.find(id); s != plan.settled.end()) l.settled = s->second;
@@ -517,6 +518,7 @@ placement::PeerStatus Runner::status() const {
     st.instances.push_back(std::move(s));
   }
   st.failed_here = failed_here_;
+  st.shed = shed_;
   return st;  // std::map: sorted by id
 }
 
