@@ -15,6 +15,7 @@ void HealthShed::observe(config::Millis now, const std::vector<LocalInstance>& l
     auto was = last_.find(l.id);
     if (was != last_.end() && was->second == InstanceState::unhealthy) continue;
     Record& r = services_[l.id.service];
+    if (r.hash != l.spec_hash) r = Record{};  // another version: earlier evidence says nothing
     r.at.push_back(now);
     if (r.at.size() > kMaxKept) r.at.pop_front();
     r.hash = l.spec_hash;

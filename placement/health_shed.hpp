@@ -7,7 +7,9 @@
 //    failed `retries` times in a row; the runner stops it and its end counts for the restart
 //    policy). Counted once per entry, whatever the state before (starting included: a
 //    host-specific fault, a missing file or mount, fails the first check as well as a later
-//    one). failures(S): those within the last `reschedule.interval` (at most 100 kept).
+//    one). failures(S): those within the last `reschedule.interval` (at most 100 kept), all
+//    at one spec hash: a failure at another hash (a new version) starts S's count afresh and
+//    clears its shed.
 //  - S is *healthy elsewhere* when another live peer reports `healthy` an instance of S that
 //    the assignment gives to that peer, at the spec hash of S's latest failure here. A claim
 //    about an instance the peer does not own counts for nothing; a version failing everywhere

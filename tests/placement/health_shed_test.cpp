@@ -220,6 +220,11 @@ TEST_CASE("health shed: other peers' claims cannot shed a host, nor grow what it
   CHECK(v.shed[0].failures == static_cast<int>(HealthShed::kMaxKept));
   CHECK(z.shed.services_kept() == 1);
   CHECK(z.shed.instances_kept() == 1);
+  // A failure at another version (nobody healthy at it) starts afresh: the shed clears.
+  const std::string v2 = "ffffffffffffffff";
+  z.shed.observe(20'009, {LocalInstance{iid("web", 0), v2, InstanceState::starting}});
+  z.shed.observe(20'010, {LocalInstance{iid("web", 0), v2, InstanceState::unhealthy}});
+  CHECK(z.decide(20'011).shed.empty());
   // A service that loses its reschedule table is forgotten.
   z.services[0].reschedule.reset();
   z.services[1].reschedule.reset();
