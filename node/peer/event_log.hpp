@@ -1,10 +1,10 @@
 // What one peer saw happen, newest last, for `shoal events` and GET /v1/events (DESIGN:
 // {"ts","kind","peer","service","index","reason",...}): members (member.joined, .alive,
 // .suspect, .dead, .left, .forgotten, .name_conflict, .self_refuted), this peer's instances
-// (instance.<state> as each enters a state, instance.gone, host.shed), specs (spec.changed, spec.deleted,
-// this peer's own writes included). A bounded ring: at most `capacity` events, each text field
-// cut to kMaxFieldBytes, so its memory is bounded whatever gossip brings. Sequence numbers
-// start at 1 and never repeat in a run.
+// (instance.<state> as each enters a state, instance.gone; host.shed as a service is shed),
+// specs (spec.changed, spec.deleted, this peer's own writes included). A bounded ring: at
+// most `capacity` events, each text field cut to kMaxFieldBytes, so its memory is bounded
+// whatever gossip brings. Sequence numbers start at 1 and never repeat in a run.
 #pragma once
 
 #include <cstddef>
