@@ -6,6 +6,8 @@
 //                      it, the instance stays failed where it is
 //   interval = "1h"    how long a peer where the instance failed is skipped for it (1s..168h)
 //   delay    = "30s"   how long the failed instance waits on its peer before it moves (0..1h)
+// The same keys bound health shedding (placement/health_shed.hpp): a service whose instances
+// keep failing health checks on a peer while healthy elsewhere is shed from it.
 // Absent: a failed instance stays failed on its peer (as before). Refused with
 // restart.max_attempts = 0 (an instance then restarts in place forever and never fails) and
 // with mode = "global" (one instance per peer: there is nowhere to move it).

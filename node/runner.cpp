@@ -357,6 +357,7 @@ std::optional<config::Millis> Runner::step(const RunnerInputs& in) {
   r.health_bad = in.health_bad;
   placement::Plan plan = reconciler_.step(r);
   failed_here_ = plan.failed_here;
+  shed_ = plan.shed;
   for (const auto& a : plan.actions) execute(a);
   for (auto& [id, l] : local_) record_verdicts(id, l, plan);
   launch_probes(in.now);  // after the plan: nothing probes a copy this step stops
@@ -500,7 +501,7 @@ placement::PeerStatus Runner::status() const {
     auto o = outgoing_.find(id);
     rows.push_back({&l, o != outgoing_.end() && o->second.drain_until == 0 ? &o->second : nullptr});
   }
-  return own_status(rows, failed_here_);
+  return own_status(rows, failed_here_, shed_);
 }
 
 }  // namespace shoal::node

@@ -149,6 +149,7 @@ class Runner {
   // kOutgoingDrain later (clients that resolve through DNS move away first), then retiring_.
   std::map<placement::InstanceId, Local> outgoing_;
   std::vector<placement::InstanceId> failed_here_;  // the last plan's (reschedule), for status
+  std::vector<placement::ShedService> shed_;        // the last plan's (health shedding), likewise
   std::set<std::string> listed_;              // the last re-list (enforce_stop_deadlines)
   config::Millis next_relist_ = 0;            // relist(): next look for untracked instances
   std::size_t actions_ = 0;

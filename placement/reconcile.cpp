@@ -127,6 +127,7 @@ class Reconciler::Step {
     decide_outgoing();
     take_starts();
     forget_tracks();
+    shed_failing();
     list_failures();
     return assemble();
   }
@@ -157,6 +158,7 @@ class Reconciler::Step {
   void take_starts();
   void forget_tracks();
   void note_failure(const InstanceId& id, const Desired& d);
+  void shed_failing();
   void list_failures();
   Plan assemble();
 
@@ -180,6 +182,7 @@ Plan Reconciler::step(const ReconcileInputs& in) { return Step(*this, in).run();
 
 // What runs here: exits and (re)starts seen since the last step.
 void Reconciler::Step::observe_local() {
+  r_.shed_.observe(now_, in_.local);
   for (const auto& l : in_.local) {
     if (l.outgoing) {  // not tracked: decide_outgoing() stops it once the current copy is ready
       outgoing_[l.id] = &l;
@@ -604,6 +607,20 @@ void Reconciler::Step::note_failure(const InstanceId& id, const Desired& d) {
   if (!policy || r_.listings_.count(id)) return;
   if (in_.peers && failed_listings(*in_.peers, in_.live_peers, id) >= policy->attempts) return;
   r_.listings_[id] = listing_for(now_, *policy);
+}
+
+// Health shedding: every instance of a shed service that runs or is owned here is listed as
+// a failure is.
+void Reconciler::Step::shed_failing() {
+  ShedVerdict v = r_.shed_.decide(
+      {now_, in_.self, in_.services, in_.assignment, in_.peers, &in_.live_peers});
+  if (v.wake_at) wake(*v.wake_at);
+  for (const auto& s : v.shed) {
+    for (auto it = ids_.lower_bound({s.service, 0}); it != ids_.end() && it->service == s.service;
+         ++it)
+      if (const Desired* d = want(*it)) note_failure(*it, *d);
+  }
+  plan_.shed = std::move(v.shed);
 }
 
 // The listings due now go in the plan; expired ones are forgotten.

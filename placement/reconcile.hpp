@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
+#include "placement/health_shed.hpp"
 #include "placement/reschedule.hpp"
 #include "placement/status.hpp"
 #include "placement/view.hpp"
@@ -140,6 +141,9 @@ struct Plan {
   // Reschedule (placement/reschedule.hpp): the instances this peer lists as failed here
   // (PeerStatus::failed_here), sorted; the caller publishes exactly these.
   std::vector<InstanceId> failed_here;
+  // Health shedding (placement/health_shed.hpp): the services shed here, sorted; the caller
+  // publishes them (PeerStatus::shed).
+  std::vector<ShedService> shed;
 };
 
 // Decisions beyond DESIGN.md's text, made here:
@@ -165,7 +169,9 @@ struct Plan {
 //  - Restart count (backoff and max_attempts budget) resets when a run stayed up 10 minutes.
 //  - Backoff counts from the `now` of the first step that sees the exit (gate closed or not):
 //    step promptly on driver news. max_attempts = N allows N restarts; the next exit is failed.
-//  - `unhealthy` is not acted on here (the driver may kill it; its exit then counts).
+//  - `unhealthy` is not acted on here (the driver may kill it; its exit then counts), except
+//    that each entry into it counts for health shedding (placement/health_shed.hpp): every
+//    instance of a shed service run or owned here is listed as a failure is (below).
 //  - Reschedule: a `failed` mark of a service with a reschedule policy is listed (failed_here)
 //    from delay to delay + interval after it, unless `attempts` other live peers list the
 //    instance already; the listing outlives the local copy (it is what moves the instance).
@@ -207,6 +213,7 @@ class Reconciler {
   bool gate_open_ = false;
   std::map<InstanceId, Track> tracks_;
   std::map<InstanceId, FailureListing> listings_;  // reschedule: failures listed in status
+  HealthShed shed_;                                 // health shedding: what failed here
   std::deque<Millis> recent_starts_;  // start times within the last second
 };
 

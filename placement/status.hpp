@@ -52,6 +52,15 @@ struct InstanceStatus {
   friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
 };
 
+// A service this peer sheds: its instances keep failing health checks here while they run
+// healthy elsewhere (placement/health_shed.hpp), so its instances here are in failed_here.
+struct ShedService {
+  std::string service;
+  int failures = 0;   // health failures here within reschedule.interval
+  bool host = false;  // shed by the host rule (two or more services failing here)
+  friend bool operator==(const ShedService&, const ShedService&) = default;
+};
+
 // The value of `status/<peer>`: every instance that peer runs, sorted by id.
 struct PeerStatus {
   std::vector<InstanceStatus> instances;
@@ -59,6 +68,9 @@ struct PeerStatus {
   // peer places elsewhere while listed here (the owner lists each for reschedule.interval),
   // sorted. Older peers ignore it.
   std::vector<InstanceId> failed_here;
+  // The services shed here (why some of failed_here are listed), sorted by service. Read only
+  // for the events and what users see; no decision depends on another peer's list.
+  std::vector<ShedService> shed;
   // The entry for `id`, or nullptr. Binary search: `instances` must be sorted by id.
   const InstanceStatus* find(const InstanceId& id) const;
   friend bool operator==(const PeerStatus&, const PeerStatus&) = default;

@@ -107,6 +107,7 @@ bool FakeRuntime::apply(SimPeer& p, std::uint32_t i, const placement::Plan& plan
     }
   }
   p.failed_here = plan.failed_here;
+  p.shed = plan.shed;
   for (auto& [id, inst] : p.instances) {
     node::record_verdicts(id, inst, plan);
     if (inst.overdue) overdue(id, inst.local.spec_hash);
@@ -187,7 +188,7 @@ placement::PeerStatus own_status(const SimPeer& p) {
     auto o = p.outgoing.find(id);  // an old copy serves until the reconciler stops it
     rows.push_back({&inst, o != p.outgoing.end() ? &o->second : nullptr});
   }
-  return node::own_status(rows, p.failed_here);
+  return node::own_status(rows, p.failed_here, p.shed);
 }
 
 }  // namespace shoal::sim

@@ -30,6 +30,7 @@ void ReconcileLoop::start(std::uint32_t i) {
   p.instances.clear();
   p.outgoing.clear();
   p.failed_here.clear();
+  p.shed.clear();
   p.view.reset();
   p.specs.reset();
   p.statuses.reset();

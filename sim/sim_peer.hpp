@@ -67,6 +67,7 @@ struct SimPeer {
   // Start-first: old copies kept running beside their new ones until the reconciler stops them.
   std::map<placement::InstanceId, Instance> outgoing;
   std::vector<placement::InstanceId> failed_here;  // the last plan's (reschedule), for status
+  std::vector<placement::ShedService> shed;        // the last plan's (health shedding), likewise
   std::shared_ptr<const ViewData> view;
   std::uint64_t view_key = 0;
   std::shared_ptr<const DecodedStateCache::Specs> specs;        // decoded from its store's spec/

@@ -63,6 +63,17 @@ std::vector<PeerEvent> instance_events(const placement::PeerStatus& before,
     out[id] = PeerEvent{0, time_ms, "instance.gone", peer, id.service, id.index, ""};
   std::vector<PeerEvent> list;
   for (auto& [id, e] : out) list.push_back(std::move(e));
+  for (const auto& s : now.shed) {  // host.shed, once as each service starts being shed
+    const bool was_shed = std::any_of(before.shed.begin(), before.shed.end(),
+                                      [&](const auto& b) { return b.service == s.service; });
+    if (was_shed) continue;
+    std::string reason = std::to_string(s.failures) +
+                         " health-check failure(s) here within reschedule.interval while "
+                         "healthy on other peers";
+    reason += s.host ? "; two or more services fail here: the host sheds each of them"
+                     : ": its instances here move to other peers";
+    list.push_back(PeerEvent{0, time_ms, "host.shed", peer, s.service, -1, std::move(reason)});
+  }
   return list;
 }
 

@@ -1,10 +1,10 @@
 // What one peer saw happen, newest last, for `shoal events` and GET /v1/events (DESIGN:
 // {"ts","kind","peer","service","index","reason",...}): members (member.joined, .alive,
 // .suspect, .dead, .left, .forgotten, .name_conflict, .self_refuted), this peer's instances
-// (instance.<state> as each enters a state, instance.gone), specs (spec.changed, spec.deleted,
-// this peer's own writes included). A bounded ring: at most `capacity` events, each text field
-// cut to kMaxFieldBytes, so its memory is bounded whatever gossip brings. Sequence numbers
-// start at 1 and never repeat in a run.
+// (instance.<state> as each enters a state, instance.gone; host.shed as a service is shed),
+// specs (spec.changed, spec.deleted, this peer's own writes included). A bounded ring: at
+// most `capacity` events, each text field cut to kMaxFieldBytes, so its memory is bounded
+// whatever gossip brings. Sequence numbers start at 1 and never repeat in a run.
 #pragma once
 
 #include <cstddef>
@@ -59,7 +59,9 @@ class EventLog {
 
 // The events of `peer`'s instances between two of its status reports: instance.<state> for each
 // that entered a state (exited and failed with their exit code and restarts), instance.gone for
-// each no longer reported; in (service, index) order.
+// each no longer reported; in (service, index) order; then host.shed (index -1) for each service
+// newly shed (PeerStatus::shed: its instances here fail health checks while healthy elsewhere),
+// the reason saying how many failures and whether by the host rule.
 std::vector<PeerEvent> instance_events(const placement::PeerStatus& before,
                                        const placement::PeerStatus& now, const std::string& peer,
                                        std::int64_t time_ms);

@@ -24,7 +24,8 @@ void record_verdicts(const placement::InstanceId& id, OwnInstance& inst, const p
 }
 
 placement::PeerStatus own_status(std::span<const OwnRow> rows,
-                                 std::vector<placement::InstanceId> failed_here) {
+                                 std::vector<placement::InstanceId> failed_here,
+                                 std::vector<placement::ShedService> shed) {
   placement::PeerStatus st;
   st.instances.reserve(rows.size());
   for (const OwnRow& row : rows) {
@@ -44,6 +45,7 @@ placement::PeerStatus own_status(std::span<const OwnRow> rows,
     st.instances.push_back(std::move(s));
   }
   st.failed_here = std::move(failed_here);
+  st.shed = std::move(shed);
   return st;
 }
 

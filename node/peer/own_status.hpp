@@ -46,8 +46,10 @@ struct OwnRow {
   const OwnInstance* serving_old = nullptr;
 };
 
-// status/<self>: one entry per row (rows sorted by id) and the plan's last failed_here list.
+// status/<self>: one entry per row (rows sorted by id), and the last plan's failed_here list
+// and shed services.
 placement::PeerStatus own_status(std::span<const OwnRow> rows,
-                                 std::vector<placement::InstanceId> failed_here);
+                                 std::vector<placement::InstanceId> failed_here,
+                                 std::vector<placement::ShedService> shed = {});
 
 }  // namespace shoal::node

@@ -70,6 +70,14 @@ std::string encode_status(const placement::PeerStatus& status) {
     for (const auto& id : status.failed_here) failed.push_back(J::array({id.service, id.index}));
     j["f"] = std::move(failed);
   }
+  // "h": [service, failures, host rule 0|1] of services shed here for failing health checks
+  // while healthy elsewhere (placement/health_shed.hpp), only when there are.
+  if (!status.shed.empty()) {
+    J shed = J::array();
+    for (const auto& s : status.shed)
+      shed.push_back(J::array({s.service, s.failures, s.host ? 1 : 0}));
+    j["h"] = std::move(shed);
+  }
   return json_text(j);
 }
 
@@ -128,6 +136,19 @@ std::optional<placement::PeerStatus> decode_status(std::string_view bytes) {
       std::sort(out.failed_here.begin(), out.failed_here.end());
       out.failed_here.erase(std::unique(out.failed_here.begin(), out.failed_here.end()),
                             out.failed_here.end());
+    }
+    if (auto h = j.find("h"); h != j.end()) {  // services shed here (health)
+      if (!h->is_array()) return std::nullopt;
+      for (const auto& e : *h) {
+        if (!e.is_array() || e.size() != 3) return std::nullopt;
+        const int failures = num<int>(e[1]), host = num<int>(e[2]);
+        if (failures < 0 || (host != 0 && host != 1)) return std::nullopt;
+        out.shed.push_back({e[0].get<std::string>(), failures, host == 1});
+      }
+      auto by_name = [](const auto& a, const auto& b) { return a.service < b.service; };
+      std::stable_sort(out.shed.begin(), out.shed.end(), by_name);
+      auto same = [](const auto& a, const auto& b) { return a.service == b.service; };
+      out.shed.erase(std::unique(out.shed.begin(), out.shed.end(), same), out.shed.end());
     }
     std::sort(out.instances.begin(), out.instances.end(),
               [](const auto& a, const auto& b) { return a.id < b.id; });

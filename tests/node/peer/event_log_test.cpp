@@ -1,5 +1,6 @@
 // The event log: a bounded ring with consecutive seqs, fields cut on UTF-8 boundaries, and the
-// answer of GET /v1/events (DESIGN: {"ts","kind","peer","service","index","reason",...}).
+// answer of GET /v1/events (DESIGN: {"ts","kind","peer","service","index","reason",...}), and
+// host.shed as a service starts being shed (health shedding).
 #include <catch2/catch.hpp>
 
 #include "node/peer/event_log.hpp"
@@ -141,4 +142,27 @@ TEST_CASE("event log: gossip events users see, and only those", "[node][peer][ev
   CHECK_FALSE(shoal::node::gossip_event(status, store, 1));
   shoal::gossip::Event unknown_spec{EventKind::state_changed, "spec/web", {}, 0, ""};
   CHECK_FALSE(shoal::node::gossip_event(unknown_spec, store, 1));  // not in the store
+}
+
+TEST_CASE("host.shed: one event per service as it starts being shed",
+          "[node][events][reschedule][shed]") {
+  shoal::placement::PeerStatus before, now;
+  now.shed = {{"web", 3, false}};
+  auto ev = shoal::node::instance_events(before, now, "p1", 42);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].kind == "host.shed");
+  CHECK(ev[0].peer == "p1");
+  CHECK(ev[0].service == "web");
+  CHECK(ev[0].index == -1);
+  CHECK(ev[0].reason.find("3 health-check failure(s)") != std::string::npos);
+  CHECK(ev[0].reason.find("move to other peers") != std::string::npos);
+  // Still shed (more failures counted): no new event; a second service by the host rule: one.
+  before = now;
+  now.shed = {{"db", 1, true}, {"web", 4, true}};
+  ev = shoal::node::instance_events(before, now, "p1", 43);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].service == "db");
+  CHECK(ev[0].reason.find("the host sheds") != std::string::npos);
+  CHECK(shoal::node::instance_events(now, now, "p1", 44).empty());
+  CHECK(shoal::node::instance_events(now, before, "p1", 45).empty());  // clearing says nothing
 }

@@ -1,6 +1,7 @@
 // Reschedule in replicated values: spec/<service> carries "reschedule" only when the file has
-// the table, status/<peer> carries "f" (instances failed here) only when there are; older
-// peers ignore both keys, and hostile lists are refused or bounded by the bytes received.
+// the table, status/<peer> carries "f" (instances failed here) and "h" (services shed for
+// failing health checks, placement/health_shed.hpp) only when there are; older peers ignore
+// these keys, and hostile lists are refused or bounded by the bytes received.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,31 @@ TEST_CASE("status failed_here: round-trips as \"f\", absent when empty, hostile 
   for (const char* hostile : {R"("web")", R"([["web"]])", R"([["web",-1]])", R"([[1,2]])",
                               R"([["web",4294967296]])", R"({"web":1})"}) {
     j["f"] = J::parse(hostile);
+    INFO(hostile);
+    CHECK_FALSE(node::decode_status(j.dump()));
+  }
+}
+
+TEST_CASE("status shed: round-trips as \"h\", absent when empty, hostile refused",
+          "[node][codec][reschedule][shed]") {
+  placement::PeerStatus st;
+  st.instances.push_back({{"web", 0}, placement::InstanceState::unhealthy, "0123456789abcdef"});
+  st.failed_here = {{"web", 0}};
+  CHECK_FALSE(J::parse(node::encode_status(st)).contains("h"));
+  st.shed = {{"db", 1, true}, {"web", 3, false}};
+  const std::string bytes = node::encode_status(st);
+  CHECK(J::parse(bytes)["h"] == J::parse(R"([["db",1,1],["web",3,0]])"));
+  auto back = node::decode_status(bytes);
+  REQUIRE(back);
+  CHECK(*back == st);
+  J j = J::parse(bytes);
+  j["h"] = J::parse(R"([["web",3,0],["db",1,1],["web",9,1]])");  // unsorted, repeated
+  back = node::decode_status(j.dump());
+  REQUIRE(back);
+  CHECK(back->shed == st.shed);
+  for (const char* hostile : {R"("web")", R"([["web",1]])", R"([["web",-1,0]])", R"([["web",1,2]])",
+                              R"([[1,1,0]])", R"([["web",4294967296,0]])", R"({"web":1})"}) {
+    j["h"] = J::parse(hostile);
     INFO(hostile);
     CHECK_FALSE(node::decode_status(j.dump()));
   }
