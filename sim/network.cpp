@@ -1,25 +1,28 @@
 #include "sim/network.hpp"
 
-#include <algorithm>
-
 namespace shoal::sim {
 
 namespace {
 constexpr std::size_t kFrozenBuffer = 512;  // packets a stopped peer's sockets hold
+
+LinkModel link_model(const Experiment& x) {
+  LinkModel m;
+  m.latency_min = x.latency_min;
+  m.latency_max = x.latency_max;
+  m.stream_latency_factor = x.stream_latency_factor;
+  m.loss = x.loss;
+  m.duplicate = x.duplicate;
+  return m;
+}
 }  // namespace
 
 Network::Network(const Experiment& x, std::uint64_t seed, EventQueue& queue, const Peers& peers)
-    : x_(x), queue_(queue), peers_(peers), rng_(std::make_unique<gossip::Rng>(seed)) {}
+    : queue_(queue), peers_(peers), fate_(link_model(x), seed) {}
 
 void Network::peer_added() {
-  // A peer joining during a partition lands in the last group.
-  group_.push_back(partitioned_ ? *std::max_element(group_.begin(), group_.end()) : 0);
+  fate_.peer_added();
   slow_delay_.push_back(0);
   buffered_.emplace_back();
-}
-
-bool Network::chance(double p) {
-  return rng_->below(1'000'000) < static_cast<std::uint64_t>(p * 1e6);
 }
 
 void Network::send(std::uint32_t i, std::vector<gossip::Datagram>& sends) {
@@ -30,24 +33,16 @@ void Network::send(std::uint32_t i, std::vector<gossip::Datagram>& sends) {
     const auto to = peers_.at_addr(d.to);
     if (!to) continue;
     const std::uint32_t j = *to;
-    if (blocked(i, j)) continue;
-    Micros lat = rng_->between(x_.latency_min, x_.latency_max);
-    if (d.channel == gossip::Channel::udp) {
-      if (x_.loss > 0 && chance(x_.loss)) continue;
-    } else {
-      lat *= x_.stream_latency_factor;
-    }
-    int copies = 1;
-    if (d.channel == gossip::Channel::udp && x_.duplicate > 0 && chance(x_.duplicate)) copies = 2;
-    for (int c = 0; c < copies; ++c) {
+    const Fate fate = fate_.decide(i, j, d.channel);
+    for (int c = 0; c < fate.copies; ++c) {
       Ev e;
-      e.time = queue_.now() + (c == 0 ? lat : rng_->between(x_.latency_min, x_.latency_max));
+      e.time = queue_.now() + fate.delay[c];
       e.kind = Ev::deliver;
       e.channel = d.channel;
       e.peer = j;
       e.from = i;
       e.gen = peers_[j].gen;
-      e.bytes = c + 1 == copies ? std::move(d.bytes) : d.bytes;
+      e.bytes = c + 1 == fate.copies ? std::move(d.bytes) : d.bytes;
       queue_.push(std::move(e));
     }
   }
@@ -75,33 +70,6 @@ std::vector<Network::Buffered> Network::take_buffered(std::uint32_t i) {
   auto buf = std::move(buffered_[i]);
   buffered_[i].clear();
   return buf;
-}
-
-void Network::partition(std::vector<int> groups, bool oneway) {
-  group_ = std::move(groups);
-  partitioned_ = true;
-  oneway_ = oneway;
-}
-
-void Network::heal() {
-  partitions_.push_back(PartitionRecord{group_, oneway_, queue_.now()});
-  partitioned_ = false;
-  std::fill(group_.begin(), group_.end(), 0);
-}
-
-bool Network::blocked(std::uint32_t a, std::uint32_t b) const {
-  if (!partitioned_) return false;
-  const int ga = group_[a], gb = group_[b];
-  if (ga == gb) return false;
-  return oneway_ ? ga < gb : true;
-}
-
-bool Network::split_recently(std::uint32_t a, std::uint32_t b, Micros grace) const {
-  for (const auto& r : partitions_) {
-    if (queue_.now() - r.end > grace) continue;
-    if (a < r.groups.size() && b < r.groups.size() && r.groups[a] != r.groups[b]) return true;
-  }
-  return false;
 }
 
 }  // namespace shoal::sim

@@ -1,17 +1,17 @@
-// The simulated network between the peers: latency, loss, duplication, stream slowness,
-// partitions (two-way or one-way), slow peers (every packet to them late) and the buffers of
-// frozen peers. Turns a peer's outgoing datagrams into deliver events and decides, when one
-// arrives, whether the engine takes it now. Draws from its own seed only.
+// The simulated network between the peers: each packet's fate (latency, loss, duplication,
+// stream slowness, partitions two-way or one-way: packet_fate.hpp) and what the peers make of
+// it, slow peers (every packet to them late) and the buffers of frozen peers. Turns a peer's
+// outgoing datagrams into deliver events and decides, when one arrives, whether the engine
+// takes it now. Draws from its own seed only.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
-#include "gossip/rng.hpp"
 #include "gossip/types.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/experiment.hpp"
+#include "sim/packet_fate.hpp"
 #include "sim/sim_peer.hpp"
 
 namespace shoal::sim {
@@ -39,36 +39,29 @@ class Network {
   void drop_buffered(std::uint32_t i) { buffered_[i].clear(); }
 
   void set_slow(std::uint32_t i, Micros delay) { slow_delay_[i] = delay; }
-  // Peers in different groups cannot reach each other (one-way: only a lower group to a higher).
-  void partition(std::vector<int> groups, bool oneway);
-  void heal();
-  bool partitioned() const { return partitioned_; }
+  // Peers in different groups cannot reach each other (one-way: only lower -> higher is cut).
+  void partition(std::vector<int> groups, bool oneway) {
+    fate_.partition(std::move(groups), oneway);
+  }
+  void heal() { fate_.heal(queue_.now()); }
+  bool partitioned() const { return fate_.partitioned(); }
   // a -> b is cut by the partition now.
-  bool blocked(std::uint32_t a, std::uint32_t b) const;
+  bool blocked(std::uint32_t a, std::uint32_t b) const { return fate_.blocked(a, b); }
   // a and b were in different groups of a partition that ended at most `grace` ago.
-  bool split_recently(std::uint32_t a, std::uint32_t b, Micros grace) const;
+  bool split_recently(std::uint32_t a, std::uint32_t b, Micros grace) const {
+    return fate_.split_recently(a, b, queue_.now(), grace);
+  }
 
   std::uint64_t msgs() const { return msgs_; }
   std::uint64_t bytes() const { return bytes_; }
   std::uint64_t udp_msgs() const { return udp_msgs_; }
 
  private:
-  struct PartitionRecord {
-    std::vector<int> groups;
-    bool oneway = false;
-    Micros end;
-  };
-  bool chance(double p);
-
-  const Experiment& x_;
   EventQueue& queue_;
   const Peers& peers_;
-  std::unique_ptr<gossip::Rng> rng_;
-  std::vector<int> group_;                       // by peer
+  PacketFate fate_;
   std::vector<Micros> slow_delay_;               // by peer
   std::vector<std::vector<Buffered>> buffered_;  // by peer, while frozen
-  bool partitioned_ = false, oneway_ = false;
-  std::vector<PartitionRecord> partitions_;      // the ended ones
   std::uint64_t msgs_ = 0, bytes_ = 0, udp_msgs_ = 0;
 };
 

@@ -1,0 +1,59 @@
+#include "sim/packet_fate.hpp"
+
+#include <algorithm>
+
+namespace shoal::sim {
+
+void PacketFate::peer_added() {
+  group_.push_back(partitioned_ ? *std::max_element(group_.begin(), group_.end()) : 0);
+}
+
+bool PacketFate::chance(double p) {
+  return rng_.below(1'000'000) < static_cast<std::uint64_t>(p * 1e6);
+}
+
+Fate PacketFate::decide(std::uint32_t from, std::uint32_t to, gossip::Channel channel) {
+  Fate f;
+  if (blocked(from, to)) return f;
+  Micros lat = rng_.between(model_.latency_min, model_.latency_max);
+  const bool udp = channel == gossip::Channel::udp;
+  if (udp && model_.loss > 0 && chance(model_.loss)) return f;
+  if (!udp) lat *= model_.stream_latency_factor;
+  f.copies = 1;
+  f.delay[0] = lat;
+  if (udp && model_.duplicate > 0 && chance(model_.duplicate)) {
+    f.copies = 2;
+    f.delay[1] = rng_.between(model_.latency_min, model_.latency_max);
+  }
+  return f;
+}
+
+void PacketFate::partition(std::vector<int> groups, bool oneway) {
+  group_ = std::move(groups);
+  partitioned_ = true;
+  oneway_ = oneway;
+}
+
+void PacketFate::heal(Micros now) {
+  partitions_.push_back(PartitionRecord{group_, now});
+  partitioned_ = false;
+  std::fill(group_.begin(), group_.end(), 0);
+}
+
+bool PacketFate::blocked(std::uint32_t a, std::uint32_t b) const {
+  if (!partitioned_) return false;
+  const int ga = group_[a], gb = group_[b];
+  if (ga == gb) return false;
+  return oneway_ ? ga < gb : true;
+}
+
+bool PacketFate::split_recently(std::uint32_t a, std::uint32_t b, Micros now,
+                                Micros grace) const {
+  for (const auto& r : partitions_) {
+    if (now - r.end > grace) continue;
+    if (a < r.groups.size() && b < r.groups.size() && r.groups[a] != r.groups[b]) return true;
+  }
+  return false;
+}
+
+}  // namespace shoal::sim
