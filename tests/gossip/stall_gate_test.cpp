@@ -54,7 +54,7 @@ TEST_CASE("stall gate: failed probes raise Lifeguard's awareness but not the gat
   const Micros t = run_until_converged(net, 30 * kSeconds);
   REQUIRE(t > 0);
   // 25% UDP loss and a crashed peer: probes of it fail and relays' nacks get lost.
-  net.set_loss(250'000);
+  net.set_loss(0.25);
   net.crash(4);
   std::vector<StallGate> gates(4);
   std::size_t health_bad_samples = 0, gate_bad_samples = 0;

@@ -10,7 +10,7 @@ namespace {
 
 std::pair<std::uint64_t, std::uint64_t> run_scenario(std::uint64_t seed) {
   SimNet net(seed);
-  net.set_loss(50'000);  // 5% UDP loss
+  net.set_loss(0.05);  // 5% UDP loss
   net.set_latency(2 * kMillis, 3 * kMillis);
   start_cluster(net, 20, lan());
   net.at(20 * kSeconds, [&] { net.crash(7); });

@@ -33,7 +33,7 @@ TEST_CASE("replication: 100 writes on random peers converge everywhere, also at 
     start_cluster(net, 20, lan());
     Micros t = run_until_converged(net, 30 * kSeconds);
     REQUIRE(t > 0);
-    net.set_loss(loss_ppm);
+    net.set_loss(static_cast<double>(loss_ppm) / 1e6);
     Rng rng(seed);
     const Micros start = net.now();
     for (int k = 0; k < 100; ++k) {
@@ -64,7 +64,7 @@ TEST_CASE("replication: a 64 KiB value replicates whole at 20% loss") {
   start_cluster(net, 12, lan());
   Micros t = run_until_converged(net, 30 * kSeconds);
   REQUIRE(t > 0);
-  net.set_loss(200'000);
+  net.set_loss(0.2);
   const Bytes big = value_of(64 * 1024, 7);
   net.put(3, "status/p3", big);
   Micros done = run_until_state_converged(net, net.now() + 60 * kSeconds);

@@ -10,7 +10,29 @@ Config lan(bool lifeguard) {
   return c;
 }
 
-SimNet::SimNet(std::uint64_t seed) : rng_(seed), seed_(seed) {}
+namespace {
+sim::LinkModel default_links() {
+  sim::LinkModel m;
+  m.latency_min = 1 * kMillis;
+  m.latency_max = 2 * kMillis;
+  return m;
+}
+}  // namespace
+
+SimNet::SimNet(std::uint64_t seed) : fate_(default_links(), seed), seed_(seed) {}
+
+void SimNet::set_loss(double fraction) {
+  sim::LinkModel m = fate_.model();
+  m.loss = fraction;
+  fate_.set_model(m);
+}
+
+void SimNet::set_latency(Micros base, Micros jitter) {
+  sim::LinkModel m = fate_.model();
+  m.latency_min = base;
+  m.latency_max = base + jitter;
+  fate_.set_model(m);
+}
 
 std::size_t SimNet::add(const std::string& name, const Config& cfg, std::uint64_t incarnation,
                         Meta meta) {
@@ -22,6 +44,7 @@ std::size_t SimNet::add(const std::string& name, const Config& cfg, std::uint64_
   n.engine = std::make_unique<Engine>(id, cfg, seed_ * 1000003 + i, interner_);
   by_addr_[n.addr] = i;
   nodes_.push_back(std::move(n));
+  fate_.peer_added();
   return i;
 }
 
@@ -158,18 +181,19 @@ void SimNet::flush(std::size_t i, Outbox& out) {
     mix_bytes(d.bytes.data(), d.bytes.size());
     auto it = by_addr_.find(d.to);
     if (it == by_addr_.end()) continue;
-    std::size_t j = it->second;
-    if (!groups_.empty() && groups_[i] != groups_[j]) continue;
-    if (d.channel == Channel::udp && loss_ppm_ && rng_.below(1'000'000) < loss_ppm_) continue;
-    Micros lat = latency_ + (jitter_ > 0 ? rng_.between(0, jitter_) : 0);
-    Ev ev;
-    ev.kind = Ev::deliver;
-    ev.node = j;
-    ev.generation = nodes_[j].generation;
-    ev.from = nodes_[i].addr;
-    ev.channel = d.channel;
-    ev.bytes = std::move(d.bytes);
-    push(now_ + lat + nodes_[j].lag, std::move(ev));
+    const std::size_t j = it->second;
+    const sim::Fate fate = fate_.decide(static_cast<std::uint32_t>(i),
+                                        static_cast<std::uint32_t>(j), d.channel);
+    for (int c = 0; c < fate.copies; ++c) {
+      Ev ev;
+      ev.kind = Ev::deliver;
+      ev.node = j;
+      ev.generation = nodes_[j].generation;
+      ev.from = nodes_[i].addr;
+      ev.channel = d.channel;
+      ev.bytes = c + 1 == fate.copies ? std::move(d.bytes) : d.bytes;
+      push(now_ + fate.delay[c] + nodes_[j].lag, std::move(ev));
+    }
   }
   for (auto& e : out.events) {
     mix(static_cast<std::uint64_t>(now_));

@@ -1,7 +1,8 @@
 // A small deterministic network for gossip tests: virtual time, an event queue ordered by
-// (time, seq), per-link latency with jitter, UDP loss, partitions, crashes, a slow peer (its packet
-// handling lags) and a frozen peer (handles nothing for a while, then everything at once).
-// One seed decides everything. Not a simulator for users (that is sim/): a test fixture.
+// (time, seq), crashes, a slow peer (its packet handling lags) and a frozen peer (handles nothing
+// for a while, then everything at once). Each packet's fate (latency with jitter, UDP loss,
+// partitions) is the simulator's own, sim/packet_fate.hpp. One seed decides everything. Not a
+// simulator for users (that is sim/): a test fixture.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 #include <vector>
 
 #include "gossip/engine.hpp"
-#include "gossip/rng.hpp"
+#include "sim/packet_fate.hpp"
 
 namespace shoal::gossip::testing {
 
@@ -56,10 +57,13 @@ class SimNet {
                std::optional<Address> addr = std::nullopt);
   void freeze(std::size_t i, Micros until);       // now .. until: handles nothing
   void set_lag(std::size_t i, Micros lag) { nodes_[i].lag = lag; }
-  void set_loss(std::uint64_t per_million) { loss_ppm_ = per_million; }
-  void set_latency(Micros base, Micros jitter) { latency_ = base; jitter_ = jitter; }
-  void partition(const std::vector<int>& group_of_node) { groups_ = group_of_node; }
-  void heal() { groups_.clear(); }
+  void set_loss(double fraction);  // of UDP datagrams, 0..1
+  void set_loss(std::uint64_t) = delete;  // a fraction, not a count per million
+  // Each packet's latency is uniform in [base, base + jitter] (the default: 1 ms, 1 ms).
+  void set_latency(Micros base, Micros jitter);
+  // Peers in different groups (one per peer) cannot reach each other, until heal().
+  void partition(const std::vector<int>& group_of_node) { fate_.partition(group_of_node, false); }
+  void heal() { fate_.heal(now_); }
   // Replicated-state writes on peer i, now.
   void put(std::size_t i, const std::string& key, Bytes value);
   void erase(std::size_t i, const std::string& key);
@@ -113,16 +117,12 @@ class SimNet {
   void mix(std::uint64_t v);
   void mix_bytes(const void* p, std::size_t n);
 
-  Rng rng_;
+  sim::PacketFate fate_;
   Micros now_ = 0;
   std::uint64_t seq_ = 0;
   std::map<std::pair<Micros, std::uint64_t>, Ev> queue_;
   std::vector<Node> nodes_;
   std::map<Address, std::size_t> by_addr_;
-  std::vector<int> groups_;
-  std::uint64_t loss_ppm_ = 0;
-  Micros latency_ = 1 * kMillis;
-  Micros jitter_ = 1 * kMillis;
   std::vector<Recorded> events_;
   std::uint64_t hash_ = 1469598103934665603ULL;
   std::uint64_t datagrams_ = 0;

@@ -64,7 +64,7 @@ Storm run_storm(bool tree, std::uint64_t loss_ppm, std::size_t n = 30) {
   write_statuses(net, net.now() + 10 * kMillis, 0);
   REQUIRE(run_until_statuses(net, 0, net.now() + 30 * kSeconds) > 0);
   net.run_until(net.now() + 5 * kSeconds);
-  net.set_loss(loss_ppm);
+  net.set_loss(static_cast<double>(loss_ppm) / 1e6);
   std::uint64_t stale0 = 0, bytes0 = 0;
   for (std::size_t i = 0; i < n; ++i) {
     stale0 += net.engine(i).state().stats().stale;
