@@ -12,6 +12,8 @@ instances really alive in each peer's namespace). Checks:
                            member list and one assignment
   no_false_dead            no peer that was never faulted is seen dead by a peer that was never
                            partitioned
+  memory_flat              (when the run asks, the soak) the agents that lived through the run
+                           hold their memory flat (resources.py)
 Usage: check.py TIMELINE.jsonl REPORT.json [PLOT.svg]; exit 0 when all pass, 1 when one fails.
 """
 import json
@@ -21,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot  # noqa: E402
+import resources  # noqa: E402
 
 SERVICE = "chaos"
 HEALS = {"heal", "cont", "restart", "unloss", "uncpu", "undisk"}
@@ -28,8 +31,21 @@ CUT_OFF = {"partition", "oneway"}  # the target's own view of the others is not 
 MAX_EVIDENCE = 10
 
 
+def slim(x):
+    """A sample with only what the checks and the plot read: an hour's timeline fits in memory."""
+    if not x.get("ok"):
+        return x
+    st = x["status"]
+    keep = {k: st[k] for k in ("view_hash", "ready", "clock_ahead_ms", "clock_warning") if k in st}
+    keep["state_stats"] = st.get("stats", {}).get("state", {})
+    return {"kind": "sample", "t": x["t"], "peer": x["peer"], "ok": True, "status": keep,
+            "members": [{"name": m["name"], "state": m["state"]} for m in x["members"]],
+            "ps": [{k: i.get(k) for k in ("service", "index", "peer", "state")} for i in x["ps"]],
+            "services": [{"name": v.get("name")} for v in x["services"]]}
+
+
 def load(path):
-    run, faults, rounds, truths = None, [], [], []
+    run, faults, rounds, truths, procs = None, [], [], [], []
     pending = {}
     with open(path) as f:
         for line in f:
@@ -42,7 +58,9 @@ def load(path):
             elif kind == "fault":
                 faults.append(x)
             elif kind == "sample":
-                pending[x["peer"]] = x
+                pending[x["peer"]] = slim(x)
+            elif kind == "proc":
+                procs.append(x)
             elif kind == "truth":
                 truths.append(x)
                 rounds.append((x["t"], pending))
@@ -50,12 +68,12 @@ def load(path):
     if run is None:
         raise ValueError(f"{path}: no run header")
     t0 = run["t"]
-    for x in faults + truths:
+    for x in faults + truths + procs:
         x["t"] = round(x["t"] - t0, 3)
     rounds = [(round(t - t0, 3), {p: dict(s, t=round(s["t"] - t0, 3)) for p, s in r.items()})
               for t, r in rounds]
     faults.sort(key=lambda x: x["t"])
-    return run, faults, rounds, truths
+    return run, faults, rounds, truths, procs
 
 
 class World:
@@ -313,7 +331,7 @@ def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         return 2
-    run, faults, rounds, truths = load(argv[0])
+    run, faults, rounds, truths, procs = load(argv[0])
     world = World(run, faults)
     runs, gaps = check_instances_run(run, truths, world)
     checks = {
@@ -323,6 +341,8 @@ def main(argv):
         "views_converge": check_views_converge(rounds, world, faults),
         "no_false_dead": check_no_false_dead(rounds, faults),
     }
+    if run.get("memory_flat"):
+        checks["memory_flat"] = resources.check_memory_flat(run, procs)
     ok = all(c["pass"] for c in checks.values())
     report = {"pass": ok, "scenario": run.get("scenario"), "seed": run.get("seed"),
               "replay": f"scripts/chaos {replay_name(run)} --seed {run.get('seed')}",
@@ -331,11 +351,17 @@ def main(argv):
               "faults": [{k: f[k] for k in ("t", "action", "peer", "arg", "note") if f.get(k)}
                          for f in faults],
               "measured": measured(run, faults, truths, rounds, world, gaps), "checks": checks}
+    usage = resources.usage_table(run, procs)
+    if usage:
+        report["measured"]["agents_rss_cpu"] = usage
     with open(argv[1], "w") as f:
         json.dump(report, f, indent=1)
     if len(argv) == 3:
         with open(argv[2], "w") as f:
             f.write(plot.svg(run, faults, rounds, truths))
+    if usage and run.get("memory_flat"):
+        print("chaos: agents' peak VmRSS / RssAnon and CPU (% of a core) per bucket:\n"
+              + usage["markdown"], end="", file=sys.stderr)
     for name, c in checks.items():
         print(f"chaos: {'pass' if c['pass'] else 'FAIL'}  {name}", file=sys.stderr)
     return 0 if ok else 1

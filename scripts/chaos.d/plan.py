@@ -4,15 +4,21 @@
 The seed picks every free choice (which peer, when within a range), so one seed replays one run.
 Output, one a line:  `var NAME VALUE` for the scenario's settings, then
 `step SECONDS ACTION PEER|- [ARG]` in time order (seconds after the spec is applied).
-Usage: plan.py SCENARIO.toml SEED
+A `[churn]` table (the soak) adds faults that fill the run, whatever its length: every `every`
+s a fault of `actions` in turn (`kill` undone by `restart`, `stop` by `cont`, after `down_for`
+s) on a peer of `among` the seed picks, and a rolling update of the service (`update`) every
+`update_every` s from `update_first`; nothing starts in the last `quiet_end` s, so duplicates
+can be checked and views converge.
+Usage: plan.py SCENARIO.toml SEED [DURATION_S]   (DURATION_S overrides the scenario's)
 """
 import random
 import sys
 import tomllib
 
-DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45}
+DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45,
+            "interval": 0.5, "memory_flat": 0}
 ACTIONS = {"kill", "restart", "stop", "cont", "partition", "oneway", "heal", "loss", "unloss",
-           "delay", "cpu", "uncpu", "disk", "undisk"}
+           "delay", "cpu", "uncpu", "disk", "undisk", "update"}
 TARGETED = {"kill", "restart", "stop", "cont", "partition", "oneway", "cpu", "uncpu", "disk",
             "undisk"}
 
@@ -51,10 +57,41 @@ def pick_target(rng, target, names, down, hit):
     return target
 
 
+UNDO = {"kill": "restart", "stop": "cont"}
+
+
+def churn(sc, rng):
+    """The [churn] table as fault entries (at, action, target) over the whole duration."""
+    c = sc.get("churn")
+    if not c:
+        return []
+    duration, quiet = float(sc["duration"]), float(c.get("quiet_end", 60))
+    every, actions = float(c.get("every", 30)), c.get("actions", ["kill", "stop"])
+    down_for = c.get("down_for", [6, 10])
+    if not set(actions) <= set(UNDO) or not actions:
+        raise ValueError(f"churn.actions must be some of {sorted(UNDO)}")
+    if max(down_for) >= every:
+        raise ValueError("churn.down_for must be shorter than churn.every (one fault at a time)")
+    out, k = [], 1
+    while every * k + max(down_for) <= duration - quiet:
+        action, t = actions[(k - 1) % len(actions)], every * k
+        target = rng.choice(c.get("among") or [f"p{i}" for i in range(int(sc["peers"]))])
+        out.append({"at": t, "action": action, "target": target})
+        out.append({"at": round(t + rng.uniform(*down_for), 2), "action": UNDO[action],
+                    "target": target})
+        k += 1
+    t = float(c.get("update_first", 15))
+    while c.get("update_every") and t <= duration - quiet:
+        out.append({"at": t, "action": "update"})
+        t += float(c["update_every"])
+    return out
+
+
 def plan(sc, seed):
     rng = random.Random(seed)
     names = [f"p{i}" for i in range(int(sc["peers"]))]
-    faults = [(pick_time(rng, f.get("at", 0)), i, f) for i, f in enumerate(sc.get("fault", []))]
+    entries = sc.get("fault", []) + churn(sc, rng)
+    faults = [(pick_time(rng, f.get("at", 0)), i, f) for i, f in enumerate(entries)]
     faults.sort(key=lambda x: (x[0], x[1]))
     steps, down, hit = [], set(), []
     for t, _, f in faults:
@@ -78,11 +115,13 @@ def plan(sc, seed):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: plan.py SCENARIO.toml SEED", file=sys.stderr)
+    if len(sys.argv) not in (3, 4):
+        print("usage: plan.py SCENARIO.toml SEED [DURATION_S]", file=sys.stderr)
         return 2
     try:
         sc = load(sys.argv[1])
+        if len(sys.argv) == 4:
+            sc["duration"] = int(sys.argv[3])
         names, steps = plan(sc, int(sys.argv[2]))
     except (OSError, ValueError, tomllib.TOMLDecodeError) as e:
         print(f"chaos: {e}", file=sys.stderr)

@@ -5,7 +5,10 @@ Every INTERVAL seconds, one JSON line per peer (its API over its unix socket: /v
 /v1/members, /v1/ps, /v1/services; "ok": false when it does not answer within the timeout, as a
 frozen or killed peer does), and one "truth" line: the instances of SERVICE alive in each peer's
 network namespace, read from /proc (a process whose environment says SHOAL_SERVICE=SERVICE and
-SHOAL_INDEX=i; a stopped (SIGSTOP) or zombie process does not count as running).
+SHOAL_INDEX=i; a stopped (SIGSTOP) or zombie process does not count as running), and one "proc"
+line: each peer's agent process (comm `shoal`, argv[1] `agent`), its PID, VmRSS, RssAnon and
+CPU ticks (utime + stime), read from /proc by PID, for the soak's memory and CPU over time.
+The interval is CHAOS_INTERVAL seconds (default 0.5).
 
 Usage: record.py ROOT NETNS_PREFIX SERVICE PEER... > samples.jsonl   (until SIGTERM)
        record.py --wait-ready ROOT NETNS_PREFIX SERVICE PEER...      (exit 0 once all are ready)
@@ -20,7 +23,7 @@ import socket
 import sys
 import time
 
-INTERVAL = 0.5
+INTERVAL = float(os.environ.get("CHAOS_INTERVAL", "0.5"))
 TIMEOUT = 0.4
 PATHS = {"status": "/v1/status", "members": "/v1/members", "ps": "/v1/ps",
          "services": "/v1/services"}
@@ -98,6 +101,37 @@ def truth(prefix, service, peers):
     return {"kind": "truth", "t": time.time(), "running": {p: sorted(v) for p, v in running.items()}}
 
 
+def agent_usage(prefix, peers):
+    """peer -> {pid, rss_kb, anon_kb, cpu_ticks} of its agent process (absent: none running)."""
+    inodes = netns_inodes(prefix, peers)
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            ns = os.readlink(f"/proc/{pid}/ns/net")
+            peer = inodes.get(int(ns[ns.index("[") + 1:-1]))
+            if peer is None:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                head, rest = f.read().rsplit(b")", 1)
+            if len(argv) < 2 or argv[1] != b"agent" or not head.endswith(b"(shoal"):
+                continue  # an instance, a supervisor (comm shoal-supervise), the watchdog
+            fields = rest.split()  # fields[0] is stat's 3rd field (state)
+            u = {"pid": int(pid), "cpu_ticks": int(fields[11]) + int(fields[12])}
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    k, _, v = line.partition(":")
+                    if k in ("VmRSS", "RssAnon"):
+                        u["rss_kb" if k == "VmRSS" else "anon_kb"] = int(v.split()[0])
+            out[peer] = u
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended mid-read
+    return {"kind": "proc", "t": time.time(), "hz": os.sysconf("SC_CLK_TCK"), "peers": out}
+
+
 def wait_ready(root, peers, limit=30.0):
     end = time.time() + limit
     while time.time() < end:
@@ -116,6 +150,7 @@ def record(root, prefix, service, peers):
         while not stop:
             started = time.time()
             lines = list(pool.map(lambda p: sample(root, p), peers))
+            lines.append(agent_usage(prefix, peers))
             lines.append(truth(prefix, service, peers))
             sys.stdout.write("".join(json.dumps(x, separators=(",", ":")) + "\n" for x in lines))
             sys.stdout.flush()
