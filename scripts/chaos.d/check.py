@@ -26,9 +26,13 @@ import plot  # noqa: E402
 import resources  # noqa: E402
 
 SERVICE = "chaos"
-HEALS = {"heal", "cont", "restart", "unloss", "uncpu", "undisk"}
-CUT_OFF = {"partition", "oneway"}  # the target's own view of the others is not to be trusted
+HEALS = {"heal", "cont", "restart", "unloss", "uncpu", "undisk", "unclock"}
+# The target's own view of the others is not to be trusted (a stepped clock cuts a sealed peer
+# off: the others' packets are outside its replay window, and its own outside theirs).
+CUT_OFF = {"partition", "oneway", "clock"}
+NOT_A_FAULT = ("apply", "loss", "unloss", "update")  # a write through a peer does not fault it
 MAX_EVIDENCE = 10
+MAX_CLOCK_SKEW_S = 10  # gossip's default: a remote version further ahead of the wall is refused
 
 
 def slim(x):
@@ -177,8 +181,21 @@ def check_instances_run(run, truths, world):
             "gaps": gaps[:MAX_EVIDENCE], "too_long": bad[:MAX_EVIDENCE]}, gaps
 
 
+def heal_times(faults):
+    """When each heal really heals. A clock stepped ahead by S seconds and back: the peer's hybrid
+    logical clock never goes back, so the others refuse its writes (its status/ included) until
+    their walls are within max_clock_skew of it, S - max_clock_skew s after the step."""
+    out, ahead = [], {}
+    for f in faults:
+        if f["action"] == "clock":
+            ahead[f["peer"]] = f["t"] + max(0.0, float(f["arg"]) / 1000 - MAX_CLOCK_SKEW_S)
+        if f["action"] in HEALS:
+            out.append(max(f["t"], ahead.pop(f["peer"], 0.0)) if f["action"] == "unclock" else f["t"])
+    return sorted(out)
+
+
 def check_no_duplicates(run, faults, truths, settled):
-    heals = [f["t"] for f in faults if f["action"] in HEALS]
+    heals = heal_times(faults)
     start = heals[-1] + run["dup_grace"] if heals else settled
     if start is None:
         return {"pass": False, "why": "the instances never all ran"}
@@ -256,7 +273,7 @@ def check_views_converge(rounds, world, faults):
 
 
 def check_no_false_dead(rounds, faults):
-    subjects = {f["peer"] for f in faults if f["peer"] and f["action"] not in ("apply", "loss", "unloss")}
+    subjects = {f["peer"] for f in faults if f["peer"] and f["action"] not in NOT_A_FAULT}
     observers_out = {f["peer"] for f in faults if f["action"] in CUT_OFF}
     false = []
     for _, r in rounds:
@@ -268,6 +285,27 @@ def check_no_false_dead(rounds, faults):
                     false.append({"t": s["t"], "observer": p, "declared_dead": m["name"]})
     return {"pass": not false, "faulted_peers": sorted(subjects),
             "false_deaths": false[:MAX_EVIDENCE], "count": len(false)}
+
+
+def check_last_write_wins(faults, truths):
+    """The version applied last (in the harness's real time) is what runs everywhere at the end,
+    and every version applied ran somewhere at some point or was superseded by a later one."""
+    writes = [(f["t"], f.get("peer") or "p0", str(f["arg"])) for f in faults
+              if f["action"] == "update"]
+    last = writes[-1][2] if writes else "0"
+    final = truths[-1].get("versions", {}) if truths else {}
+    at_end = sorted({v for per in final.values() for v in per.values()})
+    seen = {}
+    for x in truths:
+        for per in x.get("versions", {}).values():
+            for v in per.values():
+                seen.setdefault(v, x["t"])
+    out = {"pass": at_end == [last], "last_write": last, "versions_running_at_end": at_end,
+           "writes": [{"t": t, "through": p, "version": v, "first_running_at": seen.get(v)}
+                      for t, p, v in writes]}
+    if not out["pass"]:
+        out["why"] = f"version {last} was applied last, but {at_end} run at the end"
+    return out
 
 
 def detected_after(f, faults, rounds, world):
@@ -294,14 +332,14 @@ def recoveries(run, faults, truths, rounds, world):
     it (within the 0.5 s sampling)."""
     out = []
     for f in faults:
-        if f["action"] not in ("kill", "stop", "partition", "oneway", "cpu"):
+        if f["action"] not in ("kill", "stop", "partition", "oneway", "cpu", "clock"):
             continue
         after = [x for x in truths if x["t"] >= f["t"]]
         lost = next((x["t"] for x in after if len(indexes_running(x)) < run["replicas"]), None)
         back = next((x["t"] for x in after if lost is not None and x["t"] > lost
                      and len(indexes_running(x)) == run["replicas"]), None)
         r = {"t": f["t"], "action": f["action"], "peer": f["peer"]}
-        if f["action"] in ("kill", "stop", "partition"):
+        if f["action"] in ("kill", "stop", "partition", "clock"):
             r["dead_everywhere_after_s"] = detected_after(f, faults, rounds, world)
         if lost is None:
             r["lost"] = False
@@ -341,9 +379,16 @@ def main(argv):
         "views_converge": check_views_converge(rounds, world, faults),
         "no_false_dead": check_no_false_dead(rounds, faults),
     }
+    if any(f["action"] == "update" for f in faults) and any("versions" in x for x in truths):
+        checks["last_write_wins"] = check_last_write_wins(faults, truths)
     if run.get("memory_flat"):
         checks["memory_flat"] = resources.check_memory_flat(run, procs)
-    ok = all(c["pass"] for c in checks.values())
+    # A check the scenario declares known to fail (a documented limit, docs/chaos.md) is
+    # reported as failed and expected; the run passes on the others.
+    expected = {x for x in str(run.get("expect_fail", "")).split(",") if x and x != "-"}
+    for name in expected & checks.keys():
+        checks[name]["expected_to_fail"] = True
+    ok = all(c["pass"] or name in expected for name, c in checks.items())
     report = {"pass": ok, "scenario": run.get("scenario"), "seed": run.get("seed"),
               "replay": f"scripts/chaos {replay_name(run)} --seed {run.get('seed')}",
               "commit": run.get("commit"), "host": run.get("host"), "cpus": run.get("cpus"),
@@ -363,7 +408,8 @@ def main(argv):
         print("chaos: agents' peak VmRSS / RssAnon and CPU (% of a core) per bucket:\n"
               + usage["markdown"], end="", file=sys.stderr)
     for name, c in checks.items():
-        print(f"chaos: {'pass' if c['pass'] else 'FAIL'}  {name}", file=sys.stderr)
+        verdict = "pass" if c["pass"] else "fail (expected: a known limit)" if name in expected else "FAIL"
+        print(f"chaos: {verdict}  {name}", file=sys.stderr)
     return 0 if ok else 1
 
 

@@ -16,11 +16,12 @@ import sys
 import tomllib
 
 DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45,
-            "interval": 0.5, "memory_flat": 0}
+            "interval": 0.5, "memory_flat": 0, "expect_fail": []}
 ACTIONS = {"kill", "restart", "stop", "cont", "partition", "oneway", "heal", "loss", "unloss",
-           "delay", "cpu", "uncpu", "disk", "undisk", "update"}
+           "delay", "cpu", "uncpu", "disk", "undisk", "update", "clock", "unclock"}
 TARGETED = {"kill", "restart", "stop", "cont", "partition", "oneway", "cpu", "uncpu", "disk",
-            "undisk"}
+            "undisk", "clock", "unclock"}
+# `update` (a new version of the service) goes through p0, or through its `target` when it has one.
 
 
 def load(path):
@@ -96,7 +97,7 @@ def plan(sc, seed):
     steps, down, hit = [], set(), []
     for t, _, f in faults:
         action, args = f["action"], ["-"]  # "-": no peer
-        if action in TARGETED:
+        if action in TARGETED or (action == "update" and "target" in f):
             target = pick_target(rng, f.get("target", "any"), names, down, hit)
             hit.append(target)
             args = [target]
@@ -110,6 +111,8 @@ def plan(sc, seed):
             args.append(str(f.get("ms", 100)))
         if action == "cpu":
             args.append(str(f.get("percent", 5)))
+        if action == "clock":
+            args.append(str(int(f.get("ms", 60000))))
         steps.append((t, action, args))
     return names, steps
 
@@ -127,7 +130,8 @@ def main():
         print(f"chaos: {e}", file=sys.stderr)
         return 2
     for k in DEFAULTS:
-        print(f"var {k} {sc[k]}")
+        v = sc[k]
+        print(f"var {k} {','.join(v) or '-' if isinstance(v, list) else v}")
     for t, action, args in steps:
         print(" ".join(["step", f"{t:.2f}", action] + args))
     return 0

@@ -77,6 +77,7 @@ def truth(prefix, service, peers):
     """peer -> sorted indexes of SERVICE instances alive (not stopped) in its namespace."""
     inodes = netns_inodes(prefix, peers)
     running = {p: [] for p in peers}
+    versions = {p: {} for p in peers}  # peer -> {index: CHAOS_VERSION}: which write runs
     want = f"SHOAL_SERVICE={service}".encode()
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -96,9 +97,12 @@ def truth(prefix, service, peers):
                 continue
             index = next(int(e[len(b"SHOAL_INDEX="):]) for e in env if e.startswith(b"SHOAL_INDEX="))
             running[peer].append(index)
+            versions[peer][index] = next((e[len(b"CHAOS_VERSION="):].decode() for e in env
+                                          if e.startswith(b"CHAOS_VERSION=")), "")
         except (OSError, ValueError, StopIteration):
             continue  # the process ended mid-read, or is not an instance
-    return {"kind": "truth", "t": time.time(), "running": {p: sorted(v) for p, v in running.items()}}
+    return {"kind": "truth", "t": time.time(), "running": {p: sorted(v) for p, v in running.items()},
+            "versions": {p: v for p, v in versions.items() if v}}
 
 
 def agent_usage(prefix, peers):
