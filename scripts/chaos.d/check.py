@@ -24,6 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot  # noqa: E402
 import resources  # noqa: E402
+import serf_compare  # noqa: E402
 
 SERVICE = "chaos"
 HEALS = {"heal", "cont", "restart", "unloss", "uncpu", "undisk", "unclock"}
@@ -49,8 +50,8 @@ def slim(x):
 
 
 def load(path):
-    run, faults, rounds, truths, procs = None, [], [], [], []
-    pending = {}
+    run, faults, rounds, truths, procs, serf_rounds = None, [], [], [], [], []
+    pending, pending_serf = {}, {}
     with open(path) as f:
         for line in f:
             if not line.strip():
@@ -65,19 +66,22 @@ def load(path):
                 pending[x["peer"]] = slim(x)
             elif kind == "proc":
                 procs.append(x)
+            elif kind == "serf":
+                pending_serf[x["peer"]] = x
             elif kind == "truth":
                 truths.append(x)
                 rounds.append((x["t"], pending))
-                pending = {}
+                serf_rounds.append((x["t"], pending_serf))
+                pending, pending_serf = {}, {}
     if run is None:
         raise ValueError(f"{path}: no run header")
     t0 = run["t"]
     for x in faults + truths + procs:
         x["t"] = round(x["t"] - t0, 3)
-    rounds = [(round(t - t0, 3), {p: dict(s, t=round(s["t"] - t0, 3)) for p, s in r.items()})
-              for t, r in rounds]
+    rounds, serf_rounds = ([(round(t - t0, 3), {p: dict(s, t=round(s["t"] - t0, 3)) for p, s in r.items()})
+                            for t, r in rs] for rs in (rounds, serf_rounds))
     faults.sort(key=lambda x: x["t"])
-    return run, faults, rounds, truths, procs
+    return run, faults, rounds, truths, procs, serf_rounds
 
 
 class World:
@@ -369,7 +373,7 @@ def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         return 2
-    run, faults, rounds, truths, procs = load(argv[0])
+    run, faults, rounds, truths, procs, serf_rounds = load(argv[0])
     world = World(run, faults)
     runs, gaps = check_instances_run(run, truths, world)
     checks = {
@@ -396,6 +400,9 @@ def main(argv):
               "faults": [{k: f[k] for k in ("t", "action", "peer", "arg", "note") if f.get(k)}
                          for f in faults],
               "measured": measured(run, faults, truths, rounds, world, gaps), "checks": checks}
+    if run.get("serf"):
+        report["measured"]["serf"] = serf_compare.compare(faults, rounds, serf_rounds, world,
+                                                          HEALS, NOT_A_FAULT, CUT_OFF)
     usage = resources.usage_table(run, procs)
     if usage:
         report["measured"]["agents_rss_cpu"] = usage

@@ -8,7 +8,8 @@ network namespace, read from /proc (a process whose environment says SHOAL_SERVI
 SHOAL_INDEX=i; a stopped (SIGSTOP) or zombie process does not count as running), and one "proc"
 line: each peer's agent process (comm `shoal`, argv[1] `agent`), its PID, VmRSS, RssAnon and
 CPU ticks (utime + stime), read from /proc by PID, for the soak's memory and CPU over time.
-The interval is CHAOS_INTERVAL seconds (default 0.5).
+The interval is CHAOS_INTERVAL seconds (default 0.5). With CHAOS_SERF=1, one "serf" line per
+peer too: the members its Serf agent sees (chaos.d/serf_view.py).
 
 Usage: record.py ROOT NETNS_PREFIX SERVICE PEER... > samples.jsonl   (until SIGTERM)
        record.py --wait-ready ROOT NETNS_PREFIX SERVICE PEER...      (exit 0 once all are ready)
@@ -24,6 +25,10 @@ import sys
 import time
 
 INTERVAL = float(os.environ.get("CHAOS_INTERVAL", "0.5"))
+SERF = os.environ.get("CHAOS_SERF") == "1"
+if SERF:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import serf_view  # noqa: E402
 TIMEOUT = 0.4
 PATHS = {"status": "/v1/status", "members": "/v1/members", "ps": "/v1/ps",
          "services": "/v1/services"}
@@ -136,11 +141,12 @@ def agent_usage(prefix, peers):
     return {"kind": "proc", "t": time.time(), "hz": os.sysconf("SC_CLK_TCK"), "peers": out}
 
 
-def wait_ready(root, peers, limit=30.0):
+def wait_ready(root, prefix, peers, limit=30.0):
     end = time.time() + limit
     while time.time() < end:
         views = [sample(root, p) for p in peers]
-        if all(v["ok"] and v["status"].get("ready") == len(peers) for v in views):
+        if all(v["ok"] and v["status"].get("ready") == len(peers) for v in views) and \
+                (not SERF or serf_view.ready(prefix, peers)):
             return 0
         time.sleep(0.2)
     print(f"chaos: the peers were not all ready within {limit:.0f} s", file=sys.stderr)
@@ -150,10 +156,12 @@ def wait_ready(root, peers, limit=30.0):
 def record(root, prefix, service, peers):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    with concurrent.futures.ThreadPoolExecutor(len(peers)) as pool:
+    with concurrent.futures.ThreadPoolExecutor(2 * len(peers)) as pool:
         while not stop:
             started = time.time()
+            serf = [pool.submit(serf_view.sample, prefix, p) for p in peers] if SERF else []
             lines = list(pool.map(lambda p: sample(root, p), peers))
+            lines += [f.result() for f in serf]
             lines.append(agent_usage(prefix, peers))
             lines.append(truth(prefix, service, peers))
             sys.stdout.write("".join(json.dumps(x, separators=(",", ":")) + "\n" for x in lines))
@@ -164,7 +172,7 @@ def record(root, prefix, service, peers):
 
 def main(argv):
     if argv and argv[0] == "--wait-ready":
-        return wait_ready(argv[1], argv[4:])
+        return wait_ready(argv[1], argv[2], argv[4:])
     if len(argv) < 4:
         print(__doc__, file=sys.stderr)
         return 2
