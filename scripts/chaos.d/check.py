@@ -186,15 +186,16 @@ def check_instances_run(run, truths, world):
 
 
 def heal_times(faults):
-    """When each heal really heals. A clock stepped ahead by S seconds and back: the peer's hybrid
-    logical clock never goes back, so the others refuse its writes (its status/ included) until
-    their walls are within max_clock_skew of it, S - max_clock_skew s after the step."""
+    """When each heal really heals. A clock stepped ahead by S seconds and put right: the peer's
+    hybrid logical clock never goes back, so its last write while ahead (made just before the
+    put-right, S s in the future) makes the others refuse its writes (its status/ included)
+    until their walls are within max_clock_skew of it: S - max_clock_skew s after the put-right."""
     out, ahead = [], {}
     for f in faults:
         if f["action"] == "clock":
-            ahead[f["peer"]] = f["t"] + max(0.0, float(f["arg"]) / 1000 - MAX_CLOCK_SKEW_S)
+            ahead[f["peer"]] = max(0.0, float(f["arg"]) / 1000 - MAX_CLOCK_SKEW_S)
         if f["action"] in HEALS:
-            out.append(max(f["t"], ahead.pop(f["peer"], 0.0)) if f["action"] == "unclock" else f["t"])
+            out.append(f["t"] + ahead.pop(f["peer"], 0.0) if f["action"] == "unclock" else f["t"])
     return sorted(out)
 
 

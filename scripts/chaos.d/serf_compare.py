@@ -10,8 +10,15 @@ Serf's RPC `members`; Serf's `failed` is Shoal's `dead`):
                 list (name -> state) in which every down (killed, frozen) peer is dead (Serf's
                 list shows no suspicion, so a suspect is not enough); and since when that holds
                 to the end
+Run as a script, it prints one markdown row per scenario from the reports already made with
+--serf into OUT/SCENARIO-SEED/ (p50 / max over the faults of every seed):
+Usage: serf_compare.py OUT SCENARIO...   (e.g. serf_compare.py chaos-out loss25 partition-heal)
 """
+import glob
 import json
+import os
+import statistics
+import sys
 
 DETECTED = ("kill", "stop", "partition", "clock")
 
@@ -89,3 +96,55 @@ def compare(faults, rounds, serf_rounds, world, heals, not_a_fault, cut_off):
             "false_dead_samples": count, "false_dead_pairs": pairs[:10],
             "converged_after_last_fault_s": first, "agreeing_for_good_after_last_fault_s": since}
     return out
+
+
+def _stats(xs):
+    xs = [x for x in xs if x is not None]
+    return "-" if not xs else f"{statistics.median(xs):.1f} / {max(xs):.1f}"
+
+
+def row(out, scenario):
+    reports = []
+    for d in sorted(glob.glob(os.path.join(out, f"{scenario}-*"))):
+        try:
+            with open(os.path.join(d, "report.json")) as f:
+                r = json.load(f)
+        except OSError:
+            continue
+        if "serf" in r["measured"]:
+            reports.append(r)
+    if not reports:
+        return None
+    seeds = ",".join(str(r["seed"]) for r in sorted(reports, key=lambda r: r["seed"]))
+    cells = []
+    for key in ("detection", "false", "converged"):
+        for system in ("shoal", "serf"):
+            m = [r["measured"]["serf"][system] for r in reports]
+            if key == "detection":
+                cells.append(_stats([d["dead_everywhere_after_s"] for x in m for d in x["detection"]]))
+            elif key == "false":
+                cells.append(str(sum(x["false_dead_samples"] for x in m)))
+            else:
+                cells.append(_stats([x["converged_after_last_fault_s"] for x in m]))
+    missed = [str(sum(d["dead_everywhere_after_s"] is None for r in reports
+                      for d in r["measured"]["serf"][s]["detection"])) for s in ("shoal", "serf")]
+    return f"| {scenario} | {seeds} | " + " | ".join(cells) + f" | {' / '.join(missed)} |"
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print("| scenario | seeds | dead everywhere p50 / max (s): Shoal | Serf | false deaths (samples): "
+          "Shoal | Serf | members converged after the last fault p50 / max (s): Shoal | Serf | "
+          "faults not detected before undone: Shoal / Serf |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for scenario in argv[1:]:
+        line = row(argv[0], scenario)
+        if line:
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
