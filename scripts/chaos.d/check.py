@@ -230,12 +230,19 @@ def view_of(s):
 
 
 def agreeing(r, world, t, expect, part):
-    """Whether every peer of `expect` answers with one `part` of its view and none sees a peer
-    that is down (killed, frozen) alive (the simulator's convergence)."""
+    """Whether every peer of `expect` answers with one `part` of its view, in which every peer
+    that is up is alive and none that is down (killed, frozen) is alive or suspect: the
+    simulator's convergence (sim/checker.cpp: the live members are exactly the peers up)."""
     down, _ = world.at(t)
-    return all(r.get(p, {}).get("ok") for p in expect) and \
-        len({json.dumps(part(view_of(r[p]))) for p in expect}) == 1 and \
-        not any(m["name"] in down and m["state"] == "alive" for p in expect for m in r[p]["members"])
+    if not all(r.get(p, {}).get("ok") for p in expect) or \
+            len({json.dumps(part(view_of(r[p]))) for p in expect}) != 1:
+        return False
+    for p in expect:
+        states = {m["name"]: m["state"] for m in r[p]["members"]}
+        if any(states.get(n) != "alive" for n in expect) or \
+                any(states.get(n) in ("alive", "suspect") for n in down):
+            return False
+    return True
 
 
 def agreeing_since(rounds, world, expect, part):
