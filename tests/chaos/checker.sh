@@ -58,6 +58,14 @@ f = lambda t, a, ms="": {"t": t, "action": a, "peer": "p1", "arg": ms}
 assert check.heal_times([f(5, "clock", "60000"), f(20, "unclock")]) == [70.0]
 assert check.heal_times([f(5, "clock", "-60000"), f(20, "unclock")]) == [20]' \
   "$src/scripts/chaos.d" || fail "heal_times: a clock step heals at the wrong time"
+# The Shoal/Serf measures (serf_compare.py) see the same false death in both lists.
+python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))["measured"]["serf"]
+c = json.load(open(sys.argv[2]))["measured"]["serf"]
+assert c["shoal"]["false_dead_samples"] == c["serf"]["false_dead_samples"] == 0, c
+assert s["shoal"]["false_dead_pairs"] == s["serf"]["false_dead_pairs"] == ["p0 saw p2"], s
+assert s["serf"]["false_dead_samples"] == 2, s' "$tmp/false-dead.json" "$tmp/clean.json" ||
+  fail "serf_compare: the false death is not measured alike"
 [ "$(verdict stale-expected)" = 0 ] || fail "a declared known failure failed the run"
 [ "$(failed_checks stale-expected)" = last_write_wins ] || fail "the known failure is not reported"
 echo "ok: every broken promise caught"

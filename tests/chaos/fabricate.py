@@ -3,10 +3,11 @@
 own test: 3 peers, 3 instances, p1 partitioned away at 5 s and healed at 10 s, 60 s long.
 While cut off, p1 starts copies of indexes 0 and 2 (at-least-once); in the clean timeline they
 are gone at 12 s. A new version of the service is applied through p0 at 30 s (update); every
-agent's memory is flat. Each other variant breaks exactly one promise:
+agent's memory is flat. A Serf beside each peer sees what the peer sees (--serf runs).
+Each other variant breaks exactly one promise:
   dup-after-heal  p1 keeps its copy of index 0 to the end (past heal + 45 s)
   spec-lost       p2 stops listing the service at 30 s
-  false-dead      p0 sees p2 (never faulted) dead at 20 s
+  false-dead      p0 sees p2 (never faulted) dead at 20 s, and p0's Serf sees p2 failed
   long-gap        index 1 runs nowhere from 20 s to 35 s (with a majority side)
   diverged        p2's last view hash differs
   leak            p1's agent grows by 4 MiB of heap over the run
@@ -28,7 +29,7 @@ def line(x):
 def main(variant):
     line({"kind": "run", "t": T0, "scenario": "fabricated-" + variant, "file": "-", "seed": 1,
           "peers": 3, "replicas": 3, "duration": 60, "max_gap": 8, "dup_grace": 45,
-          "memory_flat": 1, "expect_fail": "last_write_wins" if variant == "stale-expected" else "-",
+          "memory_flat": 1, "serf": 1, "expect_fail": "last_write_wins" if variant == "stale-expected" else "-",
           "commit": "test", "host": "test", "cpus": 1})
     for t, action, peer, arg in ((0.0, "apply", "p0", ""), (5.0, "partition", "p1", ""),
                                  (10.0, "heal", "", ""), (30.0, "update", "p0", "1")):
@@ -52,6 +53,8 @@ def main(variant):
                   for i in range(3)]
             line({"kind": "sample", "t": T0 + t, "peer": p, "ok": True, "status": {"view_hash": view},
                   "members": ms, "ps": ps, "services": services})
+            line({"kind": "serf", "t": T0 + t, "peer": p, "ok": True,
+                  "members": {m["name"]: "failed" if m["state"] == "dead" else m["state"] for m in ms}})
         line({"kind": "proc", "t": T0 + t, "hz": 100, "peers": {
             p: {"pid": 100 + i, "cpu_ticks": k // 4, "rss_kb": 13000 + 4 * (k % 3),
                 "anon_kb": 1700 + (int(t * 4096 / 60) if variant == "leak" and p == "p1" else 0)}
