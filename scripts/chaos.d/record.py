@@ -111,9 +111,11 @@ def truth(prefix, service, peers):
 
 
 def agent_usage(prefix, peers):
-    """peer -> {pid, rss_kb, anon_kb, cpu_ticks} of its agent process (absent: none running)."""
+    """peer -> {pid, rss_kb, anon_kb, cpu_ticks} of its agent process (absent: none running).
+    A supervisor the agent has just forked still has the agent's comm and argv until it renames
+    itself: of several candidates in one namespace, the one whose parent is not a candidate."""
     inodes = netns_inodes(prefix, peers)
-    out = {}
+    found = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -128,16 +130,21 @@ def agent_usage(prefix, peers):
                 head, rest = f.read().rsplit(b")", 1)
             if len(argv) < 2 or argv[1] != b"agent" or not head.endswith(b"(shoal"):
                 continue  # an instance, a supervisor (comm shoal-supervise), the watchdog
-            fields = rest.split()  # fields[0] is stat's 3rd field (state)
-            u = {"pid": int(pid), "cpu_ticks": int(fields[11]) + int(fields[12])}
+            fields = rest.split()  # fields[0] is stat's 3rd field (state), fields[1] the ppid
+            u = {"pid": int(pid), "ppid": int(fields[1]),
+                 "cpu_ticks": int(fields[11]) + int(fields[12])}
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
                     k, _, v = line.partition(":")
                     if k in ("VmRSS", "RssAnon"):
                         u["rss_kb" if k == "VmRSS" else "anon_kb"] = int(v.split()[0])
-            out[peer] = u
+            found.setdefault(peer, []).append(u)
         except (OSError, ValueError, IndexError):
             continue  # the process ended mid-read
+    out = {}
+    for peer, us in found.items():
+        pids = {u["pid"] for u in us}
+        out[peer] = next((u for u in us if u["ppid"] not in pids), us[0])
     return {"kind": "proc", "t": time.time(), "hz": os.sysconf("SC_CLK_TCK"), "peers": out}
 
 
