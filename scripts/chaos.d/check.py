@@ -12,6 +12,8 @@ instances really alive in each peer's namespace). Checks:
                            member list and one assignment
   no_false_dead            no peer that was never faulted is seen dead by a peer that was never
                            partitioned
+  memory_flat              (when the run asks, the soak) the agents that lived through the run
+                           hold their memory flat (resources.py)
 Usage: check.py TIMELINE.jsonl REPORT.json [PLOT.svg]; exit 0 when all pass, 1 when one fails.
 """
 import json
@@ -21,16 +23,35 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot  # noqa: E402
+import resources  # noqa: E402
+import serf_compare  # noqa: E402
 
 SERVICE = "chaos"
-HEALS = {"heal", "cont", "restart", "unloss", "uncpu", "undisk"}
-CUT_OFF = {"partition", "oneway"}  # the target's own view of the others is not to be trusted
+HEALS = {"heal", "cont", "restart", "unloss", "uncpu", "undisk", "unclock"}
+# The target's own view of the others is not to be trusted (a stepped clock cuts a sealed peer
+# off: the others' packets are outside its replay window, and its own outside theirs).
+CUT_OFF = {"partition", "oneway", "clock"}
+NOT_A_FAULT = ("apply", "loss", "unloss", "update")  # a write through a peer does not fault it
 MAX_EVIDENCE = 10
+MAX_CLOCK_SKEW_S = 10  # gossip's default: a remote version further ahead of the wall is refused
+
+
+def slim(x):
+    """A sample with only what the checks and the plot read: an hour's timeline fits in memory."""
+    if not x.get("ok"):
+        return x
+    st = x["status"]
+    keep = {k: st[k] for k in ("view_hash", "ready", "clock_ahead_ms", "clock_warning") if k in st}
+    keep["state_stats"] = st.get("stats", {}).get("state", {})
+    return {"kind": "sample", "t": x["t"], "peer": x["peer"], "ok": True, "status": keep,
+            "members": [{"name": m["name"], "state": m["state"]} for m in x["members"]],
+            "ps": [{k: i.get(k) for k in ("service", "index", "peer", "state")} for i in x["ps"]],
+            "services": [{"name": v.get("name")} for v in x["services"]]}
 
 
 def load(path):
-    run, faults, rounds, truths = None, [], [], []
-    pending = {}
+    run, faults, rounds, truths, procs, serf_rounds = None, [], [], [], [], []
+    pending, pending_serf = {}, {}
     with open(path) as f:
         for line in f:
             if not line.strip():
@@ -42,20 +63,25 @@ def load(path):
             elif kind == "fault":
                 faults.append(x)
             elif kind == "sample":
-                pending[x["peer"]] = x
+                pending[x["peer"]] = slim(x)
+            elif kind == "proc":
+                procs.append(x)
+            elif kind == "serf":
+                pending_serf[x["peer"]] = x
             elif kind == "truth":
                 truths.append(x)
                 rounds.append((x["t"], pending))
-                pending = {}
+                serf_rounds.append((x["t"], pending_serf))
+                pending, pending_serf = {}, {}
     if run is None:
         raise ValueError(f"{path}: no run header")
     t0 = run["t"]
-    for x in faults + truths:
+    for x in faults + truths + procs:
         x["t"] = round(x["t"] - t0, 3)
-    rounds = [(round(t - t0, 3), {p: dict(s, t=round(s["t"] - t0, 3)) for p, s in r.items()})
-              for t, r in rounds]
+    rounds, serf_rounds = ([(round(t - t0, 3), {p: dict(s, t=round(s["t"] - t0, 3)) for p, s in r.items()})
+                            for t, r in rs] for rs in (rounds, serf_rounds))
     faults.sort(key=lambda x: x["t"])
-    return run, faults, rounds, truths
+    return run, faults, rounds, truths, procs, serf_rounds
 
 
 class World:
@@ -159,8 +185,22 @@ def check_instances_run(run, truths, world):
             "gaps": gaps[:MAX_EVIDENCE], "too_long": bad[:MAX_EVIDENCE]}, gaps
 
 
+def heal_times(faults):
+    """When each heal really heals. A clock stepped ahead by S seconds and put right: the peer's
+    hybrid logical clock never goes back, so its last write while ahead (made just before the
+    put-right, S s in the future) makes the others refuse its writes (its status/ included)
+    until their walls are within max_clock_skew of it: S - max_clock_skew s after the put-right."""
+    out, ahead = [], {}
+    for f in faults:
+        if f["action"] == "clock":
+            ahead[f["peer"]] = max(0.0, float(f["arg"]) / 1000 - MAX_CLOCK_SKEW_S)
+        if f["action"] in HEALS:
+            out.append(f["t"] + ahead.pop(f["peer"], 0.0) if f["action"] == "unclock" else f["t"])
+    return sorted(out)
+
+
 def check_no_duplicates(run, faults, truths, settled):
-    heals = [f["t"] for f in faults if f["action"] in HEALS]
+    heals = heal_times(faults)
     start = heals[-1] + run["dup_grace"] if heals else settled
     if start is None:
         return {"pass": False, "why": "the instances never all ran"}
@@ -190,12 +230,19 @@ def view_of(s):
 
 
 def agreeing(r, world, t, expect, part):
-    """Whether every peer of `expect` answers with one `part` of its view and none sees a peer
-    that is down (killed, frozen) alive (the simulator's convergence)."""
+    """Whether every peer of `expect` answers with one `part` of its view, in which every peer
+    that is up is alive and none that is down (killed, frozen) is alive or suspect: the
+    simulator's convergence (sim/checker.cpp: the live members are exactly the peers up)."""
     down, _ = world.at(t)
-    return all(r.get(p, {}).get("ok") for p in expect) and \
-        len({json.dumps(part(view_of(r[p]))) for p in expect}) == 1 and \
-        not any(m["name"] in down and m["state"] == "alive" for p in expect for m in r[p]["members"])
+    if not all(r.get(p, {}).get("ok") for p in expect) or \
+            len({json.dumps(part(view_of(r[p]))) for p in expect}) != 1:
+        return False
+    for p in expect:
+        states = {m["name"]: m["state"] for m in r[p]["members"]}
+        if any(states.get(n) != "alive" for n in expect) or \
+                any(states.get(n) in ("alive", "suspect") for n in down):
+            return False
+    return True
 
 
 def agreeing_since(rounds, world, expect, part):
@@ -238,7 +285,7 @@ def check_views_converge(rounds, world, faults):
 
 
 def check_no_false_dead(rounds, faults):
-    subjects = {f["peer"] for f in faults if f["peer"] and f["action"] not in ("apply", "loss", "unloss")}
+    subjects = {f["peer"] for f in faults if f["peer"] and f["action"] not in NOT_A_FAULT}
     observers_out = {f["peer"] for f in faults if f["action"] in CUT_OFF}
     false = []
     for _, r in rounds:
@@ -250,6 +297,27 @@ def check_no_false_dead(rounds, faults):
                     false.append({"t": s["t"], "observer": p, "declared_dead": m["name"]})
     return {"pass": not false, "faulted_peers": sorted(subjects),
             "false_deaths": false[:MAX_EVIDENCE], "count": len(false)}
+
+
+def check_last_write_wins(faults, truths):
+    """The version applied last (in the harness's real time) is what runs everywhere at the end,
+    and every version applied ran somewhere at some point or was superseded by a later one."""
+    writes = [(f["t"], f.get("peer") or "p0", str(f["arg"])) for f in faults
+              if f["action"] == "update"]
+    last = writes[-1][2] if writes else "0"
+    final = truths[-1].get("versions", {}) if truths else {}
+    at_end = sorted({v for per in final.values() for v in per.values()})
+    seen = {}
+    for x in truths:
+        for per in x.get("versions", {}).values():
+            for v in per.values():
+                seen.setdefault(v, x["t"])
+    out = {"pass": at_end == [last], "last_write": last, "versions_running_at_end": at_end,
+           "writes": [{"t": t, "through": p, "version": v, "first_running_at": seen.get(v)}
+                      for t, p, v in writes]}
+    if not out["pass"]:
+        out["why"] = f"version {last} was applied last, but {at_end} run at the end"
+    return out
 
 
 def detected_after(f, faults, rounds, world):
@@ -276,14 +344,14 @@ def recoveries(run, faults, truths, rounds, world):
     it (within the 0.5 s sampling)."""
     out = []
     for f in faults:
-        if f["action"] not in ("kill", "stop", "partition", "oneway", "cpu"):
+        if f["action"] not in ("kill", "stop", "partition", "oneway", "cpu", "clock"):
             continue
         after = [x for x in truths if x["t"] >= f["t"]]
         lost = next((x["t"] for x in after if len(indexes_running(x)) < run["replicas"]), None)
         back = next((x["t"] for x in after if lost is not None and x["t"] > lost
                      and len(indexes_running(x)) == run["replicas"]), None)
         r = {"t": f["t"], "action": f["action"], "peer": f["peer"]}
-        if f["action"] in ("kill", "stop", "partition"):
+        if f["action"] in ("kill", "stop", "partition", "clock"):
             r["dead_everywhere_after_s"] = detected_after(f, faults, rounds, world)
         if lost is None:
             r["lost"] = False
@@ -313,7 +381,7 @@ def main(argv):
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         return 2
-    run, faults, rounds, truths = load(argv[0])
+    run, faults, rounds, truths, procs, serf_rounds = load(argv[0])
     world = World(run, faults)
     runs, gaps = check_instances_run(run, truths, world)
     checks = {
@@ -323,7 +391,16 @@ def main(argv):
         "views_converge": check_views_converge(rounds, world, faults),
         "no_false_dead": check_no_false_dead(rounds, faults),
     }
-    ok = all(c["pass"] for c in checks.values())
+    if any(f["action"] == "update" for f in faults) and any("versions" in x for x in truths):
+        checks["last_write_wins"] = check_last_write_wins(faults, truths)
+    if run.get("memory_flat"):
+        checks["memory_flat"] = resources.check_memory_flat(run, procs)
+    # A check the scenario declares known to fail (a documented limit, docs/chaos.md) is
+    # reported as failed and expected; the run passes on the others.
+    expected = {x for x in str(run.get("expect_fail", "")).split(",") if x and x != "-"}
+    for name in expected & checks.keys():
+        checks[name]["expected_to_fail"] = True
+    ok = all(c["pass"] or name in expected for name, c in checks.items())
     report = {"pass": ok, "scenario": run.get("scenario"), "seed": run.get("seed"),
               "replay": f"scripts/chaos {replay_name(run)} --seed {run.get('seed')}",
               "commit": run.get("commit"), "host": run.get("host"), "cpus": run.get("cpus"),
@@ -331,13 +408,23 @@ def main(argv):
               "faults": [{k: f[k] for k in ("t", "action", "peer", "arg", "note") if f.get(k)}
                          for f in faults],
               "measured": measured(run, faults, truths, rounds, world, gaps), "checks": checks}
+    if run.get("serf"):
+        report["measured"]["serf"] = serf_compare.compare(faults, rounds, serf_rounds, world,
+                                                          HEALS, NOT_A_FAULT, CUT_OFF)
+    usage = resources.usage_table(run, procs)
+    if usage:
+        report["measured"]["agents_rss_cpu"] = usage
     with open(argv[1], "w") as f:
         json.dump(report, f, indent=1)
     if len(argv) == 3:
         with open(argv[2], "w") as f:
             f.write(plot.svg(run, faults, rounds, truths))
+    if usage and run.get("memory_flat"):
+        print("chaos: agents' peak VmRSS / RssAnon and CPU (% of a core) per bucket:\n"
+              + usage["markdown"], end="", file=sys.stderr)
     for name, c in checks.items():
-        print(f"chaos: {'pass' if c['pass'] else 'FAIL'}  {name}", file=sys.stderr)
+        verdict = "pass" if c["pass"] else "fail (expected: a known limit)" if name in expected else "FAIL"
+        print(f"chaos: {verdict}  {name}", file=sys.stderr)
     return 0 if ok else 1
 
 

@@ -5,7 +5,11 @@ seeds (to_sim.py), as a markdown table: failover and detection (p50 / max over t
 every seed), false positives, convergence after the last fault (the first time the view
 hashes agree with no down peer seen alive: the simulator's measure; and, real only, since when
 everything agrees to the end, every instance's reported state included), duplicates at the end.
-Usage: compare.py SHOAL_SIM OUT SCENARIO...   (e.g. compare.py build/bin/shoal-sim chaos-out kill loss25)
+With --spread N, one more column: the simulator's convergence over seeds 1..N (p10 / p50 /
+p90): convergence after a heal depends on when one peer's next probe fires, and a median of two
+or three seeds is far from the distribution's.
+Usage: compare.py SHOAL_SIM OUT SCENARIO... [--spread N]
+       (e.g. compare.py build/bin/shoal-sim chaos-out kill loss25 --spread 30)
 """
 import glob
 import json
@@ -53,7 +57,16 @@ def simulated(sim, scenario_file, seed):
             "duplicates_final": r["duplicates_final"]}
 
 
-def row(scenario, sim, out):
+def spread(sim, scenario, n):
+    xs = sorted(x for x in (simulated(sim, os.path.join(here, f"{scenario}.toml"), s)["convergence"]
+                            for s in range(1, n + 1)) if x is not None)
+    if not xs:
+        return "-"
+    q = lambda f: xs[min(len(xs) - 1, int(f * len(xs)))]  # noqa: E731
+    return f"{q(0.1):.1f} / {statistics.median(xs):.1f} / {q(0.9):.1f}"
+
+
+def row(scenario, sim, out, n_spread=0):
     seeds = sorted(int(p.rsplit("-", 1)[1]) for p in glob.glob(os.path.join(out, f"{scenario}-*"))
                    if os.path.exists(os.path.join(p, "report.json")))
     if not seeds:
@@ -69,22 +82,29 @@ def row(scenario, sim, out):
 
     def conv(ys, key="convergence"):
         return stats([y[key] for y in ys])
+    extra = f" {spread(sim, scenario, n_spread)} |" if n_spread else ""
     return (f"| {scenario} | {','.join(map(str, seeds))} | {both('failover', stats)} | "
-            f"{both('detection', stats)} | {total('false_positives')} | {conv(r)} | {conv(m)} | "
-            f"{conv(r, 'ps_agree')} | {total('duplicates_final')} |")
+            f"{both('detection', stats)} | {total('false_positives')} | {conv(r)} | {conv(m)} |"
+            f"{extra} {conv(r, 'ps_agree')} | {total('duplicates_final')} |")
 
 
 def main(argv):
+    n_spread = 0
+    if "--spread" in argv:
+        i = argv.index("--spread")
+        n_spread = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2:]
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
     sim, out = argv[0], argv[1]
+    extra = f" sim, seeds 1-{n_spread}: p10 / p50 / p90 |" if n_spread else ""
     print("| scenario | seeds | failover p50 / max (s): real | sim | dead everywhere p50 / max: "
           "real | sim | false deaths: real | sim | converged after last fault p50 / max: real | "
-          "sim | every `ps` agreeing for good after last fault: real | duplicates at the end: real | sim |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          f"sim |{extra} every `ps` agreeing for good after last fault: real | duplicates at the end: real | sim |")
+    print("|---" * (13 + (1 if n_spread else 0)) + "|")
     for scenario in argv[2:]:
-        line = row(scenario, sim, out)
+        line = row(scenario, sim, out, n_spread)
         if line:
             print(line)
     return 0

@@ -4,7 +4,7 @@ replays SCENARIO with SEED's fault times (plan.py), so one file runs on both (do
 
 The simulator picks its own victims (`kill = 1` is a random peer). What it cannot express is
 left out with a comment: the cpu quota (its `slow` delays messages, it does not starve a peer),
-delay, a full disk, a restart. Loss applies for the whole simulated run (in scripts/chaos from its own time on).
+delay, a full disk, a restart, a clock step, an update. Loss applies for the whole simulated run (in scripts/chaos from its own time on).
 Times shift by SPECS_AT: the simulated cluster starts formed and the spec is applied at 5 s.
 Usage: to_sim.py SCENARIO.toml SEED > experiment.toml
 """
@@ -50,7 +50,7 @@ def experiment(path, seed):
             # hears nobody, as scripts/chaos's oneway.
             lines += ["", "[[event]]", f"at = {at}", f"partition = [{round(1 - 1 / n, 3)}]",
                       f"for = {ms(ends[i])}"] + (["oneway = true"] if act == "oneway" else [])
-        elif act in ("cpu", "delay", "restart", "disk"):
+        elif act in ("cpu", "delay", "restart", "disk", "update", "clock", "unclock"):
             lines += ["", f"# not expressed: {act} at {t} s"]
     return "\n".join(lines) + "\n"
 
