@@ -5,7 +5,8 @@
 namespace shoal::sim {
 
 void PacketFate::peer_added() {
-  group_.push_back(partitioned_ ? *std::max_element(group_.begin(), group_.end()) : 0);
+  group_.push_back(partitioned_ && !group_.empty() ? *std::max_element(group_.begin(), group_.end())
+                                                   : 0);
 }
 
 bool PacketFate::chance(double p) {
@@ -41,7 +42,7 @@ void PacketFate::heal(Micros now) {
 }
 
 bool PacketFate::blocked(std::uint32_t a, std::uint32_t b) const {
-  if (!partitioned_) return false;
+  if (!partitioned_ || a >= group_.size() || b >= group_.size()) return false;  // not in it
   const int ga = group_[a], gb = group_[b];
   if (ga == gb) return false;
   return oneway_ ? ga < gb : true;

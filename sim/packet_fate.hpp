@@ -46,7 +46,8 @@ class PacketFate {
   Fate decide(std::uint32_t from, std::uint32_t to, gossip::Channel channel);
 
   // Peers in different groups (one per peer added) cannot reach each other; one-way: only
-  // packets from a lower group to a higher one are cut.
+  // packets from a lower group to a higher one are cut. A peer past the end of `groups` is cut
+  // from nobody.
   void partition(std::vector<int> groups, bool oneway);
   void heal(Micros now);
   bool partitioned() const { return partitioned_; }

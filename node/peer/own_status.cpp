@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "placement/instance_state.hpp"
+
 namespace shoal::node {
 
 using placement::InstanceState;
@@ -18,7 +20,8 @@ void record_mark(OwnInstance& inst, const placement::MarkAction& mark) {
   if (mark.state == InstanceState::failed) inst.local.state = InstanceState::failed;
 }
 
-void record_verdicts(const placement::InstanceId& id, OwnInstance& inst, const placement::Plan& plan) {
+void record_verdicts(const placement::InstanceId& id, OwnInstance& inst,
+                     const placement::Plan& plan) {
   if (auto s = plan.settled.find(id); s != plan.settled.end()) inst.settled = s->second;
   inst.overdue = plan.overdue.count(id) > 0;
 }
@@ -33,8 +36,7 @@ placement::PeerStatus own_status(std::span<const OwnRow> rows,
     placement::InstanceStatus s;
     s.id = inst.local.id;
     // A mark tells what the reconciler made of the current exit; a running copy has none.
-    const bool ended = inst.local.state == InstanceState::exited || inst.local.state == InstanceState::failed;
-    s.state = inst.mark && ended ? *inst.mark : inst.local.state;
+    s.state = inst.mark && placement::is_dead(inst.local.state) ? *inst.mark : inst.local.state;
     s.spec_hash = inst.local.spec_hash;
     s.host_ports = inst.host_ports;
     s.restarts = inst.restarts;
