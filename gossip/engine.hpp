@@ -50,6 +50,7 @@ struct Stats {
   std::uint64_t probes_failed = 0;
   std::uint64_t suspicions_raised = 0;  // by our own probes
   std::uint64_t refutations = 0;        // of suspicion/death of ourselves
+  std::uint64_t stale_claims_answered = 0;  // our alive sent to one who holds an older life dead
   std::uint64_t name_conflicts = 0;
   std::uint64_t meta_too_large = 0;     // alive messages refused for oversized metadata
   std::uint64_t stalls = 0;             // ticks that came long after their deadline
@@ -252,6 +253,10 @@ class Engine {
   void suspect_node(Clock now, const wire::Suspect& m, Outbox& out);
   void dead_node(Clock now, const wire::Dead& m, Outbox& out);
   void refute(std::uint64_t seen, bool accused, Outbox& out);
+  // A suspect or dead claim about an older life of ours: its sender missed our refutation (every
+  // copy lost), and the others ignore a stale claim, so nothing else would correct it before a
+  // push-pull. It gets our alive directly, at most once per probe interval.
+  void answer_stale_claim(Clock now, const std::string& claimant, Outbox& out);
   void emit_state_changes(Outbox& out);
 
   // Timers.
@@ -375,6 +380,7 @@ class Engine {
   mutable bool members_dirty_ = true;
   std::uint64_t member_changes_ = 0;  // bumped by changed(): the tree rechecks its links then
   std::map<std::string, Suspicion> suspicions_;
+  std::map<std::string, Micros> stale_answered_;  // claimant -> when we last answered it
   std::map<std::uint32_t, Relay> relays_;  // by our sequence number: deadlines ascend with it
   BroadcastQueue broadcasts_;
   Bytes part_scratch_;  // push_alive's encoding, kept to spare an allocation per broadcast

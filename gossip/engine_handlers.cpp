@@ -228,6 +228,10 @@ void Engine::suspect_node(Clock now, const wire::Suspect& s, Outbox& out) {
   const std::uint32_t i = find_slot(s.name);
   if (i == kNoSlot) return;
   Slot& m = slots_[i];
+  if (s.name == self_.name && s.incarnation < incarnation_) {
+    answer_stale_claim(now, s.from, out);
+    return;
+  }
   if (s.incarnation < m.incarnation || !is_live(m.state())) return;
   if (s.name == self_.name) {
     if (!leaving_) refute(s.incarnation, true, out);
@@ -257,6 +261,10 @@ void Engine::dead_node(Clock now, const wire::Dead& d, Outbox& out) {
   const std::uint32_t i = find_slot(d.name);
   if (i == kNoSlot) return;
   Slot& m = slots_[i];
+  if (d.name == self_.name && d.incarnation < incarnation_) {
+    answer_stale_claim(now, d.from, out);
+    return;
+  }
   if (d.incarnation < m.incarnation || !is_live(m.state())) return;
   if (d.name == self_.name) {
     if (!leaving_) refute(d.incarnation, true, out);
@@ -282,6 +290,24 @@ void Engine::refute(std::uint64_t seen, bool accused, Outbox& out) {
   }
   Event e{EventKind::self_refuted, self_.name, self_.addr, incarnation_, {}};
   out.events.push_back(std::move(e));
+}
+
+void Engine::answer_stale_claim(Clock now, const std::string& claimant, Outbox& out) {
+  if (leaving_ || claimant == self_.name) return;  // a push-pull's records name us as the claimant
+  const std::uint32_t c = find_slot(claimant);
+  if (c == kNoSlot || !is_live(slots_[c].state())) return;
+  constexpr std::size_t kMaxRemembered = 256;  // bounds the map; forgetting costs one more answer
+  if (stale_answered_.size() >= kMaxRemembered) stale_answered_.clear();
+  auto [at, fresh] = stale_answered_.try_emplace(claimant, now.mono);
+  if (!fresh) {
+    if (now.mono - at->second < cfg_.probe_interval) return;
+    at->second = now.mono;
+  }
+  ++stats_.stale_claims_answered;
+  const Card& self = card_of(slots_[self_slot_]);
+  Bytes part;
+  wire::append_alive_part(self_.name, self.addr, incarnation_, self.meta_bytes, part);
+  send_udp(addr_of(slots_[c]), std::move(part), out);
 }
 
 // ---- helpers ------------------------------------------------------------------------------------

@@ -167,6 +167,9 @@ void render_gossip(Writer& w, const MetricsSnapshot& s) {
             g.suspicions_raised);
   w.counter("shoal_gossip_refutations_total", "Suspicions or deaths of this peer it refuted.",
             g.refutations);
+  w.counter("shoal_gossip_stale_claims_answered_total",
+            "Peers holding an older life of this one dead or suspect, sent its alive directly.",
+            g.stale_claims_answered);
   w.counter("shoal_gossip_push_pulls_total", "Completed push-pull full syncs.", g.push_pulls);
   w.counter("shoal_gossip_push_pulls_limited_total",
             "Push-pull requests dropped over the per-source rate.", g.push_pulls_limited);

@@ -1,0 +1,130 @@
+// A lost refutation: a peer that missed every copy of another's refutation declares it dead at
+// its older incarnation, and the others ignore that stale claim. The accused answers the claim
+// with its alive, straight to the claimant (who gossips to the dead, so the claim reaches it),
+// at most once per probe interval each; the claimant then holds it alive again.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "gossip/engine.hpp"
+#include "gossip/wire.hpp"
+#include "sim_net.hpp"  // lan()
+
+using namespace shoal::gossip;
+using shoal::gossip::testing::lan;
+
+namespace {
+
+const Micros kWall = 1'700'000'000'000'000;
+
+Address addr(int i) { return Address{"10.0.0." + std::to_string(i), 7950}; }
+Clock at(Micros t) { return Clock{t, kWall + t}; }
+
+std::size_t datagrams_to(const Outbox& out, const Address& to) {
+  std::size_t n = 0;
+  for (const auto& d : out.sends) n += d.to == to;
+  return n;
+}
+
+// The alive messages about `name` in what went to `to`.
+std::vector<wire::Alive> alives_to(const Outbox& out, const Address& to, const std::string& name) {
+  std::vector<wire::Alive> found;
+  std::vector<wire::Message> msgs;
+  for (const auto& d : out.sends) {
+    if (d.to != to) continue;
+    REQUIRE(wire::decode(d.bytes, msgs));
+    for (const auto& m : msgs)
+      if (const auto* a = std::get_if<wire::Alive>(&m); a && a->name == name) found.push_back(*a);
+  }
+  return found;
+}
+
+// "a" knows "b" and "c"; "b" suspected its life `old` and "a" refuted (now `old + 1`), a
+// refutation whose every copy is lost here (the outbox is dropped).
+struct Accused {
+  Engine e{Identity{"a", addr(1), 0, {}}, lan(), 5};
+  Outbox out;
+  std::uint64_t old = 0;
+  Accused() {
+    e.join(at(0), {}, out);
+    old = e.incarnation();
+    e.handle_packet(at(10 * kMillis), addr(2), Channel::udp,
+                    wire::encode(wire::Alive{"b", addr(2), 1, {}, 0}), out);
+    e.handle_packet(at(10 * kMillis), addr(3), Channel::udp,
+                    wire::encode(wire::Alive{"c", addr(3), 1, {}, 0}), out);
+    e.handle_packet(at(20 * kMillis), addr(2), Channel::udp,
+                    wire::encode(wire::Suspect{"a", old, "b"}), out);
+    REQUIRE(e.incarnation() == old + 1);
+    out.clear();
+  }
+  void claim(Micros t, const wire::Message& m, const Address& from) {
+    out.clear();
+    e.handle_packet(at(t), from, Channel::udp, std::visit([](const auto& x) {
+                      return wire::encode(x);
+                    }, m), out);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("stale claim: a dead claim about an older life is answered with our alive, to the claimant",
+          "[gossip][refute]") {
+  Accused a;
+  a.claim(100 * kMillis, wire::Dead{"a", a.old, "c"}, addr(2));  // relayed by b, declared by c
+  CHECK(datagrams_to(a.out, addr(3)) == 1);
+  const auto to_c = alives_to(a.out, addr(3), "a");
+  REQUIRE(!to_c.empty());
+  CHECK(to_c[0].incarnation == a.old + 1);
+  CHECK(to_c[0].addr == addr(1));
+  CHECK(datagrams_to(a.out, addr(2)) == 0);     // the relay holds us alive already
+  CHECK(a.e.incarnation() == a.old + 1);        // no new refutation: the claim was stale
+  CHECK(a.e.stats().stale_claims_answered == 1);
+  CHECK(a.e.stats().refutations == 1);
+
+  // A suspect claim from c within the probe interval: not answered again; after it, answered.
+  a.claim(600 * kMillis, wire::Suspect{"a", a.old, "c"}, addr(3));
+  CHECK(datagrams_to(a.out, addr(3)) == 0);
+  a.claim(100 * kMillis + lan().probe_interval, wire::Suspect{"a", a.old, "c"}, addr(3));
+  CHECK(datagrams_to(a.out, addr(3)) == 1);
+  CHECK(a.e.stats().stale_claims_answered == 2);
+}
+
+TEST_CASE("stale claim: a claim at our own incarnation is refuted as before, a stranger's is not answered",
+          "[gossip][refute]") {
+  Accused a;
+  a.claim(100 * kMillis, wire::Dead{"a", a.old, "zz"}, addr(9));  // zz: not a member
+  CHECK(a.out.sends.empty());
+
+  a.claim(200 * kMillis, wire::Dead{"a", a.old, "a"}, addr(9));  // names us as the sender
+  CHECK(a.out.sends.empty());
+  CHECK(a.e.stats().stale_claims_answered == 0);
+  a.claim(300 * kMillis, wire::Dead{"a", a.old + 1, "c"}, addr(3));  // the current life: refuted
+  CHECK(a.e.incarnation() == a.old + 2);
+  CHECK(a.e.stats().refutations == 2);
+}
+
+TEST_CASE("stale claim: the answer brings the claimant back to holding the accused alive",
+          "[gossip][refute]") {
+  Accused a;
+  // "c" holds a dead at its older life: it missed the refutation.
+  Engine c{Identity{"c", addr(3), 0, {}}, lan(), 7};
+  Outbox out;
+  c.join(at(0), {}, out);
+  c.handle_packet(at(10 * kMillis), addr(1), Channel::udp,
+                  wire::encode(wire::Alive{"a", addr(1), a.old, {}, 0}), out);
+  c.handle_packet(at(20 * kMillis), addr(2), Channel::udp,
+                  wire::encode(wire::Dead{"a", a.old, "c"}), out);
+  REQUIRE(c.find_member("a")->state == MemberState::dead);
+  // c gossips to the dead: the claim reaches a, whose answer reaches c.
+  a.claim(100 * kMillis, wire::Dead{"a", a.old, "c"}, addr(3));
+  std::size_t answers = 0;
+  for (const auto& d : a.out.sends) {
+    if (d.to != addr(3)) continue;
+    ++answers;
+    c.handle_packet(at(110 * kMillis), addr(1), Channel::udp, d.bytes, out);
+  }
+  REQUIRE(answers == 1);
+  CHECK(c.find_member("a")->state == MemberState::alive);
+  CHECK(c.find_member("a")->incarnation == a.old + 1);
+}
