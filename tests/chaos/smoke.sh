@@ -6,16 +6,7 @@
 # Usage: tests/chaos/smoke.sh SOURCE_DIR BUILD_DIR (ctest runs it: tests/chaos/CMakeLists.txt)
 set -euo pipefail
 src=$1 build=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() {  # a visible skip (ctest's SKIP_REGULAR_EXPRESSION); under CI a failure: CI is root
-  echo "SHOAL-SKIPPED: $*"
-  [ "${CI:-}" = true ] && fail "not skipped under CI=true: $*"
-  exit 0
-}
-[ "$(id -u)" -eq 0 ] || skip "scripts/chaos needs root (network namespaces, iptables)"
-for tool in ip iptables python3; do
-  command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/deps test installs it)"
-done
+source "$(dirname "$0")/preflight.sh"
 out=$(mktemp -d /tmp/shoal-chaos-smoke-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 started=$(date +%s)
