@@ -51,6 +51,7 @@ struct Stats {
   std::uint64_t suspicions_raised = 0;  // by our own probes
   std::uint64_t refutations = 0;        // of suspicion/death of ourselves
   std::uint64_t stale_claims_answered = 0;  // our alive sent to one who holds an older life dead
+  std::uint64_t dead_told = 0;              // members held dead that pinged us, told so
   std::uint64_t name_conflicts = 0;
   std::uint64_t meta_too_large = 0;     // alive messages refused for oversized metadata
   std::uint64_t stalls = 0;             // ticks that came long after their deadline
@@ -257,6 +258,12 @@ class Engine {
   // copy lost), and the others ignore a stale claim, so nothing else would correct it before a
   // push-pull. It gets our alive directly, at most once per probe interval.
   void answer_stale_claim(Clock now, const std::string& claimant, Outbox& out);
+  // A member we hold dead pings us from its address: it is up and never heard the claim (its
+  // every copy lost, as across a partition), and an alive at the same incarnation cannot undo
+  // it. Tell it, so it refutes, rather than wait for a push-pull; once per probe interval each.
+  void tell_dead_sender(Clock now, const std::string& name, const Address& from, Outbox& out);
+  // True (and `name` noted at `now`) unless `name` was noted within the last probe interval.
+  bool once_per_probe(std::map<std::string, Micros>& sent, const std::string& name, Micros now);
   void emit_state_changes(Outbox& out);
 
   // Timers.
@@ -381,6 +388,7 @@ class Engine {
   std::uint64_t member_changes_ = 0;  // bumped by changed(): the tree rechecks its links then
   std::map<std::string, Suspicion> suspicions_;
   std::map<std::string, Micros> stale_answered_;  // claimant -> when we last answered it
+  std::map<std::string, Micros> dead_told_;       // member held dead -> when we last told it
   std::map<std::uint32_t, Relay> relays_;  // by our sequence number: deadlines ascend with it
   BroadcastQueue broadcasts_;
   Bytes part_scratch_;  // push_alive's encoding, kept to spare an allocation per broadcast

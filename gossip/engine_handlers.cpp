@@ -19,13 +19,13 @@ namespace shoal::gossip {
 
 void Engine::on_ping(Clock now, const Address& from, Channel ch, const wire::Ping& m,
                      Outbox& out) {
-  (void)now;
   if (m.target != self_.name) {
     ++stats_.pings_misdirected;
     return;
   }
   if (ch == Channel::stream) send_reply(from, wire::encode(wire::Ack{m.seq}), out);
   else send_udp(from, wire::encode_part(wire::Ack{m.seq}), out);
+  if (ch == Channel::udp) tell_dead_sender(now, m.source, from, out);
 }
 
 void Engine::on_indirect_ping(Clock now, const Address& from, const wire::IndirectPing& m,
@@ -296,13 +296,7 @@ void Engine::answer_stale_claim(Clock now, const std::string& claimant, Outbox& 
   if (leaving_ || claimant == self_.name) return;  // a push-pull's records name us as the claimant
   const std::uint32_t c = find_slot(claimant);
   if (c == kNoSlot || !is_live(slots_[c].state())) return;
-  constexpr std::size_t kMaxRemembered = 256;  // bounds the map; forgetting costs one more answer
-  if (stale_answered_.size() >= kMaxRemembered) stale_answered_.clear();
-  auto [at, fresh] = stale_answered_.try_emplace(claimant, now.mono);
-  if (!fresh) {
-    if (now.mono - at->second < cfg_.probe_interval) return;
-    at->second = now.mono;
-  }
+  if (!once_per_probe(stale_answered_, claimant, now.mono)) return;
   ++stats_.stale_claims_answered;
   const Card& self = card_of(slots_[self_slot_]);
   Bytes part;
@@ -310,7 +304,28 @@ void Engine::answer_stale_claim(Clock now, const std::string& claimant, Outbox& 
   send_udp(addr_of(slots_[c]), std::move(part), out);
 }
 
+void Engine::tell_dead_sender(Clock now, const std::string& name, const Address& from,
+                              Outbox& out) {
+  if (leaving_ || name == self_.name) return;
+  const std::uint32_t i = find_slot(name);
+  if (i == kNoSlot || slots_[i].state() != MemberState::dead || addr_of(slots_[i]) != from) return;
+  if (!once_per_probe(dead_told_, name, now.mono)) return;
+  ++stats_.dead_told;
+  send_udp(from, wire::encode_part(wire::Dead{name, slots_[i].incarnation, self_.name}), out);
+}
+
 // ---- helpers ------------------------------------------------------------------------------------
+
+bool Engine::once_per_probe(std::map<std::string, Micros>& sent, const std::string& name,
+                            Micros now) {
+  constexpr std::size_t kMaxRemembered = 256;  // bounds the map; forgetting costs one more send
+  if (sent.size() >= kMaxRemembered) sent.clear();
+  auto [at, fresh] = sent.try_emplace(name, now);
+  if (fresh) return true;
+  if (now - at->second < cfg_.probe_interval) return false;
+  at->second = now;
+  return true;
+}
 
 void Engine::start_suspicion(Clock now, const std::string& name, const std::string& from) {
   const std::size_t n = live_count();

@@ -128,3 +128,39 @@ TEST_CASE("stale claim: the answer brings the claimant back to holding the accus
   CHECK(c.find_member("a")->state == MemberState::alive);
   CHECK(c.find_member("a")->incarnation == a.old + 1);
 }
+
+TEST_CASE("dead sender: a member held dead that pings us is told so, and refutes",
+          "[gossip][refute]") {
+  // "c" declared "b" dead while cut off from it; every copy of the claim was lost, so b never
+  // heard it. After the heal b pings c.
+  Engine b{Identity{"b", addr(2), 0, {}}, lan(), 9};
+  Outbox b_out;
+  b.join(at(0), {}, b_out);
+  b.handle_packet(at(10 * kMillis), addr(3), Channel::udp,
+                  wire::encode(wire::Alive{"c", addr(3), 1, {}, 0}), b_out);
+  const std::uint64_t life = b.incarnation();
+  Engine c{Identity{"c", addr(3), 0, {}}, lan(), 7};
+  Outbox out;
+  c.join(at(0), {}, out);
+  c.handle_packet(at(10 * kMillis), addr(2), Channel::udp,
+                  wire::encode(wire::Alive{"b", addr(2), life, {}, 0}), out);
+  c.handle_packet(at(20 * kMillis), addr(1), Channel::udp,
+                  wire::encode(wire::Dead{"b", life, "c"}), out);
+  REQUIRE(c.find_member("b")->state == MemberState::dead);
+  const auto ping_from = [&](Micros t, const Address& a) {
+    out.clear();
+    c.handle_packet(at(t), a, Channel::udp, wire::encode(wire::Ping{7, "c", "b", addr(2)}), out);
+  };
+  ping_from(100 * kMillis, addr(2));
+  for (const auto& d : out.sends)
+    if (d.to == addr(2)) b.handle_packet(at(110 * kMillis), addr(3), Channel::udp, d.bytes, b_out);
+  CHECK(b.incarnation() == life + 1);  // b refuted: c takes its alive, which is newer
+  CHECK(c.stats().dead_told == 1);
+  // Once per probe interval; never for a ping from another address.
+  ping_from(200 * kMillis, addr(2));
+  CHECK(c.stats().dead_told == 1);
+  ping_from(100 * kMillis + lan().probe_interval, addr(9));
+  CHECK(c.stats().dead_told == 1);
+  ping_from(100 * kMillis + lan().probe_interval, addr(2));
+  CHECK(c.stats().dead_told == 2);
+}
