@@ -320,24 +320,6 @@ def check_last_write_wins(faults, truths):
     return out
 
 
-def detected_after(f, faults, rounds, world):
-    """Seconds from the fault until every other peer that is up answers with the target dead,
-    before the fault is undone (None: not by then)."""
-    victim = f["peer"]
-    until = next((g["t"] for g in faults if g["t"] > f["t"] and g["action"] in HEALS), float("inf"))
-    for t, r in rounds:
-        if t < f["t"]:
-            continue
-        if t >= until:
-            break
-        down, _ = world.at(t)
-        judges = [p for p in world.names if p != victim and p not in down]
-        if judges and all(r.get(p, {}).get("ok") and any(
-                m["name"] == victim and m["state"] == "dead" for m in r[p]["members"]) for p in judges):
-            return round(t - f["t"], 2)
-    return None
-
-
 def recoveries(run, faults, truths, rounds, world):
     """For each fault that takes instances away: seconds until every other peer sees the target
     dead, and until all instances run again (real processes): the failover time as a user meets
@@ -352,7 +334,10 @@ def recoveries(run, faults, truths, rounds, world):
                      and len(indexes_running(x)) == run["replicas"]), None)
         r = {"t": f["t"], "action": f["action"], "peer": f["peer"]}
         if f["action"] in ("kill", "stop", "partition", "clock"):
-            r["dead_everywhere_after_s"] = detected_after(f, faults, rounds, world)
+            # Seconds until every other peer that is up answers with the target dead, before the
+            # fault is undone: measured as for Serf beside it.
+            r["dead_everywhere_after_s"] = serf_compare.detection(f, faults, rounds, world,
+                                                                  "shoal", HEALS)
         if lost is None:
             r["lost"] = False
         else:

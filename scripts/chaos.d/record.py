@@ -78,20 +78,30 @@ def netns_inodes(prefix, peers):
     return inodes
 
 
-def truth(prefix, service, peers):
-    """peer -> sorted indexes of SERVICE instances alive (not stopped) in its namespace."""
+def processes(prefix, peers):
+    """[(pid, peer)] of every process in a peer's network namespace, one walk of /proc."""
     inodes = netns_inodes(prefix, peers)
-    running = {p: [] for p in peers}
-    versions = {p: {} for p in peers}  # peer -> {index: CHAOS_VERSION}: which write runs
-    want = f"SHOAL_SERVICE={service}".encode()
+    out = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             ns = os.readlink(f"/proc/{pid}/ns/net")
             peer = inodes.get(int(ns[ns.index("[") + 1:-1]))
-            if peer is None:
-                continue
+        except (OSError, ValueError):
+            continue  # the process ended mid-read
+        if peer is not None:
+            out.append((pid, peer))
+    return out
+
+
+def truth(procs, service, peers):
+    """peer -> sorted indexes of SERVICE instances alive (not stopped) in its namespace."""
+    running = {p: [] for p in peers}
+    versions = {p: {} for p in peers}  # peer -> {index: CHAOS_VERSION}: which write runs
+    want = f"SHOAL_SERVICE={service}".encode()
+    for pid, peer in procs:
+        try:
             with open(f"/proc/{pid}/environ", "rb") as f:
                 env = f.read().split(b"\0")
             if want not in env:
@@ -110,20 +120,13 @@ def truth(prefix, service, peers):
             "versions": {p: v for p, v in versions.items() if v}}
 
 
-def agent_usage(prefix, peers):
+def agent_usage(procs):
     """peer -> {pid, rss_kb, anon_kb, cpu_ticks} of its agent process (absent: none running).
     A supervisor the agent has just forked still has the agent's comm and argv until it renames
     itself: of several candidates in one namespace, the one whose parent is not a candidate."""
-    inodes = netns_inodes(prefix, peers)
     found = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    for pid, peer in procs:
         try:
-            ns = os.readlink(f"/proc/{pid}/ns/net")
-            peer = inodes.get(int(ns[ns.index("[") + 1:-1]))
-            if peer is None:
-                continue
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 argv = f.read().split(b"\0")
             with open(f"/proc/{pid}/stat", "rb") as f:
@@ -169,8 +172,9 @@ def record(root, prefix, service, peers):
             serf = [pool.submit(serf_view.sample, prefix, p) for p in peers] if SERF else []
             lines = list(pool.map(lambda p: sample(root, p), peers))
             lines += [f.result() for f in serf]
-            lines.append(agent_usage(prefix, peers))
-            lines.append(truth(prefix, service, peers))
+            procs = processes(prefix, peers)
+            lines.append(agent_usage(procs))
+            lines.append(truth(procs, service, peers))
             sys.stdout.write("".join(json.dumps(x, separators=(",", ":")) + "\n" for x in lines))
             sys.stdout.flush()
             time.sleep(max(0.0, INTERVAL - (time.time() - started)))
