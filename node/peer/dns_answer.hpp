@@ -1,7 +1,7 @@
 // The DNS interface's answers: one query's bytes and this peer's view -> the response's bytes
 // (DESIGN.md "DNS"; the names, codes and limits are in docs/design.md). Pure: the host
 // (node/dns_server.hpp) brings the bytes, the transport and a seed for the per-query shuffle.
-// The wire format is NLnet Labs' ldns (parse the query, build the response).
+// The wire format is node/peer/dns_message.hpp (read the query, write the response).
 #pragma once
 
 #include <array>

@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "node/peer/dns_answer.hpp"
-#include "node/peer/ldns.hpp"
+#include "tests/ldns.hpp"
 #include "tests/fuzz/fuzz.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 // The DNS answers: every name form, code and flag, on queries built and responses read by ldns.
 #include <catch2/catch.hpp>
 
-#include "node/peer/ldns.hpp"
+#include "tests/ldns.hpp"
 
 #include <cstring>
 #include <memory>
