@@ -47,6 +47,9 @@ void Checker::member_event(std::uint32_t i, const gossip::Event& e) {
       break;
     }
   }
+  if (e.kind == EventKind::member_suspect && target.up && !target.frozen &&
+      e.from == peers_[i].name)
+    ++m_.live_suspicions;
   if (e.kind != EventKind::member_dead) return;
   if (!target.up) {  // a crashed peer: is it now dead everywhere?
     crash_check_due_ = true;

@@ -54,6 +54,7 @@ struct Measures {
   std::vector<Crash> crashes;
   std::vector<Stop> stops;
   std::set<std::uint32_t> fp_candidates;  // live peers declared dead (ever crashed/frozen: not)
+  std::size_t live_suspicions = 0;  // suspicions raised by a peer's own probe of a live peer
   std::map<std::string, std::vector<Write>, std::less<>> writes;  // pending, by key
   std::vector<double> dissemination, dissemination_specs;
   std::vector<double> ready_after;  // a peer's start -> its `ready` (join_grace set)

@@ -194,6 +194,9 @@ void report_faults(nlohmann::json& j, const ReportInputs& in) {
   j["detection"] = summary(detection, true);
   j["undetected"] = undetected;
   j["false_positives"] = fps;
+  // Suspicions of a peer that is up (and not frozen) raised by a probe, across a partition too
+  // (each refuted, or a death): what loss costs before it costs a false death.
+  j["suspicions_of_live_peers"] = m.live_suspicions;
   j["false_positive_peers"] = fp_names;  // the first 20, by name
   j["slow_peers"] = in.slow_peers;
   j["stopped"] = {{"count", m.stops.size()}, {"declared_dead", stops_declared},
