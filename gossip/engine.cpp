@@ -85,6 +85,7 @@ void Engine::drop_slot(std::uint32_t i) {
   legacy_live_ -= legacy(s);
   if (is_live(s.state())) --live_;
   else departed_.erase({s.state_change(), i});
+  if (s.state() == MemberState::dead) index_dead(i, false);
   broadcasts_.remove(i);
   members_digest_ -= digest_of(s);
   slot_of_name_[s.name] = kNoSlot;
@@ -104,8 +105,11 @@ void Engine::set_slot_card(std::uint32_t i, std::uint32_t card) {
   }
   members_digest_ -= digest_of(s);  // before the release: it may clear the old card
   legacy_live_ -= legacy(s);
+  const bool dead = s.state() == MemberState::dead;
+  if (dead) index_dead(i, false);
   interner_->cards.release(s.card);
   s.card = card;
+  if (dead) index_dead(i, true);
   members_digest_ += digest_of(s);
   legacy_live_ += legacy(s);
   changed();
@@ -319,6 +323,8 @@ void Engine::handle_packet(Clock now, const Address& from, Channel channel,
         },
         msg);
   }
+  // After the messages: one of them may have been the sender's own refutation.
+  if (channel == Channel::udp && !dead_at_.empty()) tell_dead_sender(now, from, out);
   note_delta_queue(now);
   emit_state_changes(out);
 }

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gossip/broadcasts.hpp"
@@ -258,10 +259,13 @@ class Engine {
   // copy lost), and the others ignore a stale claim, so nothing else would correct it before a
   // push-pull. It gets our alive directly, at most once per probe interval.
   void answer_stale_claim(Clock now, const std::string& claimant, Outbox& out);
-  // A member we hold dead pings us from its address: it is up and never heard the claim (its
-  // every copy lost, as across a partition), and an alive at the same incarnation cannot undo
-  // it. Tell it, so it refutes, rather than wait for a push-pull; once per probe interval each.
-  void tell_dead_sender(Clock now, const std::string& name, const Address& from, Outbox& out);
+  // A datagram of any kind (ping, ack, gossip) from the address of a member we hold dead: it is
+  // up and may never have heard the claim (its every copy lost, as across a partition), and an
+  // alive at the same incarnation cannot undo it. Tell it, so it refutes, rather than wait for
+  // its next ping or a push-pull; once per probe interval each (engine_dead_sender.cpp).
+  void tell_dead_sender(Clock now, const Address& from, Outbox& out);
+  // dead_at_ follows every slot that enters or leaves `dead`, or changes address while dead.
+  void index_dead(std::uint32_t slot, bool add);
   // True (and `name` noted at `now`) unless `name` was noted within the last probe interval.
   bool once_per_probe(std::map<std::string, Micros>& sent, const std::string& name, Micros now);
   void emit_state_changes(Outbox& out);
@@ -389,6 +393,9 @@ class Engine {
   std::map<std::string, Suspicion> suspicions_;
   std::map<std::string, Micros> stale_answered_;  // claimant -> when we last answered it
   std::map<std::string, Micros> dead_told_;       // member held dead -> when we last told it
+  // The dead members by a hash of their address (tell_dead_sender's lookup per datagram; one
+  // entry per dead member, so bounded by the member table; collisions checked on lookup).
+  std::unordered_multimap<std::uint64_t, std::uint32_t> dead_at_;
   std::map<std::uint32_t, Relay> relays_;  // by our sequence number: deadlines ascend with it
   BroadcastQueue broadcasts_;
   Bytes part_scratch_;  // push_alive's encoding, kept to spare an allocation per broadcast

@@ -19,13 +19,13 @@ namespace shoal::gossip {
 
 void Engine::on_ping(Clock now, const Address& from, Channel ch, const wire::Ping& m,
                      Outbox& out) {
+  (void)now;
   if (m.target != self_.name) {
     ++stats_.pings_misdirected;
     return;
   }
   if (ch == Channel::stream) send_reply(from, wire::encode(wire::Ack{m.seq}), out);
   else send_udp(from, wire::encode_part(wire::Ack{m.seq}), out);
-  if (ch == Channel::udp) tell_dead_sender(now, m.source, from, out);
 }
 
 void Engine::on_indirect_ping(Clock now, const Address& from, const wire::IndirectPing& m,
@@ -304,16 +304,6 @@ void Engine::answer_stale_claim(Clock now, const std::string& claimant, Outbox& 
   send_udp(addr_of(slots_[c]), std::move(part), out);
 }
 
-void Engine::tell_dead_sender(Clock now, const std::string& name, const Address& from,
-                              Outbox& out) {
-  if (leaving_ || name == self_.name) return;
-  const std::uint32_t i = find_slot(name);
-  if (i == kNoSlot || slots_[i].state() != MemberState::dead || addr_of(slots_[i]) != from) return;
-  if (!once_per_probe(dead_told_, name, now.mono)) return;
-  ++stats_.dead_told;
-  send_udp(from, wire::encode_part(wire::Dead{name, slots_[i].incarnation, self_.name}), out);
-}
-
 // ---- helpers ------------------------------------------------------------------------------------
 
 bool Engine::once_per_probe(std::map<std::string, Micros>& sent, const std::string& name,
@@ -376,12 +366,14 @@ void Engine::set_state(std::uint32_t i, MemberState s, Micros now) {
   if (m.state() == s) return;
   const bool was_live = is_live(m.state()), live = is_live(s);
   if (!was_live) departed_.erase({m.state_change(), i});
+  if (m.state() == MemberState::dead) index_dead(i, false);
   members_digest_ -= digest_of(m);
   legacy_live_ -= legacy(m);
   m.set(s, now);
   members_digest_ += digest_of(m);
   legacy_live_ += legacy(m);
   if (!live) departed_.emplace(now, i);
+  if (s == MemberState::dead) index_dead(i, true);
   if (was_live && !live) --live_;
   if (!was_live && live) ++live_;
   changed();

@@ -171,7 +171,7 @@ void render_gossip(Writer& w, const MetricsSnapshot& s) {
             "Peers holding an older life of this one dead or suspect, sent its alive directly.",
             g.stale_claims_answered);
   w.counter("shoal_gossip_dead_told_total",
-            "Members this peer holds dead that pinged it, told so (they refute).", g.dead_told);
+            "Members this peer holds dead that sent it a datagram, told so (they refute).", g.dead_told);
   w.counter("shoal_gossip_push_pulls_total", "Completed push-pull full syncs.", g.push_pulls);
   w.counter("shoal_gossip_push_pulls_limited_total",
             "Push-pull requests dropped over the per-source rate.", g.push_pulls_limited);

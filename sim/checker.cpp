@@ -47,19 +47,34 @@ void Checker::member_event(std::uint32_t i, const gossip::Event& e) {
       break;
     }
   }
+  if (e.kind == EventKind::member_suspect && target.up && !target.frozen &&
+      e.from == peers_[i].name)
+    ++m_.live_suspicions;
   if (e.kind != EventKind::member_dead) return;
   if (!target.up) {  // a crashed peer: is it now dead everywhere?
     crash_check_due_ = true;
     return;
   }
   if (target.frozen) {
-    for (auto& s : m_.stops)
-      if (s.peer == x && s.until > now) s.declared_dead = true;
+    for (auto& s : m_.stops) {
+      if (s.peer != x || s.until <= now) continue;
+      s.declared_dead = true;
+      if (!s.detected && dead_everywhere(e.name)) s.detected = now;
+    }
     return;
   }
   std::uint32_t declarer = i;
   if (auto d = peers_.named(e.from)) declarer = *d;
   false_positive(declarer, x);
+}
+
+bool Checker::dead_everywhere(const std::string& name) const {
+  for (const auto& p : peers_) {
+    if (!live(p)) continue;
+    const auto st = member_state(p.peer->engine(), name);
+    if (st && is_live(*st)) return false;
+  }
+  return true;
 }
 
 void Checker::false_positive(std::uint32_t declarer, std::uint32_t x) {

@@ -46,6 +46,7 @@ struct Stop {
   std::uint32_t peer;
   Micros at, until;
   bool declared_dead = false;
+  std::optional<Micros> detected;  // every live peer held it dead (before it thawed)
 };
 
 // What the checker measured; the report reads it.
@@ -53,6 +54,7 @@ struct Measures {
   std::vector<Crash> crashes;
   std::vector<Stop> stops;
   std::set<std::uint32_t> fp_candidates;  // live peers declared dead (ever crashed/frozen: not)
+  std::size_t live_suspicions = 0;  // suspicions raised by a peer's own probe of a live peer
   std::map<std::string, std::vector<Write>, std::less<>> writes;  // pending, by key
   std::vector<double> dissemination, dissemination_specs;
   std::vector<double> ready_after;  // a peer's start -> its `ready` (join_grace set)
@@ -80,7 +82,9 @@ class Checker {
 
   // --- told by the world ---
   void peer_crashed(std::uint32_t i, bool restart);
-  void peer_stopped(std::uint32_t i, Micros until) { m_.stops.push_back(Stop{i, queue_.now(), until, false}); }
+  void peer_stopped(std::uint32_t i, Micros until) {
+    m_.stops.push_back(Stop{i, queue_.now(), until, false, std::nullopt});
+  }
   void peer_ready(double after_s) { m_.ready_after.push_back(after_s); }
   // A member event of peer i's engine (suspicions and deaths matter here).
   void member_event(std::uint32_t i, const gossip::Event& e);
@@ -106,6 +110,7 @@ class Checker {
   void take_sample(std::uint64_t udp_sent, std::optional<InstanceCounts> instances);
   void check_invariants();
   void false_positive(std::uint32_t declarer, std::uint32_t x);
+  bool dead_everywhere(const std::string& name) const;  // no live peer holds it alive or suspect
 
   const Experiment& x_;
   EventQueue& queue_;

@@ -244,7 +244,8 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
     if (auto* n = root.get("network")) {
       const toml::table* t = n->as_table();
       if (!t) rd.fail(*n, "`network` must be a table");
-      rd.keys(*t, {"latency", "loss", "duplicate", "stream_latency_factor"}, " in [network]");
+      rd.keys(*t, {"latency", "loss", "duplicate", "stream_latency_factor", "stream_loss"},
+              " in [network]");
       if (auto* l = t->get("latency")) {
         const toml::array* a = l->as_array();
         if (!a || a->size() != 2) rd.fail(*l, "`latency` must be [\"min\", \"max\"], e.g. [\"1ms\", \"5ms\"]");
@@ -256,6 +257,7 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
       if (auto* l = t->get("duplicate")) x.duplicate = rd.fraction(*l, "duplicate");
       if (auto* l = t->get("stream_latency_factor"))
         x.stream_latency_factor = static_cast<int>(rd.integer(*l, "stream_latency_factor", 1, 100));
+      if (auto* l = t->get("stream_loss")) x.stream_loss = rd.boolean(*l, "stream_loss");
     }
 
     if (auto* n = root.get("service")) {

@@ -14,7 +14,8 @@
 // peer file's: a peer announces `ready` once synced and up this long; unset, every peer is ready
 // from its start; with services only, and a formed cluster is ready from the start), `specs_at` (when the services are applied: default join_spread + 10s), `clock_skew` (each peer's wall clock off by up to +- this), `sample` (time-series
 // step, default 1s), `start_delay` (container start time, default 1s), `crash_rate` (instance
-// crashes per instance-hour); [network] `duplicate`, `stream_latency_factor`; [[event]]
+// crashes per instance-hour); [network] `duplicate`, `stream_latency_factor`, `stream_loss`
+// (stream messages lose segments as TCP does, sim/packet_fate.hpp); [[event]]
 // `oneway = true` with partition (only lower groups -> higher groups are cut), `restart = N`
 // (crash N random peers and bring them back after `for`, one every `every`, `disk = false` to
 // lose their incarnation), `restart = "all"`; [[service]] `update = { parallelism,
@@ -100,6 +101,7 @@ struct Experiment {
   double loss = 0;
   double duplicate = 0;
   int stream_latency_factor = 3;  // a stream message takes this many one-way latencies
+  bool stream_loss = false;       // stream messages lose segments too, as TCP (LinkModel)
   bool start_formed = false;  // `start = "formed"`
   Micros join_spread = 5 * gossip::kSeconds;
   // Set: a peer announces `ready` once synced and up this long, as node/'s agent (default 10s

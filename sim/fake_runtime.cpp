@@ -21,6 +21,13 @@ void FakeRuntime::peer_crashed(SimPeer& p) {
   if (!f.waiting.empty()) failovers_.push_back(std::move(f));
 }
 
+void FakeRuntime::peer_stopped(const SimPeer& p, Micros until) {
+  Failover f{queue_.now(), {}, std::nullopt, until};
+  for (const auto& [id, inst] : p.instances)
+    if (inst.local.state == InstanceState::running && copies_[id] == 1) f.waiting.insert(id);
+  if (!f.waiting.empty()) stop_failovers_.push_back(std::move(f));
+}
+
 bool FakeRuntime::started(SimPeer& p, std::uint32_t i, std::uint64_t serial) {
   if (!p.up) return false;
   for (auto& [id, inst] : p.instances) {
@@ -172,6 +179,12 @@ void FakeRuntime::copies_changed(const placement::InstanceId& id, const std::str
   if (old == 0 && delta > 0) {
     for (auto& f : failovers_) {
       if (f.done || !f.waiting.erase(id)) continue;
+      if (f.waiting.empty()) f.done = queue_.now();
+    }
+  }
+  if (delta > 0) {  // the frozen peer starts nothing: a new copy is elsewhere
+    for (auto& f : stop_failovers_) {
+      if (f.done || queue_.now() >= f.until || !f.waiting.erase(id)) continue;
       if (f.waiting.empty()) f.done = queue_.now();
     }
   }

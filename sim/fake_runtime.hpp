@@ -22,11 +22,14 @@ namespace shoal::sim {
 
 class FakeRuntime {
  public:
-  // A crash's instances that ran nowhere else, until each runs again somewhere.
+  // A crash's instances that ran nowhere else, until each runs again somewhere. A stop's
+  // (a frozen peer: its copies stay counted, frozen as they are), until each gets a copy started
+  // elsewhere before the peer thaws (`until`).
   struct Failover {
     Micros at;
     std::set<placement::InstanceId> waiting;
     std::optional<Micros> done;
+    Micros until = gossip::kNever;
   };
 
   // A rolling update of one service, from its spec write until no copy of an older version
@@ -54,6 +57,8 @@ class FakeRuntime {
   void set_desired(std::size_t n) { desired_ = n; }
   // Peer p crashed: its containers are gone.
   void peer_crashed(SimPeer& p);
+  // Peer p is frozen until `until`: measure its instances' failover (stop_failovers()).
+  void peer_stopped(const SimPeer& p, Micros until);
   // Peer i's container with this serial finished starting / exited on its own. True when one
   // did (p's instances changed).
   bool started(SimPeer& p, std::uint32_t i, std::uint64_t serial);
@@ -76,6 +81,7 @@ class FakeRuntime {
   std::size_t duplicates_max() const { return duplicates_max_; }
   std::uint64_t instance_crashes() const { return instance_crashes_; }
   const std::vector<Failover>& failovers() const { return failovers_; }
+  const std::vector<Failover>& stop_failovers() const { return stop_failovers_; }
   std::optional<Micros> all_running_at() const { return all_running_at_; }  // every desired ran
   double unavailable_us() const { return unavailable_us_; }  // instance-microseconds since
 
@@ -96,7 +102,7 @@ class FakeRuntime {
   std::optional<Micros> all_running_at_;  // first time every desired instance ran
   Micros unavailable_since_ = 0;          // integration point
   double unavailable_us_ = 0;             // instance-microseconds, after all_running_at_
-  std::vector<Failover> failovers_;
+  std::vector<Failover> failovers_, stop_failovers_;
   std::vector<Rollout> rollouts_;
   std::map<std::string, std::size_t> available_;  // by service: instances with a running copy
 };

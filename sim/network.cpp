@@ -12,6 +12,7 @@ LinkModel link_model(const Experiment& x) {
   m.stream_latency_factor = x.stream_latency_factor;
   m.loss = x.loss;
   m.duplicate = x.duplicate;
+  m.stream_loss = x.stream_loss;
   return m;
 }
 }  // namespace
@@ -33,7 +34,7 @@ void Network::send(std::uint32_t i, std::vector<gossip::Datagram>& sends) {
     const auto to = peers_.at_addr(d.to);
     if (!to) continue;
     const std::uint32_t j = *to;
-    const Fate fate = fate_.decide(i, j, d.channel);
+    const Fate fate = fate_.decide(i, j, d.channel, queue_.now(), d.reply);
     for (int c = 0; c < fate.copies; ++c) {
       Ev e;
       e.time = queue_.now() + fate.delay[c];

@@ -13,13 +13,37 @@ bool PacketFate::chance(double p) {
   return rng_.below(1'000'000) < static_cast<std::uint64_t>(p * 1e6);
 }
 
-Fate PacketFate::decide(std::uint32_t from, std::uint32_t to, gossip::Channel channel) {
+Micros PacketFate::retransmits(Micros rto) {
+  Micros waited = 0;
+  while (waited < kStreamIdle && chance(model_.loss)) {
+    waited += rto;
+    rto *= 2;
+  }
+  return waited;
+}
+
+Micros PacketFate::stream_delay(std::uint32_t opener, std::uint32_t peer, Micros now, Micros lat) {
+  Connection& c = connections_[{opener, peer}];
+  if (c.last_used == 0 || now - c.last_used > kStreamIdle) {  // SYN, SYN-ACK, then the data
+    const Micros one_way = std::max<Micros>(1, lat / std::max(1, model_.stream_latency_factor));
+    c.established = now + retransmits(kRtoSyn) + one_way + retransmits(kRtoSyn) + one_way;
+  }
+  c.last_used = now;
+  return std::max(now, c.established) - now + lat + retransmits(kRtoMin);
+}
+
+Fate PacketFate::decide(std::uint32_t from, std::uint32_t to, gossip::Channel channel, Micros now,
+                        bool reply) {
   Fate f;
   if (blocked(from, to)) return f;
   Micros lat = rng_.between(model_.latency_min, model_.latency_max);
   const bool udp = channel == gossip::Channel::udp;
   if (udp && model_.loss > 0 && chance(model_.loss)) return f;
   if (!udp) lat *= model_.stream_latency_factor;
+  if (!udp && model_.stream_loss && model_.loss > 0) {
+    lat = reply ? stream_delay(to, from, now, lat) : stream_delay(from, to, now, lat);
+    if (lat >= kStreamIdle) return f;  // the connection's deadline closed it first
+  }
   f.copies = 1;
   f.delay[0] = lat;
   if (udp && model_.duplicate > 0 && chance(model_.duplicate)) {

@@ -177,8 +177,10 @@ void report_faults(nlohmann::json& j, const ReportInputs& in) {
       if (fp_names.size() < 20) fp_names.push_back(peers[x].name);
     }
   std::size_t stops_declared = 0, stops_rejoined = 0;
+  std::vector<double> stop_detection;
   for (const auto& s : m.stops) {
     if (s.declared_dead) ++stops_declared;
+    if (s.detected) stop_detection.push_back(static_cast<double>(*s.detected - s.at) / 1e6);
     bool all = peers[s.peer].up;
     for (const auto& p : peers) {
       if (!all) break;
@@ -192,10 +194,16 @@ void report_faults(nlohmann::json& j, const ReportInputs& in) {
   j["detection"] = summary(detection, true);
   j["undetected"] = undetected;
   j["false_positives"] = fps;
+  // Suspicions of a peer that is up (and not frozen) raised by a probe, across a partition too
+  // (each refuted, or a death): what loss costs before it costs a false death.
+  j["suspicions_of_live_peers"] = m.live_suspicions;
   j["false_positive_peers"] = fp_names;  // the first 20, by name
   j["slow_peers"] = in.slow_peers;
   j["stopped"] = {{"count", m.stops.size()}, {"declared_dead", stops_declared},
                   {"rejoined", stops_rejoined}};
+  // As a crash's, for the stops (a frozen peer is a crash to the others until it thaws):
+  // stopped -> every live peer holds it dead (stops never declared dead are left out).
+  if (!m.stops.empty()) j["stopped"]["detection"] = summary(stop_detection, true);
 }
 
 void report_state(nlohmann::json& j, const ReportInputs& in) {
@@ -240,6 +248,13 @@ void report_runtime(nlohmann::json& j, const ReportInputs& in) {
   }
   j["failover"] = summary(fo, true);
   j["failover_incomplete"] = incomplete;
+  if (!rt.stop_failovers().empty()) {  // stopped -> its instances started elsewhere, before it thawed
+    std::vector<double> sfo;
+    for (const auto& f : rt.stop_failovers())
+      if (f.done) sfo.push_back(static_cast<double>(*f.done - f.at) / 1e6);
+    j["stopped"]["failover"] = summary(sfo, true);
+    j["stopped"]["failover"]["incomplete"] = rt.stop_failovers().size() - sfo.size();
+  }
   j["duplicates_max"] = rt.duplicates_max();
   j["duplicates_final"] = rt.duplicated();
   if (rt.all_running_at()) {

@@ -111,7 +111,9 @@ std::string sweep_experiment_toml(const SweepCandidate& c, SweepScenario s, std:
   t << "awareness_max = " << c.awareness_max << "\n\n";
   t << "[network]\n";
   t << "latency = [\"1ms\", \"5ms\"]\n";
-  t << "loss = " << o.loss << "\n\n";
+  t << "loss = " << o.loss << "\n";
+  if (o.stream_loss) t << "stream_loss = true\n";
+  t << "\n";
   t << "[[service]]\n";
   t << "name = \"web\"\n";
   t << "replicas = " << 2 * o.peers << "\n";
@@ -251,6 +253,8 @@ SweepCommand::SweepCommand(CLI::App& app) {
   sub_->add_option("--first-seed", opt_.first_seed, "the first seed")->capture_default_str();
   sub_->add_option("--peers", opt_.peers, "peers per experiment")->capture_default_str();
   sub_->add_option("--loss", opt_.loss, "network packet loss, [0, 1)")->capture_default_str();
+  sub_->add_flag("--stream-loss", opt_.stream_loss,
+                 "the stream channel loses segments too, as TCP (experiment [network] stream_loss)");
   sub_->add_option("--slow-delay", slow_delay_, "the starved peer's packet delay")->capture_default_str();
   sub_->add_option("--base", opt_.base_profile, "profile for the timings not swept")->capture_default_str();
   sub_->add_option("--p50", opt_.p50_target_s, "failover p50 target, seconds")->capture_default_str();

@@ -43,6 +43,7 @@ struct SweepOptions {
   std::string base_profile = "fast";  // fields the sweep does not vary come from here
   int peers = 5;
   double loss = 0.25;
+  bool stream_loss = false;  // [network] stream_loss: the stream channel loses as TCP does
   Micros slow_delay = 1 * gossip::kSeconds;
   int seeds = 10;
   std::uint64_t first_seed = 1;

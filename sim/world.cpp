@@ -355,6 +355,7 @@ void World::freeze(const std::vector<std::uint32_t>& peers, Micros until) {
     peers_[i].ever_frozen = true;
     peers_[i].tick_at = kNever;
     checker_.peer_stopped(i, until);
+    if (has_services()) runtime_.peer_stopped(peers_[i], until);
   }
   checker_.sweep_writes();
 }

@@ -5,9 +5,11 @@ seeds (to_sim.py), as a markdown table: failover and detection (p50 / max over t
 every seed), false positives, convergence after the last fault (the first time the view
 hashes agree with no down peer seen alive: the simulator's measure; and, real only, since when
 everything agrees to the end, every instance's reported state included), duplicates at the end.
-With --spread N, one more column: the simulator's convergence over seeds 1..N (p10 / p50 /
-p90): convergence after a heal depends on when one peer's next probe fires, and a median of two
-or three seeds is far from the distribution's.
+With --spread N, two more columns: the simulator's convergence over seeds 1..N (p10 / p50 /
+p90; convergence after a heal depends on when one peer's next probe fires, and a median of two
+or three seeds is far from the distribution's) and how many of those seeds had a false death.
+False deaths count seeds (real: a never-faulted peer dead in the list of a peer never cut off;
+simulated: a false positive).
 Usage: compare.py SHOAL_SIM OUT SCENARIO... [--spread N]
        (e.g. compare.py build/bin/shoal-sim chaos-out kill loss25 --spread 30)
 """
@@ -37,7 +39,7 @@ def real(report):
     return {"failover": [r.get("all_running_again_after_s") for r in rec if r["action"] == "kill"
                          or (r["action"] == "stop")],
             "detection": [r.get("dead_everywhere_after_s") for r in rec if r["action"] in ("kill", "stop")],
-            "false_positives": c["no_false_dead"]["count"],
+            "false_positives": int(c["no_false_dead"]["count"] > 0),  # a seed with a false death
             "convergence": c["views_converge"].get("view_hash_first_agreeing_after_last_fault_s"),
             "ps_agree": c["views_converge"].get("everything_agreeing_after_last_fault_s"),
             "duplicates_final": 0 if c["no_duplicates_after_heal"]["pass"] else 1}
@@ -51,19 +53,24 @@ def simulated(sim, scenario_file, seed):
         subprocess.run([sim, "run", exp, "--out", out], check=True, stdout=subprocess.DEVNULL)
         with open(out) as f:
             r = json.load(f)
-    return {"failover": [r["failover"]["p50_s"]] if r["failover"]["count"] == 1 else [],
-            "detection": [r["detection"]["p50_s"]] if r["detection"]["count"] == 1 else [],
-            "false_positives": r["false_positives"], "convergence": r["convergence_s"],
+    stopped = r.get("stopped", {})  # a frozen peer's figures (shoal-sim at h7-chaos and later)
+
+    def one(*figures):  # the value of each figure measured once
+        return [f["p50_s"] for f in figures if f and f.get("count") == 1]
+    return {"failover": one(r["failover"], stopped.get("failover")),
+            "detection": one(r["detection"], stopped.get("detection")),
+            "false_positives": int(r["false_positives"] > 0), "convergence": r["convergence_s"],
             "duplicates_final": r["duplicates_final"]}
 
 
 def spread(sim, scenario, n):
-    xs = sorted(x for x in (simulated(sim, os.path.join(here, f"{scenario}.toml"), s)["convergence"]
-                            for s in range(1, n + 1)) if x is not None)
+    runs = [simulated(sim, os.path.join(here, f"{scenario}.toml"), s) for s in range(1, n + 1)]
+    xs = sorted(r["convergence"] for r in runs if r["convergence"] is not None)
+    fp = sum(r["false_positives"] for r in runs)
     if not xs:
-        return "-"
+        return f"- | {fp}"
     q = lambda f: xs[min(len(xs) - 1, int(f * len(xs)))]  # noqa: E731
-    return f"{q(0.1):.1f} / {statistics.median(xs):.1f} / {q(0.9):.1f}"
+    return f"{q(0.1):.1f} / {statistics.median(xs):.1f} / {q(0.9):.1f} | {fp}"
 
 
 def row(scenario, sim, out, n_spread=0):
@@ -98,11 +105,12 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     sim, out = argv[0], argv[1]
-    extra = f" sim, seeds 1-{n_spread}: p10 / p50 / p90 |" if n_spread else ""
+    extra = (f" sim, seeds 1-{n_spread}: converged p10 / p50 / p90 | seeds with a false death |"
+             if n_spread else "")
     print("| scenario | seeds | failover p50 / max (s): real | sim | dead everywhere p50 / max: "
-          "real | sim | false deaths: real | sim | converged after last fault p50 / max: real | "
+          "real | sim | seeds with a false death: real | sim | converged after last fault p50 / max: real | "
           f"sim |{extra} every `ps` agreeing for good after last fault: real | duplicates at the end: real | sim |")
-    print("|---" * (13 + (1 if n_spread else 0)) + "|")
+    print("|---" * (13 + (2 if n_spread else 0)) + "|")
     for scenario in argv[2:]:
         line = row(scenario, sim, out, n_spread)
         if line:

@@ -2,7 +2,9 @@
 """The same chaos scenario for the simulator: writes the `shoal-sim run` experiment (TOML) that
 replays SCENARIO with SEED's fault times (plan.py), so one file runs on both (docs/chaos.md).
 
-The simulator picks its own victims (`kill = 1` is a random peer). What it cannot express is
+The simulator picks its own victims (`kill = 1` is a random peer). With loss, the stream
+channel loses segments too (`stream_loss`: TCP's retransmissions, as iptables' loss does to the
+agents' TCP). What it cannot express is
 left out with a comment: the cpu quota (its `slow` delays messages, it does not starve a peer),
 delay, a full disk, a restart, a clock step, an update. Loss applies for the whole simulated run (in scripts/chaos from its own time on).
 Times shift by SPECS_AT: the simulated cluster starts formed and the spec is applied at 5 s.
@@ -31,7 +33,8 @@ def experiment(path, seed):
              f"peers = {n}", f"duration = {ms(SPECS_AT + sc['duration'])}", "profile = \"fast\"",
              "lifeguard = true", "start = \"formed\"", f"specs_at = {ms(SPECS_AT)}",
              "start_delay = \"1ms\"", "", "[network]", "latency = [\"1ms\", \"1ms\"]",
-             f"loss = {loss}", "", "[[service]]", "name = \"chaos\"", f"replicas = {sc['replicas']}",
+             f"loss = {loss}"] + (["stream_loss = true"] if loss > 0 else []) + [
+             "", "[[service]]", "name = \"chaos\"", f"replicas = {sc['replicas']}",
              "cpu = 0.1", "memory = \"64MiB\""]
     ends = {}  # when a fault's effect ends: the next heal / cont of it
     for i, (t, act, args) in enumerate(steps):

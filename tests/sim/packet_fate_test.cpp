@@ -121,3 +121,51 @@ TEST_CASE("packet fate: partitions cut both ways or one way, draw nothing, and a
   for (int k = 0; k < 20; ++k)
     CHECK(cut.decide(0, 1, Channel::udp).delay == never.decide(0, 1, Channel::udp).delay);
 }
+
+TEST_CASE("packet fate: with stream_loss a stream message waits out TCP's retransmissions") {
+  LinkModel m;
+  m.latency_min = m.latency_max = 1 * kMillis;
+  m.stream_latency_factor = 1;
+  m.loss = 0.25;
+  m.stream_loss = true;
+  auto f = fate_of(2, m, 5);
+  // Over many fresh connections (each one a new pair's first message, or after the idle
+  // deadline): a quarter of SYNs, SYN-ACKs and segments are lost, each costing its timeout.
+  int late_1s = 0, late_200ms = 0, on_time = 0, n = 4000;
+  Micros now = 0;
+  for (int k = 0; k < n; ++k) {
+    now += PacketFate::kStreamIdle + 1;  // the connection closed meanwhile: opened again
+    const Fate s = f.decide(0, 1, Channel::stream, now);
+    if (s.copies == 0) continue;
+    if (s.delay[0] >= 1 * kSeconds) ++late_1s;
+    else if (s.delay[0] >= 200 * kMillis) ++late_200ms;
+    else ++on_time;
+  }
+  // P(SYN and SYN-ACK through) = 0.5625; of those, P(data through at once) = 0.75.
+  CHECK(on_time > n * 0.38);
+  CHECK(on_time < n * 0.46);
+  CHECK(late_200ms > n * 0.11);  // 0.5625 * 0.25 * (0.75 + ...)
+  CHECK(late_1s > n * 0.40);     // 0.4375: a handshake segment lost
+  // On an open connection (used within the idle deadline) only the segment's own 200 ms.
+  auto h = fate_of(2, m, 3);
+  now = 1 * kSeconds;
+  REQUIRE(h.decide(0, 1, Channel::stream, now).delay[0] < 5 * kSeconds);  // opened (this seed)
+  int slow = 0, gone = 0;
+  for (int k = 0; k < 400; ++k) {
+    now += (k == 0 ? 5000 : 100) * kMillis;
+    const Fate s = h.decide(1, 0, Channel::stream, now, true);  // answers on 0's connection
+    if (s.copies == 0) {  // six losses in a row: past the deadline (p = 0.25^6)
+      ++gone;
+      continue;
+    }
+    slow += s.delay[0] >= 200 * kMillis;  // 200, 600, 1400 ms ... after 1, 2, 3 ... losses
+    CHECK((s.delay[0] - 1 * kMillis) % (200 * kMillis) == 0);
+  }
+  CHECK(gone <= 1);
+  CHECK(slow > 60);   // ~25%
+  CHECK(slow < 140);
+  // Without stream_loss the stream channel never loses (the draws as before).
+  m.stream_loss = false;
+  auto g = fate_of(2, m, 5);
+  for (int k = 0; k < 100; ++k) CHECK(g.decide(0, 1, Channel::stream, k * kSeconds).delay[0] == 1 * kMillis);
+}

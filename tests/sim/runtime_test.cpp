@@ -61,6 +61,17 @@ TEST_CASE("a frozen peer keeps its instances running and nothing is unavailable"
   CHECK(r.report["duplicates_final"] == 0);
   CHECK(r.report["instances"]["running"] == 16);
   CHECK(r.report["unavailable_instance_seconds"] == 0.0);  // the frozen host's copies never stopped
+  // The others take it for dead and start its instances elsewhere while it is frozen, measured
+  // as a crash's (stop -> dead everywhere, stop -> every instance it ran alone started elsewhere).
+  const auto& st = r.report["stopped"];
+  REQUIRE(st["detection"]["count"] == 1);
+  REQUIRE(st["failover"]["count"] == 1);  // 16 instances on 8 peers: it ran some
+  CHECK(st["failover"]["incomplete"] == 0);
+  CHECK(st["detection"]["p50_s"].get<double>() > 1.0);
+  CHECK(st["detection"]["p50_s"].get<double>() < 20.0);
+  CHECK(st["failover"]["p50_s"].get<double>() > 1.0);  // a death, then the simulated start
+  CHECK(st["failover"]["p50_s"].get<double>() < 20.0);
+  CHECK(r.report["duplicates_max"].get<int>() >= 1);  // its frozen copies beside the new ones
 }
 
 TEST_CASE("crashing containers are restarted by the reconcile step") {
