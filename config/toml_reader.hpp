@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
+#include "config/toml.hpp"
 
 #include "config/diagnostic.hpp"
 #include "config/spec.hpp"

@@ -6,8 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "config/toml.hpp"
 
+#include "config/toml_reader.hpp"
 #include "config/units.hpp"
 #include "sim/csv.hpp"
 
@@ -162,14 +163,12 @@ std::variant<Experiment, ExperimentError> parse_experiment_text(const std::strin
   Reader rd(path);
   Experiment x;
   x.path = path;
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    return ExperimentError{path + ":" + std::to_string(e.source().begin.line) + ":" +
-                           std::to_string(e.source().begin.column) + ": " +
-                           std::string(e.description())};
-  }
+  config::Diagnostic syntax;
+  auto parsed = config::detail::parse_toml(text, path, syntax);
+  if (!parsed)
+    return ExperimentError{path + ":" + std::to_string(syntax.line) + ":" +
+                           std::to_string(syntax.col) + ": " + syntax.message};
+  toml::table root = std::move(*parsed);
   try {
     rd.keys(root,
             {"name", "seed", "peers", "nodes", "duration", "profile", "lifeguard", "network",

@@ -287,6 +287,38 @@ TEST_CASE("a TOML syntax error is reported at toml++'s position", "[config][malf
   CHECK(r.errors[0].message.rfind("Error while parsing", 0) == 0);
 }
 
+// Inputs on which toml++ 3.3 failed an internal assertion or reached __builtin_unreachable()
+// (found by tests/fuzz/toml.cpp; config/toml.hpp and config/toml_library.cpp): each is a syntax
+// refused with a position, and the sanitizer build (UBSan aborts on an unreachable point, assert
+// is on) runs them too.
+TEST_CASE("inputs that broke toml++ are syntax errors", "[config][malformed]") {
+  using namespace std::string_literals;
+  for (const std::string& text :
+       {"[service.web]\nimage = \"x\"\n[\x01\0\0* = 1\n"s,  // a control character in a header
+        "[{ervice.db]\nimage = \"x\"\n"s, "[[=x]]\n"s,         // a header's key not a key
+        "[service.web]\nimage = \"x\"\nrestar\xCA\x87 = 1\n"s,  // U+0287 after a key
+        "[service.web]\nvolumes = [\"a\",0\"/etc\xD1\xA2b\"]\n"s, "a = 1\xC2\xA0\n"s,
+        "# a comment\0\n[service.web]\n"s}) {
+    INFO(text);
+    auto r = parse_service_file(text, "f.toml");
+    REQUIRE_FALSE(r.errors.empty());
+    CHECK(r.errors[0].line >= 1);
+    CHECK_FALSE(r.value.has_value());
+    CHECK_FALSE(parse_peer_file(text, "f.toml").ok());
+  }
+  // Inside strings of each kind and in comments, non-ASCII text is TOML's own.
+  const char* fine = R"(# café " '
+[service.web]
+image = "café \" ʇ"
+env = { A = 'café " #', B = """café
+ \""" ʇ"""", C = '''ʇ
+'' ''''', D = "v" }
+)";
+  auto ok = parse_service_file(fine, "f.toml");
+  INFO((ok.errors.empty() ? std::string() : ok.errors[0].to_string()));
+  CHECK(ok.ok());
+}
+
 TEST_CASE("close misspellings of a choice get a hint", "[config][malformed]") {
   auto r = parse_service_file(
       "[service.web]\nimage = \"x\"\nrestart = { condition = \"on_failure\", delay = \"2m\" }\n",
