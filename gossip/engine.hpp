@@ -52,7 +52,7 @@ struct Stats {
   std::uint64_t suspicions_raised = 0;  // by our own probes
   std::uint64_t refutations = 0;        // of suspicion/death of ourselves
   std::uint64_t stale_claims_answered = 0;  // our alive sent to one who holds an older life dead
-  std::uint64_t dead_told = 0;              // members held dead that pinged us, told so
+  std::uint64_t dead_told = 0;              // members held dead that sent us a datagram, told so
   std::uint64_t name_conflicts = 0;
   std::uint64_t meta_too_large = 0;     // alive messages refused for oversized metadata
   std::uint64_t stalls = 0;             // ticks that came long after their deadline

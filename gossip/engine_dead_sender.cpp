@@ -6,18 +6,14 @@
 // now gets the dead claim back, which it refutes at once (an incarnation above ours).
 #include "gossip/engine.hpp"
 
-#include "gossip/mix64.hpp"
+#include "gossip/digest.hpp"
 #include "gossip/wire.hpp"
 
 namespace shoal::gossip {
 
 namespace {
 
-std::uint64_t addr_key(std::string_view host, std::uint16_t port) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: deterministic across runs and builds
-  for (const char c : host) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-  return mix64(h ^ port);
-}
+std::uint64_t addr_key(std::string_view host, std::uint16_t port) { return digest64(host, port); }
 
 }  // namespace
 

@@ -17,12 +17,6 @@ namespace {
 using dns::Section;
 using Wire = std::vector<std::uint8_t>;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-std::string lower(std::string s) {
-  for (char& c : s) c = lower(c);
-  return s;
-}
-
 std::vector<std::string> split_domain(const std::string& d) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -158,7 +152,7 @@ void peer_name(Reply& r, const std::vector<std::string>& rel, const Wire& owner,
 Reply resolve(const dns::Query& question, const DnsView& v, gossip::Rng& rng, bool& soa) {
   Reply r;
   const std::vector<std::string> labels = dns::lowercase_labels(question.name);
-  const std::vector<std::string> domain = split_domain(v.domain);
+  const std::vector<std::string>& domain = v.domain_labels;
   if ((question.qclass != dns::kClassIn && question.qclass != dns::kClassAny) ||
       labels.size() < domain.size() ||
       !std::equal(domain.begin(), domain.end(), labels.end() - domain.size())) {
@@ -301,10 +295,11 @@ DnsView make_dns_view(const config::PeerConfig::Dns& cfg, const gossip::Members&
                       const std::map<std::string, placement::PeerStatus>& statuses,
                       const std::vector<config::ServiceSpec>& specs) {
   DnsView v;
-  v.domain = lower(cfg.domain);
+  v.domain = dns::ascii_lower(cfg.domain);
   while (!v.domain.empty() && v.domain.back() == '.') v.domain.pop_back();
   v.ttl = static_cast<std::uint32_t>(
       std::clamp<config::Millis>(cfg.ttl / 1000, 0, std::numeric_limits<std::int32_t>::max()));
+  v.domain_labels = split_domain(v.domain);
   v.apex = dns_wire_name(v.domain);
   v.ns = dns_wire_name("ns." + v.domain);
   v.mbox = dns_wire_name("hostmaster." + v.domain);
@@ -321,18 +316,18 @@ DnsView make_dns_view(const config::PeerConfig::Dns& cfg, const gossip::Members&
       if (inet_pton(AF_INET6, text, a.bytes.data()) != 1) continue;  // no address to give
       a.v6 = true;
     }
-    v.peers.emplace(lower(name), a);
+    v.peers.emplace(dns::ascii_lower(name), a);
   }
   for (const auto& spec : specs) {
     DnsService s;
     for (const auto& p : spec.ports) s.ports.push_back(p.name);
     for (auto& e : endpoints(spec.name, members, statuses, &spec)) {
-      auto peer = v.peers.find(lower(e.peer));
+      auto peer = v.peers.find(dns::ascii_lower(e.peer));
       if (!e.serving || peer == v.peers.end()) continue;
       s.serving.push_back(DnsInstance{e.index, e.peer, peer->second, std::move(e.ports),
                                       dns_wire_name(e.peer + ".peer." + v.domain)});
     }
-    v.services[lower(spec.name)] = std::move(s);
+    v.services[dns::ascii_lower(spec.name)] = std::move(s);
   }
   return v;
 }

@@ -43,6 +43,7 @@ struct DnsService {
 // What the answers come from; build it with make_dns_view (names lowercased).
 struct DnsView {
   std::string domain = "shoal";  // lowercase, no trailing dot
+  std::vector<std::string> domain_labels{"shoal"};  // `domain` split at its dots
   std::uint32_t ttl = 5;         // seconds
   std::map<std::string, DnsAddress> peers;      // live members whose advertise host is an IP
   std::map<std::string, DnsService> services;  // every known service (a spec exists)

@@ -80,15 +80,18 @@ std::optional<Query> read_query(std::span<const std::uint8_t> m) {
   return q;
 }
 
+std::string ascii_lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 std::vector<std::string> lowercase_labels(std::span<const std::uint8_t> name) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < name.size() && name[i] != 0;) {
     const std::size_t len = name[i];
     if (i + 1 + len > name.size()) break;
-    std::string label(reinterpret_cast<const char*>(name.data() + i + 1), len);
-    for (char& c : label)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    out.push_back(std::move(label));
+    out.push_back(ascii_lower(std::string(reinterpret_cast<const char*>(name.data() + i + 1), len)));
     i += 1 + len;
   }
   return out;

@@ -38,6 +38,9 @@ struct Query {
 // the only one, not in the additional section or not owned by the root.
 std::optional<Query> read_query(std::span<const std::uint8_t> msg);
 
+// `s` with A-Z lowercased: DNS compares names so (RFC 4343), other bytes as they are.
+std::string ascii_lower(std::string s);
+
 // The labels of an uncompressed wire name, ASCII lowercased.
 std::vector<std::string> lowercase_labels(std::span<const std::uint8_t> name);
 

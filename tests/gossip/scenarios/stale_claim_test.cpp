@@ -9,35 +9,18 @@
 
 #include "gossip/engine.hpp"
 #include "gossip/wire.hpp"
+#include "hand_fed.hpp"
 #include "sim_net.hpp"  // lan()
 
 using namespace shoal::gossip;
-using shoal::gossip::testing::lan;
+using namespace shoal::gossip::testing;
 
 namespace {
-
-const Micros kWall = 1'700'000'000'000'000;
-
-Address addr(int i) { return Address{"10.0.0." + std::to_string(i), 7950}; }
-Clock at(Micros t) { return Clock{t, kWall + t}; }
 
 std::size_t datagrams_to(const Outbox& out, const Address& to) {
   std::size_t n = 0;
   for (const auto& d : out.sends) n += d.to == to;
   return n;
-}
-
-// The alive messages about `name` in what went to `to`.
-std::vector<wire::Alive> alives_to(const Outbox& out, const Address& to, const std::string& name) {
-  std::vector<wire::Alive> found;
-  std::vector<wire::Message> msgs;
-  for (const auto& d : out.sends) {
-    if (d.to != to) continue;
-    REQUIRE(wire::decode(d.bytes, msgs));
-    for (const auto& m : msgs)
-      if (const auto* a = std::get_if<wire::Alive>(&m); a && a->name == name) found.push_back(*a);
-  }
-  return found;
 }
 
 // "a" knows "b" and "c"; "b" suspected its life `old` and "a" refuted (now `old + 1`), a
@@ -73,7 +56,7 @@ TEST_CASE("stale claim: a dead claim about an older life is answered with our al
   Accused a;
   a.claim(100 * kMillis, wire::Dead{"a", a.old, "c"}, addr(2));  // relayed by b, declared by c
   CHECK(datagrams_to(a.out, addr(3)) == 1);
-  const auto to_c = alives_to(a.out, addr(3), "a");
+  const auto to_c = sent_about<wire::Alive>(a.out, addr(3), "a");
   REQUIRE(!to_c.empty());
   CHECK(to_c[0].incarnation == a.old + 1);
   CHECK(to_c[0].addr == addr(1));
