@@ -244,8 +244,11 @@ void Engine::suspect_node(Clock now, const wire::Suspect& s, Outbox& out) {
     if (s.from == sp.suspector || sp.confirmations.count(s.from)) return;
     if (static_cast<int>(sp.confirmations.size()) >= sp.k) return;
     sp.confirmations.insert(s.from);
-    sp.deadline = sp.start + suspicion_timeout(sp.min, sp.max, sp.k,
-                                               static_cast<int>(sp.confirmations.size()));
+    // Late confirmations can shorten the timeout to before now: due now, not overdue (an
+    // overdue deadline reads as a stall of ours in handle_tick).
+    sp.deadline = std::max(now.mono,
+                           sp.start + suspicion_timeout(sp.min, sp.max, sp.k,
+                                                        static_cast<int>(sp.confirmations.size())));
     broadcasts_.push(i, wire::encode_part(s));  // pass the confirmation on
     return;
   }
