@@ -21,6 +21,7 @@ bool IntakeLimit::full(const Bucket& b) const {
 }
 
 void IntakeLimit::prune(Micros now) {
+  last_ = buckets_.end();
   for (auto it = buckets_.begin(); it != buckets_.end();) {
     refill(it->second, now);
     it = full(it->second) ? buckets_.erase(it) : std::next(it);
@@ -28,13 +29,15 @@ void IntakeLimit::prune(Micros now) {
 }
 
 bool IntakeLimit::allow(Micros now, std::string_view sender, bool push_pull) {
-  auto it = buckets_.find(sender);
+  // A push-pull's records all come from one sender: one lookup for the lot.
+  auto it = last_ != buckets_.end() && last_->first == sender ? last_ : buckets_.find(sender);
   if (it == buckets_.end()) {
     if (buckets_.size() >= kMaxSenders) prune(now);
     if (buckets_.size() >= kMaxSenders) return false;
     Bucket fresh{rates_.alive_burst * kUnit, rates_.push_pull_burst * kUnit, now};
     it = buckets_.emplace(std::string(sender), fresh).first;
   }
+  last_ = it;
   Bucket& b = it->second;
   refill(b, now);
   std::int64_t& tokens = push_pull ? b.push_pull : b.alive;

@@ -26,6 +26,8 @@ class IntakeLimit {
  public:
   static constexpr std::size_t kMaxSenders = 4096;
   explicit IntakeLimit(IntakeRates rates = {}) : rates_(rates) {}
+  IntakeLimit(const IntakeLimit&) = delete;  // last_ points into buckets_
+  IntakeLimit& operator=(const IntakeLimit&) = delete;
 
   // True (and one token taken) when `sender` may introduce one more member now.
   bool allow(Micros now, std::string_view sender, bool push_pull);
@@ -42,6 +44,7 @@ class IntakeLimit {
 
   IntakeRates rates_;
   std::map<std::string, Bucket, std::less<>> buckets_;
+  std::map<std::string, Bucket, std::less<>>::iterator last_ = buckets_.end();  // last asked
 };
 
 }  // namespace shoal::gossip
