@@ -3,7 +3,9 @@
 # clean one passes every check, and each broken one fails exactly the check of the promise it
 # breaks (a duplicate kept after the heal, a lost spec, a false death, a long outage, views
 # that do not converge, an agent whose memory grows, an old version left running after a newer
-# write), with evidence in the report; a known failure the run declares does not fail the run;
+# write, a starved host's instance never moved, a frozen agent's instance left running on its
+# host, a spec not back on a peer restarted blank, a deleted service back), with evidence in
+# the report; a known failure the run declares does not fail the run;
 # and a seed replays the same plan, a [churn] table included.
 # Usage: tests/chaos/checker.sh SOURCE_DIR (ctest runs it: tests/chaos/CMakeLists.txt)
 set -euo pipefail
@@ -28,11 +30,24 @@ failed_checks() {  # VARIANT -> the names of the failed checks, space-separated
 r = json.load(open(sys.argv[1]))
 print(" ".join(k for k, v in r["checks"].items() if not v["pass"]))' "$tmp/$1.json"
 }
-[ "$(verdict clean)" = 0 ] || fail "the clean timeline fails: $(failed_checks clean)"
+for clean in clean host-clean delete-clean; do
+  [ "$(verdict $clean)" = 0 ] || fail "the $clean timeline fails: $(failed_checks $clean)"
+done
+# The clean host-* and delete-* timelines are checked by the checks made for them.
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))["checks"]
+d = json.load(open(sys.argv[2]))["checks"]
+assert [m["moved_after_s"] for m in h["moved_within"]["moves"]] == [3.01, 3.01], h["moved_within"]
+assert h["orphans_stopped"]["bound_s"] == 7.5, h["orphans_stopped"]
+assert h["spec_never_lost"]["wiped_and_listed_again"] == [{"peer": "p2", "listed_again_after_s": 3.0}]
+assert d["delete_stays_deleted"]["stopped_everywhere_after_s"] == 1.51, d' \
+  "$tmp/host-clean.json" "$tmp/delete-clean.json" || fail "the new checks did not look at the clean runs"
 grep -q "<polyline" "$tmp/clean.svg" || fail "the plot has no lines"
 for pair in dup-after-heal:no_duplicates_after_heal spec-lost:spec_never_lost \
             false-dead:no_false_dead long-gap:instances_run diverged:views_converge \
-            leak:memory_flat stale-write:last_write_wins; do
+            leak:memory_flat stale-write:last_write_wins host-not-moved:moved_within \
+            host-orphan-kept:orphans_stopped host-blank-lost:spec_never_lost \
+            delete-resurrected:delete_stays_deleted; do
   variant=${pair%%:*} check=${pair#*:}
   rc=$(verdict "$variant")
   [ "$rc" = 1 ] || fail "$variant: the checker exited $rc, not 1"
