@@ -33,6 +33,17 @@ def check_delete_stays_deleted(run, faults, rounds, truths, heals, service):
                 relisted.append({"t": s["t"], "peer": p})
             if t >= start:
                 listed_late.append({"t": s["t"], "peer": p})
+    # Whether the tombstone was collected before the heal (its grave did the refusing): each
+    # peer's most graves and refusals of an expired version (refused_expired) over the run.
+    graves = {}
+    for t, r in rounds:
+        for p, s in r.items():
+            st = s.get("status", {}).get("state_stats", {}) if s["ok"] else {}
+            g = graves.setdefault(p, {"graves": 0, "refused_expired": 0, "graves_from": None})
+            if st.get("graves") and g["graves_from"] is None:
+                g["graves_from"] = s["t"]
+            for k in ("graves", "refused_expired"):
+                g[k] = max(g[k], st.get(k, 0))
     running_late = []
     for x in truths:
         if x["t"] < d["t"]:
@@ -46,7 +57,7 @@ def check_delete_stays_deleted(run, faults, rounds, truths, heals, service):
     out = {"deleted_at": d["t"], "through": d.get("peer") or "p0", "window_from": round(start, 2),
            "last_listed_at": last_listed, "last_running_at": last_running,
            "relisted": relisted[:MAX_EVIDENCE], "listed_in_window": listed_late[:MAX_EVIDENCE],
-           "running_in_window": running_late[:MAX_EVIDENCE]}
+           "running_in_window": running_late[:MAX_EVIDENCE], "graves": graves}
     base = later[-1] if later else d["t"]
     for key, t in (("unlisted_everywhere_after_s", last_listed), ("stopped_everywhere_after_s", last_running)):
         out[key] = 0.0 if t is None else round(max(0.0, t - base), 2)

@@ -20,6 +20,26 @@ def elsewhere(truth, peer, index):
     return any(index in idx for p, idx in truth["running"].items() if p != peer)
 
 
+def settled_elsewhere(truths, f, index, end, blip=1.0):
+    """(first seen elsewhere, moved): the first time after the fault at which the index runs on
+    another host, and the time from which it runs there to `end` (the fault undone, the run's
+    end), absences of at most `blip` s aside (a handoff between two other hosts). A copy started
+    elsewhere and stopped again (the target refuted its suspicion) has not moved."""
+    first, since, absent = None, None, None
+    for x in truths:
+        if x["t"] <= f["t"] or end is not None and x["t"] > end:
+            continue
+        if elsewhere(x, f["peer"], index):
+            first = x["t"] if first is None else first
+            since = x["t"] if since is None else since
+            absent = None
+        elif since is not None:
+            absent = x["t"] if absent is None else absent
+            if x["t"] - absent > blip:
+                since = None
+    return first, since
+
+
 def undone_at(faults, f):
     """When the fault `f` is undone (its target restarted, thawed, fed), or None."""
     return next((g["t"] for g in faults if g["t"] > f["t"] and g["action"] == MOVERS[f["action"]]
@@ -33,8 +53,8 @@ def held_at(truths, f):
 
 
 def check_moved_within(run, faults, truths, world, until=None):
-    """Every index running on a stopped host runs on another host within max_gap s of the fault,
-    unless the fault ends first or no majority side exists meanwhile (the lone survivors of a
+    """Every index running on a stopped host runs on another host within max_gap s of the fault
+    and stays there while the fault lasts (settled_elsewhere), unless the fault ends first or no majority side exists meanwhile (the lone survivors of a
     minority wait: reconcile.solo_after). `until`: the service's delete (nothing need run after)."""
     max_gap, moves, late, skipped = run["max_gap"], [], [], []
     for f in faults:
@@ -51,9 +71,11 @@ def check_moved_within(run, faults, truths, world, until=None):
                             else "no majority side"})
             continue
         for i in held_at(truths, f):
-            t = next((x["t"] for x in truths if x["t"] > f["t"] and elsewhere(x, f["peer"], i)), None)
+            first, t = settled_elsewhere(truths, f, i, min(x for x in (undone, until, float("inf"))
+                                                           if x is not None))
             m = {"t": f["t"], "action": f["action"], "peer": f["peer"], "index": i,
-                 "moved_after_s": None if t is None else round(t - f["t"], 2)}
+                 "moved_after_s": None if t is None else round(t - f["t"], 2),
+                 "first_seen_elsewhere_after_s": None if first is None else round(first - f["t"], 2)}
             moves.append(m)
             if (t is None or t > deadline) and not (undone is not None and undone <= deadline
                                                     and (t is None or t > undone)):

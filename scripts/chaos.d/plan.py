@@ -15,10 +15,11 @@ import random
 import sys
 import tomllib
 
-# orphan_timeout, tombstone_ttl: seconds, written into every peer's file ("-": the default).
+# orphan_timeout, tombstone_ttl, push_pull_interval: seconds, written into every peer's file
+# ("-": the default).
 DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45,
             "interval": 0.5, "memory_flat": 0, "expect_fail": [], "orphan_timeout": "-",
-            "tombstone_ttl": "-"}
+            "tombstone_ttl": "-", "push_pull_interval": "-"}
 ACTIONS = {"kill", "restart", "stop", "cont", "partition", "oneway", "heal", "loss", "unloss",
            "delay", "cpu", "uncpu", "disk", "undisk", "update", "clock", "unclock", "stopagent",
            "contagent", "delete"}

@@ -15,7 +15,8 @@ Each other variant breaks exactly one promise:
   stale-expected  the same, in a run that declares last_write_wins a known failure
 The host-* timelines (host_faults below: a starved host, a frozen agent, a host killed and
 restarted blank) and the delete-* ones (a delete while a peer is cut off) are clean but for:
-  host-not-moved   the starved p2's instance never runs elsewhere (it still runs on p2)
+  host-not-moved   the starved p2's instance never settles elsewhere (it still runs on p2; a
+                   copy on p1 for one sample at 10 s is stopped again)
   host-orphan-kept the frozen agent's instance is stopped on its host 8 s after the freeze
   host-blank-lost  p2, restarted on an empty data_dir, never lists the service again
   delete-resurrected once healed, the cut-off p1's copy wins: the service is listed and runs again
@@ -104,6 +105,8 @@ def host_faults(variant):
         kept = variant == "host-not-moved"  # the starved copy is the only one until p2 dies
         p0 = [0] + ([2] if t >= (38 if kept else 8) else []) + ([1] if t >= 23 else [])
         p1 = [1] if t < (28 if variant == "host-orphan-kept" else 25) else []
+        if kept and 10 <= t < 10.5:  # a copy started and stopped again: a blip, not a move
+            p1 = [1, 2]
         p2 = [2] if t < (35 if kept else 17) else []
         return {"p0": sorted(p0), "p1": p1, "p2": p2}
     up = lambda p, t: not (p == "p1" and 20.5 <= t < 30) and not (p == "p2" and 35 <= t < 41)
