@@ -19,12 +19,11 @@ if ! python3 -c 'import tomllib' 2>/dev/null; then
 fi
 tmp=$(mktemp -d /tmp/shoal-chaos-checker-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-verdict() {  # VARIANT -> the checker's exit code; the report in $tmp/VARIANT.json
-  python3 "$here/fabricate.py" "$1" >"$tmp/$1.jsonl"
-  local rc=0
-  python3 "$src/scripts/chaos.d/check.py" "$tmp/$1.jsonl" "$tmp/$1.json" "$tmp/$1.svg" 2>/dev/null || rc=$?
-  echo "$rc"
-}
+# Every variant fabricated and checked in one Python process (verdicts.py).
+python3 "$here/verdicts.py" "$src" "$tmp" clean host-clean delete-clean dup-after-heal spec-lost \
+  false-dead long-gap diverged leak stale-write stale-expected host-not-moved host-orphan-kept \
+  host-blank-lost delete-resurrected
+verdict() { cat "$tmp/$1.rc"; }  # VARIANT -> the checker's exit code; its report: $tmp/VARIANT.json
 failed_checks() {  # VARIANT -> the names of the failed checks, space-separated
   python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
@@ -33,15 +32,6 @@ print(" ".join(k for k, v in r["checks"].items() if not v["pass"]))' "$tmp/$1.js
 for clean in clean host-clean delete-clean; do
   [ "$(verdict $clean)" = 0 ] || fail "the $clean timeline fails: $(failed_checks $clean)"
 done
-# The clean host-* and delete-* timelines are checked by the checks made for them.
-python3 -c 'import json, sys
-h = json.load(open(sys.argv[1]))["checks"]
-d = json.load(open(sys.argv[2]))["checks"]
-assert [m["moved_after_s"] for m in h["moved_within"]["moves"]] == [3.01, 3.01], h["moved_within"]
-assert h["orphans_stopped"]["bound_s"] == 7.5, h["orphans_stopped"]
-assert h["spec_never_lost"]["wiped_and_listed_again"] == [{"peer": "p2", "listed_again_after_s": 3.0}]
-assert d["delete_stays_deleted"]["stopped_everywhere_after_s"] == 1.51, d' \
-  "$tmp/host-clean.json" "$tmp/delete-clean.json" || fail "the new checks did not look at the clean runs"
 grep -q "<polyline" "$tmp/clean.svg" || fail "the plot has no lines"
 for pair in dup-after-heal:no_duplicates_after_heal spec-lost:spec_never_lost \
             false-dead:no_false_dead long-gap:instances_run diverged:views_converge \
@@ -55,6 +45,19 @@ for pair in dup-after-heal:no_duplicates_after_heal spec-lost:spec_never_lost \
     fail "$variant: failed checks are '$(failed_checks "$variant")', not '$check'"
   echo "ok: $variant fails $check"
 done
+# The host and delete checks measure the clean runs, and a blip elsewhere is not a move.
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))["checks"]
+d = json.load(open(sys.argv[2]))["checks"]
+assert [m["moved_after_s"] for m in h["moved_within"]["moves"]] == [3.01, 3.01], h["moved_within"]
+assert h["orphans_stopped"]["bound_s"] == 7.5, h["orphans_stopped"]
+assert h["spec_never_lost"]["wiped_and_listed_again"] == [{"peer": "p2", "listed_again_after_s": 3.0}]
+assert d["delete_stays_deleted"]["stopped_everywhere_after_s"] == 1.51, d
+m = json.load(open(sys.argv[3]))["checks"]["moved_within"]["late"]
+assert m == [{"t": 5.0, "action": "cpu", "peer": "p2", "index": 2, "moved_after_s": None,
+              "first_seen_elsewhere_after_s": 5.01}], m' \
+  "$tmp/host-clean.json" "$tmp/delete-clean.json" "$tmp/host-not-moved.json" ||
+  fail "the host and delete checks did not see what the fabricated runs did"
 # The evidence names the duplicate: index 0 on p0 and p1, after heal + 45 s.
 python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))["checks"]["no_duplicates_after_heal"]

@@ -136,7 +136,11 @@ def delete_faults(variant):
     emit(variant, 70, faults, running, listing, lambda p, t: True)
 
 
+def run(variant):
+    if variant.startswith("host-"):
+        return host_faults(variant)
+    return delete_faults(variant) if variant.startswith("delete-") else main(variant)
+
+
 if __name__ == "__main__":
-    v = sys.argv[1] if len(sys.argv) > 1 else "clean"
-    sys.exit(host_faults(v) if v.startswith("host-") else delete_faults(v) if v.startswith("delete-")
-             else main(v))
+    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else "clean"))
