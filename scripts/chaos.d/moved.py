@@ -46,9 +46,11 @@ def undone_at(faults, f):
                  and g["peer"] == f["peer"]), None)
 
 
-def held_at(truths, f):
-    """The indexes running on the fault's target at the last sample before it."""
-    before = [x for x in truths if x["t"] <= f["t"]]
+def held_at(truths, f, lead=1.0):
+    """The indexes running on the fault's target at the last sample `lead` s before it: the
+    harness records a fault once applied (a kill signals every process of the host, again until
+    none is left), so the samples just before its time may already see the host's instances gone."""
+    before = [x for x in truths if x["t"] <= f["t"] - lead]
     return sorted(on(before[-1], f["peer"])) if before else []
 
 
