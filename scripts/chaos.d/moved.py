@@ -49,38 +49,38 @@ def undone_at(faults, f):
 def held_at(truths, f, lead=1.0):
     """The indexes running on the fault's target at the last sample `lead` s before it: the
     harness records a fault once applied (a kill signals every process of the host, again until
-    none is left), so the samples just before its time may already see the host's instances gone."""
+    none is left), so the samples just before its record may already miss the host's instances."""
     before = [x for x in truths if x["t"] <= f["t"] - lead]
     return sorted(on(before[-1], f["peer"])) if before else []
 
 
 def check_moved_within(run, faults, truths, world, until=None):
     """Every index running on a stopped host runs on another host within max_gap s of the fault
-    and stays there while the fault lasts (settled_elsewhere), unless the fault ends first or no majority side exists meanwhile (the lone survivors of a
-    minority wait: reconcile.solo_after). `until`: the service's delete (nothing need run after)."""
+    and stays there while the fault lasts (settled_elsewhere), unless the fault ends first or no
+    majority side exists meanwhile (the lone survivors of a minority wait: reconcile.solo_after).
+    `until`: the service's delete (nothing need run after it)."""
     max_gap, moves, late, skipped = run["max_gap"], [], [], []
     for f in faults:
         if f["action"] not in MOVERS:
             continue
-        deadline = f["t"] + max_gap
-        undone = undone_at(faults, f)
-        end = min(x for x in (deadline, undone, until) if x is not None)
-        window = [x for x in truths if f["t"] < x["t"] <= deadline]
-        if until is not None and until <= deadline or \
-                not all(world.majority(x["t"]) for x in window if x["t"] <= end):
-            skipped.append({"t": f["t"], "action": f["action"], "peer": f["peer"],
-                            "why": "deleted" if until is not None and until <= deadline
-                            else "no majority side"})
+        deadline, undone = f["t"] + max_gap, undone_at(faults, f)
+        ends = [x for x in (undone, until) if x is not None]  # the fault over, or nothing wanted
+        over = min(ends) if ends else None
+        why = "deleted" if until is not None and until <= deadline else None
+        if why is None and not all(world.majority(x["t"]) for x in truths
+                                   if f["t"] < x["t"] <= min([deadline] + ends)):
+            why = "no majority side"
+        if why:
+            skipped.append({"t": f["t"], "action": f["action"], "peer": f["peer"], "why": why})
             continue
         for i in held_at(truths, f):
-            first, t = settled_elsewhere(truths, f, i, min(x for x in (undone, until, float("inf"))
-                                                           if x is not None))
+            first, t = settled_elsewhere(truths, f, i, over)
             m = {"t": f["t"], "action": f["action"], "peer": f["peer"], "index": i,
                  "moved_after_s": None if t is None else round(t - f["t"], 2),
                  "first_seen_elsewhere_after_s": None if first is None else round(first - f["t"], 2)}
             moves.append(m)
-            if (t is None or t > deadline) and not (undone is not None and undone <= deadline
-                                                    and (t is None or t > undone)):
+            thawed_first = undone is not None and undone <= deadline and (t is None or t > undone)
+            if (t is None or t > deadline) and not thawed_first:
                 late.append(m)
     return {"pass": not late, "max_gap_s": max_gap, "moves": moves[:3 * MAX_EVIDENCE],
             "late": late[:MAX_EVIDENCE], "not_applicable": skipped[:MAX_EVIDENCE]}
