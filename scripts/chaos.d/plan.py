@@ -15,13 +15,18 @@ import random
 import sys
 import tomllib
 
+# orphan_timeout, tombstone_ttl, push_pull_interval: seconds, written into every peer's file
+# ("-": the default).
 DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45,
-            "interval": 0.5, "memory_flat": 0, "expect_fail": []}
+            "interval": 0.5, "memory_flat": 0, "expect_fail": [], "orphan_timeout": "-",
+            "tombstone_ttl": "-", "push_pull_interval": "-"}
 ACTIONS = {"kill", "restart", "stop", "cont", "partition", "oneway", "heal", "loss", "unloss",
-           "delay", "cpu", "uncpu", "disk", "undisk", "update", "clock", "unclock"}
+           "delay", "cpu", "uncpu", "disk", "undisk", "update", "clock", "unclock", "stopagent",
+           "contagent", "delete"}
 TARGETED = {"kill", "restart", "stop", "cont", "partition", "oneway", "cpu", "uncpu", "disk",
-            "undisk", "clock", "unclock"}
-# `update` (a new version of the service) goes through p0, or through its `target` when it has one.
+            "undisk", "clock", "unclock", "stopagent", "contagent"}
+# `update` (a new version of the service) and `delete` (of the service) go through p0, or
+# through their `target` when they have one.
 
 
 def load(path):
@@ -43,7 +48,12 @@ def pick_time(rng, at):
 
 def pick_target(rng, target, names, down, hit):
     """`any`: a peer the seed picks among those not down; `other`: the same, but none that an
-    earlier fault targeted; `same`: the previous fault's target."""
+    earlier fault targeted; `same`: the previous fault's target; `down`: one of those killed
+    and not restarted yet."""
+    if target == "down":
+        if not down:
+            raise ValueError("target = \"down\" with no peer killed")
+        return rng.choice(sorted(down))
     if target == "same":
         if not hit:
             raise ValueError("target = \"same\" with no earlier targeted fault")
@@ -97,7 +107,7 @@ def plan(sc, seed):
     steps, down, hit = [], set(), []
     for t, _, f in faults:
         action, args = f["action"], ["-"]  # "-": no peer
-        if action in TARGETED or (action == "update" and "target" in f):
+        if action in TARGETED or (action in ("update", "delete") and "target" in f):
             target = pick_target(rng, f.get("target", "any"), names, down, hit)
             hit.append(target)
             args = [target]
@@ -113,6 +123,8 @@ def plan(sc, seed):
             args.append(str(f.get("percent", 5)))
         if action == "clock":
             args.append(str(int(f.get("ms", 60000))))
+        if action == "restart" and f.get("blank"):
+            args.append("blank")  # restarted on an empty data_dir: its disk lost
         steps.append((t, action, args))
     return names, steps
 

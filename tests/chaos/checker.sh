@@ -3,7 +3,9 @@
 # clean one passes every check, and each broken one fails exactly the check of the promise it
 # breaks (a duplicate kept after the heal, a lost spec, a false death, a long outage, views
 # that do not converge, an agent whose memory grows, an old version left running after a newer
-# write), with evidence in the report; a known failure the run declares does not fail the run;
+# write, a starved host's instance never moved, a frozen agent's instance left running on its
+# host, a spec not back on a peer restarted blank, a deleted service back), with evidence in
+# the report; a known failure the run declares does not fail the run;
 # and a seed replays the same plan, a [churn] table included.
 # Usage: tests/chaos/checker.sh SOURCE_DIR (ctest runs it: tests/chaos/CMakeLists.txt)
 set -euo pipefail
@@ -17,22 +19,25 @@ if ! python3 -c 'import tomllib' 2>/dev/null; then
 fi
 tmp=$(mktemp -d /tmp/shoal-chaos-checker-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-verdict() {  # VARIANT -> the checker's exit code; the report in $tmp/VARIANT.json
-  python3 "$here/fabricate.py" "$1" >"$tmp/$1.jsonl"
-  local rc=0
-  python3 "$src/scripts/chaos.d/check.py" "$tmp/$1.jsonl" "$tmp/$1.json" "$tmp/$1.svg" 2>/dev/null || rc=$?
-  echo "$rc"
-}
+# Every variant fabricated and checked in one Python process (verdicts.py).
+python3 "$here/verdicts.py" "$src" "$tmp" clean host-clean delete-clean dup-after-heal spec-lost \
+  false-dead long-gap diverged leak stale-write stale-expected host-not-moved host-orphan-kept \
+  host-blank-lost delete-resurrected
+verdict() { cat "$tmp/$1.rc"; }  # VARIANT -> the checker's exit code; its report: $tmp/VARIANT.json
 failed_checks() {  # VARIANT -> the names of the failed checks, space-separated
   python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
 print(" ".join(k for k, v in r["checks"].items() if not v["pass"]))' "$tmp/$1.json"
 }
-[ "$(verdict clean)" = 0 ] || fail "the clean timeline fails: $(failed_checks clean)"
+for clean in clean host-clean delete-clean; do
+  [ "$(verdict $clean)" = 0 ] || fail "the $clean timeline fails: $(failed_checks $clean)"
+done
 grep -q "<polyline" "$tmp/clean.svg" || fail "the plot has no lines"
 for pair in dup-after-heal:no_duplicates_after_heal spec-lost:spec_never_lost \
             false-dead:no_false_dead long-gap:instances_run diverged:views_converge \
-            leak:memory_flat stale-write:last_write_wins; do
+            leak:memory_flat stale-write:last_write_wins host-not-moved:moved_within \
+            host-orphan-kept:orphans_stopped host-blank-lost:spec_never_lost \
+            delete-resurrected:delete_stays_deleted; do
   variant=${pair%%:*} check=${pair#*:}
   rc=$(verdict "$variant")
   [ "$rc" = 1 ] || fail "$variant: the checker exited $rc, not 1"
@@ -40,6 +45,19 @@ for pair in dup-after-heal:no_duplicates_after_heal spec-lost:spec_never_lost \
     fail "$variant: failed checks are '$(failed_checks "$variant")', not '$check'"
   echo "ok: $variant fails $check"
 done
+# The host and delete checks measure the clean runs, and a blip elsewhere is not a move.
+python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))["checks"]
+d = json.load(open(sys.argv[2]))["checks"]
+assert [m["moved_after_s"] for m in h["moved_within"]["moves"]] == [3.01, 3.01], h["moved_within"]
+assert h["orphans_stopped"]["bound_s"] == 7.5, h["orphans_stopped"]
+assert h["spec_never_lost"]["wiped_and_listed_again"] == [{"peer": "p2", "listed_again_after_s": 3.0}]
+assert d["delete_stays_deleted"]["stopped_everywhere_after_s"] == 1.51, d
+m = json.load(open(sys.argv[3]))["checks"]["moved_within"]["late"]
+assert m == [{"t": 5.0, "action": "cpu", "peer": "p2", "index": 2, "moved_after_s": None,
+              "first_seen_elsewhere_after_s": 5.01}], m' \
+  "$tmp/host-clean.json" "$tmp/delete-clean.json" "$tmp/host-not-moved.json" ||
+  fail "the host and delete checks did not see what the fabricated runs did"
 # The evidence names the duplicate: index 0 on p0 and p1, after heal + 45 s.
 python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))["checks"]["no_duplicates_after_heal"]

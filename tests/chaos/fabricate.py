@@ -13,6 +13,13 @@ Each other variant breaks exactly one promise:
   leak            p1's agent grows by 4 MiB of heap over the run
   stale-write     index 2 still runs the version of before the update at the end
   stale-expected  the same, in a run that declares last_write_wins a known failure
+The host-* timelines (host_faults below: a starved host, a frozen agent, a host killed and
+restarted blank) and the delete-* ones (a delete while a peer is cut off) are clean but for:
+  host-not-moved   the starved p2's instance never settles elsewhere (it still runs on p2; a
+                   copy on p1 for one sample at 10 s is stopped again)
+  host-orphan-kept the frozen agent's instance is stopped on its host 8 s after the freeze
+  host-blank-lost  p2, restarted on an empty data_dir, never lists the service again
+  delete-resurrected once healed, the cut-off p1's copy wins: the service is listed and runs again
 Usage: fabricate.py VARIANT > timeline.jsonl
 """
 import json
@@ -66,5 +73,74 @@ def main(variant):
     return 0
 
 
+def emit(variant, duration, faults, running, listing, up, extra=None):
+    """A 3-peer, 3-instance run: running(t) -> {peer: [index]}, listing(p, t) -> whether p lists
+    the service, up(p, t) -> whether p answers (the others see a peer that does not as dead)."""
+    line(dict({"kind": "run", "t": T0, "scenario": "fabricated-" + variant, "file": "-", "seed": 1,
+               "peers": 3, "replicas": 3, "duration": duration, "max_gap": 8, "dup_grace": 45,
+               "interval": 0.5, "memory_flat": 0, "serf": 0, "expect_fail": "-", "commit": "test",
+               "host": "test", "cpus": 1, "stop_grace": 1}, **(extra or {})))
+    for t, action, peer, arg in faults:
+        line({"kind": "fault", "t": T0 + t, "action": action, "peer": peer, "arg": arg, "note": ""})
+    for k in range(int(duration * 2) + 1):
+        t = k * 0.5
+        for p in PEERS:
+            if not up(p, t):
+                line({"kind": "sample", "t": T0 + t, "peer": p, "ok": False, "error": "timed out"})
+                continue
+            ms = [{"name": q, "state": "alive" if up(q, t) else "dead"} for q in PEERS]
+            ps = [{"service": "chaos", "index": i, "peer": f"p{i}", "state": "running"} for i in range(3)]
+            line({"kind": "sample", "t": T0 + t, "peer": p, "ok": True,
+                  "status": {"view_hash": "00ff00ff00ff00ff"}, "members": ms, "ps": ps,
+                  "services": [{"name": "chaos"}] if listing(p, t) else []})
+        line({"kind": "truth", "t": T0 + t + 0.01, "running": running(t)})
+
+
+def host_faults(variant):
+    """p2 starved (cpu) 5-15 s: index 2 also runs on p0 from 8 s, p2's copy is stopped at 17 s.
+    p1's agent frozen 20-30 s: index 1 runs on p0 from 23 s, p1's copy is stopped at 25 s
+    (orphan_timeout 4 s: the bound is 7.5 s). p2, running nothing, killed at 35 s and restarted
+    on an empty data_dir at 40 s, answers from 41 s and lists the service from 43 s."""
+    def running(t):
+        kept = variant == "host-not-moved"  # the starved copy is the only one until p2 dies
+        p0 = [0] + ([2] if t >= (38 if kept else 8) else []) + ([1] if t >= 23 else [])
+        p1 = [1] if t < (28 if variant == "host-orphan-kept" else 25) else []
+        if kept and 10 <= t < 10.5:  # a copy started and stopped again: a blip, not a move
+            p1 = [1, 2]
+        p2 = [2] if t < (35 if kept else 17) else []
+        return {"p0": sorted(p0), "p1": p1, "p2": p2}
+    up = lambda p, t: not (p == "p1" and 20.5 <= t < 30) and not (p == "p2" and 35 <= t < 41)
+    listing = lambda p, t: not (p == "p2" and t >= 40 and (t < 43 or variant == "host-blank-lost"))
+    faults = [(0.0, "apply", "p0", ""), (5.0, "cpu", "p2", "1"), (15.0, "uncpu", "p2", ""),
+              (20.0, "stopagent", "p1", ""), (30.0, "contagent", "p1", ""), (35.0, "kill", "p2", ""),
+              (40.0, "restart", "p2", "blank")]
+    emit(variant, 90, faults, running, listing, up, {"orphan_timeout": "4"})
+
+
+def delete_faults(variant):
+    """p1 cut off at 5 s; the service deleted through p0 at 8 s (p0 and p2 stop listing it and
+    their instances at 8.5 s); p1, which runs every index alone from 7 s, is healed at 20 s and
+    takes the delete at 21 s (its instances gone at 22 s)."""
+    resurrect = variant == "delete-resurrected"
+    def running(t):
+        if t < 8.5:
+            return {"p0": [0], "p1": [0, 1, 2] if t >= 7 else [1], "p2": [2]}
+        kept = t < 22 or resurrect
+        return {"p0": [], "p1": [0, 1, 2] if kept else [], "p2": []}
+    def listing(p, t):
+        if t < 8.5 or resurrect and t >= 21:
+            return True
+        return p == "p1" and t < 21
+    faults = [(0.0, "apply", "p0", ""), (5.0, "partition", "p1", ""), (8.0, "delete", "p0", ""),
+              (20.0, "heal", "", "")]
+    emit(variant, 70, faults, running, listing, lambda p, t: True)
+
+
+def run(variant):
+    if variant.startswith("host-"):
+        return host_faults(variant)
+    return delete_faults(variant) if variant.startswith("delete-") else main(variant)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "clean"))
+    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else "clean"))
