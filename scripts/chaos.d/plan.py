@@ -16,10 +16,11 @@ import sys
 import tomllib
 
 # orphan_timeout, tombstone_ttl, push_pull_interval: seconds, written into every peer's file
-# ("-": the default).
+# ("-": the default). health = "exec": the service gets an exec health check (1 s interval,
+# 500 ms timeout, 2 retries) and sheds a peer at its first failure (reschedule, no delay).
 DEFAULTS = {"peers": 3, "replicas": 3, "duration": 30, "max_gap": 10, "dup_grace": 45,
             "interval": 0.5, "memory_flat": 0, "expect_fail": [], "orphan_timeout": "-",
-            "tombstone_ttl": "-", "push_pull_interval": "-"}
+            "tombstone_ttl": "-", "push_pull_interval": "-", "health": "-"}
 ACTIONS = {"kill", "restart", "stop", "cont", "partition", "oneway", "heal", "loss", "unloss",
            "delay", "cpu", "uncpu", "disk", "undisk", "update", "clock", "unclock", "stopagent",
            "contagent", "delete"}
