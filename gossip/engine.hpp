@@ -249,9 +249,10 @@ class Engine {
   // we hold at that address with an incarnation at least as new) returns after one name
   // lookup, without copying or parsing anything.
   // `sender` (the host a packet came from; empty for our own calls) is held to the intake
-  // limit when the message would add a member; `push_pull` picks the bucket.
+  // limit when the message would add a member; `push_pull` picks the bucket. A member new to us
+  // is re-gossiped unless `relay_new` is false (the records of our own join's push-pull).
   void alive_node(Clock now, const wire::AliveView& m, Outbox& out, std::string_view sender = {},
-                  bool push_pull = false);
+                  bool push_pull = false, bool relay_new = true);
   void suspect_node(Clock now, const wire::Suspect& m, Outbox& out);
   void dead_node(Clock now, const wire::Dead& m, Outbox& out);
   void refute(std::uint64_t seen, bool accused, Outbox& out);
@@ -280,6 +281,8 @@ class Engine {
   void push_pull_to(const Address& to, bool join, Outbox& out);
   void start_reconnect(Clock now, std::uint32_t slot, Outbox& out);
   void note_delta_queue(Clock now);
+  void note_member_queue(Clock now);
+  void join_catch_up(Clock now);
   void send_oversized(Clock now, Outbox& out);
   // Piggybacked updates for `room` bytes: membership and state each get their reserved share.
   // Adds them to `packet`; returns how many.
@@ -425,6 +428,14 @@ class Engine {
   bool deltas_queued_ = false;
   Micros next_state_sync_ = kNever;
   Micros last_state_sync_ = kNever;  // kNever: none yet
+  // Member repair after a backlog: a join storm outruns the gossip budget, so some member misses
+  // some joins. When our member queue drains after holding more than a gossip round carries,
+  // one push-pull with a random member soon (at most once per scaled push-pull interval).
+  bool members_backlogged_ = false;
+  Micros last_member_repair_ = kNever;  // kNever: none yet
+  // A catch-up after our join (join_catch_up): armed at most once a join.
+  Micros joined_at_ = kNever;
+  bool catch_up_armed_ = false;
   ReplyLimiter reply_limiter_;
   Stats stats_;
   IntakeLimit intake_;  // new members per sender (intake_limit.hpp)

@@ -98,13 +98,16 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
   } else if (state_reply) {
     send_reply(from, wire::encode(wire::StateSync{std::move(*state_reply)}), out);
   }
+  // The reply to our join teaches us the whole cluster: members the cluster already knows, so
+  // re-gossiping them would spend every peer's gossip on old news (a join storm's main volume).
+  const bool relay_new = !(m.reply && !joined_);
   for (const auto& r : records) {
     const wire::AliveView alive{r.name, r.host, r.port, r.incarnation, r.meta};
     switch (r.state) {
       case MemberState::alive:
         // Most records of a push-pull are members we already hold: alive_node drops those
         // after one name lookup.
-        alive_node(now, alive, out, from.host, true);
+        alive_node(now, alive, out, from.host, true, relay_new);
         break;
       case MemberState::suspect:
       case MemberState::dead:
@@ -112,7 +115,7 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
         // A suspect we never heard of is taken in (then suspected); an unknown dead one is not.
         if (find_slot(r.name) == kNoSlot) {
           if (r.state == MemberState::dead) break;
-          alive_node(now, alive, out, from.host, true);
+          alive_node(now, alive, out, from.host, true, relay_new);
         }
         suspect_node(now, wire::Suspect{std::string(r.name), r.incarnation, self_.name}, out);
         break;
@@ -130,16 +133,21 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
       // Peers that joined at about the same time may have missed each other's announcements:
       // one early catch-up push-pull instead of waiting a whole push_pull_interval. Only in a
       // cluster small enough that push-pulls are not yet scaled down (push_pull_scale): in a
-      // large one every member re-gossips each join many times over, and a whole exchange
-      // costs O(members) on both sides. There, the first periodic push-pull is rescheduled as
-      // start_timers did, with the interval scaled to the membership the join taught us.
+      // large one a whole exchange costs O(members) on both sides, and a join storm's misses
+      // are repaired when the storm has passed (note_member_queue). There, the first periodic
+      // push-pull is rescheduled as start_timers did, with the interval scaled to the
+      // membership the join taught us.
+      joined_at_ = now.mono;
+      catch_up_armed_ = false;
       const Micros gap = push_pull_scale(cfg_.push_pull_interval, live_count());
-      if (gap == cfg_.push_pull_interval)
+      if (gap == cfg_.push_pull_interval) {
+        catch_up_armed_ = true;
         next_push_pull_ = std::min(next_push_pull_,
                                    now.mono + rng_.between(cfg_.probe_interval,
                                                            5 * cfg_.probe_interval));
-      else
+      } else {
         next_push_pull_ = now.mono + gap + rng_.between(0, gap - 1);
+      }
       Event e;
       e.kind = EventKind::join_succeeded;
       e.addr = from;
@@ -150,7 +158,7 @@ void Engine::on_push_pull(Clock now, const Address& from, const wire::PushPullVi
 }
 
 void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out,
-                        std::string_view sender, bool push_pull) {
+                        std::string_view sender, bool push_pull, bool relay_new) {
   if (a.meta.size() > cfg_.max_meta_bytes) {
     ++stats_.meta_too_large;
     return;
@@ -190,7 +198,8 @@ void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out,
     probe_order_.push_back(n);
     const std::size_t pos = probe_index_ + rng_.below(probe_order_.size() - probe_index_);
     std::swap(probe_order_[pos], probe_order_.back());
-    push_alive(n, a.incarnation);
+    if (relay_new) push_alive(n, a.incarnation);
+    if (!push_pull) join_catch_up(now);
     emit(out, EventKind::member_joined, n);
     return;
   }
@@ -222,6 +231,17 @@ void Engine::alive_node(Clock now, const wire::AliveView& a, Outbox& out,
   if (old == MemberState::dead || old == MemberState::left) emit(out, EventKind::member_joined, i);
   else if (old == MemberState::suspect) emit(out, EventKind::member_alive, i);
   else if (updated) emit(out, EventKind::member_updated, i);
+}
+
+void Engine::join_catch_up(Clock now) {
+  // A member new to us by gossip within 5 probe intervals of our join: others were joining
+  // meanwhile, and what they announced before they knew of us may have missed us (a larger
+  // cluster has no early catch-up). One push-pull once their announcements have spread.
+  if (joined_at_ == kNever || catch_up_armed_ || now.mono - joined_at_ > 5 * cfg_.probe_interval)
+    return;
+  catch_up_armed_ = true;
+  next_push_pull_ = std::min(next_push_pull_, now.mono + rng_.between(5 * cfg_.probe_interval,
+                                                                      10 * cfg_.probe_interval));
 }
 
 void Engine::suspect_node(Clock now, const wire::Suspect& s, Outbox& out) {

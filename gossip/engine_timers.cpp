@@ -308,6 +308,22 @@ void Engine::gossip_round(Clock now, Outbox& out) {
       break;
     send_raw(to, Channel::udp, packet.finish(), out);
   }
+  note_member_queue(now);
+}
+
+void Engine::note_member_queue(Clock now) {
+  // About 19 alive records fit a packet: more than a round's packets carry is a backlog.
+  const std::size_t round = static_cast<std::size_t>(cfg_.gossip_nodes) * 19;
+  if (broadcasts_.size() > round) {
+    members_backlogged_ = true;
+    return;
+  }
+  if (!members_backlogged_ || broadcasts_.size() > 0 || leaving_) return;
+  members_backlogged_ = false;
+  const Micros gap = push_pull_scale(cfg_.push_pull_interval, live_count());
+  if (last_member_repair_ != kNever && now.mono - last_member_repair_ < gap) return;
+  last_member_repair_ = now.mono;
+  next_push_pull_ = std::min(next_push_pull_, now.mono + rng_.between(0, cfg_.probe_interval));
 }
 
 void Engine::push_pull_to(const Address& to, bool join, Outbox& out) {

@@ -1,6 +1,8 @@
 // What a join costs: one seed first (its answer is the whole membership; every further seed's
 // would be the same again), every seed on a retry; the early catch-up push-pull only while the
-// cluster is small enough that push-pulls are not scaled down.
+// cluster is small enough that push-pulls are not scaled down, or when others joined meanwhile;
+// what the answer taught is not gossiped again; a join storm's misses repaired by one
+// push-pull once it has passed.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -47,10 +49,22 @@ Bytes seed_reply(int n) {
   return wire::encode(pp);
 }
 
-// Joins a fresh engine through seeds 10.0.0.1-3, answers from the first as a cluster of `n`,
-// then ticks for `span`: the times (from the answer) of the push-pulls it starts.
-std::vector<Micros> push_pulls_after_join(int n, Micros span) {
-  Engine e(Identity{"joiner", addr(200), 1, {}}, lan(), 7);
+// The names of the alive messages `out` sent (piggybacked or alone, over UDP).
+std::multiset<std::string> alives_sent(const Outbox& out) {
+  std::multiset<std::string> names;
+  std::vector<wire::Message> msgs;
+  for (const auto& d : out.sends) {
+    if (d.channel != Channel::udp || !wire::decode(d.bytes, msgs)) continue;
+    for (const auto& m : msgs)
+      if (const auto* a = std::get_if<wire::Alive>(&m)) names.insert(a->name);
+  }
+  return names;
+}
+
+Engine fresh_joiner() { return Engine(Identity{"joiner", addr(200), 1, {}}, lan(), 7); }
+
+// Joins `e` through seeds 10.0.0.1-3, the first answering as a cluster of `n`.
+void join_cluster(Engine& e, int n) {
   Outbox out;
   const std::vector<Address> seeds{addr(1), addr(2), addr(3)};
   e.join(Clock{0, kWall}, seeds, out);
@@ -58,21 +72,41 @@ std::vector<Micros> push_pulls_after_join(int n, Micros span) {
   out.clear();
   e.handle_packet(Clock{50 * kMillis, kWall}, addr(1), Channel::stream, seed_reply(n), out);
   REQUIRE(e.joined());
+}
+
+// Ticks `e` every 100 ms over [from, from + span]: the times (from `from`) of the push-pulls it
+// starts to a live member. Retries of unseen seeds and reconnects to dead members (these fake
+// members never answer a ping) are not counted.
+std::vector<Micros> push_pulls_over(Engine& e, Micros from, Micros span) {
   std::vector<Micros> at;
-  for (Micros t = 50 * kMillis; t <= 50 * kMillis + span; t += 100 * kMillis) {
+  Outbox out;
+  for (Micros t = from; t <= from + span; t += 100 * kMillis) {
     out.clear();
     e.handle_tick(Clock{t, kWall + t}, out);
-    // Periodic and catch-up push-pulls go to a live member; retries of unseen seeds and
-    // reconnects to dead members (these fake members never answer a ping) are not counted.
     for (const auto& to : push_pulls(out)) {
       bool live = false;
       for (const auto& [name, m] : e.members())
         if (m.addr == to && (m.state == MemberState::alive || m.state == MemberState::suspect))
           live = true;
-      if (live) at.push_back(t - 50 * kMillis);
+      if (live) at.push_back(t - from);
     }
   }
   return at;
+}
+
+std::vector<Micros> push_pulls_after_join(int n, Micros span) {
+  Engine e = fresh_joiner();
+  join_cluster(e, n);
+  return push_pulls_over(e, 50 * kMillis, span);
+}
+
+// `count` members new to `e` (q1..qN at 10.0.1.x), gossiped one by one by member p1.
+void gossip_new_members(Engine& e, Micros t, int count) {
+  Outbox out;
+  for (int i = 1; i <= count; ++i) {
+    wire::Alive a{"q" + std::to_string(i), Address{"10.0.1." + std::to_string(i), 7950}, 1, {}};
+    e.handle_packet(Clock{t, kWall + t}, addr(1), Channel::udp, wire::encode(a), out);
+  }
 }
 
 }  // namespace
@@ -112,4 +146,93 @@ TEST_CASE("join: a catch-up push-pull soon in a small cluster, none in a large o
   REQUIRE(!large.empty());
   CHECK(large[0] >= gap);
   CHECK(large[0] < 2 * gap + 1 * kSeconds);
+}
+
+TEST_CASE("join: what the seed's answer taught is not gossiped again, what gossip teaches is") {
+  Engine e = fresh_joiner();
+  join_cluster(e, 40);
+  Outbox out;
+  std::multiset<std::string> sent;
+  for (Micros t = 100 * kMillis; t <= 3 * kSeconds; t += 100 * kMillis) {
+    out.clear();
+    e.handle_tick(Clock{t, kWall + t}, out);
+    for (const auto& n : alives_sent(out)) sent.insert(n);
+  }
+  // The 40 members of the answer are old news to the cluster: none is announced again.
+  for (int i = 1; i <= 40; ++i) CHECK(sent.count("p" + std::to_string(i)) == 0);
+  // A member new to the cluster, heard by gossip, is passed on.
+  gossip_new_members(e, 3 * kSeconds, 1);
+  sent.clear();
+  for (Micros t = 3 * kSeconds; t <= 6 * kSeconds; t += 100 * kMillis) {
+    out.clear();
+    e.handle_tick(Clock{t, kWall + t}, out);
+    for (const auto& n : alives_sent(out)) sent.insert(n);
+  }
+  CHECK(sent.count("q1") > 0);
+}
+
+TEST_CASE("join: the seed announces the joiner its join request taught it") {
+  Engine seed(Identity{"p1", addr(1), 1, {}}, lan(), 5);
+  Outbox out;
+  seed.join(Clock{0, kWall}, {}, out);
+  wire::PushPull request;
+  request.join = true;
+  wire::MemberRecord joiner;
+  joiner.name = "joiner";
+  joiner.addr = addr(200);
+  joiner.incarnation = 1;
+  request.members.push_back(joiner);
+  out.clear();
+  seed.handle_packet(Clock{kMillis, kWall}, addr(200), Channel::stream, wire::encode(request), out);
+  std::multiset<std::string> sent;
+  for (Micros t = 100 * kMillis; t <= 2 * kSeconds; t += 100 * kMillis) {
+    out.clear();
+    seed.handle_tick(Clock{t, kWall + t}, out);
+    for (const auto& n : alives_sent(out)) sent.insert(n);
+  }
+  CHECK(sent.count("joiner") > 0);
+}
+
+TEST_CASE("join: a member new by gossip soon after the join brings one catch-up push-pull") {
+  const Config cfg = lan();
+  const Micros gap = push_pull_scale(cfg.push_pull_interval, 201);
+  const Micros window = 5 * cfg.probe_interval;
+  SECTION("another joiner heard within the window") {
+    Engine e = fresh_joiner();
+    join_cluster(e, 200);
+    gossip_new_members(e, kSeconds, 1);
+    auto at = push_pulls_over(e, kSeconds, gap - 2 * kSeconds);
+    REQUIRE(at.size() == 1);
+    CHECK(at[0] >= 5 * cfg.probe_interval);
+    CHECK(at[0] <= 10 * cfg.probe_interval);
+  }
+  SECTION("heard after the window: nothing before the scaled interval") {
+    Engine e = fresh_joiner();
+    join_cluster(e, 200);
+    REQUIRE(push_pulls_over(e, 100 * kMillis, window + kSeconds).empty());
+    gossip_new_members(e, window + 2 * kSeconds, 1);
+    CHECK(push_pulls_over(e, window + 2 * kSeconds, gap - window - 4 * kSeconds).empty());
+  }
+}
+
+TEST_CASE("join storm: a member backlog, once drained, brings one push-pull soon") {
+  const Config cfg = lan();
+  const Micros gap = push_pull_scale(cfg.push_pull_interval, 201);
+  // Past the join's catch-up window (5 probe intervals), so only the backlog can bring one.
+  const Micros quiet = 10 * kSeconds;
+  Engine e = fresh_joiner();
+  join_cluster(e, 200);
+  REQUIRE(push_pulls_over(e, 100 * kMillis, quiet - 200 * kMillis).empty());
+  SECTION("a backlog: more new members than a gossip round carries") {
+    gossip_new_members(e, quiet, 100);
+    auto at = push_pulls_over(e, quiet, gap - quiet - kSeconds);
+    // The 100 are sent 12 times each, 57 a round (3 packets of 19): drained within ~5 s, then
+    // a push-pull within a probe interval; the next one only a scaled interval later.
+    REQUIRE(at.size() == 1);
+    CHECK(at[0] <= 8 * kSeconds);
+  }
+  SECTION("no backlog: nothing before the scaled interval") {
+    gossip_new_members(e, quiet, 10);
+    CHECK(push_pulls_over(e, quiet, gap - quiet - kSeconds).empty());
+  }
 }
