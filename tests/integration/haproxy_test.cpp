@@ -155,14 +155,16 @@ std::multiset<std::string> serving(Haproxy& h) {
   return out;
 }
 
-// The service `web` of the process-driver tests: 3 replicas of kServer, in p0's folder.
+// The service `web` of the process-driver tests: 3 replicas of kServer, in p0's folder. Debian's
+// python3 by path (a version manager's shim on PATH adds ~0.3 s to each start). The first probe
+// runs at the start, so every check here allows 3 failures: a server gets 1 s to listen.
 void define_web(Cluster& c, const std::vector<std::string>& addr) {
   std::ofstream(c.root() + "/server.py") << kServer;
   std::ofstream(c.peer(0).dir + "/services/web.toml")
-      << "[service.web]\ncommand = [\"python3\", \"" << c.root() << "/server.py\", \"" << addr[0]
+      << "[service.web]\ncommand = [\"/usr/bin/python3\", \"" << c.root() << "/server.py\", \"" << addr[0]
       << "\", \"" << addr[1] << "\", \"" << addr[2] << "\"]\nreplicas = 3\n"
       << "ports = { http = 8000 }\n"
-      << "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
+      << "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 3 }\n";
 }
 
 // 3 peers on 127.0.0.11..13 with their DNS (nameservers[i]), ready.
@@ -371,7 +373,7 @@ TEST_CASE("haproxy: the same with the docker driver on Podman: a host and its co
          "command = [\"/bin/sh\", \"-c\", \"/bin/busybox mkdir -p /www && echo $SHOAL_PEER "
          "$SHOAL_INDEX > /www/index.html && exec /bin/busybox httpd -f -p 8080 -h /www\"]\n"
          "replicas = 3\nports = { http = 8080 }\nstop_grace = \"1s\"\n"
-         "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 1 }\n";
+         "health = { tcp = \"http\", interval = \"500ms\", timeout = \"400ms\", retries = 3 }\n";
   host_dies_and_returns(
       c, addr, nameservers,
       [&](int i) {
@@ -438,7 +440,7 @@ void define_versioned(Cluster& c, int version) {
       << version
       << ")) > /www/index.html && exec /bin/busybox httpd -f -p 8080 -h /www\"]\n"
          "replicas = 4\nports = { http = 8080 }\nstop_grace = \"1s\"\n"
-         "health = { tcp = \"http\", interval = \"300ms\", timeout = \"250ms\", retries = 1 }\n"
+         "health = { tcp = \"http\", interval = \"300ms\", timeout = \"250ms\", retries = 3 }\n"
          "update = { parallelism = 2, order = \"start-first\", min_healthy_time = \"500ms\" }\n";
 }
 
