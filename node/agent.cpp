@@ -199,7 +199,10 @@ class Agent {
   // After every engine call: send, log events, persist the incarnation, re-arm the timer.
   void flush(gossip::Outbox& out) {
     for (auto& d : out.sends) transport_.send(d);
-    for (const auto& e : out.events) log_event(e);
+    for (const auto& e : out.events) {
+      peer_.observe(e);
+      log_event(e);
+    }
     memory_.save_incarnation(gossip_.incarnation());
     arm();
   }
