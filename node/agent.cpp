@@ -199,7 +199,11 @@ class Agent {
   // After every engine call: send, log events, persist the incarnation, re-arm the timer.
   void flush(gossip::Outbox& out) {
     for (auto& d : out.sends) transport_.send(d);
-    for (const auto& e : out.events) log_event(e);
+    for (const auto& e : out.events) {
+      peer_.observe(e);
+      if (e.kind == gossip::EventKind::self_refuted) refuted_before_seq_ = local_.submitted() + 1;
+      log_event(e);
+    }
     memory_.save_incarnation(gossip_.incarnation());
     arm();
   }
@@ -358,7 +362,12 @@ class Agent {
       events_api_.maybe_changed();
       local_.set_status(std::move(r.status));
       catalog_.maybe_changed();
-      if (!departure_.leaving() && peer_.publish_status(clock_now(), local_.status())) state_dirty_ = true;
+      // After a refutation the status is written again (node/peer/peer.hpp), so only from a
+      // step handed over since: one taken before (maybe before a stall) may list instances
+      // stopped meanwhile.
+      const bool fresh = local_.stepped() >= refuted_before_seq_;
+      if (!departure_.leaving() && fresh && peer_.publish_status(clock_now(), local_.status()))
+        state_dirty_ = true;
     }
     if (!joined_ && r.has_status) join_cluster(!local_.status().instances.empty());
     const bool back = runtime_.update(r);
@@ -650,6 +659,7 @@ class Agent {
   RuntimeHealth runtime_{cfg_.runtime.driver, cfg_.runtime.socket};  // the driver answers?
   std::optional<runtime::DriverFaults> driver_faults_;  // tests only: SHOAL_TEST_DRIVER_FAULTS
   bool state_dirty_ = false;
+  std::uint64_t refuted_before_seq_ = 0;  // publish status from steps of this seq on (see on_report)
   bool reconcile_posted_ = false;
   // services_dir changes wake a scan at once; the 1 s timed scan stays (node/dir_watch.hpp).
   DirWatch watch_{io_, services_.dir(), [this] { scan_services(false); }};

@@ -112,7 +112,7 @@ std::shared_ptr<const DecodedStateCache::StatusMap> ReconcileLoop::relevant_stat
     if (h != view.spec_hash.end() && h->second != inst.local.spec_hash)
       stale_services.insert(id.service);
   }
-  auto relevant = std::make_shared<const DecodedStateCache::StatusMap>(
+  auto relevant = std::make_shared<DecodedStateCache::StatusMap>(
       p.status_scan ? decoded_cache_.relevant(p.peer->engine().state(), ids, stale_services)
                     : decoded_cache_.relevant(
                           p.status_vals,
@@ -123,6 +123,8 @@ std::shared_ptr<const DecodedStateCache::StatusMap> ReconcileLoop::relevant_stat
   if (opt_.check_caches && !p.status_scan &&
       *relevant != decoded_cache_.relevant(p.peer->engine().state(), ids, stale_services))
     fail(p.name + ": statuses kept from events differ from its store's");
+  // As node::Peer::other_statuses: a returned member's status from before its death says nothing.
+  std::erase_if(*relevant, [&](const auto& kv) { return p.peer->status_stale(kv.first); });
   return relevant;
 }
 

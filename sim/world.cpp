@@ -275,7 +275,10 @@ void World::resume(std::uint32_t i) {
 
 void World::flush(std::uint32_t i, gossip::Outbox& out) {
   network_.send(i, out.sends);
-  for (const auto& e : out.events) on_engine_event(i, e);
+  for (const auto& e : out.events) {
+    if (peers_[i].peer) peers_[i].peer->observe(e);
+    on_engine_event(i, e);
+  }
   out.clear();
   checker_.after_flush();
 }

@@ -38,6 +38,32 @@ StepGates Peer::gates(gossip::Micros now) {
   return g;
 }
 
+void Peer::observe(const gossip::Event& e) {
+  using K = gossip::EventKind;
+  switch (e.kind) {
+    case K::member_dead:
+    case K::member_left: {
+      if (e.name == name()) return;
+      auto v = engine_.state().version_of(gossip::Store::status_key(e.name));
+      if (!v) return;
+      auto [it, fresh] = status_at_death_.try_emplace(e.name, *v);
+      if (!fresh && it->second < *v) it->second = std::move(*v);
+      return;
+    }
+    case K::member_forgotten: status_at_death_.erase(e.name); return;
+    // The others may hold our last status as stale: write it again, newer.
+    case K::self_refuted: last_status_.clear(); return;
+    default: return;
+  }
+}
+
+bool Peer::status_stale(const std::string& member) const {
+  auto it = status_at_death_.find(member);
+  if (it == status_at_death_.end()) return false;
+  auto v = engine_.state().version_of(gossip::Store::status_key(member));
+  return v && *v <= it->second;
+}
+
 std::optional<gossip::Version> Peer::publish_status(gossip::Clock now,
                                                     const placement::PeerStatus& status) {
   std::string enc = encode_status(status);
@@ -62,6 +88,10 @@ std::map<std::string, placement::PeerStatus> Peer::other_statuses() const {
     if (m.name == name() || !is_live(m.state)) return;
     const gossip::Bytes* b = engine_.state().get(gossip::Store::status_key(m.name));
     if (!b) return;
+    if (status_stale(m.name)) {
+      out[m.name] = placement::PeerStatus{};  // reports nothing running
+      return;
+    }
     auto st = decode_status(std::string_view(reinterpret_cast<const char*>(b->data()), b->size()));
     if (st) out[m.name] = std::move(*st);
   });
@@ -78,7 +108,7 @@ placement::Avoid Peer::avoid() const {
   std::map<std::string, placement::PeerStatus> listing;
   std::set<std::string> live;
   engine_.for_each_member([&](const gossip::MemberView& m) {
-    if (!is_live(m.state)) return;
+    if (!is_live(m.state) || status_stale(m.name)) return;
     const gossip::Bytes* b = engine_.state().get(gossip::Store::status_key(m.name));
     if (!b) return;
     const std::string_view text(reinterpret_cast<const char*>(b->data()), b->size());

@@ -54,15 +54,27 @@ class Peer {
   // The gates of a reconcile step taken now (observes readiness first).
   StepGates gates(gossip::Micros now);
 
-  // Writes status/<self> when `status` encodes differently from what this life last wrote:
-  // the version written, else nullopt.
+  // Every event of the engine's output, in order: the host passes each one after each engine
+  // call. Keeps what a member's returns need (below); no other effect.
+  void observe(const gossip::Event& e);
+
+  // Writes status/<self> when `status` encodes differently from what this life last wrote, or
+  // is the first since this peer refuted a suspicion or death of itself (the others may hold
+  // the older value as stale, see status_stale): the version written, else nullopt. `status`
+  // must say what runs here now (after a stall: as the driver sees it after the stall), as a
+  // rewrite makes it count again.
   std::optional<gossip::Version> publish_status(gossip::Clock now,
                                                 const placement::PeerStatus& status);
 
   // Members alive or suspect (itself included), and the status/<peer> of those other than
-  // itself, decoded (a value that does not decode is left out).
+  // itself, decoded (a value that does not decode is left out; a stale one reads as empty).
   std::set<std::string> live_peers() const;
   std::map<std::string, placement::PeerStatus> other_statuses() const;
+  // Whether the status/<member> held here is not newer than the one held when `member` was last
+  // declared dead or left: written before that, maybe long before (a frozen agent's), it is no
+  // proof that anything runs there (its instances may have been stopped as orphans since), so
+  // it counts as reporting nothing until the member writes a newer one.
+  bool status_stale(const std::string& member) const;
 
   // What placement reads: the live members with their metadata, `specs`, and avoid().
   placement::View placement_view(const std::vector<config::ServiceSpec>& specs) const;
@@ -75,6 +87,9 @@ class Peer {
   Readiness readiness_;
   gossip::StallGate stall_gate_;
   std::string last_status_;  // the encoding this life last wrote as status/<self>
+  // Per member declared dead or left (until it is forgotten): the version of its status/<member>
+  // held then. Bounded by the members held.
+  std::map<std::string, gossip::Version> status_at_death_;
 };
 
 }  // namespace shoal::node
