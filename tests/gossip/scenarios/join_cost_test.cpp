@@ -61,6 +61,18 @@ std::multiset<std::string> alives_sent(const Outbox& out) {
   return names;
 }
 
+// Ticks `e` every 100 ms over [from, to]: the names of the alive messages it sent.
+std::multiset<std::string> alives_over(Engine& e, Micros from, Micros to) {
+  std::multiset<std::string> sent;
+  Outbox out;
+  for (Micros t = from; t <= to; t += 100 * kMillis) {
+    out.clear();
+    e.handle_tick(Clock{t, kWall + t}, out);
+    for (const auto& n : alives_sent(out)) sent.insert(n);
+  }
+  return sent;
+}
+
 Engine fresh_joiner() { return Engine(Identity{"joiner", addr(200), 1, {}}, lan(), 7); }
 
 // Joins `e` through seeds 10.0.0.1-3, the first answering as a cluster of `n`.
@@ -151,24 +163,12 @@ TEST_CASE("join: a catch-up push-pull soon in a small cluster, none in a large o
 TEST_CASE("join: what the seed's answer taught is not gossiped again, what gossip teaches is") {
   Engine e = fresh_joiner();
   join_cluster(e, 40);
-  Outbox out;
-  std::multiset<std::string> sent;
-  for (Micros t = 100 * kMillis; t <= 3 * kSeconds; t += 100 * kMillis) {
-    out.clear();
-    e.handle_tick(Clock{t, kWall + t}, out);
-    for (const auto& n : alives_sent(out)) sent.insert(n);
-  }
+  std::multiset<std::string> sent = alives_over(e, 100 * kMillis, 3 * kSeconds);
   // The 40 members of the answer are old news to the cluster: none is announced again.
   for (int i = 1; i <= 40; ++i) CHECK(sent.count("p" + std::to_string(i)) == 0);
   // A member new to the cluster, heard by gossip, is passed on.
   gossip_new_members(e, 3 * kSeconds, 1);
-  sent.clear();
-  for (Micros t = 3 * kSeconds; t <= 6 * kSeconds; t += 100 * kMillis) {
-    out.clear();
-    e.handle_tick(Clock{t, kWall + t}, out);
-    for (const auto& n : alives_sent(out)) sent.insert(n);
-  }
-  CHECK(sent.count("q1") > 0);
+  CHECK(alives_over(e, 3 * kSeconds, 6 * kSeconds).count("q1") > 0);
 }
 
 TEST_CASE("join: the seed announces the joiner its join request taught it") {
@@ -184,13 +184,7 @@ TEST_CASE("join: the seed announces the joiner its join request taught it") {
   request.members.push_back(joiner);
   out.clear();
   seed.handle_packet(Clock{kMillis, kWall}, addr(200), Channel::stream, wire::encode(request), out);
-  std::multiset<std::string> sent;
-  for (Micros t = 100 * kMillis; t <= 2 * kSeconds; t += 100 * kMillis) {
-    out.clear();
-    seed.handle_tick(Clock{t, kWall + t}, out);
-    for (const auto& n : alives_sent(out)) sent.insert(n);
-  }
-  CHECK(sent.count("joiner") > 0);
+  CHECK(alives_over(seed, 100 * kMillis, 2 * kSeconds).count("joiner") > 0);
 }
 
 TEST_CASE("join: a member new by gossip soon after the join brings one catch-up push-pull") {
