@@ -4,10 +4,10 @@
 // datagrams in memory on virtual time; b's reconcile steps read b's Peer as the agent does.
 #include <catch2/catch.hpp>
 
-#include <deque>
 
 #include "gossip/store.hpp"
 #include "node/peer/peer.hpp"
+#include "tests/node/peer/peer_net.hpp"
 #include "placement/spec_hash.hpp"
 #include "tests/placement/reconcile_fixture.hpp"
 
@@ -19,47 +19,13 @@ namespace node = shoal::node;
 namespace placement = shoal::placement;
 namespace pt = shoal::placement::testing;
 
-namespace {
+using namespace shoal::node::testing;
 
-constexpr Micros kWall = 1'767'225'600LL * kSeconds;
-gossip::Clock at(Micros now) { return {now, kWall + now}; }
+namespace {
 
 node::Peer make_peer(const std::string& name, std::uint16_t port) {
   return node::Peer(gossip::Identity{name, {"127.0.0.1", port}, 1, {}}, gossip::Config{}, port,
                     0, node::PeerTiming{10 * kSeconds, 30 * kSeconds});
-}
-
-gossip::Address addr_of(node::Peer& p) { return p.engine().find_member(p.name())->addr; }
-
-// Every datagram at once (and the answers) among `up`; one for a peer not up is lost. Every
-// event goes to its peer's observe(), as the hosts do.
-void deliver(const std::vector<node::Peer*>& up, Micros now, gossip::Outbox out,
-             const gossip::Address& from) {
-  std::deque<std::pair<gossip::Address, gossip::Datagram>> queue;
-  for (auto& d : out.sends) queue.emplace_back(from, std::move(d));
-  while (!queue.empty()) {
-    auto [src, d] = std::move(queue.front());
-    queue.pop_front();
-    for (node::Peer* p : up) {
-      if (addr_of(*p) != d.to) continue;
-      gossip::Outbox reply;
-      p->engine().handle_packet(at(now), src, d.channel, d.bytes, reply);
-      for (const auto& e : reply.events) p->observe(e);
-      for (auto& r : reply.sends) queue.emplace_back(d.to, std::move(r));
-    }
-  }
-}
-
-// The timers of the peers in `up` every 100 ms from `now` to `until` (the others are frozen).
-void run(const std::vector<node::Peer*>& up, Micros& now, Micros until) {
-  for (; now < until; now += 100 * kMillis) {
-    for (node::Peer* p : up) {
-      gossip::Outbox out;
-      p->engine().handle_tick(at(now), out);
-      for (const auto& e : out.events) p->observe(e);
-      deliver(up, now, std::move(out), addr_of(*p));
-    }
-  }
 }
 
 placement::PeerStatus running(const shoal::config::ServiceSpec& spec) {
@@ -76,6 +42,17 @@ gossip::MemberState state_at(node::Peer& p, const std::string& member) {
   return p.engine().find_member(member)->state;
 }
 
+// a starts alone, b joins through it.
+void join_pair(node::Peer& a, node::Peer& b, Micros now) {
+  gossip::Outbox out;
+  a.engine().join(at(now), {}, out);
+  deliver({&a, &b}, now, std::move(out), addr_of(a));
+  const gossip::Address seed = addr_of(a);
+  gossip::Outbox join;
+  b.engine().join(at(now), std::span(&seed, 1), join);
+  deliver({&a, &b}, now, std::move(join), addr_of(b));
+}
+
 }  // namespace
 
 TEST_CASE("peer return: a handoff back to a member that was dead waits for a status written "
@@ -84,15 +61,7 @@ TEST_CASE("peer return: a handoff back to a member that was dead waits for a sta
   Micros now = 0;
   node::Peer a = make_peer("a", 7101);
   node::Peer b = make_peer("b", 7102);
-  {
-    gossip::Outbox out;
-    a.engine().join(at(now), {}, out);
-    deliver({&a, &b}, now, std::move(out), addr_of(a));
-    const gossip::Address seed = addr_of(a);
-    gossip::Outbox join;
-    b.engine().join(at(now), std::span(&seed, 1), join);
-    deliver({&a, &b}, now, std::move(join), addr_of(b));
-  }
+  join_pair(a, b, now);
   const auto web = pt::make_service("web", 1);
   REQUIRE(a.publish_status(at(now), running(web)));  // a owns web/0 and runs it
   run({&a, &b}, now, 3 * kSeconds);
@@ -142,14 +111,7 @@ TEST_CASE("peer return: a status written while the member was alive is read as i
   Micros now = 0;
   node::Peer a = make_peer("a", 7111);
   node::Peer b = make_peer("b", 7112);
-  {
-    gossip::Outbox out;
-    a.engine().join(at(now), {}, out);
-    const gossip::Address seed = addr_of(a);
-    gossip::Outbox join;
-    b.engine().join(at(now), std::span(&seed, 1), join);
-    deliver({&a, &b}, now, std::move(join), addr_of(b));
-  }
+  join_pair(a, b, now);
   const auto web = pt::make_service("web", 1);
   run({&a, &b}, now, 3 * kSeconds);
   CHECK_FALSE(b.status_stale("a"));  // no status at all

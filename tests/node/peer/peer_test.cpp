@@ -2,11 +2,11 @@
 // Two peers exchange their datagrams in memory on virtual time.
 #include <catch2/catch.hpp>
 
-#include <deque>
 
 #include "gossip/bytes.hpp"
 #include "gossip/store.hpp"
 #include "node/peer/peer.hpp"
+#include "tests/node/peer/peer_net.hpp"
 #include "node/peer/state_codec.hpp"
 
 using shoal::gossip::kMillis;
@@ -16,44 +16,15 @@ namespace gossip = shoal::gossip;
 namespace node = shoal::node;
 namespace placement = shoal::placement;
 
+using namespace shoal::node::testing;
+
 namespace {
 
-constexpr Micros kWall = 1'767'225'600LL * kSeconds;
 constexpr node::PeerTiming kTiming{10 * kSeconds, 30 * kSeconds};
-
-gossip::Clock at(Micros now) { return {now, kWall + now}; }
 
 node::Peer make_peer(const std::string& name, std::uint16_t port, Micros started_at) {
   return node::Peer(gossip::Identity{name, {"127.0.0.1", port}, 1, {}}, gossip::Config{},
                     port, started_at, kTiming);
-}
-
-// Delivers every datagram at once (and what the receivers answer) between `peers`.
-void deliver(std::vector<node::Peer*> peers, Micros now, gossip::Outbox out,
-             const gossip::Address& from) {
-  std::deque<std::pair<gossip::Address, gossip::Datagram>> queue;
-  for (auto& d : out.sends) queue.emplace_back(from, std::move(d));
-  while (!queue.empty()) {
-    auto [src, d] = std::move(queue.front());
-    queue.pop_front();
-    for (node::Peer* p : peers) {
-      if (p->engine().find_member(p->name())->addr != d.to) continue;
-      gossip::Outbox reply;
-      p->engine().handle_packet(at(now), src, d.channel, d.bytes, reply);
-      for (auto& r : reply.sends) queue.emplace_back(d.to, std::move(r));
-    }
-  }
-}
-
-// Runs both peers' timers every 100 ms from `now` to `until`.
-void run(std::vector<node::Peer*> peers, Micros& now, Micros until) {
-  for (; now < until; now += 100 * kMillis) {
-    for (node::Peer* p : peers) {
-      gossip::Outbox out;
-      p->engine().handle_tick(at(now), out);
-      deliver(peers, now, std::move(out), p->engine().find_member(p->name())->addr);
-    }
-  }
 }
 
 placement::PeerStatus one_instance(placement::InstanceState state) {
