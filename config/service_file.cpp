@@ -70,11 +70,6 @@ void read_ports(Reader& r, const toml::node& n, ServiceSpec& s) {
             [](const Port& a, const Port& b) { return a.name < b.name; });
 }
 
-bool has_port(const ServiceSpec& s, const std::string& name) {
-  return std::any_of(s.ports.begin(), s.ports.end(),
-                     [&](const Port& p) { return p.name == name; });
-}
-
 std::string port_list(const ServiceSpec& s) {
   if (s.ports.empty()) return "the service has no ports";
   std::string out = "ports:";

@@ -23,6 +23,10 @@ std::optional<RestartPolicy::Condition> restart_condition_from_name(std::string_
   return std::nullopt;
 }
 
+bool has_port(const ServiceSpec& s, std::string_view name) {
+  return std::any_of(s.ports.begin(), s.ports.end(), [&](const Port& p) { return p.name == name; });
+}
+
 std::string Address::to_string() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);

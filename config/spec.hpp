@@ -176,6 +176,9 @@ struct ServiceSpec {
   friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };
 
+// Whether the service declares a port of that name.
+bool has_port(const ServiceSpec& s, std::string_view name);
+
 // Gossip timing overrides by name; absent = the profile's value.
 struct GossipSettings {
   std::string profile = "lan";  // lan | wan | local | fast

@@ -69,12 +69,6 @@ class Checker {
   std::vector<SpecIssue>& out_;
 };
 
-bool has_port(const ServiceSpec& s, const std::string& name) {
-  for (const Port& p : s.ports)
-    if (p.name == name) return true;
-  return false;
-}
-
 void check_ports(Checker& c, const ServiceSpec& s) {
   if (s.ports.size() > kMaxPorts) {
     c.fail("ports", "ports: " + std::to_string(s.ports.size()) + " ports, more than " +

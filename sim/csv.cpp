@@ -10,7 +10,7 @@ namespace shoal::sim {
 namespace {
 
 // Splits one CSV record (RFC 4180 quoting, no embedded newlines).
-std::vector<std::string> split(const std::string& line) {
+std::vector<std::string> split_record(const std::string& line) {
   std::vector<std::string> out(1);
   bool quoted = false;
   for (std::size_t i = 0; i < line.size(); ++i) {
@@ -52,7 +52,7 @@ std::variant<Table, CsvError> parse_table(const std::string& text, const std::st
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    auto fields = split(line);
+    auto fields = split_record(line);
     if (!header) {
       for (std::size_t i = 0; i < fields.size(); ++i) t.columns.emplace(fields[i], i);
       header = true;

@@ -42,7 +42,7 @@ bool faster(const SweepRow& a, const SweepRow& b) {
                          -y.suspicion_mult, -y.suspicion_max_mult);
 }
 
-std::vector<std::string> split(const std::string& text) {
+std::vector<std::string> comma_items(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream ss(text);
   for (std::string item; std::getline(ss, item, ',');)
@@ -51,7 +51,7 @@ std::vector<std::string> split(const std::string& text) {
 }
 
 bool duration_list(const std::string& text, std::vector<Micros>& out, std::string& error) {
-  for (const auto& item : split(text)) {
+  for (const auto& item : comma_items(text)) {
     auto d = parse_sim_duration(item);
     if (!d || *d <= 0) {
       error = "bad duration `" + item + "` (e.g. 500ms, 1s)";
@@ -63,7 +63,7 @@ bool duration_list(const std::string& text, std::vector<Micros>& out, std::strin
 }
 
 bool int_list(const std::string& text, int min, std::vector<int>& out, std::string& error) {
-  for (const auto& item : split(text)) {
+  for (const auto& item : comma_items(text)) {
     std::size_t used = 0;
     int v = 0;
     try {

@@ -19,16 +19,11 @@
 #include <thread>
 
 #include "node/runtime/docker_driver.hpp"
+#include "node/runtime/mono_clock.hpp"
 #include "node/runtime/process_driver.hpp"
 
 namespace shoal::runtime {
 namespace {
-
-Millis mono_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 std::string endpoint(const std::string& host, std::uint16_t port) {
   return host + ":" + std::to_string(port);

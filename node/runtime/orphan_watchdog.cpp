@@ -17,18 +17,13 @@
 #include "node/runtime/close_fds.hpp"
 #include "node/runtime/docker_driver.hpp"
 #include "node/runtime/heartbeat_watch.hpp"
+#include "node/runtime/mono_clock.hpp"
 #include "node/runtime/proc.hpp"
 
 namespace shoal::runtime {
 namespace {
 
 constexpr off_t kLogKeepBytes = 1 << 20;  // the log restarts empty past this size
-
-config::Millis mono_ms() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<config::Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 // One line a call, "2026-12-07T01:02:03.456Z watchdog[123]: ...", appended to watchdog.log.
 class Log {

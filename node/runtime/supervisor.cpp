@@ -18,6 +18,7 @@
 #include "node/runtime/close_fds.hpp"
 #include "node/runtime/heartbeat_watch.hpp"
 #include "node/runtime/log_stamp.hpp"
+#include "node/runtime/mono_clock.hpp"
 #include "node/runtime/proc.hpp"
 
 namespace shoal::runtime {
@@ -46,12 +47,6 @@ void SupervisorPlan::prepare() {
 namespace {
 
 // --- everything below runs after fork: async-signal-safe calls only ---
-
-std::int64_t mono_ms() noexcept {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 std::int64_t wall_ns() noexcept {
   timespec ts;
