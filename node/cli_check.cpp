@@ -55,20 +55,20 @@ FileCheck check_file(const std::string& path) {
 int print_checks(const std::vector<FileCheck>& checks, bool json, std::ostream& out,
                  std::ostream& err) {
   bool all_ok = true;
-  Json array = Json::array();
+  ConfigJson array = ConfigJson::array();
   for (const FileCheck& c : checks) {
     all_ok = all_ok && c.ok();
     if (json) {
-      Json j = Json::object();
+      ConfigJson j = ConfigJson::object();
       j["file"] = c.path;
-      j["kind"] = !c.kind                                 ? Json(nullptr)
-                  : *c.kind == config::FileKind::service ? Json("service")
-                                                          : Json("peer");
+      j["kind"] = !c.kind                                 ? ConfigJson(nullptr)
+                  : *c.kind == config::FileKind::service ? ConfigJson("service")
+                                                          : ConfigJson("peer");
       j["value"] = c.value;
       if (!c.ok()) {
-        Json errors = Json::array();
+        ConfigJson errors = ConfigJson::array();
         for (const config::Diagnostic& d : c.errors)
-          errors.push_back(Json{{"line", d.line}, {"col", d.col}, {"message", d.message}});
+          errors.push_back(ConfigJson{{"line", d.line}, {"col", d.col}, {"message", d.message}});
         j["errors"] = std::move(errors);
       }
       array.push_back(std::move(j));
@@ -79,7 +79,7 @@ int print_checks(const std::vector<FileCheck>& checks, bool json, std::ostream& 
     }
   }
   // Paths need not be UTF-8: replace invalid bytes rather than throw.
-  if (json) out << array.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  if (json) out << array.dump(2, ' ', false, ConfigJson::error_handler_t::replace) << "\n";
   return all_ok ? 0 : 2;
 }
 

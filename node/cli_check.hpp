@@ -18,7 +18,7 @@ namespace shoal::node {
 struct FileCheck {
   std::string path;
   std::optional<config::FileKind> kind;   // absent when the file could not be read
-  Json value;                             // the normalised config, or null when invalid
+  ConfigJson value;                             // the normalised config, or null when invalid
   std::vector<config::Diagnostic> errors;
   std::string summary;                    // e.g. "service api, web" or "peer host-a"
   bool ok() const { return errors.empty(); }

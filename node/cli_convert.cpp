@@ -41,10 +41,10 @@ bool read_bounded(const std::string& path, std::string& text, std::string& why) 
   return true;
 }
 
-Json notes_json(const std::vector<convert::Note>& notes) {
-  Json a = Json::array();
+ConfigJson notes_json(const std::vector<convert::Note>& notes) {
+  ConfigJson a = ConfigJson::array();
   for (const convert::Note& n : notes)
-    a.push_back(Json{{"line", n.line}, {"col", n.col}, {"key", n.key}, {"message", n.message}});
+    a.push_back(ConfigJson{{"line", n.line}, {"col", n.col}, {"key", n.key}, {"message", n.message}});
   return a;
 }
 
@@ -135,15 +135,15 @@ int run_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<std::string> paths;
   if (code == 0 && !o.out_dir.empty()) code = write_files(o, c, paths, err);
   if (o.json) {
-    Json services = Json::array();
+    ConfigJson services = ConfigJson::array();
     for (std::size_t i = 0; code == 0 && i < c.services.size(); ++i)
-      services.push_back(Json{{"name", c.services[i].name},
+      services.push_back(ConfigJson{{"name", c.services[i].name},
                               {"compose_name", c.services[i].compose_name},
-                              {"file", paths.empty() ? Json(nullptr) : Json(paths[i])},
+                              {"file", paths.empty() ? ConfigJson(nullptr) : ConfigJson(paths[i])},
                               {"toml", c.services[i].toml}});
-    Json j{{"file", shown}, {"services", std::move(services)},
+    ConfigJson j{{"file", shown}, {"services", std::move(services)},
            {"warnings", notes_json(c.warnings)}, {"errors", notes_json(c.errors)}};
-    out << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    out << j.dump(2, ' ', false, ConfigJson::error_handler_t::replace) << "\n";
   } else if (code == 0 && paths.empty()) {
     for (std::size_t i = 0; i < c.services.size(); ++i)
       out << (i ? "\n" : "") << c.services[i].toml;

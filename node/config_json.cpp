@@ -4,18 +4,18 @@ namespace shoal::node {
 namespace {
 
 template <typename T>
-Json or_null(const std::optional<T>& v) {
-  return v ? Json(*v) : Json(nullptr);
+ConfigJson or_null(const std::optional<T>& v) {
+  return v ? ConfigJson(*v) : ConfigJson(nullptr);
 }
 
-Json address_or_null(const std::optional<config::Address>& a) {
-  return a ? Json(a->to_string()) : Json(nullptr);
+ConfigJson address_or_null(const std::optional<config::Address>& a) {
+  return a ? ConfigJson(a->to_string()) : ConfigJson(nullptr);
 }
 
-Json health_json(const config::HealthCheck& h) {
+ConfigJson health_json(const config::HealthCheck& h) {
   using Kind = config::HealthCheck::Kind;
   if (h.kind == Kind::none) return nullptr;
-  Json j = Json::object();
+  ConfigJson j = ConfigJson::object();
   switch (h.kind) {
     case Kind::http:
       j["kind"] = "http";
@@ -40,40 +40,40 @@ Json health_json(const config::HealthCheck& h) {
 
 }  // namespace
 
-Json to_json(const config::ServiceSpec& s) {
-  Json j = Json::object();
-  j["image"] = s.image.empty() ? Json(nullptr) : Json(s.image);
+ConfigJson to_json(const config::ServiceSpec& s) {
+  ConfigJson j = ConfigJson::object();
+  j["image"] = s.image.empty() ? ConfigJson(nullptr) : ConfigJson(s.image);
   j["command"] = s.command;
   j["replicas"] = s.replicas;
-  Json ports = Json::object();
+  ConfigJson ports = ConfigJson::object();
   for (const config::Port& p : s.ports)
-    ports[p.name] = Json{{"container", p.container}, {"host", or_null(p.host)}};
+    ports[p.name] = ConfigJson{{"container", p.container}, {"host", or_null(p.host)}};
   j["ports"] = std::move(ports);
-  Json env = Json::object();
+  ConfigJson env = ConfigJson::object();
   for (const auto& [k, v] : s.env) env[k] = v;
   j["env"] = std::move(env);
-  j["resources"] = Json{{"cpu_milli", s.resources.cpu_milli},
+  j["resources"] = ConfigJson{{"cpu_milli", s.resources.cpu_milli},
                         {"memory_mib", s.resources.memory_mib}};
-  j["restart"] = Json{{"condition", config::restart_condition_name(s.restart.condition)},
+  j["restart"] = ConfigJson{{"condition", config::restart_condition_name(s.restart.condition)},
                       {"delay_ms", s.restart.delay},
                       {"max_delay_ms", s.restart.max_delay},
                       {"max_attempts", s.restart.max_attempts}};
   j["health"] = health_json(s.health);
-  Json constraints = Json::array();
+  ConfigJson constraints = ConfigJson::array();
   for (const config::Constraint& c : s.placement.constraints) constraints.push_back(c.to_string());
-  j["placement"] = Json{
+  j["placement"] = ConfigJson{
       {"constraints", std::move(constraints)},
       {"spread", config::spread_name(s.placement.spread)},
       {"max_per_peer", s.placement.max_per_peer},
       {"home", s.placement.home}};
   j["stop_grace_ms"] = s.stop_grace;
   j["mode"] = s.placement.mode == config::Placement::Mode::global ? "global" : "replicated";
-  Json volumes = Json::array();
+  ConfigJson volumes = ConfigJson::array();
   for (const config::Volume& v : s.volumes) volumes.push_back(v.to_string());
   j["volumes"] = std::move(volumes);
   j["update"] = nullptr;  // no update table: replaced one at a time (DESIGN.md)
   if (const auto& u = s.update)
-    j["update"] = Json{{"parallelism", u->parallelism},
+    j["update"] = ConfigJson{{"parallelism", u->parallelism},
                        {"order", config::order_name(u->order)},
                        {"min_healthy_time_ms", u->min_healthy_time},
                        {"healthy_deadline_ms", u->healthy_deadline},
@@ -81,36 +81,36 @@ Json to_json(const config::ServiceSpec& s) {
                        {"canary", u->canary}};
   j["reschedule"] = nullptr;  // no reschedule table: a failed instance stays where it is
   if (const auto& p = s.reschedule)
-    j["reschedule"] = Json{{"attempts", p->attempts},
+    j["reschedule"] = ConfigJson{{"attempts", p->attempts},
                            {"interval_ms", p->interval},
                            {"delay_ms", p->delay}};
   return j;
 }
 
-Json to_json(const std::vector<config::ServiceSpec>& services) {
-  Json j = Json::object();
+ConfigJson to_json(const std::vector<config::ServiceSpec>& services) {
+  ConfigJson j = ConfigJson::object();
   for (const config::ServiceSpec& s : services) j[s.name] = to_json(s);
   return j;
 }
 
-Json to_json(const config::PeerConfig& p) {
-  Json j = Json::object();
-  j["name"] = p.name.empty() ? Json(nullptr) : Json(p.name);
+ConfigJson to_json(const config::PeerConfig& p) {
+  ConfigJson j = ConfigJson::object();
+  j["name"] = p.name.empty() ? ConfigJson(nullptr) : ConfigJson(p.name);
   j["bind"] = p.bind.to_string();
   j["advertise"] = address_or_null(p.advertise);
-  Json join = Json::array();
+  ConfigJson join = ConfigJson::array();
   for (const config::Address& a : p.join) join.push_back(a.to_string());
   j["join"] = std::move(join);
   j["zone"] = p.zone;
-  Json labels = Json::object();
+  ConfigJson labels = ConfigJson::object();
   for (const auto& [k, v] : p.labels) labels[k] = v;
   j["labels"] = std::move(labels);
   j["data_dir"] = p.data_dir;
   j["services_dir"] = p.services_dir;
-  j["resources"] = Json{{"cpu_milli", p.cpu_milli ? Json(*p.cpu_milli) : Json("auto")},
-                        {"memory_mib", p.memory_mib ? Json(*p.memory_mib) : Json("auto")}};
+  j["resources"] = ConfigJson{{"cpu_milli", p.cpu_milli ? ConfigJson(*p.cpu_milli) : ConfigJson("auto")},
+                        {"memory_mib", p.memory_mib ? ConfigJson(*p.memory_mib) : ConfigJson("auto")}};
   const config::GossipSettings& g = p.gossip;
-  j["gossip"] = Json{{"profile", g.profile},
+  j["gossip"] = ConfigJson{{"profile", g.profile},
                      {"probe_interval_ms", or_null(g.probe_interval)},
                      {"probe_timeout_ms", or_null(g.probe_timeout)},
                      {"gossip_interval_ms", or_null(g.gossip_interval)},
@@ -126,26 +126,26 @@ Json to_json(const config::PeerConfig& p) {
                      {"retransmit_mult", or_null(g.retransmit_mult)},
                      {"tree_broadcast", or_null(g.tree_broadcast)},
                      {"tree_min_members", or_null(g.tree_min_members)}};
-  j["api"] = Json{{"listen", p.api.listen.to_string()},
+  j["api"] = ConfigJson{{"listen", p.api.listen.to_string()},
                   {"token_file", p.api.token_file},
                   {"socket", p.api.socket.empty() ? p.data_dir + "/api.sock" : p.api.socket},
                   {"socket_group", p.api.socket_group}};
-  j["runtime"] = Json{{"driver", p.runtime.driver},
+  j["runtime"] = ConfigJson{{"driver", p.runtime.driver},
                       {"socket", p.runtime.socket},
                       {"orphan_timeout_ms", p.runtime.orphan_timeout},
                       {"registry_auth", p.runtime.registry_auth},
                       {"bind_roots", p.runtime.bind_roots}};
-  j["reconcile"] = Json{{"solo_after_ms", p.reconcile.solo_after},
+  j["reconcile"] = ConfigJson{{"solo_after_ms", p.reconcile.solo_after},
                         {"max_starts_per_second", p.reconcile.max_starts_per_second},
                         {"handoff_timeout_ms", p.reconcile.handoff_timeout}};
-  j["security"] = Json{{"keyring", p.security.keyring},
+  j["security"] = ConfigJson{{"keyring", p.security.keyring},
                        {"label", p.security.label},
                        {"insecure", p.security.insecure}};
-  j["dns"] = Json{{"listen", address_or_null(p.dns.listen)},
+  j["dns"] = ConfigJson{{"listen", address_or_null(p.dns.listen)},
                   {"domain", p.dns.domain},
                   {"ttl_ms", p.dns.ttl},
                   {"enabled", p.dns.enabled}};
-  j["limits"] = Json{{"max_replicas", p.limits.max_replicas}};
+  j["limits"] = ConfigJson{{"max_replicas", p.limits.max_replicas}};
   return j;
 }
 

@@ -12,22 +12,22 @@
 
 namespace shoal::node {
 
-using Json = nlohmann::ordered_json;
+using ConfigJson = nlohmann::ordered_json;
 
 // {"image", "command", "replicas", "ports": {NAME: {"container", "host"}}, "env",
 //  "resources": {"cpu_milli", "memory_mib"}, "restart": {"condition", "delay_ms",
 //  "max_delay_ms", "max_attempts"}, "health": null | {"kind", "http"|"tcp"|"exec", "port",
 //  "interval_ms", "timeout_ms", "retries"}, "placement": {"constraints": [canonical text],
 //  "spread", "max_per_peer", "home"}, "stop_grace_ms", "mode", "volumes": [text as written]}
-Json to_json(const config::ServiceSpec& s);
+ConfigJson to_json(const config::ServiceSpec& s);
 // {NAME: to_json(spec), ...}
-Json to_json(const std::vector<config::ServiceSpec>& services);
+ConfigJson to_json(const std::vector<config::ServiceSpec>& services);
 // {"name", "bind", "advertise", "join", "zone", "labels", "data_dir", "services_dir",
 //  "resources": {"cpu_milli", "memory_mib"}, "gossip": {"profile", "probe_interval_ms", ...},
 //  "api": {"listen", "token_file"}, "runtime": {"driver", "socket", "orphan_timeout_ms",
 //  "registry_auth"},
 //  "reconcile": {"solo_after_ms", "max_starts_per_second", "handoff_timeout_ms"},
 //  "security": {"keyring", "label"}, "dns": {"listen", "domain", "ttl_ms", "enabled"}}
-Json to_json(const config::PeerConfig& p);
+ConfigJson to_json(const config::PeerConfig& p);
 
 }  // namespace shoal::node

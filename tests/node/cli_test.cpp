@@ -11,7 +11,7 @@
 #include "node/cli_check.hpp"
 
 using namespace shoal;
-using node::Json;
+using node::ConfigJson;
 
 namespace {
 
@@ -28,15 +28,15 @@ Run run(std::vector<std::string> args) {
 }
 
 // A scratch directory for files, removed at the end of each test.
-struct TempDir {
+struct CliDir {
   std::filesystem::path path;
-  TempDir() {
+  CliDir() {
     static int counter = 0;
     path = std::filesystem::temp_directory_path() /
            ("shoal-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
     std::filesystem::create_directories(path);
   }
-  ~TempDir() {
+  ~CliDir() {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
   }
@@ -60,7 +60,7 @@ TEST_CASE("shoal version prints the version, commit, protocol and algorithm", "[
   CHECK(run({"--version"}).out == r.out);
   const Run j = run({"version", "--json"});
   CHECK(j.code == 0);
-  const Json v = Json::parse(j.out);
+  const ConfigJson v = ConfigJson::parse(j.out);
   CHECK(v["version"] == "0.1.0");
   CHECK(v["gossip_protocol"] == 1);
   CHECK(v["placement_algorithm"] == 2);
@@ -100,7 +100,7 @@ TEST_CASE("bad command lines exit 2 with a message", "[node][cli]") {
 }
 
 TEST_CASE("check: valid files exit 0 with one ok line each", "[node][cli]") {
-  TempDir dir;
+  CliDir dir;
   const std::string svc =
       dir.write("svc.toml", "[service.web]\nimage = \"nginx\"\n[service.api]\ncommand = [\"a\"]\n");
   const std::string peer = dir.write("peer.toml", "name = \"host-a\"\n");
@@ -113,7 +113,7 @@ TEST_CASE("check: valid files exit 0 with one ok line each", "[node][cli]") {
 }
 
 TEST_CASE("check: an invalid file exits 2 with path:line:col lines on stderr", "[node][cli]") {
-  TempDir dir;
+  CliDir dir;
   const std::string good = dir.write("good.toml", "[service.web]\nimage = \"nginx\"\n");
   const std::string bad = dir.write(
       "bad.toml", "[service.web]\nimage = \"nginx\"\nreplicas = -1\nreplcas = 2\n");
@@ -127,7 +127,7 @@ TEST_CASE("check: an invalid file exits 2 with path:line:col lines on stderr", "
 }
 
 TEST_CASE("check: a health timeout that is not below its interval exits 2", "[node][cli]") {
-  TempDir dir;
+  CliDir dir;
   const std::string bad = dir.write(
       "slow.toml", "[service.web]\ncommand = [\"sleep\", \"9\"]\n"
                    "health = { exec = [\"true\"], interval = \"1s\", timeout = \"10s\" }\n");
@@ -138,7 +138,7 @@ TEST_CASE("check: a health timeout that is not below its interval exits 2", "[no
 }
 
 TEST_CASE("check: an unreadable file exits 2", "[node][cli]") {
-  TempDir dir;
+  CliDir dir;
   const std::string missing = (dir.path / "missing.toml").string();
   const Run r = run({"check", missing});
   CHECK(r.code == 2);
@@ -150,7 +150,7 @@ TEST_CASE("check: an unreadable file exits 2", "[node][cli]") {
 
 TEST_CASE("check --json: one object per file with file, kind, value (and errors)",
           "[node][cli]") {
-  TempDir dir;
+  CliDir dir;
   const std::string svc = dir.write(
       "svc.toml",
       "[service.web]\nimage = \"nginx\"\nstop_grace = \"1m30s\"\n"
@@ -161,7 +161,7 @@ TEST_CASE("check --json: one object per file with file, kind, value (and errors)
   const Run r = run({"check", "--json", svc, peer, bad, missing});
   CHECK(r.code == 2);
   CHECK(r.err.empty());
-  const Json j = Json::parse(r.out);
+  const ConfigJson j = ConfigJson::parse(r.out);
   REQUIRE(j.is_array());
   REQUIRE(j.size() == 4);
 
@@ -181,7 +181,7 @@ TEST_CASE("check --json: one object per file with file, kind, value (and errors)
   CHECK(j[2]["value"].is_null());
   REQUIRE(j[2]["errors"].size() == 2);
   CHECK(j[2]["errors"][0] ==
-        Json{{"line", 1},
+        ConfigJson{{"line", 1},
              {"col", 8},
              {"message", "bind: invalid address \"nohost\": missing port (use host:port)"}});
   CHECK(j[2]["errors"][1]["line"] == 2);
@@ -200,7 +200,7 @@ TEST_CASE("check --json: one object per file with file, kind, value (and errors)
 TEST_CASE("check --json: a path that is not UTF-8 is printed, not thrown on", "[node][cli]") {
   const Run r = run({"check", "--json", "/nonexistent/\xff.toml"});
   CHECK(r.code == 2);
-  const Json j = Json::parse(r.out);
+  const ConfigJson j = ConfigJson::parse(r.out);
   CHECK(j[0]["file"] == "/nonexistent/\xef\xbf\xbd.toml");
 }
 
@@ -226,10 +226,10 @@ TEST_CASE("the examples pass check", "[node][cli][examples]") {
   const Run d = run({"check", db});
   INFO(d.err);
   CHECK(d.out == db + ": ok (service db)\n");
-  const Json dj = Json::parse(run({"check", "--json", db}).out);
+  const ConfigJson dj = ConfigJson::parse(run({"check", "--json", db}).out);
   CHECK(dj[0]["value"]["db"]["volumes"] ==
-        Json({"pgdata:/var/lib/postgresql/data", "/etc/shoal/db:/etc/db:ro"}));
-  const Json j = Json::parse(run({"check", "--json", web, hello, peer}).out);
+        ConfigJson({"pgdata:/var/lib/postgresql/data", "/etc/shoal/db:/etc/db:ro"}));
+  const ConfigJson j = ConfigJson::parse(run({"check", "--json", web, hello, peer}).out);
   REQUIRE(j.size() == 3);
   CHECK(j[0]["value"]["web"]["replicas"] == 3);
   CHECK(j[0]["value"]["web"]["image"] == "docker.io/library/nginx:1.27");

@@ -5,18 +5,18 @@
 #include "node/config_json.hpp"
 
 using namespace shoal;
-using node::Json;
+using node::ConfigJson;
 
 namespace {
 
-Json service_json(const std::string& text) {
+ConfigJson service_json(const std::string& text) {
   auto r = config::parse_service_file(text, "s.toml");
   for (const auto& e : r.errors) UNSCOPED_INFO(e.to_string());
   REQUIRE(r.ok());
   return node::to_json(*r.value);
 }
 
-Json peer_json(const std::string& text) {
+ConfigJson peer_json(const std::string& text) {
   auto r = config::parse_peer_file(text, "p.toml");
   for (const auto& e : r.errors) UNSCOPED_INFO(e.to_string());
   REQUIRE(r.ok());
@@ -26,7 +26,7 @@ Json peer_json(const std::string& text) {
 }  // namespace
 
 TEST_CASE("service JSON: keyed by name, units normalised", "[node][json]") {
-  const Json j = service_json(R"(
+  const ConfigJson j = service_json(R"(
 [service.web]
 image    = "nginx:1.27"
 command  = ["nginx", "-g", "daemon off;"]
@@ -46,9 +46,9 @@ command = ["api"]
   REQUIRE(j.size() == 2);
   REQUIRE(j.contains("web"));
   REQUIRE(j.contains("api"));
-  const Json& w = j["web"];
+  const ConfigJson& w = j["web"];
   CHECK(w["image"] == "nginx:1.27");
-  CHECK(w["command"] == Json::array({"nginx", "-g", "daemon off;"}));
+  CHECK(w["command"] == ConfigJson::array({"nginx", "-g", "daemon off;"}));
   CHECK(w["replicas"] == 3);
   CHECK(w["ports"]["http"]["container"] == 8080);
   CHECK(w["ports"]["http"]["host"].is_null());
@@ -68,12 +68,12 @@ command = ["api"]
   CHECK(w["health"]["timeout_ms"] == 500);
   CHECK(w["health"]["retries"] == 2);
   CHECK(w["placement"]["constraints"] ==
-        Json::array({"zone != eu-3", "label.ssd in [true, yes]"}));
+        ConfigJson::array({"zone != eu-3", "label.ssd in [true, yes]"}));
   CHECK(w["placement"]["spread"] == "zone");
   CHECK(w["placement"]["max_per_peer"] == 1);
   CHECK(w["placement"]["home"] == true);
   CHECK(w["stop_grace_ms"] == 60000);
-  const Json& a = j["api"];
+  const ConfigJson& a = j["api"];
   CHECK(a["image"].is_null());
   CHECK(a["health"].is_null());
   CHECK(a["replicas"] == 1);
@@ -83,20 +83,20 @@ command = ["api"]
 }
 
 TEST_CASE("service JSON: tcp and exec health", "[node][json]") {
-  const Json t = service_json(
+  const ConfigJson t = service_json(
       "[service.db]\nimage = \"pg\"\nports = { pg = 5432 }\nhealth = { tcp = \"pg\" }\n");
   CHECK(t["db"]["health"]["kind"] == "tcp");
   CHECK(t["db"]["health"]["tcp"] == "pg");
   CHECK(t["db"]["health"]["interval_ms"] == 5000);
-  const Json e =
+  const ConfigJson e =
       service_json("[service.db]\nimage = \"pg\"\nhealth = { exec = [\"pg_isready\"] }\n");
   CHECK(e["db"]["health"]["kind"] == "exec");
-  CHECK(e["db"]["health"]["exec"] == Json::array({"pg_isready"}));
+  CHECK(e["db"]["health"]["exec"] == ConfigJson::array({"pg_isready"}));
 }
 
 TEST_CASE("peer JSON: auto stays a string, durations in _ms, unset overrides are null",
           "[node][json]") {
-  const Json a = peer_json("resources = { cpu = \"auto\", memory = \"auto\" }\n");
+  const ConfigJson a = peer_json("resources = { cpu = \"auto\", memory = \"auto\" }\n");
   CHECK(a["resources"]["cpu_milli"] == "auto");
   CHECK(a["resources"]["memory_mib"] == "auto");
   CHECK(a["name"].is_null());
@@ -109,7 +109,7 @@ TEST_CASE("peer JSON: auto stays a string, durations in _ms, unset overrides are
   CHECK(a["dns"]["ttl_ms"] == 5000);
   CHECK(a["dns"]["enabled"] == true);
 
-  const Json p = peer_json(R"(
+  const ConfigJson p = peer_json(R"(
 name = "host-a"
 advertise = "[::1]:7950"
 join = ["10.0.0.4:7950"]
@@ -125,7 +125,7 @@ dns = { listen = "127.0.0.1:7953" }
 )");
   CHECK(p["name"] == "host-a");
   CHECK(p["advertise"] == "[::1]:7950");
-  CHECK(p["join"] == Json::array({"10.0.0.4:7950"}));
+  CHECK(p["join"] == ConfigJson::array({"10.0.0.4:7950"}));
   CHECK(p["zone"] == "eu-1");
   CHECK(p["labels"]["ssd"] == "true");
   CHECK(p["resources"]["cpu_milli"] == 2500);
@@ -150,7 +150,7 @@ dns = { listen = "127.0.0.1:7953" }
 
 TEST_CASE("JSON keys carry units only in their suffix", "[node][json]") {
   // Every integer under a key naming a duration ends in _ms; no raw duration keys remain.
-  const Json p = peer_json("");
+  const ConfigJson p = peer_json("");
   for (const char* raw : {"orphan_timeout", "solo_after", "handoff_timeout"}) {
     CHECK_FALSE(p["runtime"].contains(raw));
     CHECK_FALSE(p["reconcile"].contains(raw));
