@@ -195,7 +195,7 @@ const Case kCases[] = {
      "f.toml:1:8: zone must be a string, not an integer"},
 };
 
-std::string diagnose(const std::string& text) {
+std::string file_errors(const std::string& text) {
   auto errors = detect_kind(text) == FileKind::service ? parse_service_file(text, "f.toml").errors
                                                        : parse_peer_file(text, "f.toml").errors;
   std::string out;
@@ -212,7 +212,7 @@ TEST_CASE("malformed files: exact message and position for each", "[config][malf
   STATIC_REQUIRE(sizeof(kCases) / sizeof(kCases[0]) >= 30);
   for (const Case& c : kCases) {
     INFO("input:\n" << c.text);
-    CHECK(diagnose(c.text) == c.expected);
+    CHECK(file_errors(c.text) == c.expected);
   }
 }
 

@@ -4,23 +4,22 @@
 
 #include "config/parse.hpp"
 #include "config/validate_spec.hpp"
+#include "tests/config/service_file_errors.hpp"
 
 using namespace shoal::config;
+using shoal::config::test::service_file_errors;
 
 namespace {
 
 const std::string kHead = "[service.web]\nimage = \"nginx\"\nrestart = { max_attempts = 3 }\n";
 
-std::string diagnose(const std::string& body) {
-  auto r = parse_service_file(kHead + body, "f.toml");
-  std::string out;
-  for (const auto& e : r.errors) out += (out.empty() ? "" : "\n") + e.to_string();
-  return out;
+std::string reschedule_errors(const std::string& body) {
+  return service_file_errors(kHead + body);
 }
 
-std::optional<ReschedulePolicy> policy(const std::string& body) {
+std::optional<ReschedulePolicy> reschedule_of(const std::string& body) {
   auto r = parse_service_file(kHead + body, "f.toml");
-  INFO(diagnose(body));
+  INFO(reschedule_errors(body));
   REQUIRE(r.ok());
   return r.value->at(0).reschedule;
 }
@@ -29,8 +28,8 @@ std::optional<ReschedulePolicy> policy(const std::string& body) {
 
 TEST_CASE("reschedule: absent means none, an empty table means the defaults",
           "[config][reschedule]") {
-  CHECK_FALSE(policy(""));
-  auto p = policy("reschedule = {}\n");
+  CHECK_FALSE(reschedule_of(""));
+  auto p = reschedule_of("reschedule = {}\n");
   REQUIRE(p);
   CHECK(*p == ReschedulePolicy{});
   CHECK(p->attempts == 3);
@@ -39,7 +38,7 @@ TEST_CASE("reschedule: absent means none, an empty table means the defaults",
 }
 
 TEST_CASE("reschedule: every key is read", "[config][reschedule]") {
-  auto p = policy("reschedule = { attempts = 2, interval = \"10m\", delay = \"0s\" }\n");
+  auto p = reschedule_of("reschedule = { attempts = 2, interval = \"10m\", delay = \"0s\" }\n");
   REQUIRE(p);
   CHECK(p->attempts == 2);
   CHECK(p->interval == 600'000);
@@ -47,17 +46,17 @@ TEST_CASE("reschedule: every key is read", "[config][reschedule]") {
 }
 
 TEST_CASE("reschedule: errors name the key and its position", "[config][reschedule]") {
-  CHECK(diagnose("reschedule = { attempts = 0 }\n") ==
+  CHECK(reschedule_errors("reschedule = { attempts = 0 }\n") ==
         "f.toml:4:27: reschedule.attempts must be from 1 to 100");
-  CHECK_THAT(diagnose("reschedule = { interval = \"0s\" }\n"),
+  CHECK_THAT(reschedule_errors("reschedule = { interval = \"0s\" }\n"),
              Catch::Matchers::StartsWith("f.toml:4:27: reschedule.interval"));
-  CHECK(diagnose("reschedule = { interval = \"169h\" }\n") ==
+  CHECK(reschedule_errors("reschedule = { interval = \"169h\" }\n") ==
         "f.toml:4:27: reschedule.interval must be at most 168h (7 days)");
-  CHECK(diagnose("reschedule = { delay = \"2h\" }\n") ==
+  CHECK(reschedule_errors("reschedule = { delay = \"2h\" }\n") ==
         "f.toml:4:24: reschedule.delay must be at most 1h");
-  CHECK(diagnose("reschedule = { atempts = 2 }\n") ==
+  CHECK(reschedule_errors("reschedule = { atempts = 2 }\n") ==
         "f.toml:4:16: unknown key `atempts` in reschedule (did you mean `attempts`?)");
-  CHECK_THAT(diagnose("reschedule = 3\n"), Catch::Matchers::StartsWith("f.toml:4:14: reschedule"));
+  CHECK_THAT(reschedule_errors("reschedule = 3\n"), Catch::Matchers::StartsWith("f.toml:4:14: reschedule"));
 }
 
 TEST_CASE("reschedule: refused where an instance can never fail or move", "[config][reschedule]") {
@@ -65,7 +64,7 @@ TEST_CASE("reschedule: refused where an instance can never fail or move", "[conf
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.errors.at(0).to_string(),
              Catch::Matchers::StartsWith("f.toml:3:14: reschedule needs restart.max_attempts > 0"));
-  CHECK_THAT(diagnose("mode = \"global\"\nreschedule = {}\n"),
+  CHECK_THAT(reschedule_errors("mode = \"global\"\nreschedule = {}\n"),
              Catch::Matchers::Contains("reschedule has no meaning with mode = \"global\""));
 }
 

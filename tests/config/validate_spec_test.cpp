@@ -6,8 +6,10 @@
 
 #include "config/parse.hpp"
 #include "config/validate_spec.hpp"
+#include "tests/config/service_file_errors.hpp"
 
 using namespace shoal::config;
+using shoal::config::test::service_file_errors;
 
 namespace {
 
@@ -26,13 +28,6 @@ ServiceSpec good() {
 std::string first_error(const ServiceSpec& s) {
   auto issues = validate(s);
   return issues.empty() ? std::string() : issues.front().field + ": " + issues.front().message;
-}
-
-std::string diagnose(const std::string& text) {
-  auto r = parse_service_file(text, "f.toml");
-  std::string out;
-  for (const auto& e : r.errors) out += (out.empty() ? "" : "\n") + e.to_string();
-  return out;
 }
 
 }  // namespace
@@ -112,22 +107,22 @@ TEST_CASE("validate: UTF-8 checks", "[config][validate]") {
 }
 
 TEST_CASE("service file: the validator's limits are reported at the key", "[config][validate]") {
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nreplicas = 2147483647") ==
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nreplicas = 2147483647") ==
         "f.toml:3:12: replicas must be from 0 to 10000, not 2147483647");
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nreplicas = 10000").empty());
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nresources = { memory = 9223372036854775807 }") ==
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nreplicas = 10000").empty());
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nresources = { memory = 9223372036854775807 }") ==
         "f.toml:3:24: resources.memory must be from 0 to 1099511627776 MiB, not 8796093022208 MiB");
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nresources = { memory = \"1024TiB\" }").empty());
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nstop_grace = \"9000h\"") ==
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nresources = { memory = \"1024TiB\" }").empty());
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nstop_grace = \"9000h\"") ==
         "f.toml:3:14: stop_grace must be from 0s to 8784h, not 32400000000ms");
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nplacement = { max_per_peer = 20000 }") ==
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nplacement = { max_per_peer = 20000 }") ==
         "f.toml:3:30: placement.max_per_peer must be from 0 to 10000, not 20000");
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nrestart = { max_attempts = 2000000 }") ==
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nrestart = { max_attempts = 2000000 }") ==
         "f.toml:3:28: restart.max_attempts must be from 0 to 1000000, not 2000000");
 }
 
 TEST_CASE("service file: reader errors come alone (no double report)", "[config][validate]") {
-  CHECK(diagnose("[service.web]\nimage = \"x\"\nreplicas = -1") ==
+  CHECK(service_file_errors("[service.web]\nimage = \"x\"\nreplicas = -1") ==
         "f.toml:3:12: replicas must be >= 0");
 }
 

@@ -6,17 +6,12 @@
 #include "config/parse.hpp"
 #include "config/validate_spec.hpp"
 #include "config/volume.hpp"
+#include "tests/config/service_file_errors.hpp"
 
 using namespace shoal::config;
+using shoal::config::test::service_file_errors;
 
 namespace {
-
-std::string diagnose(const std::string& text) {
-  auto r = parse_service_file(text, "f.toml");
-  std::string out;
-  for (const auto& e : r.errors) out += (out.empty() ? "" : "\n") + e.to_string();
-  return out;
-}
 
 std::string file_with(const std::string& volumes) {
   return "[service.db]\nimage = \"postgres\"\nvolumes = " + volumes + "\n";
@@ -74,17 +69,17 @@ TEST_CASE("volumes: parse_volume splits at the first two colons", "[config][volu
 }
 
 TEST_CASE("volumes: errors name the file, the entry's position and the rule", "[config][volumes]") {
-  CHECK(diagnose(file_with(R"(["data:/data", "../etc:/x"])")) ==
+  CHECK(service_file_errors(file_with(R"(["data:/data", "../etc:/x"])")) ==
         "f.toml:3:26: volumes[1] `../etc:/x`: the source must be a volume name "
         "([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 characters) or an absolute host path");
-  CHECK(diagnose(file_with(R"(["data"])")) ==
+  CHECK(service_file_errors(file_with(R"(["data"])")) ==
         "f.toml:3:12: volumes[0] `data`: must be SOURCE:TARGET[:ro|rw], e.g. \"data:/data\" or "
         "\"/srv/x:/x:ro\"");
-  CHECK(diagnose(file_with(R"(["/srv/x:/x:rx"])")) ==
+  CHECK(service_file_errors(file_with(R"(["/srv/x:/x:rx"])")) ==
         "f.toml:3:12: volumes[0] `/srv/x:/x:rx`: the options must be `ro` or `rw`");
-  CHECK(diagnose(file_with(R"("data:/data")")) ==
+  CHECK(service_file_errors(file_with(R"("data:/data")")) ==
         "f.toml:3:11: volumes must be an array of strings, not a string");
-  CHECK(diagnose(file_with("[1]")) == "f.toml:3:12: volumes[0] must be a string, not an integer");
+  CHECK(service_file_errors(file_with("[1]")) == "f.toml:3:12: volumes[0] must be a string, not an integer");
 }
 
 TEST_CASE("volumes: hostile values are refused by the validator", "[config][volumes]") {

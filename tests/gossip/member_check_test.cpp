@@ -38,10 +38,10 @@ Bytes raw_alive(std::string_view name, std::string_view host) {
   return b;
 }
 
-struct Fixture {
+struct MemberCheckFixture {
   Engine e{Identity{"me", Address{"10.0.0.1", 7950}, 0, {}}, lan_cfg(), 7};
   Outbox out;
-  Fixture() { e.join(Clock{0, kWall}, {}, out); }
+  MemberCheckFixture() { e.join(Clock{0, kWall}, {}, out); }
   void feed(const Bytes& b, Channel ch = Channel::udp, Address from = {"10.0.0.2", 7950}) {
     e.handle_packet(Clock{1000, kWall}, from, ch, b, out);
   }
@@ -70,7 +70,7 @@ TEST_CASE("member check: names, IP literals, UTF-8", "[gossip][member_check]") {
 
 TEST_CASE("member check: a hand-written alive with a non-UTF-8 name is dropped and counted",
           "[gossip][member_check]") {
-  Fixture f;
+  MemberCheckFixture f;
   // Sanity: the same bytes with a good name are taken in (so the encoding is right).
   f.feed(raw_alive("good", "10.0.0.9"));
   REQUIRE(f.e.member("good") != nullptr);
@@ -85,7 +85,7 @@ TEST_CASE("member check: a hand-written alive with a non-UTF-8 name is dropped a
 
 TEST_CASE("member check: a DNS name as an address is dropped, in alive, push-pull and "
           "indirect ping", "[gossip][member_check]") {
-  Fixture f;
+  MemberCheckFixture f;
   const auto hash = f.e.view_hash();
   f.feed(raw_alive("evil", "attacker.example"));
   wire::PushPull pp;
@@ -103,7 +103,7 @@ TEST_CASE("member check: a DNS name as an address is dropped, in alive, push-pul
 }
 
 TEST_CASE("member check: metadata text that is not UTF-8 is refused", "[gossip][member_check]") {
-  Fixture f;
+  MemberCheckFixture f;
   Meta m;
   m.zone = "z\xfe";
   f.feed(wire::encode(wire::Alive{"zoned", Address{"10.0.0.7", 7950}, 1, m, 0}));
@@ -120,7 +120,7 @@ TEST_CASE("member check: metadata text that is not UTF-8 is refused", "[gossip][
 
 TEST_CASE("intake limit: one sender's new members are capped, push-pull joins are not",
           "[gossip][member_check]") {
-  Fixture f;
+  MemberCheckFixture f;
   const Address attacker{"10.6.6.6", 7950};
   for (int i = 0; i < 5000; ++i) {
     const std::string name = "fake" + std::to_string(i);
@@ -132,7 +132,7 @@ TEST_CASE("intake limit: one sender's new members are capped, push-pull joins ar
   CHECK(f.e.stats().members_capped == 5000 - static_cast<std::uint64_t>(rates.alive_burst));
 
   // A push-pull join answer of 10,000 members from one peer is taken whole.
-  Fixture g;
+  MemberCheckFixture g;
   wire::PushPull pp;
   pp.reply = true;
   for (int i = 0; i < 10'000; ++i)

@@ -20,7 +20,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-void write_version(const std::string& path, int version) {
+void write_canary_version(const std::string& path, int version) {
   std::ofstream(path) << "[service.web]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 2\n"
                       << "env = { VERSION = \"" << version << "\" }\n"
                       << "health = { exec = [\"true\"], interval = \"200ms\", timeout = \"100ms\" }\n"
@@ -28,7 +28,7 @@ void write_version(const std::string& path, int version) {
 }
 
 // The spec hashes of web's live processes on both peers, one per instance index.
-std::multiset<std::string> live_hashes(Cluster& c) {
+std::multiset<std::string> live_hash_counts(Cluster& c) {
   return shoal::test::live_spec_hashes(c, {0, 1}, "web");
 }
 
@@ -40,11 +40,11 @@ TEST_CASE("canary on 2 real peers: one canary waits for shoal promote, then the 
   REQUIRE(start_all_ready(c));
   const std::string api = api_addr(c, 0);
   const std::string file = c.root() + "/web.toml";
-  write_version(file, 1);  // a first version is never held: nothing to replace
+  write_canary_version(file, 1);  // a first version is never held: nothing to replace
   REQUIRE(c.cli({"apply", "--wait", "--timeout", "20s", file, "--api", api}).first == 0);
   const std::string v1 = (*c.get(1, "/v1/services"))[0].value("version", "");
 
-  write_version(file, 2);
+  write_canary_version(file, 2);
   auto [rc, out] = c.cli({"apply", "--wait", "--timeout", "20s", file, "--api", api});
   INFO(out);
   CHECK(rc == 0);  // --wait is done at the canary wait
@@ -61,7 +61,7 @@ TEST_CASE("canary on 2 real peers: one canary waits for shoal promote, then the 
   CHECK((*c.get(1, "/v1/services"))[0]["canaries"] == 1);
   CHECK((*c.get(1, "/v1/status"))["awaiting_promotion"] ==
         Json::parse(R"([{"service":"web","version":")" + v2 + R"(","canaries":1}])"));
-  CHECK(live_hashes(c) == std::multiset<std::string>{v1, v2});
+  CHECK(live_hash_counts(c) == std::multiset<std::string>{v1, v2});
 
   // A promotion is a change: over TCP without the token it is refused (nothing written).
   auto tcp = shoal::node::http_call("127.0.0.1", c.peer(1).api_port, "POST", "/v1/promote",
@@ -79,7 +79,7 @@ TEST_CASE("canary on 2 real peers: one canary waits for shoal promote, then the 
       auto s = c.get(i, "/v1/services");
       if (!s || s->empty() || (*s)[0].value("deployment", Json()) != "healthy") return false;
     }
-    return live_hashes(c) == std::multiset<std::string>{v2, v2};
+    return live_hash_counts(c) == std::multiset<std::string>{v2, v2};
   }));
   CHECK((*c.get(0, "/v1/status"))["awaiting_promotion"] == Json::array());
   CHECK(c.cli({"promote", "web", "--api", api}).first == 1);  // nothing waits any more

@@ -106,7 +106,7 @@ bool answered(int fd, int ms) {
   return ::poll(&p, 1, ms) == 1;
 }
 
-void write_service(Cluster& c, const std::string& name, int replicas) {
+void write_catalog_service(Cluster& c, const std::string& name, int replicas) {
   std::ofstream(c.peer(0).dir + "/services/" + name + ".toml")
       << "[service." << name << "]\ncommand = [\"sleep\", \"1000\"]\nreplicas = " << replicas
       << "\nports = { http = 8000 }\n"
@@ -144,7 +144,7 @@ TEST_CASE("catalog: a 3-replica service at its owners' advertise addresses, 404 
   Cluster c(3);
   own_addresses(c);
   REQUIRE(shoal::test::start_all_ready(c));
-  write_service(c, "web", 3);
+  write_catalog_service(c, "web", 3);
   Json cat;
   REQUIRE(wait_until(30s, [&] { return !(cat = running(c, 1, "web", 3)).is_null(); }));
 
@@ -165,7 +165,7 @@ TEST_CASE("catalog: a 3-replica service at its owners' advertise addresses, 404 
   REQUIRE(!r1.shoal_index.empty());
   CHECK(r1.shoal_index.find_first_not_of("0123456789") == std::string::npos);
   if (r1.body == r2.body) CHECK(r1.shoal_index == r2.shoal_index);
-  write_service(c, "api", 1);
+  write_catalog_service(c, "api", 1);
   REQUIRE(wait_until(30s, [&] { return !running(c, 1, "api", 1).is_null(); }));
   CHECK(get(c, 1, "/v1/catalog/api").shoal_index != r1.shoal_index);
 
@@ -212,7 +212,7 @@ TEST_CASE("catalog: a blocking query returns on a change well before wait, else 
   Cluster c(1);
   c.start(0);
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));
-  write_service(c, "web", 1);
+  write_catalog_service(c, "web", 1);
   REQUIRE(wait_until(20s, [&] { return !running(c, 0, "web", 1).is_null(); }));
   auto now = get(c, 0, "/v1/catalog/web");
   REQUIRE(now.status == 200);
@@ -272,7 +272,7 @@ TEST_CASE("catalog: a blocking query returns on a change well before wait, else 
     return std::count(t.begin(), t.end(), '\n');
   };
   CHECK(wait_until(10s, [&] { return lines() == 1; }));
-  write_service(c, "web", 2);
+  write_catalog_service(c, "web", 2);
   CHECK(wait_until(20s, [&] { return lines() >= 2; }));
   ::kill(pid, SIGINT);  // Ctrl-C: a watch ends with exit 0
   int status = -1;
@@ -293,7 +293,7 @@ TEST_CASE("catalog: 40 held blocking queries, the API still answers, a closed on
   Cluster c(1);
   c.start(0);
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));
-  write_service(c, "web", 1);
+  write_catalog_service(c, "web", 1);
   REQUIRE(wait_until(20s, [&] { return !running(c, 0, "web", 1).is_null(); }));
   const std::string index = get(c, 0, "/v1/catalog/web").shoal_index;
   const std::string target = "/v1/catalog/web?index=" + index + "&wait=60s";
@@ -366,7 +366,7 @@ TEST_CASE("catalog: latency a held query adds to a change (measured)", "[serial]
   Cluster c(1);
   c.start(0);
   REQUIRE(wait_until(10s, [&] { return c.get(0, "/v1/status").has_value(); }));
-  write_service(c, "web", 1);
+  write_catalog_service(c, "web", 1);
   std::vector<long> low, high;
   for (int round = 0; round < 5; ++round) {
     REQUIRE(wait_until(20s, [&] { return !running(c, 0, "web", 1).is_null(); }));

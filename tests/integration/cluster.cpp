@@ -285,6 +285,26 @@ void Cluster::set_host(int i, const std::string& host) { peers_[i].host = host; 
 
 // ---- Helpers for the peer's end-to-end tests (issue 6). ----
 
+bool all_running(Cluster& c, int i, const std::string& svc, int n,
+                 const std::set<std::string>& allowed) {
+  auto j = c.get(i, "/v1/ps");
+  if (!j || !j->is_array()) return false;
+  int count = 0;
+  for (const auto& e : *j) {
+    if (e.value("service", "") != svc) continue;
+    ++count;
+    if (e.value("state", "") != "running") return false;
+    if (!e["peer"].is_string() || allowed.count(e["peer"].get<std::string>()) == 0) return false;
+  }
+  return count == n;
+}
+
+std::string keygen(Cluster& c) {
+  auto [code, out] = c.cli({"keygen"});
+  if (code != 0) throw std::runtime_error("shoal keygen failed: " + out);
+  return out.substr(0, out.find('\n'));
+}
+
 std::string api_addr(Cluster& c, int i) {
   return "127.0.0.1:" + std::to_string(c.peer(i).api_port);
 }

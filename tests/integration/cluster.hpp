@@ -21,6 +21,9 @@
 
 namespace shoal::test {
 
+// The peer file line of the fast gossip profile with a 1 s join grace, as most tests run.
+inline const std::string kFastGossip = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n";
+
 struct PeerProc {
   std::string name;
   std::string host = "127.0.0.1";  // gossip bind = advertise address (set_host)
@@ -157,6 +160,18 @@ bool once_each(const std::map<int, std::vector<std::string>>& live, int n);
 // Rewrites peer i's file as set_extra does, but with the gossip addresses of `join` as its
 // seeds (e.g. so that peer 0, the usual seed, finds the others again after a restart).
 void set_join(Cluster& c, int i, const std::vector<int>& join,
-              const std::string& extra = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n");
+              const std::string& extra = kFastGossip);
+
+// Whether peer i's `ps` shows exactly `n` instances of `svc`, all running, each on a peer of
+// `allowed`.
+bool all_running(Cluster& c, int i, const std::string& svc, int n,
+                 const std::set<std::string>& allowed);
+
+// A new cluster key from `shoal keygen` (throws when it fails).
+std::string keygen(Cluster& c);
+
+inline double secs_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 }  // namespace shoal::test

@@ -17,6 +17,7 @@
 #include "cluster.hpp"
 #include "tests/skip.hpp"
 
+using shoal::test::kFastGossip;
 using shoal::test::Chromium;
 using shoal::test::Cluster;
 using shoal::test::wait_until;
@@ -25,7 +26,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-const std::string kFast = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n";
 const std::string kHostileZone = R"(<img src=x onerror="window.pwned=1">'&amp;)";
 
 // What the page shows, read from its DOM (the rows' data-* attributes and cell text).
@@ -120,7 +120,7 @@ TEST_CASE("dashboard: Chromium shows every member and instance and a host's deat
   const std::string binary = shoal::test::chromium_path();
   if (binary.empty()) SHOAL_SKIP("chromium is not installed (scripts/deps test installs it)", true);
   Cluster c(3);
-  c.set_extra(2, kFast + "zone = \"<img src=x onerror=\\\"window.pwned=1\\\">'&amp;\"\n");
+  c.set_extra(2, kFastGossip + "zone = \"<img src=x onerror=\\\"window.pwned=1\\\">'&amp;\"\n");
   REQUIRE(shoal::test::start_all_ready(c));
   std::ofstream(c.peer(0).dir + "/services/web.toml")
       << "[service.web]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 3\nports = { http = 8080 }\n"

@@ -24,14 +24,13 @@
 #include "net.hpp"
 #include "tests/skip.hpp"
 
+using shoal::test::kFastGossip;
 using shoal::test::Cluster;
 using shoal::test::free_port;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string kFast = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n";
 
 struct Dig {
   bool ok = false;  // dig printed a header
@@ -144,7 +143,7 @@ TEST_CASE("dns: dig finds a 3-replica service on 3 peers by every name form, wit
     dns.push_back(free_port());
   }
   for (int i = 0; i < 3; ++i)
-    c.set_extra(i, kFast + "dns = { listen = \"127.0.0.1:" + std::to_string(dns[i]) +
+    c.set_extra(i, kFastGossip + "dns = { listen = \"127.0.0.1:" + std::to_string(dns[i]) +
                        "\", ttl = \"7s\" }\n");
   REQUIRE(shoal::test::start_all_ready(c));
   write_services(c);
@@ -248,7 +247,7 @@ TEST_CASE("dns: garbage datagrams and a 1-byte TCP connection flood do not stop 
   Cluster c(1);
   const std::uint16_t port = free_port();
   c.set_host(0, "127.0.0.11");
-  c.set_extra(0, kFast + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
+  c.set_extra(0, kFastGossip + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
   REQUIRE(shoal::test::start_all_ready(c));
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -308,7 +307,7 @@ TEST_CASE("dns: an explicit dns.listen that cannot be bound stops the start, the
   socklen_t at_len = sizeof at;
   REQUIRE(::getsockname(hold, reinterpret_cast<sockaddr*>(&at), &at_len) == 0);
   const std::uint16_t port = ntohs(at.sin_port);
-  c.set_extra(0, kFast + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
+  c.set_extra(0, kFastGossip + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
   c.start(0);
   CHECK(c.wait_exit(0, 20s) == 1);
   CHECK(shoal::test::read_text(c.peer(0).log).find("dns: cannot bind UDP 127.0.0.1:" +
@@ -317,7 +316,7 @@ TEST_CASE("dns: an explicit dns.listen that cannot be bound stops the start, the
   at.sin_port = htons(7953);
   const int def = ::socket(AF_INET, SOCK_DGRAM, 0);
   (void)::bind(def, reinterpret_cast<sockaddr*>(&at), sizeof at);
-  c.set_extra(0, kFast);
+  c.set_extra(0, kFastGossip);
   REQUIRE(shoal::test::start_all_ready(c));
   CHECK(shoal::test::read_text(c.peer(0).log).find("running without DNS") != std::string::npos);
   ::close(def);
@@ -330,7 +329,7 @@ TEST_CASE("dns: out of file descriptors, the TCP accept loop pauses instead of s
   Cluster c(1);
   const std::uint16_t port = free_port();
   c.set_host(0, "127.0.0.11");
-  c.set_extra(0, kFast + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
+  c.set_extra(0, kFastGossip + "dns = { listen = \"127.0.0.1:" + std::to_string(port) + "\" }\n");
   REQUIRE(shoal::test::start_all_ready(c));
   const pid_t pid = c.peer(0).pid;
   rlimit low{40, 40};

@@ -20,10 +20,13 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "docker_containers.hpp"
 #include "tests/skip.hpp"
 #include "node/http.hpp"
 #include "node/runtime/docker_api.hpp"
 
+using shoal::test::containers_of;
+using shoal::test::remove_containers;
 using shoal::test::Cluster;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
@@ -91,25 +94,6 @@ const Engine& engine() {
   }
 
 // Every container (any state) labelled shoal.peer = peer.
-Json containers_of(const std::string& sock, const std::string& peer) {
-  Json f = {{"label", {"shoal.peer=" + peer}}};
-  auto r = shoal::runtime::DockerApi(sock, 10000)
-               .request("GET", "/containers/json?all=true&filters=" +
-                                   shoal::runtime::url_encode(f.dump()));
-  if (!r || r->status != 200) return Json::array();
-  Json j = Json::parse(r->body, nullptr, false);
-  return j.is_array() ? j : Json::array();
-}
-
-void remove_containers(const std::string& sock, const std::string& peer) {
-  for (const auto& c : containers_of(sock, peer)) {
-    if (c.is_object() && c.contains("Id")) {
-      (void)shoal::runtime::DockerApi(sock, 10000)
-          .request("DELETE", "/containers/" + c["Id"].get<std::string>() + "?force=true");
-    }
-  }
-}
-
 // A cluster of peers on the docker driver with names of their own; removes their containers
 // when it ends (after the Cluster has killed the peers).
 struct DockerCluster {

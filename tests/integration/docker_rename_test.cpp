@@ -13,8 +13,11 @@
 #include <string>
 
 #include "cluster.hpp"
+#include "docker_containers.hpp"
 #include "tests/runtime/docker_fixture.hpp"
 
+using shoal::test::containers_of;
+using shoal::test::remove_containers;
 using shoal::test::Cluster;
 using shoal::test::read_text;
 using shoal::test::wait_until;
@@ -24,23 +27,6 @@ using Json = nlohmann::json;
 namespace {
 
 // Every container (any state) labelled shoal.peer = peer.
-Json containers_of(const std::string& sock, const std::string& peer) {
-  Json f = {{"label", {"shoal.peer=" + peer}}};
-  auto r = shoal::runtime::DockerApi(sock, 10000)
-               .request("GET", "/containers/json?all=true&filters=" +
-                                   shoal::runtime::url_encode(f.dump()));
-  if (!r || r->status != 200) return Json::array();
-  Json j = Json::parse(r->body, nullptr, false);
-  return j.is_array() ? j : Json::array();
-}
-
-void remove_containers(const std::string& sock, const std::string& peer) {
-  for (const auto& c : containers_of(sock, peer))
-    if (c.is_object() && c.contains("Id"))
-      (void)shoal::runtime::DockerApi(sock, 10000)
-          .request("DELETE", "/containers/" + c["Id"].get<std::string>() + "?force=true");
-}
-
 // Peers on the docker driver; every container of every name they had is removed at the end.
 struct Peers {
   Peers(const std::string& sock, int n) : sock_(sock), c(n) {

@@ -21,6 +21,7 @@
 
 #include "agent_binary.hpp"
 #include "cluster.hpp"
+#include "docker_containers.hpp"
 #include "node/runtime/heartbeat_watch.hpp"
 #include "node/runtime/orphan_watchdog.hpp"
 #include "node/runtime/proc.hpp"
@@ -28,6 +29,7 @@
 
 using shoal::runtime::watchdog_holder;
 using shoal::runtime::WatchdogHolder;
+using shoal::test::remove_containers;
 using shoal::test::Cluster;
 using shoal::test::read_text;
 using shoal::test::wait_until;
@@ -60,20 +62,6 @@ std::set<std::string> running_ids(const std::string& sock, const std::string& pe
   for (const auto& c : j)
     if (c.is_object() && c.value("State", "") == "running") out.insert(c.value("Id", ""));
   return out;
-}
-
-void remove_containers(const std::string& sock, const std::string& peer) {
-  Json f = {{"label", {"shoal.peer=" + peer}}};
-  auto r = shoal::runtime::DockerApi(sock, 10000)
-               .request("GET", "/containers/json?all=true&filters=" +
-                                   shoal::runtime::url_encode(f.dump()));
-  if (!r || r->status != 200) return;
-  Json j = Json::parse(r->body, nullptr, false);
-  if (!j.is_array()) return;
-  for (const auto& c : j)
-    if (c.is_object() && c.contains("Id"))
-      (void)shoal::runtime::DockerApi(sock, 10000)
-          .request("DELETE", "/containers/" + c["Id"].get<std::string>() + "?force=true");
 }
 
 // One peer on the docker driver with orphan_timeout = kOrphanMs. At the end: the agent and every
@@ -119,7 +107,7 @@ struct Peer {
 
 bool alive(const WatchdogHolder& w) { return shoal::runtime::process_matches(w.pid, w.start_time); }
 
-long ms_since(std::chrono::steady_clock::time_point t0) {
+long elapsed_ms(std::chrono::steady_clock::time_point t0) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now() - t0)
                                .count());
@@ -162,7 +150,7 @@ long gone_after(Peer& p, std::chrono::steady_clock::time_point t0) {
   if (!wait_until(std::chrono::milliseconds(kOrphanMs + 10000),
                   [&] { return running_ids(p.sock, p.name).empty(); }))
     return -1;
-  return ms_since(t0);
+  return elapsed_ms(t0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "cluster.hpp"
 
+using shoal::test::all_running;
 using shoal::test::Cluster;
 using shoal::test::read_text;
 using shoal::test::start_all_ready;
@@ -26,7 +27,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-int live_instances(Cluster& c, const std::string& svc) {
+int live_instances_of(Cluster& c, const std::string& svc) {
   int n = 0;
   for (int i = 0; i < c.size(); ++i)
     for (const auto& r : c.instances(i)) n += r.labels.service == svc && instance_alive(r);
@@ -54,23 +55,6 @@ int live_on(Cluster& c, int i) {
   return n;
 }
 
-// `ps` on peer i: `n` rows of `svc`, all running on peers of `allowed`.
-bool all_running(Cluster& c, int i, const std::string& svc, int n,
-                 const std::set<std::string>& allowed) {
-  auto j = c.get(i, "/v1/ps");
-  if (!j || !j->is_array()) return false;
-  int count = 0;
-  for (const auto& e : *j) {
-    if (e.value("service", "") != svc) continue;
-    ++count;
-    if (e.value("state", "") != "running" || !e["peer"].is_string() ||
-        !allowed.count(e["peer"].get<std::string>())) {
-      return false;
-    }
-  }
-  return count == n;
-}
-
 }  // namespace
 
 TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exits",
@@ -94,7 +78,7 @@ TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exit
       for (const auto& e : *j) owned += e["peer"] == c.peer(i).name;
       if (live_on(c, i) != owned) return false;
     }
-    return live_instances(c, "sleeper") == 3;
+    return live_instances_of(c, "sleeper") == 3;
   };
   REQUIRE(wait_until(30s, settled));
   // ... and stays so for a second: the drain is measured on a settled cluster, not on the
@@ -140,7 +124,7 @@ TEST_CASE("SIGTERM drains: the peer's instances run on the others before it exit
   CHECK(wait_until(5s, [&] { return live_on(c, victim) == 0; }));
   std::set<std::string> survivors = everyone;
   survivors.erase(vname);
-  CHECK(wait_until(5s, [&] { return live_instances(c, "sleeper") == 3; }));
+  CHECK(wait_until(5s, [&] { return live_instances_of(c, "sleeper") == 3; }));
   CHECK(wait_until(10s, [&] {
     return all_running(c, obs, "sleeper", 3, survivors) && c.state_seen(obs, vname) == "left";
   }));

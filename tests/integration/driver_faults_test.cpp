@@ -63,7 +63,7 @@ std::string service_toml(Cluster& c, const Svc& s) {
 }
 
 // Written whole, then renamed in: the services folder never shows half a file.
-void write_service(Cluster& c, const Svc& s) {
+void write_faulty_service(Cluster& c, const Svc& s) {
   const std::string dir = c.peer(0).dir + "/services/";
   std::ofstream(dir + s.name + ".tmp") << service_toml(c, s);
   std::filesystem::rename(dir + s.name + ".tmp", dir + s.name + ".toml");
@@ -291,7 +291,7 @@ TEST_CASE("5 peers with faulty process drivers go through 100 faults and end wit
   }));
 
   std::vector<Svc> svcs{{"alpha", 3}, {"beta", 2}, {"gamma", 4}};
-  for (const auto& s : svcs) write_service(c, s);
+  for (const auto& s : svcs) write_faulty_service(c, s);
 
   // The faults: at most one agent fault at a time, always on p1..p4 (p0 holds the files and
   // is the others' seed); each waits for what it did to be possible again.
@@ -309,14 +309,14 @@ TEST_CASE("5 peers with faulty process drivers go through 100 faults and end wit
       case 3: case 4: {
         Svc& s = svcs[rng() % svcs.size()];
         s.replicas = 1 + static_cast<int>(rng() % 4);
-        write_service(c, s);
+        write_faulty_service(c, s);
         ++own, ++tally["replicas changed"];
         break;
       }
       case 5: {
         Svc& s = svcs[rng() % svcs.size()];
         ++s.gen;
-        write_service(c, s);
+        write_faulty_service(c, s);
         ++own, ++tally["command changed"];
         break;
       }

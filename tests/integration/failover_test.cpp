@@ -12,6 +12,7 @@
 
 #include "cluster.hpp"
 
+using shoal::test::all_running;
 using shoal::test::Cluster;
 using shoal::test::start_all_ready;
 using shoal::test::instance_alive;
@@ -29,22 +30,6 @@ Json ps(Cluster& c, int i) {
   if (code != 0) return Json();
   Json j = Json::parse(out, nullptr, false);
   return j.is_discarded() ? Json() : j;
-}
-
-// True when peer i's `ps` shows exactly `n` instances of `svc`, all running, each on a peer
-// of `allowed`.
-bool all_running(Cluster& c, int i, const std::string& svc, int n,
-                 const std::set<std::string>& allowed) {
-  Json j = ps(c, i);
-  if (!j.is_array()) return false;
-  int count = 0;
-  for (const auto& e : j) {
-    if (e.value("service", "") != svc) continue;
-    ++count;
-    if (e.value("state", "") != "running") return false;
-    if (!e["peer"].is_string() || allowed.count(e["peer"].get<std::string>()) == 0) return false;
-  }
-  return count == n;
 }
 
 // Live instance processes of `svc` by index, over the given peers' process-driver records.

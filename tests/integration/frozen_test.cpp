@@ -15,6 +15,7 @@
 
 #include "cluster.hpp"
 
+using shoal::test::secs_since;
 using shoal::test::agreed_running;
 using shoal::test::see_all_alive;
 using shoal::test::Cluster;
@@ -28,10 +29,6 @@ using shoal::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
-
-double secs_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // SIGCONT to the frozen peer however the test ends (the fixture's SIGKILL follows).
 struct Thaw {

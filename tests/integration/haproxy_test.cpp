@@ -27,12 +27,15 @@
 #include <vector>
 
 #include "cluster.hpp"
+#include "docker_containers.hpp"
 #include "net.hpp"
 #include "haproxy_proc.hpp"
 #include "node/runtime/docker_api.hpp"
 #include "tests/runtime/docker_fixture.hpp"
 #include "tests/skip.hpp"
 
+using shoal::test::kFastGossip;
+using shoal::test::remove_containers;
 using shoal::test::Cluster;
 using shoal::test::free_port;
 using shoal::test::Haproxy;
@@ -41,8 +44,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-const std::string kFast = "gossip = { profile = \"fast\", join_grace = \"1s\" }\n";
 
 // The instance: answers every GET with "PEER INDEX" on its peer's address (argv holds the
 // peers' addresses by peer number, so an instance reached at another address is a failure),
@@ -176,7 +177,7 @@ void start_three(Cluster& c, std::vector<std::string>& addr, std::vector<std::st
     nameservers.push_back(addr[i] + ":" + std::to_string(free_port()));
   }
   for (int i = 0; i < 3; ++i)
-    c.set_extra(i, kFast + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n" + extra);
+    c.set_extra(i, kFastGossip + "dns = { listen = \"" + nameservers[i] + "\", ttl = \"1s\" }\n" + extra);
   REQUIRE(shoal::test::start_all_ready(c));
 }
 
@@ -330,19 +331,6 @@ TEST_CASE("haproxy: a host dies and comes back under a steady request stream thr
 namespace {
 
 // Every container of `peer` (any state), removed by force: what a host death takes away.
-void remove_containers(const std::string& sock, const std::string& peer) {
-  const nlohmann::json f = {{"label", {"shoal.peer=" + peer}}};
-  shoal::runtime::DockerApi api(sock, 10000);
-  auto r = api.request("GET", "/containers/json?all=true&filters=" +
-                                  shoal::runtime::url_encode(f.dump()));
-  if (!r || r->status != 200) return;
-  const auto list = nlohmann::json::parse(r->body, nullptr, false);
-  if (!list.is_array()) return;
-  for (const auto& c : list)
-    if (c.is_object() && c.contains("Id") && c["Id"].is_string())
-      (void)api.request("DELETE", "/containers/" + c["Id"].get<std::string>() + "?force=true");
-}
-
 // The cluster's peers are killed before their containers are removed (so none is recreated).
 struct ContainersGone {
   Cluster& c;

@@ -12,6 +12,7 @@
 
 #include "cluster.hpp"
 
+using shoal::test::secs_since;
 using shoal::test::agreed_running;
 using shoal::test::all_ready;
 using shoal::test::see_all_alive;
@@ -25,10 +26,6 @@ using shoal::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
-
-double secs_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 }  // namespace
 

@@ -46,7 +46,7 @@ bool send_frame(int fd, const gossip::Bytes& b) {
   return shoal::test::send_all(fd, s);
 }
 
-gossip::Bytes bytes(const std::string& s) {
+gossip::Bytes log_bytes(const std::string& s) {
   gossip::Bytes b;
   for (char c : s) b.push_back(static_cast<std::byte>(c));
   return b;
@@ -191,7 +191,7 @@ TEST_CASE("logs: the peer that does not run the service returns its lines, forwa
         head + R"({"service":"talk","index":0,"tail":99999999,"since_ms":0})",
         head + "{\"service\":\"t\xff\",\"index\":0,\"tail\":1,\"since_ms\":0}",
         std::string("\xF1\x01", 2)})
-    REQUIRE(send_frame(fd, sealer.seal(bytes(hostile), gossip::Channel::stream)));
+    REQUIRE(send_frame(fd, sealer.seal(log_bytes(hostile), gossip::Channel::stream)));
   shoal::node::LogsRequest req{4242, "talk", 0, 10, 0, {}};
   REQUIRE(send_frame(fd, sealer.seal(shoal::node::encode_logs_request(req), gossip::Channel::stream)));
   std::string got;

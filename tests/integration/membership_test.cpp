@@ -34,7 +34,7 @@ bool all_see_alive(Cluster& c, int n) {
   return true;
 }
 
-void start_all(Cluster& c) {
+void start_peers(Cluster& c) {
   for (int i = 0; i < c.size(); ++i) c.start(i);
   REQUIRE(wait_until(20s, [&] { return all_see_alive(c, c.size()); }));
 }
@@ -44,7 +44,7 @@ void start_all(Cluster& c) {
 TEST_CASE("three peers form a cluster: `shoal members --json` on each lists 3 alive",
           "[integration]") {
   Cluster c(3);
-  start_all(c);
+  start_peers(c);
   for (int i = 0; i < 3; ++i) {
     auto [code, out] =
         c.cli({"members", "--json", "--api", "127.0.0.1:" + std::to_string(c.peer(i).api_port)});
@@ -90,7 +90,7 @@ TEST_CASE("an unreachable peer: client commands exit 1", "[integration]") {
 
 TEST_CASE("kill -9 of a peer: the others see it dead within a bound", "[serial][integration]") {
   Cluster c(3);
-  start_all(c);
+  start_peers(c);
   const auto t0 = std::chrono::steady_clock::now();
   c.kill9(2);
   REQUIRE(wait_until(20s, [&] {
@@ -105,7 +105,7 @@ TEST_CASE("kill -9 of a peer: the others see it dead within a bound", "[serial][
 TEST_CASE("garbage UDP datagrams at the gossip port are dropped and counted",
           "[asan][integration]") {
   Cluster c(3);
-  start_all(c);
+  start_peers(c);
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(fd >= 0);
   const sockaddr_in a = shoal::test::loopback(c.peer(0).gossip_port);
@@ -133,7 +133,7 @@ TEST_CASE("garbage UDP datagrams at the gossip port are dropped and counted",
 TEST_CASE("SIGTERM: the peer leaves gracefully and exits 0, the others see `left`",
           "[integration]") {
   Cluster c(3);
-  start_all(c);
+  start_peers(c);
   CHECK(c.terminate(1) == 0);
   REQUIRE(wait_until(5s, [&] {
     return c.state_seen(0, "p1") == "left" && c.state_seen(2, "p1") == "left";

@@ -22,6 +22,7 @@
 #include "node/sealer.hpp"
 #include "node/peer/state_codec.hpp"
 
+using shoal::test::keygen;
 using shoal::test::Cluster;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
@@ -30,13 +31,7 @@ namespace gossip = shoal::gossip;
 
 namespace {
 
-std::string keygen(Cluster& c) {
-  auto [code, out] = c.cli({"keygen"});
-  REQUIRE(code == 0);
-  return out.substr(0, out.find('\n'));
-}
-
-gossip::Bytes bytes(const std::string& s) {
+gossip::Bytes poison_bytes(const std::string& s) {
   const auto* b = reinterpret_cast<const std::byte*>(s.data());
   return gossip::Bytes(b, b + s.size());
 }
@@ -51,11 +46,11 @@ void write_poisoned_state(const std::string& path, const std::string& self) {
   bomb.name = "bomb";
   bomb.command = {"sleep", "1000"};
   bomb.replicas = 2147483647;
-  store.put(now, "spec/bomb", bytes(shoal::node::encode_spec(bomb)));
+  store.put(now, "spec/bomb", poison_bytes(shoal::node::encode_spec(bomb)));
   shoal::config::ServiceSpec other = bomb;
   other.name = "other";
   other.replicas = 1;
-  store.put(now + 1, "spec/evil", bytes(shoal::node::encode_spec(other)));
+  store.put(now + 1, "spec/evil", poison_bytes(shoal::node::encode_spec(other)));
   const gossip::Bytes snap = store.snapshot();
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(snap.data()), static_cast<std::streamsize>(snap.size()));

@@ -21,6 +21,7 @@
 #include "cluster.hpp"
 #include "net.hpp"
 
+using shoal::test::keygen;
 using shoal::test::agreed_running;
 using shoal::test::all_ready;
 using shoal::test::see_all_alive;
@@ -34,12 +35,6 @@ using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
 namespace {
-
-std::string keygen(Cluster& c) {
-  auto [code, out] = c.cli({"keygen"});
-  REQUIRE(code == 0);
-  return out.substr(0, out.find('\n'));
-}
 
 // index -> pid of the live instance processes of `svc` on peers 0..2.
 std::map<int, std::int64_t> live_pids(Cluster& c, const std::string& svc) {

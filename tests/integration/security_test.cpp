@@ -12,17 +12,12 @@
 #include "node/host.hpp"
 #include "node/http.hpp"
 
+using shoal::test::keygen;
 using shoal::test::Cluster;
 using shoal::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string keygen(Cluster& c) {
-  auto [code, out] = c.cli({"keygen"});
-  REQUIRE(code == 0);
-  return out.substr(0, out.find('\n'));
-}
 
 int alive_seen(Cluster& c, int i) {
   auto j = c.get(i, "/v1/members");

@@ -47,7 +47,7 @@ long long state_stat(Cluster& c, const std::string& k, int i = 0) {
   return (*s)["stats"]["state"].value(k, -1LL);
 }
 
-bool lists_invalid(Cluster& c, const std::string& service) {
+bool horizon_lists_invalid(Cluster& c, const std::string& service) {
   auto s = c.get(0, "/v1/status");
   if (!s) return false;
   for (const auto& v : (*s)["invalid_specs"])
@@ -56,7 +56,7 @@ bool lists_invalid(Cluster& c, const std::string& service) {
 }
 
 // Whether peer i's /v1/services lists `name` (nullopt when unreachable).
-std::optional<bool> lists_service(Cluster& c, int i, const std::string& name) {
+std::optional<bool> horizon_lists_service(Cluster& c, int i, const std::string& name) {
   auto s = c.get(i, "/v1/services");
   if (!s || !s->is_array()) return std::nullopt;
   for (const auto& v : *s)
@@ -65,10 +65,10 @@ std::optional<bool> lists_service(Cluster& c, int i, const std::string& name) {
 }
 
 // SIGCONT to the frozen peer however the test ends (the fixture's SIGKILL follows).
-struct Thaw {
+struct HorizonThaw {
   Cluster& c;
   int i;
-  ~Thaw() { signal_peer(c, i, SIGCONT); }
+  ~HorizonThaw() { signal_peer(c, i, SIGCONT); }
 };
 
 class DeltaSender {
@@ -120,14 +120,14 @@ TEST_CASE("state horizon: a deleted spec's old version is refused, an old live s
   // The version it deleted, replayed (or offered by a peer cut off since): refused.
   to.send(entry("spec/ghost", now - 120 * kSecond, "zombie", false));
   CHECK(wait_until(10s, [&] { return state_stat(c, "refused_expired") == 2; }));
-  CHECK_FALSE(lists_invalid(c, "ghost"));  // never reached the specs
+  CHECK_FALSE(horizon_lists_invalid(c, "ghost"));  // never reached the specs
   CHECK(state_stat(c, "applied") == 0);
 
   // A spec written 30 days ago and never deleted is live: this fresh peer takes it (its value
   // is no valid spec, so the gate lists it, which shows it is in the store).
   to.send(entry("spec/ancient", now - 30LL * 24 * 3600 * kSecond, "old", false));
   CHECK(wait_until(10s, [&] { return state_stat(c, "applied") == 1; }));
-  CHECK(wait_until(10s, [&] { return lists_invalid(c, "ancient"); }));
+  CHECK(wait_until(10s, [&] { return horizon_lists_invalid(c, "ancient"); }));
 
   // A version an hour ahead of this host's clock: refused for skew, counted and shown.
   to.send(entry("spec/future", now + 3600 * kSecond, "ahead", false));
@@ -151,28 +151,28 @@ TEST_CASE("state horizon: a peer frozen past the tombstone TTL does not bring a 
       << "[service.gh]\ncommand = [\"sleep\", \"1000\"]\nreplicas = 1\n";
   REQUIRE(wait_until(30s, [&] {
     for (int i = 0; i < 3; ++i)
-      if (lists_service(c, i, "gh") != true) return false;
+      if (horizon_lists_service(c, i, "gh") != true) return false;
     return true;
   }));
   // p2 is cut off (frozen) while the spec is deleted and its tombstone collected everywhere else.
-  Thaw thaw{c, 2};
+  HorizonThaw thaw{c, 2};
   signal_peer(c, 2, SIGSTOP);
   REQUIRE(c.cli({"delete", "gh", "--api", "127.0.0.1:" + std::to_string(c.peer(0).api_port)})
               .first == 0);
   REQUIRE(wait_until(30s, [&] {
     return state_stat(c, "graves", 0) >= 1 && state_stat(c, "graves", 1) >= 1;
   }));
-  CHECK(lists_service(c, 0, "gh") == false);
-  CHECK(lists_service(c, 1, "gh") == false);
+  CHECK(horizon_lists_service(c, 0, "gh") == false);
+  CHECK(horizon_lists_service(c, 1, "gh") == false);
   // Back, p2 offers its old live version: refused against the graves, and its next push-pull
   // hands it the tombstone.
   signal_peer(c, 2, SIGCONT);
-  REQUIRE(wait_until(30s, [&] { return lists_service(c, 2, "gh") == false; }));
+  REQUIRE(wait_until(30s, [&] { return horizon_lists_service(c, 2, "gh") == false; }));
   CHECK(state_stat(c, "refused_expired", 0) + state_stat(c, "refused_expired", 1) >= 1);
   // And nobody took it back meanwhile or since.
   const auto t0 = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - t0 < 5s) {
-    for (int i = 0; i < 3; ++i) CHECK(lists_service(c, i, "gh") != true);
+    for (int i = 0; i < 3; ++i) CHECK(horizon_lists_service(c, i, "gh") != true);
     std::this_thread::sleep_for(500ms);
   }
 }

@@ -75,7 +75,7 @@ long proc_kib(pid_t pid, const std::string& field) {
 }
 
 // CPU seconds (user + system) the process used so far.
-double cpu_seconds(pid_t pid) {
+double attack_cpu_seconds(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   auto close = text.rfind(')');
@@ -213,9 +213,9 @@ TEST_CASE("stream attack: out of file descriptors, the accept loop backs off ins
     if (fd >= 0) fds.push_back(fd);
   }
   std::this_thread::sleep_for(500ms);
-  const double before = cpu_seconds(pid);
+  const double before = attack_cpu_seconds(pid);
   std::this_thread::sleep_for(2s);
-  const double used = cpu_seconds(pid) - before;
+  const double used = attack_cpu_seconds(pid) - before;
   WARN("agent CPU over 2 s at EMFILE: " << used << " s");
   CHECK(used < 0.5);
   for (int fd : fds) ::close(fd);

@@ -11,12 +11,12 @@ using shoal::node::run_cli;
 
 namespace {
 
-struct Run {
+struct WhatIfRun {
   int code;
   std::string out, err;
 };
 
-Run run(std::vector<std::string> args) {
+WhatIfRun run_what_if(std::vector<std::string> args) {
   std::ostringstream out, err;
   const int code = run_cli(args, out, err);
   return {code, out.str(), err.str()};
@@ -25,7 +25,7 @@ Run run(std::vector<std::string> args) {
 }  // namespace
 
 TEST_CASE("what-if: --help helps, and exactly one of --down and --down-zone", "[node][cli]") {
-  const Run help = run({"what-if", "--help"});
+  const WhatIfRun help = run_what_if({"what-if", "--help"});
   CHECK(help.code == 0);
   CHECK(help.out.find("--down-zone") != std::string::npos);
   CHECK(help.out.find("unplaced") != std::string::npos);
@@ -33,14 +33,14 @@ TEST_CASE("what-if: --help helps, and exactly one of --down and --down-zone", "[
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"what-if", "--api", "127.0.0.1:1"},
            {"what-if", "--api", "127.0.0.1:1", "--down", "a", "--down-zone", "z"}}) {
-    const Run r = run(args);
+    const WhatIfRun r = run_what_if(args);
     CHECK(r.code == 2);
     CHECK(r.err ==
           "shoal what-if: give exactly one of --down PEER[,PEER] and --down-zone ZONE (see "
           "`shoal what-if --help`)\n");
   }
-  CHECK(run({"what-if", "--down"}).code == 2);  // a flag without its value
-  const Run unreachable = run({"what-if", "--api", "127.0.0.1:1", "--down", "a"});
+  CHECK(run_what_if({"what-if", "--down"}).code == 2);  // a flag without its value
+  const WhatIfRun unreachable = run_what_if({"what-if", "--api", "127.0.0.1:1", "--down", "a"});
   CHECK(unreachable.code == 1);
   CHECK(unreachable.err.find("cannot reach the peer at 127.0.0.1:1") != std::string::npos);
 }

@@ -12,7 +12,7 @@ using namespace shoal::node;
 
 namespace {
 
-std::string frame(int stream, const std::string& payload, std::int64_t announced = -1) {
+std::string docker_frame(int stream, const std::string& payload, std::int64_t announced = -1) {
   const auto n = static_cast<std::uint32_t>(announced < 0 ? static_cast<std::int64_t>(payload.size())
                                                           : announced);
   std::string h{static_cast<char>(stream), 0, 0, 0, static_cast<char>(n >> 24),
@@ -23,7 +23,7 @@ std::string frame(int stream, const std::string& payload, std::int64_t announced
 }  // namespace
 
 TEST_CASE("docker log frames: a truncated header keeps what came before it", "[node][logs]") {
-  const std::string body = frame(1, "one\n") + std::string("\x02\x00\x00", 3);
+  const std::string body = docker_frame(1, "one\n") + std::string("\x02\x00\x00", 3);
   auto f = parse_docker_frames(body);
   CHECK(f.truncated);
   CHECK(f.error.empty());
@@ -33,7 +33,7 @@ TEST_CASE("docker log frames: a truncated header keeps what came before it", "[n
 
 TEST_CASE("docker log frames: a length larger than what arrived takes only what arrived",
           "[node][logs]") {
-  const std::string body = frame(2, "partial line", 1000);
+  const std::string body = docker_frame(2, "partial line", 1000);
   auto f = parse_docker_frames(body);
   CHECK(f.truncated);
   REQUIRE(f.chunks.size() == 1);
@@ -46,7 +46,7 @@ TEST_CASE("docker log frames: a length larger than what arrived takes only what 
 
 TEST_CASE("docker log frames: a huge announced length costs nothing beyond the bytes received",
           "[node][logs]") {
-  const std::string body = frame(1, "x", 0xFFFFFFFFu);
+  const std::string body = docker_frame(1, "x", 0xFFFFFFFFu);
   auto f = parse_docker_frames(body);
   CHECK(f.truncated);
   REQUIRE(f.chunks.size() == 1);
@@ -55,21 +55,21 @@ TEST_CASE("docker log frames: a huge announced length costs nothing beyond the b
 
 TEST_CASE("docker log frames: a header that cannot be one stops the parse with an error",
           "[node][logs]") {
-  std::string body = frame(1, "ok\n") + frame(7, "nope\n");
+  std::string body = docker_frame(1, "ok\n") + docker_frame(7, "nope\n");
   auto f = parse_docker_frames(body);
   CHECK_FALSE(f.error.empty());
   REQUIRE(f.chunks.size() == 1);
-  body = frame(1, "ok\n");
+  body = docker_frame(1, "ok\n");
   body[2] = 1;  // padding must be zero
   CHECK_FALSE(parse_docker_frames(body).error.empty());
   CHECK_FALSE(looks_multiplexed("plain tty output\n"));
-  CHECK(looks_multiplexed(frame(1, "x")));
+  CHECK(looks_multiplexed(docker_frame(1, "x")));
 }
 
 TEST_CASE("docker log frames: lines split over frames join per stream, times parse off",
           "[node][logs]") {
-  const std::string body = frame(1, "2026-12-07T05:20:00.123456789Z hel") + frame(2, "2026-12-07T05:20:01Z err\n") +
-                           frame(1, "lo\r\n") + frame(1, "no-time line\n");
+  const std::string body = docker_frame(1, "2026-12-07T05:20:00.123456789Z hel") + docker_frame(2, "2026-12-07T05:20:01Z err\n") +
+                           docker_frame(1, "lo\r\n") + docker_frame(1, "no-time line\n");
   auto lines = docker_lines(parse_docker_frames(body));
   REQUIRE(lines.size() == 3);
   CHECK(lines[0].stream == 2);
@@ -95,8 +95,8 @@ TEST_CASE("docker log frames: RFC 3339 times are parsed strictly", "[node][logs]
 
 TEST_CASE("docker log frames: every prefix of a valid stream parses without a crash",
           "[node][logs]") {
-  const std::string body = frame(1, "2026-12-07T05:20:00Z a\n") + frame(2, "b\xff\xfe\n") +
-                           frame(1, std::string(300, 'z') + "\n");
+  const std::string body = docker_frame(1, "2026-12-07T05:20:00Z a\n") + docker_frame(2, "b\xff\xfe\n") +
+                           docker_frame(1, std::string(300, 'z') + "\n");
   for (std::size_t n = 0; n <= body.size(); ++n) {
     auto f = parse_docker_frames(std::string_view(body).substr(0, n));
     std::size_t total = 0;

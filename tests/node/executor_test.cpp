@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class FakeDriver : public runtime::Driver {
+class ExecutorDriver : public runtime::Driver {
  public:
   runtime::Result<runtime::Instance> start(const runtime::InstanceSpec& spec) override {
     {
@@ -103,7 +103,7 @@ struct Inbox {
   }
 };
 
-config::ServiceSpec web(int replicas) {
+config::ServiceSpec executor_web(int replicas) {
   config::ServiceSpec s;
   s.name = "web";
   s.command = {"sleep", "1000"};
@@ -113,7 +113,7 @@ config::ServiceSpec web(int replicas) {
 
 node::StepInputs inputs(int replicas) {
   node::StepInputs in;
-  in.services = {web(replicas)};
+  in.services = {executor_web(replicas)};
   in.assignment.algorithm_version = 1;
   for (int i = 0; i < replicas; ++i) {
     in.assignment.instances.push_back(
@@ -124,13 +124,13 @@ node::StepInputs inputs(int replicas) {
   return in;
 }
 
-node::ExecutorOptions options(FakeDriver*& out) {
+node::ExecutorOptions options(ExecutorDriver*& out) {
   node::ExecutorOptions o;
   o.self = "a";
   o.reconcile.max_starts_per_second = 0;
   o.check_interval = 20;
   o.make_driver = [&out]() -> std::unique_ptr<runtime::Driver> {
-    auto d = std::make_unique<FakeDriver>();
+    auto d = std::make_unique<ExecutorDriver>();
     out = d.get();
     return d;
   };
@@ -142,13 +142,13 @@ node::ExecutorOptions options(FakeDriver*& out) {
 TEST_CASE("executor: no Runner (no adoption) while the driver is unavailable, back when it is",
           "[node][executor]") {
   Inbox inbox;
-  FakeDriver* d = nullptr;
+  ExecutorDriver* d = nullptr;
   std::atomic<bool> start_up{false};
   auto o = options(d);
   auto make = o.make_driver;
   o.make_driver = [&, make]() {
     auto drv = make();
-    static_cast<FakeDriver*>(drv.get())->up = start_up.load();
+    static_cast<ExecutorDriver*>(drv.get())->up = start_up.load();
     return drv;
   };
   node::Executor ex(o, inbox.post(), [&](node::ExecReport r) {
@@ -181,10 +181,10 @@ TEST_CASE("executor: no Runner (no adoption) while the driver is unavailable, ba
 TEST_CASE("executor: submissions coalesce to one step in flight and one waiting (the newest)",
           "[node][executor]") {
   Inbox inbox;
-  FakeDriver* d = nullptr;
+  ExecutorDriver* d = nullptr;
   auto o = options(d);
   o.make_driver = [&d]() -> std::unique_ptr<runtime::Driver> {
-    auto drv = std::make_unique<FakeDriver>();
+    auto drv = std::make_unique<ExecutorDriver>();
     drv->hold = true;  // the first start() blocks until released
     d = drv.get();
     return drv;
@@ -217,7 +217,7 @@ TEST_CASE("executor: submissions coalesce to one step in flight and one waiting 
 TEST_CASE("executor: steps return promptly while a health probe hangs, and its end asks for a step",
           "[node][executor][probes]") {
   Inbox inbox;
-  FakeDriver* d = nullptr;
+  ExecutorDriver* d = nullptr;
   auto o = options(d);
   o.heartbeat_interval = 20;
   node::Executor ex(o, inbox.post(), [&](node::ExecReport r) {

@@ -20,7 +20,7 @@ using namespace shoal::node;
 
 namespace {
 
-struct Fixture {
+struct StreamFixture {
   boost::asio::io_context io;
   std::shared_ptr<HttpHeld> held;
   bool gone = false;
@@ -72,7 +72,7 @@ struct Fixture {
 
 TEST_CASE("http stream: the head, then each chunk in order, on a kept connection",
           "[node][http][sse]") {
-  Fixture f;
+  StreamFixture f;
   const int fd = f.client();
   CHECK(f.held->stream_send("data: one\n\n"));
   CHECK(f.held->stream_send("data: two\n\n"));
@@ -97,7 +97,7 @@ TEST_CASE("http stream: the head, then each chunk in order, on a kept connection
 
 TEST_CASE("http stream: a reader that does not read is dropped at 256 KiB waiting",
           "[node][http][sse]") {
-  Fixture f;
+  StreamFixture f;
   const int fd = f.client(4096);
   const std::string chunk(64 << 10, 'x');
   std::size_t sent = 0;

@@ -18,7 +18,7 @@ struct Out {
   std::string out, err;
 };
 
-Out run(std::vector<std::string> args) {
+Out run_keys(std::vector<std::string> args) {
   std::ostringstream o, e;
   int code = shoal::node::run_cli(args, o, e);
   return {code, o.str(), e.str()};
@@ -30,8 +30,8 @@ std::string line1(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/list edit the ring",
           "[node][cli][keys]") {
-  auto k1 = run({"keygen"});
-  auto k2 = run({"keygen"});
+  auto k1 = run_keys({"keygen"});
+  auto k2 = run_keys({"keygen"});
   REQUIRE(k1.code == 0);
   const std::string a = line1(k1.out), b = line1(k2.out);
   CHECK(a.size() == 44);  // base64 of 32 bytes
@@ -42,23 +42,23 @@ TEST_CASE("keygen prints a fresh 32-byte base64 key, keys install/use/remove/lis
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string ring = dir + "/keyring";
-  CHECK(run({"keys", "install", a, "--keyring", ring}).code == 0);  // creates the file
-  CHECK(run({"keys", "install", b, "--keyring", ring}).code == 0);
-  auto l = run({"keys", "list", "--keyring", ring});
+  CHECK(run_keys({"keys", "install", a, "--keyring", ring}).code == 0);  // creates the file
+  CHECK(run_keys({"keys", "install", b, "--keyring", ring}).code == 0);
+  auto l = run_keys({"keys", "list", "--keyring", ring});
   REQUIRE(l.code == 0);
   CHECK(l.out == a + "  (primary)\n" + b + "\n");
-  CHECK(run({"keys", "remove", a, "--keyring", ring}).code == 1);  // the primary: refused
-  CHECK(run({"keys", "use", b, "--keyring", ring}).code == 0);
-  CHECK(run({"keys", "remove", a, "--keyring", ring}).code == 0);
-  CHECK(run({"keys", "list", "--keyring", ring}).out == b + "  (primary)\n");
-  CHECK(run({"keys", "install", "not-a-key", "--keyring", ring}).code == 2);
-  CHECK(run({"keys", "frob", "--keyring", ring}).code == 2);
+  CHECK(run_keys({"keys", "remove", a, "--keyring", ring}).code == 1);  // the primary: refused
+  CHECK(run_keys({"keys", "use", b, "--keyring", ring}).code == 0);
+  CHECK(run_keys({"keys", "remove", a, "--keyring", ring}).code == 0);
+  CHECK(run_keys({"keys", "list", "--keyring", ring}).out == b + "  (primary)\n");
+  CHECK(run_keys({"keys", "install", "not-a-key", "--keyring", ring}).code == 2);
+  CHECK(run_keys({"keys", "frob", "--keyring", ring}).code == 2);
   // No keyring named: the cluster through the API (nobody answers on port 1).
-  auto unreachable = run({"keys", "list", "--api", "127.0.0.1:1"});
+  auto unreachable = run_keys({"keys", "list", "--api", "127.0.0.1:1"});
   CHECK(unreachable.code == 1);
   CHECK(unreachable.err.find("cannot reach the peer") != std::string::npos);
-  CHECK(run({"keys", "install", "--api", "127.0.0.1:1"}).code == 2);  // needs a KEY
-  CHECK(run({"keys", "list", a, "--api", "127.0.0.1:1"}).code == 2);  // takes none
+  CHECK(run_keys({"keys", "install", "--api", "127.0.0.1:1"}).code == 2);  // needs a KEY
+  CHECK(run_keys({"keys", "list", a, "--api", "127.0.0.1:1"}).code == 2);  // takes none
   std::filesystem::remove_all(dir);
 }
 
@@ -74,17 +74,17 @@ TEST_CASE("keys install|use|remove keep a 0600 keyring 0600", "[node][cli][keys]
     REQUIRE(::stat(ring.c_str(), &st) == 0);
     return st.st_mode & 07777;
   };
-  const std::string a = line1(run({"keygen"}).out), b = line1(run({"keygen"}).out);
+  const std::string a = line1(run_keys({"keygen"}).out), b = line1(run_keys({"keygen"}).out);
   REQUIRE(shoal::node::write_file_atomic(ring, a + "\n").empty());
   ::chmod(ring.c_str(), 0600);
-  REQUIRE(run({"keys", "install", b, "--keyring", ring}).code == 0);
+  REQUIRE(run_keys({"keys", "install", b, "--keyring", ring}).code == 0);
   CHECK(mode() == 0600);
-  REQUIRE(run({"keys", "use", b, "--keyring", ring}).code == 0);
+  REQUIRE(run_keys({"keys", "use", b, "--keyring", ring}).code == 0);
   CHECK(mode() == 0600);
-  REQUIRE(run({"keys", "remove", a, "--keyring", ring}).code == 0);
+  REQUIRE(run_keys({"keys", "remove", a, "--keyring", ring}).code == 0);
   CHECK(mode() == 0600);
   const std::string fresh = dir + "/new-keyring";  // created by install: 0600 too
-  REQUIRE(run({"keys", "install", a, "--keyring", fresh}).code == 0);
+  REQUIRE(run_keys({"keys", "install", a, "--keyring", fresh}).code == 0);
   struct stat st;
   REQUIRE(::stat(fresh.c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0600);
@@ -97,11 +97,11 @@ TEST_CASE("agent: a bad peer file is bad input (exit 2, path:line:col)", "[node]
   std::filesystem::create_directories(dir);
   const std::string p = dir + "/peer.toml";
   REQUIRE(shoal::node::write_file_atomic(p, "name = \"x\"\nbnd = \"1.2.3.4:5\"\n").empty());
-  auto r = run({"agent", "--config", p});
+  auto r = run_keys({"agent", "--config", p});
   CHECK(r.code == 2);
   CHECK(r.err.rfind(p + ":2:1:", 0) == 0);
-  auto missing = run({"agent", "--config", dir + "/nope.toml"});
+  auto missing = run_keys({"agent", "--config", dir + "/nope.toml"});
   CHECK(missing.code == 2);
-  CHECK(run({"agent"}).code == 2);
+  CHECK(run_keys({"agent"}).code == 2);
   std::filesystem::remove_all(dir);
 }

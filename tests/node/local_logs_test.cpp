@@ -18,14 +18,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
+struct LogsDir {
   fs::path path;
-  TempDir() {
+  LogsDir() {
     char tmpl[] = "/tmp/shoal-logs-test-XXXXXX";
     path = ::mkdtemp(tmpl);
     fs::create_directories(path / "logs");
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~LogsDir() { fs::remove_all(path); }
 };
 
 void write(const fs::path& p, const std::string& text, bool append = false) {
@@ -43,7 +43,7 @@ void set_mtime(const fs::path& p, std::int64_t ms) {
 }  // namespace
 
 TEST_CASE("local logs: tail reads across the rotated file, oldest first", "[node][logs]") {
-  TempDir d;
+  LogsDir d;
   write(d.path / "logs/web-0.out.1", "a\nb\nc\n");
   write(d.path / "logs/web-0.out", "d\ne\n");
   auto r = read_process_stream((d.path / "logs/web-0.out").string(), "", 3, 0);
@@ -74,7 +74,7 @@ TEST_CASE("local logs: tail reads across the rotated file, oldest first", "[node
 }
 
 TEST_CASE("local logs: every instance of the service, both streams, keys filled", "[node][logs]") {
-  TempDir d;
+  LogsDir d;
   write(d.path / "logs/web-0.out", "zero\n");
   write(d.path / "logs/web-3.err", "three \xff\n");
   write(d.path / "logs/webx-1.out", "other service\n");
@@ -101,7 +101,7 @@ TEST_CASE("local logs: every instance of the service, both streams, keys filled"
 
 namespace {
 
-std::string frame(int stream, const std::string& payload, std::int64_t announced = -1) {
+std::string log_frame(int stream, const std::string& payload, std::int64_t announced = -1) {
   const auto n = static_cast<std::uint32_t>(
       announced < 0 ? static_cast<std::int64_t>(payload.size()) : announced);
   return std::string{static_cast<char>(stream), 0, 0, 0, static_cast<char>(n >> 24),
@@ -113,12 +113,12 @@ std::string frame(int stream, const std::string& payload, std::int64_t announced
 
 TEST_CASE("local logs: an ended container's kept copy is read (hostile bytes too), engine down",
           "[node][logs]") {
-  TempDir d;
+  LogsDir d;
   write(d.path / "logs/web-2.a1b2c3d4e5f6.docker",
-        frame(1, "2026-12-07T05:20:00.5Z out line\n") + frame(2, "2026-12-07T05:20:01Z err \xff\n"));
+        log_frame(1, "2026-12-07T05:20:00.5Z out line\n") + log_frame(2, "2026-12-07T05:20:01Z err \xff\n"));
   // Hostile copies: a length beyond what is there, a header cut short, garbage.
-  write(d.path / "logs/web-3.bbbbbbbbbbbb.docker", frame(1, "2026-12-07T05:20:02Z cut", 1u << 31));
-  write(d.path / "logs/web-4.cccccccccccc.docker", frame(2, "x\n") + std::string("\x02\x00", 2));
+  write(d.path / "logs/web-3.bbbbbbbbbbbb.docker", log_frame(1, "2026-12-07T05:20:02Z cut", 1u << 31));
+  write(d.path / "logs/web-4.cccccccccccc.docker", log_frame(2, "x\n") + std::string("\x02\x00", 2));
   write(d.path / "logs/web-5.dddddddddddd.docker", "\x07garbage that is no frame");
   LocalLogsSetup s{"p1", d.path.string(), "docker", (d.path / "no-engine.sock").string()};
   LogsRequest req{1, "web", 2, 10, 0, {}};
@@ -147,11 +147,11 @@ TEST_CASE("local logs: an ended container's kept copy is read (hostile bytes too
 
 TEST_CASE("local logs: a follow cursor loses no line when the engine stamps by the second",
           "[node][logs]") {
-  TempDir d;
+  LogsDir d;
   const auto path = d.path / "logs/web-0.aaaaaaaaaaaa.docker";
-  const std::string a = frame(1, "2026-12-07T05:20:00Z a\n");
-  const std::string b = frame(1, "2026-12-07T05:20:00Z b\n");  // the same second as a
-  const std::string c = frame(2, "2026-12-07T05:20:01Z c\n");
+  const std::string a = log_frame(1, "2026-12-07T05:20:00Z a\n");
+  const std::string b = log_frame(1, "2026-12-07T05:20:00Z b\n");  // the same second as a
+  const std::string c = log_frame(2, "2026-12-07T05:20:01Z c\n");
   write(path, a);
   LocalLogsSetup s{"p1", d.path.string(), "docker", (d.path / "no-engine.sock").string()};
   LogsRequest req{1, "web", 0, 100, 0, {}};
@@ -176,7 +176,7 @@ TEST_CASE("local logs: a follow cursor loses no line when the engine stamps by t
 
 TEST_CASE("local logs: each line's own arrival time, since by line, an unended line waits",
           "[node][logs]") {
-  TempDir d;
+  LogsDir d;
   // 2026-12-07T05:20:00Z = 1796620800000 ms. An older supervisor's line (no time) first: it
   // takes the file's last write, 05:20:10.
   const auto out = d.path / "logs/web-0.out", err = d.path / "logs/web-0.err";

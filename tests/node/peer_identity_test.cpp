@@ -19,13 +19,13 @@ using shoal::node::write_name_file;
 
 namespace {
 
-struct TempDir {
+struct IdentityDir {
   std::string path;
-  TempDir() {
+  IdentityDir() {
     std::string t = (std::filesystem::temp_directory_path() / "shoal-identity-XXXXXX").string();
     path = ::mkdtemp(t.data());
   }
-  ~TempDir() {
+  ~IdentityDir() {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
   }
@@ -39,7 +39,7 @@ void write_raw(const std::string& path, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("name file: missing, written 0600, read back") {
-  TempDir d;
+  IdentityDir d;
   const std::string p = name_file_path(d.path);
   CHECK(p == d.path + "/name");
   CHECK(read_name_file(p).kind == NameFile::Kind::missing);
@@ -56,7 +56,7 @@ TEST_CASE("name file: missing, written 0600, read back") {
 }
 
 TEST_CASE("name file: damaged or hostile content is refused with a reason, never trusted") {
-  TempDir d;
+  IdentityDir d;
   const std::string p = name_file_path(d.path);
   struct Case {
     std::string bytes;

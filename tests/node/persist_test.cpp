@@ -19,21 +19,21 @@ unsigned mode_of(const std::string& p) {
   return st.st_mode & 07777;
 }
 
-struct TempDir {
+struct PersistDir {
   std::string path;
-  TempDir() {
+  PersistDir() {
     char t[] = "/tmp/shoal-persist-XXXXXX";
     REQUIRE(::mkdtemp(t) != nullptr);
     path = t;
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~PersistDir() { fs::remove_all(path); }
 };
 
 }  // namespace
 
 TEST_CASE("write_file_atomic: new files 0600 whatever the umask, old modes kept or narrowed",
           "[node][persist][files]") {
-  TempDir d;
+  PersistDir d;
   const mode_t old_umask = ::umask(0);  // the loosest umask: the mode must not depend on it
   const std::string f = d.path + "/state";
   REQUIRE(shoal::node::write_file_atomic(f, "a").empty());
@@ -61,7 +61,7 @@ TEST_CASE("write_file_atomic: new files 0600 whatever the umask, old modes kept 
 
 TEST_CASE("make_private_dir: created 0700, a looser one tightened with a warning",
           "[node][persist][files]") {
-  TempDir d;
+  PersistDir d;
   std::string warning;
   const std::string fresh = d.path + "/a/data";
   REQUIRE(shoal::node::make_private_dir(fresh, warning).empty());
@@ -84,7 +84,7 @@ TEST_CASE("make_private_dir: created 0700, a looser one tightened with a warning
 }
 
 TEST_CASE("loose_mode_warning names the file, its mode and the fix", "[node][persist][files]") {
-  TempDir d;
+  PersistDir d;
   const std::string t = d.path + "/token";
   REQUIRE(shoal::node::write_file_atomic(t, "s").empty());
   CHECK(shoal::node::loose_mode_warning(t, "api.token_file").empty());

@@ -37,7 +37,7 @@ gossip::Bytes as_bytes(const std::string& s) {
   return gossip::Bytes(p, p + s.size());
 }
 
-config::ServiceSpec web(std::uint32_t replicas) {
+config::ServiceSpec cache_web(std::uint32_t replicas) {
   config::ServiceSpec s;
   s.name = "web";
   s.command = {"sleep", "100"};
@@ -46,14 +46,14 @@ config::ServiceSpec web(std::uint32_t replicas) {
 }
 
 // One engine ("x") that learns members p1..pN from push-pull replies, as formed_test does.
-struct Fixture {
+struct CacheFixture {
   gossip::Engine engine{gossip::Identity{"x", gossip::Address{"10.0.0.200", 7950}, 0, meta()},
                         *gossip::Config::for_profile("lan"), 1};
   node::SpecGate gate;
   gossip::Micros mono = 1000;
   gossip::Outbox out;
 
-  Fixture() { engine.join(Clock{0, kWall}, {}, out); }
+  CacheFixture() { engine.join(Clock{0, kWall}, {}, out); }
 
   Clock tick() { return Clock{mono += 1000, kWall + mono}; }
 
@@ -97,9 +97,9 @@ std::vector<std::string> owners(const placement::Assignment& a) {
 
 TEST_CASE("placement cache: places once per view, the same assignment as placing afresh",
           "[node][placement_cache]") {
-  Fixture f;
+  CacheFixture f;
   for (int i = 1; i <= 3; ++i) f.learn(i, 1, MemberState::alive, meta());
-  f.put_spec(web(30));
+  f.put_spec(cache_web(30));
   const auto first = owners(f.cached());
   CHECK(first.size() == 30);
   CHECK(first == owners(f.fresh()));
@@ -114,9 +114,9 @@ TEST_CASE("placement cache: places once per view, the same assignment as placing
 
 TEST_CASE("placement cache: a member, its state, its metadata or a spec places again",
           "[node][placement_cache]") {
-  Fixture f;
+  CacheFixture f;
   for (int i = 1; i <= 3; ++i) f.learn(i, 1, MemberState::alive, meta());
-  f.put_spec(web(30));
+  f.put_spec(cache_web(30));
   f.cached();
   REQUIRE(f.cache.placements() == 1);
   std::uint64_t n = 1;
@@ -147,7 +147,7 @@ TEST_CASE("placement cache: a member, its state, its metadata or a spec places a
   f.learn(2, 1, MemberState::dead, meta());  // a state change (heard as suspicion)
   replaced("member state changed");
 
-  f.put_spec(web(31));  // a spec
+  f.put_spec(cache_web(31));  // a spec
   CHECK(replaced("spec changed").size() == 31);
 
   f.engine.erase(f.tick(), "spec/web");  // a delete
@@ -165,12 +165,12 @@ TEST_CASE("placement cache: a placement that throws keeps no stale assignment",
     a.instances.resize(specs.empty() ? 0 : specs[0].replicas);
     return a;
   });
-  CHECK(cache.get(7, {web(2)}).instances.size() == 2);
+  CHECK(cache.get(7, {cache_web(2)}).instances.size() == 2);
   fail = true;
-  CHECK_THROWS(cache.get(8, {web(3)}));
+  CHECK_THROWS(cache.get(8, {cache_web(3)}));
   fail = false;
-  CHECK(cache.get(8, {web(3)}).instances.size() == 3);  // placed again, not the stale one
+  CHECK(cache.get(8, {cache_web(3)}).instances.size() == 3);  // placed again, not the stale one
   CHECK(calls == 3);
-  CHECK(cache.get(8, {web(2)}).instances.size() == 2);  // same hash, other specs: placed
+  CHECK(cache.get(8, {cache_web(2)}).instances.size() == 2);  // same hash, other specs: placed
   CHECK(calls == 4);
 }

@@ -19,7 +19,7 @@ namespace {
 
 // Instances end `ends_after` ms after stop() (never when negative); force_stop ends them at
 // once unless `force_fails`.
-class Driver : public runtime::Driver {
+class TakeoverDriver : public runtime::Driver {
  public:
   Millis now = 0;
   Millis ends_after = 50;
@@ -71,7 +71,7 @@ class Driver : public runtime::Driver {
   void heartbeat() override {}
 };
 
-TakeoverOptions opts(Driver& d) {
+TakeoverOptions opts(TakeoverDriver& d) {
   TakeoverOptions o;
   o.grace = 1000;
   o.force_after = 500;
@@ -84,7 +84,7 @@ TakeoverOptions opts(Driver& d) {
 }  // namespace
 
 TEST_CASE("takeover: stops exactly the old name's instances and waits for their end") {
-  Driver d;
+  TakeoverDriver d;
   d.add("a", "old");
   d.add("b", "new");
   d.add("c", "old");
@@ -102,7 +102,7 @@ TEST_CASE("takeover: stops exactly the old name's instances and waits for their 
 }
 
 TEST_CASE("takeover: one that left list() but whose end poll() has not reported is waited for") {
-  Driver d;
+  TakeoverDriver d;
   d.unlisted_while_stopping = true;
   d.ends_after = 700;  // `stopping` for 700 ms: unlisted, not ended, not yet removed
   d.add("a", "old");
@@ -114,7 +114,7 @@ TEST_CASE("takeover: one that left list() but whose end poll() has not reported 
 }
 
 TEST_CASE("takeover: nothing of the old name: returns at once") {
-  Driver d;
+  TakeoverDriver d;
   d.add("b", "new");
   auto r = take_over(d, "old", opts(d));
   CHECK(r.error.empty());
@@ -123,7 +123,7 @@ TEST_CASE("takeover: nothing of the old name: returns at once") {
 }
 
 TEST_CASE("takeover: an instance that ignores its stop is forced after grace + margin") {
-  Driver d;
+  TakeoverDriver d;
   d.ends_after = -1;
   d.add("a", "old");
   auto r = take_over(d, "old", opts(d));
@@ -134,7 +134,7 @@ TEST_CASE("takeover: an instance that ignores its stop is forced after grace + m
 }
 
 TEST_CASE("takeover: one that survives the force too fails the take-over, bounded") {
-  Driver d;
+  TakeoverDriver d;
   d.ends_after = -1;
   d.force_fails = true;
   d.add("a", "old");

@@ -87,7 +87,7 @@ class Loopback {
 };
 
 // Runs instances in a map; their port "http" is on `host_port`. exec_probe answers exec_ok.
-class FakeDriver : public runtime::Driver {
+class HealthDriver : public runtime::Driver {
  public:
   runtime::Result<runtime::Instance> start(const runtime::InstanceSpec& spec) override {
     runtime::Instance i;
@@ -136,7 +136,7 @@ class FakeDriver : public runtime::Driver {
   int next_ = 0;
 };
 
-config::ServiceSpec web(config::HealthCheck::Kind kind) {
+config::ServiceSpec health_web(config::HealthCheck::Kind kind) {
   config::ServiceSpec s;
   s.name = "web";
   s.command = {"sleep", "1000"};
@@ -167,7 +167,7 @@ std::optional<config::Millis> settle(node::Runner& runner, const node::RunnerInp
 struct Peer {
   explicit Peer(std::string name = "a") : self(std::move(name)) {}
   std::string self;
-  FakeDriver driver;
+  HealthDriver driver;
   std::vector<std::string> log;
   std::unique_ptr<node::Runner> runner;
   void make() {
@@ -224,7 +224,7 @@ TEST_CASE("runner health: an http check is starting until it passes and then hea
   Peer p;
   p.driver.host_port = http.port();
   p.make();
-  std::vector<config::ServiceSpec> services{web(config::HealthCheck::Kind::http)};
+  std::vector<config::ServiceSpec> services{health_web(config::HealthCheck::Kind::http)};
   auto asg = owned_by("a");
 
   // Started at 1000: `starting`, first probe due one interval later, and step says so.
@@ -265,7 +265,7 @@ TEST_CASE("runner health: a failing tcp check -> unhealthy after retries -> stop
   Peer p;
   p.driver.host_port = refused.port();
   p.make();
-  auto spec = web(config::HealthCheck::Kind::tcp);
+  auto spec = health_web(config::HealthCheck::Kind::tcp);
   spec.restart.max_attempts = 1;
   std::vector<config::ServiceSpec> services{spec};
   auto asg = owned_by("a");
@@ -313,7 +313,7 @@ TEST_CASE("runner health: exec checks go through the driver and no check means r
           "[node][runner][health]") {
   Peer p;
   p.make();
-  std::vector<config::ServiceSpec> services{web(config::HealthCheck::Kind::exec)};
+  std::vector<config::ServiceSpec> services{health_web(config::HealthCheck::Kind::exec)};
   auto asg = owned_by("a");
   p.step(0, services, asg);
   p.step(1000, services, asg);
@@ -324,7 +324,7 @@ TEST_CASE("runner health: exec checks go through the driver and no check means r
   // A service without a check: `running` at once, never probed, and step() has no probe timer.
   Peer q;
   q.make();
-  std::vector<config::ServiceSpec> plain{web(config::HealthCheck::Kind::none)};
+  std::vector<config::ServiceSpec> plain{health_web(config::HealthCheck::Kind::none)};
   auto wake = q.step(0, plain, asg);
   CHECK(q.state() == InstanceState::running);
   CHECK_FALSE(wake.has_value());
@@ -340,7 +340,7 @@ TEST_CASE("runner health: an instance found from a previous run is probed at the
   http.listen();
   Peer p;
   p.driver.host_port = http.port();
-  std::vector<config::ServiceSpec> services{web(config::HealthCheck::Kind::http)};
+  std::vector<config::ServiceSpec> services{health_web(config::HealthCheck::Kind::http)};
   runtime::InstanceSpec is;
   is.labels = {"a", "web", 0, placement::spec_hash(services[0])};
   is.service = services[0];
@@ -366,7 +366,7 @@ TEST_CASE("runner health: handoff stops the old copy only once the new one is he
   b.driver.host_port = http.port();
   a.make();
   b.make();
-  std::vector<config::ServiceSpec> services{web(config::HealthCheck::Kind::http)};
+  std::vector<config::ServiceSpec> services{health_web(config::HealthCheck::Kind::http)};
   const std::set<std::string> live{"a", "b"};
 
   // a runs web/0 (its copy's health does not matter to the handoff).
@@ -410,7 +410,7 @@ TEST_CASE("runner health: an exec check through the process driver sees the inst
     po.host_address = "127.0.0.1";
     runtime::ProcessDriver driver(po);
     node::Runner runner("a", driver, {});
-    auto spec = web(config::HealthCheck::Kind::exec);
+    auto spec = health_web(config::HealthCheck::Kind::exec);
     spec.ports.clear();
     spec.env = {{"WANT", "yes"}};
     spec.health.exec = {"/bin/sh", "-c", "test \"$WANT\" = yes && test \"$SHOAL_INDEX\" = 0"};
@@ -458,7 +458,7 @@ TEST_CASE("runner health: a stop of an unhealthy instance the driver refuses is 
   p.driver.host_port = refused.port();
   p.driver.refuse_stop = true;
   p.make();
-  auto spec = web(config::HealthCheck::Kind::tcp);
+  auto spec = health_web(config::HealthCheck::Kind::tcp);
   spec.health.retries = 1;
   std::vector<config::ServiceSpec> services{spec};
   auto asg = owned_by("a");
@@ -503,7 +503,7 @@ TEST_CASE("runner health: a probe that hangs holds up neither the step nor anoth
     // `hang`'s check runs until the test creates `release`, else for its whole 10 s timeout;
     // `quick`'s fails at once. `hang` sorts first: probed one after another, it would hold
     // `quick`'s probe and the step for 10 s.
-    auto hang = web(config::HealthCheck::Kind::exec);
+    auto hang = health_web(config::HealthCheck::Kind::exec);
     hang.name = "hang";
     hang.ports.clear();
     hang.health.exec = {"/bin/sh", "-c",

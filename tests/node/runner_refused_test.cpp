@@ -23,7 +23,7 @@ class RefusingDriver : public runtime::Driver {
 };
 
 // The state of db/0 after steps at t = 1, 2, ... 200 s (restart delay 1 s, no attempt limit).
-placement::InstanceState run(RefusingDriver& d) {
+placement::InstanceState run_refused(RefusingDriver& d) {
   config::ServiceSpec s;
   s.name = "db";
   s.command = {"postgres"};
@@ -50,10 +50,10 @@ placement::InstanceState run(RefusingDriver& d) {
 
 TEST_CASE("runner: a permanently refused start is failed at once, not retried", "[node][runner]") {
   RefusingDriver d;
-  CHECK(run(d) == placement::InstanceState::failed);
+  CHECK(run_refused(d) == placement::InstanceState::failed);
   CHECK(d.starts == 1);
   RefusingDriver transient;  // the same failure, not permanent: retried with back-off
   transient.permanent = false;
-  CHECK(run(transient) != placement::InstanceState::failed);
+  CHECK(run_refused(transient) != placement::InstanceState::failed);
   CHECK(transient.starts > 3);
 }

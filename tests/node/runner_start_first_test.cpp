@@ -46,7 +46,7 @@ class TwoCopyDriver : public runtime::Driver {
   int next_ = 0;
 };
 
-config::ServiceSpec web(const std::string& version) {
+config::ServiceSpec start_first_web(const std::string& version) {
   config::ServiceSpec s;
   s.name = "web";
   s.command = {"sleep", "1000"};
@@ -65,7 +65,7 @@ TEST_CASE("runner: start-first keeps the old copy until the new one is ready",
           "[node][runner]") {
   TwoCopyDriver d;
   node::Runner r("a", d, {});
-  std::vector<config::ServiceSpec> services{web("1")};
+  std::vector<config::ServiceSpec> services{start_first_web("1")};
   placement::Assignment asg;
   asg.algorithm_version = 1;
   asg.instances = {{{"web", 0}, std::string("a"), ""}};
@@ -81,7 +81,7 @@ TEST_CASE("runner: start-first keeps the old copy until the new one is ready",
   REQUIRE(d.running.size() == 1);
   REQUIRE(d.running.count("i1"));
 
-  services = {web("2")};
+  services = {start_first_web("2")};
   const std::string h2 = placement::spec_hash(services[0]);
   in.now = 2000;
   r.step(in);  // the new copy starts beside the old one

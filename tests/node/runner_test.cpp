@@ -8,7 +8,7 @@ using namespace shoal;
 
 namespace {
 
-class FakeDriver : public runtime::Driver {
+class RunnerDriver : public runtime::Driver {
  public:
   runtime::Result<runtime::Instance> start(const runtime::InstanceSpec& spec) override {
     if (spec.service.command.empty() || spec.service.command[0] == "/nope") {
@@ -74,7 +74,7 @@ class FakeDriver : public runtime::Driver {
   std::vector<std::string> forced;
 };
 
-config::ServiceSpec web(int replicas) {
+config::ServiceSpec runner_web(int replicas) {
   config::ServiceSpec s;
   s.name = "web";
   s.command = {"sleep", "1000"};
@@ -87,9 +87,9 @@ config::ServiceSpec web(int replicas) {
 
 TEST_CASE("runner: starts what it owns, reports it, stops what is no longer wanted",
           "[node][runner]") {
-  FakeDriver d;
+  RunnerDriver d;
   node::Runner r("a", d, {});
-  std::vector<config::ServiceSpec> services{web(3)};
+  std::vector<config::ServiceSpec> services{runner_web(3)};
   placement::Assignment asg;
   asg.algorithm_version = 1;
   asg.instances = {{{"web", 0}, std::string("a"), ""},
@@ -143,8 +143,8 @@ TEST_CASE("runner: starts what it owns, reports it, stops what is no longer want
 
 TEST_CASE("runner: adopts its own instances from a previous run, a failed start is exited",
           "[node][runner]") {
-  FakeDriver d;
-  auto spec = web(1);
+  RunnerDriver d;
+  auto spec = runner_web(1);
   runtime::InstanceSpec is;
   is.labels = {"a", "web", 0, placement::spec_hash(spec)};
   is.service = spec;
@@ -179,16 +179,16 @@ TEST_CASE("runner: adopts its own instances from a previous run, a failed start 
 
 namespace {
 
-// One instance of web(1) owned by "a", started at t = 1000; then the service is removed.
+// One instance of runner_web(1) owned by "a", started at t = 1000; then the service is removed.
 struct OneRunning {
-  FakeDriver d;
+  RunnerDriver d;
   node::Runner r{"a", d, {}};
   std::vector<config::ServiceSpec> services;
   placement::Assignment asg;
   std::map<std::string, placement::PeerStatus> peers;
   node::RunnerInputs in;
   explicit OneRunning(config::Millis stop_grace) {
-    services.push_back(web(1));
+    services.push_back(runner_web(1));
     services[0].stop_grace = stop_grace;
     asg.algorithm_version = 1;
     asg.instances = {{{"web", 0}, std::string("a"), ""}};
@@ -261,7 +261,7 @@ TEST_CASE("runner: a replaced copy whose stop is refused is not left running unt
           "[node][runner]") {
   OneRunning t(2000);
   // The spec changes instead of going away: the running copy is stale and replaced.
-  t.services.push_back(web(1));
+  t.services.push_back(runner_web(1));
   t.services[0].command = {"sleep", "2000"};
   t.services[0].stop_grace = 2000;
   t.asg.instances = {{{"web", 0}, std::string("a"), ""}};
@@ -280,8 +280,8 @@ TEST_CASE("runner: a replaced copy whose stop is refused is not left running unt
 
 TEST_CASE("runner: an instance a failed listing hid at start is adopted, not started twice",
           "[node][runner]") {
-  FakeDriver d;
-  auto spec = web(1);
+  RunnerDriver d;
+  auto spec = runner_web(1);
   runtime::InstanceSpec is;
   is.labels = {"a", "web", 0, placement::spec_hash(spec)};
   is.service = spec;
@@ -308,7 +308,7 @@ TEST_CASE("runner: an instance a failed listing hid at start is adopted, not sta
 TEST_CASE("runner: a second copy nothing tracks is found by the re-list and stopped",
           "[node][runner]") {
   OneRunning t(2000);
-  t.services.push_back(web(1));
+  t.services.push_back(runner_web(1));
   t.services[0].stop_grace = 2000;
   t.asg.instances = {{{"web", 0}, std::string("a"), ""}};
   // A copy the runner lost track of (a lost stop forgotten after a failed re-list, a start
@@ -341,7 +341,7 @@ TEST_CASE("runner: a stop back-off that ran out asks for no step in the past", "
   REQUIRE(wake);
   CHECK(*wake == 3000);
   // Wanted again before the retry: nothing asks for the stop any more.
-  t.services.push_back(web(1));
+  t.services.push_back(runner_web(1));
   t.services[0].stop_grace = 2000;
   t.asg.instances = {{{"web", 0}, std::string("a"), ""}};
   wake = t.at(3500);

@@ -34,7 +34,7 @@ HttpRequest post(std::string body) {
   return r;
 }
 
-struct Fixture {
+struct ApiFixture {
   Folder folder;
   ServicesDir dir{folder.dir, "peer-a"};
   int rescans = 0;
@@ -62,7 +62,7 @@ struct Fixture {
 
 TEST_CASE("services api: apply writes the file and rescans, plan writes nothing",
           "[node][services]") {
-  Fixture f;
+  ApiFixture f;
   const std::string body = Json{{"file", "web.toml"}, {"content", "[service.web]\ncommand = [\"x\"]\n"}}.dump();
   HttpRequest plan = post(body);
   CHECK(f.api.plan(plan).status == 200);
@@ -77,7 +77,7 @@ TEST_CASE("services api: apply writes the file and rescans, plan writes nothing"
 
 TEST_CASE("services api: a name another file defines is a conflict, nothing written",
           "[node][services]") {
-  Fixture f;
+  ApiFixture f;
   std::ofstream(f.folder.dir + "/a.toml") << "[service.web]\ncommand = [\"x\"]\n";
   f.dir.scan(false);
   const auto r = f.api.apply(post(Json{{"file", "b.toml"}, {"content", "[service.web]\ncommand = [\"y\"]\n"}}.dump()));
@@ -87,7 +87,7 @@ TEST_CASE("services api: a name another file defines is a conflict, nothing writ
 
 TEST_CASE("services api: delete renames a file, refuses a shared one, erases a remote spec",
           "[node][services]") {
-  Fixture f;
+  ApiFixture f;
   std::ofstream(f.folder.dir + "/one.toml") << "[service.web]\ncommand = [\"x\"]\n";
   std::ofstream(f.folder.dir + "/two.toml")
       << "[service.db]\ncommand = [\"x\"]\n[service.cache]\ncommand = [\"y\"]\n";

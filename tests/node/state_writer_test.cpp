@@ -19,13 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
+struct WriterDir {
   fs::path path;
-  TempDir() {
+  WriterDir() {
     char tmpl[] = "/tmp/shoal-state-writer-XXXXXX";
     path = ::mkdtemp(tmpl);
   }
-  ~TempDir() {
+  ~WriterDir() {
     std::error_code ec;
     fs::remove_all(path, ec);
   }
@@ -76,7 +76,7 @@ struct GatedWrite {
 
 TEST_CASE("state writer: snapshots submitted during a write coalesce, the newest wins",
           "[node][state_writer]") {
-  TempDir dir;
+  WriterDir dir;
   const std::string path = (dir.path / "state").string();
   GatedWrite g;
   g.set_open(false);
@@ -100,7 +100,7 @@ TEST_CASE("state writer: snapshots submitted during a write coalesce, the newest
 
 TEST_CASE("state writer: stop writes the pending snapshot before it returns",
           "[node][state_writer]") {
-  TempDir dir;
+  WriterDir dir;
   const std::string path = (dir.path / "state").string();
   for (int round = 0; round < 20; ++round) {  // racing the writer thread's first wake-up
     StateWriter w(path, {});
@@ -114,7 +114,7 @@ TEST_CASE("state writer: stop writes the pending snapshot before it returns",
 
 TEST_CASE("state writer: a failed write is retried, unless a newer snapshot replaced it",
           "[node][state_writer]") {
-  TempDir dir;
+  WriterDir dir;
   const std::string path = (dir.path / "state").string();
   GatedWrite g;
   g.fail_next = 2;
@@ -131,7 +131,7 @@ TEST_CASE("state writer: a failed write is retried, unless a newer snapshot repl
 
 TEST_CASE("state writer: a write that fails at stop is logged, not retried forever",
           "[node][state_writer]") {
-  TempDir dir;
+  WriterDir dir;
   // A folder where the file should be: write_file_atomic cannot rename over it.
   const std::string path = (dir.path / "state").string();
   fs::create_directory(path);

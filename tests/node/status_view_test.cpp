@@ -10,13 +10,13 @@ namespace {
 
 constexpr gossip::Micros kWall = 1'767'225'600LL * gossip::kSeconds;
 
-struct Fixture {
+struct ViewFixture {
   boost::asio::io_context io;
   node::StreamTransport stream{io, node::StreamLimits{},
                                [](const gossip::Address&, std::span<const std::byte>) { return true; },
                                nullptr};
   gossip::Engine engine{gossip::Identity{"a", {"127.0.0.1", 7001}, 3, {}}, gossip::Config{}, 1};
-  Fixture() {
+  ViewFixture() {
     gossip::Outbox out;
     engine.join({0, kWall}, {}, out);
   }
@@ -39,7 +39,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("status view: the peer's own facts and its view's counts", "[node][status]") {
-  Fixture fx;
+  ViewFixture fx;
   const Json j = node::status_json(fx.facts());
   CHECK(j["name"] == "a");
   CHECK(j["members"] == 1);
@@ -60,7 +60,7 @@ TEST_CASE("status view: the peer's own facts and its view's counts", "[node][sta
 }
 
 TEST_CASE("status view: a store written by a clock far ahead is warned about", "[node][status]") {
-  Fixture fx;
+  ViewFixture fx;
   fx.engine.put({1, kWall + 3600 * gossip::kSeconds}, "spec/web", gossip::string_to_bytes("x"));
   node::StatusFacts f = fx.facts();
   const Json j = node::status_json(f);

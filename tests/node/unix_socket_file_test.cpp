@@ -31,21 +31,21 @@ int bind_unix(const std::string& path, bool listen) {
   return fd;
 }
 
-struct TempDir {
+struct SocketDir {
   std::string path;
-  TempDir() {
+  SocketDir() {
     char t[] = "/tmp/shoal-sock-XXXXXX";
     REQUIRE(::mkdtemp(t) != nullptr);
     path = t;
   }
-  ~TempDir() { fs::remove_all(path); }
+  ~SocketDir() { fs::remove_all(path); }
 };
 
 }  // namespace
 
 TEST_CASE("prepare_socket_path: stale sockets go, live ones and other files stay",
           "[node][api][socket]") {
-  TempDir d;
+  SocketDir d;
   const std::string s = d.path + "/sub/api.sock";
   CHECK(prepare_socket_path(s).empty());  // nothing there; the folder is created
   CHECK(fs::is_directory(d.path + "/sub"));
@@ -67,7 +67,7 @@ TEST_CASE("prepare_socket_path: stale sockets go, live ones and other files stay
 }
 
 TEST_CASE("secure_socket: mode 0660, group by name", "[node][api][socket]") {
-  TempDir d;
+  SocketDir d;
   const std::string s = d.path + "/api.sock";
   int fd = bind_unix(s, true);
   CHECK(secure_socket(s, "").empty());
@@ -83,7 +83,7 @@ TEST_CASE("secure_socket: mode 0660, group by name", "[node][api][socket]") {
 
 TEST_CASE("the CLI picks the default socket only when it answers and nothing named a target",
           "[node][cli][socket]") {
-  TempDir d;
+  SocketDir d;
   const std::string s = d.path + "/api.sock";
   ::unsetenv("SHOAL_API");
   ApiTarget t;

@@ -15,7 +15,7 @@ using namespace shoal::placement::testing;
 namespace {
 
 // A fake driver: starting -> running after 300 ms -> healthy after 800 ms; stops take 200 ms.
-struct Driver {
+struct PairDriver {
   std::map<InstanceId, Millis> since;  // when the current state began
   void tick(Harness& h, Millis now) {
     for (auto& l : h.local) {
@@ -47,7 +47,7 @@ struct Driver {
   }
 };
 
-PeerStatus status_of(const Harness& h) {
+PeerStatus pair_status_of(const Harness& h) {
   PeerStatus ps;
   for (const auto& l : h.local) {
     InstanceStatus s;
@@ -79,15 +79,15 @@ int copies(const Harness& h, const InstanceId& id) {
 TEST_CASE("reconcile pair: handoff to a joining peer is make-before-break, then failover") {
   auto web = make_service("web", 3, /*health_check=*/true);
   Harness a({}, "a"), b({}, "b");
-  Driver da, db;
+  PairDriver da, db;
   a.services = b.services = {web};
   a.assignment = b.assignment = assign(all_on("web", 3, "a"));
   b.synced = false;  // b has not joined yet
 
   auto tick = [&](Millis now, bool b_up) {
     if (b_up) {
-      a.peers = {{"b", status_of(b)}};
-      b.peers = {{"a", status_of(a)}};
+      a.peers = {{"b", pair_status_of(b)}};
+      b.peers = {{"a", pair_status_of(a)}};
     }
     da.tick(a, now);
     Plan pa = a.step_apply(now);

@@ -19,7 +19,7 @@ namespace {
 
 // starting -> running after 300 ms -> healthy after 800 ms (never, for the `broken` hash);
 // stops take 200 ms.
-struct Driver {
+struct RolloutDriver {
   std::string broken;
   std::map<InstanceId, Millis> since;
   void tick(Harness& h, Millis now) {
@@ -51,7 +51,7 @@ struct Driver {
   }
 };
 
-PeerStatus status_of(const Harness& h) {
+PeerStatus rollout_status_of(const Harness& h) {
   PeerStatus ps;
   for (const auto& l : h.local) {
     InstanceStatus s;
@@ -71,7 +71,7 @@ struct Cluster {
   static constexpr int kReplicas = 4;
   std::vector<std::string> names{"a", "b", "c", "d"};
   std::vector<Harness> peers;
-  std::vector<Driver> drivers;
+  std::vector<RolloutDriver> drivers;
   Millis lag;  // a status reaches the others this late
   bool instant = false;  // a started copy runs at once (the process driver), no health check
   std::deque<std::tuple<Millis, std::string, PeerStatus>> in_flight;
@@ -109,7 +109,7 @@ struct Cluster {
         for (const auto& id : started(p))
           for (auto& l : peers[i].local)
             if (l.id.to_string() == id) l.state = InstanceState::running;
-      in_flight.emplace_back(now + lag, peers[i].self, status_of(peers[i]));
+      in_flight.emplace_back(now + lag, peers[i].self, rollout_status_of(peers[i]));
     }
   }
   static bool ready(const LocalInstance& l) {
@@ -212,7 +212,7 @@ TEST_CASE("reconcile rollout: a version not healthy within healthy_deadline is f
     for (const auto& h : c.peers) {
       std::vector<RolloutReport> reports;
       for (const auto& p : h.assignment.instances) {
-        const PeerStatus st = *p.owner == h.self ? status_of(h) : h.peers.at(*p.owner);
+        const PeerStatus st = *p.owner == h.self ? rollout_status_of(h) : h.peers.at(*p.owner);
         RolloutReport r{p.id};
         if (const auto* s = st.find(p.id))
           r = {p.id, true, s->state, s->spec_hash, s->settled, s->overdue};

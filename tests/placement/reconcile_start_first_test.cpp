@@ -20,7 +20,7 @@ namespace {
 // starting -> running after 300 ms -> healthy after 800 ms (never for the `broken` hash);
 // stops take 200 ms. Copies are told apart by (id, hash): the two copies of a start-first
 // replacement run different specs.
-struct Driver {
+struct StartFirstDriver {
   std::string broken;
   std::map<std::pair<InstanceId, std::string>, Millis> since;
   void tick(Harness& h, Millis now) {
@@ -56,7 +56,7 @@ struct Driver {
 };
 
 // What the runner publishes: the current copy of each id (never the outgoing one).
-PeerStatus status_of(const Harness& h) {
+PeerStatus start_first_status_of(const Harness& h) {
   PeerStatus ps;
   for (const auto& l : h.local) {
     if (l.outgoing) continue;
@@ -76,7 +76,7 @@ struct Cluster {
   static constexpr int kReplicas = 4;
   std::vector<std::string> names{"a", "b", "c", "d"};
   std::vector<Harness> peers;
-  std::vector<Driver> drivers;
+  std::vector<StartFirstDriver> drivers;
   Millis lag;
   std::deque<std::tuple<Millis, std::string, PeerStatus>> in_flight;
   std::vector<std::uint32_t> outgoing_order;  // indices whose old copy stopped, in order
@@ -118,7 +118,7 @@ struct Cluster {
       }
       drivers[i].applied(p, now);
       drivers[i].stopping(peers[i], now);
-      in_flight.emplace_back(now + lag, peers[i].self, status_of(peers[i]));
+      in_flight.emplace_back(now + lag, peers[i].self, start_first_status_of(peers[i]));
     }
   }
   // Healthy copies, outgoing ones included: what serves.

@@ -20,7 +20,7 @@ shoal::config::ServiceSpec held(int replicas, int parallelism, int canary) {
 }
 
 // D done, U new but unsettled, S stale, O new and overdue (as rollout_test.cpp's letters).
-std::vector<RolloutReport> reports(const std::string& code) {
+std::vector<RolloutReport> canary_reports(const std::string& code) {
   std::vector<RolloutReport> out;
   for (std::size_t i = 0; i < code.size(); ++i) {
     RolloutReport r;
@@ -35,15 +35,15 @@ std::vector<RolloutReport> reports(const std::string& code) {
   return out;
 }
 
-std::vector<std::uint32_t> chosen(int parallelism, int canary, const std::string& code) {
+std::vector<std::uint32_t> canary_chosen(int parallelism, int canary, const std::string& code) {
   std::vector<std::uint32_t> out;
   const auto spec = held(static_cast<int>(code.size()), parallelism, canary);
-  for (const auto& id : replaceable_now(spec, "new", reports(code))) out.push_back(id.index);
+  for (const auto& id : replaceable_now(spec, "new", canary_reports(code))) out.push_back(id.index);
   return out;
 }
 
 Deployment state(int canary, const std::string& code) {
-  return deployment_state(held(static_cast<int>(code.size()), 2, canary), "new", reports(code));
+  return deployment_state(held(static_cast<int>(code.size()), 2, canary), "new", canary_reports(code));
 }
 
 using V = std::vector<std::uint32_t>;
@@ -51,14 +51,14 @@ using V = std::vector<std::uint32_t>;
 }  // namespace
 
 TEST_CASE("rollout canary: only the lowest `canary` ranks take the new version while held") {
-  CHECK(chosen(1, 1, "SSSS") == V{0});
-  CHECK(chosen(3, 1, "SSSS") == V{0});     // parallelism does not reach past the canaries
-  CHECK(chosen(3, 2, "SSSS") == V{0, 1});
-  CHECK(chosen(2, 1, "DSSS").empty());     // the canary is done: wait for promotion
-  CHECK(chosen(1, 2, "DSSS") == V{1});
-  CHECK(chosen(2, 2, "USSS") == V{1});     // the canaries roll out by the usual budget
-  CHECK(chosen(2, 4, "SSSS") == V{0, 1});  // canary = replicas: no hold at all
-  CHECK(chosen(2, 0, "DSSS") == V{1, 2});  // promoted (canary 0): the rule goes on
+  CHECK(canary_chosen(1, 1, "SSSS") == V{0});
+  CHECK(canary_chosen(3, 1, "SSSS") == V{0});     // parallelism does not reach past the canaries
+  CHECK(canary_chosen(3, 2, "SSSS") == V{0, 1});
+  CHECK(canary_chosen(2, 1, "DSSS").empty());     // the canary is done: wait for promotion
+  CHECK(canary_chosen(1, 2, "DSSS") == V{1});
+  CHECK(canary_chosen(2, 2, "USSS") == V{1});     // the canaries roll out by the usual budget
+  CHECK(canary_chosen(2, 4, "SSSS") == V{0, 1});  // canary = replicas: no hold at all
+  CHECK(canary_chosen(2, 0, "DSSS") == V{1, 2});  // promoted (canary 0): the rule goes on
 }
 
 TEST_CASE("rollout canary: the deployment awaits promotion once its canaries are done") {

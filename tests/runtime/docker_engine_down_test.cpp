@@ -13,17 +13,12 @@
 
 #include "node/runtime/docker_api.hpp"
 #include "node/runtime/docker_driver.hpp"
+#include "node/runtime/mono_clock.hpp"
 #include "node/runtime/socket_detect.hpp"
 
 using namespace shoal::runtime;
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // A listening unix socket that accepts (in the kernel backlog) and never answers.
 struct SilentSocket {
@@ -57,14 +52,14 @@ TEST_CASE("docker driver with an engine socket that does not exist: clear errors
   o.timeout = 2000;
   DockerDriver d(o);
   CHECK(d.socket() == "/tmp/shoal-no-such-engine.sock");
-  auto t0 = now_ms();
+  auto t0 = mono_ms();
   auto s = d.available();
   REQUIRE_FALSE(s.ok());
   INFO(s.error().message);
   CHECK(s.error().message.find("container engine unavailable") != std::string::npos);
   CHECK(s.error().message.find("/tmp/shoal-no-such-engine.sock") != std::string::npos);
   CHECK(s.error().message.find("No such file") != std::string::npos);
-  CHECK(now_ms() - t0 < 2000);  // refused at once, not a timeout
+  CHECK(mono_ms() - t0 < 2000);  // refused at once, not a timeout
 
   InstanceSpec spec;
   spec.labels = Labels{"p", "web", 0, "h"};
@@ -85,9 +80,9 @@ TEST_CASE("docker driver with an engine socket that does not exist: clear errors
 
 TEST_CASE("docker api: an engine that accepts and never answers times out with a clear error") {
   SilentSocket engine;
-  auto t0 = now_ms();
+  auto t0 = mono_ms();
   auto r = DockerApi(engine.path, 300).request("GET", "/_ping");
-  auto took = now_ms() - t0;
+  auto took = mono_ms() - t0;
   REQUIRE_FALSE(r.ok());
   INFO(r.error().message);
   CHECK(r.error().message.find("timed out after 300 ms") != std::string::npos);

@@ -18,12 +18,12 @@ using namespace shoal::runtime;
 
 namespace {
 
-struct TempDir {
-  TempDir() {
+struct AuthDir {
+  AuthDir() {
     char tmpl[] = "/tmp/shoal-regauth-XXXXXX";
     path = ::mkdtemp(tmpl);
   }
-  ~TempDir() {
+  ~AuthDir() {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
   }
@@ -92,7 +92,7 @@ TEST_CASE("registry auth: malformed files are refused, naming the file and entry
 }
 
 TEST_CASE("registry auth: the file must be private, regular and small") {
-  TempDir d;
+  AuthDir d;
   const std::string ok = R"({"auths": {"h:1": {"auth": "dTpw"}}})";
   CHECK(load_registry_auth(d.write("ok.json", ok)).ok());
   CHECK(error_of(load_registry_auth(d.write("group.json", ok, 0640))) ==

@@ -18,12 +18,12 @@
 using namespace shoal::runtime;
 
 namespace {
-struct TempDir {
-  TempDir() {
+struct LockDir {
+  LockDir() {
     char tmpl[] = "/tmp/shoal-wdlock-XXXXXX";
     path = ::mkdtemp(tmpl);
   }
-  ~TempDir() { std::filesystem::remove_all(path); }
+  ~LockDir() { std::filesystem::remove_all(path); }
   std::string path;
 };
 
@@ -40,7 +40,7 @@ int hold(const std::string& dir, const std::string& text) {
 
 TEST_CASE("watchdog lock: free, held, and a holder that is not a watchdog is not trusted",
           "[orphan]") {
-  TempDir d;
+  LockDir d;
   CHECK_FALSE(watchdog_lock_held(d.path));  // no file
   CHECK_FALSE(watchdog_holder(d.path));
   ProcStat me;

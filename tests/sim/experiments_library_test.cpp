@@ -5,17 +5,13 @@
 #include <filesystem>
 
 #include "sim/experiment.hpp"
+#include "tests/sim/experiments_dir.hpp"
 #include "tests/skip.hpp"
 
 using namespace shoal::sim;
+using shoal::sim::test::experiments_dir;
 
 namespace {
-
-std::filesystem::path experiments_dir() {
-  // The source tree as CMake knows it (__FILE__ may be relative to the build directory, and
-  // ctest runs this from another one).
-  return std::filesystem::path(SHOAL_SOURCE_DIR) / "sim" / "experiments";
-}
 
 Experiment load_ok(const std::string& name) {
   const auto path = (experiments_dir() / (name + ".toml")).string();

@@ -8,8 +8,10 @@
 #include "sim/experiment.hpp"
 #include "sim/sweep.hpp"
 #include "sim/world.hpp"
+#include "tests/sim/experiments_dir.hpp"
 
 using namespace shoal::sim;
+using shoal::sim::test::experiments_dir;
 using shoal::gossip::kMillis;
 using shoal::gossip::kSeconds;
 
@@ -19,18 +21,6 @@ Experiment parsed(const std::string& text) {
   auto r = parse_experiment_text(text, "sweep.toml");
   if (auto* e = std::get_if<ExperimentError>(&r)) FAIL(e->message << "\n" << text);
   return std::get<Experiment>(std::move(r));
-}
-
-// sim/experiments, found from __FILE__ (relative to the build folder when the compiler was given
-// a relative path) whether the test runs from the build folder or from ctest's tests/sim.
-std::filesystem::path experiments_dir() {
-  const auto rel = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "sim" / "experiments";
-  if (rel.is_absolute()) return rel;
-  for (auto base = std::filesystem::current_path();; base = base.parent_path()) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(base / rel, ec)) return base / rel;
-    if (base == base.parent_path()) return rel;
-  }
 }
 
 }  // namespace

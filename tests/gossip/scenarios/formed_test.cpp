@@ -7,15 +7,15 @@
 
 #include "gossip/engine.hpp"
 #include "gossip/wire.hpp"
+#include "hand_fed.hpp"
 #include "sim_net.hpp"
 
 using namespace shoal::gossip;
+using shoal::gossip::testing::kHandWall;
 using shoal::gossip::testing::lan;
 using shoal::gossip::testing::SimNet;
 
 namespace {
-
-const Micros kWall = 1'700'000'000'000'000;
 
 Meta meta_for(int i) {
   Meta m;
@@ -118,42 +118,42 @@ TEST_CASE("view hash: the same members in any order and by any history hash alik
   Outbox out;
 
   Engine a(self, lan(), 1);
-  a.join(Clock{0, kWall}, {}, out);
+  a.join(Clock{0, kHandWall}, {}, out);
   std::vector<wire::MemberRecord> fwd;
   for (int i = 1; i <= 5; ++i) fwd.push_back(member(i, i == 3 ? 2 : 1, MemberState::alive, meta_for(i)));
-  a.handle_packet(Clock{1000, kWall}, from, Channel::stream, reply(fwd), out);
+  a.handle_packet(Clock{1000, kHandWall}, from, Channel::stream, reply(fwd), out);
 
   Engine b(self, lan(), 2);  // reverse order; p3 first suspect at 1, then alive at 2
-  b.join(Clock{0, kWall}, {}, out);
+  b.join(Clock{0, kHandWall}, {}, out);
   std::vector<wire::MemberRecord> rev;
   for (int i = 5; i >= 1; --i) rev.push_back(member(i, 1, i == 3 ? MemberState::suspect : MemberState::alive, meta_for(i)));
-  b.handle_packet(Clock{1000, kWall}, from, Channel::stream, reply(rev), out);
-  b.handle_packet(Clock{2000, kWall}, from, Channel::stream,
+  b.handle_packet(Clock{1000, kHandWall}, from, Channel::stream, reply(rev), out);
+  b.handle_packet(Clock{2000, kHandWall}, from, Channel::stream,
                   reply({member(3, 2, MemberState::alive, meta_for(3))}), out);
   REQUIRE(a.member_count() == 6);
   REQUIRE(b.member_count() == 6);
   CHECK(a.view_hash() == b.view_hash());
 
   Engine c(self, lan(), 3);  // p4 with other metadata
-  c.join(Clock{0, kWall}, {}, out);
+  c.join(Clock{0, kHandWall}, {}, out);
   auto other = fwd;
   other[3].meta.cpu_milli += 1;
-  c.handle_packet(Clock{1000, kWall}, from, Channel::stream, reply(other), out);
+  c.handle_packet(Clock{1000, kHandWall}, from, Channel::stream, reply(other), out);
   const std::uint64_t before = c.view_hash();
   CHECK(before != a.view_hash());
   // ... and once it learns p4's real metadata (a newer incarnation) it differs by incarnation only.
-  c.handle_packet(Clock{2000, kWall}, from, Channel::stream,
+  c.handle_packet(Clock{2000, kHandWall}, from, Channel::stream,
                   reply({member(4, 2, MemberState::alive, meta_for(4))}), out);
   CHECK(c.view_hash() != before);
   CHECK(c.view_hash() != a.view_hash());
   // A member's change of state changes the hash (a remote death is a suspicion here).
   const std::uint64_t alive = a.view_hash();
-  a.handle_packet(Clock{3000, kWall}, from, Channel::stream,
+  a.handle_packet(Clock{3000, kHandWall}, from, Channel::stream,
                   reply({member(2, 1, MemberState::dead, meta_for(2))}), out);
   CHECK(a.find_member("p2")->state == MemberState::suspect);
   CHECK(a.view_hash() != alive);
   // Left: gone from the live view, still in the hash as `left`.
-  a.handle_packet(Clock{4000, kWall}, from, Channel::stream,
+  a.handle_packet(Clock{4000, kHandWall}, from, Channel::stream,
                   reply({member(2, 1, MemberState::left, meta_for(2))}), out);
   CHECK(a.find_member("p2")->state == MemberState::left);
   CHECK(a.view_hash() != alive);

@@ -12,16 +12,15 @@
 #include "gossip/engine.hpp"
 #include "gossip/suspicion.hpp"
 #include "gossip/wire.hpp"
+#include "hand_fed.hpp"
 #include "sim_net.hpp"
 
 using namespace shoal::gossip;
+using shoal::gossip::testing::kHandWall;
+using shoal::gossip::testing::addr;
 using shoal::gossip::testing::lan;
 
 namespace {
-
-const Micros kWall = 1'700'000'000'000'000;
-
-Address addr(int i) { return Address{"10.0.0." + std::to_string(i), 7950}; }
 
 // The addresses `out` sent a push-pull request to (stream messages decoding to a PushPull).
 std::vector<Address> push_pulls(const Outbox& out) {
@@ -67,7 +66,7 @@ std::multiset<std::string> alives_over(Engine& e, Micros from, Micros to) {
   Outbox out;
   for (Micros t = from; t <= to; t += 100 * kMillis) {
     out.clear();
-    e.handle_tick(Clock{t, kWall + t}, out);
+    e.handle_tick(Clock{t, kHandWall + t}, out);
     for (const auto& n : alives_sent(out)) sent.insert(n);
   }
   return sent;
@@ -79,10 +78,10 @@ Engine fresh_joiner() { return Engine(Identity{"joiner", addr(200), 1, {}}, lan(
 void join_cluster(Engine& e, int n) {
   Outbox out;
   const std::vector<Address> seeds{addr(1), addr(2), addr(3)};
-  e.join(Clock{0, kWall}, seeds, out);
+  e.join(Clock{0, kHandWall}, seeds, out);
   REQUIRE(push_pulls(out).size() == 1);
   out.clear();
-  e.handle_packet(Clock{50 * kMillis, kWall}, addr(1), Channel::stream, seed_reply(n), out);
+  e.handle_packet(Clock{50 * kMillis, kHandWall}, addr(1), Channel::stream, seed_reply(n), out);
   REQUIRE(e.joined());
 }
 
@@ -94,7 +93,7 @@ std::vector<Micros> push_pulls_over(Engine& e, Micros from, Micros span) {
   Outbox out;
   for (Micros t = from; t <= from + span; t += 100 * kMillis) {
     out.clear();
-    e.handle_tick(Clock{t, kWall + t}, out);
+    e.handle_tick(Clock{t, kHandWall + t}, out);
     for (const auto& to : push_pulls(out)) {
       bool live = false;
       for (const auto& [name, m] : e.members())
@@ -117,7 +116,7 @@ void gossip_new_members(Engine& e, Micros t, int count) {
   Outbox out;
   for (int i = 1; i <= count; ++i) {
     wire::Alive a{"q" + std::to_string(i), Address{"10.0.1." + std::to_string(i), 7950}, 1, {}};
-    e.handle_packet(Clock{t, kWall + t}, addr(1), Channel::udp, wire::encode(a), out);
+    e.handle_packet(Clock{t, kHandWall + t}, addr(1), Channel::udp, wire::encode(a), out);
   }
 }
 
@@ -127,7 +126,7 @@ TEST_CASE("join: one seed first, every seed when it retries") {
   Engine e(Identity{"joiner", addr(200), 1, {}}, lan(), 11);
   Outbox out;
   const std::vector<Address> seeds{addr(1), addr(2), addr(3)};
-  e.join(Clock{0, kWall}, seeds, out);
+  e.join(Clock{0, kHandWall}, seeds, out);
   const auto first = push_pulls(out);
   REQUIRE(first.size() == 1);
   CHECK(std::find(seeds.begin(), seeds.end(), first[0]) != seeds.end());
@@ -135,7 +134,7 @@ TEST_CASE("join: one seed first, every seed when it retries") {
   std::set<std::string> retried;
   for (Micros t = 100 * kMillis; t <= lan().join_retry_interval; t += 100 * kMillis) {
     out.clear();
-    e.handle_tick(Clock{t, kWall + t}, out);
+    e.handle_tick(Clock{t, kHandWall + t}, out);
     for (const auto& a : push_pulls(out)) retried.insert(a.to_string());
   }
   CHECK(retried == std::set<std::string>{addr(1).to_string(), addr(2).to_string(),
@@ -174,7 +173,7 @@ TEST_CASE("join: what the seed's answer taught is not gossiped again, what gossi
 TEST_CASE("join: the seed announces the joiner its join request taught it") {
   Engine seed(Identity{"p1", addr(1), 1, {}}, lan(), 5);
   Outbox out;
-  seed.join(Clock{0, kWall}, {}, out);
+  seed.join(Clock{0, kHandWall}, {}, out);
   wire::PushPull request;
   request.join = true;
   wire::MemberRecord joiner;
@@ -183,7 +182,7 @@ TEST_CASE("join: the seed announces the joiner its join request taught it") {
   joiner.incarnation = 1;
   request.members.push_back(joiner);
   out.clear();
-  seed.handle_packet(Clock{kMillis, kWall}, addr(200), Channel::stream, wire::encode(request), out);
+  seed.handle_packet(Clock{kMillis, kHandWall}, addr(200), Channel::stream, wire::encode(request), out);
   CHECK(alives_over(seed, 100 * kMillis, 2 * kSeconds).count("joiner") > 0);
 }
 

@@ -7,14 +7,14 @@
 #include "gossip/engine.hpp"
 #include "gossip/reply_limiter.hpp"
 #include "gossip/wire.hpp"
+#include "hand_fed.hpp"
 #include "sim_net.hpp"
 
 using namespace shoal::gossip;
+using shoal::gossip::testing::kHandWall;
 using shoal::gossip::testing::lan;
 
 namespace {
-
-const Micros kWall = 1'700'000'000'000'000;
 
 Bytes push_pull_request(const std::string& name, const Address& addr) {
   wire::PushPull pp;
@@ -27,12 +27,12 @@ Bytes push_pull_request(const std::string& name, const Address& addr) {
   return wire::encode(pp);
 }
 
-struct Fixture {
+struct ListenerFixture {
   Engine e{Identity{"me", Address{"10.0.0.200", 7950}, 0, {}}, lan(), 7};
   Outbox out;
-  Fixture() { e.join(Clock{0, kWall}, {}, out); out.clear(); }
+  ListenerFixture() { e.join(Clock{0, kHandWall}, {}, out); out.clear(); }
   void feed(Micros t, const Address& from, Channel ch, const Bytes& b) {
-    e.handle_packet(Clock{t, kWall + t}, from, ch, b, out);
+    e.handle_packet(Clock{t, kHandWall + t}, from, ch, b, out);
   }
 };
 
@@ -62,7 +62,7 @@ TEST_CASE("reply limiter: hosts tracked are bounded, refilled ones make room") {
 }
 
 TEST_CASE("a push-pull over udp is dropped and counted, never answered") {
-  Fixture f;
+  ListenerFixture f;
   const Address src{"192.0.2.9", 4444};  // a spoofable source
   f.feed(1000, src, Channel::udp, push_pull_request("p1", Address{"10.0.0.1", 7950}));
   CHECK(f.e.stats().stream_only_dropped == 1);
@@ -74,7 +74,7 @@ TEST_CASE("a push-pull over udp is dropped and counted, never answered") {
 }
 
 TEST_CASE("a push-pull over the stream is answered as a reply on its connection") {
-  Fixture f;
+  ListenerFixture f;
   const Address conn{"10.0.0.1", 51234};  // the inbound connection's remote endpoint
   f.feed(1000, conn, Channel::stream, push_pull_request("p1", Address{"10.0.0.1", 7950}));
   REQUIRE(f.out.sends.size() == 1);
@@ -91,7 +91,7 @@ TEST_CASE("a push-pull over the stream is answered as a reply on its connection"
 }
 
 TEST_CASE("push-pull answers are rate-limited per source host") {
-  Fixture f;
+  ListenerFixture f;
   const int burst = f.e.config().push_pull_reply_burst;
   const Micros interval = f.e.config().push_pull_reply_interval;
   auto answers = [&] {

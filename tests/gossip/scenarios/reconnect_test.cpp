@@ -9,32 +9,31 @@
 
 #include "gossip/engine.hpp"
 #include "gossip/wire.hpp"
+#include "hand_fed.hpp"
 #include "sim_net.hpp"
 
 using namespace shoal::gossip;
+using shoal::gossip::testing::kHandWall;
+using shoal::gossip::testing::addr;
 using shoal::gossip::testing::lan;
 
 namespace {
 
-const Micros kWall = 1'700'000'000'000'000;
-
-Address addr(int i) { return Address{"10.0.0." + std::to_string(i), 7950}; }
-
 // A peer "a" alone, which heard of "b" (at addr(2)) and then of its death.
-struct Fixture {
+struct HeardDeadFixture {
   Engine e{Identity{"a", addr(1), 0, {}}, lan(), 11};
   Outbox out;
-  Fixture() {
-    e.join(Clock{0, kWall}, {}, out);
-    e.handle_packet(Clock{10 * kMillis, kWall}, addr(2), Channel::udp,
+  HeardDeadFixture() {
+    e.join(Clock{0, kHandWall}, {}, out);
+    e.handle_packet(Clock{10 * kMillis, kHandWall}, addr(2), Channel::udp,
                     wire::encode(wire::Alive{"b", addr(2), 1, {}, 0}), out);
-    e.handle_packet(Clock{20 * kMillis, kWall}, addr(3), Channel::udp,
+    e.handle_packet(Clock{20 * kMillis, kHandWall}, addr(3), Channel::udp,
                     wire::encode(wire::Dead{"b", 1, "c"}), out);
     REQUIRE(e.find_member("b"));
     REQUIRE(e.find_member("b")->state == MemberState::dead);
     out.clear();
   }
-  Clock at(Micros t) const { return Clock{t, kWall + t}; }
+  Clock at(Micros t) const { return Clock{t, kHandWall + t}; }
 };
 
 struct Sent {
@@ -63,7 +62,7 @@ void tally(const Outbox& out, const Address& to, Sent& s) {
 }
 
 // Ticks every 100 ms from `from` to `to` (inclusive), tallying what goes to addr(2).
-void tick(Fixture& f, Micros from, Micros to, Sent& s) {
+void tick(HeardDeadFixture& f, Micros from, Micros to, Sent& s) {
   for (Micros t = from; t <= to; t += 100 * kMillis) {
     f.out.clear();
     f.e.handle_tick(f.at(t), f.out);
@@ -74,7 +73,7 @@ void tick(Fixture& f, Micros from, Micros to, Sent& s) {
 }  // namespace
 
 TEST_CASE("reconnect: a dead member that never answers gets only lone pings, never a push-pull") {
-  Fixture f;
+  HeardDeadFixture f;
   Sent s;
   tick(f, 100 * kMillis, 305 * kSeconds, s);
   // One attempt per reconnect_interval (30 s from join): 30 s, 60 s, ... 300 s.
@@ -86,7 +85,7 @@ TEST_CASE("reconnect: a dead member that never answers gets only lone pings, nev
 }
 
 TEST_CASE("reconnect: an ack in time earns the dead member one push-pull, a late one none") {
-  Fixture f;
+  HeardDeadFixture f;
   Sent s;
   tick(f, 100 * kMillis, 30 * kSeconds, s);
   REQUIRE(s.lone_pings.size() == 1);

@@ -11,11 +11,11 @@ using shoal::convert::Converted;
 
 namespace {
 
-Converted convert(const std::string& yaml) { return convert_compose(yaml, "c.yml"); }
+Converted converted(const std::string& yaml) { return convert_compose(yaml, "c.yml"); }
 
 // The one service of `yaml`, checked to convert and to parse back.
 shoal::config::ServiceSpec one(const std::string& yaml, Converted* out = nullptr) {
-  Converted c = convert(yaml);
+  Converted c = converted(yaml);
   std::string errors;
   for (const auto& e : c.errors) errors += e.to_string("c.yml") + "\n";
   INFO(errors);
@@ -67,7 +67,7 @@ TEST_CASE("a service with every mapped key converts to this file") {
     stop_grace_period: 1m30s
     volumes: ["data:/var/lib/data", "/srv/conf:/etc/nginx/conf.d:ro"]
 )";
-  Converted c = convert(yaml);
+  Converted c = converted(yaml);
   REQUIRE(c.ok());
   CHECK(c.warnings.empty());
   REQUIRE(c.services.size() == 1);
@@ -311,8 +311,8 @@ TEST_CASE("service names become Shoal names, a clash is an error, no image is sk
   CHECK(s.name == "my-app-v2");
   CHECK(warned_keys(c) == std::vector<std::string>{"services.My_App.v2", "services.builder",
                                                    "services.builder.build"});
-  CHECK_FALSE(convert("services:\n  a_b: {image: x}\n  a-b: {image: y}\n").ok());
-  Converted none = convert("services:\n  builder: {build: .}\n");
+  CHECK_FALSE(converted("services:\n  a_b: {image: x}\n  a-b: {image: y}\n").ok());
+  Converted none = converted("services:\n  builder: {build: .}\n");
   REQUIRE_FALSE(none.ok());
   CHECK(none.errors[0].message == "no service has an image: nothing to convert");
 }

@@ -13,7 +13,7 @@ using namespace shoal;
 
 namespace {
 
-config::ServiceSpec web(int v) {
+config::ServiceSpec history_web(int v) {
   config::ServiceSpec s;
   s.name = "web";
   s.command = {"sleep", "1000"};
@@ -32,15 +32,15 @@ void publish(gossip::Store& st, std::int64_t ms, const config::ServiceSpec& s, c
 TEST_CASE("history: entries with the live outcome, an older peer's value has one", "[node][deploy]") {
   gossip::Store st("p0");
   CHECK(node::history_json(nullptr, "rolling").empty());
-  st.put(1'700'000'000'000'000, "spec/web", gossip::string_to_bytes(node::encode_spec(web(1))));
+  st.put(1'700'000'000'000'000, "spec/web", gossip::string_to_bytes(node::encode_spec(history_web(1))));
   auto h = node::history_json(st.find("spec/web"), "healthy");
   REQUIRE(h.size() == 1);
   CHECK(h[0]["version"] == 1);
   CHECK(h[0]["origin"] == "p0");
   CHECK(h[0]["time"] == "2023-11-14T22:13:20.000Z");
-  CHECK(h[0]["spec_hash"] == placement::spec_hash(web(1)));
+  CHECK(h[0]["spec_hash"] == placement::spec_hash(history_web(1)));
   CHECK(h[0]["outcome"] == "healthy");
-  publish(st, 1'700'000'001'000, web(2), "healthy");
+  publish(st, 1'700'000'001'000, history_web(2), "healthy");
   h = node::history_json(st.find("spec/web"), "failed");
   REQUIRE(h.size() == 2);
   CHECK(h[0]["outcome"] == "healthy");
@@ -51,12 +51,12 @@ TEST_CASE("history: entries with the live outcome, an older peer's value has one
 TEST_CASE("revert: the last healthy version as a new one, refusals say why", "[node][deploy]") {
   gossip::Store st("p0");
   CHECK(node::plan_revert("web", nullptr, "", "", 0, "p1").status == 404);
-  publish(st, 1'000, web(1), "");
+  publish(st, 1'000, history_web(1), "");
   auto none = node::plan_revert("web", st.find("spec/web"), "", "rolling", 2'000, "p1");
   CHECK(none.status == 409);
   CHECK(none.error == "service `web` has no earlier healthy version to revert to");
-  publish(st, 2'000, web(2), "healthy");
-  const std::string h1 = placement::spec_hash(web(1)), h2 = placement::spec_hash(web(2));
+  publish(st, 2'000, history_web(2), "healthy");
+  const std::string h1 = placement::spec_hash(history_web(1)), h2 = placement::spec_hash(history_web(2));
   auto other = node::plan_revert("web", st.find("spec/web"), "7", "failed", 3'000, "p1");
   CHECK(other.status == 409);
   CHECK(other.error == "version 7 of `web` cannot be restored: only the last healthy version's "

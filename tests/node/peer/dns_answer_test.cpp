@@ -20,7 +20,7 @@ struct PktFree {
 };
 using Pkt = std::unique_ptr<ldns_pkt, PktFree>;
 
-gossip::Member member(const char* name, const char* host, gossip::MemberState s) {
+gossip::Member dns_member(const char* name, const char* host, gossip::MemberState s) {
   gossip::Member m;
   m.name = name;
   m.addr = {host, 7950};
@@ -42,12 +42,12 @@ placement::InstanceStatus inst(const char* svc, std::uint32_t index, InstanceSta
 // spec with no instance; big: 40 serving instances over 40 peers.
 node::DnsView view() {
   gossip::Members ms;
-  for (auto m : {member("a", "127.0.0.11", gossip::MemberState::alive),
-                 member("b", "127.0.0.12", gossip::MemberState::alive),
-                 member("c", "127.0.0.13", gossip::MemberState::suspect),
-                 member("Dd", "fd00::4", gossip::MemberState::alive),
-                 member("e", "127.0.0.15", gossip::MemberState::dead),
-                 member("named", "host.example", gossip::MemberState::alive)})
+  for (auto m : {dns_member("a", "127.0.0.11", gossip::MemberState::alive),
+                 dns_member("b", "127.0.0.12", gossip::MemberState::alive),
+                 dns_member("c", "127.0.0.13", gossip::MemberState::suspect),
+                 dns_member("Dd", "fd00::4", gossip::MemberState::alive),
+                 dns_member("e", "127.0.0.15", gossip::MemberState::dead),
+                 dns_member("named", "host.example", gossip::MemberState::alive)})
     ms[m.name] = m;
   std::map<std::string, placement::PeerStatus> st;
   st["a"].instances = {inst("web", 0, InstanceState::healthy, 31000)};
@@ -57,7 +57,7 @@ node::DnsView view() {
   st["e"].instances = {inst("web", 4, InstanceState::healthy, 31004)};  // dead: not served
   for (int i = 0; i < 40; ++i) {
     const std::string n = "big-peer-" + std::to_string(i);
-    ms[n] = member(n.c_str(), ("10.1.0." + std::to_string(i + 1)).c_str(),
+    ms[n] = dns_member(n.c_str(), ("10.1.0." + std::to_string(i + 1)).c_str(),
                    gossip::MemberState::alive);
     st[n].instances = {inst("big", static_cast<std::uint32_t>(i), InstanceState::running, 30000)};
   }
@@ -318,7 +318,7 @@ TEST_CASE("dns: the domain and ttl come from the configuration", "[node][peer][d
   cfg.domain = "Cluster.Example.";
   cfg.ttl = 0;
   gossip::Members ms;
-  ms["a"] = member("a", "10.0.0.1", gossip::MemberState::alive);
+  ms["a"] = dns_member("a", "10.0.0.1", gossip::MemberState::alive);
   const node::DnsView v = node::make_dns_view(cfg, ms, {}, {});
   CHECK(v.domain == "cluster.example");
   auto r = parse(node::dns_answer(query_bytes("a.peer.cluster.example", LDNS_RR_TYPE_A), v,
@@ -347,7 +347,7 @@ TEST_CASE("dns: over UDP without EDNS0 an answer is at most 8 times the query",
   std::map<std::string, placement::PeerStatus> st;
   for (int i = 0; i < 20; ++i) {  // 20 A records: 35 + 20 x 16 bytes > 8 x 35, < 512
     const std::string n = "p" + std::to_string(i);
-    ms[n] = member(n.c_str(), ("10.2.0." + std::to_string(i + 1)).c_str(),
+    ms[n] = dns_member(n.c_str(), ("10.2.0." + std::to_string(i + 1)).c_str(),
                    gossip::MemberState::alive);
     st[n].instances = {inst("w", static_cast<std::uint32_t>(i), InstanceState::running, 30000)};
   }

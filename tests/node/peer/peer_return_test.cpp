@@ -23,7 +23,7 @@ using namespace shoal::node::testing;
 
 namespace {
 
-node::Peer make_peer(const std::string& name, std::uint16_t port) {
+node::Peer make_return_peer(const std::string& name, std::uint16_t port) {
   return node::Peer(gossip::Identity{name, {"127.0.0.1", port}, 1, {}}, gossip::Config{}, port,
                     0, node::PeerTiming{10 * kSeconds, 30 * kSeconds});
 }
@@ -59,8 +59,8 @@ TEST_CASE("peer return: a handoff back to a member that was dead waits for a sta
           "after its return",
           "[node][peer]") {
   Micros now = 0;
-  node::Peer a = make_peer("a", 7101);
-  node::Peer b = make_peer("b", 7102);
+  node::Peer a = make_return_peer("a", 7101);
+  node::Peer b = make_return_peer("b", 7102);
   join_pair(a, b, now);
   const auto web = pt::make_service("web", 1);
   REQUIRE(a.publish_status(at(now), running(web)));  // a owns web/0 and runs it
@@ -109,8 +109,8 @@ TEST_CASE("peer return: a status written while the member was alive is read as i
   // A member that was never declared dead (suspected or not) is not stale, and a status
   // arriving after a member's death that is newer than the one held then counts.
   Micros now = 0;
-  node::Peer a = make_peer("a", 7111);
-  node::Peer b = make_peer("b", 7112);
+  node::Peer a = make_return_peer("a", 7111);
+  node::Peer b = make_return_peer("b", 7112);
   join_pair(a, b, now);
   const auto web = pt::make_service("web", 1);
   run({&a, &b}, now, 3 * kSeconds);

@@ -13,7 +13,7 @@ using namespace shoal;
 
 namespace {
 
-config::ServiceSpec web() {
+config::ServiceSpec gate_web() {
   config::ServiceSpec s;
   s.name = "web";
   s.command = {"sleep", "100"};
@@ -23,7 +23,7 @@ config::ServiceSpec web() {
 
 // The encoded spec with one JSON field replaced.
 std::string with(const std::string& field, const nlohmann::json& value) {
-  auto j = nlohmann::json::parse(node::encode_spec(web()));
+  auto j = nlohmann::json::parse(node::encode_spec(gate_web()));
   j[field] = value;
   return j.dump();
 }
@@ -31,17 +31,17 @@ std::string with(const std::string& field, const nlohmann::json& value) {
 }  // namespace
 
 TEST_CASE("spec gate: a valid spec under its own key passes", "[node][spec_gate]") {
-  auto g = node::gate_spec("spec/web", node::encode_spec(web()));
+  auto g = node::gate_spec("spec/web", node::encode_spec(gate_web()));
   REQUIRE(g.spec);
-  CHECK(*g.spec == web());
+  CHECK(*g.spec == gate_web());
   CHECK(g.error.empty());
 }
 
 TEST_CASE("spec gate: key and name must agree", "[node][spec_gate]") {
-  auto g = node::gate_spec("spec/api", node::encode_spec(web()));
+  auto g = node::gate_spec("spec/api", node::encode_spec(gate_web()));
   CHECK_FALSE(g.spec);
   CHECK(g.error == "stored under `spec/api` but names itself `web`");
-  CHECK_FALSE(node::gate_spec("status/web", node::encode_spec(web())).spec);
+  CHECK_FALSE(node::gate_spec("status/web", node::encode_spec(gate_web())).spec);
 }
 
 TEST_CASE("spec gate: huge and negative numbers are refused", "[node][spec_gate]") {
@@ -78,7 +78,7 @@ TEST_CASE("spec gate over a store: refused entries listed once, counted once", "
     const auto* b = reinterpret_cast<const std::byte*>(value.data());
     store.put(hlc++, key, gossip::Bytes(b, b + value.size()));
   };
-  put("spec/web", node::encode_spec(web()));
+  put("spec/web", node::encode_spec(gate_web()));
   put("spec/bomb", with("replicas", 2147483647));
   node::SpecGate gate;
   std::vector<node::InvalidSpec> fresh;
@@ -104,7 +104,7 @@ TEST_CASE("spec gate: mutated values never throw, and what passes is valid", "[n
     x ^= x << 17;
     return x;
   };
-  const std::string base = node::encode_spec(web());
+  const std::string base = node::encode_spec(gate_web());
   static const char* kSwaps[] = {"-1", "2147483648", "1e300", "\"\\u0000\"", "\"\xff\"", "null",
                                  "[]", "{}", "9223372036854775808", "0.5", "true"};
   int accepted = 0;

@@ -16,7 +16,7 @@ using J = nlohmann::json;
 
 namespace {
 
-config::ServiceSpec web() {
+config::ServiceSpec codec_web() {
   config::ServiceSpec s;
   s.name = "web";
   s.image = "nginx";
@@ -40,7 +40,7 @@ placement::PeerStatus two(std::optional<bool> a, std::optional<bool> b) {
 }  // namespace
 
 TEST_CASE("spec update: round-trips, absent without the table, bytes as before", "[node][codec][update]") {
-  auto s = web();
+  auto s = codec_web();
   const std::string plain = node::encode_spec(s);
   CHECK_FALSE(J::parse(plain).contains("update"));
   s.update = config::UpdatePolicy{};
@@ -101,7 +101,7 @@ TEST_CASE("status overdue: round-trips, written only when some instance is", "[n
 
 TEST_CASE("services: deployment is rolling, healthy or failed from the statuses (null without update)",
           "[node][update]") {
-  auto s = web();
+  auto s = codec_web();
   s.replicas = 2;
   placement::Assignment asg;
   asg.instances = {{{"web", 0}, std::string("a"), ""}, {{"web", 1}, std::string("b"), ""}};
@@ -129,7 +129,7 @@ TEST_CASE("services: deployment is rolling, healthy or failed from the statuses 
 }
 
 TEST_CASE("check --json shows the update policy (null without the table)", "[node][update]") {
-  auto s = web();
+  auto s = codec_web();
   CHECK(node::to_json(s)["update"].is_null());
   s.update = config::UpdatePolicy{};
   const J u = node::to_json(s)["update"];

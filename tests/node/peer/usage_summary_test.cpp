@@ -20,7 +20,7 @@ UsageSummary sample(std::int64_t at_ms) {
   return quantised(u);
 }
 
-shoal::gossip::Member member(const std::string& name, shoal::gossip::MemberState st) {
+shoal::gossip::Member usage_member(const std::string& name, shoal::gossip::MemberState st) {
   shoal::gossip::Member m;
   m.name = name;
   m.state = st;
@@ -100,9 +100,9 @@ TEST_CASE("usage summary: a peer rewrites its value only when worth it", "[usage
 TEST_CASE("usage summary: the /v1/usage view", "[usage]") {
   using shoal::gossip::MemberState;
   shoal::gossip::Members members;
-  members["a"] = member("a", MemberState::alive);
-  members["b"] = member("b", MemberState::suspect);
-  members["c"] = member("c", MemberState::dead);
+  members["a"] = usage_member("a", MemberState::alive);
+  members["b"] = usage_member("b", MemberState::suspect);
+  members["c"] = usage_member("c", MemberState::dead);
   std::map<std::string, UsageSummary> by_peer;
   by_peer["a"] = sample(10'000);
   by_peer["b"] = UsageSummary{12'000, 100, 200, 10, 5, {{"api", 2, 30, 9}}};
