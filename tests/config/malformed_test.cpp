@@ -297,7 +297,7 @@ TEST_CASE("inputs that broke toml++ are syntax errors", "[config][malformed]") {
        {"[service.web]\nimage = \"x\"\n[\x01\0\0* = 1\n"s,  // a control character in a header
         "[{ervice.db]\nimage = \"x\"\n"s, "[[=x]]\n"s,         // a header's key not a key
         "[service.web]\nimage = \"x\"\nrestar\xCA\x87 = 1\n"s,  // U+0287 after a key
-        "[service.web]\nvolumes = [\"a\",0\"/etc\xD1\xA2b\"]\n"s, "a = 1\xC2\xA0\n"s,
+        "[service.web]\nvolumes = [\"a\",0\"/etc\xD1\xA2" "b\"]\n"s, "a = 1\xC2\xA0\n"s,
         "# a comment\0\n[service.web]\n"s}) {
     INFO(text);
     auto r = parse_service_file(text, "f.toml");

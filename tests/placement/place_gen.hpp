@@ -65,8 +65,10 @@ inline View random_view(std::uint64_t seed, const GenOptions& o = {}) {
   static const char* kZones[] = {"eu-1", "eu-2", "eu-3"};
   std::int64_t total_cpu = 0;
   for (std::size_t i = 0; i < peers; ++i) {
-    Peer p = make_peer("peer-" + std::to_string(i), 4000 * static_cast<std::int64_t>(1 + rng.below(4)), 0,
-                       kZones[rng.below(3)]);
+    // Each draw a statement of its own: the order of a call's arguments is the compiler's.
+    const char* zone = kZones[rng.below(3)];
+    const auto cpu = 4000 * static_cast<std::int64_t>(1 + rng.below(4));
+    Peer p = make_peer("peer-" + std::to_string(i), cpu, 0, zone);
     p.memory_mib = p.cpu_milli * 2;
     if (rng.chance(30)) p.labels["ssd"] = "true";
     if (o.features) {
