@@ -36,6 +36,7 @@
 #include "node/sd_notify.hpp"
 #include "node/folder_publisher.hpp"
 #include "node/limits_status.hpp"
+#include "node/run_delay.hpp"
 #include "node/runtime_health.hpp"
 #include "node/secrets_reload.hpp"
 #include "node/services_api.hpp"
@@ -50,6 +51,7 @@
 #include "node/desired_state.hpp"
 #include "node/driver_choice.hpp"
 #include "node/runtime/faulty_driver.hpp"
+#include "node/peer/starvation.hpp"
 #include "node/peer/state_codec.hpp"
 #include "node/peer/what_if.hpp"
 #include "node/gossip_transport.hpp"
@@ -246,9 +248,14 @@ class Agent {
     });
   }
 
-  // Once a second: readiness (node/peer/readiness.hpp).
+  // Once a second: readiness (node/peer/readiness.hpp), and whether this host starves the
+  // agent of CPU (node/peer/starvation.hpp).
   void housekeeping() {
     const gossip::Clock now = clock_now();
+    if (auto delay = thread_run_delay(); delay && starvation_.sample(now.mono, *delay))
+      spdlog::warn("{}: the agent waited for a CPU {:.0f}% of the last seconds",
+                   starvation_.starved() ? "starved" : "fed again", 100 * starvation_.waiting().value_or(0));
+    update_schedulable();
     const bool ready_due = peer_.ready_due(now.mono);  // observes readiness
     if (peer_.readiness().synced()) ready_notice_.send_once();  // systemd: joined, or join timed out
     if (ready_due && !departure_.leaving()) {
@@ -381,17 +388,22 @@ class Agent {
     }
   }
 
-  // schedulable = the engine answers and we are not draining; gossiped in our metadata.
+  // schedulable = the engine answers, we are not draining, and not starved while another peer
+  // takes work; gossiped in our metadata.
   void update_schedulable() {
     if (departure_.leaving()) return;
-    const bool want = runtime_.available() && !departure_.drain().active();
+    const bool yield = starvation_.starved() && another_takes_work(gossip_.members(), setup_.name);
+    const bool want = runtime_.available() && !departure_.drain().active() && !yield;
     gossip::Meta m = gossip_.members().at(setup_.name).meta;
     if (m.schedulable == want) return;
     m.schedulable = want;
     gossip::Outbox out;
     if (gossip_.set_meta(clock_now(), m, out)) {
       spdlog::info("schedulable = {}{}", want ? "true" : "false",
-                   want ? "" : (departure_.drain().active() ? " (draining)" : " (runtime unavailable)"));
+                   want                           ? ""
+                   : departure_.drain().active() ? " (draining)"
+                   : yield                        ? " (starved)"
+                                                  : " (runtime unavailable)");
     }
     flush(out);
   }
@@ -595,6 +607,8 @@ class Agent {
     Json j = node::status_json(f);
     j["reverted"] = reverts_json(desired_.reverts());
     j["awaiting_promotion"] = deploy_api_.awaiting_promotion();
+    j["starved"] = starvation_.starved();
+    j["cpu_wait"] = starvation_.waiting() ? Json(*starvation_.waiting()) : Json(nullptr);
     return j;
   }
 
@@ -637,6 +651,7 @@ class Agent {
   GossipTransport transport_;  // UDP and the stream channel, sealed
   asio::steady_timer tick_;
   asio::steady_timer house_;
+  StarvationWatch starvation_;  // whether the io thread waits for a CPU (a starved host)
   asio::steady_timer wake_;         // the Runner's next wake time
   asio::steady_timer join_timer_;   // bounds the wait for the executor's first report
   OrphanHeartbeat heartbeat_;       // node/orphan_heartbeat.hpp
