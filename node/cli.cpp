@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "node/cli_command.hpp"
 #include "node/cli_examples.hpp"
@@ -85,7 +86,15 @@ int run_remote(const Command& c, const ApiFlags& flags, std::ostream& err) {
     return 2;
   }
   prefer_local_socket(api);
-  return c.remote(api);
+  // A peer's answer is outside input: one with a field of an unexpected type (a hostile
+  // endpoint, a newer version) ends the command with an error, never an abort.
+  try {
+    return c.remote(api);
+  } catch (const nlohmann::json::exception& e) {
+    err << "shoal " << c.sub->get_name() << ": the peer's answer could not be read: " << e.what()
+        << "\n";
+    return 1;
+  }
 }
 
 }  // namespace

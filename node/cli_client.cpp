@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iomanip>
 #include <ostream>
@@ -213,7 +214,15 @@ std::string status_text(const Json& s) {
       o << "\n";
     }
   }
-  if (s.value("draining", false) == true) o << "draining:   yes\n";
+  if (s.contains("draining") && s["draining"] == true) o << "draining:   yes\n";
+  if (s.contains("starved") && s["starved"] == true) {
+    const Json wait = s.value("cpu_wait", Json());
+    o << "starved:    yes, waiting for a CPU "
+      << (wait.is_number()
+              ? std::to_string(static_cast<int>(std::clamp(wait.get<double>(), 0.0, 1.0) * 100)) + "%"
+              : "-")
+      << " of the time: its instances go to peers that take work\n";
+  }
   if (s.contains("clock_warning") && s["clock_warning"].is_string())
     o << "warning:    " << table_cell(s["clock_warning"]) << "\n";
   if (s.contains("stats") && s["stats"].is_object() && s["stats"].contains("state") &&

@@ -14,7 +14,7 @@ namespace shoal::node {
 
 namespace {
 
-constexpr config::Millis kEngineTimeout = 5000;  // docker: per engine request, as the agent's
+constexpr config::Millis kTakeoverTimeout = 5000;  // docker: per engine request, as the agent's
 
 std::vector<std::string> listed_ids(runtime::Driver& d, const std::string& peer) {
   std::vector<std::string> ids;
@@ -100,7 +100,7 @@ std::unique_ptr<runtime::Driver> make_driver(const config::PeerConfig& cfg,
     runtime::DockerDriverOptions d;
     d.peer = label;  // the docker driver lists and reaps only this label
     d.socket = cfg.runtime.socket;
-    d.timeout = kEngineTimeout;
+    d.timeout = kTakeoverTimeout;
     d.log = log;
     return std::make_unique<runtime::DockerDriver>(std::move(d));
   }

@@ -26,7 +26,7 @@ namespace {
 constexpr std::size_t kMaxFile = 64 * 1024;    // /proc files and cgroup.procs read at most this
 constexpr std::size_t kMaxProcesses = 4096;     // per instance
 constexpr std::size_t kMaxInstances = 1024;
-constexpr config::Millis kEngineTimeout = 2000;
+constexpr config::Millis kStatsTimeout = 2000;
 // All of one reading's stats calls together: a slow engine with many containers must not hold
 // the sampler (and the agent's exit, which waits for it) for minutes. The containers not asked
 // this time keep their counters for the next reading.
@@ -157,7 +157,7 @@ void UsageMeter::read_processes(std::int64_t now_ms, UsageSummary& out) {
 
 void UsageMeter::read_containers(std::int64_t now_ms, UsageSummary& out) {
   using Json = nlohmann::json;
-  runtime::DockerApi api(src_.socket, kEngineTimeout);
+  runtime::DockerApi api(src_.socket, kStatsTimeout);
   const Json filter{{"label", Json::array({"shoal.peer=" + src_.peer})}};
   auto list = api.request("GET", "/containers/json?filters=" + runtime::url_encode(json_text(filter)));
   if (!list.ok() || list->status != 200) return;  // the engine is down: no instance reading

@@ -4,17 +4,13 @@
 #include <charconv>
 
 #include "config/units.hpp"
+#include "node/peer/shown.hpp"
 
 namespace shoal::node {
 
 namespace {
 
 constexpr std::string_view kPrefix = "/v1/catalog/";
-
-// Shows at most 64 characters of a hostile value in a message.
-std::string shown(std::string_view v) {
-  return std::string(v.substr(0, 64)) + (v.size() > 64 ? "..." : "");
-}
 
 std::optional<std::uint64_t> parse_index(std::string_view v) {
   if (v.empty() || v.size() > 20 ||

@@ -53,7 +53,8 @@ class StarvationWatch {
 
 // Whether a live peer other than `self` takes work (alive, ready and schedulable): a starved
 // peer gives its instances away only then, so a cluster starved everywhere keeps running what
-// it runs, and of two starved peers the first to yield leaves the other without a taker.
+// it runs. Two starved peers with no other taker can alternate (each reads the other's last
+// gossiped flag): a known limit, docs/chaos.md.
 bool another_takes_work(const gossip::Members& members, const std::string& self);
 
 }  // namespace shoal::node

@@ -6,17 +6,13 @@
 
 #include "placement/contained.hpp"
 #include "node/peer/query_string.hpp"
+#include "node/peer/shown.hpp"
 
 namespace shoal::node {
 
 namespace {
 
 using placement::InstanceId;
-
-// Shows at most 64 characters of a hostile value in a message.
-std::string shown(std::string_view v) {
-  return std::string(v.substr(0, 64)) + (v.size() > 64 ? "..." : "");
-}
 
 // The peers to take down, or the error naming what the view does not know.
 std::set<std::string> resolve(const placement::View& view, const WhatIfDown& down,

@@ -15,6 +15,7 @@
 #include "node/peer/json_int.hpp"
 #include "node/peer/json_text.hpp"
 #include "node/runtime/mounts.hpp"
+#include "node/runtime/mono_clock.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/socket_detect.hpp"
 
@@ -22,19 +23,6 @@ namespace shoal::runtime {
 namespace {
 
 using json = nlohmann::json;
-
-Millis clock_ms(clockid_t id) {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool valid_service_name(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
 
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};

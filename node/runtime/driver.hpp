@@ -32,6 +32,10 @@ struct Labels {
 // {"shoal.peer": ..., "shoal.service": ..., "shoal.index": "2", "shoal.spec": ...}
 std::map<std::string, std::string> to_label_map(const Labels& labels);
 
+// A service name a driver puts in container names and record files: [a-z0-9-], 1..63
+// characters (config's validator refuses others; the drivers check again before using one).
+bool valid_service_name(const std::string& s);
+
 // One port of a running instance: the service's port and the host port chosen for it.
 struct HostPort {
   std::string name;

@@ -17,6 +17,7 @@
 #include "node/runtime/cgroup.hpp"
 #include "node/runtime/cgroup_instance.hpp"
 #include "node/runtime/health.hpp"
+#include "node/runtime/mono_clock.hpp"
 #include "node/runtime/mounts.hpp"
 #include "node/runtime/ports.hpp"
 #include "node/runtime/proc.hpp"
@@ -27,12 +28,6 @@ namespace {
 
 constexpr const char* kRecordSuffix = ".inst";
 constexpr int kReadyTimeoutMs = 10000;
-
-Millis clock_ms(clockid_t id) {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return static_cast<Millis>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 Status mkdir_p(const std::string& path) {
   std::string cur;
@@ -50,13 +45,6 @@ Status mkdir_p(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return Error{path + ": not a directory"};
   return {};
-}
-
-bool valid_service_name(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
 }
 
 std::string stage_text(std::int32_t stage) {
@@ -99,6 +87,13 @@ Result<std::map<std::string, std::string>> read_environ(pid_t pid) {
 }
 
 }  // namespace
+
+bool valid_service_name(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
 
 std::map<std::string, std::string> to_label_map(const Labels& l) {
   return {{"shoal.peer", l.peer},

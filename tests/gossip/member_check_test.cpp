@@ -17,7 +17,7 @@ constexpr Micros kWall = 1'700'000'000 * kSeconds;
 
 Config lan_cfg() { return *Config::for_profile("lan"); }
 
-Bytes bytes_of(std::initializer_list<unsigned> v) {
+Bytes raw_bytes(std::initializer_list<unsigned> v) {
   Bytes b;
   for (unsigned x : v) b.push_back(std::byte(x));
   return b;
@@ -26,7 +26,7 @@ Bytes bytes_of(std::initializer_list<unsigned> v) {
 // An alive message, by hand: version 1, type 5, [name, [host, port], incarnation, bin(meta)],
 // meta = [zone "", labels {}, cpu 0, memory 0, api "", algorithm 1, ready true, sched true].
 Bytes raw_alive(std::string_view name, std::string_view host) {
-  Bytes b = bytes_of({0x01, 0x05, 0x94});
+  Bytes b = raw_bytes({0x01, 0x05, 0x94});
   b.push_back(std::byte(0xa0 | name.size()));
   for (char c : name) b.push_back(std::byte(static_cast<unsigned char>(c)));
   b.push_back(std::byte{0x92});

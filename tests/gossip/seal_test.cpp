@@ -11,7 +11,7 @@ using namespace shoal::gossip;
 
 namespace {
 
-SealKey key_from(std::uint64_t seed) {
+SealKey seal_key_from(std::uint64_t seed) {
   SealKey k;
   store_test::TestRng r(seed);
   for (auto& b : k) b = static_cast<std::byte>(r.next());
@@ -29,7 +29,7 @@ const bool kSodium = sodium_init() >= 0;  // the edge's job; tests are the edge 
 
 TEST_CASE("seal: round trip, layout and determinism", "[seal]") {
   REQUIRE(kSodium);
-  const SealKey key = key_from(1);
+  const SealKey key = seal_key_from(1);
   const Bytes msg = store_test::bytes_of("ping from peer-1");
   const Bytes sealed = seal_packet(key, "prod", nonce_from(2), msg);
   CHECK(sealed.size() == msg.size() + kSealOverhead);
@@ -51,11 +51,11 @@ TEST_CASE("seal: round trip, layout and determinism", "[seal]") {
 
 TEST_CASE("seal: wrong key, wrong label, tampering and truncation fail", "[seal]") {
   REQUIRE(kSodium);
-  const SealKey key = key_from(1);
+  const SealKey key = seal_key_from(1);
   const Bytes msg = store_test::filled(300, 9);
   const Bytes sealed = seal_packet(key, "prod", nonce_from(2), msg);
   std::vector<SealKey> ring{key};
-  std::vector<SealKey> wrong{key_from(5)};
+  std::vector<SealKey> wrong{seal_key_from(5)};
   CHECK_FALSE(open_packet(wrong, "prod", sealed).ok());
   CHECK_FALSE(open_packet(ring, "staging", sealed).ok());
   CHECK_FALSE(open_packet(ring, "", sealed).ok());
@@ -79,7 +79,7 @@ TEST_CASE("seal: wrong key, wrong label, tampering and truncation fail", "[seal]
 
 TEST_CASE("seal: rotation, a packet sealed with an old key still opens", "[seal]") {
   REQUIRE(kSodium);
-  const SealKey old_key = key_from(1), new_key = key_from(2);
+  const SealKey old_key = seal_key_from(1), new_key = seal_key_from(2);
   const Bytes msg = store_test::bytes_of("state delta");
   const Bytes by_old = seal_packet(old_key, "prod", nonce_from(3), msg);
   const Bytes by_new = seal_packet(new_key, "prod", nonce_from(4), msg);
@@ -101,7 +101,7 @@ TEST_CASE("seal: random bytes never open and never crash", "[seal][fuzz]") {
   const std::uint64_t seed = 77;
   INFO("seed " << seed);
   store_test::TestRng rng(seed);
-  std::vector<SealKey> ring{key_from(1), key_from(2)};
+  std::vector<SealKey> ring{seal_key_from(1), seal_key_from(2)};
   for (int i = 0; i < 20'000; ++i) {
     const Bytes b = store_test::filled(rng.below(120), rng.next());
     REQUIRE_FALSE(open_packet(ring, "prod", b).ok());
@@ -138,7 +138,7 @@ TEST_CASE("seal: known answer for the version 2 layout (channel and time bound)"
 TEST_CASE("seal: the channel and time are authenticated, freshness is a window both ways",
           "[seal]") {
   REQUIRE(kSodium);
-  const SealKey key = key_from(1);
+  const SealKey key = seal_key_from(1);
   std::vector<SealKey> ring{key};
   const Bytes msg = store_test::bytes_of("alive");
   const std::int64_t t = 1'700'000'000'000;

@@ -71,6 +71,22 @@ TEST_CASE("status text: a clock ahead and entries refused for skew are shown", "
   CHECK(node::status_text(quiet).find("clock skew") == std::string::npos);
 }
 
+TEST_CASE("status text: a starved peer says so, with how long it waits for a CPU", "[node][cli]") {
+  Json s = Json::parse(R"({"name":"p0","starved":true,"cpu_wait":0.8})");
+  CHECK(node::status_text(s).find("\nstarved:    yes, waiting for a CPU 80% of the time: its "
+                                  "instances go to peers that take work\n") != std::string::npos);
+  s["cpu_wait"] = 1e300;
+  CHECK(node::status_text(s).find("waiting for a CPU 100% of the time") != std::string::npos);
+  s["cpu_wait"] = "hostile";
+  CHECK(node::status_text(s).find("waiting for a CPU - of the time") != std::string::npos);
+  s["starved"] = false;
+  CHECK(node::status_text(s).find("starved:") == std::string::npos);
+  // A field of another type (a hostile or newer peer's answer) shows nothing, and throws nothing.
+  const auto odd = node::status_text(Json::parse(R"({"name":"p0","starved":"yes","draining":1})"));
+  CHECK(odd.find("starved") == std::string::npos);
+  CHECK(odd.find("draining") == std::string::npos);
+}
+
 TEST_CASE("apply text: the peer's warning follows the applied line", "[node][cli]") {
   Json ok = Json::parse(R"({"peer":"p0","file":"/s/web.toml","services":["web","db"]})");
   CHECK(node::apply_text(ok) == "applied web, db (/s/web.toml on p0)\n");

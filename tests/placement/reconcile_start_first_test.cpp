@@ -72,7 +72,7 @@ PeerStatus start_first_status_of(const Harness& h) {
   return ps;
 }
 
-struct Cluster {
+struct StartFirstCluster {
   static constexpr int kReplicas = 4;
   std::vector<std::string> names{"a", "b", "c", "d"};
   std::vector<Harness> peers;
@@ -82,7 +82,7 @@ struct Cluster {
   std::vector<std::uint32_t> outgoing_order;  // indices whose old copy stopped, in order
   std::vector<StopReason> replace_stops;      // reasons of stops of current copies (replaced*)
 
-  Cluster(const shoal::config::ServiceSpec& spec, Millis lag_ms) : lag(lag_ms) {
+  StartFirstCluster(const shoal::config::ServiceSpec& spec, Millis lag_ms) : lag(lag_ms) {
     std::vector<std::tuple<std::string, std::uint32_t, std::string>> rows;
     for (int i = 0; i < kReplicas; ++i)
       rows.emplace_back("web", static_cast<std::uint32_t>(i), names[static_cast<std::size_t>(i)]);
@@ -143,8 +143,8 @@ struct Cluster {
   }
 };
 
-shoal::config::ServiceSpec web(int parallelism, const std::string& version) {
-  auto s = make_service("web", Cluster::kReplicas, /*health_check=*/true);
+shoal::config::ServiceSpec start_first_spec(int parallelism, const std::string& version) {
+  auto s = make_service("web", StartFirstCluster::kReplicas, /*health_check=*/true);
   s.env["VERSION"] = version;
   s.update = shoal::config::UpdatePolicy{};
   s.update->parallelism = parallelism;
@@ -159,60 +159,60 @@ TEST_CASE("reconcile start-first: serving copies never below replicas, in id ord
   const int parallelism = GENERATE(1, 2);
   const Millis lag = GENERATE(Millis{0}, Millis{700});
   CAPTURE(parallelism, lag);
-  Cluster c(web(parallelism, "1"), lag);
+  StartFirstCluster c(start_first_spec(parallelism, "1"), lag);
   Millis now = 0;
   for (; now < 5000; now += 100) c.tick(now);
-  REQUIRE(c.serving() == Cluster::kReplicas);
+  REQUIRE(c.serving() == StartFirstCluster::kReplicas);
 
-  const auto v2 = web(parallelism, "2");
+  const auto v2 = start_first_spec(parallelism, "2");
   const std::string h2 = spec_hash(v2);
   c.set_spec(v2);
   int most_outgoing = 0;
   Millis done_at = -1;
   for (; now < 120'000; now += 100) {
     c.tick(now);
-    REQUIRE(c.serving() >= Cluster::kReplicas);  // make-before-break: never a dip
+    REQUIRE(c.serving() >= StartFirstCluster::kReplicas);  // make-before-break: never a dip
     most_outgoing = std::max(most_outgoing, c.outgoing());
-    if (done_at < 0 && c.healthy_at(h2) == Cluster::kReplicas && c.outgoing() == 0) done_at = now;
+    if (done_at < 0 && c.healthy_at(h2) == StartFirstCluster::kReplicas && c.outgoing() == 0) done_at = now;
   }
   REQUIRE(done_at > 0);
   CHECK(most_outgoing == parallelism);  // the surge is the rollout's budget, no more
   CHECK(c.replace_stops.empty());       // nothing was stopped before its successor was ready
   CHECK(c.outgoing_order == std::vector<std::uint32_t>{0, 1, 2, 3});
-  CHECK(c.serving() == Cluster::kReplicas);
+  CHECK(c.serving() == StartFirstCluster::kReplicas);
 }
 
 TEST_CASE("reconcile start-first: a version that never turns healthy leaves the old copies serving") {
   const int parallelism = GENERATE(1, 2);
   CAPTURE(parallelism);
-  Cluster c(web(parallelism, "1"), 300);
+  StartFirstCluster c(start_first_spec(parallelism, "1"), 300);
   Millis now = 0;
   for (; now < 5000; now += 100) c.tick(now);
-  const auto bad = web(parallelism, "broken");
+  const auto bad = start_first_spec(parallelism, "broken");
   for (auto& d : c.drivers) d.broken = spec_hash(bad);
   c.set_spec(bad);
   for (; now < 60'000; now += 100) {
     c.tick(now);
-    REQUIRE(c.serving() == Cluster::kReplicas);
+    REQUIRE(c.serving() == StartFirstCluster::kReplicas);
     REQUIRE(c.outgoing() <= parallelism);
   }
   CHECK(c.outgoing() == parallelism);  // stuck at the budget, the old copies still up
   CHECK(c.outgoing_order.empty());
 
   // A fixed version replaces the broken copies and only then lets the old ones go.
-  const auto v3 = web(parallelism, "3");
+  const auto v3 = start_first_spec(parallelism, "3");
   c.set_spec(v3);
   for (; now < 180'000; now += 100) {
     c.tick(now);
-    REQUIRE(c.serving() >= Cluster::kReplicas);
+    REQUIRE(c.serving() >= StartFirstCluster::kReplicas);
   }
-  CHECK(c.healthy_at(spec_hash(v3)) == Cluster::kReplicas);
+  CHECK(c.healthy_at(spec_hash(v3)) == StartFirstCluster::kReplicas);
   CHECK(c.outgoing() == 0);
 }
 
 TEST_CASE("reconcile start-first: no room for both copies replaces stop-first and says why") {
-  auto v1 = web(1, "1");
-  auto v2 = web(1, "2");
+  auto v1 = start_first_spec(1, "1");
+  auto v2 = start_first_spec(1, "2");
   SECTION("max_per_peer") {
     v1.placement.max_per_peer = v2.placement.max_per_peer = 1;
   }
@@ -223,26 +223,26 @@ TEST_CASE("reconcile start-first: no room for both copies replaces stop-first an
     // Each peer holds one copy: 100 millicores of 150.
     // (set below on every peer's inputs)
   }
-  Cluster c(v1, 0);
+  StartFirstCluster c(v1, 0);
   if (v1.placement.max_per_peer == 0 && !v1.ports[0].host)
     for (auto& h : c.peers) h.capacity = {150, 1024};
   Millis now = 0;
   for (; now < 5000; now += 100) c.tick(now);
   c.set_spec(v2);
-  int lowest = Cluster::kReplicas;
+  int lowest = StartFirstCluster::kReplicas;
   for (; now < 60'000; now += 100) {
     c.tick(now);
     lowest = std::min(lowest, c.serving());
     REQUIRE(c.outgoing() == 0);
   }
-  CHECK(c.healthy_at(spec_hash(v2)) == Cluster::kReplicas);
-  CHECK(lowest == Cluster::kReplicas - 1);
+  CHECK(c.healthy_at(spec_hash(v2)) == StartFirstCluster::kReplicas);
+  CHECK(lowest == StartFirstCluster::kReplicas - 1);
   CHECK(c.replace_stops ==
-        std::vector<StopReason>(Cluster::kReplicas, StopReason::replaced_no_room));
+        std::vector<StopReason>(StartFirstCluster::kReplicas, StopReason::replaced_no_room));
 }
 
 TEST_CASE("reconcile start-first: surge_room names what is missing") {
-  auto s = web(1, "1");
+  auto s = start_first_spec(1, "1");
   SurgeLoad load;
   CHECK(surge_room(s, load).empty());
   load.capacity = {250, 1024};
@@ -259,10 +259,10 @@ TEST_CASE("reconcile start-first: surge_room names what is missing") {
 }
 
 TEST_CASE("reconcile start-first: an outgoing copy of a deleted service stops at once") {
-  Cluster c(web(1, "1"), 0);
+  StartFirstCluster c(start_first_spec(1, "1"), 0);
   Millis now = 0;
   for (; now < 5000; now += 100) c.tick(now);
-  auto bad = web(1, "broken");
+  auto bad = start_first_spec(1, "broken");
   for (auto& d : c.drivers) d.broken = spec_hash(bad);
   c.set_spec(bad);
   for (; now < 8000; now += 100) c.tick(now);

@@ -15,8 +15,8 @@ using namespace shoal::gossip;
 
 namespace {
 
-const Address kC{"10.0.0.3", 7950};
-const Address kB{"10.0.0.2", 7950};
+const Address kThird{"10.0.0.3", 7950};
+const Address kPeerB{"10.0.0.2", 7950};
 
 std::unique_ptr<Engine> engine_knowing(Clock now, bool stream_ping) {
   Config cfg = *Config::for_profile("lan");
@@ -24,8 +24,8 @@ std::unique_ptr<Engine> engine_knowing(Clock now, bool stream_ping) {
   auto a = std::make_unique<Engine>(Identity{"a", Address{"10.0.0.1", 7950}, 0, {}}, cfg, 5);
   Outbox out;
   a->join(now, {}, out);
-  a->handle_packet(now, kC, Channel::udp, wire::encode(wire::Alive{"c", kC, 1, {}, 0}), out);
-  a->handle_packet(now, kB, Channel::udp, wire::encode(wire::Alive{"b", kB, 1, {}, 0}), out);
+  a->handle_packet(now, kThird, Channel::udp, wire::encode(wire::Alive{"c", kThird, 1, {}, 0}), out);
+  a->handle_packet(now, kPeerB, Channel::udp, wire::encode(wire::Alive{"b", kPeerB, 1, {}, 0}), out);
   REQUIRE(a->members().size() == 3);
   return a;
 }
@@ -47,7 +47,7 @@ std::uint32_t direct_probe_of_c(Engine& a, Clock& now) {
     Outbox out;
     a.handle_tick(now, out);
     for (const auto& d : out.sends)
-      if (d.to == kC && d.channel == Channel::udp)
+      if (d.to == kThird && d.channel == Channel::udp)
         if (auto s = ping_seq(d, "c")) return s;
   }
   return 0;
@@ -67,8 +67,8 @@ TEST_CASE("probe: no direct ack, the target is pinged over the stream channel to
   a->handle_tick(now, out);
   bool stream_ping = false, indirect = false;
   for (const auto& d : out.sends) {
-    if (d.to == kC && d.channel == Channel::stream) stream_ping |= ping_seq(d, "c") == seq;
-    if (d.to == kB && d.channel == Channel::udp) {
+    if (d.to == kThird && d.channel == Channel::stream) stream_ping |= ping_seq(d, "c") == seq;
+    if (d.to == kPeerB && d.channel == Channel::udp) {
       std::vector<wire::Message> msgs;
       REQUIRE(wire::decode(d.bytes, msgs));
       for (const auto& m : msgs)
@@ -86,7 +86,7 @@ TEST_CASE("probe: no direct ack, the target is pinged over the stream channel to
   const Clock past{end, now.wall + (end - now.mono)};
   SECTION("answered over the stream channel alone: c stays alive") {
     out.clear();
-    a->handle_packet(now, kC, Channel::stream, wire::encode(wire::Ack{seq}), out);
+    a->handle_packet(now, kThird, Channel::stream, wire::encode(wire::Ack{seq}), out);
     out.clear();
     a->handle_tick(past, out);
     CHECK(a->members().at("c").state == MemberState::alive);
@@ -107,5 +107,5 @@ TEST_CASE("probe: with stream_ping off, no ping goes over the stream channel",
   now.mono += a->config().probe_timeout;
   now.wall += a->config().probe_timeout;
   a->handle_tick(now, out);
-  for (const auto& d : out.sends) CHECK_FALSE((d.to == kC && d.channel == Channel::stream));
+  for (const auto& d : out.sends) CHECK_FALSE((d.to == kThird && d.channel == Channel::stream));
 }

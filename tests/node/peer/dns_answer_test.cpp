@@ -28,7 +28,7 @@ gossip::Member dns_member(const char* name, const char* host, gossip::MemberStat
   return m;
 }
 
-placement::InstanceStatus inst(const char* svc, std::uint32_t index, InstanceState s,
+placement::InstanceStatus dns_inst(const char* svc, std::uint32_t index, InstanceState s,
                                std::uint16_t http) {
   placement::InstanceStatus i;
   i.id = {svc, index};
@@ -50,16 +50,16 @@ node::DnsView view() {
                  dns_member("named", "host.example", gossip::MemberState::alive)})
     ms[m.name] = m;
   std::map<std::string, placement::PeerStatus> st;
-  st["a"].instances = {inst("web", 0, InstanceState::healthy, 31000)};
-  st["b"].instances = {inst("web", 1, InstanceState::healthy, 31001),
-                       inst("web", 3, InstanceState::unhealthy, 31003)};
-  st["c"].instances = {inst("web", 2, InstanceState::healthy, 31002)};
-  st["e"].instances = {inst("web", 4, InstanceState::healthy, 31004)};  // dead: not served
+  st["a"].instances = {dns_inst("web", 0, InstanceState::healthy, 31000)};
+  st["b"].instances = {dns_inst("web", 1, InstanceState::healthy, 31001),
+                       dns_inst("web", 3, InstanceState::unhealthy, 31003)};
+  st["c"].instances = {dns_inst("web", 2, InstanceState::healthy, 31002)};
+  st["e"].instances = {dns_inst("web", 4, InstanceState::healthy, 31004)};  // dead: not served
   for (int i = 0; i < 40; ++i) {
     const std::string n = "big-peer-" + std::to_string(i);
     ms[n] = dns_member(n.c_str(), ("10.1.0." + std::to_string(i + 1)).c_str(),
                    gossip::MemberState::alive);
-    st[n].instances = {inst("big", static_cast<std::uint32_t>(i), InstanceState::running, 30000)};
+    st[n].instances = {dns_inst("big", static_cast<std::uint32_t>(i), InstanceState::running, 30000)};
   }
   config::ServiceSpec web, idle, big;
   web.name = "web";
@@ -349,7 +349,7 @@ TEST_CASE("dns: over UDP without EDNS0 an answer is at most 8 times the query",
     const std::string n = "p" + std::to_string(i);
     ms[n] = dns_member(n.c_str(), ("10.2.0." + std::to_string(i + 1)).c_str(),
                    gossip::MemberState::alive);
-    st[n].instances = {inst("w", static_cast<std::uint32_t>(i), InstanceState::running, 30000)};
+    st[n].instances = {dns_inst("w", static_cast<std::uint32_t>(i), InstanceState::running, 30000)};
   }
   config::ServiceSpec w;
   w.name = "w";
