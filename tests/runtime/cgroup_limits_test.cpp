@@ -253,6 +253,7 @@ TEST_CASE("process driver: an instance past its memory limit is killed by the ke
   spec.service.resources.memory_mib = 32;
   Instance inst = h.start(spec);
   auto exits = h.wait_exits(1, 8000);
+  for (const auto& l : log) UNSCOPED_INFO(l);
   REQUIRE(exits.size() == 1);
   CHECK(exits[0].reason == Exit::Reason::exited);
   CHECK(exits[0].exit_code == 128 + 9);  // the shell reports its `tail` killed (SIGKILL)
