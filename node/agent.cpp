@@ -254,7 +254,8 @@ class Agent {
     const gossip::Clock now = clock_now();
     if (auto delay = thread_run_delay(); delay && starvation_.sample(now.mono, *delay))
       spdlog::warn("{}: the agent waited for a CPU {:.0f}% of the last seconds",
-                   starvation_.starved() ? "starved" : "fed again", 100 * starvation_.waiting().value_or(0));
+                   starvation_.starved() ? "starved" : "fed again",
+                   100 * starvation_.waiting().value_or(0));
     update_schedulable();
     const bool ready_due = peer_.ready_due(now.mono);  // observes readiness
     if (peer_.readiness().synced()) ready_notice_.send_once();  // systemd: joined, or join timed out

@@ -29,7 +29,8 @@ std::optional<double> StarvationWatch::ratio_over(gossip::Micros span) const {
   // The newest sample at least `span` before the latest one.
   for (auto it = samples_.rbegin(); it != samples_.rend(); ++it) {
     if (now.at - it->at < span) continue;
-    return static_cast<double>(now.run_delay - it->run_delay) / static_cast<double>(now.at - it->at);
+    const auto waited = static_cast<double>(now.run_delay - it->run_delay);
+    return waited / static_cast<double>(now.at - it->at);
   }
   return std::nullopt;
 }
